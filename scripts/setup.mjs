@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Sets the checkout up when needed, with no dependency of its own: `npm ci` when
+// node_modules does not match package-lock.json, then an incremental `tsc` build.
+// `npm start` and `npm test` call it first, so a fresh clone needs only Node.js >= 20.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const lockPath = join(root, 'package-lock.json');
+const stampPath = join(root, 'node_modules', '.basalt-lock-sha256');
+
+function fail(message) {
+  process.stderr.write(`basalt setup: ${message}\n`);
+  process.exit(1);
+}
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) fail(`Node.js ${process.versions.node} is too old; install Node.js 20 or newer.`);
+if (!existsSync(lockPath)) fail('package-lock.json is missing; restore it from git (git checkout package-lock.json).');
+
+const lockHash = createHash('sha256').update(readFileSync(lockPath)).digest('hex');
+const installed = existsSync(stampPath) ? readFileSync(stampPath, 'utf8').trim() : '';
+if (installed !== lockHash) {
+  process.stderr.write('basalt setup: installing dependencies (npm ci)...\n');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) fail(`npm ci failed (exit ${r.status}); see the output above.`);
+  writeFileSync(stampPath, lockHash + '\n');
+}
+
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const t0 = Date.now();
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) fail('the TypeScript build failed; see the errors above.');
+if (Date.now() - t0 > 3000) process.stderr.write(`basalt setup: built in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);

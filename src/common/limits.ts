@@ -1,0 +1,33 @@
+// Every limit in one place, its unit in its name. Defaults are documented here; config
+// may override those marked (cfg: key). Exceeding a limit is an error, never growth.
+export const Limits = {
+  /** Largest RPC frame accepted or sent (cfg: maxFrameBytes). */
+  maxFrameBytes: 64 * 1024 * 1024,
+  /** Largest SQL statement text (TDengine's maxSQLLength is 1 MB; ours is larger for bulk inserts). */
+  maxSqlBytes: 16 * 1024 * 1024,
+  /** Largest HTTP request body for REST and line protocol (cfg: maxHttpBodyBytes). */
+  maxHttpBodyBytes: 64 * 1024 * 1024,
+  /** Rows in one submit block for one table. */
+  maxRowsPerSubmit: 1_000_000,
+  /** Columns per table including the timestamp (TDengine: 4096). */
+  maxColumns: 4096,
+  /** Tags per super table (TDengine: 128). */
+  maxTags: 128,
+  /** Longest table / column / database name in bytes (TDengine: 192 / 64 / 64). */
+  maxTableNameBytes: 192,
+  maxColumnNameBytes: 64,
+  maxDbNameBytes: 64,
+  /** Longest declared VARCHAR/NCHAR (TDengine: 65517 / 16382). */
+  maxVarcharBytes: 65517,
+  maxNcharChars: 16382,
+  /** Requests in flight per RPC connection before new ones are refused. */
+  maxInFlightPerConnection: 1024,
+  /** Rows per result block streamed to a client. */
+  resultBlockRows: 4096,
+  /** Rows an interactive shell prints before it stops (TDengine: 100). */
+  shellDisplayRows: 100,
+  /** Default RPC request timeout. */
+  rpcTimeoutMs: 10_000,
+  /** Vgroups per database. */
+  maxVgroupsPerDb: 1024,
+} as const;
