@@ -1,0 +1,53 @@
+// The contract between the SQL engine (src/query/engine.ts) and its front ends: the RPC
+// server, the REST adapter, the shell and the tests. One engine per dnode; sessions carry
+// the current database.
+import type { ColumnBlock } from '../common/block.js';
+import type { DataType, Precision } from '../common/types.js';
+import type { TagValue } from '../storage/api.js';
+
+export interface Session {
+  user: string;
+  /** Current database (`use db`, `-d db`, REST `/rest/sql/<db>`), or null. */
+  db: string | null;
+}
+
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: DataType;
+  /** Byte length for column_meta: fixed width, or declared VARCHAR/NCHAR length. */
+  readonly bytes: number;
+}
+
+export interface StatementResult {
+  /** 'query': a result set (select/show/describe); 'exec': DDL, insert, use. */
+  readonly kind: 'query' | 'exec';
+  /** For the shell footers: Create | Insert | Drop | Alter | Delete | Query | Use. */
+  readonly verb: string;
+  readonly columns: readonly ResultColumn[];
+  /** Precision of TIMESTAMP columns in the result (the database's, 'ms' for show commands). */
+  readonly precision: Precision;
+  /** The rows, streamed in blocks (empty for 'exec'). Each block's columns match `columns`. */
+  readonly blocks: AsyncIterable<ColumnBlock>;
+  /** Rows inserted / changed for 'exec' (0 for DDL). */
+  readonly affectedRows: number;
+  /** Set by `use db`: the session's new database. */
+  readonly useDb?: string;
+}
+
+/** One table of a columnar bulk insert; the block holds every column in schema order. */
+export interface BulkTable {
+  readonly table: string;
+  /** Create the child table first if it does not exist. */
+  readonly using?: { readonly stable: string; readonly tags: readonly TagValue[] };
+  readonly block: ColumnBlock;
+}
+
+export interface Engine {
+  /** Runs exactly one statement (a trailing ';' is allowed). Errors are BasaltError with codes. */
+  execute(sql: string, session: Session): Promise<StatementResult>;
+  /** Runs statements separated by ';' in order, stopping at the first error. */
+  executeMany(sql: string, session: Session): AsyncIterable<StatementResult>;
+  /** The columnar bulk path: no SQL text. Returns rows written. */
+  insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
+  close(): Promise<void>;
+}
