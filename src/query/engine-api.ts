@@ -51,3 +51,31 @@ export interface Engine {
   insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
   close(): Promise<void>;
 }
+
+/** What the engine needs to know about the dnode it runs in (for show dnodes/cluster/variables). */
+export interface LocalDnodeInfo {
+  readonly dnodeId: number;
+  /** `fqdn:serverPort` */
+  readonly endpoint: string;
+  readonly supportVnodes: number;
+  readonly startedAtMs: number;
+  /** Effective configuration, for `show variables` / `show dnode N variables`. */
+  readonly variables: ReadonlyArray<{ name: string; value: string; scope: string }>;
+}
+
+export interface EngineOptions {
+  /** The dnode's dataDir; the engine keeps its catalog and vnodes below it. */
+  readonly dataDir: string;
+  readonly serverVersion: string;
+  readonly dnode: LocalDnodeInfo;
+  /** Clock for `now` (tests may pin it). */
+  readonly nowMs?: () => number;
+}
+
+export interface Engine {
+  /** Checks a user's password (`root`/`taosdata` until `alter user root pass '...'`). */
+  authenticate(user: string, password: string): boolean;
+}
+
+/** Implemented by src/query/engine.ts as `export const createEngine: CreateEngine`. */
+export type CreateEngine = (options: EngineOptions) => Promise<Engine>;
