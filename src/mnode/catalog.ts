@@ -1,0 +1,228 @@
+// The single-node cluster catalog: databases with their options and vgroups, super-table
+// schemas, users. A small state machine: every change is an explicit CatalogOp, checked
+// against the current state by `plan*` (which may throw BasaltError), then applied by the
+// deterministic `applyOp` and persisted atomically under dataDir/mnode/. The cluster issues
+// replace the persistence with a Raft log of the same ops.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assert } from '../common/assert.js';
+import { BasaltError } from '../common/errors.js';
+import { hashRanges } from '../common/hash.js';
+import type { ColumnSchema } from '../common/types.js';
+import { writeFileAtomicSync } from './atomic-file.js';
+import { DEFAULT_DB_OPTIONS, type DbOptions, validateDbOptions } from './db-options.js';
+
+export const CATALOG_FORMAT_VERSION = 1;
+
+export interface VgroupRecord {
+  readonly vgId: number;
+  readonly hashBegin: number;
+  readonly hashEnd: number;
+}
+
+export interface StableRecord {
+  readonly name: string;
+  readonly columns: readonly ColumnSchema[];
+  readonly tags: readonly ColumnSchema[];
+  readonly createdAtMs: number;
+}
+
+export interface DbRecord {
+  readonly name: string;
+  readonly createdAtMs: number;
+  readonly options: DbOptions;
+  readonly vgroups: readonly VgroupRecord[];
+  readonly stables: readonly StableRecord[];
+}
+
+export interface UserRecord {
+  readonly name: string;
+  readonly salt: string;
+  /** sha256(salt + ':' + password), hex. */
+  readonly passHash: string;
+  readonly superUser: boolean;
+  readonly createdAtMs: number;
+}
+
+export interface CatalogState {
+  readonly formatVersion: number;
+  readonly clusterId: string;
+  readonly createdAtMs: number;
+  /** Next data vgroup id; vgId 1 is the mnode group, data vgroups start at 2, never reused. */
+  readonly nextVgId: number;
+  readonly dbs: readonly DbRecord[];
+  readonly users: readonly UserRecord[];
+}
+
+export type CatalogOp =
+  | { readonly op: 'createDb'; readonly db: DbRecord; readonly nextVgId: number }
+  | { readonly op: 'dropDb'; readonly name: string }
+  | { readonly op: 'alterDb'; readonly name: string; readonly options: DbOptions }
+  | { readonly op: 'putStable'; readonly db: string; readonly stable: StableRecord }
+  | { readonly op: 'dropStable'; readonly db: string; readonly name: string }
+  | { readonly op: 'putUser'; readonly user: UserRecord };
+
+/** Applies one op to a state; pure and deterministic (ops carry every generated value). */
+export function applyOp(s: CatalogState, o: CatalogOp): CatalogState {
+  switch (o.op) {
+    case 'createDb':
+      assert(!s.dbs.some((d) => d.name === o.db.name), `createDb of existing '${o.db.name}'`);
+      assert(o.nextVgId > s.nextVgId - 1, 'vgIds must never be reused');
+      return { ...s, nextVgId: o.nextVgId, dbs: [...s.dbs, o.db] };
+    case 'dropDb':
+      return { ...s, dbs: s.dbs.filter((d) => d.name !== o.name) };
+    case 'alterDb':
+      return { ...s, dbs: s.dbs.map((d) => (d.name === o.name ? { ...d, options: o.options } : d)) };
+    case 'putStable':
+      return {
+        ...s,
+        dbs: s.dbs.map((d) =>
+          d.name === o.db ? { ...d, stables: [...d.stables.filter((t) => t.name !== o.stable.name), o.stable] } : d,
+        ),
+      };
+    case 'dropStable':
+      return {
+        ...s,
+        dbs: s.dbs.map((d) => (d.name === o.db ? { ...d, stables: d.stables.filter((t) => t.name !== o.name) } : d)),
+      };
+    case 'putUser':
+      return { ...s, users: [...s.users.filter((u) => u.name !== o.user.name), o.user] };
+  }
+}
+
+function hashPassword(salt: string, password: string): string {
+  return createHash('sha256').update(`${salt}:${password}`).digest('hex');
+}
+
+function makeUser(name: string, password: string, superUser: boolean, nowMs: number): UserRecord {
+  const salt = randomBytes(8).toString('hex');
+  return { name, salt, passHash: hashPassword(salt, password), superUser, createdAtMs: nowMs };
+}
+
+function initialState(nowMs: number): CatalogState {
+  // Cluster id: a positive 63-bit number, shown by `show cluster` as BIGINT.
+  const id = randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn;
+  return {
+    formatVersion: CATALOG_FORMAT_VERSION,
+    clusterId: id.toString(),
+    createdAtMs: nowMs,
+    nextVgId: 2,
+    dbs: [],
+    users: [makeUser('root', 'taosdata', true, nowMs)],
+  };
+}
+
+/** Names reserved for the system databases `show databases` always lists. */
+export const SYSTEM_DBS = ['information_schema', 'performance_schema'] as const;
+
+export class Catalog {
+  private stateValue: CatalogState;
+  private readonly file: string;
+
+  private constructor(file: string, state: CatalogState) {
+    this.file = file;
+    this.stateValue = state;
+  }
+
+  /** Opens (or creates) the catalog under `mnodeDir`, recovering the last persisted state. */
+  static open(mnodeDir: string, nowMs: number): Catalog {
+    mkdirSync(mnodeDir, { recursive: true });
+    const file = join(mnodeDir, 'catalog.json');
+    if (!existsSync(file)) {
+      const c = new Catalog(file, initialState(nowMs));
+      c.persist();
+      return c;
+    }
+    let state: CatalogState;
+    try {
+      state = JSON.parse(readFileSync(file, 'utf8')) as CatalogState;
+    } catch (e) {
+      throw new BasaltError('FILE_CORRUPTED', `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`);
+    }
+    if (state.formatVersion !== CATALOG_FORMAT_VERSION) {
+      throw new BasaltError(
+        'DATA_DIR_INCOMPATIBLE',
+        `${file} has catalog format ${String(state.formatVersion)}, this build reads format ${CATALOG_FORMAT_VERSION}`,
+      );
+    }
+    return new Catalog(file, state);
+  }
+
+  get state(): CatalogState {
+    return this.stateValue;
+  }
+
+  private persist(): void {
+    writeFileAtomicSync(this.file, JSON.stringify(this.stateValue));
+  }
+
+  /** Applies and persists one op (the single write path of the catalog). */
+  commit(o: CatalogOp): void {
+    this.stateValue = applyOp(this.stateValue, o);
+    this.persist();
+  }
+
+  getDb(name: string): DbRecord | undefined {
+    return this.stateValue.dbs.find((d) => d.name === name);
+  }
+
+  /** The db or DB_NOT_EXIST naming it. */
+  requireDb(name: string): DbRecord {
+    const d = this.getDb(name);
+    if (!d) throw new BasaltError('DB_NOT_EXIST', `database '${name}' does not exist; create it with 'create database ${name}'`);
+    return d;
+  }
+
+  getStable(db: string, name: string): StableRecord | undefined {
+    return this.getDb(db)?.stables.find((t) => t.name === name);
+  }
+
+  // --- planning: check a request against the state, return the op to commit ---
+
+  planCreateDb(name: string, given: Partial<DbOptions>, dnodeCount: number, nowMs: number): CatalogOp {
+    if ((SYSTEM_DBS as readonly string[]).includes(name)) {
+      throw new BasaltError('DB_ALREADY_EXISTS', `'${name}' is a system database; choose another name`);
+    }
+    if (this.getDb(name)) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
+    const options: DbOptions = { ...DEFAULT_DB_OPTIONS, ...given };
+    // keep given as a single value applies to all three tiers; duration alone keeps default keep.
+    validateDbOptions(name, options, dnodeCount);
+    const ranges = hashRanges(options.vgroups);
+    const first = this.stateValue.nextVgId;
+    const vgroups = ranges.map((r, i) => ({ vgId: first + i, hashBegin: r.begin, hashEnd: r.end }));
+    return {
+      op: 'createDb',
+      db: { name, createdAtMs: nowMs, options, vgroups, stables: [] },
+      nextVgId: first + options.vgroups,
+    };
+  }
+
+  planAlterDb(name: string, changes: Partial<DbOptions>, dnodeCount: number): CatalogOp {
+    const d = this.requireDb(name);
+    for (const k of ['vgroups', 'precision', 'replica'] as const) {
+      if (changes[k] !== undefined && changes[k] !== d.options[k]) {
+        throw new BasaltError('DB_OPTION_INVALID', `database '${name}': option ${k} cannot be altered; alter buffer, keep, wal_level, wal_fsync_period, minrows or maxrows`);
+      }
+    }
+    const options: DbOptions = { ...d.options, ...changes };
+    validateDbOptions(name, options, dnodeCount);
+    return { op: 'alterDb', name, options };
+  }
+
+  planSetPassword(user: string, password: string, nowMs: number): CatalogOp {
+    const u = this.stateValue.users.find((x) => x.name === user);
+    if (!u) throw new BasaltError('AUTH_FAILURE', `user '${user}' does not exist`);
+    if (password.length === 0 || password.length > 128) {
+      throw new BasaltError('INVALID_PASS', `password for '${user}' must be 1 to 128 characters`);
+    }
+    return { op: 'putUser', user: { ...makeUser(user, password, u.superUser, nowMs), createdAtMs: u.createdAtMs } };
+  }
+
+  checkPassword(user: string, password: string): boolean {
+    const u = this.stateValue.users.find((x) => x.name === user);
+    if (!u) return false;
+    const h = hashPassword(u.salt, password);
+    return h.length === u.passHash.length && createHash('sha256').update(h).digest('hex') === createHash('sha256').update(u.passHash).digest('hex');
+  }
+}
