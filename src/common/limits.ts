@@ -30,4 +30,20 @@ export const Limits = {
   rpcTimeoutMs: 10_000,
   /** Vgroups per database. */
   maxVgroupsPerDb: 1024,
+  /** Open TCP connections one RPC server accepts. */
+  maxRpcConnections: 10_000,
+  /** Result cursors one RPC connection may hold open at once. */
+  maxOpenCursorsPerConnection: 64,
+  /** A cursor not fetched for this long is closed and its resources released. */
+  cursorIdleMs: 60_000,
+  /** Time a client waits for a TCP connection to be established. */
+  rpcConnectTimeoutMs: 5_000,
+  /** Bytes of result blocks packed into one QUERY/FETCH response before the rest waits for FETCH. */
+  resultFrameTargetBytes: 1024 * 1024,
+  /** Distinct credential pairs for which the REST adapter keeps a pooled RPC connection. */
+  maxRestPooledConnections: 64,
+  /** Time the REST adapter gives one statement before answering with a timeout. */
+  restRequestTimeoutMs: 300_000,
+  /** Lines kept in the shell's history file. */
+  shellHistoryLines: 1000,
 } as const;
