@@ -28,6 +28,10 @@ export const Limits = {
   shellDisplayRows: 100,
   /** Default RPC request timeout. */
   rpcTimeoutMs: 10_000,
+  /** Parser recursion (parentheses, nested calls, subqueries, NOT/minus chains) before SYNTAX_ERROR. */
+  maxSqlNestingDepth: 128,
+  /** Depth of one expression tree (long `a or b or ...` chains included), so evaluators can recurse. */
+  maxSqlExprDepth: 1000,
   /** Vgroups per database. */
   maxVgroupsPerDb: 1024,
   /** Open TCP connections one RPC server accepts. */

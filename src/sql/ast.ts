@@ -5,7 +5,7 @@
 // This file is a contract shared by several layers: add fields or kinds, never rename them.
 import type { DataType } from '../common/types.js';
 
-/** Where a node starts in the SQL text: 0-based byte offset into the string, 1-based line and column. */
+/** Where a node starts in the SQL text: 0-based index into the string (UTF-16 units), 1-based line and column. */
 export interface Pos {
   readonly offset: number;
   readonly line: number;
@@ -467,8 +467,8 @@ export interface SelectItem {
   /** `as name` or bare `name` after the expression, else null. */
   readonly alias: string | null;
   /**
-   * The expression's source text exactly as written (whitespace runs collapsed to one
-   * space): TDengine names result columns by it, e.g. 'count(*)', 'avg(current)'.
+   * The expression's source text exactly as written (trimmed): TDengine names result
+   * columns by it, e.g. 'count(*)', 'avg(current)'.
    */
   readonly text: string;
   readonly pos: Pos;

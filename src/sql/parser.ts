@@ -1,15 +1,108 @@
-// Recursive-descent parser (in progress): SQL text -> Statement[].
+// The parser's entry: statement dispatch on the first keyword, statement separation by ';',
+// and the guarantee that anything other than a BasaltError escaping is a bug.
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { Statement } from './ast.js';
+import {
+  parseBalance, parseAlterDnode, parseCreateDnode, parseDropDnode, parseMnode, parseRedistribute, parseUser,
+} from './cluster.js';
+import { Cursor } from './cursor.js';
+import {
+  parseAlterDatabase, parseCreateDatabase, parseDropDatabase, parseFlushOrCompact, parseUse,
+} from './database.js';
+import { parseDelete, parseInsert } from './insert.js';
+import type { Token } from './lexer.js';
+import { parseSelect } from './select.js';
+import { parseShow } from './show.js';
+import { parseAlterTable, parseCreateTable, parseDescribe, parseDropTable } from './table.js';
 
-/** Parses every statement in `sql` (separated by ';'). Errors are BasaltError SYNTAX_ERROR. */
+const STATEMENT_START = 'a statement (SELECT, INSERT, CREATE, DROP, ALTER, USE, SHOW, DESCRIBE, DELETE, BALANCE, REDISTRIBUTE)';
+
+/** Parses every statement in `sql` (separated by ';'; empty statements are skipped). */
 export function parse(sql: string): Statement[] {
-  throw new BasaltError('NOT_SUPPORTED', `parser not written yet: ${sql.slice(0, 20)}`);
+  if (sql.length > Limits.maxSqlBytes) {
+    throw new BasaltError('STATEMENT_TOO_LONG',
+      `${sql.length} characters; the limit is ${Limits.maxSqlBytes}; split the statement (e.g. fewer rows per INSERT)`);
+  }
+  const c = new Cursor(sql);
+  const out: Statement[] = [];
+  for (;;) {
+    while (c.acceptOp(';'));
+    if (c.peek().kind === 'eof') break;
+    out.push(parseStatement(c));
+    if (!c.atEnd()) c.fail("';' or the end of the statement");
+  }
+  return out;
 }
 
 /** Parses exactly one statement (a trailing ';' is allowed). */
 export function parseOne(sql: string): Statement {
   const list = parse(sql);
-  if (list.length !== 1) throw new BasaltError('SYNTAX_ERROR', `expected exactly one statement, found ${list.length}`);
+  if (list.length === 0) throw new BasaltError('SYNTAX_ERROR', 'empty statement: there is no SQL to run');
+  if (list.length > 1) {
+    throw new BasaltError('SYNTAX_ERROR',
+      `found ${list.length} statements where one was expected; send them one at a time or use a multi-statement call`);
+  }
   return list[0]!;
+}
+
+function parseStatement(c: Cursor): Statement {
+  const t = c.peek();
+  if (t.kind !== 'ident') c.fail(STATEMENT_START);
+  switch (t.value) {
+    case 'select':
+      return parseSelect(c);
+    case 'insert':
+      return parseInsert(c, c.next());
+    case 'delete':
+      return parseDelete(c, c.next());
+    case 'create':
+      return parseCreate(c, c.next());
+    case 'drop':
+      return parseDrop(c, c.next());
+    case 'alter':
+      return parseAlter(c, c.next());
+    case 'use':
+      return parseUse(c, c.next());
+    case 'show':
+      return parseShow(c, c.next());
+    case 'describe':
+    case 'desc':
+      return parseDescribe(c, c.next());
+    case 'balance':
+      return parseBalance(c, c.next());
+    case 'redistribute':
+      return parseRedistribute(c, c.next());
+    case 'flush':
+    case 'compact':
+      return parseFlushOrCompact(c, c.next());
+    default:
+      return c.fail(STATEMENT_START);
+  }
+}
+
+function parseCreate(c: Cursor, start: Token): Statement {
+  if (c.isKw('database')) return parseCreateDatabase(c, start);
+  if (c.isKw('table') || c.isKw('stable')) return parseCreateTable(c, start);
+  if (c.acceptKw('dnode')) return parseCreateDnode(c, start);
+  if (c.acceptKw('mnode')) return parseMnode(c, start);
+  if (c.acceptKw('user')) return parseUser(c, start);
+  return c.fail('DATABASE, TABLE, STABLE, DNODE, MNODE or USER after CREATE');
+}
+
+function parseDrop(c: Cursor, start: Token): Statement {
+  if (c.isKw('database')) return parseDropDatabase(c, start);
+  if (c.isKw('table') || c.isKw('stable')) return parseDropTable(c, start);
+  if (c.acceptKw('dnode')) return parseDropDnode(c, start);
+  if (c.acceptKw('mnode')) return parseMnode(c, start);
+  if (c.acceptKw('user')) return parseUser(c, start);
+  return c.fail('DATABASE, TABLE, STABLE, DNODE, MNODE or USER after DROP');
+}
+
+function parseAlter(c: Cursor, start: Token): Statement {
+  if (c.isKw('database')) return parseAlterDatabase(c, start);
+  if (c.isKw('table') || c.isKw('stable')) return parseAlterTable(c, start);
+  if (c.isKw('dnode') || c.isKw('all')) return parseAlterDnode(c, start);
+  if (c.acceptKw('user')) return parseUser(c, start);
+  return c.fail('DATABASE, TABLE, STABLE, DNODE, ALL DNODES or USER after ALTER');
 }

@@ -1,0 +1,130 @@
+// Cluster and user statements: dnodes, mnodes, vgroup balancing and moves, dnode config,
+// users. Values are only shape-checked; the mnode validates endpoints, ids and keys.
+import type { Statement } from './ast.js';
+import type { Cursor } from './cursor.js';
+import type { Token } from './lexer.js';
+
+/**
+ * `create dnode "fqdn:port"`, `create dnode fqdn [port p]`; cursor after DNODE.
+ * An unquoted fqdn is the run of adjacent tokens (`h1.example.com`, `10.0.0.2`, `db-1`).
+ */
+export function parseCreateDnode(c: Cursor, start: Token): Statement {
+  const pos = c.pos(start);
+  let endpoint: string;
+  const t = c.peek();
+  if (t.kind === 'string') {
+    endpoint = c.next().value;
+  } else if (t.kind === 'ident' || t.kind === 'qident' || t.kind === 'integer' || t.kind === 'float') {
+    endpoint = adjacentRun(c);
+  } else {
+    return c.fail('a dnode endpoint, e.g. "h2.example.com:6030" or h2.example.com PORT 6030');
+  }
+  if (c.acceptKw('port')) {
+    const p = c.peek();
+    if (p.kind !== 'integer') c.fail('a port number');
+    c.next();
+    endpoint = `${endpoint}:${p.value}`;
+  }
+  return { kind: 'createDnode', endpoint, pos };
+}
+
+/** Joins tokens written without whitespace between them, e.g. `h1` `.` `example` `.` `com`. */
+function adjacentRun(c: Cursor): string {
+  const first = c.next();
+  let end = first.end;
+  for (;;) {
+    const n = c.peek();
+    if (n.kind === 'eof' || n.offset !== end || (n.kind === 'op' && n.value === ';')) break;
+    if (n.kind === 'op' && n.value !== '.' && n.value !== '-') break;
+    end = c.next().end;
+  }
+  return c.sql.slice(first.offset, end);
+}
+
+/** `drop dnode N|"ep" [force] [unsafe]`; cursor after DNODE. */
+export function parseDropDnode(c: Cursor, start: Token): Statement {
+  const pos = c.pos(start);
+  let dnodeId: number | null = null;
+  let endpoint: string | null = null;
+  if (c.peek().kind === 'string') endpoint = c.next().value;
+  else dnodeId = c.integer('a dnode id or a quoted endpoint');
+  let force = false;
+  let unsafe = false;
+  for (;;) {
+    if (!force && c.acceptKw('force')) force = true;
+    else if (!unsafe && c.acceptKw('unsafe')) unsafe = true;
+    else break;
+  }
+  if (!c.atEnd()) c.fail(force || unsafe ? 'the end of the statement' : 'FORCE, UNSAFE or the end of the statement');
+  return { kind: 'dropDnode', dnodeId, endpoint, force, unsafe, pos };
+}
+
+/** `create|drop mnode on dnode N`; cursor after MNODE. */
+export function parseMnode(c: Cursor, start: Token): Statement {
+  c.expectKw('on', 'ON DNODE n');
+  c.expectKw('dnode', 'DNODE after ON');
+  const dnodeId = c.integer('a dnode id');
+  const pos = c.pos(start);
+  return start.value === 'create' ? { kind: 'createMnode', dnodeId, pos } : { kind: 'dropMnode', dnodeId, pos };
+}
+
+/** `balance vgroup [leader [on N | database db]]`; cursor after BALANCE. */
+export function parseBalance(c: Cursor, start: Token): Statement {
+  const pos = c.pos(start);
+  c.expectKw('vgroup', 'VGROUP after BALANCE');
+  if (!c.acceptKw('leader')) return { kind: 'balanceVgroup', pos };
+  let vgId: number | null = null;
+  let db: string | null = null;
+  if (c.acceptKw('on')) vgId = c.integer('a vgroup id after ON');
+  else if (c.acceptKw('database')) db = c.name('a database name');
+  return { kind: 'balanceVgroupLeader', vgId, db, pos };
+}
+
+/** `redistribute vgroup N dnode a [dnode b] [dnode c]`; cursor after REDISTRIBUTE. */
+export function parseRedistribute(c: Cursor, start: Token): Statement {
+  c.expectKw('vgroup', 'VGROUP after REDISTRIBUTE');
+  const vgId = c.integer('a vgroup id');
+  const dnodeIds: number[] = [];
+  do {
+    c.expectKw('dnode', dnodeIds.length === 0 ? 'DNODE n' : 'DNODE n or the end of the statement');
+    dnodeIds.push(c.integer('a dnode id'));
+  } while (!c.atEnd());
+  return { kind: 'redistributeVgroup', vgId, dnodeIds, pos: c.pos(start) };
+}
+
+/** `alter dnode N 'key' ['value']` / `alter all dnodes 'key' ['value']`; cursor at DNODE or ALL. */
+export function parseAlterDnode(c: Cursor, start: Token): Statement {
+  let dnodeId: number | null = null;
+  if (c.acceptKw('all')) {
+    c.expectKw('dnodes', 'DNODES after ALL');
+  } else {
+    c.expectKw('dnode');
+    dnodeId = c.integer('a dnode id');
+  }
+  const key = configWord(c, "a quoted config key, e.g. 'debugFlag'");
+  const value = c.atEnd() ? null : configWord(c, "a quoted value, e.g. '143'");
+  return { kind: 'alterDnode', dnodeId, key, value, pos: c.pos(start) };
+}
+
+/** A config key or value: quoted, or a bare word or number (case kept). */
+function configWord(c: Cursor, what: string): string {
+  const t = c.peek();
+  if (t.kind === 'string' || t.kind === 'qident') return c.next().value;
+  if (t.kind === 'ident' || t.kind === 'integer' || t.kind === 'float' || t.kind === 'duration') return c.next().text;
+  return c.fail(what);
+}
+
+/** `create user u pass 'p'`, `alter user u pass 'p'`, `drop user u`; cursor after USER. */
+export function parseUser(c: Cursor, start: Token): Statement {
+  const pos = c.pos(start);
+  const user = c.name('a user name');
+  if (start.value === 'drop') return { kind: 'dropUser', user, pos };
+  c.expectKw('pass', "PASS and a quoted password, e.g. PASS 'secret'");
+  const password = c.string("a quoted password, e.g. PASS 'secret'");
+  if (start.value === 'create') {
+    // TDengine's optional `sysinfo 0|1` is accepted and ignored (one privilege level here).
+    if (c.acceptKw('sysinfo')) c.integer('0 or 1 after SYSINFO');
+    return { kind: 'createUser', user, password, pos };
+  }
+  return { kind: 'alterUser', user, password, pos };
+}
