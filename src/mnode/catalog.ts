@@ -61,7 +61,8 @@ export type CatalogOp =
   | { readonly op: 'alterDb'; readonly name: string; readonly options: DbOptions }
   | { readonly op: 'putStable'; readonly db: string; readonly stable: StableRecord }
   | { readonly op: 'dropStable'; readonly db: string; readonly name: string }
-  | { readonly op: 'putUser'; readonly user: UserRecord };
+  | { readonly op: 'putUser'; readonly user: UserRecord }
+  | { readonly op: 'dropUser'; readonly name: string };
 
 /** Applies one op to a state; pure and deterministic (ops carry every generated value). */
 export function applyOp(s: CatalogState, o: CatalogOp): CatalogState {
@@ -88,6 +89,8 @@ export function applyOp(s: CatalogState, o: CatalogOp): CatalogState {
       };
     case 'putUser':
       return { ...s, users: [...s.users.filter((u) => u.name !== o.user.name), o.user] };
+    case 'dropUser':
+      return { ...s, users: s.users.filter((u) => u.name !== o.name) };
   }
 }
 
@@ -98,6 +101,12 @@ function hashPassword(salt: string, password: string): string {
 function makeUser(name: string, password: string, superUser: boolean, nowMs: number): UserRecord {
   const salt = randomBytes(8).toString('hex');
   return { name, salt, passHash: hashPassword(salt, password), superUser, createdAtMs: nowMs };
+}
+
+function checkPasswordText(user: string, password: string): void {
+  if (password.length === 0 || password.length > 128) {
+    throw new BasaltError('INVALID_PASS', `password for '${user}' must be 1 to 128 characters`);
+  }
 }
 
 function initialState(nowMs: number): CatalogState {
@@ -212,11 +221,24 @@ export class Catalog {
 
   planSetPassword(user: string, password: string, nowMs: number): CatalogOp {
     const u = this.stateValue.users.find((x) => x.name === user);
-    if (!u) throw new BasaltError('AUTH_FAILURE', `user '${user}' does not exist`);
-    if (password.length === 0 || password.length > 128) {
-      throw new BasaltError('INVALID_PASS', `password for '${user}' must be 1 to 128 characters`);
-    }
+    if (!u) throw new BasaltError('INVALID_PARA', `user '${user}' does not exist`);
+    checkPasswordText(user, password);
     return { op: 'putUser', user: { ...makeUser(user, password, u.superUser, nowMs), createdAtMs: u.createdAtMs } };
+  }
+
+  planCreateUser(user: string, password: string, nowMs: number): CatalogOp {
+    if (this.stateValue.users.some((x) => x.name === user)) {
+      throw new BasaltError('INVALID_PARA', `user '${user}' already exists`);
+    }
+    checkPasswordText(user, password);
+    return { op: 'putUser', user: makeUser(user, password, false, nowMs) };
+  }
+
+  planDropUser(user: string): CatalogOp {
+    const u = this.stateValue.users.find((x) => x.name === user);
+    if (!u) throw new BasaltError('INVALID_PARA', `user '${user}' does not exist`);
+    if (u.superUser) throw new BasaltError('INVALID_PARA', `user '${user}' is the super user and cannot be dropped`);
+    return { op: 'dropUser', name: user };
   }
 
   checkPassword(user: string, password: string): boolean {

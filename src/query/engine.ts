@@ -1,23 +1,161 @@
-// The statement engine of a single dnode: DDL, insert, show, and the hand-off of SELECT to
-// the select path. (Initial stub so front ends compile; statements land incrementally.)
+// The statement engine of a single dnode: parses each statement, then runs DDL against the
+// catalog and vnodes, inserts against the vnodes, show commands against both, and hands
+// SELECT to the select path. Statement handlers live in ddl-*.ts, insert.ts, show-*.ts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
-import type { CreateEngine, Engine, Session, StatementResult } from './engine-api.js';
+import { Limits } from '../common/limits.js';
+import { Catalog } from '../mnode/catalog.js';
+import { parseOne, splitStatements, type Statement } from '../sql/index.js';
+import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
+import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
+import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
+import type { BulkTable, CreateEngine, Engine, EngineOptions, Session, StatementResult } from './engine-api.js';
+import { EngineCore } from './engine-core.js';
+import { insert, insertColumnar } from './insert.js';
+import { reconcile } from './reconcile.js';
+import { execResult } from './result-rows.js';
+import { select } from './select-bridge.js';
+import {
+  showCluster, showDatabases, showDnodes, showDnodeVariables, showMnodes, showTransactions, showUsers, showVariables,
+  showVgroups, showVnodes,
+} from './show-cluster.js';
+import { describe, showCreateDatabase, showCreateTable, showStables, showTables } from './show-schema.js';
 
-export const createEngine: CreateEngine = async (_options) => {
+function needsCluster(what: string): never {
+  throw new BasaltError('NOT_SUPPORTED', `'${what}' needs a cluster; this server runs a single dnode (start a cluster with 'basalt playground')`);
+}
+
+async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
+  const ex = <T>(fn: () => Promise<T>): Promise<T> => core.lock.exclusive(fn);
+  const sh = <T>(fn: () => Promise<T> | T): Promise<T> => core.lock.shared(async () => fn());
+  switch (s.kind) {
+    case 'createDatabase': return ex(() => createDatabase(core, s));
+    case 'dropDatabase': return ex(() => dropDatabase(core, s));
+    case 'alterDatabase': return ex(() => alterDatabase(core, s));
+    case 'useDatabase':
+      if (s.name === 'information_schema' || s.name === 'performance_schema') return execResult('Use', 0, s.name);
+      return sh(() => useDatabase(core, s));
+    case 'flushDatabase':
+      return ex(async () => {
+        for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).flush();
+        return execResult('Flush');
+      });
+    case 'compactDatabase':
+      return ex(async () => {
+        for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).compact();
+        return execResult('Compact');
+      });
+    case 'createStable': return ex(() => createStable(core, s, session));
+    case 'createTable': return ex(() => createTable(core, s, session));
+    case 'createChildTables': return ex(() => createChildTables(core, s, session));
+    case 'dropTable': return ex(() => dropTables(core, s, session));
+    case 'dropStable': return ex(() => dropStable(core, s, session));
+    case 'alterTable': return ex(() => alterTable(core, s, session));
+    case 'describe': return sh(() => describe(core, s, session));
+    case 'insert': return sh(() => insert(core, s, session));
+    case 'delete': throw new BasaltError('NOT_SUPPORTED', "'delete' is not supported yet; drop the table or let keep expire old data");
+    case 'select': return sh(() => select(core, s, session));
+    case 'showDatabases': return sh(() => showDatabases(core));
+    case 'showTables': return sh(() => showTables(core, s, session));
+    case 'showStables': return sh(() => showStables(core, s, session));
+    case 'showCreateTable': case 'showCreateStable': return sh(() => showCreateTable(core, s, session));
+    case 'showCreateDatabase': return sh(() => showCreateDatabase(core, s));
+    case 'showDnodes': return sh(() => showDnodes(core));
+    case 'showMnodes': return sh(() => showMnodes(core));
+    case 'showVgroups': return sh(() => showVgroups(core, s, session));
+    case 'showVnodes': return sh(() => showVnodes(core, s));
+    case 'showCluster': return sh(() => showCluster(core));
+    case 'showVariables': return sh(() => showVariables(core, s));
+    case 'showDnodeVariables': return sh(() => showDnodeVariables(core, s));
+    case 'showTransactions': return showTransactions();
+    case 'showUsers': return sh(() => showUsers(core));
+    case 'createUser':
+      return ex(async () => {
+        core.catalog.commit(core.catalog.planCreateUser(s.user, s.password, core.nowMs()));
+        return execResult('Create');
+      });
+    case 'alterUser':
+      return ex(async () => {
+        core.catalog.commit(core.catalog.planSetPassword(s.user, s.password, core.nowMs()));
+        return execResult('Alter');
+      });
+    case 'dropUser':
+      return ex(async () => {
+        core.catalog.commit(core.catalog.planDropUser(s.user));
+        return execResult('Drop');
+      });
+    case 'createDnode': return needsCluster('create dnode');
+    case 'dropDnode': return needsCluster('drop dnode');
+    case 'createMnode': return needsCluster('create mnode');
+    case 'dropMnode': return needsCluster('drop mnode');
+    case 'balanceVgroup': return needsCluster('balance vgroup');
+    case 'balanceVgroupLeader': return needsCluster('balance vgroup leader');
+    case 'redistributeVgroup': return needsCluster('redistribute vgroup');
+    case 'alterDnode': return needsCluster('alter dnode');
+  }
+}
+
+function checkLength(sql: string): void {
+  if (sql.length > Limits.maxSqlBytes || Buffer.byteLength(sql, 'utf8') > Limits.maxSqlBytes) {
+    throw new BasaltError('STATEMENT_TOO_LONG', `statement is longer than ${Limits.maxSqlBytes} bytes; split it into several`);
+  }
+}
+
+/** Test seam: the store opener (defaults to the storage engine's openVnodeStore). */
+export interface EngineInternals {
+  readonly openStore?: OpenStore;
+}
+
+export async function createEngineWith(options: EngineOptions, internals: EngineInternals = {}): Promise<Engine> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const openStore = internals.openStore ?? (await defaultOpenStore());
+  const nowMs = options.nowMs ? options.nowMs() : Date.now();
+  const catalog = Catalog.open(join(options.dataDir, 'mnode'), nowMs);
+  const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore));
+  await reconcile(core);
+  let closed = false;
+  const alive = (): void => {
+    if (closed) throw new BasaltError('SHUTTING_DOWN', 'the engine is closed');
+  };
+
   const engine: Engine = {
-    async execute(_sql: string, _session: Session): Promise<StatementResult> {
-      throw new BasaltError('NOT_SUPPORTED', 'the statement engine is not implemented yet');
+    async execute(sql: string, session: Session): Promise<StatementResult> {
+      alive();
+      checkLength(sql);
+      return run(core, parseOne(sql), session);
     },
     async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
-      yield await engine.execute(sql, session);
+      alive();
+      checkLength(sql);
+      let current: Session = { ...session };
+      for (const text of splitStatements(sql)) {
+        const r = await run(core, parseOne(text), current);
+        if (r.useDb !== undefined) current = { ...current, db: r.useDb };
+        yield r;
+      }
     },
-    async insertColumnar(): Promise<number> {
-      throw new BasaltError('NOT_SUPPORTED', 'bulk insert is not implemented yet');
+    async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
+      alive();
+      return core.lock.shared(() => insertColumnar(core, db, tables));
     },
     authenticate(user: string, password: string): boolean {
-      return user === 'root' && password === 'taosdata';
+      return core.catalog.checkPassword(user, password);
     },
-    async close(): Promise<void> {},
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await core.lock.exclusive(() => core.vnodes.closeAll());
+    },
   };
   return engine;
-};
+}
+
+async function defaultOpenStore(): Promise<OpenStore> {
+  // Resolved by name so the engine compiles while the storage engine is being written.
+  const spec = '../storage/index.js';
+  const mod = (await import(spec)) as { openVnodeStore: OpenStore };
+  return mod.openVnodeStore;
+}
+
+export const createEngine: CreateEngine = (options) => createEngineWith(options);

@@ -30,6 +30,14 @@ export class VnodeSet {
     return store;
   }
 
+  /** Closes and opens again with new options (alter database). */
+  async reopen(vgId: number, options: VnodeOptions): Promise<VnodeStore> {
+    const s = this.stores.get(vgId);
+    this.stores.delete(vgId);
+    if (s) await s.close();
+    return this.open(vgId, options);
+  }
+
   get(vgId: number): VnodeStore {
     const s = this.stores.get(vgId);
     assert(s !== undefined, `vnode ${vgId} is not open`);

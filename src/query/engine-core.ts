@@ -1,0 +1,125 @@
+// The state every statement handler works on: the catalog, the open vnodes, the clock and
+// the dnode description. Handlers live in their own files (ddl-*.ts, insert.ts, show*.ts)
+// and receive this core; engine.ts only dispatches.
+import { BasaltError } from '../common/errors.js';
+import { ticksToMs } from '../common/time.js';
+import type { VnodeOptions, VnodeStore, TableInfo } from '../storage/api.js';
+import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from '../mnode/catalog.js';
+import type { DbOptions } from '../mnode/db-options.js';
+import { vgroupIndexForTable } from '../vnode/routing.js';
+import { VnodeSet } from '../vnode/vnode-set.js';
+import type { EngineOptions, Session } from './engine-api.js';
+import type { DbHandle } from './select-api.js';
+import { RwLock } from './rw-lock.js';
+
+export interface TableLoc {
+  readonly db: DbRecord;
+  readonly vg: VgroupRecord;
+  readonly store: VnodeStore;
+  readonly info: TableInfo;
+}
+
+export function vnodeOptionsOf(o: DbOptions): VnodeOptions {
+  return {
+    precision: o.precision,
+    bufferBytes: o.bufferMb * 1024 * 1024,
+    durationMs: o.durationMinutes * 60_000,
+    keepMs: o.keepMinutes[2] * 60_000,
+    walLevel: o.walLevel,
+    walFsyncPeriodMs: o.walFsyncPeriodMs,
+    maxRows: o.maxRows,
+    minRows: o.minRows,
+  };
+}
+
+export class EngineCore {
+  readonly lock = new RwLock();
+  /** Single-dnode server: replica and placement checks see one dnode. */
+  readonly dnodeCount = 1;
+
+  constructor(
+    readonly options: EngineOptions,
+    readonly catalog: Catalog,
+    readonly vnodes: VnodeSet,
+  ) {}
+
+  nowMs(): number {
+    return this.options.nowMs ? this.options.nowMs() : Date.now();
+  }
+
+  /** The database a statement means: explicit, else the session's, else DB_NOT_SPECIFIED. */
+  dbName(explicit: string | null, session: Session): string {
+    const name = explicit ?? session.db;
+    if (name === null) {
+      throw new BasaltError('DB_NOT_SPECIFIED', "no database selected; run 'use <db>' or qualify the name as db.table");
+    }
+    return name;
+  }
+
+  db(name: string): DbRecord {
+    if ((SYSTEM_DBS as readonly string[]).includes(name)) {
+      throw new BasaltError('NOT_SUPPORTED', `system database '${name}' has no tables to query in this version; use the show commands`);
+    }
+    return this.catalog.requireDb(name);
+  }
+
+  store(vgId: number): VnodeStore {
+    return this.vnodes.get(vgId);
+  }
+
+  /** The vgroup and store that own `table` in `db` (whether or not it exists). */
+  route(db: DbRecord, table: string): { vg: VgroupRecord; store: VnodeStore } {
+    const vg = db.vgroups[vgroupIndexForTable(db.vgroups, table)]!;
+    return { vg, store: this.store(vg.vgId) };
+  }
+
+  /** A child or normal table, or a super table (looked up in its first vgroup). */
+  findTable(db: DbRecord, name: string): TableLoc | undefined {
+    const st = db.stables.find((s) => s.name === name);
+    if (st) {
+      const vg = db.vgroups[0]!;
+      const store = this.store(vg.vgId);
+      const info = store.getTable(name);
+      if (info) return { db, vg, store, info };
+    }
+    const { vg, store } = this.route(db, name);
+    const info = store.getTable(name);
+    return info ? { db, vg, store, info } : undefined;
+  }
+
+  requireTable(db: DbRecord, name: string): TableLoc {
+    const t = this.findTable(db, name);
+    if (!t) throw new BasaltError('TABLE_NOT_EXIST', `table '${db.name}.${name}' does not exist`);
+    return t;
+  }
+
+  dbHandle(name: string): DbHandle {
+    const d = this.db(name);
+    return {
+      name: d.name,
+      precision: d.options.precision,
+      vgroups: d.vgroups.map((vg) => ({ vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, store: this.store(vg.vgId) })),
+    };
+  }
+
+  /** Opens every vgroup of `db` with its options. */
+  async openDb(db: DbRecord): Promise<void> {
+    const vo = vnodeOptionsOf(db.options);
+    for (const vg of db.vgroups) await this.vnodes.open(vg.vgId, vo);
+  }
+
+  /** Child + normal tables of a database (what `show databases` calls ntables). */
+  tableCount(db: DbRecord): number {
+    let n = 0;
+    for (const vg of db.vgroups) {
+      if (!this.vnodes.has(vg.vgId)) continue;
+      const s = this.store(vg.vgId);
+      n += s.listTables({ kind: 'child' }).length + s.listTables({ kind: 'normal' }).length;
+    }
+    return n;
+  }
+
+  tsToMs(ticks: number, db: DbRecord): number {
+    return ticksToMs(ticks, db.options.precision);
+  }
+}

@@ -1,0 +1,70 @@
+// SELECT goes to the select path (src/query/select/). FROM-less selects of session and
+// server facts (server_version(), database(), now()...) are answered here directly, since
+// they touch no vgroup.
+import { BasaltError } from '../common/errors.js';
+import { DataType } from '../common/types.js';
+import type { SelectStmt } from '../sql/ast.js';
+import type { Session, StatementResult } from './engine-api.js';
+import type { EngineCore } from './engine-core.js';
+import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
+import type { ResultColumn } from './engine-api.js';
+import type { SelectContext } from './select-api.js';
+
+type RunSelectFn = (stmt: SelectStmt, ctx: SelectContext) => Promise<StatementResult>;
+let runSelectFn: RunSelectFn | null | undefined;
+
+async function loadRunSelect(): Promise<RunSelectFn | null> {
+  if (runSelectFn !== undefined) return runSelectFn;
+  // Loaded by name so this file compiles before the select path exists; once it does, the
+  // import succeeds and every SELECT with a FROM goes there.
+  const spec = './select/index.js';
+  try {
+    const mod = (await import(spec)) as { runSelect?: RunSelectFn };
+    runSelectFn = mod.runSelect ?? null;
+  } catch {
+    runSelectFn = null;
+  }
+  return runSelectFn;
+}
+
+/** Answers `select server_version(), database(), now() ...` without FROM, or null if it can't. */
+function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): StatementResult | null {
+  if (s.from !== null || s.where !== null || s.groupBy.length > 0 || s.window !== null) return null;
+  const columns: ResultColumn[] = [];
+  const row: Cell[] = [];
+  for (const it of s.items) {
+    const name = it.alias ?? it.text;
+    const e = it.expr;
+    if (e.kind === 'now') {
+      columns.push(col(name, DataType.TIMESTAMP));
+      row.push(core.nowMs());
+      continue;
+    }
+    if (e.kind !== 'function' || e.args.length !== 0) return null;
+    let v: string | null;
+    switch (e.name) {
+      case 'server_version': case 'client_version': v = core.options.serverVersion; break;
+      case 'database': v = session.db; break;
+      case 'current_user': case 'user': v = session.user; break;
+      case 'server_status': columns.push(col(name, DataType.INT)); row.push(1); continue;
+      default: return null;
+    }
+    columns.push(varcharCol(name, Math.max(1, (v ?? '').length)));
+    row.push(v);
+  }
+  return queryResult(columns, [row]);
+}
+
+export async function select(core: EngineCore, s: SelectStmt, session: Session): Promise<StatementResult> {
+  const facts = sessionFacts(core, s, session);
+  if (facts) return facts;
+  const run = await loadRunSelect();
+  if (!run) throw new BasaltError('NOT_SUPPORTED', 'SELECT is not available in this build (the select executor is missing)');
+  const ctx: SelectContext = {
+    session,
+    getDb: (name) => core.dbHandle(core.dbName(name, session)),
+    nowMs: () => core.nowMs(),
+    serverVersion: core.options.serverVersion,
+  };
+  return run(s, ctx);
+}

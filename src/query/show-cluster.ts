@@ -1,0 +1,146 @@
+// show databases / dnodes / mnodes / vgroups / vnodes / cluster / variables / users /
+// transactions, with the columns operators know from TDengine 3.x (one dnode, one mnode
+// leader, every vnode the leader of its vgroup on this single-node server).
+import { BasaltError } from '../common/errors.js';
+import { DataType } from '../common/types.js';
+import { SYSTEM_DBS } from '../mnode/catalog.js';
+import { formatMinutes } from '../mnode/db-options.js';
+import type { ShowDnodeVariablesStmt, ShowVariablesStmt, ShowVgroupsStmt, ShowVnodesStmt } from '../sql/ast.js';
+import type { Session, StatementResult } from './engine-api.js';
+import type { EngineCore } from './engine-core.js';
+import { likeToRegExp } from './like-pattern.js';
+import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
+
+const T = DataType;
+
+export function showDatabases(core: EngineCore): StatementResult {
+  const columns = [
+    varcharCol('name', 64), col('create_time', T.TIMESTAMP), col('vgroups', T.SMALLINT), col('ntables', T.BIGINT),
+    col('replica', T.TINYINT), varcharCol('strict', 4), varcharCol('duration', 10), varcharCol('keep', 32),
+    col('buffer', T.INT), col('pagesize', T.INT), col('pages', T.INT), col('minrows', T.INT), col('maxrows', T.INT),
+    col('comp', T.TINYINT), varcharCol('precision', 2), varcharCol('status', 10), varcharCol('retentions', 60),
+    col('single_stable', T.BOOL), varcharCol('cachemodel', 11), col('cachesize', T.INT), col('wal_level', T.TINYINT),
+    col('wal_fsync_period', T.INT), col('wal_retention_period', T.INT), col('wal_retention_size', T.BIGINT),
+  ];
+  const rows: Cell[][] = SYSTEM_DBS.map((n) => {
+    const r: Cell[] = columns.map(() => null);
+    r[0] = n;
+    r[15] = 'ready';
+    return r;
+  });
+  for (const d of core.catalog.state.dbs) {
+    const o = d.options;
+    rows.push([
+      d.name, d.createdAtMs, o.vgroups, core.tableCount(d), o.replica, 'off', formatMinutes(o.durationMinutes),
+      o.keepMinutes.map(formatMinutes).join(','), o.bufferMb, 4, 64, o.minRows, o.maxRows, 2, o.precision, 'ready',
+      null, false, 'none', 1, o.walLevel, o.walFsyncPeriodMs, 0, 0,
+    ]);
+  }
+  return queryResult(columns, rows);
+}
+
+function vnodeCount(core: EngineCore): number {
+  return core.catalog.state.dbs.reduce((n, d) => n + d.vgroups.length, 0);
+}
+
+export function showDnodes(core: EngineCore): StatementResult {
+  const d = core.options.dnode;
+  return queryResult(
+    [col('id', T.SMALLINT), varcharCol('endpoint', 134), col('vnodes', T.SMALLINT), col('support_vnodes', T.SMALLINT),
+      varcharCol('status', 10), col('create_time', T.TIMESTAMP), col('reboot_time', T.TIMESTAMP), varcharCol('note', 256)],
+    [[d.dnodeId, d.endpoint, vnodeCount(core), d.supportVnodes, 'ready', core.catalog.state.createdAtMs, d.startedAtMs, '']],
+  );
+}
+
+export function showMnodes(core: EngineCore): StatementResult {
+  const d = core.options.dnode;
+  return queryResult(
+    [col('id', T.INT), varcharCol('endpoint', 134), varcharCol('role', 12), varcharCol('status', 9),
+      col('create_time', T.TIMESTAMP), col('role_time', T.TIMESTAMP)],
+    [[d.dnodeId, d.endpoint, 'leader', 'ready', core.catalog.state.createdAtMs, d.startedAtMs]],
+  );
+}
+
+export function showVgroups(core: EngineCore, s: ShowVgroupsStmt, session: Session): StatementResult {
+  const db = core.db(core.dbName(s.db, session));
+  const dnodeId = core.options.dnode.dnodeId;
+  const rows: Cell[][] = db.vgroups.map((vg) => {
+    const store = core.store(vg.vgId);
+    const tables = store.listTables({ kind: 'child' }).length + store.listTables({ kind: 'normal' }).length;
+    return [vg.vgId, db.name, tables, dnodeId, 'leader', null, null, null, null, null, null, 0, 0, 0];
+  });
+  return queryResult(
+    [col('vgroup_id', T.INT), varcharCol('db_name', 32), col('tables', T.INT),
+      col('v1_dnode', T.SMALLINT), varcharCol('v1_status', 9), col('v2_dnode', T.SMALLINT), varcharCol('v2_status', 9),
+      col('v3_dnode', T.SMALLINT), varcharCol('v3_status', 9), col('v4_dnode', T.SMALLINT), varcharCol('v4_status', 9),
+      col('cacheload', T.INT), col('cacheelements', T.INT), col('tsma', T.TINYINT)],
+    rows,
+  );
+}
+
+export function showVnodes(core: EngineCore, s: ShowVnodesStmt): StatementResult {
+  const d = core.options.dnode;
+  if (s.dnodeId !== null && s.dnodeId !== d.dnodeId) {
+    throw new BasaltError('DNODE_NOT_EXIST', `dnode ${s.dnodeId} does not exist; this cluster has dnode ${d.dnodeId}`);
+  }
+  const rows: Cell[][] = [];
+  for (const db of core.catalog.state.dbs) {
+    for (const vg of db.vgroups) rows.push([d.dnodeId, vg.vgId, db.name, 'leader', d.startedAtMs, d.startedAtMs, true]);
+  }
+  return queryResult(
+    [col('dnode_id', T.INT), col('vgroup_id', T.INT), varcharCol('db_name', 64), varcharCol('status', 9),
+      col('role_time', T.TIMESTAMP), col('start_time', T.TIMESTAMP), col('restored', T.BOOL)],
+    rows,
+  );
+}
+
+export function showCluster(core: EngineCore): StatementResult {
+  const st = core.catalog.state;
+  const uptimeS = Math.max(0, Math.floor((core.nowMs() - core.options.dnode.startedAtMs) / 1000));
+  return queryResult(
+    [col('id', T.BIGINT), varcharCol('name', 134), col('uptime', T.INT), col('create_time', T.TIMESTAMP),
+      varcharCol('version', 10), col('expire_time', T.TIMESTAMP)],
+    [[BigInt(st.clusterId), core.options.dnode.endpoint, uptimeS, st.createdAtMs, core.options.serverVersion, null]],
+  );
+}
+
+function likeFilter(like: string | null): (name: string) => boolean {
+  if (like === null) return () => true;
+  const re = likeToRegExp(like);
+  return (n) => re.test(n);
+}
+
+export function showVariables(core: EngineCore, s: ShowVariablesStmt): StatementResult {
+  const keep = likeFilter(s.like);
+  const rows = core.options.dnode.variables.filter((v) => keep(v.name)).map((v): Cell[] => [v.name, v.value, v.scope]);
+  return queryResult([varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10)], rows);
+}
+
+export function showDnodeVariables(core: EngineCore, s: ShowDnodeVariablesStmt): StatementResult {
+  const d = core.options.dnode;
+  if (s.dnodeId !== d.dnodeId) {
+    throw new BasaltError('DNODE_NOT_EXIST', `dnode ${s.dnodeId} does not exist; this cluster has dnode ${d.dnodeId}`);
+  }
+  const keep = likeFilter(s.like);
+  const rows = d.variables.filter((v) => keep(v.name)).map((v): Cell[] => [d.dnodeId, v.name, v.value, v.scope, '']);
+  return queryResult(
+    [col('dnode_id', T.INT), varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10), varcharCol('info', 128)],
+    rows,
+  );
+}
+
+export function showUsers(core: EngineCore): StatementResult {
+  const rows = core.catalog.state.users.map((u): Cell[] => [u.name, u.superUser ? 1 : 0, 1, 1, u.createdAtMs]);
+  return queryResult(
+    [varcharCol('name', 24), col('super', T.TINYINT), col('enable', T.TINYINT), col('sysinfo', T.TINYINT), col('create_time', T.TIMESTAMP)],
+    rows,
+  );
+}
+
+export function showTransactions(): StatementResult {
+  return queryResult(
+    [col('id', T.INT), col('create_time', T.TIMESTAMP), varcharCol('stage', 12), varcharCol('db1', 64), varcharCol('db2', 64),
+      col('failed_times', T.INT), col('last_exec_time', T.TIMESTAMP), varcharCol('last_action_info', 511)],
+    [],
+  );
+}
