@@ -88,14 +88,16 @@ function parsePredicate(c: Cursor): Expr {
       continue;
     }
     // [NOT] IN / BETWEEN / LIKE / MATCH / NMATCH
-    const notTok = c.isKw('not') && isPredicateWord(c.peek(1)) ? c.next() : null;
-    const w = c.peek();
-    if (!isPredicateWord(w)) {
-      if (notTok) c.fail('IN, BETWEEN or LIKE after NOT');
-      return left;
+    let not = false;
+    if (c.isKw('not')) {
+      // After an operand, NOT can only start NOT IN / NOT BETWEEN / NOT LIKE.
+      c.next();
+      if (!isPredicateWord(c.peek())) c.fail('IN, BETWEEN or LIKE after NOT');
+      not = true;
     }
+    const w = c.peek();
+    if (!isPredicateWord(w)) return left;
     c.next();
-    const not = notTok !== null;
     if (w.value === 'in') {
       c.expectOp('(', "'(' to start the IN list");
       c.enter();
@@ -162,7 +164,7 @@ function parseUnary(c: Cursor): Expr {
     const t = c.next();
     const n = c.peek();
     // Fold the sign into a number literal so `-5` is the literal -5 (exact, also for -2^63).
-    if (t.value === '-' && (n.kind === 'integer' || n.kind === 'float') && n.offset === t.end) {
+    if (t.value === '-' && (n.kind === 'integer' || n.kind === 'float')) {
       c.next();
       if (n.kind === 'integer') return { kind: 'integer', value: -BigInt(n.value), text: '-' + n.text, pos: c.pos(t) };
       return { kind: 'float', value: -Number(n.value), text: '-' + n.text, pos: c.pos(t) };
@@ -291,6 +293,7 @@ function parseCast(c: Cursor): Expr {
 function parseCase(c: Cursor): Expr {
   const t = c.next();
   c.enter();
+  if (c.isKw('end')) c.fail('WHEN');
   const operand = c.isKw('when') ? null : parseExpr(c);
   const whens: Array<{ when: Expr; then: Expr }> = [];
   const children: Expr[] = operand ? [operand] : [];

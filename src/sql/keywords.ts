@@ -7,7 +7,7 @@ const RESERVED = new Set<string>([
   'is', 'null', 'true', 'false', 'as', 'group', 'order', 'by', 'partition', 'interval', 'sliding', 'fill',
   'having', 'limit', 'offset', 'slimit', 'soffset', 'asc', 'desc', 'union', 'session', 'state_window',
   'case', 'when', 'then', 'else', 'end', 'now', 'cast', 'insert', 'into', 'values', 'using', 'tags',
-  'create', 'drop', 'alter', 'delete', 'show', 'use', 'if', 'exists', 'on',
+  'create', 'drop', 'alter', 'delete', 'show', 'use', 'if', 'exists', 'on', 'join',
 ]);
 
 export function isReserved(lowerWord: string): boolean {

@@ -98,7 +98,7 @@ function parseFrom(c: Cursor): FromClause {
   }
   const table = parseTableName(c, 'a table name');
   const from: FromClause = { kind: 'table', table, alias: parseAlias(c), pos };
-  if (c.isOp(',') || c.isKw('join') || c.isKw('inner') || c.isKw('left') || c.isKw('right')) {
+  if (c.isOp(',') || c.isKw('join') || c.isKw('join', 1)) {
     c.failAt(c.peek(), 'joins are not supported; query one table or super table at a time');
   }
   return from;
