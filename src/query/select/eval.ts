@@ -1,0 +1,185 @@
+// Vectorized expression evaluation: one pass per operator over whole column vectors.
+// SQL three-valued logic: comparisons with null are null; a filter keeps only true rows.
+import type { ColumnVector } from '../../common/block.js';
+import { BasaltError } from '../../common/errors.js';
+import { DataType, isBigIntType, isStringType } from '../../common/types.js';
+import { unreachable } from '../../common/assert.js';
+import type { CmpOp, Expr, ScalarValue } from './ir.js';
+import { constVector, orNulls, toBigInts, toF64, toStrings } from './vec.js';
+import { castVector, evalScalarFn } from './scalar-functions.js';
+import { likeToRegExp } from './like.js';
+
+/** What expressions are evaluated over: scan slots plus the current table's constants. */
+export interface Batch {
+  readonly numRows: number;
+  readonly cols: readonly ColumnVector[];
+  /** Tag values of the table the rows came from (empty outside a table scan). */
+  readonly tagValues: readonly ScalarValue[];
+  readonly tbname: string;
+}
+
+export function evalExpr(e: Expr, b: Batch): ColumnVector {
+  const n = b.numRows;
+  switch (e.k) {
+    case 'slot': {
+      const c = b.cols[e.slot];
+      if (c === undefined) throw new BasaltError('INTERNAL', `expression refers to missing slot ${e.slot}`);
+      return c;
+    }
+    case 'const': return constVector(e.t, e.value, n);
+    case 'tag': return constVector(e.t, b.tagValues[e.tag] ?? null, n);
+    case 'tbname': return constVector(e.t, b.tbname, n);
+    case 'arith': return arith(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
+    case 'neg': {
+      const v = evalExpr(e.e, b), f = toF64(v), out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = -f[i]!;
+      return { type: DataType.DOUBLE, data: out, nulls: v.nulls };
+    }
+    case 'cmp': return compare(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
+    case 'and': case 'or': {
+      let acc = evalExpr(e.args[0]!, b);
+      for (let i = 1; i < e.args.length; i++) acc = logic(e.k, acc, evalExpr(e.args[i]!, b));
+      return acc;
+    }
+    case 'not': {
+      const v = evalExpr(e.e, b), d = v.data as Uint8Array, out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
+      return { type: DataType.BOOL, data: out, nulls: v.nulls };
+    }
+    case 'isnull': {
+      const v = evalExpr(e.e, b), out = new Uint8Array(n);
+      const want = e.not ? 0 : 1;
+      if (v.nulls === null) out.fill(1 - want);
+      else for (let i = 0; i < n; i++) out[i] = v.nulls[i] === want ? 1 : 0;
+      return { type: DataType.BOOL, data: out, nulls: null };
+    }
+    case 'in': return inList(evalExpr(e.e, b), e.list, e.not);
+    case 'between': {
+      const v = evalExpr(e.e, b);
+      const r = logic('and', compare('>=', v, evalExpr(e.lo, b)), compare('<=', v, evalExpr(e.hi, b)));
+      if (!e.not) return r;
+      const d = r.data as Uint8Array, out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
+      return { type: DataType.BOOL, data: out, nulls: r.nulls };
+    }
+    case 'like': {
+      const v = evalExpr(e.e, b), s = toStrings(v), re = likeToRegExp(e.pattern), out = new Uint8Array(n);
+      const hit = e.not ? 0 : 1;
+      for (let i = 0; i < n; i++) out[i] = re.test(s[i]!) ? hit : 1 - hit;
+      return { type: DataType.BOOL, data: out, nulls: v.nulls };
+    }
+    case 'cast': return castVector(evalExpr(e.e, b), e.t);
+    case 'fn': return evalScalarFn(e, e.args.map((a) => evalExpr(a, b)), n);
+    default: return unreachable(e, 'expression kind');
+  }
+}
+
+/** Arithmetic is done in doubles (TDengine's rule); x / 0 and x % 0 are null. */
+function arith(op: string, l: ColumnVector, r: ColumnVector): ColumnVector {
+  const a = toF64(l), c = toF64(r), n = a.length, out = new Float64Array(n);
+  let nulls = orNulls(l.nulls, r.nulls);
+  switch (op) {
+    case '+': for (let i = 0; i < n; i++) out[i] = a[i]! + c[i]!; break;
+    case '-': for (let i = 0; i < n; i++) out[i] = a[i]! - c[i]!; break;
+    case '*': for (let i = 0; i < n; i++) out[i] = a[i]! * c[i]!; break;
+    case '/': case '%': {
+      let zero: Uint8Array | null = null;
+      for (let i = 0; i < n; i++) {
+        const d = c[i]!;
+        if (d === 0) { zero ??= nulls === null ? new Uint8Array(n) : nulls.slice(); zero[i] = 1; continue; }
+        out[i] = op === '/' ? a[i]! / d : a[i]! % d;
+      }
+      if (zero !== null) nulls = zero;
+      break;
+    }
+    default: throw new BasaltError('INTERNAL', `unknown arithmetic operator ${op}`);
+  }
+  return { type: DataType.DOUBLE, data: out, nulls };
+}
+
+function cmpResult(op: CmpOp, c: number): number {
+  switch (op) {
+    case '=': return c === 0 ? 1 : 0;
+    case '<>': return c !== 0 ? 1 : 0;
+    case '<': return c < 0 ? 1 : 0;
+    case '<=': return c <= 0 ? 1 : 0;
+    case '>': return c > 0 ? 1 : 0;
+    case '>=': return c >= 0 ? 1 : 0;
+  }
+}
+
+function compare(op: CmpOp, l: ColumnVector, r: ColumnVector): ColumnVector {
+  const n = l.data.length, out = new Uint8Array(n);
+  const nulls = orNulls(l.nulls, r.nulls);
+  if (isStringType(l.type) && isStringType(r.type)) {
+    const a = l.data as string[], c = r.data as string[];
+    for (let i = 0; i < n; i++) out[i] = cmpResult(op, a[i]! < c[i]! ? -1 : a[i]! > c[i]! ? 1 : 0);
+  } else if (isBigIntType(l.type) && isBigIntType(r.type)) {
+    const a = toBigInts(l), c = toBigInts(r);
+    for (let i = 0; i < n; i++) out[i] = cmpResult(op, a[i]! < c[i]! ? -1 : a[i]! > c[i]! ? 1 : 0);
+  } else {
+    const a = toF64(l), c = toF64(r);
+    switch (op) {
+      case '=': for (let i = 0; i < n; i++) out[i] = a[i] === c[i] ? 1 : 0; break;
+      case '<>': for (let i = 0; i < n; i++) out[i] = a[i] !== c[i] ? 1 : 0; break;
+      case '<': for (let i = 0; i < n; i++) out[i] = a[i]! < c[i]! ? 1 : 0; break;
+      case '<=': for (let i = 0; i < n; i++) out[i] = a[i]! <= c[i]! ? 1 : 0; break;
+      case '>': for (let i = 0; i < n; i++) out[i] = a[i]! > c[i]! ? 1 : 0; break;
+      case '>=': for (let i = 0; i < n; i++) out[i] = a[i]! >= c[i]! ? 1 : 0; break;
+    }
+  }
+  return { type: DataType.BOOL, data: out, nulls };
+}
+
+/** Three-valued AND / OR: false AND null = false, true OR null = true, otherwise null wins. */
+function logic(k: 'and' | 'or', l: ColumnVector, r: ColumnVector): ColumnVector {
+  const a = l.data as Uint8Array, c = r.data as Uint8Array, n = a.length, out = new Uint8Array(n);
+  const ln = l.nulls, rn = r.nulls;
+  if (ln === null && rn === null) {
+    if (k === 'and') for (let i = 0; i < n; i++) out[i] = a[i]! & c[i]!;
+    else for (let i = 0; i < n; i++) out[i] = a[i]! | c[i]!;
+    return { type: DataType.BOOL, data: out, nulls: null };
+  }
+  const nulls = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const an = ln !== null && ln[i] === 1, cn = rn !== null && rn[i] === 1;
+    const av = a[i]!, cv = c[i]!;
+    if (k === 'and') {
+      if ((!an && av === 0) || (!cn && cv === 0)) out[i] = 0;
+      else if (an || cn) nulls[i] = 1;
+      else out[i] = 1;
+    } else {
+      if ((!an && av === 1) || (!cn && cv === 1)) out[i] = 1;
+      else if (an || cn) nulls[i] = 1;
+      else out[i] = 0;
+    }
+  }
+  return { type: DataType.BOOL, data: out, nulls };
+}
+
+function inList(v: ColumnVector, list: readonly ScalarValue[], not: boolean): ColumnVector {
+  const n = v.data.length, out = new Uint8Array(n), hit = not ? 0 : 1;
+  const nonNull = list.filter((x) => x !== null);
+  if (isStringType(v.type)) {
+    const set = new Set(nonNull.map(String)), s = v.data as string[];
+    for (let i = 0; i < n; i++) out[i] = set.has(s[i]!) ? hit : 1 - hit;
+  } else {
+    const set = new Set(nonNull.map((x) => typeof x === 'boolean' ? (x ? 1 : 0) : Number(x))), f = toF64(v);
+    for (let i = 0; i < n; i++) out[i] = set.has(f[i]!) ? hit : 1 - hit;
+  }
+  // x NOT IN (.., null) is never true (SQL); x IN (.., null) is true or null.
+  let nulls = v.nulls;
+  if (nonNull.length !== list.length) {
+    nulls = nulls === null ? new Uint8Array(n) : nulls.slice();
+    for (let i = 0; i < n; i++) if (out[i] === (not ? 1 : 0)) nulls[i] = 1;
+  }
+  return { type: DataType.BOOL, data: out, nulls };
+}
+
+/** Evaluates an expression that uses no slots (constants, tags, tbname) to one value. */
+export function evalConstant(e: Expr, tagValues: readonly ScalarValue[] = [], tbname = ''): ScalarValue {
+  const v = evalExpr(e, { numRows: 1, cols: [], tagValues, tbname });
+  if (v.nulls !== null && v.nulls[0] === 1) return null;
+  if (v.type === DataType.BOOL) return (v.data as Uint8Array)[0] === 1;
+  return (v.data as ArrayLike<number | bigint | string>)[0]!;
+}

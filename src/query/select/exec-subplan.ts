@@ -1,0 +1,223 @@
+// Runs one vgroup's subplan against its store: per table, the table filter (tags), then
+// the scan with the pushed-down time range, the row filter, and either projection (rows
+// mode) or partial aggregation per group and window (agg mode). Block statistics and the
+// last-row cache answer aggregates without decoding when the plan allows it.
+import type { ColumnBlock, ColumnVector } from '../../common/block.js';
+import { valueAt } from '../../common/block.js';
+import type { VnodeStore } from '../../storage/api.js';
+import { createAccumulator, type Accumulator } from './aggregates.js';
+import { evalConstant, evalExpr, type Batch } from './eval.js';
+import { GroupTable, keyPart, keyString } from './groups.js';
+import type { Expr, ScalarValue, SubPlan } from './ir.js';
+import { selectVector, trueRows } from './vec.js';
+import { firstWindowContaining, lowerBound, windowStartOf } from './window.js';
+
+/** Below this many rows per window, per-window statistics calls cost more than decoding. */
+const STATS_MIN_ROWS_PER_WINDOW = 512;
+
+export interface AggPartial {
+  readonly groups: GroupTable;
+  readonly accs: Accumulator[];
+}
+
+/** Whether an expression depends only on the table (tags, tbname, constants), not on rows. */
+export function isPerTable(e: Expr): boolean {
+  switch (e.k) {
+    case 'slot': return false;
+    case 'const': case 'tag': case 'tbname': return true;
+    case 'arith': case 'cmp': return isPerTable(e.l) && isPerTable(e.r);
+    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'cast': return isPerTable(e.e);
+    case 'between': return isPerTable(e.e) && isPerTable(e.lo) && isPerTable(e.hi);
+    case 'and': case 'or': return e.args.every(isPerTable);
+    case 'fn': return e.args.every(isPerTable);
+  }
+}
+
+interface TableCtx { readonly name: string; readonly tagValues: readonly ScalarValue[]; readonly id: number }
+
+/** Tables of the subplan that exist and pass the table filter. */
+function* tablesOf(plan: SubPlan, store: VnodeStore): Generator<TableCtx> {
+  let id = 0;
+  for (const name of plan.tables) {
+    const info = store.getTable(name);
+    if (info === undefined) continue; // dropped since planning
+    const tagValues = info.tagValues as readonly ScalarValue[];
+    if (plan.tableFilter !== null && evalConstant(plan.tableFilter, tagValues, name) !== true) continue;
+    yield { name, tagValues, id: id++ };
+  }
+}
+
+/** Scan blocks of one table after the row filter, as batches. */
+function* filteredBatches(plan: SubPlan, store: VnodeStore, t: TableCtx): Generator<Batch> {
+  for (const block of store.scan(t.name, plan.range, plan.scanColumns)) {
+    if (block.numRows === 0) continue;
+    let batch: Batch = { numRows: block.numRows, cols: block.columns, tagValues: t.tagValues, tbname: t.name };
+    if (plan.filter !== null) {
+      const { idx, count } = trueRows(evalExpr(plan.filter, batch));
+      if (count === 0) continue;
+      if (count < block.numRows) {
+        batch = { numRows: count, cols: block.columns.map((c) => selectVector(c, idx, count)), tagValues: t.tagValues, tbname: t.name };
+      }
+    }
+    yield batch;
+  }
+}
+
+/** Rows mode: the projected rows of every table, one output block per scanned block. */
+export function* runRowsSubplan(plan: SubPlan, store: VnodeStore): Generator<ColumnBlock> {
+  let produced = 0;
+  for (const t of tablesOf(plan, store)) {
+    for (const batch of filteredBatches(plan, store, t)) {
+      const cols = plan.project.map((e) => evalExpr(e, batch));
+      yield { numRows: batch.numRows, columns: cols };
+      produced += batch.numRows;
+      if (produced >= plan.rowLimit) return;
+    }
+  }
+}
+
+/** Agg mode: partial aggregates per (group key, window) over the vgroup's tables. */
+export function runAggSubplan(plan: SubPlan, store: VnodeStore): AggPartial {
+  const groups = new GroupTable();
+  const accs = plan.aggs.map(createAccumulator);
+  const keysPerTable = plan.keys.every(isPerTable);
+  for (const t of tablesOf(plan, store)) {
+    let keyVals: ScalarValue[] = [], keyStr = '';
+    if (keysPerTable) {
+      keyVals = plan.keys.map((k) => evalConstant(k, t.tagValues, t.name));
+      keyStr = keyString(keyVals);
+    }
+    if (plan.useLastRowCache && lastRowFromCache(plan, store, t, groups, accs, keyStr, keyVals)) continue;
+    if (plan.useBlockStats && keysPerTable && statsForTable(plan, store, t, groups, accs, keyStr, keyVals)) continue;
+    for (const batch of filteredBatches(plan, store, t)) {
+      const ts = batch.cols[0]!.data as Float64Array;
+      const args = argVectors(plan, batch);
+      if (keysPerTable) addConstKeyBatch(plan, t, batch, ts, args, groups, accs, keyStr, keyVals);
+      else addRowKeyBatch(plan, t, batch, ts, args, groups, accs);
+    }
+  }
+  return { groups, accs };
+}
+
+function argVectors(plan: SubPlan, batch: Batch): Array<ColumnVector | null> {
+  const cache = new Map<string, ColumnVector>();
+  return plan.aggs.map((a) => {
+    if (a.arg === null) return null;
+    if (a.arg.k === 'slot') return batch.cols[a.arg.slot]!;
+    const k = JSON.stringify(a.arg, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() + 'n' : v);
+    let v = cache.get(k);
+    if (v === undefined) { v = evalExpr(a.arg, batch); cache.set(k, v); }
+    return v;
+  });
+}
+
+function addConstKeyBatch(plan: SubPlan, t: TableCtx, batch: Batch, ts: Float64Array, args: Array<ColumnVector | null>,
+  groups: GroupTable, accs: Accumulator[], keyStr: string, keyVals: ScalarValue[]): void {
+  const n = batch.numRows, w = plan.window;
+  if (w === null) {
+    const g = groups.id(keyStr, keyVals, NaN);
+    for (let i = 0; i < accs.length; i++) accs[i]!.addRange(g, args[i]!, ts, 0, n, t.id);
+    return;
+  }
+  // Rows are sorted by ts: each window is a contiguous run found by binary search; empty
+  // stretches are skipped by jumping to the next row's first window.
+  let ws = firstWindowContaining(ts[0]!, w);
+  const lastStart = windowStartOf(ts[n - 1]!, w);
+  while (ws <= lastStart) {
+    const from = lowerBound(ts, ws, 0, n), to = lowerBound(ts, ws + w.interval, from, n);
+    if (from < to) {
+      const g = groups.id(keyStr, keyVals, ws);
+      for (let i = 0; i < accs.length; i++) accs[i]!.addRange(g, args[i]!, ts, from, to, t.id);
+      ws += w.sliding;
+    } else {
+      const next = from < n ? firstWindowContaining(ts[from]!, w) : Infinity;
+      ws = Math.max(ws + w.sliding, next);
+    }
+  }
+}
+
+function addRowKeyBatch(plan: SubPlan, t: TableCtx, batch: Batch, ts: Float64Array, args: Array<ColumnVector | null>,
+  groups: GroupTable, accs: Accumulator[]): void {
+  const n = batch.numRows, w = plan.window;
+  const keyVecs = plan.keys.map((k) => evalExpr(k, batch));
+  const keyStrs = new Array<string>(n);
+  for (let r = 0; r < n; r++) { let s = ''; for (const kv of keyVecs) s += keyPart(valueAt(kv, r)); keyStrs[r] = s; }
+  const rowKeys = (r: number): ScalarValue[] => keyVecs.map((kv) => valueAt(kv, r));
+  const gids = new Int32Array(n);
+  if (w === null) {
+    for (let r = 0; r < n; r++) gids[r] = groups.id(keyStrs[r]!, rowKeys(r), NaN);
+    for (let i = 0; i < accs.length; i++) accs[i]!.addRows(gids, args[i]!, ts, n, t.id);
+    return;
+  }
+  const perRow = Math.ceil(w.interval / w.sliding);
+  for (let k = 0; k < perRow; k++) {
+    let any = false;
+    for (let r = 0; r < n; r++) {
+      const ws = windowStartOf(ts[r]!, w) - k * w.sliding;
+      if (ws + w.interval > ts[r]!) { gids[r] = groups.id(keyStrs[r]!, rowKeys(r), ws); any = true; } else gids[r] = -1;
+    }
+    if (!any) continue;
+    for (let i = 0; i < accs.length; i++) addRowsSkipping(accs[i]!, gids, args[i]!, ts, n, t.id);
+  }
+}
+
+/** addRows for runs of rows with a group id (-1 = row in no window for this pass). */
+function addRowsSkipping(acc: Accumulator, gids: Int32Array, v: ColumnVector | null, ts: Float64Array, n: number, tableId: number): void {
+  let start = 0;
+  for (let i = 1; i <= n; i++) {
+    if (i === n || gids[i] !== gids[start]) {
+      if (gids[start]! >= 0) acc.addRange(gids[start]!, v, ts, start, i, tableId);
+      start = i;
+    }
+  }
+}
+
+/** Answers every aggregate of the table from block statistics; false when it should scan instead. */
+function statsForTable(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: GroupTable, accs: Accumulator[],
+  keyStr: string, keyVals: ScalarValue[]): boolean {
+  const cols: number[] = [];
+  const colOf = plan.aggs.map((a) => {
+    if (a.arg === null) return -1;
+    const c = plan.scanColumns[(a.arg as Extract<Expr, { k: 'slot' }>).slot]!;
+    let i = cols.indexOf(c);
+    if (i < 0) { i = cols.length; cols.push(c); }
+    return i;
+  });
+  const w = plan.window;
+  if (w === null) {
+    const ra = store.aggregate(t.name, plan.range, cols);
+    if (ra.rows === 0) return true;
+    const g = groups.id(keyStr, keyVals, NaN);
+    for (let i = 0; i < accs.length; i++) accs[i]!.addStats(g, ra.rows, colOf[i]! < 0 ? null : ra.columns[colOf[i]!]!);
+    return true;
+  }
+  const extent = store.aggregate(t.name, plan.range, [0]).columns[0]!;
+  if (extent.count === 0 || extent.firstTs === null || extent.lastTs === null) return true;
+  const first = firstWindowContaining(extent.firstTs, w), last = windowStartOf(extent.lastTs, w);
+  const windows = Math.floor((last - first) / w.sliding) + 1;
+  if (extent.count / windows < STATS_MIN_ROWS_PER_WINDOW) return false;
+  for (let ws = first; ws <= last; ws += w.sliding) {
+    const from = Math.max(ws, plan.range.from), to = Math.min(ws + w.interval - 1, plan.range.to);
+    const ra = store.aggregate(t.name, { from, to }, cols);
+    if (ra.rows === 0) continue;
+    const g = groups.id(keyStr, keyVals, ws);
+    for (let i = 0; i < accs.length; i++) accs[i]!.addStats(g, ra.rows, colOf[i]! < 0 ? null : ra.columns[colOf[i]!]!);
+  }
+  return true;
+}
+
+/** last_row from the last-row cache; false when the cached row is past the range end (scan instead). */
+function lastRowFromCache(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: GroupTable, accs: Accumulator[],
+  keyStr: string, keyVals: ScalarValue[]): boolean {
+  const row = store.lastRow(t.name);
+  if (row === undefined || row.numRows === 0) return true;
+  const ts = (row.columns[0]!.data as Float64Array)[row.numRows - 1]!;
+  if (ts > plan.range.to) return false;
+  if (ts < plan.range.from) return true;
+  const g = groups.id(keyStr, keyVals, NaN);
+  for (const acc of accs) {
+    const slot = (acc.spec.arg as Extract<Expr, { k: 'slot' }>).slot;
+    acc.addPoint(g, ts, valueAt(row.columns[plan.scanColumns[slot]!]!, row.numRows - 1));
+  }
+  return true;
+}

@@ -1,0 +1,136 @@
+// Runs a select plan: subplans on their vgroups' stores, then the merge stage, producing the
+// result as a stream of column blocks of at most Limits.resultBlockRows rows.
+import type { ColumnBlock, ColumnVector } from '../../common/block.js';
+import { sliceVector } from '../../common/block.js';
+import { assert } from '../../common/assert.js';
+import { Limits } from '../../common/limits.js';
+import type { VnodeStore } from '../../storage/api.js';
+import { evalExpr, type Batch } from './eval.js';
+import { runAggSubplan, runRowsSubplan } from './exec-subplan.js';
+import { buildMergeBatch, mergePartials } from './merge.js';
+import type { SelectPlan } from './plan.js';
+import { gatherRows, sortPermutation } from './sort.js';
+import { selectVector, trueRows } from './vec.js';
+
+const BLOCK_ROWS = Limits.resultBlockRows;
+
+function storeOf(stores: ReadonlyMap<number, VnodeStore>, vgId: number): VnodeStore {
+  const s = stores.get(vgId);
+  assert(s !== undefined, `no store for vgroup ${vgId}`);
+  return s;
+}
+
+/** Splits whole result columns into blocks of the visible columns. */
+function* chunk(cols: readonly ColumnVector[], numRows: number, visible: number): Generator<ColumnBlock> {
+  const vis = cols.slice(0, visible);
+  for (let at = 0; at < numRows; at += BLOCK_ROWS) {
+    const end = Math.min(numRows, at + BLOCK_ROWS);
+    yield { numRows: end - at, columns: vis.map((c) => sliceVector(c, at, end)) };
+  }
+}
+
+/** Sorts (if ordered) and applies offset/limit to whole columns. */
+function orderAndLimit(plan: SelectPlan, cols: ColumnVector[], numRows: number): { cols: ColumnVector[]; numRows: number } {
+  const from = Math.min(plan.offset, numRows), to = Math.min(numRows, from + plan.limit);
+  if (plan.order.length > 0) {
+    const perm = sortPermutation(cols, plan.order, numRows);
+    return { cols: gatherRows(cols, perm, from, to), numRows: to - from };
+  }
+  if (from === 0 && to === numRows) return { cols, numRows };
+  return { cols: cols.map((c) => sliceVector(c, from, to)), numRows: to - from };
+}
+
+function filterBatch(cond: ColumnVector, cols: ColumnVector[]): { cols: ColumnVector[]; numRows: number } {
+  const { idx, count } = trueRows(cond);
+  return { cols: cols.map((c) => selectVector(c, idx, count)), numRows: count };
+}
+
+/** Aggregate and FROM-less queries: computed whole (their input must be read whole anyway). */
+export function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
+  let batch: Batch;
+  if (plan.mode === 'const') {
+    batch = { numRows: 1, cols: [], tagValues: [], tbname: '' };
+  } else {
+    const partials = plan.subplans.map((sp) => runAggSubplan(sp, storeOf(stores, sp.vgId)));
+    if (partials.length === 0) partials.push(runAggSubplan({ ...emptySubplan(plan) }, emptyStore));
+    batch = buildMergeBatch(plan, mergePartials(plan, partials));
+  }
+  let cols = plan.output.map((e) => evalExpr(e, batch));
+  let numRows = batch.numRows;
+  if (plan.having !== null) {
+    const r = filterBatch(evalExpr(plan.having, batch), cols);
+    cols = r.cols; numRows = r.numRows;
+  }
+  const r = orderAndLimit(plan, cols, numRows);
+  return [...chunk(r.cols, r.numRows, plan.visible)];
+}
+
+function emptySubplan(plan: SelectPlan) {
+  return {
+    vgId: -1, tables: [], range: { from: 0, to: -1 }, scanColumns: [0], tableFilter: null, filter: null, mode: 'agg' as const,
+    project: [], rowLimit: 0, keys: plan.keys, window: plan.window, aggs: plan.aggs, useBlockStats: false, useLastRowCache: false,
+  };
+}
+
+/** A store with no tables, for aggregate queries that resolved to no vgroup. */
+const emptyStore = { getTable: () => undefined } as unknown as VnodeStore;
+
+/** Rows queries with order by: collected, sorted, limited. */
+export function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
+  const blocks: ColumnBlock[] = [];
+  for (const sp of plan.subplans) for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) blocks.push(b);
+  const width = plan.subplans[0]?.project.length ?? plan.columns.length;
+  const cols = concatColumns(blocks, width, plan);
+  const numRows = blocks.reduce((s, b) => s + b.numRows, 0);
+  const r = orderAndLimit(plan, cols, numRows);
+  return [...chunk(r.cols, r.numRows, plan.visible)];
+}
+
+function concatColumns(blocks: ColumnBlock[], width: number, plan: SelectPlan): ColumnVector[] {
+  const out: ColumnVector[] = [];
+  const total = blocks.reduce((s, b) => s + b.numRows, 0);
+  for (let c = 0; c < width; c++) {
+    const type = blocks[0]?.columns[c]!.type ?? plan.columns[c]?.type;
+    assert(type !== undefined, `no type for column ${c}`);
+    const idx = new Int32Array(0);
+    void idx;
+    const parts = blocks.map((b) => b.columns[c]!);
+    out.push(concatVectors(type, parts, total));
+  }
+  return out;
+}
+
+function concatVectors(type: ColumnVector['type'], parts: ColumnVector[], total: number): ColumnVector {
+  if (parts.length === 1) return parts[0]!;
+  const anyNull = parts.some((p) => p.nulls !== null);
+  const nulls = anyNull ? new Uint8Array(total) : null;
+  if (parts.length > 0 && Array.isArray(parts[0]!.data)) {
+    const data: string[] = [];
+    let at = 0;
+    for (const p of parts) { for (const s of p.data as string[]) data.push(s); if (nulls && p.nulls) nulls.set(p.nulls, at); at += p.data.length; }
+    return { type, data, nulls };
+  }
+  const ctor = parts.length > 0 ? (parts[0]!.data.constructor as new (n: number) => Float64Array) : Float64Array;
+  const data = new ctor(total);
+  let at = 0;
+  for (const p of parts) { data.set(p.data as Float64Array, at); if (nulls && p.nulls) nulls.set(p.nulls, at); at += p.data.length; }
+  return { type, data, nulls };
+}
+
+/** Rows queries without order by: streamed block by block with offset/limit, stopping early. */
+export async function* streamRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): AsyncGenerator<ColumnBlock> {
+  let skip = plan.offset, left = plan.limit;
+  if (left <= 0) return;
+  for (const sp of plan.subplans) {
+    for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) {
+      let from = 0, to = b.numRows;
+      if (skip > 0) { const s = Math.min(skip, to); skip -= s; from = s; }
+      if (from >= to) continue;
+      to = Math.min(to, from + left);
+      left -= to - from;
+      const cols = b.columns.slice(0, plan.visible).map((c) => sliceVector(c, from, to));
+      yield* chunk(cols, to - from, plan.visible);
+      if (left <= 0) return;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// Group identity for aggregation: a group is (key values, window start). Each distinct group
+// gets a dense id that indexes the accumulators' state arrays.
+import type { ScalarValue } from './ir.js';
+
+/** A string that is equal for equal key tuples and distinct otherwise (type-tagged). */
+export function keyString(vals: readonly ScalarValue[]): string {
+  let s = '';
+  for (const v of vals) s += keyPart(v);
+  return s;
+}
+
+export function keyPart(v: ScalarValue): string {
+  if (v === null) return '\u0000n';
+  switch (typeof v) {
+    case 'string': return '\u0000s' + v.length + ':' + v;
+    case 'bigint': return '\u0000i' + v.toString();
+    case 'boolean': return v ? '\u0000t' : '\u0000f';
+    default: return Number.isInteger(v) ? '\u0000i' + v : '\u0000d' + v;
+  }
+}
+
+export class GroupTable {
+  readonly keys: ScalarValue[][] = [];
+  /** Window start per group (NaN without a window). */
+  readonly wstart: number[] = [];
+  /** Table the group's rows came from when it is one table, else -1 (used for sort stability only). */
+  private readonly map = new Map<string, number>();
+
+  get size(): number { return this.keys.length; }
+
+  id(keyStr: string, keyVals: readonly ScalarValue[], wstart: number): number {
+    const k = Number.isNaN(wstart) ? keyStr : keyStr + '\u0001' + wstart;
+    let g = this.map.get(k);
+    if (g === undefined) {
+      g = this.keys.length;
+      this.map.set(k, g);
+      this.keys.push(keyVals.slice());
+      this.wstart.push(wstart);
+    }
+    return g;
+  }
+}

@@ -1,0 +1,24 @@
+// The select path's entry point (contract: src/query/select-api.ts): plan, run the
+// per-vgroup subplans, merge, and stream the result.
+import type { ColumnBlock } from '../../common/block.js';
+import type { SelectStmt } from '../../sql/ast.js';
+import type { StatementResult } from '../engine-api.js';
+import type { RunSelect, SelectContext } from '../select-api.js';
+import { analyzeSelect } from './analyze.js';
+import { executeAggregate, executeSortedRows, streamRows } from './execute.js';
+
+async function* fromArray(blocks: ColumnBlock[]): AsyncGenerator<ColumnBlock> {
+  for (const b of blocks) yield b;
+}
+
+export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: SelectContext): Promise<StatementResult> => {
+  const { plan, stores } = analyzeSelect(stmt, ctx);
+  let blocks: AsyncIterable<ColumnBlock>;
+  if (plan.mode === 'rows') blocks = plan.order.length > 0 ? fromArray(executeSortedRows(plan, stores)) : streamRows(plan, stores);
+  else blocks = fromArray(executeAggregate(plan, stores));
+  return { kind: 'query', verb: 'Query', columns: plan.columns, precision: plan.precision, blocks, affectedRows: 0 };
+};
+
+export { analyzeSelect } from './analyze.js';
+export type { SelectPlan } from './plan.js';
+export type { SubPlan } from './ir.js';

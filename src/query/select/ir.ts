@@ -1,0 +1,84 @@
+// The select path's intermediate representation: typed expressions over the slots of a batch
+// and the per-vgroup subplan. Everything here is plain data (no closures, no class
+// instances), so a subplan can be shipped to a remote vnode as it is.
+import type { DataType } from '../../common/types.js';
+import type { TimeRange } from '../../storage/api.js';
+
+export type ScalarValue = number | bigint | string | boolean | null;
+
+export type ArithOp = '+' | '-' | '*' | '/' | '%';
+export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+/** Every node carries its result type and, for strings, a byte length for column_meta. */
+interface Typed { readonly t: DataType; readonly bytes: number }
+
+export type Expr =
+  /** A column of the batch being evaluated (scan slot, or a merge-stage column). */
+  | (Typed & { readonly k: 'slot'; readonly slot: number })
+  | (Typed & { readonly k: 'const'; readonly value: ScalarValue })
+  /** A tag of the current table (index in the super table's tag list): constant per table. */
+  | (Typed & { readonly k: 'tag'; readonly tag: number })
+  | (Typed & { readonly k: 'tbname' })
+  | (Typed & { readonly k: 'arith'; readonly op: ArithOp; readonly l: Expr; readonly r: Expr })
+  | (Typed & { readonly k: 'neg'; readonly e: Expr })
+  | (Typed & { readonly k: 'cmp'; readonly op: CmpOp; readonly l: Expr; readonly r: Expr })
+  | (Typed & { readonly k: 'and' | 'or'; readonly args: readonly Expr[] })
+  | (Typed & { readonly k: 'not'; readonly e: Expr })
+  | (Typed & { readonly k: 'in'; readonly e: Expr; readonly list: readonly ScalarValue[]; readonly not: boolean })
+  | (Typed & { readonly k: 'between'; readonly e: Expr; readonly lo: Expr; readonly hi: Expr; readonly not: boolean })
+  | (Typed & { readonly k: 'like'; readonly e: Expr; readonly pattern: string; readonly not: boolean })
+  | (Typed & { readonly k: 'isnull'; readonly e: Expr; readonly not: boolean })
+  | (Typed & { readonly k: 'cast'; readonly e: Expr })
+  | (Typed & { readonly k: 'fn'; readonly name: ScalarFn; readonly args: readonly Expr[] });
+
+export type ScalarFn =
+  | 'abs' | 'ceil' | 'floor' | 'round' | 'concat' | 'length' | 'lower' | 'upper'
+  | 'timetruncate' | 'to_iso8601';
+
+export type AggFn =
+  | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'last_row'
+  | 'spread' | 'stddev' | 'percentile' | 'apercentile' | 'twa';
+
+export interface AggSpec {
+  readonly fn: AggFn;
+  /** The argument, evaluated over scan slots; null for count(*). */
+  readonly arg: Expr | null;
+  /** percentile / apercentile: the percent in [0, 100]. */
+  readonly param: number;
+  /** Result type. */
+  readonly t: DataType;
+  readonly bytes: number;
+}
+
+export interface WindowSpec {
+  /** Window length, slide and offset in ticks of the database precision. */
+  readonly interval: number;
+  readonly sliding: number;
+  readonly offset: number;
+}
+
+/** What one vgroup does: scan its tables, filter, then either project rows or aggregate partially. */
+export interface SubPlan {
+  readonly vgId: number;
+  readonly tables: readonly string[];
+  readonly range: TimeRange;
+  /** Table column indexes read by the scan, in slot order; slot 0 is always column 0 (ts). */
+  readonly scanColumns: readonly number[];
+  /** Conjuncts over tags/tbname only: evaluated once per table to skip it. */
+  readonly tableFilter: Expr | null;
+  /** Row filter over scan slots (tags/tbname allowed too). */
+  readonly filter: Expr | null;
+  readonly mode: 'rows' | 'agg';
+  /** rows mode: output expressions (select list, then hidden sort keys). */
+  readonly project: readonly Expr[];
+  /** rows mode without order by: stop after this many rows (offset + limit); Infinity when unbounded. */
+  readonly rowLimit: number;
+  /** agg mode: group keys (partition by / group by), evaluated over scan slots. */
+  readonly keys: readonly Expr[];
+  readonly window: WindowSpec | null;
+  readonly aggs: readonly AggSpec[];
+  /** agg mode: true when block statistics (store.aggregate) can answer every aggregate. */
+  readonly useBlockStats: boolean;
+  /** agg mode: true when every aggregate is last_row and the last-row cache can answer it. */
+  readonly useLastRowCache: boolean;
+}

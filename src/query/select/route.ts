@@ -1,0 +1,57 @@
+// FROM resolution: which vgroups hold the table(s) a query reads. A normal or child table
+// lives in the vgroup whose hash range holds hash32(name); a super table's child tables are
+// spread over all vgroups of the database (each vgroup lists its own).
+import { assert } from '../../common/assert.js';
+import { BasaltError } from '../../common/errors.js';
+import { hash32 } from '../../common/hash.js';
+import type { TableInfo, TagValue } from '../../storage/api.js';
+import type { DbHandle, VgroupHandle } from '../select-api.js';
+
+export function vgroupOfTable(db: DbHandle, name: string): VgroupHandle {
+  const h = hash32(name);
+  const vg = db.vgroups.find((v) => v.hashBegin <= h && h <= v.hashEnd);
+  assert(vg !== undefined, `no vgroup of database ${db.name} owns hash ${h}`);
+  return vg;
+}
+
+/** The table's definition and the vgroup to read it from (any vgroup for a super table). */
+export function findTable(db: DbHandle, name: string): { info: TableInfo; vgroup: VgroupHandle } {
+  if (db.vgroups.length > 0) {
+    const home = vgroupOfTable(db, name);
+    const info = home.store.getTable(name);
+    if (info !== undefined) return { info, vgroup: home };
+  }
+  for (const vg of db.vgroups) {
+    const info = vg.store.getTable(name);
+    if (info !== undefined) return { info, vgroup: vg };
+  }
+  throw new BasaltError('TABLE_NOT_EXIST', `table '${db.name}.${name}' does not exist; check the name or create it first`);
+}
+
+export interface TagLookup {
+  readonly tagName: string;
+  readonly values: readonly TagValue[];
+}
+
+/** Tables to scan per vgroup for a super table, narrowed by the tag index or a tbname list. */
+export function superTableTargets(db: DbHandle, stable: string, tagLookup: TagLookup | null,
+  tbnames: readonly string[] | null): Array<{ vgroup: VgroupHandle; tables: string[] }> {
+  if (tbnames !== null) {
+    const byVg = new Map<VgroupHandle, string[]>();
+    for (const n of tbnames) {
+      const vg = vgroupOfTable(db, n);
+      const info = vg.store.getTable(n);
+      if (info === undefined || info.stable !== stable) continue;
+      let l = byVg.get(vg);
+      if (l === undefined) { l = []; byVg.set(vg, l); }
+      if (!l.includes(n)) l.push(n);
+    }
+    return [...byVg].map(([vgroup, tables]) => ({ vgroup, tables }));
+  }
+  return db.vgroups.map((vgroup) => ({
+    vgroup,
+    tables: tagLookup !== null
+      ? vgroup.store.childTablesWithTag(stable, tagLookup.tagName, tagLookup.values)
+      : vgroup.store.listTables({ stable }).map((t) => t.name),
+  }));
+}

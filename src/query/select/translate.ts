@@ -1,0 +1,362 @@
+// AST expressions → typed IR. A Scope says what names mean: the table's columns (scan slots,
+// added on first use), its tags, tbname; in the output of an aggregate query, aggregates,
+// group keys and window pseudo columns become columns of the merge batch. Errors name the
+// column or function and its position in the SQL text.
+import { BasaltError } from '../../common/errors.js';
+import { DataType, TYPE_BYTES, isIntegerType, isNumericType, isStringType, type ColumnSchema, type Precision } from '../../common/types.js';
+import { parseDurationMs, msToTicks } from '../../common/time.js';
+import type * as A from '../../sql/ast.js';
+import { parseTimestampString } from '../timestamp-parse.js';
+import { evalConstant } from './eval.js';
+import type { AggFn, AggSpec, CmpOp, Expr, ScalarFn, ScalarValue } from './ir.js';
+
+export const AGG_FUNCTIONS: ReadonlySet<string> = new Set<AggFn>([
+  'count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'last_row', 'spread', 'stddev', 'percentile', 'apercentile', 'twa',
+]);
+
+export const TBNAME_BYTES = 192;
+const DEFAULT_STRING_BYTES = 64;
+
+export function at(pos: A.Pos): string {
+  return `at line ${pos.line}, column ${pos.column}`;
+}
+
+/** Per-table context of a scan: column slots are assigned on first reference. */
+export class TableScope {
+  /** Table column index per scan slot; slot 0 is the timestamp. */
+  readonly scanColumns: number[] = [0];
+  constructor(
+    readonly tableName: string,
+    readonly columns: readonly ColumnSchema[],
+    readonly tags: readonly ColumnSchema[],
+    readonly alias: string | null = null,
+  ) {}
+  slotOf(colIndex: number): number {
+    let s = this.scanColumns.indexOf(colIndex);
+    if (s < 0) { s = this.scanColumns.length; this.scanColumns.push(colIndex); }
+    return s;
+  }
+}
+
+/** Output-side hooks of an aggregate query: how aggregates and non-aggregate terms map to merge-batch columns. */
+export interface OutputHooks {
+  aggregate(spec: AggSpec, pos: A.Pos): Expr;
+  /** A row-level expression used outside an aggregate: a group key column, or an error. */
+  nonAggregate(rowExpr: Expr, text: string, pos: A.Pos): Expr;
+  pseudo(name: A.PseudoName, pos: A.Pos): Expr;
+}
+
+export interface TranslateEnv {
+  readonly precision: Precision;
+  readonly nowTicks: number;
+  readonly database: string | null;
+  readonly serverVersion: string;
+  /** null for FROM-less selects. */
+  readonly table: TableScope | null;
+  /** Set when translating the output of an aggregate query. */
+  readonly out: OutputHooks | null;
+}
+
+function konst(value: ScalarValue, t: DataType, bytes = TYPE_BYTES[t] || DEFAULT_STRING_BYTES): Expr {
+  return { k: 'const', value, t, bytes };
+}
+
+export function durationTicks(d: A.DurationLiteral, precision: Precision): number {
+  if (d.unit === 'n' || d.unit === 'y') {
+    throw new BasaltError('NOT_SUPPORTED', `calendar duration '${d.text}' ${at(d.pos)}; use d or w units instead`);
+  }
+  const ms = parseDurationMs(d.text);
+  const ticks = msToTicks(ms, precision);
+  if (!Number.isInteger(ticks) || ticks <= 0 && d.value > 0n) {
+    throw new BasaltError('INVALID_INTERVAL', `duration '${d.text}' ${at(d.pos)} is finer than the database precision '${precision}'`);
+  }
+  return ticks;
+}
+
+function isConst(e: Expr): e is Extract<Expr, { k: 'const' }> {
+  return e.k === 'const';
+}
+
+/** Folds an expression without slots, tags or tbname into a constant. */
+function fold(e: Expr): Expr {
+  if (hasRowOrTableRefs(e)) return e;
+  return konst(evalConstant(e), e.t, e.bytes);
+}
+
+function hasRowOrTableRefs(e: Expr): boolean {
+  switch (e.k) {
+    case 'slot': case 'tag': case 'tbname': return true;
+    case 'const': return false;
+    case 'arith': case 'cmp': return hasRowOrTableRefs(e.l) || hasRowOrTableRefs(e.r);
+    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'cast': return hasRowOrTableRefs(e.e);
+    case 'between': return hasRowOrTableRefs(e.e) || hasRowOrTableRefs(e.lo) || hasRowOrTableRefs(e.hi);
+    case 'and': case 'or': return e.args.some(hasRowOrTableRefs);
+    case 'fn': return e.args.some(hasRowOrTableRefs);
+  }
+}
+
+/** A string constant compared with a timestamp becomes a timestamp. */
+function coerceForTimestamp(other: Expr, e: Expr, env: TranslateEnv, pos: A.Pos): Expr {
+  if (other.t !== DataType.TIMESTAMP || !isConst(e) || typeof e.value !== 'string') return e;
+  const ticks = parseTimestampString(e.value, env.precision);
+  if (ticks === null) {
+    throw new BasaltError('WRONG_VALUE_TYPE', `'${e.value}' ${at(pos)} is not a timestamp; write it like '2024-01-01 00:00:00.000'`);
+  }
+  return konst(ticks, DataType.TIMESTAMP);
+}
+
+function asBool(e: Expr): Expr {
+  if (e.t === DataType.BOOL) return e;
+  return fold({ k: 'cmp', op: '<>', l: e, r: konst(0n, DataType.BIGINT), t: DataType.BOOL, bytes: 1 });
+}
+
+export function containsAggregate(e: A.Expr): boolean {
+  switch (e.kind) {
+    case 'function': return AGG_FUNCTIONS.has(e.name) || e.args.some(containsAggregate);
+    case 'binary': return containsAggregate(e.left) || containsAggregate(e.right);
+    case 'unary': return containsAggregate(e.operand);
+    case 'in': return containsAggregate(e.expr) || e.list.some(containsAggregate);
+    case 'between': return containsAggregate(e.expr) || containsAggregate(e.low) || containsAggregate(e.high);
+    case 'like': return containsAggregate(e.expr);
+    case 'isNull': return containsAggregate(e.expr);
+    case 'cast': return containsAggregate(e.expr);
+    case 'case': return true; // rejected later either way
+    default: return false;
+  }
+}
+
+export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
+  // In the output of an aggregate query, a term without aggregates is a group key (or an error).
+  if (env.out !== null && !containsAggregate(e) && e.kind !== 'pseudo' && !isLiteralish(e)) {
+    const rowExpr = translate(e, { ...env, out: null }, text);
+    if (!hasRowOrTableRefs(rowExpr)) return rowExpr;
+    return env.out.nonAggregate(rowExpr, text, e.pos);
+  }
+  switch (e.kind) {
+    case 'column': return column(e, env);
+    case 'star': throw new BasaltError('SYNTAX_ERROR', `'*' ${at(e.pos)} is only allowed as a whole select item or in count(*)`);
+    case 'integer': {
+      if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n) throw new BasaltError('WRONG_VALUE_TYPE', `integer ${e.text} ${at(e.pos)} is out of the 64-bit range`);
+      return e.value >= 2n ** 63n ? konst(e.value, DataType.UBIGINT) : konst(e.value, DataType.BIGINT);
+    }
+    case 'float': return konst(e.value, DataType.DOUBLE);
+    case 'string': return konst(e.value, DataType.VARCHAR, Math.max(1, Buffer.byteLength(e.value)));
+    case 'bool': return konst(e.value, DataType.BOOL);
+    case 'null': return konst(null, DataType.VARCHAR, 1);
+    case 'now': return konst(env.nowTicks, DataType.TIMESTAMP);
+    case 'duration': return konst(BigInt(durationTicks(e, env.precision)), DataType.BIGINT);
+    case 'pseudo': return pseudo(e, env);
+    case 'binary': return binary(e, env);
+    case 'unary': {
+      const x = translate(e.operand, env);
+      if (e.op === '+') return x;
+      if (e.op === '-') {
+        if (isConst(x) && typeof x.value === 'bigint') return konst(-x.value, DataType.BIGINT);
+        return fold({ k: 'neg', e: x, t: DataType.DOUBLE, bytes: 8 });
+      }
+      return fold({ k: 'not', e: asBool(x), t: DataType.BOOL, bytes: 1 });
+    }
+    case 'in': {
+      const x = translate(e.expr, env);
+      const list = e.list.map((it) => {
+        const v = coerceForTimestamp(x, translate(it, { ...env, out: null }), env, it.pos);
+        if (!isConst(v)) throw new BasaltError('WRONG_VALUE_TYPE', `IN list items must be constants ${at(it.pos)}`);
+        return v.value;
+      });
+      return fold({ k: 'in', e: x, list, not: e.not, t: DataType.BOOL, bytes: 1 });
+    }
+    case 'between': {
+      const x = translate(e.expr, env);
+      const lo = coerceForTimestamp(x, translate(e.low, env), env, e.low.pos);
+      const hi = coerceForTimestamp(x, translate(e.high, env), env, e.high.pos);
+      return fold({ k: 'between', e: x, lo, hi, not: e.not, t: DataType.BOOL, bytes: 1 });
+    }
+    case 'like': {
+      if (e.op !== 'like') throw new BasaltError('NOT_SUPPORTED', `${e.op} ${at(e.pos)} is not supported; use like`);
+      const x = translate(e.expr, env), p = translate(e.pattern, env);
+      if (!isConst(p) || typeof p.value !== 'string') throw new BasaltError('WRONG_VALUE_TYPE', `the pattern of like ${at(e.pattern.pos)} must be a string constant`);
+      return fold({ k: 'like', e: x, pattern: p.value, not: e.not, t: DataType.BOOL, bytes: 1 });
+    }
+    case 'isNull': return fold({ k: 'isnull', e: translate(e.expr, env), not: e.not, t: DataType.BOOL, bytes: 1 });
+    case 'cast': {
+      const x = translate(e.expr, env);
+      const t = e.type.type;
+      const bytes = e.type.length ?? (TYPE_BYTES[t] || DEFAULT_STRING_BYTES);
+      return fold({ k: 'cast', e: x, t, bytes });
+    }
+    case 'function': return call(e, env, text);
+    case 'case': throw new BasaltError('NOT_SUPPORTED', `case ${at(e.pos)} is not supported yet`);
+  }
+}
+
+function isLiteralish(e: A.Expr): boolean {
+  return e.kind === 'integer' || e.kind === 'float' || e.kind === 'string' || e.kind === 'bool' || e.kind === 'null' || e.kind === 'now' || e.kind === 'duration';
+}
+
+function column(e: A.ColumnRef, env: TranslateEnv): Expr {
+  const t = env.table;
+  if (t === null) throw new BasaltError('INVALID_COLUMN', `column '${e.name}' ${at(e.pos)}: a select without FROM has no columns`);
+  if (e.table !== null && e.table !== t.tableName && e.table !== t.alias) {
+    throw new BasaltError('INVALID_COLUMN', `'${e.table}.${e.name}' ${at(e.pos)}: the query reads table '${t.tableName}'`);
+  }
+  const ci = t.columns.findIndex((c) => c.name === e.name);
+  if (ci >= 0) {
+    const c = t.columns[ci]!;
+    return { k: 'slot', slot: t.slotOf(ci), t: c.type, bytes: c.bytes };
+  }
+  const ti = t.tags.findIndex((c) => c.name === e.name);
+  if (ti >= 0) return { k: 'tag', tag: ti, t: t.tags[ti]!.type, bytes: t.tags[ti]!.bytes };
+  throw new BasaltError('INVALID_COLUMN', `'${e.name}' ${at(e.pos)} is neither a column nor a tag of '${t.tableName}'`);
+}
+
+function pseudo(e: A.PseudoColumn, env: TranslateEnv): Expr {
+  switch (e.name) {
+    case 'tbname':
+      if (env.table === null) throw new BasaltError('INVALID_COLUMN', `tbname ${at(e.pos)} needs a FROM table`);
+      if (env.out !== null) return env.out.nonAggregate({ k: 'tbname', t: DataType.VARCHAR, bytes: TBNAME_BYTES }, 'tbname', e.pos);
+      return { k: 'tbname', t: DataType.VARCHAR, bytes: TBNAME_BYTES };
+    case '_rowts': case '_c0': case '_irowts': {
+      if (env.table === null) throw new BasaltError('INVALID_COLUMN', `${e.name} ${at(e.pos)} needs a FROM table`);
+      const ts: Expr = { k: 'slot', slot: 0, t: DataType.TIMESTAMP, bytes: 8 };
+      return env.out !== null ? env.out.nonAggregate(ts, e.name, e.pos) : ts;
+    }
+    case '_wstart': case '_wend': case '_wduration': case '_qstart': case '_qend':
+      if (env.out === null) throw new BasaltError('INVALID_COLUMN', `${e.name} ${at(e.pos)} is only valid in the select list of a window query`);
+      return env.out.pseudo(e.name, e.pos);
+  }
+}
+
+const ARITH: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%']);
+
+function binary(e: A.BinaryExpr, env: TranslateEnv): Expr {
+  if (e.op === 'and' || e.op === 'or') {
+    const l = asBool(translate(e.left, env)), r = asBool(translate(e.right, env));
+    const args: Expr[] = [];
+    for (const x of [l, r]) if (x.k === e.op) args.push(...x.args); else args.push(x);
+    return fold({ k: e.op, args, t: DataType.BOOL, bytes: 1 });
+  }
+  if (e.op === '&' || e.op === '|') throw new BasaltError('NOT_SUPPORTED', `bit operator ${e.op} ${at(e.opPos)} is not supported`);
+  let l = translate(e.left, env), r = translate(e.right, env);
+  if (ARITH.has(e.op)) {
+    for (const [x, p] of [[l, e.left.pos], [r, e.right.pos]] as const) {
+      if (isStringType(x.t) && !isConst(x)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `operator ${e.op} ${at(p)} needs numbers, got a string column`);
+    }
+    const tsResult = (e.op === '+' || e.op === '-') &&
+      ((l.t === DataType.TIMESTAMP && isIntegerType(r.t)) || (r.t === DataType.TIMESTAMP && isIntegerType(l.t) && e.op === '+'));
+    return fold({ k: 'arith', op: e.op as '+', l, r, t: tsResult ? DataType.TIMESTAMP : DataType.DOUBLE, bytes: 8 });
+  }
+  r = coerceForTimestamp(l, r, env, e.right.pos);
+  l = coerceForTimestamp(r, l, env, e.left.pos);
+  return fold({ k: 'cmp', op: e.op as CmpOp, l, r, t: DataType.BOOL, bytes: 1 });
+}
+
+const SCALAR_ARGS: Record<ScalarFn, [number, number]> = {
+  abs: [1, 1], ceil: [1, 1], floor: [1, 1], round: [1, 1], concat: [2, 8], length: [1, 1],
+  lower: [1, 1], upper: [1, 1], timetruncate: [2, 3], to_iso8601: [1, 2],
+};
+
+function call(e: A.FunctionCall, env: TranslateEnv, text: string): Expr {
+  const name = e.name;
+  if (AGG_FUNCTIONS.has(name)) {
+    if (env.out === null) {
+      throw new BasaltError('ILLEGAL_USE_AGG', `aggregate function ${name}() ${at(e.pos)} is not allowed here (where, group by, partition by, or inside another aggregate)`);
+    }
+    return env.out.aggregate(aggSpec(e, env), e.pos);
+  }
+  switch (name) {
+    case 'now': return konst(env.nowTicks, DataType.TIMESTAMP);
+    case 'today': { const day = msToTicks(86_400_000, env.precision); return konst(env.nowTicks - (env.nowTicks % day), DataType.TIMESTAMP); }
+    case 'server_version': case 'client_version': return konst(env.serverVersion, DataType.VARCHAR, env.serverVersion.length);
+    case 'database': return konst(env.database, DataType.VARCHAR, 64);
+    case 'char_length': return call({ ...e, name: 'length' }, env, text);
+  }
+  if (!(name in SCALAR_ARGS)) throw new BasaltError('INVALID_FUNCTION', `unknown function ${name}() ${at(e.pos)}`);
+  const fn = name as ScalarFn;
+  const [min, max] = SCALAR_ARGS[fn];
+  if (e.args.length < min || e.args.length > max) {
+    throw new BasaltError('INVALID_FUNCTION_PARA', `${fn}() ${at(e.pos)} takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${e.args.length}`);
+  }
+  const args = e.args.map((a) => translate(a, env));
+  const a0 = args[0]!;
+  const needNumeric = (): void => {
+    if (!isNumericType(a0.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[0]!.pos)} needs a numeric argument`);
+  };
+  const needString = (x: Expr, p: A.Pos): void => {
+    if (!isStringType(x.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(p)} needs a VARCHAR or NCHAR argument`);
+  };
+  let out: Expr;
+  switch (fn) {
+    case 'abs': case 'ceil': case 'floor': case 'round':
+      needNumeric();
+      out = { k: 'fn', name: fn, args, t: a0.t === DataType.BOOL ? DataType.BIGINT : a0.t, bytes: a0.bytes };
+      break;
+    case 'length': needString(a0, e.args[0]!.pos); out = { k: 'fn', name: fn, args, t: DataType.BIGINT, bytes: 8 }; break;
+    case 'lower': case 'upper': needString(a0, e.args[0]!.pos); out = { k: 'fn', name: fn, args, t: a0.t, bytes: a0.bytes }; break;
+    case 'concat': {
+      args.forEach((a, i) => needString(a, e.args[i]!.pos));
+      const nchar = args.some((a) => a.t === DataType.NCHAR);
+      out = { k: 'fn', name: fn, args, t: nchar ? DataType.NCHAR : DataType.VARCHAR, bytes: args.reduce((s, a) => s + a.bytes, 0) };
+      break;
+    }
+    case 'timetruncate': {
+      const unit = e.args[1]!;
+      if (unit.kind !== 'duration') throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `timetruncate() ${at(unit.pos)} needs a time unit like 1h as its second argument`);
+      const ts = a0.t === DataType.TIMESTAMP ? a0 : coerceForTimestamp({ ...a0, t: DataType.TIMESTAMP }, a0, env, e.args[0]!.pos);
+      out = { k: 'fn', name: fn, args: [ts, konst(durationTicks(unit, env.precision), DataType.DOUBLE)], t: DataType.TIMESTAMP, bytes: 8 };
+      break;
+    }
+    case 'to_iso8601': {
+      if (a0.t !== DataType.TIMESTAMP && !isIntegerType(a0.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `to_iso8601() ${at(e.args[0]!.pos)} needs a timestamp`);
+      out = { k: 'fn', name: fn, args: [a0, konst(env.precision, DataType.VARCHAR, 2)], t: DataType.VARCHAR, bytes: 64 };
+      break;
+    }
+  }
+  return fold(out);
+}
+
+/** The AggSpec of an aggregate call; arguments are row-level expressions over scan slots. */
+function aggSpec(e: A.FunctionCall, env: TranslateEnv): AggSpec {
+  const fn = e.name as AggFn;
+  const rowEnv: TranslateEnv = { ...env, out: null };
+  const nArgs = fn === 'percentile' || fn === 'apercentile' ? [2, 3] : [1, 1];
+  if (e.args.length < nArgs[0]! || e.args.length > nArgs[1]!) {
+    throw new BasaltError('INVALID_FUNCTION_PARA', `${fn}() ${at(e.pos)} takes ${nArgs[0]} argument(s), got ${e.args.length}`);
+  }
+  const a = e.args[0]!;
+  if (a.kind === 'star' || (fn === 'count' && isLiteralish(a) && a.kind !== 'null')) {
+    if (fn !== 'count') throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}(*) ${at(e.pos)} is only allowed as a whole select item`);
+    return { fn, arg: null, param: 0, t: DataType.BIGINT, bytes: 8 };
+  }
+  for (const x of e.args) if (containsAggregate(x)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate inside ${fn}() ${at(x.pos)}`);
+  const arg = translate(a, rowEnv);
+  const numeric = (): void => {
+    if (!isNumericType(arg.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(a.pos)} needs a numeric column or expression, not ${DataType[arg.t]}`);
+  };
+  let param = 0;
+  let t: DataType = arg.t, bytes = arg.bytes;
+  switch (fn) {
+    case 'count': t = DataType.BIGINT; bytes = 8; break;
+    case 'sum':
+      numeric();
+      t = arg.t === DataType.FLOAT || arg.t === DataType.DOUBLE ? DataType.DOUBLE
+        : arg.t === DataType.UTINYINT || arg.t === DataType.USMALLINT || arg.t === DataType.UINT || arg.t === DataType.UBIGINT ? DataType.UBIGINT : DataType.BIGINT;
+      bytes = 8; break;
+    case 'avg': case 'stddev': case 'twa': numeric(); t = DataType.DOUBLE; bytes = 8; break;
+    case 'spread':
+      if (!isNumericType(arg.t) && arg.t !== DataType.TIMESTAMP) numeric();
+      t = DataType.DOUBLE; bytes = 8; break;
+    case 'min': case 'max':
+      if (!isNumericType(arg.t) && arg.t !== DataType.TIMESTAMP) numeric();
+      break;
+    case 'percentile': case 'apercentile': {
+      numeric();
+      const p = translate(e.args[1]!, rowEnv);
+      if (!isConst(p) || p.value === null || !(Number(p.value) >= 0 && Number(p.value) <= 100)) {
+        throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[1]!.pos)} needs a constant percent between 0 and 100`);
+      }
+      param = Number(p.value); t = DataType.DOUBLE; bytes = 8; break;
+    }
+    case 'first': case 'last': case 'last_row': break;
+  }
+  return { fn, arg, param, t, bytes };
+}
