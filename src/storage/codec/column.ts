@@ -1,0 +1,148 @@
+// One column of one block, encoded for its type. Layout:
+//   u8 flags (bit 0: null bitmap follows) | [ceil(n/8) bytes null bitmap, bit i = row i null]
+//   | the non-null values only, encoded per type:
+//   TIMESTAMP, (U)TINYINT..(U)INT: integer sequence (intseq.ts)
+//   (U)BIGINT: u8 0 + integer sequence when every value fits 2^51, else u8 1 + raw 8-byte values
+//   FLOAT/DOUBLE: floats.ts; BOOL: bitmap; VARCHAR/NCHAR: strings.ts
+import { allocData, type ColumnData, type ColumnVector, type NumberArray } from '../../common/block.js';
+import { DataType, isStringType } from '../../common/types.js';
+import { ByteReader, ByteWriter, corrupt } from './bytes.js';
+import { decodeFloats, encodeFloats } from './floats.js';
+import { decodeIntSeq, encodeIntSeq } from './intseq.js';
+import { decodeStrings, encodeStrings } from './strings.js';
+
+const SAFE = 2n ** 51n;
+
+/** Encodes rows [start, end) of a column. */
+export function encodeColumn(out: ByteWriter, type: DataType, data: ColumnData, nulls: Uint8Array | null, start: number, end: number): void {
+  const n = end - start;
+  let m = n;
+  let hasNull = false;
+  if (nulls) for (let i = start; i < end; i++) if (nulls[i] === 1) { hasNull = true; m--; }
+  out.u8(hasNull ? 1 : 0);
+  // idx[k] = source row of the k-th non-null value (only built when there are nulls).
+  let idx: Int32Array | null = null;
+  if (hasNull) {
+    const bm = new Uint8Array((n + 7) >> 3);
+    idx = new Int32Array(m);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (nulls![start + i] === 1) bm[i >> 3]! |= 1 << (i & 7);
+      else idx[k++] = start + i;
+    }
+    out.bytes(bm);
+  }
+  const pick = <T extends NumberArray>(arr: T, make: (k: number) => T): T => {
+    if (!idx) return arr.subarray(start, end) as T;
+    const r = make(m);
+    for (let k = 0; k < m; k++) r[k] = arr[idx[k]!]!;
+    return r;
+  };
+  switch (type) {
+    case DataType.BOOL: {
+      const v = pick(data as Uint8Array, (k) => new Uint8Array(k));
+      const bm = new Uint8Array((m + 7) >> 3);
+      for (let i = 0; i < m; i++) if (v[i]) bm[i >> 3]! |= 1 << (i & 7);
+      out.bytes(bm);
+      return;
+    }
+    case DataType.FLOAT:
+      encodeFloats(out, pick(data as Float32Array, (k) => new Float32Array(k)), true);
+      return;
+    case DataType.DOUBLE:
+      encodeFloats(out, pick(data as Float64Array, (k) => new Float64Array(k)), false);
+      return;
+    case DataType.BIGINT:
+    case DataType.UBIGINT: {
+      const arr = data as BigInt64Array | BigUint64Array;
+      const vals = new Float64Array(m);
+      let fits = true;
+      for (let k = 0; k < m; k++) {
+        const b = arr[idx ? idx[k]! : start + k]!;
+        if (b > SAFE || b < -SAFE) { fits = false; break; }
+        vals[k] = Number(b);
+      }
+      if (fits) { out.u8(0); encodeIntSeq(out, vals, m); return; }
+      out.u8(1);
+      const raw = new BigInt64Array(m);
+      for (let k = 0; k < m; k++) raw[k] = BigInt.asIntN(64, arr[idx ? idx[k]! : start + k]!);
+      out.bytes(new Uint8Array(raw.buffer));
+      return;
+    }
+    case DataType.VARCHAR:
+    case DataType.NCHAR: {
+      const arr = data as string[];
+      const vals = new Array<string>(m);
+      for (let k = 0; k < m; k++) vals[k] = arr[idx ? idx[k]! : start + k]!;
+      encodeStrings(out, vals);
+      return;
+    }
+    default: {
+      // TIMESTAMP and the integer types up to 32 bits are exact in a double.
+      const arr = data as NumberArray;
+      let vals: Float64Array;
+      if (type === DataType.TIMESTAMP && !idx) vals = (arr as Float64Array).subarray(start, end);
+      else {
+        vals = new Float64Array(m);
+        for (let k = 0; k < m; k++) vals[k] = arr[idx ? idx[k]! : start + k]!;
+      }
+      encodeIntSeq(out, vals, m);
+    }
+  }
+}
+
+export function decodeColumn(r: ByteReader, type: DataType, n: number): ColumnVector {
+  const flags = r.u8();
+  if (flags > 1) throw corrupt(`column flags ${flags} unknown`);
+  let nulls: Uint8Array | null = null;
+  let m = n;
+  if (flags & 1) {
+    const bm = r.bytes((n + 7) >> 3);
+    nulls = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if ((bm[i >> 3]! >> (i & 7)) & 1) { nulls[i] = 1; m--; }
+  }
+  let vals: ColumnData;
+  switch (type) {
+    case DataType.BOOL: {
+      const bm = r.bytes((m + 7) >> 3);
+      const v = new Uint8Array(m);
+      for (let i = 0; i < m; i++) v[i] = (bm[i >> 3]! >> (i & 7)) & 1;
+      vals = v;
+      break;
+    }
+    case DataType.FLOAT: vals = decodeFloats(r, m, true); break;
+    case DataType.DOUBLE: vals = decodeFloats(r, m, false); break;
+    case DataType.BIGINT:
+    case DataType.UBIGINT: {
+      const mode = r.u8();
+      const out = type === DataType.BIGINT ? new BigInt64Array(m) : new BigUint64Array(m);
+      if (mode === 0) {
+        const f = decodeIntSeq(r, m);
+        for (let k = 0; k < m; k++) out[k] = BigInt(f[k]!);
+      } else if (mode === 1) {
+        new Uint8Array(out.buffer).set(r.bytes(8 * m));
+      } else throw corrupt(`bigint mode ${mode} unknown`);
+      vals = out;
+      break;
+    }
+    case DataType.VARCHAR:
+    case DataType.NCHAR: vals = decodeStrings(r, m); break;
+    default: {
+      const f = decodeIntSeq(r, m);
+      if (type === DataType.TIMESTAMP) vals = f;
+      else { const a = allocData(type, m) as NumberArray; a.set(f); vals = a; }
+    }
+  }
+  if (!nulls) return { type, data: vals, nulls: null };
+  // Spread the non-null values back over their rows; null rows get 0 / ''.
+  const full = allocData(type, n);
+  let k = 0;
+  if (isStringType(type)) {
+    const src = vals as string[], dst = full as string[];
+    for (let i = 0; i < n; i++) if (nulls[i] !== 1) dst[i] = src[k++]!;
+  } else {
+    const src = vals as NumberArray, dst = full as NumberArray;
+    for (let i = 0; i < n; i++) if (nulls[i] !== 1) dst[i] = src[k++]!;
+  }
+  return { type, data: full, nulls };
+}

@@ -1,0 +1,97 @@
+// Compaction, per file set (fid): when a fid has several files, blocks of dropped tables or
+// columns, overlapping blocks or small blocks that could be merged, its files are rewritten
+// into one. Tables whose blocks are already in order and full are copied as encoded bytes
+// (CRCs re-checked); the others are merged (newest write of a timestamp wins) and re-cut into
+// blocks of maxRows. A second run finds nothing to do.
+import type { VnodeOptions } from './api.js';
+import { DataFileWriter } from './data-file.js';
+import type { BlockRef, FileView } from './file-view.js';
+import { fsyncDir } from './fsutil.js';
+import type { Manifest, ManifestFile } from './manifest.js';
+import type { Meta } from './meta.js';
+import { scanTable, type ReadContext } from './read-path.js';
+
+export interface CompactionResult {
+  files: ManifestFile[];
+  removed: string[];
+  added: ManifestFile[];
+  nextFileSeq: number;
+}
+
+function tableIsClean(refs: readonly BlockRef[], liveColIds: ReadonlySet<number>, minRows: number): boolean {
+  for (let i = 0; i < refs.length; i++) {
+    const b = refs[i]!.b;
+    if (i > 0 && b.minTs <= refs[i - 1]!.b.maxTs) return false;
+    if (i < refs.length - 1 && b.rows < minRows) return false;
+    if (b.cols.some((c) => !liveColIds.has(c.colId))) return false;
+  }
+  return true;
+}
+
+export async function compactFileSets(view: FileView, meta: Meta, manifest: Manifest, dataDir: string, opts: VnodeOptions): Promise<CompactionResult | null> {
+  const byFid = new Map<number, ManifestFile[]>();
+  for (const f of manifest.files) {
+    let l = byFid.get(f.fid);
+    if (!l) { l = []; byFid.set(f.fid, l); }
+    l.push(f);
+  }
+  let seq = manifest.nextFileSeq;
+  const removed: string[] = [];
+  const added: ManifestFile[] = [];
+  for (const [fid, files] of [...byFid.entries()].sort((a, b) => a[0] - b[0])) {
+    const names = new Set(files.map((f) => f.name));
+    // Blocks of this fid, per table (the view keeps them in time order).
+    const perTable = new Map<number, BlockRef[]>();
+    for (const f of files) for (const b of view.files.get(f.name)!.reader.blocks) if (!perTable.has(b.uid)) perTable.set(b.uid, []);
+    for (const uid of perTable.keys()) perTable.set(uid, view.blocksOf(uid).filter((r) => names.has(r.file.name)));
+    let dirty = files.length > 1;
+    for (const [uid, refs] of perTable) {
+      if (dirty) break;
+      const t = meta.getByUid(uid);
+      if (!t) { dirty = true; break; }
+      const live = new Set(meta.columnsOf(t).map((c) => c.colId));
+      if (!tableIsClean(refs, live, opts.minRows)) dirty = true;
+    }
+    if (!dirty) continue;
+    const name = `f${fid}-${seq}.dat`;
+    const w = new DataFileWriter(`${dataDir}/${name}`);
+    const fileSeq = seq++;
+    try {
+      for (const uid of [...perTable.keys()].sort((a, b) => a - b)) {
+        const t = meta.getByUid(uid);
+        if (!t) continue; // dropped table: its blocks go away
+        const refs = perTable.get(uid)!;
+        const schema = meta.columnsOf(t);
+        const live = new Set(schema.map((c) => c.colId));
+        if (tableIsClean(refs, live, opts.minRows)) {
+          for (const r of refs) w.copyBlock(r.file.reader, r.b);
+          continue;
+        }
+        // Merge through the read path restricted to this fid's blocks.
+        const sub = new SubView(refs);
+        const ctx: ReadContext = { meta, mem: new Map(), imm: null, files: sub as unknown as FileView, maxRows: opts.maxRows };
+        const colIds = schema.map((c) => c.colId);
+        for (const blk of scanTable(ctx, t.name, { from: -Infinity, to: Infinity }, schema.map((_, i) => i))) {
+          for (let a = 0; a < blk.numRows; a += opts.maxRows) w.addBlock(uid, colIds, blk.columns, a, Math.min(blk.numRows, a + opts.maxRows));
+        }
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      const bytes = w.blockCount() > 0 ? w.finish() : (w.abort(), -1);
+      if (bytes >= 0) added.push({ name, fid, seq: fileSeq, bytes });
+      removed.push(...names);
+    } catch (e) {
+      w.abort();
+      throw e;
+    }
+  }
+  if (removed.length === 0) return null;
+  fsyncDir(dataDir);
+  const gone = new Set(removed);
+  return { files: [...manifest.files.filter((f) => !gone.has(f.name)), ...added], removed, added, nextFileSeq: seq };
+}
+
+/** A FileView stand-in that shows only some blocks of one table. */
+class SubView {
+  constructor(private readonly refs: readonly BlockRef[]) {}
+  blocksOf(): readonly BlockRef[] { return this.refs; }
+}

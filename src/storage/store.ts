@@ -1,0 +1,453 @@
+// The vnode store: WAL + meta + memtable + file sets behind the VnodeStore contract.
+// Every mutation is checked, logged as a typed WAL payload, then applied (`applyLogged` is
+// the same apply path a Raft vnode calls for committed entries). A flush freezes the
+// memtable, writes one data file per file-set time slice, then atomically replaces the
+// manifest (which records the last WAL index the files hold, plus a meta snapshot) and drops
+// WAL segments the files now cover.
+import * as fs from 'node:fs';
+import type { ColumnBlock, ColumnVector } from '../common/block.js';
+import { assert } from '../common/assert.js';
+import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import { msToTicks } from '../common/time.js';
+import { DataType, isStringType, type ColumnSchema } from '../common/types.js';
+import type {
+  ChildTableDef, NormalTableDef, RangeAggregate, SuperTableDef, TableInfo, TableKind, TagValue, TimeRange,
+  VnodeOptions, VnodeStore, WriteBatch,
+} from './api.js';
+import { DataFileWriter } from './data-file.js';
+import { FileView } from './file-view.js';
+import { dirBytes, fsyncDir } from './fsutil.js';
+import { readManifest, writeManifest, type Manifest } from './manifest.js';
+import { Meta, type ColDef, type MetaOp, type TableEntry } from './meta.js';
+import { decodePayload, encodeMetaPayload, encodeWritePayload } from './payload.js';
+import { aggregateTable, lastRowOf, scanTable, type ReadContext } from './read-path.js';
+import { compactFileSets } from './compaction.js';
+import { TableBuffer } from './table-buffer.js';
+import { Wal } from './wal.js';
+
+const WAL_SEGMENT_BYTES = 64 << 20;
+/** Rows encoded between yields to the event loop during a flush. */
+const FLUSH_YIELD_ROWS = 200_000;
+
+interface CheckedRows { entry: TableEntry; schema: ColDef[]; block: ColumnBlock }
+
+export class LocalVnodeStore implements VnodeStore {
+  readonly meta = new Meta();
+  /** Live memtable and the one being flushed (readable until its file is in the view). */
+  mem = new Map<number, TableBuffer>();
+  imm: Map<number, TableBuffer> | null = null;
+  memBytes = 0;
+  readonly files: FileView;
+  /** uid -> last row (all columns by colId order of the schema) or null when known empty. */
+  readonly lastRows = new Map<number, { ts: number; row: ColumnBlock } | null>();
+  private appliedIdx = 0;
+  private manifest: Manifest;
+  private lock: Promise<unknown> = Promise.resolve();
+  private flushing: Promise<void> | null = null;
+  private fatal: unknown = null;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  readonly durationTicks: number;
+
+  private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest) {
+    this.manifest = manifest;
+    this.files = new FileView(`${dir}/data`);
+    this.durationTicks = msToTicks(options.durationMs, options.precision);
+  }
+
+  static async open(dir: string, options: VnodeOptions): Promise<LocalVnodeStore> {
+    checkOptions(options);
+    fs.mkdirSync(`${dir}/data`, { recursive: true });
+    const manifest = readManifest(dir) ?? { flushedIndex: 0, nextFileSeq: 1, files: [], meta: { nextUid: 1, tables: [] } };
+    const wal = Wal.open(`${dir}/wal`, { segmentBytes: WAL_SEGMENT_BYTES });
+    const s = new LocalVnodeStore(dir, options, wal, manifest);
+    s.meta.restore(manifest.meta);
+    s.files.load(manifest.files);
+    s.appliedIdx = manifest.flushedIndex;
+    if (wal.lastIndex() < manifest.flushedIndex) wal.reset(manifest.flushedIndex + 1);
+    if (wal.firstIndex() > manifest.flushedIndex + 1) {
+      throw new BasaltError('WAL_CORRUPT', `the WAL in ${dir}/wal starts at index ${wal.firstIndex()} but the files hold entries only up to ${manifest.flushedIndex}; entries are missing`);
+    }
+    // Replay what the files do not hold yet, in bounded slices.
+    for (let lo = manifest.flushedIndex + 1; lo <= wal.lastIndex(); lo += 256) {
+      for (const e of wal.entries(lo, Math.min(lo + 256, wal.lastIndex() + 1))) {
+        try { s.applyLogged(e.index, e.data); } catch (err) {
+          // A deterministic rejection (the entry was refused when first applied too) changes nothing.
+          if (!(err instanceof BasaltError) || err.errorName === 'WAL_CORRUPT') throw err;
+          s.appliedIdx = e.index;
+        }
+      }
+    }
+    if (options.walLevel === 1) {
+      s.fsyncTimer = setInterval(() => { if (s.wal.hasUnsynced()) s.wal.sync().catch((e: unknown) => { s.fatal = e; }); }, Math.max(1, options.walFsyncPeriodMs));
+      s.fsyncTimer.unref();
+    }
+    return s;
+  }
+
+  appliedIndex(): number { return this.appliedIdx; }
+  flushedIndex(): number { return this.manifest.flushedIndex; }
+
+  // ---------------------------------------------------------------- meta
+
+  createSuperTable(def: SuperTableDef): Promise<void> { return this.metaOp({ op: 'createSuper', def, atMs: Date.now() }); }
+  createChildTable(def: ChildTableDef): Promise<void> { return this.metaOp({ op: 'createChild', def, atMs: Date.now() }); }
+  createNormalTable(def: NormalTableDef): Promise<void> { return this.metaOp({ op: 'createNormal', def, atMs: Date.now() }); }
+  dropTable(name: string): Promise<void> { return this.metaOp({ op: 'drop', name }); }
+  addColumn(table: string, column: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addColumn', table, column }); }
+  dropColumn(table: string, columnName: string): Promise<void> { return this.metaOp({ op: 'dropColumn', table, column: columnName }); }
+  modifyColumn(table: string, columnName: string, bytes: number): Promise<void> { return this.metaOp({ op: 'modifyColumn', table, column: columnName, bytes }); }
+  addTag(stable: string, tag: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addTag', stable, tag }); }
+  setTag(childTable: string, tagName: string, value: TagValue): Promise<void> { return this.metaOp({ op: 'setTag', table: childTable, tag: tagName, value }); }
+
+  getTable(name: string): TableInfo | undefined {
+    const t = this.meta.get(name);
+    return t ? this.meta.info(t) : undefined;
+  }
+
+  listTables(filter?: { stable?: string; kind?: TableKind }): TableInfo[] {
+    const out: TableInfo[] = [];
+    if (filter?.stable !== undefined) {
+      for (const n of this.meta.childNames(filter.stable)) out.push(this.meta.info(this.meta.get(n)!));
+      return out;
+    }
+    for (const t of this.meta.allTables()) if (!filter?.kind || t.kind === filter.kind) out.push(this.meta.info(t));
+    return out;
+  }
+
+  childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {
+    return this.meta.childTablesWithTag(stable, tagName, values);
+  }
+
+  private async metaOp(op: MetaOp): Promise<void> {
+    this.checkUsable();
+    this.meta.check(op);
+    this.applyLogged(this.log(encodeMetaPayload(op)), null, op);
+    await this.durable();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async write(batch: WriteBatch): Promise<void> {
+    this.checkUsable();
+    // Backpressure: while a flush runs and the new memtable is full too, wait for it.
+    while (this.flushing && this.memBytes >= this.options.bufferBytes) await this.flushing;
+    this.checkUsable();
+    this.checkWrite(batch);
+    const index = this.log(encodeWritePayload(batch));
+    this.applyWriteBatch(batch, index);
+    this.maybeFlush();
+    await this.durable();
+  }
+
+  /**
+   * Applies a logged entry (standalone: our own; Raft: a committed one). Checks first, so a
+   * refused entry changes nothing and throws its BasaltError. Entries must come in index order.
+   */
+  applyLogged(index: number, payload: Uint8Array | null, decodedOp?: MetaOp): void {
+    assert(index > this.appliedIdx, `apply index ${index} after ${this.appliedIdx}`);
+    if (decodedOp) {
+      this.applyMeta(decodedOp);
+    } else {
+      const p = decodePayload(payload!);
+      if (p.kind === 'meta') this.applyMeta(p.op);
+      else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, index); }
+    }
+    this.appliedIdx = index;
+  }
+
+  private log(payload: Uint8Array): number {
+    const index = this.wal.lastIndex() + 1;
+    this.wal.append([{ index, term: 0, data: payload }]);
+    return index;
+  }
+
+  private async durable(): Promise<void> {
+    if (this.options.walLevel === 2) await this.wal.sync();
+  }
+
+  private applyMeta(op: MetaOp): void {
+    const gone = this.meta.apply(op);
+    for (const uid of gone) { this.dropBuffer(uid); this.lastRows.delete(uid); }
+    if (op.op === 'addColumn' || op.op === 'dropColumn') {
+      // Buffers of the super/normal table and all its children follow the schema change.
+      const t = this.meta.get(op.table)!;
+      const uids = t.kind === 'super' ? this.meta.childNames(t.name).map((c) => this.meta.get(c)!.uid) : [t.uid];
+      const cols = t.columns;
+      for (const uid of uids) {
+        this.lastRows.delete(uid);
+        const b = this.mem.get(uid);
+        if (!b) continue;
+        if (op.op === 'addColumn') { const c = cols[cols.length - 1]!; this.memBytes -= b.bytes; b.addColumn(c.colId, c.type); this.memBytes += b.bytes; }
+        else { for (const id of b.colIds()) if (!cols.some((c) => c.colId === id)) b.dropColumn(id); }
+      }
+    }
+  }
+
+  private dropBuffer(uid: number): void {
+    const b = this.mem.get(uid);
+    if (b) { this.memBytes -= b.bytes; this.mem.delete(uid); }
+  }
+
+  /** Throws the error a write would cause, changing nothing. */
+  private checkWrite(batch: WriteBatch): CheckedRows[] {
+    const creating = new Map<string, ChildTableDef>();
+    for (const c of batch.createTables ?? []) {
+      if (this.meta.get(c.name) || creating.has(c.name)) continue;
+      this.meta.check({ op: 'createChild', def: c, atMs: 0 });
+      creating.set(c.name, c);
+    }
+    const out: CheckedRows[] = [];
+    for (const r of batch.rows) {
+      let entry = this.meta.get(r.table);
+      let schema: ColDef[];
+      if (!entry) {
+        const c = creating.get(r.table);
+        if (!c) throw new BasaltError('TABLE_NOT_EXIST', `table '${r.table}' does not exist; create it first or pass it in createTables`);
+        schema = this.meta.get(c.stable)!.columns;
+      } else {
+        entry = this.meta.dataTable(r.table);
+        schema = this.meta.columnsOf(entry);
+      }
+      checkBlock(r.table, schema, r.block);
+      out.push({ entry: entry!, schema, block: r.block });
+    }
+    return out;
+  }
+
+  private applyWriteBatch(batch: WriteBatch, _index: number): void {
+    for (const c of batch.createTables ?? []) {
+      if (this.meta.get(c.name)) continue;
+      this.meta.apply({ op: 'createChild', def: c, atMs: 0 });
+      this.lastRows.set(this.meta.get(c.name)!.uid, null);
+    }
+    for (const r of batch.rows) {
+      const t = this.meta.dataTable(r.table);
+      const schema = this.meta.columnsOf(t);
+      let b = this.mem.get(t.uid);
+      if (!b) {
+        b = new TableBuffer(t.uid, schema, Math.min(Math.max(64, r.block.numRows), 1 << 16));
+        this.mem.set(t.uid, b);
+        this.memBytes += b.bytes;
+      }
+      const ts = r.block.columns[0]!.data as Float64Array;
+      this.memBytes += b.append(ts, r.block.columns, r.block.numRows);
+      this.updateLastRow(t.uid, r.block);
+    }
+  }
+
+  private updateLastRow(uid: number, block: ColumnBlock): void {
+    if (!this.lastRows.has(uid)) return; // unknown: computed on demand from all sources
+    const cur = this.lastRows.get(uid);
+    const ts = block.columns[0]!.data as Float64Array;
+    let best = 0;
+    for (let i = 1; i < block.numRows; i++) if (ts[i]! >= ts[best]!) best = i;
+    if (cur && ts[best]! < cur.ts) return;
+    const row: ColumnBlock = {
+      numRows: 1,
+      columns: block.columns.map((c) => copyRow(c, best)),
+    };
+    this.lastRows.set(uid, { ts: ts[best]!, row });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private ctx(): ReadContext {
+    return { meta: this.meta, mem: this.mem, imm: this.imm, files: this.files, maxRows: this.options.maxRows };
+  }
+
+  scan(table: string, range: TimeRange, columnIndexes: readonly number[]): Iterable<ColumnBlock> {
+    this.checkUsable();
+    return scanTable(this.ctx(), table, range, columnIndexes);
+  }
+
+  aggregate(table: string, range: TimeRange, columnIndexes: readonly number[]): RangeAggregate {
+    this.checkUsable();
+    return aggregateTable(this.ctx(), table, range, columnIndexes);
+  }
+
+  lastRow(table: string): ColumnBlock | undefined {
+    this.checkUsable();
+    const t = this.meta.dataTable(table);
+    let c = this.lastRows.get(t.uid);
+    if (c === undefined) {
+      const row = lastRowOf(this.ctx(), t);
+      c = row ? { ts: (row.columns[0]!.data as Float64Array)[0]!, row } : null;
+      this.lastRows.set(t.uid, c);
+    }
+    return c?.row;
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private maybeFlush(): void {
+    if (this.memBytes < this.options.bufferBytes || this.flushing) return;
+    const f = this.exclusive(() => this.flushNow());
+    this.flushing = f.catch((e: unknown) => { this.fatal = e; }).finally(() => { this.flushing = null; this.maybeFlush(); });
+  }
+
+  async flush(): Promise<void> {
+    this.checkUsable();
+    if (this.flushing) await this.flushing;
+    await this.exclusive(() => this.flushNow());
+    this.checkUsable();
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.mem.size === 0 && this.appliedIdx === this.manifest.flushedIndex) return;
+    const imm = this.mem;
+    this.imm = imm;
+    this.mem = new Map();
+    this.memBytes = 0;
+    const flushIndex = this.appliedIdx;
+    const metaSnap = this.meta.snapshot();
+    const writers = new Map<number, { w: DataFileWriter; name: string; seq: number }>();
+    let seq = this.manifest.nextFileSeq;
+    const dataDir = `${this.dir}/data`;
+    try {
+      let sinceYield = 0;
+      for (const uid of [...imm.keys()].sort((a, b) => a - b)) {
+        const b = imm.get(uid)!;
+        b.normalize();
+        if (b.rows === 0) continue;
+        const colIds = [b.tsColId, ...b.colIds()];
+        const vectors = colIds.map((id, i) => b.vector(id, i === 0 ? DataType.TIMESTAMP : b.cols[i - 1]!.type, 0, b.rows));
+        let s = 0;
+        while (s < b.rows) {
+          const fid = Math.floor(b.ts[s]! / this.durationTicks);
+          const fidEnd = b.lowerBound((fid + 1) * this.durationTicks);
+          let wr = writers.get(fid);
+          if (!wr) {
+            const name = `f${fid}-${seq}.dat`;
+            wr = { w: new DataFileWriter(`${dataDir}/${name}`), name, seq: seq++ };
+            writers.set(fid, wr);
+          }
+          for (let a = s; a < fidEnd; a += this.options.maxRows) wr.w.addBlock(uid, colIds, vectors, a, Math.min(fidEnd, a + this.options.maxRows));
+          s = fidEnd;
+        }
+        sinceYield += b.rows;
+        if (sinceYield >= FLUSH_YIELD_ROWS) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
+      }
+      const added = [...writers.entries()].map(([fid, wr]) => ({ name: wr.name, fid, seq: wr.seq, bytes: wr.w.finish() }));
+      if (added.length > 0) fsyncDir(dataDir);
+      const next: Manifest = { flushedIndex: flushIndex, nextFileSeq: seq, files: [...this.manifest.files, ...added], meta: metaSnap };
+      writeManifest(this.dir, next);
+      this.manifest = next;
+      this.files.add(added);
+    } catch (e) {
+      for (const wr of writers.values()) wr.w.abort();
+      throw e;
+    } finally {
+      this.imm = null;
+    }
+    this.wal.compactBefore(flushIndex + 1);
+  }
+
+  async compact(): Promise<void> {
+    this.checkUsable();
+    await this.exclusive(async () => {
+      const r = await compactFileSets(this.files, this.meta, this.manifest, `${this.dir}/data`, this.options);
+      if (!r) return;
+      const next: Manifest = { ...this.manifest, nextFileSeq: r.nextFileSeq, files: r.files };
+      writeManifest(this.dir, next);
+      this.manifest = next;
+      this.files.replace(r.removed, r.added);
+    });
+  }
+
+  async applyRetention(nowMs: number): Promise<void> {
+    this.checkUsable();
+    await this.exclusive(async () => {
+      const cutoff = msToTicks(nowMs - this.options.keepMs, this.options.precision);
+      const dead = this.manifest.files.filter((f) => (f.fid + 1) * this.durationTicks <= cutoff);
+      if (dead.length === 0) return;
+      const next: Manifest = { ...this.manifest, files: this.manifest.files.filter((f) => !dead.includes(f)) };
+      writeManifest(this.dir, next);
+      this.manifest = next;
+      this.files.replace(dead.map((f) => f.name), []);
+      this.lastRows.clear();
+    });
+  }
+
+  stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number } {
+    let rows = this.files.totalRows();
+    for (const b of this.mem.values()) rows += b.rows;
+    if (this.imm) for (const b of this.imm.values()) rows += b.rows;
+    let tables = 0;
+    for (const t of this.meta.allTables()) if (t.kind !== 'super') tables++;
+    return { diskBytes: dirBytes(this.dir), memtableBytes: this.memBytes, rows, tables };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.flushing) await this.flushing;
+    await this.lock;
+    this.closed = true;
+    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    await this.wal.close();
+    this.files.closeAll();
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new BasaltError('SHUTTING_DOWN', `vnode store ${this.dir} is closed`);
+    if (this.fatal) throw this.fatal instanceof BasaltError ? this.fatal : new BasaltError('INTERNAL', `vnode store ${this.dir} stopped after an error: ${String(this.fatal)}; reopen it to recover`);
+  }
+}
+
+function copyRow(c: ColumnVector, i: number): ColumnVector {
+  const nulls = c.nulls ? Uint8Array.of(c.nulls[i]!) : null;
+  if (Array.isArray(c.data)) return { type: c.type, data: [c.data[i]!], nulls };
+  const d = c.data as Float64Array;
+  const out = new (d.constructor as Float64ArrayConstructor)(1);
+  out[0] = d[i]!;
+  return { type: c.type, data: out, nulls };
+}
+
+const textEncoder = new TextEncoder();
+
+function checkBlock(table: string, schema: readonly ColDef[], block: ColumnBlock): void {
+  if (block.columns.length !== schema.length) {
+    throw new BasaltError('INVALID_PARA', `write to '${table}' has ${block.columns.length} columns; the table has ${schema.length}`);
+  }
+  const n = block.numRows;
+  if (n < 1 || n > Limits.maxRowsPerSubmit) throw new BasaltError('INVALID_PARA', `write to '${table}' has ${n} rows; 1..${Limits.maxRowsPerSubmit} allowed`);
+  for (let i = 0; i < schema.length; i++) {
+    const c = block.columns[i]!, s = schema[i]!;
+    if (c.type !== s.type) throw new BasaltError('WRONG_VALUE_TYPE', `column '${s.name}' of '${table}' is type ${DataType[s.type]}; the write gives ${DataType[c.type]}`);
+    if (c.data.length !== n || (c.nulls && c.nulls.length !== n)) throw new BasaltError('INVALID_PARA', `column '${s.name}' of '${table}' has ${c.data.length} values for ${n} rows`);
+    if (isStringType(s.type)) {
+      const d = c.data as string[];
+      for (let r = 0; r < n; r++) {
+        const v = d[r]!;
+        // Cheap bound first: UTF-8 bytes <= 3 × UTF-16 units.
+        if (v.length * 3 <= s.bytes) continue;
+        const len = s.type === DataType.NCHAR ? [...v].length : textEncoder.encode(v).length;
+        if (len > s.bytes) throw new BasaltError('VALUE_TOO_LONG', `value of '${s.name}' in '${table}' row ${r} is ${len} long; the column holds ${s.bytes}`);
+      }
+    }
+  }
+  const ts = block.columns[0]!;
+  if (ts.nulls && ts.nulls.includes(1)) throw new BasaltError('INVALID_TIMESTAMP', `the timestamp column of '${table}' cannot be null`);
+  const t = ts.data as Float64Array;
+  for (let r = 0; r < n; r++) {
+    const v = t[r]!;
+    if (!Number.isSafeInteger(v)) throw new BasaltError('INVALID_TIMESTAMP', `timestamp ${v} in '${table}' row ${r} is not an integer tick within ±2^53`);
+  }
+}
+
+function checkOptions(o: VnodeOptions): void {
+  const bad = (k: string, v: unknown): BasaltError => new BasaltError('DB_OPTION_INVALID', `vnode option ${k} = ${String(v)} is out of range`);
+  if (!(o.bufferBytes > 0)) throw bad('bufferBytes', o.bufferBytes);
+  if (!(o.durationMs > 0)) throw bad('durationMs', o.durationMs);
+  if (!(o.keepMs > 0)) throw bad('keepMs', o.keepMs);
+  if (o.walLevel !== 1 && o.walLevel !== 2) throw bad('walLevel', o.walLevel);
+  if (!(o.walFsyncPeriodMs >= 0)) throw bad('walFsyncPeriodMs', o.walFsyncPeriodMs);
+  if (!(o.maxRows >= 1 && o.minRows >= 1 && o.minRows <= o.maxRows)) throw bad('maxRows/minRows', `${o.maxRows}/${o.minRows}`);
+}
