@@ -4,6 +4,9 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerPlayground } from './playground.js';
+import { registerCheck, registerSql } from './sql.js';
+import { registerStart } from './start.js';
 
 export function basaltVersion(): string {
   const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
@@ -16,15 +19,9 @@ program
   .description('Basalt: a distributed time-series database (TDengine 3.x cluster model)')
   .version(basaltVersion(), '-V, --version');
 
-program
-  .command('playground')
-  .description('start a local multi-dnode cluster (not built yet)')
-  .action(() => {
-    process.stdout.write(
-      'basalt playground is not built yet. What exists so far:\n' +
-        '  npm test              run the test suite\n' +
-        '  basalt --help         list the commands\n',
-    );
-  });
+registerStart(program, basaltVersion());
+registerSql(program, basaltVersion());
+registerCheck(program);
+registerPlayground(program, basaltVersion());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,280 @@
+// REST on httpPort, as taosAdapter serves it: `POST /rest/sql[/<db>][/]` with Basic auth,
+// one statement per request, TDengine's JSON shape; `GET /-/ping` for health. It reaches
+// the dnode only through the client library (one pooled RPC connection per credential
+// pair), so it runs the same embedded in `basalt start` or standalone.
+//
+// HTTP status: 200 for SQL errors (code + desc in the body, as TDengine does), 401 for bad
+// credentials, 413 for an oversized body, 404/405 for unknown routes, 502/503 when the
+// dnode cannot be reached.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BasaltError, toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import { connect, type Connection } from '../client/index.js';
+import { affectedRowsBody, blockRowsJson, queryHead, queryTail, restErrorBody } from './rest-json.js';
+
+export interface RestServerOptions {
+  /** Address and port to listen on. */
+  readonly host: string;
+  readonly port: number;
+  /** The dnode's RPC endpoint. */
+  readonly rpcHost: string;
+  readonly rpcPort: number;
+  readonly maxBodyBytes?: number;
+  readonly requestTimeoutMs?: number;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** JSON is held back until this many bytes so an early error can still be a clean error reply. */
+const RESPONSE_HOLD_BYTES = 256 * 1024;
+const JSON_TYPE = 'application/json; charset=utf-8';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) { res.destroy(); return; }
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, status: number, e: BasaltError, headers: Record<string, string> = {}): void {
+  send(res, status, restErrorBody(e.code, e.message), headers);
+}
+
+/** Parses `Authorization: Basic base64(user:pass)`; null when missing or malformed. */
+export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+  if (!header) return null;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) return null;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  if (i <= 0) return null;
+  return { user: text.slice(0, i), password: text.slice(i + 1) };
+}
+
+/** `/rest/sql`, `/rest/sql/`, `/rest/sql/<db>`, `/rest/sql/<db>/` → { db }; null otherwise. */
+export function matchSqlPath(pathname: string): { db: string | null } | null {
+  const m = /^\/rest\/sql(?:\/([^/]*))?\/?$/.exec(pathname);
+  if (!m) return null;
+  let db: string | null = null;
+  if (m[1] !== undefined && m[1] !== '') {
+    try { db = decodeURIComponent(m[1]); } catch { return null; }
+  }
+  return { db };
+}
+
+export class RestServer {
+  private server: Server | null = null;
+  private readonly pool = new Map<string, Promise<Connection>>();
+  private readonly maxBodyBytes: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: RestServerOptions) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? Limits.maxHttpBodyBytes;
+    this.timeoutMs = opts.requestTimeoutMs ?? Limits.restRequestTimeoutMs;
+  }
+
+  /** Listens; rejects with the raw listen error for the caller to name the setting. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((req, res) => {
+        this.handle(req, res).catch((e: unknown) => {
+          this.opts.log?.('error', `rest: unexpected failure: ${(e as Error).stack ?? String(e)}`);
+          sendError(res, 500, toBasaltError(e));
+        });
+      });
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.opts.log?.('error', `rest server error: ${e.message}`));
+        // Requests and headers must arrive within bounded time (slow-client protection).
+        server.headersTimeout = 30_000;
+        server.requestTimeout = this.timeoutMs;
+        this.server = server;
+        resolve(this.port);
+      });
+    });
+  }
+
+  get port(): number {
+    const a = this.server?.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  }
+
+  async close(): Promise<void> {
+    const srv = this.server;
+    this.server = null;
+    if (srv) {
+      const closed = new Promise<void>((r) => srv.close(() => r()));
+      srv.closeIdleConnections();
+      const t = setTimeout(() => srv.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(t);
+    }
+    for (const p of this.pool.values()) p.then((c) => c.close(), () => undefined);
+    this.pool.clear();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let pathname: string;
+    try { pathname = new URL(req.url ?? '/', 'http://x').pathname; }
+    catch { sendError(res, 400, new BasaltError('INVALID_PARA', 'the request URL cannot be parsed')); return; }
+
+    if (pathname === '/-/ping') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') { req.resume(); sendError(res, 405, new BasaltError('INVALID_PARA', 'use GET /-/ping'), { Allow: 'GET' }); return; }
+      req.resume();
+      send(res, 200, '{"code":0,"desc":"ok"}');
+      return;
+    }
+    const route = matchSqlPath(pathname);
+    if (!route) {
+      req.resume();
+      sendError(res, 404, new BasaltError('INVALID_PARA', `no endpoint ${pathname}; use POST /rest/sql or /rest/sql/<db>`));
+      return;
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      sendError(res, 405, new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on ${pathname}; send the SQL as a POST body`), { Allow: 'POST' });
+      return;
+    }
+    const auth = parseBasicAuth(req.headers.authorization);
+    if (!auth) {
+      req.resume();
+      sendError(res, 401, new BasaltError('AUTH_FAILURE', 'missing or malformed Authorization header; use Basic auth, e.g. curl -u root:taosdata'), { 'WWW-Authenticate': 'Basic realm="basalt"' });
+      return;
+    }
+    const body = await this.readBody(req, res);
+    if (body === null) return;
+    let sql: string;
+    try { sql = utf8.decode(body); }
+    catch { sendError(res, 200, new BasaltError('SYNTAX_ERROR', 'the request body is not valid UTF-8; send the SQL text as UTF-8')); return; }
+    if (sql.trim() === '') {
+      sendError(res, 200, new BasaltError('SYNTAX_ERROR', 'the request body holds no SQL statement; send one statement as the POST body'));
+      return;
+    }
+    await this.runSql(res, auth, sql, route.db);
+  }
+
+  /** Reads the body up to the limit; answers 413 and returns null when it is larger. */
+  private readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const tooLarge = (): void => {
+      sendError(res, 413, new BasaltError('FRAME_TOO_LARGE', `request body exceeds maxHttpBodyBytes ${this.maxBodyBytes}; send smaller statements or raise maxHttpBodyBytes`), { Connection: 'close' });
+    };
+    if (declared > this.maxBodyBytes) {
+      tooLarge();
+      req.destroy();
+      return Promise.resolve(null);
+    }
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      let done = false;
+      req.on('data', (c: Buffer) => {
+        if (done) return;
+        n += c.length;
+        if (n > this.maxBodyBytes) {
+          done = true;
+          tooLarge();
+          req.destroy();
+          resolve(null);
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks)); } });
+      req.on('error', () => { if (!done) { done = true; resolve(null); } });
+      req.on('close', () => { if (!done) { done = true; resolve(null); } });
+    });
+  }
+
+  private connection(user: string, password: string): Promise<Connection> {
+    const key = `${user}\u0000${password}`;
+    let p = this.pool.get(key);
+    if (!p) {
+      if (this.pool.size >= Limits.maxRestPooledConnections) {
+        // Evict the oldest credential pair (Map keeps insertion order).
+        const [oldKey, oldConn] = this.pool.entries().next().value as [string, Promise<Connection>];
+        this.pool.delete(oldKey);
+        oldConn.then((c) => c.close(), () => undefined);
+      }
+      p = connect({ host: this.opts.rpcHost, port: this.opts.rpcPort, user, password, timeoutMs: this.timeoutMs });
+      this.pool.set(key, p);
+      p.catch(() => { if (this.pool.get(key) === p) this.pool.delete(key); });
+    }
+    return p;
+  }
+
+  private dropConnection(user: string, password: string): void {
+    const key = `${user}\u0000${password}`;
+    const p = this.pool.get(key);
+    this.pool.delete(key);
+    p?.then((c) => c.close(), () => undefined);
+  }
+
+  private async runSql(res: ServerResponse, auth: { user: string; password: string }, sql: string, db: string | null): Promise<void> {
+    let conn: Connection;
+    try { conn = await this.connection(auth.user, auth.password); }
+    catch (e) {
+      const err = toBasaltError(e);
+      if (err.errorName === 'AUTH_FAILURE') sendError(res, 401, err);
+      else sendError(res, err.httpStatus >= 500 ? err.httpStatus : 503, err);
+      return;
+    }
+    let stream;
+    try {
+      stream = await conn.queryStream(sql, { db, timeoutMs: this.timeoutMs });
+    } catch (e) {
+      const err = toBasaltError(e);
+      if (err.errorName === 'AUTH_FAILURE') { this.dropConnection(auth.user, auth.password); sendError(res, 401, err); return; }
+      if (err.errorName === 'CONNECTION_FAILED') { this.dropConnection(auth.user, auth.password); sendError(res, 502, err); return; }
+      // SQL errors are HTTP 200 with code + desc, as taosAdapter answers them.
+      sendError(res, 200, err);
+      return;
+    }
+    if (stream.kind === 'exec') {
+      await stream.close();
+      send(res, 200, affectedRowsBody(stream.affectedRows));
+      return;
+    }
+    await this.streamRows(res, stream);
+  }
+
+  private async streamRows(res: ServerResponse, stream: Awaited<ReturnType<Connection['queryStream']>>): Promise<void> {
+    let held: string[] = [queryHead(stream.columns)];
+    let heldBytes = held[0]!.length;
+    let streaming = false;
+    let rows = 0;
+    const flush = async (): Promise<void> => {
+      const chunk = held.join('');
+      held = [];
+      heldBytes = 0;
+      if (!streaming) {
+        streaming = true;
+        res.writeHead(200, { 'Content-Type': JSON_TYPE });
+      }
+      if (!res.write(chunk)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+    };
+    try {
+      for await (const b of stream.blocks) {
+        if (res.destroyed) { await stream.close(); return; }
+        const part = blockRowsJson(b, stream.precision, rows === 0);
+        rows += b.numRows;
+        held.push(part);
+        heldBytes += part.length;
+        if (heldBytes >= RESPONSE_HOLD_BYTES) await flush();
+      }
+    } catch (e) {
+      const err = toBasaltError(e);
+      if (!streaming) { sendError(res, 200, err); return; }
+      // Half a JSON document is already out; cut the response so no client mistakes it for complete.
+      this.opts.log?.('warn', `rest: result stream failed after ${rows} rows: ${err.message}`);
+      res.destroy();
+      return;
+    }
+    held.push(queryTail(rows));
+    if (!streaming) {
+      send(res, 200, held.join(''));
+      return;
+    }
+    res.end(held.join(''));
+  }
+}

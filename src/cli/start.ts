@@ -1,0 +1,160 @@
+// `basalt start`: one dnode with the embedded REST adapter. Config comes from
+// `-c <basalt.cfg or its dir>`, then BASALT_* environment variables, then flags. Any
+// start-up problem (bad config, port in use, unwritable dataDir) is one line on stderr and
+// exit code 1. SIGTERM/SIGINT stop it cleanly: in-flight requests are answered, the engine
+// closes, and a restart finds everything.
+import type { Command } from 'commander';
+import { RestServer } from '../adapter/rest-server.js';
+import { loadConfig, type BasaltConfig, type LoadedConfig } from '../common/config.js';
+import { BasaltError, toBasaltError } from '../common/errors.js';
+import { ensureWritableDir } from '../dnode/data-dir.js';
+import { Dnode, listenError } from '../dnode/dnode.js';
+import { createLogger, levelFromDebugFlag, type Logger } from '../dnode/logger.js';
+import type { CreateEngine } from '../query/engine-api.js';
+import { createEngine } from '../query/engine.js';
+
+export interface StartFlags {
+  config?: string;
+  fqdn?: string;
+  serverPort?: string;
+  httpPort?: string;
+  dataDir?: string;
+  logDir?: string;
+  firstEp?: string;
+  listenHost?: string;
+  set?: string[];
+}
+
+export interface RunningServer {
+  readonly config: BasaltConfig;
+  readonly dnode: Dnode;
+  readonly rest: RestServer;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Collects the flag overrides (`--server-port 7030`, `--set key=value`) by config key. */
+export function flagOverrides(flags: StartFlags): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {
+    fqdn: flags.fqdn, serverPort: flags.serverPort, httpPort: flags.httpPort, dataDir: flags.dataDir,
+    logDir: flags.logDir, firstEp: flags.firstEp, listenHost: flags.listenHost,
+  };
+  for (const kv of flags.set ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new BasaltError('CONFIG_BAD_VALUE', `--set '${kv}' is not key=value; write it like --set statusInterval=2`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** Starts dnode + REST from an effective configuration. */
+export interface StartServerOptions {
+  /** Log lines at or above this level also go to stderr (default warn). */
+  readonly stderrLevel?: 'warn' | 'info';
+  /** Engine factory (tests may pass a fake). */
+  readonly createEngine?: CreateEngine;
+}
+
+export async function startServer(loaded: LoadedConfig, version: string, opts: StartServerOptions = {}): Promise<RunningServer> {
+  const stderrLevel = opts.stderrLevel ?? 'warn';
+  const { config } = loaded;
+  // dataDir first: logDir defaults inside it, and an unwritable one must be the error named.
+  ensureWritableDir(config.dataDir);
+  let fileLogger: Logger;
+  try {
+    fileLogger = createLogger({ logDir: config.logDir, level: levelFromDebugFlag(config.debugFlag), stderrLevel });
+  } catch (e) {
+    throw new BasaltError('DATA_DIR_UNWRITABLE', `logDir ${config.logDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); fix its permissions or set logDir`);
+  }
+  let dnode: Dnode;
+  try {
+    dnode = await Dnode.start({ config, serverVersion: version, createEngine: opts.createEngine ?? createEngine, logger: fileLogger });
+  } catch (e) {
+    fileLogger.fileOnly('error', 'start failed', { error: toBasaltError(e).message });
+    await fileLogger.close();
+    throw e;
+  }
+  for (const w of loaded.warnings) fileLogger.warn(w);
+  fileLogger.info('configuration', { file: loaded.file ?? '(none)', ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])) });
+  const rpcHost = config.listenHost === '0.0.0.0' || config.listenHost === '::' ? '127.0.0.1' : config.listenHost;
+  const rest = new RestServer({
+    host: config.listenHost, port: config.httpPort, rpcHost, rpcPort: dnode.rpcPort,
+    maxBodyBytes: config.maxHttpBodyBytes,
+    log: (level, m) => fileLogger.log(level, m),
+  });
+  try { await rest.listen(); }
+  catch (e) {
+    await dnode.stop();
+    await fileLogger.close();
+    throw listenError(e, config.httpPort, 'httpPort', config.listenHost);
+  }
+  fileLogger.info('rest listening', { host: config.listenHost, port: rest.port });
+  const d = dnode;
+  let stopping: Promise<void> | null = null;
+  return {
+    config, dnode: d, rest, logger: fileLogger,
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        await rest.close();
+        await d.stop();
+        await fileLogger.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export function connectHint(config: BasaltConfig, restPort: number): string {
+  const host = config.listenHost === '0.0.0.0' ? '127.0.0.1' : config.listenHost;
+  return [
+    `  basalt sql -h ${host} -P ${config.serverPort}`,
+    `  curl -u root:taosdata -d "show databases" ${host}:${restPort}/rest/sql`,
+  ].join('\n');
+}
+
+/** Installs SIGTERM/SIGINT handlers that stop the server once; a second signal exits at once. */
+export function stopOnSignals(server: RunningServer, onStopped: (code: number) => void): void {
+  let signalled = false;
+  const handler = (sig: NodeJS.Signals): void => {
+    if (signalled) { process.stderr.write(`basalt: ${sig} again, exiting without a clean stop\n`); process.exit(1); }
+    signalled = true;
+    server.logger.info('signal received, stopping', { signal: sig });
+    server.stop().then(() => onStopped(0), (e: unknown) => {
+      process.stderr.write(`basalt: stop failed: ${toBasaltError(e).message}\n`);
+      onStopped(1);
+    });
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+export function registerStart(program: Command, version: string): void {
+  program
+    .command('start')
+    .description('start a dnode (RPC on serverPort, REST on httpPort)')
+    .option('-c, --config <path>', 'basalt.cfg, or the directory holding it')
+    .option('--fqdn <host>', 'this dnode\'s host name')
+    .option('--server-port <port>', 'RPC port (default 6030)')
+    .option('--http-port <port>', 'REST port (default serverPort + 11)')
+    .option('--data-dir <dir>', 'data directory (default ./data)')
+    .option('--log-dir <dir>', 'log directory (default <dataDir>/log)')
+    .option('--first-ep <ep>', 'first endpoint of the cluster')
+    .option('--listen-host <addr>', 'address to bind (default 0.0.0.0)')
+    .option('--set <key=value...>', 'any other setting, e.g. --set statusInterval=2')
+    .action(async (flags: StartFlags) => {
+      let server: RunningServer;
+      try {
+        const loaded = loadConfig({ ...(flags.config !== undefined ? { configPath: flags.config } : {}), flags: flagOverrides(flags) });
+        server = await startServer(loaded, version);
+      } catch (e) {
+        process.stderr.write(`basalt start: ${toBasaltError(e).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const c = server.config;
+      process.stdout.write(
+        `basalt ${version}: dnode ${server.dnode.identity?.dnodeId ?? 1} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
+      );
+      stopOnSignals(server, (code) => { process.stdout.write('basalt: stopped\n'); process.exit(code); });
+    });
+}

@@ -1,0 +1,227 @@
+// The client library: connect to a dnode over RPC, run SQL, stream large results block by
+// block, and bulk-insert columnar data without SQL text. One TCP connection multiplexes
+// many requests; after a drop the next call reconnects and re-authenticates with the
+// current database.
+import type { ColumnBlock } from '../common/block.js';
+import { BasaltError } from '../common/errors.js';
+import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
+import { RpcClient, type RawRequest } from '../rpc/client.js';
+import {
+  MsgType,
+  type ConnectRequest, type ConnectResponse, type FetchResponse, type InsertColumnarRequest, type InsertColumnarResponse,
+  type QueryRequest, type QueryResponse, type StatusResponse, type WireTagValue,
+} from '../rpc/messages.js';
+import { makeColumn, ResultSet, type ResultHead } from './result-set.js';
+
+export interface ConnectOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 6030. */
+  readonly port?: number;
+  /** Default root / taosdata. */
+  readonly user?: string;
+  readonly password?: string;
+  /** Current database after connecting (like `-d db` / `use db`). */
+  readonly database?: string | null;
+  /** Per-request timeout in ms (default Limits.rpcTimeoutMs; long queries may need more). */
+  readonly timeoutMs?: number;
+  readonly maxFrameBytes?: number;
+}
+
+export interface QueryOptions {
+  /**
+   * Default database for this statement only; the connection's current database is
+   * neither used nor changed (REST-style stateless execution).
+   */
+  readonly db?: string | null;
+  readonly timeoutMs?: number;
+}
+
+/** A result whose blocks arrive as they are read; iterate `blocks` once. */
+export interface StreamingResult extends ResultHead {
+  readonly blocks: AsyncIterable<ColumnBlock>;
+  /** Releases the server cursor when the blocks are not read to the end. */
+  close(): Promise<void>;
+}
+
+export interface BulkTable {
+  readonly table: string;
+  /** Create the child table from this super table and tags if it does not exist. */
+  readonly using?: { readonly stable: string; readonly tags: readonly WireTagValue[] };
+  /** Every column of the table, in schema order, timestamp first. */
+  readonly block: ColumnBlock;
+}
+
+function asObj<T>(control: unknown, what: string): T {
+  if (control === null || typeof control !== 'object') throw new BasaltError('BAD_FRAME', `${what} reply is not a map`);
+  return control as T;
+}
+
+export class Connection {
+  private db: string | null;
+  private closed = false;
+
+  private constructor(private readonly rpc: RpcClient, private readonly opts: ConnectOptions, public serverVersion: string, db: string | null) {
+    this.db = db;
+  }
+
+  /** Opens and authenticates a connection (rejects with AUTH_FAILURE / CONNECTION_FAILED). */
+  static async open(opts: ConnectOptions = {}): Promise<Connection> {
+    let conn: Connection | null = null;
+    let version = '';
+    let db = opts.database ?? null;
+    const rpc = new RpcClient({
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 6030,
+      ...(opts.timeoutMs !== undefined ? { requestTimeoutMs: opts.timeoutMs } : {}),
+      ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+      onConnect: async (raw: RawRequest) => {
+        const req: ConnectRequest = {
+          user: opts.user ?? 'root',
+          password: opts.password ?? 'taosdata',
+          db: conn ? conn.db : db,
+          clientVersion: 'basalt-client',
+        };
+        const r = asObj<ConnectResponse>((await raw(MsgType.CONNECT, req)).control, 'CONNECT');
+        version = String(r.serverVersion);
+        db = r.db ?? null;
+        if (conn) { conn.serverVersion = version; conn.db = db; }
+      },
+    });
+    try { await rpc.connect(); }
+    catch (e) { rpc.close(); throw e; }
+    conn = new Connection(rpc, opts, version, db);
+    return conn;
+  }
+
+  /** The current database (`use db` changes it). */
+  get database(): string | null {
+    return this.db;
+  }
+
+  get endpoint(): string {
+    return this.rpc.endpoint;
+  }
+
+  /** Runs one statement and reads its whole result. */
+  async query(sql: string, opts: QueryOptions = {}): Promise<ResultSet> {
+    const s = await this.queryStream(sql, opts);
+    const blocks: ColumnBlock[] = [];
+    for await (const b of s.blocks) blocks.push(b);
+    return new ResultSet(s, blocks);
+  }
+
+  /** Alias of query() for statements without a result set. */
+  exec(sql: string, opts: QueryOptions = {}): Promise<ResultSet> {
+    return this.query(sql, opts);
+  }
+
+  /** Runs one statement; its blocks are fetched from the server as they are iterated. */
+  async queryStream(sql: string, opts: QueryOptions = {}): Promise<StreamingResult> {
+    this.checkOpen();
+    const stateless = opts.db !== undefined;
+    const req: QueryRequest = { sql, db: opts.db ?? null, stateless };
+    const res = await this.rpc.request(MsgType.QUERY, req, [], opts.timeoutMs);
+    const q = asObj<QueryResponse>(res.control, 'QUERY');
+    const first = decodeBlocks(res.payload, q.numBlocks);
+    if (!stateless && q.useDb) this.db = q.useDb;
+    const head: ResultHead = {
+      kind: q.kind === 'exec' ? 'exec' : 'query',
+      verb: String(q.verb),
+      columns: (q.columns ?? []).map(([n, t, b]) => makeColumn(n, t, b)),
+      precision: q.precision ?? 'ms',
+      affectedRows: Number(q.affectedRows ?? 0),
+      useDb: q.useDb ?? null,
+    };
+    let cursorId = q.done ? 0 : q.cursorId;
+    const rpc = this.rpc;
+    const timeoutMs = opts.timeoutMs;
+    let iterated = false;
+    const close = async (): Promise<void> => {
+      if (cursorId === 0) return;
+      const id = cursorId;
+      cursorId = 0;
+      await rpc.request(MsgType.CLOSE_CURSOR, { cursorId: id }, [], timeoutMs).catch(() => undefined);
+    };
+    async function* gen(): AsyncGenerator<ColumnBlock> {
+      try {
+        for (const b of first) yield b;
+        while (cursorId !== 0) {
+          const r = await rpc.request(MsgType.FETCH, { cursorId }, [], timeoutMs);
+          const f = asObj<FetchResponse>(r.control, 'FETCH');
+          const blocks = decodeBlocks(r.payload, f.numBlocks);
+          if (f.done) cursorId = 0;
+          for (const b of blocks) yield b;
+        }
+      } finally {
+        await close();
+      }
+    }
+    return {
+      ...head,
+      blocks: {
+        [Symbol.asyncIterator]: () => {
+          if (iterated) throw new BasaltError('INVALID_PARA', 'a streaming result can be iterated once; run the query again');
+          iterated = true;
+          return gen();
+        },
+      },
+      close,
+    };
+  }
+
+  /** The columnar bulk path: one block per table, no SQL text. Returns rows written. */
+  async insertColumnar(db: string, tables: readonly BulkTable[], timeoutMs?: number): Promise<number> {
+    this.checkOpen();
+    const req: InsertColumnarRequest = {
+      db,
+      tables: tables.map((t) => ({ table: t.table, using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null })),
+    };
+    const r = await this.rpc.request(MsgType.INSERT_COLUMNAR, req, encodeBlocks(tables.map((t) => t.block)), timeoutMs);
+    return Number(asObj<InsertColumnarResponse>(r.control, 'INSERT_COLUMNAR').affectedRows);
+  }
+
+  /** Server status (2: service ok ...). */
+  async status(): Promise<StatusResponse> {
+    this.checkOpen();
+    return asObj<StatusResponse>((await this.rpc.request(MsgType.STATUS, {})).control, 'STATUS');
+  }
+
+  close(): void {
+    this.closed = true;
+    this.rpc.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BasaltError('CONNECTION_FAILED', `the connection to ${this.rpc.endpoint} is closed; connect again`);
+  }
+
+  /** Options this connection was opened with (without the password). */
+  get options(): Omit<ConnectOptions, 'password'> {
+    const { password: _p, ...rest } = this.opts;
+    return rest;
+  }
+}
+
+export function connect(opts: ConnectOptions = {}): Promise<Connection> {
+  return Connection.open(opts);
+}
+
+/**
+ * Asks a dnode for its status without logging in (`basalt sql -k`, `basalt check`).
+ * An unreachable server is `0: unavailable`, not an exception.
+ */
+export async function checkServer(opts: { host?: string; port?: number; timeoutMs?: number }): Promise<StatusResponse> {
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const rpc = new RpcClient({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6030, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+  try {
+    const r = await rpc.request(MsgType.STATUS, {});
+    return asObj<StatusResponse>(r.control, 'STATUS');
+  } catch (e) {
+    const err = e as BasaltError;
+    if (err.errorName === 'SHUTTING_DOWN') return { code: 4, text: 'exiting', detail: '' };
+    return { code: 0, text: 'unavailable', detail: err.message };
+  } finally {
+    rpc.close();
+  }
+}

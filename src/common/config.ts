@@ -1,0 +1,284 @@
+// The dnode configuration: `basalt.cfg` in the taos.cfg format (`name value` per line, `#`
+// comments, names case-insensitive), then `BASALT_*` environment variables, then
+// command-line flags; later sources win. Every key is typed and range-checked here, so a
+// typo or a bad value stops start-up with one line naming the key, where it came from and
+// the fix, instead of surfacing later as a confusing runtime failure.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BasaltError } from './errors.js';
+import { Limits } from './limits.js';
+
+export interface BasaltConfig {
+  firstEp: string;
+  secondEp: string;
+  fqdn: string;
+  serverPort: number;
+  httpPort: number;
+  dataDir: string;
+  logDir: string;
+  statusInterval: number;
+  timezone: string;
+  locale: string;
+  charset: string;
+  ttlChangeOnWrite: number;
+  supportVnodes: number;
+  debugFlag: number;
+  maxFrameBytes: number;
+  maxHttpBodyBytes: number;
+  /** Address the RPC and HTTP ports bind to (0.0.0.0: every interface). */
+  listenHost: string;
+}
+
+export type ConfigKey = keyof BasaltConfig;
+export type ConfigSource = 'default' | 'file' | 'env' | 'flag';
+
+export interface LoadedConfig {
+  readonly config: BasaltConfig;
+  /** Where each effective value came from (for `show variables` and `-C`-style dumps). */
+  readonly sources: Readonly<Record<ConfigKey, ConfigSource>>;
+  /** The cfg file read, or null when none was given. */
+  readonly file: string | null;
+  /** Non-fatal notes, e.g. an unknown BASALT_* environment variable. */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /** `-c`: a basalt.cfg file, or a directory holding one. */
+  readonly configPath?: string;
+  /** Environment (defaults to process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Command-line overrides by key name (any case), values as typed on the command line. */
+  readonly flags?: Readonly<Record<string, string | number | undefined>>;
+  /** Base for relative dataDir/logDir (defaults to process.cwd()). */
+  readonly cwd?: string;
+}
+
+type Kind = 'string' | 'int' | 'endpoint' | 'path';
+interface KeySpec {
+  readonly kind: Kind;
+  readonly min?: number;
+  readonly max?: number;
+  readonly help: string;
+}
+
+const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
+  firstEp: { kind: 'endpoint', help: 'host:port of the first dnode to contact, e.g. td1:6030' },
+  secondEp: { kind: 'endpoint', help: 'host:port tried when firstEp is unreachable' },
+  fqdn: { kind: 'string', help: 'this dnode\'s host name as other dnodes and clients reach it' },
+  serverPort: { kind: 'int', min: 1, max: 65056, help: 'RPC port for clients and peers (1-65056)' },
+  httpPort: { kind: 'int', min: 1, max: 65535, help: 'REST port (default serverPort + 11)' },
+  dataDir: { kind: 'path', help: 'directory for all data of this dnode' },
+  logDir: { kind: 'path', help: 'directory for log files (default <dataDir>/log)' },
+  statusInterval: { kind: 'int', min: 1, max: 30, help: 'seconds between status messages (1-30)' },
+  timezone: { kind: 'string', help: 'IANA time zone, e.g. UTC or Asia/Shanghai' },
+  locale: { kind: 'string', help: 'locale, e.g. en_US.UTF-8' },
+  charset: { kind: 'string', help: 'character set, e.g. UTF-8' },
+  ttlChangeOnWrite: { kind: 'int', min: 0, max: 1, help: '0 or 1' },
+  supportVnodes: { kind: 'int', min: 0, max: 4096, help: 'vnodes this dnode may host (0-4096)' },
+  debugFlag: { kind: 'int', min: 0, max: 255, help: 'log level: 131 info, 135 debug, 143 trace' },
+  maxFrameBytes: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, help: 'largest RPC frame in bytes' },
+  maxHttpBodyBytes: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, help: 'largest REST request body in bytes' },
+  listenHost: { kind: 'string', help: 'address to bind, e.g. 0.0.0.0 (all interfaces) or 127.0.0.1' },
+};
+
+export const CONFIG_KEYS = Object.keys(SPECS) as ConfigKey[];
+const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCase(), k]));
+
+/** `BASALT_FIRST_EP` → `firstEp` (strip the prefix, lowercase, `_x` → `X`), as taosd does for TAOS_*. */
+export function envNameToKey(name: string): string | null {
+  if (!name.startsWith('BASALT_')) return null;
+  return name.slice(7).toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+export function lookupKey(name: string): ConfigKey | undefined {
+  return BY_LOWER.get(name.toLowerCase());
+}
+
+function suggest(name: string): string {
+  const n = name.toLowerCase();
+  let best: ConfigKey | undefined;
+  let bestD = 4;
+  for (const k of CONFIG_KEYS) {
+    const d = editDistance(n, k.toLowerCase());
+    if (d < bestD) { bestD = d; best = k; }
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** Parses and checks one value; `where` names its origin for the error line. */
+function parseValue(key: ConfigKey, raw: string, where: string): string | number {
+  const spec = SPECS[key];
+  const v = raw.trim();
+  const bad = (why: string): never => {
+    throw new BasaltError('CONFIG_BAD_VALUE', `${key} '${raw}' ${where} ${why}; set ${key} to ${spec.help}`);
+  };
+  switch (spec.kind) {
+    case 'int': {
+      if (!/^[+-]?\d+$/.test(v)) bad('is not an integer');
+      const n = Number(v);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) bad('is out of range');
+      return n;
+    }
+    case 'endpoint': {
+      if (v === '') return '';
+      const m = /^([^:\s]+)(?::(\d{1,5}))?$/.exec(v);
+      if (!m) bad('is not an endpoint');
+      if (m![2] !== undefined && (Number(m![2]) < 1 || Number(m![2]) > 65535)) bad('has a port outside 1-65535');
+      return v;
+    }
+    case 'path': {
+      if (v === '') bad('is empty');
+      // taos.cfg allows `dataDir <path> <level> <primary>`; one tier only, so accept `0 1`.
+      const tier = /^(.*\S)\s+(\d+)\s+(\d+)$/.exec(v);
+      if (tier && key === 'dataDir') {
+        if (tier[2] !== '0' || tier[3] !== '1') bad('names a storage tier; Basalt has one tier, so use `dataDir <path>` or level 0 primary 1');
+        return tier[1]!;
+      }
+      return v;
+    }
+    case 'string':
+      if (v === '') bad('is empty');
+      if (/\s/.test(v)) bad('contains whitespace');
+      return v;
+  }
+}
+
+interface RawEntry { key: ConfigKey; value: string; line: number }
+
+/** Parses cfg text; throws CONFIG_UNKNOWN_KEY / CONFIG_BAD_VALUE naming file and line. */
+export function parseConfigText(text: string, fileName: string): RawEntry[] {
+  const out: RawEntry[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    const hash = line.search(/(^|\s)#/);
+    if (hash >= 0) line = line.slice(0, hash);
+    line = line.trim();
+    if (line === '') continue;
+    const m = /^(\S+)(?:\s+(.*))?$/.exec(line)!;
+    const name = m[1]!;
+    const key = lookupKey(name);
+    if (key === undefined) {
+      throw new BasaltError('CONFIG_UNKNOWN_KEY',
+        `'${name}' in ${fileName} line ${i + 1} is not a Basalt setting${suggest(name)}; fix or remove that line`);
+    }
+    if (m[2] === undefined || m[2].trim() === '') {
+      throw new BasaltError('CONFIG_BAD_VALUE',
+        `${key} in ${fileName} line ${i + 1} has no value; write it as '${key} <value>' (${SPECS[key].help})`);
+    }
+    out.push({ key, value: m[2], line: i + 1 });
+  }
+  return out;
+}
+
+/** Resolves `-c`: a file, or a directory holding basalt.cfg. */
+export function resolveConfigFile(configPath: string, cwd: string): string {
+  const p = resolve(cwd, configPath);
+  if (!existsSync(p)) {
+    throw new BasaltError('CONFIG_BAD_VALUE', `config path ${p} does not exist; pass -c <basalt.cfg file or the directory holding it>`);
+  }
+  if (statSync(p).isDirectory()) {
+    const f = join(p, 'basalt.cfg');
+    if (!existsSync(f)) throw new BasaltError('CONFIG_BAD_VALUE', `${p} holds no basalt.cfg; create it there or pass -c <file>`);
+    return f;
+  }
+  return p;
+}
+
+function defaultTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const values: Partial<Record<ConfigKey, string | number>> = {};
+  const sources: Partial<Record<ConfigKey, ConfigSource>> = {};
+  const warnings: string[] = [];
+  let file: string | null = null;
+
+  if (opts.configPath !== undefined && opts.configPath !== '') {
+    file = resolveConfigFile(opts.configPath, cwd);
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); }
+    catch (e) { throw new BasaltError('CONFIG_BAD_VALUE', `cannot read ${file} (${(e as Error).message}); check the path and its permissions`); }
+    for (const e of parseConfigText(text, file)) {
+      values[e.key] = parseValue(e.key, e.value, `in ${file} line ${e.line}`);
+      sources[e.key] = 'file';
+    }
+  }
+
+  for (const [name, raw] of Object.entries(env)) {
+    const keyName = envNameToKey(name);
+    if (keyName === null || raw === undefined) continue;
+    const key = lookupKey(keyName);
+    if (key === undefined) {
+      // Environments carry unrelated variables; an unknown one is noted, not fatal.
+      warnings.push(`environment variable ${name} is not a Basalt setting and was ignored`);
+      continue;
+    }
+    values[key] = parseValue(key, raw, `from environment variable ${name}`);
+    sources[key] = 'env';
+  }
+
+  for (const [name, raw] of Object.entries(opts.flags ?? {})) {
+    if (raw === undefined) continue;
+    const key = lookupKey(name);
+    if (key === undefined) throw new BasaltError('CONFIG_UNKNOWN_KEY', `'${name}' given on the command line is not a Basalt setting${suggest(name)}`);
+    values[key] = parseValue(key, String(raw), 'on the command line');
+    sources[key] = 'flag';
+  }
+
+  const get = <T extends string | number>(k: ConfigKey, dflt: () => T): T => {
+    if (values[k] !== undefined) return values[k] as T;
+    sources[k] = 'default';
+    return dflt();
+  };
+  const fqdn = get('fqdn', () => hostname() || 'localhost');
+  const serverPort = get('serverPort', () => 6030);
+  const dataDir = resolve(cwd, get('dataDir', () => 'data'));
+  const config: BasaltConfig = {
+    fqdn,
+    serverPort,
+    firstEp: get('firstEp', () => `${fqdn}:${serverPort}`) || `${fqdn}:${serverPort}`,
+    secondEp: get('secondEp', () => ''),
+    httpPort: get('httpPort', () => serverPort + 11),
+    dataDir,
+    logDir: resolve(cwd, get('logDir', () => join(dataDir, 'log'))),
+    statusInterval: get('statusInterval', () => 1),
+    timezone: get('timezone', defaultTimezone),
+    locale: get('locale', () => env['LANG'] || 'en_US.UTF-8'),
+    charset: get('charset', () => 'UTF-8'),
+    ttlChangeOnWrite: get('ttlChangeOnWrite', () => 0),
+    supportVnodes: get('supportVnodes', () => 2 * Math.max(1, cpus().length) + 5),
+    debugFlag: get('debugFlag', () => 131),
+    maxFrameBytes: get('maxFrameBytes', () => Limits.maxFrameBytes),
+    maxHttpBodyBytes: get('maxHttpBodyBytes', () => Limits.maxHttpBodyBytes),
+    listenHost: get('listenHost', () => '0.0.0.0'),
+  };
+  if (config.httpPort === config.serverPort) {
+    throw new BasaltError('CONFIG_BAD_VALUE', `httpPort ${config.httpPort} equals serverPort; give them different ports (httpPort defaults to serverPort + 11)`);
+  }
+  return { config, sources: sources as Record<ConfigKey, ConfigSource>, file, warnings };
+}
+
+/** The effective configuration as `show variables` rows. */
+export function configVariables(cfg: BasaltConfig): Array<{ name: string; value: string; scope: string }> {
+  return CONFIG_KEYS.map((k) => ({ name: k, value: String(cfg[k]), scope: 'server' }));
+}

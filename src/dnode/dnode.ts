@@ -1,0 +1,145 @@
+// The single-dnode server: checks dataDir, binds the RPC port first (so a port in use fails
+// in milliseconds, and status probes see "network ok" while the engine opens), opens the
+// engine, then serves. stop() answers what is in flight, refuses new work, and closes the
+// engine so a restart finds everything.
+import { BasaltError } from '../common/errors.js';
+import type { BasaltConfig } from '../common/config.js';
+import { configVariables } from '../common/config.js';
+import type { CreateEngine, Engine } from '../query/engine-api.js';
+import { STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
+import { RpcServer } from '../rpc/server.js';
+import { ensureWritableDir, loadOrCreateIdentity, type DnodeIdentity } from './data-dir.js';
+import type { Logger } from './logger.js';
+import { createRpcHandler } from './rpc-handler.js';
+
+export interface DnodeOptions {
+  readonly config: BasaltConfig;
+  readonly serverVersion: string;
+  readonly createEngine: CreateEngine;
+  readonly logger: Logger;
+  /** Clock for `now` (tests). */
+  readonly nowMs?: () => number;
+}
+
+type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Turns a listen error into the one-line message an operator needs. */
+export function listenError(e: unknown, port: number, setting: string, host: string): BasaltError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new BasaltError('PORT_IN_USE', `${setting} ${port} on ${host} is already in use; stop the process using it or set ${setting} to a free port`);
+  }
+  if (code === 'EACCES') {
+    return new BasaltError('PORT_IN_USE', `${setting} ${port} on ${host} needs privileges this process lacks; choose a port above 1023`);
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new BasaltError('CONFIG_BAD_VALUE', `listenHost ${host} is not an address of this machine; set listenHost to 0.0.0.0 or one of its addresses`);
+  }
+  return new BasaltError('CONNECTION_FAILED', `cannot listen on ${host}:${port} (${(e as Error).message})`);
+}
+
+export class Dnode {
+  private phase: Phase = 'starting';
+  private engine: Engine | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly rpc: RpcServer;
+  identity: DnodeIdentity | null = null;
+
+  private constructor(private readonly opts: DnodeOptions) {
+    const { config, logger } = opts;
+    const handler = createRpcHandler({
+      engine: {
+        // Until the engine is open only STATUS/PING answer; everything else is NOT_READY.
+        execute: (sql, s) => this.ready().execute(sql, s),
+        executeMany: (sql, s) => this.ready().executeMany(sql, s),
+        insertColumnar: (db, t) => this.ready().insertColumnar(db, t),
+        authenticate: (u, p) => this.ready().authenticate(u, p),
+        close: async () => undefined,
+      },
+      serverVersion: opts.serverVersion,
+      status: () => this.status(),
+      maxFrameBytes: config.maxFrameBytes,
+      log: (level, m) => logger.log(level, m),
+    });
+    this.rpc = new RpcServer({
+      host: config.listenHost,
+      port: config.serverPort,
+      handler: handler.handle,
+      maxFrameBytes: config.maxFrameBytes,
+      log: (level, m) => logger.log(level, m),
+    });
+    this.handler = handler;
+  }
+
+  private readonly handler: ReturnType<typeof createRpcHandler>;
+
+  static async start(opts: DnodeOptions): Promise<Dnode> {
+    const { config, logger } = opts;
+    ensureWritableDir(config.dataDir);
+    const endpoint = `${config.fqdn}:${config.serverPort}`;
+    const d = new Dnode(opts);
+    const { identity, created } = loadOrCreateIdentity(config.dataDir, endpoint);
+    d.identity = identity;
+    if (created) logger.info('created a new dataDir', { dataDir: config.dataDir, clusterId: identity.clusterId });
+    try { await d.rpc.listen(); }
+    catch (e) { throw listenError(e, config.serverPort, 'serverPort', config.listenHost); }
+    logger.info('rpc listening', { host: config.listenHost, port: d.rpc.port });
+    const startedAtMs = Date.now();
+    try {
+      d.engine = await opts.createEngine({
+        dataDir: config.dataDir,
+        serverVersion: opts.serverVersion,
+        dnode: {
+          dnodeId: identity.dnodeId,
+          endpoint,
+          supportVnodes: config.supportVnodes,
+          startedAtMs,
+          variables: configVariables(config),
+        },
+        ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
+      });
+    } catch (e) {
+      await d.rpc.close(0);
+      throw e;
+    }
+    d.phase = 'running';
+    d.sweepTimer = setInterval(() => {
+      const n = d.handler.sweepIdleCursors(Date.now());
+      if (n > 0) logger.info('closed idle result cursors', { count: n });
+    }, 10_000);
+    d.sweepTimer.unref();
+    logger.info('dnode started', { endpoint, dnodeId: identity.dnodeId, version: opts.serverVersion });
+    return d;
+  }
+
+  get rpcPort(): number {
+    return this.rpc.port;
+  }
+
+  get running(): boolean {
+    return this.phase === 'running';
+  }
+
+  status(): StatusResponse {
+    const code = this.phase === 'running' ? 2 : this.phase === 'starting' ? 1 : this.phase === 'stopping' ? 4 : 0;
+    return { code, text: STATUS_TEXT[code], detail: this.phase === 'starting' ? 'opening the engine' : '' };
+  }
+
+  private ready(): Engine {
+    if (this.phase === 'stopping' || this.phase === 'stopped') throw new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry after it restarts');
+    if (this.engine === null) throw new BasaltError('NOT_READY', 'the dnode is still opening its data; retry in a moment');
+    return this.engine;
+  }
+
+  /** Refuses new work, answers what is in flight, closes the engine. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return;
+    this.phase = 'stopping';
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.opts.logger.info('dnode stopping');
+    await this.rpc.close();
+    if (this.engine) await this.engine.close();
+    this.phase = 'stopped';
+    this.opts.logger.info('dnode stopped');
+  }
+}

@@ -1,0 +1,164 @@
+// The RPC frame: a fixed little-endian header, a msgpack control part, then an optional
+// binary payload (column blocks in the block-codec layout). Layout (docs/block-format.md):
+//
+//   off size
+//    0  u32  frameBytes      bytes after this field (header rest + control + payload)
+//    4  u8   magic 0xBA
+//    5  u8   version (1)
+//    6  u8   flags           bit 0: response, bit 1: error response
+//    7  u8   reserved (0)
+//    8  u16  msgType         see messages.ts
+//   10  u16  reserved (0)
+//   12  u32  requestId       chosen by the requester, echoed in the response
+//   16  u32  controlBytes    length of the msgpack control part
+//   20  ...  control (msgpack), then payload (frameBytes - 16 - controlBytes bytes)
+//
+// The decoder is incremental: a frame is assembled into one buffer sized from its header,
+// so a 64 MB frame costs one allocation, and an oversized length is refused before any
+// of its body is buffered.
+import { decode, encode } from '@msgpack/msgpack';
+import { BasaltError } from '../common/errors.js';
+
+export const FRAME_MAGIC = 0xba;
+export const FRAME_VERSION = 1;
+export const FRAME_HEADER_BYTES = 20;
+export const FLAG_RESPONSE = 1;
+export const FLAG_ERROR = 2;
+
+export interface Frame {
+  readonly flags: number;
+  readonly msgType: number;
+  readonly requestId: number;
+  /** Decoded msgpack control part. */
+  readonly control: unknown;
+  /** Binary payload (may be empty). A view into the frame buffer. */
+  readonly payload: Uint8Array;
+}
+
+const ENCODE_OPTS = { useBigInt64: true } as const;
+const DECODE_OPTS = { useBigInt64: true, maxStrLength: 64 * 1024 * 1024, maxArrayLength: 16 * 1024 * 1024, maxMapLength: 1024 * 1024, maxBinLength: 64 * 1024 * 1024, maxExtLength: 1024 } as const;
+
+export function encodeControl(control: unknown): Uint8Array {
+  return encode(control, ENCODE_OPTS);
+}
+
+export function decodeControl(bytes: Uint8Array): unknown {
+  return decode(bytes, DECODE_OPTS);
+}
+
+/** Builds one frame. Throws FRAME_TOO_LARGE when it would exceed maxFrameBytes. */
+export function encodeFrame(
+  flags: number, msgType: number, requestId: number, control: unknown,
+  payload: readonly Uint8Array[], maxFrameBytes: number,
+): Buffer {
+  const ctl = encodeControl(control);
+  let payloadBytes = 0;
+  for (const p of payload) payloadBytes += p.length;
+  const total = FRAME_HEADER_BYTES + ctl.length + payloadBytes;
+  if (total > maxFrameBytes) {
+    throw new BasaltError('FRAME_TOO_LARGE', `a ${total}-byte frame exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`);
+  }
+  const buf = Buffer.allocUnsafe(total);
+  buf.writeUInt32LE(total - 4, 0);
+  buf[4] = FRAME_MAGIC;
+  buf[5] = FRAME_VERSION;
+  buf[6] = flags;
+  buf[7] = 0;
+  buf.writeUInt16LE(msgType, 8);
+  buf.writeUInt16LE(0, 10);
+  buf.writeUInt32LE(requestId >>> 0, 12);
+  buf.writeUInt32LE(ctl.length, 16);
+  buf.set(ctl, FRAME_HEADER_BYTES);
+  let p = FRAME_HEADER_BYTES + ctl.length;
+  for (const part of payload) { buf.set(part, p); p += part.length; }
+  return buf;
+}
+
+/**
+ * What the decoder found. 'frame': a whole, well-formed frame. 'bad': the header was
+ * readable (so the requester can be told by requestId) but the control part is not.
+ * 'fatal': framing itself is broken (bad magic, impossible or oversized length); the
+ * stream cannot be resynchronised and the connection must close after replying.
+ */
+export type DecodeEvent =
+  | { kind: 'frame'; frame: Frame }
+  | { kind: 'bad'; flags: number; msgType: number; requestId: number; error: BasaltError }
+  | { kind: 'fatal'; error: BasaltError };
+
+export class FrameDecoder {
+  private lenBuf = Buffer.alloc(4);
+  private lenHave = 0;
+  private body: Buffer | null = null;
+  private bodyHave = 0;
+  private failed = false;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Feeds bytes; returns the events they complete. After a 'fatal' event nothing more is parsed. */
+  push(chunk: Uint8Array): DecodeEvent[] {
+    const out: DecodeEvent[] = [];
+    let p = 0;
+    while (p < chunk.length && !this.failed) {
+      if (this.body === null) {
+        const take = Math.min(4 - this.lenHave, chunk.length - p);
+        this.lenBuf.set(chunk.subarray(p, p + take), this.lenHave);
+        this.lenHave += take; p += take;
+        if (this.lenHave < 4) break;
+        const frameBytes = this.lenBuf.readUInt32LE(0);
+        this.lenHave = 0;
+        if (frameBytes + 4 > this.maxFrameBytes) {
+          this.failed = true;
+          out.push({ kind: 'fatal', error: new BasaltError('FRAME_TOO_LARGE', `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${this.maxFrameBytes}; send less per request or raise maxFrameBytes`) });
+          break;
+        }
+        if (frameBytes < FRAME_HEADER_BYTES - 4) {
+          this.failed = true;
+          out.push({ kind: 'fatal', error: new BasaltError('BAD_FRAME', `frame length ${frameBytes} is shorter than the ${FRAME_HEADER_BYTES}-byte header; the peer does not speak the Basalt RPC protocol`) });
+          break;
+        }
+        this.body = Buffer.allocUnsafe(frameBytes);
+        this.bodyHave = 0;
+      }
+      const take = Math.min(this.body.length - this.bodyHave, chunk.length - p);
+      this.body.set(chunk.subarray(p, p + take), this.bodyHave);
+      this.bodyHave += take; p += take;
+      if (this.bodyHave === this.body.length) {
+        const ev = this.parseBody(this.body);
+        this.body = null;
+        out.push(ev);
+        if (ev.kind === 'fatal') { this.failed = true; break; }
+      }
+    }
+    return out;
+  }
+
+  /** Bytes of a partly received frame (for diagnostics and tests). */
+  get pendingBytes(): number {
+    return this.body === null ? this.lenHave : 4 + this.bodyHave;
+  }
+
+  private parseBody(b: Buffer): DecodeEvent {
+    // Offsets below are relative to the byte after the length field.
+    if (b[0] !== FRAME_MAGIC) {
+      return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
+    }
+    if (b[1] !== FRAME_VERSION) {
+      return { kind: 'fatal', error: new BasaltError('VERSION_MISMATCH', `RPC frame version ${b[1]} is not supported (this server speaks ${FRAME_VERSION}); use a matching client`) };
+    }
+    const flags = b[2]!;
+    const msgType = b.readUInt16LE(4);
+    const requestId = b.readUInt32LE(8);
+    const controlBytes = b.readUInt32LE(12);
+    const ctlStart = FRAME_HEADER_BYTES - 4;
+    if (controlBytes > b.length - ctlStart) {
+      return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part of ${controlBytes} bytes does not fit in the frame`) };
+    }
+    let control: unknown;
+    try {
+      control = controlBytes === 0 ? null : decodeControl(b.subarray(ctlStart, ctlStart + controlBytes));
+    } catch (e) {
+      return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part is not valid msgpack (${(e as Error).message})`) };
+    }
+    return { kind: 'frame', frame: { flags, msgType, requestId, control, payload: b.subarray(ctlStart + controlBytes) } };
+  }
+}

@@ -1,0 +1,166 @@
+// Every RPC message: its type number, request and response shapes. Control parts are
+// msgpack (bigint via int64); result and insert data travel as column blocks in the
+// payload (block-codec layout), never as msgpack rows. A response echoes the request's
+// msgType and requestId; an error response carries ErrorReply instead.
+//
+// Request validation lives here too, so a malformed control part becomes BAD_FRAME with a
+// message naming the field, never an exception deep inside a handler.
+import { BasaltError } from '../common/errors.js';
+import type { DataType, Precision } from '../common/types.js';
+
+export const MsgType = {
+  /** Authenticate the connection and set its session. */
+  CONNECT: 1,
+  /** Run one SQL statement; the first result blocks come back in the payload. */
+  QUERY: 2,
+  /** Next blocks of an open result cursor. */
+  FETCH: 3,
+  /** Drop an open cursor before it is exhausted. */
+  CLOSE_CURSOR: 4,
+  /** Columnar bulk insert: table list in control, one block per table in the payload. */
+  INSERT_COLUMNAR: 5,
+  /** Server status for `basalt sql -k` / `basalt check` (no authentication needed). */
+  STATUS: 6,
+  /** Liveness round trip (no authentication needed). */
+  PING: 7,
+} as const;
+export type MsgTypeValue = (typeof MsgType)[keyof typeof MsgType];
+
+export function msgTypeName(t: number): string {
+  for (const [k, v] of Object.entries(MsgType)) if (v === t) return k;
+  return `type ${t}`;
+}
+
+// ---- CONNECT ----
+export interface ConnectRequest { user: string; password: string; db: string | null; clientVersion: string }
+export interface ConnectResponse { serverVersion: string; connId: number; db: string | null }
+
+// ---- QUERY ----
+export interface QueryRequest {
+  sql: string;
+  /**
+   * Default database for this statement. With `stateless` the connection's session is
+   * neither read nor changed (REST); otherwise `db` (when set) is the session's database.
+   */
+  db: string | null;
+  stateless: boolean;
+}
+/** [name, type id, bytes] as REST column_meta has it (type as the numeric DataType). */
+export type WireColumn = [string, DataType, number];
+export interface QueryResponse {
+  kind: 'query' | 'exec';
+  verb: string;
+  columns: WireColumn[];
+  precision: Precision;
+  affectedRows: number;
+  /** Set when the statement was `use db`. */
+  useDb: string | null;
+  /** Open cursor to FETCH more blocks from; 0 when `done`. */
+  cursorId: number;
+  done: boolean;
+  /** Column blocks in the payload. */
+  numBlocks: number;
+}
+
+// ---- FETCH / CLOSE_CURSOR ----
+export interface FetchRequest { cursorId: number }
+export interface FetchResponse { done: boolean; numBlocks: number }
+export interface CloseCursorRequest { cursorId: number }
+
+// ---- INSERT_COLUMNAR ----
+export type WireTagValue = number | bigint | string | boolean | null;
+export interface WireBulkTable { table: string; using: { stable: string; tags: WireTagValue[] } | null }
+/** Payload: one block per entry of `tables`, in order. */
+export interface InsertColumnarRequest { db: string; tables: WireBulkTable[] }
+export interface InsertColumnarResponse { affectedRows: number }
+
+// ---- STATUS / PING ----
+/** TDengine's server status codes: 0 unavailable, 1 network ok, 2 service ok, 3 degraded, 4 exiting. */
+export interface StatusResponse { code: 0 | 1 | 2 | 3 | 4; text: string; detail: string }
+export const STATUS_TEXT = ['unavailable', 'network ok', 'service ok', 'service degraded', 'exiting'] as const;
+
+// ---- errors ----
+export interface ErrorReply { code: number; message: string }
+
+// ---- validation of untrusted control parts ----
+function bad(msg: string, field: string, why: string): never {
+  throw new BasaltError('BAD_FRAME', `${msg} field '${field}' ${why}`);
+}
+function obj(msg: string, c: unknown): Record<string, unknown> {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new BasaltError('BAD_FRAME', `${msg} control part must be a map`);
+  return c as Record<string, unknown>;
+}
+function str(msg: string, o: Record<string, unknown>, f: string, maxBytes: number): string {
+  const v = o[f];
+  if (typeof v !== 'string') bad(msg, f, 'must be a string');
+  if (v.length > maxBytes) bad(msg, f, `exceeds ${maxBytes} characters`);
+  return v;
+}
+function optStr(msg: string, o: Record<string, unknown>, f: string, maxBytes: number): string | null {
+  return o[f] === undefined || o[f] === null ? null : str(msg, o, f, maxBytes);
+}
+function uint(msg: string, o: Record<string, unknown>, f: string): number {
+  const v = o[f];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) bad(msg, f, 'must be an unsigned 32-bit integer');
+  return v;
+}
+
+const NAME_CHARS = 1024;
+
+export function parseConnect(c: unknown): ConnectRequest {
+  const o = obj('CONNECT', c);
+  return {
+    user: str('CONNECT', o, 'user', NAME_CHARS),
+    password: str('CONNECT', o, 'password', NAME_CHARS),
+    db: optStr('CONNECT', o, 'db', NAME_CHARS),
+    clientVersion: optStr('CONNECT', o, 'clientVersion', NAME_CHARS) ?? 'unknown',
+  };
+}
+
+export function parseQuery(c: unknown, maxSqlChars: number): QueryRequest {
+  const o = obj('QUERY', c);
+  return {
+    sql: str('QUERY', o, 'sql', maxSqlChars),
+    db: optStr('QUERY', o, 'db', NAME_CHARS),
+    stateless: o['stateless'] === true,
+  };
+}
+
+export function parseCursor(name: string, c: unknown): FetchRequest {
+  const o = obj(name, c);
+  return { cursorId: uint(name, o, 'cursorId') };
+}
+
+export function parseInsertColumnar(c: unknown): InsertColumnarRequest {
+  const o = obj('INSERT_COLUMNAR', c);
+  const db = str('INSERT_COLUMNAR', o, 'db', NAME_CHARS);
+  const tables = o['tables'];
+  if (!Array.isArray(tables)) bad('INSERT_COLUMNAR', 'tables', 'must be an array');
+  const out: WireBulkTable[] = [];
+  for (const t of tables as unknown[]) {
+    const to = obj('INSERT_COLUMNAR tables[]', t);
+    const table = str('INSERT_COLUMNAR', to, 'table', NAME_CHARS);
+    let using: WireBulkTable['using'] = null;
+    if (to['using'] !== undefined && to['using'] !== null) {
+      const u = obj('INSERT_COLUMNAR using', to['using']);
+      const stable = str('INSERT_COLUMNAR', u, 'stable', NAME_CHARS);
+      const tags = u['tags'];
+      if (!Array.isArray(tags)) bad('INSERT_COLUMNAR', 'using.tags', 'must be an array');
+      for (const v of tags as unknown[]) {
+        const ty = typeof v;
+        if (!(v === null || ty === 'number' || ty === 'bigint' || ty === 'string' || ty === 'boolean')) bad('INSERT_COLUMNAR', 'using.tags', 'holds a value that is not a number, bigint, string, boolean or nil');
+      }
+      using = { stable, tags: tags as WireTagValue[] };
+    }
+    out.push({ table, using });
+  }
+  return { db, tables: out };
+}
+
+export function parseErrorReply(c: unknown): ErrorReply {
+  if (c !== null && typeof c === 'object' && typeof (c as ErrorReply).code === 'number') {
+    const m = (c as ErrorReply).message;
+    return { code: (c as ErrorReply).code >>> 0, message: typeof m === 'string' ? m : 'remote error' };
+  }
+  return { code: 0x80000017, message: 'Malformed message: unreadable error reply' };
+}

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeFrame, FrameDecoder, FLAG_RESPONSE, FRAME_HEADER_BYTES, type DecodeEvent } from '../../src/rpc/frame.js';
+import { decodeBlocks, encodeBlocks } from '../../src/rpc/blocks.js';
+import { parseInsertColumnar, parseQuery } from '../../src/rpc/messages.js';
+import { bigBlock } from './fake-engine.js';
+import { BasaltError } from '../../src/common/errors.js';
+
+const MAX = 1024 * 1024;
+
+function frames(evs: DecodeEvent[]): Array<Extract<DecodeEvent, { kind: 'frame' }>['frame']> {
+  return evs.map((e) => { assert.equal(e.kind, 'frame'); return (e as Extract<DecodeEvent, { kind: 'frame' }>).frame; });
+}
+
+test('a frame round-trips: header fields, msgpack control with bigint, payload', () => {
+  const payload = [Uint8Array.from([1, 2, 3]), Uint8Array.from([4])];
+  const buf = encodeFrame(FLAG_RESPONSE, 2, 0xfffffffe, { sql: 'select 1', big: 2n ** 63n - 1n, n: null }, payload, MAX);
+  assert.equal(buf.readUInt32LE(0), buf.length - 4);
+  const [f] = frames(new FrameDecoder(MAX).push(buf));
+  assert.equal(f!.flags, FLAG_RESPONSE);
+  assert.equal(f!.msgType, 2);
+  assert.equal(f!.requestId, 0xfffffffe);
+  assert.deepEqual(f!.control, { sql: 'select 1', big: 2n ** 63n - 1n, n: null });
+  assert.deepEqual([...f!.payload], [1, 2, 3, 4]);
+});
+
+test('frames split at every byte boundary and glued together decode identically', () => {
+  const a = encodeFrame(0, 2, 1, { sql: 'a' }, [Uint8Array.from([9, 9])], MAX);
+  const b = encodeFrame(0, 3, 2, { cursorId: 5 }, [], MAX);
+  const all = Buffer.concat([a, b]);
+  for (let cut = 0; cut <= all.length; cut++) {
+    const d = new FrameDecoder(MAX);
+    const got = frames([...d.push(all.subarray(0, cut)), ...d.push(all.subarray(cut))]);
+    assert.deepEqual(got.map((f) => f.requestId), [1, 2], `cut at ${cut}`);
+    assert.equal(d.pendingBytes, 0);
+  }
+  // One byte at a time.
+  const d = new FrameDecoder(MAX);
+  const evs: DecodeEvent[] = [];
+  for (const byte of all) evs.push(...d.push(Uint8Array.of(byte)));
+  assert.deepEqual(frames(evs).map((f) => f.msgType), [2, 3]);
+});
+
+test('an oversized length is refused before its body is buffered', () => {
+  const d = new FrameDecoder(4096);
+  const hdr = Buffer.alloc(4);
+  hdr.writeUInt32LE(1_000_000, 0);
+  const evs = d.push(hdr);
+  assert.equal(evs.length, 1);
+  assert.equal(evs[0]!.kind, 'fatal');
+  assert.match((evs[0] as { error: BasaltError }).error.message, /exceeds maxFrameBytes 4096/);
+  // Nothing more is parsed after a fatal event.
+  assert.deepEqual(d.push(encodeFrame(0, 7, 1, {}, [], 4096)), []);
+});
+
+test('encoding refuses a frame above the limit with FRAME_TOO_LARGE', () => {
+  assert.throws(() => encodeFrame(0, 2, 1, { sql: 'x'.repeat(5000) }, [], 4096), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+});
+
+test('bad magic and too-short lengths are fatal; bad msgpack is a per-request error', () => {
+  const good = encodeFrame(0, 2, 77, { sql: 'a' }, [], MAX);
+  const badMagic = Buffer.from(good); badMagic[4] = 0x00;
+  assert.equal(new FrameDecoder(MAX).push(badMagic)[0]!.kind, 'fatal');
+  const short = Buffer.alloc(8); short.writeUInt32LE(4, 0);
+  assert.equal(new FrameDecoder(MAX).push(short)[0]!.kind, 'fatal');
+  // Control part claims more bytes than the frame holds.
+  const badCtl = Buffer.from(good); badCtl.writeUInt32LE(9999, 16);
+  const ev = new FrameDecoder(MAX).push(badCtl)[0]!;
+  assert.equal(ev.kind, 'bad');
+  assert.equal((ev as { requestId: number }).requestId, 77);
+  // Control bytes that are not msgpack (0xc1 is never used by msgpack).
+  const junk = Buffer.from(good); junk[FRAME_HEADER_BYTES] = 0xc1;
+  const ev2 = new FrameDecoder(MAX).push(junk)[0]!;
+  assert.equal(ev2.kind, 'bad');
+  assert.match((ev2 as { error: BasaltError }).error.message, /not valid msgpack/);
+});
+
+test('column blocks in a payload round-trip and a truncated payload is BAD_FRAME', () => {
+  const blocks = [bigBlock(0, 50), bigBlock(50, 3)];
+  const parts = encodeBlocks(blocks);
+  const payload = Buffer.concat(parts);
+  const back = decodeBlocks(payload, 2);
+  assert.equal(back.length, 2);
+  assert.equal(back[0]!.numRows, 50);
+  assert.deepEqual([...(back[1]!.columns[4]!.data as string[])], ['row-50', 'row-51', 'row-52']);
+  assert.equal(back[0]!.columns[1]!.nulls![3], 1);
+  assert.throws(() => decodeBlocks(payload.subarray(0, payload.length - 1), 2), (e: BasaltError) => e.errorName === 'BAD_FRAME');
+  assert.throws(() => decodeBlocks(payload, 1), /left over/);
+  assert.throws(() => decodeBlocks(payload, 3), /announced 3/);
+});
+
+test('request validation names the bad field', () => {
+  assert.throws(() => parseQuery({ sql: 5 }, 100), /field 'sql' must be a string/);
+  assert.throws(() => parseQuery([1], 100), /must be a map/);
+  assert.throws(() => parseQuery({ sql: 'x'.repeat(101) }, 100), /exceeds 100/);
+  assert.deepEqual(parseQuery({ sql: 'show databases', db: 'x', stateless: true }, 100), { sql: 'show databases', db: 'x', stateless: true });
+  assert.throws(() => parseInsertColumnar({ db: 'd', tables: [{ table: 't', using: { stable: 's', tags: [{}] } }] }), /using.tags/);
+  assert.deepEqual(parseInsertColumnar({ db: 'd', tables: [{ table: 't' }] }), { db: 'd', tables: [{ table: 't', using: null }] });
+});

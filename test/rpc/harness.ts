@@ -1,0 +1,50 @@
+// Test helpers: free ports, temp dirs, and an in-process server (dnode + REST) around the
+// fake engine, all on 127.0.0.1.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/common/config.js';
+import { startServer, type RunningServer } from '../../src/cli/start.js';
+import { createFakeEngine, type FakeEngine } from './fake-engine.js';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `basalt-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface FakeServer {
+  readonly server: RunningServer;
+  readonly engine: FakeEngine;
+  readonly rpcPort: number;
+  readonly httpPort: number;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startFakeServer(extra: Record<string, string> = {}): Promise<FakeServer> {
+  const tmp = tempDir('srv');
+  const engine = createFakeEngine();
+  const [rpcPort, httpPort] = [await freePort(), await freePort()];
+  const loaded = loadConfig({
+    env: {},
+    flags: { dataDir: join(tmp.dir, 'data'), serverPort: String(rpcPort), httpPort: String(httpPort), listenHost: '127.0.0.1', fqdn: 'localhost', ...extra },
+  });
+  const server = await startServer(loaded, '0.0.0-test', { createEngine: async () => engine });
+  return {
+    server, engine, rpcPort, httpPort, dir: tmp.dir,
+    async stop() { await server.stop(); tmp.remove(); },
+  };
+}
