@@ -1,7 +1,6 @@
 // SELECT goes to the select path (src/query/select/). FROM-less selects of session and
 // server facts (server_version(), database(), now()...) are answered here directly, since
 // they touch no vgroup.
-import { BasaltError } from '../common/errors.js';
 import { DataType } from '../common/types.js';
 import type { SelectStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
@@ -9,23 +8,7 @@ import type { EngineCore } from './engine-core.js';
 import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
 import type { ResultColumn } from './engine-api.js';
 import type { SelectContext } from './select-api.js';
-
-type RunSelectFn = (stmt: SelectStmt, ctx: SelectContext) => Promise<StatementResult>;
-let runSelectFn: RunSelectFn | null | undefined;
-
-async function loadRunSelect(): Promise<RunSelectFn | null> {
-  if (runSelectFn !== undefined) return runSelectFn;
-  // Loaded by name so this file compiles before the select path exists; once it does, the
-  // import succeeds and every SELECT with a FROM goes there.
-  const spec = './select/index.js';
-  try {
-    const mod = (await import(spec)) as { runSelect?: RunSelectFn };
-    runSelectFn = mod.runSelect ?? null;
-  } catch {
-    runSelectFn = null;
-  }
-  return runSelectFn;
-}
+import { runSelect } from './select/index.js';
 
 /** Answers `select server_version(), database(), now() ...` without FROM, or null if it can't. */
 function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): StatementResult | null {
@@ -58,13 +41,11 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
 export async function select(core: EngineCore, s: SelectStmt, session: Session): Promise<StatementResult> {
   const facts = sessionFacts(core, s, session);
   if (facts) return facts;
-  const run = await loadRunSelect();
-  if (!run) throw new BasaltError('NOT_SUPPORTED', 'SELECT is not available in this build (the select executor is missing)');
   const ctx: SelectContext = {
     session,
     getDb: (name) => core.dbHandle(core.dbName(name, session)),
     nowMs: () => core.nowMs(),
     serverVersion: core.options.serverVersion,
   };
-  return run(s, ctx);
+  return runSelect(s, ctx);
 }
