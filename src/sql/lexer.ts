@@ -87,6 +87,14 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** `e5`, `E-3`, `e+2` at index i. */
+function isExponent(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c !== 101 && c !== 69) return false;
+  const n = s.charCodeAt(i + 1);
+  return isDigit(n) || ((n === 43 || n === 45) && isDigit(s.charCodeAt(i + 2)));
+}
+
 function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
@@ -142,9 +150,11 @@ export class Lexer {
       `unexpected character ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')}); quote names with backticks and text with single quotes`);
   }
 
-  /** A '.' right after a name or ')' is a qualifier dot (`db.t`), never the start of `.5`. */
+  /** A '.' glued to a preceding name is a qualifier dot (`db.t`, `t.5`?), never the start of `.5`. */
   private afterName(): boolean {
-    return this.prevKind === 'ident' || this.prevKind === 'qident' || this.i > 0 && this.sql[this.i - 1] === ')';
+    if (this.i === 0) return false;
+    const p = this.sql.charCodeAt(this.i - 1);
+    return (this.prevKind === 'ident' || this.prevKind === 'qident') && (isIdentPart(p) || p === 96);
   }
 
   private skipSpaceAndComments(): void {
@@ -176,7 +186,7 @@ export class Lexer {
     }
     let kind: 'integer' | 'float' = 'integer';
     while (j < s.length && isDigit(s.charCodeAt(j))) j++;
-    if (s.charCodeAt(j) === 46 && (isDigit(s.charCodeAt(j + 1)) || !isIdentStart(s.charCodeAt(j + 1)))) {
+    if (s.charCodeAt(j) === 46 && (isDigit(s.charCodeAt(j + 1)) || !isIdentStart(s.charCodeAt(j + 1)) || isExponent(s, j + 1))) {
       kind = 'float';
       j++;
       while (j < s.length && isDigit(s.charCodeAt(j))) j++;

@@ -80,8 +80,13 @@ function parseSelectItem(c: Cursor): SelectItem {
   }
   const text = c.sql.slice(first.offset, c.lastEnd).trim();
   let alias: string | null = null;
-  if (c.acceptKw('as')) alias = c.name('an alias name after AS');
-  else if (c.isName() && expr.kind !== 'star') alias = c.name('an alias name');
+  if (expr.kind === 'star') {
+    if (c.isKw('as')) c.failAt(c.peek(), "'*' cannot have an alias; name the columns to alias them");
+  } else if (c.acceptKw('as')) {
+    alias = c.name('an alias name after AS');
+  } else if (c.isName()) {
+    alias = c.name('an alias name');
+  }
   return { expr, alias, text, pos };
 }
 
