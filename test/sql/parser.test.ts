@@ -1,6 +1,7 @@
 // Table-driven parser tests: statements -> AST fragments, bad statements -> error code and
 // message fragments. Covers every statement form of issue 3 and the cluster SQL.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DataType } from '../../src/common/types.js';
 import { parse, parseOne, splitStatements } from '../../src/sql/index.js';
@@ -419,6 +420,21 @@ describe('sql parser', () => {
       const data = (e as { data?: Record<string, unknown> }).data;
       assert.deepEqual({ line: data?.['line'], column: data?.['column'], near: data?.['near'] }, { line: 2, column: 13, near: 'x' });
     }
+  });
+
+  it('every concrete example in docs/sql.md parses', () => {
+    const md = readFileSync(new URL('../../../docs/sql.md', import.meta.url), 'utf8');
+    const blocks = [...md.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.ok(blocks.length >= 6);
+    let checked = 0;
+    for (const block of blocks) {
+      for (const stmt of splitStatements(block)) {
+        if (stmt.includes('[') || stmt.includes('|')) continue; // a template with optional parts
+        assert.doesNotThrow(() => parse(stmt), stmt);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 40, `only ${checked} examples checked`);
   });
 
   it('parseOne wants exactly one statement', () => {
