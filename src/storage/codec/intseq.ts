@@ -48,9 +48,13 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
   // An order whose zigzag values pass 2^53 would lose bits: it is not a candidate.
   const w1 = n >= 2 && max1 <= 2 ** 53 ? bitWidth(max1 - min1) : 99;
   const w2 = n >= 3 && max2 <= 2 ** 53 ? bitWidth(max2 - min2) : 99;
+  // Estimated bits per order: packed values plus the leading values it stores.
+  const cost0 = w0 * n;
+  const cost1 = w1 <= 53 ? w1 * (n - 1) + 64 : Infinity;
+  const cost2 = w2 <= 53 ? w2 * (n - 2) + 128 : Infinity;
   let order = 0;
-  if (w1 * (n - 1) + 64 < w0 * n) order = 1;
-  if (w2 * (n - 2) + 64 < Math.min(w0 * n, w1 * (n - 1) + 64)) order = 2;
+  if (cost1 < cost0) order = 1;
+  if (cost2 < Math.min(cost0, cost1)) order = 2;
   if (forceOrder >= 0 && forceOrder <= Math.min(2, n - 1) && [w0, w1, w2][forceOrder]! <= 53) order = forceOrder;
   out.u8(order);
   if (order === 0) {
