@@ -1,5 +1,5 @@
-// Test setup for the select path: an engine over a temp dir (the in-memory store double,
-// or the real storage engine with BASALT_SELECT_REAL_STORE=1), and a helper that runs a
+// Test setup for the select path: an engine over a temp dir (the real storage engine, or
+// the in-memory store double with BASALT_SELECT_MEMORY_STORE=1), and a helper that runs a
 // statement and returns its rows as JS values.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ export interface SelectFixture {
   close(): Promise<void>;
 }
 
-export async function openSelectFixture(realStore = process.env['BASALT_SELECT_REAL_STORE'] === '1'): Promise<SelectFixture> {
+export async function openSelectFixture(realStore = process.env['BASALT_SELECT_MEMORY_STORE'] !== '1'): Promise<SelectFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'basalt-select-'));
   const stores = new Map<string, MemoryStore>();
   const engine = await createEngineWith(

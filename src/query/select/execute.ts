@@ -4,6 +4,7 @@ import type { ColumnBlock, ColumnVector } from '../../common/block.js';
 import { sliceVector } from '../../common/block.js';
 import { assert } from '../../common/assert.js';
 import { Limits } from '../../common/limits.js';
+import { DataType } from '../../common/types.js';
 import type { VnodeStore } from '../../storage/api.js';
 import { evalExpr, type Batch } from './eval.js';
 import { runAggSubplan, runRowsSubplan } from './exec-subplan.js';
@@ -79,7 +80,7 @@ const emptyStore = { getTable: () => undefined } as unknown as VnodeStore;
 export function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
   const blocks: ColumnBlock[] = [];
   for (const sp of plan.subplans) for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) blocks.push(b);
-  const width = plan.subplans[0]?.project.length ?? plan.columns.length;
+  const width = plan.subplans[0]?.project.length ?? Math.max(plan.columns.length, ...plan.order.map((o) => o.col + 1));
   const cols = concatColumns(blocks, width, plan);
   const numRows = blocks.reduce((s, b) => s + b.numRows, 0);
   const r = orderAndLimit(plan, cols, numRows);
@@ -90,10 +91,8 @@ function concatColumns(blocks: ColumnBlock[], width: number, plan: SelectPlan): 
   const out: ColumnVector[] = [];
   const total = blocks.reduce((s, b) => s + b.numRows, 0);
   for (let c = 0; c < width; c++) {
-    const type = blocks[0]?.columns[c]!.type ?? plan.columns[c]?.type;
-    assert(type !== undefined, `no type for column ${c}`);
-    const idx = new Int32Array(0);
-    void idx;
+    // Without any block the hidden sort columns have no type; any type serves for zero rows.
+    const type = blocks[0]?.columns[c]!.type ?? plan.columns[c]?.type ?? DataType.DOUBLE;
     const parts = blocks.map((b) => b.columns[c]!);
     out.push(concatVectors(type, parts, total));
   }
