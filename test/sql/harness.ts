@@ -110,7 +110,12 @@ export async function runSql(te: TestEngine, sql: string): Promise<Collected> {
   return last;
 }
 
+/**
+ * Compares values, not representations: a BIGINT result within 2^53 equals the same number
+ * (count(*) is BIGINT, sum of INT may be either), floats to 6 decimals.
+ */
 function norm(v: Cell): Cell {
+  if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
   return typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e6) / 1e6 : v;
 }
 
