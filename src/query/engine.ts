@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { Catalog } from '../mnode/catalog.js';
+import { openVnodeStore } from '../storage/index.js';
 import { parseOne, splitStatements, type Statement } from '../sql/index.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
 import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
@@ -109,7 +110,7 @@ export interface EngineInternals {
 
 export async function createEngineWith(options: EngineOptions, internals: EngineInternals = {}): Promise<Engine> {
   mkdirSync(options.dataDir, { recursive: true });
-  const openStore = internals.openStore ?? (await defaultOpenStore());
+  const openStore: OpenStore = internals.openStore ?? openVnodeStore;
   const nowMs = options.nowMs ? options.nowMs() : Date.now();
   const catalog = Catalog.open(join(options.dataDir, 'mnode'), nowMs);
   const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore));
@@ -149,13 +150,6 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     },
   };
   return engine;
-}
-
-async function defaultOpenStore(): Promise<OpenStore> {
-  // Resolved by name so the engine compiles while the storage engine is being written.
-  const spec = '../storage/index.js';
-  const mod = (await import(spec)) as { openVnodeStore: OpenStore };
-  return mod.openVnodeStore;
 }
 
 export const createEngine: CreateEngine = (options) => createEngineWith(options);
