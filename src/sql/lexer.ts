@@ -33,8 +33,16 @@ export interface Token {
 }
 
 const DURATION_UNITS = new Set<string>(['b', 'u', 'a', 's', 'm', 'h', 'd', 'w', 'n', 'y']);
-// Longest first, so `<=` wins over `<`.
-const OPERATORS = ['<>', '!=', '<=', '>=', '||', '(', ')', ',', ';', '.', '*', '+', '-', '/', '%', '=', '<', '>', '&', '|'];
+const SINGLE_OPS = new Set(['(', ')', ',', ';', '.', '*', '+', '-', '/', '%', '=', '<', '>', '&', '|']);
+const DOUBLE_OPS = new Set(['<>', '!=', '<=', '>=', '||']);
+
+/** The operator at `i`, longest match first (`<=` before `<`), or null. */
+function operatorAt(s: string, i: number): string | null {
+  const two = s.slice(i, i + 2);
+  if (DOUBLE_OPS.has(two)) return two;
+  const one = s[i]!;
+  return SINGLE_OPS.has(one) ? one : null;
+}
 
 /** Maps string offsets to 1-based line/column, for error messages and AST positions. */
 export class LineMap {
@@ -138,11 +146,10 @@ export class Lexer {
       }
       throw syntaxError(this.lines, start, text, 'unexpected backslash outside a string');
     }
-    for (const op of OPERATORS) {
-      if (s.startsWith(op, start)) {
-        this.i = start + op.length;
-        return { kind: 'op', value: op, text: op, offset: start, end: this.i };
-      }
+    const op = operatorAt(s, start);
+    if (op !== null) {
+      this.i = start + op.length;
+      return { kind: 'op', value: op, text: op, offset: start, end: this.i };
     }
     const cp = s.codePointAt(start)!;
     const ch = String.fromCodePoint(cp);
