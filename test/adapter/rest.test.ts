@@ -1,0 +1,129 @@
+// REST on httpPort through the real adapter → client → RPC → dnode path (fake engine):
+// TDengine's JSON shape, auth, routes, body limits, streaming of large results.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startFakeServer, type FakeServer } from '../rpc/harness.js';
+import { BIG_BASE_TS } from '../rpc/fake-engine.js';
+import { blockRowsJson } from '../../src/adapter/rest-json.js';
+import { matchSqlPath, parseBasicAuth } from '../../src/adapter/rest-server.js';
+import { allocVector } from '../../src/common/block.js';
+import { DataType } from '../../src/common/types.js';
+
+const execFileP = promisify(execFile);
+let srv: FakeServer;
+let base: string;
+const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
+
+before(async () => { srv = await startFakeServer({ maxHttpBodyBytes: '65536' }); base = `http://127.0.0.1:${srv.httpPort}`; });
+after(async () => { await srv.stop(); });
+
+async function post(path: string, body: string | Uint8Array, auth: string | null = ROOT): Promise<{ status: number; json: any; type: string | null }> {
+  const headers: Record<string, string> = {};
+  if (auth) headers['Authorization'] = auth;
+  const r = await fetch(base + path, { method: 'POST', body, headers });
+  const text = await r.text();
+  return { status: r.status, json: JSON.parse(text), type: r.headers.get('content-type') };
+}
+
+test('show databases answers in TDengine JSON shape', async () => {
+  const r = await post('/rest/sql', 'show databases');
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'application/json; charset=utf-8');
+  assert.deepEqual(r.json.column_meta, [['name', 'VARCHAR', 64]]);
+  assert.equal(r.json.code, 0);
+  assert.equal(r.json.rows, r.json.data.length);
+  assert.deepEqual(r.json.data.slice(0, 2), [['information_schema'], ['performance_schema']]);
+});
+
+test('DDL and insert answer affected_rows; values are typed as documented', async () => {
+  assert.deepEqual((await post('/rest/sql', 'create database r1')).json, { code: 0, column_meta: [['affected_rows', 'INT', 4]], data: [[0]], rows: 1 });
+  assert.deepEqual((await post('/rest/sql/r1', 'insert into t values (1, 2) (3, 4) (5, 6)')).json.data, [[3]]);
+  const q = await post('/rest/sql', 'select big 8');
+  assert.deepEqual(q.json.column_meta, [['ts', 'TIMESTAMP', 8], ['i', 'INT', 4], ['b', 'BIGINT', 8], ['f', 'FLOAT', 4], ['s', 'VARCHAR', 20], ['ok', 'BOOL', 1]]);
+  assert.equal(q.json.rows, 8);
+  assert.deepEqual(q.json.data[1], [new Date(BIG_BASE_TS + 1000).toISOString().replace('.000Z', 'Z'), 1, 10_000_000_000, 1.5, 'row-1', true]);
+  assert.equal(q.json.data[3][1], null);
+});
+
+test('the URL database is the default database, and REST stays stateless', async () => {
+  await post('/rest/sql', 'create database r2');
+  assert.deepEqual((await post('/rest/sql/r2', 'select db')).json.data, [['r2']]);
+  assert.deepEqual((await post('/rest/sql/r2/', 'select db')).json.data, [['r2']]);
+  assert.deepEqual((await post('/rest/sql/', 'use r2')).json.data, [[0]]);
+  assert.deepEqual((await post('/rest/sql', 'select db')).json.data, [[null]], '`use` has no lasting effect over REST');
+});
+
+test('SQL errors are HTTP 200 with code & 0xffff and desc', async () => {
+  const r = await post('/rest/sql', 'fail');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.code, 0x2600);
+  assert.match(r.json.desc, /^Syntax error in SQL/);
+  const e = await post('/rest/sql', '   ');
+  assert.equal(e.json.code, 0x2600);
+  const u = await post('/rest/sql/nodb', 'use nodb');
+  assert.equal(u.json.code, 0x0388);
+  const bad = await post('/rest/sql', Uint8Array.from([0xff, 0xfe, 0x41]));
+  assert.equal(bad.status, 200);
+  assert.match(bad.json.desc, /UTF-8/);
+});
+
+test('wrong or missing credentials are 401 with a JSON error', async () => {
+  const wrong = await post('/rest/sql', 'show databases', 'Basic ' + Buffer.from('root:nope').toString('base64'));
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.json.code, 0x0357);
+  const none = await post('/rest/sql', 'show databases', null);
+  assert.equal(none.status, 401);
+  assert.match(none.json.desc, /Authorization/);
+  const garbage = await post('/rest/sql', 'show databases', 'Basic !!!');
+  assert.equal(garbage.status, 401);
+});
+
+test('ping, unknown routes, wrong methods and oversized bodies', async () => {
+  const p = await fetch(base + '/-/ping');
+  assert.equal(p.status, 200);
+  await p.text();
+  const nf = await fetch(base + '/rest/nope', { method: 'POST', body: 'x' });
+  assert.equal(nf.status, 404);
+  assert.equal((await nf.json() as { code: number }).code > 0, true);
+  const g = await fetch(base + '/rest/sql', { headers: { Authorization: ROOT } });
+  assert.equal(g.status, 405);
+  await g.text();
+  const big = await post('/rest/sql', 'x'.repeat(70_000));
+  assert.equal(big.status, 413);
+  assert.match(big.json.desc, /maxHttpBodyBytes 65536/);
+  // The server still answers afterwards.
+  assert.equal((await post('/rest/sql', 'show databases')).json.code, 0);
+});
+
+test('a large result streams as one valid JSON document', async () => {
+  const r = await post('/rest/sql', 'select big 30000');
+  assert.equal(r.json.rows, 30000);
+  assert.equal(r.json.data.length, 30000);
+  assert.equal(r.json.data[29999][4], 'row-29999');
+});
+
+test('curl, when installed, works unchanged', { skip: spawnSync('curl', ['--version']).status !== 0 }, async () => {
+  // Async: the server runs in this process, so a blocking spawn would deadlock.
+  const { stdout } = await execFileP('curl', ['-s', '--noproxy', '*', '--max-time', '10', '-u', 'root:taosdata', '-d', 'show databases', `127.0.0.1:${srv.httpPort}/rest/sql`]);
+  const j = JSON.parse(stdout);
+  assert.equal(j.code, 0);
+  assert.equal(j.data[0][0], 'information_schema');
+});
+
+test('helpers: route matching, Basic auth parsing, FLOAT/DOUBLE/BIGINT encoding', () => {
+  assert.deepEqual(matchSqlPath('/rest/sql'), { db: null });
+  assert.deepEqual(matchSqlPath('/rest/sql/'), { db: null });
+  assert.deepEqual(matchSqlPath('/rest/sql/power/'), { db: 'power' });
+  assert.equal(matchSqlPath('/rest/sql/a/b'), null);
+  assert.deepEqual(parseBasicAuth('Basic cm9vdDp0YW9zZGF0YQ=='), { user: 'root', password: 'taosdata' });
+  assert.equal(parseBasicAuth('Bearer x'), null);
+  const f = allocVector(DataType.FLOAT, 1);
+  (f.data as Float32Array)[0] = 10.3;
+  const d = allocVector(DataType.DOUBLE, 1);
+  (d.data as Float64Array)[0] = NaN;
+  const b = allocVector(DataType.BIGINT, 1);
+  (b.data as BigInt64Array)[0] = 9223372036854775807n;
+  assert.equal(blockRowsJson({ numRows: 1, columns: [f, d, b] }, 'ms', true), '[10.3,null,9223372036854775807]');
+});
