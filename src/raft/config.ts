@@ -1,0 +1,100 @@
+// Raft configuration: every field in ticks, messages or bytes, with its trade-off. One tick is
+// whatever period the driver calls tick() at; Basalt drives it every 100 ms (raftTickMs).
+import { BasaltError } from '../common/errors.js';
+import type { NodeId } from './types.js';
+import { Prng } from './prng.js';
+
+export interface RaftConfig {
+  /** This replica's id; > 0. */
+  readonly id: NodeId;
+  /**
+   * Ticks without hearing from a leader before a follower campaigns. The actual timeout is
+   * drawn uniformly from [electionTicks, 2 × electionTicks) after every reset, from `prng`,
+   * so that split votes resolve. Default 10 (1 s at 100 ms/tick): a leader kill is noticed in
+   * 1–2 s and the pre-vote + vote rounds add a few network round trips (ms on a LAN), which
+   * keeps the median failover near 1.5 s and the worst case under 2 s plus RTTs. Lower values
+   * make GC pauses and fsync stalls look like leader failures.
+   */
+  readonly electionTicks: number;
+  /** Ticks between leader heartbeats; must be < electionTicks. Default 1 (100 ms). */
+  readonly heartbeatTicks: number;
+  /** Seeded randomness for the election timeout; the core has no other source of randomness. */
+  readonly prng: Prng;
+  /** Campaign with a pre-vote round first so that a rejoining partitioned node does not bump terms. Default true. */
+  readonly preVote: boolean;
+  /**
+   * A leader that has not heard from a quorum within electionTicks steps down, and followers
+   * that recently heard from a leader ignore (pre)votes. Default true.
+   */
+  readonly checkQuorum: boolean;
+  /**
+   * 'safe': ReadIndex confirms leadership with a heartbeat round. 'lease': trust the leader
+   * lease (bounded clock drift); only allowed with checkQuorum. Default 'safe'.
+   */
+  readonly readOnly: 'safe' | 'lease';
+  /** Largest total entry bytes in one MsgApp. Default 1 MiB. */
+  readonly maxAppendBytes: number;
+  /** MsgApp messages in flight to one follower before the leader waits for acks. Default 256. */
+  readonly maxInflightAppends: number;
+  /** Entry bytes in flight to one follower before the leader waits for acks. Default 32 MiB. */
+  readonly maxInflightBytes: number;
+  /** Entry bytes not yet committed that a leader accepts before dropping proposals. Default 64 MiB. */
+  readonly maxUncommittedBytes: number;
+  /** Largest committed-entry bytes handed out in one Ready (at least one entry always). Default 16 MiB. */
+  readonly maxApplyBytes: number;
+  /** Snapshot bytes per MsgSnap chunk. Default 1 MiB. */
+  readonly snapshotChunkBytes: number;
+  /** Largest snapshot a follower will buffer while receiving chunks. Default 4 GiB. */
+  readonly maxSnapshotBytes: number;
+  /** ReadIndex requests waiting for a leadership confirmation before new ones are refused. Default 4096. */
+  readonly maxPendingReads: number;
+  /** The last index the application had applied before a restart (0 for a new replica). */
+  readonly applied: number;
+}
+
+export const RAFT_TICK_MS = 100;
+
+export type RaftConfigInput = Partial<RaftConfig> & Pick<RaftConfig, 'id'>;
+
+export function raftConfig(input: RaftConfigInput): RaftConfig {
+  const cfg: RaftConfig = {
+    electionTicks: 10,
+    heartbeatTicks: 1,
+    prng: new Prng(input.id * 7919 + 17),
+    preVote: true,
+    checkQuorum: true,
+    readOnly: 'safe',
+    maxAppendBytes: 1 << 20,
+    maxInflightAppends: 256,
+    maxInflightBytes: 32 << 20,
+    maxUncommittedBytes: 64 << 20,
+    maxApplyBytes: 16 << 20,
+    snapshotChunkBytes: 1 << 20,
+    maxSnapshotBytes: 4 * 1024 * 1024 * 1024,
+    maxPendingReads: 4096,
+    applied: 0,
+    ...input,
+  };
+  validateRaftConfig(cfg);
+  return cfg;
+}
+
+/** Refuses values that break safety or liveness, naming the field. */
+export function validateRaftConfig(c: RaftConfig): void {
+  const bad = (detail: string): never => { throw new BasaltError('RAFT_CONFIG_INVALID', detail); };
+  if (!Number.isInteger(c.id) || c.id <= 0) bad(`id must be a positive integer, got ${c.id}`);
+  if (!Number.isInteger(c.heartbeatTicks) || c.heartbeatTicks < 1) bad('heartbeatTicks must be ≥ 1');
+  if (!Number.isInteger(c.electionTicks) || c.electionTicks <= c.heartbeatTicks) {
+    bad('electionTicks must be an integer greater than heartbeatTicks');
+  }
+  if (c.readOnly === 'lease' && !c.checkQuorum) {
+    bad('readOnly=lease requires checkQuorum=true: without it a deposed leader may serve stale reads');
+  }
+  if (c.maxAppendBytes < 1) bad('maxAppendBytes must be ≥ 1');
+  if (c.maxInflightAppends < 1) bad('maxInflightAppends must be ≥ 1');
+  if (c.maxInflightBytes < c.maxAppendBytes) bad('maxInflightBytes must be ≥ maxAppendBytes');
+  if (c.maxUncommittedBytes < 1) bad('maxUncommittedBytes must be ≥ 1');
+  if (c.snapshotChunkBytes < 1) bad('snapshotChunkBytes must be ≥ 1');
+  if (c.maxPendingReads < 1) bad('maxPendingReads must be ≥ 1');
+  if (c.applied < 0) bad('applied must be ≥ 0');
+}
