@@ -3,6 +3,7 @@
 // into one. Tables whose blocks are already in order and full are copied as encoded bytes
 // (CRCs re-checked); the others are merged (newest write of a timestamp wins) and re-cut into
 // blocks of maxRows. A second run finds nothing to do.
+import { allocData, type ColumnBlock, type ColumnVector, type NumberArray } from '../common/block.js';
 import type { VnodeOptions } from './api.js';
 import { DataFileWriter } from './data-file.js';
 import type { BlockRef, FileView } from './file-view.js';
@@ -71,9 +72,8 @@ export async function compactFileSets(view: FileView, meta: Meta, manifest: Mani
         const sub = new SubView(refs);
         const ctx: ReadContext = { meta, mem: new Map(), imm: null, files: sub as unknown as FileView, maxRows: opts.maxRows };
         const colIds = schema.map((c) => c.colId);
-        for (const blk of scanTable(ctx, t.name, { from: -Infinity, to: Infinity }, schema.map((_, i) => i))) {
-          for (let a = 0; a < blk.numRows; a += opts.maxRows) w.addBlock(uid, colIds, blk.columns, a, Math.min(blk.numRows, a + opts.maxRows));
-        }
+        const all = concatBlocks([...scanTable(ctx, t.name, { from: -Infinity, to: Infinity }, schema.map((_, i) => i))]);
+        for (let a = 0; a < all.numRows; a += opts.maxRows) w.addBlock(uid, colIds, all.columns, a, Math.min(all.numRows, a + opts.maxRows));
         await new Promise<void>((r) => setImmediate(r));
       }
       const bytes = w.blockCount() > 0 ? w.finish() : (w.abort(), -1);
@@ -88,6 +88,28 @@ export async function compactFileSets(view: FileView, meta: Meta, manifest: Mani
   fsyncDir(dataDir);
   const gone = new Set(removed);
   return { files: [...manifest.files.filter((f) => !gone.has(f.name)), ...added], removed, added, nextFileSeq: seq };
+}
+
+/** One block holding the rows of several (same-schema) blocks, so they can be re-cut evenly. */
+function concatBlocks(blocks: readonly ColumnBlock[]): ColumnBlock {
+  if (blocks.length === 1) return blocks[0]!;
+  let n = 0;
+  for (const b of blocks) n += b.numRows;
+  const columns = (blocks[0]?.columns ?? []).map((c0, ci) => {
+    const data = allocData(c0.type, n) as NumberArray;
+    const anyNull = blocks.some((b) => b.columns[ci]!.nulls !== null);
+    const nulls = anyNull ? new Uint8Array(n) : null;
+    let at = 0;
+    for (const b of blocks) {
+      const c = b.columns[ci]!;
+      if (Array.isArray(c.data)) for (let i = 0; i < b.numRows; i++) (data as unknown as string[])[at + i] = c.data[i]!;
+      else data.set(c.data as NumberArray, at);
+      if (nulls && c.nulls) nulls.set(c.nulls, at);
+      at += b.numRows;
+    }
+    return { type: c0.type, data, nulls } as ColumnVector;
+  });
+  return { numRows: n, columns };
 }
 
 /** A FileView stand-in that shows only some blocks of one table. */

@@ -137,6 +137,7 @@ export class LocalVnodeStore implements VnodeStore {
     this.checkWrite(batch);
     const index = this.log(encodeWritePayload(batch));
     this.applyWriteBatch(batch, index);
+    this.appliedIdx = index;
     this.maybeFlush();
     await this.durable();
   }

@@ -54,3 +54,89 @@ test('duplicate timestamps keep the latest write, across memtable and files', as
   assert.deepEqual(rowsOf(s.scan('t', { from: 2, to: 3 }, [1])), [[21], [30]]);
   await s.close();
 });
+
+test('a flipped byte in a data block is reported with file and offset, never returned as data', async () => {
+  const dir = tempDir('flip');
+  let s = await openVnodeStore(dir, options());
+  await s.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
+  await s.createChildTable({ name: 'd0', stable: 'meters', tagValues: [1, 'x'] });
+  await s.write({ rows: [{ table: 'd0', block: metersBlock(1_700_000_000_000, 3000) }] });
+  await s.flush();
+  const [h] = [...s.files.files.values()];
+  const chunk = h!.reader.blocks[0]!.cols[2]!; // voltage of the first block
+  const path = h!.reader.path;
+  await s.close();
+  const fs = await import('node:fs');
+  const buf = fs.readFileSync(path);
+  buf[chunk.off + 6] = buf[chunk.off + 6]! ^ 0x10;
+  fs.writeFileSync(path, buf);
+  s = await openVnodeStore(dir, options());
+  assert.throws(() => [...s.scan('d0', ALL, [0, 2])], (e: Error) => {
+    assert.match(e.message, new RegExp(`${path} at byte offset ${chunk.off}\\b.*CRC32C`));
+    return true;
+  });
+  // Columns whose chunks are intact still read; statistics of whole blocks need no decoding.
+  assert.equal(rowsOf(s.scan('d0', ALL, [0, 1])).length, 3000);
+  assert.equal(s.aggregate('d0', ALL, [2]).columns[0]!.max, 225);
+  await s.close();
+});
+
+test('meta: tag index, add/drop column, set tag, drop super table; all recovered from WAL and manifest', async () => {
+  const dir = tempDir('meta');
+  let s = await openVnodeStore(dir, options());
+  await s.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
+  for (let i = 0; i < 20; i++) await s.createChildTable({ name: `d${i}`, stable: 'meters', tagValues: [i % 3, `loc${i % 5}`] });
+  await s.write({ rows: [{ table: 'd1', block: metersBlock(1000, 10) }] });
+  await assert.rejects(s.createChildTable({ name: 'd1', stable: 'meters', tagValues: [1, 'x'] }), /already exists/);
+  await assert.rejects(s.write({ rows: [{ table: 'nope', block: metersBlock(1000, 1) }] }), /does not exist/);
+  await s.flush();
+  await s.addColumn('meters', { name: 'extra', type: DataType.BIGINT, bytes: 8 });
+  await s.setTag('d4', 'groupid', 7);
+  await s.addTag('meters', { name: 'kind', type: DataType.NCHAR, bytes: 8 });
+  const wide = metersBlock(20_000, 5);
+  wide.columns.push({ type: DataType.BIGINT, data: BigInt64Array.from([1n, 2n, 3n, 2n ** 62n, -5n]), nulls: null });
+  await s.write({ rows: [{ table: 'd1', block: wide }] });
+  for (const reopen of [false, true]) {
+    if (reopen) { await s.close(); s = await openVnodeStore(dir, options()); }
+    assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [0]).sort(), ['d0', 'd12', 'd15', 'd18', 'd3', 'd6', 'd9']);
+    assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [7, 2]).sort(), ['d11', 'd14', 'd17', 'd2', 'd4', 'd5', 'd8']);
+    assert.equal(s.childTablesWithTag('meters', 'kind', [null]).length, 20);
+    const rows = rowsOf(s.scan('d1', ALL, [0, 4]));
+    assert.equal(rows.length, 15);
+    assert.deepEqual(rows.slice(8, 12), [[9000, null], [10000, null], [20000, 1n], [21000, 2n]]);
+    assert.equal(s.aggregate('d1', ALL, [4]).columns[0]!.sum, 1n + 2n + 3n + 2n ** 62n - 5n);
+  }
+  await s.dropColumn('meters', 'voltage');
+  assert.deepEqual(s.getTable('d1')!.columns.map((c) => c.name), ['ts', 'current', 'phase', 'extra']);
+  await s.dropTable('meters');
+  assert.equal(s.listTables().length, 0);
+  await s.flush();
+  await s.compact();
+  assert.equal(s.files.files.size, 0, 'compaction removed the dropped tables\' blocks');
+  await s.close();
+  s = await openVnodeStore(dir, options());
+  assert.equal(s.getTable('d1'), undefined);
+  await s.close();
+});
+
+test('retention drops whole file sets past keep; compaction is idempotent', async () => {
+  const dir = tempDir('keep');
+  const day = 86_400_000;
+  const s = await openVnodeStore(dir, options({ durationMs: day, keepMs: 3 * day }));
+  await s.createNormalTable({ name: 't', columns: METERS_COLUMNS });
+  const t0 = 1_700_000_000_000 - (1_700_000_000_000 % day);
+  for (let d = 0; d < 6; d++) await s.write({ rows: [{ table: 't', block: metersBlock(t0 + d * day, 100, 60_000) }] });
+  await s.flush();
+  assert.equal(s.files.files.size, 6);
+  await s.applyRetention(t0 + 6 * day);
+  assert.equal(s.files.files.size, 3);
+  assert.equal(s.aggregate('t', ALL, []).rows, 300);
+  assert.equal(rowsOf(s.scan('t', ALL, [0]))[0]![0], t0 + 3 * day);
+  await s.applyRetention(t0 + 6 * day);
+  assert.equal(s.files.files.size, 3);
+  await s.compact();
+  const names = [...s.files.files.keys()];
+  await s.compact();
+  assert.deepEqual([...s.files.files.keys()], names);
+  await s.close();
+});
