@@ -3,6 +3,8 @@
 // auto-created child tables and its rows, so a failed statement writes nothing.
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
+import { msToTicks, ticksToRfc3339 } from '../common/time.js';
+import { formatMinutes } from '../mnode/db-options.js';
 import { DataType, TYPE_NAMES, type ColumnSchema } from '../common/types.js';
 import type { ColumnBlock } from '../common/block.js';
 import type { ChildTableDef, TableRows } from '../storage/api.js';
@@ -112,7 +114,9 @@ function planTarget(core: EngineCore, plan: WritePlan, t: InsertTarget, session:
       b.set(r, positions[k]!, v);
     }
   }
-  plan.slot(core.route(db, name).vg.vgId).rows.push({ table: name, block: b.finish() });
+  const block = b.finish();
+  checkKeep(db, name, block, nowMs);
+  plan.slot(core.route(db, name).vg.vgId).rows.push({ table: name, block });
   plan.rows += n;
 }
 
@@ -122,6 +126,24 @@ export async function insert(core: EngineCore, s: InsertStmt, session: Session):
   for (const t of s.targets) planTarget(core, plan, t, session, nowMs);
   await plan.run(core);
   return execResult('Insert', plan.rows);
+}
+
+/**
+ * Rows older than the database's keep would be dropped by the next retention pass; refuse
+ * them (as TDengine does) rather than accept data that silently disappears.
+ */
+function checkKeep(db: DbRecord, table: string, block: ColumnBlock, nowMs: number): void {
+  const ts = block.columns[0]!.data as Float64Array;
+  let min = Infinity;
+  for (let i = 0; i < ts.length; i++) if (ts[i]! < min) min = ts[i]!;
+  const keepMs = db.options.keepMinutes[2] * 60_000;
+  const oldest = msToTicks(nowMs - keepMs, db.options.precision);
+  if (min < oldest) {
+    throw new BasaltError(
+      'INVALID_TIMESTAMP',
+      `table '${db.name}.${table}': timestamp ${ticksToRfc3339(min, db.options.precision)} is older than the keep of database '${db.name}' (${formatMinutes(db.options.keepMinutes[2])}); raise keep with 'alter database ${db.name} keep ...'`,
+    );
+  }
 }
 
 function checkBulkBlock(db: DbRecord, table: string, schema: readonly ColumnSchema[], block: ColumnBlock): void {
@@ -162,6 +184,7 @@ function checkBulkBlock(db: DbRecord, table: string, schema: readonly ColumnSche
 export async function insertColumnar(core: EngineCore, dbName: string, tables: readonly BulkTable[]): Promise<number> {
   const db = core.db(dbName);
   const plan = new WritePlan();
+  const nowMs = core.nowMs();
   for (const t of tables) {
     const u = t.using;
     const schema = resolveTarget(core, plan, db, t.table, u ? {
@@ -175,6 +198,7 @@ export async function insertColumnar(core: EngineCore, dbName: string, tables: r
       },
     } : null);
     checkBulkBlock(db, t.table, schema, t.block);
+    checkKeep(db, t.table, t.block, nowMs);
     plan.slot(core.route(db, t.table).vg.vgId).rows.push({ table: t.table, block: t.block });
     plan.rows += t.block.numRows;
   }

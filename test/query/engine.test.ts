@@ -31,12 +31,15 @@ function memoryEngine(): { stores: MemoryStore[]; open: Promise<TestEngine> } {
   return { stores, open };
 }
 
+/** Timestamps near the harness clock, inside the default keep. */
+const B = 1_690_000_000_000;
+
 function meterBlock(ts: number[], current: number[], voltage: number[]): ColumnBlock {
   const t = allocVector(DataType.TIMESTAMP, ts.length);
   const c = allocVector(DataType.FLOAT, ts.length);
   const v = allocVector(DataType.INT, ts.length);
   const p = allocVector(DataType.FLOAT, ts.length, true);
-  ts.forEach((x, i) => { (t.data as Float64Array)[i] = x; (c.data as Float32Array)[i] = current[i]!; (v.data as Int32Array)[i] = voltage[i]!; p.nulls![i] = 1; });
+  ts.forEach((x, i) => { (t.data as Float64Array)[i] = B + x; (c.data as Float32Array)[i] = current[i]!; (v.data as Int32Array)[i] = voltage[i]!; p.nulls![i] = 1; });
   return { numRows: ts.length, columns: [t, c, v, p] };
 }
 
@@ -46,13 +49,13 @@ test('an insert into many tables makes exactly one write per vgroup, a failed on
   try {
     await runSql(te, 'create database w vgroups 4; use w; create stable st (ts timestamp, v int) tags (g int)');
     const writesBefore = stores.map((s) => s.writes);
-    const targets = Array.from({ length: 40 }, (_, i) => `c${i} using st tags (${i}) values (1000, ${i}) (2000, ${i})`).join(' ');
+    const targets = Array.from({ length: 40 }, (_, i) => `c${i} using st tags (${i}) values (${B + 1000}, ${i}) (${B + 2000}, ${i})`).join(' ');
     const r = await runSql(te, `insert into ${targets}`);
     assert.equal(r.result.affectedRows, 80);
     const delta = stores.map((s, i) => s.writes - writesBefore[i]!);
     assert.ok(delta.every((d) => d === 1), `writes per vgroup: ${delta.join(',')}`);
     const after1 = stores.map((s) => s.writes);
-    await rejectsWith(runSql(te, `insert into ${targets} c99 using st tags (1) values (3000, 'x')`), 'WRONG_VALUE_TYPE', "'v'");
+    await rejectsWith(runSql(te, `insert into ${targets} c99 using st tags (1) values (${B + 3000}, 'x')`), 'WRONG_VALUE_TYPE', "'v'");
     assert.deepEqual(stores.map((s) => s.writes), after1);
     const tables = await runSql(te, 'show tables');
     assert.equal(tables.rows.length, 40);
@@ -81,6 +84,7 @@ test('insertColumnar: auto-creates child tables, writes blocks, checks types and
     await rejectsWith(te.engine.insertColumnar('b', [{ table: 'x3', using: { stable: 'm', tags: [3, 'TOO LONG'] }, block: meterBlock([1], [1], [1]) }]), 'VALUE_TOO_LONG', 'loc');
     await rejectsWith(te.engine.insertColumnar('b', [{ table: 'x1', block: meterBlock([1.5], [1], [1]) }]), 'INVALID_TIMESTAMP');
     await rejectsWith(te.engine.insertColumnar('nodb', [{ table: 'x1', block: meterBlock([1], [1], [1]) }]), 'DB_NOT_EXIST');
+    await rejectsWith(te.engine.insertColumnar('b', [{ table: 'x1', block: meterBlock([-B], [1], [1]) }]), 'INVALID_TIMESTAMP', 'keep');
     // a bad table anywhere in the call: nothing of the call is written
     await rejectsWith(te.engine.insertColumnar('b', [
       { table: 'x1', block: meterBlock([9000], [1], [1]) },
@@ -108,7 +112,7 @@ test('start-up reconciles vnodes with the catalog: missing super tables, orphane
     mkdirSync(orphan, { recursive: true });
     await te.reopen();
     assert.equal(existsSync(orphan), false);
-    const r = await runSql(te, "insert into c1 using r.s2 tags (5) values (1000, 2.5); select x from r.c1");
+    const r = await runSql(te, `insert into c1 using r.s2 tags (5) values (${B + 1000}, 2.5); select x from r.c1`);
     assert.deepEqual(r.rows, [[2.5]]);
     assert.deepEqual((await runSql(te, 'show r.stables')).rows, [['s1'], ['s2']]);
   } finally {
@@ -157,7 +161,7 @@ test('concurrent inserts and DDL from many sessions all land', async () => {
     await runSql(te, 'create database cc vgroups 3; use cc; create stable st (ts timestamp, v int) tags (g int)');
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < 20; i++) {
-      jobs.push(runSql(te, `insert into t${i} using st tags (${i}) values (${1000 + i}, ${i}) (${2000 + i}, ${i})`));
+      jobs.push(runSql(te, `insert into t${i} using st tags (${i}) values (${B + 1000 + i}, ${i}) (${B + 2000 + i}, ${i})`));
       if (i % 5 === 0) jobs.push(runSql(te, `create table n${i} (ts timestamp, v int)`));
     }
     await Promise.all(jobs);

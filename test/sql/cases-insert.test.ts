@@ -84,11 +84,23 @@ const cases: SqlCase[] = [
   { sql: "insert into d1005 using meters tags (7, 'Z') (voltage, ts) values (230, 1538548685000)", affected: 1 },
   { sql: 'select ts, current, voltage from d1005', rows: [[1538548685000, null, 230]] },
   // db-qualified names
-  { sql: 'create database idb2; create table idb2.x (ts timestamp, v int); insert into idb2.x values (1, 1) idb.t1 (ts, n) values (2, 2)', affected: 2 },
+  { sql: `create database idb2; create table idb2.x (ts timestamp, v int); insert into idb2.x values (${T0 + 1000}, 1) idb.t1 (ts, n) values (${T0 + 2000}, 2)`, affected: 2 },
   { sql: 'select v from idb2.x', rows: [[1]] },
-  { sql: 'select n from idb.t1 where ts = 2', rows: [[2]] },
+  { sql: `select n from idb.t1 where ts = ${T0 + 2000}`, rows: [[2]] },
+  // keep: rows older than now - keep are refused, naming the table and the keep
+  { sql: 'create database kdb duration 1d keep 3d; create table kdb.k (ts timestamp, v int)' },
+  { sql: `insert into kdb.k values (${NOW_MS - 4 * 86_400_000}, 1)`, error: 'INVALID_TIMESTAMP', errorText: 'keep' },
+  { sql: `insert into kdb.k values (${NOW_MS - 2 * 86_400_000}, 1) (now - 5d, 2)`, error: 'INVALID_TIMESTAMP', errorText: "'kdb.k'" },
+  { sql: `insert into kdb.k values (${NOW_MS - 2 * 86_400_000}, 1) (now, 2); select count(*) from kdb.k`, rows: [[2]] },
+  // us and ns databases: now and strings in their precision
+  { sql: "create database usdb precision 'us'; create table usdb.u (ts timestamp, v int); insert into usdb.u values (now, 1) ('2021-01-01T00:00:00.123456Z', 2) (now + 1a, 3)" },
+  { sql: 'select ts, v from usdb.u order by ts', rows: [[Date.UTC(2021, 0, 1) * 1000 + 123456, 2], [NOW_MS * 1000, 1], [NOW_MS * 1000 + 1000, 3]] },
+  // ns: exact only within 2^53 ns of the epoch (docs/design-notes.md §2); later times are refused, not rounded
+  { sql: "create database nsdb precision 'ns' keep 365000d; create table nsdb.n (ts timestamp, v int); insert into nsdb.n values (123456789, 1) ('1970-01-01T00:00:00.000000005Z', 2) (123456789 + 1b, 3)", affected: 3 },
+  { sql: 'select ts, v from nsdb.n order by ts', rows: [[5, 2], [123456789, 1], [123456790, 3]] },
+  { sql: 'insert into nsdb.n values (now, 1)', error: 'INVALID_TIMESTAMP', errorText: "'ts'" },
   // several statements in one call
-  { sql: 'create table many (ts timestamp, v int); insert into many values (1, 1); insert into many values (2, 2); select count(*) from many', rows: [[2n]] },
+  { sql: `create table many (ts timestamp, v int); insert into many values (${T0}, 1); insert into many values (${T0 + 1}, 2); select count(*) from many`, rows: [[2n]] },
 ];
 
 let te: TestEngine;

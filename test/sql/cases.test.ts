@@ -113,6 +113,6 @@ test('restart: schema and data are still there', async () => {
   const vg2 = await runSql(te, 'show after_restart.vgroups');
   assert.deepEqual(vg2.rows.map((r) => r[0]), [7]);
   // and writes still work
-  const w = await runSql(te, 'insert into test.d0 values (1, 1, 1, 1); select count(*) from test.meters');
+  const w = await runSql(te, `insert into test.d0 values (${T0 - MIN}, 1, 1, 1); select count(*) from test.meters`);
   assert.deepEqual(w.rows, [[41n]]);
 });
