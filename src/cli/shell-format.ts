@@ -101,7 +101,9 @@ export function rowLine(cols: readonly ColumnVector[], row: number, widths: read
   let line = '';
   for (let i = 0; i < cols.length; i++) {
     const v = cols[i]!;
-    line += ' ' + fit(cellText(v, row, precision, utc), widths[i]!, isRightAligned(v.type)) + ' |';
+    // NULL is left-aligned in every column, as taos prints it.
+    const isNullCell = v.nulls !== null && v.nulls[row] === 1;
+    line += ' ' + fit(cellText(v, row, precision, utc), widths[i]!, !isNullCell && isRightAligned(v.type)) + ' |';
   }
   return line + '\n';
 }

@@ -98,17 +98,20 @@ async function interactive(conn: Connection, version: string): Promise<number> {
     history: loadHistory(), historySize: Limits.shellHistoryLines, prompt: 'basalt> ',
   });
   let buffer = '';
-  let busy = false;
-  const queue: string[] = [];
+  let quitting = false;
+  // Lines (typed or piped) are handled strictly in order, one statement at a time; at EOF
+  // the shell waits for the queued statements before it exits.
+  let chain: Promise<void> = Promise.resolve();
   rl.prompt();
-  const done = new Promise<void>((resolve) => rl.on('close', () => resolve()));
+  const done = new Promise<void>((resolve) => rl.on('close', () => { chain.then(resolve, resolve); }));
   rl.on('SIGINT', () => {
     if (buffer !== '') { buffer = ''; process.stdout.write('\n'); rl.setPrompt('basalt> '); rl.prompt(); }
     else rl.close();
   });
   const handleLine = async (line: string): Promise<void> => {
+    if (quitting) return;
     const trimmed = line.trim();
-    if (buffer === '' && /^(quit|exit|q)\s*;?$/i.test(trimmed)) { rl.close(); return; }
+    if (buffer === '' && /^(quit|exit|q)\s*;?$/i.test(trimmed)) { quitting = true; rl.close(); return; }
     buffer += (buffer ? '\n' : '') + line;
     if (!/(;|\\G)\s*$/.test(trimmed)) {
       if (buffer.trim() !== '') rl.setPrompt('     -> ');
@@ -122,16 +125,7 @@ async function interactive(conn: Connection, version: string): Promise<number> {
     rl.setPrompt('basalt> ');
     rl.prompt();
   };
-  rl.on('line', (line) => {
-    // Lines pasted while a statement runs wait their turn, in order.
-    queue.push(line);
-    if (busy) return;
-    busy = true;
-    void (async () => {
-      while (queue.length > 0) await handleLine(queue.shift()!);
-      busy = false;
-    })();
-  });
+  rl.on('line', (line) => { chain = chain.then(() => handleLine(line)); });
   await done;
   process.stdout.write('\n');
   return 0;

@@ -75,7 +75,7 @@ export function createFakeEngine(): FakeEngine {
     closed: false,
     authenticate: (u, p) => u === 'root' && p === password,
     async execute(sqlText: string, session: Session): Promise<StatementResult> {
-      const sql = sqlText.trim().replace(/;\s*$/, '');
+      const sql = sqlText.replace(/--[^\n]*\n?/g, '').replace(/\s+/g, ' ').trim().replace(/;\s*$/, '');
       let m: RegExpExecArray | null;
       if ((m = /^create database (?:if not exists )?(\w+)/i.exec(sql))) { eng.databases.add(m[1]!); return exec('Create'); }
       if ((m = /^use (\w+)$/i.exec(sql))) {

@@ -1,0 +1,81 @@
+// `basalt sql` and `basalt check` as real child processes against an in-process dnode
+// (fake engine): -s/-f output and exit codes, error lines on stderr, -d, \G, -p, -k.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFakeServer, freePort, type FakeServer } from '../rpc/harness.js';
+import { runBasalt } from './run-basalt.js';
+
+let srv: FakeServer;
+before(async () => { srv = await startFakeServer(); });
+after(async () => { await srv.stop(); });
+
+const P = (): string[] => ['-P', String(srv.rpcPort)];
+
+test('-s runs statements in order with taos footers and exit 0', async () => {
+  const r = await runBasalt(['sql', ...P(), '-s', 'create database s1; use s1; insert into t values (1,2)(3,4); select big 2; show databases']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const out = r.stdout;
+  assert.match(out, /^basalt> create database s1;\nCreate OK, 0 row\(s\) affected \(\d+\.\d{6}s\)\n/);
+  assert.match(out, /basalt> use s1;\nDatabase changed\.\n/);
+  assert.match(out, /Insert OK, 2 row\(s\) affected/);
+  assert.match(out, /\n {11}ts {12}\|/);
+  assert.ok(out.includes(
+    '           ts            |      i      |           b           |          f           |           s            |  ok   |\n' +
+    '='.repeat(120) + '\n' +
+    ' 2023-11-14 22:13:20.000 |           0 |                     0 |              0.50000 | row-0                  | false |\n' +
+    ' 2023-11-14 22:13:21.000 |           1 |           10000000000 |              1.50000 | row-1                  | true  |\n'), out);
+  assert.match(out, /Query OK, 2 row\(s\) in set \(\d+\.\d{6}s\)/);
+  assert.match(out, / information_schema {13}\|/);
+});
+
+test('an error goes to stderr as DB error [0x...], stops the script, exit 1', async () => {
+  const r = await runBasalt(['sql', ...P(), '-s', 'select big 1; fail; select big 1']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^DB error: Syntax error in SQL: near 'fail'.* \[0x80002600\] \(\d+\.\d{6}s\)\n$/);
+  assert.equal((r.stdout.match(/Query OK/g) ?? []).length, 1, 'statements after the error do not run');
+});
+
+test('-f file, -d database, \\G vertical output', async () => {
+  await runBasalt(['sql', ...P(), '-s', 'create database fdb']);
+  const f = join(srv.dir, 'script.sql');
+  writeFileSync(f, '-- a comment\nselect db;\nselect big 1\\G;\n');
+  const r = await runBasalt(['sql', ...P(), '-d', 'fdb', '-f', f]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\n fdb {28}\|\n/);
+  assert.match(r.stdout, /\*{27} 1\.row \*{27}\nts: 2023-11-14 22:13:20\.000\n i: 0\n b: 0\n f: 0\.50000\n s: row-0\nok: false\n/);
+  const missing = await runBasalt(['sql', ...P(), '-f', join(srv.dir, 'nope.sql')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read -f .*nope\.sql: ENOENT/);
+});
+
+test('-p glued password; a wrong one fails to connect with exit 1', async () => {
+  const ok = await runBasalt(['sql', ...P(), '-u', 'root', '-ptaosdata', '-s', 'select big 1']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const bad = await runBasalt(['sql', ...P(), '-pnope', '-s', 'select big 1']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^DB error: Authentication failure.*\[0x80000357\]/);
+});
+
+test('-k and basalt check print the status code line and exit accordingly', async () => {
+  const k = await runBasalt(['sql', ...P(), '-k']);
+  assert.equal(k.stdout, '2: service ok\n');
+  assert.equal(k.code, 0);
+  const c = await runBasalt(['check', ...P()]);
+  assert.equal(c.stdout, '2: service ok\n');
+  assert.equal(c.code, 0);
+  const dead = await freePort();
+  const d = await runBasalt(['check', '-P', String(dead)]);
+  assert.match(d.stdout, /^0: unavailable\n/);
+  assert.equal(d.code, 1);
+});
+
+test('interactive mode reads statements across lines from stdin and quits', async () => {
+  const r = await runBasalt(['sql', ...P()], { input: 'select\nbig 3;\nselect big 1\\G\nquit\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Welcome to the Basalt shell/);
+  assert.match(r.stdout, /Query OK, 3 row\(s\) in set/);
+  assert.match(r.stdout, /\*{27} 1\.row \*{27}/);
+});
