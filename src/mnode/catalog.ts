@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { hashRanges } from '../common/hash.js';
+import { Limits } from '../common/limits.js';
 import type { ColumnSchema } from '../common/types.js';
 import { writeFileAtomicSync } from './atomic-file.js';
 import { DEFAULT_DB_OPTIONS, type DbOptions, validateDbOptions } from './db-options.js';
@@ -189,7 +190,15 @@ export class Catalog {
 
   // --- planning: check a request against the state, return the op to commit ---
 
-  planCreateDb(name: string, given: Partial<DbOptions>, dnodeCount: number, nowMs: number): CatalogOp {
+  /**
+   * `vnodeCapacity`: vnodes the dnodes can host in total (their supportVnodes); a database
+   * whose vgroups do not fit is refused rather than placed on an overloaded dnode.
+   */
+  planCreateDb(name: string, given: Partial<DbOptions>, dnodeCount: number, vnodeCapacity: number, nowMs: number): CatalogOp {
+    const nameBytes = Buffer.byteLength(name, 'utf8');
+    if (nameBytes === 0 || nameBytes > Limits.maxDbNameBytes) {
+      throw new BasaltError('INVALID_IDENTIFIER', `database name '${name}' must be 1 to ${Limits.maxDbNameBytes} bytes`);
+    }
     if ((SYSTEM_DBS as readonly string[]).includes(name)) {
       throw new BasaltError('DB_ALREADY_EXISTS', `'${name}' is a system database; choose another name`);
     }
@@ -197,6 +206,13 @@ export class Catalog {
     const options: DbOptions = { ...DEFAULT_DB_OPTIONS, ...given };
     // keep given as a single value applies to all three tiers; duration alone keeps default keep.
     validateDbOptions(name, options, dnodeCount);
+    const used = this.stateValue.dbs.reduce((n, d) => n + d.vgroups.length * d.options.replica, 0);
+    if (used + options.vgroups * options.replica > vnodeCapacity) {
+      throw new BasaltError(
+        'VNODES_EXHAUSTED',
+        `database '${name}' needs ${options.vgroups * options.replica} vnodes but only ${Math.max(0, vnodeCapacity - used)} of ${vnodeCapacity} are free (supportVnodes); use fewer vgroups, drop a database or raise supportVnodes`,
+      );
+    }
     const ranges = hashRanges(options.vgroups);
     const first = this.stateValue.nextVgId;
     const vgroups = ranges.map((r, i) => ({ vgId: first + i, hashBegin: r.begin, hashEnd: r.end }));

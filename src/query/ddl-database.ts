@@ -58,7 +58,7 @@ export function dbOptionsFromAst(db: string, opts: readonly DbOption[]): Partial
 
 export async function createDatabase(core: EngineCore, s: CreateDatabaseStmt): Promise<StatementResult> {
   if (core.catalog.getDb(s.name) && s.ifNotExists) return execResult('Create');
-  const op = core.catalog.planCreateDb(s.name, dbOptionsFromAst(s.name, s.options), core.dnodeCount, core.nowMs());
+  const op = core.catalog.planCreateDb(s.name, dbOptionsFromAst(s.name, s.options), core.dnodeCount, core.options.dnode.supportVnodes, core.nowMs());
   core.catalog.commit(op);
   await core.openDb(core.catalog.requireDb(s.name));
   return execResult('Create');

@@ -43,6 +43,10 @@ const cases: SqlCase[] = [
   { sql: 'redistribute vgroup 2 dnode 1', error: 'NOT_SUPPORTED', errorText: 'needs a cluster' },
   { sql: "alter dnode 1 'debugFlag' '143'", error: 'NOT_SUPPORTED', errorText: 'needs a cluster' },
   { sql: 'create database c3 replica 3', error: 'OUT_OF_DNODES' },
+  // supportVnodes is 256 in the harness; 3 are in use
+  { sql: 'create database c3 vgroups 254', error: 'VNODES_EXHAUSTED', errorText: '253 of 256' },
+  { sql: 'create database c3 vgroups 253; drop database c3' },
+  { sql: `create database ${'x'.repeat(65)}`, error: 'INVALID_IDENTIFIER' },
   { sql: 'create user u1 pass \'secret1\'' },
   { sql: 'show users', pick: ['name', 'super'], rowsAnyOrder: [['root', 1], ['u1', 0]] },
   { sql: "create user u1 pass 'x'", error: 'INVALID_PARA', errorText: 'u1' },
