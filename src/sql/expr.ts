@@ -100,11 +100,9 @@ function parsePredicate(c: Cursor): Expr {
     c.next();
     if (w.value === 'in') {
       c.expectOp('(', "'(' to start the IN list");
-      c.enter();
       const list: Expr[] = [];
       do list.push(parseExpr(c)); while (c.acceptOp(','));
       c.expectOp(')', "',' or ')' to close the IN list");
-      c.leave();
       left = built(c, { kind: 'in', expr: left, list, not, pos: left.pos }, [left, ...list], w);
     } else if (w.value === 'between') {
       const low = parseBitOr(c);
@@ -261,7 +259,7 @@ function columnOrQualified(c: Cursor): Expr {
 function parseCall(c: Cursor): FunctionCall {
   const nameTok = c.next();
   c.next(); // '('
-  c.enter();
+  // No enter() here: each argument is a parseExpr, which counts one nesting level.
   const args: Expr[] = [];
   if (!c.isOp(')')) {
     do {
@@ -274,25 +272,21 @@ function parseCall(c: Cursor): FunctionCall {
     } while (c.acceptOp(','));
   }
   c.expectOp(')', `',' or ')' to close the arguments of ${nameTok.value}(`);
-  c.leave();
   return built(c, { kind: 'function', name: nameTok.value, args, pos: c.pos(nameTok) }, args, nameTok);
 }
 
 function parseCast(c: Cursor): Expr {
   const t = c.next();
   c.expectOp('(', "'(' after CAST");
-  c.enter();
   const expr = parseExpr(c);
   c.expectKw('as', 'AS in CAST(expr AS type)');
   const type = parseType(c, false);
   c.expectOp(')', "')' to close CAST(");
-  c.leave();
   return built(c, { kind: 'cast', expr, type, pos: c.pos(t) }, [expr], t);
 }
 
 function parseCase(c: Cursor): Expr {
   const t = c.next();
-  c.enter();
   if (c.isKw('end')) c.fail('WHEN');
   const operand = c.isKw('when') ? null : parseExpr(c);
   const whens: Array<{ when: Expr; then: Expr }> = [];
@@ -311,7 +305,6 @@ function parseCase(c: Cursor): Expr {
     children.push(elseExpr);
   }
   c.expectKw('end', whens.length > 0 ? 'WHEN, ELSE or END' : 'END');
-  c.leave();
   return built(c, { kind: 'case', operand, whens, else: elseExpr, pos: c.pos(t) }, children, t);
 }
 

@@ -412,6 +412,17 @@ describe('sql parser', () => {
     assert.ok(ins.kind === 'insert' && ins.targets[0]!.rows.length === 20000);
   });
 
+  it('allows nesting up to the limit and names the limit beyond it', () => {
+    for (const [open, close] of [['(', ')'], ['abs(', ')'], ['cast(', ' as int)']] as const) {
+      const ok = 'select ' + open.repeat(120) + '1' + close.repeat(120);
+      assert.equal(parseOne(ok).kind, 'select', open);
+      checkErr({ sql: 'select ' + open.repeat(129) + '1' + close.repeat(129), msg: 'more than 128 levels' });
+    }
+    assert.equal(parseOne('select ' + 'not '.repeat(120) + '1').kind, 'select');
+    assert.equal(parseOne('select ' + '- '.repeat(120) + 'a').kind, 'select');
+    checkErr({ sql: 'select ' + '- '.repeat(129) + 'a', msg: 'more than 128 levels' });
+  });
+
   it('error data carries line and column', () => {
     try {
       parse('select a\nfrom t whre x');
