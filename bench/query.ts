@@ -6,7 +6,8 @@
 //
 // Flags: --tables N --rows N (default 1000 × 10000), --vgroups N (2), --reps N (5),
 //        --dir PATH (default $TMPDIR/basalt-bench-query), --big, --big-tables N (10000).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnBlock } from '../src/common/block.js';
@@ -206,7 +207,22 @@ async function timeQuery(q: BenchQuery, ctx: SelectContext, e: Expected, reps: n
     await run(q.sql, ctx);
     all.push(performance.now() - t0);
   }
+  if (process.env['BASALT_BENCH_PROFILE'] === q.name) await profile(q, ctx);
   return { ms: median(all), all, error };
+}
+
+/** BASALT_BENCH_PROFILE=<query name>: 20 more runs under the CPU profiler, saved as a .cpuprofile. */
+async function profile(q: BenchQuery, ctx: SelectContext): Promise<void> {
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  for (let i = 0; i < 20; i++) await run(q.sql, ctx);
+  const { profile: p } = await session.post('Profiler.stop');
+  const file = join(tmpdir(), `basalt-bench-${q.name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(p));
+  console.log(`profile of 20 runs: ${file}`);
+  session.disconnect();
 }
 
 async function benchDataset(label: string, dir: string, tables: number, rows: number, a: Args, only?: string[]): Promise<void> {

@@ -2,7 +2,7 @@
 // that all belong to one group (the common case: a table's rows within one window), rows
 // with a group id each, or block statistics from store.aggregate (no decoding). Partial
 // states from several vgroups merge into one accumulator of the same kind.
-import { valueAt, type BigArray, type ColumnVector } from '../../common/block.js';
+import { valueAt, type BigArray, type ColumnVector, type NumberArray } from '../../common/block.js';
 import { BasaltError } from '../../common/errors.js';
 import { isBigIntType } from '../../common/types.js';
 import type { ColumnAggregate } from '../../storage/api.js';
@@ -164,9 +164,13 @@ class NumericAcc extends Base {
   }
 }
 
-/** Numeric view of a vector, cached per vector so several aggregates over one column convert once. */
+/**
+ * Numeric view of a vector: number typed arrays are read in place (no copy); bigint and
+ * string vectors are converted once per vector (several aggregates may share one column).
+ */
 const f64Cache = new WeakMap<ColumnVector, Float64Array>();
-function toF64Range(v: ColumnVector): Float64Array {
+function toF64Range(v: ColumnVector): ArrayLike<number> {
+  if (!Array.isArray(v.data) && !isBigIntType(v.type)) return v.data as NumberArray;
   let f = f64Cache.get(v);
   if (f === undefined) { f = toF64(v); f64Cache.set(v, f); }
   return f;

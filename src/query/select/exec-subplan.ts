@@ -12,8 +12,12 @@ import type { Expr, ScalarValue, SubPlan } from './ir.js';
 import { selectVector, trueRows } from './vec.js';
 import { firstWindowContaining, lowerBound, windowStartOf } from './window.js';
 
-/** Below this many rows per window, per-window statistics calls cost more than decoding. */
-const STATS_MIN_ROWS_PER_WINDOW = 512;
+/**
+ * Per-window statistics decode every block that straddles a window edge once per window it
+ * touches (about two blocks per edge), while a scan decodes every block once. Statistics win
+ * only when windows hold several blocks: at least this many blocks' worth of rows.
+ */
+const STATS_MIN_BLOCKS_PER_WINDOW = 2;
 
 export interface AggPartial {
   readonly groups: GroupTable;
@@ -195,7 +199,7 @@ function statsForTable(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: Gr
   if (extent.count === 0 || extent.firstTs === null || extent.lastTs === null) return true;
   const first = firstWindowContaining(extent.firstTs, w), last = windowStartOf(extent.lastTs, w);
   const windows = Math.floor((last - first) / w.sliding) + 1;
-  if (extent.count / windows < STATS_MIN_ROWS_PER_WINDOW) return false;
+  if (extent.count / windows < STATS_MIN_BLOCKS_PER_WINDOW * store.options.maxRows) return false;
   for (let ws = first; ws <= last; ws += w.sliding) {
     const from = Math.max(ws, plan.range.from), to = Math.min(ws + w.interval - 1, plan.range.to);
     const ra = store.aggregate(t.name, { from, to }, cols);
