@@ -27,6 +27,12 @@ function needsCluster(what: string): never {
   throw new BasaltError('NOT_SUPPORTED', `'${what}' needs a cluster; this server runs a single dnode (start a cluster with 'basalt playground')`);
 }
 
+/** User management is for super users; anyone may change their own password. */
+function requireSuper(core: EngineCore, session: Session, what: string): void {
+  const u = core.catalog.state.users.find((x) => x.name === session.user);
+  if (!u?.superUser) throw new BasaltError('AUTH_FAILURE', `user '${session.user}' may not ${what}; connect as a super user such as root`);
+}
+
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
   const ex = <T>(fn: () => Promise<T>): Promise<T> => core.lock.exclusive(fn);
   const sh = <T>(fn: () => Promise<T> | T): Promise<T> => core.lock.shared(async () => fn());
@@ -73,16 +79,19 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
     case 'showUsers': return sh(() => showUsers(core));
     case 'createUser':
       return ex(async () => {
+        requireSuper(core, session, 'create user');
         core.catalog.commit(core.catalog.planCreateUser(s.user, s.password, core.nowMs()));
         return execResult('Create');
       });
     case 'alterUser':
       return ex(async () => {
+        if (s.user !== session.user) requireSuper(core, session, `change the password of '${s.user}'`);
         core.catalog.commit(core.catalog.planSetPassword(s.user, s.password, core.nowMs()));
         return execResult('Alter');
       });
     case 'dropUser':
       return ex(async () => {
+        requireSuper(core, session, 'drop user');
         core.catalog.commit(core.catalog.planDropUser(s.user));
         return execResult('Drop');
       });

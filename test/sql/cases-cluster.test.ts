@@ -70,6 +70,22 @@ test('cluster show commands, users, cluster-only statements', async (t) => {
   await runCases(t, te, cases);
 });
 
+test('only super users manage users; anyone may change their own password', async (t) => {
+  await runCases(t, te, [{ sql: "create user plain pass 'p1'" }]);
+  te.session = { user: 'plain', db: null };
+  await runCases(t, te, [
+    { sql: "create user other pass 'x'", error: 'AUTH_FAILURE', errorText: 'plain' },
+    { sql: "alter user root pass 'hijack'", error: 'AUTH_FAILURE', errorText: 'root' },
+    { sql: 'drop user plain', error: 'AUTH_FAILURE' },
+    { sql: "alter user plain pass 'p2'" },
+  ]);
+  assert.equal(te.engine.authenticate('plain', 'p2'), true);
+  assert.equal(te.engine.authenticate('root', 'hijack'), false);
+  te.session = { user: 'root', db: null };
+  await runCases(t, te, [{ sql: 'drop user plain' }]);
+  assert.equal(te.engine.authenticate('plain', 'p2'), false);
+});
+
 test("authenticate follows 'alter user root pass', also after a restart", async () => {
   assert.equal(te.engine.authenticate('root', 'taosdata'), true);
   assert.equal(te.engine.authenticate('root', 'wrong'), false);
