@@ -47,7 +47,7 @@ export interface StarExpr {
 /**
  * An integer literal: decimal or 0x hex. `value` is always an exact bigint (it may exceed
  * 2^53 or even 64 bits; range checks belong to the analyzer); `text` is the source text.
- * A minus sign directly before a number literal is folded in (`-5` is value -5n, text '-5').
+ * A sign before a number literal is folded in: `-5` is value -5n, text '-5'; `+5` is 5n, text '5'.
  */
 export interface IntegerLiteral {
   readonly kind: 'integer';

@@ -161,9 +161,15 @@ function parseUnary(c: Cursor): Expr {
   if (c.isOp('-') || c.isOp('+')) {
     const t = c.next();
     const n = c.peek();
-    // Fold the sign into a number literal so `-5` is the literal -5 (exact, also for -2^63).
-    if (t.value === '-' && (n.kind === 'integer' || n.kind === 'float')) {
+    // Fold the sign into a number literal so `-5` is the literal -5 (exact, also for -2^63)
+    // and `+5` is just 5: insert values and fill values then stay plain constants.
+    if (n.kind === 'integer' || n.kind === 'float') {
       c.next();
+      if (t.value === '+') {
+        return n.kind === 'integer'
+          ? { kind: 'integer', value: BigInt(n.value), text: n.text, pos: c.pos(t) }
+          : { kind: 'float', value: Number(n.value), text: n.text, pos: c.pos(t) };
+      }
       if (n.kind === 'integer') return { kind: 'integer', value: -BigInt(n.value), text: '-' + n.text, pos: c.pos(t) };
       return { kind: 'float', value: -Number(n.value), text: '-' + n.text, pos: c.pos(t) };
     }
