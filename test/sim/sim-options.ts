@@ -30,6 +30,7 @@ export interface SimOptions {
   readonly crashP: number;
   readonly restartP: number;
   readonly confChangeP: number;
+  readonly transferP: number;
   /** Disk: steps a Ready's fsync takes, at most. */
   readonly diskDelayMaxSteps: number;
   readonly proposeP: number;
@@ -69,6 +70,7 @@ export function swarmOptions(seed: number, steps: number): SimOptions {
     restartP: p.pick([0.01, 0.05, 0.2]),
     confChangeP: p.pick([0, 0, 0.005, 0.02]),
     diskDelayMaxSteps: p.pick([0, 1, 3, 10]),
+    transferP: p.pick([0, 0, 0.002, 0.01]),
     proposeP: p.pick([0.1, 0.3, 0.8]),
     readP: p.pick([0, 0.05, 0.2]),
   };

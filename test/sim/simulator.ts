@@ -66,6 +66,7 @@ export interface SimResult {
   readonly committed: number;
   readonly crashes: number;
   readonly confChanges: number;
+  readonly transfers: number;
   readonly livenessSteps: number;
   readonly delivered: number;
 }
@@ -74,6 +75,7 @@ export interface SimHooks {
   /** Replaces the driver's Ready handling order (used by mutation experiments only). */
   readonly sendBeforePersist?: boolean;
   readonly trace?: (line: string) => void;
+  readonly countMessages?: boolean;
 }
 
 export class Simulation {
@@ -110,7 +112,7 @@ export class Simulation {
     return {
       seed: this.opts.seed, steps: this.opts.steps, acked: this.clients.reduce((a, c) => a + c.ackedSeq, 0),
       reads: this.readsDone, leaders: this.checker.leaders(), committed: this.checker.committedCount(),
-      crashes: this.crashes, confChanges: this.confChanges, livenessSteps, delivered: this.net.delivered,
+      crashes: this.crashes, confChanges: this.confChanges, transfers: this.transfers, livenessSteps, delivered: this.net.delivered,
     };
   }
 
@@ -168,6 +170,7 @@ export class Simulation {
       if (!node.raw && p.chance(o.restartP)) this.start(node);
     }
     if (o.confChangeP > 0 && p.chance(o.confChangeP)) this.proposeConfChange();
+    if (o.transferP > 0 && p.chance(o.transferP)) this.transferLeader();
   }
 
   private crash(node: SimNode): void {
@@ -225,6 +228,20 @@ export class Simulation {
       if (!(e instanceof BasaltError)) throw e;
     }
   }
+
+  private transferLeader(): void {
+    const leader = this.currentLeader();
+    if (!leader) return;
+    const voters = leader.raw!.raft.confState().voters.filter((v) => v !== leader.id);
+    if (voters.length === 0) return;
+    const to = this.prng.pick(voters);
+    this.trace(`transfer leadership ${leader.id} -> ${to}`);
+    leader.raw!.transferLeader(to);
+    this.transfers++;
+  }
+
+  private transfers = 0;
+  readonly messageCounts = new Map<string, number>();
 
   /** Nodes whose removal was applied somewhere; they are not re-added (ids are never reused). */
   private readonly removed = new Set<NodeId>();
@@ -315,7 +332,10 @@ export class Simulation {
   }
 
   private sendMessages(rd: Ready): void {
-    for (const m of rd.messages) this.net.send(this.now, m);
+    for (const m of rd.messages) {
+      if (this.hooks.countMessages) this.messageCounts.set(m.type, (this.messageCounts.get(m.type) ?? 0) + 1);
+      this.net.send(this.now, m);
+    }
   }
 
   private applyEntry(node: SimNode, e: Entry): void {
@@ -428,6 +448,9 @@ export class Simulation {
     this.net.dupP = 0;
     for (const node of this.nodes.values()) {
       node.diskDelayMaxSteps = Math.min(node.diskDelayMaxSteps, 1);
+      // A removed replica is shut down by its host (the mnode drops the vnode); left running
+      // without PreVote/CheckQuorum it would keep disrupting elections, as the thesis notes.
+      if (this.removed.has(node.id)) { if (node.raw) this.crash(node); continue; }
       if (!node.raw) this.start(node);
     }
     this.trace('liveness phase: healed, all nodes up');
