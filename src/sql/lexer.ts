@@ -168,7 +168,8 @@ export class Lexer {
     const s = this.sql;
     for (;;) {
       const c = s.charCodeAt(this.i);
-      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
+      // 0xFEFF: a byte-order mark at the start of a script file read with -f.
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xfeff) {
         this.i++;
       } else if (c === 45 && s.charCodeAt(this.i + 1) === 45) {
         const nl = s.indexOf('\n', this.i);

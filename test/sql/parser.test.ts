@@ -240,6 +240,8 @@ const comments: OkCase[] = [
   { sql: ';;; show dnodes ;; show mnodes;', ast: [{ kind: 'showDnodes' }, { kind: 'showMnodes' }] },
   { sql: "select ';' from t; select '--' from t", ast: [{ items: [{ expr: str(';') }] }, { items: [{ expr: str('--') }] }] },
   { sql: 'select 1\n-- comment\n; select 2', ast: [{}, {}] },
+  { sql: '\ufeffshow dnodes', ast: [{ kind: 'showDnodes' }] },
+  { sql: 'select 1\r\n  from t', ast: [{ from: { table: { pos: { line: 2, column: 8 } } } }] },
 ];
 
 const cluster: OkCase[] = [
