@@ -63,13 +63,13 @@ export function evalScalarFn(e: FnExpr, args: ColumnVector[], n: number): Column
   }
 }
 
-/** `2024-01-01T00:00:00.000+00:00` (UTC; fraction digits per precision, none when zero). */
+/** `2024-01-01T00:00:00.000+00:00` (UTC; 3, 6 or 9 fraction digits per precision). */
 export function toIso8601(ticks: number, precision: Precision): string {
   const perSec = precision === 'ms' ? 1e3 : precision === 'us' ? 1e6 : 1e9;
   const digits = precision === 'ms' ? 3 : precision === 'us' ? 6 : 9;
   const sec = Math.floor(ticks / perSec), frac = ticks - sec * perSec;
   const base = new Date(sec * 1000).toISOString().slice(0, 19);
-  return frac === 0 ? `${base}+00:00` : `${base}.${String(frac).padStart(digits, '0')}+00:00`;
+  return `${base}.${String(frac).padStart(digits, '0')}+00:00`;
 }
 
 /** CAST(v AS type). Numbers out of an integer type's range wrap like C casts do in TDengine. */
