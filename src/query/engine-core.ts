@@ -2,7 +2,6 @@
 // the dnode description. Handlers live in their own files (ddl-*.ts, insert.ts, show*.ts)
 // and receive this core; engine.ts only dispatches.
 import { BasaltError } from '../common/errors.js';
-import { ticksToMs } from '../common/time.js';
 import type { VnodeOptions, VnodeStore, TableInfo } from '../storage/api.js';
 import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from '../mnode/catalog.js';
 import type { DbOptions } from '../mnode/db-options.js';
@@ -117,9 +116,5 @@ export class EngineCore {
       n += s.listTables({ kind: 'child' }).length + s.listTables({ kind: 'normal' }).length;
     }
     return n;
-  }
-
-  tsToMs(ticks: number, db: DbRecord): number {
-    return ticksToMs(ticks, db.options.precision);
   }
 }

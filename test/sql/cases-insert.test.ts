@@ -80,6 +80,10 @@ const cases: SqlCase[] = [
   { sql: "insert into d2004 using meters tags (1, 'this tag value is far too long for it') values (1538548685000, 1, 1, 1)", error: 'VALUE_TOO_LONG', errorText: 'location' },
   { sql: "insert into meters values (1538548685000, 1, 1, 1)", error: 'INVALID_PARA', errorText: 'super table' },
   { sql: 'select count(*) from meters', rows: [[8n]] },
+  // the same table twice in one statement, also when auto-created
+  { sql: "insert into d3001 using meters tags (1, 'a') values (1538548685000, 1, 1, 1) d3001 using meters tags (1, 'a') values (1538548686000, 2, 2, 2) d3001 values (1538548687000, 3, 3, 3)", affected: 3 },
+  { sql: 'select voltage from d3001', rows: [[1], [2], [3]] },
+  { sql: "drop table d3001" },
   // explicit column list with auto-create, columns out of order
   { sql: "insert into d1005 using meters tags (7, 'Z') (voltage, ts) values (230, 1538548685000)", affected: 1 },
   { sql: 'select ts, current, voltage from d1005', rows: [[1538548685000, null, 230]] },
