@@ -51,7 +51,7 @@ export async function createTable(core: EngineCore, s: CreateTableStmt, session:
 
 /** Tag values of a child table, from `using st [(names)] tags (values)`. */
 export function childTagValues(
-  core: EngineCore, db: DbRecord, table: string, stable: StableRecord, tagNames: readonly string[] | null, exprs: readonly Expr[], nowMs: number,
+  db: DbRecord, table: string, stable: StableRecord, tagNames: readonly string[] | null, exprs: readonly Expr[], nowMs: number,
 ): TagValue[] {
   const names = tagNames ?? stable.tags.map((t) => t.name);
   if (names.length !== exprs.length) {
@@ -67,12 +67,12 @@ export function childTagValues(
     if (idx < 0) throw new BasaltError('TAG_NOT_EXIST', `super table '${stable.name}' has no tag '${n}'`);
     if (given.has(n)) throw new BasaltError('INVALID_PARA', `table '${table}': tag '${n}' is given twice`);
     given.add(n);
-    values[idx] = tagValue(core, db, table, stable.tags[idx]!, exprs[i]!, nowMs);
+    values[idx] = tagValue(db, table, stable.tags[idx]!, exprs[i]!, nowMs);
   });
   return values;
 }
 
-function tagValue(_core: EngineCore, db: DbRecord, table: string, tag: ColumnSchema, e: Expr, nowMs: number): TagValue {
+function tagValue(db: DbRecord, table: string, tag: ColumnSchema, e: Expr, nowMs: number): TagValue {
   const what = `tag '${tag.name}' of table '${table}'`;
   const p = db.options.precision;
   const v = convertVal(evalConst(e, { precision: p, nowMs, what }), tag, p, what);
@@ -105,7 +105,7 @@ export async function createChildTables(core: EngineCore, s: CreateChildTablesSt
       throw tableExistsError(db.name, name);
     }
     seen.add(`${db.name}.${name}`);
-    const tagValues = childTagValues(core, db, name, st, d.tagNames, d.tagValues, nowMs);
+    const tagValues = childTagValues(db, name, st, d.tagNames, d.tagValues, nowMs);
     const vgId = core.route(db, name).vg.vgId;
     const list = perVg.get(vgId) ?? [];
     list.push({ name, stable: st.name, tagValues });
@@ -171,7 +171,7 @@ export async function alterTable(core: EngineCore, s: AlterTableStmt, session: S
     if (info.kind !== 'child') throw new BasaltError('INVALID_PARA', `table '${db.name}.${name}' is a normal table and has no tags`);
     const idx = info.tags.findIndex((t) => t.name === a.name);
     if (idx < 0) throw new BasaltError('TAG_NOT_EXIST', `table '${db.name}.${name}' has no tag '${a.name}'`);
-    const v = tagValue(core, db, name, info.tags[idx]!, a.value, core.nowMs());
+    const v = tagValue(db, name, info.tags[idx]!, a.value, core.nowMs());
     await loc.store.setTag(name, a.name, v);
     return execResult('Alter');
   }

@@ -70,7 +70,7 @@ function planTarget(core: EngineCore, plan: WritePlan, t: InsertTarget, session:
       if (u.stable.db !== null && u.stable.db !== db.name) {
         throw new BasaltError('INVALID_PARA', `table '${name}' and its super table '${u.stable.db}.${u.stable.name}' must be in the same database`);
       }
-      return childTagValues(core, db, name, requireStable(db, u.stable.name), u.tagNames, u.tagValues, nowMs);
+      return childTagValues(db, name, requireStable(db, u.stable.name), u.tagNames, u.tagValues, nowMs);
     },
   });
   // Column list → schema positions.
