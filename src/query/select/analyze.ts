@@ -260,13 +260,13 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
   const emptyRange = tr.from > tr.to;
   const targets = info.kind === 'super'
     ? superTableTargets(db, tname, tagLookup, tbnames)
-    : [{ vgroup: home, tables: [tname] }];
+    : [{ vgroup: home, tables: { k: 'names', names: [tname], stable: null } as const }];
   const keysPerTable = keys.every(isPerTable);
   const useBlockStats = aggMode && filter === null && keysPerTable && aggs.length > 0 &&
     aggs.every((a) => STATS_FUNCTIONS.has(a.fn) && (a.arg === null || a.arg.k === 'slot'));
   const useLastRowCache = aggMode && filter === null && keysPerTable && window === null && aggs.length > 0 &&
     aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');
-  const subplans: SubPlan[] = targets.filter((t) => t.tables.length > 0 && !emptyRange).map((t) => ({
+  const subplans: SubPlan[] = targets.filter(() => !emptyRange).map((t) => ({
     vgId: t.vgroup.vgId, tables: t.tables, range: tr, scanColumns: [...scope.scanColumns], tableFilter, filter,
     mode: aggMode ? 'agg' : 'rows', project, rowLimit, keys, window, aggs, useBlockStats, useLastRowCache,
   }));

@@ -4,7 +4,7 @@
 // last-row cache answer aggregates without decoding when the plan allows it.
 import type { ColumnBlock, ColumnVector } from '../../common/block.js';
 import { valueAt } from '../../common/block.js';
-import type { VnodeStore } from '../../storage/api.js';
+import type { TableInfo, TagValue, VnodeStore } from '../../storage/api.js';
 import { createAccumulator, type Accumulator } from './aggregates.js';
 import { evalConstant, evalExpr, type Batch } from './eval.js';
 import { GroupTable, keyPart, keyString } from './groups.js';
@@ -39,15 +39,21 @@ export function isPerTable(e: Expr): boolean {
 
 interface TableCtx { readonly name: string; readonly tagValues: readonly ScalarValue[]; readonly id: number }
 
-/** Tables of the subplan that exist and pass the table filter. */
+/** Tables of the subplan that exist (here, now) and pass the table filter. */
 function* tablesOf(plan: SubPlan, store: VnodeStore): Generator<TableCtx> {
+  let infos: Iterable<TableInfo | undefined>;
+  const sel = plan.tables;
+  switch (sel.k) {
+    case 'names': infos = sel.names.map((n) => store.getTable(n)); break; // undefined: dropped since planning
+    case 'children': infos = store.listTables({ stable: sel.stable }); break;
+    case 'tagIndex': infos = store.childTablesWithTag(sel.stable, sel.tagName, sel.values as TagValue[]).map((n) => store.getTable(n)); break;
+  }
   let id = 0;
-  for (const name of plan.tables) {
-    const info = store.getTable(name);
-    if (info === undefined) continue; // dropped since planning
+  for (const info of infos) {
+    if (info === undefined || (sel.k === 'names' && sel.stable !== null && info.stable !== sel.stable)) continue;
     const tagValues = info.tagValues as readonly ScalarValue[];
-    if (plan.tableFilter !== null && evalConstant(plan.tableFilter, tagValues, name) !== true) continue;
-    yield { name, tagValues, id: id++ };
+    if (plan.tableFilter !== null && evalConstant(plan.tableFilter, tagValues, info.name) !== true) continue;
+    yield { name: info.name, tagValues, id: id++ };
   }
 }
 
@@ -85,6 +91,7 @@ export function runAggSubplan(plan: SubPlan, store: VnodeStore): AggPartial {
   const groups = new GroupTable();
   const accs = plan.aggs.map(createAccumulator);
   const keysPerTable = plan.keys.every(isPerTable);
+  const sc = statsColumns(plan);
   for (const t of tablesOf(plan, store)) {
     let keyVals: ScalarValue[] = [], keyStr = '';
     if (keysPerTable) {
@@ -92,7 +99,7 @@ export function runAggSubplan(plan: SubPlan, store: VnodeStore): AggPartial {
       keyStr = keyString(keyVals);
     }
     if (plan.useLastRowCache && lastRowFromCache(plan, store, t, groups, accs, keyStr, keyVals)) continue;
-    if (plan.useBlockStats && keysPerTable && statsForTable(plan, store, t, groups, accs, keyStr, keyVals)) continue;
+    if (plan.useBlockStats && keysPerTable && statsForTable(plan, store, t, groups, accs, keyStr, keyVals, sc)) continue;
     for (const batch of filteredBatches(plan, store, t)) {
       const ts = batch.cols[0]!.data as Float64Array;
       const args = argVectors(plan, batch);
@@ -176,9 +183,10 @@ function addRowsSkipping(acc: Accumulator, gids: Int32Array, v: ColumnVector | n
   }
 }
 
-/** Answers every aggregate of the table from block statistics; false when it should scan instead. */
-function statsForTable(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: GroupTable, accs: Accumulator[],
-  keyStr: string, keyVals: ScalarValue[]): boolean {
+/** The columns block statistics are asked for, and for each aggregate its index there (-1: count(*)). */
+interface StatsColumns { readonly cols: number[]; readonly colOf: number[] }
+
+function statsColumns(plan: SubPlan): StatsColumns {
   const cols: number[] = [];
   const colOf = plan.aggs.map((a) => {
     if (a.arg === null) return -1;
@@ -187,6 +195,13 @@ function statsForTable(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: Gr
     if (i < 0) { i = cols.length; cols.push(c); }
     return i;
   });
+  return { cols, colOf };
+}
+
+/** Answers every aggregate of the table from block statistics; false when it should scan instead. */
+function statsForTable(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: GroupTable, accs: Accumulator[],
+  keyStr: string, keyVals: ScalarValue[], sc: StatsColumns): boolean {
+  const { cols, colOf } = sc;
   const w = plan.window;
   if (w === null) {
     const ra = store.aggregate(t.name, plan.range, cols);

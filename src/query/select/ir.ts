@@ -58,9 +58,19 @@ export interface WindowSpec {
 }
 
 /** What one vgroup does: scan its tables, filter, then either project rows or aggregate partially. */
+/**
+ * Which tables a subplan reads, resolved at the vnode (the planner need not know every child
+ * table): named tables, all child tables of a super table, or those the tag index finds.
+ */
+export type TableSelector =
+  /** `stable` set: only those of the names that are child tables of it (tbname = ... on a super table). */
+  | { readonly k: 'names'; readonly names: readonly string[]; readonly stable: string | null }
+  | { readonly k: 'children'; readonly stable: string }
+  | { readonly k: 'tagIndex'; readonly stable: string; readonly tagName: string; readonly values: readonly ScalarValue[] };
+
 export interface SubPlan {
   readonly vgId: number;
-  readonly tables: readonly string[];
+  readonly tables: TableSelector;
   readonly range: TimeRange;
   /** Table column indexes read by the scan, in slot order; slot 0 is always column 0 (ts). */
   readonly scanColumns: readonly number[];

@@ -5,6 +5,7 @@ import { assert } from '../../common/assert.js';
 import { BasaltError } from '../../common/errors.js';
 import { hash32 } from '../../common/hash.js';
 import type { TableInfo, TagValue } from '../../storage/api.js';
+import type { TableSelector } from './ir.js';
 import type { DbHandle, VgroupHandle } from '../select-api.js';
 
 export function vgroupOfTable(db: DbHandle, name: string): VgroupHandle {
@@ -33,25 +34,23 @@ export interface TagLookup {
   readonly values: readonly TagValue[];
 }
 
-/** Tables to scan per vgroup for a super table, narrowed by the tag index or a tbname list. */
+/** Per vgroup, which tables of a super table to read: named ones (tbname = / in), tag index hits, or all. */
 export function superTableTargets(db: DbHandle, stable: string, tagLookup: TagLookup | null,
-  tbnames: readonly string[] | null): Array<{ vgroup: VgroupHandle; tables: string[] }> {
+  tbnames: readonly string[] | null): Array<{ vgroup: VgroupHandle; tables: TableSelector }> {
   if (tbnames !== null) {
     const byVg = new Map<VgroupHandle, string[]>();
     for (const n of tbnames) {
       const vg = vgroupOfTable(db, n);
-      const info = vg.store.getTable(n);
-      if (info === undefined || info.stable !== stable) continue;
       let l = byVg.get(vg);
       if (l === undefined) { l = []; byVg.set(vg, l); }
       if (!l.includes(n)) l.push(n);
     }
-    return [...byVg].map(([vgroup, tables]) => ({ vgroup, tables }));
+    return [...byVg].map(([vgroup, names]) => ({ vgroup, tables: { k: 'names', names, stable } }));
   }
   return db.vgroups.map((vgroup) => ({
     vgroup,
     tables: tagLookup !== null
-      ? vgroup.store.childTablesWithTag(stable, tagLookup.tagName, tagLookup.values)
-      : vgroup.store.listTables({ stable }).map((t) => t.name),
+      ? { k: 'tagIndex', stable, tagName: tagLookup.tagName, values: tagLookup.values }
+      : { k: 'children', stable },
   }));
 }
