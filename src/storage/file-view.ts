@@ -4,6 +4,18 @@
 import * as fs from 'node:fs';
 import { DataFileReader, type BlockMeta } from './data-file.js';
 import type { ManifestFile } from './manifest.js';
+import { emptyStats, mergeStats, type ColStats } from './stats.js';
+
+/** All file blocks of one table folded together, so whole-table aggregates touch no block. */
+export interface TableSummary {
+  readonly rows: number;
+  readonly minTs: number;
+  readonly maxTs: number;
+  /** No two blocks share a timestamp range: rows add up without de-duplication. */
+  readonly disjoint: boolean;
+  /** colId -> statistics; the timestamp column's colId is included. */
+  readonly cols: Map<number, ColStats>;
+}
 
 export interface FileHandle extends ManifestFile { readonly reader: DataFileReader }
 export interface BlockRef { readonly file: FileHandle; readonly b: BlockMeta }
@@ -13,6 +25,7 @@ const RETIRED_CLOSE_DELAY_MS = 60_000;
 export class FileView {
   readonly files = new Map<string, FileHandle>();
   private readonly byTable = new Map<number, BlockRef[]>();
+  private readonly summaries = new Map<number, TableSummary>();
   private readonly retired = new Set<DataFileReader>();
   private rows = 0;
 
@@ -38,7 +51,36 @@ export class FileView {
         this.rows += b.rows;
       }
     }
-    for (const uid of touched) this.byTable.get(uid)!.sort((x, y) => x.b.minTs - y.b.minTs || x.file.seq - y.file.seq);
+    for (const uid of touched) {
+      this.byTable.get(uid)!.sort((x, y) => x.b.minTs - y.b.minTs || x.file.seq - y.file.seq);
+      this.summaries.delete(uid);
+      // Built now (flush / open) rather than by the first whole-table query.
+      this.summaryOf(uid);
+    }
+  }
+
+  summaryOf(uid: number): TableSummary | null {
+    let s = this.summaries.get(uid);
+    if (s) return s;
+    const refs = this.byTable.get(uid);
+    if (!refs || refs.length === 0) return null;
+    let rows = 0, minTs = Infinity, maxTs = -Infinity, disjoint = true;
+    const cols = new Map<number, ColStats>();
+    for (let i = 0; i < refs.length; i++) {
+      const b = refs[i]!.b;
+      if (i > 0 && b.minTs <= maxTs) disjoint = false;
+      rows += b.rows;
+      if (b.minTs < minTs) minTs = b.minTs;
+      if (b.maxTs > maxTs) maxTs = b.maxTs;
+      for (const c of b.cols) {
+        let acc = cols.get(c.colId);
+        if (!acc) { acc = emptyStats(); cols.set(c.colId, acc); }
+        mergeStats(acc, { count: c.count, min: c.min, max: c.max, sum: c.sum, firstTs: c.firstTs, first: c.first, lastTs: c.lastTs, last: c.last });
+      }
+    }
+    s = { rows, minTs, maxTs, disjoint, cols };
+    this.summaries.set(uid, s);
+    return s;
   }
 
   replace(removed: readonly string[], added: readonly ManifestFile[]): void {
@@ -54,6 +96,7 @@ export class FileView {
       setTimeout(() => { if (this.retired.delete(h.reader)) h.reader.close(); }, RETIRED_CLOSE_DELAY_MS).unref();
     }
     for (const uid of touched) {
+      this.summaries.delete(uid);
       const refs = this.byTable.get(uid)!.filter((r) => !gone.has(r.file.name));
       if (refs.length > 0) this.byTable.set(uid, refs); else this.byTable.delete(uid);
     }

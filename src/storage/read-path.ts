@@ -170,10 +170,47 @@ function pick(s: ColStats): ColStats {
   return { count: s.count, min: s.min, max: s.max, sum: s.sum, firstTs: s.firstTs, first: s.first, lastTs: s.lastTs, last: s.last };
 }
 
+/** Memtable rows of a table in range when they all come after `afterTs`, else null. */
+function bufferTail(buf: TableBuffer | undefined, afterTs: number, range: TimeRange): { buf: TableBuffer; s: number; e: number } | null | 'overlap' {
+  if (!buf || buf.rows === 0) return null;
+  if (buf.minTs <= afterTs) return 'overlap';
+  buf.normalize();
+  const s = buf.lowerBound(range.from), e = buf.upperBound(range.to);
+  return e > s ? { buf, s, e } : null;
+}
+
+/** Whole-table fast path: the file part from the table summary, plus the memtable tail. */
+function aggregateFromSummary(ctx: ReadContext, uid: number, range: TimeRange, cols: readonly ColDef[], tsColId: number): RangeAggregate | null {
+  const sum = ctx.files.summaryOf(uid);
+  if (!sum || !sum.disjoint || range.from > sum.minTs || range.to < sum.maxTs) return null;
+  const imm = bufferTail(ctx.imm?.get(uid), sum.maxTs, range);
+  if (imm === 'overlap') return null;
+  const mem = bufferTail(ctx.mem.get(uid), imm ? imm.buf.maxTs : sum.maxTs, range);
+  if (mem === 'overlap') return null;
+  let rows = sum.rows;
+  const acc = cols.map((c) => {
+    const s = sum.cols.get(c.colId);
+    return s ? pick(s) : emptyStats();
+  });
+  for (const part of [imm, mem]) {
+    if (!part) continue;
+    rows += part.e - part.s;
+    const ts = part.buf.ts;
+    cols.forEach((c, i) => {
+      const v = part.buf.vector(c.colId, c.type, 0, part.buf.rows);
+      mergeStats(acc[i]!, computeStats(v, ts, part.s, part.e));
+    });
+  }
+  cols.forEach((c, i) => { if (c.colId === tsColId) acc[i]!.sum = null; });
+  return { rows, columns: acc.map(toAggregate) };
+}
+
 export function aggregateTable(ctx: ReadContext, table: string, range: TimeRange, idx: readonly number[]): RangeAggregate {
   const t = ctx.meta.dataTable(table);
   const { schema, cols } = resolveColumns(ctx.meta, t, idx);
   const tsColId = schema[0]!.colId;
+  const fast = aggregateFromSummary(ctx, t.uid, range, cols, tsColId);
+  if (fast) return fast;
   const sources = gather(ctx, t.uid, range);
   const acc = cols.map(() => emptyStats());
   let rows = 0;
@@ -208,6 +245,25 @@ export function lastRowOf(ctx: ReadContext, t: TableEntry): ColumnBlock | null {
   let maxTs = -Infinity;
   for (const s of all) if (s.maxTs > maxTs) maxTs = s.maxTs;
   const schema = ctx.meta.columnsOf(t);
+  // When the newest row sits at the end of a file block, its values are in the block
+  // statistics (a column's last non-null value is at maxTs, or the column is null there).
+  let top: Source | null = null;
+  for (const s of all) if (s.maxTs === maxTs && (!top || s.rank > top.rank)) top = s;
+  if (top?.ref) {
+    const b = top.ref.b;
+    return {
+      numRows: 1,
+      columns: schema.map((c, i) => {
+        const data = allocData(c.type, 1) as NumberArray;
+        if (i === 0) { (data as Float64Array)[0] = maxTs; return { type: c.type, data, nulls: null }; }
+        const chunk = b.cols.find((x) => x.colId === c.colId);
+        if (!chunk || chunk.lastTs !== maxTs) return { type: c.type, data, nulls: Uint8Array.of(1) };
+        const v = chunk.last;
+        (data as unknown as unknown[])[0] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+        return { type: c.type, data, nulls: null };
+      }),
+    };
+  }
   let last: ColumnBlock | null = null;
   for (const b of scanTable(ctx, t.name, { from: maxTs, to: maxTs }, schema.map((_, i) => i))) last = b;
   if (!last || last.numRows === 0) return null;
