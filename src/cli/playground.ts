@@ -27,7 +27,7 @@ export function registerPlayground(program: Command, version: string): void {
         `Basalt ${version} is running: one dnode, data in ${c.dataDir}, log in ${server.logger.file ?? '-'}\n` +
         `(a local multi-dnode cluster comes with the cluster work; this is the single-dnode stand-in)\n\n` +
         `Connect from another terminal:\n${connectHint(c, server.rest.port)}\n\n` +
-        `Statements to try in basalt sql:\n` +
+        `Statements to try in the shell:\n` +
         `  create database if not exists power;\n` +
         `  use power;\n` +
         `  create stable meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24));\n` +

@@ -3,6 +3,8 @@
 // start-up problem (bad config, port in use, unwritable dataDir) is one line on stderr and
 // exit code 1. SIGTERM/SIGINT stop it cleanly: in-flight requests are answered, the engine
 // closes, and a restart finds everything.
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { RestServer } from '../adapter/rest-server.js';
 import { loadConfig, type BasaltConfig, type LoadedConfig } from '../common/config.js';
@@ -104,10 +106,17 @@ export async function startServer(loaded: LoadedConfig, version: string, opts: S
   };
 }
 
+/** How to run this CLI from the current directory (`./bin/basalt` in a checkout). */
+export function cliCommand(): string {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
+  const rel = relative(process.cwd(), bin);
+  return rel.startsWith('..') || isAbsolute(rel) ? bin : './' + rel;
+}
+
 export function connectHint(config: BasaltConfig, restPort: number): string {
   const host = config.listenHost === '0.0.0.0' ? '127.0.0.1' : config.listenHost;
   return [
-    `  basalt sql -h ${host} -P ${config.serverPort}`,
+    `  ${cliCommand()} sql -h ${host} -P ${config.serverPort}`,
     `  curl -u root:taosdata -d "show databases" ${host}:${restPort}/rest/sql`,
   ].join('\n');
 }

@@ -186,6 +186,9 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
         if (prev) for (const id of [...prev.cursors.keys()]) closeCursor(prev, id);
         const cs: ConnSession = { user: req.user, password: req.password, session: { user: req.user, db: null }, cursors: new Map(), nextCursorId: 1 };
         if (req.db !== null) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(req.db)) {
+            throw new BasaltError('INVALID_IDENTIFIER', `database name '${req.db.slice(0, 64)}' is not an identifier; use letters, digits and '_'`);
+          }
           // Validates the database the way `use db` does, so a bad -d fails at connect time.
           const r = await engine.execute(`use ${req.db}`, cs.session);
           cs.session.db = r.useDb ?? req.db;

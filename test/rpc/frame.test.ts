@@ -97,3 +97,19 @@ test('request validation names the bad field', () => {
   assert.throws(() => parseInsertColumnar({ db: 'd', tables: [{ table: 't', using: { stable: 's', tags: [{}] } }] }), /using.tags/);
   assert.deepEqual(parseInsertColumnar({ db: 'd', tables: [{ table: 't' }] }), { db: 'd', tables: [{ table: 't', using: null }] });
 });
+
+test('the example in docs/block-format.md is what the codec writes', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { encodeBlock } = await import('../../src/common/block-codec.js');
+  const { REPO_ROOT } = await import('../cli/run-basalt.js');
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'block-format.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('Example: 2 rows'));
+  const fence = section.slice(section.indexOf('```') + 3, section.indexOf('```', section.indexOf('```') + 3));
+  const hex = fence.split('\n').map((l) => l.replace(/\s{3,}\S.*$/, '').replace(/\s/g, '')).join('');
+  const b = encodeBlock({ numRows: 2, columns: [
+    { type: 9, data: new Float64Array([1700000000000, 1700000001000]), nulls: null },
+    { type: 4, data: new Int32Array([7, 0]), nulls: new Uint8Array([0, 1]) },
+  ] });
+  assert.equal(hex, Buffer.from(b).toString('hex'));
+});
