@@ -125,7 +125,7 @@ function queries(store: LocalVnodeStore, tables: number, label: string): void {
   const names = Array.from({ length: tables }, (_, t) => `d${t}`);
   const reps = (fn: () => unknown): { ms: number; first: number } => {
     const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push(timeMs(fn).ms);
+    for (let i = 0; i < 7; i++) times.push(timeMs(fn).ms);
     return { ms: median(times), first: times[0]! };
   };
   let count = 0;
@@ -136,7 +136,7 @@ function queries(store: LocalVnodeStore, tables: number, label: string): void {
   const m = reps(() => { maxV = -Infinity; for (const n of names) maxV = Math.max(maxV, store.aggregate(n, ALL, [2]).columns[0]!.max as number); });
   let lastSum = 0;
   const l = reps(() => { lastSum = 0; for (const n of names) lastSum += (store.lastRow(n)!.columns[1]!.data as Float32Array)[0]!; });
-  console.log(`  [${label}] count(*) = ${count}: ${c.ms.toFixed(2)} ms (first run ${c.first.toFixed(2)} ms)`);
+  console.log(`  [${label}] count(*) = ${count}: ${c.ms.toFixed(2)} ms (median of 7; first run ${c.first.toFixed(2)} ms)`);
   console.log(`  [${label}] avg(current) = ${(sum / cnt).toFixed(6)}: ${a.ms.toFixed(2)} ms (first ${a.first.toFixed(2)} ms)`);
   console.log(`  [${label}] max(voltage) = ${maxV}: ${m.ms.toFixed(2)} ms (first ${m.first.toFixed(2)} ms)`);
   console.log(`  [${label}] last row of ${tables} tables (sum of last current ${lastSum.toFixed(3)}): ${l.ms.toFixed(2)} ms (first ${l.first.toFixed(2)} ms)`);

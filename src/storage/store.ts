@@ -25,6 +25,7 @@ import { aggregateTable, lastRowOf, scanTable, type ReadContext } from './read-p
 import { compactFileSets } from './compaction.js';
 import { TableBuffer } from './table-buffer.js';
 import { Wal } from './wal.js';
+import { SNAPSHOT_CHUNK_BYTES, snapshotStream } from './snapshot.js';
 
 const WAL_SEGMENT_BYTES = 64 << 20;
 /** Rows encoded between yields to the event loop during a flush. */
@@ -375,6 +376,32 @@ export class LocalVnodeStore implements VnodeStore {
       this.files.replace(dead.map((f) => f.name), []);
       this.lastRows.clear();
     });
+  }
+
+  /**
+   * A consistent snapshot (meta + files + memtable, the memtable flushed first) as chunks.
+   * Maintenance waits while it streams: iterate it to the end or call return() on it.
+   */
+  async *snapshot(chunkBytes = SNAPSHOT_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+    this.checkUsable();
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let ready!: () => void, failed!: (e: unknown) => void;
+    const got = new Promise<void>((r, j) => { ready = r; failed = j; });
+    void this.exclusive(async () => {
+      try { await this.flushNow(); } catch (e) { failed(e); return; }
+      ready();
+      await held;
+    });
+    await got;
+    try {
+      const idx = this.manifest.flushedIndex;
+      let term = 0;
+      if (idx >= this.wal.firstIndex() && idx <= this.wal.lastIndex()) term = this.wal.term(idx);
+      yield* snapshotStream(this.manifest, term, `${this.dir}/data`, chunkBytes);
+    } finally {
+      release();
+    }
   }
 
   stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number } {
