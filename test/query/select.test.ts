@@ -228,6 +228,18 @@ describe('order, limit, slimit', () => {
   test('slimit limits partitions', async () => {
     await expectRows('select tbname, _wstart, count(*) from meters partition by tbname interval(5s) slimit 1', [['d0', T0, 5n], ['d0', T0 + 5000, 1n]]);
   });
+  test('with partition by, limit and offset apply within each partition', async () => {
+    await expectRows('select tbname, _wstart, count(*) from meters partition by tbname interval(2s) limit 1',
+      [['d0', T0, 2n], ['d1', T0, 2n]]);
+    await expectRows('select tbname, _wstart, count(*) from meters partition by tbname interval(2s) limit 1 offset 1',
+      [['d0', T0 + 2000, 2n], ['d1', T0 + 10000, 1n]]);
+    await expectRows('select tbname, voltage from meters partition by tbname limit 2', [['d0', 220], ['d0', 221], ['d1', 100], ['d1', 101]]);
+    await expectRows('select tbname, voltage from meters partition by tbname order by voltage desc limit 1', [['d0', 225], ['d1', 102]]);
+    await expectRows('select voltage from meters partition by location slimit 1 limit 1', [[100]]);
+  });
+  test('tbname filters on a super table read only its own child tables', async () => {
+    await expectRows('select count(*) from meters where tbname in (\'d1\', \'nt\', \'nosuch\')', [[3n]]);
+  });
   test('large results stream in bounded blocks', async () => {
     const rows = 10_000;
     const values = Array.from({ length: rows }, (_, i) => `(${T0 + 100_000 + i}, ${i}, 'r')`).join(' ');

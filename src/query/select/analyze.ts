@@ -168,11 +168,12 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     }
     project = outs.map((o) => o.e);
     const order = orderSpecs(stmt, outs, project, (x) => translate(x, env));
-    rowLimit = order.length === 0 ? limit + offset : Infinity;
+    const partitionCols = stmt.partitionBy.map((p) => { project.push(translate(p, env)); return project.length - 1; });
+    rowLimit = order.length === 0 && partitionCols.length === 0 ? limit + offset : Infinity;
     plan = {
       precision: db.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'rows', keys: [], partitionKeys: 0,
       layout: [], aggs: [], window: null, fill: null, rangeFrom: range.from, rangeTo: range.to, singleRow: false, having: null,
-      output: [], order, visible: outs.length, limit, offset, slimit: sl.limit, soffset: sl.offset,
+      output: [], order, partitionCols, visible: outs.length, limit, offset, slimit: sl.limit, soffset: sl.offset,
     };
   } else {
     keys = groupExprs.map((g) => {
@@ -244,11 +245,15 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     if (stmt.having !== null) having = translate(stmt.having, outEnv);
     const output = outs.map((o) => o.e);
     const order = orderSpecs(stmt, outs, output, (x) => translate(x, outEnv));
+    const partitionCols = stmt.partitionBy.map((_p, idx) => {
+      output.push({ k: 'slot', slot: layoutSlot({ k: 'key', idx }), t: keys[idx]!.t, bytes: keys[idx]!.bytes });
+      return output.length - 1;
+    });
     const singleRow = keys.length === 0 && window === null;
     plan = {
       precision: db.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'agg', keys,
       partitionKeys: stmt.partitionBy.length, layout, aggs, window, fill: stmt.window?.kind === 'interval' ? fillOf(stmt.window.fill, env) : null,
-      rangeFrom: range.from, rangeTo: range.to, singleRow, having, output, order, visible: outs.length,
+      rangeFrom: range.from, rangeTo: range.to, singleRow, having, output, order, partitionCols, visible: outs.length,
       limit, offset, slimit: sl.limit, soffset: sl.offset,
     };
     if (plan.fill !== null && plan.fill.mode !== 'none' && window === null) throw new BasaltError('INVALID_FILL', 'fill needs an interval window');
@@ -312,6 +317,6 @@ function analyzeConst(stmt: A.SelectStmt, ctx: SelectContext): SelectPlan {
     precision: 'ms', columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'const', subplans: [], keys: [], partitionKeys: 0,
     layout: [], aggs: [], window: null, fill: null, rangeFrom: -Infinity, rangeTo: Infinity, singleRow: true,
     having: where === true ? null : { k: 'const', value: false, t: DataType.BOOL, bytes: 1 },
-    output, order: [], visible: outs.length, limit, offset, slimit: Infinity, soffset: 0,
+    output, order: [], partitionCols: [], visible: outs.length, limit, offset, slimit: Infinity, soffset: 0,
   };
 }

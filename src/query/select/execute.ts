@@ -1,7 +1,7 @@
 // Runs a select plan: subplans on their vgroups' stores, then the merge stage, producing the
 // result as a stream of column blocks of at most Limits.resultBlockRows rows.
 import type { ColumnBlock, ColumnVector } from '../../common/block.js';
-import { sliceVector } from '../../common/block.js';
+import { sliceVector, valueAt } from '../../common/block.js';
 import { assert } from '../../common/assert.js';
 import { Limits } from '../../common/limits.js';
 import { DataType } from '../../common/types.js';
@@ -9,8 +9,9 @@ import type { VnodeStore } from '../../storage/api.js';
 import { evalExpr, type Batch } from './eval.js';
 import { runAggSubplan, runRowsSubplan } from './exec-subplan.js';
 import { buildMergeBatch, mergePartials } from './merge.js';
-import type { SelectPlan } from './plan.js';
+import type { OrderSpec, SelectPlan } from './plan.js';
 import { gatherRows, sortPermutation } from './sort.js';
+import { keyString } from './groups.js';
 import { selectVector, trueRows } from './vec.js';
 
 const BLOCK_ROWS = Limits.resultBlockRows;
@@ -32,6 +33,7 @@ function* chunk(cols: readonly ColumnVector[], numRows: number, visible: number)
 
 /** Sorts (if ordered) and applies offset/limit to whole columns. */
 function orderAndLimit(plan: SelectPlan, cols: ColumnVector[], numRows: number): { cols: ColumnVector[]; numRows: number } {
+  if (plan.partitionCols.length > 0) return limitPerPartition(plan, cols, numRows);
   const from = Math.min(plan.offset, numRows), to = Math.min(numRows, from + plan.limit);
   if (plan.order.length > 0) {
     const perm = sortPermutation(cols, plan.order, numRows);
@@ -39,6 +41,30 @@ function orderAndLimit(plan: SelectPlan, cols: ColumnVector[], numRows: number):
   }
   if (from === 0 && to === numRows) return { cols, numRows };
   return { cols: cols.map((c) => sliceVector(c, from, to)), numRows: to - from };
+}
+
+/**
+ * With partition by, limit/offset apply within each partition and slimit/soffset to
+ * partitions (rows mode; aggregate queries applied slimit when merging). Without order by
+ * the rows come grouped by partition (stable, so each keeps its time order); with order by
+ * the order is global and each partition keeps its first rows in that order.
+ */
+function limitPerPartition(plan: SelectPlan, cols: ColumnVector[], numRows: number): { cols: ColumnVector[]; numRows: number } {
+  const byPartition: OrderSpec[] = plan.partitionCols.map((col) => ({ col, desc: false, nullsFirst: true }));
+  const perm = sortPermutation(cols, plan.order.length > 0 ? plan.order : byPartition, numRows);
+  const keep = new Int32Array(numRows);
+  const seen = new Map<string, { ordinal: number; rows: number }>();
+  let kept = 0;
+  for (let r = 0; r < numRows; r++) {
+    const row = perm[r]!;
+    const key = keyString(plan.partitionCols.map((c) => valueAt(cols[c]!, row)));
+    let p = seen.get(key);
+    if (p === undefined) { p = { ordinal: seen.size, rows: 0 }; seen.set(key, p); }
+    const partOk = plan.mode !== 'rows' || (p.ordinal >= plan.soffset && p.ordinal < plan.soffset + plan.slimit);
+    if (partOk && p.rows >= plan.offset && p.rows < plan.offset + plan.limit) keep[kept++] = row;
+    p.rows++;
+  }
+  return { cols: cols.map((c) => selectVector(c, keep, kept)), numRows: kept };
 }
 
 function filterBatch(cond: ColumnVector, cols: ColumnVector[]): { cols: ColumnVector[]; numRows: number } {
@@ -80,7 +106,7 @@ const emptyStore = { getTable: () => undefined } as unknown as VnodeStore;
 export function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
   const blocks: ColumnBlock[] = [];
   for (const sp of plan.subplans) for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) blocks.push(b);
-  const width = plan.subplans[0]?.project.length ?? Math.max(plan.columns.length, ...plan.order.map((o) => o.col + 1));
+  const width = plan.subplans[0]?.project.length ?? Math.max(plan.columns.length, ...plan.order.map((o) => o.col + 1), ...plan.partitionCols.map((c) => c + 1));
   const cols = concatColumns(blocks, width, plan);
   const numRows = blocks.reduce((s, b) => s + b.numRows, 0);
   const r = orderAndLimit(plan, cols, numRows);

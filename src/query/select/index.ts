@@ -14,7 +14,7 @@ async function* fromArray(blocks: ColumnBlock[]): AsyncGenerator<ColumnBlock> {
 export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: SelectContext): Promise<StatementResult> => {
   const { plan, stores } = analyzeSelect(stmt, ctx);
   let blocks: AsyncIterable<ColumnBlock>;
-  if (plan.mode === 'rows') blocks = plan.order.length > 0 ? fromArray(executeSortedRows(plan, stores)) : streamRows(plan, stores);
+  if (plan.mode === 'rows') blocks = plan.order.length > 0 || plan.partitionCols.length > 0 ? fromArray(executeSortedRows(plan, stores)) : streamRows(plan, stores);
   else blocks = fromArray(executeAggregate(plan, stores));
   return { kind: 'query', verb: 'Query', columns: plan.columns, precision: plan.precision, blocks, affectedRows: 0 };
 };

@@ -45,6 +45,11 @@ export interface SelectPlan {
   /** Output expressions (visible, then hidden sort keys); const/agg mode only (rows mode projects in the subplan). */
   readonly output: readonly Expr[];
   readonly order: readonly OrderSpec[];
+  /**
+   * Output columns (hidden) holding the partition by values: with partition by, rows are
+   * grouped per partition and limit/offset apply within each partition (TDengine's rule).
+   */
+  readonly partitionCols: readonly number[];
   /** Rows-mode default order when no order by: none (table order). */
   readonly visible: number;
   readonly limit: number;
