@@ -81,6 +81,7 @@ export class RestServer {
           sendError(res, 500, toBasaltError(e));
         });
       });
+      server.maxConnections = Limits.maxHttpConnections;
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host, () => {
         server.off('error', reject);

@@ -10,12 +10,14 @@ import { checkServer, connect, type Connection } from '../client/index.js';
 import { toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { splitStatements } from '../sql/index.js';
+import { resolveEndpoint, type Endpoint } from './endpoint.js';
 import { errorLine } from './shell-format.js';
 import { ShellRunner, type ShellOutput } from './shell-runner.js';
 
 interface SqlFlags {
-  host: string;
-  port: string;
+  host?: string;
+  port?: string;
+  config?: string;
   user: string;
   password?: string | true;
   commands?: string;
@@ -37,12 +39,6 @@ export async function runCheck(host: string, port: number, io: ShellOutput = std
   if (s.detail) io.out(`${s.detail}\n`);
   // Like taos-check: starting (1) and degraded (3) still count as alive; 0 and 4 do not.
   return s.code === 0 || s.code === 4 ? 1 : 0;
-}
-
-export function parsePort(text: string, flag: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new Error(`${flag} '${text}' is not a port number (1-65535)`);
-  return n;
 }
 
 function readHidden(prompt: string): Promise<string> {
@@ -133,10 +129,11 @@ async function interactive(conn: Connection, version: string): Promise<number> {
 
 export async function sqlMain(flags: SqlFlags, version: string): Promise<number> {
   if (flags.timezone) process.env['TZ'] = flags.timezone;
-  let port: number;
-  try { port = parsePort(flags.port, '-P'); }
+  let ep: Endpoint;
+  try { ep = resolveEndpoint(flags); }
   catch (e) { process.stderr.write(`basalt sql: ${(e as Error).message}\n`); return 2; }
-  if (flags.check) return runCheck(flags.host, port);
+  const { host, port } = ep;
+  if (flags.check) return runCheck(host, port);
   let password = typeof flags.password === 'string' ? flags.password : 'taosdata';
   if (flags.password === true) password = await readHidden('Enter password: ');
   let script: string | null = null;
@@ -147,7 +144,7 @@ export async function sqlMain(flags: SqlFlags, version: string): Promise<number>
   let conn: Connection;
   const t0 = performance.now();
   try {
-    conn = await connect({ host: flags.host, port, user: flags.user, password, database: flags.database ?? null, timeoutMs: Limits.restRequestTimeoutMs });
+    conn = await connect({ host, port, user: flags.user, password, database: flags.database ?? null, timeoutMs: Limits.restRequestTimeoutMs });
   } catch (e) {
     const err = toBasaltError(e);
     process.stderr.write(errorLine(err.message, err.code, performance.now() - t0));
@@ -171,8 +168,9 @@ export function registerSql(program: Command, version: string): void {
     .command('sql')
     .description('SQL shell (like taos): interactive, or -s "statements" / -f file')
     .helpOption('--help', 'display help for sql')
-    .option('-h, --host <host>', 'dnode host', '127.0.0.1')
-    .option('-P, --port <port>', 'dnode serverPort', '6030')
+    .option('-h, --host <host>', 'dnode host (default: firstEp of -c/BASALT_* config, else 127.0.0.1)')
+    .option('-P, --port <port>', 'dnode serverPort (default: from -c/BASALT_* config, else 6030)')
+    .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/serverPort from')
     .option('-u, --user <user>', 'user name', 'root')
     .option('-p, --password [password]', 'password (glued: -ptaosdata; bare -p prompts)')
     .option('-s, --commands <sql>', 'run these statements (separated by ;) and exit')
@@ -190,12 +188,13 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('health probe: prints the server status like `taos --check`; exit 0 when alive')
     .helpOption('--help', 'display help for check')
-    .option('-h, --host <host>', 'dnode host', '127.0.0.1')
-    .option('-P, --port <port>', 'dnode serverPort', '6030')
-    .action(async (flags: { host: string; port: string }) => {
-      let port: number;
-      try { port = parsePort(flags.port, '-P'); }
+    .option('-h, --host <host>', 'dnode host (default: firstEp of -c/BASALT_* config, else 127.0.0.1)')
+    .option('-P, --port <port>', 'dnode serverPort (default: from -c/BASALT_* config, else 6030)')
+    .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/serverPort from')
+    .action(async (flags: { host?: string; port?: string; config?: string }) => {
+      let ep: Endpoint;
+      try { ep = resolveEndpoint(flags); }
       catch (e) { process.stderr.write(`basalt check: ${(e as Error).message}\n`); process.exitCode = 2; return; }
-      process.exitCode = await runCheck(flags.host, port);
+      process.exitCode = await runCheck(ep.host, ep.port);
     });
 }

@@ -25,6 +25,7 @@ export interface StartFlags {
   firstEp?: string;
   listenHost?: string;
   set?: string[];
+  dumpConfig?: boolean;
 }
 
 export interface RunningServer {
@@ -150,20 +151,45 @@ export function registerStart(program: Command, version: string): void {
     .option('--first-ep <ep>', 'first endpoint of the cluster')
     .option('--listen-host <addr>', 'address to bind (default 0.0.0.0)')
     .option('--set <key=value...>', 'any other setting, e.g. --set statusInterval=2')
+    .option('-C, --dump-config', 'print the effective configuration and where each value came from, then exit')
     .action(async (flags: StartFlags) => {
       let server: RunningServer;
+      // A signal during start-up (engine recovery) must not kill the process mid-write:
+      // remember it and stop cleanly as soon as start-up finishes.
+      let earlySignal: NodeJS.Signals | null = null;
+      const early = (sig: NodeJS.Signals): void => { earlySignal = sig; };
+      process.on('SIGTERM', early);
+      process.on('SIGINT', early);
       try {
         const loaded = loadConfig({ ...(flags.config !== undefined ? { configPath: flags.config } : {}), flags: flagOverrides(flags) });
+        if (flags.dumpConfig) {
+          process.stdout.write(dumpConfig(loaded));
+          return;
+        }
         server = await startServer(loaded, version);
       } catch (e) {
         process.stderr.write(`basalt start: ${toBasaltError(e).message}\n`);
         process.exitCode = 1;
         return;
+      } finally {
+        process.off('SIGTERM', early);
+        process.off('SIGINT', early);
       }
       const c = server.config;
       process.stdout.write(
         `basalt ${version}: dnode ${server.dnode.identity?.dnodeId ?? 1} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
       stopOnSignals(server, (code) => { process.stdout.write('basalt: stopped\n'); process.exit(code); });
+      if (earlySignal !== null) process.emit(earlySignal, earlySignal);
     });
+}
+
+/** `-C`: one line per key, value and source, like `taosd -C`. */
+export function dumpConfig(loaded: LoadedConfig): string {
+  const keys = Object.keys(loaded.config) as Array<keyof BasaltConfig>;
+  const w = Math.max(...keys.map((k) => k.length));
+  let out = `# effective configuration (file: ${loaded.file ?? 'none'})\n`;
+  for (const k of keys) out += `${k.padEnd(w)}  ${String(loaded.config[k]).padEnd(28)}  # ${loaded.sources[k]}\n`;
+  for (const wmsg of loaded.warnings) out += `# warning: ${wmsg}\n`;
+  return out;
 }

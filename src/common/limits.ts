@@ -48,6 +48,8 @@ export const Limits = {
   maxRestPooledConnections: 64,
   /** Time the REST adapter gives one statement before answering with a timeout. */
   restRequestTimeoutMs: 300_000,
+  /** Open HTTP connections one REST adapter accepts. */
+  maxHttpConnections: 10_000,
   /** Lines kept in the shell's history file. */
   shellHistoryLines: 1000,
 } as const;

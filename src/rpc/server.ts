@@ -110,6 +110,8 @@ export class RpcServer {
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
+    // Detects peers that vanished without a FIN (host crash, cable pulled) so their cursors are freed.
+    socket.setKeepAlive(true, 30_000);
     const decoder = new FrameDecoder(this.maxFrameBytes);
     const conn: ConnState = {
       id: this.nextConnId++,

@@ -66,6 +66,11 @@ test('-k and basalt check print the status code line and exit accordingly', asyn
   const c = await runBasalt(['check', ...P()]);
   assert.equal(c.stdout, '2: service ok\n');
   assert.equal(c.code, 0);
+  // Without -P, the port comes from BASALT_SERVER_PORT (or -c basalt.cfg), as taos reads taos.cfg.
+  const env = await runBasalt(['check'], { env: { BASALT_SERVER_PORT: String(srv.rpcPort) } });
+  assert.equal(env.stdout, '2: service ok\n');
+  const viaEp = await runBasalt(['sql', '-k'], { env: { BASALT_FIRST_EP: `127.0.0.1:${srv.rpcPort}` } });
+  assert.equal(viaEp.stdout, '2: service ok\n');
   const dead = await freePort();
   const d = await runBasalt(['check', '-P', String(dead)]);
   assert.match(d.stdout, /^0: unavailable\n/);

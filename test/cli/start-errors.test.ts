@@ -66,3 +66,17 @@ test('unknown and malformed config keys: name the key, file and line', async () 
     assert.match(oneLine(r3.stderr), /serverPort 'abc' from environment variable BASALT_SERVER_PORT is not an integer/);
   } finally { tmp.remove(); }
 });
+
+test('start -C prints the effective configuration and each value\'s source', async () => {
+  const tmp = tempDir('start');
+  try {
+    writeFileSync(join(tmp.dir, 'basalt.cfg'), 'fqdn td1\nserverPort 6130\n');
+    const r = await runBasalt(['start', '-C', '-c', tmp.dir, '--http-port', '7777'], { env: { BASALT_STATUS_INTERVAL: '4' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^fqdn +td1 +# file$/m);
+    assert.match(r.stdout, /^serverPort +6130 +# file$/m);
+    assert.match(r.stdout, /^firstEp +td1:6130 +# default$/m);
+    assert.match(r.stdout, /^httpPort +7777 +# flag$/m);
+    assert.match(r.stdout, /^statusInterval +4 +# env$/m);
+  } finally { tmp.remove(); }
+});
