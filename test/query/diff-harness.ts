@@ -50,13 +50,13 @@ function sqlLit(v: number | boolean | string | null): string {
 }
 
 /** Loads the random data into both systems. */
-export async function setupDiff(seed: number, nTables = 5, rowsPerTable = 120): Promise<DiffSetup> {
+export async function setupDiff(seed: number, nTables = 5, rowsPerTable = 400): Promise<DiffSetup> {
   const rng = new Rng(mulberry32(seed));
   const fx = await openSelectFixture();
   const lite = new Database(':memory:');
   lite.pragma('case_sensitive_like = true');
   lite.exec('create table st (tb text, ts integer, i integer, b integer, d real, f real, o integer, s text, g integer, loc text, primary key (tb, ts))');
-  await fx.exec('create database dft vgroups 3; use dft; create stable st (ts timestamp, i int, b bigint, d double, f float, o bool, s varchar(16)) tags (g int, loc varchar(16))');
+  await fx.exec('create database dft vgroups 3 maxrows 200 minrows 10; use dft; create stable st (ts timestamp, i int, b bigint, d double, f float, o bool, s varchar(16)) tags (g int, loc varchar(16))');
   const tables: string[] = [];
   const ins = lite.prepare('insert or replace into st values (?,?,?,?,?,?,?,?,?,?)');
   const genRow = (tb: string, ts: number, g: number, loc: string): Row => ({
@@ -127,7 +127,16 @@ function predicate(rng: Rng, s: DiffSetup, depth = 0): Term {
     case 6: { const a = rng.int(0, s.rowsPerTable * 2), len = rng.int(10, s.rowsPerTable * 2); const lo = T0 + a * STEP_MS, hi = lo + len * STEP_MS; const op1 = rng.pick(['>', '>=']), op2 = rng.pick(['<', '<=']); return { b: `ts ${op1} ${lo} and ts ${op2} ${hi}`, q: `ts ${op1} ${lo} and ts ${op2} ${hi}` }; }
     case 7: { const v = rng.pick(LOCS), v2 = rng.pick(LOCS); return rng.chance(0.5) ? { b: `loc = '${v}'`, q: `loc = '${v}'` } : { b: `loc in ('${v}', '${v2}')`, q: `loc in ('${v}', '${v2}')` }; }
     case 8: { const v = rng.int(1, 3); const op = rng.pick(['=', '<>', '>=']); return { b: `g ${op} ${v}`, q: `g ${op} ${v}` }; }
-    case 9: { const v = rng.chance(0.5); return { b: `o = ${v}`, q: `o = ${v ? 1 : 0}` }; }
+    case 9: {
+      switch (rng.int(0, 2)) {
+        case 0: { const v = rng.chance(0.5); return { b: `o = ${v}`, q: `o = ${v ? 1 : 0}` }; }
+        case 1: { const tb = rng.pick(s.tables); return { b: `tbname = '${tb}'`, q: `tb = '${tb}'` }; }
+        default: {
+          const ms = T0 + rng.int(0, s.rowsPerTable * 2) * STEP_MS;
+          return { b: `ts >= '${new Date(ms).toISOString()}'`, q: `ts >= ${ms}` };
+        }
+      }
+    }
     case 10: { const a = predicate(rng, s, depth + 1), b = predicate(rng, s, depth + 1); return { b: `(${a.b}) and (${b.b})`, q: `(${a.q}) and (${b.q})` }; }
     case 11: { const a = predicate(rng, s, depth + 1), b = predicate(rng, s, depth + 1); return { b: `(${a.b}) or (${b.b})`, q: `(${a.q}) or (${b.q})` }; }
     default: { const a = predicate(rng, s, depth + 1); return { b: `not (${a.b})`, q: `not (${a.q})` }; }
@@ -199,6 +208,25 @@ const GENERATORS: Gen[] = [
     const tb = rng.pick(s.tables), aggs = Array.from({ length: rng.int(1, 3) }, () => aggExpr(rng)), w = where(rng, s);
     const qw = w.q === '' ? ` where tb = '${tb}'` : `${w.q} and tb = '${tb}'`;
     return { basalt: `select ${aggs.map((a) => a.b).join(', ')} from ${tb}${w.b}`, sqlite: `select ${aggs.map((a) => a.q).join(', ')} from st${w.q === '' ? qw : ` where (${w.q.slice(7)}) and tb = '${tb}'`}` };
+  },
+  // Selectors of one child table (deterministic there: one row per timestamp).
+  (rng, s) => {
+    const tb = rng.pick(s.tables), c = rng.pick(['i', 'd', 's', 'f']), w = where(rng, s);
+    const cond = w.q === '' ? `tb = '${tb}'` : `(${w.q.slice(7)}) and tb = '${tb}'`;
+    const sel = rng.pick([
+      { b: `first(${c})`, q: `(select ${c} from st where ${cond} and ${c} is not null order by ts limit 1)` },
+      { b: `last(${c})`, q: `(select ${c} from st where ${cond} and ${c} is not null order by ts desc limit 1)` },
+      { b: `last_row(${c})`, q: `(select ${c} from st where ${cond} order by ts desc limit 1)` },
+    ]);
+    return { basalt: `select ${sel.b}, count(*) from ${tb}${w.b}`, sqlite: `select ${sel.q}, count(*) from st where ${cond}` };
+  },
+  // Two group keys and having.
+  (rng, s) => {
+    const a = aggExpr(rng), w = where(rng, s), n = rng.int(0, 30);
+    return {
+      basalt: `select loc, o, ${a.b} from st${w.b} group by loc, o having count(*) > ${n} order by loc, o`,
+      sqlite: `select loc, o, ${a.q} from st${w.q} group by loc, o having count(*) > ${n} order by loc, o`,
+    };
   },
   // Group by a tag / tbname / column, ordered by the key.
   (rng, s) => {
