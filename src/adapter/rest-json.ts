@@ -65,17 +65,22 @@ function cellText(c: ColumnVector, r: number, precision: Precision): string {
   }
 }
 
-/** Rows of one block as JSON arrays joined by commas; `first` says whether no row preceded them. */
-export function blockRowsJson(block: ColumnBlock, precision: Precision, first: boolean): string {
+/**
+ * Rows of one block joined by commas; `first` says whether no row preceded them. Rows are
+ * JSON arrays, or objects keyed by column name when `names` is given (`row_with_meta=true`).
+ */
+export function blockRowsJson(block: ColumnBlock, precision: Precision, first: boolean, names: readonly string[] | null = null): string {
   const parts: string[] = [];
   const cols = block.columns;
+  const keys = names ? names.map((n) => JSON.stringify(n) + ':') : null;
   for (let r = 0; r < block.numRows; r++) {
-    let row = '[';
+    let row = keys ? '{' : '[';
     for (let i = 0; i < cols.length; i++) {
       if (i > 0) row += ',';
+      if (keys) row += keys[i];
       row += cellText(cols[i]!, r, precision);
     }
-    parts.push(row + ']');
+    parts.push(row + (keys ? '}' : ']'));
   }
   if (parts.length === 0) return '';
   return (first ? '' : ',') + parts.join(',');

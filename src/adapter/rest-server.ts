@@ -6,6 +6,7 @@
 // HTTP status: 200 for SQL errors (code + desc in the body, as TDengine does), 401 for bad
 // credentials, 413 for an oversized body, 404/405 for unknown routes, 502/503 when the
 // dnode cannot be reached.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -64,6 +65,8 @@ export function matchSqlPath(pathname: string): { db: string | null } | null {
 export class RestServer {
   private server: Server | null = null;
   private readonly pool = new Map<string, Promise<Connection>>();
+  /** `GET /rest/login/<user>/<password>` tokens for `Authorization: Taosd <token>` (bounded, oldest evicted). */
+  private readonly tokens = new Map<string, { user: string; password: string }>();
   private readonly maxBodyBytes: number;
   private readonly timeoutMs: number;
 
@@ -125,6 +128,12 @@ export class RestServer {
       send(res, 200, '{"code":0,"desc":"ok"}');
       return;
     }
+    const login = /^\/rest\/login\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
+    if (login) {
+      req.resume();
+      await this.login(res, login[1]!, login[2]!);
+      return;
+    }
     const route = matchSqlPath(pathname);
     if (!route) {
       req.resume();
@@ -136,12 +145,13 @@ export class RestServer {
       sendError(res, 405, new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on ${pathname}; send the SQL as a POST body`), { Allow: 'POST' });
       return;
     }
-    const auth = parseBasicAuth(req.headers.authorization);
+    const auth = this.credentials(req.headers.authorization);
     if (!auth) {
       req.resume();
-      sendError(res, 401, new BasaltError('AUTH_FAILURE', 'missing or malformed Authorization header; use Basic auth, e.g. curl -u root:taosdata'), { 'WWW-Authenticate': 'Basic realm="basalt"' });
+      sendError(res, 401, new BasaltError('AUTH_FAILURE', 'missing, malformed or unknown Authorization; use Basic auth (curl -u root:taosdata) or a Taosd token from /rest/login/<user>/<password>'), { 'WWW-Authenticate': 'Basic realm="basalt"' });
       return;
     }
+    const rowWithMeta = new URL(req.url ?? '/', 'http://x').searchParams.get('row_with_meta') === 'true';
     const body = await this.readBody(req, res);
     if (body === null) return;
     let sql: string;
@@ -151,7 +161,7 @@ export class RestServer {
       sendError(res, 200, new BasaltError('SYNTAX_ERROR', 'the request body holds no SQL statement; send one statement as the POST body'));
       return;
     }
-    await this.runSql(res, auth, sql, route.db);
+    await this.runSql(res, auth, sql, route.db, rowWithMeta);
   }
 
   /** Reads the body up to the limit; answers 413 and returns null when it is larger. */
@@ -211,7 +221,31 @@ export class RestServer {
     p?.then((c) => c.close(), () => undefined);
   }
 
-  private async runSql(res: ServerResponse, auth: { user: string; password: string }, sql: string, db: string | null): Promise<void> {
+  private credentials(header: string | undefined): { user: string; password: string } | null {
+    const basic = parseBasicAuth(header);
+    if (basic) return basic;
+    const m = /^Taosd\s+(\S+)\s*$/i.exec(header ?? '');
+    return m ? this.tokens.get(m[1]!) ?? null : null;
+  }
+
+  private async login(res: ServerResponse, userEnc: string, passEnc: string): Promise<void> {
+    let user: string;
+    let password: string;
+    try { user = decodeURIComponent(userEnc); password = decodeURIComponent(passEnc); }
+    catch { sendError(res, 400, new BasaltError('INVALID_PARA', 'user or password in the login URL is not valid percent-encoding')); return; }
+    try { await this.connection(user, password); }
+    catch (e) {
+      const err = toBasaltError(e);
+      sendError(res, err.errorName === 'AUTH_FAILURE' ? 401 : 503, err);
+      return;
+    }
+    if (this.tokens.size >= Limits.maxRestPooledConnections * 16) this.tokens.delete(this.tokens.keys().next().value as string);
+    const token = randomBytes(36).toString('base64');
+    this.tokens.set(token, { user, password });
+    send(res, 200, JSON.stringify({ code: 0, desc: token }));
+  }
+
+  private async runSql(res: ServerResponse, auth: { user: string; password: string }, sql: string, db: string | null, rowWithMeta: boolean): Promise<void> {
     let conn: Connection;
     try { conn = await this.connection(auth.user, auth.password); }
     catch (e) {
@@ -236,10 +270,11 @@ export class RestServer {
       send(res, 200, affectedRowsBody(stream.affectedRows));
       return;
     }
-    await this.streamRows(res, stream);
+    await this.streamRows(res, stream, rowWithMeta);
   }
 
-  private async streamRows(res: ServerResponse, stream: Awaited<ReturnType<Connection['queryStream']>>): Promise<void> {
+  private async streamRows(res: ServerResponse, stream: Awaited<ReturnType<Connection['queryStream']>>, rowWithMeta: boolean): Promise<void> {
+    const names = rowWithMeta ? stream.columns.map((c) => c.name) : null;
     let held: string[] = [queryHead(stream.columns)];
     let heldBytes = held[0]!.length;
     let streaming = false;
@@ -257,7 +292,7 @@ export class RestServer {
     try {
       for await (const b of stream.blocks) {
         if (res.destroyed) { await stream.close(); return; }
-        const part = blockRowsJson(b, stream.precision, rows === 0);
+        const part = blockRowsJson(b, stream.precision, rows === 0, names);
         rows += b.numRows;
         held.push(part);
         heldBytes += part.length;

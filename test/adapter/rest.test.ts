@@ -127,3 +127,19 @@ test('helpers: route matching, Basic auth parsing, FLOAT/DOUBLE/BIGINT encoding'
   (b.data as BigInt64Array)[0] = 9223372036854775807n;
   assert.equal(blockRowsJson({ numRows: 1, columns: [f, d, b] }, 'ms', true), '[10.3,null,9223372036854775807]');
 });
+
+test('token login (/rest/login/<user>/<password>, Authorization: Taosd <token>) and row_with_meta', async () => {
+  const login = await fetch(`${base}/rest/login/root/taosdata`);
+  assert.equal(login.status, 200);
+  const { code, desc } = await login.json() as { code: number; desc: string };
+  assert.equal(code, 0);
+  assert.ok(desc.length >= 32);
+  const q = await post('/rest/sql', 'select big 2', `Taosd ${desc}`);
+  assert.equal(q.json.rows, 2);
+  const bad = await fetch(`${base}/rest/login/root/wrong`);
+  assert.equal(bad.status, 401);
+  await bad.text();
+  assert.equal((await post('/rest/sql', 'select big 1', 'Taosd not-a-token')).status, 401);
+  const m = await post('/rest/sql?row_with_meta=true', 'select big 1');
+  assert.deepEqual(m.json.data, [{ ts: '2023-11-14T22:13:20Z', i: 0, b: 0, f: 0.5, s: 'row-0', ok: false }]);
+});
