@@ -52,4 +52,9 @@ export const Limits = {
   maxHttpConnections: 10_000,
   /** Lines kept in the shell's history file. */
   shellHistoryLines: 1000,
+  /**
+   * Rows (or groups) a query may hold in memory at once where it cannot stream: sorting
+   * (order by), per-partition limits, and aggregate groups × windows.
+   */
+  maxQueryMaterializedRows: 20_000_000,
 } as const;

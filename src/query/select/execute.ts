@@ -3,6 +3,7 @@
 import type { ColumnBlock, ColumnVector } from '../../common/block.js';
 import { sliceVector, valueAt } from '../../common/block.js';
 import { assert } from '../../common/assert.js';
+import { BasaltError } from '../../common/errors.js';
 import { Limits } from '../../common/limits.js';
 import { DataType } from '../../common/types.js';
 import type { VnodeStore } from '../../storage/api.js';
@@ -105,7 +106,16 @@ const emptyStore = { getTable: () => undefined } as unknown as VnodeStore;
 /** Rows queries with order by: collected, sorted, limited. */
 export function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
   const blocks: ColumnBlock[] = [];
-  for (const sp of plan.subplans) for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) blocks.push(b);
+  let held = 0;
+  for (const sp of plan.subplans) {
+    for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) {
+      held += b.numRows;
+      if (held > Limits.maxQueryMaterializedRows) {
+        throw new BasaltError('NOT_SUPPORTED', `order by / partition by over more than ${Limits.maxQueryMaterializedRows} rows; narrow the time range or filter more in WHERE, or drop order by to stream the rows`);
+      }
+      blocks.push(b);
+    }
+  }
   const width = plan.subplans[0]?.project.length ?? Math.max(plan.columns.length, ...plan.order.map((o) => o.col + 1), ...plan.partitionCols.map((c) => c + 1));
   const cols = concatColumns(blocks, width, plan);
   const numRows = blocks.reduce((s, b) => s + b.numRows, 0);

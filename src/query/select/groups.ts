@@ -1,5 +1,7 @@
 // Group identity for aggregation: a group is (key values, window start). Each distinct group
 // gets a dense id that indexes the accumulators' state arrays.
+import { BasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import type { ScalarValue } from './ir.js';
 
 /** A string that is equal for equal key tuples and distinct otherwise (type-tagged). */
@@ -23,7 +25,6 @@ export class GroupTable {
   readonly keys: ScalarValue[][] = [];
   /** Window start per group (NaN without a window). */
   readonly wstart: number[] = [];
-  /** Table the group's rows came from when it is one table, else -1 (used for sort stability only). */
   private readonly map = new Map<string, number>();
 
   get size(): number { return this.keys.length; }
@@ -33,6 +34,9 @@ export class GroupTable {
     let g = this.map.get(k);
     if (g === undefined) {
       g = this.keys.length;
+      if (g >= Limits.maxQueryMaterializedRows) {
+        throw new BasaltError('NOT_SUPPORTED', `the query produces more than ${Limits.maxQueryMaterializedRows} groups/windows; use a longer interval, fewer group by keys or a narrower time range`);
+      }
       this.map.set(k, g);
       this.keys.push(keyVals.slice());
       this.wstart.push(wstart);
