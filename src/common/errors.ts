@@ -111,6 +111,11 @@ export const Errors = {
   PROPOSAL_DROPPED: def(0x80000915, 'Proposal dropped', 503),
   NO_LEADER: def(0x80000916, 'Vgroup has no leader', 503),
   RAFT_CONFIG_INVALID: def(0x80000917, 'Invalid raft configuration', 500),
+
+  // --- schemaless / line protocol (0x8000_30xx, TDengine's TSDB_CODE_SML_* range) ---
+  SML_INVALID_PRECISION: def(0x80003001, 'Invalid timestamp precision type'),
+  SML_INVALID_DATA: def(0x80003002, 'Invalid schemaless data'),
+  SML_NOT_SAME_TYPE: def(0x80003004, 'Field type conflicts with the existing column'),
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorName = keyof typeof Errors;
