@@ -155,3 +155,19 @@ test('the client reconnects and re-authenticates (with its database) after the s
     } finally { c.close(); await again.stop(); }
   } finally { await own.stop(); }
 });
+
+test('open result cursors per connection are bounded; closing one frees a slot', async () => {
+  const { Limits } = await import('../../src/common/limits.js');
+  const c = await connect({ port: srv.rpcPort });
+  try {
+    const open = [];
+    for (let i = 0; i < Limits.maxOpenCursorsPerConnection; i++) open.push(await c.queryStream('select big 200000'));
+    await assert.rejects(c.queryStream('select big 200000'), (e: BasaltError) => e.errorName === 'QUEUE_FULL' && /open result sets/.test(e.message));
+    await open[0]!.close();
+    const again = await c.queryStream('select big 200000');
+    await again.close();
+    for (const s of open) await s.close();
+    // Small results never hold a cursor.
+    assert.equal((await c.query('select big 3')).numRows, 3);
+  } finally { c.close(); }
+});
