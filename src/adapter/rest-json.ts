@@ -46,23 +46,58 @@ function float32Text(v: number): string {
   return String(v);
 }
 
-function cellText(c: ColumnVector, r: number, precision: Precision): string {
-  if (c.nulls !== null && c.nulls[r] === 1) return 'null';
+/**
+ * RFC 3339 text for ticks, equal to ticksToRfc3339 but caching the per-second prefix: rows of
+ * one series share their second often, and Date formatting dominates large responses.
+ */
+export function makeTimestampFormatter(precision: Precision): (ticks: number) => string {
+  const perSec = precision === 'ms' ? 1e3 : precision === 'us' ? 1e6 : 1e9;
+  const digits = precision === 'ms' ? 3 : precision === 'us' ? 6 : 9;
+  let lastSec = NaN;
+  let lastBase = '';
+  return (ticks) => {
+    if (!Number.isFinite(ticks)) return ticksToRfc3339(ticks, precision);
+    const sec = Math.floor(ticks / perSec);
+    if (sec !== lastSec) {
+      lastSec = sec;
+      const d = new Date(sec * 1000);
+      if (Number.isNaN(d.getTime())) return ticksToRfc3339(ticks, precision);
+      lastBase = d.toISOString().slice(0, 19);
+    }
+    const frac = ticks - sec * perSec;
+    if (frac === 0) return lastBase + 'Z';
+    return `${lastBase}.${String(frac).padStart(digits, '0').replace(/0+$/, '')}Z`;
+  };
+}
+
+type CellFn = (row: number) => string;
+
+/** One formatter per column, chosen once per block rather than per cell. */
+function columnFormatter(c: ColumnVector, precision: Precision): CellFn {
   const d = c.data;
+  const nulls = c.nulls;
+  let f: CellFn;
   switch (c.type) {
-    case DataType.TIMESTAMP: return `"${ticksToRfc3339((d as Float64Array)[r]!, precision)}"`;
-    case DataType.BOOL: return (d as Uint8Array)[r] === 1 ? 'true' : 'false';
-    case DataType.FLOAT: return float32Text((d as Float32Array)[r]!);
+    case DataType.TIMESTAMP: {
+      const a = d as Float64Array;
+      const ts = makeTimestampFormatter(precision);
+      f = (r) => `"${ts(a[r]!)}"`;
+      break;
+    }
+    case DataType.BOOL: { const a = d as Uint8Array; f = (r) => (a[r] === 1 ? 'true' : 'false'); break; }
+    case DataType.FLOAT: { const a = d as Float32Array; f = (r) => float32Text(a[r]!); break; }
     case DataType.DOUBLE: {
-      const v = (d as Float64Array)[r]!;
-      return Number.isFinite(v) ? String(v) : 'null';
+      const a = d as Float64Array;
+      f = (r) => { const v = a[r]!; return Number.isFinite(v) ? String(v) : 'null'; };
+      break;
     }
     case DataType.BIGINT:
-    case DataType.UBIGINT: return ((d as BigInt64Array)[r]!).toString();
+    case DataType.UBIGINT: { const a = d as BigInt64Array; f = (r) => a[r]!.toString(); break; }
     case DataType.VARCHAR:
-    case DataType.NCHAR: return JSON.stringify((d as string[])[r]);
-    default: return String((d as Int32Array)[r]);
+    case DataType.NCHAR: { const a = d as string[]; f = (r) => JSON.stringify(a[r]); break; }
+    default: { const a = d as Int32Array; f = (r) => String(a[r]); break; }
   }
+  return nulls === null ? f : (r) => (nulls[r] === 1 ? 'null' : f(r));
 }
 
 /**
@@ -71,14 +106,14 @@ function cellText(c: ColumnVector, r: number, precision: Precision): string {
  */
 export function blockRowsJson(block: ColumnBlock, precision: Precision, first: boolean, names: readonly string[] | null = null): string {
   const parts: string[] = [];
-  const cols = block.columns;
+  const fmts = block.columns.map((c) => columnFormatter(c, precision));
   const keys = names ? names.map((n) => JSON.stringify(n) + ':') : null;
   for (let r = 0; r < block.numRows; r++) {
     let row = keys ? '{' : '[';
-    for (let i = 0; i < cols.length; i++) {
+    for (let i = 0; i < fmts.length; i++) {
       if (i > 0) row += ',';
       if (keys) row += keys[i];
-      row += cellText(cols[i]!, r, precision);
+      row += fmts[i]!(r);
     }
     parts.push(row + (keys ? '}' : ']'));
   }

@@ -143,3 +143,20 @@ test('token login (/rest/login/<user>/<password>, Authorization: Taosd <token>) 
   const m = await post('/rest/sql?row_with_meta=true', 'select big 1');
   assert.deepEqual(m.json.data, [{ ts: '2023-11-14T22:13:20Z', i: 0, b: 0, f: 0.5, s: 'row-0', ok: false }]);
 });
+
+test('the cached timestamp formatter equals ticksToRfc3339 for every precision', async () => {
+  const { makeTimestampFormatter } = await import('../../src/adapter/rest-json.js');
+  const { ticksToRfc3339 } = await import('../../src/common/time.js');
+  let seed = 7;
+  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  for (const p of ['ms', 'us', 'ns'] as const) {
+    const f = makeTimestampFormatter(p);
+    const scale = p === 'ms' ? 1 : p === 'us' ? 1e3 : 1e6;
+    let t = 1_600_000_000_000 * scale;
+    for (let i = 0; i < 5000; i++) {
+      t += Math.floor(next() * 3 * scale * (next() < 0.5 ? 1 : 1000));
+      if (i % 1000 === 0) t = -Math.floor(next() * 1e12) * scale; // before 1970 too
+      assert.equal(f(t), ticksToRfc3339(t, p), `${p} ${t}`);
+    }
+  }
+});
