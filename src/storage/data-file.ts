@@ -1,6 +1,6 @@
 // One immutable data file of a file set: blocks of per-table rows, then the block index, then
 // a footer. Layout (little endian; docs/storage-format.md):
-//   "BASALTD1" | blocks | index (msgpack) | u32 indexBytes | u32 crc32c(index) | f64 indexOffset | "BASALTD1"
+//   "BASALTD1" | blocks | index (msgpack of positional arrays) | u32 indexBytes | u32 crc32c(index) | f64 indexOffset | "BASALTD1"
 // A block is one chunk per column: u32 crc32c(encoded) | encoded column (codec/column.ts).
 // The index lists, per block: table uid, rows, min/max ts, and per column its chunk position,
 // colId, type and statistics.
@@ -98,7 +98,7 @@ export class DataFileWriter {
 
   /** Writes index and footer, fsyncs and closes. Returns the file size. */
   finish(): number {
-    const index = mpEncode({ blocks: this.blocks }, MP);
+    const index = mpEncode(this.blocks.map(packBlock), MP);
     const indexOffset = this.pos;
     this.buf.bytes(index);
     this.buf.u32(index.length);
@@ -115,6 +115,21 @@ export class DataFileWriter {
     try { fs.closeSync(this.fd); } catch { /* already closed */ }
     try { fs.unlinkSync(this.path); } catch { /* never created */ }
   }
+}
+
+// The index stores blocks as positional arrays (no repeated key names): about half the bytes.
+type PackedChunk = [number, number, number, number, number, ColStats['min'], ColStats['max'], ColStats['sum'], number | null, ColStats['first'], number | null, ColStats['last']];
+type PackedBlock = [number, number, number, number, PackedChunk[]];
+
+function packBlock(b: BlockMeta): PackedBlock {
+  return [b.uid, b.rows, b.minTs, b.maxTs, b.cols.map((c): PackedChunk => [c.colId, c.type, c.off, c.len, c.count, c.min, c.max, c.sum, c.firstTs, c.first, c.lastTs, c.last])];
+}
+
+function unpackBlock(p: PackedBlock): BlockMeta {
+  return {
+    uid: p[0], rows: p[1], minTs: p[2], maxTs: p[3],
+    cols: p[4].map((c) => ({ colId: c[0], type: c[1] as DataType, off: c[2], len: c[3], count: c[4], min: c[5], max: c[6], sum: c[7], firstTs: c[8], first: c[9], lastTs: c[10], last: c[11] })),
+  };
 }
 
 function tsStats(ts: Float64Array, s: number, e: number): ColStats {
@@ -138,7 +153,9 @@ export class DataFileReader {
       if (!(indexOffset >= MAGIC.length && indexOffset + indexBytes + FOOTER_BYTES === this.sizeBytes)) throw this.corrupt(this.sizeBytes - FOOTER_BYTES, 'footer points outside the file');
       const index = this.read(indexOffset, indexBytes);
       if (crc32c(index) !== indexCrc) throw this.corrupt(indexOffset, 'block index fails its CRC32C');
-      this.blocks = (mpDecode(index, MP) as { blocks: BlockMeta[] }).blocks;
+      const raw = mpDecode(index, MP);
+      if (!Array.isArray(raw)) throw this.corrupt(indexOffset, 'block index is not a list');
+      this.blocks = raw.map((b) => unpackBlock(b as PackedBlock));
     } catch (e) {
       fs.closeSync(this.fd);
       throw e;
