@@ -170,9 +170,12 @@ export class RestServer {
     const tooLarge = (): void => {
       sendError(res, 413, new BasaltError('FRAME_TOO_LARGE', `request body exceeds maxHttpBodyBytes ${this.maxBodyBytes}; send smaller statements or raise maxHttpBodyBytes`), { Connection: 'close' });
     };
+    // Answer first, then drop the connection once the answer is flushed: the rest of the
+    // oversized body is never read.
+    const closeAfterReply = (): void => { res.once('finish', () => req.destroy()); };
     if (declared > this.maxBodyBytes) {
+      closeAfterReply();
       tooLarge();
-      req.destroy();
       return Promise.resolve(null);
     }
     return new Promise((resolve) => {
@@ -184,8 +187,9 @@ export class RestServer {
         n += c.length;
         if (n > this.maxBodyBytes) {
           done = true;
+          req.pause();
+          closeAfterReply();
           tooLarge();
-          req.destroy();
           resolve(null);
           return;
         }
