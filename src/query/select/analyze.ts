@@ -186,6 +186,7 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
       const w = stmt.window;
       const interval = durationTicks(w.interval, db.precision);
       const sliding = w.sliding === null ? interval : durationTicks(w.sliding, db.precision);
+      if (interval <= 0 || sliding <= 0) throw new BasaltError('INVALID_INTERVAL', `interval and sliding ${at(w.pos)} must be longer than zero`);
       if (sliding > interval) throw new BasaltError('INVALID_INTERVAL', `sliding ${w.sliding!.text} ${at(w.sliding!.pos)} must not exceed interval ${w.interval.text}`);
       const off = w.offset === null ? 0 : durationTicks(w.offset, db.precision);
       if (off >= interval) throw new BasaltError('INVALID_INTERVAL', `interval offset ${at(w.offset!.pos)} must be smaller than the interval`);

@@ -50,7 +50,7 @@ export interface SelectPlan {
    * grouped per partition and limit/offset apply within each partition (TDengine's rule).
    */
   readonly partitionCols: readonly number[];
-  /** Rows-mode default order when no order by: none (table order). */
+  /** How many output columns are visible (the rest are hidden sort / partition columns). */
   readonly visible: number;
   readonly limit: number;
   readonly offset: number;

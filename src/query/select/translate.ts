@@ -67,8 +67,8 @@ export function durationTicks(d: A.DurationLiteral, precision: Precision): numbe
   }
   const ms = parseDurationMs(d.text);
   const ticks = msToTicks(ms, precision);
-  if (!Number.isInteger(ticks) || ticks <= 0 && d.value > 0n) {
-    throw new BasaltError('INVALID_INTERVAL', `duration '${d.text}' ${at(d.pos)} is finer than the database precision '${precision}'`);
+  if (!Number.isInteger(ticks) || ticks < 0) {
+    throw new BasaltError('INVALID_INTERVAL', `duration '${d.text}' ${at(d.pos)} must be a whole number of ticks of the database precision '${precision}'`);
   }
   return ticks;
 }
