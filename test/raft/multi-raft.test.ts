@@ -1,0 +1,96 @@
+// Goal: one process hosts hundreds of groups, and idle groups cost one envelope per peer per
+// round, not one message per group. Method: 3 hosts × 300 groups in memory; elect leaders
+// spread over the hosts, count envelopes and coalesced heartbeats in idle rounds, then
+// commit proposals in many groups at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryLogStore } from '../../src/raft/log-store.js';
+import { MultiRaft, type NodeEnvelope } from '../../src/raft/multi-raft.js';
+import { Prng } from '../../src/raft/prng.js';
+
+const GROUPS = 300;
+const NODES = [1, 2, 3];
+
+function cluster(): { hosts: Map<number, MultiRaft>; stores: Map<string, MemoryLogStore> } {
+  const hosts = new Map<number, MultiRaft>();
+  const stores = new Map<string, MemoryLogStore>();
+  for (const id of NODES) {
+    const host = new MultiRaft(id, 1000);
+    for (let g = 1; g <= GROUPS; g++) {
+      const store = MemoryLogStore.bootstrap(NODES);
+      stores.set(`${id}/${g}`, store);
+      host.addGroup(g, { prng: new Prng(id * 100_000 + g) }, store);
+    }
+    hosts.set(id, host);
+  }
+  return { hosts, stores };
+}
+
+/** One round: every host persists its Ready and sends envelopes; then all are delivered. */
+function round(hosts: Map<number, MultiRaft>, stores: Map<string, MemoryLogStore>, tick: boolean): NodeEnvelope[] {
+  const sent: NodeEnvelope[] = [];
+  for (const host of hosts.values()) {
+    if (tick) host.tick();
+    if (!host.hasReady()) continue;
+    const rd = host.ready();
+    for (const [g, r] of rd.groups) {
+      const store = stores.get(`${host.nodeId}/${g}`)!;
+      if (r.snapshot) store.applySnapshot(r.snapshot);
+      store.append(r.entries);
+      if (r.hardState) store.setHardState(r.hardState);
+    }
+    sent.push(...rd.envelopes);
+    host.advance(rd);
+  }
+  for (const env of sent) hosts.get(env.to)!.receive(env);
+  return sent;
+}
+
+test('multi-raft: 300 groups per host elect, coalesce heartbeats and commit', () => {
+  const { hosts, stores } = cluster();
+  // Apply the bootstrap membership, then spread leadership: group g campaigns on host g % 3 + 1.
+  round(hosts, stores, false);
+  for (let g = 1; g <= GROUPS; g++) hosts.get((g % 3) + 1)!.group(g).campaign();
+  for (let k = 0; k < 10; k++) round(hosts, stores, false);
+  for (let g = 1; g <= GROUPS; g++) {
+    assert.equal(hosts.get((g % 3) + 1)!.group(g).status().role, 'leader', `group ${g}`);
+  }
+
+  // Idle rounds: each host sends at most one envelope per peer per round, however many groups.
+  let envelopes = 0;
+  let beats = 0;
+  const rounds = 20;
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < rounds; k++) {
+    const sent = round(hosts, stores, true);
+    for (const env of sent) {
+      envelopes++;
+      beats += env.heartbeats.length + env.heartbeatResps.length;
+      assert.equal(env.messages.length, 0, 'idle groups send nothing but heartbeats');
+    }
+  }
+  const msPerRound = Number(process.hrtime.bigint() - t0) / 1e6 / rounds;
+  assert.ok(envelopes <= rounds * NODES.length * (NODES.length - 1), `envelopes ${envelopes}`);
+  // Every leader heartbeats both followers each tick: 300 groups × 2 peers, plus responses.
+  assert.ok(beats >= rounds * GROUPS * 2, `coalesced beats ${beats}`);
+  process.stdout.write(`# idle round (${NODES.length * GROUPS} group replicas): ${msPerRound.toFixed(2)} ms, ${envelopes / rounds} envelopes\n`);
+
+  // Proposals in every group commit and reach every replica's log.
+  for (let g = 1; g <= GROUPS; g++) hosts.get((g % 3) + 1)!.group(g).propose(new Uint8Array([g & 0xff]));
+  for (let k = 0; k < 6; k++) round(hosts, stores, false);
+  for (let g = 1; g <= GROUPS; g++) {
+    for (const id of NODES) {
+      const s = hosts.get(id)!.group(g).status();
+      assert.equal(s.commit, 5, `group ${g} node ${id} commit`);
+      assert.equal(s.applied, 5, `group ${g} node ${id} applied`);
+    }
+  }
+});
+
+test('multi-raft: refuses more groups than its limit and duplicate ids', () => {
+  const host = new MultiRaft(1, 2);
+  host.addGroup(1, {}, MemoryLogStore.bootstrap([1]));
+  assert.throws(() => host.addGroup(1, {}, MemoryLogStore.bootstrap([1])), /already exists/);
+  host.addGroup(2, {}, MemoryLogStore.bootstrap([1]));
+  assert.throws(() => host.addGroup(3, {}, MemoryLogStore.bootstrap([1])), /hosts 2 groups/);
+});
