@@ -168,3 +168,23 @@ test('snapshot: stream meta + files + memtable, install into an empty vnode, sam
   await dst.close();
   await src.close();
 });
+
+test('writes go on while a flush runs; wal_level 1 fsyncs within the period', async () => {
+  const s = await openVnodeStore(tempDir('during'), options({ walFsyncPeriodMs: 20 }));
+  await s.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
+  for (let i = 0; i < 40; i++) await s.createChildTable({ name: `d${i}`, stable: 'meters', tagValues: [i, 'x'] });
+  for (let i = 0; i < 40; i++) await s.write({ rows: [{ table: `d${i}`, block: metersBlock(1_700_000_000_000, 10_000) }] });
+  const order: string[] = [];
+  const flushing = s.flush().then(() => order.push('flush'));
+  await new Promise<void>((r) => setImmediate(r));
+  await s.write({ rows: [{ table: 'd0', block: metersBlock(1_800_000_000_000, 10) }] });
+  order.push('write');
+  assert.equal(rowsOf(s.scan('d0', ALL, [0])).length, 10_010, 'rows being flushed stay readable');
+  await flushing;
+  assert.deepEqual(order, ['write', 'flush']);
+  assert.equal(s.aggregate('d0', ALL, []).rows, 10_010);
+  assert.equal(s.wal.hasUnsynced(), true);
+  await new Promise<void>((r) => setTimeout(r, 100));
+  assert.equal(s.wal.hasUnsynced(), false, 'the periodic fsync ran');
+  await s.close();
+});
