@@ -264,4 +264,8 @@ describe('errors name the problem and its position', () => {
   test('bad timestamp string', () => expectError('select * from d0 where ts > \'yesterday\'', 'WRONG_VALUE_TYPE', 'yesterday'));
   test('twa over several tables needs partition by tbname', () => expectError('select twa(voltage) from meters', 'NOT_SUPPORTED', 'partition by tbname'));
   test('order by position out of range', () => expectError('select voltage from d0 order by 3', 'WRONG_NUMBER_OF_SELECT'));
+  test('unknown database', () => expectError('select * from nosuchdb.d0', 'DB_NOT_EXIST', 'nosuchdb'));
+  test('interval finer than the precision', () => expectError('select count(*) from d0 interval(10u)', 'INVALID_INTERVAL', '10u'));
+  test('sliding longer than the interval', () => expectError('select count(*) from d0 interval(1s) sliding(2s)', 'INVALID_INTERVAL', 'sliding'));
+  test('select * with aggregates', () => expectError('select *, count(*) from d0', 'NOT_SINGLE_GROUP'));
 });
