@@ -108,6 +108,17 @@ async function interactive(conn: Connection, version: string): Promise<number> {
     if (quitting) return;
     const trimmed = line.trim();
     if (buffer === '' && /^(quit|exit|q)\s*;?$/i.test(trimmed)) { quitting = true; rl.close(); return; }
+    const src = buffer === '' ? /^source\s+(.+?)\s*;?$/i.exec(trimmed) : null;
+    if (src) {
+      // taos's `source <file>`: run a script's statements, stopping at the first error.
+      saveHistory(trimmed);
+      let text: string | null = null;
+      try { text = readFileSync(src[1]!.replace(/^['"]|['"]$/g, ''), 'utf8'); }
+      catch (e) { process.stderr.write(`cannot read ${src[1]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`); }
+      if (text !== null) await runScript(runner, text);
+      rl.prompt();
+      return;
+    }
     buffer += (buffer ? '\n' : '') + line;
     if (!/(;|\\G)\s*$/.test(trimmed)) {
       if (buffer.trim() !== '') rl.setPrompt('     -> ');

@@ -78,9 +78,12 @@ test('-k and basalt check print the status code line and exit accordingly', asyn
 });
 
 test('interactive mode reads statements across lines from stdin and quits', async () => {
-  const r = await runBasalt(['sql', ...P()], { input: 'select\nbig 3;\nselect big 1\\G\nquit\n' });
+  const script = join(srv.dir, 'interactive.sql');
+  writeFileSync(script, 'select big 4;\n');
+  const r = await runBasalt(['sql', ...P()], { input: `select\nbig 3;\nselect big 1\\G\nsource ${script}\nquit\n` });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Welcome to the Basalt shell/);
   assert.match(r.stdout, /Query OK, 3 row\(s\) in set/);
+  assert.match(r.stdout, /basalt> select big 4;\n[^]*Query OK, 4 row\(s\) in set/);
   assert.match(r.stdout, /\*{27} 1\.row \*{27}/);
 });
