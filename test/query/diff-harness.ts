@@ -198,6 +198,15 @@ const GENERATORS: Gen[] = [
       sqlite: `select ${items.map((t) => t.q).join(', ')} from st${w.q} order by ts${dir}, tb${dir}${lim}`,
     };
   },
+  // One child table ordered by ts alone (streamed ascending, tail-kept descending).
+  (rng, s) => {
+    const tb = rng.pick(s.tables), w = where(rng, s), dir = rng.chance(0.5) ? ' desc' : '', lim = limitClause(rng);
+    const cond = w.q === '' ? `tb = '${tb}'` : `(${w.q.slice(7)}) and tb = '${tb}'`;
+    return {
+      basalt: `select ts, i, s from ${tb}${w.b} order by ts${dir}${lim}`,
+      sqlite: `select ts, i, s from st where ${cond} order by ts${dir}${lim}`,
+    };
+  },
   // Whole-table aggregates.
   (rng, s) => {
     const aggs = Array.from({ length: rng.int(1, 4) }, () => aggExpr(rng)), w = where(rng, s);

@@ -222,6 +222,13 @@ describe('order, limit, slimit', () => {
     await expectRows('select current from d0 order by current', [[null], [null], [10], [11], [12], [14]]);
     await expectRows('select current from d0 order by current desc', [[14], [12], [11], [10], [null], [null]]);
   });
+  test('one table ordered by ts streams ascending and keeps only the tail descending', async () => {
+    await expectRows('select voltage from d0 order by ts desc limit 2', [[225], [224]]);
+    await expectRows('select voltage from d0 order by ts desc limit 2 offset 3', [[222], [221]]);
+    await expectRows('select voltage from d0 order by ts desc', [[225], [224], [223], [222], [221], [220]]);
+    await expectRows('select voltage from d0 order by ts limit 2 offset 1', [[221], [222]]);
+    await expectRows('select voltage from d0 order by _rowts desc limit 1 offset 10', []);
+  });
   test('order by a column not selected', async () => {
     await expectRows('select name from d0 order by voltage desc limit 2', [['eps'], ['Delta']]);
   });

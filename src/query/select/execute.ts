@@ -103,6 +103,43 @@ function emptySubplan(plan: SelectPlan) {
 /** A store with no tables, for aggregate queries that resolved to no vgroup. */
 const emptyStore = { getTable: () => undefined } as unknown as VnodeStore;
 
+/** 'asc' / 'desc' when a one-table rows query is ordered by the timestamp alone: scan order already. */
+export function timestampOrderOfOneTable(plan: SelectPlan): 'asc' | 'desc' | null {
+  const sp = plan.subplans[0];
+  if (plan.subplans.length !== 1 || sp === undefined || plan.order.length !== 1 || plan.partitionCols.length > 0) return null;
+  if (sp.tables.k !== 'names' || sp.tables.names.length !== 1) return null;
+  const e = sp.project[plan.order[0]!.col];
+  if (e === undefined || e.k !== 'slot' || e.slot !== 0) return null;
+  return plan.order[0]!.desc ? 'desc' : 'asc';
+}
+
+/** One table ordered by ts ascending: streamed in scan order, stopping at offset + limit. */
+export function streamTimestampAscending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): AsyncGenerator<ColumnBlock> {
+  const sp = plan.subplans[0]!;
+  return streamRows({ ...plan, subplans: [{ ...sp, rowLimit: plan.offset + plan.limit }] }, stores);
+}
+
+/** One table ordered by ts descending: only the last offset + limit rows are kept while scanning. */
+export function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
+  const sp = plan.subplans[0]!;
+  const need = plan.offset + plan.limit;
+  const kept: ColumnBlock[] = [];
+  let held = 0;
+  for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) {
+    kept.push(b);
+    held += b.numRows;
+    while (kept.length > 1 && held - kept[0]!.numRows >= need) held -= kept.shift()!.numRows;
+    if (held > Limits.maxQueryMaterializedRows) {
+      throw new BasaltError('NOT_SUPPORTED', `order by ts desc over more than ${Limits.maxQueryMaterializedRows} rows; add a limit or narrow the time range`);
+    }
+  }
+  const cols = concatColumns(kept, sp.project.length, plan);
+  const count = Math.max(0, Math.min(plan.limit, held - plan.offset));
+  const perm = new Int32Array(count);
+  for (let i = 0; i < count; i++) perm[i] = held - 1 - plan.offset - i;
+  return [...chunk(gatherRows(cols, perm, 0, count), count, plan.visible)];
+}
+
 /** Rows queries with order by: collected, sorted, limited. */
 export function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
   const blocks: ColumnBlock[] = [];

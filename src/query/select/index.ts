@@ -5,7 +5,9 @@ import type { SelectStmt } from '../../sql/ast.js';
 import type { StatementResult } from '../engine-api.js';
 import type { RunSelect, SelectContext } from '../select-api.js';
 import { analyzeSelect } from './analyze.js';
-import { executeAggregate, executeSortedRows, streamRows } from './execute.js';
+import {
+  executeAggregate, executeSortedRows, lastRowsDescending, streamRows, streamTimestampAscending, timestampOrderOfOneTable,
+} from './execute.js';
 
 async function* fromArray(blocks: ColumnBlock[]): AsyncGenerator<ColumnBlock> {
   for (const b of blocks) yield b;
@@ -14,8 +16,13 @@ async function* fromArray(blocks: ColumnBlock[]): AsyncGenerator<ColumnBlock> {
 export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: SelectContext): Promise<StatementResult> => {
   const { plan, stores } = analyzeSelect(stmt, ctx);
   let blocks: AsyncIterable<ColumnBlock>;
-  if (plan.mode === 'rows') blocks = plan.order.length > 0 || plan.partitionCols.length > 0 ? fromArray(executeSortedRows(plan, stores)) : streamRows(plan, stores);
-  else blocks = fromArray(executeAggregate(plan, stores));
+  if (plan.mode === 'rows') {
+    const tsOrder = timestampOrderOfOneTable(plan);
+    if (tsOrder === 'asc') blocks = streamTimestampAscending(plan, stores);
+    else if (tsOrder === 'desc') blocks = fromArray(lastRowsDescending(plan, stores));
+    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(executeSortedRows(plan, stores));
+    else blocks = streamRows(plan, stores);
+  } else blocks = fromArray(executeAggregate(plan, stores));
   return { kind: 'query', verb: 'Query', columns: plan.columns, precision: plan.precision, blocks, affectedRows: 0 };
 };
 
