@@ -357,7 +357,11 @@ export class Raft {
       this.vote === m.from ||
       (this.vote === NONE && this.lead === NONE) ||
       (m.type === 'MsgPreVote' && m.term > this.term);
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+    // Two followers that time out on the same tick would grant each other's pre-votes and
+    // split the real vote, costing another 1–2 s timeout. Pre-votes carry no safety weight,
+    // so break the tie: a pre-candidate refuses a rival with a higher id for the same term.
+    const preVoteRival = m.type === 'MsgPreVote' && this.role === 'precandidate' && m.term === this.term + 1 && m.from > this.id;
+    if (canVote && !preVoteRival && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send(message({ type: respType, to: m.from, term: m.term }));
       if (m.type === 'MsgVote') {
         this.electionElapsed = 0;
