@@ -268,6 +268,20 @@ const GENERATORS: Gen[] = [
         sqlite: `select ${wq} as ws, ${aggs.map((a) => a.q).join(', ')} from st${w.q} group by ws order by ws`,
       };
   },
+  // Sliding windows, optionally partitioned by a row-varying column.
+  (rng, s) => {
+    const slide = rng.pick([5, 10, 20]), m = rng.pick([1, 2, 3]), interval = slide * m;
+    const part = rng.chance(0.5) ? rng.pick(['o', 'g', 's']) : null;
+    const aggs = Array.from({ length: rng.int(1, 2) }, () => aggExpr(rng)), w = where(rng, s);
+    const S = slide * 1000, I = interval * 1000;
+    const ks = Array.from({ length: m }, (_, k) => `(${k})`).join(', ');
+    const inner = `select st.*, (ts - (ts % ${S})) - kk.k * ${S} as ws from st join (with k(k) as (values ${ks}) select k from k) kk${w.q}`;
+    const pb = part === null ? '' : ` partition by ${part}`;
+    return {
+      basalt: `select ${part === null ? '' : `${part}, `}_wstart, ${aggs.map((a) => a.b).join(', ')} from st${w.b}${pb} interval(${interval}s) sliding(${slide}s) order by ${part === null ? '' : `${part}, `}_wstart`,
+      sqlite: `select ${part === null ? '' : `${part}, `}ws, ${aggs.map((a) => a.q).join(', ')} from (${inner}) where ws + ${I} > ts group by ${part === null ? '' : `${part}, `}ws order by ${part === null ? '' : `${part}, `}ws`,
+    };
+  },
   // Order by an aggregate (ties broken by the key).
   (rng, s) => {
     const a = aggExpr(rng), w = where(rng, s), dir = rng.chance(0.5) ? ' desc' : '';
