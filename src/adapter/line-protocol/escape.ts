@@ -32,12 +32,15 @@ function escapable(set: EscapeSet, c: number): boolean {
  * Bytes [start, end) of `body` with escapes removed, decoded as UTF-8. Throws a TypeError on
  * bytes that are not UTF-8 (the caller turns it into an error naming the line).
  */
-export function unescapeSpan(body: Uint8Array, start: number, end: number, set: EscapeSet): string {
-  let hasBackslash = false;
+export function unescapeSpan(body: Buffer, start: number, end: number, set: EscapeSet): string {
+  let plain = true;
+  let ascii = true;
   for (let i = start; i < end; i++) {
-    if (body[i] === BSL) { hasBackslash = true; break; }
+    const c = body[i]!;
+    if (c === BSL) { plain = false; break; }
+    if (c >= 0x80) ascii = false;
   }
-  if (!hasBackslash) return fatalUtf8.decode(body.subarray(start, end));
+  if (plain) return ascii ? body.toString('latin1', start, end) : fatalUtf8.decode(body.subarray(start, end));
   const out = new Uint8Array(end - start);
   let o = 0;
   for (let i = start; i < end; i++) {
