@@ -156,6 +156,7 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
   let plan: Omit<SelectPlan, 'subplans'>;
   let project: Expr[] = [], keys: Expr[] = [], aggs: AggSpec[] = [], window: WindowSpec | null = null;
   let rowLimit = Infinity;
+  let perTable: SubPlan['perTable'] = null;
   if (!aggMode) {
     const outs: Array<{ name: string; e: Expr }> = [];
     for (const item of stmt.items) {
@@ -170,6 +171,11 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     const order = orderSpecs(stmt, outs, project, (x) => translate(x, env));
     const partitionCols = stmt.partitionBy.map((p) => { project.push(translate(p, env)); return project.length - 1; });
     rowLimit = order.length === 0 && partitionCols.length === 0 ? limit + offset : Infinity;
+    const first = order[0], firstExpr = first === undefined ? undefined : project[first.col];
+    if (first !== undefined && firstExpr !== undefined && firstExpr.k === 'slot' && firstExpr.slot === 0 &&
+        partitionCols.length === 0 && Number.isFinite(limit)) {
+      perTable = { limit: limit + offset, fromEnd: first.desc };
+    }
     plan = {
       precision: db.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'rows', keys: [], partitionKeys: 0,
       layout: [], aggs: [], window: null, fill: null, rangeFrom: range.from, rangeTo: range.to, singleRow: false, having: null,
@@ -274,7 +280,7 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');
   const subplans: SubPlan[] = targets.filter(() => !emptyRange).map((t) => ({
     vgId: t.vgroup.vgId, tables: t.tables, range: tr, scanColumns: [...scope.scanColumns], tableFilter, filter,
-    mode: aggMode ? 'agg' : 'rows', project, rowLimit, keys, window, aggs, useBlockStats, useLastRowCache,
+    mode: aggMode ? 'agg' : 'rows', project, rowLimit, perTable, keys, window, aggs, useBlockStats, useLastRowCache,
   }));
   return { plan: { ...plan, subplans }, stores: new Map(targets.map((t) => [t.vgroup.vgId, t.vgroup.store])) };
 }

@@ -3,7 +3,7 @@
 // mode) or partial aggregation per group and window (agg mode). Block statistics and the
 // last-row cache answer aggregates without decoding when the plan allows it.
 import type { ColumnBlock, ColumnVector } from '../../common/block.js';
-import { valueAt } from '../../common/block.js';
+import { sliceBlock, valueAt } from '../../common/block.js';
 import type { TableInfo, TagValue, VnodeStore } from '../../storage/api.js';
 import { createAccumulator, type Accumulator } from './aggregates.js';
 import { evalConstant, evalExpr, type Batch } from './eval.js';
@@ -77,12 +77,43 @@ function* filteredBatches(plan: SubPlan, store: VnodeStore, t: TableCtx): Genera
 export function* runRowsSubplan(plan: SubPlan, store: VnodeStore): Generator<ColumnBlock> {
   let produced = 0;
   for (const t of tablesOf(plan, store)) {
-    for (const batch of filteredBatches(plan, store, t)) {
-      const cols = plan.project.map((e) => evalExpr(e, batch));
-      yield { numRows: batch.numRows, columns: cols };
-      produced += batch.numRows;
+    for (const b of plan.perTable === null ? projectedBlocks(plan, store, t) : limitedBlocks(plan, store, t, plan.perTable)) {
+      yield b;
+      produced += b.numRows;
       if (produced >= plan.rowLimit) return;
     }
+  }
+}
+
+function* projectedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx): Generator<ColumnBlock> {
+  for (const batch of filteredBatches(plan, store, t)) {
+    yield { numRows: batch.numRows, columns: plan.project.map((e) => evalExpr(e, batch)) };
+  }
+}
+
+/** The table's first `limit` rows, or (fromEnd) its last `limit` rows, in ts order. */
+function* limitedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx, per: NonNullable<SubPlan['perTable']>): Generator<ColumnBlock> {
+  if (!per.fromEnd) {
+    let left = per.limit;
+    for (const b of projectedBlocks(plan, store, t)) {
+      if (left <= 0) return;
+      yield b.numRows <= left ? b : sliceBlock(b, 0, left);
+      left -= b.numRows;
+    }
+    return;
+  }
+  const kept: ColumnBlock[] = [];
+  let held = 0;
+  for (const b of projectedBlocks(plan, store, t)) {
+    kept.push(b);
+    held += b.numRows;
+    while (kept.length > 0 && held - kept[0]!.numRows >= per.limit) held -= kept.shift()!.numRows;
+  }
+  let skip = held - per.limit;
+  for (const b of kept) {
+    if (skip >= b.numRows) { skip -= b.numRows; continue; }
+    yield skip > 0 ? sliceBlock(b, skip, b.numRows) : b;
+    skip = 0;
   }
 }
 

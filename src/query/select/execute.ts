@@ -96,7 +96,7 @@ export function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, V
 function emptySubplan(plan: SelectPlan) {
   return {
     vgId: -1, tables: { k: 'names' as const, names: [], stable: null }, range: { from: 0, to: -1 }, scanColumns: [0], tableFilter: null, filter: null, mode: 'agg' as const,
-    project: [], rowLimit: 0, keys: plan.keys, window: plan.window, aggs: plan.aggs, useBlockStats: false, useLastRowCache: false,
+    project: [], rowLimit: 0, perTable: null, keys: plan.keys, window: plan.window, aggs: plan.aggs, useBlockStats: false, useLastRowCache: false,
   };
 }
 

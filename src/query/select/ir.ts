@@ -83,6 +83,11 @@ export interface SubPlan {
   readonly project: readonly Expr[];
   /** rows mode without order by: stop after this many rows (offset + limit); Infinity when unbounded. */
   readonly rowLimit: number;
+  /**
+   * rows mode ordered by ts first with a limit: each table can contribute at most its first
+   * (or, descending, its last) `limit` rows, so only those leave the vnode.
+   */
+  readonly perTable: { readonly limit: number; readonly fromEnd: boolean } | null;
   /** agg mode: group keys (partition by / group by), evaluated over scan slots. */
   readonly keys: readonly Expr[];
   readonly window: WindowSpec | null;
