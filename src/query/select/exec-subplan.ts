@@ -182,21 +182,34 @@ function addRowKeyBatch(plan: SubPlan, t: TableCtx, batch: Batch, ts: Float64Arr
   groups: GroupTable, accs: Accumulator[]): void {
   const n = batch.numRows, w = plan.window;
   const keyVecs = plan.keys.map((k) => evalExpr(k, batch));
+  const gids = new Int32Array(n);
+  if (w === null && keyVecs.length === 1) {
+    // One key: group ids cached by the key's primitive value (SameValueZero), no string per row.
+    const kv = keyVecs[0]!, seen = new Map<ScalarValue, number>();
+    for (let r = 0; r < n; r++) {
+      const v = valueAt(kv, r);
+      let g = seen.get(v);
+      if (g === undefined) { g = groups.id(keyPart(v), [v], NaN); seen.set(v, g); }
+      gids[r] = g;
+    }
+    for (let i = 0; i < accs.length; i++) accs[i]!.addRows(gids, args[i]!, ts, n, t.id);
+    return;
+  }
   const keyStrs = new Array<string>(n);
   for (let r = 0; r < n; r++) { let s = ''; for (const kv of keyVecs) s += keyPart(valueAt(kv, r)); keyStrs[r] = s; }
-  const rowKeys = (r: number): ScalarValue[] => keyVecs.map((kv) => valueAt(kv, r));
-  const gids = new Int32Array(n);
+  let row = 0;
+  const rowKeys = (): ScalarValue[] => keyVecs.map((kv) => valueAt(kv, row));
   if (w === null) {
-    for (let r = 0; r < n; r++) gids[r] = groups.id(keyStrs[r]!, rowKeys(r), NaN);
+    for (row = 0; row < n; row++) gids[row] = groups.id(keyStrs[row]!, rowKeys, NaN);
     for (let i = 0; i < accs.length; i++) accs[i]!.addRows(gids, args[i]!, ts, n, t.id);
     return;
   }
   const perRow = Math.ceil(w.interval / w.sliding);
   for (let k = 0; k < perRow; k++) {
     let any = false;
-    for (let r = 0; r < n; r++) {
-      const ws = windowStartOf(ts[r]!, w) - k * w.sliding;
-      if (ws + w.interval > ts[r]!) { gids[r] = groups.id(keyStrs[r]!, rowKeys(r), ws); any = true; } else gids[r] = -1;
+    for (row = 0; row < n; row++) {
+      const ws = windowStartOf(ts[row]!, w) - k * w.sliding;
+      if (ws + w.interval > ts[row]!) { gids[row] = groups.id(keyStrs[row]!, rowKeys, ws); any = true; } else gids[row] = -1;
     }
     if (!any) continue;
     for (let i = 0; i < accs.length; i++) addRowsSkipping(accs[i]!, gids, args[i]!, ts, n, t.id);

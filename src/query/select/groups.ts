@@ -29,7 +29,8 @@ export class GroupTable {
 
   get size(): number { return this.keys.length; }
 
-  id(keyStr: string, keyVals: readonly ScalarValue[], wstart: number): number {
+  /** The group's id; `keyVals` may be a function so per-row callers build the array only for a new group. */
+  id(keyStr: string, keyVals: readonly ScalarValue[] | (() => ScalarValue[]), wstart: number): number {
     const k = Number.isNaN(wstart) ? keyStr : keyStr + '\u0001' + wstart;
     let g = this.map.get(k);
     if (g === undefined) {
@@ -38,7 +39,7 @@ export class GroupTable {
         throw new BasaltError('NOT_SUPPORTED', `the query produces more than ${Limits.maxQueryMaterializedRows} groups/windows; use a longer interval, fewer group by keys or a narrower time range`);
       }
       this.map.set(k, g);
-      this.keys.push(keyVals.slice());
+      this.keys.push(typeof keyVals === 'function' ? keyVals() : keyVals.slice());
       this.wstart.push(wstart);
     }
     return g;
