@@ -1,11 +1,11 @@
 // Vectorized expression evaluation: one pass per operator over whole column vectors.
 // SQL three-valued logic: comparisons with null are null; a filter keeps only true rows.
-import type { ColumnVector } from '../../common/block.js';
+import type { BigArray, ColumnVector } from '../../common/block.js';
 import { BasaltError } from '../../common/errors.js';
 import { DataType, isBigIntType, isStringType } from '../../common/types.js';
 import { unreachable } from '../../common/assert.js';
 import type { CmpOp, Expr, ScalarValue } from './ir.js';
-import { constVector, orNulls, toBigInts, toF64, toStrings } from './vec.js';
+import { constVector, orNulls, toF64, toStrings } from './vec.js';
 import { castVector, evalScalarFn } from './scalar-functions.js';
 import { likeToRegExp } from './like.js';
 
@@ -115,7 +115,8 @@ function compare(op: CmpOp, l: ColumnVector, r: ColumnVector): ColumnVector {
     const a = l.data as string[], c = r.data as string[];
     for (let i = 0; i < n; i++) out[i] = cmpResult(op, a[i]! < c[i]! ? -1 : a[i]! > c[i]! ? 1 : 0);
   } else if (isBigIntType(l.type) && isBigIntType(r.type)) {
-    const a = toBigInts(l), c = toBigInts(r);
+    // Signed and unsigned 64-bit arrays compare by value as bigints: exact over both ranges.
+    const a = l.data as BigArray, c = r.data as BigArray;
     for (let i = 0; i < n; i++) out[i] = cmpResult(op, a[i]! < c[i]! ? -1 : a[i]! > c[i]! ? 1 : 0);
   } else {
     const a = toF64(l), c = toF64(r);
