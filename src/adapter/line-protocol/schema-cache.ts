@@ -1,0 +1,143 @@
+// What the schemaless writer knows about each database: its precision and the schema of the
+// super tables line protocol has touched. Loaded with SQL (`show databases`, `show stables`,
+// `describe`) once, then kept up to date by the writer's own DDL, so a steady stream of
+// requests costs no DDL or metadata round trip. A write that fails against a stale cache
+// (the database or a table was dropped or altered behind our back) drops the cache and is
+// retried once with fresh metadata.
+import { valueAt, type ColumnBlock } from '../../common/block.js';
+import { BasaltError, isBasaltError } from '../../common/errors.js';
+import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } from '../../common/types.js';
+import type { BulkTable, Session, StatementResult } from '../../query/engine-api.js';
+
+/** The two calls the writer needs; the Engine has them, and so can a client connection. */
+export interface LineProtocolTarget {
+  execute(sql: string, session: Session): Promise<Pick<StatementResult, 'columns' | 'blocks'>>;
+  insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
+}
+
+export interface StableSchema {
+  readonly name: string;
+  /** columns[0] is the TIMESTAMP primary key. */
+  readonly columns: readonly ColumnSchema[];
+  readonly tags: readonly ColumnSchema[];
+}
+
+export class DbSchema {
+  /** Super table name → schema, or null when known not to exist. */
+  readonly stables = new Map<string, StableSchema | null>();
+  /** Serializes this process's DDL on the database (new columns, tags, super tables). */
+  ddlChain: Promise<unknown> = Promise.resolve();
+  /** Child table names derived from series keys (`t_<md5>`), bounded. */
+  readonly derivedNames = new Map<string, string>();
+
+  /** Names of super tables that exist (their schemas are loaded on first use). */
+  readonly known: Set<string>;
+
+  constructor(readonly name: string, readonly precision: Precision, stableNames: readonly string[]) {
+    this.known = new Set(stableNames);
+  }
+}
+
+const ROOT: (db: string) => Session = (db) => ({ user: 'root', db });
+
+/** Backtick-quoted identifier; names with a backtick cannot be written in Basalt SQL. */
+export function quoteName(name: string): string {
+  return '`' + name + '`';
+}
+
+const TYPE_BY_NAME = new Map<string, DataType>(
+  (Object.entries(TYPE_NAMES) as Array<[string, string]>).map(([id, n]) => [n, Number(id) as DataType]),
+);
+
+async function rows(target: LineProtocolTarget, sql: string, db: string): Promise<{ names: string[]; rows: unknown[][] }> {
+  const r = await target.execute(sql, ROOT(db));
+  const out: unknown[][] = [];
+  for await (const b of r.blocks as AsyncIterable<ColumnBlock>) {
+    for (let i = 0; i < b.numRows; i++) out.push(b.columns.map((c) => valueAt(c, i)));
+  }
+  return { names: r.columns.map((c) => c.name), rows: out };
+}
+
+const caches = new WeakMap<LineProtocolTarget, Map<string, DbSchema>>();
+
+function cacheOf(target: LineProtocolTarget): Map<string, DbSchema> {
+  let m = caches.get(target);
+  if (!m) {
+    m = new Map();
+    caches.set(target, m);
+  }
+  return m;
+}
+
+/** Forgets what is cached about `db` (after a failed write, or a drop). */
+export function dropDbSchema(target: LineProtocolTarget, db: string): void {
+  cacheOf(target).delete(db);
+}
+
+/** The cached schema of `db`, loading precision and super table names on first use. */
+export async function dbSchema(target: LineProtocolTarget, db: string): Promise<{ schema: DbSchema; fresh: boolean }> {
+  const cache = cacheOf(target);
+  const hit = cache.get(db);
+  if (hit) return { schema: hit, fresh: false };
+  const dbs = await rows(target, 'show databases', db).catch((e: unknown) => {
+    // `show databases` with a session on a missing db may itself complain; retry without it.
+    if (isBasaltError(e) && e.errorName === 'DB_NOT_EXIST') return rows(target, 'show databases', '');
+    throw e;
+  });
+  const nameIdx = dbs.names.indexOf('name');
+  const precIdx = dbs.names.indexOf('precision');
+  const row = dbs.rows.find((r) => r[nameIdx] === db);
+  if (!row) {
+    throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first: create database ${db} precision 'ms' (or 'us'/'ns')`);
+  }
+  const precision = String(row[precIdx]) as Precision;
+  const st = await rows(target, `show ${quoteName(db)}.stables`, db);
+  const names = st.rows.map((r) => String(r[0]));
+  const schema = new DbSchema(db, precision, names);
+  cache.set(db, schema);
+  return { schema, fresh: true };
+}
+
+/** Schema of super table `name` (cached), or null when it does not exist. */
+export async function stableSchema(target: LineProtocolTarget, db: DbSchema, name: string, reload = false): Promise<StableSchema | null> {
+  if (!reload) {
+    const hit = db.stables.get(name);
+    if (hit !== undefined) return hit;
+    if (!db.known.has(name)) {
+      db.stables.set(name, null);
+      return null;
+    }
+  }
+  let r: { names: string[]; rows: unknown[][] };
+  try {
+    r = await rows(target, `describe ${quoteName(db.name)}.${quoteName(name)}`, db.name);
+  } catch (e) {
+    if (isBasaltError(e) && (e.errorName === 'STB_NOT_EXIST' || e.errorName === 'TABLE_NOT_EXIST')) {
+      db.stables.set(name, null);
+      db.known.delete(name);
+      return null;
+    }
+    throw e;
+  }
+  const columns: ColumnSchema[] = [];
+  const tags: ColumnSchema[] = [];
+  for (const row of r.rows) {
+    const type = TYPE_BY_NAME.get(String(row[1]));
+    if (type === undefined) throw new BasaltError('INTERNAL', `describe ${db.name}.${name}: unknown type '${String(row[1])}'`);
+    const c: ColumnSchema = { name: String(row[0]), type, bytes: Number(row[2] ?? TYPE_BYTES[type]) };
+    (row[3] === 'TAG' ? tags : columns).push(c);
+  }
+  if (tags.length === 0) {
+    // A normal table of that name: not something line protocol can write as a super table.
+    throw new BasaltError('SML_INVALID_DATA', `'${db.name}.${name}' is a normal table, not a super table; line protocol writes measurements as super tables — rename the measurement or drop the table`);
+  }
+  const s: StableSchema = { name, columns, tags };
+  db.stables.set(name, s);
+  db.known.add(name);
+  return s;
+}
+
+export function rememberStable(db: DbSchema, s: StableSchema): void {
+  db.stables.set(s.name, s);
+  db.known.add(s.name);
+}

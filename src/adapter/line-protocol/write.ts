@@ -1,0 +1,114 @@
+// One line-protocol request end to end: parse all of it, plan every measurement against the
+// cached super tables, build every block, and only then run the DDL (if a field, tag or super
+// table is new or a string outgrew its column) and the one bulk insert. A bad line, a type
+// conflict or an out-of-range value therefore leaves the database as it was.
+import { BasaltError, isBasaltError } from '../../common/errors.js';
+import type { BulkTable } from '../../query/engine-api.js';
+import { buildTables } from './build-tables.js';
+import { parseLineProtocol, type LinePrecision } from './parse.js';
+import {
+  dbSchema, dropDbSchema, rememberStable, stableSchema, type DbSchema, type LineProtocolTarget,
+} from './schema-cache.js';
+import { planMeasurement, type MeasurementPlan } from './schemaless.js';
+
+export interface WriteSummary {
+  /** Data points (lines) written. */
+  readonly points: number;
+  /** Child tables written to. */
+  readonly tables: number;
+}
+
+/** Marks a failure that may come from a stale schema cache: worth one retry with fresh metadata. */
+class StaleCacheSuspect extends Error {
+  constructor(readonly original: unknown) {
+    super('write failed against cached schema');
+  }
+}
+
+/** Writes a line-protocol body into database `db`. Throws BasaltError naming the line on bad input. */
+export async function writeLineProtocol(
+  target: LineProtocolTarget, db: string, body: Uint8Array, precision: LinePrecision, nowMs: number,
+): Promise<WriteSummary> {
+  for (let attempt = 0; ; attempt++) {
+    const { schema, fresh } = await dbSchema(target, db);
+    try {
+      return await writeOnce(target, schema, body, precision, nowMs, fresh || attempt > 0);
+    } catch (e) {
+      if (e instanceof StaleCacheSuspect) {
+        dropDbSchema(target, db);
+        if (attempt === 0) continue;
+        throw e.original;
+      }
+      throw e;
+    }
+  }
+}
+
+async function writeOnce(
+  target: LineProtocolTarget, schema: DbSchema, body: Uint8Array, precision: LinePrecision, nowMs: number, fresh: boolean,
+): Promise<WriteSummary> {
+  const parsed = parseLineProtocol(body, precision, { tsPrecision: schema.precision, nowMs });
+  if (parsed.points === 0) return { points: 0, tables: 0 };
+  const plan = async (reload: boolean): Promise<MeasurementPlan[]> => {
+    const plans: MeasurementPlan[] = [];
+    for (const m of parsed.measurements) plans.push(planMeasurement(schema.name, m, await stableSchema(target, schema, m.name, reload)));
+    return plans;
+  };
+  const build = (plans: readonly MeasurementPlan[]): BulkTable[] => plans.flatMap((p) => buildTables(p, schema.derivedNames));
+  const insert = async (tables: BulkTable[]): Promise<WriteSummary> => {
+    try {
+      await target.insertColumnar(schema.name, tables);
+    } catch (e) {
+      if (!fresh && !userError(e)) throw new StaleCacheSuspect(e);
+      throw e;
+    }
+    return { points: parsed.points, tables: tables.length };
+  };
+
+  const plans = await plan(false);
+  if (plans.every((p) => p.ddl.length === 0)) return insert(build(plans));
+
+  // Schema changes: one at a time per database in this process; re-plan under the lock
+  // against freshly described super tables, since another request may have just changed them.
+  return serialized(schema, async () => {
+    const fresh2 = await plan(true);
+    const tables = build(fresh2);
+    for (const p of fresh2) {
+      for (const sql of p.ddl) {
+        try {
+          await target.execute(sql, { user: 'root', db: schema.name });
+        } catch (e) {
+          schema.stables.delete(p.schema.name); // described afresh next time
+          throw e;
+        }
+      }
+      if (p.ddl.length > 0) rememberStable(schema, p.schema);
+    }
+    return insert(tables);
+  });
+}
+
+/** Errors that are about the data, not about what we believed of the schema. */
+function userError(e: unknown): boolean {
+  if (!isBasaltError(e)) return false;
+  return e.errorName === 'INVALID_TIMESTAMP' || e.errorName === 'VALUE_TOO_LONG' || e.errorName === 'MEMTABLE_FULL' ||
+    e.errorName === 'QUEUE_FULL' || e.httpStatus >= 500;
+}
+
+function serialized<T>(schema: DbSchema, fn: () => Promise<T>): Promise<T> {
+  const run = schema.ddlChain.then(fn, fn);
+  schema.ddlChain = run.catch(() => undefined);
+  return run;
+}
+
+/** `precision=` of an InfluxDB write: ns (default), us, ms, s; InfluxDB 1.x's n and u too. */
+export function parsePrecision(p: string | null | undefined): LinePrecision {
+  switch (p ?? '') {
+    case '': case 'ns': case 'n': return 'ns';
+    case 'us': case 'u': return 'us';
+    case 'ms': return 'ms';
+    case 's': return 's';
+    default:
+      throw new BasaltError('SML_INVALID_PRECISION', `precision '${p}' is not supported; use precision=ns (default), us, ms or s`);
+  }
+}
