@@ -229,6 +229,15 @@ const GENERATORS: Gen[] = [
     ]);
     return { basalt: `select ${sel.b}, count(*) from ${tb}${w.b}`, sqlite: `select ${sel.q}, count(*) from st where ${cond}` };
   },
+  // A selector with companion columns on one child table: the other values of the selected row.
+  (rng, s) => {
+    const tb = rng.pick(s.tables), c = rng.pick(['i', 'd', 'f', 'b']), w = where(rng, s);
+    const cond = w.q === '' ? `tb = '${tb}'` : `(${w.q.slice(7)}) and tb = '${tb}'`;
+    const fn = rng.pick(['max', 'min', 'first', 'last']);
+    const ord = fn === 'max' ? `${c} desc, ts` : fn === 'min' ? `${c}, ts` : fn === 'first' ? 'ts' : 'ts desc';
+    const pick = (col: string): string => `(select ${col} from st where ${cond} and ${c} is not null order by ${ord} limit 1)`;
+    return { basalt: `select ${fn}(${c}), ts, s from ${tb}${w.b}`, sqlite: `select ${pick(c)}, ${pick('ts')}, ${pick('s')}` };
+  },
   // Two group keys and having.
   (rng, s) => {
     const a = aggExpr(rng), w = where(rng, s), n = rng.int(0, 30);

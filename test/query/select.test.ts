@@ -172,6 +172,15 @@ describe('aggregates', () => {
     await expectRows('select last_row(current), last_row(voltage) from meters partition by tbname order by 2', [[3, 102], [null, 225]]);
     await expectRows(`select last_row(current), last_row(voltage) from d0 where ts < ${T0 + 4500}`, [[14, 224]]);
   });
+  test('a single selector brings the other columns of its row', async () => {
+    await expectRows('select max(voltage), ts, name from d0', [[225, T0 + 5000, 'eps']]);
+    await expectRows('select last(current), _rowts, voltage from d0', [[14, T0 + 4000, 224]]);
+    await expectRows('select min(voltage), tbname, ts from meters', [[100, 'd1', T0 + 500]]);
+    await expectRows('select tbname, max(voltage), ts from meters partition by tbname', [['d0', 225, T0 + 5000], ['d1', 102, T0 + 10000]]);
+    await expectRows('select _wstart, first(voltage), name from d0 interval(2s)', [[T0, 220, 'alpha'], [T0 + 2000, 222, 'gamma'], [T0 + 4000, 224, 'Delta']]);
+    await expectRows('select location, max(current), tbname from meters group by location order by location', [['LA', 3, 'd1'], ['SF', 14, 'd0']]);
+    await expectError('select max(voltage), min(voltage), ts from d0', 'GROUPBY_LACK_EXPRESSION', 'ts');
+  });
   test('having filters groups', async () => {
     await expectRows('select location, count(*) from meters group by location having count(*) > 3', [['SF', 6n]]);
   });

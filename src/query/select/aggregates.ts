@@ -8,6 +8,8 @@ import { isBigIntType } from '../../common/types.js';
 import type { ColumnAggregate } from '../../storage/api.js';
 import type { AggFn, AggSpec, ScalarValue } from './ir.js';
 import { toF64 } from './vec.js';
+import { assert } from '../../common/assert.js';
+import { Companion, PickingSelector } from './companion.js';
 
 export interface Accumulator {
   readonly spec: AggSpec;
@@ -287,8 +289,23 @@ class TwaAcc extends Base {
   }
 }
 
+/** Accumulators for a list of aggregates; a selector with companions tracks the row it picks. */
+export function createAccumulators(specs: readonly AggSpec[]): Accumulator[] {
+  const picked = new Set(specs.filter((s) => s.fn === 'companion').map((s) => s.selector!));
+  const out: Accumulator[] = [];
+  specs.forEach((spec, i) => {
+    if (spec.fn === 'companion') {
+      const sel = out[spec.selector!];
+      assert(sel instanceof PickingSelector && spec.selector! < i, 'a companion follows its selector');
+      out.push(new Companion(spec, sel));
+    } else out.push(picked.has(i) ? new PickingSelector(spec) : createAccumulator(spec));
+  });
+  return out;
+}
+
 export function createAccumulator(spec: AggSpec): Accumulator {
   switch (spec.fn) {
+    case 'companion': throw new BasaltError('INTERNAL', 'companions are created with createAccumulators');
     case 'count': return new CountAcc(spec);
     case 'sum': case 'avg': case 'min': case 'max': case 'spread': case 'stddev':
       return new NumericAcc(spec, spec.arg !== null && isBigIntType(spec.arg.t));

@@ -13,7 +13,7 @@ import { isPerTable } from './exec-subplan.js';
 import type { AggSpec, Expr, ScalarValue, SubPlan, WindowSpec } from './ir.js';
 import type { FillMode, MergeItem, OrderSpec, SelectPlan } from './plan.js';
 import { findTable, superTableTargets, type TagLookup } from './route.js';
-import { TableScope, at, containsAggregate, durationTicks, translate, type OutputHooks, type TranslateEnv } from './translate.js';
+import { AGG_FUNCTIONS, TableScope, at, containsAggregate, durationTicks, translate, type OutputHooks, type TranslateEnv } from './translate.js';
 import { evalConstant } from './eval.js';
 
 function exprKey(e: Expr): string {
@@ -91,6 +91,22 @@ function tbnamesOf(c: Expr): string[] | null {
   }
   if (c.k === 'in' && !c.not && c.e.k === 'tbname' && c.list.every((x) => typeof x === 'string')) return c.list as string[];
   return null;
+}
+
+const SELECTORS: ReadonlySet<string> = new Set(['max', 'min', 'first', 'last', 'last_row']);
+
+/** The aggregate function calls of an expression (not looking inside them). */
+function aggregateCalls(e: A.Expr): A.FunctionCall[] {
+  if (e.kind === 'function' && AGG_FUNCTIONS.has(e.name)) return [e];
+  switch (e.kind) {
+    case 'function': return e.args.flatMap(aggregateCalls);
+    case 'binary': return [...aggregateCalls(e.left), ...aggregateCalls(e.right)];
+    case 'unary': return aggregateCalls(e.operand);
+    case 'in': return [...aggregateCalls(e.expr), ...e.list.flatMap(aggregateCalls)];
+    case 'between': return [...aggregateCalls(e.expr), ...aggregateCalls(e.low), ...aggregateCalls(e.high)];
+    case 'like': case 'isNull': case 'cast': return aggregateCalls(e.expr);
+    default: return [];
+  }
 }
 
 function limitOf(l: A.LimitClause | null): { limit: number; offset: number } {
@@ -200,6 +216,11 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     }
     const layout: MergeItem[] = keys.map((_k, idx) => ({ k: 'key', idx }));
     const aggIndex = new Map<string, number>();
+    // A single selector function lets plain columns ride along (`select max(v), ts`).
+    const aggCalls = stmt.items.flatMap((i) => aggregateCalls(i.expr));
+    const selectorCall = aggCalls.length === 1 && SELECTORS.has(aggCalls[0]!.name) && aggCalls[0]!.args.length === 1 &&
+      aggCalls[0]!.args[0]!.kind !== 'star' ? aggCalls[0]! : null;
+    let lastAgg = -1;
     const layoutSlot = (it: MergeItem): number => {
       let s = layout.findIndex((x) => x.k === it.k && (x.k !== 'key' && x.k !== 'agg' || (x as { idx: number }).idx === (it as { idx: number }).idx));
       if (s < 0) { s = layout.length; layout.push(it); }
@@ -210,6 +231,7 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
         const k = exprKey(spec as unknown as Expr);
         let idx = aggIndex.get(k);
         if (idx === undefined) { idx = aggs.length; aggs.push(spec); aggIndex.set(k, idx); }
+        lastAgg = idx;
         return { k: 'slot', slot: layoutSlot({ k: 'agg', idx }), t: spec.t, bytes: spec.bytes };
       },
       nonAggregate(rowExpr, text, pos) {
@@ -217,6 +239,10 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
         if (idx === undefined && isPerTable(rowExpr) && groupsByTable) {
           // A tag is constant per table: with partition by tbname it may be selected as an extra key.
           idx = keys.length; keys.push(rowExpr); keyIndex.set(exprKey(rowExpr), idx);
+        }
+        if (idx === undefined && selectorCall !== null) {
+          translate(selectorCall, outEnv);
+          return hooks.aggregate({ fn: 'companion', arg: rowExpr, param: 0, t: rowExpr.t, bytes: rowExpr.bytes, selector: lastAgg }, pos);
         }
         if (idx === undefined) {
           throw new BasaltError('GROUPBY_LACK_EXPRESSION', `'${text || 'expression'}' ${at(pos)} must be in group by / partition by or inside an aggregate function`);

@@ -5,7 +5,7 @@
 import type { ColumnBlock, ColumnVector } from '../../common/block.js';
 import { sliceBlock, valueAt } from '../../common/block.js';
 import type { TableInfo, TagValue, VnodeStore } from '../../storage/api.js';
-import { createAccumulator, type Accumulator } from './aggregates.js';
+import { createAccumulators, type Accumulator } from './aggregates.js';
 import { evalConstant, evalExpr, type Batch } from './eval.js';
 import { GroupTable, keyPart, keyString } from './groups.js';
 import type { Expr, ScalarValue, SubPlan } from './ir.js';
@@ -120,7 +120,7 @@ function* limitedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx, per: NonN
 /** Agg mode: partial aggregates per (group key, window) over the vgroup's tables. */
 export function runAggSubplan(plan: SubPlan, store: VnodeStore): AggPartial {
   const groups = new GroupTable();
-  const accs = plan.aggs.map(createAccumulator);
+  const accs = createAccumulators(plan.aggs);
   const keysPerTable = plan.keys.every(isPerTable);
   const sc = statsColumns(plan);
   for (const t of tablesOf(plan, store)) {

@@ -37,7 +37,9 @@ export type ScalarFn =
 
 export type AggFn =
   | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'last_row'
-  | 'spread' | 'stddev' | 'percentile' | 'apercentile' | 'twa';
+  | 'spread' | 'stddev' | 'percentile' | 'apercentile' | 'twa'
+  /** A plain column next to a single selector (`select max(v), ts`): its value at the selected row. */
+  | 'companion';
 
 export interface AggSpec {
   readonly fn: AggFn;
@@ -48,6 +50,8 @@ export interface AggSpec {
   /** Result type. */
   readonly t: DataType;
   readonly bytes: number;
+  /** companion: index (in the aggs list) of the selector whose row it follows. */
+  readonly selector?: number;
 }
 
 export interface WindowSpec {

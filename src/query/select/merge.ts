@@ -4,7 +4,7 @@
 import { BasaltError } from '../../common/errors.js';
 import { DataType, isNumericType } from '../../common/types.js';
 import type { Accumulator } from './aggregates.js';
-import { createAccumulator } from './aggregates.js';
+import { createAccumulators } from './aggregates.js';
 import type { Batch } from './eval.js';
 import type { AggPartial } from './exec-subplan.js';
 import { GroupTable, keyString } from './groups.js';
@@ -20,7 +20,7 @@ const MAX_FILL_ROWS = 10_000_000;
 export function mergePartials(plan: SelectPlan, partials: readonly AggPartial[]): AggPartial {
   if (partials.length === 1) return partials[0]!;
   const groups = new GroupTable();
-  const accs: Accumulator[] = plan.aggs.map(createAccumulator);
+  const accs: Accumulator[] = createAccumulators(plan.aggs);
   for (const p of partials) {
     for (let g = 0; g < p.groups.size; g++) {
       const kv = p.groups.keys[g]!;
