@@ -31,6 +31,14 @@ const WAL_SEGMENT_BYTES = 64 << 20;
 /** Rows encoded between yields to the event loop during a flush. */
 const FLUSH_YIELD_ROWS = 200_000;
 
+/**
+ * How the WAL is driven. Standalone (default): the store logs its own writes, replays the
+ * WAL on open and drops WAL segments once flushed. externalLog (a Raft vnode): the log owner
+ * appends to `store.wal`, calls `applyLogged` for committed entries (after open, from
+ * `flushedIndex() + 1`), and decides itself when to `wal.compactBefore`.
+ */
+export interface StoreMode { readonly externalLog?: boolean }
+
 interface CheckedRows { entry: TableEntry; schema: ColDef[]; block: ColumnBlock }
 
 export class LocalVnodeStore implements VnodeStore {
@@ -51,18 +59,18 @@ export class LocalVnodeStore implements VnodeStore {
   private closed = false;
   readonly durationTicks: number;
 
-  private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest) {
+  private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest, readonly mode: StoreMode) {
     this.manifest = manifest;
     this.files = new FileView(`${dir}/data`);
     this.durationTicks = msToTicks(options.durationMs, options.precision);
   }
 
-  static async open(dir: string, options: VnodeOptions): Promise<LocalVnodeStore> {
+  static async open(dir: string, options: VnodeOptions, mode: StoreMode = {}): Promise<LocalVnodeStore> {
     checkOptions(options);
     fs.mkdirSync(`${dir}/data`, { recursive: true });
     const manifest = readManifest(dir) ?? { flushedIndex: 0, nextFileSeq: 1, files: [], meta: { nextUid: 1, tables: [] } };
     const wal = Wal.open(`${dir}/wal`, { segmentBytes: WAL_SEGMENT_BYTES });
-    const s = new LocalVnodeStore(dir, options, wal, manifest);
+    const s = new LocalVnodeStore(dir, options, wal, manifest, mode);
     s.meta.restore(manifest.meta);
     s.files.load(manifest.files);
     s.appliedIdx = manifest.flushedIndex;
@@ -70,13 +78,13 @@ export class LocalVnodeStore implements VnodeStore {
     if (wal.firstIndex() > manifest.flushedIndex + 1) {
       throw new BasaltError('WAL_CORRUPT', `the WAL in ${dir}/wal starts at index ${wal.firstIndex()} but the files hold entries only up to ${manifest.flushedIndex}; entries are missing`);
     }
-    // Replay what the files do not hold yet, in bounded slices.
-    for (let lo = manifest.flushedIndex + 1; lo <= wal.lastIndex(); lo += 256) {
+    // Replay what the files do not hold yet, in bounded slices (a Raft owner replays itself,
+    // only up to its commit index).
+    for (let lo = manifest.flushedIndex + 1; !mode.externalLog && lo <= wal.lastIndex(); lo += 256) {
       for (const e of wal.entries(lo, Math.min(lo + 256, wal.lastIndex() + 1))) {
         try { s.applyLogged(e.index, e.data); } catch (err) {
           // A deterministic rejection (the entry was refused when first applied too) changes nothing.
           if (!(err instanceof BasaltError) || err.errorName === 'WAL_CORRUPT') throw err;
-          s.appliedIdx = e.index;
         }
       }
     }
@@ -123,6 +131,7 @@ export class LocalVnodeStore implements VnodeStore {
 
   private async metaOp(op: MetaOp): Promise<void> {
     this.checkUsable();
+    this.checkOwnLog();
     this.meta.check(op);
     this.applyLogged(this.log(encodeMetaPayload(op)), null, op);
     await this.durable();
@@ -132,6 +141,7 @@ export class LocalVnodeStore implements VnodeStore {
 
   async write(batch: WriteBatch): Promise<void> {
     this.checkUsable();
+    this.checkOwnLog();
     // Backpressure: while a flush runs and the new memtable is full too, wait for it.
     while (this.flushing && this.memBytes >= this.options.bufferBytes) await this.flushing;
     this.checkUsable();
@@ -149,12 +159,18 @@ export class LocalVnodeStore implements VnodeStore {
    */
   applyLogged(index: number, payload: Uint8Array | null, decodedOp?: MetaOp): void {
     assert(index > this.appliedIdx, `apply index ${index} after ${this.appliedIdx}`);
-    if (decodedOp) {
-      this.applyMeta(decodedOp);
-    } else {
-      const p = decodePayload(payload!);
-      if (p.kind === 'meta') this.applyMeta(p.op);
-      else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, index); }
+    try {
+      if (decodedOp) {
+        this.applyMeta(decodedOp);
+      } else {
+        const p = decodePayload(payload!);
+        if (p.kind === 'meta') this.applyMeta(p.op);
+        else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, index); }
+      }
+    } catch (e) {
+      // A refused entry is applied as a no-op (every replica refuses it the same way).
+      if (e instanceof BasaltError && e.errorName !== 'WAL_CORRUPT') this.appliedIdx = index;
+      throw e;
     }
     this.appliedIdx = index;
   }
@@ -349,7 +365,7 @@ export class LocalVnodeStore implements VnodeStore {
     } finally {
       this.imm = null;
     }
-    this.wal.compactBefore(flushIndex + 1);
+    if (!this.mode.externalLog) this.wal.compactBefore(flushIndex + 1);
   }
 
   async compact(): Promise<void> {
@@ -421,6 +437,10 @@ export class LocalVnodeStore implements VnodeStore {
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     await this.wal.close();
     this.files.closeAll();
+  }
+
+  private checkOwnLog(): void {
+    if (this.mode.externalLog) throw new BasaltError('NOT_SUPPORTED', `vnode store ${this.dir} is driven by its log owner (Raft); propose the change there and apply committed entries with applyLogged`);
   }
 
   private checkUsable(): void {

@@ -1,13 +1,19 @@
 // Shared fixtures for the storage tests: the meters schema, options, and block builders.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnBlock } from '../../src/common/block.js';
 import { DataType, type ColumnSchema } from '../../src/common/types.js';
 import type { VnodeOptions } from '../../src/storage/api.js';
 
+const made: string[] = [];
+process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh directory, removed when the test process exits. */
 export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `basalt-${tag}-`));
+  const d = mkdtempSync(join(tmpdir(), `basalt-${tag}-`));
+  made.push(d);
+  return d;
 }
 
 export const METERS_COLUMNS: ColumnSchema[] = [
