@@ -2,7 +2,7 @@
 // ../shared/bench-peers/lib/gen.js (current: 3 decimals in [8,12); voltage 215..225; phase:
 // 4 decimals in [0,1); rows 1 s apart), one table × `--batch` rows per write.
 // Usage: node dist/bench/storage.js [--tables 1000] [--rows 10000] [--batch 5000]
-//        [--wal2-tables 50] [--dir /tmp/basalt-bench-storage] [--keep]
+//        [--wal2-tables N (default: all; 0 skips the wal_level 2 run)] [--dir /tmp/basalt-bench-storage] [--keep]
 import * as fs from 'node:fs';
 import type { ColumnBlock } from '../src/common/block.js';
 import { DataType, type ColumnSchema } from '../src/common/types.js';
@@ -12,7 +12,7 @@ import { openVnodeStore, type LocalVnodeStore } from '../src/storage/index.js';
 interface Args { tables: number; rows: number; batch: number; wal2Tables: number; dir: string; keep: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { tables: 1000, rows: 10_000, batch: 5000, wal2Tables: 50, dir: '/tmp/basalt-bench-storage', keep: false };
+  const a: Args = { tables: 1000, rows: 10_000, batch: 5000, wal2Tables: -1, dir: '/tmp/basalt-bench-storage', keep: false };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -139,6 +139,11 @@ function queries(store: LocalVnodeStore, tables: number, label: string): void {
   console.log(`  [${label}] count(*) = ${count}: ${c.ms.toFixed(2)} ms (median of 7; first run ${c.first.toFixed(2)} ms)`);
   console.log(`  [${label}] avg(current) = ${(sum / cnt).toFixed(6)}: ${a.ms.toFixed(2)} ms (first ${a.first.toFixed(2)} ms)`);
   console.log(`  [${label}] max(voltage) = ${maxV}: ${m.ms.toFixed(2)} ms (first ${m.first.toFixed(2)} ms)`);
+  if (label === 'warm') {
+    let rows = 0;
+    const sc = timeMs(() => { for (const n of names) for (const b of store.scan(n, ALL, [0, 1, 2, 3])) rows += b.numRows; });
+    console.log(`  [${label}] full scan of all 4 columns: ${rows} rows in ${sc.ms.toFixed(0)} ms (${(rows / sc.ms / 1e3).toFixed(2)} M rows/s decoded)`);
+  }
   console.log(`  [${label}] last row of ${tables} tables (sum of last current ${lastSum.toFixed(3)}): ${l.ms.toFixed(2)} ms (first ${l.first.toFixed(2)} ms)`);
 }
 
@@ -178,8 +183,8 @@ async function main(): Promise<void> {
   await store.close();
   console.log(`  peak RSS so far ${rssMiB().toFixed(0)} MiB`);
 
-  if (a.wal2Tables > 0) {
-    const n2 = Math.min(a.wal2Tables, a.tables);
+  if (a.wal2Tables !== 0) {
+    const n2 = a.wal2Tables < 0 ? a.tables : Math.min(a.wal2Tables, a.tables);
     const dir2 = `${a.dir}/wal2`;
     const s2 = await openVnodeStore(dir2, opts(2));
     await setup(s2, n2);
