@@ -79,6 +79,16 @@ describe('projection and filters', () => {
     await expectRows('select voltage from d0 where current is null', [[223], [225]]);
     await expectRows('select count(*) from d0 where current is not null', [[4n]]);
   });
+  test('match / nmatch take regular expressions', async () => {
+    await expectRows('select name from d0 where name match \'^[a-c]\'', [['alpha'], ['beta']]);
+    await expectRows('select name from d0 where name nmatch \'a\'', [['eps']]);
+    await expectError('select name from d0 where name match \'(\'', 'WRONG_VALUE_TYPE', 'regular expression');
+  });
+  test('select distinct', async () => {
+    await expectRows('select distinct location from meters', [['LA'], ['SF']]);
+    await expectRows('select distinct groupid, location from meters order by groupid desc', [[2, 'LA'], [1, 'SF']]);
+    await expectRows('select distinct phase from d0', [[null], [0.25], [0.5]]);
+  });
   test('where on ts narrows the scan range (literals and timestamp strings)', async () => {
     await expectRows(`select voltage from d0 where ts > ${T0 + 1000} and ts <= ${T0 + 3000}`, [[222], [223]]);
     await expectRows('select voltage from d0 where ts >= \'2023-11-14T22:13:24Z\'', [[224], [225]]);

@@ -134,7 +134,9 @@ export interface AnalyzedSelect {
 export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedSelect {
   if (stmt.from === null) return { plan: analyzeConst(stmt, ctx), stores: new Map() };
   if (stmt.from.kind !== 'table') throw new BasaltError('NOT_SUPPORTED', `subqueries in FROM ${at(stmt.from.pos)} are not supported yet`);
-  if (stmt.distinct) throw new BasaltError('NOT_SUPPORTED', `select distinct ${at(stmt.pos)} is not supported yet`);
+  if (stmt.distinct && (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) || stmt.window !== null || stmt.groupBy.length > 0)) {
+    throw new BasaltError('NOT_SUPPORTED', `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`);
+  }
   const db = ctx.getDb(stmt.from.table.db ?? ctx.session.db);
   const tname = stmt.from.table.name;
   const { info, vgroup: home } = findTable(db, tname);
@@ -160,8 +162,9 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     } else rowConds.push(c);
   }
 
-  const groupExprs = [...stmt.partitionBy, ...stmt.groupBy];
-  const aggMode = stmt.window !== null || stmt.groupBy.length > 0 || stmt.items.some((i) => containsAggregate(i.expr)) ||
+  // select distinct a, b: one group per distinct (a, b).
+  const groupExprs = [...stmt.partitionBy, ...stmt.groupBy, ...(stmt.distinct ? stmt.items.map((i) => i.expr) : [])];
+  const aggMode = stmt.distinct || stmt.window !== null || stmt.groupBy.length > 0 || stmt.items.some((i) => containsAggregate(i.expr)) ||
     (stmt.having !== null) || stmt.orderBy.some((o) => containsAggregate(o.expr));
   if (stmt.window !== null && stmt.window.kind !== 'interval') {
     throw new BasaltError('NOT_SUPPORTED', `${stmt.window.kind} windows ${at(stmt.window.pos)} are not supported yet; use interval`);
@@ -300,7 +303,7 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     ? superTableTargets(db, tname, tagLookup, tbnames)
     : [{ vgroup: home, tables: { k: 'names', names: [tname], stable: null } as const }];
   const keysPerTable = keys.every(isPerTable);
-  const useBlockStats = aggMode && filter === null && keysPerTable && aggs.length > 0 &&
+  const useBlockStats = aggMode && filter === null && keysPerTable &&
     aggs.every((a) => STATS_FUNCTIONS.has(a.fn) && (a.arg === null || a.arg.k === 'slot'));
   const useLastRowCache = aggMode && filter === null && keysPerTable && window === null && aggs.length > 0 &&
     aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');

@@ -62,8 +62,9 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
       for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
       return { type: DataType.BOOL, data: out, nulls: r.nulls };
     }
-    case 'like': {
-      const v = evalExpr(e.e, b), s = toStrings(v), re = likeToRegExp(e.pattern), out = new Uint8Array(n);
+    case 'like': case 'regex': {
+      const v = evalExpr(e.e, b), s = toStrings(v), out = new Uint8Array(n);
+      const re = e.k === 'like' ? likeToRegExp(e.pattern) : regexOf(e.pattern);
       const hit = e.not ? 0 : 1;
       for (let i = 0; i < n; i++) out[i] = re.test(s[i]!) ? hit : 1 - hit;
       return { type: DataType.BOOL, data: out, nulls: v.nulls };
@@ -72,6 +73,20 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
     case 'fn': return evalScalarFn(e, e.args.map((a) => evalExpr(a, b)), n);
     default: return unreachable(e, 'expression kind');
   }
+}
+
+const regexCache = new Map<string, RegExp>();
+const REGEX_CACHE_MAX_ENTRIES = 256;
+
+/** `match` patterns search anywhere in the string (unanchored), as POSIX regexec does. */
+function regexOf(pattern: string): RegExp {
+  let re = regexCache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(pattern, 'u');
+    if (regexCache.size >= REGEX_CACHE_MAX_ENTRIES) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re;
 }
 
 /** Arithmetic is done in doubles (TDengine's rule); x / 0 and x % 0 are null. */

@@ -30,7 +30,7 @@ export function isPerTable(e: Expr): boolean {
     case 'slot': return false;
     case 'const': case 'tag': case 'tbname': return true;
     case 'arith': case 'cmp': return isPerTable(e.l) && isPerTable(e.r);
-    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'cast': return isPerTable(e.e);
+    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'regex': case 'cast': return isPerTable(e.e);
     case 'between': return isPerTable(e.e) && isPerTable(e.lo) && isPerTable(e.hi);
     case 'and': case 'or': return e.args.every(isPerTable);
     case 'fn': return e.args.every(isPerTable);

@@ -26,7 +26,8 @@ export type Expr =
   | (Typed & { readonly k: 'not'; readonly e: Expr })
   | (Typed & { readonly k: 'in'; readonly e: Expr; readonly list: readonly ScalarValue[]; readonly not: boolean })
   | (Typed & { readonly k: 'between'; readonly e: Expr; readonly lo: Expr; readonly hi: Expr; readonly not: boolean })
-  | (Typed & { readonly k: 'like'; readonly e: Expr; readonly pattern: string; readonly not: boolean })
+  /** like: SQL pattern; regex: `match` / `nmatch` (not = nmatch), a regular expression source. */
+  | (Typed & { readonly k: 'like' | 'regex'; readonly e: Expr; readonly pattern: string; readonly not: boolean })
   | (Typed & { readonly k: 'isnull'; readonly e: Expr; readonly not: boolean })
   | (Typed & { readonly k: 'cast'; readonly e: Expr })
   | (Typed & { readonly k: 'fn'; readonly name: ScalarFn; readonly args: readonly Expr[] });

@@ -88,7 +88,7 @@ function hasRowOrTableRefs(e: Expr): boolean {
     case 'slot': case 'tag': case 'tbname': return true;
     case 'const': return false;
     case 'arith': case 'cmp': return hasRowOrTableRefs(e.l) || hasRowOrTableRefs(e.r);
-    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'cast': return hasRowOrTableRefs(e.e);
+    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'regex': case 'cast': return hasRowOrTableRefs(e.e);
     case 'between': return hasRowOrTableRefs(e.e) || hasRowOrTableRefs(e.lo) || hasRowOrTableRefs(e.hi);
     case 'and': case 'or': return e.args.some(hasRowOrTableRefs);
     case 'fn': return e.args.some(hasRowOrTableRefs);
@@ -172,10 +172,13 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
       return fold({ k: 'between', e: x, lo, hi, not: e.not, t: DataType.BOOL, bytes: 1 });
     }
     case 'like': {
-      if (e.op !== 'like') throw new BasaltError('NOT_SUPPORTED', `${e.op} ${at(e.pos)} is not supported; use like`);
       const x = translate(e.expr, env), p = translate(e.pattern, env);
-      if (!isConst(p) || typeof p.value !== 'string') throw new BasaltError('WRONG_VALUE_TYPE', `the pattern of like ${at(e.pattern.pos)} must be a string constant`);
-      return fold({ k: 'like', e: x, pattern: p.value, not: e.not, t: DataType.BOOL, bytes: 1 });
+      if (!isConst(p) || typeof p.value !== 'string') throw new BasaltError('WRONG_VALUE_TYPE', `the pattern of ${e.op} ${at(e.pattern.pos)} must be a string constant`);
+      if (e.op === 'like') return fold({ k: 'like', e: x, pattern: p.value, not: e.not, t: DataType.BOOL, bytes: 1 });
+      try { new RegExp(p.value, 'u'); } catch {
+        throw new BasaltError('WRONG_VALUE_TYPE', `'${p.value}' ${at(e.pattern.pos)} is not a valid regular expression`);
+      }
+      return fold({ k: 'regex', e: x, pattern: p.value, not: (e.op === 'nmatch') !== e.not, t: DataType.BOOL, bytes: 1 });
     }
     case 'isNull': return fold({ k: 'isnull', e: translate(e.expr, env), not: e.not, t: DataType.BOOL, bytes: 1 });
     case 'cast': {
