@@ -1,6 +1,6 @@
 // Typed binary payloads of WAL entries (what a Raft vnode later replicates). Layout:
 //   u8 kind = 1 (meta op) | msgpack(MetaOp)
-//   u8 kind = 2 (write)   | u32 createBytes | msgpack(ChildTableDef[]) (absent when 0)
+//   u8 kind = 2 (write)   | u32 createBytes | msgpack([atMs, ChildTableDef[]]) (absent when 0)
 //                         | u32 tables | per table: u16 nameBytes | UTF-8 name | u32 blockBytes | column block
 // Column blocks use the shared wire layout of src/common/block-codec.ts.
 import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
@@ -13,7 +13,8 @@ export const PAYLOAD_META = 1;
 export const PAYLOAD_WRITE = 2;
 const MP = { useBigInt64: true } as const;
 
-export type Payload = { kind: 'meta'; op: MetaOp } | { kind: 'write'; batch: WriteBatch };
+/** atMs: when the write was proposed (the creation time of tables it creates). */
+export type Payload = { kind: 'meta'; op: MetaOp } | { kind: 'write'; batch: WriteBatch; atMs: number };
 
 export function encodeMetaPayload(op: MetaOp): Uint8Array {
   const body = mpEncode(op, MP);
@@ -23,8 +24,8 @@ export function encodeMetaPayload(op: MetaOp): Uint8Array {
   return out;
 }
 
-export function encodeWritePayload(batch: WriteBatch): Uint8Array {
-  const create = batch.createTables && batch.createTables.length > 0 ? mpEncode(batch.createTables, MP) : new Uint8Array(0);
+export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8Array {
+  const create = batch.createTables && batch.createTables.length > 0 ? mpEncode([atMs, batch.createTables], MP) : new Uint8Array(0);
   const names = batch.rows.map((r) => Buffer.from(r.table, 'utf8'));
   const sizes = batch.rows.map((r) => encodedBlockBytes(r.block));
   let total = 1 + 4 + create.length + 4;
@@ -53,7 +54,7 @@ export function decodePayload(data: Uint8Array): Payload {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
   let p = 1;
   const clen = buf.readUInt32LE(p); p += 4;
-  const createTables = clen > 0 ? (mpDecode(buf.subarray(p, p + clen), MP) as ChildTableDef[]) : undefined;
+  const [atMs, createTables] = clen > 0 ? (mpDecode(buf.subarray(p, p + clen), MP) as [number, ChildTableDef[]]) : [0, undefined];
   p += clen;
   const n = buf.readUInt32LE(p); p += 4;
   const rows: TableRows[] = [];
@@ -67,5 +68,5 @@ export function decodePayload(data: Uint8Array): Payload {
     rows.push({ table, block });
   }
   if (p !== buf.length) throw bad(`${buf.length - p} trailing bytes`);
-  return { kind: 'write', batch: createTables ? { createTables, rows } : { rows } };
+  return { kind: 'write', batch: createTables ? { createTables, rows } : { rows }, atMs };
 }

@@ -146,8 +146,9 @@ export class LocalVnodeStore implements VnodeStore {
     while (this.flushing && this.memBytes >= this.options.bufferBytes) await this.flushing;
     this.checkUsable();
     this.checkWrite(batch);
-    const index = this.log(encodeWritePayload(batch));
-    this.applyWriteBatch(batch, index);
+    const atMs = Date.now();
+    const index = this.log(encodeWritePayload(batch, atMs));
+    this.applyWriteBatch(batch, atMs);
     this.appliedIdx = index;
     this.maybeFlush();
     await this.durable();
@@ -165,7 +166,7 @@ export class LocalVnodeStore implements VnodeStore {
       } else {
         const p = decodePayload(payload!);
         if (p.kind === 'meta') this.applyMeta(p.op);
-        else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, index); }
+        else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, p.atMs); }
       }
     } catch (e) {
       // A refused entry is applied as a no-op (every replica refuses it the same way).
@@ -234,10 +235,10 @@ export class LocalVnodeStore implements VnodeStore {
     return out;
   }
 
-  private applyWriteBatch(batch: WriteBatch, _index: number): void {
+  private applyWriteBatch(batch: WriteBatch, atMs: number): void {
     for (const c of batch.createTables ?? []) {
       if (this.meta.get(c.name)) continue;
-      this.meta.apply({ op: 'createChild', def: c, atMs: 0 });
+      this.meta.apply({ op: 'createChild', def: c, atMs });
       this.lastRows.set(this.meta.get(c.name)!.uid, null);
     }
     for (const r of batch.rows) {

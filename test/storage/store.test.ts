@@ -33,6 +33,8 @@ test('write, scan, aggregate and last row survive flush and reopen', async () =>
   assert.equal((last.columns[0]!.data as Float64Array)[0], 1_700_000_000_000 + 5009 * 1000);
   assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [2]), ['d1']);
   assert.equal(s.getTable('d1')!.kind, 'child');
+  const made = s.getTable('d0')!.createdAtMs;
+  assert.ok(made > 1_600_000_000_000 && made <= Date.now(), 'auto-created table keeps its creation time');
   await s.close();
 });
 
