@@ -188,12 +188,12 @@ class LineParser {
           break;
         }
         c = i < n ? body[i]! : 0;
+        if (i === ks) { this.i = i; this.fail('a field has an empty key; write key=value', keyStart); }
         if (i >= n || c !== EQ) {
           this.i = i;
           this.fail(`field '${this.text(ks, i)}' has no value; write key=value (escape spaces, commas and '=' in keys with a backslash)`, keyStart);
         }
         const ke = i;
-        if (ke === ks) { this.i = i; this.fail('a field has an empty key; write key=value', keyStart); }
         i++;
         // Column: the same position of the previous line, compared byte-wise, else the map.
         let col: ColumnBuilder | undefined;
@@ -252,7 +252,7 @@ class LineParser {
         else if (c === LF) i++;
         else {
           this.i = i;
-          this.fail(`unexpected '${this.text(i, Math.min(i + 16, n))}' after the fields; the timestamp is one integer (separate fields with commas, not spaces; escape spaces in keys)`, keyStart);
+          this.fail(`unexpected '${this.valueText(i)}' after the fields; the timestamp is one integer (separate fields with commas, not spaces; escape spaces in keys)`, keyStart);
         }
       }
       m.ts[row] = ts;
@@ -308,7 +308,7 @@ class LineParser {
       i++;
       const vs = i;
       while (i < end && body[i] !== COMMA) {
-        if (body[i] === BSL) i++;
+        if (body[i] === BSL) { i += 2; continue; }
         if (body[i] === EQ) this.fail(`tag value '${this.text(vs, Math.min(i + 1, end))}' contains an unescaped '='; escape it as \\=`, start);
         i++;
       }
