@@ -9,7 +9,7 @@ import { DataType } from '../../common/types.js';
 import type { VnodeStore } from '../../storage/api.js';
 import { evalExpr, type Batch } from './eval.js';
 import { runAggSubplan, runRowsSubplan } from './exec-subplan.js';
-import { buildMergeBatch, mergePartials } from './merge.js';
+import { buildMergeBatch } from './merge.js';
 import type { OrderSpec, SelectPlan } from './plan.js';
 import { gatherRows, sortPermutation } from './sort.js';
 import { keyString } from './groups.js';
@@ -81,7 +81,7 @@ export function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, V
   } else {
     const partials = plan.subplans.map((sp) => runAggSubplan(sp, storeOf(stores, sp.vgId)));
     if (partials.length === 0) partials.push(runAggSubplan({ ...emptySubplan(plan) }, emptyStore));
-    batch = buildMergeBatch(plan, mergePartials(plan, partials));
+    batch = buildMergeBatch(plan, partials);
   }
   let cols = plan.output.map((e) => evalExpr(e, batch));
   let numRows = batch.numRows;

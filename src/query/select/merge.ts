@@ -42,13 +42,18 @@ function compareRows(a: Row, b: Row): number {
 }
 
 /** Final rows (one per group, in key then window order, with fill and slimit applied) as the merge batch. */
-export function buildMergeBatch(plan: SelectPlan, merged: AggPartial): Batch {
+export function buildMergeBatch(plan: SelectPlan, partials: readonly AggPartial[]): Batch {
+  // Grouped by table, every group lives in exactly one vgroup: partials need no merging.
+  const disjoint = plan.keys.some((k) => k.k === 'tbname');
+  const finals = disjoint ? partials : [mergePartials(plan, partials)];
   let rows: Row[] = [];
-  for (let g = 0; g < merged.groups.size; g++) {
-    rows.push({ keys: merged.groups.keys[g]!, ws: merged.groups.wstart[g]!, vals: merged.accs.map((a) => a.result(g)) });
+  for (const p of finals) {
+    for (let g = 0; g < p.groups.size; g++) {
+      rows.push({ keys: p.groups.keys[g]!, ws: p.groups.wstart[g]!, vals: p.accs.map((a) => a.result(g)) });
+    }
   }
   if (rows.length === 0 && plan.singleRow) {
-    rows.push({ keys: [], ws: NaN, vals: merged.accs.map((a) => a.result(Number.MAX_SAFE_INTEGER)) });
+    rows.push({ keys: [], ws: NaN, vals: finals[0]!.accs.map((a) => a.result(Number.MAX_SAFE_INTEGER)) });
   }
   rows.sort(compareRows);
   if (plan.slimit < Infinity || plan.soffset > 0) rows = limitPartitions(plan, rows);
