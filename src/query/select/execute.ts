@@ -34,7 +34,9 @@ function* chunk(cols: readonly ColumnVector[], numRows: number, visible: number)
 
 /** Sorts (if ordered) and applies offset/limit to whole columns. */
 function orderAndLimit(plan: SelectPlan, cols: ColumnVector[], numRows: number): { cols: ColumnVector[]; numRows: number } {
-  if (plan.partitionCols.length > 0) return limitPerPartition(plan, cols, numRows);
+  // Aggregate rows already come in partition order; without a limit there is nothing to do per partition.
+  const perPartitionNoop = plan.mode !== 'rows' && plan.limit === Infinity && plan.offset === 0;
+  if (plan.partitionCols.length > 0 && !perPartitionNoop) return limitPerPartition(plan, cols, numRows);
   const from = Math.min(plan.offset, numRows), to = Math.min(numRows, from + plan.limit);
   if (plan.order.length > 0) {
     const perm = sortPermutation(cols, plan.order, numRows);
