@@ -11,7 +11,8 @@ import { tempDir } from './helpers.js';
 
 const WRITER = join(dirname(fileURLToPath(import.meta.url)), 'crash-writer.js');
 
-function runAndKill(dir: string, killAfterMs: number, acked: Set<number>): Promise<void> {
+/** Kills the writer `killAfterMs` after it is ready to write, or after spawn when `early` (lands in recovery). */
+function runAndKill(dir: string, killAfterMs: number, early: boolean, acked: Set<number>): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRITER, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
@@ -19,10 +20,13 @@ function runAndKill(dir: string, killAfterMs: number, acked: Set<number>): Promi
       out += d.toString();
       const lines = out.split('\n');
       out = lines.pop()!;
-      for (const l of lines) if (l.startsWith('ack ')) acked.add(Number(l.slice(4)));
+      for (const l of lines) {
+        if (l.startsWith('ack ')) acked.add(Number(l.slice(4)));
+        else if (l === 'ready' && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
     });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let timer: NodeJS.Timeout | undefined = early ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : undefined;
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') resolve();
@@ -40,9 +44,10 @@ export async function crashLoop(iterations: number, seed: number): Promise<Crash
   const next = (): number => { rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0; return rnd / 2 ** 32; };
   let present = new Map<number, number>();
   for (let it = 0; it < iterations; it++) {
-    // Mostly short runs (kills land in startup, recovery, writes), sometimes long ones (flushes).
-    const ms = next() < 0.7 ? 150 + Math.floor(next() * 250) : 400 + Math.floor(next() * 800);
-    await runAndKill(dir, ms, acked);
+    // Some kills land in startup and recovery, most in writes, some after longer runs (flushes, compactions).
+    const early = next() < 0.15;
+    const ms = early ? Math.floor(next() * 300) : next() < 0.7 ? Math.floor(next() * 250) : 250 + Math.floor(next() * 800);
+    await runAndKill(dir, ms, early, acked);
     const store = await openVnodeStore(dir, CRASH_OPTIONS);
     // Rows per (batch, table) as found.
     present = new Map<number, number>();

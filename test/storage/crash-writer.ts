@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     const m = store.aggregate(t.name, { from: -Infinity, to: Infinity }, [2]).columns[0]!.max;
     if (typeof m === 'number' && m + 1 > next) next = m + 1;
   }
+  process.stdout.write('ready\n');
   for (let b = next; ; b++) {
     await store.write({ rows: batchTables(b).map((table) => ({ table, block: batchBlock(b) })) });
     process.stdout.write(`ack ${b}\n`);
