@@ -362,6 +362,8 @@ export class LocalVnodeStore implements VnodeStore {
       this.files.add(added);
     } catch (e) {
       for (const wr of writers.values()) wr.w.abort();
+      // The frozen rows are only in the WAL now: stop, so that a reopen replays them.
+      this.fatal = e;
       throw e;
     } finally {
       this.imm = null;

@@ -190,3 +190,21 @@ test('writes go on while a flush runs; wal_level 1 fsyncs within the period', as
   assert.equal(s.wal.hasUnsynced(), false, 'the periodic fsync ran');
   await s.close();
 });
+
+test('a failed flush stops the store; reopening replays the rows from the WAL', async () => {
+  const fs = await import('node:fs');
+  const dir = tempDir('flushfail');
+  let s = await openVnodeStore(dir, options());
+  await s.createNormalTable({ name: 't', columns: METERS_COLUMNS });
+  await s.write({ rows: [{ table: 't', block: metersBlock(1_700_000_000_000, 1000) }] });
+  fs.rmSync(`${dir}/data`, { recursive: true });
+  fs.writeFileSync(`${dir}/data`, 'not a directory');
+  await assert.rejects(s.flush(), /ENOTDIR/);
+  await assert.rejects(s.write({ rows: [{ table: 't', block: metersBlock(1, 1) }] }), /ENOTDIR/);
+  assert.throws(() => s.aggregate('t', ALL, []), /ENOTDIR/, 'reads refuse rather than miss the frozen rows');
+  await s.close();
+  fs.rmSync(`${dir}/data`);
+  s = await openVnodeStore(dir, options());
+  assert.equal(s.aggregate('t', ALL, []).rows, 1000);
+  await s.close();
+});
