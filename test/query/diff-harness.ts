@@ -159,7 +159,8 @@ function scalarExpr(rng: Rng): Term {
     case 5: return { b: 'abs(i)', q: 'abs(i)' };
     case 6: return { b: 'i > 0', q: 'i > 0' };
     case 7: return { b: 'length(s)', q: 'length(s)' };
-    case 8: return { b: 'upper(s)', q: 'upper(s)' };
+    case 8: return rng.chance(0.5) ? { b: 'upper(s)', q: 'upper(s)' }
+      : { b: 'case when i > 0 then d when s is null then 0 else f end', q: 'case when i > 0 then d when s is null then 0 else f end' };
     default: return { b: 'concat(s, loc)', q: 's || loc' };
   }
 }

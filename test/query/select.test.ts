@@ -84,6 +84,13 @@ describe('projection and filters', () => {
     await expectRows('select name from d0 where name nmatch \'a\'', [['eps']]);
     await expectError('select name from d0 where name match \'(\'', 'WRONG_VALUE_TYPE', 'regular expression');
   });
+  test('case expressions', async () => {
+    await expectRows('select case when voltage > 223 then \'high\' when voltage > 221 then \'mid\' else \'low\' end from d0',
+      [['low'], ['low'], ['mid'], ['mid'], ['high'], ['high']]);
+    await expectRows('select case voltage when 220 then 1 when 221 then 2.5 end from d0 limit 3', [[1], [2.5], [null]]);
+    await expectRows('select case when count(*) > 5 then \'many\' else \'few\' end, tbname from meters partition by tbname', [['many', 'd0'], ['few', 'd1']]);
+    await expectRows('select sum(case when current is null then 1 else 0 end) from meters', [[2n]]);
+  });
   test('select distinct', async () => {
     await expectRows('select distinct location from meters', [['LA'], ['SF']]);
     await expectRows('select distinct groupid, location from meters order by groupid desc', [[2, 'LA'], [1, 'SF']]);

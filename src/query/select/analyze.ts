@@ -105,6 +105,8 @@ function aggregateCalls(e: A.Expr): A.FunctionCall[] {
     case 'in': return [...aggregateCalls(e.expr), ...e.list.flatMap(aggregateCalls)];
     case 'between': return [...aggregateCalls(e.expr), ...aggregateCalls(e.low), ...aggregateCalls(e.high)];
     case 'like': case 'isNull': case 'cast': return aggregateCalls(e.expr);
+    case 'case': return [...(e.operand === null ? [] : aggregateCalls(e.operand)),
+      ...e.whens.flatMap((w) => [...aggregateCalls(w.when), ...aggregateCalls(w.then)]), ...(e.else === null ? [] : aggregateCalls(e.else))];
     default: return [];
   }
 }

@@ -1,6 +1,6 @@
 // Vectorized expression evaluation: one pass per operator over whole column vectors.
 // SQL three-valued logic: comparisons with null are null; a filter keeps only true rows.
-import type { BigArray, ColumnVector } from '../../common/block.js';
+import { allocData, type BigArray, type ColumnVector } from '../../common/block.js';
 import { BasaltError } from '../../common/errors.js';
 import { DataType, isBigIntType, isStringType } from '../../common/types.js';
 import { unreachable } from '../../common/assert.js';
@@ -71,8 +71,31 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
     }
     case 'cast': return castVector(evalExpr(e.e, b), e.t);
     case 'fn': return evalScalarFn(e, e.args.map((a) => evalExpr(a, b)), n);
+    case 'case': return evalCase(e, b);
     default: return unreachable(e, 'expression kind');
   }
+}
+
+/** CASE: rows take the THEN of their first true WHEN, else ELSE, else null. */
+function evalCase(e: Extract<Expr, { k: 'case' }>, b: Batch): ColumnVector {
+  const n = b.numRows;
+  const data = allocData(e.t, n) as unknown as { [i: number]: unknown };
+  const nulls = new Uint8Array(n).fill(1);
+  const done = new Uint8Array(n);
+  const take = (v: ColumnVector, pick: (i: number) => boolean): void => {
+    const c = castVector(v, e.t), d = c.data as unknown as ArrayLike<unknown>;
+    for (let i = 0; i < n; i++) {
+      if (done[i] === 1 || !pick(i)) continue;
+      done[i] = 1;
+      if (c.nulls === null || c.nulls[i] === 0) { data[i] = d[i]; nulls[i] = 0; }
+    }
+  };
+  for (const w of e.whens) {
+    const cond = evalExpr(w.when, b), cd = cond.data as Uint8Array, cn = cond.nulls;
+    take(evalExpr(w.then, b), (i) => cd[i] === 1 && (cn === null || cn[i] === 0));
+  }
+  if (e.else !== null) take(evalExpr(e.else, b), () => true);
+  return { type: e.t, data: data as unknown as ColumnVector['data'], nulls };
 }
 
 const regexCache = new Map<string, RegExp>();

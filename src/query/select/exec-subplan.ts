@@ -34,6 +34,7 @@ export function isPerTable(e: Expr): boolean {
     case 'between': return isPerTable(e.e) && isPerTable(e.lo) && isPerTable(e.hi);
     case 'and': case 'or': return e.args.every(isPerTable);
     case 'fn': return e.args.every(isPerTable);
+    case 'case': return e.whens.every((w) => isPerTable(w.when) && isPerTable(w.then)) && (e.else === null || isPerTable(e.else));
   }
 }
 

@@ -30,7 +30,9 @@ export type Expr =
   | (Typed & { readonly k: 'like' | 'regex'; readonly e: Expr; readonly pattern: string; readonly not: boolean })
   | (Typed & { readonly k: 'isnull'; readonly e: Expr; readonly not: boolean })
   | (Typed & { readonly k: 'cast'; readonly e: Expr })
-  | (Typed & { readonly k: 'fn'; readonly name: ScalarFn; readonly args: readonly Expr[] });
+  | (Typed & { readonly k: 'fn'; readonly name: ScalarFn; readonly args: readonly Expr[] })
+  /** Searched CASE (the simple form is rewritten to `operand = value` conditions). */
+  | (Typed & { readonly k: 'case'; readonly whens: ReadonlyArray<{ readonly when: Expr; readonly then: Expr }>; readonly else: Expr | null });
 
 export type ScalarFn =
   | 'abs' | 'ceil' | 'floor' | 'round' | 'concat' | 'length' | 'lower' | 'upper'

@@ -92,6 +92,7 @@ function hasRowOrTableRefs(e: Expr): boolean {
     case 'between': return hasRowOrTableRefs(e.e) || hasRowOrTableRefs(e.lo) || hasRowOrTableRefs(e.hi);
     case 'and': case 'or': return e.args.some(hasRowOrTableRefs);
     case 'fn': return e.args.some(hasRowOrTableRefs);
+    case 'case': return e.whens.some((w) => hasRowOrTableRefs(w.when) || hasRowOrTableRefs(w.then)) || (e.else !== null && hasRowOrTableRefs(e.else));
   }
 }
 
@@ -120,7 +121,8 @@ export function containsAggregate(e: A.Expr): boolean {
     case 'like': return containsAggregate(e.expr);
     case 'isNull': return containsAggregate(e.expr);
     case 'cast': return containsAggregate(e.expr);
-    case 'case': return true; // rejected later either way
+    case 'case': return (e.operand !== null && containsAggregate(e.operand)) || e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
+      (e.else !== null && containsAggregate(e.else));
     default: return false;
   }
 }
@@ -188,8 +190,31 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
       return fold({ k: 'cast', e: x, t, bytes });
     }
     case 'function': return call(e, env, text);
-    case 'case': throw new BasaltError('NOT_SUPPORTED', `case ${at(e.pos)} is not supported yet`);
+    case 'case': return caseExpr(e, env);
   }
+}
+
+/** CASE: the result type is the common type of the THEN/ELSE branches (numbers widen to DOUBLE). */
+function caseExpr(e: A.CaseExpr, env: TranslateEnv): Expr {
+  const operand = e.operand === null ? null : translate(e.operand, env);
+  const whens = e.whens.map((w) => {
+    let cond = translate(w.when, env);
+    if (operand !== null) {
+      const v = coerceForTimestamp(operand, cond, env, w.when.pos);
+      cond = fold({ k: 'cmp', op: '=', l: operand, r: v, t: DataType.BOOL, bytes: 1 });
+    }
+    return { when: asBool(cond), then: translate(w.then, env) };
+  });
+  const els = e.else === null ? null : translate(e.else, env);
+  const branches = [...whens.map((w) => w.then), ...(els === null ? [] : [els])].filter((b) => !(isConst(b) && b.value === null));
+  let t: DataType = branches[0]?.t ?? DataType.VARCHAR;
+  if (branches.some((b) => b.t !== t)) {
+    if (branches.every((b) => isNumericType(b.t))) t = DataType.DOUBLE;
+    else if (branches.every((b) => isStringType(b.t))) t = DataType.VARCHAR;
+    else throw new BasaltError('WRONG_VALUE_TYPE', `the branches of case ${at(e.pos)} mix strings and numbers; cast them to one type`);
+  }
+  const bytes = branches.reduce((m, b) => Math.max(m, b.bytes), TYPE_BYTES[t] || 1);
+  return fold({ k: 'case', whens, else: els, t, bytes });
 }
 
 function isLiteralish(e: A.Expr): boolean {
