@@ -58,9 +58,10 @@ async function rows(target: LineProtocolTarget, sql: string, db: string): Promis
   return { names: r.columns.map((c) => c.name), rows: out };
 }
 
-const caches = new WeakMap<LineProtocolTarget, Map<string, DbSchema>>();
+// Promises, so that concurrent first requests share one DbSchema (and its DDL lock).
+const caches = new WeakMap<LineProtocolTarget, Map<string, Promise<DbSchema>>>();
 
-function cacheOf(target: LineProtocolTarget): Map<string, DbSchema> {
+function cacheOf(target: LineProtocolTarget): Map<string, Promise<DbSchema>> {
   let m = caches.get(target);
   if (!m) {
     m = new Map();
@@ -78,7 +79,18 @@ export function dropDbSchema(target: LineProtocolTarget, db: string): void {
 export async function dbSchema(target: LineProtocolTarget, db: string): Promise<{ schema: DbSchema; fresh: boolean }> {
   const cache = cacheOf(target);
   const hit = cache.get(db);
-  if (hit) return { schema: hit, fresh: false };
+  if (hit) return { schema: await hit, fresh: false };
+  const loading = loadDbSchema(target, db);
+  cache.set(db, loading);
+  try {
+    return { schema: await loading, fresh: true };
+  } catch (e) {
+    if (cache.get(db) === loading) cache.delete(db);
+    throw e;
+  }
+}
+
+async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbSchema> {
   const dbs = await rows(target, 'show databases', db).catch((e: unknown) => {
     // `show databases` with a session on a missing db may itself complain; retry without it.
     if (isBasaltError(e) && e.errorName === 'DB_NOT_EXIST') return rows(target, 'show databases', '');
@@ -93,9 +105,7 @@ export async function dbSchema(target: LineProtocolTarget, db: string): Promise<
   const precision = String(row[precIdx]) as Precision;
   const st = await rows(target, `show ${quoteName(db)}.stables`, db);
   const names = st.rows.map((r) => String(r[0]));
-  const schema = new DbSchema(db, precision, names);
-  cache.set(db, schema);
-  return { schema, fresh: true };
+  return new DbSchema(db, precision, names);
 }
 
 /** Schema of super table `name` (cached), or null when it does not exist. */

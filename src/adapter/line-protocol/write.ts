@@ -6,8 +6,9 @@ import { BasaltError, isBasaltError } from '../../common/errors.js';
 import type { BulkTable } from '../../query/engine-api.js';
 import { buildTables } from './build-tables.js';
 import { parseLineProtocol, type LinePrecision } from './parse.js';
+import type { ColumnSchema } from '../../common/types.js';
 import {
-  dbSchema, dropDbSchema, rememberStable, stableSchema, type DbSchema, type LineProtocolTarget,
+  dbSchema, dropDbSchema, stableSchema, type DbSchema, type LineProtocolTarget, type StableSchema,
 } from './schema-cache.js';
 import { planMeasurement, type MeasurementPlan } from './schemaless.js';
 
@@ -70,22 +71,40 @@ async function writeOnce(
 
   // Schema changes: one at a time per database in this process; re-plan under the lock
   // against freshly described super tables, since another request may have just changed them.
+  // The bulk insert is positional (columns in schema order), so after DDL the super table is
+  // described again and must be exactly what the blocks were built for: `create stable if not
+  // exists` is a no-op when another writer created it first with other columns.
   return serialized(schema, async () => {
-    const fresh2 = await plan(true);
-    const tables = build(fresh2);
-    for (const p of fresh2) {
-      for (const sql of p.ddl) {
+    for (let round = 1; ; round++) {
+      const plans = await plan(true);
+      const tables = build(plans);
+      let drifted = false;
+      for (const p of plans) {
+        if (p.ddl.length === 0) continue;
         try {
-          await target.execute(sql, { user: 'root', db: schema.name });
+          for (const sql of p.ddl) await target.execute(sql, { user: 'root', db: schema.name });
         } catch (e) {
           schema.stables.delete(p.schema.name); // described afresh next time
           throw e;
         }
+        const actual = await stableSchema(target, schema, p.schema.name, true);
+        if (actual === null || !sameSchema(actual, p.schema)) drifted = true;
       }
-      if (p.ddl.length > 0) rememberStable(schema, p.schema);
+      if (!drifted) return insert(tables);
+      if (round === MAX_SCHEMA_ROUNDS) {
+        throw new BasaltError('TRANS_CONFLICT', `the super tables of '${schema.name}' kept changing while this request was adding columns (${MAX_SCHEMA_ROUNDS} attempts); retry the request`);
+      }
     }
-    return insert(tables);
   });
+}
+
+/** Times a request re-plans after finding a super table changed under it. */
+const MAX_SCHEMA_ROUNDS = 3;
+
+function sameSchema(a: StableSchema, b: StableSchema): boolean {
+  const same = (x: readonly ColumnSchema[], y: readonly ColumnSchema[]): boolean =>
+    x.length === y.length && x.every((c, i) => c.name === y[i]!.name && c.type === y[i]!.type && c.bytes === y[i]!.bytes);
+  return same(a.columns, b.columns) && same(a.tags, b.tags);
 }
 
 /** Errors that are about the data, not about what we believed of the schema. */
