@@ -65,11 +65,13 @@ function captureTimeBound(c: Expr, range: { from: number; to: number }): boolean
 
 /** `tag = const` / `tag in (consts)`: a lookup the tag index can answer. */
 function tagLookupOf(c: Expr, scope: TableScope): TagLookup | null {
+  // Floating-point tags may be stored rounded (FLOAT); equality on them is left to the table filter.
+  const exact = (t: DataType): boolean => t !== DataType.FLOAT && t !== DataType.DOUBLE;
   if (c.k === 'cmp' && c.op === '=') {
     const [t, v] = c.l.k === 'tag' ? [c.l, c.r] : [c.r, c.l];
-    if (t.k === 'tag' && v.k === 'const' && v.value !== null) return { tagName: scope.tags[t.tag]!.name, values: [tagValueFor(t.t, v.value)] };
+    if (t.k === 'tag' && exact(t.t) && v.k === 'const' && v.value !== null) return { tagName: scope.tags[t.tag]!.name, values: [tagValueFor(t.t, v.value)] };
   }
-  if (c.k === 'in' && !c.not && c.e.k === 'tag' && c.list.every((x) => x !== null)) {
+  if (c.k === 'in' && !c.not && c.e.k === 'tag' && exact(c.e.t) && c.list.every((x) => x !== null)) {
     const tt = c.e.t;
     return { tagName: scope.tags[c.e.tag]!.name, values: c.list.map((x) => tagValueFor(tt, x)) };
   }

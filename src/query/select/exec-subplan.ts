@@ -47,7 +47,11 @@ function* tablesOf(plan: SubPlan, store: VnodeStore): Generator<TableCtx> {
   switch (sel.k) {
     case 'names': infos = sel.names.map((n) => store.getTable(n)); break; // undefined: dropped since planning
     case 'children': infos = store.listTables({ stable: sel.stable }); break;
-    case 'tagIndex': infos = store.childTablesWithTag(sel.stable, sel.tagName, sel.values as TagValue[]).map((n) => store.getTable(n)); break;
+    case 'tagIndex':
+      // A vnode that never received the super table holds none of its children.
+      infos = store.getTable(sel.stable) === undefined ? []
+        : store.childTablesWithTag(sel.stable, sel.tagName, sel.values as TagValue[]).map((n) => store.getTable(n));
+      break;
   }
   let id = 0;
   for (const info of infos) {
