@@ -139,3 +139,23 @@ test('CRC32C matches the published check value', () => {
   assert.equal(crc32c(big, 10), crc32c(big.subarray(10)));
   assert.equal(crc32c(big, 0, big.length, crc32c(big, 0, 10)) === crc32c(big), false, 'seeded CRC is not a prefix concat');
 });
+
+test('a second lz4 stage is used where it pays (repetitive non-decimal doubles, wide bigints)', () => {
+  const d = Float64Array.from({ length: 4096 }, (_, i) => Math.PI * (1 + (i % 3)) + Math.E * (i % 5));
+  const w = new ByteWriter(16);
+  encodeColumn(w, DataType.DOUBLE, d, null, 0, d.length);
+  const buf = w.finish().slice();
+  assert.equal(buf[0]! & 2, 2, 'lz4 flag set');
+  assert.ok(buf.length < 4096 * 8 * 0.5, `compressed to ${buf.length} bytes`);
+  const v = decodeColumn(new ByteReader(buf), DataType.DOUBLE, d.length);
+  assertSame(DataType.DOUBLE, d, null, v);
+  const big = BigInt64Array.from({ length: 2000 }, (_, i) => (i % 4 === 0 ? 2n ** 62n : -(2n ** 61n)) + BigInt(i % 2));
+  const { v: bv, bytes } = roundTrip(DataType.BIGINT, big, null);
+  assertSame(DataType.BIGINT, big, null, bv);
+  assert.ok(bytes < 2000 * 8 * 0.5, `bigints compressed to ${bytes} bytes`);
+  // Random bits do not compress: stored without the lz4 stage.
+  const rnd = Float64Array.from({ length: 1000 }, () => Math.random());
+  const w2 = new ByteWriter(16);
+  encodeColumn(w2, DataType.DOUBLE, rnd, null, 0, rnd.length);
+  assert.equal(w2.finish()[0]! & 2, 0);
+});

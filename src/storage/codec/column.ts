@@ -1,6 +1,8 @@
 // One column of one block, encoded for its type. Layout:
-//   u8 flags (bit 0: null bitmap follows) | [ceil(n/8) bytes null bitmap, bit i = row i null]
-//   | the non-null values only, encoded per type:
+//   u8 flags (bit 0: null bitmap follows; bit 1: values are lz4-compressed)
+//   | [ceil(n/8) bytes null bitmap, bit i = row i null]
+//   | values, or when bit 1: u32 rawBytes | u32 lz4Bytes | lz4(values)
+//   values = the non-null values only, encoded per type:
 //   TIMESTAMP, (U)TINYINT..(U)INT: integer sequence (intseq.ts)
 //   (U)BIGINT: u8 0 + integer sequence when every value fits 2^51, else u8 1 + raw 8-byte values
 //   FLOAT/DOUBLE: floats.ts; BOOL: bitmap; VARCHAR/NCHAR: strings.ts
@@ -10,11 +12,29 @@ import { ByteReader, ByteWriter, corrupt } from './bytes.js';
 import { decodeFloats, encodeFloats } from './floats.js';
 import { decodeIntSeq, encodeIntSeq } from './intseq.js';
 import { decodeStrings, encodeStrings } from './strings.js';
+import { compressSync, uncompressSync } from 'lz4-napi';
+
+const LZ4_MIN_BYTES = 256;
 
 const SAFE = 2n ** 51n;
 
 /** Encodes rows [start, end) of a column. */
+/** Encodes rows [start, end) of a column; the values section goes through lz4 when that saves a tenth. */
 export function encodeColumn(out: ByteWriter, type: DataType, data: ColumnData, nulls: Uint8Array | null, start: number, end: number): void {
+  const flagsPos = out.pos;
+  encodeColumnPlain(out, type, data, nulls, start, end);
+  if (isStringType(type)) return; // strings choose lz4 themselves
+  const valuesPos = flagsPos + 1 + (out.buf[flagsPos]! & 1 ? (end - start + 7) >> 3 : 0);
+  const rawBytes = out.pos - valuesPos;
+  if (rawBytes < LZ4_MIN_BYTES) return;
+  const z = compressSync(Buffer.from(out.buf.buffer, out.buf.byteOffset + valuesPos, rawBytes));
+  if ((z.length + 8) * 10 > rawBytes * 9) return;
+  out.pos = valuesPos;
+  out.u32(rawBytes); out.u32(z.length); out.bytes(z);
+  out.buf[flagsPos]! |= 2;
+}
+
+function encodeColumnPlain(out: ByteWriter, type: DataType, data: ColumnData, nulls: Uint8Array | null, start: number, end: number): void {
   const n = end - start;
   let m = n;
   let hasNull = false;
@@ -91,15 +111,24 @@ export function encodeColumn(out: ByteWriter, type: DataType, data: ColumnData, 
   }
 }
 
-export function decodeColumn(r: ByteReader, type: DataType, n: number): ColumnVector {
+export function decodeColumn(reader: ByteReader, type: DataType, n: number): ColumnVector {
+  let r = reader;
   const flags = r.u8();
-  if (flags > 1) throw corrupt(`column flags ${flags} unknown`);
+  if (flags > 3) throw corrupt(`column flags ${flags} unknown`);
   let nulls: Uint8Array | null = null;
   let m = n;
   if (flags & 1) {
     const bm = r.bytes((n + 7) >> 3);
     nulls = new Uint8Array(n);
     for (let i = 0; i < n; i++) if ((bm[i >> 3]! >> (i & 7)) & 1) { nulls[i] = 1; m--; }
+  }
+  const outer = r;
+  if (flags & 2) {
+    const rawBytes = outer.u32(), zBytes = outer.u32();
+    let raw: Uint8Array;
+    try { raw = uncompressSync(outer.bytes(zBytes)); } catch { throw corrupt('lz4 column values do not decompress'); }
+    if (raw.length !== rawBytes) throw corrupt(`lz4 column values decompressed to ${raw.length} bytes, expected ${rawBytes}`);
+    r = new ByteReader(raw);
   }
   let vals: ColumnData;
   switch (type) {
@@ -133,6 +162,7 @@ export function decodeColumn(r: ByteReader, type: DataType, n: number): ColumnVe
       else { const a = allocData(type, m) as NumberArray; a.set(f); vals = a; }
     }
   }
+  if (flags & 2 && r.pos !== r.end) throw corrupt(`${r.end - r.pos} bytes left over in lz4 column values`);
   if (!nulls) return { type, data: vals, nulls: null };
   // Spread the non-null values back over their rows; null rows get 0 / ''.
   const full = allocData(type, n);
