@@ -57,4 +57,27 @@ export const Limits = {
    * (order by), per-partition limits, and aggregate groups × windows.
    */
   maxQueryMaterializedRows: 20_000_000,
+  /** Raft driver tick period; election and heartbeat timers count these (src/replica). */
+  raftTickMs: 100,
+  /** Raft frames queued for one peer before new ones are dropped (Raft resends what matters). */
+  maxRaftPeerQueuedFrames: 1024,
+  /** Raft frames sent to one peer and not yet acknowledged by its RPC layer. */
+  maxRaftPeerInFlightFrames: 64,
+  /** Target size of one Raft frame; an envelope with more entry bytes is split. */
+  raftFrameTargetBytes: 8 * 1024 * 1024,
+  /** Reconnect backoff to an unreachable Raft peer: first wait, doubling up to the max. */
+  raftPeerBackoffMinMs: 50,
+  raftPeerBackoffMaxMs: 2_000,
+  /** Time to open a TCP connection to a Raft peer before it counts as unreachable. */
+  raftPeerConnectTimeoutMs: 1_000,
+  /** Time a Raft frame waits for the peer's receipt before the peer counts as unreachable. */
+  raftPeerRequestTimeoutMs: 3_000,
+  /** Time a proposal waits to be applied before it is answered with TIMEOUT. */
+  raftProposalTimeoutMs: 10_000,
+  /** Time a linearizable read waits for leadership confirmation and apply. */
+  raftReadIndexTimeoutMs: 5_000,
+  /** Proposals waiting to be applied per Raft group before new ones get QUEUE_FULL. */
+  maxRaftPendingProposals: 65_536,
+  /** Recent log entries kept in memory per group (for replication and apply) in bytes. */
+  maxRaftLogCacheBytes: 32 * 1024 * 1024,
 } as const;

@@ -23,6 +23,8 @@ export const MsgType = {
   STATUS: 6,
   /** Liveness round trip (no authentication needed). */
   PING: 7,
+  /** Raft traffic between dnodes: one envelope of messages for many groups (src/replica/wire.ts). */
+  RAFT: 20,
 } as const;
 export type MsgTypeValue = (typeof MsgType)[keyof typeof MsgType];
 

@@ -1,0 +1,241 @@
+// ReplicaRuntime: the I/O half of Raft for one node (one dnode process). It owns a MultiRaft
+// (hundreds of groups, heartbeats coalesced per peer), a timer that ticks every group, the
+// transport, and the single Ready loop that, per round and in this order:
+//   1. writes every group's snapshot, entries and hard state, then awaits one fsync per
+//      touched log (all groups in parallel: a group commit);
+//   2. sends the envelopes (nothing leaves before what it depends on is durable);
+//   3. applies committed entries to each group's state machine;
+//   4. advances, answers proposers and reads, takes snapshots when due.
+// Proposals arriving while a round is on disk wait in their group and enter Raft together at
+// the start of the next round, so load turns into batching instead of more fsyncs.
+import { randomInt } from 'node:crypto';
+import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import { Prng, type LogStore, type NodeId, type RaftConfig } from '../raft/index.js';
+import { MultiRaft, type GroupId, type NodeEnvelope } from '../raft/multi-raft.js';
+import { RaftGroupHost, type GroupHostLimits } from './group-host.js';
+import type { StateMachine } from './state-machine.js';
+import type { RaftTransport, TransportSink } from './transport.js';
+
+export type LogFn = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+export interface ReplicaRuntimeOptions {
+  readonly nodeId: NodeId;
+  readonly transport: RaftTransport;
+  /** Timer period; Raft's election and heartbeat ticks count these. Default Limits.raftTickMs. */
+  readonly tickMs?: number;
+  /** Groups this node may host. Default 4096. */
+  readonly maxGroups?: number;
+  readonly log?: LogFn;
+}
+
+export interface RaftGroupOptions extends Partial<GroupHostLimits> {
+  readonly group: GroupId;
+  readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void> };
+  readonly stateMachine: StateMachine;
+  /** Raft timers and flow-control limits (id, prng and applied are set by the runtime). */
+  readonly raft?: Partial<Omit<RaftConfig, 'id' | 'prng' | 'applied'>>;
+}
+
+const DEFAULT_GROUP_LIMITS: GroupHostLimits = {
+  proposalTimeoutMs: Limits.raftProposalTimeoutMs,
+  readTimeoutMs: Limits.raftReadIndexTimeoutMs,
+  maxPendingProposals: Limits.maxRaftPendingProposals,
+  snapshotEveryEntries: 0,
+  keepEntriesAfterSnapshot: 1000,
+};
+
+export class ReplicaRuntime implements TransportSink {
+  private readonly mr: MultiRaft;
+  private readonly hosts = new Map<GroupId, RaftGroupHost>();
+  private readonly transport: RaftTransport;
+  private readonly log: LogFn;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private closed = false;
+  private failure: BasaltError | undefined;
+  readonly stats = { rounds: 0, syncs: 0, badEnvelopes: 0 };
+
+  constructor(readonly opts: ReplicaRuntimeOptions) {
+    this.mr = new MultiRaft(opts.nodeId, opts.maxGroups ?? 4096);
+    this.transport = opts.transport;
+    this.log = opts.log ?? (() => undefined);
+    if (opts.transport.nodeId !== opts.nodeId) throw new BasaltError('RAFT_CONFIG_INVALID', `transport of node ${opts.transport.nodeId} given to node ${opts.nodeId}`);
+    opts.transport.attach(this);
+    const tickMs = opts.tickMs ?? Limits.raftTickMs;
+    this.timer = setInterval(() => this.onTick(), tickMs);
+  }
+
+  get nodeId(): NodeId { return this.opts.nodeId; }
+
+  /**
+   * Opens a group on this node. The state machine is brought to the store's snapshot first
+   * when it holds less; Raft then replays the log after the state machine's applied index.
+   */
+  async addGroup(o: RaftGroupOptions): Promise<RaftGroupHost> {
+    this.checkUsable();
+    const { store, stateMachine: sm } = o;
+    let applied = sm.appliedIndex();
+    const snap = store.snapshot();
+    if (snap.meta.index > applied) {
+      await sm.restore(snap);
+      applied = snap.meta.index;
+    }
+    const hs = store.initialState().hardState;
+    if (applied > hs.commit) {
+      // The state machine applied what was committed but the commit mark on disk lags (it is
+      // written without fsync); raise it rather than refuse to open.
+      if (applied > store.lastIndex()) throw new BasaltError('WAL_INDEX_GAP', `group ${o.group}: state machine applied ${applied} but the Raft log ends at ${store.lastIndex()}`);
+      store.setHardState({ ...hs, commit: applied });
+    }
+    const node = this.mr.addGroup(o.group, { ...o.raft, applied, prng: new Prng(randomInt(0x7fffffff)) }, store);
+    const limits: GroupHostLimits = {
+      proposalTimeoutMs: o.proposalTimeoutMs ?? DEFAULT_GROUP_LIMITS.proposalTimeoutMs,
+      readTimeoutMs: o.readTimeoutMs ?? DEFAULT_GROUP_LIMITS.readTimeoutMs,
+      maxPendingProposals: o.maxPendingProposals ?? DEFAULT_GROUP_LIMITS.maxPendingProposals,
+      snapshotEveryEntries: o.snapshotEveryEntries ?? DEFAULT_GROUP_LIMITS.snapshotEveryEntries,
+      keepEntriesAfterSnapshot: o.keepEntriesAfterSnapshot ?? DEFAULT_GROUP_LIMITS.keepEntriesAfterSnapshot,
+    };
+    const host = new RaftGroupHost(o.group, node, store, sm, limits, {
+      kick: () => this.kick(),
+      leaderEndpoint: (id) => this.transport.peerStats()[id]?.endpoint,
+      log: this.log,
+    });
+    this.hosts.set(o.group, host);
+    this.kick();
+    return host;
+  }
+
+  group(id: GroupId): RaftGroupHost {
+    const h = this.hosts.get(id);
+    if (!h) throw new BasaltError('NO_LEADER', `group ${id} is not hosted on node ${this.nodeId}`);
+    return h;
+  }
+
+  groups(): RaftGroupHost[] { return [...this.hosts.values()]; }
+
+  /** Stops hosting a group (after it removed this node, or the vgroup was dropped). */
+  async removeGroup(id: GroupId): Promise<void> {
+    const h = this.hosts.get(id);
+    if (!h) return;
+    await this.loopDone;
+    this.hosts.delete(id);
+    this.mr.removeGroup(id);
+    h.failAll(new BasaltError('NO_LEADER', `group ${id} was removed from node ${this.nodeId}`));
+    await h.store.close?.();
+  }
+
+  // ------------------------------------------------------------ transport sink
+
+  deliver(env: NodeEnvelope): void {
+    if (this.closed || this.failure) return;
+    try {
+      this.mr.receive(env);
+    } catch (e) {
+      // Validation (wire.ts) keeps malformed frames out; a throw here is a peer the core
+      // refuses. Logged and dropped: one bad peer must not stop the node.
+      this.stats.badEnvelopes++;
+      this.log('error', `raft: envelope from node ${env.from} refused: ${(e as Error).message}`);
+    }
+    this.kick();
+  }
+
+  undelivered(env: NodeEnvelope): void {
+    if (this.closed) return;
+    let any = false;
+    for (const { group, msg } of env.messages) {
+      if (msg.type !== 'MsgApp' && msg.type !== 'MsgSnap') continue;
+      const h = this.hosts.get(group);
+      if (!h) continue;
+      h.node.reportUnreachable(env.to);
+      any = true;
+    }
+    if (any) this.kick();
+  }
+
+  // ------------------------------------------------------------ the loop
+
+  private onTick(): void {
+    if (this.closed || this.failure) return;
+    this.mr.tick();
+    const now = Date.now();
+    for (const h of this.hosts.values()) h.onTick(now);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.closed || this.failure) return;
+    this.running = true;
+    this.loopDone = new Promise<void>((resolve) => setImmediate(() => { void this.loop().finally(resolve); }));
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.closed) break;
+        for (const h of this.hosts.values()) h.flushProposals();
+        if (!this.mr.hasReady()) break;
+        await this.round();
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async round(): Promise<void> {
+    const rd = this.mr.ready();
+    this.stats.rounds++;
+    const syncs: Promise<void>[] = [];
+    for (const [gid, r] of rd.groups) {
+      const h = this.hosts.get(gid);
+      if (!h) continue;
+      h.persist(r);
+      if (r.mustSync) syncs.push(h.sync());
+    }
+    this.stats.syncs += syncs.length;
+    await Promise.all(syncs);
+    this.transport.send(rd.envelopes);
+    for (const [gid, r] of rd.groups) await this.hosts.get(gid)?.apply(r);
+    this.mr.advance(rd);
+    for (const [gid, r] of rd.groups) {
+      const h = this.hosts.get(gid);
+      if (!h) continue;
+      h.afterAdvance(r);
+      await h.maybeSnapshot();
+    }
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof BasaltError ? e : new BasaltError('INTERNAL', `raft runtime of node ${this.nodeId} stopped: ${(e as Error)?.stack ?? String(e)}`);
+    this.failure = err;
+    this.log('error', `raft runtime of node ${this.nodeId} stopped: ${err.message}`);
+    if (this.timer) clearInterval(this.timer);
+    for (const h of this.hosts.values()) h.failAll(err);
+  }
+
+  /** Why the runtime stopped (a failed fsync or apply), if it did. */
+  get failed(): BasaltError | undefined { return this.failure; }
+
+  private checkUsable(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new BasaltError('SHUTTING_DOWN', `raft on node ${this.nodeId} is stopping`);
+  }
+
+  /** Stops ticking and sending, finishes the round on disk, closes the transport and the logs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.loopDone;
+    this.transport.close();
+    const err = new BasaltError('SHUTTING_DOWN', `raft on node ${this.nodeId} is stopping`);
+    for (const h of this.hosts.values()) {
+      h.failAll(err);
+      await h.store.close?.();
+    }
+    this.hosts.clear();
+  }
+}

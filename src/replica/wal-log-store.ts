@@ -1,0 +1,238 @@
+// The Raft LogStore over the storage engine's segmented WAL, plus the two small files Raft
+// needs beside it: the hard state (hard-state-file.ts) and the latest snapshot
+// (snapshot-file.ts). Layout of `dir`:
+//   wal/        entries; the entry type travels as the first byte of each WAL payload
+//   hardstate   term, vote, commit (two CRC'd slots)
+//   snapshot    the latest snapshot (meta + state machine image)
+// Writes (append, setHardState) reach the page cache at once; `sync()` makes them durable
+// with one WAL fsync (group commit) and, only when term or vote changed, one hard-state
+// fsync. The runtime awaits sync() before it sends the messages of the same Ready.
+// Recent entries stay in a byte-bounded memory cache, so replication and apply rarely read
+// the disk.
+import * as path from 'node:path';
+import { assert } from '../common/assert.js';
+import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import {
+  bootstrapEntries, entryBytes,
+  type ConfState, type Entry, type HardState, type LogStore, type Snapshot,
+} from '../raft/index.js';
+import { Wal, type WalEntry } from '../storage/wal.js';
+import { EntryCache } from './entry-cache.js';
+import { HardStateFile } from './hard-state-file.js';
+import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+
+export interface WalLogStoreOptions {
+  /** WAL segment size; a new segment starts beyond it. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /** Entry bytes kept in memory. Default Limits.maxRaftLogCacheBytes. */
+  readonly maxCachedBytes?: number;
+}
+
+/** A LogStore whose writes become durable only through sync(). */
+export interface DurableLogStore extends LogStore {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const TYPE_NORMAL = 0;
+const TYPE_CONF = 1;
+/** Entries read from disk per WAL read when the cache misses. */
+const DISK_READ_ENTRIES = 256;
+
+export class WalLogStore implements DurableLogStore {
+  private snap: Snapshot;
+  /** Index and term of the entry before the first one this store serves. */
+  private offsetIndex: number;
+  private offsetTerm: number;
+  private readonly cache: EntryCache;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly wal: Wal,
+    private readonly hs: HardStateFile,
+    snap: Snapshot,
+    maxCachedBytes: number,
+  ) {
+    this.snap = snap;
+    this.cache = new EntryCache(maxCachedBytes);
+    const s = snap.meta.index;
+    this.offsetIndex = s;
+    this.offsetTerm = snap.meta.term;
+    // Recovery after a crash inside applySnapshot (snapshot written, log not yet reset):
+    // keep the log only if it holds the snapshot's last entry with the same term; otherwise
+    // the entries past the snapshot may be from a diverged history.
+    const walLast = wal.lastIndex();
+    const walFirst = wal.firstIndex();
+    if (s > 0) {
+      const matches = s >= walFirst && s <= walLast && wal.term(s) === snap.meta.term;
+      const contiguous = walFirst <= s + 1 && walLast >= s;
+      if (!contiguous || (s >= walFirst && !matches)) wal.reset(s + 1);
+    } else {
+      assert(walFirst === 1, `WAL in ${dir} starts at ${walFirst} but there is no snapshot`);
+    }
+  }
+
+  /** Opens (creating if missing) the store in `dir`. */
+  static open(dir: string, opts: WalLogStoreOptions = {}): WalLogStore {
+    const wal = Wal.open(path.join(dir, 'wal'), { segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024 });
+    const hs = HardStateFile.open(path.join(dir, 'hardstate'));
+    const snap = readSnapshotFile(path.join(dir, 'snapshot'));
+    return new WalLogStore(dir, wal, hs, snap, opts.maxCachedBytes ?? Limits.maxRaftLogCacheBytes);
+  }
+
+  /**
+   * Opens the store of a founding member: a new store gets the initial voters as committed
+   * conf entries 1..n of term 1 (as MemoryLogStore.bootstrap). Every founder must pass the
+   * same list; an existing store is opened as is.
+   */
+  static async openBootstrapped(dir: string, voters: readonly number[], opts: WalLogStoreOptions = {}): Promise<WalLogStore> {
+    const st = WalLogStore.open(dir, opts);
+    if (st.isEmpty()) {
+      st.append(bootstrapEntries(voters));
+      st.setHardState({ term: 1, vote: 0, commit: voters.length });
+      await st.sync();
+    }
+    return st;
+  }
+
+  /** True for a store that never held an entry, a vote or a snapshot. */
+  isEmpty(): boolean {
+    const h = this.hs.get();
+    return this.wal.lastIndex() === 0 && this.snap.meta.index === 0 && h.term === 0;
+  }
+
+  initialState(): { hardState: HardState; confState: ConfState } {
+    const h = this.hs.get();
+    // The hard state is written before the WAL fsync completes, so after a crash it may name
+    // a commit index past the durable log; committed entries live on a quorum anyway.
+    const commit = Math.max(Math.min(h.commit, this.lastIndex()), 0);
+    return { hardState: { term: h.term, vote: h.vote, commit }, confState: this.snap.meta.conf };
+  }
+
+  firstIndex(): number { return this.offsetIndex + 1; }
+
+  lastIndex(): number { return Math.max(this.wal.lastIndex(), this.offsetIndex); }
+
+  term(i: number): number | undefined {
+    if (i === this.offsetIndex) return this.offsetTerm;
+    if (i < this.offsetIndex || i > this.lastIndex()) return undefined;
+    return this.cache.get(i)?.term ?? this.wal.term(i);
+  }
+
+  entries(lo: number, hi: number, maxBytes: number): Entry[] {
+    if (lo <= this.offsetIndex) throw new BasaltError('WAL_COMPACTED', `entry ${lo} is compacted (first is ${this.firstIndex()})`);
+    assert(hi <= this.lastIndex() + 1, `entries hi ${hi} beyond last ${this.lastIndex()}`);
+    const out: Entry[] = [];
+    let bytes = 0;
+    let i = lo;
+    while (i < hi) {
+      const cached = this.cache.get(i);
+      let batch: Entry[];
+      if (cached) batch = [cached];
+      else {
+        const stop = Math.min(hi, i + DISK_READ_ENTRIES, this.cache.firstIndex() > i ? this.cache.firstIndex() : hi);
+        batch = this.wal.entries(i, stop).map(fromWal);
+      }
+      for (const e of batch) {
+        bytes += entryBytes(e);
+        if (out.length > 0 && bytes > maxBytes) return out;
+        out.push(e);
+      }
+      i += batch.length;
+    }
+    return out;
+  }
+
+  snapshot(): Snapshot { return this.snap; }
+
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.checkOpen();
+    const first = entries[0]!.index;
+    assert(first > this.offsetIndex, `append at ${first} at or below the compaction point ${this.offsetIndex}`);
+    assert(first <= this.lastIndex() + 1, `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    if (first <= this.wal.lastIndex()) {
+      this.wal.truncateAfter(first - 1);
+      this.cache.truncateFrom(first);
+    }
+    const out: WalEntry[] = new Array(entries.length);
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]!;
+      assert(e.index === first + k, 'appended entries must be contiguous');
+      const data = new Uint8Array(e.data.length + 1);
+      data[0] = e.type === 'conf' ? TYPE_CONF : TYPE_NORMAL;
+      data.set(e.data, 1);
+      out[k] = { index: e.index, term: e.term, data };
+    }
+    this.wal.append(out);
+    this.cache.append(entries);
+  }
+
+  setHardState(hs: HardState): void {
+    this.checkOpen();
+    this.hs.set(hs);
+  }
+
+  applySnapshot(snap: Snapshot): void {
+    this.checkOpen();
+    assert(snap.meta.index >= this.snap.meta.index, 'applySnapshot must not move backwards');
+    writeSnapshotFile(path.join(this.dir, 'snapshot'), snap);
+    this.snap = snap;
+    this.wal.reset(snap.meta.index + 1);
+    this.cache.clear();
+    this.offsetIndex = snap.meta.index;
+    this.offsetTerm = snap.meta.term;
+  }
+
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): void {
+    this.checkOpen();
+    if (index <= this.snap.meta.index) return;
+    const term = this.term(index);
+    assert(term !== undefined, `createSnapshot at ${index} outside the log`);
+    const snap: Snapshot = { meta: { index, term, conf }, data };
+    writeSnapshotFile(path.join(this.dir, 'snapshot'), snap);
+    this.snap = snap;
+  }
+
+  compact(index: number): void {
+    this.checkOpen();
+    if (index <= this.offsetIndex) return;
+    assert(index <= this.snap.meta.index, `compact ${index} beyond snapshot ${this.snap.meta.index}`);
+    assert(index <= this.lastIndex(), `compact ${index} beyond last ${this.lastIndex()}`);
+    const term = this.term(index)!;
+    this.offsetIndex = index;
+    this.offsetTerm = term;
+    this.cache.dropThrough(index);
+    this.wal.compactBefore(index + 1);
+  }
+
+  /** Makes every write so far durable: one WAL fsync, plus a hard-state fsync if term/vote changed. */
+  async sync(): Promise<void> {
+    this.checkOpen();
+    const waits: Promise<void>[] = [];
+    if (this.wal.hasUnsynced()) waits.push(this.wal.sync());
+    if (this.hs.needsSync()) waits.push(this.hs.sync());
+    await Promise.all(waits);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.wal.close();
+    this.hs.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BasaltError('SHUTTING_DOWN', `the Raft log in ${this.dir} is closed`);
+  }
+}
+
+function fromWal(w: WalEntry): Entry {
+  const t = w.data[0];
+  if (t !== TYPE_NORMAL && t !== TYPE_CONF) {
+    throw new BasaltError('WAL_CORRUPT', `WAL entry ${w.index} has unknown Raft entry type ${t}`);
+  }
+  return { index: w.index, term: w.term, type: t === TYPE_CONF ? 'conf' : 'normal', data: w.data.subarray(1) };
+}
