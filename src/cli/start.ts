@@ -23,6 +23,7 @@ export interface StartFlags {
   dataDir?: string;
   logDir?: string;
   firstEp?: string;
+  secondEp?: string;
   listenHost?: string;
   set?: string[];
   dumpConfig?: boolean;
@@ -40,7 +41,7 @@ export interface RunningServer {
 export function flagOverrides(flags: StartFlags): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {
     fqdn: flags.fqdn, serverPort: flags.serverPort, httpPort: flags.httpPort, dataDir: flags.dataDir,
-    logDir: flags.logDir, firstEp: flags.firstEp, listenHost: flags.listenHost,
+    logDir: flags.logDir, firstEp: flags.firstEp, secondEp: flags.secondEp, listenHost: flags.listenHost,
   };
   for (const kv of flags.set ?? []) {
     const i = kv.indexOf('=');
@@ -71,7 +72,14 @@ export async function startServer(loaded: LoadedConfig, version: string, opts: S
   }
   let dnode: Dnode;
   try {
-    dnode = await Dnode.start({ config, serverVersion: version, createEngine: opts.createEngine ?? createEngine, logger: fileLogger });
+    dnode = await Dnode.start({
+      config, serverVersion: version, createEngine: opts.createEngine ?? createEngine, logger: fileLogger,
+      // Dropped from the cluster: say why on stderr (the log has it too) and exit non-zero.
+      onDropped: (message) => {
+        process.stderr.write(`basalt start: ${message}\n`);
+        void dnode.stop().finally(() => fileLogger.close().finally(() => process.exit(1)));
+      },
+    });
   } catch (e) {
     fileLogger.fileOnly('error', 'start failed', { error: toBasaltError(e).message });
     await fileLogger.close();
@@ -149,6 +157,7 @@ export function registerStart(program: Command, version: string): void {
     .option('--data-dir <dir>', 'data directory (default ./data)')
     .option('--log-dir <dir>', 'log directory (default <dataDir>/log)')
     .option('--first-ep <ep>', 'first endpoint of the cluster')
+    .option('--second-ep <ep>', 'endpoint tried when firstEp is unreachable')
     .option('--listen-host <addr>', 'address to bind (default 0.0.0.0)')
     .option('--set <key=value...>', 'any other setting, e.g. --set statusInterval=2')
     .option('-C, --dump-config', 'print the effective configuration and where each value came from, then exit')
@@ -176,8 +185,10 @@ export function registerStart(program: Command, version: string): void {
         process.off('SIGINT', early);
       }
       const c = server.config;
+      const id = server.dnode.identity?.dnodeId ?? 0;
+      const who = id > 0 ? `dnode ${id}` : `new dnode, joining through firstEp ${c.firstEp},`;
       process.stdout.write(
-        `basalt ${version}: dnode ${server.dnode.identity?.dnodeId ?? 1} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
+        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
       stopOnSignals(server, (code) => { process.stdout.write('basalt: stopped\n'); process.exit(code); });
       if (earlySignal !== null) process.emit(earlySignal, earlySignal);

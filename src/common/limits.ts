@@ -57,6 +57,20 @@ export const Limits = {
    * (order by), per-partition limits, and aggregate groups × windows.
    */
   maxQueryMaterializedRows: 20_000_000,
+  /** Entries the mnode Raft log may hold (it is not compacted; metadata changes only). */
+  maxMnodeLogEntries: 100_000,
+  /** How long a metadata change waits to be committed by the mnode group before failing. */
+  mnodeProposeTimeoutMs: 5_000,
+  /** A dnode silent for this many statusIntervals is offline ('status msg timeout'). */
+  dnodeOfflineIntervals: 5,
+  /** How long a new mnode may take to catch up as a learner before `create mnode` fails. */
+  mnodeCatchUpTimeoutMs: 10_000,
+  /** Attempts (each a different mnode endpoint or a redirect) to reach the mnode leader. */
+  maxMnodeLeaderHops: 8,
+  /** Bytes of result a statement forwarded to another dnode may return (held whole in memory). */
+  maxForwardedResultBytes: 64 * 1024 * 1024,
+  /** Timeout of one intra-cluster request (status, forward, raft batch). */
+  clusterRpcTimeoutMs: 3_000,
   /** Raft driver tick period; election and heartbeat timers count these (src/replica). */
   raftTickMs: 100,
   /** Raft frames queued for one peer before new ones are dropped (Raft resends what matters). */

@@ -1,10 +1,10 @@
 // The dnode's own corner of dataDir: creates the directory on first start, proves it is
 // writable before anything else touches it, and keeps dnode/dnode.json (identity and
-// format version). A dataDir written by another format version is refused, never rewritten.
-import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// format version, cluster membership, see DnodeIdentity). A dataDir written by another format version is refused, never rewritten.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
+import { writeFileAtomicSync } from '../mnode/atomic-file.js';
 
 export const DATA_FORMAT_VERSION = 1;
 
@@ -14,6 +14,12 @@ export interface DnodeIdentity {
   readonly clusterId: string;
   readonly endpoint: string;
   readonly createdAtMs: number;
+  /** Set when the mnode said this dnode was dropped; it then refuses to start. */
+  readonly dropped: boolean;
+  /** Every dnode of the cluster as last told by the mnode. */
+  readonly dnodeEps: readonly IdentityEndpoint[];
+  /** The mnode endpoints; used instead of firstEp once joined. */
+  readonly mnodeEps: readonly string[];
 }
 
 function unwritable(dir: string, e: unknown): never {
@@ -32,29 +38,38 @@ export function ensureWritableDir(dir: string): void {
   } catch (e) { unwritable(dir, e); }
 }
 
-/** Reads dnode/dnode.json, or writes it on first start. */
-export function loadOrCreateIdentity(dataDir: string, endpoint: string): { identity: DnodeIdentity; created: boolean } {
-  const dir = join(dataDir, 'dnode');
-  const file = join(dir, 'dnode.json');
-  if (existsSync(file)) {
-    let parsed: Partial<DnodeIdentity>;
-    try { parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<DnodeIdentity>; }
-    catch (e) { throw new BasaltError('FILE_CORRUPTED', `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`); }
-    if (parsed.formatVersion !== DATA_FORMAT_VERSION) {
-      throw new BasaltError('DATA_DIR_INCOMPATIBLE', `${dataDir} was written by data format version ${String(parsed.formatVersion)}, this build reads version ${DATA_FORMAT_VERSION}; use a matching Basalt version or another dataDir`);
-    }
-    if (typeof parsed.dnodeId !== 'number' || typeof parsed.clusterId !== 'string') {
-      throw new BasaltError('FILE_CORRUPTED', `${file} lacks dnodeId/clusterId; restore it from a backup`);
-    }
-    return { identity: parsed as DnodeIdentity, created: false };
+export interface IdentityEndpoint { readonly id: number; readonly ep: string }
+
+/** Reads dnode/dnode.json; null when this dataDir is new. */
+export function readIdentity(dataDir: string): DnodeIdentity | null {
+  const file = join(dataDir, 'dnode', 'dnode.json');
+  if (!existsSync(file)) return null;
+  let parsed: Partial<DnodeIdentity>;
+  try { parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<DnodeIdentity>; }
+  catch (e) { throw new BasaltError('FILE_CORRUPTED', `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`); }
+  if (parsed.formatVersion !== DATA_FORMAT_VERSION) {
+    throw new BasaltError('DATA_DIR_INCOMPATIBLE', `${dataDir} was written by data format version ${String(parsed.formatVersion)}, this build reads version ${DATA_FORMAT_VERSION}; use a matching Basalt version or another dataDir`);
   }
-  try { mkdirSync(dir, { recursive: true }); } catch (e) { unwritable(dataDir, e); }
-  const identity: DnodeIdentity = { formatVersion: DATA_FORMAT_VERSION, dnodeId: 1, clusterId: randomUUID(), endpoint, createdAtMs: Date.now() };
-  const tmp = file + '.tmp';
+  if (typeof parsed.dnodeId !== 'number' || typeof parsed.clusterId !== 'string') {
+    throw new BasaltError('FILE_CORRUPTED', `${file} lacks dnodeId/clusterId; restore it from a backup`);
+  }
+  return {
+    formatVersion: DATA_FORMAT_VERSION, dnodeId: parsed.dnodeId, clusterId: parsed.clusterId,
+    endpoint: parsed.endpoint ?? '', createdAtMs: parsed.createdAtMs ?? Date.now(), dropped: parsed.dropped === true,
+    dnodeEps: parsed.dnodeEps ?? [], mnodeEps: parsed.mnodeEps ?? [],
+  };
+}
+
+/** Writes dnode/dnode.json atomically (temp file, fsync, rename, fsync the directory). */
+export function writeIdentity(dataDir: string, identity: DnodeIdentity): void {
+  const dir = join(dataDir, 'dnode');
   try {
-    const fd = openSync(tmp, 'w');
-    try { writeFileSync(fd, JSON.stringify(identity, null, 2) + '\n'); fsyncSync(fd); } finally { closeSync(fd); }
-    renameSync(tmp, file);
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(join(dir, 'dnode.json'), JSON.stringify(identity, null, 2) + '\n');
   } catch (e) { unwritable(dataDir, e); }
-  return { identity, created: true };
+}
+
+/** A not-yet-joined identity (dnodeId 0, no cluster). */
+export function blankIdentity(endpoint: string): DnodeIdentity {
+  return { formatVersion: DATA_FORMAT_VERSION, dnodeId: 0, clusterId: '', endpoint, createdAtMs: Date.now(), dropped: false, dnodeEps: [], mnodeEps: [] };
 }

@@ -1,14 +1,19 @@
-// The single-dnode server: checks dataDir, binds the RPC port first (so a port in use fails
-// in milliseconds, and status probes see "network ok" while the engine opens), opens the
-// engine, then serves. stop() answers what is in flight, refuses new work, and closes the
-// engine so a restart finds everything.
+// The dnode process: checks dataDir, reads or creates its cluster identity (refusing a
+// dropped one), binds the RPC port first (so a port in use fails in milliseconds, and status
+// probes see "network ok" while the engine opens), opens the engine, puts the cluster
+// gateway in front of it, then starts reporting status to the mnode leader. stop() answers
+// what is in flight, refuses new work, and closes the engine so a restart finds everything.
 import { BasaltError } from '../common/errors.js';
 import type { BasaltConfig } from '../common/config.js';
 import { configVariables } from '../common/config.js';
 import type { CreateEngine, Engine } from '../query/engine-api.js';
 import { STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
 import { RpcServer } from '../rpc/server.js';
-import { ensureWritableDir, loadOrCreateIdentity, type DnodeIdentity } from './data-dir.js';
+import { ClusterNode } from './cluster-node.js';
+import { ClusterMsg } from './cluster-messages.js';
+import { ensureWritableDir, type DnodeIdentity } from './data-dir.js';
+import { Gateway } from './gateway.js';
+import { levelFromDebugFlag } from './logger.js';
 import type { Logger } from './logger.js';
 import { createRpcHandler } from './rpc-handler.js';
 
@@ -19,6 +24,8 @@ export interface DnodeOptions {
   readonly logger: Logger;
   /** Clock for `now` (tests). */
   readonly nowMs?: () => number;
+  /** The mnode said this dnode was dropped; the process should exit non-zero. */
+  readonly onDropped?: (message: string) => void;
 }
 
 type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -43,15 +50,20 @@ export class Dnode {
   private engine: Engine | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly rpc: RpcServer;
-  identity: DnodeIdentity | null = null;
+  private cluster: ClusterNode | null = null;
+  private gateway: Gateway | null = null;
+  private readonly overrides = new Map<string, string>();
+  readonly startedAtMs = Date.now();
+
+  get identity(): DnodeIdentity | null { return this.cluster?.identity ?? null; }
 
   private constructor(private readonly opts: DnodeOptions) {
     const { config, logger } = opts;
     const handler = createRpcHandler({
       engine: {
         // Until the engine is open only STATUS/PING answer; everything else is NOT_READY.
-        execute: (sql, s) => this.ready().execute(sql, s),
-        executeMany: (sql, s) => this.ready().executeMany(sql, s),
+        execute: (sql, s) => this.routed().execute(sql, s),
+        executeMany: (sql, s) => this.routed().executeMany(sql, s),
         insertColumnar: (db, t) => this.ready().insertColumnar(db, t),
         authenticate: (u, p) => this.ready().authenticate(u, p),
         close: async () => undefined,
@@ -60,6 +72,10 @@ export class Dnode {
       status: () => this.status(),
       maxFrameBytes: config.maxFrameBytes,
       log: (level, m) => logger.log(level, m),
+      cluster: async (t, c) => {
+        if (t === ClusterMsg.FORWARD) return this.routedGateway().handleForward(c);
+        return this.cluster ? this.cluster.handle(t, c) : null;
+      },
     });
     this.rpc = new RpcServer({
       host: config.listenHost,
@@ -78,11 +94,16 @@ export class Dnode {
     ensureWritableDir(config.dataDir);
     const endpoint = `${config.fqdn}:${config.serverPort}`;
     const d = new Dnode(opts);
-    const { identity, created } = loadOrCreateIdentity(config.dataDir, endpoint);
-    d.identity = identity;
-    if (created) logger.info('created a new dataDir', { dataDir: config.dataDir, clusterId: identity.clusterId });
+    const cluster = ClusterNode.open({
+      config, version: opts.serverVersion, logger, startedAtMs: d.startedAtMs,
+      variables: () => d.variables(),
+      setVariable: (k, v) => d.setVariable(k, v),
+      onDropped: (m) => opts.onDropped?.(m),
+    });
+    d.cluster = cluster;
+    const identity = cluster.identity;
     try { await d.rpc.listen(); }
-    catch (e) { throw listenError(e, config.serverPort, 'serverPort', config.listenHost); }
+    catch (e) { cluster.close(); throw listenError(e, config.serverPort, 'serverPort', config.listenHost); }
     logger.info('rpc listening', { host: config.listenHost, port: d.rpc.port });
     const startedAtMs = Date.now();
     try {
@@ -90,7 +111,7 @@ export class Dnode {
         dataDir: config.dataDir,
         serverVersion: opts.serverVersion,
         dnode: {
-          dnodeId: identity.dnodeId,
+          dnodeId: identity.dnodeId || 0,
           endpoint,
           supportVnodes: config.supportVnodes,
           startedAtMs,
@@ -99,10 +120,13 @@ export class Dnode {
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
       });
     } catch (e) {
+      cluster.close();
       await d.rpc.close(0);
       throw e;
     }
+    d.gateway = new Gateway(cluster, d.engine);
     d.phase = 'running';
+    cluster.start();
     d.sweepTimer = setInterval(() => {
       const n = d.handler.sweepIdleCursors(Date.now());
       if (n > 0) logger.info('closed idle result cursors', { count: n });
@@ -125,6 +149,34 @@ export class Dnode {
     return { code, text: STATUS_TEXT[code], detail: this.phase === 'starting' ? 'opening the engine' : '' };
   }
 
+  /** Effective configuration with run-time changes (`show dnode N variables`). */
+  variables(): Array<{ name: string; value: string; scope: string }> {
+    return configVariables(this.opts.config).map((v) => ({ ...v, value: this.overrides.get(v.name) ?? v.value }));
+  }
+
+  /** `alter dnode N 'debugFlag' '135'`: the keys that can change while running. */
+  setVariable(key: string, value: string): void {
+    if (key === 'debugFlag') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 255) throw new BasaltError('INVALID_OPTION', `debugFlag '${value}' must be an integer 0-255 (131 info, 135 debug, 143 trace)`);
+      this.opts.logger.setLevel(levelFromDebugFlag(n));
+      this.overrides.set(key, String(n));
+      return;
+    }
+    throw new BasaltError('INVALID_OPTION', `'${key}' cannot be changed at run time`);
+  }
+
+  private routed(): Engine {
+    this.ready();
+    return this.routedGateway().engine();
+  }
+
+  private routedGateway(): Gateway {
+    this.ready();
+    if (!this.gateway) throw new BasaltError('NOT_READY', 'the dnode is still starting; retry in a moment');
+    return this.gateway;
+  }
+
   private ready(): Engine {
     if (this.phase === 'stopping' || this.phase === 'stopped') throw new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry after it restarts');
     if (this.engine === null) throw new BasaltError('NOT_READY', 'the dnode is still opening its data; retry in a moment');
@@ -137,6 +189,7 @@ export class Dnode {
     this.phase = 'stopping';
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.opts.logger.info('dnode stopping');
+    this.cluster?.close();
     await this.rpc.close();
     if (this.engine) await this.engine.close();
     this.phase = 'stopped';

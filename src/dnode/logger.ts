@@ -17,6 +17,8 @@ export interface Logger {
   /** Writes to the log file only (for lines the caller also prints itself). */
   fileOnly(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
   close(): Promise<void>;
+  /** Changes the level at run time (`alter dnode N 'debugFlag' '135'`). */
+  setLevel(level: LogLevel): void;
   /** The log file, or null when logging only to stderr. */
   readonly file: string | null;
 }
@@ -55,8 +57,9 @@ export function createLogger(opts: LoggerOptions): Logger {
     stream = createWriteStream(file, { flags: 'a' });
     stream.on('error', (e) => process.stderr.write(`basalt: cannot write log file ${file}: ${e.message}\n`));
   }
+  let current: LogLevel = opts.level;
   const write = (level: LogLevel, message: string, fields: Record<string, unknown> | undefined, echo: boolean): void => {
-    if (RANK[level] > RANK[opts.level]) return;
+    if (RANK[level] > RANK[current]) return;
     const line = formatLogLine(level, message, fields);
     stream?.write(line);
     if (echo && opts.stderrLevel !== null && RANK[level] <= RANK[opts.stderrLevel]) process.stderr.write(line);
@@ -70,6 +73,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     info: (m, f) => log('info', m, f),
     debug: (m, f) => log('debug', m, f),
     fileOnly: (level, m, f) => write(level, m, f, false),
+    setLevel: (l) => { current = l; },
     close: () => new Promise<void>((resolve) => { if (stream) stream.end(() => resolve()); else resolve(); }),
   };
 }

@@ -38,6 +38,8 @@ export interface RpcHandlerOptions {
   readonly status: () => StatusResponse;
   readonly maxFrameBytes: number;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Intra-cluster messages (src/dnode/cluster-messages.ts); null: not one of them. */
+  readonly cluster?: (msgType: number, control: unknown) => Promise<RpcReply | null>;
 }
 
 export interface DnodeRpcHandler {
@@ -216,8 +218,11 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
       }
       case MsgType.INSERT_COLUMNAR:
         return onInsert(conn, frame);
-      default:
+      default: {
+        const r = opts.cluster ? await opts.cluster(frame.msgType, frame.control) : null;
+        if (r) return r;
         throw new BasaltError('BAD_FRAME', `unknown message type ${frame.msgType}; the client may be newer than this server`);
+      }
     }
   };
 

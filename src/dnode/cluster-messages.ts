@@ -1,0 +1,78 @@
+// Intra-cluster RPC messages (dnode ↔ dnode), on the same port and framing as the client
+// messages of src/rpc/messages.ts, numbered from 40 so the two sets never collide. They are
+// not authenticated: the cluster port is meant for a trusted network (as taosd's 6030).
+import { BasaltError } from '../common/errors.js';
+import type { Message } from '../raft/types.js';
+import type { WireColumn } from '../rpc/messages.js';
+
+export const ClusterMsg = {
+  /** dnode → mnode leader every statusInterval; also how a new dnode joins. */
+  STATUS_REPORT: 40,
+  /** Raft messages of the mnode group. */
+  RAFT: 41,
+  /** A statement forwarded by a gateway dnode (to the mnode leader, or to a database's dnode). */
+  FORWARD: 42,
+  /** Who are you: cluster id and dnode id (the leader probes created dnodes that never reported). */
+  HELLO: 43,
+  /** Leader → dnode: start (as an empty learner) or stop the local mnode replica. */
+  MNODE_CTL: 44,
+  /** Leader/gateway → dnode: read variables or change a run-time config key. */
+  DNODE_CFG: 45,
+} as const;
+
+/** The config keys that must be equal on every dnode (TDengine's cluster-cfg check). */
+export const MATCHED_KEYS = ['statusInterval', 'timezone', 'locale', 'charset', 'ttlChangeOnWrite', 'version'] as const;
+export type MatchedKey = (typeof MATCHED_KEYS)[number];
+
+export interface StatusReport {
+  dnodeId: number;
+  clusterId: string;
+  endpoint: string;
+  rebootTimeMs: number;
+  supportVnodes: number;
+  cfg: Record<MatchedKey, string>;
+}
+
+export interface EpEntry { id: number; ep: string }
+export interface PlacementEntry { db: string; dnodeId: number; ep: string }
+
+export type StatusReply =
+  | { kind: 'ok'; dnodeId: number; clusterId: string; dnodeEps: EpEntry[]; mnodeEps: string[]; leaderEp: string; placement: PlacementEntry[] }
+  | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
+  | { kind: 'refused'; code: number; message: string }
+  | { kind: 'dropped'; message: string };
+
+export interface RaftBatch { fromId: number; fromEp: string; msgs: Message[] }
+
+export interface ForwardRequest {
+  sql: string;
+  db: string | null;
+  user: string;
+  /** 'mnode': run on the mnode leader (cluster statements); 'data': run on this dnode's engine. */
+  target: 'mnode' | 'data';
+  /** Hops so far; a forward loop stops at Limits.maxMnodeLeaderHops. */
+  hops: number;
+}
+export interface ForwardReply {
+  kind: 'query' | 'exec';
+  verb: string;
+  columns: WireColumn[];
+  precision: 'ms' | 'us' | 'ns';
+  affectedRows: number;
+  useDb: string | null;
+  numBlocks: number;
+}
+
+export interface HelloRequest { askerClusterId: string; askerEp: string }
+export interface HelloReply { clusterId: string; dnodeId: number; endpoint: string }
+
+export interface MnodeCtlRequest { action: 'start' | 'stop'; clusterId: string; dnodeId: number; peers: EpEntry[] }
+
+export type DnodeCfgRequest = { action: 'get' } | { action: 'set'; key: string; value: string };
+export interface DnodeCfgReply { variables: Array<{ name: string; value: string; scope: string }> }
+
+/** Control parts arrive as untrusted msgpack maps; anything not a map is a BAD_FRAME. */
+export function asMap<T>(c: unknown, what: string): T {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new BasaltError('BAD_FRAME', `${what} control part must be a map`);
+  return c as T;
+}

@@ -1,0 +1,293 @@
+// Cluster statements as the mnode leader runs them: create/drop dnode, create/drop mnode,
+// alter dnode, database placement, and the show commands whose rows only the leader knows
+// (status and notes are its soft state). Changes run one at a time, each committed through
+// the mnode Raft group before it is acknowledged.
+import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import { DataType } from '../common/types.js';
+import {
+  dnodeById, normalizeEndpoint, planCreateDnode, requireDnode, vnodesOn, dnodeByEndpoint,
+} from '../mnode/cluster-state.js';
+import { DEFAULT_DB_OPTIONS } from '../mnode/db-options.js';
+import type { Mnode } from '../mnode/mnode.js';
+import { dbOptionsFromAst } from '../query/ddl-database.js';
+import type { StatementResult } from '../query/engine-api.js';
+import { likeToRegExp } from '../query/like-pattern.js';
+import { col, execResult, queryResult, varcharCol, type Cell } from '../query/result-rows.js';
+import type { Statement } from '../sql/index.js';
+import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type MnodeCtlRequest } from './cluster-messages.js';
+import type { ClusterNode } from './cluster-node.js';
+
+const T = DataType;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Keys `alter dnode` may change while the dnode runs. */
+export const RUNTIME_KEYS = ['debugFlag'] as const;
+
+export type RunOnDnode = (dnodeId: number, sql: string, db: string | null, user: string) => Promise<StatementResult>;
+
+export class ClusterStatements {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode) {}
+
+  private leader(): Mnode {
+    const m = this.node.mnode;
+    if (!m || !m.isLeader) throw m ? m.notLeader() : new BasaltError('NOT_MNODE_LEADER', `dnode ${this.node.identity.dnodeId} hosts no mnode`);
+    return m;
+  }
+
+  /** Serialises changes so that each plan sees the state its predecessor committed. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private status(id: number): { status: 'ready' | 'offline'; note: string } {
+    if (id === this.node.identity.dnodeId) return { status: 'ready', note: '' };
+    return this.node.liveness.view(id, Date.now());
+  }
+
+  private supportVnodes(id: number): number {
+    if (id === this.node.identity.dnodeId) return this.node.config.supportVnodes;
+    return this.node.liveness.get(id)?.supportVnodes ?? 0;
+  }
+
+  async run(s: Statement, sql: string, user: string): Promise<StatementResult> {
+    switch (s.kind) {
+      case 'showDnodes': return this.showDnodes();
+      case 'showMnodes': return this.showMnodes();
+      case 'showCluster': return this.showCluster();
+      case 'showDnodeVariables': return this.showDnodeVariables(s.dnodeId, s.like);
+      case 'createDnode': return this.exclusive(() => this.createDnode(s.endpoint));
+      case 'dropDnode': return this.exclusive(() => this.dropDnode(s.dnodeId, s.endpoint));
+      case 'createMnode': return this.exclusive(() => this.createMnode(s.dnodeId));
+      case 'dropMnode': return this.exclusive(() => this.dropMnode(s.dnodeId));
+      case 'alterDnode': return this.alterDnode(s.dnodeId, s.key, s.value);
+      case 'createDatabase': return this.exclusive(() => this.createDatabase(s.name, s.ifNotExists, s.options, sql, user));
+      case 'dropDatabase': return this.exclusive(() => this.dropDatabase(s.name, s.ifExists, sql, user));
+      default: throw new BasaltError('INTERNAL', `statement ${s.kind} is not a cluster statement`);
+    }
+  }
+
+  // ---- dnodes
+
+  private async createDnode(ep: string): Promise<StatementResult> {
+    const m = this.leader();
+    const op = planCreateDnode(m.state, ep, Date.now());
+    await m.propose(op);
+    this.node.log.info('dnode created; it joins when it reports', { endpoint: normalizeEndpoint(ep), dnodeId: op.op === 'createDnode' ? op.id : 0 });
+    return execResult('Create');
+  }
+
+  private async dropDnode(id: number | null, ep: string | null): Promise<StatementResult> {
+    const m = this.leader();
+    const s = m.state;
+    const rec = id !== null ? requireDnode(s, id) : dnodeByEndpoint(s, normalizeEndpoint(ep ?? ''));
+    if (!rec) throw new BasaltError('DNODE_NOT_EXIST', `no dnode has endpoint ${ep}; see 'show dnodes'`);
+    if (s.mnodes.some((x) => x.dnodeId === rec.id)) {
+      throw new BasaltError('INVALID_PARA', `dnode ${rec.id} hosts an mnode; run 'drop mnode on dnode ${rec.id}' first${rec.id === this.node.identity.dnodeId ? ' (it is the leader: that needs another mnode leading)' : ''}`);
+    }
+    const v = vnodesOn(s, rec.id);
+    if (v > 0) {
+      const dbs = Object.entries(s.dbPlacement).filter(([, p]) => p.dnodeId === rec.id).map(([n]) => n).join(', ');
+      throw new BasaltError('NOT_SUPPORTED', `dnode ${rec.id} hosts ${v} vnode(s) of database(s) ${dbs}; moving vnodes off a dnode comes with replicated databases, so drop those databases first`);
+    }
+    await m.propose({ op: 'dropDnode', id: rec.id });
+    this.node.liveness.forget(rec.id);
+    this.node.log.info('dnode dropped; if it still runs it will be told and exit', { dnodeId: rec.id, endpoint: rec.endpoint });
+    return execResult('Drop');
+  }
+
+  // ---- mnodes
+
+  private async createMnode(id: number): Promise<StatementResult> {
+    const m = this.leader();
+    const s = m.state;
+    const rec = requireDnode(s, id);
+    if (s.mnodes.some((x) => x.dnodeId === id) || m.voters.includes(id) || m.learners.includes(id)) {
+      throw new BasaltError('MNODE_ALREADY_EXISTS', `dnode ${id} already hosts an mnode; each dnode hosts at most one (see 'show mnodes')`);
+    }
+    if (s.mnodes.length >= 3) {
+      throw new BasaltError('MNODE_TOO_MANY', `the cluster already has ${s.mnodes.length} mnodes (on dnodes ${s.mnodes.map((x) => x.dnodeId).join(', ')}); drop one first`);
+    }
+    const st = this.status(id);
+    if (st.status !== 'ready') {
+      throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note}); start it, wait until 'show dnodes' shows it ready, then retry`);
+    }
+    const ctl: MnodeCtlRequest = { action: 'start', clusterId: s.clusterId, dnodeId: id, peers: s.dnodes.map((d) => ({ id: d.id, ep: d.endpoint })) };
+    await this.node.peers.request(rec.endpoint, ClusterMsg.MNODE_CTL, ctl);
+    this.node.log.info('create mnode: adding a learner', { dnodeId: id });
+    await m.proposeConfChange({ type: 'addLearner', node: id });
+    const deadline = Date.now() + Limits.mnodeCatchUpTimeoutMs;
+    while (m.matchOf(id) < m.commitIndex) {
+      if (Date.now() > deadline || !m.isLeader) {
+        await m.proposeConfChange({ type: 'remove', node: id }).catch(() => undefined);
+        throw new BasaltError('TIMEOUT', `the new mnode on dnode ${id} did not catch up within ${Limits.mnodeCatchUpTimeoutMs} ms; check the network between the dnodes and retry`);
+      }
+      await sleep(50);
+    }
+    this.node.log.info('create mnode: learner caught up, promoting to voter', { dnodeId: id, index: m.commitIndex });
+    await m.proposeConfChange({ type: 'addVoter', node: id });
+    await m.propose({ op: 'addMnode', dnodeId: id, createdAtMs: Date.now() });
+    this.node.log.info('mnode created', { dnodeId: id, voters: m.voters.join(',') });
+    return execResult('Create');
+  }
+
+  private async dropMnode(id: number): Promise<StatementResult> {
+    const m = this.leader();
+    const s = m.state;
+    requireDnode(s, id);
+    if (!s.mnodes.some((x) => x.dnodeId === id)) throw new BasaltError('MNODE_NOT_EXIST', `dnode ${id} hosts no mnode; see 'show mnodes'`);
+    if (s.mnodes.length <= 1) throw new BasaltError('MNODE_TOO_FEW', `the mnode on dnode ${id} is the only one; create another before dropping it`);
+    if (id === this.node.identity.dnodeId) throw new BasaltError('CANNOT_DROP_LEADER', `the mnode on dnode ${id} is the leader; connect while another mnode leads, or stop dnode ${id} so that another takes over`);
+    await m.proposeConfChange({ type: 'remove', node: id });
+    await m.propose({ op: 'dropMnode', dnodeId: id });
+    const ep = dnodeById(s, id)!.endpoint;
+    const ctl: MnodeCtlRequest = { action: 'stop', clusterId: s.clusterId, dnodeId: id, peers: [] };
+    await this.node.peers.request(ep, ClusterMsg.MNODE_CTL, ctl).catch((e: unknown) => this.node.log.warn('could not tell the dnode to remove its mnode log; it is ignored by the group anyway', { dnodeId: id, error: String(e) }));
+    this.node.log.info('mnode dropped', { dnodeId: id });
+    return execResult('Drop');
+  }
+
+  // ---- config
+
+  private async dnodeCfg(id: number, req: DnodeCfgRequest): Promise<DnodeCfgReply> {
+    const m = this.leader();
+    const rec = requireDnode(m.state, id);
+    if (id === this.node.identity.dnodeId) {
+      const r = await this.node.handle(ClusterMsg.DNODE_CFG, req);
+      return r!.control as DnodeCfgReply;
+    }
+    const st = this.status(id);
+    if (st.status !== 'ready') throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note})`);
+    return asMap<DnodeCfgReply>((await this.node.peers.request(rec.endpoint, ClusterMsg.DNODE_CFG, req)).control, 'DNODE_CFG reply');
+  }
+
+  private async showDnodeVariables(id: number, like: string | null): Promise<StatementResult> {
+    const r = await this.dnodeCfg(id, { action: 'get' });
+    const re = like === null ? null : likeToRegExp(like);
+    const rows = r.variables.filter((v) => re === null || re.test(v.name)).map((v): Cell[] => [id, v.name, v.value, v.scope, '']);
+    return queryResult(
+      [col('dnode_id', T.INT), varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10), varcharCol('info', 128)],
+      rows,
+    );
+  }
+
+  private async alterDnode(id: number | null, key: string, value: string | null): Promise<StatementResult> {
+    const m = this.leader();
+    const k = RUNTIME_KEYS.find((x) => x.toLowerCase() === key.toLowerCase());
+    if (!k) {
+      throw new BasaltError('INVALID_OPTION', `'${key}' cannot be changed at run time (keys: ${RUNTIME_KEYS.join(', ')}); set it in basalt.cfg of each dnode and restart them${['statusinterval', 'timezone', 'locale', 'charset', 'ttlchangeonwrite'].includes(key.toLowerCase()) ? ', all with the same value' : ''}`);
+    }
+    if (value === null) throw new BasaltError('INVALID_OPTION', `alter dnode '${k}' needs a value, e.g. alter dnode 1 '${k}' '135'`);
+    const ids = id === null ? m.state.dnodes.map((d) => d.id) : [requireDnode(m.state, id).id];
+    for (const d of ids) {
+      if (id === null && this.status(d).status !== 'ready') continue;
+      await this.dnodeCfg(d, { action: 'set', key: k, value });
+    }
+    return execResult('Alter');
+  }
+
+  // ---- databases (replica-1 vgroups placed whole on the least-loaded ready dnode)
+
+  private async createDatabase(name: string, ifNotExists: boolean, options: Parameters<typeof dbOptionsFromAst>[1], sql: string, user: string): Promise<StatementResult> {
+    const m = this.leader();
+    const s = m.state;
+    if (s.dbPlacement[name]) {
+      if (ifNotExists) return execResult('Create');
+      throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists (on dnode ${s.dbPlacement[name]!.dnodeId}); use 'if not exists' to ignore`);
+    }
+    const vgroups = dbOptionsFromAst(name, options).vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
+    const candidates = s.dnodes
+      .filter((d) => this.status(d.id).status === 'ready' && this.supportVnodes(d.id) - vnodesOn(s, d.id) >= vgroups)
+      .sort((a, b) => vnodesOn(s, a.id) - vnodesOn(s, b.id) || a.id - b.id);
+    const host = candidates[0];
+    if (!host) {
+      throw new BasaltError('OUT_OF_DNODES', `no ready dnode has ${vgroups} free vnode(s) for database '${name}'; start or add dnodes, raise supportVnodes, or use fewer vgroups`);
+    }
+    await m.propose({ op: 'placeDb', name, dnodeId: host.id, vgroups });
+    try {
+      const r = await this.runOnDnode(host.id, sql, null, user);
+      this.node.log.info('database created', { db: name, dnodeId: host.id, vgroups });
+      return r;
+    } catch (e) {
+      await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async dropDatabase(name: string, ifExists: boolean, sql: string, user: string): Promise<StatementResult> {
+    const m = this.leader();
+    const p = m.state.dbPlacement[name];
+    if (!p) return this.runOnDnode(this.node.identity.dnodeId, sql, null, user);
+    const r = await this.runOnDnode(p.dnodeId, sql, null, user);
+    await m.propose({ op: 'unplaceDb', name });
+    void ifExists;
+    return r;
+  }
+
+  // ---- show
+
+  private showDnodes(): StatementResult {
+    const m = this.leader();
+    const s = m.state;
+    const rows = s.dnodes.map((d): Cell[] => {
+      const st = this.status(d.id);
+      const self = d.id === this.node.identity.dnodeId;
+      const reboot = self ? this.node.opts.startedAtMs : (this.node.liveness.get(d.id)?.rebootTimeMs || null);
+      return [d.id, d.endpoint, vnodesOn(s, d.id), this.supportVnodes(d.id), st.status, d.createdAtMs, reboot, st.note];
+    });
+    return queryResult(
+      [col('id', T.SMALLINT), varcharCol('endpoint', 134), col('vnodes', T.SMALLINT), col('support_vnodes', T.SMALLINT),
+        varcharCol('status', 10), col('create_time', T.TIMESTAMP), col('reboot_time', T.TIMESTAMP), varcharCol('note', 256)],
+      rows,
+    );
+  }
+
+  private showMnodes(): StatementResult {
+    const m = this.leader();
+    const s = m.state;
+    const now = Date.now();
+    const selfId = this.node.identity.dnodeId;
+    const rows: Cell[][] = [];
+    const listed = new Set<number>();
+    for (const x of s.mnodes) {
+      listed.add(x.dnodeId);
+      const d = dnodeById(s, x.dnodeId);
+      let role: string;
+      let roleTime: number;
+      if (x.dnodeId === selfId) { role = 'leader'; roleTime = m.roleSinceMs; }
+      else {
+        // Raft's view first: a peer the leader has not heard from lately is offline even while
+        // the status grace period after a leader change still calls its dnode ready.
+        const heard = m.recentlyActive(x.dnodeId) || Date.now() - m.roleSinceMs < 2_000;
+        const live = heard && this.status(x.dnodeId).status === 'ready' && (m.voters.includes(x.dnodeId) || m.learners.includes(x.dnodeId));
+        role = live ? (m.learners.includes(x.dnodeId) ? 'learner' : 'follower') : 'offline';
+        roleTime = this.node.liveness.get(x.dnodeId)?.statusSinceMs ?? x.createdAtMs;
+      }
+      rows.push([x.dnodeId, d?.endpoint ?? '', role, role === 'offline' ? 'offline' : 'ready', x.createdAtMs, roleTime]);
+    }
+    for (const id of m.learners) {
+      if (listed.has(id)) continue;
+      rows.push([id, dnodeById(s, id)?.endpoint ?? '', 'learner', 'creating', now, now]);
+    }
+    return queryResult(
+      [col('id', T.INT), varcharCol('endpoint', 134), varcharCol('role', 12), varcharCol('status', 9),
+        col('create_time', T.TIMESTAMP), col('role_time', T.TIMESTAMP)],
+      rows,
+    );
+  }
+
+  private showCluster(): StatementResult {
+    const m = this.leader();
+    const s = m.state;
+    const uptimeS = Math.max(0, Math.floor((Date.now() - s.createdAtMs) / 1000));
+    return queryResult(
+      [col('id', T.BIGINT), varcharCol('name', 134), col('uptime', T.INT), col('create_time', T.TIMESTAMP),
+        varcharCol('version', 10), col('expire_time', T.TIMESTAMP)],
+      [[BigInt(s.clusterId), s.clusterId, uptimeS, s.createdAtMs, this.node.opts.version, null]],
+    );
+  }
+}

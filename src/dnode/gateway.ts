@@ -1,0 +1,195 @@
+// Any dnode is a gateway (docs/design-notes.md §1): it parses each statement and sends it
+// where it can run. Cluster statements (dnodes, mnodes, show cluster, create/drop database)
+// go to the mnode leader, found through the saved mnode set and NOT_MNODE_LEADER hints; a
+// statement about a database placed on another dnode is forwarded there whole; the rest
+// runs on the local engine. Forwarded results come back whole (bounded by
+// Limits.maxForwardedResultBytes).
+import type { ColumnBlock } from '../common/block.js';
+import { sliceBlock } from '../common/block.js';
+import { encodedBlockBytes } from '../common/block-codec.js';
+import { BasaltError, toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '../query/engine-api.js';
+import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
+import type { WireColumn } from '../rpc/messages.js';
+import type { RpcReply } from '../rpc/server.js';
+import { parseOne, splitStatements, type Statement } from '../sql/index.js';
+import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest } from './cluster-messages.js';
+import type { ClusterNode } from './cluster-node.js';
+import { ClusterStatements } from './cluster-statements.js';
+
+const LEADER_KINDS = new Set<Statement['kind']>([
+  'showDnodes', 'showMnodes', 'showCluster', 'showDnodeVariables', 'createDnode', 'dropDnode', 'createMnode', 'dropMnode',
+  'alterDnode', 'createDatabase', 'dropDatabase',
+]);
+const DB_NAME_KINDS = new Set<string>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The database a statement is about: `db.table` anywhere in it, a database name, or the session's. */
+export function statementDb(s: Statement, session: Session): string | null {
+  if (DB_NAME_KINDS.has(s.kind)) return (s as unknown as { name: string }).name;
+  let found: string | null = null;
+  const walk = (v: unknown, depth: number): void => {
+    if (found !== null || depth > 12 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    const o = v as Record<string, unknown>;
+    if (typeof o['db'] === 'string') { found = o['db']; return; }
+    for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
+  };
+  walk(s, 0);
+  return found ?? session.db;
+}
+
+async function* iterate(blocks: readonly ColumnBlock[]): AsyncIterable<ColumnBlock> {
+  for (const b of blocks) yield b;
+}
+
+function fromReply(r: ForwardReply, payload: Uint8Array): StatementResult {
+  const columns: ResultColumn[] = r.columns.map(([name, type, bytes]) => ({ name, type, bytes }));
+  const blocks = decodeBlocks(payload, r.numBlocks);
+  const res: StatementResult = { kind: r.kind, verb: r.verb, columns, precision: r.precision, blocks: iterate(blocks), affectedRows: r.affectedRows };
+  return r.useDb === null ? res : { ...res, useDb: r.useDb };
+}
+
+async function toReply(res: StatementResult): Promise<RpcReply> {
+  const blocks: ColumnBlock[] = [];
+  let bytes = 0;
+  for await (const b of res.blocks) {
+    bytes += encodedBlockBytes(b);
+    if (bytes > Limits.maxForwardedResultBytes) {
+      throw new BasaltError('FRAME_TOO_LARGE', `the result is larger than ${Limits.maxForwardedResultBytes} bytes, the limit for a statement forwarded between dnodes; connect to the dnode that holds the database, or narrow the query`);
+    }
+    if (b.numRows > 0) blocks.push(b);
+  }
+  const body: ForwardReply = {
+    kind: res.kind, verb: res.verb, columns: res.columns.map((c): WireColumn => [c.name, c.type, c.bytes]),
+    precision: res.precision, affectedRows: res.affectedRows, useDb: res.useDb ?? null, numBlocks: blocks.length,
+  };
+  return { control: body, payload: encodeBlocks(blocks) };
+}
+
+export class Gateway {
+  readonly statements: ClusterStatements;
+
+  constructor(private readonly node: ClusterNode, private readonly local: Engine) {
+    this.statements = new ClusterStatements(node, (id, sql, db, user) => this.runOnDnode(id, sql, db, user));
+  }
+
+  /** The engine the RPC handler serves: the local one with cluster routing in front. */
+  engine(): Engine {
+    return {
+      execute: (sql, session) => this.execute(sql, session),
+      executeMany: (sql, session) => this.executeMany(sql, session),
+      insertColumnar: (db: string, tables: readonly BulkTable[]) => this.local.insertColumnar(db, tables),
+      authenticate: (u, p) => this.local.authenticate(u, p),
+      close: () => this.local.close(),
+    };
+  }
+
+  async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
+    let current: Session = { ...session };
+    for (const text of splitStatements(sql)) {
+      const r = await this.execute(text, current);
+      if (r.useDb !== undefined) current = { ...current, db: r.useDb };
+      yield r;
+    }
+  }
+
+  async execute(sql: string, session: Session): Promise<StatementResult> {
+    if (sql.length > Limits.maxSqlBytes) return this.local.execute(sql, session); // the engine names the limit
+    const s = parseOne(sql);
+    if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
+    if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
+    const db = statementDb(s, session);
+    const p = db === null ? undefined : this.node.placement.find((x) => x.db === db);
+    if (p && p.dnodeId !== this.node.identity.dnodeId && p.ep !== '') {
+      return this.forward(p.ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+    }
+    return this.local.execute(sql, session);
+  }
+
+  private async forward(ep: string, req: ForwardRequest): Promise<StatementResult> {
+    const r = await this.node.peers.request(ep, ClusterMsg.FORWARD, req, [], Limits.rpcTimeoutMs);
+    return fromReply(asMap<ForwardReply>(r.control, 'FORWARD reply'), r.payload);
+  }
+
+  /** Runs `sql` on dnode `id`'s local engine (the leader placing a database). */
+  private async runOnDnode(id: number, sql: string, db: string | null, user: string): Promise<StatementResult> {
+    if (id === this.node.identity.dnodeId) return this.local.execute(sql, { user, db });
+    const ep = this.node.epOf(id);
+    if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
+    return this.forward(ep, { sql, db, user, target: 'data', hops: 0 });
+  }
+
+  /** Sends a cluster statement to the mnode leader, following redirects and elections. */
+  private async toLeader(s: Statement, sql: string, session: Session, hops: number): Promise<StatementResult> {
+    if (this.node.identity.dnodeId === 0) {
+      throw new BasaltError('NOT_READY', `this dnode (${this.node.endpoint}) has not joined a cluster yet; run create dnode "${this.node.endpoint}" on the cluster at firstEp ${this.node.config.firstEp}, or send this statement there`);
+    }
+    const deadline = Date.now() + Limits.mnodeProposeTimeoutMs;
+    let last: BasaltError | null = null;
+    for (let attempt = 0; attempt < Limits.maxMnodeLeaderHops * 4 && Date.now() < deadline; attempt++) {
+      const m = this.node.mnode;
+      if (m?.isLeader) {
+        const r = await this.statements.run(s, sql, session.user);
+        if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound();
+        return r;
+      }
+      const eps = [...new Set([this.node.leaderEp, ...this.node.identity.mnodeEps].filter((e): e is string => e !== null && e !== '' && e !== this.node.endpoint))];
+      for (const ep of eps) {
+        try {
+          const r = await this.forward(ep, { sql, db: session.db, user: session.user, target: 'mnode', hops: hops + 1 });
+          this.node.leaderEp = ep;
+          if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound();
+          return r;
+        } catch (e) {
+          const be = toBasaltError(e);
+          if (be.errorName !== 'NOT_MNODE_LEADER' && be.errorName !== 'CONNECTION_FAILED' && be.errorName !== 'TIMEOUT') throw be;
+          last = be;
+          const hint = /\(([^()\s]+:\d+)\)/.exec(be.message)?.[1];
+          if (hint) this.node.leaderEp = hint;
+        }
+      }
+      await sleep(200);
+    }
+    throw new BasaltError('NOT_MNODE_LEADER', `no mnode leader answered within ${Limits.mnodeProposeTimeoutMs} ms (tried ${this.node.identity.mnodeEps.join(', ')}${last ? `; last error: ${last.message}` : ''}); check 'show mnodes' on an mnode dnode and that a majority of mnodes runs`);
+  }
+
+  /** `show databases`: every dnode that hosts databases contributes its rows. */
+  private async showDatabases(sql: string, session: Session): Promise<StatementResult> {
+    const first = await this.local.execute(sql, session);
+    const hosts = new Set(this.node.placement.filter((p) => p.dnodeId !== this.node.identity.dnodeId && p.ep !== '').map((p) => p.ep));
+    if (hosts.size === 0) return first;
+    const blocks: ColumnBlock[] = [];
+    for await (const b of first.blocks) blocks.push(b);
+    for (const ep of hosts) {
+      try {
+        const r = await this.forward(ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+        let skip = 2; // each dnode lists information_schema and performance_schema first
+        for await (const b of r.blocks) {
+          const drop = Math.min(skip, b.numRows);
+          skip -= drop;
+          if (b.numRows > drop) blocks.push(drop > 0 ? sliceBlock(b, drop, b.numRows) : b);
+        }
+      } catch { /* an offline dnode's databases are simply not listed */ }
+    }
+    return { ...first, blocks: iterate(blocks) };
+  }
+
+  /** FORWARD from another dnode. */
+  async handleForward(control: unknown): Promise<RpcReply> {
+    const req = asMap<ForwardRequest>(control, 'FORWARD');
+    if (typeof req.sql !== 'string' || typeof req.user !== 'string') throw new BasaltError('BAD_FRAME', 'FORWARD needs sql and user');
+    const session: Session = { user: req.user, db: typeof req.db === 'string' ? req.db : null };
+    if (req.target === 'data') return toReply(await this.local.execute(req.sql, session));
+    const m = this.node.mnode;
+    if (!m || !m.isLeader) {
+      const ep = m && m.leaderId > 0 ? this.node.epOf(m.leaderId) : this.node.leaderEp;
+      throw new BasaltError('NOT_MNODE_LEADER', `dnode ${this.node.identity.dnodeId} is not the mnode leader${ep && ep !== this.node.endpoint ? `; the leader is (${ep})` : '; retry in a moment'}`);
+    }
+    const s = parseOne(req.sql);
+    if (!LEADER_KINDS.has(s.kind)) throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
+    return toReply(await this.statements.run(s, req.sql, req.user));
+  }
+}

@@ -1,0 +1,38 @@
+// One RPC connection per remote dnode endpoint, opened lazily and kept (RpcClient reconnects
+// after a drop). Used for status, raft, forwarding and control messages between dnodes.
+import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import { RpcClient, type RpcResponse } from '../rpc/client.js';
+
+export function splitEndpoint(ep: string): { host: string; port: number } {
+  const i = ep.lastIndexOf(':');
+  const port = Number(ep.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new BasaltError('INVALID_DNODE_EP', `'${ep}' is not an endpoint; write it as fqdn:port`);
+  }
+  return { host: ep.slice(0, i), port };
+}
+
+export class PeerPool {
+  private readonly clients = new Map<string, RpcClient>();
+  private closed = false;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  request(ep: string, msgType: number, control: unknown, payload: readonly Uint8Array[] = [], timeoutMs: number = Limits.clusterRpcTimeoutMs): Promise<RpcResponse> {
+    if (this.closed) return Promise.reject(new BasaltError('SHUTTING_DOWN', 'the dnode is stopping'));
+    let c = this.clients.get(ep);
+    if (!c) {
+      const { host, port } = splitEndpoint(ep);
+      c = new RpcClient({ host, port, maxFrameBytes: this.maxFrameBytes, requestTimeoutMs: timeoutMs, connectTimeoutMs: Math.min(timeoutMs, Limits.rpcConnectTimeoutMs) });
+      this.clients.set(ep, c);
+    }
+    return c.request(msgType, control, payload, timeoutMs);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}

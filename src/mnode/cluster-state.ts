@@ -1,0 +1,144 @@
+// The replicated cluster state: cluster id, dnodes (ids increasing, never reused), mnodes,
+// and where each database's vgroups live. It is the state machine of the mnode Raft group
+// (group 1): every change is a ClusterOp committed through Raft and applied by the pure
+// `applyClusterOp` on every mnode, so all mnodes hold the same state. Liveness (last status,
+// offline notes) is not here: it is soft state of the mnode leader (see liveness.ts).
+import { randomBytes } from 'node:crypto';
+import { assert } from '../common/assert.js';
+import { BasaltError } from '../common/errors.js';
+
+export interface DnodeRecord {
+  readonly id: number;
+  /** `fqdn:port` as given to `create dnode`. */
+  readonly endpoint: string;
+  readonly createdAtMs: number;
+  /** True once the dnode has been admitted (its first status accepted). */
+  readonly joined: boolean;
+}
+
+export interface MnodeRecord {
+  readonly dnodeId: number;
+  readonly createdAtMs: number;
+}
+
+export interface DbPlacement {
+  readonly dnodeId: number;
+  readonly vgroups: number;
+}
+
+export interface ClusterState {
+  /** Positive 63-bit number as a decimal string; '' before the cluster is initialised. */
+  readonly clusterId: string;
+  readonly createdAtMs: number;
+  /** Next dnode id; ids are never reused, even after `drop dnode`. */
+  readonly nextDnodeId: number;
+  readonly dnodes: readonly DnodeRecord[];
+  readonly mnodes: readonly MnodeRecord[];
+  /** Database name → the dnode hosting all of its (replica-1) vgroups. */
+  readonly dbPlacement: Readonly<Record<string, DbPlacement>>;
+}
+
+export type ClusterOp =
+  | { readonly op: 'init'; readonly clusterId: string; readonly createdAtMs: number; readonly endpoint: string }
+  | { readonly op: 'createDnode'; readonly id: number; readonly endpoint: string; readonly createdAtMs: number }
+  | { readonly op: 'dropDnode'; readonly id: number }
+  | { readonly op: 'dnodeJoined'; readonly id: number }
+  | { readonly op: 'addMnode'; readonly dnodeId: number; readonly createdAtMs: number }
+  | { readonly op: 'dropMnode'; readonly dnodeId: number }
+  | { readonly op: 'placeDb'; readonly name: string; readonly dnodeId: number; readonly vgroups: number }
+  | { readonly op: 'unplaceDb'; readonly name: string };
+
+export const EMPTY_CLUSTER_STATE: ClusterState = {
+  clusterId: '', createdAtMs: 0, nextDnodeId: 1, dnodes: [], mnodes: [], dbPlacement: {},
+};
+
+/** A new random cluster id (positive 63-bit, shown by `show cluster` as BIGINT). */
+export function newClusterId(): string {
+  return (randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn || 1n).toString();
+}
+
+/** Applies one committed op; pure and deterministic (ops carry every generated value). */
+export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
+  switch (o.op) {
+    case 'init':
+      if (s.clusterId !== '') return s; // replayed bootstrap entry
+      return {
+        ...s, clusterId: o.clusterId, createdAtMs: o.createdAtMs, nextDnodeId: 2,
+        dnodes: [{ id: 1, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: true }],
+        mnodes: [{ dnodeId: 1, createdAtMs: o.createdAtMs }],
+      };
+    case 'createDnode':
+      assert(o.id >= s.nextDnodeId, 'dnode ids must never be reused');
+      return { ...s, nextDnodeId: o.id + 1, dnodes: [...s.dnodes, { id: o.id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }] };
+    case 'dropDnode':
+      return { ...s, dnodes: s.dnodes.filter((d) => d.id !== o.id), mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id) };
+    case 'dnodeJoined':
+      return { ...s, dnodes: s.dnodes.map((d) => (d.id === o.id ? { ...d, joined: true } : d)) };
+    case 'addMnode':
+      if (s.mnodes.some((m) => m.dnodeId === o.dnodeId)) return s;
+      return { ...s, mnodes: [...s.mnodes, { dnodeId: o.dnodeId, createdAtMs: o.createdAtMs }] };
+    case 'dropMnode':
+      return { ...s, mnodes: s.mnodes.filter((m) => m.dnodeId !== o.dnodeId) };
+    case 'placeDb':
+      return { ...s, dbPlacement: { ...s.dbPlacement, [o.name]: { dnodeId: o.dnodeId, vgroups: o.vgroups } } };
+    case 'unplaceDb': {
+      const p = { ...s.dbPlacement };
+      delete p[o.name];
+      return { ...s, dbPlacement: p };
+    }
+  }
+}
+
+export function dnodeById(s: ClusterState, id: number): DnodeRecord | undefined {
+  return s.dnodes.find((d) => d.id === id);
+}
+
+export function dnodeByEndpoint(s: ClusterState, ep: string): DnodeRecord | undefined {
+  return s.dnodes.find((d) => d.endpoint === ep);
+}
+
+/** Parses and checks `fqdn:port` (port defaults to 6030); INVALID_DNODE_EP otherwise. */
+export function normalizeEndpoint(raw: string): string {
+  const text = raw.trim();
+  const m = /^([^:\s]*)(?::(\d*))?$/.exec(text);
+  const fqdn = m?.[1] ?? '';
+  const portText = m?.[2];
+  const port = portText === undefined ? 6030 : Number(portText);
+  if (!m || fqdn === '' || fqdn.length > 128 || portText === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new BasaltError('INVALID_DNODE_EP', `'${raw}' is not a dnode endpoint; write it as "fqdn:port" with a port from 1 to 65535, e.g. create dnode "h2.example.com:6030"`);
+  }
+  return `${fqdn}:${port}`;
+}
+
+export function planCreateDnode(s: ClusterState, rawEp: string, nowMs: number): ClusterOp {
+  const endpoint = normalizeEndpoint(rawEp);
+  const have = dnodeByEndpoint(s, endpoint);
+  if (have) throw new BasaltError('DNODE_ALREADY_EXISTS', `dnode ${have.id} already has endpoint ${endpoint}; see 'show dnodes'`);
+  return { op: 'createDnode', id: s.nextDnodeId, endpoint, createdAtMs: nowMs };
+}
+
+export function requireDnode(s: ClusterState, id: number): DnodeRecord {
+  const d = dnodeById(s, id);
+  if (!d) {
+    const ids = s.dnodes.map((x) => x.id).join(', ');
+    throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; the cluster has dnode(s) ${ids} (see 'show dnodes')`);
+  }
+  return d;
+}
+
+/** The endpoints of the mnodes, in mnode order (for redirects and the dnodes' saved set). */
+export function mnodeEndpoints(s: ClusterState): string[] {
+  const out: string[] = [];
+  for (const m of s.mnodes) {
+    const d = dnodeById(s, m.dnodeId);
+    if (d) out.push(d.endpoint);
+  }
+  return out;
+}
+
+/** Vnodes (replica-1 vgroups) a dnode hosts. */
+export function vnodesOn(s: ClusterState, dnodeId: number): number {
+  let n = 0;
+  for (const p of Object.values(s.dbPlacement)) if (p.dnodeId === dnodeId) n += p.vgroups;
+  return n;
+}
