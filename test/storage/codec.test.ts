@@ -159,3 +159,16 @@ test('a second lz4 stage is used where it pays (repetitive non-decimal doubles, 
   encodeColumn(w2, DataType.DOUBLE, rnd, null, 0, rnd.length);
   assert.equal(w2.finish()[0]! & 2, 0);
 });
+
+test('value ranges far from a power of two pack in mixed radix (voltage 215..225: < 3.5 bits)', () => {
+  fc.assert(fc.property(fc.integer({ min: 2, max: 70_000 }), fc.integer({ min: -1e6, max: 1e6 }), fc.nat(700), (range, base, n) => {
+    let x = 12345;
+    const data = Int32Array.from({ length: n }, () => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return base + (x % range); });
+    assertSame(DataType.INT, data, null, roundTrip(DataType.INT, data, null).v);
+  }), { numRuns: RUNS });
+  let x = 7;
+  const volt = Int32Array.from({ length: 4096 }, () => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return 215 + (x % 11); });
+  const { v, bytes } = roundTrip(DataType.INT, volt, null);
+  assertSame(DataType.INT, volt, null, v);
+  assert.ok(bytes * 8 < 4096 * 3.5 + 200, `${(bytes * 8 / 4096).toFixed(2)} bits per value`);
+});

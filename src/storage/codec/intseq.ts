@@ -3,7 +3,11 @@
 // values), order 1 (zigzag deltas) and order 2 (zigzag delta-of-delta), each followed by
 // frame-of-reference bit-packing, and keeps the narrowest. Layout:
 //   u8 order (0..2, or 255 = raw f64) | order × f64 leading values | f64 base | u8 width | bits
-import { bitWidth, packInto, unpackFrom } from './bits.js';
+// Order 3 is order 0 with mixed-radix groups: when the value range R is far from a power of
+// two (R = 11 for voltage 215..225 needs 4 bits but carries 3.46), k values are combined
+// into one number x0 + R·x1 + R²·x2 … < R^k <= 2^53 and that is bit-packed:
+//   u8 3 | f64 base | f64 R | u8 k | u8 width | ceil(n/k) groups of `width` bits
+import { BitReader, BitWriter, bitWidth, packInto, unpackFrom } from './bits.js';
 import { ByteReader, ByteWriter, corrupt } from './bytes.js';
 
 /** Transformed values beyond this are not exact after zigzag; such sequences go raw. */
@@ -11,6 +15,20 @@ const SAFE = 2 ** 51;
 
 function zz(d: number): number { return d >= 0 ? 2 * d : -2 * d - 1; }
 function unzz(z: number): number { return z % 2 === 0 ? z / 2 : -(z + 1) / 2; }
+
+/** The group size k (R^k <= 2^53) with the fewest bits per value, if it beats plain packing. */
+function bestRadix(r: number): { k: number; w: number } | null {
+  const plain = bitWidth(r - 1);
+  let best: { k: number; w: number } | null = null;
+  let bestPer = plain;
+  let p = r;
+  for (let k = 2; p * r <= 2 ** 53; k++) {
+    p *= r;
+    const w = bitWidth(p - 1);
+    if (w / k < bestPer - 1e-9) { bestPer = w / k; best = { k, w }; }
+  }
+  return best;
+}
 
 /** Writes values[0, n). */
 export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, forceOrder = -1): void {
@@ -56,6 +74,24 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
   if (cost1 < cost0) order = 1;
   if (cost2 < Math.min(cost0, cost1)) order = 2;
   if (forceOrder >= 0 && forceOrder <= Math.min(2, n - 1) && [w0, w1, w2][forceOrder]! <= 53) order = forceOrder;
+  if (order === 0 && w0 >= 2) {
+    const radix = bestRadix(max0 - min0 + 1);
+    // Worth its header only when it saves at least 3 % of the bits.
+    if (radix && radix.w * Math.ceil(n / radix.k) + 80 < w0 * n * 0.97) {
+      out.u8(3); out.f64(min0); out.f64(max0 - min0 + 1); out.u8(radix.k); out.u8(radix.w);
+      out.ensure(Math.ceil((Math.ceil(n / radix.k) * radix.w) / 8) + 8);
+      const bw = new BitWriter(out);
+      const r = max0 - min0 + 1;
+      for (let i = 0; i < n; i += radix.k) {
+        let v = 0, mul = 1;
+        const e = Math.min(n, i + radix.k);
+        for (let j = i; j < e; j++) { v += (values[j]! - min0) * mul; mul *= r; }
+        bw.write(v, radix.w);
+      }
+      bw.flush();
+      return;
+    }
+  }
   out.u8(order);
   if (order === 0) {
     out.f64(min0); out.u8(w0);
@@ -84,6 +120,20 @@ export function decodeIntSeq(r: ByteReader, n: number): Float64Array {
     return out;
   }
   if (n === 0) { r.f64(); r.u8(); return out; }
+  if (order === 3) {
+    const base = r.f64(), radix = r.f64(), k = r.u8(), w = r.u8();
+    if (!(radix >= 2 && k >= 2 && w <= 53 && radix ** k <= 2 ** 53)) throw corrupt(`mixed-radix group R=${radix} k=${k} w=${w} is impossible`);
+    const bytes = Math.ceil((Math.ceil(n / k) * w) / 8);
+    r.need(bytes);
+    const br = new BitReader(r.buf, r.pos, r.pos + bytes);
+    for (let i = 0; i < n; i += k) {
+      let v = br.read(w);
+      const e = Math.min(n, i + k);
+      for (let j = i; j < e; j++) { const x = v % radix; out[j] = x + base; v = (v - x) / radix; }
+    }
+    r.pos += bytes;
+    return out;
+  }
   if (order > 2 || (order > 0 && order > n - 1)) throw corrupt(`integer sequence has unknown order ${order}`);
   if (order === 0) {
     const base = r.f64(); const w = r.u8();
