@@ -359,8 +359,13 @@ export class Raft {
       (m.type === 'MsgPreVote' && m.term > this.term);
     // Two followers that time out on the same tick would grant each other's pre-votes and
     // split the real vote, costing another 1–2 s timeout. Pre-votes carry no safety weight,
-    // so break the tie: a pre-candidate refuses a rival with a higher id for the same term.
-    const preVoteRival = m.type === 'MsgPreVote' && this.role === 'precandidate' && m.term === this.term + 1 && m.from > this.id;
+    // so break the tie: a pre-candidate refuses a rival with a higher id for the same term,
+    // but only when both campaigns started within a tick of each other, and only when its
+    // own log is at least as up to date (so it can win in the rival's place). Without those
+    // limits a stale or half-partitioned low-id node would block every election (the
+    // simulator found the stale case, seed 19684).
+    const preVoteRival = m.type === 'MsgPreVote' && this.role === 'precandidate' && m.term === this.term + 1 &&
+      m.from > this.id && this.electionElapsed <= 1 && !this.theirLogIsNewer(m.index, m.logTerm);
     if (canVote && !preVoteRival && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send(message({ type: respType, to: m.from, term: m.term }));
       if (m.type === 'MsgVote') {
@@ -370,6 +375,11 @@ export class Raft {
     } else {
       this.send(message({ type: respType, to: m.from, term: this.term, reject: true }));
     }
+  }
+
+  private theirLogIsNewer(lastIndex: number, lastTerm: number): boolean {
+    const myTerm = this.log.lastTerm();
+    return lastTerm > myTerm || (lastTerm === myTerm && lastIndex > this.log.lastIndex());
   }
 
   private stepStaleTerm(m: Message): void {

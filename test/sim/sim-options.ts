@@ -28,6 +28,8 @@ export interface SimOptions {
   readonly partitionP: number;
   readonly healP: number;
   readonly crashP: number;
+  /** Per-step chance to crash whichever node currently leads (leader churn finds Figure-8 cases). */
+  readonly crashLeaderP: number;
   readonly restartP: number;
   readonly confChangeP: number;
   readonly transferP: number;
@@ -68,6 +70,7 @@ export function swarmOptions(seed: number, steps: number): SimOptions {
     healP: p.pick([0.005, 0.02, 0.05]),
     crashP: p.pick([0, 0.001, 0.005, 0.02]),
     restartP: p.pick([0.01, 0.05, 0.2]),
+    crashLeaderP: p.pick([0, 0, 0.005, 0.02, 0.05]),
     confChangeP: p.pick([0, 0, 0.005, 0.02]),
     diskDelayMaxSteps: p.pick([0, 1, 3, 10]),
     transferP: p.pick([0, 0, 0.002, 0.01]),

@@ -166,6 +166,10 @@ export class Simulation {
       const node = this.nodes.get(p.pick(ids))!;
       if (node.raw) this.crash(node);
     }
+    if (o.crashLeaderP > 0 && p.chance(o.crashLeaderP)) {
+      const leader = this.currentLeader();
+      if (leader) this.crash(leader);
+    }
     for (const node of this.nodes.values()) {
       if (!node.raw && p.chance(o.restartP)) this.start(node);
     }
@@ -494,8 +498,10 @@ export class Simulation {
     if (!leader) return undefined;
     const term = leader.raw!.raft.term;
     for (const id of this.members(leader)) {
-      const r = this.nodes.get(id)!.raw!.raft;
-      if (r.term !== term || r.lead !== leader.id) return undefined;
+      // A member that is down (a removed replica whose removal the leader has not applied
+      // yet) means the cluster has not settled.
+      const raw = this.nodes.get(id)!.raw;
+      if (!raw || raw.raft.term !== term || raw.raft.lead !== leader.id) return undefined;
     }
     return leader;
   }
