@@ -1,0 +1,148 @@
+// Planning of aggregate queries: group keys (partition by, group by, distinct), the interval
+// window, the aggregates the subplans compute partially, and the merge-stage layout the
+// output, having and order by expressions are evaluated over.
+import { BasaltError } from '../../common/errors.js';
+import { DataType } from '../../common/types.js';
+import type * as A from '../../sql/ast.js';
+import type { TableInfo } from '../../storage/api.js';
+import { isPerTable } from './exec-subplan.js';
+import type { AggSpec, Expr, WindowSpec } from './ir.js';
+import type { FillMode, MergeItem, SelectPlan } from './plan.js';
+import { exprKey, orderSpecs, resultColumn } from './plan-common.js';
+import { AGG_FUNCTIONS, at, containsAggregate, durationTicks, translate, type OutputHooks, type TranslateEnv } from './translate.js';
+
+const SELECTORS: ReadonlySet<string> = new Set(['max', 'min', 'first', 'last', 'last_row']);
+
+/** The aggregate function calls of an expression (not looking inside them). */
+function aggregateCalls(e: A.Expr): A.FunctionCall[] {
+  if (e.kind === 'function' && AGG_FUNCTIONS.has(e.name)) return [e];
+  switch (e.kind) {
+    case 'function': return e.args.flatMap(aggregateCalls);
+    case 'binary': return [...aggregateCalls(e.left), ...aggregateCalls(e.right)];
+    case 'unary': return aggregateCalls(e.operand);
+    case 'in': return [...aggregateCalls(e.expr), ...e.list.flatMap(aggregateCalls)];
+    case 'between': return [...aggregateCalls(e.expr), ...aggregateCalls(e.low), ...aggregateCalls(e.high)];
+    case 'like': case 'isNull': case 'cast': return aggregateCalls(e.expr);
+    case 'case': return [...(e.operand === null ? [] : aggregateCalls(e.operand)),
+      ...e.whens.flatMap((w) => [...aggregateCalls(w.when), ...aggregateCalls(w.then)]), ...(e.else === null ? [] : aggregateCalls(e.else))];
+    default: return [];
+  }
+}
+
+function fillOf(f: A.FillClause | null, env: TranslateEnv): SelectPlan['fill'] {
+  if (f === null) return null;
+  const mode = (f.mode === 'null_f' ? 'null' : f.mode === 'value_f' ? 'value' : f.mode) as FillMode;
+  const values = f.values.map((v) => {
+    const e = translate(v, { ...env, out: null });
+    if (e.k !== 'const') throw new BasaltError('INVALID_FILL', `fill values must be constants ${at(v.pos)}`);
+    return e.value;
+  });
+  if (mode === 'value' && values.length === 0) throw new BasaltError('INVALID_FILL', `fill(value, ...) ${at(f.pos)} needs at least one value`);
+  return { mode, values };
+}
+
+export interface AggregatePlan {
+  readonly plan: Omit<SelectPlan, 'subplans'>;
+  readonly keys: Expr[];
+  readonly aggs: AggSpec[];
+  readonly window: WindowSpec | null;
+}
+
+export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: TranslateEnv, groupExprs: readonly A.Expr[],
+  range: { from: number; to: number }, limit: number, offset: number, sl: { limit: number; offset: number }): AggregatePlan {
+  const aggs: AggSpec[] = [];
+  let window: WindowSpec | null = null;
+  const keys: Expr[] = groupExprs.map((g) => {
+    if (containsAggregate(g)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate in group/partition by ${at(g.pos)}`);
+    return translate(g, env);
+  });
+  const keyIndex = new Map(keys.map((k, i) => [exprKey(k), i]));
+  const groupsByTable = keys.some((k) => k.k === 'tbname');
+  if (stmt.window !== null && stmt.window.kind === 'interval') {
+    const w = stmt.window;
+    const interval = durationTicks(w.interval, env.precision);
+    const sliding = w.sliding === null ? interval : durationTicks(w.sliding, env.precision);
+    if (interval <= 0 || sliding <= 0) throw new BasaltError('INVALID_INTERVAL', `interval and sliding ${at(w.pos)} must be longer than zero`);
+    if (sliding > interval) throw new BasaltError('INVALID_INTERVAL', `sliding ${w.sliding!.text} ${at(w.sliding!.pos)} must not exceed interval ${w.interval.text}`);
+    const off = w.offset === null ? 0 : durationTicks(w.offset, env.precision);
+    if (off >= interval) throw new BasaltError('INVALID_INTERVAL', `interval offset ${at(w.offset!.pos)} must be smaller than the interval`);
+    window = { interval, sliding, offset: off };
+  }
+  const layout: MergeItem[] = keys.map((_k, idx) => ({ k: 'key', idx }));
+  const aggIndex = new Map<string, number>();
+  // A single selector function lets plain columns ride along (`select max(v), ts`).
+  const aggCalls = stmt.items.flatMap((i) => aggregateCalls(i.expr));
+  const selectorCall = aggCalls.length === 1 && SELECTORS.has(aggCalls[0]!.name) && aggCalls[0]!.args.length === 1 &&
+    aggCalls[0]!.args[0]!.kind !== 'star' ? aggCalls[0]! : null;
+  let lastAgg = -1;
+  const layoutSlot = (it: MergeItem): number => {
+    let s = layout.findIndex((x) => x.k === it.k && (x.k !== 'key' && x.k !== 'agg' || (x as { idx: number }).idx === (it as { idx: number }).idx));
+    if (s < 0) { s = layout.length; layout.push(it); }
+    return s;
+  };
+  const hooks: OutputHooks = {
+    aggregate(spec) {
+      const k = exprKey(spec as unknown as Expr);
+      let idx = aggIndex.get(k);
+      if (idx === undefined) { idx = aggs.length; aggs.push(spec); aggIndex.set(k, idx); }
+      lastAgg = idx;
+      return { k: 'slot', slot: layoutSlot({ k: 'agg', idx }), t: spec.t, bytes: spec.bytes };
+    },
+    nonAggregate(rowExpr, text, pos) {
+      let idx = keyIndex.get(exprKey(rowExpr));
+      if (idx === undefined && isPerTable(rowExpr) && groupsByTable) {
+        // A tag is constant per table: with partition by tbname it may be selected as an extra key.
+        idx = keys.length; keys.push(rowExpr); keyIndex.set(exprKey(rowExpr), idx);
+      }
+      if (idx === undefined && selectorCall !== null) {
+        translate(selectorCall, outEnv);
+        return hooks.aggregate({ fn: 'companion', arg: rowExpr, param: 0, t: rowExpr.t, bytes: rowExpr.bytes, selector: lastAgg }, pos);
+      }
+      if (idx === undefined) {
+        throw new BasaltError('GROUPBY_LACK_EXPRESSION', `'${text || 'expression'}' ${at(pos)} must be in group by / partition by or inside an aggregate function`);
+      }
+      return { k: 'slot', slot: layoutSlot({ k: 'key', idx }), t: rowExpr.t, bytes: rowExpr.bytes };
+    },
+    pseudo(name, pos) {
+      if (name === '_qstart' || name === '_qend') {
+        const v = name === '_qstart' ? range.from : range.to;
+        return { k: 'const', value: Number.isFinite(v) ? v : null, t: DataType.TIMESTAMP, bytes: 8 };
+      }
+      if (window === null) throw new BasaltError('INVALID_COLUMN', `${name} ${at(pos)} needs an interval window`);
+      const it: MergeItem = name === '_wstart' ? { k: 'wstart' } : name === '_wend' ? { k: 'wend' } : { k: 'wduration' };
+      return { k: 'slot', slot: layoutSlot(it), t: name === '_wduration' ? DataType.BIGINT : DataType.TIMESTAMP, bytes: 8 };
+    },
+  };
+  const outEnv: TranslateEnv = { ...env, out: hooks };
+  const outs: Array<{ name: string; e: Expr }> = [];
+  for (const item of stmt.items) {
+    const ex = item.expr;
+    if (ex.kind === 'star') throw new BasaltError('NOT_SINGLE_GROUP', `select * ${at(ex.pos)} cannot be mixed with aggregates or group by`);
+    if (ex.kind === 'function' && (ex.name === 'last' || ex.name === 'first' || ex.name === 'last_row') && ex.args.length === 1 && ex.args[0]!.kind === 'star') {
+      // first(*) / last(*) / last_row(*): one selector per column.
+      info.columns.forEach((c) => {
+        const col: A.Expr = { kind: 'column', table: null, name: c.name, pos: ex.pos };
+        outs.push({ name: `${ex.name}(${c.name})`, e: translate({ ...ex, args: [col] }, outEnv) });
+      });
+      continue;
+    }
+    outs.push({ name: item.alias ?? item.text, e: translate(ex, outEnv, item.text) });
+  }
+  let having: Expr | null = null;
+  if (stmt.having !== null) having = translate(stmt.having, outEnv);
+  const output = outs.map((o) => o.e);
+  const order = orderSpecs(stmt, outs, output, (x) => translate(x, outEnv));
+  const partitionCols = stmt.partitionBy.map((_p, idx) => {
+    output.push({ k: 'slot', slot: layoutSlot({ k: 'key', idx }), t: keys[idx]!.t, bytes: keys[idx]!.bytes });
+    return output.length - 1;
+  });
+  const singleRow = keys.length === 0 && window === null;
+  const plan: Omit<SelectPlan, 'subplans'> = {
+    precision: env.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'agg', keys,
+    partitionKeys: stmt.partitionBy.length, layout, aggs, window, fill: stmt.window?.kind === 'interval' ? fillOf(stmt.window.fill, env) : null,
+    rangeFrom: range.from, rangeTo: range.to, singleRow, having, output, order, partitionCols, visible: outs.length,
+    limit, offset, slimit: sl.limit, soffset: sl.offset,
+  };
+  if (plan.fill !== null && plan.fill.mode !== 'none' && window === null) throw new BasaltError('INVALID_FILL', 'fill needs an interval window');
+  return { plan, keys, aggs, window };
+}
