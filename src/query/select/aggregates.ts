@@ -9,6 +9,7 @@ import type { ColumnAggregate } from '../../storage/api.js';
 import type { AggFn, AggSpec, ScalarValue } from './ir.js';
 import { toF64 } from './vec.js';
 import { assert } from '../../common/assert.js';
+import { Limits } from '../../common/limits.js';
 import { Companion, PickingSelector } from './companion.js';
 
 export interface Accumulator {
@@ -223,16 +224,27 @@ class SelectorAcc extends Base {
 /** percentile / apercentile: keeps the group's values (apercentile is answered exactly). */
 class PercentileAcc extends Base {
   private vals: number[][] = [];
+  private held = 0;
   protected grow(n: number): void { while (this.vals.length < n) this.vals.push([]); }
+  private checkHeld(): void {
+    if (this.held > Limits.maxQueryMaterializedRows) {
+      throw new BasaltError('NOT_SUPPORTED', `${this.spec.fn}() over more than ${Limits.maxQueryMaterializedRows} values; narrow the time range in WHERE or add partition by / interval`);
+    }
+  }
   addRange(g: number, v: ColumnVector | null, _ts: Float64Array, from: number, to: number): void {
     this.ensure(g);
     const d = toF64Range(v!), nl = v!.nulls, out = this.vals[g]!;
+    const before = out.length;
     for (let i = from; i < to; i++) if (nl === null || nl[i] === 0) out.push(d[i]!);
+    this.held += out.length - before;
+    this.checkHeld();
   }
   mergeFrom(g: number, other: Accumulator, og: number): void {
     const o = other as PercentileAcc;
     this.ensure(g);
     if (og < o.groups) for (const x of o.vals[og]!) this.vals[g]!.push(x);
+    this.held += og < o.groups ? o.vals[og]!.length : 0;
+    this.checkHeld();
   }
   result(g: number): ScalarValue {
     const a = g < this.groups ? this.vals[g]! : [];
