@@ -1,41 +1,134 @@
-// `basalt playground` (what `npm start` runs): for now a single dnode in ./data on 6030/6041
-// with instructions for connecting, until the cluster issue makes it a local multi-dnode
-// cluster. Ctrl-C stops it cleanly.
+// `basalt playground [--nodes 3] [--dir ./playground] [--port 6030]` (what `npm start` runs):
+// a local cluster in one command. Starts N `basalt start` processes on this machine
+// (serverPort 6030, 6130, 6230 …, each with its REST port serverPort + 11), joins them
+// (`create dnode` for each after the first), creates mnodes on the first three dnodes,
+// prints the endpoints and statements that work as printed, and stops them all on Ctrl-C.
+// Re-running on the same --dir restarts the same cluster.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig } from '../common/config.js';
-import { toBasaltError } from '../common/errors.js';
-import { connectHint, startServer, stopOnSignals } from './start.js';
+import { connect, type Connection } from '../client/index.js';
+import { BasaltError, toBasaltError } from '../common/errors.js';
+import { cliCommand } from './start.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
+const READY_TIMEOUT_MS = 15_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Member { id: number; port: number; dir: string; child: ChildProcess; stderr: string; exited: boolean }
+
+function startMember(id: number, port: number, dir: string, firstEp: string): Promise<Member> {
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, [BIN, 'start', '--fqdn', 'localhost', '--server-port', String(port), '--data-dir', dir,
+    '--listen-host', '127.0.0.1', '--first-ep', firstEp], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const m: Member = { id, port, dir, child, stderr: '', exited: false };
+  return new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new BasaltError('TIMEOUT', `dnode on port ${port} did not start within ${READY_TIMEOUT_MS} ms; see ${dir}/log/basalt.log`)), READY_TIMEOUT_MS);
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (/ready;/.test(out)) { clearTimeout(timer); res(m); } });
+    child.stderr!.on('data', (d: Buffer) => { m.stderr += d.toString(); });
+    child.on('exit', (code) => {
+      m.exited = true;
+      clearTimeout(timer);
+      rej(new BasaltError('INTERNAL', `dnode on port ${port} exited with code ${code}: ${m.stderr.trim() || 'see ' + dir + '/log/basalt.log'}`));
+    });
+  });
+}
+
+async function ignore(conn: Connection, sql: string, ok: RegExp): Promise<void> {
+  try { await conn.query(sql); }
+  catch (e) { if (!ok.test(toBasaltError(e).message)) throw e; }
+}
+
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 1000; i++) {
+    try { if (await check()) return; } catch { /* not yet */ }
+    if (Date.now() > deadline) break;
+    await sleep(200);
+  }
+  throw new BasaltError('TIMEOUT', `${what} within ${timeoutMs} ms`);
+}
+
+async function stopAll(members: Member[]): Promise<void> {
+  await Promise.all(members.map((m) => new Promise<void>((res) => {
+    if (m.exited || m.child.exitCode !== null) { res(); return; }
+    const t = setTimeout(() => m.child.kill('SIGKILL'), 10_000);
+    m.child.once('exit', () => { clearTimeout(t); res(); });
+    m.child.kill('SIGTERM');
+  })));
+}
 
 export function registerPlayground(program: Command, version: string): void {
   program
     .command('playground')
-    .description('start a local Basalt to try out (for now one dnode in ./data on ports 6030/6041)')
-    .option('--data-dir <dir>', 'data directory', 'data')
-    .option('--server-port <port>', 'RPC port', '6030')
-    .action(async (flags: { dataDir: string; serverPort: string }) => {
-      let server;
+    .description('start a local cluster to try out: N dnodes on ports 6030, 6130, 6230 … with 3 mnodes; Ctrl-C stops it')
+    .option('--nodes <n>', 'number of dnodes (1-9)', '3')
+    .option('--dir <dir>', 'directory for the dnodes\' data and logs', 'playground')
+    .option('--port <port>', 'serverPort of the first dnode; the others add 100 each', '6030')
+    .action(async (flags: { nodes: string; dir: string; port: string }) => {
+      const t0 = Date.now();
+      const n = Number(flags.nodes);
+      const base = Number(flags.port);
+      if (!Number.isInteger(n) || n < 1 || n > 9) { process.stderr.write(`basalt playground: --nodes '${flags.nodes}' must be 1 to 9\n`); process.exitCode = 1; return; }
+      if (!Number.isInteger(base) || base < 1 || base + 100 * (n - 1) + 11 > 65535) { process.stderr.write(`basalt playground: --port '${flags.port}' leaves no room for ${n} dnodes\n`); process.exitCode = 1; return; }
+      const dir = resolve(flags.dir);
+      const firstEp = `localhost:${base}`;
+      const members: Member[] = [];
+      let conn: Connection | null = null;
       try {
-        const loaded = loadConfig({ flags: { dataDir: flags.dataDir, serverPort: flags.serverPort, fqdn: 'localhost', listenHost: '127.0.0.1' } });
-        server = await startServer(loaded, version);
+        const started = await Promise.allSettled(Array.from({ length: n }, (_v, k) => startMember(k + 1, base + 100 * k, join(dir, `dnode${k + 1}`), firstEp)));
+        for (const r of started) if (r.status === 'fulfilled') members.push(r.value);
+        const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        conn = await connect({ host: '127.0.0.1', port: base });
+        const c = conn;
+        await waitUntil('dnode 1 did not lead its mnode', 10_000, async () => (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'));
+        for (const m of members.slice(1)) await ignore(c, `create dnode "localhost:${m.port}"`, /already exists/);
+        await waitUntil('not every dnode became ready', 10_000, async () => {
+          const rows = (await c.query('show dnodes')).rows();
+          return rows.length >= n && rows.every((r) => r[4] === 'ready');
+        });
+        for (let id = 2; id <= Math.min(3, n); id++) await ignore(c, `create mnode on dnode ${id}`, /already exists/);
+        const rows = (await c.query('show dnodes')).rows();
+        const mnodes = (await c.query('show mnodes')).rows();
+        const secs = ((Date.now() - t0) / 1000).toFixed(1);
+        const cli = cliCommand();
+        let text = `Basalt ${version} playground: ${n} dnode(s), ${mnodes.length} mnode(s), ready in ${secs} s. Data and logs in ${dir}\n\n`;
+        for (const r of rows) text += `  dnode ${String(r[0])}  ${String(r[1]).padEnd(16)} ${String(r[4])}${mnodes.some((x) => x[0] === r[0]) ? `  mnode ${String(mnodes.find((x) => x[0] === r[0])![2])}` : ''}\n`;
+        text += `  REST: http://127.0.0.1:${base + 11}/rest/sql\n\n`;
+        text += `Try, from another terminal:\n`;
+        text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show dnodes"\n`;
+        text += `  ${cli} sql -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
+        text += `  curl -u root:taosdata -d "show cluster" 127.0.0.1:${base + 11}/rest/sql\n`;
+        text += `  ${cli} sql -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
+        if (n >= 3) text += `Fail-over: stop the dnode of the mnode leader (its pid is in 'ps'; or Ctrl-C and restart with fewer) and run 'show mnodes' on another dnode.\n`;
+        text += `\nPress Ctrl-C to stop all dnodes.\n`;
+        process.stdout.write(text);
       } catch (e) {
         process.stderr.write(`basalt playground: ${toBasaltError(e).message}\n`);
+        conn?.close();
+        await stopAll(members);
         process.exitCode = 1;
         return;
       }
-      const c = server.config;
-      process.stdout.write(
-        `Basalt ${version} is running: one dnode, data in ${c.dataDir}, log in ${server.logger.file ?? '-'}\n` +
-        `(a local multi-dnode cluster comes with the cluster work; this is the single-dnode stand-in)\n\n` +
-        `Connect from another terminal:\n${connectHint(c, server.rest.port)}\n\n` +
-        `Statements to try in the shell:\n` +
-        `  create database if not exists power;\n` +
-        `  use power;\n` +
-        `  create stable meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24));\n` +
-        `  insert into d1001 using meters tags (2, 'California.SanFrancisco') values (now, 10.3, 219, 0.31) (now+1s, 12.6, 218, 0.33);\n` +
-        `  select * from meters;\n` +
-        `  select avg(current), max(voltage) from meters interval(1m);\n\n` +
-        `Press Ctrl-C to stop.\n`,
-      );
-      stopOnSignals(server, (code) => { process.stdout.write('\nbasalt: stopped\n'); process.exit(code); });
+      conn?.close();
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('\nstopping the playground dnodes...\n');
+        void stopAll(members).then(() => { process.stdout.write('basalt playground: stopped\n'); process.exit(0); });
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      for (const m of members) {
+        m.child.on('exit', (code) => {
+          if (stopping) return;
+          process.stderr.write(`basalt playground: dnode ${m.id} (port ${m.port}) exited with code ${code}; see ${m.dir}/log/basalt.log (the others keep running)\n`);
+        });
+      }
     });
 }

@@ -98,7 +98,9 @@ export class Gateway {
 
   async execute(sql: string, session: Session): Promise<StatementResult> {
     if (sql.length > Limits.maxSqlBytes) return this.local.execute(sql, session); // the engine names the limit
-    const s = parseOne(sql);
+    let s: Statement;
+    // A statement that does not parse gets its syntax error from the engine itself.
+    try { s = parseOne(sql); } catch { return this.local.execute(sql, session); }
     if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     const db = statementDb(s, session);
