@@ -147,6 +147,20 @@ test('a tag appearing later adds a tag; child tables without it read null', asyn
   assert.deepEqual(await rows('select tbname, host, rack, v from lp_tags.tg order by v'), [['ta', 'a', null, 1n], ['tb', 'b', 'r1', 2n]]);
 });
 
+test('a tag value longer than its tag column widens it, or (while the engine cannot modify tags) is refused naming line and tag', async () => {
+  await createDb('lp_tagw');
+  await ok('lp_tagw', `tw,t=short,tbname=a v=1i ${s(1)}\n`);
+  const long = 'x'.repeat(100);
+  const r = await write('lp_tagw', `tw,t=short,tbname=a v=2i ${s(2)}\ntw,t=${long},tbname=b v=3i ${s(3)}\n`);
+  if (r.status === 204) {
+    assert.deepEqual(await describe('lp_tagw.tw'), ['_ts TIMESTAMP', 'v BIGINT', 't VARCHAR(128) TAG']);
+    assert.deepEqual(await rows('select t from lp_tagw.b'), [[long]]);
+  } else {
+    await fails(Promise.resolve(r), 400, 'line 2', "tag 't'", 'VARCHAR(64)', '100-byte');
+    assert.deepEqual(await rows('select count(*) from lp_tagw.tw'), [[1n]]);
+  }
+});
+
 test('without tbname the child table is t_<md5 of measurement and sorted tags>, whatever the tag order', async () => {
   await createDb('lp_hash');
   await ok('lp_hash', `hm,b=2,a=1 v=1i ${s(1)}\nhm,a=1,b=2 v=2i ${s(2)}\nhm,a=1,b=3 v=3i ${s(3)}\n`);

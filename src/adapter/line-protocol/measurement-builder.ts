@@ -124,10 +124,9 @@ export class MeasurementBuilder {
 
   constructor(readonly name: string, readonly firstLine: number) {}
 
-  /** Makes room for row `rows` (the row being parsed). */
-  ensureRow(): void {
-    if (this.rows < this.cap) return;
-    const cap = this.cap * 2;
+  /** Makes room for at least `wanted` rows (at least double, at most 64 times the present room). */
+  grow(wanted: number): void {
+    const cap = Math.min(Math.max(wanted, this.cap * 2), this.cap * 64);
     const ts = new Float64Array(cap); ts.set(this.ts); this.ts = ts;
     const lines = new Int32Array(cap); lines.set(this.lines); this.lines = lines;
     const so = new Int32Array(cap); so.set(this.seriesOf); this.seriesOf = so;

@@ -77,6 +77,8 @@ export function parseLineProtocol(body: Uint8Array, precision: LinePrecision, op
 
 class LineParser {
   private readonly buf: Buffer;
+  /** For comparing four bytes at a time (unaligned reads, inlined by the JIT). */
+  private readonly view: DataView;
   private readonly n: number;
   private i = 0;
   private line = 0;
@@ -109,6 +111,7 @@ class LineParser {
 
   constructor(private readonly body: Uint8Array, precision: LinePrecision, tsPrecision: Precision, nowMs: number) {
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
     this.n = body.length;
     this.precision = precision;
     this.tsPrecision = tsPrecision;
@@ -123,6 +126,7 @@ class LineParser {
 
   run(): ParsedBatch {
     const body = this.body;
+    const view = this.view;
     const n = this.n;
     let prevKeyStart = -1;
     let prevKeyLen = -1;
@@ -147,6 +151,8 @@ class LineParser {
       let series = -1;
       if (prevKeyLen > 0 && keyStart + prevKeyLen < n && body[keyStart + prevKeyLen] === SP) {
         let k = 0;
+        const k4 = prevKeyLen - 3;
+        while (k < k4 && view.getInt32(keyStart + k, true) === view.getInt32(prevKeyStart + k, true)) k += 4;
         while (k < prevKeyLen && body[keyStart + k] === body[prevKeyStart + k]) k++;
         if (k === prevKeyLen) {
           series = prevSeries;
@@ -169,7 +175,11 @@ class LineParser {
         prevSeries = series;
       }
       const m = this.sMeas[series]!;
-      m.ensureRow();
+      if (m.rows === m.cap) {
+        // Grow to what the rest of the body probably holds, judged by the bytes per line so far.
+        const bytesPerLine = Math.max(16, keyStart / Math.max(1, this.points));
+        m.grow(m.rows + Math.ceil((n - keyStart) / bytesPerLine) + 16);
+      }
       const row = m.rows;
 
       // --- fields ---
@@ -182,49 +192,42 @@ class LineParser {
       let distinct = 0;
       for (;;) {
         const ks = i;
-        for (;;) {
-          while (i < n && FIELD_KEY_STOP[body[i]!] === 0) i++;
-          if (i + 1 < n && body[i] === BSL) { i += 2; continue; }
-          break;
-        }
-        c = i < n ? body[i]! : 0;
-        if (i === ks) { this.i = i; this.fail('a field has an empty key; write key=value', keyStart); }
-        if (i >= n || c !== EQ) {
-          this.i = i;
-          this.fail(`field '${this.text(ks, i)}' has no value; write key=value (escape spaces, commas and '=' in keys with a backslash)`, keyStart);
-        }
-        const ke = i;
-        i++;
-        // Column: the same position of the previous line, compared byte-wise, else the map.
+        // Column: the key at the same position of the previous line of this measurement,
+        // when the bytes match and '=' follows them (then a scan would stop there too).
         let col: ColumnBuilder | undefined;
-        let colIdx = -1;
         if (pos < m.cols.length) {
-          const guess = m.cols[m.layout[pos]!];
-          if (guess !== undefined) {
-            const raw = guess.rawKey;
-            const len = ke - ks;
-            if (raw.length === len) {
-              let k = 0;
-              while (k < len && body[ks + k] === raw[k]) k++;
-              if (k === len) { col = guess; colIdx = m.layout[pos]!; }
-            }
+          const guess = m.cols[m.layout[pos]!]!;
+          const raw = guess.rawKey;
+          const len = raw.length;
+          if (ks + len < n && body[ks + len] === EQ) {
+            let k = 0;
+            while (k < len && body[ks + k] === raw[k]) k++;
+            if (k === len) col = guess;
           }
         }
-        if (col === undefined) {
+        if (col !== undefined) {
+          this.i = ks + col.rawKey.length + 1;
+          i = this.parseValue(keyStart, ks, ks + col.rawKey.length);
+        } else {
+          for (;;) {
+            while (i < n && FIELD_KEY_STOP[body[i]!] === 0) i++;
+            if (i + 1 < n && body[i] === BSL) { i += 2; continue; }
+            break;
+          }
+          c = i < n ? body[i]! : 0;
+          if (i === ks) { this.i = i; this.fail('a field has an empty key; write key=value', keyStart); }
+          if (i >= n || c !== EQ) {
+            this.i = i;
+            this.fail(`field '${this.text(ks, i)}' has no value; write key=value (escape spaces, commas and '=' in keys with a backslash)`, keyStart);
+          }
+          const ke = i;
           const rawText = this.buf.toString('latin1', ks, ke);
           const found = m.colByRaw.get(rawText);
-          this.i = i;
+          this.i = i + 1;
           i = this.parseValue(keyStart, ks, ke);
-          if (found === undefined) {
-            colIdx = m.addColumn(this.name(ks, ke, EscapeSet.Key, keyStart, 'field key'), body.slice(ks, ke), rawText, this.vKind, this.pointLine);
-          } else {
-            colIdx = found;
-          }
+          const colIdx = found ?? m.addColumn(this.name(ks, ke, EscapeSet.Key, keyStart, 'field key'), body.slice(ks, ke), rawText, this.vKind, this.pointLine);
           col = m.cols[colIdx]!;
           m.setLayout(pos, colIdx);
-        } else {
-          this.i = i;
-          i = this.parseValue(keyStart, ks, ke);
         }
         if (col.kind !== this.vKind) this.conflict(m, col, keyStart);
         if (col.lastRow !== row) { col.lastRow = row; distinct++; }
@@ -490,7 +493,9 @@ class LineParser {
     const neg = body[i] === MINUS;
     if (neg) i++;
     const ds = i;
-    while (i < n && body[i]! >= D0 && body[i]! <= D9) i++;
+    let acc = 0;
+    let c0 = i < n ? body[i]! : 0;
+    while (c0 >= D0 && c0 <= D9) { acc = acc * 10 + (c0 - D0); c0 = ++i < n ? body[i]! : 0; }
     const digits = i - ds;
     const c = i < n ? body[i]! : LF;
     if (digits === 0 || (c !== SP && c !== TAB && c !== LF && c !== CR)) {
@@ -499,11 +504,16 @@ class LineParser {
       this.i = start;
       this.fail(`timestamp '${this.text(start, Math.min(e, start + 32))}' is not an integer; write it in ${this.precision === 's' ? 'seconds' : this.precision} since 1970 or leave it out for the server time`, lineStart);
     }
-    // Truncating to a coarser precision drops trailing digits (exact, no 2^53 limit on input).
-    const keep = digits - this.dropDigits;
-    let v = 0;
-    for (let k = 0; k < keep; k++) v = v * 10 + (body[ds + k]! - D0);
-    v *= this.scale;
+    let v: number;
+    if (this.dropDigits === 0 && digits <= 15) {
+      v = acc * this.scale; // `acc` is exact below 10^15
+    } else {
+      // Truncating to a coarser precision drops trailing digits (exact, no 2^53 limit on input).
+      const keep = digits - this.dropDigits;
+      v = 0;
+      for (let k = 0; k < keep; k++) v = v * 10 + (body[ds + k]! - D0);
+      v *= this.scale;
+    }
     if (neg) v = -v;
     if (!Number.isSafeInteger(v)) {
       this.i = start;

@@ -21,12 +21,18 @@ export const NULL_TAG = '_tag_null';
 const MIN_FIELD_VARCHAR_BYTES = 16;
 const MIN_TAG_VARCHAR_BYTES = 64;
 
+export interface SchemaChange {
+  readonly sql: string;
+  /** Which line needs it and why, for the error if the change fails. */
+  readonly why: string;
+}
+
 export interface MeasurementPlan {
   readonly m: MeasurementData;
   /** The super table as it will be once `ddl` has run. */
   readonly schema: StableSchema;
   /** Statements to run first, in order (empty on the steady path). */
-  readonly ddl: readonly string[];
+  readonly ddl: readonly SchemaChange[];
   /** For each column of schema.columns: index into m.fields, or -1 (column 0, and columns this write leaves null). */
   readonly fieldOfColumn: Int32Array;
 }
@@ -104,7 +110,7 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
     }
   }
   const table = `${quoteName(dbName)}.${quoteName(m.name)}`;
-  const ddl: string[] = [];
+  const ddl: SchemaChange[] = [];
   let columns: ColumnSchema[];
   let tagCols: ColumnSchema[];
   if (cur === null) {
@@ -119,7 +125,7 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       throw new BasaltError('TOO_MANY_COLUMNS', `line ${m.firstLine}: measurement '${m.name}' has ${columns.length - 1} fields and ${tagCols.length} tags; at most ${Limits.maxColumns - 1} and ${Limits.maxTags}`);
     }
     const defs = (cs: ColumnSchema[]): string => cs.map((c) => `${quoteName(c.name)} ${typeText(c)}`).join(', ');
-    ddl.push(`create stable if not exists ${table} (${defs(columns)}) tags (${defs(tagCols)})`);
+    ddl.push({ sql: `create stable if not exists ${table} (${defs(columns)}) tags (${defs(tagCols)})`, why: `line ${m.firstLine}: creating super table '${dbName}.${m.name}' for measurement '${m.name}'` });
   } else {
     columns = [...cur.columns];
     tagCols = [...cur.tags];
@@ -132,7 +138,7 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       if (idx < 0) {
         const c = columnFor(f);
         columns.push(c);
-        ddl.push(`alter stable ${table} add column ${quoteName(c.name)} ${typeText(c)}`);
+        ddl.push({ sql: `alter stable ${table} add column ${quoteName(c.name)} ${typeText(c)}`, why: `line ${f.firstLine}: adding column '${c.name}' ${typeText(c)} to '${dbName}.${m.name}' for a new field` });
         continue;
       }
       const col = columns[idx]!;
@@ -147,7 +153,7 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       if (isStringType(col.type) && f.maxBytes > col.bytes) {
         const c = { ...col, bytes: varcharBytesFor(f.maxBytes, MIN_FIELD_VARCHAR_BYTES) };
         columns[idx] = c;
-        ddl.push(`alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`);
+        ddl.push({ sql: `alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`, why: `line ${f.firstLine}: widening column '${c.name}' of '${dbName}.${m.name}' from ${typeText(col)} to ${typeText(c)} for a ${f.maxBytes}-byte value` });
       }
     }
     for (const [name, st] of tags) {
@@ -158,14 +164,14 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       if (idx < 0) {
         const t = { name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, MIN_TAG_VARCHAR_BYTES) };
         tagCols.push(t);
-        ddl.push(`alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`);
+        ddl.push({ sql: `alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`, why: `line ${st.line}: adding tag '${t.name}' ${typeText(t)} to '${dbName}.${m.name}' for a new tag key` });
         continue;
       }
       const tag = tagCols[idx]!;
       if (isStringType(tag.type) && st.bytes > tag.bytes) {
         const t = { ...tag, bytes: varcharBytesFor(st.bytes, MIN_TAG_VARCHAR_BYTES) };
         tagCols[idx] = t;
-        ddl.push(`alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`);
+        ddl.push({ sql: `alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`, why: `line ${st.line}: widening tag '${t.name}' of '${dbName}.${m.name}' from ${typeText(tag)} to ${typeText(t)} for a ${st.bytes}-byte value` });
       }
     }
     if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {

@@ -2,7 +2,7 @@
 // cached super tables, build every block, and only then run the DDL (if a field, tag or super
 // table is new or a string outgrew its column) and the one bulk insert. A bad line, a type
 // conflict or an out-of-range value therefore leaves the database as it was.
-import { BasaltError, isBasaltError } from '../../common/errors.js';
+import { BasaltError, isBasaltError, toBasaltError } from '../../common/errors.js';
 import type { BulkTable } from '../../query/engine-api.js';
 import { buildTables } from './build-tables.js';
 import { parseLineProtocol, type LinePrecision } from './parse.js';
@@ -81,11 +81,14 @@ async function writeOnce(
       let drifted = false;
       for (const p of plans) {
         if (p.ddl.length === 0) continue;
-        try {
-          for (const sql of p.ddl) await target.execute(sql, { user: 'root', db: schema.name });
-        } catch (e) {
-          schema.stables.delete(p.schema.name); // described afresh next time
-          throw e;
+        for (const change of p.ddl) {
+          try {
+            await target.execute(change.sql, { user: 'root', db: schema.name });
+          } catch (e) {
+            schema.stables.delete(p.schema.name); // described afresh next time
+            const err = toBasaltError(e);
+            throw new BasaltError(err.errorName, `${change.why}, which failed: ${err.message}`, err.data);
+          }
         }
         const actual = await stableSchema(target, schema, p.schema.name, true);
         if (actual === null || !sameSchema(actual, p.schema)) drifted = true;
