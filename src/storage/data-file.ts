@@ -121,14 +121,17 @@ export class DataFileWriter {
 type PackedChunk = [number, number, number, number, number, ColStats['min'], ColStats['max'], ColStats['sum'], number | null, ColStats['first'], number | null, ColStats['last']];
 type PackedBlock = [number, number, number, number, PackedChunk[]];
 
+// msgpack holds 64-bit integers only, and a sum of (U)BIGINT values can pass 2^64: such sums
+// are kept as decimal text (no other column has a string sum).
 function packBlock(b: BlockMeta): PackedBlock {
-  return [b.uid, b.rows, b.minTs, b.maxTs, b.cols.map((c): PackedChunk => [c.colId, c.type, c.off, c.len, c.count, c.min, c.max, c.sum, c.firstTs, c.first, c.lastTs, c.last])];
+  return [b.uid, b.rows, b.minTs, b.maxTs, b.cols.map((c): PackedChunk => [c.colId, c.type, c.off, c.len, c.count, c.min, c.max,
+    (typeof c.sum === 'bigint' ? c.sum.toString() : c.sum) as ColStats['sum'], c.firstTs, c.first, c.lastTs, c.last])];
 }
 
 function unpackBlock(p: PackedBlock): BlockMeta {
   return {
     uid: p[0], rows: p[1], minTs: p[2], maxTs: p[3],
-    cols: p[4].map((c) => ({ colId: c[0], type: c[1] as DataType, off: c[2], len: c[3], count: c[4], min: c[5], max: c[6], sum: c[7], firstTs: c[8], first: c[9], lastTs: c[10], last: c[11] })),
+    cols: p[4].map((c) => ({ colId: c[0], type: c[1] as DataType, off: c[2], len: c[3], count: c[4], min: c[5], max: c[6], sum: typeof c[7] === 'string' ? BigInt(c[7]) : c[7], firstTs: c[8], first: c[9], lastTs: c[10], last: c[11] })),
   };
 }
 
