@@ -97,14 +97,21 @@ export function registerPlayground(program: Command, version: string): void {
         const secs = ((Date.now() - t0) / 1000).toFixed(1);
         const cli = cliCommand();
         let text = `Basalt ${version} playground: ${n} dnode(s), ${mnodes.length} mnode(s), ready in ${secs} s. Data and logs in ${dir}\n\n`;
-        for (const r of rows) text += `  dnode ${String(r[0])}  ${String(r[1]).padEnd(16)} ${String(r[4])}${mnodes.some((x) => x[0] === r[0]) ? `  mnode ${String(mnodes.find((x) => x[0] === r[0])![2])}` : ''}\n`;
+        for (const r of rows) {
+          const pid = members.find((m) => `localhost:${m.port}` === r[1])?.child.pid ?? '?';
+          const mn = mnodes.find((x) => x[0] === r[0]);
+          text += `  dnode ${String(r[0])}  ${String(r[1]).padEnd(16)} ${String(r[4])}  pid ${pid}${mn ? `  mnode ${String(mn[2])}` : ''}\n`;
+        }
         text += `  REST: http://127.0.0.1:${base + 11}/rest/sql\n\n`;
         text += `Try, from another terminal:\n`;
         text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show dnodes"\n`;
         text += `  ${cli} sql -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
         text += `  curl -u root:taosdata -d "show cluster" 127.0.0.1:${base + 11}/rest/sql\n`;
         text += `  ${cli} sql -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
-        if (n >= 3) text += `Fail-over: stop the dnode of the mnode leader (its pid is in 'ps'; or Ctrl-C and restart with fewer) and run 'show mnodes' on another dnode.\n`;
+        const leader = mnodes.find((x) => x[2] === 'leader');
+        const lm = members.find((m) => leader !== undefined && m.id === leader[0]);
+        const other = members.find((m) => m !== lm);
+        if (n >= 3 && lm && other) text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes"\n`;
         text += `\nPress Ctrl-C to stop all dnodes.\n`;
         process.stdout.write(text);
       } catch (e) {

@@ -1,0 +1,149 @@
+// Real-process cluster harness: starts `node bin/basalt start` dnodes on 127.0.0.1 with
+// distinct ports under one temporary directory, runs SQL through the client library,
+// polls with bounded loops, and kills every process it started (cleanup() in `after`, and
+// an exit hook in case the test runner dies first).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Value } from '../../src/client/index.js';
+import { BASALT_BIN, REPO_ROOT } from '../cli/run-basalt.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}
+
+/** A base port B such that B + 100k and B + 100k + 11 are free for k < count. */
+export async function freeBasePort(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100 + Math.floor(Math.random() * 60);
+    let ok = true;
+    for (let k = 0; k < count && ok; k++) ok = (await portFree(base + 100 * k)) && (await portFree(base + 100 * k + 11));
+    if (ok) return base;
+  }
+  throw new Error('no free port range found');
+}
+
+export interface DnodeProc {
+  readonly name: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+  log(): string;
+}
+
+export interface StartOptions {
+  readonly firstEp?: string;
+  readonly set?: readonly string[];
+  readonly env?: Record<string, string>;
+  /** Resolve at once instead of waiting for the ready line (a start that should fail). */
+  readonly noWait?: boolean;
+  readonly fqdn?: string;
+  readonly listenHost?: string;
+  /** Run the process through this prefix (e.g. ['ip', 'netns', 'exec', 'ns1']). */
+  readonly prefix?: readonly string[];
+  readonly dataDir?: string;
+}
+
+export class TestCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'basalt-cluster-'));
+  readonly procs = new Map<string, DnodeProc>();
+
+  async start(name: string, port: number, o: StartOptions = {}): Promise<DnodeProc> {
+    const dataDir = o.dataDir ?? join(this.dir, name);
+    const args = [BASALT_BIN, 'start', '--fqdn', o.fqdn ?? 'localhost', '--server-port', String(port), '--data-dir', dataDir,
+      '--listen-host', o.listenHost ?? '127.0.0.1', '--set', 'statusInterval=1', ...(o.set ?? []).flatMap((s) => ['--set', s])];
+    if (o.firstEp) args.push('--first-ep', o.firstEp);
+    const cmd = o.prefix ? [...o.prefix, process.execPath, ...args] : [process.execPath, ...args];
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, env: { ...process.env, TZ: 'UTC', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => { live.delete(child); res({ code, signal }); }));
+    const logFile = join(dataDir, 'log', 'basalt.log');
+    const p: DnodeProc = {
+      name, port, dataDir, child, exited, stdout: () => out, stderr: () => err,
+      log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    };
+    this.procs.set(name, p);
+    if (o.noWait) return p;
+    const deadline = Date.now() + 15_000;
+    while (!/ready;/.test(out)) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode}) before ready: ${err}`);
+      if (Date.now() > deadline) throw new Error(`${name} not ready within 15 s: ${out} ${err}`);
+      await sleep(50);
+    }
+    return p;
+  }
+
+  /** Sends a signal and waits (bounded) for the exit. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const p = this.procs.get(name)!;
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+    const t = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+    const r = await p.exited;
+    clearTimeout(t);
+    return r;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((n) => this.kill(n, 'SIGKILL')));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs one statement on a dnode and returns its rows (a fresh connection each time). */
+export async function sql(port: number, text: string, host = '127.0.0.1'): Promise<Value[][]> {
+  const c = await connect({ host, port, timeoutMs: 8_000 });
+  try { return (await c.query(text)).rows(); }
+  finally { c.close(); }
+}
+
+/** The error a statement fails with (the test fails if it succeeds). */
+export async function sqlError(port: number, text: string, host = '127.0.0.1'): Promise<{ code: number; message: string }> {
+  try { await sql(port, text, host); }
+  catch (e) { return { code: (e as { code: number }).code >>> 0, message: (e as Error).message }; }
+  throw new Error(`'${text}' succeeded but should have failed`);
+}
+
+/** Polls `check` every intervalMs until it returns a value (not undefined) or timeoutMs passes. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (let i = 0; i < Math.ceil(timeoutMs / intervalMs) + 5; i++) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) { last = (e as Error).message; }
+    if (Date.now() > deadline) break;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+}
+
+/** `show dnodes` rows keyed by id: { endpoint, status, note }. */
+export async function dnodes(port: number, host = '127.0.0.1'): Promise<Map<number, { endpoint: string; vnodes: number; status: string; note: string }>> {
+  const rows = await sql(port, 'show dnodes', host);
+  return new Map(rows.map((r) => [Number(r[0]), { endpoint: String(r[1]), vnodes: Number(r[2]), status: String(r[4]), note: String(r[7] ?? '') }]));
+}
+
+/** `show mnodes` rows: id → role. */
+export async function mnodes(port: number, host = '127.0.0.1'): Promise<Map<number, string>> {
+  const rows = await sql(port, 'show mnodes', host);
+  return new Map(rows.map((r) => [Number(r[0]), String(r[2])]));
+}
