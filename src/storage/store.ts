@@ -71,6 +71,23 @@ export class LocalVnodeStore implements VnodeStore {
     const manifest = readManifest(dir) ?? { flushedIndex: 0, nextFileSeq: 1, files: [], meta: { nextUid: 1, tables: [] } };
     const wal = Wal.open(`${dir}/wal`, { segmentBytes: WAL_SEGMENT_BYTES });
     const s = new LocalVnodeStore(dir, options, wal, manifest, mode);
+    try {
+      s.recover(manifest);
+    } catch (e) {
+      s.files.closeAll();
+      await wal.close().catch(() => undefined);
+      throw e;
+    }
+    if (options.walLevel === 1) {
+      s.fsyncTimer = setInterval(() => { if (s.wal.hasUnsynced()) s.wal.sync().catch((e: unknown) => { s.fatal = e; }); }, Math.max(1, options.walFsyncPeriodMs));
+      s.fsyncTimer.unref();
+    }
+    return s;
+  }
+
+  private recover(manifest: Manifest): void {
+    const { dir, wal, mode } = this;
+    const s = this;
     s.meta.restore(manifest.meta);
     s.files.load(manifest.files);
     s.appliedIdx = manifest.flushedIndex;
@@ -88,11 +105,6 @@ export class LocalVnodeStore implements VnodeStore {
         }
       }
     }
-    if (options.walLevel === 1) {
-      s.fsyncTimer = setInterval(() => { if (s.wal.hasUnsynced()) s.wal.sync().catch((e: unknown) => { s.fatal = e; }); }, Math.max(1, options.walFsyncPeriodMs));
-      s.fsyncTimer.unref();
-    }
-    return s;
   }
 
   appliedIndex(): number { return this.appliedIdx; }
