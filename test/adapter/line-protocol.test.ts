@@ -193,6 +193,18 @@ test('a line that does not parse rejects the whole request with its line number;
   assert.deepEqual((await rows('show lp_bad.stables')).map((r) => r[0]), ['bad']);
 });
 
+test('lines out of time order are stored in time order; names Basalt cannot take are refused naming the line', async () => {
+  await createDb('lp_misc');
+  await ok('lp_misc', `oo,tbname=o v=1i ${s(3)}\noo,tbname=o v=2i ${s(1)}\noo,tbname=o v=3i ${s(2)}\n`);
+  assert.deepEqual(await rows('select _ts, v from lp_misc.o'), [[ms(1), 2n], [ms(2), 3n], [ms(3), 1n]]);
+  await fails(write('lp_misc', `oo,tbname=o v=1i ${s(4)}\noo,tbname=o _ts=1i ${s(5)}\n`), 400, 'line 2', "field '_ts'", 'timestamp column');
+  await fails(write('lp_misc', `oo,tbname=o v=1i ${s(4)}\nnew,a=1 a=1i ${s(5)}\n`), 400, 'line 2', "'a' both as a tag and as a field");
+  await fails(write('lp_misc', `oo,tbname=o v=1i ${s(4)}\nm\`x v=1i ${s(5)}\n`), 400, 'line 2', 'backtick');
+  await fails(write('lp_misc', `oo _tag_null=1i ${s(4)}\n`), 400, 'line 1', "field '_tag_null' of measurement 'oo' is a tag");
+  await fails(write('lp_misc', `oo,v=1 w=1i ${s(4)}\n`), 400, 'line 1', "tag 'v' of measurement 'oo' is a column");
+  assert.deepEqual(await rows('select count(*) from lp_misc.oo'), [[3n]]);
+});
+
 test('an unknown database is 404 naming it and create database; missing db and bad precision are 400', async () => {
   await fails(write('no_such_db', `m v=1 ${s(1)}`), 404, "'no_such_db'", 'create database');
   await fails(write(null, `m v=1 ${s(1)}`), 400, 'db query parameter');
