@@ -6,7 +6,8 @@
 // tables). BASALT_BENCH_PROFILE=<query name> saves a CPU profile of 20 more runs.
 //
 // Flags: --tables N --rows N (default 1000 × 10000), --vgroups N (2), --reps N (5),
-//        --dir PATH (default $TMPDIR/basalt-bench-query), --big, --big-tables N (10000).
+//        --dir PATH (default $TMPDIR/basalt-bench-query), --big, --big-tables N (10000),
+//        --extra (five more common query shapes).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -24,10 +25,10 @@ import type { VnodeOptions, VnodeStore } from '../src/storage/api.js';
 import { vgroupOfTable } from '../src/query/select/route.js';
 import { generateTable, tableMeta, type BenchMeta } from './query-gen.js';
 
-interface Args { tables: number; rows: number; vgroups: number; reps: number; dir: string; big: boolean; bigTables: number }
+interface Args { tables: number; rows: number; vgroups: number; reps: number; dir: string; big: boolean; bigTables: number; extra: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { tables: 1000, rows: 10000, vgroups: 2, reps: 5, dir: '', big: false, bigTables: 10000 };
+  const a: Args = { tables: 1000, rows: 10000, vgroups: 2, reps: 5, dir: '', big: false, bigTables: 10000, extra: false };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i]!;
     const v = (): string => { const x = argv[++i]; if (x === undefined) throw new Error(`${k} needs a value`); return x; };
@@ -38,6 +39,7 @@ function parseArgs(argv: string[]): Args {
       case '--reps': a.reps = Number(v()); break;
       case '--dir': a.dir = v(); break;
       case '--big': a.big = true; break;
+      case '--extra': a.extra = true; break;
       case '--big-tables': a.bigTables = Number(v()); break;
       default: throw new Error(`unknown flag ${k}; see the header of bench/query.ts`);
     }
@@ -194,6 +196,18 @@ function queries(e: Expected): BenchQuery[] {
   ];
 }
 
+/** `--extra`: other common shapes (not harness queries), checked for row counts only. */
+function extraQueries(e: Expected): BenchQuery[] {
+  const rows = (n: number) => (r: Rows): string | null => r.length === n ? null : `got ${r.length} rows, want ${n}`;
+  return [
+    { name: 'first_10_rows', sql: 'select * from meters limit 10', check: rows(10) },
+    { name: 'newest_10', sql: 'select ts, tbname, current from meters order by ts desc limit 10', check: rows(10) },
+    { name: 'filtered_count', sql: 'select count(*) from meters where voltage > 220', check: rows(1) },
+    { name: 'table_hours', sql: 'select tbname, _wstart, avg(current) from meters partition by tbname interval(1h) slimit 5', check: rows(5 * e.hourly.length) },
+    { name: 'distinct_loc', sql: 'select distinct location from meters', check: rows(e.byLocation.size) },
+  ];
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -233,7 +247,7 @@ async function benchDataset(label: string, dir: string, tables: number, rows: nu
   console.log(`loaded in ${(l.loadMs / 1000).toFixed(1)} s (${Math.round(tables * rows / (l.loadMs / 1000)).toLocaleString('en-US')} rows/s through store.write, then flush + compact), ${(disk / (tables * rows)).toFixed(2)} B/row on disk`);
   const ctx = contextFor(l.db);
   console.log('query            median ms    min ms   runs (ms)                         answer');
-  for (const q of queries(l.expected)) {
+  for (const q of [...queries(l.expected), ...(a.extra && only === undefined ? extraQueries(l.expected) : [])]) {
     if (only !== undefined && !only.includes(q.name)) continue;
     const r = await timeQuery(q, ctx, l.expected, a.reps);
     // The minimum shows the cost without interference when the machine is shared.
