@@ -4,7 +4,7 @@
 // last-row cache answer aggregates without decoding when the plan allows it.
 import type { ColumnBlock, ColumnVector } from '../../common/block.js';
 import { sliceBlock, valueAt } from '../../common/block.js';
-import type { TableInfo, TagValue, VnodeStore } from '../../storage/api.js';
+import type { TableInfo, TagValue, TimeRange, VnodeStore } from '../../storage/api.js';
 import { createAccumulators, type Accumulator } from './aggregates.js';
 import { evalConstant, evalExpr, type Batch } from './eval.js';
 import { GroupTable, keyPart, keyString } from './groups.js';
@@ -63,8 +63,8 @@ function* tablesOf(plan: SubPlan, store: VnodeStore): Generator<TableCtx> {
 }
 
 /** Scan blocks of one table after the row filter, as batches. */
-function* filteredBatches(plan: SubPlan, store: VnodeStore, t: TableCtx): Generator<Batch> {
-  for (const block of store.scan(t.name, plan.range, plan.scanColumns)) {
+function* filteredBatches(plan: SubPlan, store: VnodeStore, t: TableCtx, range: TimeRange = plan.range): Generator<Batch> {
+  for (const block of store.scan(t.name, range, plan.scanColumns)) {
     if (block.numRows === 0) continue;
     let batch: Batch = { numRows: block.numRows, cols: block.columns, tagValues: t.tagValues, tbname: t.name };
     if (plan.filter !== null) {
@@ -90,11 +90,15 @@ export function* runRowsSubplan(plan: SubPlan, store: VnodeStore): Generator<Col
   }
 }
 
-function* projectedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx): Generator<ColumnBlock> {
-  for (const batch of filteredBatches(plan, store, t)) {
+function* projectedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx, range: TimeRange = plan.range): Generator<ColumnBlock> {
+  for (const batch of filteredBatches(plan, store, t, range)) {
     yield { numRows: batch.numRows, columns: plan.project.map((e) => evalExpr(e, batch)) };
   }
 }
+
+/** Trailing ranges are sized for this many times the rows needed, and grow by TAIL_RANGE_GROWTH when short. */
+const TAIL_RANGE_SLACK = 1.5;
+const TAIL_RANGE_GROWTH = 4;
 
 /** The table's first `limit` rows, or (fromEnd) its last `limit` rows, in ts order. */
 function* limitedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx, per: NonNullable<SubPlan['perTable']>): Generator<ColumnBlock> {
@@ -107,12 +111,25 @@ function* limitedBlocks(plan: SubPlan, store: VnodeStore, t: TableCtx, per: NonN
     }
     return;
   }
-  const kept: ColumnBlock[] = [];
+  // The newest rows: scan a trailing time range sized from the table's density, widening it
+  // until it holds enough rows (after the filter) or covers the whole query range.
+  const extent = store.aggregate(t.name, plan.range, [0]).columns[0]!;
+  if (extent.count === 0 || extent.firstTs === null || extent.lastTs === null || per.limit <= 0) return;
+  const span = extent.lastTs - extent.firstTs + 1;
+  let width = extent.count <= per.limit ? Infinity : Math.max(1, Math.ceil(span * per.limit / extent.count * TAIL_RANGE_SLACK));
+  let kept: ColumnBlock[] = [];
   let held = 0;
-  for (const b of projectedBlocks(plan, store, t)) {
-    kept.push(b);
-    held += b.numRows;
-    while (kept.length > 0 && held - kept[0]!.numRows >= per.limit) held -= kept.shift()!.numRows;
+  for (;;) {
+    const from = width === Infinity ? plan.range.from : Math.max(plan.range.from, extent.lastTs - width + 1);
+    kept = [];
+    held = 0;
+    for (const b of projectedBlocks(plan, store, t, { from, to: plan.range.to })) {
+      kept.push(b);
+      held += b.numRows;
+      while (kept.length > 0 && held - kept[0]!.numRows >= per.limit) held -= kept.shift()!.numRows;
+    }
+    if (held >= per.limit || from <= plan.range.from || from <= extent.firstTs) break;
+    width *= TAIL_RANGE_GROWTH;
   }
   let skip = held - per.limit;
   for (const b of kept) {
