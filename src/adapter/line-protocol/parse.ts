@@ -14,6 +14,7 @@ import { BasaltError } from '../../common/errors.js';
 import { TICKS_PER_MS, type Precision } from '../../common/types.js';
 import type { ParsedBatch } from './batch.js';
 import { BSL, COMMA, DQ, EQ, EscapeSet, SP, unescapeSpan } from './escape.js';
+import { SeriesTable } from './series-table.js';
 import {
   K_BOOL, K_FLOAT, K_INT, K_STRING, K_UINT, KIND_OF, MeasurementBuilder, type ColumnBuilder,
 } from './measurement-builder.js';
@@ -93,9 +94,8 @@ class LineParser {
   private readonly precision: LinePrecision;
   private readonly tsPrecision: Precision;
 
-  // Series: global ids by the key's bytes as a latin1 string (V8 hashes and compares those
-  // natively, faster than doing it byte by byte here).
-  private readonly seriesByKey = new Map<string, number>();
+  // Series: ids by the key's bytes in the body; per id its measurement and index there.
+  private readonly seriesTable: SeriesTable;
   private readonly sMeas: MeasurementBuilder[] = [];
   private readonly sLocal: number[] = [];
   private readonly measurements = new Map<string, MeasurementBuilder>();
@@ -112,6 +112,7 @@ class LineParser {
   constructor(private readonly body: Uint8Array, precision: LinePrecision, tsPrecision: Precision, nowMs: number) {
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    this.seriesTable = new SeriesTable(body, this.view);
     this.n = body.length;
     this.precision = precision;
     this.tsPrecision = tsPrecision;
@@ -270,13 +271,11 @@ class LineParser {
 
   /** Finds or registers the series whose key is body[start, end). */
   private findSeries(start: number, end: number): number {
-    const key = this.buf.toString('latin1', start, end);
-    const id = this.seriesByKey.get(key);
-    if (id !== undefined) return id;
-    const g = this.sMeas.length;
-    this.newSeries(start, end, g);
-    this.seriesByKey.set(key, g);
-    return g;
+    const t = this.seriesTable;
+    const len = end - start;
+    const id = t.findOrAdd(start, len, t.hash(start, len));
+    if (t.isNew) this.newSeries(start, end, id);
+    return id;
   }
 
   /** Decodes a new series key: measurement, tags (sorted, unique), tbname. */
