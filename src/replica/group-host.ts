@@ -67,6 +67,8 @@ export class RaftGroupHost {
   private readSeq = 0;
   private settleAfterAdvance: { e: Entry; result: unknown }[] = [];
   private closedError: BasaltError | undefined;
+  /** Term and vote as last made durable (what a restart would find). */
+  private durable: { term: number; vote: NodeId };
 
   constructor(
     readonly group: GroupId,
@@ -75,7 +77,10 @@ export class RaftGroupHost {
     readonly sm: StateMachine,
     private readonly limits: GroupHostLimits,
     private readonly deps: GroupHostDeps,
-  ) {}
+  ) {
+    const hs = store.initialState().hardState;
+    this.durable = { term: hs.term, vote: hs.vote };
+  }
 
   get nodeId(): NodeId { return this.node.raft.id; }
 
@@ -167,6 +172,24 @@ export class RaftGroupHost {
     if (rd.snapshot) this.store.applySnapshot(rd.snapshot);
     this.store.append(rd.entries);
     if (rd.hardState) this.store.setHardState(rd.hardState);
+  }
+
+  /**
+   * True when this Ready's messages may leave before its write is durable: this node leads,
+   * and the Ready changes neither term nor vote nor installs a snapshot. A leader's MsgApp
+   * and heartbeats promise nothing about its own disk (it counts itself toward commit only
+   * up to its durable index); votes, term changes and follower acknowledgements do.
+   */
+  maySendBeforeSync(rd: Ready): boolean {
+    if (this.node.raft.role !== 'leader' || rd.snapshot) return false;
+    const hs = rd.hardState;
+    if (!hs) return true;
+    return hs.term === this.durable.term && hs.vote === this.durable.vote;
+  }
+
+  /** The round's writes are durable. */
+  markDurable(rd: Ready): void {
+    if (rd.hardState && rd.mustSync) this.durable = { term: rd.hardState.term, vote: rd.hardState.vote };
   }
 
   async sync(): Promise<void> {

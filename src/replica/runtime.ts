@@ -27,6 +27,13 @@ export interface ReplicaRuntimeOptions {
   /** Groups this node may host. Default 4096. */
   readonly maxGroups?: number;
   readonly log?: LogFn;
+  /**
+   * Let a leader send its appends and heartbeats while its own disk write of the same
+   * entries is still running (Raft thesis §10.2.1; etcd's server does the same). Safe
+   * because the leader counts itself toward commit only up to its durable index, and it is
+   * never done in a round that changes term or vote. Default true.
+   */
+  readonly leaderSendsBeforeSync?: boolean;
 }
 
 export interface RaftGroupOptions extends Partial<GroupHostLimits> {
@@ -56,11 +63,13 @@ export class ReplicaRuntime implements TransportSink {
   private closed = false;
   private failure: BasaltError | undefined;
   readonly stats = { rounds: 0, syncs: 0, badEnvelopes: 0 };
+  private readonly leaderSendsBeforeSync: boolean;
 
   constructor(readonly opts: ReplicaRuntimeOptions) {
     this.mr = new MultiRaft(opts.nodeId, opts.maxGroups ?? 4096);
     this.transport = opts.transport;
     this.log = opts.log ?? (() => undefined);
+    this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     if (opts.transport.nodeId !== opts.nodeId) throw new BasaltError('RAFT_CONFIG_INVALID', `transport of node ${opts.transport.nodeId} given to node ${opts.nodeId}`);
     opts.transport.attach(this);
     const tickMs = opts.tickMs ?? Limits.raftTickMs;
@@ -189,15 +198,25 @@ export class ReplicaRuntime implements TransportSink {
     const rd = this.mr.ready();
     this.stats.rounds++;
     const syncs: Promise<void>[] = [];
+    const early = new Set<GroupId>();
     for (const [gid, r] of rd.groups) {
       const h = this.hosts.get(gid);
       if (!h) continue;
+      if (this.leaderSendsBeforeSync && h.maySendBeforeSync(r)) early.add(gid);
       h.persist(r);
       if (r.mustSync) syncs.push(h.sync());
     }
     this.stats.syncs += syncs.length;
-    await Promise.all(syncs);
-    this.transport.send(rd.envelopes);
+    if (early.size === 0) {
+      await Promise.all(syncs);
+      this.transport.send(rd.envelopes);
+    } else {
+      const [now, later] = partitionEnvelopes(rd.envelopes, early);
+      this.transport.send(now);
+      await Promise.all(syncs);
+      this.transport.send(later);
+    }
+    for (const [gid, r] of rd.groups) this.hosts.get(gid)?.markDurable(r);
     for (const [gid, r] of rd.groups) await this.hosts.get(gid)?.apply(r);
     this.mr.advance(rd);
     for (const [gid, r] of rd.groups) {
@@ -238,4 +257,27 @@ export class ReplicaRuntime implements TransportSink {
     }
     this.hosts.clear();
   }
+}
+
+/** Splits envelopes into the messages of `early` groups and the rest (same peer order). */
+function partitionEnvelopes(envs: readonly NodeEnvelope[], early: ReadonlySet<GroupId>): [NodeEnvelope[], NodeEnvelope[]] {
+  const now: NodeEnvelope[] = [];
+  const later: NodeEnvelope[] = [];
+  for (const env of envs) {
+    const a: NodeEnvelope = {
+      from: env.from, to: env.to,
+      heartbeats: env.heartbeats.filter((b) => early.has(b.group)),
+      heartbeatResps: env.heartbeatResps.filter((b) => early.has(b.group)),
+      messages: env.messages.filter((m) => early.has(m.group)),
+    };
+    const b: NodeEnvelope = {
+      from: env.from, to: env.to,
+      heartbeats: env.heartbeats.filter((x) => !early.has(x.group)),
+      heartbeatResps: env.heartbeatResps.filter((x) => !early.has(x.group)),
+      messages: env.messages.filter((m) => !early.has(m.group)),
+    };
+    if (a.heartbeats.length + a.heartbeatResps.length + a.messages.length > 0) now.push(a);
+    if (b.heartbeats.length + b.heartbeatResps.length + b.messages.length > 0) later.push(b);
+  }
+  return [now, later];
 }

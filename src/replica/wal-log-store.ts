@@ -37,6 +37,8 @@ export interface DurableLogStore extends LogStore {
 
 const TYPE_NORMAL = 0;
 const TYPE_CONF = 1;
+/** Commit-only hard state changes are written at most this often. */
+const COMMIT_WRITE_INTERVAL_MS = 1000;
 /** Entries read from disk per WAL read when the cache misses. */
 const DISK_READ_ENTRIES = 256;
 
@@ -47,6 +49,9 @@ export class WalLogStore implements DurableLogStore {
   private offsetTerm: number;
   private readonly cache: EntryCache;
   private closed = false;
+  /** Newest hard state whose only change is the commit index, not yet written. */
+  private pendingCommit: HardState | undefined;
+  private commitWrittenAtMs = 0;
 
   private constructor(
     readonly dir: string,
@@ -104,7 +109,7 @@ export class WalLogStore implements DurableLogStore {
   }
 
   initialState(): { hardState: HardState; confState: ConfState } {
-    const h = this.hs.get();
+    const h = this.pendingCommit ?? this.hs.get();
     // The hard state is written before the WAL fsync completes, so after a crash it may name
     // a commit index past the durable log; committed entries live on a quorum anyway.
     const commit = Math.max(Math.min(h.commit, this.lastIndex()), 0);
@@ -172,6 +177,16 @@ export class WalLogStore implements DurableLogStore {
 
   setHardState(hs: HardState): void {
     this.checkOpen();
+    const cur = this.hs.get();
+    // A commit-only change is not worth a write per round: it needs no fsync, and a lagging
+    // commit mark on disk only means a restarted replica relearns it from the leader (or
+    // from the state machine's own applied index). Term and vote are written at once.
+    if (hs.term === cur.term && hs.vote === cur.vote && Date.now() - this.commitWrittenAtMs < COMMIT_WRITE_INTERVAL_MS) {
+      this.pendingCommit = hs;
+      return;
+    }
+    this.pendingCommit = undefined;
+    this.commitWrittenAtMs = Date.now();
     this.hs.set(hs);
   }
 
@@ -219,6 +234,8 @@ export class WalLogStore implements DurableLogStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.pendingCommit) this.hs.set(this.pendingCommit);
+    this.pendingCommit = undefined;
     this.closed = true;
     await this.wal.close();
     this.hs.close();

@@ -1,0 +1,6 @@
+// Bench-only RPC message types of the raft-net benchmark (not part of src/rpc/messages.ts:
+// only bench/raft-net-node.ts serves them).
+/** payload = entry bytes (key, 0, value); reply {index} once applied on the leader. */
+export const BENCH_PUT = 60001;
+/** reply: the group's GroupStatus. */
+export const BENCH_STATUS = 60002;
