@@ -12,7 +12,9 @@ import { runAggSubplan, runRowsSubplan } from './exec-subplan.js';
 import { buildMergeBatch } from './merge.js';
 import type { OrderSpec, SelectPlan } from './plan.js';
 import { gatherRows, sortPermutation } from './sort.js';
-import { keyString } from './groups.js';
+import { GroupTable, keyString } from './groups.js';
+import { createAccumulators } from './aggregates.js';
+import type { ScalarValue } from './ir.js';
 import { selectVector, trueRows } from './vec.js';
 
 const BLOCK_ROWS = Limits.resultBlockRows;
@@ -56,11 +58,13 @@ function limitPerPartition(plan: SelectPlan, cols: ColumnVector[], numRows: numb
   const byPartition: OrderSpec[] = plan.partitionCols.map((col) => ({ col, desc: false, nullsFirst: true }));
   const perm = sortPermutation(cols, plan.order.length > 0 ? plan.order : byPartition, numRows);
   const keep = new Int32Array(numRows);
-  const seen = new Map<string, { ordinal: number; rows: number }>();
+  const seen = new Map<ScalarValue, { ordinal: number; rows: number }>();
+  // One partition column (the usual case) keys the map by its value; several by a key string.
+  const single = plan.partitionCols.length === 1 ? cols[plan.partitionCols[0]!]! : null;
   let kept = 0;
   for (let r = 0; r < numRows; r++) {
     const row = perm[r]!;
-    const key = keyString(plan.partitionCols.map((c) => valueAt(cols[c]!, row)));
+    const key = single !== null ? valueAt(single, row) : keyString(plan.partitionCols.map((c) => valueAt(cols[c]!, row)));
     let p = seen.get(key);
     if (p === undefined) { p = { ordinal: seen.size, rows: 0 }; seen.set(key, p); }
     const partOk = plan.mode !== 'rows' || (p.ordinal >= plan.soffset && p.ordinal < plan.soffset + plan.slimit);
@@ -82,7 +86,8 @@ export function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, V
     batch = { numRows: 1, cols: [], tagValues: [], tbname: '' };
   } else {
     const partials = plan.subplans.map((sp) => runAggSubplan(sp, storeOf(stores, sp.vgId)));
-    if (partials.length === 0) partials.push(runAggSubplan({ ...emptySubplan(plan) }, emptyStore));
+    // No vgroup to ask (e.g. an empty time range): an empty partial still yields count 0 etc.
+    if (partials.length === 0) partials.push({ groups: new GroupTable(), accs: createAccumulators(plan.aggs) });
     batch = buildMergeBatch(plan, partials);
   }
   let cols = plan.output.map((e) => evalExpr(e, batch));
@@ -94,16 +99,6 @@ export function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, V
   const r = orderAndLimit(plan, cols, numRows);
   return [...chunk(r.cols, r.numRows, plan.visible)];
 }
-
-function emptySubplan(plan: SelectPlan) {
-  return {
-    vgId: -1, tables: { k: 'names' as const, names: [], stable: null }, range: { from: 0, to: -1 }, scanColumns: [0], tableFilter: null, filter: null, mode: 'agg' as const,
-    project: [], rowLimit: 0, perTable: null, keys: plan.keys, window: plan.window, aggs: plan.aggs, useBlockStats: false, useLastRowCache: false,
-  };
-}
-
-/** A store with no tables, for aggregate queries that resolved to no vgroup. */
-const emptyStore = { getTable: () => undefined } as unknown as VnodeStore;
 
 /** 'asc' / 'desc' when a one-table rows query is ordered by the timestamp alone: scan order already. */
 export function timestampOrderOfOneTable(plan: SelectPlan): 'asc' | 'desc' | null {
