@@ -1,0 +1,118 @@
+// Acceptance 2 (`npm run test:netns`; also part of `npm test` when running as root with a
+// working `ip netns`): the seed-001 shape — three dnodes in three network namespaces, one
+// address each, every dnode on port 6030, names resolved through /etc/netns/<ns>/hosts
+// like Kubernetes pods. Cutting one namespace off (link down) makes it offline; restoring
+// the link makes it ready again. The bridge lives in a fourth namespace, so addresses
+// exist only inside namespaces this test creates; all of them are removed afterwards,
+// even when the test fails.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sleep, TestCluster, waitFor } from './harness.js';
+
+const tag = `b${process.pid % 100000}`;
+const BR_NS = `${tag}-br`;
+const NODES = [1, 2, 3].map((k) => ({ k, ns: `${tag}-n${k}`, fqdn: `${tag}-n${k}`, ip: `10.213.0.${10 + k}`, vethNs: `${tag}n${k}`, vethBr: `${tag}b${k}` }));
+const SQL_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'netns-sql.js');
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+}
+
+function netnsUsable(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root';
+  try { ip('netns', 'list'); return null; } catch (e) { return `ip netns does not work here: ${(e as Error).message.split('\n')[0]}`; }
+}
+
+function cleanupNet(): void {
+  for (const n of NODES) {
+    try { ip('netns', 'del', n.ns); } catch { /* not created */ }
+    rmSync(`/etc/netns/${n.ns}`, { recursive: true, force: true });
+  }
+  try { ip('netns', 'del', BR_NS); } catch { /* not created */ }
+}
+
+function setupNet(): void {
+  cleanupNet();
+  ip('netns', 'add', BR_NS);
+  ip('-n', BR_NS, 'link', 'add', 'br0', 'type', 'bridge');
+  ip('-n', BR_NS, 'link', 'set', 'br0', 'up');
+  const hosts = NODES.map((n) => `${n.ip} ${n.fqdn}`).join('\n') + '\n127.0.0.1 localhost\n';
+  for (const n of NODES) {
+    ip('netns', 'add', n.ns);
+    ip('-n', n.ns, 'link', 'set', 'lo', 'up');
+    ip('link', 'add', n.vethNs, 'netns', n.ns, 'type', 'veth', 'peer', 'name', n.vethBr, 'netns', BR_NS);
+    ip('-n', n.ns, 'addr', 'add', `${n.ip}/24`, 'dev', n.vethNs);
+    ip('-n', n.ns, 'link', 'set', n.vethNs, 'up');
+    ip('-n', BR_NS, 'link', 'set', n.vethBr, 'master', 'br0');
+    ip('-n', BR_NS, 'link', 'set', n.vethBr, 'up');
+    mkdirSync(`/etc/netns/${n.ns}`, { recursive: true });
+    writeFileSync(`/etc/netns/${n.ns}/hosts`, hosts);
+  }
+}
+
+/** Runs SQL from inside namespace `ns` against `host`:6030. */
+async function nsql(ns: string, host: string, text: string): Promise<unknown[][]> {
+  const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, SQL_SCRIPT, host, '6030', text], { encoding: 'utf8', timeout: 15_000 });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { rows?: unknown[][]; error?: string };
+  if (r.error !== undefined) throw new Error(r.error);
+  return r.rows!;
+}
+
+async function dnodeRows(ns: string, host: string): Promise<Map<number, { endpoint: string; status: string; note: string }>> {
+  const rows = await nsql(ns, host, 'show dnodes');
+  return new Map(rows.map((r) => [Number(r[0]), { endpoint: String(r[1]), status: String(r[4]), note: String(r[7] ?? '') }]));
+}
+
+const cluster = new TestCluster();
+after(async () => {
+  await cluster.cleanup();
+  cleanupNet();
+});
+process.on('exit', () => { try { cleanupNet(); } catch { /* best effort */ } });
+
+const skip = netnsUsable();
+test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes offline and comes back', { timeout: 120_000, skip: skip ?? false }, async () => {
+  setupNet();
+  const [n1, n2, n3] = NODES as [typeof NODES[0], typeof NODES[0], typeof NODES[0]];
+  const firstEp = `${n1.fqdn}:6030`;
+  const opts = (n: typeof n1, join: boolean) => ({ prefix: ['ip', 'netns', 'exec', n.ns], fqdn: n.fqdn, listenHost: '0.0.0.0', ...(join ? { firstEp } : {}) });
+  await cluster.start('n1', 6030, opts(n1, false));
+  await waitFor('dnode 1 ready', 8_000, async () => ((await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined));
+  await cluster.start('n2', 6030, opts(n2, true));
+  await cluster.start('n3', 6030, opts(n3, true));
+  await nsql(n1.ns, n1.fqdn, `create dnode "${n2.fqdn}:6030"`);
+  // From another namespace, through dnode 2 as gateway once it has joined.
+  await nsql(n2.ns, n1.fqdn, `create dnode "${n3.fqdn}:6030"`);
+  const all = await waitFor('three ready dnodes', 15_000, async () => {
+    const d = await dnodeRows(n2.ns, n1.fqdn);
+    return d.size === 3 && [...d.values()].every((x) => x.status === 'ready') ? d : undefined;
+  });
+  assert.deepEqual([...all.values()].map((x) => x.endpoint).sort(), NODES.map((n) => `${n.fqdn}:6030`).sort());
+  await nsql(n2.ns, n2.fqdn, 'create mnode on dnode 2');
+  await nsql(n3.ns, n3.fqdn, 'create mnode on dnode 3');
+  const roles = (await nsql(n3.ns, n3.fqdn, 'show mnodes')).map((r) => String(r[2])).sort();
+  assert.deepEqual(roles, ['follower', 'follower', 'leader']);
+
+  // Cut namespace 3 off: its veth end inside the namespace goes down.
+  ip('-n', n3.ns, 'link', 'set', n3.vethNs, 'down');
+  const cut = await waitFor('dnode 3 offline', 15_000, async () => {
+    const d = await dnodeRows(n1.ns, n1.fqdn);
+    return d.get(3)?.status === 'offline' ? d : undefined;
+  }, 500);
+  assert.equal(cut.get(3)!.note, 'status msg timeout');
+  assert.equal(cut.get(2)!.status, 'ready');
+  // The cluster keeps working: a database can be created through dnode 2.
+  await nsql(n2.ns, n2.fqdn, 'create database netns_db');
+
+  ip('-n', n3.ns, 'link', 'set', n3.vethNs, 'up');
+  await waitFor('dnode 3 ready again', 20_000, async () => ((await dnodeRows(n1.ns, n1.fqdn)).get(3)?.status === 'ready' ? true : undefined), 500);
+  await waitFor('its mnode a follower again', 10_000, async () => {
+    const m = await nsql(n3.ns, n3.fqdn, 'show mnodes');
+    return m.find((r) => Number(r[0]) === 3)?.[2] === 'follower' ? true : undefined;
+  }, 500);
+  await sleep(10);
+});
