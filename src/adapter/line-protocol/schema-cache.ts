@@ -6,6 +6,7 @@
 // retried once with fresh metadata.
 import { valueAt, type ColumnBlock } from '../../common/block.js';
 import { BasaltError, isBasaltError } from '../../common/errors.js';
+import { parseDurationMs } from '../../common/time.js';
 import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } from '../../common/types.js';
 import type { BulkTable, Session, StatementResult } from '../../query/engine-api.js';
 
@@ -33,7 +34,15 @@ export class DbSchema {
   /** Names of super tables that exist (their schemas are loaded on first use). */
   readonly known: Set<string>;
 
-  constructor(readonly name: string, readonly precision: Precision, stableNames: readonly string[]) {
+  constructor(
+    readonly name: string,
+    readonly precision: Precision,
+    /** Rows older than now − keepMs are refused (the engine would too, without the line number). */
+    readonly keepMs: number,
+    /** The keep as `show databases` prints it, for messages. */
+    readonly keepText: string,
+    stableNames: readonly string[],
+  ) {
     this.known = new Set(stableNames);
   }
 }
@@ -103,9 +112,17 @@ async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbS
     throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first: create database ${db} precision 'ms' (or 'us'/'ns')`);
   }
   const precision = String(row[precIdx]) as Precision;
+  // keep is `keep0,keep1,keep2`; data older than the last one is refused.
+  const keepText = String(row[dbs.names.indexOf('keep')] ?? '').split(',').pop() ?? '';
+  let keepMs = Infinity;
+  try {
+    if (keepText !== '') keepMs = parseDurationMs(keepText);
+  } catch {
+    keepMs = Infinity; // an unknown format: leave the check to the engine
+  }
   const st = await rows(target, `show ${quoteName(db)}.stables`, db);
   const names = st.rows.map((r) => String(r[0]));
-  return new DbSchema(db, precision, names);
+  return new DbSchema(db, precision, keepMs, keepText, names);
 }
 
 /** Schema of super table `name` (cached), or null when it does not exist. */

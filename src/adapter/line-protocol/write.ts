@@ -6,7 +6,9 @@ import { BasaltError, isBasaltError, toBasaltError } from '../../common/errors.j
 import type { BulkTable } from '../../query/engine-api.js';
 import { buildTables } from './build-tables.js';
 import { parseLineProtocol, type LinePrecision } from './parse.js';
+import { msToTicks, ticksToRfc3339 } from '../../common/time.js';
 import type { ColumnSchema } from '../../common/types.js';
+import type { MeasurementData } from './batch.js';
 import {
   dbSchema, dropDbSchema, stableSchema, type DbSchema, type LineProtocolTarget, type StableSchema,
 } from './schema-cache.js';
@@ -50,6 +52,7 @@ async function writeOnce(
 ): Promise<WriteSummary> {
   const parsed = parseLineProtocol(body, precision, { tsPrecision: schema.precision, nowMs });
   if (parsed.points === 0) return { points: 0, tables: 0 };
+  checkKeep(schema, parsed.measurements, nowMs);
   const plan = async (reload: boolean): Promise<MeasurementPlan[]> => {
     const plans: MeasurementPlan[] = [];
     for (const m of parsed.measurements) plans.push(planMeasurement(schema.name, m, await stableSchema(target, schema, m.name, reload)));
@@ -115,6 +118,24 @@ function userError(e: unknown): boolean {
   if (!isBasaltError(e)) return false;
   return e.errorName === 'INVALID_TIMESTAMP' || e.errorName === 'VALUE_TOO_LONG' || e.errorName === 'MEMTABLE_FULL' ||
     e.errorName === 'QUEUE_FULL' || e.httpStatus >= 500;
+}
+
+/** Refuses rows older than the database's keep, naming the first such line. */
+function checkKeep(schema: DbSchema, measurements: readonly MeasurementData[], nowMs: number): void {
+  if (!Number.isFinite(schema.keepMs)) return;
+  const oldest = msToTicks(nowMs - schema.keepMs, schema.precision);
+  for (const m of measurements) {
+    const ts = m.ts;
+    for (let r = 0; r < m.rows; r++) {
+      if (ts[r]! < oldest) {
+        throw new BasaltError(
+          'INVALID_TIMESTAMP',
+          `line ${m.lineOfRow[r]}: timestamp ${ticksToRfc3339(ts[r]!, schema.precision)} is older than the keep of database '${schema.name}' (${schema.keepText}); ` +
+            `check the precision parameter of the request, or raise keep with 'alter database ${schema.name} keep ...'`,
+        );
+      }
+    }
+  }
 }
 
 function serialized<T>(schema: DbSchema, fn: () => Promise<T>): Promise<T> {
