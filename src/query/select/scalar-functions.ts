@@ -4,7 +4,7 @@ import { allocData, type ColumnVector, type NumberArray } from '../../common/blo
 import { BasaltError } from '../../common/errors.js';
 import { DataType, INT_RANGE, isBigIntType, isIntegerType, isStringType, type Precision } from '../../common/types.js';
 import type { Expr } from './ir.js';
-import { orNulls, toBigInts, toF64, toStrings } from './vec.js';
+import { orNulls, toF64, toStrings } from './vec.js';
 
 type FnExpr = Extract<Expr, { k: 'fn' }>;
 
@@ -14,10 +14,16 @@ function roundHalfAway(x: number): number {
 }
 
 function mapNumeric(v: ColumnVector, outType: DataType, f: (x: number) => number): ColumnVector {
-  if (isBigIntType(v.type) && isBigIntType(outType)) {
-    // Integer results of abs/ceil/floor/round on bigints stay exact.
-    const src = toBigInts(v), out = allocData(outType, src.length) as BigInt64Array;
-    for (let i = 0; i < src.length; i++) { const x = src[i]!; out[i] = f === Math.abs && x < 0n ? -x : x; }
+  if (isBigIntType(outType)) {
+    const n = v.data.length, out = allocData(outType, n) as BigInt64Array | BigUint64Array;
+    if (isBigIntType(v.type)) {
+      // Integer results of abs/ceil/floor/round on bigints stay exact.
+      const src = v.data as BigInt64Array | BigUint64Array;
+      for (let i = 0; i < n; i++) { const x = src[i]!; out[i] = f === Math.abs && x < 0n ? -x : x; }
+    } else {
+      const src = toF64(v);
+      for (let i = 0; i < n; i++) { const y = Math.trunc(f(src[i]!)); out[i] = Number.isFinite(y) ? BigInt(y) : 0n; }
+    }
     return { type: outType, data: out, nulls: v.nulls };
   }
   const src = toF64(v), out = allocData(outType, src.length) as NumberArray;
