@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupRowsBySeries, type MeasurementData, type ParsedBatch } from '../../src/adapter/line-protocol/batch.js';
 import { parseLineProtocol, type LinePrecision, type ParseOptions } from '../../src/adapter/line-protocol/parse.js';
+import { SeriesCache } from '../../src/adapter/line-protocol/series-cache.js';
 import { isBasaltError, type ErrorName } from '../../src/common/errors.js';
 
 const NOW_MS = 1_700_000_123_456;
@@ -189,6 +190,27 @@ test('many rows and series grow the arrays without losing values', () => {
     assert.equal(m.ts[i], i);
     assert.equal(m.series[m.seriesOfRow[i]!]!.tagValues[0], `d${i % 701}`);
   }
+});
+
+test('the cross-request series cache gives the same batches as decoding afresh, also when it overflows and starts over', () => {
+  const body = (round: number): string => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(`m${i % 3},dev=d${(i * 7 + round) % 701},z\\ k=v\\,${i % 5} v=${i}i ${i}`);
+    return lines.join('\n');
+  };
+  const small = new SeriesCache(100, 4096);
+  const big = new SeriesCache();
+  for (let round = 0; round < 3; round++) {
+    const plain = parse(body(round), 'ms');
+    for (const cache of [small, big]) {
+      const cached = parse(body(round), 'ms', { seriesCache: cache });
+      assert.deepEqual(cached, plain, `round ${round}, cache of ${cache === small ? 100 : 'default'} entries`);
+    }
+  }
+  assert.ok(big.size > 1000, `cache holds ${big.size} series`);
+  assert.ok(small.size <= 100, `bounded cache holds ${small.size} series`);
+  // A key that fails to decode is not cached: it fails again with its line.
+  for (let k = 0; k < 2; k++) assert.throws(() => parse('m v=1 1\nm,t=a,t=b v=1 1', 'ns', { seriesCache: big }), /line 2: tag 't' appears twice/);
 });
 
 test('a field with two types in one request is refused, naming the field and both lines', () => {

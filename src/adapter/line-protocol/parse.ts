@@ -15,6 +15,7 @@ import { TICKS_PER_MS, type Precision } from '../../common/types.js';
 import type { ParsedBatch } from './batch.js';
 import { BSL, COMMA, DQ, EQ, EscapeSet, SP, unescapeSpan } from './escape.js';
 import { SeriesTable } from './series-table.js';
+import type { DecodedSeries, SeriesCache } from './series-cache.js';
 import {
   K_BOOL, K_FLOAT, K_INT, K_STRING, K_UINT, KIND_OF, MeasurementBuilder, type ColumnBuilder,
 } from './measurement-builder.js';
@@ -28,6 +29,8 @@ export interface ParseOptions {
   readonly tsPrecision?: Precision;
   /** Server time for lines without a timestamp, in ms since the epoch; default Date.now(). */
   readonly nowMs?: number;
+  /** Series keys decoded by earlier requests (the writer keeps one per database). */
+  readonly seriesCache?: SeriesCache;
 }
 
 const TAB = 9;
@@ -73,7 +76,7 @@ export function parseLineProtocol(body: Uint8Array, precision: LinePrecision, op
   if (!(precision in PRECISION_DIGITS)) {
     throw new BasaltError('SML_INVALID_PRECISION', `precision '${String(precision)}' is not one of ns, us, ms, s`);
   }
-  return new LineParser(body, precision, options.tsPrecision ?? 'ms', options.nowMs ?? Date.now()).run();
+  return new LineParser(body, precision, options.tsPrecision ?? 'ms', options.nowMs ?? Date.now(), options.seriesCache ?? null).run();
 }
 
 class LineParser {
@@ -109,7 +112,10 @@ class LineParser {
   private vStr = '';
   private vBytes = 0;
 
-  constructor(private readonly body: Uint8Array, precision: LinePrecision, tsPrecision: Precision, nowMs: number) {
+  constructor(
+    private readonly body: Uint8Array, precision: LinePrecision, tsPrecision: Precision, nowMs: number,
+    private readonly seriesCache: SeriesCache | null,
+  ) {
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
     this.seriesTable = new SeriesTable(body, this.view);
@@ -273,13 +279,33 @@ class LineParser {
   private findSeries(start: number, end: number): number {
     const t = this.seriesTable;
     const len = end - start;
-    const id = t.findOrAdd(start, len, t.hash(start, len));
-    if (t.isNew) this.newSeries(start, end, id);
+    const h = t.hash(start, len);
+    const id = t.findOrAdd(start, len, h);
+    if (t.isNew) this.newSeries(start, end, id, h);
     return id;
   }
 
-  /** Decodes a new series key: measurement, tags (sorted, unique), tbname. */
-  private newSeries(start: number, end: number, g: number): void {
+  /** Registers series `g` of this request: from the cross-request cache, or decoded now. */
+  private newSeries(start: number, end: number, g: number, h: number): void {
+    const cache = this.seriesCache;
+    let d = cache?.get(this.body, start, end - start, h);
+    if (d === undefined) {
+      d = this.decodeSeriesKey(start, end);
+      cache?.add(this.body, start, end - start, h, d);
+    }
+    let m = this.measurements.get(d.measurementRaw);
+    if (m === undefined) {
+      m = new MeasurementBuilder(d.measurement, this.pointLine);
+      this.measurements.set(d.measurementRaw, m);
+      this.measurementOrder.push(m);
+    }
+    this.sMeas[g] = m;
+    this.sLocal[g] = m.series.length;
+    m.series.push({ tagKeys: d.tagKeys, tagValues: d.tagValues, tbname: d.tbname, firstLine: this.pointLine });
+  }
+
+  /** Decodes a series key: measurement, tags (sorted, unique), tbname. */
+  private decodeSeriesKey(start: number, end: number): DecodedSeries {
     const body = this.body;
     let i = start;
     while (i < end && body[i] !== COMMA) {
@@ -288,13 +314,8 @@ class LineParser {
     }
     if (i > end) i = end;
     if (i === start) this.fail('the measurement name is empty; a line starts with the measurement, e.g. cpu,host=a usage=1', start);
-    const mRaw = this.buf.toString('latin1', start, i);
-    let m = this.measurements.get(mRaw);
-    if (m === undefined) {
-      m = new MeasurementBuilder(this.name(start, i, EscapeSet.Measurement, start, 'measurement'), this.pointLine);
-      this.measurements.set(mRaw, m);
-      this.measurementOrder.push(m);
-    }
+    const measurementRaw = this.buf.toString('latin1', start, i);
+    const measurement = this.measurements.get(measurementRaw)?.name ?? this.name(start, i, EscapeSet.Measurement, start, 'measurement');
     const tags: Array<[string, string]> = [];
     let tbname: string | null = null;
     while (i < end) {
@@ -329,9 +350,7 @@ class LineParser {
     for (let t = 1; t < tags.length; t++) {
       if (tags[t]![0] === tags[t - 1]![0]) this.fail(`tag '${tags[t]![0]}' appears twice in the series key`, start);
     }
-    this.sMeas[g] = m;
-    this.sLocal[g] = m.series.length;
-    m.series.push({ tagKeys: tags.map((t) => t[0]), tagValues: tags.map((t) => t[1]), tbname, firstLine: this.pointLine });
+    return { measurementRaw, measurement, tagKeys: tags.map((t) => t[0]), tagValues: tags.map((t) => t[1]), tbname };
   }
 
   /** Parses the value at this.i into the v* registers; returns the index after it. */

@@ -9,6 +9,7 @@ import { BasaltError, isBasaltError } from '../../common/errors.js';
 import { parseDurationMs } from '../../common/time.js';
 import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } from '../../common/types.js';
 import type { BulkTable, Session, StatementResult } from '../../query/engine-api.js';
+import { SeriesCache } from './series-cache.js';
 
 /** The two calls the writer needs; the Engine has them, and so can a client connection. */
 export interface LineProtocolTarget {
@@ -30,6 +31,8 @@ export class DbSchema {
   ddlChain: Promise<unknown> = Promise.resolve();
   /** Child table names derived from series keys (`t_<md5>`), bounded. */
   readonly derivedNames = new Map<string, string>();
+  /** Series keys decoded by earlier requests, bounded. */
+  readonly seriesCache = new SeriesCache();
 
   /** Names of super tables that exist (their schemas are loaded on first use). */
   readonly known: Set<string>;

@@ -50,7 +50,7 @@ export async function writeLineProtocol(
 async function writeOnce(
   target: LineProtocolTarget, schema: DbSchema, body: Uint8Array, precision: LinePrecision, nowMs: number, fresh: boolean,
 ): Promise<WriteSummary> {
-  const parsed = parseLineProtocol(body, precision, { tsPrecision: schema.precision, nowMs });
+  const parsed = parseLineProtocol(body, precision, { tsPrecision: schema.precision, nowMs, seriesCache: schema.seriesCache });
   if (parsed.points === 0) return { points: 0, tables: 0 };
   checkKeep(schema, parsed.measurements, nowMs);
   const plan = async (reload: boolean): Promise<MeasurementPlan[]> => {
