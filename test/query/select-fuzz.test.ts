@@ -29,7 +29,8 @@ const AGGS = ['count(*)', 'count(X)', 'sum(X)', 'avg(X)', 'min(X)', 'max(X)', 'f
   'stddev(X)', 'percentile(X, 50)', 'apercentile(X, 90)', 'twa(X)', 'first(*)', 'last(*)', 'nosuchfn(X)', 'sum(s)', 'percentile(X, 200)'];
 const SCALARS = ['abs(X)', 'ceil(X)', 'floor(X)', 'round(X)', 'length(s)', 'lower(s)', 'upper(n)', 'concat(s, loc)', 'cast(X as varchar(4))',
   'cast(X as bigint)', 'timetruncate(ts, 1s)', 'to_iso8601(ts)', 'X + Y', 'X * Y', 'X / Y', 'X - Y', '-X', 'now()', 'abs(s)',
-  "case when X > 0 then Y else 0 end"];
+  "case when X > 0 then Y else 0 end", "case X when 1 then 's' else n end", 'abs(ceil(X) - floor(Y))', 'cast(s as int) + X',
+  'timetruncate(X, 1h)', 'length(concat(s, n))', 'X % Y', '_wstart', '_wend', '_qstart', 'count(*) + X'];
 const PREDS = ['X > Y', 'X = Y', 'X <> Y', 'X between 1 and 9', 'X in (1, 2, null)', 'X not in (3)', 's like \'s%\'', 's match \'^s[12]\'',
   'X is null', 'X is not null', 'ts > now - 1h', `ts >= ${T0 + 5000}`, "ts < '2023-11-14 22:14:00'", "loc = 'a'", 'g in (1, 2)',
   "tbname = 't1'", 'o', 'not o', 'X > count(*)', "ts > 'garbage'"];
@@ -49,11 +50,13 @@ test(`${QUERIES} random selects return rows or a non-internal BasaltError`, asyn
       items.push(agg && r < 0.6 ? fill(pick(AGGS)) : r < 0.8 ? fill(pick(SCALARS)) : pick(COLS));
     }
     if (agg && next() < 0.3) items.push('_wstart');
-    let sql = `select ${items.join(', ')} from ${pick(['st', 't0', 't1', 't2', 'nosuch', 'fz.st'])}`;
+    const distinct = !agg && next() < 0.1 ? 'distinct ' : '';
+    let sql = `select ${distinct}${items.join(', ')} from ${pick(['st', 't0', 't1', 't2', 'nosuch', 'fz.st'])}`;
     if (next() < 0.6) sql += ` where ${fill(pick(PREDS))}${next() < 0.3 ? ` and ${fill(pick(PREDS))}` : ''}`;
     if (next() < 0.3) sql += ` partition by ${pick(['tbname', 'loc', 'g', 'o', 's'])}`;
     if (agg) sql += ` ${pick(WINDOWS)}`;
-    if (next() < 0.2) sql += ` group by ${pick(['loc', 'tbname', 'o', 'i'])}`;
+    if (next() < 0.2) sql += ` group by ${pick(['loc', 'tbname', 'o', 'i', 's, o', 'count(*)'])}`;
+    if (agg && next() < 0.15) sql += ` having ${fill(pick(['count(*) > Y', 'max(X) < Y', 'X > 1', 'sum(X) is not null']))}`;
     if (next() < 0.3) sql += ` order by ${pick(['1', 'ts', '_wstart', 'tbname', items.length > 1 ? '2 desc' : '1 desc', '9'])}`;
     if (next() < 0.2) sql += ' slimit 1';
     if (next() < 0.3) sql += ` limit ${Math.floor(next() * 5)}${next() < 0.5 ? ` offset ${Math.floor(next() * 3)}` : ''}`;
