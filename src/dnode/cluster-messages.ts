@@ -2,14 +2,12 @@
 // messages of src/rpc/messages.ts, numbered from 40 so the two sets never collide. They are
 // not authenticated: the cluster port is meant for a trusted network (as taosd's 6030).
 import { BasaltError } from '../common/errors.js';
-import type { Message } from '../raft/types.js';
 import type { WireColumn } from '../rpc/messages.js';
 
 export const ClusterMsg = {
   /** dnode → mnode leader every statusInterval; also how a new dnode joins. */
   STATUS_REPORT: 40,
-  /** Raft messages of the mnode group. */
-  RAFT: 41,
+  // 41 was the mnode's own Raft message; Raft now travels as src/rpc MsgType.RAFT (src/replica).
   /** A statement forwarded by a gateway dnode (to the mnode leader, or to a database's dnode). */
   FORWARD: 42,
   /** Who are you: cluster id and dnode id (the leader probes created dnodes that never reported). */
@@ -41,8 +39,6 @@ export type StatusReply =
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }
   | { kind: 'dropped'; message: string };
-
-export interface RaftBatch { fromId: number; fromEp: string; msgs: Message[] }
 
 export interface ForwardRequest {
   sql: string;

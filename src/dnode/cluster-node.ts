@@ -16,17 +16,19 @@ import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { dnodeByEndpoint, dnodeById, mnodeEndpoints, newClusterId, type ClusterState } from '../mnode/cluster-state.js';
 import { Mnode } from '../mnode/mnode.js';
-import type { Message } from '../raft/types.js';
+import { ReplicaRuntime, RaftTransport } from '../replica/index.js';
+import type { Frame } from '../rpc/frame.js';
+import { MsgType } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
   asMap, ClusterMsg, MATCHED_KEYS,
   type DnodeCfgReply, type DnodeCfgRequest, type EpEntry, type HelloReply, type HelloRequest, type MnodeCtlRequest,
-  type PlacementEntry, type RaftBatch, type StatusReply, type StatusReport,
+  type PlacementEntry, type StatusReply, type StatusReport,
 } from './cluster-messages.js';
 import { blankIdentity, readIdentity, writeIdentity, type DnodeIdentity } from './data-dir.js';
 import { Liveness } from './liveness.js';
 import type { Logger } from './logger.js';
-import { PeerPool } from './peer-pool.js';
+import { PeerPool, splitEndpoint } from './peer-pool.js';
 
 export interface ClusterNodeOptions {
   readonly config: BasaltConfig;
@@ -57,6 +59,10 @@ export class ClusterNode {
   readonly endpoint: string;
   readonly peers: PeerPool;
   mnode: Mnode | null = null;
+  private mnodeStarting: Promise<void> | null = null;
+  /** Raft I/O of this dnode (created once it has an id; hosts the mnode group). */
+  private transport: RaftTransport | null = null;
+  private runtime: ReplicaRuntime | null = null;
   readonly liveness: Liveness;
   /** The mnode leader's endpoint as last learned (status replies, redirects). */
   leaderEp: string | null = null;
@@ -86,7 +92,7 @@ export class ClusterNode {
    * Reads or creates the identity. Refuses a dropped dataDir. The first dnode of a new
    * cluster (no firstEp, or firstEp = itself) founds the cluster and hosts mnode 1.
    */
-  static open(opts: ClusterNodeOptions): ClusterNode {
+  static async open(opts: ClusterNodeOptions): Promise<ClusterNode> {
     const { config, logger } = opts;
     const endpoint = `${config.fqdn}:${config.serverPort}`;
     let identity = readIdentity(config.dataDir);
@@ -109,8 +115,12 @@ export class ClusterNode {
     }
     const node = new ClusterNode(opts, identity);
     for (const e of identity.dnodeEps) node.peerEps.set(e.id, e.ep);
-    const founding = identity.dnodeId === 1 && !existsSync(join(node.mnodeDir, 'raft.json')) && identity.mnodeEps.length === 1 && identity.mnodeEps[0] === endpoint;
-    if (founding || existsSync(join(node.mnodeDir, 'raft.json'))) node.startMnode(founding);
+    const hosted = existsSync(node.mnodeDir);
+    const founding = identity.dnodeId === 1 && !hosted && identity.mnodeEps.length === 1 && identity.mnodeEps[0] === endpoint;
+    if (founding || hosted) {
+      try { await node.startMnode(founding); }
+      catch (e) { await node.close(); throw e; }
+    }
     return node;
   }
 
@@ -122,33 +132,65 @@ export class ClusterNode {
     tick();
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     if (this.statusTimer) clearInterval(this.statusTimer);
-    this.mnode?.close();
+    await this.mnodeStarting?.catch(() => undefined);
+    await this.mnode?.close();
+    await this.runtime?.close();
+    this.transport?.close();
     this.peers.close();
   }
 
   // ---------------------------------------------------------------- mnode replica
 
-  private startMnode(bootstrap: boolean): void {
-    if (this.mnode) return;
-    this.mnode = Mnode.open({
-      dir: this.mnodeDir,
-      dnodeId: this.identity.dnodeId,
-      bootstrap,
-      send: (to, msgs) => this.sendRaft(to, msgs),
-      log: (level, m, f) => this.log.log(level, m, f),
-      onRoleChange: (role) => this.onMnodeRole(role),
-      onApplied: (s) => this.onMnodeApplied(s),
-    });
-    this.log.info('mnode started', { dnodeId: this.identity.dnodeId, bootstrap });
+  /** The Raft runtime of this dnode, created on first need (it needs the dnode id). */
+  private ensureRuntime(): ReplicaRuntime {
+    if (this.runtime) return this.runtime;
+    const id = this.identity.dnodeId;
+    if (id <= 0) throw new BasaltError('NOT_READY', 'this dnode has no id yet; it cannot host an mnode before it joins');
+    const log = (level: 'info' | 'warn' | 'error', m: string): void => this.log.log(level === 'info' ? 'debug' : level, `raft: ${m}`);
+    this.transport = new RaftTransport({ nodeId: id, maxFrameBytes: this.opts.config.maxFrameBytes, log });
+    this.runtime = new ReplicaRuntime({ nodeId: id, transport: this.transport, log });
+    for (const [peer, ep] of this.peerEps) this.setPeer(peer, ep);
+    return this.runtime;
   }
 
-  private stopMnode(): void {
+  private setPeer(id: number, ep: string): void {
+    this.peerEps.set(id, ep);
+    if (!this.transport || id === this.identity.dnodeId) return;
+    try {
+      const { host, port } = splitEndpoint(ep);
+      this.transport.setPeer(id, host, port);
+    } catch (e) { this.log.warn('bad peer endpoint', { dnodeId: id, endpoint: ep, error: toBasaltError(e).message }); }
+  }
+
+  private async startMnode(bootstrap: boolean): Promise<void> {
+    if (this.mnode) return;
+    if (this.mnodeStarting) return this.mnodeStarting;
+    this.mnodeStarting = (async () => {
+      const runtime = this.ensureRuntime();
+      this.mnode = await Mnode.open({
+        dir: this.mnodeDir,
+        dnodeId: this.identity.dnodeId,
+        bootstrap,
+        runtime,
+        log: (level, m, f) => this.log.log(level, m, f),
+        onRoleChange: (role) => this.onMnodeRole(role),
+        onApplied: (s) => this.onMnodeApplied(s),
+      });
+      this.log.info('mnode started', { dnodeId: this.identity.dnodeId, bootstrap });
+    })().finally(() => { this.mnodeStarting = null; });
+    return this.mnodeStarting;
+  }
+
+  private async stopMnode(): Promise<void> {
+    await this.mnodeStarting?.catch(() => undefined);
     if (!this.mnode) return;
-    this.mnode.close();
+    const m = this.mnode;
     this.mnode = null;
+    await m.close();
     rmSync(this.mnodeDir, { recursive: true, force: true });
     this.log.info('mnode stopped and its log removed (dropped from the mnode group)');
   }
@@ -178,19 +220,12 @@ export class ClusterNode {
   }
 
   private onMnodeApplied(s: ClusterState): void {
-    for (const d of s.dnodes) this.peerEps.set(d.id, d.endpoint);
+    for (const d of s.dnodes) if (this.peerEps.get(d.id) !== d.endpoint) this.setPeer(d.id, d.endpoint);
   }
 
   epOf(id: number): string | undefined {
     const s = this.mnode?.state;
     return (s ? dnodeById(s, id)?.endpoint : undefined) ?? this.peerEps.get(id);
-  }
-
-  private sendRaft(to: number, msgs: Message[]): void {
-    const ep = this.epOf(to);
-    if (!ep || this.closed) return;
-    const batch: RaftBatch = { fromId: this.identity.dnodeId, fromEp: this.endpoint, msgs };
-    this.peers.request(ep, ClusterMsg.RAFT, batch, [], 2_000).catch(() => { /* the core retries on its own schedule */ });
   }
 
   // ---------------------------------------------------------------- status loop (every dnode)
@@ -280,7 +315,7 @@ export class ClusterNode {
     if (id.dnodeId === 0) this.log.info('joined the cluster', { dnodeId: r.dnodeId, clusterId: r.clusterId, mnodes: r.mnodeEps.join(',') });
     else if (JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps)) this.log.info('mnode endpoint set changed', { mnodes: r.mnodeEps.join(',') });
     this.identity = { ...id, dnodeId: r.dnodeId, clusterId: r.clusterId, mnodeEps: r.mnodeEps, dnodeEps: r.dnodeEps };
-    for (const e of r.dnodeEps) this.peerEps.set(e.id, e.ep);
+    for (const e of r.dnodeEps) if (this.peerEps.get(e.id) !== e.ep) this.setPeer(e.id, e.ep);
     writeIdentity(this.opts.config.dataDir, this.identity);
   }
 
@@ -392,16 +427,16 @@ export class ClusterNode {
 
   // ---------------------------------------------------------------- intra-cluster messages
 
+  /** RAFT frames (src/replica transport) for the mnode group. */
+  handleRaft(frame: Frame): RpcReply {
+    if (!this.transport) throw new BasaltError('NOT_READY', `dnode ${this.identity.dnodeId || '(not joined)'} hosts no mnode replica yet`);
+    return this.transport.handleFrame(frame);
+  }
+
   async handle(msgType: number, control: unknown): Promise<RpcReply | null> {
     switch (msgType) {
       case ClusterMsg.STATUS_REPORT:
         return { control: this.handleStatus(asMap<StatusReport>(control, 'STATUS_REPORT')) };
-      case ClusterMsg.RAFT: {
-        const b = asMap<RaftBatch>(control, 'RAFT');
-        if (typeof b.fromId === 'number' && typeof b.fromEp === 'string') this.peerEps.set(b.fromId, b.fromEp);
-        if (this.mnode && Array.isArray(b.msgs)) this.mnode.receive(b.msgs);
-        return { control: {} };
-      }
       case ClusterMsg.HELLO: {
         const h = asMap<HelloRequest>(control, 'HELLO');
         if (this.identity.clusterId !== '' && h.askerClusterId !== this.identity.clusterId) {
@@ -418,10 +453,11 @@ export class ClusterNode {
           throw new BasaltError('CLUSTER_ID_MISMATCH', `this dnode is dnode ${this.identity.dnodeId} of cluster ${this.identity.clusterId || '(none)'}, not dnode ${c.dnodeId} of cluster ${c.clusterId}`);
         }
         if (c.action === 'start') {
-          for (const p of c.peers) this.peerEps.set(p.id, p.ep);
-          this.startMnode(false);
+          this.ensureRuntime();
+          for (const p of c.peers) this.setPeer(p.id, p.ep);
+          await this.startMnode(false);
         } else {
-          this.stopMnode();
+          await this.stopMnode();
         }
         return { control: {} };
       }

@@ -7,7 +7,7 @@ import { BasaltError } from '../common/errors.js';
 import type { BasaltConfig } from '../common/config.js';
 import { configVariables } from '../common/config.js';
 import type { CreateEngine, Engine } from '../query/engine-api.js';
-import { STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
+import { MsgType, STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
 import { RpcServer } from '../rpc/server.js';
 import { ClusterNode } from './cluster-node.js';
 import { ClusterMsg } from './cluster-messages.js';
@@ -72,9 +72,11 @@ export class Dnode {
       status: () => this.status(),
       maxFrameBytes: config.maxFrameBytes,
       log: (level, m) => logger.log(level, m),
-      cluster: async (t, c) => {
-        if (t === ClusterMsg.FORWARD) return this.routedGateway().handleForward(c);
-        return this.cluster ? this.cluster.handle(t, c) : null;
+      cluster: async (f) => {
+        if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control);
+        if (!this.cluster) return null;
+        if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f);
+        return this.cluster.handle(f.msgType, f.control);
       },
     });
     this.rpc = new RpcServer({
@@ -94,7 +96,7 @@ export class Dnode {
     ensureWritableDir(config.dataDir);
     const endpoint = `${config.fqdn}:${config.serverPort}`;
     const d = new Dnode(opts);
-    const cluster = ClusterNode.open({
+    const cluster = await ClusterNode.open({
       config, version: opts.serverVersion, logger, startedAtMs: d.startedAtMs,
       variables: () => d.variables(),
       setVariable: (k, v) => d.setVariable(k, v),
@@ -103,7 +105,7 @@ export class Dnode {
     d.cluster = cluster;
     const identity = cluster.identity;
     try { await d.rpc.listen(); }
-    catch (e) { cluster.close(); throw listenError(e, config.serverPort, 'serverPort', config.listenHost); }
+    catch (e) { await cluster.close(); throw listenError(e, config.serverPort, 'serverPort', config.listenHost); }
     logger.info('rpc listening', { host: config.listenHost, port: d.rpc.port });
     const startedAtMs = Date.now();
     try {
@@ -120,7 +122,7 @@ export class Dnode {
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
       });
     } catch (e) {
-      cluster.close();
+      await cluster.close();
       await d.rpc.close(0);
       throw e;
     }
@@ -189,7 +191,7 @@ export class Dnode {
     this.phase = 'stopping';
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.opts.logger.info('dnode stopping');
-    this.cluster?.close();
+    await this.cluster?.close();
     await this.rpc.close();
     if (this.engine) await this.engine.close();
     this.phase = 'stopped';

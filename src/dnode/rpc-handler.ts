@@ -39,7 +39,7 @@ export interface RpcHandlerOptions {
   readonly maxFrameBytes: number;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Intra-cluster messages (src/dnode/cluster-messages.ts); null: not one of them. */
-  readonly cluster?: (msgType: number, control: unknown) => Promise<RpcReply | null>;
+  readonly cluster?: (frame: Frame) => Promise<RpcReply | null>;
 }
 
 export interface DnodeRpcHandler {
@@ -219,7 +219,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
       case MsgType.INSERT_COLUMNAR:
         return onInsert(conn, frame);
       default: {
-        const r = opts.cluster ? await opts.cluster(frame.msgType, frame.control) : null;
+        const r = opts.cluster ? await opts.cluster(frame) : null;
         if (r) return r;
         throw new BasaltError('BAD_FRAME', `unknown message type ${frame.msgType}; the client may be newer than this server`);
       }

@@ -53,7 +53,7 @@ test('playground: 3 dnodes, 3 mnodes, ready in < 15 s; printed commands work; Ct
   const curl = /^ {2}(curl .*)$/m.exec(out)?.[1];
   assert.ok(curl);
   let restText: string;
-  try { restText = execFileSync('sh', ['-c', curl], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 15_000 }); }
+  try { restText = execFileSync('sh', ['-c', curl], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }); }
   catch (e) {
     if (!/not found|ENOENT/.test(String(e))) throw e;
     // No curl on this machine: the same request through fetch.
