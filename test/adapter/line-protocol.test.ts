@@ -202,6 +202,9 @@ test('lines out of time order are stored in time order; names Basalt cannot take
   await fails(write('lp_misc', `oo,tbname=o v=1i ${s(4)}\nm\`x v=1i ${s(5)}\n`), 400, 'line 2', 'backtick');
   await fails(write('lp_misc', `oo _tag_null=1i ${s(4)}\n`), 400, 'line 1', "field '_tag_null' of measurement 'oo' is a tag");
   await fails(write('lp_misc', `oo,v=1 w=1i ${s(4)}\n`), 400, 'line 1', "tag 'v' of measurement 'oo' is a column");
+  // A tbname already used by another measurement (in this request, or an earlier one).
+  await fails(write('lp_misc', `oo,tbname=o v=1i ${s(4)}\nother,tbname=o v=1i ${s(5)}\n`), 400, 'line 2', "table 'o' is a child table of 'oo'", "measurement 'other'");
+  await fails(write('lp_misc', `other,tbname=o v=1i ${s(5)}\n`), 400, 'line 1', "table 'o' is a child table of 'oo'");
   // A timestamp older than the database's keep (here: seconds sent as nanoseconds) names its line.
   await fails(write('lp_misc', `oo,tbname=o v=1i ${s(4)}\noo,tbname=o v=1i 1704067200\n`, 'ns'), 400, 'line 1', '1970-01-01T00:00:01', "keep of database 'lp_misc' (3650d)", 'precision');
   assert.deepEqual(await rows('select count(*) from lp_misc.oo'), [[3n]]);

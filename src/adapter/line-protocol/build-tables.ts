@@ -18,8 +18,15 @@ import { derivedTableName, seriesCanonicalKey } from './table-name.js';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** The bulk-insert tables for one planned measurement. */
-export function buildTables(plan: MeasurementPlan, derivedNames: Map<string, string>): BulkTable[] {
+/**
+ * The bulk-insert tables for one planned measurement. `ownerOf` names the super table of child tables already
+ * written (by earlier requests, or earlier measurements of this one) to their super table: a
+ * `tbname` that belongs to another measurement is refused, since the bulk insert would put
+ * the values positionally into the other super table's columns.
+ */
+export function buildTables(
+  plan: MeasurementPlan, derivedNames: Map<string, string>, ownerOf: (table: string) => string | undefined,
+): BulkTable[] {
   const { m, schema } = plan;
   const groups = groupRowsBySeries(m);
   // Series → child table; two series may share one (same tbname, or tags in another order).
@@ -29,6 +36,10 @@ export function buildTables(plan: MeasurementPlan, derivedNames: Map<string, str
     const name = ser.tbname ?? derivedTableName(seriesCanonicalKey(m.name, ser), derivedNames);
     if (Buffer.byteLength(name, 'utf8') > Limits.maxTableNameBytes || name.includes('`')) {
       throw new BasaltError('SML_INVALID_DATA', `line ${ser.firstLine}: tbname '${name.slice(0, 40)}' is not a valid table name (at most ${Limits.maxTableNameBytes} bytes, no backticks)`);
+    }
+    const owner = ownerOf(name);
+    if (owner !== undefined && owner !== m.name) {
+      throw new BasaltError('SML_INVALID_DATA', `line ${ser.firstLine}: table '${name}' is a child table of '${owner}', not of measurement '${m.name}'; give this series another tbname`);
     }
     const list = byTable.get(name);
     if (list) list.push(s);

@@ -33,6 +33,14 @@ export class DbSchema {
   readonly derivedNames = new Map<string, string>();
   /** Series keys decoded by earlier requests, bounded. */
   readonly seriesCache = new SeriesCache();
+  /** Child table → super table, for the tables this process has written (bounded). */
+  readonly tableOwners = new Map<string, string>();
+
+  rememberOwner(table: string, stable: string): void {
+    if (this.tableOwners.get(table) === stable) return;
+    if (this.tableOwners.size >= MAX_REMEMBERED_OWNERS) this.tableOwners.clear();
+    this.tableOwners.set(table, stable);
+  }
 
   /** Names of super tables that exist (their schemas are loaded on first use). */
   readonly known: Set<string>;
@@ -49,6 +57,8 @@ export class DbSchema {
     this.known = new Set(stableNames);
   }
 }
+
+const MAX_REMEMBERED_OWNERS = 1_000_000;
 
 const ROOT: (db: string) => Session = (db) => ({ user: 'root', db });
 

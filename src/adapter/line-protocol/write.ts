@@ -58,10 +58,22 @@ async function writeOnce(
     for (const m of parsed.measurements) plans.push(planMeasurement(schema.name, m, await stableSchema(target, schema, m.name, reload)));
     return plans;
   };
-  const build = (plans: readonly MeasurementPlan[]): BulkTable[] => plans.flatMap((p) => buildTables(p, schema.derivedNames));
+  const build = (plans: readonly MeasurementPlan[]): BulkTable[] => {
+    // Owners as known before this request, plus what earlier measurements of it claim.
+    const owners = new Map<string, string>();
+    const ownerOf = (t: string): string | undefined => owners.get(t) ?? schema.tableOwners.get(t);
+    const out: BulkTable[] = [];
+    for (const p of plans) {
+      const tables = buildTables(p, schema.derivedNames, ownerOf);
+      for (const t of tables) owners.set(t.table, p.schema.name);
+      out.push(...tables);
+    }
+    return out;
+  };
   const insert = async (tables: BulkTable[]): Promise<WriteSummary> => {
     try {
       await target.insertColumnar(schema.name, tables);
+      for (const t of tables) schema.rememberOwner(t.table, t.using!.stable);
     } catch (e) {
       if (!fresh && !userError(e)) throw new StaleCacheSuspect(e);
       throw e;
