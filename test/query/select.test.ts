@@ -286,6 +286,19 @@ describe('order, limit, slimit', () => {
   });
 });
 
+describe('other precisions', () => {
+  test('a microsecond database: ranges, windows and ISO output in its ticks', async () => {
+    const U0 = T0 * 1000;
+    await fx.exec(`create database udb precision 'us'; create table udb.m (ts timestamp, v int);
+      insert into udb.m values (${U0}, 1) (${U0 + 1500}, 2) (${U0 + 2_000_000}, 3)`);
+    await expectRows(`select _wstart, count(*), sum(v) from udb.m interval(1s)`, [[U0, 2n, 3n], [U0 + 2_000_000, 1n, 3n]]);
+    await expectRows(`select v from udb.m where ts > ${U0 + 1000} and ts < '2023-11-14T22:13:22Z'`, [[2]]);
+    await expectRows(`select to_iso8601(ts) from udb.m where v = 2`, [['2023-11-14T22:13:20.001500+00:00']]);
+    await expectRows(`select count(*) from udb.m where ts > now - 1s`, [[3n]]);
+    await expectRows(`select timetruncate(ts, 1a) from udb.m where v = 2`, [[U0 + 1000]]);
+  });
+});
+
 describe('errors name the problem and its position', () => {
   test('unknown column', () => expectError('select nosuch from d0', 'INVALID_COLUMN', "'nosuch' at line 1, column 8"));
   test('unknown table', () => expectError('select * from nosuch', 'TABLE_NOT_EXIST', 'nosuch'));
