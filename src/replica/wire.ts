@@ -152,6 +152,8 @@ function decodeMessage(v: unknown): Message {
   }
   const snapData = a[15] === null || a[15] === undefined ? undefined : bytes(a[15], 'message.snapData');
   if (type === 'MsgSnap' && (snapshot === undefined || snapData === undefined)) bad('message.snapshot', 'is required in MsgSnap');
+  if (entries.length > 0 && type !== 'MsgApp') bad('message.entries', `are not allowed in ${type}`);
+  if (entries.length > 0 && entries[0]!.index !== int(a[5], 'message.index') + 1) bad('message.entries', 'must start right after message.index');
   const m: Message = {
     type, from: int(a[1], 'message.from'), to: int(a[2], 'message.to'), term: int(a[3], 'message.term'),
     logTerm: int(a[4], 'message.logTerm'), index: int(a[5], 'message.index'), entries, commit: int(a[6], 'message.commit'),
