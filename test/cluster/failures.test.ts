@@ -116,6 +116,17 @@ test('create mnode: on an offline dnode, twice on one dnode, a 4th time; drop mn
   const follower = [1, 2, 3].find((x) => x !== leader)!;
   await sql(base, `drop mnode on dnode ${follower}`);
   assert.equal((await mnodes(base)).size, 2);
+  // Run-time config through any dnode: alter one dnode, read it back; refuse keys that must match.
+  await sql(base + 200, "alter dnode 2 'debugFlag' '135'");
+  const vars = await sql(base, "show dnode 2 variables like 'debugFlag'");
+  assert.deepEqual(vars.map((r) => [r[0], r[1], r[2]]), [[2, 'debugFlag', '135']]);
+  await sql(base, "alter all dnodes 'debugFlag' '131'");
+  assert.equal((await sql(base, "show dnode 3 variables like 'debugFlag'"))[0]![2], '131');
+  const tz = await sqlError(base, "alter all dnodes 'timezone' 'UTC'");
+  assert.equal(tz.code, 0x80002650);
+  assert.match(tz.message, /'timezone' cannot be changed at run time .* all with the same value/);
+  const offVars = await sqlError(base, 'show dnode 4 variables');
+  assert.equal(offVars.code, 0x80000408);
   const bad = await sqlError(base, 'create dnode "localhost:70000"');
   assert.equal(bad.code, 0x800003b3);
   const dup = await sqlError(base, `create dnode "localhost:${base + 100}"`);
