@@ -101,5 +101,5 @@ test('random writes, flushes, compactions and restarts match an in-memory model'
     } finally {
       await store.close();
     }
-  }), { numRuns: 60 });
+  }), { numRuns: Number(process.env.MODEL_RUNS ?? 60) });
 });

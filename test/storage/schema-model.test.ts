@@ -83,5 +83,5 @@ test('schema changes with data match a model across flush, compaction and restar
     } finally {
       await store.close();
     }
-  }), { numRuns: 100 });
+  }), { numRuns: Number(process.env.MODEL_RUNS ?? 100) });
 });
