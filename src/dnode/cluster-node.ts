@@ -70,7 +70,7 @@ export class ClusterNode {
   placement: PlacementEntry[] = [];
   private readonly peerEps = new Map<number, string>();
   private statusTimer: NodeJS.Timeout | null = null;
-  private statusBusy = false;
+  private statusInFlight: Promise<void> | null = null;
   private closed = false;
   private readonly gate = new RepeatGate();
   private readonly leaderGate = new Map<string, RepeatGate>();
@@ -254,13 +254,23 @@ export class ClusterNode {
     return [...new Set(list.filter((e) => e !== ''))];
   }
 
-  async statusRound(): Promise<void> {
-    if (this.statusBusy || this.closed) return;
-    this.statusBusy = true;
-    try {
+  /**
+   * One status exchange with the mnode leader. `fresh`: the caller needs an answer sent
+   * after now (e.g. the placement right after create database), so a round already under
+   * way is waited for and another one sent.
+   */
+  async statusRound(fresh = false): Promise<void> {
+    if (this.closed) return;
+    if (this.statusInFlight) {
+      if (!fresh) return this.statusInFlight;
+      await this.statusInFlight.catch(() => undefined);
+      if (this.statusInFlight) return this.statusInFlight;
+    }
+    this.statusInFlight = (async () => {
       this.leaderTick();
       await this.sendStatus();
-    } finally { this.statusBusy = false; }
+    })().finally(() => { this.statusInFlight = null; });
+    return this.statusInFlight;
   }
 
   private async sendStatus(): Promise<void> {

@@ -104,11 +104,23 @@ export class Gateway {
     if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     const db = statementDb(s, session);
-    const p = db === null ? undefined : this.node.placement.find((x) => x.db === db);
-    if (p && p.dnodeId !== this.node.identity.dnodeId && p.ep !== '') {
-      return this.forward(p.ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+    const remote = (): string | null => {
+      const p = db === null ? undefined : this.node.placement.find((x) => x.db === db);
+      return p && p.dnodeId !== this.node.identity.dnodeId && p.ep !== '' ? p.ep : null;
+    };
+    const ep = remote();
+    if (ep !== null) return this.forward(ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+    try {
+      return await this.local.execute(sql, session);
+    } catch (e) {
+      // Created a moment ago through another dnode: this one's placement may be one status
+      // interval old. Refresh once and forward if the database lives elsewhere.
+      if (db === null || !(e instanceof BasaltError) || e.errorName !== 'DB_NOT_EXIST' || this.node.identity.dnodeId === 0) throw e;
+      await this.node.statusRound(true);
+      const again = remote();
+      if (again === null) throw e;
+      return this.forward(again, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
     }
-    return this.local.execute(sql, session);
   }
 
   private async forward(ep: string, req: ForwardRequest): Promise<StatementResult> {
@@ -135,7 +147,7 @@ export class Gateway {
       const m = this.node.mnode;
       if (m?.isLeader) {
         const r = await this.statements.run(s, sql, session.user);
-        if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound();
+        if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound(true);
         return r;
       }
       const eps = [...new Set([this.node.leaderEp, ...this.node.identity.mnodeEps].filter((e): e is string => e !== null && e !== '' && e !== this.node.endpoint))];
@@ -143,7 +155,7 @@ export class Gateway {
         try {
           const r = await this.forward(ep, { sql, db: session.db, user: session.user, target: 'mnode', hops: hops + 1 });
           this.node.leaderEp = ep;
-          if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound();
+          if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound(true);
           return r;
         } catch (e) {
           const be = toBasaltError(e);

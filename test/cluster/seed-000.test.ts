@@ -79,5 +79,14 @@ test('seed 000: build a 3-dnode cluster, add mnodes, survive the loss of the mno
   });
   const final = await mnodes(ports[leaderId - 1]!);
   assert.equal([...final.values()].filter((r) => r === 'leader').length, 1);
+
+  // Any dnode is a gateway: a database made through one is used through the others at once.
+  await sql(ports[0]!, 'create database gw_db vgroups 1');
+  await sql(ports[2]!, 'create table gw_db.t (ts timestamp, v int)');
+  await sql(ports[1]!, 'insert into gw_db.t values (now, 7)');
+  assert.deepEqual(await sql(ports[0]!, 'select v from gw_db.t'), [[7]]);
+  assert.deepEqual(await sql(ports[2]!, 'select count(*) from gw_db.t'), [[1n]]);
+  const placed = await dnodes(ports[1]!);
+  assert.equal([...placed.values()].reduce((n, d) => n + d.vnodes, 0), 2 + 1, 'seed_db (2 vgroups) + gw_db (1)');
   process.stdout.write(`# seed-000: mnode fail-over observed in ${failoverMs} ms\n`);
 });
