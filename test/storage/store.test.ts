@@ -208,3 +208,23 @@ test('a failed flush stops the store; reopening replays the rows from the WAL', 
   assert.equal(s.aggregate('t', ALL, []).rows, 1000);
   await s.close();
 });
+
+test('a flipped byte in the WAL stops opening the vnode with file and offset', async () => {
+  const fs = await import('node:fs');
+  const dir = tempDir('walflip');
+  const s = await openVnodeStore(dir, options());
+  await s.createNormalTable({ name: 't', columns: METERS_COLUMNS });
+  for (let i = 0; i < 5; i++) await s.write({ rows: [{ table: 't', block: metersBlock(1_700_000_000_000 + i * 1e6, 100) }] });
+  await s.close();
+  const [seg] = fs.readdirSync(`${dir}/wal`);
+  const file = `${dir}/wal/${seg}`;
+  const buf = fs.readFileSync(file);
+  let off = 0;
+  for (let k = 0; k < 3; k++) off += 12 + buf.readUInt32LE(off); // start of the 4th entry
+  buf[off + 200] = buf[off + 200]! ^ 0xff;
+  fs.writeFileSync(file, buf);
+  await assert.rejects(openVnodeStore(dir, options()), (e: Error) => {
+    assert.match(e.message, new RegExp(`WAL file ${file}: entry at byte offset ${off} fails its CRC32C`));
+    return true;
+  });
+});
