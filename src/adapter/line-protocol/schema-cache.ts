@@ -176,8 +176,3 @@ export async function stableSchema(target: LineProtocolTarget, db: DbSchema, nam
   db.known.add(name);
   return s;
 }
-
-export function rememberStable(db: DbSchema, s: StableSchema): void {
-  db.stables.set(s.name, s);
-  db.known.add(s.name);
-}

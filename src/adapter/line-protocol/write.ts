@@ -21,7 +21,7 @@ export interface WriteSummary {
   readonly tables: number;
 }
 
-/** Marks a failure that may come from a stale schema cache: worth one retry with fresh metadata. */
+/** Marks a failure that may come from a stale schema cache, worth one retry with fresh metadata. */
 class StaleCacheSuspect extends Error {
   constructor(readonly original: unknown) {
     super('write failed against cached schema');
@@ -33,9 +33,11 @@ export async function writeLineProtocol(
   target: LineProtocolTarget, db: string, body: Uint8Array, precision: LinePrecision, nowMs: number,
 ): Promise<WriteSummary> {
   for (let attempt = 0; ; attempt++) {
-    const { schema, fresh } = await dbSchema(target, db);
+    const { schema } = await dbSchema(target, db);
     try {
-      return await writeOnce(target, schema, body, precision, nowMs, fresh || attempt > 0);
+      // A failed insert is retried once with freshly loaded metadata: the cache may be stale
+      // (database or super table dropped, a column added by a concurrent request).
+      return await writeOnce(target, schema, body, precision, nowMs, attempt > 0);
     } catch (e) {
       if (e instanceof StaleCacheSuspect) {
         dropDbSchema(target, db);
@@ -48,7 +50,7 @@ export async function writeLineProtocol(
 }
 
 async function writeOnce(
-  target: LineProtocolTarget, schema: DbSchema, body: Uint8Array, precision: LinePrecision, nowMs: number, fresh: boolean,
+  target: LineProtocolTarget, schema: DbSchema, body: Uint8Array, precision: LinePrecision, nowMs: number, retried: boolean,
 ): Promise<WriteSummary> {
   const parsed = parseLineProtocol(body, precision, { tsPrecision: schema.precision, nowMs, seriesCache: schema.seriesCache });
   if (parsed.points === 0) return { points: 0, tables: 0 };
@@ -75,7 +77,7 @@ async function writeOnce(
       await target.insertColumnar(schema.name, tables);
       for (const t of tables) schema.rememberOwner(t.table, t.using!.stable);
     } catch (e) {
-      if (!fresh && !userError(e)) throw new StaleCacheSuspect(e);
+      if (!retried && !userError(e)) throw new StaleCacheSuspect(e);
       throw e;
     }
     return { points: parsed.points, tables: tables.length };
