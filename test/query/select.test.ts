@@ -220,6 +220,19 @@ describe('windows', () => {
     await expectRows('select _wstart, count(*) from d0 interval(2s) sliding(1s)',
       [[T0 - 1000, 1n], [T0, 2n], [T0 + 1000, 2n], [T0 + 2000, 2n], [T0 + 3000, 2n], [T0 + 4000, 2n], [T0 + 5000, 1n]]);
   });
+  test('calendar windows: months and years', async () => {
+    const at = (iso: string): number => Date.parse(iso);
+    await fx.exec(`create table cal (ts timestamp, v int); insert into cal values (${at('2024-01-15T00:00:00Z')}, 1) (${at('2024-02-10T00:00:00Z')}, 2)
+      (${at('2024-02-20T00:00:00Z')}, 3) (${at('2024-04-01T00:00:00Z')}, 4)`);
+    await expectRows('select _wstart, _wend, count(*), sum(v) from cal interval(1n)', [
+      [at('2024-01-01T00:00:00Z'), at('2024-02-01T00:00:00Z'), 1n, 1n], [at('2024-02-01T00:00:00Z'), at('2024-03-01T00:00:00Z'), 2n, 5n],
+      [at('2024-04-01T00:00:00Z'), at('2024-05-01T00:00:00Z'), 1n, 4n]]);
+    await expectRows('select _wstart, count(*) from cal interval(2n)', [[at('2024-01-01T00:00:00Z'), 3n], [at('2024-03-01T00:00:00Z'), 1n]]);
+    await expectRows('select _wstart, count(*) from cal interval(1y)', [[at('2024-01-01T00:00:00Z'), 4n]]);
+    await expectRows('select _wstart, max(v) from cal interval(1n) fill(null)', [
+      [at('2024-01-01T00:00:00Z'), 1], [at('2024-02-01T00:00:00Z'), 3], [at('2024-03-01T00:00:00Z'), null], [at('2024-04-01T00:00:00Z'), 4]]);
+    await expectError('select count(*) from cal interval(1n) sliding(1d)', 'INVALID_INTERVAL', 'calendar');
+  });
   test('fill modes', async () => {
     const q = (fill: string): string => `select _wstart, max(voltage) from d1 where ts >= ${T0} and ts <= ${T0 + 10999} interval(1s) fill(${fill})`;
     const vals = async (fill: string): Promise<Cell[]> => (await fx.rows(q(fill))).map((r) => r[1]!);

@@ -10,7 +10,9 @@ import { evalConstant, evalExpr, type Batch } from './eval.js';
 import { GroupTable, keyPart, keyString } from './groups.js';
 import type { Expr, ScalarValue, SubPlan } from './ir.js';
 import { selectVector, trueRows } from './vec.js';
-import { firstWindowContaining, lowerBound, windowStartOf } from './window.js';
+import {
+  firstWindowContaining, lowerBound, nextWindowStart, windowEnd, windowsBetween, windowsPerRow, windowStartOf,
+} from './window.js';
 
 /**
  * Per-window statistics decode every block that straddles a window edge once per window it
@@ -188,14 +190,14 @@ function addConstKeyBatch(plan: SubPlan, t: TableCtx, batch: Batch, ts: Float64A
   let ws = firstWindowContaining(ts[0]!, w);
   const lastStart = windowStartOf(ts[n - 1]!, w);
   while (ws <= lastStart) {
-    const from = lowerBound(ts, ws, 0, n), to = lowerBound(ts, ws + w.interval, from, n);
+    const from = lowerBound(ts, ws, 0, n), to = lowerBound(ts, windowEnd(ws, w), from, n);
     if (from < to) {
       const g = groups.id(keyStr, keyVals, ws);
       for (let i = 0; i < accs.length; i++) accs[i]!.addRange(g, args[i]!, ts, from, to, t.id);
-      ws += w.sliding;
+      ws = nextWindowStart(ws, w);
     } else {
       const next = from < n ? firstWindowContaining(ts[from]!, w) : Infinity;
-      ws = Math.max(ws + w.sliding, next);
+      ws = Math.max(nextWindowStart(ws, w), next);
     }
   }
 }
@@ -226,12 +228,12 @@ function addRowKeyBatch(plan: SubPlan, t: TableCtx, batch: Batch, ts: Float64Arr
     for (let i = 0; i < accs.length; i++) accs[i]!.addRows(gids, args[i]!, ts, n, t.id);
     return;
   }
-  const perRow = Math.ceil(w.interval / w.sliding);
+  const perRow = windowsPerRow(w);
   for (let k = 0; k < perRow; k++) {
     let any = false;
     for (row = 0; row < n; row++) {
       const ws = windowStartOf(ts[row]!, w) - k * w.sliding;
-      if (ws + w.interval > ts[row]!) { gids[row] = groups.id(keyStrs[row]!, rowKeys, ws); any = true; } else gids[row] = -1;
+      if (windowEnd(ws, w) > ts[row]!) { gids[row] = groups.id(keyStrs[row]!, rowKeys, ws); any = true; } else gids[row] = -1;
     }
     if (!any) continue;
     for (let i = 0; i < accs.length; i++) addRowsSkipping(accs[i]!, gids, args[i]!, ts, n, t.id);
@@ -279,10 +281,10 @@ function statsForTable(plan: SubPlan, store: VnodeStore, t: TableCtx, groups: Gr
   const extent = store.aggregate(t.name, plan.range, [0]).columns[0]!;
   if (extent.count === 0 || extent.firstTs === null || extent.lastTs === null) return true;
   const first = firstWindowContaining(extent.firstTs, w), last = windowStartOf(extent.lastTs, w);
-  const windows = Math.floor((last - first) / w.sliding) + 1;
+  const windows = windowsBetween(first, last, w);
   if (extent.count / windows < STATS_MIN_BLOCKS_PER_WINDOW * store.options.maxRows) return false;
-  for (let ws = first; ws <= last; ws += w.sliding) {
-    const from = Math.max(ws, plan.range.from), to = Math.min(ws + w.interval - 1, plan.range.to);
+  for (let ws = first; ws <= last; ws = nextWindowStart(ws, w)) {
+    const from = Math.max(ws, plan.range.from), to = Math.min(windowEnd(ws, w) - 1, plan.range.to);
     const ra = store.aggregate(t.name, { from, to }, cols);
     if (ra.rows === 0) continue;
     const g = groups.id(keyStr, keyVals, ws);

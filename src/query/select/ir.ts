@@ -58,10 +58,14 @@ export interface AggSpec {
 }
 
 export interface WindowSpec {
-  /** Window length, slide and offset in ticks of the database precision. */
+  /** Window length, slide and offset in ticks of the database precision (fixed windows). */
   readonly interval: number;
   readonly sliding: number;
   readonly offset: number;
+  /** Calendar windows: length in months (interval(2n), interval(1y) = 12); 0 for fixed windows. */
+  readonly months: number;
+  /** Ticks per millisecond of the database precision (calendar arithmetic). */
+  readonly ticksPerMs: number;
 }
 
 /** What one vgroup does: scan its tables, filter, then either project rows or aggregate partially. */

@@ -12,7 +12,7 @@ import type { ScalarValue } from './ir.js';
 import type { SelectPlan } from './plan.js';
 import { compareValues } from './sort.js';
 import { VectorBuilder } from './vec.js';
-import { firstWindowContaining, windowStartOf } from './window.js';
+import { firstWindowContaining, nextWindowStart, windowEnd, windowStartOf, windowsBetween } from './window.js';
 
 /** Most rows fill may add to one query's result. */
 const MAX_FILL_ROWS = 10_000_000;
@@ -74,8 +74,8 @@ export function buildMergeBatch(plan: SelectPlan, partials: readonly AggPartial[
         case 'key': b.push(r.keys[it.idx] ?? null); break;
         case 'agg': b.push(r.vals[it.idx] ?? null); break;
         case 'wstart': b.push(Number.isNaN(r.ws) ? null : r.ws); break;
-        case 'wend': b.push(Number.isNaN(r.ws) || w === null ? null : r.ws + w.interval); break;
-        case 'wduration': b.push(w === null ? null : BigInt(w.interval)); break;
+        case 'wend': b.push(Number.isNaN(r.ws) || w === null ? null : windowEnd(r.ws, w)); break;
+        case 'wduration': b.push(Number.isNaN(r.ws) || w === null ? null : BigInt(windowEnd(r.ws, w) - r.ws)); break;
       }
     }
   }
@@ -105,7 +105,7 @@ function fillWindows(plan: SelectPlan, rows: Row[]): Row[] {
   let hi = Number.isFinite(plan.rangeTo) ? windowStartOf(plan.rangeTo, w) : -Infinity;
   if (!Number.isFinite(lo)) for (const r of rows) lo = Math.min(lo, r.ws);
   if (!Number.isFinite(hi)) for (const r of rows) hi = Math.max(hi, r.ws);
-  const perPartition = Math.floor((hi - lo) / w.sliding) + 1;
+  const perPartition = windowsBetween(lo, hi, w);
   const out: Row[] = [];
   const nAgg = plan.aggs.length;
   const flush = (part: Row[], keys: ScalarValue[]): void => {
@@ -114,7 +114,7 @@ function fillWindows(plan: SelectPlan, rows: Row[]): Row[] {
     }
     let j = 0;
     const filled: Row[] = [];
-    for (let ws = lo; ws <= hi; ws += w.sliding) {
+    for (let ws = lo; ws <= hi; ws = nextWindowStart(ws, w)) {
       while (j < part.length && part[j]!.ws < ws) j++;
       if (j < part.length && part[j]!.ws === ws) { filled.push(part[j]!); continue; }
       filled.push({ keys, ws, vals: new Array<ScalarValue>(nAgg).fill(null) });

@@ -2,7 +2,7 @@
 // window, the aggregates the subplans compute partially, and the merge-stage layout the
 // output, having and order by expressions are evaluated over.
 import { BasaltError } from '../../common/errors.js';
-import { DataType } from '../../common/types.js';
+import { DataType, TICKS_PER_MS } from '../../common/types.js';
 import type * as A from '../../sql/ast.js';
 import type { TableInfo } from '../../storage/api.js';
 import { isPerTable } from './exec-subplan.js';
@@ -41,6 +41,27 @@ function fillOf(f: A.FillClause | null, env: TranslateEnv): SelectPlan['fill'] {
   return { mode, values };
 }
 
+/** interval(d [, offset]) [sliding(d)] in ticks; calendar units (n, y) make month windows. */
+function windowSpec(w: A.IntervalWindow, env: TranslateEnv): WindowSpec {
+  const ticksPerMs = TICKS_PER_MS[env.precision];
+  const unit = w.interval.unit;
+  if (unit === 'n' || unit === 'y') {
+    const months = Number(w.interval.value) * (unit === 'y' ? 12 : 1);
+    if (months <= 0) throw new BasaltError('INVALID_INTERVAL', `interval ${w.interval.text} ${at(w.pos)} must be longer than zero`);
+    if (w.offset !== null || (w.sliding !== null && w.sliding.text !== w.interval.text)) {
+      throw new BasaltError('INVALID_INTERVAL', `calendar interval ${w.interval.text} ${at(w.pos)} takes no offset or sliding`);
+    }
+    return { interval: 0, sliding: 0, offset: 0, months, ticksPerMs };
+  }
+  const interval = durationTicks(w.interval, env.precision);
+  const sliding = w.sliding === null ? interval : durationTicks(w.sliding, env.precision);
+  if (interval <= 0 || sliding <= 0) throw new BasaltError('INVALID_INTERVAL', `interval and sliding ${at(w.pos)} must be longer than zero`);
+  if (sliding > interval) throw new BasaltError('INVALID_INTERVAL', `sliding ${w.sliding!.text} ${at(w.sliding!.pos)} must not exceed interval ${w.interval.text}`);
+  const offset = w.offset === null ? 0 : durationTicks(w.offset, env.precision);
+  if (offset >= interval) throw new BasaltError('INVALID_INTERVAL', `interval offset ${at(w.offset!.pos)} must be smaller than the interval`);
+  return { interval, sliding, offset, months: 0, ticksPerMs };
+}
+
 export interface AggregatePlan {
   readonly plan: Omit<SelectPlan, 'subplans'>;
   readonly keys: Expr[];
@@ -58,16 +79,7 @@ export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: Translat
   });
   const keyIndex = new Map(keys.map((k, i) => [exprKey(k), i]));
   const groupsByTable = keys.some((k) => k.k === 'tbname');
-  if (stmt.window !== null && stmt.window.kind === 'interval') {
-    const w = stmt.window;
-    const interval = durationTicks(w.interval, env.precision);
-    const sliding = w.sliding === null ? interval : durationTicks(w.sliding, env.precision);
-    if (interval <= 0 || sliding <= 0) throw new BasaltError('INVALID_INTERVAL', `interval and sliding ${at(w.pos)} must be longer than zero`);
-    if (sliding > interval) throw new BasaltError('INVALID_INTERVAL', `sliding ${w.sliding!.text} ${at(w.sliding!.pos)} must not exceed interval ${w.interval.text}`);
-    const off = w.offset === null ? 0 : durationTicks(w.offset, env.precision);
-    if (off >= interval) throw new BasaltError('INVALID_INTERVAL', `interval offset ${at(w.offset!.pos)} must be smaller than the interval`);
-    window = { interval, sliding, offset: off };
-  }
+  if (stmt.window !== null && stmt.window.kind === 'interval') window = windowSpec(stmt.window, env);
   const layout: MergeItem[] = keys.map((_k, idx) => ({ k: 'key', idx }));
   const aggIndex = new Map<string, number>();
   // A single selector function lets plain columns ride along (`select max(v), ts`).
