@@ -35,7 +35,8 @@ const PREDS = ['X > Y', 'X = Y', 'X <> Y', 'X between 1 and 9', 'X in (1, 2, nul
   'X is null', 'X is not null', 'ts > now - 1h', `ts >= ${T0 + 5000}`, "ts < '2023-11-14 22:14:00'", "loc = 'a'", 'g in (1, 2)',
   "tbname = 't1'", 'o', 'not o', 'X > count(*)', "ts > 'garbage'"];
 const WINDOWS = ['', '', '', 'interval(5s)', 'interval(10s) sliding(5s)', 'interval(5s) fill(prev)', 'interval(5s) fill(linear)',
-  'interval(5s) fill(value, 1)', 'interval(5s) fill(null)', 'interval(1u)', 'interval(5s) sliding(10s)', 'interval(0s)'];
+  'interval(5s) fill(value, 1)', 'interval(5s) fill(null)', 'interval(1u)', 'interval(5s) sliding(10s)', 'interval(0s)',
+  'interval(1n)', 'interval(1y) fill(prev)', 'interval(1n, 1d)'];
 
 test(`${QUERIES} random selects return rows or a non-internal BasaltError`, async () => {
   const next = mulberry32(Number(process.env['BASALT_SELECT_FUZZ_SEED'] ?? 7));
