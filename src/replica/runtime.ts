@@ -13,7 +13,7 @@ import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { Prng, type LogStore, type NodeId, type RaftConfig } from '../raft/index.js';
 import { MultiRaft, type GroupId, type NodeEnvelope } from '../raft/multi-raft.js';
-import { RaftGroupHost, type GroupHostLimits } from './group-host.js';
+import { RaftGroupHost, type GroupHostLimits, type GroupStatus } from './group-host.js';
 import type { StateMachine } from './state-machine.js';
 import type { RaftTransport, TransportSink } from './transport.js';
 
@@ -123,6 +123,14 @@ export class ReplicaRuntime implements TransportSink {
   }
 
   groups(): RaftGroupHost[] { return [...this.hosts.values()]; }
+
+  /** Every hosted group's status plus transport counters (for show vgroups / show mnodes). */
+  status(): { nodeId: NodeId; groups: GroupStatus[]; stats: ReplicaRuntime['stats']; transport: RaftTransport['stats']; peers: ReturnType<RaftTransport['peerStats']> } {
+    return {
+      nodeId: this.nodeId, groups: this.groups().map((h) => h.status()), stats: { ...this.stats },
+      transport: { ...this.transport.stats }, peers: this.transport.peerStats(),
+    };
+  }
 
   /** Stops hosting a group (after it removed this node, or the vgroup was dropped). */
   async removeGroup(id: GroupId): Promise<void> {

@@ -94,9 +94,14 @@ export class RaftTransport {
 
   /** The RPC handler part for frames of type RAFT. */
   handleFrame(frame: Frame): RpcReply {
+    return this.handleControl(frame.control);
+  }
+
+  /** The same for a dispatcher that hands over only the decoded control part. */
+  handleControl(control: unknown): RpcReply {
     if (this.closed) throw new BasaltError('SHUTTING_DOWN', `raft on node ${this.opts.nodeId} is stopping`);
     let env: NodeEnvelope;
-    try { env = decodeEnvelope(frame.control); }
+    try { env = decodeEnvelope(control); }
     catch (e) { this.stats.badFrames++; throw e; }
     if (env.to !== this.opts.nodeId) {
       this.stats.badFrames++;
