@@ -11,14 +11,18 @@ import { Prng } from '../../src/raft/prng.js';
 const GROUPS = 300;
 const NODES = [1, 2, 3];
 
-function cluster(): { hosts: Map<number, MultiRaft>; stores: Map<string, MemoryLogStore> } {
+type Stores = Map<number, MemoryLogStore[]>;
+
+function cluster(): { hosts: Map<number, MultiRaft>; stores: Stores } {
   const hosts = new Map<number, MultiRaft>();
-  const stores = new Map<string, MemoryLogStore>();
+  const stores: Stores = new Map();
   for (const id of NODES) {
     const host = new MultiRaft(id, 1000);
+    const byGroup: MemoryLogStore[] = [];
+    stores.set(id, byGroup);
     for (let g = 1; g <= GROUPS; g++) {
       const store = MemoryLogStore.bootstrap(NODES);
-      stores.set(`${id}/${g}`, store);
+      byGroup[g] = store;
       host.addGroup(g, { prng: new Prng(id * 100_000 + g) }, store);
     }
     hosts.set(id, host);
@@ -27,14 +31,15 @@ function cluster(): { hosts: Map<number, MultiRaft>; stores: Map<string, MemoryL
 }
 
 /** One round: every host persists its Ready and sends envelopes; then all are delivered. */
-function round(hosts: Map<number, MultiRaft>, stores: Map<string, MemoryLogStore>, tick: boolean): NodeEnvelope[] {
+function round(hosts: Map<number, MultiRaft>, stores: Stores, tick: boolean): NodeEnvelope[] {
   const sent: NodeEnvelope[] = [];
   for (const host of hosts.values()) {
     if (tick) host.tick();
     if (!host.hasReady()) continue;
     const rd = host.ready();
+    const byGroup = stores.get(host.nodeId)!;
     for (const [g, r] of rd.groups) {
-      const store = stores.get(`${host.nodeId}/${g}`)!;
+      const store = byGroup[g]!;
       if (r.snapshot) store.applySnapshot(r.snapshot);
       store.append(r.entries);
       if (r.hardState) store.setHardState(r.hardState);
@@ -59,7 +64,7 @@ test('multi-raft: 300 groups per host elect, coalesce heartbeats and commit', ()
   // Idle rounds: each host sends at most one envelope per peer per round, however many groups.
   let envelopes = 0;
   let beats = 0;
-  const rounds = 20;
+  const rounds = 50;
   const t0 = process.hrtime.bigint();
   for (let k = 0; k < rounds; k++) {
     const sent = round(hosts, stores, true);
