@@ -6,7 +6,7 @@ import { raftConfig, type RaftConfigInput } from './config.js';
 import type { ConfChange } from './conf-change.js';
 import type { LogStore } from './log-store.js';
 import { Raft } from './raft.js';
-import type { ConfState, HardState, Message, NodeId, Ready, SoftState, StateRole } from './types.js';
+import { message, type ConfState, type HardState, type Message, type NodeId, type Ready, type SoftState, type StateRole } from './types.js';
 
 export interface RaftStatus {
   readonly id: NodeId;
@@ -53,7 +53,8 @@ export class RawNode {
   readIndex(context: string): void { this.raft.readIndex(context); }
   transferLeader(to: NodeId): void { this.raft.transferLeader(to); }
   reportUnreachable(id: NodeId): void {
-    this.raft.step({ ...emptyLocal(id, this.raft.id), type: 'MsgUnreachable' });
+    // A local message (term 0) naming the peer the transport could not reach.
+    this.raft.step(message({ type: 'MsgUnreachable', from: id, to: this.raft.id }));
   }
 
   status(): RaftStatus {
@@ -121,11 +122,4 @@ export class RawNode {
 
   /** True while a Ready is between ready() and advance(). */
   hasOutstandingReady(): boolean { return this.outstanding !== undefined; }
-}
-
-function emptyLocal(from: NodeId, to: NodeId): Message {
-  return {
-    type: 'MsgUnreachable', from, to, term: 0, logTerm: 0, index: 0, entries: [], commit: 0, reject: false,
-    rejectHint: 0, context: '', snapOffset: 0, snapDone: false, tick: 0,
-  };
 }
