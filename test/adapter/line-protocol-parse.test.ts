@@ -126,6 +126,7 @@ test('each request precision converts to the target precision exactly (coarser t
   // ns targets hold what fits in 2^53 ticks; the rest is refused with the line, not rounded.
   assert.deepEqual([...only(parse('m v=1 1234567890123456', 'ns', { tsPrecision: 'ns' })).ts], [1234567890123456]);
   assert.deepEqual([...only(parse('m v=1 -1500', 'us', { tsPrecision: 'ms' })).ts], [-1]);
+  assert.throws(() => parse('m v=1 5\nm v=2', 'ns', { tsPrecision: 'ns' }), /line 2: the line has no timestamp and the server time does not fit a database of precision ns/);
   parseError('m v=1 1\nm v=1 99999999999999\n', 'SML_INVALID_DATA', 2, 'out of range for a database of precision ms', 's');
   try {
     parseLineProtocol(Buffer.from('m v=1 1704067200123456789'), 'ns', { tsPrecision: 'ns' });
@@ -324,3 +325,37 @@ function escapeFloat(x: number): string {
   const s = String(x);
   return s.includes('.') || s.includes('e') ? s : `${s}.0`;
 }
+
+test('mutated input either parses or is refused with a BasaltError naming a line, never a crash (seeded)', () => {
+  const r = rng(11);
+  const base = Buffer.from(
+    'meters,groupid=3,location=California.SanJose,tbname=d7 current=10.123,voltage=219i,phase=0.1234 1704067200\n' +
+    'm\\ x,t\\,k=v\\=1 s="a \\"q\\" \\\\ b",b=t,u=5u -12\r\n# c\n\nm\\ x,t\\,k=v\\=1 f=1e3,i=-4i\n',
+  );
+  const specials = [32, 44, 61, 34, 92, 10, 13, 35, 45, 46, 105, 117, 116, 102, 48, 57, 0xc3, 0xff, 9];
+  let parsed = 0;
+  let refused = 0;
+  for (let round = 0; round < 3000; round++) {
+    const b = Buffer.from(base);
+    const edits = 1 + Math.floor(r() * 4);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(r() * b.length);
+      b[at] = r() < 0.7 ? specials[Math.floor(r() * specials.length)]! : Math.floor(r() * 256);
+    }
+    const cut = r() < 0.2 ? Math.floor(r() * b.length) : b.length;
+    const input = b.subarray(0, cut);
+    try {
+      const batch = parseLineProtocol(input, 's', { nowMs: NOW_MS });
+      parsed++;
+      for (const m of batch.measurements) {
+        assert.equal(m.ts.length, m.rows);
+        for (const f of m.fields) assert.equal(f.data.length, m.rows);
+      }
+    } catch (e) {
+      assert.ok(isBasaltError(e), `round ${round}: ${String(e)} for ${JSON.stringify(input.toString('latin1'))}`);
+      assert.match(e.message, /line \d+:/, `round ${round}: ${e.message}`);
+      refused++;
+    }
+  }
+  assert.ok(parsed > 100 && refused > 100, `parsed ${parsed}, refused ${refused}`);
+});

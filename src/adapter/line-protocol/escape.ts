@@ -12,6 +12,8 @@ export const EQ = 61;
 export const DQ = 34;
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** String field values: bytes that are not UTF-8 become U+FFFD, as for unescaped strings. */
+const lenientUtf8 = new TextDecoder('utf-8');
 
 /** Which element a span belongs to, deciding the escapable characters. */
 export const enum EscapeSet {
@@ -29,8 +31,9 @@ function escapable(set: EscapeSet, c: number): boolean {
 }
 
 /**
- * Bytes [start, end) of `body` with escapes removed, decoded as UTF-8. Throws a TypeError on
- * bytes that are not UTF-8 (the caller turns it into an error naming the line).
+ * Bytes [start, end) of `body` with escapes removed, decoded as UTF-8. For names and tags,
+ * throws a TypeError on bytes that are not UTF-8 (the caller turns it into an error naming the
+ * line); string values get U+FFFD instead.
  */
 export function unescapeSpan(body: Buffer, start: number, end: number, set: EscapeSet): string {
   let plain = true;
@@ -40,7 +43,8 @@ export function unescapeSpan(body: Buffer, start: number, end: number, set: Esca
     if (c === BSL) { plain = false; break; }
     if (c >= 0x80) ascii = false;
   }
-  if (plain) return ascii ? body.toString('latin1', start, end) : fatalUtf8.decode(body.subarray(start, end));
+  const decoder = set === EscapeSet.StringValue ? lenientUtf8 : fatalUtf8;
+  if (plain) return ascii ? body.toString('latin1', start, end) : decoder.decode(body.subarray(start, end));
   const out = new Uint8Array(end - start);
   let o = 0;
   for (let i = start; i < end; i++) {
@@ -52,7 +56,7 @@ export function unescapeSpan(body: Buffer, start: number, end: number, set: Esca
       out[o++] = c;
     }
   }
-  return fatalUtf8.decode(out.subarray(0, o));
+  return decoder.decode(out.subarray(0, o));
 }
 
 /** Bytes a string takes in UTF-8 (VARCHAR lengths are bytes). */

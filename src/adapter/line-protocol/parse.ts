@@ -250,6 +250,10 @@ class LineParser {
       let ts: number;
       if (i >= n || body[i] === LF || body[i] === CR) {
         ts = this.defaultTs;
+        if (!Number.isSafeInteger(ts)) {
+          this.i = i;
+          this.fail(`the line has no timestamp and the server time does not fit a database of precision ${this.tsPrecision} (at most 2^53 ticks)`, keyStart);
+        }
       } else {
         this.i = i;
         ts = this.parseTimestamp(keyStart);
