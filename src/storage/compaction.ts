@@ -116,4 +116,6 @@ function concatBlocks(blocks: readonly ColumnBlock[]): ColumnBlock {
 class SubView {
   constructor(private readonly refs: readonly BlockRef[]) {}
   blocksOf(): readonly BlockRef[] { return this.refs; }
+  blocksIn(_uid: number, from: number, to: number): BlockRef[] { return this.refs.filter((r) => r.b.maxTs >= from && r.b.minTs <= to); }
+  summaryOf(): null { return null; }
 }

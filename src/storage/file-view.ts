@@ -26,6 +26,8 @@ export class FileView {
   readonly files = new Map<string, FileHandle>();
   private readonly byTable = new Map<number, BlockRef[]>();
   private readonly summaries = new Map<number, TableSummary>();
+  /** Per table: running maximum of maxTs over its time-ordered blocks (monotonic, so searchable). */
+  private readonly prefixMax = new Map<number, Float64Array>();
   private readonly retired = new Set<DataFileReader>();
   private rows = 0;
 
@@ -54,6 +56,7 @@ export class FileView {
     for (const uid of touched) {
       this.byTable.get(uid)!.sort((x, y) => x.b.minTs - y.b.minTs || x.file.seq - y.file.seq);
       this.summaries.delete(uid);
+      this.prefixMax.delete(uid);
       // Built now (flush / open) rather than by the first whole-table query.
       this.summaryOf(uid);
     }
@@ -97,6 +100,7 @@ export class FileView {
     }
     for (const uid of touched) {
       this.summaries.delete(uid);
+      this.prefixMax.delete(uid);
       const refs = this.byTable.get(uid)!.filter((r) => !gone.has(r.file.name));
       if (refs.length > 0) this.byTable.set(uid, refs); else this.byTable.delete(uid);
     }
@@ -105,6 +109,28 @@ export class FileView {
 
   /** Blocks of a table, by min timestamp then file age. */
   blocksOf(uid: number): readonly BlockRef[] { return this.byTable.get(uid) ?? []; }
+
+  /**
+   * Blocks of a table that may hold timestamps in [from, to], found by binary search, so a
+   * narrow range over a table with many blocks does not walk all of them.
+   */
+  blocksIn(uid: number, from: number, to: number): BlockRef[] {
+    const refs = this.byTable.get(uid);
+    if (!refs) return [];
+    let pm = this.prefixMax.get(uid);
+    if (!pm) {
+      pm = new Float64Array(refs.length);
+      let m = -Infinity;
+      for (let i = 0; i < refs.length; i++) { if (refs[i]!.b.maxTs > m) m = refs[i]!.b.maxTs; pm[i] = m; }
+      this.prefixMax.set(uid, pm);
+    }
+    // First block whose running max reaches `from`: no earlier block can hold a row >= from.
+    let lo = 0, hi = refs.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (pm[mid]! < from) lo = mid + 1; else hi = mid; }
+    const out: BlockRef[] = [];
+    for (let i = lo; i < refs.length && refs[i]!.b.minTs <= to; i++) if (refs[i]!.b.maxTs >= from) out.push(refs[i]!);
+    return out;
+  }
 
   tableUids(): IterableIterator<number> { return this.byTable.keys(); }
 

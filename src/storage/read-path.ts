@@ -48,8 +48,7 @@ function resolveColumns(meta: Meta, t: TableEntry, idx: readonly number[]): { sc
 
 function gather(ctx: ReadContext, uid: number, range: TimeRange): Source[] {
   const out: Source[] = [];
-  for (const ref of ctx.files.blocksOf(uid)) {
-    if (ref.b.maxTs < range.from || ref.b.minTs > range.to) continue;
+  for (const ref of ctx.files.blocksIn(uid, range.from, range.to)) {
     out.push({ minTs: ref.b.minTs, maxTs: ref.b.maxTs, rank: ref.file.seq, ref, s: 0, e: ref.b.rows });
   }
   const addBuf = (buf: TableBuffer | undefined, rank: number): void => {
