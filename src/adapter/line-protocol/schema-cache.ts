@@ -60,7 +60,7 @@ export class DbSchema {
 
 const MAX_REMEMBERED_OWNERS = 1_000_000;
 
-const ROOT: (db: string) => Session = (db) => ({ user: 'root', db });
+const ROOT = (db: string | null): Session => ({ user: 'root', db });
 
 /** Backtick-quoted identifier; names with a backtick cannot be written in Basalt SQL. */
 export function quoteName(name: string): string {
@@ -71,7 +71,7 @@ const TYPE_BY_NAME = new Map<string, DataType>(
   (Object.entries(TYPE_NAMES) as Array<[string, string]>).map(([id, n]) => [n, Number(id) as DataType]),
 );
 
-async function rows(target: LineProtocolTarget, sql: string, db: string): Promise<{ names: string[]; rows: unknown[][] }> {
+async function rows(target: LineProtocolTarget, sql: string, db: string | null): Promise<{ names: string[]; rows: unknown[][] }> {
   const r = await target.execute(sql, ROOT(db));
   const out: unknown[][] = [];
   for await (const b of r.blocks as AsyncIterable<ColumnBlock>) {
@@ -115,7 +115,7 @@ export async function dbSchema(target: LineProtocolTarget, db: string): Promise<
 async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbSchema> {
   const dbs = await rows(target, 'show databases', db).catch((e: unknown) => {
     // `show databases` with a session on a missing db may itself complain; retry without it.
-    if (isBasaltError(e) && e.errorName === 'DB_NOT_EXIST') return rows(target, 'show databases', '');
+    if (isBasaltError(e) && e.errorName === 'DB_NOT_EXIST') return rows(target, 'show databases', null);
     throw e;
   });
   const nameIdx = dbs.names.indexOf('name');
