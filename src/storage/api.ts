@@ -126,6 +126,7 @@ export interface VnodeStore {
   /**
    * Rows of `table` in `range`, sorted by timestamp, a repeated timestamp keeping the latest
    * write, as blocks whose columns are exactly `columnIndexes` in that order.
+   * The blocks may share memory with the store (memtable, decoded-chunk cache): read-only.
    */
   scan(table: string, range: TimeRange, columnIndexes: readonly number[]): Iterable<ColumnBlock>;
   /** count/min/max/sum/first/last without decoding blocks wholly inside `range`. */

@@ -11,6 +11,7 @@ import { BasaltError } from '../common/errors.js';
 import type { DataType } from '../common/types.js';
 import { ByteReader, ByteWriter } from './codec/bytes.js';
 import { decodeColumn, encodeColumn } from './codec/column.js';
+import type { ChunkCache } from './chunk-cache.js';
 import { crc32c } from './crc32c.js';
 import { fsyncFailed } from './fsutil.js';
 import { computeStats, type ColStats } from './stats.js';
@@ -144,7 +145,7 @@ export class DataFileReader {
   readonly sizeBytes: number;
   private fd: number;
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string, private readonly cache: ChunkCache | null = null) {
     this.fd = fs.openSync(path, 'r');
     try {
       this.sizeBytes = fs.fstatSync(this.fd).size;
@@ -188,6 +189,15 @@ export class DataFileReader {
 
   /** Decodes one column chunk of a block, verifying its CRC. */
   readColumn(b: BlockMeta, c: ChunkMeta): ColumnVector {
+    const key = this.cache ? `${this.path}:${c.off}` : '';
+    const hit = this.cache?.get(key);
+    if (hit) return hit;
+    const v = this.decodeColumn(b, c);
+    this.cache?.put(key, v);
+    return v;
+  }
+
+  private decodeColumn(b: BlockMeta, c: ChunkMeta): ColumnVector {
     const raw = this.readRawChunk(c);
     try {
       const r = new ByteReader(raw, 4);

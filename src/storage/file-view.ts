@@ -2,6 +2,7 @@
 // and compaction see. Files removed by compaction or retention are unlinked at once but their
 // descriptors stay open a while, so a scan already under way can finish reading them.
 import * as fs from 'node:fs';
+import { ChunkCache } from './chunk-cache.js';
 import { DataFileReader, type BlockMeta } from './data-file.js';
 import type { ManifestFile } from './manifest.js';
 import { emptyStats, mergeStats, type ColStats } from './stats.js';
@@ -31,7 +32,11 @@ export class FileView {
   private readonly retired = new Set<DataFileReader>();
   private rows = 0;
 
-  constructor(readonly dataDir: string) {}
+  readonly cache: ChunkCache;
+
+  constructor(readonly dataDir: string, decodedCacheBytes: number) {
+    this.cache = new ChunkCache(decodedCacheBytes);
+  }
 
   /** Opens the manifest's files; files the manifest does not name (a crash mid-flush) are deleted. */
   load(list: readonly ManifestFile[]): void {
@@ -43,7 +48,7 @@ export class FileView {
   add(list: readonly ManifestFile[]): void {
     const touched = new Set<number>();
     for (const f of list) {
-      const h: FileHandle = { ...f, reader: new DataFileReader(`${this.dataDir}/${f.name}`) };
+      const h: FileHandle = { ...f, reader: new DataFileReader(`${this.dataDir}/${f.name}`, this.cache) };
       this.files.set(f.name, h);
       for (const b of h.reader.blocks) {
         let refs = this.byTable.get(b.uid);

@@ -28,6 +28,8 @@ import { checkBlock, checkOptions } from './validate.js';
 import { SNAPSHOT_CHUNK_BYTES, snapshotStream } from './snapshot.js';
 
 const WAL_SEGMENT_BYTES = 64 << 20;
+/** Decoded column chunks kept for repeated reads (window queries over partly covered blocks). */
+const DECODED_CACHE_BYTES = 64 << 20;
 /** Rows encoded between yields to the event loop during a flush. */
 const FLUSH_YIELD_ROWS = 200_000;
 
@@ -61,7 +63,7 @@ export class LocalVnodeStore implements VnodeStore {
 
   private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest, readonly mode: StoreMode) {
     this.manifest = manifest;
-    this.files = new FileView(`${dir}/data`);
+    this.files = new FileView(`${dir}/data`, DECODED_CACHE_BYTES);
     this.durationTicks = msToTicks(options.durationMs, options.precision);
   }
 

@@ -228,3 +228,22 @@ test('a flipped byte in the WAL stops opening the vnode with file and offset', a
     return true;
   });
 });
+
+test('window aggregates over partly covered blocks add up and reuse decoded chunks', async () => {
+  const s = await openVnodeStore(tempDir('windows'), options());
+  await s.createNormalTable({ name: 't', columns: METERS_COLUMNS });
+  const t0 = 1_700_000_000_000;
+  await s.write({ rows: [{ table: 't', block: metersBlock(t0, 10_000) }] });
+  await s.flush();
+  const total = s.aggregate('t', ALL, [2]);
+  let rows = 0, sum = 0, max = -Infinity;
+  for (let w = t0; w < t0 + 10_000_000; w += 60_000) {
+    const a = s.aggregate('t', { from: w, to: w + 59_999 }, [2]);
+    rows += a.rows; sum += a.columns[0]!.sum as number; max = Math.max(max, a.columns[0]!.max as number);
+  }
+  assert.equal(rows, 10_000);
+  assert.equal(sum, total.columns[0]!.sum);
+  assert.equal(max, total.columns[0]!.max);
+  assert.ok(s.files.cache.hits > s.files.cache.misses * 10, `cache hits ${s.files.cache.hits}, misses ${s.files.cache.misses}`);
+  await s.close();
+});
