@@ -15,6 +15,8 @@ import { parseOne } from '../../src/sql/index.js';
 import type { DbHandle, SelectContext, VgroupHandle } from '../../src/query/select-api.js';
 import { analyzeSelect, runSelect } from '../../src/query/select/index.js';
 import { runAggSubplan, runRowsSubplan } from '../../src/query/select/exec-subplan.js';
+import { buildMergeBatch } from '../../src/query/select/merge.js';
+import { exportPartial, importPartial } from '../../src/query/select/partial-state.js';
 import { openVnodeStore } from '../../src/storage/index.js';
 import type { VnodeStore } from '../../src/storage/api.js';
 
@@ -110,6 +112,23 @@ test('subplans survive a structured clone (plain data) and run the same', async 
         for (let g = 0; g < a.groups.size; g++) assert.deepEqual(a.accs.map((x) => x.result(g)), b.accs.map((x) => x.result(g)));
       }
     }
+  }
+});
+
+test('partial aggregates survive export, a structured clone and import (for RPC)', async () => {
+  for (const sql of [
+    'select k, count(*), sum(v), avg(n), min(v), max(v), first(v), last(v), last_row(v), spread(v), stddev(v), percentile(v, 30), twa(v) from st partition by tbname',
+    'select _wstart, count(*), avg(v), max(n) from st where n > 1 interval(7m) sliding(3m)',
+    'select max(v), ts, tbname from st',
+    'select k, count(v) from st group by k',
+  ]) {
+    const { plan, stores: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
+    const partials = plan.subplans.map((sp) => runAggSubplan(sp, byVg.get(sp.vgId)!));
+    const shipped = partials.map((p) => importPartial(structuredClone(exportPartial(p)), plan.aggs));
+    const direct = buildMergeBatch(plan, partials), viaState = buildMergeBatch(plan, shipped);
+    assert.ok(direct.numRows > 0, sql);
+    assert.deepEqual(viaState.cols.map((c) => blockRows([{ numRows: viaState.numRows, columns: [c] }])),
+      direct.cols.map((c) => blockRows([{ numRows: direct.numRows, columns: [c] }])), sql);
   }
 });
 

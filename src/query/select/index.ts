@@ -29,3 +29,6 @@ export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: Se
 export { analyzeSelect } from './analyze.js';
 export type { SelectPlan } from './plan.js';
 export type { SubPlan } from './ir.js';
+// For the cluster: a remote vnode runs a shipped subplan and returns its partial as plain data.
+export { runAggSubplan, runRowsSubplan, type AggPartial } from './exec-subplan.js';
+export { exportPartial, importPartial, type PartialState } from './partial-state.js';
