@@ -293,3 +293,78 @@ test('a 5,000-line request in table order and in time order (1,000 tables) is wr
   assert.deepEqual(await rows('select count(*), sum(voltage) from lp_big.d0'), [[5005n, BigInt(table.reduce((a, _l, k) => a + 215 + (k % 11), 0) + [0, 1000, 2000, 3000, 4000].reduce((a, k) => a + 215 + (k % 11), 0))]]);
   assert.deepEqual((await rows('show lp_big.tables')).length, 1000);
 });
+
+/** Seeded PRNG (mulberry32), so a failing sequence reproduces. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = x;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('random request sequences read back exactly as a model says (fields appearing, strings growing, tbname or derived names; seeded)', async () => {
+  await createDb('lp_model', 'vgroups 3');
+  const r = rng(2024);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const { createHash } = await import('node:crypto');
+  type Row = Record<string, Cell>;
+  const model = new Map<string, Map<number, Row>>(); // table → ts → field values
+  const measOf = new Map<string, string>(); // table → measurement
+  const fieldsSeen = new Map<string, Set<string>>(); // measurement → fields
+  const alphabet = ['a', 'Z', ' ', ',', '=', '"', '\\', 'é', '✓', '_'];
+  const escStr = (x: string): string => x.replace(/["\\]/g, (c) => '\\' + c);
+  let ts = T0;
+  for (let req = 0; req < 25; req++) {
+    const lines: string[] = [];
+    const nLines = 1 + Math.floor(r() * 30);
+    for (let k = 0; k < nLines; k++) {
+      const meas = pick(['ma', 'mb']);
+      const host = pick(['h1', 'h2', 'h3']);
+      const region = req > 10 && r() < 0.5 ? `,region=${pick(['east', 'west'])}` : '';
+      const tb = r() < 0.5 ? `tb_${meas}_${Math.floor(r() * 3)}` : null;
+      const row: Row = {};
+      const parts: string[] = [];
+      { const v = Math.round((r() - 0.5) * 1e6) / 1e3; row['fl'] = v; parts.push(`fl=${v}`); }
+      if (r() < 0.6) { const v = BigInt(Math.floor((r() - 0.5) * 2 ** 40)); row['it'] = v; parts.push(`it=${v}i`); }
+      if (req > 3 && r() < 0.5) { const v = BigInt(Math.floor(r() * 2 ** 40)); row['ut'] = v; parts.push(`ut=${v}u`); }
+      if (req > 6 && r() < 0.5) { const v = r() < 0.5; row['bo'] = v; parts.push(`bo=${v ? 'T' : 'false'}`); }
+      if (req > 8 && r() < 0.6) {
+        let v = '';
+        const len = Math.floor(r() * (req * 4));
+        for (let c = 0; c < len; c++) v += pick(alphabet);
+        row['st'] = v;
+        parts.push(`st="${escStr(v)}"`);
+      }
+      ts += 1;
+      const line = `${meas},host=${host}${region}${tb ? `,tbname=${tb}` : ''} ${parts.join(',')} ${ts}`;
+      lines.push(line);
+      const tags = [`host=${host}`, ...(region ? [region.slice(1)] : [])].sort();
+      const table = tb ?? 't_' + createHash('md5').update([meas, ...tags].join(',')).digest('hex');
+      // A tbname used by one measurement stays its own: the generator keeps tbnames per measurement.
+      let t = model.get(table);
+      if (!t) { t = new Map(); model.set(table, t); measOf.set(table, meas); }
+      t.set(ts, row);
+      const seen = fieldsSeen.get(meas) ?? new Set<string>();
+      for (const f of Object.keys(row)) seen.add(f);
+      fieldsSeen.set(meas, seen);
+    }
+    await ok('lp_model', lines.join('\n') + '\n');
+  }
+  let total = 0;
+  for (const [table, rowsByTs] of model) {
+    const fields = [...fieldsSeen.get(measOf.get(table)!)!].sort();
+    const got = await rows(`select _ts, ${fields.join(', ')} from lp_model.${table}`);
+    const want = [...rowsByTs].sort((a, b) => a[0] - b[0]).map(([t, row]) => [t * 1000, ...fields.map((f) => row[f] ?? null)]);
+    assert.deepEqual(got, want, `table ${table}`);
+    total += rowsByTs.size;
+  }
+  assert.ok(model.size >= 10 && total >= 200, `${model.size} tables, ${total} rows`);
+  const counts = await rows('select count(*) from lp_model.ma');
+  const counts2 = await rows('select count(*) from lp_model.mb');
+  assert.equal(Number(counts[0]![0]) + Number(counts2[0]![0]), total);
+  assert.deepEqual((await describe('lp_model.ma')).filter((c) => c.startsWith('st ')), ['st VARCHAR(128)']);
+});
