@@ -52,10 +52,12 @@ async function main(): Promise<void> {
     },
   });
   for (const [pid, pport] of peers) node.transport.setPeer(pid, '127.0.0.1', pport);
+  // RAFT_NET_NOSYNC=1 (diagnostics only): skip the fsync to see the non-disk floor.
   const store = await WalLogStore.openBootstrapped(dir, peers.map(([p]) => p).concat(id).sort((a, b) => a - b).filter((v, i, a) => a.indexOf(v) === i));
   // fsync timing, reported with the status (where the commit latency goes).
   const syncLat: number[] = [];
-  const rawSync = store.sync.bind(store);
+  let lastCpu = process.cpuUsage();
+  const rawSync = process.env['RAFT_NET_NOSYNC'] === '1' ? async () => undefined : store.sync.bind(store);
   store.sync = async () => {
     const t = performance.now();
     await rawSync();
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
     const s = syncLat.slice().sort((a, b) => a - b);
     syncLat.length = 0;
     const q = (p: number): number => (s.length ? +s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3) : 0);
-    return { syncs: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), rounds: node.runtime.stats.rounds };
+    const cpu = process.cpuUsage(lastCpu);
+    lastCpu = process.cpuUsage();
+    return { syncs: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), rounds: node.runtime.stats.rounds, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
   };
   group = await node.runtime.addGroup({ group: 1, store, stateMachine: new KvMachine(), snapshotEveryEntries: 200_000, keepEntriesAfterSnapshot: 20_000 });
   process.stdout.write(`ready ${id} ${node.port}\n`);

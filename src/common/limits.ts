@@ -75,8 +75,8 @@ export const Limits = {
   raftTickMs: 100,
   /** Raft frames queued for one peer before new ones are dropped (Raft resends what matters). */
   maxRaftPeerQueuedFrames: 1024,
-  /** Raft frames sent to one peer and not yet acknowledged by its RPC layer. */
-  maxRaftPeerInFlightFrames: 64,
+  /** Bytes of Raft frames buffered in one peer's socket (peer reads slowly) before frames are dropped. */
+  maxRaftPeerBufferedBytes: 64 * 1024 * 1024,
   /** Target size of one Raft frame; an envelope with more entry bytes is split. */
   raftFrameTargetBytes: 8 * 1024 * 1024,
   /** Reconnect backoff to an unreachable Raft peer: first wait, doubling up to the max. */
@@ -84,8 +84,6 @@ export const Limits = {
   raftPeerBackoffMaxMs: 2_000,
   /** Time to open a TCP connection to a Raft peer before it counts as unreachable. */
   raftPeerConnectTimeoutMs: 1_000,
-  /** Time a Raft frame waits for the peer's receipt before the peer counts as unreachable. */
-  raftPeerRequestTimeoutMs: 3_000,
   /** Time a proposal waits to be applied before it is answered with TIMEOUT. */
   raftProposalTimeoutMs: 10_000,
   /** Time a linearizable read waits for leadership confirmation and apply. */

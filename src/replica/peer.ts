@@ -1,17 +1,18 @@
-// One remote node as seen by the Raft transport: a lazily (re)connected RpcClient, a bounded
-// queue of frames, a bound on frames in flight, and reconnect backoff. Raft tolerates loss,
-// so the rule under pressure is simple: when the queue is full or the peer is backing off,
-// the frame is dropped and the caller is told (so the leader can mark the follower as
-// unreachable and probe again), never buffered without bound.
-import { BasaltError } from '../common/errors.js';
+// One remote node as seen by the Raft transport: a lazily opened TCP connection to its RPC
+// port carrying one-way RAFT frames (no response per frame: Raft has its own
+// acknowledgements, and a reply per frame would double the writes on the commit path).
+// Bounds: frames queued while connecting, and bytes buffered in the socket when the peer
+// reads slower than we write. Raft tolerates loss, so under pressure a frame is dropped
+// and the caller told (the leader marks the follower unreachable and probes again), never
+// buffered without bound. A failed connection backs off (doubling, capped) before retrying.
+import { connect as netConnect, type Socket } from 'node:net';
+import { encodeFrame, FLAG_ONEWAY } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
-import { RpcClient } from '../rpc/client.js';
 
 export interface PeerOptions {
   readonly maxQueuedFrames: number;
-  readonly maxInFlightFrames: number;
+  readonly maxBufferedBytes: number;
   readonly connectTimeoutMs: number;
-  readonly requestTimeoutMs: number;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
   readonly maxFrameBytes: number;
@@ -20,106 +21,109 @@ export interface PeerOptions {
 export interface PeerStats {
   framesSent: number;
   framesDropped: number;
-  sendErrors: number;
   connectFailures: number;
+  disconnects: number;
 }
 
 export interface OutFrame {
   readonly control: unknown;
-  /** Called when the frame is dropped or its send fails. */
+  /** Called when the frame is dropped before it reached the socket. */
   readonly onFail: () => void;
 }
 
 export class Peer {
-  private client: RpcClient;
-  private readonly queue: OutFrame[] = [];
-  private inFlight = 0;
+  private socket: Socket | null = null;
+  private connecting = false;
+  private queue: { buf: Buffer; onFail: () => void }[] = [];
   private backoffMs: number;
   private retryAtMs = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  readonly stats: PeerStats = { framesSent: 0, framesDropped: 0, sendErrors: 0, connectFailures: 0 };
+  readonly stats: PeerStats = { framesSent: 0, framesDropped: 0, connectFailures: 0, disconnects: 0 };
 
   constructor(readonly id: number, readonly host: string, readonly port: number, private readonly opts: PeerOptions,
-    private readonly log: (level: 'info' | 'warn', msg: string) => void) {
+    private readonly log: (level: 'info' | 'warn', msg: string) => void,
+    /** The connection to the peer failed or dropped: frames written to it may be lost. */
+    private readonly onDown: () => void) {
     this.backoffMs = opts.backoffMinMs;
-    this.client = this.newClient();
   }
 
   get endpoint(): string { return `${this.host}:${this.port}`; }
 
-  /** True while the last attempt failed and the backoff has not elapsed. */
-  backingOff(nowMs = Date.now()): boolean { return nowMs < this.retryAtMs; }
+  get connected(): boolean { return this.socket !== null && !this.connecting; }
 
   send(f: OutFrame): void {
-    if (this.closed || this.backingOff() || this.queue.length >= this.opts.maxQueuedFrames) {
-      this.stats.framesDropped++;
-      f.onFail();
+    if (this.closed || Date.now() < this.retryAtMs) return this.drop(f.onFail);
+    let buf: Buffer;
+    try { buf = encodeFrame(FLAG_ONEWAY, MsgType.RAFT, 0, f.control, [], this.opts.maxFrameBytes); }
+    catch (e) {
+      this.log('warn', `raft frame for node ${this.id} not sent: ${(e as Error).message}`);
+      return this.drop(f.onFail);
+    }
+    if (this.socket && !this.connecting) {
+      if (this.socket.writableLength > this.opts.maxBufferedBytes) return this.drop(f.onFail);
+      this.socket.write(buf);
+      this.stats.framesSent++;
       return;
     }
-    this.queue.push(f);
-    this.pump();
+    if (this.queue.length >= this.opts.maxQueuedFrames) return this.drop(f.onFail);
+    this.queue.push({ buf, onFail: f.onFail });
+    if (!this.connecting) this.open();
   }
 
   close(): void {
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.dropQueue();
-    this.client.close();
+    this.socket?.destroy();
+    this.socket = null;
   }
 
-  private newClient(): RpcClient {
-    return new RpcClient({
-      host: this.host, port: this.port, maxFrameBytes: this.opts.maxFrameBytes,
-      connectTimeoutMs: this.opts.connectTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs,
-      maxInFlight: this.opts.maxInFlightFrames,
+  private drop(onFail: () => void): void {
+    this.stats.framesDropped++;
+    onFail();
+  }
+
+  private open(): void {
+    this.connecting = true;
+    const s = netConnect({ host: this.host, port: this.port });
+    this.socket = s;
+    s.setNoDelay(true);
+    const timer = setTimeout(() => s.destroy(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+    timer.unref();
+    s.once('connect', () => {
+      clearTimeout(timer);
+      this.connecting = false;
+      this.backoffMs = this.opts.backoffMinMs;
+      // Keepalive notices a peer host that vanished without closing the connection.
+      s.setKeepAlive(true, 10_000);
+      for (const q of this.queue.splice(0)) { s.write(q.buf); this.stats.framesSent++; }
+    });
+    // The peer answers one-way frames only when it cannot read them (an error frame before
+    // it closes the connection); the close that follows is what matters.
+    s.on('data', () => undefined);
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      if (this.connecting) {
+        this.stats.connectFailures++;
+        if (this.backoffMs >= this.opts.backoffMaxMs) this.log('warn', `raft peer ${this.id} (${this.endpoint}) unreachable: ${e.message}`);
+      }
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      if (this.socket !== s) return;
+      const wasUp = !this.connecting;
+      this.socket = null;
+      this.connecting = false;
+      if (this.closed) return;
+      if (wasUp) this.stats.disconnects++;
+      // Back off before the next attempt; frames meanwhile are dropped.
+      this.retryAtMs = Date.now() + (wasUp ? 0 : this.backoffMs);
+      if (!wasUp) this.backoffMs = Math.min(this.backoffMs * 2, this.opts.backoffMaxMs);
+      this.dropQueue();
+      this.onDown();
     });
   }
 
-  private pump(): void {
-    while (!this.closed && this.inFlight < this.opts.maxInFlightFrames && this.queue.length > 0 && !this.backingOff()) {
-      const f = this.queue.shift()!;
-      this.inFlight++;
-      this.client.request(MsgType.RAFT, f.control, []).then(
-        () => {
-          this.inFlight--;
-          this.stats.framesSent++;
-          this.backoffMs = this.opts.backoffMinMs;
-          this.pump();
-        },
-        (e: unknown) => {
-          this.inFlight--;
-          this.stats.sendErrors++;
-          f.onFail();
-          this.onError(e);
-        },
-      );
-    }
-  }
-
-  private onError(e: unknown): void {
-    if (this.closed) return;
-    const be = e instanceof BasaltError ? e : undefined;
-    // A peer that answered with an error (it rejected the frame) is reachable: no backoff.
-    const unreachable = !be || be.errorName === 'CONNECTION_FAILED' || be.errorName === 'TIMEOUT' || be.errorName === 'SHUTTING_DOWN';
-    if (!unreachable) {
-      this.log('warn', `raft peer ${this.id} (${this.endpoint}) refused a frame: ${be.message}`);
-      this.pump();
-      return;
-    }
-    if (!this.backingOff()) {
-      this.stats.connectFailures++;
-      this.retryAtMs = Date.now() + this.backoffMs;
-      if (this.backoffMs >= this.opts.backoffMaxMs) this.log('warn', `raft peer ${this.id} (${this.endpoint}) unreachable: ${(e as Error).message}`);
-      this.backoffMs = Math.min(this.backoffMs * 2, this.opts.backoffMaxMs);
-      this.dropQueue();
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.pump(); }, this.retryAtMs - Date.now());
-      this.retryTimer.unref();
-    }
-  }
-
   private dropQueue(): void {
-    for (const f of this.queue.splice(0)) { this.stats.framesDropped++; f.onFail(); }
+    for (const q of this.queue.splice(0)) this.drop(q.onFail);
   }
 }

@@ -171,6 +171,13 @@ export class ReplicaRuntime implements TransportSink {
     if (any) this.kick();
   }
 
+  peerDown(peer: NodeId): void {
+    if (this.closed) return;
+    // Appends written to the lost connection may be gone: leaders probe that follower again.
+    for (const h of this.hosts.values()) if (h.node.raft.role === 'leader') h.node.reportUnreachable(peer);
+    this.kick();
+  }
+
   // ------------------------------------------------------------ the loop
 
   private onTick(): void {

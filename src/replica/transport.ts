@@ -1,8 +1,8 @@
 // RaftTransport: moves MultiRaft envelopes between nodes over the framed RPC layer. Outgoing:
 // one envelope per peer per Ready round (MultiRaft already coalesced the heartbeats of every
-// group into it), split into frames of bounded size, queued per peer (peer.ts). Incoming:
-// an RPC frame of type RAFT is decoded and validated (wire.ts), then handed to the runtime;
-// the RPC reply only acknowledges receipt. A frame that fails validation is answered with
+// group into it), split into frames of bounded size, sent one-way per peer (peer.ts).
+// Incoming: an RPC frame of type RAFT is decoded and validated (wire.ts), then handed to the
+// runtime; one-way frames get no reply, ordinary requests a `nil` receipt. A frame that fails validation is answered with
 // BAD_FRAME and counted; the Raft state never sees it.
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -17,10 +17,9 @@ import { Peer, type PeerOptions, type PeerStats } from './peer.js';
 export interface RaftTransportOptions {
   readonly nodeId: NodeId;
   readonly maxQueuedFramesPerPeer?: number;
-  readonly maxInFlightFramesPerPeer?: number;
+  readonly maxBufferedBytesPerPeer?: number;
   readonly frameTargetBytes?: number;
   readonly connectTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
   readonly maxFrameBytes?: number;
@@ -32,6 +31,8 @@ export interface TransportSink {
   deliver(env: NodeEnvelope): void;
   /** `env` (or part of it) could not be sent to `env.to`. */
   undelivered(env: NodeEnvelope): void;
+  /** The connection to `peer` failed or dropped; what was written to it may be lost. */
+  peerDown(peer: NodeId): void;
 }
 
 export class RaftTransport {
@@ -46,9 +47,8 @@ export class RaftTransport {
   constructor(readonly opts: RaftTransportOptions) {
     this.peerOpts = {
       maxQueuedFrames: opts.maxQueuedFramesPerPeer ?? Limits.maxRaftPeerQueuedFrames,
-      maxInFlightFrames: opts.maxInFlightFramesPerPeer ?? Limits.maxRaftPeerInFlightFrames,
+      maxBufferedBytes: opts.maxBufferedBytesPerPeer ?? Limits.maxRaftPeerBufferedBytes,
       connectTimeoutMs: opts.connectTimeoutMs ?? Limits.raftPeerConnectTimeoutMs,
-      requestTimeoutMs: opts.requestTimeoutMs ?? Limits.raftPeerRequestTimeoutMs,
       backoffMinMs: opts.backoffMinMs ?? Limits.raftPeerBackoffMinMs,
       backoffMaxMs: opts.backoffMaxMs ?? Limits.raftPeerBackoffMaxMs,
       maxFrameBytes: opts.maxFrameBytes ?? Limits.maxFrameBytes,
@@ -71,7 +71,7 @@ export class RaftTransport {
     const cur = this.peers.get(id);
     if (cur && cur.host === host && cur.port === port) return;
     cur?.close();
-    this.peers.set(id, new Peer(id, host, port, this.peerOpts, this.log));
+    this.peers.set(id, new Peer(id, host, port, this.peerOpts, this.log, () => this.sink?.peerDown(id)));
   }
 
   removePeer(id: NodeId): void {

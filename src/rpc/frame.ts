@@ -5,7 +5,7 @@
 //    0  u32  frameBytes      bytes after this field (header rest + control + payload)
 //    4  u8   magic 0xBA
 //    5  u8   version (1)
-//    6  u8   flags           bit 0: response, bit 1: error response
+//    6  u8   flags           bit 0: response, bit 1: error response, bit 2: one-way request
 //    7  u8   reserved (0)
 //    8  u16  msgType         see messages.ts
 //   10  u16  reserved (0)
@@ -24,6 +24,8 @@ export const FRAME_VERSION = 1;
 export const FRAME_HEADER_BYTES = 20;
 export const FLAG_RESPONSE = 1;
 export const FLAG_ERROR = 2;
+/** A one-way request: the server runs the handler and sends no response (Raft traffic). */
+export const FLAG_ONEWAY = 4;
 
 export interface Frame {
   readonly flags: number;

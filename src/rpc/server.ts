@@ -11,7 +11,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { encodeFrame, FLAG_ERROR, FLAG_RESPONSE, FrameDecoder, type Frame } from './frame.js';
+import { encodeFrame, FLAG_ERROR, FLAG_ONEWAY, FLAG_RESPONSE, FrameDecoder, type Frame } from './frame.js';
 import type { ErrorReply } from './messages.js';
 
 export interface RpcReply {
@@ -151,6 +151,10 @@ export class RpcServer {
       this.sendError(conn, frame.msgType, frame.requestId, new BasaltError('BAD_FRAME', 'the server received a response frame; only requests are accepted'));
       return;
     }
+    if (frame.flags & FLAG_ONEWAY) {
+      this.dispatchOneWay(conn, frame);
+      return;
+    }
     if (this.closing) {
       this.sendError(conn, frame.msgType, frame.requestId, new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry on another dnode or after restart'));
       return;
@@ -173,6 +177,20 @@ export class RpcServer {
       conn.inFlight--;
       this.inFlightTotal--;
       if (this.inFlightTotal === 0) for (const w of this.idleWaiters.splice(0)) w();
+    });
+  }
+
+  /**
+   * A one-way request (Raft traffic): no response is written, so a message costs the peers
+   * one write instead of two. The handler's errors are for it to count; only unexpected
+   * (non-BasaltError) failures are logged here. Dropped while closing.
+   */
+  private dispatchOneWay(conn: ConnState, frame: Frame): void {
+    if (this.closing) return;
+    let p: Promise<RpcReply>;
+    try { p = this.opts.handler(conn, frame); } catch (e) { p = Promise.reject(e); }
+    p.catch((e: unknown) => {
+      if (!(e instanceof BasaltError)) this.opts.log?.('error', `rpc one-way handler failed on ${conn.remote}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     });
   }
 

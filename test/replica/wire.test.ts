@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { BasaltError } from '../../src/common/errors.js';
 import { message, Prng, type Message } from '../../src/raft/index.js';
 import type { NodeEnvelope } from '../../src/raft/multi-raft.js';
-import { decodeControl, encodeControl } from '../../src/rpc/frame.js';
+import { decodeControl, encodeControl, encodeFrame, FLAG_ONEWAY } from '../../src/rpc/frame.js';
 import { MsgType } from '../../src/rpc/messages.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/replica/wire.js';
@@ -117,6 +117,19 @@ test('a live group keeps committing while a bad peer sends garbage', { timeout: 
     });
     assert.ok(badReplies > 200, `${badReplies} BAD_FRAME replies`);
     assert.ok(leader.node!.transport.stats.badFrames >= badReplies);
+    // One-way frames (how peers send): no reply at all, a bad one only counted.
+    const before = leader.node!.transport.stats.badFrames;
+    const answer = await new Promise<number>((resolve) => {
+      let got = 0;
+      const s = connect({ host: '127.0.0.1', port: leader.port }, () => {
+        for (let i = 0; i < 50; i++) s.write(encodeFrame(FLAG_ONEWAY, MsgType.RAFT, 0, mutate(base, prng), [], 1 << 20));
+        setTimeout(() => { s.destroy(); resolve(got); }, 300);
+      });
+      s.on('data', (b: Buffer) => { got += b.length; });
+      s.on('error', () => resolve(-1));
+    });
+    assert.equal(answer, 0, 'one-way frames are never answered');
+    assert.ok(leader.node!.transport.stats.badFrames > before);
     for (let i = 0; i < 20; i++) await c.propose(`after${i}`);
     for (const m of c.live()) assert.deepEqual(m.sm.duplicates, []);
   } finally { await c.close(); }
