@@ -90,4 +90,50 @@ for (const batch of [1, 16, 256]) {
 }
 process.stdout.write('(b) TCP + WAL fsync, 3 processes: not run (needs src/rpc transport and src/storage WAL)\n');
 process.stdout.write('(c) etcd comparison: not run (same dependency; plan in src/raft/README.md)\n');
-process.stdout.write('(d) election time after leader kill: in-process figure from test/raft/core.test.ts; process-level run pending (b)\n');
+const kills = electionAfterKill(40);
+process.stdout.write(`(d, in-process) election after leader kill, default timers, 100 ms ticks, ${kills.length} kills: ` +
+  `median ${kills[kills.length >> 1]! * 100} ms, max ${kills[kills.length - 1]! * 100} ms (network delay < 1 tick)\n`);
+process.stdout.write('(d, processes) pending (b): SIGKILL of a leader process over TCP\n');
+
+/** Ticks from killing the leader of a settled 3-replica group until a new leader exists, sorted. */
+function electionAfterKill(trials: number): number[] {
+  const out: number[] = [];
+  for (let trial = 1; trial <= trials; trial++) {
+    const stores = new Map<NodeId, MemoryLogStore>();
+    const nodes = new Map<NodeId, RawNode>();
+    for (const id of IDS) {
+      const store = MemoryLogStore.bootstrap(IDS);
+      stores.set(id, store);
+      nodes.set(id, new RawNode({ id, prng: new Prng(trial * 7919 + id) }, store));
+    }
+    const dead = new Set<NodeId>();
+    const settle = (): void => {
+      for (let round = 0; round < 50; round++) {
+        const queue: Message[] = [];
+        for (const [id, raw] of nodes) {
+          if (dead.has(id) || !raw.hasReady()) continue;
+          const rd = raw.ready();
+          const store = stores.get(id)!;
+          store.append(rd.entries);
+          if (rd.hardState) store.setHardState(rd.hardState);
+          queue.push(...rd.messages);
+          raw.advance(rd);
+        }
+        if (queue.length === 0) return;
+        for (const m of queue) if (!dead.has(m.to)) nodes.get(m.to)!.step(m);
+      }
+    };
+    const leaderId = (): NodeId | undefined => IDS.find((id) => !dead.has(id) && nodes.get(id)!.status().role === 'leader');
+    const tickAll = (): void => { for (const [id, raw] of nodes) if (!dead.has(id)) raw.tick(); settle(); };
+    settle();
+    for (let k = 0; k < 40 && leaderId() === undefined; k++) tickAll();
+    const first = leaderId();
+    if (first === undefined) throw new Error('bench: no first leader');
+    for (let k = 0; k < 3 + (trial % 7); k++) tickAll();
+    dead.add(first);
+    let ticks = 0;
+    for (; ticks < 200 && leaderId() === undefined; ticks++) tickAll();
+    out.push(ticks);
+  }
+  return out.sort((a, b) => a - b);
+}
