@@ -45,15 +45,24 @@ export function buildTables(
     if (list) list.push(s);
     else byTable.set(name, [s]);
   }
+  // When the request is not in series order (each line another device), every column is
+  // permuted once into series order, so that each table's block is views of those arrays
+  // rather than a gather and a few allocations per table and column.
+  const identity = isIdentity(groups.order);
+  const grouped: MeasurementPlan = identity ? plan : { ...plan, m: permute(m, groups.order) };
+  const positions = identity ? groups.order : iota(m.rows);
   const out: BulkTable[] = [];
   for (const [table, seriesList] of byTable) {
     const first = m.series[seriesList[0]!]!;
     const tags = schema.tags.map((t) => tagValue(t, first.tagKeys, first.tagValues, m, first.firstLine));
     let rows: Int32Array;
+    let source = grouped;
     if (seriesList.length === 1) {
       const s = seriesList[0]!;
-      rows = groups.order.subarray(groups.start[s]!, groups.start[s + 1]!);
+      rows = positions.subarray(groups.start[s]!, groups.start[s + 1]!);
     } else {
+      source = plan; // rows of the original order, sorted below
+
       const parts = seriesList.map((s) => groups.order.subarray(groups.start[s]!, groups.start[s + 1]!));
       rows = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
       let o = 0;
@@ -63,10 +72,48 @@ export function buildTables(
     }
     for (let from = 0; from < rows.length; from += Limits.maxRowsPerSubmit) {
       const part = rows.subarray(from, Math.min(rows.length, from + Limits.maxRowsPerSubmit));
-      out.push({ table, using: { stable: schema.name, tags }, block: { numRows: part.length, columns: buildColumns(plan, part) } });
+      out.push({ table, using: { stable: schema.name, tags }, block: { numRows: part.length, columns: buildColumns(source, part) } });
     }
   }
   return out;
+}
+
+function isIdentity(order: Int32Array): boolean {
+  for (let k = 0; k < order.length; k++) if (order[k] !== k) return false;
+  return true;
+}
+
+function iota(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let k = 0; k < n; k++) a[k] = k;
+  return a;
+}
+
+/** The measurement's rows in the order `order` (timestamps, lines, series, every field and null map). */
+function permute(m: MeasurementData, order: Int32Array): MeasurementData {
+  const lineOfRow = new Int32Array(order.length);
+  const seriesOfRow = new Int32Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    lineOfRow[k] = m.lineOfRow[order[k]!]!;
+    seriesOfRow[k] = m.seriesOfRow[order[k]!]!;
+  }
+  const fields = m.fields.map((f): FieldColumn => {
+    let data: FieldColumn['data'];
+    switch (f.kind) {
+      case 'float': data = gatherF64(f.data as Float64Array, order); break;
+      case 'int': case 'uint': data = gatherBig(f.data as BigInt64Array | BigUint64Array, order); break;
+      case 'bool': data = gatherU8(f.data as Uint8Array, order); break;
+      case 'string': {
+        const src = f.data as string[];
+        const out = new Array<string>(order.length);
+        for (let k = 0; k < order.length; k++) out[k] = src[order[k]!]!;
+        data = out;
+        break;
+      }
+    }
+    return { ...f, data, nulls: f.nulls === null ? null : gatherU8(f.nulls, order) };
+  });
+  return { ...m, ts: gatherF64(m.ts, order), lineOfRow, seriesOfRow, fields };
 }
 
 function buildColumns(plan: MeasurementPlan, rows: Int32Array): ColumnVector[] {
