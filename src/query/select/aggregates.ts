@@ -86,9 +86,13 @@ class NumericAcc extends Base {
   private bigMin: Array<bigint | null> = [];
   private bigMax: Array<bigint | null> = [];
   private readonly exact: boolean;
+  private readonly needsSum: boolean;
+  private readonly needsExtremes: boolean;
   constructor(spec: AggSpec, argIsBig: boolean) {
     super(spec);
     this.exact = argIsBig && (spec.fn === 'sum' || spec.fn === 'min' || spec.fn === 'max');
+    this.needsSum = spec.fn === 'sum' || spec.fn === 'avg' || spec.fn === 'stddev';
+    this.needsExtremes = spec.fn === 'min' || spec.fn === 'max' || spec.fn === 'spread';
   }
   protected grow(n: number): void {
     this.cnt = growF64(this.cnt, n, 0); this.sum = growF64(this.sum, n, 0); this.sumSq = growF64(this.sumSq, n, 0);
@@ -115,9 +119,11 @@ class NumericAcc extends Base {
     let s = 0, sq = 0, mn = this.min[g]!, mx = this.max[g]!, c = 0;
     const wantSq = this.spec.fn === 'stddev';
     if (nl === null) {
-      for (let i = from; i < to; i++) { const x = d[i]!; s += x; if (x < mn) mn = x; if (x > mx) mx = x; }
-      c = to - from;
+      // No nulls: one tight loop per function (sum/avg need only the sum, min/max only extremes).
+      if (this.needsSum) for (let i = from; i < to; i++) s += d[i]!;
+      if (this.needsExtremes) for (let i = from; i < to; i++) { const x = d[i]!; if (x < mn) mn = x; if (x > mx) mx = x; }
       if (wantSq) for (let i = from; i < to; i++) sq += d[i]! * d[i]!;
+      c = to - from;
     } else {
       for (let i = from; i < to; i++) {
         if (nl[i] === 1) continue;
