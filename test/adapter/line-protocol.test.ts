@@ -213,6 +213,9 @@ test('lines out of time order are stored in time order; names Basalt cannot take
 test('an unknown database is 404 naming it and create database; missing db and bad precision are 400', async () => {
   await fails(write('no_such_db', `m v=1 ${s(1)}`), 404, "'no_such_db'", 'create database');
   await fails(write(null, `m v=1 ${s(1)}`), 400, 'db query parameter');
+  await createDb('lp_case');
+  await ok('LP_Case', `cased v=1i ${s(1)}`);
+  assert.deepEqual(await rows('select v from lp_case.cased'), [[1n]]);
   await createDb('lp_prec');
   await fails(write('lp_prec', `m v=1 ${s(1)}`, 'h'), 400, "precision 'h'", 'ns');
   assert.equal((await write('lp_prec', '# nothing but a comment\n\n')).status, 204);

@@ -120,7 +120,9 @@ async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbS
   });
   const nameIdx = dbs.names.indexOf('name');
   const precIdx = dbs.names.indexOf('precision');
-  const row = dbs.rows.find((r) => r[nameIdx] === db);
+  // Database names are case-insensitive in SQL (unquoted names are lower-cased), so db=Power
+  // finds `power`.
+  const row = dbs.rows.find((r) => r[nameIdx] === db) ?? dbs.rows.find((r) => r[nameIdx] === db.toLowerCase());
   if (!row) {
     throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first: create database ${db} precision 'ms' (or 'us'/'ns')`);
   }
@@ -133,9 +135,9 @@ async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbS
   } catch {
     keepMs = Infinity; // an unknown format: leave the check to the engine
   }
-  const st = await rows(target, `show ${quoteName(db)}.stables`, db);
+  const st = await rows(target, `show ${quoteName(String(row[nameIdx]))}.stables`, db);
   const names = st.rows.map((r) => String(r[0]));
-  return new DbSchema(db, precision, keepMs, keepText, names);
+  return new DbSchema(String(row[nameIdx]), precision, keepMs, keepText, names);
 }
 
 /** Schema of super table `name` (cached), or null when it does not exist. */
