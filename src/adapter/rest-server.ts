@@ -1,5 +1,6 @@
 // REST on httpPort, as taosAdapter serves it: `POST /rest/sql[/<db>][/]` with Basic auth,
-// one statement per request, TDengine's JSON shape; `GET /-/ping` for health. It reaches
+// one statement per request, TDengine's JSON shape; `GET /-/ping` for health;
+// `POST /influxdb/v1/write` for line protocol (src/adapter/line-protocol). It reaches
 // the dnode only through the client library (one pooled RPC connection per credential
 // pair), so it runs the same embedded in `basalt start` or standalone.
 //
@@ -8,9 +9,11 @@
 // dnode cannot be reached.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { connect, type Connection } from '../client/index.js';
+import { handleInfluxWrite, lineProtocolTarget } from './line-protocol/index.js';
 import { affectedRowsBody, blockRowsJson, queryHead, queryTail, restErrorBody } from './rest-json.js';
 
 export interface RestServerOptions {
@@ -134,6 +137,10 @@ export class RestServer {
       await this.login(res, login[1]!, login[2]!);
       return;
     }
+    if (pathname === '/influxdb/v1/write') {
+      await this.influxWrite(req, res);
+      return;
+    }
     const route = matchSqlPath(pathname);
     if (!route) {
       req.resume();
@@ -162,6 +169,46 @@ export class RestServer {
       return;
     }
     await this.runSql(res, auth, sql, route.db, rowWithMeta);
+  }
+
+  /**
+   * `POST /influxdb/v1/write?db=…&precision=…`: Basic auth or `u`/`p` parameters (InfluxDB 1.x
+   * clients send those), then the line-protocol handler over this credential's pooled connection.
+   */
+  private async influxWrite(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      req.resume();
+      sendError(res, 405, new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on /influxdb/v1/write; POST the lines as the body`), { Allow: 'POST' });
+      return;
+    }
+    const params = new URL(req.url ?? '/', 'http://x').searchParams;
+    const u = params.get('u');
+    const auth = this.credentials(req.headers.authorization) ?? (u !== null ? { user: u, password: params.get('p') ?? '' } : null);
+    const unauthorized = (e: BasaltError): void => sendError(res, 401, e, { 'WWW-Authenticate': 'Basic realm="basalt"' });
+    if (!auth) {
+      req.resume();
+      unauthorized(new BasaltError('AUTH_FAILURE', 'missing credentials; use Basic auth (curl -u root:taosdata) or the u and p query parameters'));
+      return;
+    }
+    let conn: Connection;
+    try { conn = await this.connection(auth.user, auth.password); }
+    catch (e) {
+      req.resume();
+      const err = toBasaltError(e);
+      if (err.errorName === 'AUTH_FAILURE') unauthorized(err);
+      else sendError(res, err.httpStatus >= 500 ? err.httpStatus : 503, err);
+      return;
+    }
+    let body = await this.readBody(req, res);
+    if (body === null) return;
+    if (/gzip/i.test(req.headers['content-encoding'] ?? '')) {
+      try { body = gunzipSync(body, { maxOutputLength: this.maxBodyBytes }); }
+      catch { sendError(res, 400, new BasaltError('INVALID_PARA', `the gzip body does not inflate within maxHttpBodyBytes ${this.maxBodyBytes}; send it uncompressed or in smaller requests`)); return; }
+    }
+    const r = await handleInfluxWrite(lineProtocolTarget(conn), { db: params.get('db'), precision: params.get('precision'), body });
+    if (r.status === 204) { res.writeHead(204); res.end(); return; }
+    if (r.status === 502) this.dropConnection(auth.user, auth.password);
+    send(res, r.status, r.body ?? '{}');
   }
 
   /** Reads the body up to the limit; answers 413 and returns null when it is larger. */
