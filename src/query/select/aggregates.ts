@@ -120,7 +120,7 @@ class NumericAcc extends Base {
     const wantSq = this.spec.fn === 'stddev';
     if (nl === null) {
       // No nulls: one tight loop per function (sum/avg need only the sum, min/max only extremes).
-      if (this.needsSum) for (let i = from; i < to; i++) s += d[i]!;
+      if (this.needsSum) s = sumOf(d, from, to);
       if (this.needsExtremes) for (let i = from; i < to; i++) { const x = d[i]!; if (x < mn) mn = x; if (x > mx) mx = x; }
       if (wantSq) for (let i = from; i < to; i++) sq += d[i]! * d[i]!;
       c = to - from;
@@ -171,6 +171,16 @@ class NumericAcc extends Base {
       default: throw new BasaltError('INTERNAL', `numeric accumulator cannot compute ${this.spec.fn}`);
     }
   }
+}
+
+/** Sum of d[from, to): one loop per array kind so each stays monomorphic in the JIT. */
+function sumOf(d: ArrayLike<number>, from: number, to: number): number {
+  let s = 0;
+  if (d instanceof Float32Array) { for (let i = from; i < to; i++) s += d[i]!; return s; }
+  if (d instanceof Float64Array) { for (let i = from; i < to; i++) s += d[i]!; return s; }
+  if (d instanceof Int32Array) { for (let i = from; i < to; i++) s += d[i]!; return s; }
+  for (let i = from; i < to; i++) s += d[i]!;
+  return s;
 }
 
 /**
