@@ -58,6 +58,7 @@ export const Errors = {
   VALUE_TOO_LONG: def(0x80002653, 'Value too long for column/tag'),
   INVALID_DATA_TYPE: def(0x80002611, 'Invalid data type'),
   MEMTABLE_FULL: def(0x80000605, 'Write buffer is full, retry later', 503),
+  TABLE_IN_OTHER_STABLE: def(0x80000623, 'Table already exists in other stables'),
   SNAPSHOT_INVALID: def(0x80000610, 'Invalid snapshot', 500),
 
   // --- SQL parser / analyzer (0x8000_26xx, TDengine's parser range) ---

@@ -51,7 +51,15 @@ function resolveTarget(
     throw new BasaltError('INVALID_PARA', `'${key}' is a super table; insert into its child tables (insert into d1 using ${name} tags (...) values (...))`);
   }
   const loc = core.findTable(db, name);
-  if (loc) return loc.info.columns;
+  if (loc) {
+    // `using st` names the super table the caller believes owns the table; writing into a
+    // table of another super table (or a normal table) would file rows under the wrong schema.
+    if (using && loc.info.stable !== using.stable) {
+      const owner = loc.info.stable === null ? 'a normal table' : `a child table of super table '${loc.info.stable}'`;
+      throw new BasaltError('TABLE_IN_OTHER_STABLE', `'${key}' is ${owner}, not of '${using.stable}'; use another table name`);
+    }
+    return loc.info.columns;
+  }
   if (!using) throw new BasaltError('TABLE_NOT_EXIST', `table '${key}' does not exist; create it first or insert with 'using <stable> tags (...)'`);
   checkTableName(name);
   const st = requireStable(db, using.stable);

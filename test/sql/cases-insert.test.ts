@@ -71,6 +71,11 @@ const cases: SqlCase[] = [
   // insert with `using` into an existing child table keeps its tags
   { sql: "insert into d1001 using meters tags (99, 'Elsewhere') values (1538548697000, 1, 1, 1)", affected: 1 },
   { sql: "show create table d1001", pick: ['Create Table'], rows: [['CREATE TABLE `d1001` USING `meters` (`groupid`, `location`) TAGS (2, "California.SanFrancisco")']] },
+  // `using` naming another super table than the table's own is refused, and writes nothing
+  { sql: 'create stable meters2 (ts timestamp, current float, voltage int, phase float) tags (groupid int)' },
+  { sql: "insert into d1001 using meters2 tags (1) values (1538548698000, 1, 1, 1)", error: 'TABLE_IN_OTHER_STABLE', errorText: "super table 'meters'" },
+  { sql: "insert into t1 using meters2 tags (1) values (1538548698000, 1, 1, 1)", error: 'TABLE_IN_OTHER_STABLE', errorText: 'a normal table' },
+  { sql: 'select count(*) from d1001 where ts = 1538548698000', rows: [[0n]] },
   // failures in a multi-table statement: no table created, no row written
   { sql: "insert into d2001 using meters tags (5, 'x') values (1538548685000, 1, 1, 1) d1001 values (1538548699000, 'bad', 1, 1)", error: 'WRONG_VALUE_TYPE', errorText: "'current'" },
   { sql: "show tables like 'd2%'", rows: [] },
