@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerBench } from './bench.js';
 import { registerPlayground } from './playground.js';
 import { registerCheck, registerSql } from './sql.js';
 import { registerStart } from './start.js';
@@ -23,5 +24,6 @@ registerStart(program, basaltVersion());
 registerSql(program, basaltVersion());
 registerCheck(program);
 registerPlayground(program, basaltVersion());
+registerBench(program);
 
 await program.parseAsync(process.argv);

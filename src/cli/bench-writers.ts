@@ -1,0 +1,116 @@
+// The three ways `basalt bench` sends a request of rows: the client's columnar bulk path over
+// RPC (native), SQL INSERT text over /rest/sql (rest), line protocol over /influxdb/v1/write
+// (line). Each worker owns one writer, so one request is in flight per worker.
+import { connect, type Connection } from '../client/index.js';
+import { BasaltError } from '../common/errors.js';
+import { basicAuth, BenchHttp } from './bench-http.js';
+import { centiText, groupIdOf, locationOf, metersBlock, tenThousandthsText, type RowBuffers } from './bench-data.js';
+import type { InsertPlan } from './bench-options.js';
+
+/** Rows [offset, offset + n) of the buffers belong to child table `table`. */
+export interface BatchPart { table: number; offset: number; n: number }
+
+export interface BatchWriter {
+  /** Sends the parts; resolves when the server acknowledged every row. */
+  write(parts: readonly BatchPart[], rows: number, buf: RowBuffers): Promise<void>;
+  close(): void;
+}
+
+const REQUEST_TIMEOUT_MS = 600_000;
+
+export async function openWriter(plan: InsertPlan): Promise<BatchWriter> {
+  switch (plan.iface) {
+    case 'native': return new NativeWriter(plan, await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: REQUEST_TIMEOUT_MS }));
+    case 'rest': return new RestWriter(plan);
+    case 'line': return new LineWriter(plan);
+  }
+}
+
+class NativeWriter implements BatchWriter {
+  constructor(private readonly plan: InsertPlan, private readonly conn: Connection) {}
+
+  async write(parts: readonly BatchPart[], rows: number, buf: RowBuffers): Promise<void> {
+    const { stable, tablePrefix } = this.plan;
+    const tables = parts.map((p) => ({
+      table: tablePrefix + p.table,
+      using: { stable, tags: [groupIdOf(p.table), locationOf(p.table)] },
+      block: metersBlock(buf, p.offset, p.n),
+    }));
+    const n = await this.conn.insertColumnar(this.plan.db, tables, REQUEST_TIMEOUT_MS);
+    if (n !== rows) throw new BasaltError('INTERNAL', `the server acknowledged ${n} of ${rows} rows`);
+  }
+
+  close(): void { this.conn.close(); }
+}
+
+class RestWriter implements BatchWriter {
+  private readonly http: BenchHttp;
+  private readonly headers: Record<string, string>;
+  private readonly path: string;
+
+  constructor(private readonly plan: InsertPlan) {
+    this.http = new BenchHttp(plan.host, plan.httpPort, REQUEST_TIMEOUT_MS);
+    this.headers = { Authorization: basicAuth(plan.user, plan.password), 'Content-Type': 'text/plain' };
+    this.path = `/rest/sql/${plan.db}`;
+  }
+
+  async write(parts: readonly BatchPart[], rows: number, buf: RowBuffers): Promise<void> {
+    const { stable, tablePrefix } = this.plan;
+    const out: string[] = ['insert into'];
+    const { ts, currentCenti, voltage, phaseMilli } = buf;
+    for (const p of parts) {
+      out.push(` ${tablePrefix}${p.table} using ${stable} tags (${groupIdOf(p.table)},'${locationOf(p.table)}') values `);
+      for (let i = p.offset, end = p.offset + p.n; i < end; i++) {
+        out.push(`(${ts[i]!},${centiText(currentCenti[i]!)},${voltage[i]!},${tenThousandthsText(phaseMilli[i]!)})`);
+      }
+    }
+    const r = await this.http.post(this.path, out.join(''), this.headers);
+    let j: { code?: number; desc?: string; rows?: number; data?: unknown[][] };
+    try { j = JSON.parse(r.text) as typeof j; }
+    catch { throw new BasaltError('INTERNAL', `REST answered HTTP ${r.status} with a body that is not JSON: ${r.text.slice(0, 200)}`); }
+    if (r.status !== 200 || j.code !== 0) throw new BasaltError('INTERNAL', `REST insert failed (HTTP ${r.status}, code ${j.code ?? '?'}): ${j.desc ?? r.text.slice(0, 300)}`);
+    const affected = Number(j.data?.[0]?.[0]);
+    if (affected !== rows) throw new BasaltError('INTERNAL', `REST acknowledged ${affected} of ${rows} rows`);
+  }
+
+  close(): void { this.http.close(); }
+}
+
+class LineWriter implements BatchWriter {
+  private readonly http: BenchHttp;
+  private readonly path: string;
+  /** Series key per table, built once: measurement, tags (tbname names the child table), space. */
+  private readonly prefixes = new Map<number, string>();
+
+  constructor(private readonly plan: InsertPlan) {
+    this.http = new BenchHttp(plan.host, plan.httpPort, REQUEST_TIMEOUT_MS);
+    const q = new URLSearchParams({ db: plan.db, precision: 'ms', u: plan.user, p: plan.password });
+    this.path = `/influxdb/v1/write?${q.toString()}`;
+  }
+
+  private prefix(table: number): string {
+    let s = this.prefixes.get(table);
+    if (s === undefined) {
+      s = `${this.plan.stable},groupid=${groupIdOf(table)},location=${locationOf(table)},tbname=${this.plan.tablePrefix}${table} `;
+      // Bounded: a worker touches its own range only, but keep the map from growing without end.
+      if (this.prefixes.size > 100_000) this.prefixes.clear();
+      this.prefixes.set(table, s);
+    }
+    return s;
+  }
+
+  async write(parts: readonly BatchPart[], _rows: number, buf: RowBuffers): Promise<void> {
+    const out: string[] = [];
+    const { ts, currentCenti, voltage, phaseMilli } = buf;
+    for (const p of parts) {
+      const pre = this.prefix(p.table);
+      for (let i = p.offset, end = p.offset + p.n; i < end; i++) {
+        out.push(`${pre}current=${centiText(currentCenti[i]!)},voltage=${voltage[i]!}i,phase=${tenThousandthsText(phaseMilli[i]!)} ${ts[i]!}\n`);
+      }
+    }
+    const r = await this.http.post(this.path, out.join(''), { 'Content-Type': 'text/plain; charset=utf-8' });
+    if (r.status !== 204) throw new BasaltError('INTERNAL', `line protocol write failed (HTTP ${r.status}): ${r.text.slice(0, 300)}`);
+  }
+
+  close(): void { this.http.close(); }
+}
