@@ -349,7 +349,7 @@ export class ClusterNode {
   /** Decides on one status report; runs on every dnode, answers `redirect` unless mnode leader. */
   handleStatus(req: StatusReport): StatusReply {
     const m = this.mnode;
-    if (!m || !m.isLeader || m.state.clusterId === '') {
+    if (!m || !m.serving) {
       const leader = m && m.leaderId > 0 ? this.epOf(m.leaderId) ?? null : this.leaderEp;
       return { kind: 'redirect', mnodeEps: this.identity.mnodeEps.slice(), leaderEp: leader === this.endpoint ? null : leader };
     }

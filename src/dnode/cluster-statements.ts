@@ -34,6 +34,7 @@ export class ClusterStatements {
   private leader(): Mnode {
     const m = this.node.mnode;
     if (!m || !m.isLeader) throw m ? m.notLeader() : new BasaltError('NOT_MNODE_LEADER', `dnode ${this.node.identity.dnodeId} hosts no mnode`);
+    if (!m.serving) throw new BasaltError('NOT_MNODE_LEADER', `the mnode on dnode ${this.node.identity.dnodeId} was just elected and is catching up; retry in a moment (${this.node.endpoint})`);
     return m;
   }
 

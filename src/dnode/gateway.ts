@@ -146,6 +146,7 @@ export class Gateway {
     for (let attempt = 0; attempt < Limits.maxMnodeLeaderHops * 4 && Date.now() < deadline; attempt++) {
       const m = this.node.mnode;
       if (m?.isLeader) {
+        if (!m.serving) { await sleep(100); continue; }
         const r = await this.statements.run(s, sql, session.user);
         if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound(true);
         return r;

@@ -4,7 +4,6 @@
 // `applyClusterOp` on every mnode, so all mnodes hold the same state. Liveness (last status,
 // offline notes) is not here: it is soft state of the mnode leader (see liveness.ts).
 import { randomBytes } from 'node:crypto';
-import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 
 export interface DnodeRecord {
@@ -67,9 +66,14 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
         dnodes: [{ id: 1, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: true }],
         mnodes: [{ dnodeId: 1, createdAtMs: o.createdAtMs }],
       };
-    case 'createDnode':
-      assert(o.id >= s.nextDnodeId, 'dnode ids must never be reused');
-      return { ...s, nextDnodeId: o.id + 1, dnodes: [...s.dnodes, { id: o.id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }] };
+    case 'createDnode': {
+      // Plans are made on the leader's applied state, so these never trigger; if one did,
+      // every replica resolves it the same way instead of stopping the group: an endpoint
+      // already present is kept, and an id never goes below the high-water mark.
+      if (s.dnodes.some((d) => d.endpoint === o.endpoint)) return s;
+      const id = Math.max(o.id, s.nextDnodeId);
+      return { ...s, nextDnodeId: id + 1, dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }] };
+    }
     case 'dropDnode':
       return { ...s, dnodes: s.dnodes.filter((d) => d.id !== o.id), mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id) };
     case 'dnodeJoined':

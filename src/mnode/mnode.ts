@@ -3,11 +3,15 @@
 // batching Ready loop). Node ids are dnode ids. Committed ops are applied in log order by
 // the pure applyClusterOp; snapshots are the state as JSON, so a new mnode catches up by
 // snapshot + log when the log was compacted.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { ConfChange } from '../raft/conf-change.js';
 import type { ConfState, Entry, NodeId, Snapshot, StateRole } from '../raft/types.js';
+import { bootstrapEntries } from '../raft/log-store.js';
 import { WalLogStore, type ReplicaRuntime, type RaftGroupHost, type StateMachine } from '../replica/index.js';
+import { writeFileAtomicSync } from './atomic-file.js';
 import { applyClusterOp, EMPTY_CLUSTER_STATE, type ClusterOp, type ClusterState } from './cluster-state.js';
 
 export type MnodeLog = (level: 'info' | 'warn' | 'error' | 'debug', message: string, fields?: Record<string, unknown>) => void;
@@ -34,10 +38,34 @@ export interface MnodeOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * The highest log index this replica applied, made durable at every apply. The log store
+ * writes a commit-only hard state lazily, so after a crash its commit index may lag what was
+ * applied (and therefore committed); reopening with that lag would make the node believe an
+ * older membership (e.g. itself the only voter) and elect itself beside the real leader.
+ * Raising the commit to this mark at open restores the membership it had.
+ */
+class AppliedMark {
+  private readonly file: string;
+  private value: number;
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, 'applied.json');
+    this.value = existsSync(this.file) ? Number((JSON.parse(readFileSync(this.file, 'utf8')) as { index?: number }).index ?? 0) : 0;
+  }
+  get index(): number { return this.value; }
+  raise(index: number): void {
+    if (index <= this.value) return;
+    this.value = index;
+    writeFileAtomicSync(this.file, JSON.stringify({ index }));
+  }
+}
+
 class ClusterStateMachine implements StateMachine {
   state: ClusterState = EMPTY_CLUSTER_STATE;
+  mark: AppliedMark | null = null;
 
-  constructor(private readonly m: { onApplied(): void; onLeader(leader: NodeId, role: StateRole, term: number): void; log: MnodeLog }) {}
+  constructor(private readonly m: { onApplied(): void; onLeader(leader: NodeId, role: StateRole, term: number): void; onConf(conf: ConfState): void; log: MnodeLog }) {}
 
   // Nothing is kept outside the log and snapshots: the runtime restores the latest snapshot
   // and replays the log after it on every start.
@@ -51,6 +79,7 @@ class ClusterStateMachine implements StateMachine {
       catch (err) { throw new BasaltError('FILE_CORRUPTED', `mnode log entry ${e.index} is not a cluster op (${(err as Error).message})`); }
       this.state = applyClusterOp(this.state, op);
     }
+    if (entries.length > 0) this.mark?.raise(entries[entries.length - 1]!.index);
     this.m.onApplied();
   }
 
@@ -62,7 +91,9 @@ class ClusterStateMachine implements StateMachine {
   }
 
   onConfChange(conf: ConfState, index: number): void {
+    this.mark?.raise(index);
     this.m.log('info', 'mnode group membership changed', { voters: conf.voters.join(','), learners: conf.learners.join(',') || undefined, index });
+    this.m.onConf(conf);
   }
 
   onLeaderChange(leader: NodeId, role: StateRole, term: number): void { this.m.onLeader(leader, role, term); }
@@ -72,6 +103,8 @@ export class Mnode {
   private roleValue: StateRole = 'follower';
   private leaderValue = 0;
   private closed = false;
+  /** Set for the founding member of a new group until it has campaigned once. */
+  private founding = false;
   /** When this replica last changed role (show mnodes role_time). */
   roleSinceMs = Date.now();
 
@@ -83,18 +116,41 @@ export class Mnode {
       log: opts.log,
       onApplied: () => mnode?.applied(),
       onLeader: (leader, role, term) => mnode?.leaderChanged(leader, role, term),
+      onConf: (conf) => mnode?.confChanged(conf),
     });
     mnode = new Mnode(opts, sm, null);
-    const store = opts.bootstrap ? await WalLogStore.openBootstrapped(opts.dir, [opts.dnodeId]) : WalLogStore.open(opts.dir);
+    const store = WalLogStore.open(opts.dir);
+    sm.mark = new AppliedMark(opts.dir);
+    const hs = store.initialState().hardState;
+    if (hs.commit < sm.mark.index && sm.mark.index <= store.lastIndex()) {
+      opts.log('info', 'mnode log: raising the commit index to what this replica had applied', { commit: hs.commit, applied: sm.mark.index });
+      store.setHardState({ ...hs, commit: sm.mark.index });
+    }
+    // Only a brand-new founding store campaigns at once. A restarted member must not: until
+    // its log is re-applied it believes in the founding membership (itself alone) and would
+    // elect itself beside the real leader.
+    if (opts.bootstrap && store.isEmpty()) {
+      store.append(bootstrapEntries([opts.dnodeId]));
+      store.setHardState({ term: 1, vote: 0, commit: 1 });
+      await store.sync();
+      mnode.founding = true;
+    }
     mnode.host = await opts.runtime.addGroup({
       group: MNODE_GROUP, store, stateMachine: sm,
       proposalTimeoutMs: Limits.mnodeProposeTimeoutMs,
       snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
     });
-    // A single-voter group need not wait an election timeout to lead.
-    const st = mnode.host.status();
-    if (st.voters.length === 1 && st.voters[0] === opts.dnodeId) mnode.host.campaign();
+    mnode.confChanged(mnode.host.status());
     return mnode;
+  }
+
+  /** The founding member leads as soon as its one-voter membership is applied. */
+  private confChanged(conf: { readonly voters: readonly NodeId[] }): void {
+    if (!this.founding || !this.host || this.closed) return;
+    if (conf.voters.length === 1 && conf.voters[0] === this.opts.dnodeId) {
+      this.founding = false;
+      this.host.campaign();
+    }
   }
 
   private applied(): void { this.opts.onApplied?.(this.sm.state); }
@@ -117,6 +173,16 @@ export class Mnode {
   get role(): StateRole { return this.roleValue; }
   get leaderId(): number { return this.leaderValue; }
   get isLeader(): boolean { return !this.closed && this.host !== null && this.host.node.raft.role === 'leader'; }
+  /**
+   * A leader whose state holds everything committed before its term (its own first entry
+   * is committed and applied) and an initialised cluster: plans made now see the latest state.
+   */
+  get serving(): boolean {
+    if (!this.isLeader || this.sm.state.clusterId === '') return false;
+    const r = this.g.node.raft;
+    return r.log.term(r.log.committed) === r.term && r.log.applied >= r.log.committed;
+  }
+
   get voters(): readonly number[] { return this.g.status().voters; }
   get learners(): readonly number[] { return this.g.status().learners; }
   get commitIndex(): number { return this.g.status().commit; }

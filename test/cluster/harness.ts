@@ -103,7 +103,9 @@ export class TestCluster {
 
   async cleanup(): Promise<void> {
     await Promise.all([...this.procs.keys()].map((n) => this.kill(n, 'SIGKILL')));
-    rmSync(this.dir, { recursive: true, force: true });
+    // BASALT_KEEP_LOGS=1 keeps every dnode's dataDir (and log) for a post-mortem.
+    if (process.env['BASALT_KEEP_LOGS'] === '1') process.stderr.write(`# cluster test data kept in ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
