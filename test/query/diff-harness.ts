@@ -292,6 +292,21 @@ const GENERATORS: Gen[] = [
       sqlite: `select ${part === null ? '' : `${part}, `}ws, ${aggs.map((a) => a.q).join(', ')} from (${inner}) where ws + ${I} > ts group by ${part === null ? '' : `${part}, `}ws order by ${part === null ? '' : `${part}, `}ws`,
     };
   },
+  // Session / state windows of one child table (SQLite: window starts from lag(), ids by a running sum).
+  (rng, s) => {
+    const tb = rng.pick(s.tables), w = where(rng, s), aggs = Array.from({ length: rng.int(1, 2) }, () => aggExpr(rng));
+    const cond = w.q === '' ? `tb = '${tb}'` : `(${w.q.slice(7)}) and tb = '${tb}'`;
+    const session = rng.chance(0.5), gap = rng.pick([1, 2, 3]);
+    const start = session
+      ? `case when ts - lag(ts) over (order by ts) <= ${gap * 1000} then 0 else 1 end`
+      : 'case when lag(o) over (order by ts) = o then 0 else 1 end';
+    const rows = session ? `select * from st where ${cond}` : `select * from st where ${cond} and o is not null`;
+    return {
+      basalt: `select _wstart, ${aggs.map((a) => a.b).join(', ')} from ${tb}${w.b} ${session ? `session(ts, ${gap}s)` : 'state_window(o)'}`,
+      sqlite: `with r as (select *, ${start} as st0 from (${rows})), g as (select *, sum(st0) over (order by ts rows unbounded preceding) as sid from r) ` +
+        `select min(ts), ${aggs.map((a) => a.q).join(', ')} from g group by sid order by sid`,
+    };
+  },
   // Order by an aggregate (ties broken by the key).
   (rng, s) => {
     const a = aggExpr(rng), w = where(rng, s), dir = rng.chance(0.5) ? ' desc' : '';

@@ -36,7 +36,8 @@ const PREDS = ['X > Y', 'X = Y', 'X <> Y', 'X between 1 and 9', 'X in (1, 2, nul
   "tbname = 't1'", 'o', 'not o', 'X > count(*)', "ts > 'garbage'"];
 const WINDOWS = ['', '', '', 'interval(5s)', 'interval(10s) sliding(5s)', 'interval(5s) fill(prev)', 'interval(5s) fill(linear)',
   'interval(5s) fill(value, 1)', 'interval(5s) fill(null)', 'interval(1u)', 'interval(5s) sliding(10s)', 'interval(0s)',
-  'interval(1n)', 'interval(1y) fill(prev)', 'interval(1n, 1d)'];
+  'interval(1n)', 'interval(1y) fill(prev)', 'interval(1n, 1d)', 'session(ts, 2s)', 'state_window(o)', 'state_window(X)',
+  'session(X, 1s)'];
 
 test(`${QUERIES} random selects return rows or a non-internal BasaltError`, async () => {
   const next = mulberry32(Number(process.env['BASALT_SELECT_FUZZ_SEED'] ?? 7));

@@ -233,6 +233,17 @@ describe('windows', () => {
       [at('2024-01-01T00:00:00Z'), 1], [at('2024-02-01T00:00:00Z'), 3], [at('2024-03-01T00:00:00Z'), null], [at('2024-04-01T00:00:00Z'), 4]]);
     await expectError('select count(*) from cal interval(1n) sliding(1d)', 'INVALID_INTERVAL', 'calendar');
   });
+  test('session and state windows', async () => {
+    await expectRows('select _wstart, _wend, count(*) from d1 session(ts, 2s)', [[T0 + 500, T0 + 1500, 2n], [T0 + 10000, T0 + 10000, 1n]]);
+    await expectRows('select tbname, _wstart, count(*) from meters partition by tbname session(ts, 1500a)',
+      [['d0', T0, 6n], ['d1', T0 + 500, 2n], ['d1', T0 + 10000, 1n]]);
+    await expectRows('select _wstart, _wend, _wduration, count(*), max(voltage) from d0 state_window(phase > 0.3)',
+      [[T0, T0 + 1000, 1000n, 2n, 221], [T0 + 3000, T0 + 3000, 0n, 1n, 223], [T0 + 4000, T0 + 5000, 1000n, 2n, 225]]);
+    await expectRows('select _wstart, count(*) from d0 state_window(name)', [[T0, 1n], [T0 + 1000, 1n], [T0 + 2000, 1n], [T0 + 4000, 1n], [T0 + 5000, 1n]]);
+    await expectError('select count(*) from d0 state_window(current)', 'INVALID_FUNCTION_PARA_TYPE', 'state_window');
+    await expectError('select count(*) from meters session(ts, 1s)', 'NOT_SUPPORTED', 'partition by tbname');
+    await expectError('select count(*) from d0 session(voltage, 1s)', 'INVALID_COLUMN', 'timestamp');
+  });
   test('fill modes', async () => {
     const q = (fill: string): string => `select _wstart, max(voltage) from d1 where ts >= ${T0} and ts <= ${T0 + 10999} interval(1s) fill(${fill})`;
     const vals = async (fill: string): Promise<Cell[]> => (await fx.rows(q(fill))).map((r) => r[1]!);

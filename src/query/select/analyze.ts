@@ -9,7 +9,7 @@ import type { SelectContext } from '../select-api.js';
 import type { TimeRange, VnodeStore } from '../../storage/api.js';
 import { STATS_FUNCTIONS } from './aggregates.js';
 import { isPerTable } from './exec-subplan.js';
-import type { AggSpec, Expr, SubPlan, WindowSpec } from './ir.js';
+import type { AggSpec, Expr, SegmentSpec, SubPlan, WindowSpec } from './ir.js';
 import type { SelectPlan } from './plan.js';
 import { planAggregate } from './plan-aggregate.js';
 import { limitOf } from './plan-common.js';
@@ -30,9 +30,6 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
   if (stmt.from.kind !== 'table') throw new BasaltError('NOT_SUPPORTED', `subqueries in FROM ${at(stmt.from.pos)} are not supported yet`);
   if (stmt.distinct && (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) || stmt.window !== null || stmt.groupBy.length > 0)) {
     throw new BasaltError('NOT_SUPPORTED', `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`);
-  }
-  if (stmt.window !== null && stmt.window.kind !== 'interval') {
-    throw new BasaltError('NOT_SUPPORTED', `${stmt.window.kind} windows ${at(stmt.window.pos)} are not supported yet; use interval`);
   }
   const db = ctx.getDb(stmt.from.table.db ?? ctx.session.db);
   const tname = stmt.from.table.name;
@@ -55,9 +52,10 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
 
   let plan: Omit<SelectPlan, 'subplans'>;
   let project: Expr[] = [], keys: Expr[] = [], aggs: AggSpec[] = [], window: WindowSpec | null = null;
+  let segments: SegmentSpec | null = null;
   let rowLimit = Infinity;
   let perTable: SubPlan['perTable'] = null;
-  if (aggMode) ({ plan, keys, aggs, window } = planAggregate(stmt, info, env, groupExprs, range, limit, offset, sl));
+  if (aggMode) ({ plan, keys, aggs, window, segments } = planAggregate(stmt, info, env, groupExprs, range, limit, offset, sl));
   else ({ plan, project, rowLimit, perTable } = planRows(stmt, info, scope, env, range, limit, offset, sl));
 
   // Subplans: one per vgroup holding tables to read.
@@ -68,13 +66,13 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     ? superTableTargets(db, tname, tagLookup, tbnames)
     : [{ vgroup: home, tables: { k: 'names', names: [tname], stable: null } as const }];
   const keysPerTable = keys.every(isPerTable);
-  const useBlockStats = aggMode && filter === null && keysPerTable &&
+  const useBlockStats = aggMode && filter === null && keysPerTable && segments === null &&
     aggs.every((a) => STATS_FUNCTIONS.has(a.fn) && (a.arg === null || a.arg.k === 'slot'));
-  const useLastRowCache = aggMode && filter === null && keysPerTable && window === null && aggs.length > 0 &&
+  const useLastRowCache = aggMode && filter === null && keysPerTable && window === null && segments === null && aggs.length > 0 &&
     aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');
   const subplans: SubPlan[] = targets.filter(() => !emptyRange).map((t) => ({
     vgId: t.vgroup.vgId, tables: t.tables, range: tr, scanColumns: [...scope.scanColumns], tableFilter, filter,
-    mode: aggMode ? 'agg' : 'rows', project, rowLimit, perTable, keys, window, aggs, useBlockStats, useLastRowCache,
+    mode: aggMode ? 'agg' : 'rows', project, rowLimit, perTable, keys, window, segments, aggs, useBlockStats, useLastRowCache,
   }));
   return { plan: { ...plan, subplans }, stores: new Map(targets.map((t) => [t.vgroup.vgId, t.vgroup.store])) };
 }

@@ -8,7 +8,7 @@ import type { TableInfo, TagValue, TimeRange, VnodeStore } from '../../storage/a
 import { createAccumulators, type Accumulator } from './aggregates.js';
 import { evalConstant, evalExpr, type Batch } from './eval.js';
 import { GroupTable, keyPart, keyString } from './groups.js';
-import type { Expr, ScalarValue, SubPlan } from './ir.js';
+import type { Expr, ScalarValue, SegmentSpec, SubPlan } from './ir.js';
 import { selectVector, trueRows } from './vec.js';
 import {
   firstWindowContaining, lowerBound, nextWindowStart, windowEnd, windowsBetween, windowsPerRow, windowStartOf,
@@ -153,6 +153,11 @@ export function runAggSubplan(plan: SubPlan, store: VnodeStore): AggPartial {
       keyVals = plan.keys.map((k) => evalConstant(k, t.tagValues, t.name));
       keyStr = keyString(keyVals);
     }
+    if (plan.segments !== null) {
+      const seg: SegmentState = { ws: NaN, prevTs: NaN, state: undefined };
+      for (const batch of filteredBatches(plan, store, t)) addSegmentBatch(plan, plan.segments, seg, t, batch, groups, accs, keyStr, keyVals);
+      continue;
+    }
     if (plan.useLastRowCache && lastRowFromCache(plan, store, t, groups, accs, keyStr, keyVals)) continue;
     if (plan.useBlockStats && keysPerTable && statsForTable(plan, store, t, groups, accs, keyStr, keyVals, sc)) continue;
     for (const batch of filteredBatches(plan, store, t)) {
@@ -238,6 +243,30 @@ function addRowKeyBatch(plan: SubPlan, t: TableCtx, batch: Batch, ts: Float64Arr
     if (!any) continue;
     for (let i = 0; i < accs.length; i++) addRowsSkipping(accs[i]!, gids, args[i]!, ts, n, t.id);
   }
+}
+
+/** Where the current session/state window of a table stands between its batches. */
+interface SegmentState { ws: number; prevTs: number; state: ScalarValue | undefined }
+
+/** Session / state windows of one table's batch (rows in ts order, windows continuing across batches). */
+function addSegmentBatch(plan: SubPlan, spec: SegmentSpec, seg: SegmentState, t: TableCtx, batch: Batch,
+  groups: GroupTable, accs: Accumulator[], keyStr: string, keyVals: ScalarValue[]): void {
+  const n = batch.numRows, ts = batch.cols[0]!.data as Float64Array, gids = new Int32Array(n);
+  const stateVec = spec.k === 'state' ? evalExpr(spec.expr, batch) : null;
+  let g = Number.isNaN(seg.ws) ? -1 : groups.id(keyStr, keyVals, seg.ws);
+  for (let r = 0; r < n; r++) {
+    if (spec.k === 'session') {
+      if (Number.isNaN(seg.prevTs) || ts[r]! - seg.prevTs > spec.gap) { seg.ws = ts[r]!; g = groups.id(keyStr, keyVals, seg.ws); }
+      seg.prevTs = ts[r]!;
+    } else {
+      const v = valueAt(stateVec!, r);
+      if (v === null) { gids[r] = -1; continue; } // null states belong to no window
+      if (seg.state === undefined || v !== seg.state) { seg.state = v; seg.ws = ts[r]!; g = groups.id(keyStr, keyVals, seg.ws); }
+    }
+    gids[r] = g;
+  }
+  const args = argVectors(plan, batch);
+  for (let i = 0; i < accs.length; i++) addRowsSkipping(accs[i]!, gids, args[i]!, ts, n, t.id);
 }
 
 /** addRows for runs of rows with a group id (-1 = row in no window for this pass). */

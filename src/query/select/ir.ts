@@ -68,6 +68,15 @@ export interface WindowSpec {
   readonly ticksPerMs: number;
 }
 
+/**
+ * Session and state windows: per table, consecutive rows form a window while the gap between
+ * timestamps stays within `gap` (session) or the state expression keeps its value (state;
+ * rows whose state is null belong to no window). A window is identified by its first row's ts.
+ */
+export type SegmentSpec =
+  | { readonly k: 'session'; readonly gap: number }
+  | { readonly k: 'state'; readonly expr: Expr };
+
 /** What one vgroup does: scan its tables, filter, then either project rows or aggregate partially. */
 /**
  * Which tables a subplan reads, resolved at the vnode (the planner need not know every child
@@ -102,6 +111,7 @@ export interface SubPlan {
   /** agg mode: group keys (partition by / group by), evaluated over scan slots. */
   readonly keys: readonly Expr[];
   readonly window: WindowSpec | null;
+  readonly segments: SegmentSpec | null;
   readonly aggs: readonly AggSpec[];
   /** agg mode: true when block statistics (store.aggregate) can answer every aggregate. */
   readonly useBlockStats: boolean;

@@ -6,7 +6,7 @@ import { DataType, TICKS_PER_MS } from '../../common/types.js';
 import type * as A from '../../sql/ast.js';
 import type { TableInfo } from '../../storage/api.js';
 import { isPerTable } from './exec-subplan.js';
-import type { AggSpec, Expr, WindowSpec } from './ir.js';
+import type { AggSpec, Expr, SegmentSpec, WindowSpec } from './ir.js';
 import type { FillMode, MergeItem, SelectPlan } from './plan.js';
 import { exprKey, orderSpecs, resultColumn } from './plan-common.js';
 import { AGG_FUNCTIONS, at, containsAggregate, durationTicks, translate, type OutputHooks, type TranslateEnv } from './translate.js';
@@ -62,11 +62,35 @@ function windowSpec(w: A.IntervalWindow, env: TranslateEnv): WindowSpec {
   return { interval, sliding, offset, months: 0, ticksPerMs };
 }
 
+/** session(ts, gap) / state_window(expr): per-table windows, so a super table needs partition by tbname. */
+function segmentSpec(w: A.SessionWindow | A.StateWindow, env: TranslateEnv, info: TableInfo, keys: readonly Expr[]): SegmentSpec {
+  if (info.kind === 'super' && !keys.some((k) => k.k === 'tbname')) {
+    throw new BasaltError('NOT_SUPPORTED', `${w.kind === 'session' ? 'session' : 'state_window'} ${at(w.pos)} on a super table needs partition by tbname`);
+  }
+  if (!keys.every(isPerTable)) {
+    throw new BasaltError('NOT_SUPPORTED', `${w.kind === 'session' ? 'session' : 'state_window'} ${at(w.pos)} can be partitioned by tbname or tags only`);
+  }
+  if (w.kind === 'session') {
+    const col = translate(w.column, env);
+    if (col.k !== 'slot' || col.slot !== 0) throw new BasaltError('INVALID_COLUMN', `session() ${at(w.column.pos)} takes the timestamp column first`);
+    const gap = durationTicks(w.gap, env.precision);
+    if (gap <= 0) throw new BasaltError('INVALID_INTERVAL', `session gap ${w.gap.text} ${at(w.gap.pos)} must be longer than zero`);
+    return { k: 'session', gap };
+  }
+  if (containsAggregate(w.expr)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate in state_window ${at(w.expr.pos)}`);
+  const expr = translate(w.expr, env);
+  if (expr.t === DataType.FLOAT || expr.t === DataType.DOUBLE || expr.t === DataType.TIMESTAMP) {
+    throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `state_window ${at(w.expr.pos)} needs an integer, bool or string state, not ${DataType[expr.t]}`);
+  }
+  return { k: 'state', expr };
+}
+
 export interface AggregatePlan {
   readonly plan: Omit<SelectPlan, 'subplans'>;
   readonly keys: Expr[];
   readonly aggs: AggSpec[];
   readonly window: WindowSpec | null;
+  readonly segments: SegmentSpec | null;
 }
 
 export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: TranslateEnv, groupExprs: readonly A.Expr[],
@@ -80,6 +104,7 @@ export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: Translat
   const keyIndex = new Map(keys.map((k, i) => [exprKey(k), i]));
   const groupsByTable = keys.some((k) => k.k === 'tbname');
   if (stmt.window !== null && stmt.window.kind === 'interval') window = windowSpec(stmt.window, env);
+  const segments = stmt.window !== null && stmt.window.kind !== 'interval' ? segmentSpec(stmt.window, env, info, keys) : null;
   const layout: MergeItem[] = keys.map((_k, idx) => ({ k: 'key', idx }));
   const aggIndex = new Map<string, number>();
   // A single selector function lets plain columns ride along (`select max(v), ts`).
@@ -120,7 +145,17 @@ export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: Translat
         const v = name === '_qstart' ? range.from : range.to;
         return { k: 'const', value: Number.isFinite(v) ? v : null, t: DataType.TIMESTAMP, bytes: 8 };
       }
-      if (window === null) throw new BasaltError('INVALID_COLUMN', `${name} ${at(pos)} needs an interval window`);
+      if (segments !== null) {
+        // A session/state window starts at its first row and ends at its last one.
+        const wstart: Expr = { k: 'slot', slot: layoutSlot({ k: 'wstart' }), t: DataType.TIMESTAMP, bytes: 8 };
+        if (name === '_wstart') return wstart;
+        const ts: Expr = { k: 'slot', slot: 0, t: DataType.TIMESTAMP, bytes: 8 };
+        const wend = hooks.aggregate({ fn: 'last', arg: ts, param: 0, t: DataType.TIMESTAMP, bytes: 8 }, pos);
+        if (name === '_wend') return wend;
+        const span: Expr = { k: 'arith', op: '-', l: wend, r: wstart, t: DataType.DOUBLE, bytes: 8 };
+        return { k: 'cast', e: span, t: DataType.BIGINT, bytes: 8 };
+      }
+      if (window === null) throw new BasaltError('INVALID_COLUMN', `${name} ${at(pos)} needs a window (interval, session or state_window)`);
       const it: MergeItem = name === '_wstart' ? { k: 'wstart' } : name === '_wend' ? { k: 'wend' } : { k: 'wduration' };
       return { k: 'slot', slot: layoutSlot(it), t: name === '_wduration' ? DataType.BIGINT : DataType.TIMESTAMP, bytes: 8 };
     },
@@ -148,13 +183,13 @@ export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: Translat
     output.push({ k: 'slot', slot: layoutSlot({ k: 'key', idx }), t: keys[idx]!.t, bytes: keys[idx]!.bytes });
     return output.length - 1;
   });
-  const singleRow = keys.length === 0 && window === null;
+  const singleRow = keys.length === 0 && window === null && segments === null;
   const plan: Omit<SelectPlan, 'subplans'> = {
     precision: env.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'agg', keys,
-    partitionKeys: stmt.partitionBy.length, layout, aggs, window, fill: stmt.window?.kind === 'interval' ? fillOf(stmt.window.fill, env) : null,
+    partitionKeys: stmt.partitionBy.length, layout, aggs, window, segments, fill: stmt.window?.kind === 'interval' ? fillOf(stmt.window.fill, env) : null,
     rangeFrom: range.from, rangeTo: range.to, singleRow, having, output, order, partitionCols, visible: outs.length,
     limit, offset, slimit: sl.limit, soffset: sl.offset,
   };
   if (plan.fill !== null && plan.fill.mode !== 'none' && window === null) throw new BasaltError('INVALID_FILL', 'fill needs an interval window');
-  return { plan, keys, aggs, window };
+  return { plan, keys, aggs, window, segments };
 }

@@ -21,7 +21,7 @@ export function planConst(stmt: A.SelectStmt, ctx: SelectContext): SelectPlan {
   const where = stmt.where === null ? true : evalConstant(translate(stmt.where, env));
   return {
     precision: 'ms', columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'const', subplans: [], keys: [], partitionKeys: 0,
-    layout: [], aggs: [], window: null, fill: null, rangeFrom: -Infinity, rangeTo: Infinity, singleRow: true,
+    layout: [], aggs: [], window: null, segments: null, fill: null, rangeFrom: -Infinity, rangeTo: Infinity, singleRow: true,
     having: where === true ? null : { k: 'const', value: false, t: DataType.BOOL, bytes: 1 },
     output, order: [], partitionCols: [], visible: outs.length, limit, offset, slimit: Infinity, soffset: 0,
   };

@@ -37,7 +37,7 @@ export function planRows(stmt: A.SelectStmt, info: TableInfo, scope: TableScope,
   }
   const plan: Omit<SelectPlan, 'subplans'> = {
     precision: env.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'rows', keys: [], partitionKeys: 0,
-    layout: [], aggs: [], window: null, fill: null, rangeFrom: range.from, rangeTo: range.to, singleRow: false, having: null,
+    layout: [], aggs: [], window: null, segments: null, fill: null, rangeFrom: range.from, rangeTo: range.to, singleRow: false, having: null,
     output: [], order, partitionCols, visible: outs.length, limit, offset, slimit: sl.limit, soffset: sl.offset,
   };
   return { plan, project, rowLimit, perTable };

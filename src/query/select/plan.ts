@@ -2,7 +2,7 @@
 // where the query was planned (final aggregate, window merge, fill, having, sort, limit).
 import type { Precision } from '../../common/types.js';
 import type { ResultColumn } from '../engine-api.js';
-import type { AggSpec, Expr, ScalarValue, SubPlan, WindowSpec } from './ir.js';
+import type { AggSpec, Expr, ScalarValue, SegmentSpec, SubPlan, WindowSpec } from './ir.js';
 
 /** One column of the merge-stage batch (agg mode), in the order of its slot numbers. */
 export type MergeItem =
@@ -34,6 +34,8 @@ export interface SelectPlan {
   readonly layout: readonly MergeItem[];
   readonly aggs: readonly AggSpec[];
   readonly window: WindowSpec | null;
+  /** Session / state windows (their _wstart is the merge batch's window start column). */
+  readonly segments: SegmentSpec | null;
   readonly fill: { readonly mode: FillMode; readonly values: readonly ScalarValue[] } | null;
   /** Query time range in ticks (for fill bounds). */
   readonly rangeFrom: number;
