@@ -7,7 +7,7 @@
 //      both fsync their WAL before acknowledging (equal durability);
 //  (d) election: SIGKILL the leader process, time until a put issued after the kill is
 //      acknowledged (and until a new leader is reported), restart it, repeat.
-//   npm run bench:raft-net     env: RAFT_NET_SECONDS (10), RAFT_NET_KILLS (20),
+//   npm run bench:raft-net     env: RAFT_NET_SECONDS (10), RAFT_NET_TRIALS (2), RAFT_NET_KILLS (20),
 //                              RAFT_NET_ETCD (1; 0 skips etcd), RAFT_NET_ETCD_KILLS (5)
 // Every server it starts listens on 127.0.0.1 and is stopped by its PID; every loop is bounded
 // by a deadline and an operation cap.
@@ -24,6 +24,8 @@ import { BENCH_PUT, BENCH_STATUS } from './raft-net-proto.js';
 
 const SECONDS = Number(process.env['RAFT_NET_SECONDS'] ?? '10');
 const KILLS = Number(process.env['RAFT_NET_KILLS'] ?? '20');
+const TRIALS = Number(process.env['RAFT_NET_TRIALS'] ?? '2');
+const WARMUP_SECONDS = 2;
 const WITH_ETCD = (process.env['RAFT_NET_ETCD'] ?? '1') !== '0';
 const ETCD_KILLS = Number(process.env['RAFT_NET_ETCD_KILLS'] ?? '5');
 const VALUE_BYTES = 100;
@@ -106,12 +108,12 @@ async function findLeader(ms: number): Promise<Replica> {
   throw new Error(`no Basalt leader within ${ms} ms`);
 }
 
-async function basaltLoad(concurrency: number, tag: string): Promise<LoadResult> {
+async function basaltLoad(concurrency: number, tag: string, seconds = SECONDS): Promise<LoadResult> {
   const leader = await findLeader(10_000);
   const client = new RpcClient({ host: '127.0.0.1', port: leader.port, maxInFlight: concurrency + 8 });
   const lat: number[] = [];
   let errors = 0; let errSample = ''; let issued = 0;
-  const t0 = nowMs(); const deadline = t0 + SECONDS * 1000;
+  const t0 = nowMs(); const deadline = t0 + seconds * 1000;
   const worker = async (w: number): Promise<void> => {
     let i = 0;
     while (nowMs() < deadline && issued < MAX_OPS) {
@@ -235,13 +237,13 @@ async function etcdLeader(ms: number): Promise<EtcdMember> {
   throw new Error(`no etcd leader within ${ms} ms; see ${work}/m*.log`);
 }
 
-async function etcdLoad(concurrency: number, tag: string): Promise<LoadResult> {
+async function etcdLoad(concurrency: number, tag: string, seconds = SECONDS): Promise<LoadResult> {
   const m = await etcdLeader(15_000);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const value = Buffer.alloc(VALUE_BYTES, 0x76).toString('base64');
   const lat: number[] = [];
   let errors = 0; let errSample = ''; let issued = 0;
-  const t0 = nowMs(); const deadline = t0 + SECONDS * 1000;
+  const t0 = nowMs(); const deadline = t0 + seconds * 1000;
   const worker = async (w: number): Promise<void> => {
     let i = 0;
     while (nowMs() < deadline && issued < MAX_OPS) {
@@ -286,11 +288,12 @@ async function etcdKill(round: number): Promise<number> {
 
 function stats(xs: number[]): { median: number; max: number; min: number } {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return { median: s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN, max: s.length ? s[s.length - 1]! : NaN, min: s.length ? s[0]! : NaN };
+  const mid = s.length >> 1;
+  return { median: s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, max: s.length ? s[s.length - 1]! : NaN, min: s.length ? s[0]! : NaN };
 }
 
 function line(name: string, r: LoadResult): string {
-  return `${name.padEnd(8)} in-flight ${String(r.concurrency).padStart(2)}: ${String(r.opsPerS).padStart(6)} commits/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  (${r.ops} ops, ${r.errors} errors${r.errSample ? `: ${r.errSample}` : ''})`;
+  return `${name.padEnd(9)} in-flight ${String(r.concurrency).padStart(2)}: ${String(r.opsPerS).padStart(6)} commits/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  (${r.ops} ops, ${r.errors} errors${r.errSample ? `: ${r.errSample}` : ''})`;
 }
 
 async function main(): Promise<void> {
@@ -313,19 +316,33 @@ async function main(): Promise<void> {
     console.log(`raft-net: 3 etcd members (${v}) on 127.0.0.1 client ports ${etcd.map((m) => m.clientPort).join(', ')}, puts via /v3/kv/put`);
   }
 
-  // (b) and (c), interleaved per concurrency so both see the same machine state.
+  // (b) and (c), interleaved per trial and concurrency so both see the same machine state
+  // (this machine's speed drifts between minutes; compare within a trial, report medians).
+  // Warm-up (JIT, connections, first WAL segment), not counted.
+  await basaltLoad(16, 'warm', WARMUP_SECONDS);
+  if (haveEtcd) await etcdLoad(16, 'warm', WARMUP_SECONDS);
   const load: Record<string, LoadResult[]> = { basalt: [], etcd: [] };
-  for (const c of CONCURRENCY) {
-    if (process.env['RAFT_NET_VERBOSE']) for (const r of replicas.values()) await r.client.request(BENCH_STATUS, { sync: true });
-    const b = await basaltLoad(c, `b${c}`);
-    load['basalt']!.push(b);
-    console.log(line('basalt', b));
-    if (haveEtcd) {
-      const e = await etcdLoad(c, `e${c}`);
-      load['etcd']!.push(e);
-      console.log(line('etcd', e));
-      console.log(`ratio    in-flight ${String(c).padStart(2)}: Basalt/etcd commits/s = ${(b.opsPerS / e.opsPerS).toFixed(2)}×, p50 ${(b.p50Ms / e.p50Ms).toFixed(2)}×`);
+  const ratios = new Map<number, number[]>();
+  for (let t = 1; t <= TRIALS; t++) {
+    for (const c of CONCURRENCY) {
+      if (process.env['RAFT_NET_VERBOSE']) for (const r of replicas.values()) await r.client.request(BENCH_STATUS, { sync: true });
+      const b = await basaltLoad(c, `t${t}b${c}`);
+      load['basalt']!.push(b);
+      console.log(line(`basalt#${t}`, b));
+      if (haveEtcd) {
+        const e = await etcdLoad(c, `t${t}e${c}`);
+        load['etcd']!.push(e);
+        console.log(line(`etcd#${t}`, e));
+        const r = b.opsPerS / e.opsPerS;
+        ratios.set(c, [...(ratios.get(c) ?? []), r]);
+        console.log(`ratio#${t}  in-flight ${String(c).padStart(2)}: Basalt/etcd commits/s = ${r.toFixed(2)}×, p50 latency ${(b.p50Ms / e.p50Ms).toFixed(2)}×`);
+      }
     }
+  }
+  for (const [c, rs] of ratios) {
+    const bs = load['basalt']!.filter((x) => x.concurrency === c).map((x) => x.opsPerS);
+    const es = load['etcd']!.filter((x) => x.concurrency === c).map((x) => x.opsPerS);
+    console.log(`summary  in-flight ${String(c).padStart(2)}: Basalt ${bs.join(' / ')} commits/s, etcd ${es.join(' / ')}; ratio per trial ${rs.map((r) => r.toFixed(2)).join(', ')} (median ${stats(rs).median.toFixed(2)}×)`);
   }
   results['load'] = load;
 
