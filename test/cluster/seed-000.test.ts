@@ -88,5 +88,9 @@ test('seed 000: build a 3-dnode cluster, add mnodes, survive the loss of the mno
   assert.deepEqual(await sql(ports[2]!, 'select count(*) from gw_db.t'), [[1n]]);
   const placed = await dnodes(ports[1]!);
   assert.equal([...placed.values()].reduce((n, d) => n + d.vnodes, 0), 2 + 1, 'seed_db (2 vgroups) + gw_db (1)');
+  await sql(ports[2]!, 'drop database gw_db');
+  const after = await dnodes(ports[0]!);
+  assert.equal([...after.values()].reduce((n, d) => n + d.vnodes, 0), 2);
+  assert.ok(!(await sql(ports[1]!, 'show databases')).some((r) => r[0] === 'gw_db'));
   process.stdout.write(`# seed-000: mnode fail-over observed in ${failoverMs} ms\n`);
 });
