@@ -75,6 +75,7 @@ export class ClusterNode {
   private readonly gate = new RepeatGate();
   private readonly leaderGate = new Map<string, RepeatGate>();
   private probing = new Set<number>();
+  private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
   private initProposed = false;
 
   private constructor(readonly opts: ClusterNodeOptions, identity: DnodeIdentity) {
@@ -414,8 +415,10 @@ export class ClusterNode {
     const now = Date.now();
     for (const d of m.state.dnodes) {
       if (d.id === this.identity.dnodeId) continue;
-      const prev = this.liveness.get(d.id)?.lastStatus;
       const v = this.liveness.view(d.id, now);
+      // Logged from this loop's own memory: `show dnodes` also evaluates liveness.
+      const prev = this.loggedStatus.get(d.id);
+      this.loggedStatus.set(d.id, v.status);
       if (prev === 'ready' && v.status === 'offline') this.log.warn('dnode is offline', { dnodeId: d.id, endpoint: d.endpoint, note: v.note });
       if (!d.joined && !this.liveness.get(d.id)?.everSeen && !this.probing.has(d.id)) void this.probe(d.id, d.endpoint, m.state.clusterId);
     }
