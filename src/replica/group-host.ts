@@ -55,7 +55,6 @@ interface QueuedProposal extends Waiter<ProposeResult> { readonly data: Uint8Arr
 export interface GroupHostDeps {
   readonly kick: () => void;
   readonly leaderEndpoint: (id: NodeId) => string | undefined;
-  readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
 export class RaftGroupHost {
@@ -246,12 +245,12 @@ export class RaftGroupHost {
       const r = this.node.raft;
       this.sm.onLeaderChange?.(r.lead, r.role, r.term);
       if (r.role !== 'leader') {
-        // A read this node would have confirmed as leader can no longer be; fail fast.
+        // Reads not yet confirmed were waiting for this node as leader, or for a leader that
+        // changed: neither will answer them now, so fail fast instead of at the timeout.
         for (const [ctx, rr] of this.reads) {
-          if (rr.index === undefined && ctx.startsWith(`${this.nodeId}.`) && r.lead !== this.nodeId) {
-            this.reads.delete(ctx);
-            rr.reject(this.notLeader());
-          }
+          if (rr.index !== undefined) continue;
+          this.reads.delete(ctx);
+          rr.reject(this.notLeader());
         }
       }
       for (let i = this.transfers.length - 1; i >= 0; i--) {

@@ -108,8 +108,7 @@ export class ReplicaRuntime implements TransportSink {
     };
     const host = new RaftGroupHost(o.group, node, store, sm, limits, {
       kick: () => this.kick(),
-      leaderEndpoint: (id) => this.transport.peerStats()[id]?.endpoint,
-      log: this.log,
+      leaderEndpoint: (id) => this.transport.endpointOf(id),
     });
     this.hosts.set(o.group, host);
     this.kick();

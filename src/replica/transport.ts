@@ -81,6 +81,9 @@ export class RaftTransport {
 
   hasPeer(id: NodeId): boolean { return this.peers.has(id); }
 
+  /** `host:port` of a peer, if known (leader hints in NOT_LEADER errors). */
+  endpointOf(id: NodeId): string | undefined { return this.peers.get(id)?.endpoint; }
+
   send(envs: readonly NodeEnvelope[]): void {
     for (const env of envs) {
       const peer = this.peers.get(env.to);
