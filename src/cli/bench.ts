@@ -53,7 +53,19 @@ async function confirmDrop(plan: InsertPlan): Promise<void> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    await rl.question(`database '${plan.db}' on ${plan.host}:${plan.port} will be dropped and recreated, then ${plan.tables * plan.rowsPerTable} rows inserted.\nPress enter key to continue or Ctrl-C to stop`);
+    // Ctrl-C or end of input at the prompt must end the run with nothing dropped, not hang.
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const cancel = (): void => {
+        if (settled) return;
+        settled = true;
+        reject(new BasaltError('INVALID_PARA', `cancelled at the prompt; database '${plan.db}' was not touched`));
+      };
+      rl.once('SIGINT', cancel);
+      rl.once('close', cancel);
+      rl.question(`database '${plan.db}' on ${plan.host}:${plan.port} will be dropped and recreated, then ${plan.tables * plan.rowsPerTable} rows inserted.\nPress enter key to continue or Ctrl-C to stop`)
+        .then(() => { if (!settled) { settled = true; resolve(); } }, cancel);
+    });
   } finally {
     rl.close();
   }

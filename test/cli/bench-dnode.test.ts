@@ -13,6 +13,8 @@ import { runBasalt, spawnBasalt, stopChild } from './run-basalt.js';
 let child: ChildProcess;
 let conn: Connection;
 let port = 0;
+/** The dnode's REST port, passed as --rest-port (bench would otherwise assume serverPort + 11). */
+let restPort = 0;
 let tmp: { dir: string; remove(): void };
 
 before(async () => {
@@ -22,11 +24,8 @@ before(async () => {
   ({ child } = await spawnBasalt(['start', '--data-dir', join(tmp.dir, 'data'), '--server-port', String(port), '--http-port', String(httpPort),
     '--listen-host', '127.0.0.1', '--fqdn', 'localhost'], /ready/, { timeoutMs: 30_000 }));
   conn = await connect({ port });
-  // Tell bench where REST is (it would otherwise assume serverPort + 11).
   restPort = httpPort;
 });
-
-let restPort = 0;
 
 after(async () => {
   conn?.close();

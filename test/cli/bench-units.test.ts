@@ -8,7 +8,7 @@ import { loadBenchConfig } from '../../src/cli/bench-config.js';
 import { allocRows, centiText, metersBlock, MetersWalk } from '../../src/cli/bench-data.js';
 import { workerRange } from '../../src/cli/bench-insert.js';
 import { intFlag, parseInterface } from '../../src/cli/bench-options.js';
-import { insertSummaryLines, Latencies, queryDelayLine, queryTotalLine } from '../../src/cli/bench-stats.js';
+import { insertSummaryLines, Latencies, Progress, queryDelayLine, queryTotalLine } from '../../src/cli/bench-stats.js';
 import { planFromFlags } from '../../src/cli/bench.js';
 import { tempDir } from '../rpc/harness.js';
 
@@ -117,4 +117,16 @@ test('config files: insert and query plans; unsupported parts refused by name', 
   } finally {
     tmp.remove();
   }
+});
+
+test('progress line: rows, share, rows/s and ETA, cleared at the end', async () => {
+  let done = 0;
+  const writes: string[] = [];
+  const p = new Progress(1000, () => done, (s) => writes.push(s), 20);
+  p.start();
+  for (let i = 0; i < 50 && writes.length < 3; i++) { done = Math.min(1000, done + 100); await new Promise((r) => setTimeout(r, 10)); }
+  p.stop();
+  assert.ok(writes.length >= 3, `ticks: ${writes.length}`);
+  assert.match(writes[1]!, /^\rinserted \d+ of 1000 rows \(\d+\.\d%\), \d+ rows\/s, ETA \d+ s\s*$/);
+  assert.match(writes[writes.length - 1]!, /^\r +\r$/, 'the last write clears the line');
 });
