@@ -261,10 +261,9 @@ export class ClusterStatements {
       let roleTime: number;
       if (x.dnodeId === selfId) { role = 'leader'; roleTime = m.roleSinceMs; }
       else {
-        // Raft's view first: a peer the leader has not heard from lately is offline even while
-        // the status grace period after a leader change still calls its dnode ready.
-        const heard = m.recentlyActive(x.dnodeId) || Date.now() - m.roleSinceMs < 2_000;
-        const live = heard && this.status(x.dnodeId).status === 'ready' && (m.voters.includes(x.dnodeId) || m.learners.includes(x.dnodeId));
+        // As TDengine: an mnode is offline exactly when its dnode is (status timeout), so
+        // `show mnodes` and `show dnodes` never disagree.
+        const live = this.status(x.dnodeId).status === 'ready' && (m.voters.includes(x.dnodeId) || m.learners.includes(x.dnodeId));
         role = live ? (m.learners.includes(x.dnodeId) ? 'learner' : 'follower') : 'offline';
         roleTime = this.node.liveness.get(x.dnodeId)?.statusSinceMs ?? x.createdAtMs;
       }

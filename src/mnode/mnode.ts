@@ -190,9 +190,6 @@ export class Mnode {
   /** How far the leader knows `id`'s log matches its own (0 when unknown or not leader). */
   matchOf(id: number): number { return this.g.node.raft.prs.get(id)?.match ?? 0; }
 
-  /** True when the leader heard from `id` within the last election timeout. */
-  recentlyActive(id: number): boolean { return this.g.node.raft.prs.get(id)?.recentActive ?? false; }
-
   /** Commits one op through the group; resolves once applied here. NOT_MNODE_LEADER when not leader. */
   async propose(op: ClusterOp): Promise<void> {
     if (!this.isLeader) throw this.notLeader();
