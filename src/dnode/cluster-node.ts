@@ -151,7 +151,16 @@ export class ClusterNode {
     if (this.runtime) return this.runtime;
     const id = this.identity.dnodeId;
     if (id <= 0) throw new BasaltError('NOT_READY', 'this dnode has no id yet; it cannot host an mnode before it joins');
-    const log = (level: 'info' | 'warn' | 'error', m: string): void => this.log.log(level === 'info' ? 'debug' : level, `raft: ${m}`);
+    // Raft's routine chatter is debug; a repeating warning (a dead peer) at most every 30 s.
+    const gates = new Map<string, RepeatGate>();
+    const log = (level: 'info' | 'warn' | 'error', m: string): void => {
+      if (level === 'info') { this.log.debug(`raft: ${m}`); return; }
+      if (gates.size > 256) gates.clear();
+      const key = m.replace(/\d+ ms/g, '');
+      let g = gates.get(key);
+      if (!g) { g = new RepeatGate(); gates.set(key, g); }
+      if (g.pass(key, Date.now())) this.log.log(level, `raft: ${m}`);
+    };
     this.transport = new RaftTransport({ nodeId: id, maxFrameBytes: this.opts.config.maxFrameBytes, log });
     this.runtime = new ReplicaRuntime({ nodeId: id, transport: this.transport, log });
     for (const [peer, ep] of this.peerEps) this.setPeer(peer, ep);
