@@ -4,3 +4,5 @@
 export const BENCH_PUT = 60001;
 /** reply: the group's GroupStatus. */
 export const BENCH_STATUS = 60002;
+/** reply: {applied, order: keys in apply order} (order kept only with RAFT_NET_TRACK=1). */
+export const BENCH_DUMP = 60003;
