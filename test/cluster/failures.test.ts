@@ -23,6 +23,21 @@ test('wrong firstEp: the dnode names the endpoint it cannot reach and keeps retr
   assert.match(e.message, /has not joined a cluster yet; run create dnode "localhost:\d+"/);
 });
 
+test('secondEp and redirects: any joined dnode can be the entry point of the next one', { timeout: 30_000 }, async () => {
+  const base = await freeBasePort(4);
+  await cluster.start('se1', base);
+  await cluster.start('se2', base + 100, { firstEp: `localhost:${base}` });
+  await sql(base, `create dnode "localhost:${base + 100}"`);
+  await waitFor('dnode 2 ready', 10_000, async () => ((await dnodes(base)).get(2)?.status === 'ready' ? true : undefined));
+  // firstEp names nothing; secondEp is dnode 2, which hosts no mnode and redirects to dnode 1.
+  const third = await cluster.start('se3', base + 200, { firstEp: `localhost:${base + 300}`, set: [`secondEp=localhost:${base + 100}`] });
+  await sql(base + 100, `create dnode "localhost:${base + 200}"`);
+  await waitFor('dnode 3 ready', 10_000, async () => ((await dnodes(base)).get(3)?.status === 'ready' ? true : undefined));
+  await waitFor('dnode 3 logs its join', 5_000, async () => (/INFO  joined the cluster dnodeId=3 .*mnodes=localhost:\d+/.test(third.log()) ? true : undefined));
+  // After joining it uses its saved mnode set: it serves cluster statements as a gateway.
+  assert.equal((await dnodes(base + 200)).size, 3);
+});
+
 test('two dnodes started without firstEp form two clusters that never merge', { timeout: 40_000 }, async () => {
   const base = await freeBasePort(2);
   const a = base;
