@@ -113,11 +113,12 @@ export class Dnode {
         dataDir: config.dataDir,
         serverVersion: opts.serverVersion,
         dnode: {
-          dnodeId: identity.dnodeId || 0,
+          // A joining dnode learns its id after the engine opened: read it live.
+          get dnodeId(): number { return cluster.identity.dnodeId; },
           endpoint,
           supportVnodes: config.supportVnodes,
           startedAtMs,
-          variables: configVariables(config),
+          get variables() { return d.variables(); },
         },
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
       });
