@@ -8,7 +8,8 @@
 //  (d) election: SIGKILL the leader process, time until a put issued after the kill is
 //      acknowledged (and until a new leader is reported), restart it, repeat.
 //   npm run bench:raft-net     env: RAFT_NET_SECONDS (10), RAFT_NET_TRIALS (2), RAFT_NET_KILLS (20),
-//                              RAFT_NET_ETCD (1; 0 skips etcd), RAFT_NET_ETCD_KILLS (5)
+//                              RAFT_NET_ETCD (1; 0 skips etcd), RAFT_NET_ETCD_KILLS (5),
+//                              RAFT_NET_NODE_FLAGS ('--single-threaded-gc')
 // Every server it starts listens on 127.0.0.1 and is stopped by its PID; every loop is bounded
 // by a deadline and an operation cap.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,6 +27,13 @@ const SECONDS = Number(process.env['RAFT_NET_SECONDS'] ?? '10');
 const KILLS = Number(process.env['RAFT_NET_KILLS'] ?? '20');
 const TRIALS = Number(process.env['RAFT_NET_TRIALS'] ?? '2');
 const WARMUP_SECONDS = 2;
+/**
+ * Node flags of the replica processes. Three replicas and the client share this machine's
+ * cores, so V8's parallel scavenger often waits for helper threads that are not scheduled
+ * (pauses of 30-60 ms instead of 0.5 ms, measured with --trace-gc); one GC thread per
+ * process avoids that. RAFT_NET_NODE_FLAGS='' runs with Node's defaults.
+ */
+const NODE_FLAGS = (process.env['RAFT_NET_NODE_FLAGS'] ?? '--single-threaded-gc').split(' ').filter((f) => f !== '');
 const WITH_ETCD = (process.env['RAFT_NET_ETCD'] ?? '1') !== '0';
 const ETCD_KILLS = Number(process.env['RAFT_NET_ETCD_KILLS'] ?? '5');
 const VALUE_BYTES = 100;
@@ -75,7 +83,7 @@ const replicas = new Map<number, Replica>();
 async function startReplica(r: Replica): Promise<void> {
   const peers = IDS.map((id) => `${id}=${replicas.get(id)!.port}`).join(',');
   const logFd = openSync(join(work, `node${r.id}.log`), 'a');
-  const proc = spawn(process.execPath, [join(here, 'raft-net-node.js'), String(r.id), String(r.port), r.dir, peers], { stdio: ['ignore', 'pipe', logFd] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, join(here, 'raft-net-node.js'), String(r.id), String(r.port), r.dir, peers], { stdio: ['ignore', 'pipe', logFd] });
   closeSync(logFd);
   started.add(proc);
   proc.on('exit', () => started.delete(proc));
@@ -304,7 +312,7 @@ async function main(): Promise<void> {
   }
   for (const r of replicas.values()) await startReplica(r);
   await findLeader(10_000);
-  console.log(`raft-net: 3 Basalt replica processes on 127.0.0.1 (${[...replicas.values()].map((r) => r.port).join(', ')}), WAL fsync per Ready; data in ${work}`);
+  console.log(`raft-net: 3 Basalt replica processes on 127.0.0.1 (${[...replicas.values()].map((r) => r.port).join(', ')}), WAL fsync per Ready, node flags '${NODE_FLAGS.join(' ')}'; data in ${work}`);
 
   const haveEtcd = WITH_ETCD && spawnSync('etcd', ['--version']).status === 0;
   if (WITH_ETCD && !haveEtcd) console.log('raft-net: etcd not found (apt-get install etcd-server etcd-client); part (c) skipped');
