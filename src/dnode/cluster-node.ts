@@ -309,7 +309,9 @@ export class ClusterNode {
       if (reply.kind === 'ok') { this.accept(reply); return; }
       if (reply.kind === 'dropped') { this.dropped(reply.message); return; }
       if (this.gate.pass(`refused ${reply.message}`, Date.now())) {
-        this.log.warn('the mnode leader refused this dnode; it stays offline until fixed', { leader: ep, reason: reply.message });
+        // Not created yet is the normal state of a new dnode before `create dnode`.
+        if (this.identity.dnodeId === 0 && reply.code === 0x80000331) this.log.info('waiting to be created in the cluster', { leader: ep, reason: reply.message });
+        else this.log.warn('the mnode leader refused this dnode; it stays offline until fixed', { leader: ep, reason: reply.message });
       }
       return;
     }
@@ -344,7 +346,8 @@ export class ClusterNode {
     this.identity = { ...this.identity, dropped: true };
     writeIdentity(this.opts.config.dataDir, this.identity);
     const text = `dnode ${this.identity.dnodeId} was dropped from cluster ${this.identity.clusterId} (${message}); it stops now and will refuse to start. To join a cluster again: stop it, delete everything in dataDir ${this.opts.config.dataDir}, and start it with firstEp set`;
-    this.log.error(text);
+    // The host (basalt start) prints it on stderr itself before exiting.
+    this.log.fileOnly('error', text);
     this.opts.onDropped(text);
   }
 
@@ -377,7 +380,7 @@ export class ClusterNode {
       if (!rec) {
         if (req.dnodeId < s.nextDnodeId) {
           this.leaderLog(req.endpoint, 'warn', 'a dropped dnode reported; told it so', { dnodeId: req.dnodeId, endpoint: req.endpoint });
-          return { kind: 'dropped', message: `dnode ${req.dnodeId} does not exist any more in cluster ${s.clusterId} (it was dropped with 'drop dnode')` };
+          return { kind: 'dropped', message: `removed with 'drop dnode ${req.dnodeId}'` };
         }
         return { kind: 'refused', code: 0x80000331, message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}` };
       }
