@@ -36,6 +36,9 @@ test('secondEp and redirects: any joined dnode can be the entry point of the nex
   await waitFor('dnode 3 logs its join', 5_000, async () => (/INFO  joined the cluster dnodeId=3 .*mnodes=localhost:\d+/.test(third.log()) ? true : undefined));
   // After joining it uses its saved mnode set: it serves cluster statements as a gateway.
   assert.equal((await dnodes(base + 200)).size, 3);
+  const last = await sqlError(base + 200, 'drop mnode on dnode 1');
+  assert.equal(last.code, 0x800003a8);
+  assert.match(last.message, /^The replica of mnode cannot less than 1: the mnode on dnode 1 is the only one/);
 });
 
 test('two dnodes started without firstEp form two clusters that never merge', { timeout: 40_000 }, async () => {
