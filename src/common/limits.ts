@@ -92,4 +92,10 @@ export const Limits = {
   maxRaftPendingProposals: 65_536,
   /** Recent log entries kept in memory per group (for replication and apply) in bytes. */
   maxRaftLogCacheBytes: 32 * 1024 * 1024,
+  /** A replicated vnode takes a Raft snapshot (flush + image of its files) after this many applied entries. */
+  vnodeSnapshotEveryEntries: 20_000,
+  /** Raft entries a vnode keeps behind its snapshot, so a briefly lagging replica catches up by log. */
+  vnodeKeepEntriesAfterSnapshot: 2_000,
+  /** A replicated vnode write (or DDL) not applied within this fails with TIMEOUT (it may still apply). */
+  vnodeWriteTimeoutMs: 5_000,
 } as const;

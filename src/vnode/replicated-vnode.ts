@@ -1,0 +1,333 @@
+// One replica of a vgroup: a Raft group whose log is the storage WAL (WalLogStore under
+// dir/raft) and whose state machine is the storage engine (LocalVnodeStore in externalLog
+// mode under dir/store). It implements VnodeStore, so the engine and the select path can
+// use it like a local store:
+//   - mutations (write, DDL) become Raft proposals and resolve once applied here, i.e. after
+//     commit on a quorum; only the leader accepts them (NOT_LEADER with data.leader, or
+//     NO_QUORUM when no leader is known);
+//   - the synchronous VnodeStore reads serve local state on the leader (or on any replica
+//     with followerReads); for linearizable reads call readBarrier() first, or use read(fn).
+// Maintenance (flush, compact, retention) is local to each replica.
+import { rmSync } from 'node:fs';
+import type { ColumnBlock } from '../common/block.js';
+import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import type { ColumnSchema } from '../common/types.js';
+import type { NodeId, StateRole } from '../raft/index.js';
+import type { ProposeResult, RaftGroupHost } from '../replica/group-host.js';
+import type { LogFn, RaftGroupOptions, ReplicaRuntime } from '../replica/runtime.js';
+import { WalLogStore } from '../replica/wal-log-store.js';
+import type {
+  ChildTableDef, NormalTableDef, RangeAggregate, SuperTableDef, TableInfo, TableKind, TagValue, TimeRange,
+  VnodeOptions, VnodeStore, WriteBatch,
+} from '../storage/api.js';
+import { encodeMetaPayload, encodeWritePayload, type MetaOp } from '../storage/index.js';
+import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
+
+export interface ReplicatedVnodeConfig {
+  /** The dnode's Raft runtime (one per dnode, shared by its mnode and vnodes). */
+  readonly runtime: ReplicaRuntime;
+  /** The vgroup id; also the Raft group id on every replica. */
+  readonly vgId: number;
+  /** This replica's directory (the dnode's dataDir/vnode/vnode<vgId>). */
+  readonly dir: string;
+  readonly options: VnodeOptions;
+  /**
+   * Founding voters, the same list on every founder (create database). Omit for a replica
+   * that joins later (balance / drop dnode): it starts empty and catches up by snapshot and
+   * log once the leader adds it with addLearner().
+   */
+  readonly founders?: readonly NodeId[];
+  /** Proposal deadline (TIMEOUT after it). Default Limits.vnodeWriteTimeoutMs. */
+  readonly writeTimeoutMs?: number;
+  /** ReadIndex deadline. Default Limits.raftReadIndexTimeoutMs. */
+  readonly readTimeoutMs?: number;
+  /** Default Limits.vnodeSnapshotEveryEntries. */
+  readonly snapshotEveryEntries?: number;
+  /** Default Limits.vnodeKeepEntriesAfterSnapshot. */
+  readonly keepEntriesAfterSnapshot?: number;
+  /** Let the synchronous VnodeStore reads serve (possibly stale) local state on a follower. */
+  readonly followerReads?: boolean;
+  readonly raft?: RaftGroupOptions['raft'];
+  readonly log?: LogFn;
+  /** host:port of a node, for the leaderEndpoint of NOT_LEADER hints (e.g. transport.endpointOf). */
+  readonly leaderEndpoint?: (node: NodeId) => string | undefined;
+  /** Role, leader or membership changed (for the dnode's status report to the mnode). */
+  readonly onStatusChange?: (s: VnodeStatus) => void;
+}
+
+export interface VnodeStatus {
+  readonly vgId: number;
+  readonly nodeId: NodeId;
+  readonly role: StateRole | 'learner';
+  readonly term: number;
+  /** 0 when no leader is known. */
+  readonly leader: NodeId;
+  readonly commit: number;
+  /** Raft applied index. */
+  readonly applied: number;
+  /** Last entry the store holds / holds in files (restart replays after the latter). */
+  readonly storeApplied: number;
+  readonly flushedIndex: number;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly snapshotIndex: number;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  readonly pendingProposals: number;
+  readonly refusedEntries: number;
+}
+
+export interface ReadOptions {
+  /** Serve from this replica even if it is a follower (still linearizable: ReadIndex via the leader). */
+  readonly allowFollower?: boolean;
+  /** Skip the ReadIndex round trip: local state as it is (may be stale). Implies allowFollower. */
+  readonly stale?: boolean;
+}
+
+export class ReplicatedVnode implements VnodeStore {
+  private readonly inflight = new Set<(e: BasaltError) => void>();
+  private closed = false;
+  private wasLeader = false;
+
+  private constructor(
+    private readonly cfg: ReplicatedVnodeConfig,
+    private readonly sm: VnodeStateMachine,
+    private readonly group: RaftGroupHost,
+  ) {}
+
+  static async open(cfg: ReplicatedVnodeConfig): Promise<ReplicatedVnode> {
+    const log = cfg.log ?? (() => undefined);
+    const sm = await VnodeStateMachine.open(cfg.dir, cfg.options, log);
+    let logStore: WalLogStore | undefined;
+    try {
+      logStore = cfg.founders && cfg.founders.length > 0
+        ? await WalLogStore.openBootstrapped(raftDirOf(cfg.dir), cfg.founders)
+        : WalLogStore.open(raftDirOf(cfg.dir));
+      const group = await cfg.runtime.addGroup({
+        group: cfg.vgId, store: logStore, stateMachine: sm,
+        proposalTimeoutMs: cfg.writeTimeoutMs ?? Limits.vnodeWriteTimeoutMs,
+        readTimeoutMs: cfg.readTimeoutMs ?? Limits.raftReadIndexTimeoutMs,
+        snapshotEveryEntries: cfg.snapshotEveryEntries ?? Limits.vnodeSnapshotEveryEntries,
+        keepEntriesAfterSnapshot: cfg.keepEntriesAfterSnapshot ?? Limits.vnodeKeepEntriesAfterSnapshot,
+        ...(cfg.raft ? { raft: cfg.raft } : {}),
+      });
+      const v = new ReplicatedVnode(cfg, sm, group);
+      sm.hooks = {
+        onLeaderChange: (leader, role) => v.leaderChanged(leader, role),
+        onConfChange: () => v.cfg.onStatusChange?.(v.status()),
+      };
+      return v;
+    } catch (e) {
+      await logStore?.close().catch(() => undefined);
+      await sm.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  get vgId(): number { return this.cfg.vgId; }
+  get nodeId(): NodeId { return this.group.nodeId; }
+  get options(): VnodeOptions { return this.cfg.options; }
+  /** The local store (tests, and subplans run after readBarrier()). Replaced by snapshot installs. */
+  get local(): VnodeStore { return this.sm.store; }
+  isLeader(): boolean { return this.group.node.raft.role === 'leader'; }
+
+  // ------------------------------------------------------------ mutations (leader only)
+
+  createSuperTable(def: SuperTableDef): Promise<void> { return this.metaOp({ op: 'createSuper', def, atMs: Date.now() }); }
+  createChildTable(def: ChildTableDef): Promise<void> { return this.metaOp({ op: 'createChild', def, atMs: Date.now() }); }
+  createNormalTable(def: NormalTableDef): Promise<void> { return this.metaOp({ op: 'createNormal', def, atMs: Date.now() }); }
+  dropTable(name: string): Promise<void> { return this.metaOp({ op: 'drop', name }); }
+  addColumn(table: string, column: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addColumn', table, column }); }
+  dropColumn(table: string, columnName: string): Promise<void> { return this.metaOp({ op: 'dropColumn', table, column: columnName }); }
+  modifyColumn(table: string, columnName: string, bytes: number): Promise<void> { return this.metaOp({ op: 'modifyColumn', table, column: columnName, bytes }); }
+  addTag(stable: string, tag: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addTag', stable, tag }); }
+  setTag(childTable: string, tagName: string, value: TagValue): Promise<void> { return this.metaOp({ op: 'setTag', table: childTable, tag: tagName, value }); }
+
+  /**
+   * Replicates the batch; resolves once it is committed and applied on this (leader) node.
+   * Retrying a batch whose outcome is unknown (TIMEOUT, leadership lost) is safe for rows:
+   * a repeated timestamp keeps the latest write, so the rows end up present exactly once.
+   */
+  async write(batch: WriteBatch): Promise<void> {
+    this.checkLeader();
+    await this.sm.belowBudget();
+    await this.propose(encodeWritePayload(batch, Date.now()));
+  }
+
+  private async metaOp(op: MetaOp): Promise<void> {
+    this.checkLeader();
+    // Refuse what the leader's state already refuses without spending a log entry; the
+    // apply re-checks (another DDL may be ahead of this one in the log).
+    this.sm.store.meta.check(op);
+    await this.propose(encodeMetaPayload(op));
+  }
+
+  private propose(data: Uint8Array): Promise<ProposeResult> {
+    return new Promise<ProposeResult>((resolve, reject) => {
+      const abort = (e: BasaltError): void => { this.inflight.delete(abort); reject(e); };
+      this.inflight.add(abort);
+      this.group.propose(data).then((r) => {
+        this.inflight.delete(abort);
+        if (r.result instanceof BasaltError) reject(r.result);
+        else resolve(r);
+      }, (e: unknown) => {
+        this.inflight.delete(abort);
+        reject(this.mapError(e));
+      });
+    });
+  }
+
+  // ------------------------------------------------------------ reads
+
+  /** Resolves when a read started now may be served from local state linearizably. */
+  async readBarrier(opts: ReadOptions = {}): Promise<void> {
+    this.checkOpen();
+    if (opts.stale) return;
+    if (!opts.allowFollower) this.checkLeader();
+    else if (this.group.node.raft.lead === 0) throw this.noLeader();
+    try { await this.group.readIndex(); } catch (e) { throw this.mapError(e); }
+  }
+
+  /** Runs `fn` on the local store after a ReadIndex barrier (leader only unless allowed). */
+  async read<T>(fn: (store: VnodeStore) => T | Promise<T>, opts: ReadOptions = {}): Promise<T> {
+    await this.readBarrier(opts);
+    return fn(this.sm.store);
+  }
+
+  getTable(name: string): TableInfo | undefined { this.checkReadable(); return this.sm.store.getTable(name); }
+  listTables(filter?: { stable?: string; kind?: TableKind }): TableInfo[] { this.checkReadable(); return this.sm.store.listTables(filter); }
+  childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {
+    this.checkReadable();
+    return this.sm.store.childTablesWithTag(stable, tagName, values);
+  }
+  scan(table: string, range: TimeRange, columnIndexes: readonly number[]): Iterable<ColumnBlock> {
+    this.checkReadable();
+    return this.sm.store.scan(table, range, columnIndexes);
+  }
+  aggregate(table: string, range: TimeRange, columnIndexes: readonly number[]): RangeAggregate {
+    this.checkReadable();
+    return this.sm.store.aggregate(table, range, columnIndexes);
+  }
+  lastRow(table: string): ColumnBlock | undefined { this.checkReadable(); return this.sm.store.lastRow(table); }
+
+  // ------------------------------------------------------------ maintenance (this replica)
+
+  flush(): Promise<void> { this.checkOpen(); return this.sm.store.flush(); }
+  compact(): Promise<void> { this.checkOpen(); return this.sm.store.compact(); }
+  /**
+   * Drops whole file sets older than keep on this replica. Replicas run it on their own
+   * clocks, so for a moment they may differ by a file set that every one of them drops.
+   */
+  applyRetention(nowMs: number): Promise<void> { this.checkOpen(); return this.sm.store.applyRetention(nowMs); }
+  stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number } { return this.sm.store.stats(); }
+
+  // ------------------------------------------------------------ membership (balance, drop dnode)
+
+  /** Leader: adds `node` as a non-voting replica; it catches up by snapshot + log. */
+  async addLearner(node: NodeId): Promise<void> { this.checkLeader(); await this.conf(this.group.addLearner(node)); }
+  /** Leader: makes a caught-up learner a voter. */
+  async promote(node: NodeId): Promise<void> { this.checkLeader(); await this.conf(this.group.promote(node)); }
+  /** Leader: removes a replica (itself too: it hands leadership over afterwards). */
+  async remove(node: NodeId): Promise<void> { this.checkLeader(); await this.conf(this.group.remove(node)); }
+  /** Leader: hands leadership to `node`; resolves when `node` is the known leader. */
+  async transferLeader(node: NodeId, timeoutMs?: number): Promise<void> {
+    this.checkLeader();
+    try { await this.group.transferLeader(node, timeoutMs); } catch (e) { throw this.mapError(e); }
+  }
+  /** Starts an election here now (a founder that should lead first, leader balancing). */
+  campaign(): void { this.checkOpen(); this.group.campaign(); }
+
+  /** How far `node` has caught up, as the leader sees it (undefined off the leader). */
+  matchIndexOf(node: NodeId): number | undefined {
+    if (!this.isLeader()) return undefined;
+    return this.group.node.raft.prs.get(node)?.match;
+  }
+
+  private async conf(p: Promise<ProposeResult>): Promise<void> {
+    try { await p; } catch (e) { throw this.mapError(e); }
+  }
+
+  // ------------------------------------------------------------ status and lifecycle
+
+  status(): VnodeStatus {
+    const g = this.group.status();
+    const s = this.sm.store;
+    const role = g.learners.includes(g.nodeId) ? 'learner' : g.role;
+    return {
+      vgId: this.cfg.vgId, nodeId: g.nodeId, role, term: g.term, leader: g.leader, commit: g.commit, applied: g.applied,
+      storeApplied: s.appliedIndex(), flushedIndex: s.flushedIndex(), firstIndex: g.firstIndex, lastIndex: g.lastIndex,
+      snapshotIndex: g.snapshotIndex, voters: g.voters, learners: g.learners, pendingProposals: g.pendingProposals,
+      refusedEntries: this.sm.refusedEntries,
+    };
+  }
+
+  /** Stops this replica (the runtime stops hosting the group) and closes its log and store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failInflight(new BasaltError('SHUTTING_DOWN', `vnode ${this.cfg.vgId} on node ${this.nodeId} is closing; the write may still be applied`));
+    await this.cfg.runtime.removeGroup(this.cfg.vgId);
+    await this.sm.close();
+  }
+
+  /** Closes and deletes this replica's directory (after the group removed it). */
+  async destroy(): Promise<void> {
+    await this.close();
+    rmSync(this.cfg.dir, { recursive: true, force: true });
+  }
+
+  private leaderChanged(leader: NodeId, role: StateRole): void {
+    if (this.wasLeader && role !== 'leader') {
+      // The group host keeps these until their deadline; fail them now (a deposed leader
+      // usually means a lost quorum or a partition), saying the outcome is unknown.
+      const err = leader !== 0
+        ? new BasaltError('NOT_LEADER', `node ${this.nodeId} lost leadership of vgroup ${this.cfg.vgId} to node ${leader} while the write was in flight; it may still be applied`, this.hint(leader))
+        : new BasaltError('NO_QUORUM', `node ${this.nodeId} lost leadership of vgroup ${this.cfg.vgId} (no quorum of its replicas answers) while the write was in flight; it may still be applied`, this.hint(0));
+      this.failInflight(err);
+    }
+    this.wasLeader = role === 'leader';
+    this.cfg.onStatusChange?.(this.status());
+  }
+
+  private failInflight(err: BasaltError): void {
+    for (const abort of [...this.inflight]) abort(err);
+  }
+
+  private hint(leader: NodeId): Record<string, unknown> {
+    const ep = leader ? this.cfg.leaderEndpoint?.(leader) : undefined;
+    return ep ? { leader, leaderEndpoint: ep, vgId: this.cfg.vgId } : { leader, vgId: this.cfg.vgId };
+  }
+
+  private noLeader(): BasaltError {
+    const g = this.group.status();
+    return new BasaltError('NO_QUORUM', `vgroup ${this.cfg.vgId} has no leader known to node ${this.nodeId} (voters ${g.voters.join(', ')}): a quorum is unreachable or an election is in progress; retry`, this.hint(0));
+  }
+
+  /** NOT_LEADER without a known leader says more as NO_QUORUM; everything else passes through. */
+  private mapError(e: unknown): Error {
+    if (e instanceof BasaltError && e.errorName === 'NOT_LEADER') {
+      const lead = (e.data as { leader?: number } | undefined)?.leader ?? 0;
+      if (!lead) return this.noLeader();
+    }
+    return e as Error;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BasaltError('SHUTTING_DOWN', `vnode ${this.cfg.vgId} on node ${this.nodeId} is closed`);
+  }
+
+  private checkLeader(): void {
+    this.checkOpen();
+    if (this.isLeader()) return;
+    const lead = this.group.node.raft.lead;
+    if (!lead) throw this.noLeader();
+    throw new BasaltError('NOT_LEADER', `node ${this.nodeId} is not the leader of vgroup ${this.cfg.vgId}; node ${lead} leads it`, this.hint(lead));
+  }
+
+  private checkReadable(): void {
+    this.checkOpen();
+    if (this.cfg.followerReads || this.isLeader()) return;
+    this.checkLeader();
+  }
+}
