@@ -24,6 +24,10 @@ import type {
 import { encodeMetaPayload, encodeWritePayload, type MetaOp } from '../storage/index.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
+/** How long a membership change waits for the previous one to apply, and its poll period. */
+const CONF_RETRY_MS = 3_000;
+const CONF_RETRY_PAUSE_MS = 50;
+
 export interface ReplicatedVnodeConfig {
   /** The dnode's Raft runtime (one per dnode, shared by its mnode and vnodes). */
   readonly runtime: ReplicaRuntime;
@@ -225,11 +229,11 @@ export class ReplicatedVnode implements VnodeStore {
   // ------------------------------------------------------------ membership (balance, drop dnode)
 
   /** Leader: adds `node` as a non-voting replica; it catches up by snapshot + log. */
-  async addLearner(node: NodeId): Promise<void> { this.checkLeader(); await this.conf(this.group.addLearner(node)); }
+  async addLearner(node: NodeId): Promise<void> { await this.conf(() => this.group.addLearner(node)); }
   /** Leader: makes a caught-up learner a voter. */
-  async promote(node: NodeId): Promise<void> { this.checkLeader(); await this.conf(this.group.promote(node)); }
+  async promote(node: NodeId): Promise<void> { await this.conf(() => this.group.promote(node)); }
   /** Leader: removes a replica (itself too: it hands leadership over afterwards). */
-  async remove(node: NodeId): Promise<void> { this.checkLeader(); await this.conf(this.group.remove(node)); }
+  async remove(node: NodeId): Promise<void> { await this.conf(() => this.group.remove(node)); }
   /** Leader: hands leadership to `node`; resolves when `node` is the known leader. */
   async transferLeader(node: NodeId, timeoutMs?: number): Promise<void> {
     this.checkLeader();
@@ -244,8 +248,20 @@ export class ReplicatedVnode implements VnodeStore {
     return this.group.node.raft.prs.get(node)?.match;
   }
 
-  private async conf(p: Promise<ProposeResult>): Promise<void> {
-    try { await p; } catch (e) { throw this.mapError(e); }
+  /**
+   * One membership change at a time: Raft refuses a new one (PROPOSAL_DROPPED) while an
+   * earlier one, or a fresh leader's first entry, is not applied yet. That wait is short and
+   * expected during a move, so it is retried here for up to CONF_RETRY_MS.
+   */
+  private async conf(change: () => Promise<ProposeResult>): Promise<void> {
+    const deadline = Date.now() + CONF_RETRY_MS;
+    for (;;) {
+      this.checkLeader();
+      try { await change(); return; } catch (e) {
+        if (!(e instanceof BasaltError && e.errorName === 'PROPOSAL_DROPPED') || Date.now() > deadline) throw this.mapError(e);
+      }
+      await new Promise((r) => setTimeout(r, CONF_RETRY_PAUSE_MS));
+    }
   }
 
   // ------------------------------------------------------------ status and lifecycle
