@@ -101,6 +101,8 @@ export class ReplicatedVnode implements VnodeStore {
   ) {}
 
   static async open(cfg: ReplicatedVnodeConfig): Promise<ReplicatedVnode> {
+    // The Raft group id is the vgId; group 1 is the mnode's on every dnode (vgIds start at 2).
+    if (!Number.isSafeInteger(cfg.vgId) || cfg.vgId < 2) throw new BasaltError('INVALID_PARA', `vgId ${cfg.vgId} is not a vgroup id (2 or more; Raft group 1 is the mnode's)`);
     const log = cfg.log ?? (() => undefined);
     const sm = await VnodeStateMachine.open(cfg.dir, cfg.options, log);
     let logStore: WalLogStore | undefined;
