@@ -72,7 +72,7 @@ export class RaftGroupHost {
   constructor(
     readonly group: GroupId,
     readonly node: RawNode,
-    readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void> },
+    readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void>; persistCommit?: (commit: number) => Promise<void> },
     readonly sm: StateMachine,
     private readonly limits: GroupHostLimits,
     private readonly deps: GroupHostDeps,

@@ -38,7 +38,7 @@ export interface ReplicaRuntimeOptions {
 
 export interface RaftGroupOptions extends Partial<GroupHostLimits> {
   readonly group: GroupId;
-  readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void> };
+  readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void>; persistCommit?: (commit: number) => Promise<void> };
   readonly stateMachine: StateMachine;
   /** Raft timers and flow-control limits (id, prng and applied are set by the runtime). */
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'prng' | 'applied'>>;
@@ -231,6 +231,13 @@ export class ReplicaRuntime implements TransportSink {
       this.transport.send(later);
     }
     for (const [gid, r] of rd.groups) this.hosts.get(gid)?.markDurable(r);
+    // A membership entry takes effect when applied; its commit must be durable first, or a
+    // restart could revive the older configuration (see WalLogStore.persistCommit).
+    for (const [gid, r] of rd.groups) {
+      let confIndex = 0;
+      for (const e of r.committedEntries) if (e.type === 'conf') confIndex = e.index;
+      if (confIndex > 0) await this.hosts.get(gid)?.store.persistCommit?.(confIndex);
+    }
     for (const [gid, r] of rd.groups) await this.hosts.get(gid)?.apply(r);
     this.mr.advance(rd);
     for (const [gid, r] of rd.groups) {

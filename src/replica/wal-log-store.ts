@@ -232,6 +232,24 @@ export class WalLogStore implements DurableLogStore {
     await Promise.all(waits);
   }
 
+  /**
+   * Writes and fsyncs the commit index now. The runtime calls it before a membership change is
+   * applied: membership takes effect when applied, so a replica that restarted with a lagging
+   * commit mark would come back with an older configuration (e.g. itself as the only voter)
+   * and could elect itself beside the real leader.
+   */
+  async persistCommit(commit: number): Promise<void> {
+    this.checkOpen();
+    const cur = this.pendingCommit ?? this.hs.get();
+    if (commit <= this.hs.get().commit) return;
+    assert(commit <= this.lastIndex(), `persistCommit ${commit} beyond the log (last ${this.lastIndex()})`);
+    this.pendingCommit = undefined;
+    this.commitWrittenAtMs = Date.now();
+    this.hs.set({ term: cur.term, vote: cur.vote, commit: Math.max(commit, cur.commit) });
+    if (this.wal.hasUnsynced()) await this.wal.sync();
+    await this.hs.sync();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.pendingCommit) this.hs.set(this.pendingCommit);

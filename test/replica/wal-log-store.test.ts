@@ -137,3 +137,22 @@ test('openBootstrapped writes the founding membership once', async () => {
     await r.close();
   } finally { t.remove(); }
 });
+
+test('the commit of a membership entry survives a kill; a commit-only change alone may lag', async () => {
+  const t = tempDir('conf-commit');
+  try {
+    // Founder of a one-voter group; the log then gets a membership entry (index 2) and data.
+    const s = await WalLogStore.openBootstrapped(t.dir, [1]);
+    const hs0 = s.initialState().hardState;
+    s.append([{ index: 2, term: hs0.term, type: 'conf', data: new Uint8Array([1]) }, ent(3, hs0.term)]);
+    await s.sync();
+    // Commit-only changes inside the write interval are deferred: a kill now loses them.
+    s.setHardState({ ...hs0, commit: 3 });
+    assert.equal(WalLogStore.open(t.dir).initialState().hardState.commit, hs0.commit, 'the lazy commit mark was expected to lag');
+    // What the runtime does before applying the membership entry: persist its commit now.
+    await s.persistCommit(2);
+    // Reopen without close(), as after SIGKILL: the membership entry is known committed.
+    assert.ok(WalLogStore.open(t.dir).initialState().hardState.commit >= 2);
+    await assert.rejects(s.persistCommit(9), /beyond the log/);
+  } finally { t.remove(); }
+});
