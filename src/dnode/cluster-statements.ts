@@ -6,7 +6,7 @@ import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { DataType } from '../common/types.js';
 import {
-  dnodeById, normalizeEndpoint, planCreateDnode, requireDnode, vnodesOn, dnodeByEndpoint,
+  dnodeById, isDbPlaced, normalizeEndpoint, planCreateDnode, planReplicatedPlacement, requireDnode, vnodesOn, dnodeByEndpoint,
 } from '../mnode/cluster-state.js';
 import { DEFAULT_DB_OPTIONS } from '../mnode/db-options.js';
 import type { Mnode } from '../mnode/mnode.js';
@@ -92,7 +92,10 @@ export class ClusterStatements {
     }
     const v = vnodesOn(s, rec.id);
     if (v > 0) {
-      const dbs = Object.entries(s.dbPlacement).filter(([, p]) => p.dnodeId === rec.id).map(([n]) => n).join(', ');
+      const dbs = [
+        ...Object.entries(s.dbPlacement).filter(([, p]) => p.dnodeId === rec.id).map(([n]) => n),
+        ...Object.entries(s.replicatedDbs).filter(([, p]) => p.vgroups.some((v) => v.dnodeIds.includes(rec.id))).map(([n]) => n),
+      ].join(', ');
       throw new BasaltError('NOT_SUPPORTED', `dnode ${rec.id} hosts ${v} vnode(s) of database(s) ${dbs}; moving vnodes off a dnode comes with replicated databases, so drop those databases first`);
     }
     await m.propose({ op: 'dropDnode', id: rec.id });
@@ -196,11 +199,21 @@ export class ClusterStatements {
   private async createDatabase(name: string, ifNotExists: boolean, options: Parameters<typeof dbOptionsFromAst>[1], sql: string, user: string): Promise<StatementResult> {
     const m = this.leader();
     const s = m.state;
-    if (s.dbPlacement[name]) {
+    if (isDbPlaced(s, name)) {
       if (ifNotExists) return execResult('Create');
-      throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists (on dnode ${s.dbPlacement[name]!.dnodeId}); use 'if not exists' to ignore`);
+      throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
     }
-    const vgroups = dbOptionsFromAst(name, options).vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
+    const given = dbOptionsFromAst(name, options);
+    const vgroups = given.vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
+    const replica = given.replica ?? DEFAULT_DB_OPTIONS.replica;
+    if (replica > 1) {
+      // Per-vgroup placement is planned (and its errors reported) here; hosting the replicas
+      // as ReplicatedVnodes and routing to vgroup leaders is the next step (issue 6), so the
+      // plan is not committed yet: a placed database nobody hosts would be a ghost.
+      const ready = s.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
+      planReplicatedPlacement(s, name, replica, vgroups, ready);
+      throw new BasaltError('NOT_SUPPORTED', `database '${name}': replica ${replica} databases are not hosted yet in this version; use replica 1`);
+    }
     const candidates = s.dnodes
       .filter((d) => this.status(d.id).status === 'ready' && this.supportVnodes(d.id) - vnodesOn(s, d.id) >= vgroups)
       .sort((a, b) => vnodesOn(s, a.id) - vnodesOn(s, b.id) || a.id - b.id);

@@ -4,7 +4,16 @@
 // `applyClusterOp` on every mnode, so all mnodes hold the same state. Liveness (last status,
 // offline notes) is not here: it is soft state of the mnode leader (see liveness.ts).
 import { randomBytes } from 'node:crypto';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+
+/**
+ * First vgId the mnode hands out. Replica-1 databases still take vgIds from their dnode's
+ * local catalog (counting up from 2), so cluster-assigned vgIds start far above them: the
+ * two ranges never meet on one dnode (a vgId is both the vnode directory name and the Raft
+ * group id on the dnode's shared runtime).
+ */
+export const CLUSTER_VGID_BASE = 1 << 20;
 
 export interface DnodeRecord {
   readonly id: number;
@@ -25,6 +34,25 @@ export interface DbPlacement {
   readonly vgroups: number;
 }
 
+/** One vgroup of a replicated database: its cluster-wide vgId and the dnodes of its replicas. */
+export interface VgroupPlacement {
+  readonly vgId: number;
+  /** Distinct dnode ids, ascending; also the vgroup's founding Raft voters on every replica. */
+  readonly dnodeIds: readonly number[];
+}
+
+export interface ReplicatedDbPlacement {
+  readonly replica: number;
+  /** In hash-range order (vgroup i owns hash range i of hashRanges(vgroups.length)). */
+  readonly vgroups: readonly VgroupPlacement[];
+}
+
+/** A ready dnode as the placement planner sees it (liveness is the leader's soft state). */
+export interface ReadyDnode {
+  readonly id: number;
+  readonly supportVnodes: number;
+}
+
 export interface ClusterState {
   /** Positive 63-bit number as a decimal string; '' before the cluster is initialised. */
   readonly clusterId: string;
@@ -35,6 +63,10 @@ export interface ClusterState {
   readonly mnodes: readonly MnodeRecord[];
   /** Database name → the dnode hosting all of its (replica-1) vgroups. */
   readonly dbPlacement: Readonly<Record<string, DbPlacement>>;
+  /** Database name → per-vgroup replica placement (databases with replica > 1). */
+  readonly replicatedDbs: Readonly<Record<string, ReplicatedDbPlacement>>;
+  /** Next cluster-assigned vgId (≥ CLUSTER_VGID_BASE); never reused. */
+  readonly nextVgId: number;
 }
 
 export type ClusterOp =
@@ -45,11 +77,18 @@ export type ClusterOp =
   | { readonly op: 'addMnode'; readonly dnodeId: number; readonly createdAtMs: number }
   | { readonly op: 'dropMnode'; readonly dnodeId: number }
   | { readonly op: 'placeDb'; readonly name: string; readonly dnodeId: number; readonly vgroups: number }
+  | { readonly op: 'placeReplicatedDb'; readonly name: string; readonly replica: number; readonly vgroups: readonly VgroupPlacement[] }
   | { readonly op: 'unplaceDb'; readonly name: string };
 
 export const EMPTY_CLUSTER_STATE: ClusterState = {
   clusterId: '', createdAtMs: 0, nextDnodeId: 1, dnodes: [], mnodes: [], dbPlacement: {},
+  replicatedDbs: {}, nextVgId: CLUSTER_VGID_BASE,
 };
+
+/** A state read from an older snapshot may lack fields added since; fill them with defaults. */
+export function withDefaults(s: Partial<ClusterState>): ClusterState {
+  return { ...EMPTY_CLUSTER_STATE, ...s };
+}
 
 /** A new random cluster id (positive 63-bit, shown by `show cluster` as BIGINT). */
 export function newClusterId(): string {
@@ -85,10 +124,19 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       return { ...s, mnodes: s.mnodes.filter((m) => m.dnodeId !== o.dnodeId) };
     case 'placeDb':
       return { ...s, dbPlacement: { ...s.dbPlacement, [o.name]: { dnodeId: o.dnodeId, vgroups: o.vgroups } } };
+    case 'placeReplicatedDb': {
+      // Planned on the leader's applied state; a duplicate (a retried proposal) is ignored
+      // the same way on every replica.
+      if (s.dbPlacement[o.name] || s.replicatedDbs[o.name]) return s;
+      const top = Math.max(s.nextVgId - 1, ...o.vgroups.map((v) => v.vgId));
+      return { ...s, nextVgId: top + 1, replicatedDbs: { ...s.replicatedDbs, [o.name]: { replica: o.replica, vgroups: o.vgroups } } };
+    }
     case 'unplaceDb': {
       const p = { ...s.dbPlacement };
       delete p[o.name];
-      return { ...s, dbPlacement: p };
+      const r = { ...s.replicatedDbs };
+      delete r[o.name];
+      return { ...s, dbPlacement: p, replicatedDbs: r };
     }
   }
 }
@@ -140,9 +188,46 @@ export function mnodeEndpoints(s: ClusterState): string[] {
   return out;
 }
 
-/** Vnodes (replica-1 vgroups) a dnode hosts. */
+/** Vnodes a dnode hosts: whole replica-1 databases plus one per replicated vgroup it is in. */
 export function vnodesOn(s: ClusterState, dnodeId: number): number {
   let n = 0;
   for (const p of Object.values(s.dbPlacement)) if (p.dnodeId === dnodeId) n += p.vgroups;
+  for (const p of Object.values(s.replicatedDbs)) for (const v of p.vgroups) if (v.dnodeIds.includes(dnodeId)) n++;
   return n;
+}
+
+/** True when a database of this name is placed (either kind). */
+export function isDbPlaced(s: ClusterState, name: string): boolean {
+  return s.dbPlacement[name] !== undefined || s.replicatedDbs[name] !== undefined;
+}
+
+/**
+ * Places each vgroup of a replicated database on `replica` distinct ready dnodes, least
+ * loaded first (score = vnodes / supportVnodes, ties by lower id), counting the vnodes
+ * already chosen for earlier vgroups, so the replicas spread evenly. OUT_OF_DNODES when
+ * fewer dnodes are ready than the replica asks for; VNODES_EXHAUSTED when they are but not
+ * enough of them have a free vnode.
+ */
+export function planReplicatedPlacement(
+  s: ClusterState, name: string, replica: number, vgroups: number, ready: readonly ReadyDnode[],
+): ClusterOp {
+  assert(Number.isInteger(replica) && replica >= 1, `replica ${replica} must be a positive integer`);
+  assert(Number.isInteger(vgroups) && vgroups >= 1, `vgroups ${vgroups} must be a positive integer`);
+  if (ready.length < replica) {
+    const ids = ready.map((d) => d.id).join(', ') || 'none';
+    throw new BasaltError('OUT_OF_DNODES', `database '${name}' asks for replica ${replica} but only ${ready.length} dnode(s) are ready (${ids}); start the offline dnodes or add dnodes ('show dnodes', 'create dnode'), or use replica 1`);
+  }
+  const load = new Map(ready.map((d) => [d.id, vnodesOn(s, d.id)]));
+  const out: VgroupPlacement[] = [];
+  for (let i = 0; i < vgroups; i++) {
+    const free = ready.filter((d) => load.get(d.id)! < d.supportVnodes);
+    if (free.length < replica) {
+      throw new BasaltError('VNODES_EXHAUSTED', `database '${name}' needs ${vgroups} vgroup(s) × replica ${replica} vnodes but only ${free.length} ready dnode(s) have a free vnode for vgroup ${i + 1}; use fewer vgroups, drop a database, add dnodes or raise supportVnodes`);
+    }
+    const score = (d: ReadyDnode): number => load.get(d.id)! / d.supportVnodes;
+    const chosen = [...free].sort((a, b) => score(a) - score(b) || a.id - b.id).slice(0, replica).map((d) => d.id);
+    for (const id of chosen) load.set(id, load.get(id)! + 1);
+    out.push({ vgId: s.nextVgId + i, dnodeIds: chosen.sort((a, b) => a - b) });
+  }
+  return { op: 'placeReplicatedDb', name, replica, vgroups: out };
 }

@@ -12,7 +12,7 @@ import type { ConfState, Entry, NodeId, Snapshot, StateRole } from '../raft/type
 import { bootstrapEntries } from '../raft/log-store.js';
 import { WalLogStore, type ReplicaRuntime, type RaftGroupHost, type StateMachine } from '../replica/index.js';
 import { writeFileAtomicSync } from './atomic-file.js';
-import { applyClusterOp, EMPTY_CLUSTER_STATE, type ClusterOp, type ClusterState } from './cluster-state.js';
+import { applyClusterOp, EMPTY_CLUSTER_STATE, withDefaults, type ClusterOp, type ClusterState } from './cluster-state.js';
 
 export type MnodeLog = (level: 'info' | 'warn' | 'error' | 'debug', message: string, fields?: Record<string, unknown>) => void;
 
@@ -86,7 +86,7 @@ class ClusterStateMachine implements StateMachine {
   snapshot(): Uint8Array { return encoder.encode(JSON.stringify(this.state)); }
 
   restore(snap: Snapshot): void {
-    this.state = snap.data.length === 0 ? EMPTY_CLUSTER_STATE : JSON.parse(decoder.decode(snap.data)) as ClusterState;
+    this.state = snap.data.length === 0 ? EMPTY_CLUSTER_STATE : withDefaults(JSON.parse(decoder.decode(snap.data)) as Partial<ClusterState>);
     this.m.onApplied();
   }
 
