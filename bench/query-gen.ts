@@ -3,6 +3,7 @@
 // streams the values, each value is the decimal text gen.js writes, read back as a number.
 import type { ColumnVector } from '../src/common/block.js';
 import { DataType } from '../src/common/types.js';
+import { mulberry32, splitmix32 } from '../src/common/random.js';
 
 const CITIES = [
   'California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego',
@@ -11,24 +12,7 @@ const CITIES = [
   'California.Cupertino',
 ];
 
-function splitmix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  let z = x;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface BenchMeta { name: string; groupid: number; location: string }
 

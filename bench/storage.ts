@@ -8,6 +8,7 @@ import type { ColumnBlock } from '../src/common/block.js';
 import { DataType, type ColumnSchema } from '../src/common/types.js';
 import type { VnodeOptions } from '../src/storage/api.js';
 import { openVnodeStore, type LocalVnodeStore } from '../src/storage/index.js';
+import { mulberry32, splitmix32 } from '../src/common/random.js';
 
 interface Args { tables: number; rows: number; batch: number; wal2Tables: number; dir: string; keep: boolean }
 
@@ -41,24 +42,6 @@ const TAGS: ColumnSchema[] = [
 const CITIES = ['California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego', 'California.SanJose', 'California.PaloAlto',
   'California.Campbell', 'California.MountainView', 'California.Sunnyvale', 'California.SantaClara', 'California.Cupertino'];
 
-// The generator's PRNGs (splitmix32 seeds, mulberry32 streams), so values match gen.js's.
-function splitmix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  let z = x;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 42;
 const START_MS = Date.parse('2024-01-01T00:00:00Z');

@@ -7,6 +7,7 @@ import { groupRowsBySeries, type MeasurementData, type ParsedBatch } from '../..
 import { parseLineProtocol, type LinePrecision, type ParseOptions } from '../../src/adapter/line-protocol/parse.js';
 import { SeriesCache } from '../../src/adapter/line-protocol/series-cache.js';
 import { isBasaltError, type ErrorName } from '../../src/common/errors.js';
+import { mulberry32 as rng } from '../../src/common/random.js';
 
 const NOW_MS = 1_700_000_123_456;
 
@@ -263,17 +264,6 @@ test('an unknown precision is refused', () => {
   assert.throws(() => parseLineProtocol(Buffer.from('m v=1'), 'h' as LinePrecision), /precision 'h'/);
 });
 
-/** Seeded PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('round trip: random names and values with every special character survive escaping (seeded)', () => {
   const r = rng(7);

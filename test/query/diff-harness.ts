@@ -5,17 +5,9 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { openSelectFixture, type Cell, type SelectFixture } from './select-fixture.js';
+import { mulberry32 } from '../../src/common/random.js';
+export { mulberry32 };
 
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   constructor(readonly next: () => number) {}
