@@ -16,6 +16,8 @@ export const ClusterMsg = {
   MNODE_CTL: 44,
   /** Leader/gateway → dnode: read variables or change a run-time config key. */
   DNODE_CFG: 45,
+  /** A follower replica → its vgroup leader's dnode: propose this mutation payload ({ vgId }). */
+  VNODE_PROPOSE: 46,
 } as const;
 
 /** The config keys that must be equal on every dnode (TDengine's cluster-cfg check). */
@@ -32,7 +34,13 @@ export interface StatusReport {
 }
 
 export interface EpEntry { id: number; ep: string }
-export interface PlacementEntry { db: string; dnodeId: number; ep: string }
+export interface PlacementEntry {
+  db: string;
+  dnodeId: number;
+  ep: string;
+  /** Replicated databases: every dnode with a replica (any of them can run a statement). */
+  hosts?: EpEntry[];
+}
 
 export type StatusReply =
   | { kind: 'ok'; dnodeId: number; clusterId: string; dnodeEps: EpEntry[]; mnodeEps: string[]; leaderEp: string; placement: PlacementEntry[] }
@@ -44,11 +52,22 @@ export interface ForwardRequest {
   sql: string;
   db: string | null;
   user: string;
-  /** 'mnode': run on the mnode leader (cluster statements); 'data': run on this dnode's engine. */
-  target: 'mnode' | 'data';
+  /**
+   * 'mnode': run on the mnode leader (cluster statements); 'data': run on this dnode's engine;
+   * 'host': the leader tells this dnode to record a replicated database and open its replicas.
+   */
+  target: 'mnode' | 'data' | 'host';
+  host?: HostDatabase;
   /** Hops so far; a forward loop stops at Limits.maxMnodeLeaderHops. */
   hops: number;
 }
+export interface HostDatabase {
+  name: string;
+  /** The options given to create database (JSON of Partial<DbOptions>). */
+  options: Record<string, unknown>;
+  vgroups: { vgId: number; dnodeIds: number[] }[];
+}
+
 export interface ForwardReply {
   kind: 'query' | 'exec';
   verb: string;

@@ -17,6 +17,8 @@ import { Limits } from '../common/limits.js';
 import { dnodeByEndpoint, dnodeById, mnodeEndpoints, newClusterId, type ClusterState } from '../mnode/cluster-state.js';
 import { Mnode } from '../mnode/mnode.js';
 import { ReplicaRuntime, RaftTransport } from '../replica/index.js';
+import type { VnodeOptions, VnodeStore } from '../storage/api.js';
+import { ReplicatedVnode } from '../vnode/replicated-vnode.js';
 import type { Frame } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
@@ -166,6 +168,46 @@ export class ClusterNode {
     for (const [peer, ep] of this.peerEps) this.setPeer(peer, ep);
     return this.runtime;
   }
+
+  /**
+   * Opens this dnode's replica of a replicated vgroup on the dnode's runtime (the engine's
+   * openReplicated). Founders are passed only when this dnode is one of them: a replica
+   * that joined later must start empty, never bootstrap a rival membership.
+   */
+  async openVnodeReplica(vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]): Promise<VnodeStore> {
+    const runtime = this.ensureRuntime();
+    const self = this.identity.dnodeId;
+    const v = await ReplicatedVnode.open({
+      runtime, vgId, dir, options,
+      ...(founders.includes(self) ? { founders } : {}),
+      followerReads: true,
+      forward: async (leader, payload) => {
+        const ep = this.epOf(leader);
+        if (!ep) throw new BasaltError('NO_LEADER', `vgroup ${vgId}: the endpoint of leader dnode ${leader} is not known yet; retry`);
+        await this.peers.request(ep, ClusterMsg.VNODE_PROPOSE, { vgId }, [payload], Limits.clusterRpcTimeoutMs);
+      },
+      leaderEndpoint: (n) => (n === self ? this.endpoint : this.epOf(n)),
+      log: (level, m) => {
+        if (level === 'info') this.log.debug(`vnode ${vgId}: ${m}`);
+        else this.log.log(level, `vnode ${vgId}: ${m}`);
+      },
+    });
+    this.vnodeReplicas.set(vgId, v);
+    return v;
+  }
+
+  /** VNODE_PROPOSE: a follower replica forwarded a mutation to this dnode's replica. */
+  async handleVnodePropose(control: unknown, payload: Uint8Array): Promise<RpcReply> {
+    const { vgId } = asMap<{ vgId: number }>(control, 'VNODE_PROPOSE');
+    const v = this.vnodeReplicas.get(vgId);
+    if (!v) throw new BasaltError('NOT_LEADER', `dnode ${this.identity.dnodeId} hosts no replica of vgroup ${vgId}`);
+    // The payload is a view into the frame buffer: copy it before it outlives the frame.
+    await v.proposeForwarded(Uint8Array.from(payload));
+    return { control: { ok: true } };
+  }
+
+  /** This dnode's open replicas of replicated vgroups (for VNODE_PROPOSE and status). */
+  readonly vnodeReplicas = new Map<number, ReplicatedVnode>();
 
   private setPeer(id: number, ep: string): void {
     this.peerEps.set(id, ep);
@@ -415,7 +457,15 @@ export class ClusterNode {
       kind: 'ok', dnodeId: rec.id, clusterId: s.clusterId,
       dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
       mnodeEps: mnodeEndpoints(s), leaderEp: this.endpoint,
-      placement: Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
+      placement: [
+        ...Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
+        // A replicated database: any dnode with a replica can run its statements (followers
+        // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
+        ...Object.entries(s.replicatedDbs).map(([db, p]) => {
+          const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
+          return { db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })) };
+        }),
+      ],
     };
   }
 

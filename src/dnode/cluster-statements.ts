@@ -2,11 +2,12 @@
 // alter dnode, database placement, and the show commands whose rows only the leader knows
 // (status and notes are its soft state). Changes run one at a time, each committed through
 // the mnode Raft group before it is acknowledged.
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { DataType } from '../common/types.js';
 import {
-  dnodeById, isDbPlaced, normalizeEndpoint, planCreateDnode, planReplicatedPlacement, requireDnode, vnodesOn, dnodeByEndpoint,
+  dnodeById, isDbPlaced, type ClusterOp, normalizeEndpoint, planCreateDnode, planReplicatedPlacement, requireDnode, vnodesOn, dnodeByEndpoint,
 } from '../mnode/cluster-state.js';
 import { DEFAULT_DB_OPTIONS } from '../mnode/db-options.js';
 import type { Mnode } from '../mnode/mnode.js';
@@ -15,21 +16,24 @@ import type { StatementResult } from '../query/engine-api.js';
 import { likeToRegExp } from '../query/like-pattern.js';
 import { col, execResult, queryResult, varcharCol, type Cell } from '../query/result-rows.js';
 import type { Statement } from '../sql/index.js';
-import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type MnodeCtlRequest } from './cluster-messages.js';
+import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type HostDatabase, type MnodeCtlRequest } from './cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';
 
 const T = DataType;
+
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Keys `alter dnode` may change while the dnode runs. */
 export const RUNTIME_KEYS = ['debugFlag'] as const;
 
 export type RunOnDnode = (dnodeId: number, sql: string, db: string | null, user: string) => Promise<StatementResult>;
+export type HostOnDnode = (dnodeId: number, h: HostDatabase) => Promise<void>;
 
 export class ClusterStatements {
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode) {}
+  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode, private readonly hostOnDnode: HostOnDnode) {}
 
   private leader(): Mnode {
     const m = this.node.mnode;
@@ -194,7 +198,7 @@ export class ClusterStatements {
     return execResult('Alter');
   }
 
-  // ---- databases (replica-1 vgroups placed whole on the least-loaded ready dnode)
+  // ---- databases (replica 1: placed whole on the least-loaded ready dnode; replica 3: per vgroup)
 
   private async createDatabase(name: string, ifNotExists: boolean, options: Parameters<typeof dbOptionsFromAst>[1], sql: string, user: string): Promise<StatementResult> {
     const m = this.leader();
@@ -207,12 +211,11 @@ export class ClusterStatements {
     const vgroups = given.vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
     const replica = given.replica ?? DEFAULT_DB_OPTIONS.replica;
     if (replica > 1) {
-      // Per-vgroup placement is planned (and its errors reported) here; hosting the replicas
-      // as ReplicatedVnodes and routing to vgroup leaders is the next step (issue 6), so the
-      // plan is not committed yet: a placed database nobody hosts would be a ghost.
+      // Each vgroup on `replica` distinct ready dnodes; every placed dnode hosts its replicas
+      // as ReplicatedVnodes (src/vnode/REPLICATED.md).
       const ready = s.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
-      planReplicatedPlacement(s, name, replica, vgroups, ready);
-      throw new BasaltError('NOT_SUPPORTED', `database '${name}': replica ${replica} databases are not hosted yet in this version; use replica 1`);
+      const op = planReplicatedPlacement(s, name, replica, vgroups, ready);
+      return this.createReplicatedDb(m, name, given, op);
     }
     const candidates = s.dnodes
       .filter((d) => this.status(d.id).status === 'ready' && this.supportVnodes(d.id) - vnodesOn(s, d.id) >= vgroups)
@@ -232,8 +235,43 @@ export class ClusterStatements {
     }
   }
 
+  /**
+   * Commits the placement, then has every placed dnode record the database and open its
+   * replicas (founders = each vgroup's dnodes). If a dnode cannot, the placement is undone
+   * and the dnodes that did are told to drop it.
+   */
+  private async createReplicatedDb(m: Mnode, name: string, given: Record<string, unknown>, op: ClusterOp): Promise<StatementResult> {
+    assert(op.op === 'placeReplicatedDb', 'a replicated placement');
+    await m.propose(op);
+    const host: HostDatabase = { name, options: given, vgroups: op.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })) };
+    const dnodes = [...new Set(op.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
+    const done: number[] = [];
+    try {
+      for (const id of dnodes) { await this.hostOnDnode(id, host); done.push(id); }
+    } catch (e) {
+      for (const id of done) await this.runOnDnode(id, `drop database if exists \`${name}\``, null, 'root').catch(() => undefined);
+      await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
+      throw e;
+    }
+    this.node.log.info('replicated database created', { db: name, replica: op.replica, vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' ') });
+    return execResult('Create');
+  }
+
   private async dropDatabase(name: string, ifExists: boolean, sql: string, user: string): Promise<StatementResult> {
     const m = this.leader();
+    const rp = m.state.replicatedDbs[name];
+    if (rp) {
+      // Every replica's dnode drops its vnodes; an offline one keeps them until it is told
+      // again (not yet: its vnode directories stay behind, see src/mnode/README.md).
+      const dnodes = [...new Set(rp.vgroups.flatMap((v) => v.dnodeIds))];
+      let result: StatementResult | null = null;
+      for (const id of dnodes) {
+        try { result = await this.runOnDnode(id, sql, null, user); }
+        catch (e) { this.node.log.warn('drop database: a replica dnode did not answer', { db: name, dnodeId: id, error: (e as Error).message }); }
+      }
+      await m.propose({ op: 'unplaceDb', name });
+      return result ?? execResult('Drop');
+    }
     const p = m.state.dbPlacement[name];
     if (!p) return this.runOnDnode(this.node.identity.dnodeId, sql, null, user);
     const r = await this.runOnDnode(p.dnodeId, sql, null, user);

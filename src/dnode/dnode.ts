@@ -76,6 +76,7 @@ export class Dnode {
         if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control);
         if (!this.cluster) return null;
         if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f);
+        if (f.msgType === ClusterMsg.VNODE_PROPOSE) return this.cluster.handleVnodePropose(f.control, f.payload);
         return this.cluster.handle(f.msgType, f.control);
       },
     });
@@ -121,6 +122,7 @@ export class Dnode {
           get variables() { return d.variables(); },
         },
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
+        openReplicated: (vgId, dir, vo, founders) => cluster.openVnodeReplica(vgId, dir, vo, founders),
       });
     } catch (e) {
       await cluster.close();

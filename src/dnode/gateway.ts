@@ -14,7 +14,9 @@ import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { WireColumn } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import { parseOne, splitStatements, type Statement } from '../sql/index.js';
-import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest } from './cluster-messages.js';
+import type { DbOptions } from '../mnode/db-options.js';
+import { execResult } from '../query/result-rows.js';
+import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest, type HostDatabase } from './cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';
 import { ClusterStatements } from './cluster-statements.js';
 
@@ -73,7 +75,7 @@ export class Gateway {
   readonly statements: ClusterStatements;
 
   constructor(private readonly node: ClusterNode, private readonly local: Engine) {
-    this.statements = new ClusterStatements(node, (id, sql, db, user) => this.runOnDnode(id, sql, db, user));
+    this.statements = new ClusterStatements(node, (id, sql, db, user) => this.runOnDnode(id, sql, db, user), (id, h) => this.hostOnDnode(id, h));
   }
 
   /** The engine the RPC handler serves: the local one with cluster routing in front. */
@@ -104,12 +106,15 @@ export class Gateway {
     if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     const db = statementDb(s, session);
-    const remote = (): string | null => {
+    const self = this.node.identity.dnodeId;
+    const remote = (): string[] | null => {
       const p = db === null ? undefined : this.node.placement.find((x) => x.db === db);
-      return p && p.dnodeId !== this.node.identity.dnodeId && p.ep !== '' ? p.ep : null;
+      if (!p) return null;
+      if (p.hosts) return p.hosts.some((h) => h.id === self) ? null : p.hosts.map((h) => h.ep).filter((e) => e !== '');
+      return p.dnodeId !== self && p.ep !== '' ? [p.ep] : null;
     };
-    const ep = remote();
-    if (ep !== null) return this.forward(ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+    const eps = remote();
+    if (eps !== null) return this.forwardToAny(eps, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
     try {
       return await this.local.execute(sql, session);
     } catch (e) {
@@ -119,8 +124,23 @@ export class Gateway {
       await this.node.statusRound(true);
       const again = remote();
       if (again === null) throw e;
-      return this.forward(again, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+      return this.forwardToAny(again, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
     }
+  }
+
+  /** Forwards to the first of `eps` that answers (a replicated database's replica dnodes). */
+  private async forwardToAny(eps: readonly string[], req: ForwardRequest): Promise<StatementResult> {
+    if (eps.length === 0) throw new BasaltError('NO_LEADER', `no dnode hosting database of '${req.sql.slice(0, 60)}' has a known endpoint; retry`);
+    let last: unknown = null;
+    for (const ep of eps) {
+      try { return await this.forward(ep, req); }
+      catch (e) {
+        const be = toBasaltError(e);
+        if (be.errorName !== 'CONNECTION_FAILED') throw be;
+        last = be;
+      }
+    }
+    throw last;
   }
 
   private async forward(ep: string, req: ForwardRequest): Promise<StatementResult> {
@@ -134,6 +154,19 @@ export class Gateway {
     const ep = this.node.epOf(id);
     if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
     return this.forward(ep, { sql, db, user, target: 'data', hops: 0 });
+  }
+
+  /** Tells dnode `id` to record a replicated database and open its replicas (the leader placing it). */
+  private async hostOnDnode(id: number, h: HostDatabase): Promise<void> {
+    if (id === this.node.identity.dnodeId) { await this.hostLocally(h); return; }
+    const ep = this.node.epOf(id);
+    if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
+    await this.forward(ep, { sql: '', db: null, user: '', target: 'host', hops: 0, host: h });
+  }
+
+  private async hostLocally(h: HostDatabase): Promise<void> {
+    if (!this.local.hostPlacedDatabase) throw new BasaltError('NOT_SUPPORTED', `the engine of dnode ${this.node.identity.dnodeId} cannot host replicated databases`);
+    await this.local.hostPlacedDatabase(h.name, h.options as Partial<DbOptions>, h.vgroups);
   }
 
   /** Sends a cluster statement to the mnode leader, following redirects and elections. */
@@ -198,6 +231,11 @@ export class Gateway {
     if (typeof req.sql !== 'string' || typeof req.user !== 'string') throw new BasaltError('BAD_FRAME', 'FORWARD needs sql and user');
     const session: Session = { user: req.user, db: typeof req.db === 'string' ? req.db : null };
     if (req.target === 'data') return toReply(await this.local.execute(req.sql, session));
+    if (req.target === 'host') {
+      if (!req.host || typeof req.host.name !== 'string' || !Array.isArray(req.host.vgroups)) throw new BasaltError('BAD_FRAME', 'FORWARD host needs name and vgroups');
+      await this.hostLocally(req.host);
+      return toReply(execResult('Create'));
+    }
     const m = this.node.mnode;
     if (!m || !m.isLeader) {
       const ep = m && m.leaderId > 0 ? this.node.epOf(m.leaderId) : this.node.leaderEp;

@@ -20,6 +20,12 @@ export interface VgroupRecord {
   readonly vgId: number;
   readonly hashBegin: number;
   readonly hashEnd: number;
+  /**
+   * Replicated databases only: the dnodes of the vgroup's replicas as the mnode placed them,
+   * which are also its founding Raft voters (kept so a dnode that crashed between recording
+   * the database and opening its vnodes founds the group with the same list at restart).
+   */
+  readonly dnodeIds?: readonly number[];
 }
 
 export interface StableRecord {
@@ -221,6 +227,26 @@ export class Catalog {
       db: { name, createdAtMs: nowMs, options, vgroups, stables: [] },
       nextVgId: first + options.vgroups,
     };
+  }
+
+  /**
+   * A database the mnode placed (replica > 1): vgIds and replica dnodes come from the
+   * cluster state's placement, so every replica's dnode records the same vgroups. Capacity
+   * was checked by the mnode's planner; the hash ranges are the usual split by vgroup count.
+   */
+  planCreatePlacedDb(name: string, given: Partial<DbOptions>, placed: readonly { vgId: number; dnodeIds: readonly number[] }[], nowMs: number): CatalogOp {
+    assert(placed.length >= 1, `database '${name}' placed with no vgroups`);
+    if (this.getDb(name)) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
+    const replica = placed[0]!.dnodeIds.length;
+    for (const v of placed) {
+      assert(v.dnodeIds.length === replica && new Set(v.dnodeIds).size === replica, `vgroup ${v.vgId} of '${name}' needs ${replica} distinct dnodes`);
+      assert(!this.stateValue.dbs.some((d) => d.vgroups.some((x) => x.vgId === v.vgId)), `vgId ${v.vgId} is already used`);
+    }
+    const options: DbOptions = { ...DEFAULT_DB_OPTIONS, ...given, replica, vgroups: placed.length };
+    validateDbOptions(name, options, replica);
+    const ranges = hashRanges(placed.length);
+    const vgroups = placed.map((v, i) => ({ vgId: v.vgId, hashBegin: ranges[i]!.begin, hashEnd: ranges[i]!.end, dnodeIds: [...v.dnodeIds] }));
+    return { op: 'createDb', db: { name, createdAtMs: nowMs, options, vgroups, stables: [] }, nextVgId: this.stateValue.nextVgId };
   }
 
   planAlterDb(name: string, changes: Partial<DbOptions>, dnodeCount: number): CatalogOp {

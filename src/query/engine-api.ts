@@ -3,7 +3,8 @@
 // the current database.
 import type { ColumnBlock } from '../common/block.js';
 import type { DataType, Precision } from '../common/types.js';
-import type { TagValue } from '../storage/api.js';
+import type { DbOptions } from '../mnode/db-options.js';
+import type { TagValue, VnodeOptions, VnodeStore } from '../storage/api.js';
 
 export interface Session {
   user: string;
@@ -49,7 +50,18 @@ export interface Engine {
   executeMany(sql: string, session: Session): AsyncIterable<StatementResult>;
   /** The columnar bulk path: no SQL text. Returns rows written. */
   insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
+  /**
+   * Records a database the mnode placed with replica > 1 and opens this dnode's replicas of
+   * its vgroups (`vgroups`: only the ones this dnode hosts are opened). Repeating it with
+   * the same vgroups is a no-op (the mnode retries). Cluster engines only.
+   */
+  hostPlacedDatabase?(name: string, options: Partial<DbOptions>, vgroups: readonly PlacedVgroup[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface PlacedVgroup {
+  readonly vgId: number;
+  readonly dnodeIds: readonly number[];
 }
 
 /** What the engine needs to know about the dnode it runs in (for show dnodes/cluster/variables). */
@@ -70,6 +82,12 @@ export interface EngineOptions {
   readonly dnode: LocalDnodeInfo;
   /** Clock for `now` (tests may pin it). */
   readonly nowMs?: () => number;
+  /**
+   * Opens one replica of a replicated vgroup (a vgroup whose catalog record names its
+   * replica dnodes) on the dnode's Raft runtime; absent on a single-node server, where such
+   * a vgroup cannot be hosted. `founders` are the placement's dnode ids.
+   */
+  readonly openReplicated?: (vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]) => Promise<VnodeStore>;
 }
 
 export interface Engine {

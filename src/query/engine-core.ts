@@ -59,7 +59,15 @@ export class EngineCore {
     if ((SYSTEM_DBS as readonly string[]).includes(name)) {
       throw new BasaltError('NOT_SUPPORTED', `system database '${name}' has no tables to query in this version; use the show commands`);
     }
-    return this.catalog.requireDb(name);
+    const d = this.catalog.requireDb(name);
+    // A replicated database's super tables are part of its vgroups' Raft state (DDL reaches
+    // every replica through the log), not of this dnode's catalog, which only the dnode that
+    // ran the DDL updates: read them from a local replica (every vgroup holds them all).
+    const vg = d.vgroups.find((v) => v.dnodeIds !== undefined && this.vnodes.has(v.vgId));
+    if (vg === undefined) return d;
+    const stables = this.store(vg.vgId).listTables({ kind: 'super' })
+      .map((t) => ({ name: t.name, columns: t.columns, tags: t.tags, createdAtMs: t.createdAtMs }));
+    return { ...d, stables };
   }
 
   store(vgId: number): VnodeStore {
@@ -101,10 +109,30 @@ export class EngineCore {
     };
   }
 
+  /**
+   * Before a read of a replicated database: waits until every local replica of its vgroups
+   * has applied what its leader had committed when the read started (ReadIndex, also on a
+   * follower), so the read sees every acknowledged write. No-op for local vgroups.
+   */
+  async readBarrier(dbName: string): Promise<void> {
+    const d = this.catalog.getDb(dbName);
+    if (!d) return;
+    for (const vg of d.vgroups) {
+      if (vg.dnodeIds === undefined || !this.vnodes.has(vg.vgId)) continue;
+      const r = this.store(vg.vgId) as VnodeStore & { readBarrier?: (o: { allowFollower: boolean }) => Promise<void> };
+      await r.readBarrier?.({ allowFollower: true });
+    }
+  }
+
   /** Opens every vgroup of `db` with its options. */
   async openDb(db: DbRecord): Promise<void> {
     const vo = vnodeOptionsOf(db.options);
-    for (const vg of db.vgroups) await this.vnodes.open(vg.vgId, vo);
+    for (const vg of db.vgroups) if (this.hostsHere(vg)) await this.vnodes.open(vg.vgId, vo);
+  }
+
+  /** True for a local vgroup, or a replicated one with a replica on this dnode. */
+  hostsHere(vg: VgroupRecord): boolean {
+    return vg.dnodeIds === undefined || vg.dnodeIds.includes(this.options.dnode.dnodeId);
   }
 
   /** Child + normal tables of a database (what `show databases` calls ntables). */

@@ -8,6 +8,7 @@ import { Limits } from '../common/limits.js';
 import { Catalog } from '../mnode/catalog.js';
 import { openVnodeStore } from '../storage/index.js';
 import { parseOne, splitStatements, type Statement } from '../sql/index.js';
+import { vgIdOfDir } from '../vnode/replicated-open.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
 import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
 import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
@@ -119,9 +120,20 @@ export interface EngineInternals {
 
 export async function createEngineWith(options: EngineOptions, internals: EngineInternals = {}): Promise<Engine> {
   mkdirSync(options.dataDir, { recursive: true });
-  const openStore: OpenStore = internals.openStore ?? openVnodeStore;
+  const openLocal: OpenStore = internals.openStore ?? openVnodeStore;
   const nowMs = options.nowMs ? options.nowMs() : Date.now();
   const catalog = Catalog.open(join(options.dataDir, 'mnode'), nowMs);
+  // A vgroup whose catalog record names replica dnodes is one replica of a Raft group;
+  // every other vgroup is a local (replica-1) store.
+  const openStore: OpenStore = (dir, vo) => {
+    const vgId = vgIdOfDir(dir);
+    const rec = catalog.state.dbs.flatMap((d) => d.vgroups).find((v) => v.vgId === vgId);
+    if (rec?.dnodeIds === undefined) return openLocal(dir, vo);
+    if (!options.openReplicated) {
+      throw new BasaltError('NOT_SUPPORTED', `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`);
+    }
+    return options.openReplicated(vgId, dir, vo, rec.dnodeIds);
+  };
   const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore));
   await reconcile(core);
   let closed = false;
@@ -148,6 +160,19 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
       alive();
       return core.lock.shared(() => insertColumnar(core, db, tables));
+    },
+    async hostPlacedDatabase(name, given, vgroups): Promise<void> {
+      alive();
+      await core.lock.exclusive(async () => {
+        const have = core.catalog.getDb(name);
+        if (have) {
+          const same = have.vgroups.length === vgroups.length && have.vgroups.every((v, i) => v.vgId === vgroups[i]!.vgId);
+          if (!same) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists on dnode ${core.options.dnode.dnodeId} with other vgroups; drop it there first`);
+        } else {
+          core.catalog.commit(core.catalog.planCreatePlacedDb(name, given, vgroups, core.nowMs()));
+        }
+        await core.openDb(core.catalog.requireDb(name));
+      });
     },
     authenticate(user: string, password: string): boolean {
       return core.catalog.checkPassword(user, password);

@@ -12,7 +12,9 @@ export async function reconcile(core: EngineCore): Promise<void> {
   for (const vgId of core.vnodes.onDisk()) if (!wanted.has(vgId)) await core.vnodes.drop(vgId);
   for (const db of core.catalog.state.dbs) {
     await core.openDb(db);
-    for (const vg of db.vgroups) await reconcileStables(core.store(vg.vgId), db.stables);
+    // A replicated vgroup's super tables are part of its Raft state (every replica applies
+    // the same DDL), so there is nothing local to repair; its followers refuse mutations anyway.
+    for (const vg of db.vgroups) if (vg.dnodeIds === undefined) await reconcileStables(core.store(vg.vgId), db.stables);
   }
 }
 

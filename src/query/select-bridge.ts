@@ -38,9 +38,25 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
   return queryResult(columns, [row]);
 }
 
+/** Databases a statement reads: every `db` named in it, and the session's. */
+function referencedDbs(s: SelectStmt, session: Session): Set<string> {
+  const out = new Set<string>();
+  if (session.db !== null) out.add(session.db);
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 32 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    const o = v as Record<string, unknown>;
+    if (typeof o['db'] === 'string') out.add(o['db']);
+    for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
+  };
+  walk(s, 0);
+  return out;
+}
+
 export async function select(core: EngineCore, s: SelectStmt, session: Session): Promise<StatementResult> {
   const facts = sessionFacts(core, s, session);
   if (facts) return facts;
+  for (const name of referencedDbs(s, session)) await core.readBarrier(name);
   const ctx: SelectContext = {
     session,
     getDb: (name) => core.dbHandle(core.dbName(name, session)),

@@ -1,6 +1,7 @@
 // show databases / dnodes / mnodes / vgroups / vnodes / cluster / variables / users /
 // transactions, with the columns operators know from TDengine 3.x (one dnode, one mnode
 // leader, every vnode the leader of its vgroup on this single-node server).
+import type { VnodeStore } from '../storage/api.js';
 import { BasaltError } from '../common/errors.js';
 import { DataType } from '../common/types.js';
 import { SYSTEM_DBS } from '../mnode/catalog.js';
@@ -61,13 +62,30 @@ export function showMnodes(core: EngineCore): StatementResult {
   );
 }
 
+/** The Raft status of a replicated vnode (ReplicatedVnode.status), or undefined for a local store. */
+function replicaStatus(store: VnodeStore | null): { leader: number; role: string; learners: readonly number[] } | undefined {
+  const r = store as (VnodeStore & { status?: () => { leader: number; role: string; learners: readonly number[] } }) | null;
+  return r?.status?.();
+}
+
 export function showVgroups(core: EngineCore, s: ShowVgroupsStmt, session: Session): StatementResult {
   const db = core.db(core.dbName(s.db, session));
   const dnodeId = core.options.dnode.dnodeId;
   const rows: Cell[][] = db.vgroups.map((vg) => {
-    const store = core.store(vg.vgId);
-    const tables = store.listTables({ kind: 'child' }).length + store.listTables({ kind: 'normal' }).length;
-    return [vg.vgId, db.name, tables, dnodeId, 'leader', null, null, null, null, null, null, 0, 0, 0];
+    const store = core.vnodes.has(vg.vgId) ? core.store(vg.vgId) : null;
+    const tables = store ? store.listTables({ kind: 'child' }).length + store.listTables({ kind: 'normal' }).length : 0;
+    if (vg.dnodeIds === undefined) return [vg.vgId, db.name, tables, dnodeId, 'leader', null, null, null, null, null, null, 0, 0, 0];
+    // A replicated vgroup: roles as this dnode's replica sees them (Raft leader, learners).
+    // Offline replicas are not told apart from followers yet (that needs the mnode's view).
+    const st = replicaStatus(store);
+    const slots: Cell[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = vg.dnodeIds[i];
+      if (id === undefined) { slots.push(null, null); continue; }
+      const role = st === undefined ? 'offline' : st.leader === id ? 'leader' : st.learners.includes(id) ? 'learner' : st.leader === 0 ? 'candidate' : 'follower';
+      slots.push(id, role);
+    }
+    return [vg.vgId, db.name, tables, ...slots, 0, 0, 0];
   });
   return queryResult(
     [col('vgroup_id', T.INT), varcharCol('db_name', 32), col('tables', T.INT),
@@ -85,7 +103,13 @@ export function showVnodes(core: EngineCore, s: ShowVnodesStmt): StatementResult
   }
   const rows: Cell[][] = [];
   for (const db of core.catalog.state.dbs) {
-    for (const vg of db.vgroups) rows.push([d.dnodeId, vg.vgId, db.name, 'leader', d.startedAtMs, d.startedAtMs, true]);
+    for (const vg of db.vgroups) {
+      if (vg.dnodeIds === undefined) { rows.push([d.dnodeId, vg.vgId, db.name, 'leader', d.startedAtMs, d.startedAtMs, true]); continue; }
+      if (!core.vnodes.has(vg.vgId)) continue;
+      const st = replicaStatus(core.store(vg.vgId));
+      const role = st === undefined ? 'offline' : st.leader === d.dnodeId ? 'leader' : st.role === 'learner' ? 'learner' : st.leader === 0 ? 'candidate' : 'follower';
+      rows.push([d.dnodeId, vg.vgId, db.name, role, d.startedAtMs, d.startedAtMs, true]);
+    }
   }
   return queryResult(
     [col('dnode_id', T.INT), col('vgroup_id', T.INT), varcharCol('db_name', 64), varcharCol('status', 9),

@@ -27,6 +27,12 @@ import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 /** How long a membership change waits for the previous one to apply, and its poll period. */
 const CONF_RETRY_MS = 3_000;
 const CONF_RETRY_PAUSE_MS = 50;
+/** A follower forwarding a mutation: total time, attempts and pause while leadership moves. */
+const FORWARD_DEADLINE_MS = 8_000;
+const FORWARD_MAX_ATTEMPTS = 80;
+const FORWARD_PAUSE_MS = 100;
+/** Errors after which the leader may have moved or come up: ask again. */
+const FORWARD_RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY']);
 
 export interface ReplicatedVnodeConfig {
   /** The dnode's Raft runtime (one per dnode, shared by its mnode and vnodes). */
@@ -56,6 +62,12 @@ export interface ReplicatedVnodeConfig {
   readonly log?: LogFn;
   /** host:port of a node, for the leaderEndpoint of NOT_LEADER hints (e.g. transport.endpointOf). */
   readonly leaderEndpoint?: (node: NodeId) => string | undefined;
+  /**
+   * Sends a mutation payload to the leader's dnode, which proposes it there
+   * (proposeForwarded). With it, a follower accepts mutations: it forwards them (following
+   * leader changes, bounded) and returns once its own state has caught up with the write.
+   */
+  readonly forward?: (leader: NodeId, payload: Uint8Array) => Promise<void>;
   /** Role, leader or membership changed (for the dnode's status report to the mnode). */
   readonly onStatusChange?: (s: VnodeStatus) => void;
 }
@@ -156,17 +168,60 @@ export class ReplicatedVnode implements VnodeStore {
    * a repeated timestamp keeps the latest write, so the rows end up present exactly once.
    */
   async write(batch: WriteBatch): Promise<void> {
+    if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeWritePayload(batch, Date.now()));
     this.checkLeader();
     await this.sm.belowBudget();
     await this.propose(encodeWritePayload(batch, Date.now()));
   }
 
   private async metaOp(op: MetaOp): Promise<void> {
+    if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeMetaPayload(op));
     this.checkLeader();
     // Refuse what the leader's state already refuses without spending a log entry; the
     // apply re-checks (another DDL may be ahead of this one in the log).
     this.sm.store.meta.check(op);
     await this.propose(encodeMetaPayload(op));
+  }
+
+  /** A mutation payload another replica forwarded (see cfg.forward): proposed here, leader only. */
+  async proposeForwarded(payload: Uint8Array): Promise<void> {
+    this.checkLeader();
+    await this.sm.belowBudget();
+    await this.propose(payload);
+  }
+
+  /**
+   * Follower side of cfg.forward: send to the leader this replica knows, retrying while
+   * leadership moves or no leader is known (bounded by FORWARD_DEADLINE_MS). A retried
+   * write whose first attempt was applied is harmless for rows (same timestamp: latest
+   * wins); a retried DDL may report "already exists". Then waits until the local state
+   * holds the write (ReadIndex from the follower), so the caller's next read sees it.
+   */
+  private async forwardToLeader(payload: Uint8Array): Promise<void> {
+    const deadline = Date.now() + FORWARD_DEADLINE_MS;
+    let last: unknown = null;
+    for (let attempt = 0; attempt < FORWARD_MAX_ATTEMPTS && Date.now() < deadline; attempt++) {
+      this.checkOpen();
+      if (this.isLeader()) {
+        await this.sm.belowBudget();
+        await this.propose(payload);
+        return;
+      }
+      const lead = this.group.node.raft.lead;
+      if (lead !== 0 && lead !== this.nodeId) {
+        try {
+          await this.cfg.forward!(lead, payload);
+          await this.readBarrier({ allowFollower: true }).catch(() => undefined);
+          return;
+        } catch (e) {
+          if (!(e instanceof BasaltError) || !FORWARD_RETRY.has(e.errorName)) throw e;
+          last = e;
+        }
+      }
+      await new Promise((r) => setTimeout(r, FORWARD_PAUSE_MS));
+    }
+    if (last instanceof BasaltError) throw last;
+    throw this.noLeader();
   }
 
   private propose(data: Uint8Array): Promise<ProposeResult> {

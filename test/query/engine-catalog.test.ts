@@ -99,3 +99,23 @@ test('like patterns: % and _ wildcards, escapes, regex characters are literal', 
   assert.equal(likeToRegExp('a\\_b').test('axb'), false);
   assert.equal(likeToRegExp('%(x)%').test('1(x)2'), true);
 });
+
+test('a placed (replica 3) database keeps the mnode\'s vgIds and replica dnodes; local vgIds are not consumed', () => {
+  withDir((dir) => {
+    const c = Catalog.open(dir, 0);
+    const base = 1 << 20;
+    const placed = [0, 1, 2, 3].map((i) => ({ vgId: base + i, dnodeIds: [1, 2, 3] }));
+    c.commit(c.planCreatePlacedDb('test', { vgroups: 4, replica: 3 }, placed, 5));
+    const db = c.requireDb('test');
+    assert.deepEqual(db.vgroups.map((v) => [v.vgId, v.dnodeIds]), placed.map((p) => [p.vgId, p.dnodeIds]));
+    assert.equal(db.options.replica, 3);
+    assert.equal(db.vgroups[0]!.hashBegin, 0);
+    assert.equal(db.vgroups[3]!.hashEnd, 0xffffffff);
+    c.commit(c.planCreateDb('one', { vgroups: 1 }, 1, 100, 6));
+    assert.deepEqual(c.requireDb('one').vgroups.map((v) => v.vgId), [2], 'replica-1 vgIds still count from 2');
+    assert.throws(() => c.planCreatePlacedDb('test', {}, placed, 7), (e: BasaltError) => e.errorName === 'DB_ALREADY_EXISTS');
+    assert.throws(() => c.planCreatePlacedDb('dup', {}, [{ vgId: base, dnodeIds: [1, 2, 3] }], 7), /already used/);
+    const reopened = Catalog.open(dir, 8);
+    assert.deepEqual(reopened.requireDb('test').vgroups.map((v) => v.dnodeIds), placed.map((p) => p.dnodeIds));
+  });
+});
