@@ -43,7 +43,11 @@ export interface PlacementEntry {
 }
 
 export type StatusReply =
-  | { kind: 'ok'; dnodeId: number; clusterId: string; dnodeEps: EpEntry[]; mnodeEps: string[]; leaderEp: string; placement: PlacementEntry[] }
+  | {
+    kind: 'ok'; dnodeId: number; clusterId: string; dnodeEps: EpEntry[]; mnodeEps: string[]; leaderEp: string; placement: PlacementEntry[];
+    /** Dnodes the leader shows offline (for replica roles in show vgroups); absent from older leaders. */
+    offline?: number[];
+  }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }
   | { kind: 'dropped'; message: string };

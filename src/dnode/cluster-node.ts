@@ -196,6 +196,19 @@ export class ClusterNode {
     return v;
   }
 
+  private offlineFromLeader: number[] = [];
+
+  /**
+   * Dnodes shown offline: the leader's own liveness view, elsewhere as of the last status
+   * reply (at most one statusInterval old).
+   */
+  offlineDnodes(): number[] {
+    const m = this.mnode;
+    if (!m || !m.isLeader) return this.offlineFromLeader;
+    const now = Date.now();
+    return m.state.dnodes.filter((d) => d.id !== this.identity.dnodeId && this.liveness.view(d.id, now).status !== 'ready').map((d) => d.id);
+  }
+
   /** VNODE_PROPOSE: a follower replica forwarded a mutation to this dnode's replica. */
   async handleVnodePropose(control: unknown, payload: Uint8Array): Promise<RpcReply> {
     const { vgId } = asMap<{ vgId: number }>(control, 'VNODE_PROPOSE');
@@ -372,6 +385,7 @@ export class ClusterNode {
     this.gate.reset();
     this.leaderEp = r.leaderEp;
     this.placement = r.placement;
+    this.offlineFromLeader = r.offline ?? [];
     const id = this.identity;
     const changed = id.dnodeId !== r.dnodeId || id.clusterId !== r.clusterId
       || JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps) || JSON.stringify(id.dnodeEps) !== JSON.stringify(r.dnodeEps);
@@ -457,6 +471,7 @@ export class ClusterNode {
       kind: 'ok', dnodeId: rec.id, clusterId: s.clusterId,
       dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
       mnodeEps: mnodeEndpoints(s), leaderEp: this.endpoint,
+      offline: this.offlineDnodes(),
       placement: [
         ...Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
         // A replicated database: any dnode with a replica can run its statements (followers

@@ -120,6 +120,7 @@ export class Dnode {
           supportVnodes: config.supportVnodes,
           startedAtMs,
           get variables() { return d.variables(); },
+          offlineDnodes: () => cluster.offlineDnodes(),
         },
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
         openReplicated: (vgId, dir, vo, founders) => cluster.openVnodeReplica(vgId, dir, vo, founders),

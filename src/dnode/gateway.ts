@@ -5,7 +5,7 @@
 // runs on the local engine. Forwarded results come back whole (bounded by
 // Limits.maxForwardedResultBytes).
 import type { ColumnBlock } from '../common/block.js';
-import { sliceBlock } from '../common/block.js';
+import { sliceBlock, valueAt } from '../common/block.js';
 import { encodedBlockBytes } from '../common/block-codec.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -210,15 +210,19 @@ export class Gateway {
     const hosts = new Set(this.node.placement.filter((p) => p.dnodeId !== this.node.identity.dnodeId && p.ep !== '').map((p) => p.ep));
     if (hosts.size === 0) return first;
     const blocks: ColumnBlock[] = [];
-    for await (const b of first.blocks) blocks.push(b);
+    // A replicated database is listed by every dnode with a replica: keep its first row.
+    const seen = new Set<string>();
+    const names = (b: ColumnBlock): string[] => Array.from({ length: b.numRows }, (_, r) => String(valueAt(b.columns[0]!, r)));
+    for await (const b of first.blocks) { blocks.push(b); for (const n of names(b)) seen.add(n); }
     for (const ep of hosts) {
       try {
         const r = await this.forward(ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
-        let skip = 2; // each dnode lists information_schema and performance_schema first
         for await (const b of r.blocks) {
-          const drop = Math.min(skip, b.numRows);
-          skip -= drop;
-          if (b.numRows > drop) blocks.push(drop > 0 ? sliceBlock(b, drop, b.numRows) : b);
+          names(b).forEach((n, row) => {
+            if (seen.has(n)) return; // also information_schema and performance_schema, listed by each dnode
+            seen.add(n);
+            blocks.push(sliceBlock(b, row, row + 1));
+          });
         }
       } catch { /* an offline dnode's databases are simply not listed */ }
     }

@@ -73,6 +73,8 @@ export interface LocalDnodeInfo {
   readonly startedAtMs: number;
   /** Effective configuration, for `show variables` / `show dnode N variables`. */
   readonly variables: ReadonlyArray<{ name: string; value: string; scope: string }>;
+  /** Cluster dnodes currently offline (replica roles in show vgroups); absent on a single node. */
+  readonly offlineDnodes?: () => readonly number[];
 }
 
 export interface EngineOptions {

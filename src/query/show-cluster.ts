@@ -71,18 +71,19 @@ function replicaStatus(store: VnodeStore | null): { leader: number; role: string
 export function showVgroups(core: EngineCore, s: ShowVgroupsStmt, session: Session): StatementResult {
   const db = core.db(core.dbName(s.db, session));
   const dnodeId = core.options.dnode.dnodeId;
+  const offline = new Set(core.options.dnode.offlineDnodes?.() ?? []);
   const rows: Cell[][] = db.vgroups.map((vg) => {
     const store = core.vnodes.has(vg.vgId) ? core.store(vg.vgId) : null;
     const tables = store ? store.listTables({ kind: 'child' }).length + store.listTables({ kind: 'normal' }).length : 0;
     if (vg.dnodeIds === undefined) return [vg.vgId, db.name, tables, dnodeId, 'leader', null, null, null, null, null, null, 0, 0, 0];
-    // A replicated vgroup: roles as this dnode's replica sees them (Raft leader, learners).
-    // Offline replicas are not told apart from followers yet (that needs the mnode's view).
+    // A replicated vgroup: roles as this dnode's replica sees them (Raft leader, learners);
+    // a dnode the mnode leader shows offline has an offline replica.
     const st = replicaStatus(store);
     const slots: Cell[] = [];
     for (let i = 0; i < 4; i++) {
       const id = vg.dnodeIds[i];
       if (id === undefined) { slots.push(null, null); continue; }
-      const role = st === undefined ? 'offline' : st.leader === id ? 'leader' : st.learners.includes(id) ? 'learner' : st.leader === 0 ? 'candidate' : 'follower';
+      const role = st === undefined || offline.has(id) ? 'offline' : st.leader === id ? 'leader' : st.learners.includes(id) ? 'learner' : st.leader === 0 ? 'candidate' : 'follower';
       slots.push(id, role);
     }
     return [vg.vgId, db.name, tables, ...slots, 0, 0, 0];

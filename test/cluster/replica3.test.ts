@@ -1,8 +1,8 @@
 // A replica-3 database on three real dnode processes: per-vgroup placement on all three,
 // one leader and two followers per vgroup, DDL and inserts through any dnode (followers
 // forward mutations to their vgroup's leader), exact counts everywhere; SIGKILL of one
-// dnode → inserts and selects work again within 5 s; after its restart its replicas are
-// followers and hold every row.
+// dnode → inserts and selects work again within 5 s and its replicas show offline; after its
+// restart its replicas are followers and hold every row.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnodes, freeBasePort, sleep, sql, TestCluster, waitFor } from './harness.js';
@@ -69,6 +69,10 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   });
   for (const reps of placed.values()) assert.deepEqual(reps.map(([id]) => id).sort(), [1, 2, 3]);
 
+  for (const p of ports) {
+    const names = (await sql(p, 'show databases')).map((r) => String(r[0]));
+    assert.equal(names.filter((n) => n === 'test').length, 1, `show databases through port ${p} lists test once: ${names.join(', ')}`);
+  }
   await sql(ports[2], 'create stable test.meters (ts timestamp, v int) tags (loc int)');
   await sql(ports[1], insertSql(0, ROWS_PER_TABLE));
   const total = TABLES * ROWS_PER_TABLE;
@@ -87,6 +91,14 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   assert.ok(recoveredMs < 5_000, `recovered in ${recoveredMs} ms`);
   const afterKill = total + TABLES * 10;
   assert.equal(await count(ports[0]), afterKill);
+
+  // Once the mnode leader shows dnode 3 offline, so do its replicas; 1 and 2 lead and follow.
+  await waitFor('dnode 3 replicas offline in show vgroups', 20_000, async () => {
+    const v = await vgroups(ports[0]);
+    const ok = [...v.values()].every((reps) => reps.some(([id, r]) => id === 3 && r === 'offline')
+      && reps.filter(([id, r]) => id !== 3 && r === 'leader').length === 1 && reps.filter(([id, r]) => id !== 3 && r === 'follower').length === 1);
+    return v.size === 4 && ok ? true : undefined;
+  });
 
   // Restart dnode 3 from its dataDir: its replicas catch up and are followers or leaders again.
   await cluster.start('a3b', ports[2], { dataDir: cluster.procs.get('a3')!.dataDir });
