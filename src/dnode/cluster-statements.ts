@@ -214,7 +214,10 @@ export class ClusterStatements {
       // Each vgroup on `replica` distinct ready dnodes; every placed dnode hosts its replicas
       // as ReplicatedVnodes (src/vnode/REPLICATED.md).
       const ready = s.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
-      const op = planReplicatedPlacement(s, name, replica, vgroups, ready);
+      // 'whole-db' until an engine can reach vgroups its dnode does not host (statements run
+      // on any replica dnode, which must then hold every vgroup); with 3 dnodes it is the
+      // same placement as 'per-vgroup'.
+      const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'whole-db');
       return this.createReplicatedDb(m, name, given, op);
     }
     const candidates = s.dnodes

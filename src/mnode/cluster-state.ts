@@ -206,10 +206,13 @@ export function isDbPlaced(s: ClusterState, name: string): boolean {
  * loaded first (score = vnodes / supportVnodes, ties by lower id), counting the vnodes
  * already chosen for earlier vgroups, so the replicas spread evenly. OUT_OF_DNODES when
  * fewer dnodes are ready than the replica asks for; VNODES_EXHAUSTED when they are but not
- * enough of them have a free vnode.
+ * enough of them have a free vnode. `whole-db` puts every vgroup on the same `replica`
+ * least-loaded dnodes (what create database uses until a dnode can reach vgroups it does
+ * not host: see src/mnode/README.md).
  */
 export function planReplicatedPlacement(
   s: ClusterState, name: string, replica: number, vgroups: number, ready: readonly ReadyDnode[],
+  spread: 'per-vgroup' | 'whole-db' = 'per-vgroup',
 ): ClusterOp {
   assert(Number.isInteger(replica) && replica >= 1, `replica ${replica} must be a positive integer`);
   assert(Number.isInteger(vgroups) && vgroups >= 1, `vgroups ${vgroups} must be a positive integer`);
@@ -218,6 +221,16 @@ export function planReplicatedPlacement(
     throw new BasaltError('OUT_OF_DNODES', `database '${name}' asks for replica ${replica} but only ${ready.length} dnode(s) are ready (${ids}); start the offline dnodes or add dnodes ('show dnodes', 'create dnode'), or use replica 1`);
   }
   const load = new Map(ready.map((d) => [d.id, vnodesOn(s, d.id)]));
+  if (spread === 'whole-db') {
+    // One replica set for every vgroup: the `replica` least-loaded dnodes with room for all.
+    const score = (d: ReadyDnode): number => load.get(d.id)! / d.supportVnodes;
+    const roomy = ready.filter((d) => d.supportVnodes - load.get(d.id)! >= vgroups);
+    if (roomy.length < replica) {
+      throw new BasaltError('VNODES_EXHAUSTED', `database '${name}' needs ${vgroups} free vnode(s) on each of ${replica} ready dnodes but only ${roomy.length} have them; use fewer vgroups, drop a database, add dnodes or raise supportVnodes`);
+    }
+    const chosen = [...roomy].sort((a, b) => score(a) - score(b) || a.id - b.id).slice(0, replica).map((d) => d.id).sort((a, b) => a - b);
+    return { op: 'placeReplicatedDb', name, replica, vgroups: Array.from({ length: vgroups }, (_, i) => ({ vgId: s.nextVgId + i, dnodeIds: chosen })) };
+  }
   const out: VgroupPlacement[] = [];
   for (let i = 0; i < vgroups; i++) {
     const free = ready.filter((d) => load.get(d.id)! < d.supportVnodes);

@@ -120,3 +120,13 @@ test('a snapshot from before replicated placement reads with empty defaults', ()
   assert.equal(s.nextVgId, CLUSTER_VGID_BASE);
   assert.equal(vnodesOn(s, 1), 0);
 });
+
+test('whole-db spread: every vgroup on the same least-loaded replica set with room for all', () => {
+  const s = run([init, { op: 'placeDb', name: 'one', dnodeId: 1, vgroups: 2 }]);
+  const op = planReplicatedPlacement(s, 'x', 3, 4, ready(10, 10, 10, 10), 'whole-db');
+  assert.deepEqual(placed(op), [[2, 3, 4], [2, 3, 4], [2, 3, 4], [2, 3, 4]]);
+  const next = planReplicatedPlacement(applyClusterOp(s, op), 'y', 3, 2, ready(10, 10, 10, 10), 'whole-db');
+  assert.deepEqual(placed(next)[0], [1, 2, 3]);
+  assert.throws(() => planReplicatedPlacement(s, 'z', 3, 11, ready(10, 10, 10, 10), 'whole-db'), (e: BasaltError) => e.code === 0x800003b7);
+  assert.throws(() => planReplicatedPlacement(s, 'z', 3, 1, ready(10, 10), 'whole-db'), (e: BasaltError) => e.code === 0x80000334);
+});
