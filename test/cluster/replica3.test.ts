@@ -5,7 +5,10 @@
 // restart its replicas are followers and hold every row.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnodes, freeBasePort, sleep, sql, TestCluster, waitFor } from './harness.js';
+import { connect } from '../../src/client/index.js';
+import { allocVector } from '../../src/common/block.js';
+import { DataType } from '../../src/common/types.js';
+import { dnodes, freeBasePort, sql, TestCluster, waitFor } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -13,6 +16,7 @@ after(() => cluster.cleanup());
 const TABLES = 8;
 const ROWS_PER_TABLE = 50;
 const T0 = 1_700_000_000_000;
+const BULK_ROWS = 100;
 
 /** One multi-table insert: rows [from, to) of every child table (same timestamps → idempotent). */
 function insertSql(from: number, to: number): string {
@@ -75,7 +79,16 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   }
   await sql(ports[2], 'create stable test.meters (ts timestamp, v int) tags (loc int)');
   await sql(ports[1], insertSql(0, ROWS_PER_TABLE));
-  const total = TABLES * ROWS_PER_TABLE;
+  // The columnar bulk path through a dnode: 2 more child tables × BULK_ROWS rows.
+  const c = await connect({ host: '127.0.0.1', port: ports[2], timeoutMs: 8_000 });
+  try {
+    const ts = allocVector(DataType.TIMESTAMP, BULK_ROWS);
+    const v = allocVector(DataType.INT, BULK_ROWS);
+    for (let r = 0; r < BULK_ROWS; r++) { (ts.data as Float64Array)[r] = T0 + r * 1000; (v.data as Int32Array)[r] = r; }
+    const n = await c.insertColumnar('test', [100, 101].map((t) => ({ table: `d${t}`, using: { stable: 'meters', tags: [t] }, block: { numRows: BULK_ROWS, columns: [ts, v] } })));
+    assert.equal(n, 2 * BULK_ROWS);
+  } finally { c.close(); }
+  const total = TABLES * ROWS_PER_TABLE + 2 * BULK_ROWS;
   for (const p of ports) assert.equal(await count(p), total, `count through dnode on port ${p}`);
 
   // SIGKILL dnode 3: every vgroup loses one replica (and some their leader).
@@ -113,5 +126,15 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   assert.equal(vn.length, 4);
   for (const r of vn) assert.ok(['follower', 'leader'].includes(String(r[3])), `vnode ${String(r[1])} on dnode 3 is ${String(r[3])}`);
   for (const p of ports) assert.equal(await count(p), afterKill);
-  await sleep(0);
+
+  // Drop: every replica dnode removes its vnodes.
+  await sql(ports[1], 'drop database test');
+  await waitFor('no vnodes left after drop database', 10_000, async () => {
+    const d = await dnodes(ports[0]);
+    return [...d.values()].every((x) => x.vnodes === 0) ? true : undefined;
+  });
+  for (const p of ports) {
+    assert.ok(!(await sql(p, 'show databases')).some((r) => r[0] === 'test'));
+    assert.equal((await sql(p, 'show vnodes')).length, 0);
+  }
 });
