@@ -8,11 +8,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RpcClient } from '../../src/rpc/client.js';
+import { freePort } from '../rpc/harness.js';
+import { sigkillLoop, waitConverged } from '../support/sigkill-loop.js';
 import type { GroupStatus } from '../../src/replica/group-host.js';
 import { BENCH_DUMP, BENCH_PUT, BENCH_STATUS } from '../../bench/raft-net-proto.js';
 import { sleep, tempDir } from './harness.js';
@@ -20,13 +21,6 @@ import { sleep, tempDir } from './harness.js';
 const KILLS = Number(process.env['REPLICA_CRASH_KILLS'] ?? '15');
 const nodeJs = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'raft-net-node.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); });
-  });
-}
 
 interface Replica { id: number; port: number; dir: string; proc: ChildProcess | undefined; client: RpcClient }
 
@@ -70,29 +64,12 @@ test(`replicas SIGKILLed ${KILLS} times under load lose no acknowledged write`, 
       }
     };
     const writers = Array.from({ length: 8 }, (_, w) => writer(w));
-    for (let i = 0; i < KILLS; i++) {
-      await sleep(700 + Math.random() * 800);
-      const victim = replicas[Math.floor(Math.random() * 3)]!;
-      victim.proc!.kill('SIGKILL');
-      await new Promise<void>((r) => victim.proc!.once('exit', () => r()));
-      victim.proc = undefined;
-      await sleep(200 + Math.random() * 600);
-      await start(victim);
-    }
+    await sigkillLoop(replicas, { kills: KILLS, upMs: [700, 1500], downMs: [200, 800], start });
     await sleep(1000);
     stop = true;
     await Promise.all(writers);
     // Converge: every replica applies what the leader committed.
-    let target = 0;
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const st = await Promise.all(replicas.map(status));
-      const lead = st.find((s) => s?.role === 'leader');
-      if (lead) target = Math.max(target, lead.commit);
-      if (lead && st.every((s) => s && s.applied >= target)) break;
-      if (Date.now() > end) throw new Error(`no convergence: ${JSON.stringify(st)}`);
-      await sleep(100);
-    }
+    await waitConverged(() => Promise.all(replicas.map(status)), 20_000);
     const dumps = await Promise.all(replicas.map(async (r) => (await r.client.request(BENCH_DUMP, {}, [], 5000)).control as { applied: number; order: string[] }));
     const order = dumps[0]!.order;
     for (const d of dumps) assert.deepEqual(d.order, order, 'every replica applied the same keys in the same order');

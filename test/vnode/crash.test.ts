@@ -9,12 +9,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BasaltError } from '../../src/common/errors.js';
 import { RpcClient } from '../../src/rpc/client.js';
+import { freePort } from '../rpc/harness.js';
+import { sigkillLoop, waitConverged } from '../support/sigkill-loop.js';
 import type { VnodeStatus } from '../../src/vnode/replicated-vnode.js';
 import { tempDir } from '../storage/helpers.js';
 import { sleep, TABLES, type TableDigest } from './harness.js';
@@ -24,13 +25,6 @@ const KILLS = Number(process.env['VNODE_CRASH_KILLS'] ?? '3');
 const ROWS = 20;
 const procJs = join(dirname(fileURLToPath(import.meta.url)), 'vnode-proc.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); });
-  });
-}
 
 interface Replica { id: number; port: number; dir: string; proc: ChildProcess | undefined; client: RpcClient }
 
@@ -92,30 +86,13 @@ test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every ackno
       }
     };
     const writers = Array.from({ length: 4 }, () => writer());
-    for (let i = 0; i < KILLS; i++) {
-      await sleep(800 + Math.random() * 700);
-      const victim = replicas[Math.floor(Math.random() * 3)]!;
-      victim.proc!.kill('SIGKILL');
-      await new Promise<void>((res) => victim.proc!.once('exit', () => res()));
-      victim.proc = undefined;
-      await sleep(200 + Math.random() * 500);
-      await start(victim);
-    }
+    await sigkillLoop(replicas, { kills: KILLS, upMs: [800, 1500], downMs: [200, 700], start });
     await sleep(800);
     stop = true;
     await Promise.all(writers);
 
     // Converge: every replica applies what the leader committed.
-    let target = 0;
-    const until = Date.now() + 20_000;
-    for (;;) {
-      const st = await Promise.all(replicas.map(status));
-      const lead = st.find((s) => s?.role === 'leader');
-      if (lead) target = Math.max(target, lead.commit);
-      if (lead && st.every((s) => s && s.applied >= target)) break;
-      if (Date.now() > until) throw new Error(`no convergence: ${JSON.stringify(st)}`);
-      await sleep(100);
-    }
+    await waitConverged(() => Promise.all(replicas.map(status)), 20_000);
     const checks = await Promise.all(replicas.map(async (r) => (await r.client.request(PROC_CHECK, { batches: nextBatch, rows: ROWS }, [], 20_000)).control as { digest: Record<string, TableDigest>; perBatch: number[] }));
     for (const c of checks.slice(1)) assert.deepEqual(c.digest, checks[0]!.digest, 'identical rows on every replica');
     for (const [k, c] of checks.entries()) {
