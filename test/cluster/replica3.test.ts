@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from '../../src/client/index.js';
 import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
-import { dnodes, freeBasePort, sql, TestCluster, waitFor } from './harness.js';
+import { dnodes, sql, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -50,19 +50,7 @@ const oneLeaderTwoFollowers = (reps: [number, string][]): boolean =>
   reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1 && reps.filter(([, r]) => r === 'follower').length === 2;
 
 test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL failover and rejoin', { timeout: 120_000 }, async () => {
-  const base = await freeBasePort(3);
-  const ports = [base, base + 100, base + 200] as const;
-  await cluster.start('a1', ports[0]);
-  await cluster.start('a2', ports[1], { firstEp: `localhost:${ports[0]}` });
-  await cluster.start('a3', ports[2], { firstEp: `localhost:${ports[0]}` });
-  await sql(ports[0], `create dnode "localhost:${ports[1]}"`);
-  await sql(ports[0], `create dnode "localhost:${ports[2]}"`);
-  await waitFor('three ready dnodes', 10_000, async () => {
-    const d = await dnodes(ports[0]);
-    return d.size === 3 && [...d.values()].every((x) => x.status === 'ready') ? true : undefined;
-  });
-  await sql(ports[0], 'create mnode on dnode 2');
-  await sql(ports[0], 'create mnode on dnode 3');
+  const ports = await startThreeMnodeCluster(cluster, ['a1', 'a2', 'a3']);
 
   await sql(ports[1], 'create database test replica 3 vgroups 4');
   const d = await dnodes(ports[0]);

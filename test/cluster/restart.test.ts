@@ -3,25 +3,13 @@
 // with one mnode leader, two followers, every dnode ready, and its databases.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnodes, freeBasePort, mnodes, sql, TestCluster, waitFor } from './harness.js';
+import { dnodes, mnodes, sql, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
 
 test('all dnodes killed at once come back with one leader and their databases', { timeout: 90_000 }, async () => {
-  const base = await freeBasePort(3);
-  const ports = [base, base + 100, base + 200] as const;
-  await cluster.start('r1', ports[0]);
-  await cluster.start('r2', ports[1], { firstEp: `localhost:${ports[0]}` });
-  await cluster.start('r3', ports[2], { firstEp: `localhost:${ports[0]}` });
-  await sql(ports[0], `create dnode "localhost:${ports[1]}"`);
-  await sql(ports[0], `create dnode "localhost:${ports[2]}"`);
-  await waitFor('three ready dnodes', 10_000, async () => {
-    const d = await dnodes(ports[0]);
-    return d.size === 3 && [...d.values()].every((x) => x.status === 'ready') ? true : undefined;
-  });
-  await sql(ports[0], 'create mnode on dnode 2');
-  await sql(ports[0], 'create mnode on dnode 3');
+  const ports = await startThreeMnodeCluster(cluster, ['r1', 'r2', 'r3']);
   await sql(ports[1], 'create database r_db vgroups 1');
   await sql(ports[2], 'create table r_db.t (ts timestamp, v int)');
   await sql(ports[0], 'insert into r_db.t values (1700000000000, 5)');
