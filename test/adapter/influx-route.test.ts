@@ -2,35 +2,23 @@
 // auth by Basic or u/p, 204 with the rows stored, errors as JSON with the right status,
 // a bad line leaves nothing written, gzip bodies inflated.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { startServer, type RunningServer } from '../../src/cli/start.js';
-import { loadConfig } from '../../src/common/config.js';
-import { freePort, tempDir } from '../rpc/harness.js';
+import { startTestServer, type TestServer } from '../rpc/harness.js';
 
-let server: RunningServer;
+let server: TestServer;
 let base: string;
-let removeDir: () => void;
 const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 const T0 = 1704067200;
 
 before(async () => {
-  const tmp = tempDir('influx-route');
-  removeDir = tmp.remove;
-  const [rpcPort, httpPort] = [await freePort(), await freePort()];
-  const loaded = loadConfig({
-    env: {},
-    flags: { dataDir: join(tmp.dir, 'data'), serverPort: String(rpcPort), httpPort: String(httpPort), listenHost: '127.0.0.1', fqdn: 'localhost' },
-  });
-  server = await startServer(loaded, '0.0.0-test');
-  base = `http://127.0.0.1:${httpPort}`;
+  server = await startTestServer();
+  base = `http://127.0.0.1:${server.httpPort}`;
   assert.equal((await sql('create database lp precision \'ms\'')).code, 0);
 });
 
 after(async () => {
   await server.stop();
-  removeDir();
 });
 
 async function sql(text: string): Promise<{ code: number; data: unknown[][]; desc?: string }> {

@@ -1,34 +1,22 @@
 // Line protocol through the client library (as a standalone or RPC-backed adapter runs it):
 // a real dnode with the real engine in-process, a client connection, lineProtocolTarget().
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { handleInfluxWrite, lineProtocolTarget } from '../../src/adapter/line-protocol/index.js';
-import { startServer, type RunningServer } from '../../src/cli/start.js';
 import { connect, type Connection } from '../../src/client/index.js';
-import { loadConfig } from '../../src/common/config.js';
-import { freePort, tempDir } from '../rpc/harness.js';
+import { startTestServer, type TestServer } from '../rpc/harness.js';
 
-let server: RunningServer;
+let server: TestServer;
 let conn: Connection;
-let removeDir: () => void;
 
 before(async () => {
-  const tmp = tempDir('lp-client');
-  removeDir = tmp.remove;
-  const [rpcPort, httpPort] = [await freePort(), await freePort()];
-  const loaded = loadConfig({
-    env: {},
-    flags: { dataDir: join(tmp.dir, 'data'), serverPort: String(rpcPort), httpPort: String(httpPort), listenHost: '127.0.0.1', fqdn: 'localhost' },
-  });
-  server = await startServer(loaded, '0.0.0-test');
-  conn = await connect({ port: rpcPort });
+  server = await startTestServer();
+  conn = await connect({ port: server.rpcPort });
 });
 
 after(async () => {
   conn.close();
   await server.stop();
-  removeDir();
 });
 
 test('writes through a client connection: super table created, values and tags exact, errors name the line', async () => {

@@ -34,17 +34,24 @@ export interface FakeServer {
   stop(): Promise<void>;
 }
 
-export async function startFakeServer(extra: Record<string, string> = {}): Promise<FakeServer> {
+export type TestServer = Omit<FakeServer, 'engine'>;
+
+/** An in-process dnode (RPC + REST) on free 127.0.0.1 ports in a temp dir, with the real engine unless one is given. */
+export async function startTestServer(extra: Record<string, string> = {}, engine?: FakeEngine): Promise<TestServer> {
   const tmp = tempDir('srv');
-  const engine = createFakeEngine();
   const [rpcPort, httpPort] = [await freePort(), await freePort()];
   const loaded = loadConfig({
     env: {},
     flags: { dataDir: join(tmp.dir, 'data'), serverPort: String(rpcPort), httpPort: String(httpPort), listenHost: '127.0.0.1', fqdn: 'localhost', ...extra },
   });
-  const server = await startServer(loaded, '0.0.0-test', { createEngine: async () => engine });
+  const server = await startServer(loaded, '0.0.0-test', engine ? { createEngine: async () => engine } : undefined);
   return {
-    server, engine, rpcPort, httpPort, dir: tmp.dir,
+    server, rpcPort, httpPort, dir: tmp.dir,
     async stop() { await server.stop(); tmp.remove(); },
   };
+}
+
+export async function startFakeServer(extra: Record<string, string> = {}): Promise<FakeServer> {
+  const engine = createFakeEngine();
+  return { ...(await startTestServer(extra, engine)), engine };
 }
