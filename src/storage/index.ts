@@ -7,6 +7,7 @@ export type * from './api.js';
 export { LocalVnodeStore, type StoreMode } from './store.js';
 export { encodeMetaPayload, encodeWritePayload, decodePayload, type Payload } from './payload.js';
 export type { MetaOp } from './meta.js';
+export { MetaMutations } from './meta-mutations.js';
 export { Wal, type WalEntry, type WalOptions } from './wal.js';
 export { installSnapshot, type SnapshotInfo } from './snapshot.js';
 

@@ -11,7 +11,7 @@ import { BasaltError } from '../common/errors.js';
 import { msToTicks } from '../common/time.js';
 import { DataType, type ColumnSchema } from '../common/types.js';
 import type {
-  ChildTableDef, NormalTableDef, RangeAggregate, SuperTableDef, TableInfo, TableKind, TagValue, TimeRange,
+  ChildTableDef, RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
   VnodeOptions, VnodeStore, WriteBatch,
 } from './api.js';
 import { DataFileWriter } from './data-file.js';
@@ -19,6 +19,7 @@ import { FileView } from './file-view.js';
 import { dirBytes, fsyncDir } from './fsutil.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
 import { Meta, type ColDef, type MetaOp, type TableEntry } from './meta.js';
+import { MetaMutations } from './meta-mutations.js';
 import { decodePayload, encodeMetaPayload, encodeWritePayload } from './payload.js';
 import { aggregateTable, lastRowOf, scanTable, type ReadContext } from './read-path.js';
 import { compactFileSets } from './compaction.js';
@@ -43,7 +44,7 @@ export interface StoreMode { readonly externalLog?: boolean }
 
 interface CheckedRows { entry: TableEntry; schema: ColDef[]; block: ColumnBlock }
 
-export class LocalVnodeStore implements VnodeStore {
+export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   readonly meta = new Meta();
   /** Live memtable and the one being flushed (readable until its file is in the view). */
   mem = new Map<number, TableBuffer>();
@@ -62,6 +63,7 @@ export class LocalVnodeStore implements VnodeStore {
   readonly durationTicks: number;
 
   private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest, readonly mode: StoreMode) {
+    super();
     this.manifest = manifest;
     this.files = new FileView(`${dir}/data`, DECODED_CACHE_BYTES);
     this.durationTicks = msToTicks(options.durationMs, options.precision);
@@ -114,15 +116,7 @@ export class LocalVnodeStore implements VnodeStore {
 
   // ---------------------------------------------------------------- meta
 
-  createSuperTable(def: SuperTableDef): Promise<void> { return this.metaOp({ op: 'createSuper', def, atMs: Date.now() }); }
-  createChildTable(def: ChildTableDef): Promise<void> { return this.metaOp({ op: 'createChild', def, atMs: Date.now() }); }
-  createNormalTable(def: NormalTableDef): Promise<void> { return this.metaOp({ op: 'createNormal', def, atMs: Date.now() }); }
-  dropTable(name: string): Promise<void> { return this.metaOp({ op: 'drop', name }); }
-  addColumn(table: string, column: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addColumn', table, column }); }
-  dropColumn(table: string, columnName: string): Promise<void> { return this.metaOp({ op: 'dropColumn', table, column: columnName }); }
-  modifyColumn(table: string, columnName: string, bytes: number): Promise<void> { return this.metaOp({ op: 'modifyColumn', table, column: columnName, bytes }); }
-  addTag(stable: string, tag: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addTag', stable, tag }); }
-  setTag(childTable: string, tagName: string, value: TagValue): Promise<void> { return this.metaOp({ op: 'setTag', table: childTable, tag: tagName, value }); }
+  // createSuperTable … setTag come from MetaMutations; metaOp below logs and applies them.
 
   getTable(name: string): TableInfo | undefined {
     const t = this.meta.get(name);
@@ -143,7 +137,7 @@ export class LocalVnodeStore implements VnodeStore {
     return this.meta.childTablesWithTag(stable, tagName, values);
   }
 
-  private async metaOp(op: MetaOp): Promise<void> {
+  protected override async metaOp(op: MetaOp): Promise<void> {
     this.checkUsable();
     this.checkOwnLog();
     this.meta.check(op);

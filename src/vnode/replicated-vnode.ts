@@ -12,16 +12,15 @@ import { rmSync } from 'node:fs';
 import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import type { ColumnSchema } from '../common/types.js';
 import type { NodeId, StateRole } from '../raft/index.js';
 import type { ProposeResult, RaftGroupHost } from '../replica/group-host.js';
 import type { LogFn, RaftGroupOptions, ReplicaRuntime } from '../replica/runtime.js';
 import { WalLogStore } from '../replica/wal-log-store.js';
 import type {
-  ChildTableDef, NormalTableDef, RangeAggregate, SuperTableDef, TableInfo, TableKind, TagValue, TimeRange,
+  RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
   VnodeOptions, VnodeStore, WriteBatch,
 } from '../storage/api.js';
-import { encodeMetaPayload, encodeWritePayload, type MetaOp } from '../storage/index.js';
+import { encodeMetaPayload, encodeWritePayload, MetaMutations, type MetaOp } from '../storage/index.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
 /** How long a membership change waits for the previous one to apply, and its poll period. */
@@ -101,7 +100,7 @@ export interface ReadOptions {
   readonly stale?: boolean;
 }
 
-export class ReplicatedVnode implements VnodeStore {
+export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   private readonly inflight = new Set<(e: BasaltError) => void>();
   private closed = false;
   private wasLeader = false;
@@ -110,7 +109,7 @@ export class ReplicatedVnode implements VnodeStore {
     private readonly cfg: ReplicatedVnodeConfig,
     private readonly sm: VnodeStateMachine,
     private readonly group: RaftGroupHost,
-  ) {}
+  ) { super(); }
 
   static async open(cfg: ReplicatedVnodeConfig): Promise<ReplicatedVnode> {
     // The Raft group id is the vgId; group 1 is the mnode's on every dnode (vgIds start at 2).
@@ -152,15 +151,7 @@ export class ReplicatedVnode implements VnodeStore {
 
   // ------------------------------------------------------------ mutations (leader only)
 
-  createSuperTable(def: SuperTableDef): Promise<void> { return this.metaOp({ op: 'createSuper', def, atMs: Date.now() }); }
-  createChildTable(def: ChildTableDef): Promise<void> { return this.metaOp({ op: 'createChild', def, atMs: Date.now() }); }
-  createNormalTable(def: NormalTableDef): Promise<void> { return this.metaOp({ op: 'createNormal', def, atMs: Date.now() }); }
-  dropTable(name: string): Promise<void> { return this.metaOp({ op: 'drop', name }); }
-  addColumn(table: string, column: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addColumn', table, column }); }
-  dropColumn(table: string, columnName: string): Promise<void> { return this.metaOp({ op: 'dropColumn', table, column: columnName }); }
-  modifyColumn(table: string, columnName: string, bytes: number): Promise<void> { return this.metaOp({ op: 'modifyColumn', table, column: columnName, bytes }); }
-  addTag(stable: string, tag: ColumnSchema): Promise<void> { return this.metaOp({ op: 'addTag', stable, tag }); }
-  setTag(childTable: string, tagName: string, value: TagValue): Promise<void> { return this.metaOp({ op: 'setTag', table: childTable, tag: tagName, value }); }
+  // createSuperTable … setTag come from MetaMutations: each becomes a proposal via metaOp.
 
   /**
    * Replicates the batch; resolves once it is committed and applied on this (leader) node.
@@ -174,7 +165,7 @@ export class ReplicatedVnode implements VnodeStore {
     await this.propose(encodeWritePayload(batch, Date.now()));
   }
 
-  private async metaOp(op: MetaOp): Promise<void> {
+  protected override async metaOp(op: MetaOp): Promise<void> {
     if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeMetaPayload(op));
     this.checkLeader();
     // Refuse what the leader's state already refuses without spending a log entry; the
