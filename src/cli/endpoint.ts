@@ -3,12 +3,13 @@
 // is set explicitly, else 127.0.0.1 and serverPort. So inside a container started with
 // BASALT_SERVER_PORT=6130, a bare `basalt check` probes the right port.
 import { loadConfig } from '../common/config.js';
+import { BasaltError } from '../common/errors.js';
 
 export interface Endpoint { host: string; port: number }
 
 export function parsePort(text: string, flag: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new Error(`${flag} '${text}' is not a port number (1-65535)`);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new BasaltError('CONFIG_BAD_VALUE', `${flag} '${text}' is not a port number; give the dnode's serverPort, 1-65535 (default 6030)`);
   return n;
 }
 

@@ -87,3 +87,11 @@ test('interactive mode reads statements across lines from stdin and quits', asyn
   assert.match(r.stdout, /basalt> select big 4;\n[^]*Query OK, 4 row\(s\) in set/);
   assert.match(r.stdout, /\*{27} 1\.row \*{27}/);
 });
+
+test('a -P that is not a port is refused with the fix, before any connection', async () => {
+  for (const cmd of ['sql', 'check']) {
+    const r = await runBasalt([cmd, '-P', 'abc']);
+    assert.notEqual(r.code, 0, `${cmd} -P abc must fail`);
+    assert.match(r.stderr, /Invalid config value: -P 'abc' is not a port number; give the dnode's serverPort, 1-65535/);
+  }
+});
