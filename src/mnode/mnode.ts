@@ -3,15 +3,12 @@
 // batching Ready loop). Node ids are dnode ids. Committed ops are applied in log order by
 // the pure applyClusterOp; snapshots are the state as JSON, so a new mnode catches up by
 // snapshot + log when the log was compacted.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { ConfChange } from '../raft/conf-change.js';
 import type { ConfState, Entry, NodeId, Snapshot, StateRole } from '../raft/types.js';
 import { bootstrapEntries } from '../raft/log-store.js';
 import { WalLogStore, type ReplicaRuntime, type RaftGroupHost, type StateMachine } from '../replica/index.js';
-import { writeFileAtomicSync } from './atomic-file.js';
 import { applyClusterOp, EMPTY_CLUSTER_STATE, withDefaults, type ClusterOp, type ClusterState } from './cluster-state.js';
 
 export type MnodeLog = (level: 'info' | 'warn' | 'error' | 'debug', message: string, fields?: Record<string, unknown>) => void;
@@ -38,32 +35,8 @@ export interface MnodeOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/**
- * The highest log index this replica applied, made durable at every apply. The log store
- * writes a commit-only hard state lazily, so after a crash its commit index may lag what was
- * applied (and therefore committed); reopening with that lag would make the node believe an
- * older membership (e.g. itself the only voter) and elect itself beside the real leader.
- * Raising the commit to this mark at open restores the membership it had.
- */
-class AppliedMark {
-  private readonly file: string;
-  private value: number;
-  constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.file = join(dir, 'applied.json');
-    this.value = existsSync(this.file) ? Number((JSON.parse(readFileSync(this.file, 'utf8')) as { index?: number }).index ?? 0) : 0;
-  }
-  get index(): number { return this.value; }
-  raise(index: number): void {
-    if (index <= this.value) return;
-    this.value = index;
-    writeFileAtomicSync(this.file, JSON.stringify({ index }));
-  }
-}
-
 class ClusterStateMachine implements StateMachine {
   state: ClusterState = EMPTY_CLUSTER_STATE;
-  mark: AppliedMark | null = null;
 
   constructor(private readonly m: { onApplied(): void; onLeader(leader: NodeId, role: StateRole, term: number): void; onConf(conf: ConfState): void; log: MnodeLog }) {}
 
@@ -79,7 +52,6 @@ class ClusterStateMachine implements StateMachine {
       catch (err) { throw new BasaltError('FILE_CORRUPTED', `mnode log entry ${e.index} is not a cluster op (${(err as Error).message})`); }
       this.state = applyClusterOp(this.state, op);
     }
-    if (entries.length > 0) this.mark?.raise(entries[entries.length - 1]!.index);
     this.m.onApplied();
   }
 
@@ -91,7 +63,6 @@ class ClusterStateMachine implements StateMachine {
   }
 
   onConfChange(conf: ConfState, index: number): void {
-    this.mark?.raise(index);
     this.m.log('info', 'mnode group membership changed', { voters: conf.voters.join(','), learners: conf.learners.join(',') || undefined, index });
     this.m.onConf(conf);
   }
@@ -120,12 +91,8 @@ export class Mnode {
     });
     mnode = new Mnode(opts, sm, null);
     const store = WalLogStore.open(opts.dir);
-    sm.mark = new AppliedMark(opts.dir);
-    const hs = store.initialState().hardState;
-    if (hs.commit < sm.mark.index && sm.mark.index <= store.lastIndex()) {
-      opts.log('info', 'mnode log: raising the commit index to what this replica had applied', { commit: hs.commit, applied: sm.mark.index });
-      store.setHardState({ ...hs, commit: sm.mark.index });
-    }
+    // A membership change's commit is fsynced before it applies (WalLogStore.persistCommit), so
+    // a restarted member replays up to the membership it had.
     // Only a brand-new founding store campaigns at once. A restarted member must not: until
     // its log is re-applied it believes in the founding membership (itself alone) and would
     // elect itself beside the real leader.
