@@ -151,8 +151,8 @@ export class RpcClient {
   private onFrame(f: Frame): void {
     if (f.flags & FLAG_ERROR) {
       const er = parseErrorReply(f.control);
-      if (f.requestId === 0) { this.failAll(remoteError(er.code, er.message)); return; }
-      this.settle(f.requestId, null, remoteError(er.code, er.message));
+      if (f.requestId === 0) { this.failAll(remoteError(er.code, er.message, er.data)); return; }
+      this.settle(f.requestId, null, remoteError(er.code, er.message, er.data));
       return;
     }
     this.settle(f.requestId, { control: f.control, payload: f.payload }, null);

@@ -82,7 +82,8 @@ export interface StatusResponse { code: 0 | 1 | 2 | 3 | 4; text: string; detail:
 export const STATUS_TEXT = ['unavailable', 'network ok', 'service ok', 'service degraded', 'exiting'] as const;
 
 // ---- errors ----
-export interface ErrorReply { code: number; message: string }
+/** `data`: the error's machine-readable context (e.g. a NOT_LEADER leader hint); numbers and strings only. */
+export interface ErrorReply { code: number; message: string; data?: Record<string, number | string> }
 
 // ---- validation of untrusted control parts ----
 function bad(msg: string, field: string, why: string): never {
@@ -162,7 +163,14 @@ export function parseInsertColumnar(c: unknown): InsertColumnarRequest {
 export function parseErrorReply(c: unknown): ErrorReply {
   if (c !== null && typeof c === 'object' && typeof (c as ErrorReply).code === 'number') {
     const m = (c as ErrorReply).message;
-    return { code: (c as ErrorReply).code >>> 0, message: typeof m === 'string' ? m : 'remote error' };
+    const out: ErrorReply = { code: (c as ErrorReply).code >>> 0, message: typeof m === 'string' ? m : 'remote error' };
+    const d = (c as ErrorReply).data;
+    if (d !== null && typeof d === 'object' && !Array.isArray(d)) {
+      const data: Record<string, number | string> = {};
+      for (const [k, v] of Object.entries(d).slice(0, 16)) if (typeof v === 'number' || (typeof v === 'string' && v.length <= 256)) data[k] = v;
+      out.data = data;
+    }
+    return out;
   }
   return { code: 0x80000017, message: 'Malformed message: unreadable error reply' };
 }

@@ -2,9 +2,9 @@
 // message (the message already carries the server's detail; it is not prefixed again).
 import { BasaltError, errorByCode } from '../common/errors.js';
 
-export function remoteError(code: number, message: string): BasaltError {
+export function remoteError(code: number, message: string, data?: Record<string, unknown>): BasaltError {
   const name = errorByCode(code) ?? 'INTERNAL';
-  const e = new BasaltError(name);
+  const e = new BasaltError(name, undefined, data);
   e.message = message;
   if ((e.code >>> 0) !== (code >>> 0)) {
     // A code this build does not know (newer server): keep the server's number.

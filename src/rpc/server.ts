@@ -207,6 +207,11 @@ export class RpcServer {
 
   private sendError(conn: ConnState, msgType: number, requestId: number, err: BasaltError): void {
     const body: ErrorReply = { code: err.code, message: err.message.slice(0, 4096) };
+    if (err.data) {
+      const data: Record<string, number | string> = {};
+      for (const [k, v] of Object.entries(err.data)) if (typeof v === 'number' || typeof v === 'string') data[k] = v;
+      body.data = data;
+    }
     this.write(conn, encodeFrame(FLAG_RESPONSE | FLAG_ERROR, msgType, requestId, body, [], Number.MAX_SAFE_INTEGER));
   }
 

@@ -48,6 +48,14 @@ export class Meta {
   private readonly children = new Map<string, Set<string>>();
   private readonly tagIndex = new Map<string, Map<string, Map<string, Set<string>>>>();
   private nextUid = 1;
+  /**
+   * Changes with every applied op, so a gateway caching this vnode's tables (a remote
+   * vgroup's, src/vnode/remote-vnode.ts) can ask "still `epoch`/`version`?" instead of
+   * fetching every table. The epoch is random per Meta object: a restart, or a snapshot
+   * install replacing the store, never repeats an (epoch, version) pair a cache holds.
+   */
+  readonly epoch = Math.floor(Math.random() * 0x7fffffff);
+  version = 0;
 
   get(name: string): TableEntry | undefined { return this.tables.get(name); }
   getByUid(uid: number): TableEntry | undefined { return this.byUid.get(uid); }
@@ -167,6 +175,7 @@ export class Meta {
   /** Applies a checked op. Returns uids whose data must be forgotten (dropped tables). */
   apply(op: MetaOp): number[] {
     this.check(op);
+    this.version++;
     switch (op.op) {
       case 'createSuper':
       case 'createNormal': {
@@ -234,6 +243,7 @@ export class Meta {
   restore(s: MetaSnapshot): void {
     this.tables.clear(); this.byUid.clear(); this.children.clear(); this.tagIndex.clear();
     this.nextUid = s.nextUid;
+    this.version++;
     // Super tables first so children can be indexed.
     for (const t of s.tables) if (t.kind !== 'child') this.add({ ...t });
     for (const t of s.tables) if (t.kind === 'child') this.add({ ...t });
