@@ -18,6 +18,12 @@ export const ClusterMsg = {
   DNODE_CFG: 45,
   /** A follower replica → its vgroup leader's dnode: propose this mutation payload ({ vgId }). */
   VNODE_PROPOSE: 46,
+  /** A dnode without a replica of a vgroup → a replica: its table meta after a read barrier ({ vgId, epoch?, version? }). */
+  VNODE_META: 47,
+  /** → a replica: run this select subplan after a read barrier ({ vgId, kind }, payload: v8-serialized subplan). */
+  VNODE_SUBPLAN: 48,
+  /** mnode leader → a dnode: host / stop hosting a replica of a vgroup, or update a vgroup's placement. */
+  VNODE_CTL: 49,
 } as const;
 
 /** The config keys that must be equal on every dnode (TDengine's cluster-cfg check). */
@@ -40,6 +46,8 @@ export interface PlacementEntry {
   ep: string;
   /** Replicated databases: every dnode with a replica (any of them can run a statement). */
   hosts?: EpEntry[];
+  /** Replicated databases: each vgroup's replica dnodes, as the mnode has them now. */
+  vgroups?: Array<{ vgId: number; dnodeIds: number[] }>;
 }
 
 export type StatusReply =

@@ -29,6 +29,8 @@ import {
 } from './cluster-messages.js';
 import { blankIdentity, readIdentity, writeIdentity, type DnodeIdentity } from './data-dir.js';
 import { Liveness } from './liveness.js';
+import { VgroupLinkClient, VgroupService } from './vgroup-link.js';
+import { RemoteVnode } from '../vnode/remote-vnode.js';
 import type { Logger } from './logger.js';
 import { PeerPool, splitEndpoint } from './peer-pool.js';
 
@@ -84,6 +86,13 @@ export class ClusterNode {
     this.identity = identity;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
     this.peers = new PeerPool(opts.config.maxFrameBytes);
+    this.vgroupLink = new VgroupLinkClient({
+      peers: this.peers,
+      selfId: () => this.identity.dnodeId,
+      epOf: (id) => this.epOf(id),
+      offline: () => this.offlineDnodes(),
+      placedHosts: (vgId) => this.placedHosts(vgId),
+    });
     this.liveness = new Liveness(() => Limits.dnodeOfflineIntervals * opts.config.statusInterval * 1000);
   }
 
@@ -179,7 +188,7 @@ export class ClusterNode {
     const self = this.identity.dnodeId;
     const v = await ReplicatedVnode.open({
       runtime, vgId, dir, options,
-      ...(founders.includes(self) ? { founders } : {}),
+      ...(founders.includes(self) ? { founders, leadFirst: founders[vgId % founders.length] === self } : {}),
       followerReads: true,
       forward: async (leader, payload) => {
         const ep = this.epOf(leader);
@@ -209,18 +218,27 @@ export class ClusterNode {
     return m.state.dnodes.filter((d) => d.id !== this.identity.dnodeId && this.liveness.view(d.id, now).status !== 'ready').map((d) => d.id);
   }
 
-  /** VNODE_PROPOSE: a follower replica forwarded a mutation to this dnode's replica. */
-  async handleVnodePropose(control: unknown, payload: Uint8Array): Promise<RpcReply> {
-    const { vgId } = asMap<{ vgId: number }>(control, 'VNODE_PROPOSE');
-    const v = this.vnodeReplicas.get(vgId);
-    if (!v) throw new BasaltError('NOT_LEADER', `dnode ${this.identity.dnodeId} hosts no replica of vgroup ${vgId}`);
-    // The payload is a view into the frame buffer: copy it before it outlives the frame.
-    await v.proposeForwarded(Uint8Array.from(payload));
-    return { control: { ok: true } };
-  }
-
   /** This dnode's open replicas of replicated vgroups (for VNODE_PROPOSE and status). */
   readonly vnodeReplicas = new Map<number, ReplicatedVnode>();
+  /** The replica side of VNODE_PROPOSE / VNODE_META / VNODE_SUBPLAN. */
+  readonly vgroupService = new VgroupService(this.vnodeReplicas, () => this.identity.dnodeId);
+  /** How this dnode reaches vgroups it has no replica of. */
+  readonly vgroupLink: VgroupLinkClient;
+
+  /** The engine's view of a vgroup with no replica here (EngineOptions.openRemote). */
+  openRemoteVnode(db: string, vgId: number, options: VnodeOptions, dnodeIds: readonly number[]): RemoteVnode {
+    this.vgroupLink.note(vgId, db, dnodeIds);
+    return new RemoteVnode(vgId, options, this.vgroupLink);
+  }
+
+  /** A vgroup's replica dnodes as the mnode last said (status replies), if known. */
+  placedHosts(vgId: number): readonly number[] | undefined {
+    for (const p of this.placement) {
+      const v = p.vgroups?.find((x) => x.vgId === vgId);
+      if (v) return v.dnodeIds;
+    }
+    return undefined;
+  }
 
   private setPeer(id: number, ep: string): void {
     this.peerEps.set(id, ep);
@@ -478,7 +496,10 @@ export class ClusterNode {
         // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
         ...Object.entries(s.replicatedDbs).map(([db, p]) => {
           const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
-          return { db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })) };
+          return {
+            db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
+            vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
+          };
         }),
       ],
     };

@@ -217,7 +217,7 @@ export class ClusterStatements {
       // 'whole-db' until an engine can reach vgroups its dnode does not host (statements run
       // on any replica dnode, which must then hold every vgroup); with 3 dnodes it is the
       // same placement as 'per-vgroup'.
-      const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'whole-db');
+      const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'per-vgroup');
       return this.createReplicatedDb(m, name, given, op);
     }
     const candidates = s.dnodes
@@ -250,11 +250,24 @@ export class ClusterStatements {
     const dnodes = [...new Set(op.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
     const done: number[] = [];
     try {
-      for (const id of dnodes) { await this.hostOnDnode(id, host); done.push(id); }
+      // All at once, so that each vgroup's founders are up together and elect quickly.
+      const results = await Promise.allSettled(dnodes.map(async (id) => { await this.hostOnDnode(id, host); done.push(id); }));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (e) {
       for (const id of done) await this.runOnDnode(id, `drop database if exists \`${name}\``, null, 'root').catch(() => undefined);
       await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
       throw e;
+    }
+    // The statement returns once every vgroup has a leader (a read barrier through it).
+    for (const v of op.vgroups) this.node.vgroupLink.note(v.vgId, name, v.dnodeIds);
+    const leaderless: number[] = [];
+    await Promise.all(op.vgroups.map((v) => this.node.vgroupLink.meta(v.vgId, null).catch((e: unknown) => {
+      leaderless.push(v.vgId);
+      this.node.log.warn('create database: a vgroup has no leader yet', { db: name, vgId: v.vgId, error: (e as Error).message });
+    })));
+    if (leaderless.length > 0) {
+      throw new BasaltError('NO_LEADER', `database '${name}' is created but vgroup(s) ${leaderless.sort((a, b) => a - b).join(', ')} elected no leader in time; check 'show ${name}.vgroups' and 'show dnodes' (a dnode may have stopped), then retry the writes`);
     }
     this.node.log.info('replicated database created', { db: name, replica: op.replica, vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' ') });
     return execResult('Create');

@@ -76,7 +76,9 @@ export class Dnode {
         if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control);
         if (!this.cluster) return null;
         if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f);
-        if (f.msgType === ClusterMsg.VNODE_PROPOSE) return this.cluster.handleVnodePropose(f.control, f.payload);
+        if (f.msgType === ClusterMsg.VNODE_PROPOSE) return this.cluster.vgroupService.propose(f.control, f.payload);
+        if (f.msgType === ClusterMsg.VNODE_META) return this.cluster.vgroupService.meta(f.control);
+        if (f.msgType === ClusterMsg.VNODE_SUBPLAN) return this.cluster.vgroupService.subplan(f.control, f.payload);
         return this.cluster.handle(f.msgType, f.control);
       },
     });
@@ -124,6 +126,7 @@ export class Dnode {
         },
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
         openReplicated: (vgId, dir, vo, founders) => cluster.openVnodeReplica(vgId, dir, vo, founders),
+        openRemote: (db, vgId, vo, dnodeIds) => cluster.openRemoteVnode(db, vgId, vo, dnodeIds),
       });
     } catch (e) {
       await cluster.close();

@@ -71,7 +71,7 @@ export async function dropDatabase(core: EngineCore, s: DropDatabaseStmt): Promi
     throw new BasaltError('DB_NOT_EXIST', `database '${s.name}' does not exist; use 'drop database if exists' to ignore`);
   }
   core.catalog.commit({ op: 'dropDb', name: s.name });
-  for (const vg of db.vgroups) await core.vnodes.drop(vg.vgId);
+  for (const vg of db.vgroups) await core.dropVgroup(vg.vgId);
   return execResult('Drop');
 }
 
@@ -82,7 +82,7 @@ export async function alterDatabase(core: EngineCore, s: AlterDatabaseStmt): Pro
   const after = core.catalog.requireDb(s.name);
   // Stores take their options at open: reopen each vnode so the new buffer/keep/WAL apply.
   if (JSON.stringify(vnodeOptionsOf(before.options)) !== JSON.stringify(vnodeOptionsOf(after.options))) {
-    for (const vg of after.vgroups) await core.vnodes.reopen(vg.vgId, vnodeOptionsOf(after.options));
+    for (const vg of after.vgroups) if (core.hostsVgroup(vg.vgId)) await core.vnodes.reopen(vg.vgId, vnodeOptionsOf(after.options));
   }
   return execResult('Alter');
 }

@@ -77,6 +77,14 @@ export interface LocalDnodeInfo {
   readonly offlineDnodes?: () => readonly number[];
 }
 
+/** A replicated vgroup seen from a dnode without a replica of it (src/vnode/remote-vnode.ts). */
+export interface RemoteStore extends VnodeStore {
+  /** Refreshes the cached table meta from a replica (linearizable). */
+  sync(): Promise<void>;
+  /** True once a sync succeeded (the cached meta may be read). */
+  readonly synced: boolean;
+}
+
 export interface EngineOptions {
   /** The dnode's dataDir; the engine keeps its catalog and vnodes below it. */
   readonly dataDir: string;
@@ -90,6 +98,11 @@ export interface EngineOptions {
    * a vgroup cannot be hosted. `founders` are the placement's dnode ids.
    */
   readonly openReplicated?: (vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]) => Promise<VnodeStore>;
+  /**
+   * A view of a replicated vgroup this dnode holds no replica of (`dnodeIds`: its replicas
+   * as the catalog has them); absent on a single-node server.
+   */
+  readonly openRemote?: (db: string, vgId: number, options: VnodeOptions, dnodeIds: readonly number[]) => RemoteStore;
 }
 
 export interface Engine {

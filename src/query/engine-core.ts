@@ -7,7 +7,7 @@ import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from '../mnode/
 import type { DbOptions } from '../mnode/db-options.js';
 import { vgroupIndexForTable } from '../vnode/routing.js';
 import { VnodeSet } from '../vnode/vnode-set.js';
-import type { EngineOptions, Session } from './engine-api.js';
+import type { EngineOptions, RemoteStore, Session } from './engine-api.js';
 import type { DbHandle } from './select-api.js';
 import { RwLock } from './rw-lock.js';
 
@@ -35,6 +35,8 @@ export class EngineCore {
   readonly lock = new RwLock();
   /** Single-dnode server: replica and placement checks see one dnode. */
   readonly dnodeCount = 1;
+  /** Views of replicated vgroups with no replica here (their replicas are on other dnodes). */
+  private readonly remotes = new Map<number, RemoteStore>();
 
   constructor(
     readonly options: EngineOptions,
@@ -63,7 +65,8 @@ export class EngineCore {
     // A replicated database's super tables are part of its vgroups' Raft state (DDL reaches
     // every replica through the log), not of this dnode's catalog, which only the dnode that
     // ran the DDL updates: read them from a local replica (every vgroup holds them all).
-    const vg = d.vgroups.find((v) => v.dnodeIds !== undefined && this.vnodes.has(v.vgId));
+    const vg = d.vgroups.find((v) => v.dnodeIds !== undefined && this.vnodes.has(v.vgId))
+      ?? d.vgroups.find((v) => this.remotes.get(v.vgId)?.synced === true);
     if (vg === undefined) return d;
     const stables = this.store(vg.vgId).listTables({ kind: 'super' })
       .map((t) => ({ name: t.name, columns: t.columns, tags: t.tags, createdAtMs: t.createdAtMs }));
@@ -71,7 +74,75 @@ export class EngineCore {
   }
 
   store(vgId: number): VnodeStore {
-    return this.vnodes.get(vgId);
+    if (this.vnodes.has(vgId)) return this.vnodes.get(vgId);
+    return this.remotes.get(vgId) ?? this.vnodes.get(vgId);
+  }
+
+  /** The remote view of a vgroup with no replica here, if any. */
+  remoteOf(vgId: number): RemoteStore | undefined {
+    return this.vnodes.has(vgId) ? undefined : this.remotes.get(vgId);
+  }
+
+  /** True when this dnode holds a vgroup's data itself (a local or replicated vnode). */
+  hostsVgroup(vgId: number): boolean {
+    return this.vnodes.has(vgId);
+  }
+
+  /**
+   * Before a statement on `dbName`: brings the table meta of its remote vgroups up to date
+   * (one small round trip each, in parallel), so the synchronous lookups of the statement
+   * handlers see every table created anywhere. No-op for a database hosted wholly here.
+   */
+  async prepare(dbName: string): Promise<void> {
+    const d = this.catalog.getDb(dbName);
+    if (!d) return;
+    const pending: Promise<void>[] = [];
+    for (const vg of d.vgroups) {
+      if (this.vnodes.has(vg.vgId)) continue;
+      const r = this.remotes.get(vg.vgId);
+      if (r) pending.push(r.sync());
+    }
+    if (pending.length > 0) await Promise.all(pending);
+  }
+
+  /** Closes (and for a local vnode deletes) this dnode's part of a vgroup (drop database, a replica moved away). */
+  async dropVgroup(vgId: number): Promise<void> {
+    const r = this.remotes.get(vgId);
+    this.remotes.delete(vgId);
+    if (r) await r.close();
+    await this.vnodes.drop(vgId);
+  }
+
+  /**
+   * A replicated vgroup's replica dnodes changed (balance, drop dnode): open a replica that
+   * is to join (empty: the leader adds it and it catches up by snapshot and log), or drop one
+   * that was removed and look at the vgroup from afar instead.
+   */
+  async rehost(db: DbRecord, vgId: number): Promise<void> {
+    const vg = db.vgroups.find((v) => v.vgId === vgId);
+    if (!vg || vg.dnodeIds === undefined) return;
+    const vo = vnodeOptionsOf(db.options);
+    if (this.hostsHere(vg)) {
+      const r = this.remotes.get(vgId);
+      this.remotes.delete(vgId);
+      if (r) await r.close();
+      if (!this.vnodes.has(vgId)) await this.vnodes.open(vgId, vo);
+      return;
+    }
+    if (this.vnodes.has(vgId)) await this.vnodes.drop(vgId);
+    this.openRemote(db.name, vg, vo);
+  }
+
+  private openRemote(dbName: string, vg: VgroupRecord, vo: VnodeOptions): void {
+    if (this.remotes.has(vg.vgId) || vg.dnodeIds === undefined || !this.options.openRemote) return;
+    this.remotes.set(vg.vgId, this.options.openRemote(dbName, vg.vgId, vo, vg.dnodeIds));
+  }
+
+  async closeAll(): Promise<void> {
+    const rs = [...this.remotes.values()];
+    this.remotes.clear();
+    for (const r of rs) await r.close();
+    await this.vnodes.closeAll();
   }
 
   /** The vgroup and store that own `table` in `db` (whether or not it exists). */
@@ -127,7 +198,10 @@ export class EngineCore {
   /** Opens every vgroup of `db` with its options. */
   async openDb(db: DbRecord): Promise<void> {
     const vo = vnodeOptionsOf(db.options);
-    for (const vg of db.vgroups) if (this.hostsHere(vg)) await this.vnodes.open(vg.vgId, vo);
+    for (const vg of db.vgroups) {
+      if (this.hostsHere(vg)) await this.vnodes.open(vg.vgId, vo);
+      else this.openRemote(db.name, vg, vo);
+    }
   }
 
   /** True for a local vgroup, or a replicated one with a replica on this dnode. */
@@ -139,7 +213,7 @@ export class EngineCore {
   tableCount(db: DbRecord): number {
     let n = 0;
     for (const vg of db.vgroups) {
-      if (!this.vnodes.has(vg.vgId)) continue;
+      if (!this.vnodes.has(vg.vgId)) { n += this.remotes.get(vg.vgId)?.stats().tables ?? 0; continue; }
       const s = this.store(vg.vgId);
       n += s.listTables({ kind: 'child' }).length + s.listTables({ kind: 'normal' }).length;
     }

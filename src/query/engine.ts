@@ -34,7 +34,30 @@ function requireSuper(core: EngineCore, session: Session, what: string): void {
   if (!u?.superUser) throw new BasaltError('AUTH_FAILURE', `user '${session.user}' may not ${what}; connect as a super user such as root`);
 }
 
+/** Statements that name a database by `name` rather than by `db` fields. */
+const NAMES_A_DB = new Set<Statement['kind']>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
+
+/** Databases a statement may touch: every `db` field in it, the session's, or the one it names. */
+function touchedDbs(s: Statement, session: Session): Set<string> {
+  const out = new Set<string>();
+  if (session.db !== null) out.add(session.db);
+  if (NAMES_A_DB.has(s.kind)) out.add((s as unknown as { name: string }).name);
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 32 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    const o = v as Record<string, unknown>;
+    if (typeof o['db'] === 'string') out.add(o['db']);
+    for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
+  };
+  walk(s, 0);
+  return out;
+}
+
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
+  // Vgroups hosted on other dnodes: refresh their table meta first (src/vnode/remote-vnode.ts).
+  if (s.kind !== 'dropDatabase' && s.kind !== 'createDatabase') {
+    for (const name of touchedDbs(s, session)) await core.prepare(name);
+  }
   const ex = <T>(fn: () => Promise<T>): Promise<T> => core.lock.exclusive(fn);
   const sh = <T>(fn: () => Promise<T> | T): Promise<T> => core.lock.shared(async () => fn());
   switch (s.kind) {
@@ -159,6 +182,7 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     },
     async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
       alive();
+      await core.prepare(db);
       return core.lock.shared(() => insertColumnar(core, db, tables));
     },
     async hostPlacedDatabase(name, given, vgroups): Promise<void> {
@@ -180,7 +204,7 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await core.lock.exclusive(() => core.vnodes.closeAll());
+      await core.lock.exclusive(() => core.closeAll());
     },
   };
   return engine;

@@ -63,8 +63,9 @@ export function showMnodes(core: EngineCore): StatementResult {
 }
 
 /** The Raft status of a replicated vnode (ReplicatedVnode.status), or undefined for a local store. */
-function replicaStatus(store: VnodeStore | null): { leader: number; role: string; learners: readonly number[] } | undefined {
-  const r = store as (VnodeStore & { status?: () => { leader: number; role: string; learners: readonly number[] } }) | null;
+interface ReplicaView { leader: number; role: string; voters: readonly number[]; learners: readonly number[] }
+function replicaStatus(store: VnodeStore | null): ReplicaView | undefined {
+  const r = store as (VnodeStore & { status?: () => ReplicaView }) | null;
   return r?.status?.();
 }
 
@@ -73,15 +74,18 @@ export function showVgroups(core: EngineCore, s: ShowVgroupsStmt, session: Sessi
   const dnodeId = core.options.dnode.dnodeId;
   const offline = new Set(core.options.dnode.offlineDnodes?.() ?? []);
   const rows: Cell[][] = db.vgroups.map((vg) => {
-    const store = core.vnodes.has(vg.vgId) ? core.store(vg.vgId) : null;
+    const store = core.vnodes.has(vg.vgId) ? core.store(vg.vgId) : core.remoteOf(vg.vgId)?.synced ? core.remoteOf(vg.vgId)! : null;
     const tables = store ? store.listTables({ kind: 'child' }).length + store.listTables({ kind: 'normal' }).length : 0;
     if (vg.dnodeIds === undefined) return [vg.vgId, db.name, tables, dnodeId, 'leader', null, null, null, null, null, null, 0, 0, 0];
     // A replicated vgroup: roles as this dnode's replica sees them (Raft leader, learners);
     // a dnode the mnode leader shows offline has an offline replica.
     const st = replicaStatus(store);
+    // The replicas as Raft has them now (a move in progress shows its learner); the catalog's
+    // list when no replica answered.
+    const ids = st && st.voters.length > 0 ? [...st.voters, ...st.learners].sort((a, b) => a - b) : vg.dnodeIds;
     const slots: Cell[] = [];
     for (let i = 0; i < 4; i++) {
-      const id = vg.dnodeIds[i];
+      const id = ids[i];
       if (id === undefined) { slots.push(null, null); continue; }
       const role = st === undefined || offline.has(id) ? 'offline' : st.leader === id ? 'leader' : st.learners.includes(id) ? 'learner' : st.leader === 0 ? 'candidate' : 'follower';
       slots.push(id, role);

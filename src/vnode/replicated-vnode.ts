@@ -8,7 +8,7 @@
 //   - the synchronous VnodeStore reads serve local state on the leader (or on any replica
 //     with followerReads); for linearizable reads call readBarrier() first, or use read(fn).
 // Maintenance (flush, compact, retention) is local to each replica.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -21,6 +21,7 @@ import type {
   VnodeOptions, VnodeStore, WriteBatch,
 } from '../storage/api.js';
 import { encodeMetaPayload, encodeWritePayload, MetaMutations, type MetaOp } from '../storage/index.js';
+import type { MetaSnapshot } from '../storage/meta.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
 /** How long a membership change waits for the previous one to apply, and its poll period. */
@@ -47,6 +48,11 @@ export interface ReplicatedVnodeConfig {
    * log once the leader adds it with addLearner().
    */
   readonly founders?: readonly NodeId[];
+  /**
+   * A founder that campaigns at once when the group is brand new, instead of waiting an
+   * election timeout (create database: one founder per vgroup, so leaders start spread).
+   */
+  readonly leadFirst?: boolean;
   /** Proposal deadline (TIMEOUT after it). Default Limits.vnodeWriteTimeoutMs. */
   readonly writeTimeoutMs?: number;
   /** ReadIndex deadline. Default Limits.raftReadIndexTimeoutMs. */
@@ -115,6 +121,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     // The Raft group id is the vgId; group 1 is the mnode's on every dnode (vgIds start at 2).
     if (!Number.isSafeInteger(cfg.vgId) || cfg.vgId < 2) throw new BasaltError('INVALID_PARA', `vgId ${cfg.vgId} is not a vgroup id (2 or more; Raft group 1 is the mnode's)`);
     const log = cfg.log ?? (() => undefined);
+    const fresh = !existsSync(raftDirOf(cfg.dir));
     const sm = await VnodeStateMachine.open(cfg.dir, cfg.options, log);
     let logStore: WalLogStore | undefined;
     try {
@@ -134,6 +141,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
         onLeaderChange: (leader, role) => v.leaderChanged(leader, role),
         onConfChange: () => v.cfg.onStatusChange?.(v.status()),
       };
+      if (fresh && cfg.leadFirst && cfg.founders?.includes(group.nodeId)) group.campaign();
       return v;
     } catch (e) {
       await logStore?.close().catch(() => undefined);
@@ -148,6 +156,8 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   /** The local store (tests, and subplans run after readBarrier()). Replaced by snapshot installs. */
   get local(): VnodeStore { return this.sm.store; }
   isLeader(): boolean { return this.group.node.raft.role === 'leader'; }
+  /** The local table meta (for a remote dnode's cache: src/vnode/remote-vnode.ts); read after readBarrier(). */
+  get meta(): { readonly epoch: number; readonly version: number; snapshot(): MetaSnapshot } { return this.sm.store.meta; }
 
   // ------------------------------------------------------------ mutations (leader only)
 

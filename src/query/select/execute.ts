@@ -8,7 +8,9 @@ import { Limits } from '../../common/limits.js';
 import { DataType } from '../../common/types.js';
 import type { VnodeStore } from '../../storage/api.js';
 import { evalExpr, type Batch } from './eval.js';
-import { runAggSubplan, runRowsSubplan } from './exec-subplan.js';
+import { runAggSubplan, runRowsSubplan, type AggPartial } from './exec-subplan.js';
+import { importPartial, type PartialState } from './partial-state.js';
+import type { SubPlan } from './ir.js';
 import { buildMergeBatch } from './merge.js';
 import type { OrderSpec, SelectPlan } from './plan.js';
 import { gatherRows, sortPermutation } from './sort.js';
@@ -23,6 +25,31 @@ function storeOf(stores: ReadonlyMap<number, VnodeStore>, vgId: number): VnodeSt
   const s = stores.get(vgId);
   assert(s !== undefined, `no store for vgroup ${vgId}`);
   return s;
+}
+
+/**
+ * A vgroup with no replica on this dnode (src/vnode/remote-vnode.ts): its subplans run on a
+ * replica, shipped as plain data, and come back as a partial state or blocks.
+ */
+interface RemoteSubplans {
+  remoteAgg(plan: unknown): Promise<unknown>;
+  remoteRows(plan: unknown): Promise<ColumnBlock[]>;
+}
+
+function remoteOf(store: VnodeStore): RemoteSubplans | null {
+  const r = store as Partial<RemoteSubplans>;
+  return typeof r.remoteAgg === 'function' && typeof r.remoteRows === 'function' ? (r as RemoteSubplans) : null;
+}
+
+async function aggPartial(plan: SelectPlan, sp: SubPlan, store: VnodeStore): Promise<AggPartial> {
+  const remote = remoteOf(store);
+  if (remote === null) return runAggSubplan(sp, store);
+  return importPartial((await remote.remoteAgg(sp)) as PartialState, plan.aggs);
+}
+
+async function rowsOf(sp: SubPlan, store: VnodeStore): Promise<Iterable<ColumnBlock>> {
+  const remote = remoteOf(store);
+  return remote === null ? runRowsSubplan(sp, store) : remote.remoteRows(sp);
 }
 
 /** Splits whole result columns into blocks of the visible columns. */
@@ -80,12 +107,13 @@ function filterBatch(cond: ColumnVector, cols: ColumnVector[]): { cols: ColumnVe
 }
 
 /** Aggregate and FROM-less queries: computed whole (their input must be read whole anyway). */
-export function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
+export async function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): Promise<ColumnBlock[]> {
   let batch: Batch;
   if (plan.mode === 'const') {
     batch = { numRows: 1, cols: [], tagValues: [], tbname: '' };
   } else {
-    const partials = plan.subplans.map((sp) => runAggSubplan(sp, storeOf(stores, sp.vgId)));
+    // Remote vgroups work in parallel; local ones run in turn on this thread.
+    const partials = await Promise.all(plan.subplans.map((sp) => aggPartial(plan, sp, storeOf(stores, sp.vgId))));
     // No vgroup to ask (e.g. an empty time range): an empty partial still yields count 0 etc.
     if (partials.length === 0) partials.push({ groups: new GroupTable(), accs: createAccumulators(plan.aggs) });
     batch = buildMergeBatch(plan, partials);
@@ -117,12 +145,12 @@ export function streamTimestampAscending(plan: SelectPlan, stores: ReadonlyMap<n
 }
 
 /** One table ordered by ts descending: only the last offset + limit rows are kept while scanning. */
-export function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
+export async function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): Promise<ColumnBlock[]> {
   const sp = plan.subplans[0]!;
   const need = plan.offset + plan.limit;
   const kept: ColumnBlock[] = [];
   let held = 0;
-  for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) {
+  for (const b of await rowsOf(sp, storeOf(stores, sp.vgId))) {
     kept.push(b);
     held += b.numRows;
     while (kept.length > 1 && held - kept[0]!.numRows >= need) held -= kept.shift()!.numRows;
@@ -138,11 +166,11 @@ export function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number,
 }
 
 /** Rows queries with order by: collected, sorted, limited. */
-export function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): ColumnBlock[] {
+export async function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): Promise<ColumnBlock[]> {
   const blocks: ColumnBlock[] = [];
   let held = 0;
   for (const sp of plan.subplans) {
-    for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) {
+    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId))) {
       held += b.numRows;
       if (held > Limits.maxQueryMaterializedRows) {
         throw new BasaltError('NOT_SUPPORTED', `order by / partition by over more than ${Limits.maxQueryMaterializedRows} rows; narrow the time range or filter more in WHERE, or drop order by to stream the rows`);
@@ -191,7 +219,7 @@ export async function* streamRows(plan: SelectPlan, stores: ReadonlyMap<number, 
   let skip = plan.offset, left = plan.limit;
   if (left <= 0) return;
   for (const sp of plan.subplans) {
-    for (const b of runRowsSubplan(sp, storeOf(stores, sp.vgId))) {
+    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId))) {
       let from = 0, to = b.numRows;
       if (skip > 0) { const s = Math.min(skip, to); skip -= s; from = s; }
       if (from >= to) continue;

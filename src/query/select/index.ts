@@ -19,10 +19,10 @@ export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: Se
   if (plan.mode === 'rows') {
     const tsOrder = timestampOrderOfOneTable(plan);
     if (tsOrder === 'asc') blocks = streamTimestampAscending(plan, stores);
-    else if (tsOrder === 'desc') blocks = fromArray(lastRowsDescending(plan, stores));
-    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(executeSortedRows(plan, stores));
+    else if (tsOrder === 'desc') blocks = fromArray(await lastRowsDescending(plan, stores));
+    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(await executeSortedRows(plan, stores));
     else blocks = streamRows(plan, stores);
-  } else blocks = fromArray(executeAggregate(plan, stores));
+  } else blocks = fromArray(await executeAggregate(plan, stores));
   return { kind: 'query', verb: 'Query', columns: plan.columns, precision: plan.precision, blocks, affectedRows: 0 };
 };
 

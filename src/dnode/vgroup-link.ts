@@ -1,0 +1,201 @@
+// How a dnode reaches vgroups it holds no replica of (src/vnode/remote-vnode.ts), both ends:
+//   - VgroupLinkClient (the VgroupLink of this dnode's RemoteVnodes): sends a mutation, a
+//     meta request or a select subplan to the vgroup's replicas — the last known leader
+//     first, then the others (online ones first), following NOT_LEADER hints — bounded in
+//     attempts and time, ending with an error that names the vgroup and what each dnode said;
+//   - VgroupService: the replica side (VNODE_PROPOSE / VNODE_META / VNODE_SUBPLAN).
+// Subplans and partial results are plain data with typed arrays and bigints: they travel as
+// v8 structured-clone bytes (node:v8 serialize), which keeps them exact.
+import { deserialize, serialize } from 'node:v8';
+import type { ColumnBlock } from '../common/block.js';
+import { encodedBlockBytes } from '../common/block-codec.js';
+import { BasaltError, toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
+import { exportPartial, runAggSubplan, runRowsSubplan, type SubPlan } from '../query/select/index.js';
+import type { RpcReply } from '../rpc/server.js';
+import type { RemoteMetaReply, VgroupLink } from '../vnode/remote-vnode.js';
+import type { ReplicatedVnode } from '../vnode/replicated-vnode.js';
+import { asMap, ClusterMsg } from './cluster-messages.js';
+import type { PeerPool } from './peer-pool.js';
+
+/** A request to a vgroup: total time, attempts, pause between rounds over its replicas. */
+const VGROUP_DEADLINE_MS = 8_000;
+const VGROUP_MAX_ATTEMPTS = 120;
+const VGROUP_ROUND_PAUSE_MS = 150;
+/** One attempt at one replica: mutations and meta answer fast; a subplan may scan a lot. */
+const ATTEMPT_TIMEOUT_MS = Limits.clusterRpcTimeoutMs;
+const SUBPLAN_TIMEOUT_MS = Limits.rpcTimeoutMs;
+/** Errors after which another replica (or the same one later) may succeed. */
+const RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface LinkEnv {
+  readonly peers: PeerPool;
+  readonly selfId: () => number;
+  readonly epOf: (dnodeId: number) => string | undefined;
+  /** Dnodes the mnode leader shows offline: tried last. */
+  readonly offline: () => readonly number[];
+  /** The vgroup's replica dnodes as the mnode last said (status replies), if known. */
+  readonly placedHosts: (vgId: number) => readonly number[] | undefined;
+}
+
+function reason(e: BasaltError): string {
+  switch (e.errorName) {
+    case 'CONNECTION_FAILED': return 'unreachable';
+    case 'TIMEOUT': return 'no answer';
+    case 'NOT_LEADER': return 'not the leader';
+    case 'NO_QUORUM': case 'NO_LEADER': return 'no quorum';
+    case 'SHUTTING_DOWN': return 'stopping';
+    case 'NOT_READY': return 'not ready';
+    default: return e.message;
+  }
+}
+
+export class VgroupLinkClient implements VgroupLink {
+  private readonly leaderHint = new Map<number, number>();
+  private readonly noted = new Map<number, { db: string; dnodeIds: readonly number[] }>();
+
+  constructor(private readonly env: LinkEnv) {}
+
+  /** What the engine's catalog says of a vgroup (used until the mnode's placement is known). */
+  note(vgId: number, db: string, dnodeIds: readonly number[]): void { this.noted.set(vgId, { db, dnodeIds }); }
+
+  hostsOf(vgId: number): readonly number[] {
+    return this.env.placedHosts(vgId) ?? this.noted.get(vgId)?.dnodeIds ?? [];
+  }
+
+  async propose(vgId: number, payload: Uint8Array): Promise<void> {
+    await this.call(vgId, 'write to', ClusterMsg.VNODE_PROPOSE, { vgId }, [payload], ATTEMPT_TIMEOUT_MS, true);
+  }
+
+  async meta(vgId: number, have: { epoch: number; version: number } | null): Promise<RemoteMetaReply> {
+    const r = await this.call(vgId, 'read the tables of', ClusterMsg.VNODE_META, { vgId, ...(have ?? {}) }, [], ATTEMPT_TIMEOUT_MS, false);
+    return deserialize(r.payload) as RemoteMetaReply;
+  }
+
+  async subplan(vgId: number, kind: 'agg' | 'rows', plan: unknown): Promise<unknown> {
+    const r = await this.call(vgId, 'query', ClusterMsg.VNODE_SUBPLAN, { vgId, kind }, [serialize(plan)], SUBPLAN_TIMEOUT_MS, false);
+    return deserialize(r.payload);
+  }
+
+  /** Replicas to try, in order: the hinted leader, then online ones, then the rest. */
+  private order(vgId: number): number[] {
+    const hosts = [...this.hostsOf(vgId)];
+    const offline = new Set(this.env.offline());
+    const hint = this.leaderHint.get(vgId);
+    return hosts.sort((a, b) => Number(b === hint) - Number(a === hint) || Number(offline.has(a)) - Number(offline.has(b)) || a - b);
+  }
+
+  private async call(
+    vgId: number, what: string, msgType: number, control: Record<string, unknown>, payload: Uint8Array[], timeoutMs: number, needLeader: boolean,
+  ): Promise<{ payload: Uint8Array }> {
+    const startMs = Date.now();
+    const deadline = startMs + VGROUP_DEADLINE_MS;
+    const said = new Map<number, string>();
+    let attempts = 0;
+    while (attempts < VGROUP_MAX_ATTEMPTS && Date.now() < deadline) {
+      const order = this.order(vgId);
+      if (order.length === 0) break;
+      let redirected = false;
+      for (const id of order) {
+        if (attempts >= VGROUP_MAX_ATTEMPTS || Date.now() >= deadline) break;
+        const ep = this.env.epOf(id);
+        if (!ep) { said.set(id, 'endpoint unknown'); continue; }
+        attempts++;
+        try {
+          const r = await this.env.peers.request(ep, msgType, control, payload, Math.max(200, Math.min(timeoutMs, deadline - Date.now())));
+          if (needLeader) this.leaderHint.set(vgId, id);
+          return r;
+        } catch (e) {
+          const be = toBasaltError(e);
+          if (!RETRY.has(be.errorName)) throw be;
+          said.set(id, reason(be));
+          const lead = Number((be.data as { leader?: unknown } | undefined)?.leader ?? 0);
+          if (be.errorName === 'NOT_LEADER' && lead > 0 && lead !== id && this.hostsOf(vgId).includes(lead) && this.leaderHint.get(vgId) !== lead) {
+            this.leaderHint.set(vgId, lead);
+            redirected = true;
+            break; // start over at the leader it named
+          }
+          if (this.leaderHint.get(vgId) === id) this.leaderHint.delete(vgId);
+        }
+      }
+      if (!redirected) await sleep(VGROUP_ROUND_PAUSE_MS);
+    }
+    const db = this.noted.get(vgId)?.db ?? '?';
+    const hosts = this.hostsOf(vgId);
+    const unreachable = hosts.filter((id) => ['unreachable', 'no answer', 'endpoint unknown', 'stopping'].includes(said.get(id) ?? ''));
+    const detail = hosts.map((id) => `dnode ${id}: ${said.get(id) ?? 'not tried'}`).join('; ');
+    const head = unreachable.length > 0
+      ? `vgroup ${vgId} of db ${db} has no leader: dnode${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} unreachable`
+      : `vgroup ${vgId} of db ${db} has no leader`;
+    throw new BasaltError('NO_LEADER', `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, { vgId });
+  }
+}
+
+/**
+ * A block whose vectors view larger buffers (memtable, decoded-chunk cache) copied to its
+ * own: structured clone would otherwise carry each whole underlying buffer.
+ */
+function compact(b: ColumnBlock): ColumnBlock {
+  const own = <T>(x: T): T => {
+    if (!ArrayBuffer.isView(x)) return x;
+    const v = x as unknown as Uint8Array;
+    return (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v : v.slice()) as unknown as T;
+  };
+  return { numRows: b.numRows, columns: b.columns.map((c) => ({ ...c, data: own(c.data), nulls: own(c.nulls) })) };
+}
+
+/** The replica side: answers for the vgroups this dnode hosts a replica of. */
+export class VgroupService {
+  constructor(private readonly replicas: ReadonlyMap<number, ReplicatedVnode>, private readonly selfId: () => number) {}
+
+  private replica(vgId: unknown): ReplicatedVnode {
+    const v = typeof vgId === 'number' ? this.replicas.get(vgId) : undefined;
+    if (!v) throw new BasaltError('NOT_READY', `dnode ${this.selfId()} hosts no replica of vgroup ${String(vgId)} (it may have moved; ask the others)`);
+    return v;
+  }
+
+  async propose(control: unknown, payload: Uint8Array): Promise<RpcReply> {
+    const { vgId } = asMap<{ vgId: number }>(control, 'VNODE_PROPOSE');
+    // The payload is a view into the frame buffer: copy it before it outlives the frame.
+    await this.replica(vgId).proposeForwarded(Uint8Array.from(payload));
+    return { control: { ok: true } };
+  }
+
+  async meta(control: unknown): Promise<RpcReply> {
+    const c = asMap<{ vgId: number; epoch?: number; version?: number }>(control, 'VNODE_META');
+    const v = this.replica(c.vgId);
+    await v.readBarrier({ allowFollower: true });
+    const m = v.meta;
+    const st = v.status();
+    const stats = v.stats();
+    const same = c.epoch === m.epoch && c.version === m.version;
+    const reply: RemoteMetaReply = {
+      epoch: m.epoch, version: m.version, snapshot: same ? null : m.snapshot(),
+      status: { leader: st.leader, voters: [...st.voters], learners: [...st.learners] },
+      rows: stats.rows, tables: stats.tables,
+    };
+    return { control: { ok: true }, payload: [serialize(reply)] };
+  }
+
+  async subplan(control: unknown, payload: Uint8Array): Promise<RpcReply> {
+    const c = asMap<{ vgId: number; kind: string }>(control, 'VNODE_SUBPLAN');
+    const v = this.replica(c.vgId);
+    let sp: SubPlan;
+    try { sp = deserialize(payload) as SubPlan; } catch (e) { throw new BasaltError('BAD_FRAME', `VNODE_SUBPLAN payload is not a subplan (${(e as Error).message})`); }
+    await v.readBarrier({ allowFollower: true });
+    if (c.kind === 'agg') return { control: { ok: true }, payload: [serialize(exportPartial(runAggSubplan(sp, v)))] };
+    if (c.kind !== 'rows') throw new BasaltError('BAD_FRAME', `VNODE_SUBPLAN kind '${c.kind}' is not agg or rows`);
+    const blocks: ColumnBlock[] = [];
+    let bytes = 0;
+    for (const b of runRowsSubplan(sp, v)) {
+      bytes += encodedBlockBytes(b);
+      if (bytes > Limits.maxForwardedResultBytes) {
+        throw new BasaltError('FRAME_TOO_LARGE', `vgroup ${c.vgId} would return more than ${Limits.maxForwardedResultBytes} bytes for one query; add a limit, narrow the time range, or aggregate`);
+      }
+      blocks.push(compact(b));
+    }
+    return { control: { ok: true }, payload: [serialize(blocks)] };
+  }
+}
