@@ -25,7 +25,7 @@ basalt_ready() { curl -sf -o /dev/null "http://127.0.0.1:$basalt_port/-/ping"; }
 # taosBenchmark's meters schema: FLOAT current/phase, INT voltage, INT groupid tag; the line
 # protocol's tbname tag names the child table, its integer fields and tag text are converted.
 basalt_setup() {
-  basalt_sql "create database bench precision 'ms' wal_level ${BASALT_WAL_LEVEL:-1}" | grep -q '"code":0' &&
+  basalt_sql "create database bench precision 'ms' wal_level ${BASALT_WAL_LEVEL:-1}${BASALT_BUFFER_MB:+ buffer $BASALT_BUFFER_MB}" | grep -q '"code":0' &&
   basalt_sql "create stable bench.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))" | grep -q '"code":0'
 }
 basalt_flush() { basalt_sql "flush database bench"; echo; }

@@ -1,0 +1,44 @@
+// Preloaded into the dnode by profile.sh (`node --import …/prof-hook.mjs bin/basalt start`):
+// SIGUSR2 starts the V8 CPU profiler, the next SIGUSR2 stops it and writes
+// $BASALT_PROF_DIR/<n>-<phase>.cpuprofile, where <phase> is read from $BASALT_PROF_DIR/phase
+// (written by the script before it signals). So one dnode process can be profiled per phase
+// (ingest, then queries after the flush) exactly as the peer bench runs it. Beside each profile,
+// <n>-<phase>.mem.json holds the phase's peak of each process.memoryUsage() field in MiB.
+import { Session } from 'node:inspector';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.env.BASALT_PROF_DIR;
+if (dir) {
+  const session = new Session();
+  session.connect();
+  const post = (method, params = {}) => new Promise((resolve, reject) =>
+    session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  let running = false;
+  let n = 0;
+  // Peak of each process.memoryUsage() field during the phase (sampled every 100 ms).
+  let peak = {};
+  setInterval(() => {
+    if (!running) return;
+    for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, v);
+  }, 100).unref();
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  process.on('SIGUSR2', () => {
+    if (!running) {
+      running = true;
+      peak = {};
+      void post('Profiler.start');
+      return;
+    }
+    running = false;
+    let phase = 'phase';
+    try { phase = readFileSync(join(dir, 'phase'), 'utf8').trim() || phase; } catch { /* default name */ }
+    void post('Profiler.stop').then(({ profile }) => {
+      writeFileSync(join(dir, `${++n}-${phase}.cpuprofile`), JSON.stringify(profile));
+      const mib = Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 1048576)]));
+      writeFileSync(join(dir, `${n}-${phase}.mem.json`), JSON.stringify(mib) + '\n');
+      writeFileSync(join(dir, `${n}-${phase}.done`), '');
+    });
+  });
+}
