@@ -5,7 +5,8 @@
 import { BasaltError, isBasaltError, toBasaltError } from '../../common/errors.js';
 import type { BulkTable } from '../../query/engine-api.js';
 import { buildTables } from './build-tables.js';
-import { parseLineProtocol, type LinePrecision } from './parse.js';
+import type { LinePrecision } from './parse.js';
+import { parseLineProtocolAsync } from './parse-pool.js';
 import { msToTicks, ticksToRfc3339 } from '../../common/time.js';
 import type { ColumnSchema } from '../../common/types.js';
 import type { MeasurementData } from './batch.js';
@@ -52,7 +53,8 @@ export async function writeLineProtocol(
 async function writeOnce(
   target: LineProtocolTarget, schema: DbSchema, body: Uint8Array, precision: LinePrecision, nowMs: number, retried: boolean,
 ): Promise<WriteSummary> {
-  const parsed = parseLineProtocol(body, precision, { tsPrecision: schema.precision, nowMs, seriesCache: schema.seriesCache });
+  // Large bodies are parsed on a worker thread (parse-pool.ts), small ones inline.
+  const parsed = await parseLineProtocolAsync({ db: schema.name, body, precision, tsPrecision: schema.precision, nowMs, seriesCache: schema.seriesCache });
   if (parsed.points === 0) return { points: 0, tables: 0 };
   checkKeep(schema, parsed.measurements, nowMs);
   const plan = async (reload: boolean): Promise<MeasurementPlan[]> => {
