@@ -1,10 +1,20 @@
-// Decoded column chunks, least recently used first out, bounded in bytes. Window queries read
-// the same partly covered block once per window; with this they decode it once. Files are
-// immutable and their names never reused, so (file, offset) is a safe key. Cached vectors are
-// shared: readers must not modify them (nor any block the store returns).
+// Decoded column chunks, bounded in bytes. Window queries read the same partly covered block
+// once per window; with this they decode it once. Files are immutable and their names never
+// reused, so (file, offset) is a safe key. Cached vectors are shared: readers must not modify
+// them (nor any block the store returns).
+//
+// Segmented LRU, so that a scan a little larger than the cache does not evict everything
+// before it is read again (plain LRU hits nothing on a repeated scan of 101% of its size):
+// a chunk enters the main segment while that has room (up to 15/16 of the budget), otherwise
+// the probation segment; a hit in probation promotes the chunk to main (main's least recently
+// used chunk is dropped to make room). Eviction takes probation's least recently used chunk
+// first, so the main segment keeps what was read earlier and is read again, and a new working
+// set moves in as its chunks are read a second time while still in probation.
 import type { ColumnVector } from '../common/block.js';
 
 const STRING_OVERHEAD_BYTES = 40;
+/** Share of the budget the main segment may hold; the rest is for probation at least. */
+const MAIN_SHARE = 15 / 16;
 
 function vectorBytes(v: ColumnVector): number {
   let n = v.nulls ? v.nulls.byteLength : 0;
@@ -13,36 +23,81 @@ function vectorBytes(v: ColumnVector): number {
   return n;
 }
 
+interface Entry { readonly v: ColumnVector; readonly bytes: number }
+
 export class ChunkCache {
-  private readonly map = new Map<string, { v: ColumnVector; bytes: number }>();
-  private bytes = 0;
+  /** Both segments in least-recently-used-first order (Map insertion order). */
+  private readonly main = new Map<string, Entry>();
+  private readonly probation = new Map<string, Entry>();
+  private mainBytes = 0;
+  private probationBytes = 0;
+  private readonly mainMax: number;
   hits = 0;
   misses = 0;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {
+    this.mainMax = maxBytes * MAIN_SHARE;
+  }
 
   get(key: string): ColumnVector | undefined {
-    const e = this.map.get(key);
+    let e = this.main.get(key);
+    if (e) {
+      this.hits++;
+      this.main.delete(key);
+      this.main.set(key, e);
+      return e.v;
+    }
+    e = this.probation.get(key);
     if (!e) { this.misses++; return undefined; }
     this.hits++;
-    this.map.delete(key);
-    this.map.set(key, e);
+    this.probation.delete(key);
+    this.probationBytes -= e.bytes;
+    this.main.set(key, e);
+    this.mainBytes += e.bytes;
+    this.trimMain();
     return e.v;
   }
 
   put(key: string, v: ColumnVector): void {
     const bytes = vectorBytes(v);
     if (bytes > this.maxBytes / 4) return; // one huge chunk would flush everything else
-    const old = this.map.get(key);
-    if (old) { this.bytes -= old.bytes; this.map.delete(key); }
-    this.map.set(key, { v, bytes });
-    this.bytes += bytes;
-    for (const [k, e] of this.map) {
-      if (this.bytes <= this.maxBytes) break;
-      this.map.delete(k);
-      this.bytes -= e.bytes;
+    this.remove(key);
+    const e = { v, bytes };
+    if (this.mainBytes + bytes <= this.mainMax) {
+      this.main.set(key, e);
+      this.mainBytes += bytes;
+    } else {
+      this.probation.set(key, e);
+      this.probationBytes += bytes;
+    }
+    // Over budget: probation's oldest first, then main's (never the chunk just added while another can go).
+    for (const [k, x] of this.probation) {
+      if (this.sizeBytes() <= this.maxBytes || k === key) break;
+      this.probation.delete(k);
+      this.probationBytes -= x.bytes;
+    }
+    for (const [k, x] of this.main) {
+      if (this.sizeBytes() <= this.maxBytes || k === key) break;
+      this.main.delete(k);
+      this.mainBytes -= x.bytes;
     }
   }
 
-  sizeBytes(): number { return this.bytes; }
+  sizeBytes(): number { return this.mainBytes + this.probationBytes; }
+
+  private remove(key: string): void {
+    const m = this.main.get(key);
+    if (m) { this.main.delete(key); this.mainBytes -= m.bytes; }
+    const p = this.probation.get(key);
+    if (p) { this.probation.delete(key); this.probationBytes -= p.bytes; }
+  }
+
+  /** Keeps main within its share: its least recently used chunks are dropped. */
+  private trimMain(): void {
+    for (const [k, x] of this.main) {
+      if (this.mainBytes <= this.mainMax) break;
+      this.main.delete(k);
+      this.mainBytes -= x.bytes;
+    }
+  }
 }
