@@ -104,6 +104,7 @@ export const Errors = {
   DNODE_OFFLINE: def(0x80000408, 'Dnode is offline'),
   DNODE_DROPPED: def(0x80000409, 'Dnode has been dropped from the cluster'),
   TRANS_CONFLICT: def(0x800003d3, 'Conflict transaction not completed'),
+  VGROUP_NOT_EXIST: def(0x80000480, 'Vgroup does not exist'),
   NOT_MNODE_LEADER: def(0x80000406, 'Mnode is not leader', 503),
 
   // --- raft / vgroups (0x8000_09xx, TDengine's sync range) ---

@@ -77,7 +77,8 @@ export interface HostDatabase {
   name: string;
   /** The options given to create database (JSON of Partial<DbOptions>). */
   options: Record<string, unknown>;
-  vgroups: { vgId: number; dnodeIds: number[] }[];
+  /** `moved`: the placement changed after creation, so a replica first opened now founds nothing. */
+  vgroups: { vgId: number; dnodeIds: number[]; moved?: boolean }[];
 }
 
 export interface ForwardReply {

@@ -18,11 +18,15 @@ import { col, execResult, queryResult, varcharCol, type Cell } from '../query/re
 import type { Statement } from '../sql/index.js';
 import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type HostDatabase, type MnodeCtlRequest } from './cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';
+import { Reconciler } from './reconciler.js';
+import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from '../mnode/rebalance.js';
 
 const T = DataType;
 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A statement that starts moves returns when they are done or after this long (they go on). */
+const STATEMENT_WAIT_MS = 8_000;
 
 /** Keys `alter dnode` may change while the dnode runs. */
 export const RUNTIME_KEYS = ['debugFlag'] as const;
@@ -32,8 +36,12 @@ export type HostOnDnode = (dnodeId: number, h: HostDatabase) => Promise<void>;
 
 export class ClusterStatements {
   private chain: Promise<unknown> = Promise.resolve();
+  readonly reconciler: Reconciler;
 
-  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode, private readonly hostOnDnode: HostOnDnode) {}
+  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode, private readonly hostOnDnode: HostOnDnode) {
+    this.reconciler = new Reconciler(node, hostOnDnode);
+    this.reconciler.start();
+  }
 
   private leader(): Mnode {
     const m = this.node.mnode;
@@ -66,7 +74,11 @@ export class ClusterStatements {
       case 'showCluster': return this.showCluster();
       case 'showDnodeVariables': return this.showDnodeVariables(s.dnodeId, s.like);
       case 'createDnode': return this.exclusive(() => this.createDnode(s.endpoint));
-      case 'dropDnode': return this.exclusive(() => this.dropDnode(s.dnodeId, s.endpoint));
+      case 'dropDnode': return this.exclusive(() => this.dropDnode(s.dnodeId, s.endpoint, s.force, s.unsafe));
+      case 'balanceVgroup': return this.exclusive(() => this.balanceVgroup());
+      case 'redistributeVgroup': return this.exclusive(() => this.redistributeVgroup(s.vgId, s.dnodeIds));
+      case 'balanceVgroupLeader': return this.exclusive(() => this.balanceLeaders(s.vgId, s.db));
+      case 'showTransactions': return this.showTransactions();
       case 'createMnode': return this.exclusive(() => this.createMnode(s.dnodeId));
       case 'dropMnode': return this.exclusive(() => this.dropMnode(s.dnodeId));
       case 'alterDnode': return this.alterDnode(s.dnodeId, s.key, s.value);
@@ -86,7 +98,7 @@ export class ClusterStatements {
     return execResult('Create');
   }
 
-  private async dropDnode(id: number | null, ep: string | null): Promise<StatementResult> {
+  private async dropDnode(id: number | null, ep: string | null, force: boolean, unsafe: boolean): Promise<StatementResult> {
     const m = this.leader();
     const s = m.state;
     const rec = id !== null ? requireDnode(s, id) : dnodeByEndpoint(s, normalizeEndpoint(ep ?? ''));
@@ -94,18 +106,118 @@ export class ClusterStatements {
     if (s.mnodes.some((x) => x.dnodeId === rec.id)) {
       throw new BasaltError('INVALID_PARA', `dnode ${rec.id} hosts an mnode; run 'drop mnode on dnode ${rec.id}' first${rec.id === this.node.identity.dnodeId ? ' (it is the leader: that needs another mnode leading)' : ''}`);
     }
-    const v = vnodesOn(s, rec.id);
-    if (v > 0) {
-      const dbs = [
-        ...Object.entries(s.dbPlacement).filter(([, p]) => p.dnodeId === rec.id).map(([n]) => n),
-        ...Object.entries(s.replicatedDbs).filter(([, p]) => p.vgroups.some((v) => v.dnodeIds.includes(rec.id))).map(([n]) => n),
-      ].join(', ');
-      throw new BasaltError('NOT_SUPPORTED', `dnode ${rec.id} hosts ${v} vnode(s) of database(s) ${dbs}; moving vnodes off a dnode comes with replicated databases, so drop those databases first`);
+    const alive = this.status(rec.id).status === 'ready';
+    if (!alive && !force) {
+      throw new BasaltError('DNODE_OFFLINE', `dnode ${rec.id} is offline, so its vnodes cannot be copied from it; start it and retry, or if it is gone for good run 'drop dnode ${rec.id} force' (its replicas are rebuilt from the other replicas)`);
     }
-    await m.propose({ op: 'dropDnode', id: rec.id });
-    this.node.liveness.forget(rec.id);
-    this.node.log.info('dnode dropped; if it still runs it will be told and exit', { dnodeId: rec.id, endpoint: rec.endpoint });
+    // Replica-1 databases live whole on one dnode and are not moved (yet): their data is only there.
+    const single = Object.entries(s.dbPlacement).filter(([, p]) => p.dnodeId === rec.id).map(([n]) => n);
+    if (single.length > 0) {
+      if (!force) throw new BasaltError('NOT_SUPPORTED', `dnode ${rec.id} holds replica-1 database(s) ${single.join(', ')}, whose only copy cannot be moved yet; drop them first, or use replica 3 databases`);
+      if (!unsafe) throw new BasaltError('INVALID_PARA', `dnode ${rec.id} holds the only copy of replica-1 database(s) ${single.join(', ')}: 'drop dnode ${rec.id} force' would lose them; add 'unsafe' to drop them with it`);
+      for (const name of single) await m.propose({ op: 'unplaceDb', name });
+      this.node.log.warn('drop dnode force unsafe: replica-1 databases dropped with their dnode', { dnodeId: rec.id, dbs: single.join(',') });
+    }
+    const ready = this.readyDnodes().filter((d) => d.id !== rec.id);
+    const moves = planDrain(m.state, rec.id, ready, Date.now());
+    if (moves.length === 0 && vnodesOn(m.state, rec.id) === 0) {
+      await m.propose({ op: 'dropDnode', id: rec.id });
+      this.node.liveness.forget(rec.id);
+      this.node.log.info('dnode dropped; if it still runs it will be told and exit', { dnodeId: rec.id, endpoint: rec.endpoint });
+      return execResult('Drop');
+    }
+    await this.startMoves(m, moves, rec.id);
+    this.node.log.info('drop dnode: moving its vnodes away first', { dnodeId: rec.id, moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
+    await this.waitFor(m, () => !m.state.dnodes.some((d) => d.id === rec.id));
     return execResult('Drop');
+  }
+
+  /** Ready dnodes with their vnode capacity (placement and moves only go to these). */
+  private readyDnodes(): { id: number; supportVnodes: number }[] {
+    return this.leader().state.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
+  }
+
+  private refuseIfOffline(what: string): void {
+    const s = this.leader().state;
+    const off = s.dnodes.filter((d) => this.status(d.id).status !== 'ready').map((d) => d.id);
+    if (off.length > 0) throw new BasaltError('OFFLINE_DNODE_EXISTS', `${what} is refused while dnode(s) ${off.join(', ')} are offline (moves need every replica reachable); start them, or drop a dead one with 'drop dnode N force'`);
+  }
+
+  private async startMoves(m: Mnode, moves: readonly PlannedMove[], dropDnode?: number): Promise<void> {
+    await m.propose(dropDnode === undefined ? { op: 'startMoves', moves } : { op: 'startMoves', moves, dropDnode });
+    void this.reconciler.tick();
+  }
+
+  /**
+   * Waits (bounded) until `done()`: moves copy data, so a statement returns when they finish
+   * or after STATEMENT_WAIT_MS, whichever is first; the rest goes on in the background and
+   * 'show transactions' shows it.
+   */
+  private async waitFor(m: Mnode, done: () => boolean): Promise<void> {
+    const deadline = Date.now() + STATEMENT_WAIT_MS;
+    while (!done() && Date.now() < deadline && m.isLeader) await sleep(100);
+  }
+
+  private async balanceVgroup(): Promise<StatementResult> {
+    const m = this.leader();
+    this.refuseIfOffline('balance vgroup');
+    const moves = planBalance(m.state, this.readyDnodes(), Date.now());
+    if (moves.length === 0) return execResult('Balance');
+    const first = m.state.nextMoveId;
+    await this.startMoves(m, moves);
+    this.node.log.info('balance vgroup: moving replicas', { moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
+    await this.waitFor(m, () => !m.state.moves.some((x) => x.id >= first));
+    return execResult('Balance');
+  }
+
+  private async redistributeVgroup(vgId: number, dnodeIds: readonly number[]): Promise<StatementResult> {
+    const m = this.leader();
+    this.refuseIfOffline(`redistribute vgroup ${vgId}`);
+    const mv = planRedistribute(m.state, vgId, dnodeIds, this.readyDnodes(), Date.now());
+    if (!mv) return execResult('Redistribute');
+    const first = m.state.nextMoveId;
+    await this.startMoves(m, [mv]);
+    await this.waitFor(m, () => !m.state.moves.some((x) => x.id >= first));
+    return execResult('Redistribute');
+  }
+
+  /** `balance vgroup leader [on vgId | database db]`: spreads leaders over each vgroup's voters. */
+  private async balanceLeaders(vgId: number | null, db: string | null): Promise<StatementResult> {
+    const m = this.leader();
+    this.refuseIfOffline('balance vgroup leader');
+    const s = m.state;
+    if (db !== null && !s.replicatedDbs[db]) throw new BasaltError('DB_NOT_EXIST', `database '${db}' is not a replicated database; see 'show databases'`);
+    const link = this.node.vgroupLink;
+    const groups: { vgId: number; voters: number[]; leader: number }[] = [];
+    for (const [name, p] of Object.entries(s.replicatedDbs)) {
+      for (const v of p.vgroups) {
+        link.note(v.vgId, name, v.dnodeIds);
+        const st = await link.ctl(v.vgId, { action: 'status' });
+        groups.push({ vgId: v.vgId, voters: st.voters, leader: st.leader });
+      }
+    }
+    if (vgId !== null && !groups.some((g) => g.vgId === vgId)) throw new BasaltError('VGROUP_NOT_EXIST', `vgroup ${vgId} is not a vgroup of a replicated database; see 'show <db>.vgroups'`);
+    const want = planLeaders(groups);
+    const scope = (id: number): boolean => (vgId === null || id === vgId) && (db === null || s.replicatedDbs[db]!.vgroups.some((v) => v.vgId === id));
+    for (const [id, to] of want) {
+      if (!scope(id)) continue;
+      await link.ctl(id, { action: 'transfer', node: to }, 5_000).catch((e: unknown) => this.node.log.warn('balance vgroup leader: a transfer did not finish', { vgId: id, to, error: (e as Error).message }));
+    }
+    return execResult('Balance');
+  }
+
+  private showTransactions(): StatementResult {
+    const m = this.leader();
+    const rows = m.state.moves.map((mv): Cell[] => {
+      const p = this.reconciler.progressOf(mv.id);
+      return [mv.id, mv.createdAtMs, p?.stage ?? 'prepare', mv.db, '', p?.failedTimes ?? 0, p?.lastExecMs ?? null,
+        `${mv.reason}: vgroup ${mv.vgId} dnodes ${mv.from.join(',')} -> ${mv.to.join(',')}${p?.lastInfo ? `; ${p.lastInfo}` : ''}`.slice(0, 511)];
+    });
+    return queryResult(
+      [col('id', T.INT), col('create_time', T.TIMESTAMP), varcharCol('stage', 12), varcharCol('db1', 64), varcharCol('db2', 64),
+        col('failed_times', T.INT), col('last_exec_time', T.TIMESTAMP), varcharCol('last_action_info', 511)],
+      rows,
+    );
   }
 
   // ---- mnodes
@@ -214,11 +326,9 @@ export class ClusterStatements {
       // Each vgroup on `replica` distinct ready dnodes; every placed dnode hosts its replicas
       // as ReplicatedVnodes (src/vnode/REPLICATED.md).
       const ready = s.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
-      // 'whole-db' until an engine can reach vgroups its dnode does not host (statements run
-      // on any replica dnode, which must then hold every vgroup); with 3 dnodes it is the
-      // same placement as 'per-vgroup'.
+      // Per vgroup: a dnode reaches the vgroups it does not host through RemoteVnodes.
       const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'per-vgroup');
-      return this.createReplicatedDb(m, name, given, op);
+      return this.createReplicatedDb(m, name, given, op.op === 'placeReplicatedDb' ? { ...op, options: given } : op);
     }
     const candidates = s.dnodes
       .filter((d) => this.status(d.id).status === 'ready' && this.supportVnodes(d.id) - vnodesOn(s, d.id) >= vgroups)

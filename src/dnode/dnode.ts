@@ -78,6 +78,7 @@ export class Dnode {
         if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f);
         if (f.msgType === ClusterMsg.VNODE_PROPOSE) return this.cluster.vgroupService.propose(f.control, f.payload);
         if (f.msgType === ClusterMsg.VNODE_META) return this.cluster.vgroupService.meta(f.control);
+        if (f.msgType === ClusterMsg.VNODE_CTL) return this.cluster.vgroupService.ctl(f.control);
         if (f.msgType === ClusterMsg.VNODE_SUBPLAN) return this.cluster.vgroupService.subplan(f.control, f.payload);
         return this.cluster.handle(f.msgType, f.control);
       },

@@ -22,7 +22,7 @@ import { ClusterStatements } from './cluster-statements.js';
 
 const LEADER_KINDS = new Set<Statement['kind']>([
   'showDnodes', 'showMnodes', 'showCluster', 'showDnodeVariables', 'createDnode', 'dropDnode', 'createMnode', 'dropMnode',
-  'alterDnode', 'createDatabase', 'dropDatabase',
+  'alterDnode', 'createDatabase', 'dropDatabase', 'balanceVgroup', 'balanceVgroupLeader', 'redistributeVgroup', 'showTransactions',
 ]);
 const DB_NAME_KINDS = new Set<string>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
 

@@ -30,6 +30,22 @@ const RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILE
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** VNODE_CTL: what the mnode's reconciler asks of a vgroup's leader. */
+export interface VnodeCtl {
+  readonly action: 'status' | 'addLearner' | 'promote' | 'remove' | 'transfer';
+  /** The replica (dnode id) the action is about. */
+  readonly node?: number;
+}
+
+export interface VnodeCtlReply {
+  readonly leader: number;
+  readonly voters: number[];
+  readonly learners: number[];
+  readonly commit: number;
+  /** [dnodeId, match index] for every replica the leader tracks. */
+  readonly match: Array<[number, number]>;
+}
+
 export interface LinkEnv {
   readonly peers: PeerPool;
   readonly selfId: () => number;
@@ -77,6 +93,12 @@ export class VgroupLinkClient implements VgroupLink {
   async subplan(vgId: number, kind: 'agg' | 'rows', plan: unknown): Promise<unknown> {
     const r = await this.call(vgId, 'query', ClusterMsg.VNODE_SUBPLAN, { vgId, kind }, [serialize(plan)], SUBPLAN_TIMEOUT_MS, false);
     return deserialize(r.payload);
+  }
+
+  /** A membership or leadership command (or 'status') at the vgroup's leader (the mnode's reconciler). */
+  async ctl(vgId: number, control: VnodeCtl, timeoutMs: number = ATTEMPT_TIMEOUT_MS): Promise<VnodeCtlReply> {
+    const r = await this.call(vgId, `${control.action} at the leader of`, ClusterMsg.VNODE_CTL, { ...control, vgId }, [], timeoutMs, true);
+    return deserialize(r.payload) as VnodeCtlReply;
   }
 
   /** Replicas to try, in order: the hinted leader, then online ones, then the rest. */
@@ -161,6 +183,33 @@ export class VgroupService {
     // The payload is a view into the frame buffer: copy it before it outlives the frame.
     await this.replica(vgId).proposeForwarded(Uint8Array.from(payload));
     return { control: { ok: true } };
+  }
+
+  async ctl(control: unknown): Promise<RpcReply> {
+    const c = asMap<{ vgId: number; action: string; node?: number }>(control, 'VNODE_CTL');
+    const v = this.replica(c.vgId);
+    if (!v.isLeader()) {
+      const lead = v.status().leader;
+      if (lead) throw new BasaltError('NOT_LEADER', `dnode ${this.selfId()} does not lead vgroup ${c.vgId}; dnode ${lead} does`, { leader: lead, vgId: c.vgId });
+      throw new BasaltError('NO_QUORUM', `vgroup ${c.vgId} has no leader known to dnode ${this.selfId()}; retry`, { leader: 0, vgId: c.vgId });
+    }
+    const node = Number(c.node);
+    const needNode = (): number => {
+      if (!Number.isSafeInteger(node) || node <= 0) throw new BasaltError('BAD_FRAME', `VNODE_CTL ${c.action} needs a dnode id`);
+      return node;
+    };
+    switch (c.action) {
+      case 'status': break;
+      case 'addLearner': await v.addLearner(needNode()); break;
+      case 'promote': await v.promote(needNode()); break;
+      case 'remove': await v.remove(needNode()); break;
+      case 'transfer': await v.transferLeader(needNode()); break;
+      default: throw new BasaltError('BAD_FRAME', `VNODE_CTL action '${c.action}' is unknown`);
+    }
+    const st = v.status();
+    const match: Array<[number, number]> = [...st.voters, ...st.learners].map((id) => [id, id === st.nodeId ? st.lastIndex : v.matchIndexOf(id) ?? 0]);
+    const reply: VnodeCtlReply = { leader: st.leader, voters: [...st.voters], learners: [...st.learners], commit: st.commit, match };
+    return { control: { ok: true }, payload: [serialize(reply)] };
   }
 
   async meta(control: unknown): Promise<RpcReply> {

@@ -26,6 +26,12 @@ export interface VgroupRecord {
    * the database and opening its vnodes founds the group with the same list at restart).
    */
   readonly dnodeIds?: readonly number[];
+  /**
+   * Set once the placement changed after creation (balance, drop dnode): `dnodeIds` are then
+   * the current replicas, not founders, and a replica opened here for the first time must
+   * start empty and wait to be added by the leader, never found a group of its own.
+   */
+  readonly moved?: boolean;
 }
 
 export interface StableRecord {
@@ -67,6 +73,7 @@ export type CatalogOp =
   | { readonly op: 'dropDb'; readonly name: string }
   | { readonly op: 'alterDb'; readonly name: string; readonly options: DbOptions }
   | { readonly op: 'putStable'; readonly db: string; readonly stable: StableRecord }
+  | { readonly op: 'setVgroupDnodes'; readonly db: string; readonly vgId: number; readonly dnodeIds: readonly number[] }
   | { readonly op: 'dropStable'; readonly db: string; readonly name: string }
   | { readonly op: 'putUser'; readonly user: UserRecord }
   | { readonly op: 'dropUser'; readonly name: string };
@@ -82,6 +89,13 @@ export function applyOp(s: CatalogState, o: CatalogOp): CatalogState {
       return { ...s, dbs: s.dbs.filter((d) => d.name !== o.name) };
     case 'alterDb':
       return { ...s, dbs: s.dbs.map((d) => (d.name === o.name ? { ...d, options: o.options } : d)) };
+    case 'setVgroupDnodes':
+      return {
+        ...s,
+        dbs: s.dbs.map((d) => (d.name !== o.db ? d : {
+          ...d, vgroups: d.vgroups.map((v) => (v.vgId === o.vgId ? { ...v, dnodeIds: [...o.dnodeIds], moved: true } : v)),
+        })),
+      };
     case 'putStable':
       return {
         ...s,
@@ -237,9 +251,11 @@ export class Catalog {
   planCreatePlacedDb(name: string, given: Partial<DbOptions>, placed: readonly { vgId: number; dnodeIds: readonly number[] }[], nowMs: number): CatalogOp {
     assert(placed.length >= 1, `database '${name}' placed with no vgroups`);
     if (this.getDb(name)) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
-    const replica = placed[0]!.dnodeIds.length;
+    // During a move a vgroup lists its old and new replicas, so only the given replica (or,
+    // for a placement made before options were recorded, the smallest list) says the count.
+    const replica = typeof given.replica === 'number' ? given.replica : Math.min(...placed.map((v) => v.dnodeIds.length));
     for (const v of placed) {
-      assert(v.dnodeIds.length === replica && new Set(v.dnodeIds).size === replica, `vgroup ${v.vgId} of '${name}' needs ${replica} distinct dnodes`);
+      assert(v.dnodeIds.length >= replica && new Set(v.dnodeIds).size === v.dnodeIds.length, `vgroup ${v.vgId} of '${name}' needs ${replica} or more distinct dnodes`);
       assert(!this.stateValue.dbs.some((d) => d.vgroups.some((x) => x.vgId === v.vgId)), `vgId ${v.vgId} is already used`);
     }
     const options: DbOptions = { ...DEFAULT_DB_OPTIONS, ...given, replica, vgroups: placed.length };

@@ -43,8 +43,27 @@ export interface VgroupPlacement {
 
 export interface ReplicatedDbPlacement {
   readonly replica: number;
+  /** The options given to create database (a dnode that joins a vgroup later opens it with them). */
+  readonly options?: Record<string, unknown>;
   /** In hash-range order (vgroup i owns hash range i of hashRanges(vgroups.length)). */
   readonly vgroups: readonly VgroupPlacement[];
+}
+
+/**
+ * A change of one vgroup's replicas, driven step by step by the mnode leader's reconciler
+ * (src/dnode/reconciler.ts): add each new replica as a learner, let it catch up, promote it,
+ * then remove each old one. While it runs, the vgroup's placement lists old and new dnodes.
+ */
+export interface VgroupMove {
+  readonly id: number;
+  readonly db: string;
+  readonly vgId: number;
+  /** The replicas before the move, and the ones it ends with. */
+  readonly from: readonly number[];
+  readonly to: readonly number[];
+  readonly createdAtMs: number;
+  /** Why: 'balance vgroup', 'redistribute vgroup', 'drop dnode N'. */
+  readonly reason: string;
 }
 
 /** A ready dnode as the placement planner sees it (liveness is the leader's soft state). */
@@ -67,6 +86,11 @@ export interface ClusterState {
   readonly replicatedDbs: Readonly<Record<string, ReplicatedDbPlacement>>;
   /** Next cluster-assigned vgId (≥ CLUSTER_VGID_BASE); never reused. */
   readonly nextVgId: number;
+  /** Vgroup moves in progress, oldest first (`show transactions`). */
+  readonly moves: readonly VgroupMove[];
+  readonly nextMoveId: number;
+  /** Dnodes being dropped: removed once no vnode is left on them. */
+  readonly dropping: readonly number[];
 }
 
 export type ClusterOp =
@@ -77,13 +101,23 @@ export type ClusterOp =
   | { readonly op: 'addMnode'; readonly dnodeId: number; readonly createdAtMs: number }
   | { readonly op: 'dropMnode'; readonly dnodeId: number }
   | { readonly op: 'placeDb'; readonly name: string; readonly dnodeId: number; readonly vgroups: number }
-  | { readonly op: 'placeReplicatedDb'; readonly name: string; readonly replica: number; readonly vgroups: readonly VgroupPlacement[] }
+  | { readonly op: 'placeReplicatedDb'; readonly name: string; readonly replica: number; readonly vgroups: readonly VgroupPlacement[]; readonly options?: Record<string, unknown> }
+  | { readonly op: 'startMoves'; readonly moves: readonly Omit<VgroupMove, 'id'>[]; readonly dropDnode?: number }
+  | { readonly op: 'finishMove'; readonly id: number }
+  | { readonly op: 'cancelMove'; readonly id: number }
   | { readonly op: 'unplaceDb'; readonly name: string };
 
 export const EMPTY_CLUSTER_STATE: ClusterState = {
   clusterId: '', createdAtMs: 0, nextDnodeId: 1, dnodes: [], mnodes: [], dbPlacement: {},
-  replicatedDbs: {}, nextVgId: CLUSTER_VGID_BASE,
+  replicatedDbs: {}, nextVgId: CLUSTER_VGID_BASE, moves: [], nextMoveId: 1, dropping: [],
 };
+
+function setVgroupDnodes(s: ClusterState, db: string, vgId: number, dnodeIds: readonly number[]): ClusterState {
+  const p = s.replicatedDbs[db];
+  if (!p) return s;
+  const vgroups = p.vgroups.map((v) => (v.vgId === vgId ? { vgId, dnodeIds: [...dnodeIds].sort((a, b) => a - b) } : v));
+  return { ...s, replicatedDbs: { ...s.replicatedDbs, [db]: { ...p, vgroups } } };
+}
 
 /** A state read from an older snapshot may lack fields added since; fill them with defaults. */
 export function withDefaults(s: Partial<ClusterState>): ClusterState {
@@ -114,7 +148,10 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       return { ...s, nextDnodeId: id + 1, dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }] };
     }
     case 'dropDnode':
-      return { ...s, dnodes: s.dnodes.filter((d) => d.id !== o.id), mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id) };
+      return {
+        ...s, dnodes: s.dnodes.filter((d) => d.id !== o.id), mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id),
+        dropping: s.dropping.filter((x) => x !== o.id),
+      };
     case 'dnodeJoined':
       return { ...s, dnodes: s.dnodes.map((d) => (d.id === o.id ? { ...d, joined: true } : d)) };
     case 'addMnode':
@@ -129,14 +166,34 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       // the same way on every replica.
       if (s.dbPlacement[o.name] || s.replicatedDbs[o.name]) return s;
       const top = Math.max(s.nextVgId - 1, ...o.vgroups.map((v) => v.vgId));
-      return { ...s, nextVgId: top + 1, replicatedDbs: { ...s.replicatedDbs, [o.name]: { replica: o.replica, vgroups: o.vgroups } } };
+      const placed: ReplicatedDbPlacement = o.options ? { replica: o.replica, options: o.options, vgroups: o.vgroups } : { replica: o.replica, vgroups: o.vgroups };
+      return { ...s, nextVgId: top + 1, replicatedDbs: { ...s.replicatedDbs, [o.name]: placed } };
+    }
+    case 'startMoves': {
+      let out: ClusterState = s;
+      let id = s.nextMoveId;
+      const added: VgroupMove[] = [];
+      for (const m of o.moves) {
+        // A vgroup moves once at a time: a second plan for it waits for the first to finish.
+        if (out.moves.some((x) => x.vgId === m.vgId) || added.some((x) => x.vgId === m.vgId) || !out.replicatedDbs[m.db]) continue;
+        added.push({ ...m, id: id++ });
+        out = setVgroupDnodes(out, m.db, m.vgId, [...new Set([...m.from, ...m.to])]);
+      }
+      const dropping = o.dropDnode !== undefined && !out.dropping.includes(o.dropDnode) ? [...out.dropping, o.dropDnode] : out.dropping;
+      return { ...out, moves: [...out.moves, ...added], nextMoveId: id, dropping };
+    }
+    case 'finishMove': case 'cancelMove': {
+      const m = s.moves.find((x) => x.id === o.id);
+      if (!m) return s;
+      const rest = { ...s, moves: s.moves.filter((x) => x.id !== o.id) };
+      return setVgroupDnodes(rest, m.db, m.vgId, o.op === 'finishMove' ? m.to : m.from);
     }
     case 'unplaceDb': {
       const p = { ...s.dbPlacement };
       delete p[o.name];
       const r = { ...s.replicatedDbs };
       delete r[o.name];
-      return { ...s, dbPlacement: p, replicatedDbs: r };
+      return { ...s, dbPlacement: p, replicatedDbs: r, moves: s.moves.filter((m) => m.db !== o.name) };
     }
   }
 }

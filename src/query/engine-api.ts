@@ -62,6 +62,8 @@ export interface Engine {
 export interface PlacedVgroup {
   readonly vgId: number;
   readonly dnodeIds: readonly number[];
+  /** The placement changed since creation: `dnodeIds` are not founders (see VgroupRecord.moved). */
+  readonly moved?: boolean;
 }
 
 /** What the engine needs to know about the dnode it runs in (for show dnodes/cluster/variables). */

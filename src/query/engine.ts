@@ -155,7 +155,8 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     if (!options.openReplicated) {
       throw new BasaltError('NOT_SUPPORTED', `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`);
     }
-    return options.openReplicated(vgId, dir, vo, rec.dnodeIds);
+    // A replica that joins after a move has no founders: it waits for the leader to add it.
+    return options.openReplicated(vgId, dir, vo, rec.moved ? [] : rec.dnodeIds);
   };
   const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore));
   await reconcile(core);
@@ -192,8 +193,17 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
         if (have) {
           const same = have.vgroups.length === vgroups.length && have.vgroups.every((v, i) => v.vgId === vgroups[i]!.vgId);
           if (!same) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists on dnode ${core.options.dnode.dnodeId} with other vgroups; drop it there first`);
+          // The mnode moved replicas (balance, drop dnode): follow the new placement.
+          for (const v of vgroups) {
+            const rec = have.vgroups.find((x) => x.vgId === v.vgId)!;
+            if (rec.dnodeIds !== undefined && rec.dnodeIds.join(',') === v.dnodeIds.join(',')) continue;
+            core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
+            await core.rehost(core.catalog.requireDb(name), v.vgId);
+          }
         } else {
           core.catalog.commit(core.catalog.planCreatePlacedDb(name, given, vgroups, core.nowMs()));
+          // Recorded for the first time after a move (this dnode joins): no vgroup is founded here.
+          for (const v of vgroups) if (v.moved) core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
         }
         await core.openDb(core.catalog.requireDb(name));
       });

@@ -1,0 +1,96 @@
+// Scale out and in with a replica-3 database on real dnode processes: a 4th dnode joins with
+// no vnodes, `balance vgroup` moves replicas to it (learner, catch-up, promote, remove), the
+// data stays exact; `balance vgroup leader` spreads leaders; `drop dnode 4` moves its replicas
+// back and removes it, and its restarted process is refused as dropped.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { dnodes, sql, sqlError, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
+
+const cluster = new TestCluster();
+after(() => cluster.cleanup());
+
+const TABLES = 16;
+const ROWS = 200;
+const T0 = 1_700_000_000_000;
+
+async function count(port: number): Promise<number> {
+  return Number((await sql(port, 'select count(*) from test.meters'))[0]![0]);
+}
+
+/** `show test.vgroups` → vgId → [dnodeId, role][] */
+async function vgroups(port: number): Promise<Map<number, [number, string][]>> {
+  const out = new Map<number, [number, string][]>();
+  for (const r of await sql(port, 'show test.vgroups')) {
+    const reps: [number, string][] = [];
+    for (let i = 0; i < 4; i++) if (r[3 + 2 * i] !== null) reps.push([Number(r[3 + 2 * i]), String(r[4 + 2 * i])]);
+    out.set(Number(r[0]), reps);
+  }
+  return out;
+}
+
+async function settled(port: number, what: string): Promise<void> {
+  await waitFor(what, 60_000, async () => ((await sql(port, 'show transactions')).length === 0 ? true : undefined), 250);
+}
+
+test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vnodes back', { timeout: 240_000 }, async () => {
+  const ports3 = await startThreeMnodeCluster(cluster, ['m1', 'm2', 'm3']);
+  await sql(ports3[0], 'create database test replica 3 vgroups 4');
+  await sql(ports3[0], 'create stable test.meters (ts timestamp, v int) tags (g int)');
+  for (let t = 0; t < TABLES; t++) {
+    const vals = Array.from({ length: ROWS }, (_, r) => `(${T0 + r * 1000}, ${t * 10_000 + r})`).join(' ');
+    await sql(ports3[t % 3]!, `insert into test.d${t} using test.meters tags (${t}) values ${vals}`);
+  }
+  const total = TABLES * ROWS;
+  assert.equal(await count(ports3[0]), total);
+
+  const p4 = ports3[2] + 100;
+  await cluster.start('m4', p4, { firstEp: `localhost:${ports3[0]}` });
+  await sql(ports3[1], `create dnode "localhost:${p4}"`);
+  await waitFor('dnode 4 ready with no vnodes', 15_000, async () => {
+    const d = await dnodes(ports3[0]);
+    return d.get(4)?.status === 'ready' && d.get(4)?.vnodes === 0 ? true : undefined;
+  });
+  const ports = [...ports3, p4];
+
+  await sql(ports[3]!, 'balance vgroup');
+  await settled(ports[0]!, 'balance vgroup finished');
+  const d = await dnodes(ports[0]!);
+  assert.deepEqual([...d.values()].map((x) => x.vnodes), [3, 3, 3, 3], 'balanced: 12 replicas over 4 dnodes');
+  assert.equal((await sql(ports[3]!, 'show vnodes')).length, 3, 'dnode 4 hosts 3 vnodes');
+  for (const p of ports) assert.equal(await count(p), total, `count after balance through ${p}`);
+  const byTable = await sql(ports[3]!, 'select tbname, sum(v) from test.meters partition by tbname');
+  for (const r of byTable) {
+    const t = Number(String(r[0]).slice(1));
+    assert.equal(Number(r[1]), t * 10_000 * ROWS + (ROWS * (ROWS - 1)) / 2, `rows of ${String(r[0])} intact`);
+  }
+  await waitFor('one leader per vgroup after balance', 15_000, async () => {
+    const v = await vgroups(ports[0]!);
+    return [...v.values()].every((reps) => reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1) ? true : undefined;
+  });
+
+  // Writes through the new dnode, then leaders spread over all four.
+  await sql(ports[3]!, `insert into test.d0 values (${T0 + ROWS * 1000}, 1)`);
+  await sql(ports[0]!, 'balance vgroup leader');
+  await waitFor('leaders spread', 15_000, async () => {
+    const v = await vgroups(ports[0]!);
+    const leaders = [...v.values()].map((reps) => reps.find(([, r]) => r === 'leader')?.[0]);
+    return new Set(leaders).size === 4 ? true : undefined;
+  });
+
+  // A bad redistribute names the problem.
+  const bad = await sqlError(ports[0]!, 'redistribute vgroup 1048576 dnode 1 dnode 1 dnode 2');
+  assert.match(bad.message, /twice/);
+
+  // Scale in: dnode 4's replicas move back to 1-3, then it is removed.
+  await sql(ports[0]!, 'drop dnode 4');
+  await waitFor('dnode 4 gone', 60_000, async () => ((await dnodes(ports[0]!)).has(4) ? undefined : true), 250);
+  const d3 = await dnodes(ports[0]!);
+  assert.deepEqual([...d3.values()].map((x) => x.vnodes), [4, 4, 4]);
+  for (const p of ports3) assert.equal(await count(p), total + 1, `count after drop dnode through ${p}`);
+  const exit = await Promise.race([cluster.procs.get('m4')!.exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+  assert.ok(exit !== null && exit.code !== 0, 'the dropped dnode exits by itself');
+  const again = await cluster.start('m4b', p4, { dataDir: cluster.procs.get('m4')!.dataDir, noWait: true });
+  const r = await Promise.race([again.exited, new Promise<null>((res) => setTimeout(() => res(null), 15_000))]);
+  assert.ok(r !== null && r.code !== 0, 'a restart of the dropped dnode is refused');
+  assert.match(again.stderr() + again.stdout(), /dropped/);
+});
