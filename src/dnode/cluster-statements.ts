@@ -26,7 +26,7 @@ const T = DataType;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A statement that starts moves returns when they are done or after this long (they go on). */
-const STATEMENT_WAIT_MS = 8_000;
+const STATEMENT_WAIT_MS = 5_000;
 
 /** Keys `alter dnode` may change while the dnode runs. */
 export const RUNTIME_KEYS = ['debugFlag'] as const;
@@ -179,6 +179,21 @@ export class ClusterStatements {
     await this.startMoves(m, [mv]);
     await this.waitFor(m, () => !m.state.moves.some((x) => x.id >= first));
     return execResult('Redistribute');
+  }
+
+  /** Best effort at create database: hand leaderships over so that each dnode leads its share. */
+  private async spreadLeaders(vgIds: readonly number[]): Promise<void> {
+    const link = this.node.vgroupLink;
+    try {
+      const groups = await Promise.all(vgIds.map(async (vgId) => {
+        const st = await link.ctl(vgId, { action: 'status' });
+        return { vgId, voters: st.voters, leader: st.leader };
+      }));
+      const want = planLeaders(groups);
+      await Promise.all([...want].map(([vgId, to]) => link.ctl(vgId, { action: 'transfer', node: to }, 3_000).catch(() => undefined)));
+    } catch (e) {
+      this.node.log.debug('create database: leaders not spread (they still serve)', { error: (e as Error).message });
+    }
   }
 
   /** `balance vgroup leader [on vgId | database db]`: spreads leaders over each vgroup's voters. */
@@ -379,6 +394,7 @@ export class ClusterStatements {
     if (leaderless.length > 0) {
       throw new BasaltError('NO_LEADER', `database '${name}' is created but vgroup(s) ${leaderless.sort((a, b) => a - b).join(', ')} elected no leader in time; check 'show ${name}.vgroups' and 'show dnodes' (a dnode may have stopped), then retry the writes`);
     }
+    await this.spreadLeaders(op.vgroups.map((v) => v.vgId));
     this.node.log.info('replicated database created', { db: name, replica: op.replica, vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' ') });
     return execResult('Create');
   }

@@ -11,6 +11,9 @@ import type { EngineOptions, RemoteStore, Session } from './engine-api.js';
 import type { DbHandle } from './select-api.js';
 import { RwLock } from './rw-lock.js';
 
+/** How long a read waits for a replicated vgroup to elect a leader before failing. */
+const READ_LEADER_WAIT_MS = 3_000;
+
 export interface TableLoc {
   readonly db: DbRecord;
   readonly vg: VgroupRecord;
@@ -191,7 +194,17 @@ export class EngineCore {
     for (const vg of d.vgroups) {
       if (vg.dnodeIds === undefined || !this.vnodes.has(vg.vgId)) continue;
       const r = this.store(vg.vgId) as VnodeStore & { readBarrier?: (o: { allowFollower: boolean }) => Promise<void> };
-      await r.readBarrier?.({ allowFollower: true });
+      if (!r.readBarrier) continue;
+      // A vgroup between leaders (an election after a dnode died takes about a second) is
+      // waited for, bounded: with no quorum the last error comes back after the wait.
+      const deadline = Date.now() + READ_LEADER_WAIT_MS;
+      for (;;) {
+        try { await r.readBarrier({ allowFollower: true }); break; } catch (e) {
+          const retry = e instanceof BasaltError && (e.errorName === 'NO_QUORUM' || e.errorName === 'NOT_LEADER');
+          if (!retry || Date.now() >= deadline) throw e;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      }
     }
   }
 
