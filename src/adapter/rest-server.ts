@@ -7,12 +7,15 @@
 // HTTP status: 200 for SQL errors (code + desc in the body, as TDengine does), 401 for bad
 // credentials, 413 for an oversized body, 404/405 for unknown routes, 502/503 when the
 // dnode cannot be reached.
+//
+// When the dnode runs in this process (`basalt start`), the adapter's RPC connection is an
+// in-process link rather than loopback TCP (rpc-connection.ts).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { connect, type Connection } from '../client/index.js';
+import { connectAdapter, type AdapterConnection } from './rpc-connection.js';
 import { handleInfluxWrite, lineProtocolTarget } from './line-protocol/index.js';
 import { affectedRowsBody, blockRowsJson, queryHead, queryTail, restErrorBody } from './rest-json.js';
 
@@ -67,7 +70,7 @@ export function matchSqlPath(pathname: string): { db: string | null } | null {
 
 export class RestServer {
   private server: Server | null = null;
-  private readonly pool = new Map<string, Promise<Connection>>();
+  private readonly pool = new Map<string, Promise<AdapterConnection>>();
   /** `GET /rest/login/<user>/<password>` tokens for `Authorization: Taosd <token>` (bounded, oldest evicted). */
   private readonly tokens = new Map<string, { user: string; password: string }>();
   private readonly maxBodyBytes: number;
@@ -190,7 +193,7 @@ export class RestServer {
       unauthorized(new BasaltError('AUTH_FAILURE', 'missing credentials; use Basic auth (curl -u root:taosdata) or the u and p query parameters'));
       return;
     }
-    let conn: Connection;
+    let conn: AdapterConnection;
     try { conn = await this.connection(auth.user, auth.password); }
     catch (e) {
       req.resume();
@@ -248,17 +251,17 @@ export class RestServer {
     });
   }
 
-  private connection(user: string, password: string): Promise<Connection> {
+  private connection(user: string, password: string): Promise<AdapterConnection> {
     const key = `${user}\u0000${password}`;
     let p = this.pool.get(key);
     if (!p) {
       if (this.pool.size >= Limits.maxRestPooledConnections) {
         // Evict the oldest credential pair (Map keeps insertion order).
-        const [oldKey, oldConn] = this.pool.entries().next().value as [string, Promise<Connection>];
+        const [oldKey, oldConn] = this.pool.entries().next().value as [string, Promise<AdapterConnection>];
         this.pool.delete(oldKey);
         oldConn.then((c) => c.close(), () => undefined);
       }
-      p = connect({ host: this.opts.rpcHost, port: this.opts.rpcPort, user, password, timeoutMs: this.timeoutMs });
+      p = connectAdapter({ host: this.opts.rpcHost, port: this.opts.rpcPort, user, password, timeoutMs: this.timeoutMs });
       this.pool.set(key, p);
       p.catch(() => { if (this.pool.get(key) === p) this.pool.delete(key); });
     }
@@ -297,7 +300,7 @@ export class RestServer {
   }
 
   private async runSql(res: ServerResponse, auth: { user: string; password: string }, sql: string, db: string | null, rowWithMeta: boolean): Promise<void> {
-    let conn: Connection;
+    let conn: AdapterConnection;
     try { conn = await this.connection(auth.user, auth.password); }
     catch (e) {
       const err = toBasaltError(e);
@@ -324,7 +327,7 @@ export class RestServer {
     await this.streamRows(res, stream, rowWithMeta);
   }
 
-  private async streamRows(res: ServerResponse, stream: Awaited<ReturnType<Connection['queryStream']>>, rowWithMeta: boolean): Promise<void> {
+  private async streamRows(res: ServerResponse, stream: Awaited<ReturnType<AdapterConnection['queryStream']>>, rowWithMeta: boolean): Promise<void> {
     const names = rowWithMeta ? stream.columns.map((c) => c.name) : null;
     let held: string[] = [queryHead(stream.columns)];
     let heldBytes = held[0]!.length;

@@ -2,13 +2,15 @@
 // each matched to its response by requestId, each with its own timeout. The connection is
 // opened lazily and reopened on the next request after it drops (the `onConnect` hook runs
 // first, so a session can re-authenticate); requests in flight when it drops fail with
-// CONNECTION_FAILED rather than hang.
+// CONNECTION_FAILED rather than hang. With `inProcess`, a server of this same process
+// listening on host:port is reached over an in-process link instead of a socket (server.ts).
 import { connect as netConnect, type Socket } from 'node:net';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { encodeFrame, FLAG_ERROR, FrameDecoder, type Frame } from './frame.js';
+import { decodeFrame, encodeFrame, FLAG_ERROR, FrameDecoder, type DecodeEvent, type Frame } from './frame.js';
 import { msgTypeName, parseErrorReply } from './messages.js';
 import { remoteError } from './remote-error.js';
+import { inProcessServer } from './server.js';
 
 export interface RpcResponse {
   readonly control: unknown;
@@ -24,6 +26,11 @@ export interface RpcClientOptions {
   readonly requestTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly maxInFlight?: number;
+  /**
+   * Reach an RpcServer of this process listening on host:port without a socket (same frames,
+   * same handler; TCP when there is none). For a component embedded beside its dnode.
+   */
+  readonly inProcess?: boolean;
   /** Runs after every (re)connect, before queued requests; may send requests via `raw`. */
   readonly onConnect?: (raw: RawRequest) => Promise<void>;
 }
@@ -35,8 +42,14 @@ interface Pending {
   msgType: number;
 }
 
+/** Where requests go: a TCP socket or an in-process link. */
+interface Link {
+  write(frame: Buffer): void;
+  destroy(): void;
+}
+
 export class RpcClient {
-  private socket: Socket | null = null;
+  private socket: Link | null = null;
   private connecting: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -86,7 +99,62 @@ export class RpcClient {
     return this.connecting;
   }
 
+  /** Whether the current connection is an in-process link (tests, diagnostics). */
+  get inProcessLink(): boolean {
+    return this.socket !== null && this.linkIsLocal;
+  }
+
+  private linkIsLocal = false;
+
+  /** Handles one decoded event of the current link; false when the link must be dropped. */
+  private onDecoded(ev: DecodeEvent): boolean {
+    if (ev.kind === 'frame') this.onFrame(ev.frame);
+    else if (ev.kind === 'bad') this.settle(ev.requestId, null, ev.error);
+    else { this.failAll(ev.error); return false; }
+    return true;
+  }
+
+  private linkClosed(link: Link): void {
+    if (this.socket === link) this.socket = null;
+    this.failAll(new BasaltError('CONNECTION_FAILED', `connection to ${this.endpoint} lost; the request may or may not have been applied`));
+  }
+
   private async open(): Promise<void> {
+    const link = (this.opts.inProcess ? this.openInProcess() : null) ?? await this.openTcp();
+    this.socket = link;
+    if (this.opts.onConnect) {
+      try {
+        await this.opts.onConnect((t, c, p = [], to) => this.send(t, c, p, to));
+      } catch (e) {
+        link.destroy();
+        if (this.socket === link) this.socket = null;
+        throw e;
+      }
+    }
+  }
+
+  private openInProcess(): Link | null {
+    const server = inProcessServer(this.opts.host, this.opts.port);
+    if (!server) return null;
+    let link: Link | null = null;
+    let open = true;
+    const end = server.connectInProcess({
+      deliver: (frame) => {
+        if (!open) return;
+        if (!this.onDecoded(decodeFrame(frame, this.maxFrameBytes))) link!.destroy();
+      },
+      closed: () => {
+        open = false;
+        this.linkClosed(link!);
+      },
+    });
+    if (end === null) return null;
+    link = { write: (frame) => end.send(frame), destroy: () => end.close() };
+    this.linkIsLocal = true;
+    return link;
+  }
+
+  private async openTcp(): Promise<Link> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = netConnect({ host: this.opts.host, port: this.opts.port });
       const timer = setTimeout(() => {
@@ -102,28 +170,14 @@ export class RpcClient {
     });
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.maxFrameBytes);
+    const link: Link = { write: (frame) => { socket.write(frame); }, destroy: () => socket.destroy() };
     socket.on('data', (chunk: Buffer) => {
-      for (const ev of decoder.push(chunk)) {
-        if (ev.kind === 'frame') this.onFrame(ev.frame);
-        else if (ev.kind === 'bad') this.settle(ev.requestId, null, ev.error);
-        else { this.failAll(ev.error); socket.destroy(); return; }
-      }
+      for (const ev of decoder.push(chunk)) if (!this.onDecoded(ev)) { socket.destroy(); return; }
     });
     socket.on('error', () => { /* 'close' follows */ });
-    socket.on('close', () => {
-      if (this.socket === socket) this.socket = null;
-      this.failAll(new BasaltError('CONNECTION_FAILED', `connection to ${this.endpoint} lost; the request may or may not have been applied`));
-    });
-    this.socket = socket;
-    if (this.opts.onConnect) {
-      try {
-        await this.opts.onConnect((t, c, p = [], to) => this.send(t, c, p, to));
-      } catch (e) {
-        socket.destroy();
-        if (this.socket === socket) this.socket = null;
-        throw e;
-      }
-    }
+    socket.on('close', () => this.linkClosed(link));
+    this.linkIsLocal = false;
+    return link;
   }
 
   private send(msgType: number, control: unknown, payload: readonly Uint8Array[], timeoutMs?: number): Promise<RpcResponse> {

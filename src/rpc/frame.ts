@@ -125,7 +125,7 @@ export class FrameDecoder {
       this.body.set(chunk.subarray(p, p + take), this.bodyHave);
       this.bodyHave += take; p += take;
       if (this.bodyHave === this.body.length) {
-        const ev = this.parseBody(this.body);
+        const ev = parseFrameBody(this.body);
         this.body = null;
         out.push(ev);
         if (ev.kind === 'fatal') { this.failed = true; break; }
@@ -138,29 +138,48 @@ export class FrameDecoder {
   get pendingBytes(): number {
     return this.body === null ? this.lenHave : 4 + this.bodyHave;
   }
+}
 
-  private parseBody(b: Buffer): DecodeEvent {
-    // Offsets below are relative to the byte after the length field.
-    if (b[0] !== FRAME_MAGIC) {
-      return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
-    }
-    if (b[1] !== FRAME_VERSION) {
-      return { kind: 'fatal', error: new BasaltError('VERSION_MISMATCH', `RPC frame version ${b[1]} is not supported (this server speaks ${FRAME_VERSION}); use a matching client`) };
-    }
-    const flags = b[2]!;
-    const msgType = b.readUInt16LE(4);
-    const requestId = b.readUInt32LE(8);
-    const controlBytes = b.readUInt32LE(12);
-    const ctlStart = FRAME_HEADER_BYTES - 4;
-    if (controlBytes > b.length - ctlStart) {
-      return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part of ${controlBytes} bytes does not fit in the frame`) };
-    }
-    let control: unknown;
-    try {
-      control = controlBytes === 0 ? null : decodeControl(b.subarray(ctlStart, ctlStart + controlBytes));
-    } catch (e) {
-      return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part is not valid msgpack (${(e as Error).message})`) };
-    }
-    return { kind: 'frame', frame: { flags, msgType, requestId, control, payload: b.subarray(ctlStart + controlBytes) } };
+/** Parses a frame after its length field (`b` holds exactly the frameBytes the field announced). */
+function parseFrameBody(b: Buffer): DecodeEvent {
+  // Offsets below are relative to the byte after the length field.
+  if (b[0] !== FRAME_MAGIC) {
+    return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
   }
+  if (b[1] !== FRAME_VERSION) {
+    return { kind: 'fatal', error: new BasaltError('VERSION_MISMATCH', `RPC frame version ${b[1]} is not supported (this server speaks ${FRAME_VERSION}); use a matching client`) };
+  }
+  const flags = b[2]!;
+  const msgType = b.readUInt16LE(4);
+  const requestId = b.readUInt32LE(8);
+  const controlBytes = b.readUInt32LE(12);
+  const ctlStart = FRAME_HEADER_BYTES - 4;
+  if (controlBytes > b.length - ctlStart) {
+    return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part of ${controlBytes} bytes does not fit in the frame`) };
+  }
+  let control: unknown;
+  try {
+    control = controlBytes === 0 ? null : decodeControl(b.subarray(ctlStart, ctlStart + controlBytes));
+  } catch (e) {
+    return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part is not valid msgpack (${(e as Error).message})`) };
+  }
+  return { kind: 'frame', frame: { flags, msgType, requestId, control, payload: b.subarray(ctlStart + controlBytes) } };
+}
+
+/**
+ * One whole frame, length field included, as encodeFrame builds it (the in-process link
+ * hands frames over without a byte stream): the checks FrameDecoder makes, without copying.
+ */
+export function decodeFrame(buf: Buffer, maxFrameBytes: number): DecodeEvent {
+  if (buf.length < FRAME_HEADER_BYTES) {
+    return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `frame of ${buf.length} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header; the peer does not speak the Basalt RPC protocol`) };
+  }
+  const frameBytes = buf.readUInt32LE(0);
+  if (frameBytes + 4 > maxFrameBytes) {
+    return { kind: 'fatal', error: new BasaltError('FRAME_TOO_LARGE', `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`) };
+  }
+  if (frameBytes + 4 !== buf.length) {
+    return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `frame length field says ${frameBytes + 4} bytes, the frame has ${buf.length}`) };
+  }
+  return parseFrameBody(buf.subarray(4));
 }

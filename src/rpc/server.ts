@@ -8,10 +8,15 @@
 // resynchronised. Handlers run concurrently up to maxInFlightPerConnection per connection;
 // beyond that requests are refused with QUEUE_FULL. When the peer stops reading our
 // replies, we stop reading its requests (socket pause until 'drain').
+//
+// In-process link: a client in the same process that asks for it (RpcClientOptions.inProcess,
+// the embedded REST adapter) reaches a listening server without a socket. The frames are the
+// same bytes, decoded with the same checks and handled by the same handler; only the TCP
+// round trip (two syscalls per message, a copy into the decoder, a wake-up) is skipped.
 import { createServer, type Server, type Socket } from 'node:net';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { encodeFrame, FLAG_ERROR, FLAG_ONEWAY, FLAG_RESPONSE, FrameDecoder, type Frame } from './frame.js';
+import { decodeFrame, encodeFrame, FLAG_ERROR, FLAG_ONEWAY, FLAG_RESPONSE, FrameDecoder, type DecodeEvent, type Frame } from './frame.js';
 import type { ErrorReply } from './messages.js';
 
 export interface RpcReply {
@@ -41,8 +46,44 @@ export interface RpcServerOptions {
   readonly log?: (level: 'warn' | 'error', message: string) => void;
 }
 
+/** Where a connection's replies go: its TCP socket, or the in-process link. */
+interface ConnTransport {
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+  write(buf: Buffer): boolean;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  destroy(): unknown;
+}
+
+/** The client end of an in-process link: frames for it, and the link's close. */
+export interface InProcessClientEnd {
+  deliver(frame: Buffer): void;
+  closed(): void;
+}
+
+/** The server end of an in-process link, as the client holds it. */
+export interface InProcessServerEnd {
+  /** One whole frame (encodeFrame's bytes); handled after the current microtask. */
+  send(frame: Buffer): void;
+  close(): void;
+}
+
+/** Servers of this process by port, for in-process links. */
+const inProcessServers = new Map<number, { host: string; server: RpcServer }>();
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The RpcServer of this process that a client connecting to host:port would reach, if any. */
+export function inProcessServer(host: string, port: number): RpcServer | undefined {
+  const e = inProcessServers.get(port);
+  if (!e) return undefined;
+  const wildcard = e.host === '0.0.0.0' || e.host === '::';
+  return e.host === host || (LOOPBACK.has(host) && (wildcard || LOOPBACK.has(e.host))) ? e.server : undefined;
+}
+
 interface ConnState extends RpcServerConnection {
-  socket: Socket;
+  socket: ConnTransport;
   inFlight: number;
   closeHooks: Array<() => void>;
 }
@@ -54,6 +95,7 @@ export class RpcServer {
   private closing = false;
   private inFlightTotal = 0;
   private idleWaiters: Array<() => void> = [];
+  private listenPort = 0;
   private readonly maxFrameBytes: number;
   private readonly maxInFlight: number;
   private readonly maxConnections: number;
@@ -75,7 +117,9 @@ export class RpcServer {
         server.on('error', (e) => this.opts.log?.('error', `rpc server error: ${e.message}`));
         this.server = server;
         const addr = server.address();
-        resolve(typeof addr === 'object' && addr ? addr.port : this.opts.port);
+        this.listenPort = typeof addr === 'object' && addr ? addr.port : this.opts.port;
+        inProcessServers.set(this.listenPort, { host: this.opts.host, server: this });
+        resolve(this.listenPort);
       });
     });
   }
@@ -96,6 +140,7 @@ export class RpcServer {
   async close(drainMs = 5000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (inProcessServers.get(this.listenPort)?.server === this) inProcessServers.delete(this.listenPort);
     const srv = this.server;
     const closed = srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve();
     if (this.inFlightTotal > 0) {
@@ -113,9 +158,55 @@ export class RpcServer {
     // Detects peers that vanished without a FIN (host crash, cable pulled) so their cursors are freed.
     socket.setKeepAlive(true, 30_000);
     const decoder = new FrameDecoder(this.maxFrameBytes);
+    const conn = this.newConn(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of decoder.push(chunk)) if (!this.onDecoded(conn, ev)) return;
+    });
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => { /* reset by peer etc.: 'close' follows and cleans up */ });
+    socket.on('close', () => this.connClosed(conn));
+  }
+
+  /**
+   * An in-process link for a client of this process (null when closing or full: the client
+   * then connects over TCP and meets the same refusal there). Frames cross it after the current
+   * microtask, in order, as whole buffers; closing either end closes both, and the
+   * connection's close hooks run as for a socket.
+   */
+  connectInProcess(client: InProcessClientEnd): InProcessServerEnd | null {
+    if (this.closing || this.server === null || this.conns.size >= this.maxConnections) return null;
+    let open = true;
+    let conn: ConnState | null = null;
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      // After the replies already queued (microtasks run in order).
+      queueMicrotask(() => { this.connClosed(conn!); client.closed(); });
+    };
+    const transport: ConnTransport = {
+      get destroyed() { return !open; },
+      get writable() { return open; },
+      write(buf: Buffer): boolean { queueMicrotask(() => client.deliver(buf)); return true; },
+      pause: () => undefined,
+      resume: () => undefined,
+      end: close,
+      destroy: close,
+    };
+    conn = this.newConn(transport, 'in-process');
+    const c = conn;
+    return {
+      send: (frame) => {
+        if (!open) return;
+        queueMicrotask(() => { if (open) this.onDecoded(c, decodeFrame(frame, this.maxFrameBytes)); });
+      },
+      close,
+    };
+  }
+
+  private newConn(socket: ConnTransport, remote: string): ConnState {
     const conn: ConnState = {
       id: this.nextConnId++,
-      remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+      remote,
       state: undefined,
       socket,
       inFlight: 0,
@@ -123,27 +214,28 @@ export class RpcServer {
       onClose(fn) { this.closeHooks.push(fn); },
     };
     this.conns.add(conn);
-    socket.on('data', (chunk: Buffer) => {
-      for (const ev of decoder.push(chunk)) {
-        if (ev.kind === 'frame') this.dispatch(conn, ev.frame);
-        else if (ev.kind === 'bad') this.sendError(conn, ev.msgType, ev.requestId, ev.error);
-        else {
-          this.opts.log?.('warn', `rpc: closing connection ${conn.remote}: ${ev.error.message}`);
-          this.sendError(conn, 0, 0, ev.error);
-          socket.end();
-          socket.pause();
-          return;
-        }
-      }
-    });
-    socket.on('drain', () => socket.resume());
-    socket.on('error', () => { /* reset by peer etc.: 'close' follows and cleans up */ });
-    socket.on('close', () => {
-      this.conns.delete(conn);
-      for (const fn of conn.closeHooks) {
-        try { fn(); } catch (e) { this.opts.log?.('error', `rpc close hook failed: ${(e as Error).message}`); }
-      }
-    });
+    return conn;
+  }
+
+  /** Acts on one decoded frame event; false once the connection is being closed (stop reading). */
+  private onDecoded(conn: ConnState, ev: DecodeEvent): boolean {
+    if (ev.kind === 'frame') this.dispatch(conn, ev.frame);
+    else if (ev.kind === 'bad') this.sendError(conn, ev.msgType, ev.requestId, ev.error);
+    else {
+      this.opts.log?.('warn', `rpc: closing connection ${conn.remote}: ${ev.error.message}`);
+      this.sendError(conn, 0, 0, ev.error);
+      conn.socket.end();
+      conn.socket.pause();
+      return false;
+    }
+    return true;
+  }
+
+  private connClosed(conn: ConnState): void {
+    if (!this.conns.delete(conn)) return;
+    for (const fn of conn.closeHooks) {
+      try { fn(); } catch (e) { this.opts.log?.('error', `rpc close hook failed: ${(e as Error).message}`); }
+    }
   }
 
   private dispatch(conn: ConnState, frame: Frame): void {

@@ -2,12 +2,15 @@
 // talks to its dnode over RPC): the two calls the writer needs, mapped onto the client
 // library. One target per connection, memoized, because the writer's schema cache is kept
 // per target; a fresh wrapper per request would reload metadata every time.
-import type { Connection } from '../../client/connection.js';
+import type { AdapterConnection } from '../rpc-connection.js';
 import type { LineProtocolTarget } from './schema-cache.js';
 
-const targets = new WeakMap<Connection, LineProtocolTarget>();
+/** What the target needs of a connection (the client library's Connection has it too). */
+type Conn = Pick<AdapterConnection, 'queryStream' | 'insertColumnar'>;
 
-export function lineProtocolTarget(conn: Connection): LineProtocolTarget {
+const targets = new WeakMap<Conn, LineProtocolTarget>();
+
+export function lineProtocolTarget(conn: Conn): LineProtocolTarget {
   let t = targets.get(conn);
   if (!t) {
     t = {
