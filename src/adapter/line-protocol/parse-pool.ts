@@ -20,6 +20,9 @@ import type { SeriesCache } from './series-cache.js';
 /** Bodies below this many bytes are parsed inline (the hop costs ~0.1 ms; 64 KiB parse in ~0.5 ms). */
 export const WORKER_MIN_BODY_BYTES = 64 * 1024;
 
+/** Young generation of a parse worker, MiB (V8's default is 16-32 on 64-bit). */
+const WORKER_YOUNG_GEN_MB = 4;
+
 interface Pending { resolve: (b: ParsedBatch) => void; reject: (e: Error) => void }
 
 class ParseWorker {
@@ -27,7 +30,9 @@ class ParseWorker {
   readonly pending = new Map<number, Pending>();
   dead = false;
   constructor(onExit: (w: ParseWorker) => void) {
-    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url));
+    // A small young generation: the worker's garbage is short-lived and its arrays are transferred
+    // out, so this keeps the worker's resident memory down (~10 MiB less in the peer bench) at little GC cost.
+    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } });
     this.worker.unref(); // only jobs in flight keep the process alive (ref'd in submit)
     this.worker.on('message', (r: ParseReply) => {
       const p = this.pending.get(r.id);
