@@ -124,9 +124,10 @@ export class RestServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let pathname: string;
-    try { pathname = new URL(req.url ?? '/', 'http://x').pathname; }
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://x'); }
     catch { sendError(res, 400, new BasaltError('INVALID_PARA', 'the request URL cannot be parsed')); return; }
+    const pathname = url.pathname;
 
     if (pathname === '/-/ping') {
       if (req.method !== 'GET' && req.method !== 'HEAD') { req.resume(); sendError(res, 405, new BasaltError('INVALID_PARA', 'use GET /-/ping'), { Allow: 'GET' }); return; }
@@ -141,7 +142,7 @@ export class RestServer {
       return;
     }
     if (pathname === '/influxdb/v1/write') {
-      await this.influxWrite(req, res);
+      await this.influxWrite(req, res, url.searchParams);
       return;
     }
     const route = matchSqlPath(pathname);
@@ -161,7 +162,7 @@ export class RestServer {
       sendError(res, 401, new BasaltError('AUTH_FAILURE', 'missing, malformed or unknown Authorization; use Basic auth (curl -u root:taosdata) or a Taosd token from /rest/login/<user>/<password>'), { 'WWW-Authenticate': 'Basic realm="basalt"' });
       return;
     }
-    const rowWithMeta = new URL(req.url ?? '/', 'http://x').searchParams.get('row_with_meta') === 'true';
+    const rowWithMeta = url.search !== '' && url.searchParams.get('row_with_meta') === 'true';
     const body = await this.readBody(req, res);
     if (body === null) return;
     let sql: string;
@@ -178,13 +179,12 @@ export class RestServer {
    * `POST /influxdb/v1/write?db=…&precision=…`: Basic auth or `u`/`p` parameters (InfluxDB 1.x
    * clients send those), then the line-protocol handler over this credential's pooled connection.
    */
-  private async influxWrite(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async influxWrite(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
     if (req.method !== 'POST') {
       req.resume();
       sendError(res, 405, new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on /influxdb/v1/write; POST the lines as the body`), { Allow: 'POST' });
       return;
     }
-    const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const u = params.get('u');
     const auth = this.credentials(req.headers.authorization) ?? (u !== null ? { user: u, password: params.get('p') ?? '' } : null);
     const unauthorized = (e: BasaltError): void => sendError(res, 401, e, { 'WWW-Authenticate': 'Basic realm="basalt"' });
