@@ -184,6 +184,7 @@ function convertInt(f: FieldColumn, col: ColumnSchema, rows: Int32Array, nulls: 
   const words = new Uint32Array((f.data as BigInt64Array).buffer, (f.data as BigInt64Array).byteOffset, (f.data as BigInt64Array).length * 2);
   const signed = f.kind === 'int';
   const range = INT_RANGE[col.type]!;
+  const min = Number(range[0]), max = Number(range[1]);
   const out = allocData(col.type, n);
   const lo64 = col.type === DataType.BIGINT || col.type === DataType.UBIGINT;
   for (let k = 0; k < n; k++) {
@@ -200,7 +201,7 @@ function convertInt(f: FieldColumn, col: ColumnSchema, rows: Int32Array, nulls: 
     const hiWord = words[2 * r + 1]!;
     const hi = signed && hiWord >= 0x80000000 ? hiWord - 4294967296 : hiWord;
     const v = hi * 4294967296 + words[2 * r]!;
-    if (v < Number(range[0]) || v > Number(range[1])) rangeError(f, col, String((f.data as BigInt64Array | BigUint64Array)[r]), m, r);
+    if (v < min || v > max) rangeError(f, col, String((f.data as BigInt64Array | BigUint64Array)[r]), m, r);
     (out as Int32Array)[k] = v;
   }
   return out;
