@@ -48,6 +48,8 @@ export interface PlacementEntry {
   hosts?: EpEntry[];
   /** Replicated databases: each vgroup's replica dnodes, as the mnode has them now. */
   vgroups?: Array<{ vgId: number; dnodeIds: number[] }>;
+  /** Replicated databases: the options of create database (for a dnode that records it late). */
+  options?: Record<string, unknown>;
 }
 
 export type StatusReply =

@@ -399,10 +399,26 @@ export class ClusterNode {
     else if (this.gate.pass(msg, Date.now())) this.log.warn(msg);
   }
 
+  /**
+   * Set by the dnode: brings its engine in line with the mnode's placement (a move this dnode
+   * missed while down, a database dropped while it was offline). Called after status replies.
+   */
+  placementHook: ((placement: readonly PlacementEntry[]) => Promise<void>) | null = null;
+  private following = false;
+
+  private followPlacement(p: readonly PlacementEntry[]): void {
+    if (!this.placementHook || this.following || this.closed) return;
+    this.following = true;
+    this.placementHook(p)
+      .catch((e: unknown) => { if (this.gate.pass(`placement ${toBasaltError(e).message}`, Date.now())) this.log.warn('could not follow the placement of a database; retrying at the next status', { error: toBasaltError(e).message }); })
+      .finally(() => { this.following = false; });
+  }
+
   private accept(r: Extract<StatusReply, { kind: 'ok' }>): void {
     this.gate.reset();
     this.leaderEp = r.leaderEp;
     this.placement = r.placement;
+    this.followPlacement(r.placement);
     this.offlineFromLeader = r.offline ?? [];
     const id = this.identity;
     const changed = id.dnodeId !== r.dnodeId || id.clusterId !== r.clusterId
@@ -499,6 +515,7 @@ export class ClusterNode {
           return {
             db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
             vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
+            ...(p.options ? { options: p.options } : {}),
           };
         }),
       ],

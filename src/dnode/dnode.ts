@@ -7,6 +7,8 @@ import { BasaltError } from '../common/errors.js';
 import type { BasaltConfig } from '../common/config.js';
 import { configVariables } from '../common/config.js';
 import type { CreateEngine, Engine } from '../query/engine-api.js';
+import type { DbOptions } from '../mnode/db-options.js';
+import type { PlacementEntry } from './cluster-messages.js';
 import { MsgType, STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
 import { RpcServer } from '../rpc/server.js';
 import { ClusterNode } from './cluster-node.js';
@@ -43,6 +45,32 @@ export function listenError(e: unknown, port: number, setting: string, host: str
     return new BasaltError('CONFIG_BAD_VALUE', `listenHost ${host} is not an address of this machine; set listenHost to 0.0.0.0 or one of its addresses`);
   }
   return new BasaltError('CONNECTION_FAILED', `cannot listen on ${host}:${port} (${(e as Error).message})`);
+}
+
+/** A replicated database recorded here but absent from the mnode's placement this long is dropped here. */
+const ORPHAN_DB_AGE_MS = 10_000;
+
+/**
+ * Brings the engine in line with the mnode's placement of replicated databases: a database
+ * with a replica here is recorded and its replicas follow moves this dnode missed; one the
+ * mnode no longer has (dropped while this dnode was offline) is dropped here too.
+ */
+async function followPlacement(engine: Engine, self: number, placement: readonly PlacementEntry[], logger: Logger): Promise<void> {
+  if (!engine.hostPlacedDatabase || !engine.placedDatabases || self <= 0) return;
+  const placed = new Set<string>();
+  for (const e of placement) {
+    if (!e.vgroups) continue;
+    placed.add(e.db);
+    const here = engine.placedDatabases().some((d) => d.name === e.db);
+    if (!here && !e.vgroups.some((v) => v.dnodeIds.includes(self))) continue;
+    await engine.hostPlacedDatabase(e.db, (e.options ?? {}) as Partial<DbOptions>, e.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds, moved: true })));
+  }
+  const now = Date.now();
+  for (const d of engine.placedDatabases()) {
+    if (placed.has(d.name) || now - d.createdAtMs < ORPHAN_DB_AGE_MS) continue;
+    logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
+    await engine.execute(`drop database if exists \`${d.name}\``, { user: 'root', db: null });
+  }
 }
 
 export class Dnode {
@@ -135,6 +163,8 @@ export class Dnode {
       throw e;
     }
     d.gateway = new Gateway(cluster, d.engine);
+    const engine = d.engine;
+    cluster.placementHook = (p) => followPlacement(engine, cluster.identity.dnodeId, p, logger);
     d.phase = 'running';
     cluster.start();
     d.sweepTimer = setInterval(() => {

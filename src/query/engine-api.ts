@@ -56,6 +56,8 @@ export interface Engine {
    * the same vgroups is a no-op (the mnode retries). Cluster engines only.
    */
   hostPlacedDatabase?(name: string, options: Partial<DbOptions>, vgroups: readonly PlacedVgroup[]): Promise<void>;
+  /** Replicated databases this engine records, with when it recorded them. Cluster engines only. */
+  placedDatabases?(): Array<{ name: string; createdAtMs: number; vgroups: readonly PlacedVgroup[] }>;
   close(): Promise<void>;
 }
 

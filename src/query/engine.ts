@@ -186,8 +186,17 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       await core.prepare(db);
       return core.lock.shared(() => insertColumnar(core, db, tables));
     },
+    placedDatabases() {
+      return core.catalog.state.dbs.filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
+        .map((d) => ({ name: d.name, createdAtMs: d.createdAtMs, vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })) }));
+    },
     async hostPlacedDatabase(name, given, vgroups): Promise<void> {
       alive();
+      // Nothing changed (the usual case when a status reply is followed): no lock taken.
+      const known = core.catalog.getDb(name);
+      if (known && known.vgroups.length === vgroups.length
+        && vgroups.every((v, i) => known.vgroups[i]!.vgId === v.vgId && (known.vgroups[i]!.dnodeIds ?? []).join(',') === v.dnodeIds.join(','))
+        && known.vgroups.every((v) => !core.hostsHere(v) || core.hostsVgroup(v.vgId))) return;
       await core.lock.exclusive(async () => {
         const have = core.catalog.getDb(name);
         if (have) {

@@ -1,7 +1,8 @@
 // Scale out and in with a replica-3 database on real dnode processes: a 4th dnode joins with
 // no vnodes, `balance vgroup` moves replicas to it (learner, catch-up, promote, remove), the
 // data stays exact; `balance vgroup leader` spreads leaders; `drop dnode 4` moves its replicas
-// back and removes it, and its restarted process is refused as dropped.
+// back and removes it, and its restarted process is refused as dropped. A database dropped
+// while a dnode is down is dropped on that dnode when it returns.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnodes, sql, sqlError, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
@@ -93,4 +94,14 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   const r = await Promise.race([again.exited, new Promise<null>((res) => setTimeout(() => res(null), 15_000))]);
   assert.ok(r !== null && r.code !== 0, 'a restart of the dropped dnode is refused');
   assert.match(again.stderr() + again.stdout(), /dropped/);
+
+  // A database dropped while one of its dnodes is down is dropped there when it comes back.
+  await cluster.kill('m3', 'SIGKILL');
+  await sql(ports[0]!, 'drop database test');
+  await cluster.start('m3b', ports[2]!, { dataDir: cluster.procs.get('m3')!.dataDir });
+  await waitFor('dnode 3 drops its replicas of the dropped database', 30_000, async () => {
+    const vn = await sql(ports[2]!, 'show vnodes');
+    const names = (await sql(ports[2]!, 'show databases')).map((r) => String(r[0]));
+    return vn.length === 0 && !names.includes('test') ? true : undefined;
+  }, 500);
 });
