@@ -92,6 +92,13 @@ export function registerPlayground(program: Command, version: string): void {
           return rows.length >= n && rows.every((r) => r[4] === 'ready');
         });
         for (let id = 2; id <= Math.min(3, n); id++) await ignore(c, `create mnode on dnode ${id}`, /already exists/);
+        // A replicated demo database to try fail-over on (kept across restarts of the playground).
+        const demo = n >= 3;
+        if (demo) {
+          await ignore(c, 'create database if not exists demo replica 3 vgroups 2', /already exists/);
+          await c.query('create stable if not exists demo.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))');
+          await c.query("insert into demo.d1001 using demo.meters tags (2, 'California.SanFrancisco') values (now - 2s, 10.3, 219, 0.31) (now - 1s, 12.6, 218, 0.33) demo.d1002 using demo.meters tags (3, 'California.LosAngeles') values (now - 1s, 11.8, 221, 0.28)");
+        }
         const rows = (await c.query('show dnodes')).rows();
         const mnodes = (await c.query('show mnodes')).rows();
         const secs = ((Date.now() - t0) / 1000).toFixed(1);
@@ -108,10 +115,11 @@ export function registerPlayground(program: Command, version: string): void {
         text += `  ${cli} sql -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
         text += `  curl -u root:taosdata -d "show cluster" 127.0.0.1:${base + 11}/rest/sql\n`;
         text += `  ${cli} sql -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
+        if (demo) text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show demo.vgroups; select * from demo.meters"\n`;
         const leader = mnodes.find((x) => x[2] === 'leader');
         const lm = members.find((m) => leader !== undefined && m.id === leader[0]);
         const other = members.find((m) => m !== lm);
-        if (n >= 3 && lm && other) text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes"\n`;
+        if (n >= 3 && lm && other) text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
         text += `\nPress Ctrl-C to stop all dnodes.\n`;
         process.stdout.write(text);
       } catch (e) {

@@ -44,12 +44,17 @@ test('playground: 3 dnodes, 3 mnodes, ready in < 15 s; printed commands work; Ct
 
   // Run the printed `sql -s` commands exactly as printed (from the repository root).
   const cmds = [...out.matchAll(/^ {2}(\S*basalt sql -h \S+ -P \d+ -s "[^"]+")$/gm)].map((m) => m[1]!);
-  assert.equal(cmds.length, 2, out);
+  assert.equal(cmds.length, 3, out);
   const showDnodes = execFileSync('sh', ['-c', cmds[0]!], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 15_000 });
   assert.equal((showDnodes.match(/\| ready /g) ?? []).length, 3, showDnodes);
   const showMnodes = execFileSync('sh', ['-c', cmds[1]!], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 15_000 });
   assert.match(showMnodes, /leader/);
   assert.equal((showMnodes.match(/follower/g) ?? []).length, 2, showMnodes);
+  // The replica-3 demo database: two vgroups, each with a leader and two followers, 3 rows.
+  const demo = execFileSync('sh', ['-c', cmds[2]!], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 15_000 });
+  assert.equal((demo.match(/\| leader /g) ?? []).length, 2, demo);
+  assert.equal((demo.match(/\| follower /g) ?? []).length, 4, demo);
+  assert.match(demo, /Query OK, 3 row\(s\) in set/);
   const curl = /^ {2}(curl .*)$/m.exec(out)?.[1];
   assert.ok(curl);
   let restText: string;
