@@ -12,6 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep, TestCluster, waitFor } from './harness.js';
+import { BASALT_BIN } from '../cli/run-basalt.js';
 
 const tag = `b${process.pid % 100000}`;
 const BR_NS = `${tag}-br`;
@@ -75,11 +76,12 @@ after(async () => {
 process.on('exit', () => { try { cleanupNet(); } catch { /* best effort */ } });
 
 const skip = netnsUsable();
-test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes offline and comes back', { timeout: 120_000, skip: skip ?? false }, async () => {
+test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes offline and comes back', { timeout: 240_000, skip: skip ?? false }, async () => {
   setupNet();
   const [n1, n2, n3] = NODES as [typeof NODES[0], typeof NODES[0], typeof NODES[0]];
   const firstEp = `${n1.fqdn}:6030`;
-  const opts = (n: typeof n1, join: boolean) => ({ prefix: ['ip', 'netns', 'exec', n.ns], fqdn: n.fqdn, listenHost: '0.0.0.0', ...(join ? { firstEp } : {}) });
+  // support_vnodes 16 as in the seed (this machine's default, 2 × cores + 5, is 9).
+  const opts = (n: typeof n1, join: boolean) => ({ prefix: ['ip', 'netns', 'exec', n.ns], fqdn: n.fqdn, listenHost: '0.0.0.0', set: ['supportVnodes=16'], ...(join ? { firstEp } : {}) });
   await cluster.start('n1', 6030, opts(n1, false));
   await waitFor('dnode 1 ready', 8_000, async () => ((await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined));
   await cluster.start('n2', 6030, opts(n2, true));
@@ -113,6 +115,41 @@ test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes off
   await waitFor('its mnode a follower again', 10_000, async () => {
     const m = await nsql(n3.ns, n3.fqdn, 'show mnodes');
     return m.find((r) => Number(r[0]) === 3)?.[2] === 'follower' ? true : undefined;
+  }, 500);
+
+  // Seed 001 in namespaces: a replica-3 database with 8 vgroups written by `basalt bench`
+  // from inside namespace 2, exact counts from every namespace, then namespace 1 (the mnode
+  // leader's dnode) cut off: the seed's insert and select on test1.t1 work within 5 s through
+  // dnode 2; after the link is back, dnode 1 serves every row again.
+  const bench = execFileSync('ip', ['netns', 'exec', n2.ns, process.execPath, BASALT_BIN, 'bench', '-y', '-h', n2.fqdn, '-P', '6030', '-I', 'stmt',
+    '-d', 'test', '-t', '100', '-n', '1000', '-a', '3', '-v', '8'], { encoding: 'utf8', timeout: 120_000 });
+  assert.match(bench, /SUCC: .*insert rows: 100000 /);
+  for (const n of NODES) assert.equal(Number((await nsql(n.ns, n.fqdn, 'select count(*) from test.meters'))[0]![0]), 100_000, `count from ${n.ns}`);
+  const vgs = await nsql(n1.ns, n1.fqdn, 'show test.vgroups');
+  assert.equal(vgs.length, 8);
+  for (const r of vgs) assert.deepEqual([r[4], r[6], r[8]].map(String).sort(), ['follower', 'follower', 'leader']);
+  await nsql(n3.ns, n3.fqdn, 'create database if not exists test1 replica 3');
+  await nsql(n3.ns, n3.fqdn, 'create table if not exists test1.t1(ts timestamp, n int)');
+  await nsql(n3.ns, n3.fqdn, 'insert into test1.t1 values(now, 1)(now+1s, 2)');
+  const leaderId = Number((await nsql(n2.ns, n2.fqdn, 'show mnodes')).find((r) => r[2] === 'leader')![0]);
+  const leaderNs = NODES.find((n) => n.k === leaderId)!;
+  const via = NODES.find((n) => n !== leaderNs)!;
+  ip('-n', leaderNs.ns, 'link', 'set', leaderNs.vethNs, 'down');
+  const cutAt = Date.now();
+  await waitFor('insert on test1.t1 with the mnode leader cut off', 5_000, async () => {
+    try { await nsql(via.ns, via.fqdn, 'insert into test1.t1 values(now, 1)(now+1s, 2)'); return true; } catch { return undefined; }
+  }, 100);
+  const rows = await waitFor('select on test1.t1', Math.max(200, 5_000 - (Date.now() - cutAt)), async () => {
+    try { return (await nsql(via.ns, via.fqdn, 'select * from test1.t1')).length; } catch { return undefined; }
+  }, 100);
+  assert.ok(rows >= 4, `test1.t1 rows: ${rows}`);
+  ip('-n', leaderNs.ns, 'link', 'set', leaderNs.vethNs, 'up');
+  await waitFor('the cut-off dnode serves every row again', 30_000, async () => {
+    try {
+      const c = Number((await nsql(leaderNs.ns, leaderNs.fqdn, 'select count(*) from test.meters'))[0]![0]);
+      const t = (await nsql(leaderNs.ns, leaderNs.fqdn, 'select * from test1.t1')).length;
+      return c === 100_000 && t === rows ? true : undefined;
+    } catch { return undefined; }
   }, 500);
   await sleep(10);
 });
