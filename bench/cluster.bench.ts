@@ -1,0 +1,256 @@
+// `npm run bench:cluster` (issue 6, acceptance 3): replicated ingest and write recovery on
+// real dnode processes on 127.0.0.1.
+//   1. Ingest rows/s of taosBenchmark's `meters` through the client's columnar bulk path
+//      (the `basalt bench -I native` writers): a single dnode (replica 1, reference), then a
+//      3-dnode cluster with 3 mnodes: a replica-1 database and a replica-3 database. Prints
+//      replica-3 / single-dnode (target >= 35%).
+//   2. Write recovery after a kill, BENCH_KILLS times (default 20): find the dnode leading the
+//      vgroup of a replica-3 database (show <db>.vgroups), SIGKILL it, time until an insert
+//      into a table of that vgroup succeeds through a surviving dnode; restart the killed
+//      dnode and wait until it is ready and its replica holds every row before the next kill.
+//      Prints median and max (targets: median <= 2 s, max <= 4 s).
+// Settings (env): BENCH_TABLES (100), BENCH_ROWS_PER_TABLE (50000), BENCH_ROWS_PER_REQUEST
+// (30000) and BENCH_WORKERS (8) as in `basalt bench`, BENCH_VGROUPS (4), BENCH_REPS (3 runs
+// per configuration, interleaved, median reported), BENCH_KILLS (20), BENCH_PHASES
+// (ingest,recovery). Replica 3 is measured twice: writers on one dnode (as `basalt bench`
+// connects) and writers spread over the three dnodes.
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { connect } from '../src/client/index.js';
+import { allocRows, MetersWalk, METERS_COLUMNS_SQL, METERS_TAGS_SQL } from '../src/cli/bench-data.js';
+import type { InsertPlan } from '../src/cli/bench-options.js';
+import { openWriter, type BatchPart } from '../src/cli/bench-writers.js';
+import { workerRange } from '../src/cli/bench-insert.js';
+import { dnodes, sleep, sql, startThreeMnodeCluster, TestCluster, waitFor, freeBasePort } from '../test/cluster/harness.js';
+
+const envInt = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  const n = v === undefined ? dflt : Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}='${v}' is not a non-negative integer`);
+  return n;
+};
+
+const S = {
+  tables: envInt('BENCH_TABLES', 100),
+  rowsPerTable: envInt('BENCH_ROWS_PER_TABLE', 50_000),
+  rowsPerRequest: envInt('BENCH_ROWS_PER_REQUEST', 30_000),
+  workers: envInt('BENCH_WORKERS', 8),
+  reps: Math.max(1, envInt('BENCH_REPS', 3)),
+  vgroups: envInt('BENCH_VGROUPS', 4),
+  kills: envInt('BENCH_KILLS', 20),
+  phases: (process.env['BENCH_PHASES'] ?? 'ingest,recovery').split(','),
+};
+
+const out = (s: string): void => { process.stdout.write(`${s}\n`); };
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+interface Ep { host: string; port: number }
+
+function plan(db: string, replica: number, ep: Ep): InsertPlan {
+  return {
+    host: ep.host, port: ep.port, httpPort: ep.port + 11, user: 'root', password: 'taosdata', db, drop: false, replica,
+    vgroups: S.vgroups, stable: 'meters', tablePrefix: 'd', tables: S.tables, rowsPerTable: S.rowsPerTable,
+    rowsPerRequest: S.rowsPerRequest, workers: S.workers, iface: 'native', startTsMs: 1_700_000_000_000, stepMs: 1,
+    aggregateQueries: false, outputFile: '', yes: true,
+  };
+}
+
+/**
+ * One ingest run: create the database and meters, then S.workers writers (worker w on
+ * endpoint w % eps.length) each send their range of child tables in requests of
+ * rowsPerRequest rows, as `basalt bench` does. Returns rows/s over the wall time of the writes.
+ */
+async function ingest(label: string, db: string, replica: number, eps: readonly Ep[]): Promise<number> {
+  const admin = eps[0]!;
+  await sql(admin.port, `create database if not exists ${db} replica ${replica} vgroups ${S.vgroups} precision 'ms'`, admin.host);
+  await sql(admin.port, `create stable if not exists ${db}.meters (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, admin.host);
+  const workers = Math.min(S.workers, S.tables);
+  const done = new Array<number>(workers).fill(0);
+  const load0 = load();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    const p = plan(db, replica, eps[w % eps.length]!);
+    const { first, count } = workerRange(p.tables, workers, w);
+    if (count === 0) return;
+    const writer = await openWriter(p);
+    try {
+      const capacity = Math.min(p.rowsPerRequest, count * p.rowsPerTable);
+      const buf = allocRows(capacity);
+      const walk = new MetersWalk(first, count, 0x5eed + w * 7919);
+      let table = first, row = 0;
+      const end = first + count;
+      const parts: BatchPart[] = [];
+      while (table < end) {
+        parts.length = 0;
+        let filled = 0;
+        while (filled < capacity && table < end) {
+          const n = Math.min(capacity - filled, p.rowsPerTable - row);
+          walk.fill(table, row, n, p.startTsMs, p.stepMs, buf, filled);
+          parts.push({ table, offset: filled, n });
+          filled += n; row += n;
+          if (row === p.rowsPerTable) { table++; row = 0; }
+        }
+        await writer.write(parts, filled, buf);
+        done[w]! += filled;
+      }
+    } finally { writer.close(); }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  const rows = done.reduce((a, b) => a + b, 0);
+  const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
+  const rate = rows / s;
+  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); load ${load0} -> ${load()})`);
+  if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
+  return rate;
+}
+
+/** vgId → [dnodeId, role][] as dnode `ep` sees them. */
+async function vgroupRoles(ep: Ep, db: string): Promise<Map<number, [number, string][]>> {
+  const rows = await sql(ep.port, `show ${db}.vgroups`, ep.host);
+  const m = new Map<number, [number, string][]>();
+  for (const r of rows) {
+    const reps: [number, string][] = [];
+    for (let i = 0; i < 4; i++) if (r[3 + 2 * i] !== null) reps.push([Number(r[3 + 2 * i]), String(r[4 + 2 * i])]);
+    m.set(Number(r[0]), reps);
+  }
+  return m;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+async function recovery(cluster: TestCluster, names: string[], ports: readonly number[]): Promise<void> {
+  const db = 'rec';
+  const ep = (k: number): Ep => ({ host: '127.0.0.1', port: ports[k]! });
+  await sql(ports[0]!, `create database ${db} replica 3 vgroups 1`);
+  await sql(ports[0]!, `create table ${db}.t1 (ts timestamp, v int)`);
+  // dnode id → index in ports (endpoints are localhost:<port>)
+  const idToK = new Map<number, number>();
+  for (const [id, d] of await dnodes(ports[0]!)) idToK.set(id, ports.indexOf(Number(d.endpoint.split(':')[1])));
+  let ts = Date.now() - 3_600_000;
+  let written = 0;
+  const insertVia = async (k: number, timeoutMs: number): Promise<void> => {
+    const c = await connect({ host: '127.0.0.1', port: ports[k]!, timeoutMs });
+    try {
+      ts += 1;
+      await c.query(`insert into ${db}.t1 values (${ts}, ${written + 1})`);
+      written++;
+    } finally { c.close(); }
+  };
+  await insertVia(0, 10_000);
+  const times: number[] = [];
+  const elections: string[] = [];
+  for (let round = 0; round < S.kills; round++) {
+    // The leader every live dnode agrees on.
+    const leaderId = await waitFor('one agreed leader of the vgroup', 30_000, async () => {
+      const seen = new Set<number>();
+      for (let k = 0; k < 3; k++) {
+        const v = [...(await vgroupRoles(ep(k), db)).values()][0]!;
+        const l = v.filter(([, r]) => r === 'leader');
+        if (l.length !== 1 || v.length !== 3 || v.some(([, r]) => r !== 'leader' && r !== 'follower')) return undefined;
+        seen.add(l[0]![0]);
+      }
+      return seen.size === 1 ? [...seen][0]! : undefined;
+    }, 100);
+    const k = idToK.get(leaderId)!;
+    const survivors = [0, 1, 2].filter((x) => x !== k);
+    const loadNow = load();
+    const t0 = performance.now();
+    await cluster.kill(names[k]!, 'SIGKILL');
+    // Inserts through the survivors, alternating, each bounded, until one succeeds (<= 30 s).
+    let ok = false, attempts = 0;
+    for (let i = 0; i < 300 && performance.now() - t0 < 30_000; i++) {
+      attempts++;
+      try { await insertVia(survivors[i % 2]!, 1_500); ok = true; break; } catch { await sleep(20); }
+    }
+    const ms = performance.now() - t0;
+    if (!ok) throw new Error(`round ${round}: no insert succeeded within 30 s after killing dnode ${leaderId}`);
+    times.push(ms);
+    const after = await vgroupRoles(ep(survivors[0]!), db);
+    const newLeader = [...after.values()][0]!.find(([, r]) => r === 'leader')?.[0] ?? 0;
+    elections.push(`${leaderId}->${newLeader}`);
+    // Restart on the same dataDir and wait until ready and caught up (its replica counts every row).
+    const dataDir = cluster.procs.get(names[k]!)!.dataDir;
+    names[k] = `${names[k]!.replace(/r\d+$/, '')}r${round}`;
+    const tr = performance.now();
+    await cluster.start(names[k]!, ports[k]!, { dataDir });
+    // A timed-out attempt may still have been applied: the reference is a survivor's count.
+    let state = '';
+    try {
+      await waitFor('restarted dnode ready and caught up', 60_000, async () => {
+        const d = await dnodes(ports[survivors[0]!]!);
+        state = `dnodes ${[...d].map(([id, x]) => `${id}:${x.status}`).join(' ')}`;
+        if (![...d.values()].every((x) => x.status === 'ready')) return undefined;
+        const vn = await sql(ports[k]!, 'show vnodes');
+        const role = String(vn.find((r) => r[2] === db)?.[3] ?? 'none');
+        state += `; its replica is ${role}`;
+        if (role !== 'follower' && role !== 'leader') return undefined;
+        const want = Number((await sql(ports[survivors[0]!]!, `select count(*) from ${db}.t1`))[0]![0]);
+        const n = Number((await sql(ports[k]!, `select count(*) from ${db}.t1`))[0]![0]);
+        state += `; count ${n} on the restarted dnode, ${want} on a survivor (${written} acknowledged)`;
+        return n === want && n >= written ? true : undefined;
+      }, 200);
+    } catch (e) { throw new Error(`${(e as Error).message}; ${state}`); }
+    out(`kill ${round + 1}/${S.kills}: leader dnode ${leaderId} SIGKILLed; insert through a survivor succeeded after ${ms.toFixed(0)} ms (${attempts} attempt(s); new leader ${newLeader}); restarted, ready and caught up in ${((performance.now() - tr) / 1000).toFixed(1)} s; load ${loadNow}`);
+  }
+  const med = median(times), max = Math.max(...times);
+  out(`write recovery after SIGKILL of the vgroup leader, ${times.length} kills: median ${(med / 1000).toFixed(2)} s (target <= 2 s: ${med <= 2000 ? 'met' : 'NOT met'}), max ${(max / 1000).toFixed(2)} s (target <= 4 s: ${max <= 4000 ? 'met' : 'NOT met'}), min ${(Math.min(...times) / 1000).toFixed(2)} s; all: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')}`);
+}
+
+interface Config { label: string; key: string; replica: number; eps: () => Ep[] }
+
+async function main(): Promise<void> {
+  const tStart = Date.now();
+  out(`# bench:cluster — machine: ${availableParallelism()} cpu(s) (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${load()}, node ${process.version}`);
+  out(`# settings: ${S.tables} tables x ${S.rowsPerTable} rows = ${S.tables * S.rowsPerTable} rows per ingest run, ${S.rowsPerRequest} rows/request, ${S.workers} workers, vgroups ${S.vgroups}, ${S.reps} repetition(s) per configuration (interleaved; medians reported), ${S.kills} kills; phases ${S.phases.join(',')}; dnodes on 127.0.0.1 (statusInterval 1, other settings default: wal_level 1, buffer 256 MB)`);
+  const single = new TestCluster();
+  const cluster = new TestCluster();
+  try {
+    const names = ['c1', 'c2', 'c3'];
+    const ports = await startThreeMnodeCluster(cluster, names as [string, string, string]);
+    const eps = ports.map((port) => ({ host: '127.0.0.1', port }));
+    if (S.phases.includes('ingest')) {
+      const sport = await freeBasePort(1);
+      await single.start('single', sport);
+      let r1Host: Ep | undefined;
+      const configs: Config[] = [
+        { label: 'single dnode, replica 1', key: 'single', replica: 1, eps: () => [{ host: '127.0.0.1', port: sport }] },
+        // A replica-1 database lives whole on one dnode: its writers go there.
+        { label: '3-dnode cluster, replica 1', key: 'r1', replica: 1, eps: () => [r1Host!] },
+        // As `basalt bench` does: every writer on one dnode (it forwards to each vgroup's leader).
+        { label: '3-dnode cluster, replica 3, writers on one dnode', key: 'r3one', replica: 3, eps: () => [eps[0]!] },
+        { label: '3-dnode cluster, replica 3, writers spread over the 3 dnodes', key: 'r3spread', replica: 3, eps: () => eps },
+      ];
+      const rates = new Map<string, number[]>(configs.map((c) => [c.key, []]));
+      for (let rep = 0; rep < S.reps; rep++) {
+        for (const c of configs) {
+          const db = `b${c.key}${rep}`;
+          const ep0 = c.key === 'single' ? c.eps()[0]! : eps[0]!;
+          if (c.key === 'r1') {
+            await sql(ep0.port, `create database if not exists ${db} replica 1 vgroups ${S.vgroups} precision 'ms'`, ep0.host);
+            const hosts = await sql(ep0.port, `show ${db}.vgroups`, ep0.host);
+            const hostId = Number(hosts[0]![3]);
+            const d = (await dnodes(ep0.port)).get(hostId)!;
+            r1Host = { host: '127.0.0.1', port: Number(d.endpoint.split(':')[1]) };
+          }
+          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps()));
+          await sql(ep0.port, `drop database ${db}`, ep0.host);
+        }
+      }
+      const med = (k: string): number => median(rates.get(k)!);
+      out('ingest medians (rows/s):');
+      for (const c of configs) out(`  ${c.label.padEnd(62)} ${String(Math.round(med(c.key))).padStart(10)}   runs: ${rates.get(c.key)!.map((x) => Math.round(x)).join(' ')}`);
+      const ratio = (k: string): string => `${(100 * med(k) / med('single')).toFixed(1)}%`;
+      out(`ingest ratio replica-3 / single dnode: ${ratio('r3one')} with writers on one dnode (target >= 35%: ${med('r3one') / med('single') >= 0.35 ? 'met' : 'NOT met'}), ${ratio('r3spread')} with writers spread; replica-1 cluster / single: ${ratio('r1')}`);
+    }
+    if (S.phases.includes('recovery')) await recovery(cluster, names, ports);
+  } finally {
+    await single.cleanup();
+    await cluster.cleanup();
+  }
+  out(`# done in ${((Date.now() - tStart) / 1000).toFixed(0)} s; load average ${load()}`);
+}
+
+main().then(() => process.exit(0), (e: unknown) => { process.stderr.write(`bench:cluster failed: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });
