@@ -18,8 +18,16 @@ import type { ReplicatedVnode } from '../vnode/replicated-vnode.js';
 import { asMap, ClusterMsg } from './cluster-messages.js';
 import type { PeerPool } from './peer-pool.js';
 
-/** A request to a vgroup: total time, attempts, pause between rounds over its replicas. */
-const VGROUP_DEADLINE_MS = 8_000;
+/**
+ * A request to a vgroup: total time, attempts, pause between rounds over its replicas. An
+ * election takes 1-2 s; the total stays below a client's usual 8-10 s request timeout, so
+ * the client gets this error, not its own timeout.
+ */
+const VGROUP_DEADLINE_MS = 6_000;
+/** The meta refresh before a statement gives up sooner: the statement may not need the vgroup. */
+const META_DEADLINE_MS = 3_000;
+/** After a vgroup was found leaderless, requests fail at once for this long (then try again). */
+const DOWN_HOLD_MS = 2_000;
 const VGROUP_MAX_ATTEMPTS = 120;
 const VGROUP_ROUND_PAUSE_MS = 150;
 /** One attempt at one replica: mutations and meta answer fast; a subplan may scan a lot. */
@@ -70,6 +78,8 @@ function reason(e: BasaltError): string {
 
 export class VgroupLinkClient implements VgroupLink {
   private readonly leaderHint = new Map<number, number>();
+  /** vgId → until when it is known leaderless, and the error that said so. */
+  private readonly down = new Map<number, { untilMs: number; error: BasaltError }>();
   private readonly noted = new Map<number, { db: string; dnodeIds: readonly number[] }>();
 
   constructor(private readonly env: LinkEnv) {}
@@ -86,7 +96,7 @@ export class VgroupLinkClient implements VgroupLink {
   }
 
   async meta(vgId: number, have: { epoch: number; version: number } | null): Promise<RemoteMetaReply> {
-    const r = await this.call(vgId, 'read the tables of', ClusterMsg.VNODE_META, { vgId, ...(have ?? {}) }, [], ATTEMPT_TIMEOUT_MS, false);
+    const r = await this.call(vgId, 'read the tables of', ClusterMsg.VNODE_META, { vgId, ...(have ?? {}) }, [], ATTEMPT_TIMEOUT_MS, false, META_DEADLINE_MS);
     return deserialize(r.payload) as RemoteMetaReply;
   }
 
@@ -111,9 +121,12 @@ export class VgroupLinkClient implements VgroupLink {
 
   private async call(
     vgId: number, what: string, msgType: number, control: Record<string, unknown>, payload: Uint8Array[], timeoutMs: number, needLeader: boolean,
+    deadlineMs: number = VGROUP_DEADLINE_MS,
   ): Promise<{ payload: Uint8Array }> {
     const startMs = Date.now();
-    const deadline = startMs + VGROUP_DEADLINE_MS;
+    const known = this.down.get(vgId);
+    if (known && known.untilMs > startMs) throw known.error;
+    const deadline = startMs + deadlineMs;
     const said = new Map<number, string>();
     let attempts = 0;
     while (attempts < VGROUP_MAX_ATTEMPTS && Date.now() < deadline) {
@@ -128,6 +141,7 @@ export class VgroupLinkClient implements VgroupLink {
         try {
           const r = await this.env.peers.request(ep, msgType, control, payload, Math.max(200, Math.min(timeoutMs, deadline - Date.now())));
           if (needLeader) this.leaderHint.set(vgId, id);
+          this.down.delete(vgId);
           return r;
         } catch (e) {
           const be = toBasaltError(e);
@@ -151,7 +165,9 @@ export class VgroupLinkClient implements VgroupLink {
     const head = unreachable.length > 0
       ? `vgroup ${vgId} of db ${db} has no leader: dnode${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} unreachable`
       : `vgroup ${vgId} of db ${db} has no leader`;
-    throw new BasaltError('NO_LEADER', `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, { vgId });
+    const error = new BasaltError('NO_LEADER', `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, { vgId });
+    this.down.set(vgId, { untilMs: Date.now() + DOWN_HOLD_MS, error });
+    throw error;
   }
 }
 

@@ -13,6 +13,8 @@ import { RwLock } from './rw-lock.js';
 
 /** How long a read waits for a replicated vgroup to elect a leader before failing. */
 const READ_LEADER_WAIT_MS = 3_000;
+/** The best-effort barrier before planning waits at most this long. */
+const PLAN_BARRIER_WAIT_MS = 300;
 
 export interface TableLoc {
   readonly db: DbRecord;
@@ -105,7 +107,9 @@ export class EngineCore {
       const r = this.remotes.get(vg.vgId);
       if (r) pending.push(r.sync());
     }
-    if (pending.length > 0) await Promise.all(pending);
+    // A vgroup that cannot be reached does not stop statements that do not need it: its
+    // lookups fail with the reason (RemoteVnode keeps the error) when a statement uses it.
+    if (pending.length > 0) await Promise.allSettled(pending);
   }
 
   /** Closes (and for a local vnode deletes) this dnode's part of a vgroup (drop database, a replica moved away). */
@@ -184,26 +188,55 @@ export class EngineCore {
   }
 
   /**
-   * Before a read of a replicated database: waits until every local replica of its vgroups
-   * has applied what its leader had committed when the read started (ReadIndex, also on a
-   * follower), so the read sees every acknowledged write. No-op for local vgroups.
+   * Before a query plans against a replicated database's local replicas: a best-effort
+   * ReadIndex on all of them, so the table meta it plans with is current. It waits at most
+   * PLAN_BARRIER_WAIT_MS: a vgroup without a leader must not hold up queries that do not read
+   * it; the vgroups a query does read pass readBarrierOf() before they are read.
    */
   async readBarrier(dbName: string): Promise<void> {
     const d = this.catalog.getDb(dbName);
     if (!d) return;
+    const pending: Promise<void>[] = [];
     for (const vg of d.vgroups) {
       if (vg.dnodeIds === undefined || !this.vnodes.has(vg.vgId)) continue;
       const r = this.store(vg.vgId) as VnodeStore & { readBarrier?: (o: { allowFollower: boolean }) => Promise<void> };
-      if (!r.readBarrier) continue;
-      // A vgroup between leaders (an election after a dnode died takes about a second) is
-      // waited for, bounded: with no quorum the last error comes back after the wait.
-      const deadline = Date.now() + READ_LEADER_WAIT_MS;
-      for (;;) {
-        try { await r.readBarrier({ allowFollower: true }); break; } catch (e) {
-          const retry = e instanceof BasaltError && (e.errorName === 'NO_QUORUM' || e.errorName === 'NOT_LEADER');
-          if (!retry || Date.now() >= deadline) throw e;
-          await new Promise((res) => setTimeout(res, 100));
+      if (r.readBarrier) pending.push(r.readBarrier({ allowFollower: true }));
+    }
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending),
+      new Promise<void>((res) => { timer = setTimeout(res, PLAN_BARRIER_WAIT_MS); }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Before reading vgroup `vgId`'s local replica: waits until it may serve a linearizable
+   * read (ReadIndex, also on a follower), so the read sees every acknowledged write. A vgroup
+   * electing a leader is waited for (bounded); with no quorum the error names the vgroup.
+   * No-op for a replica-1 vgroup.
+   */
+  async readBarrierOf(vgId: number): Promise<void> {
+    const d = this.catalog.state.dbs.find((x) => x.vgroups.some((v) => v.vgId === vgId));
+    const vg = d?.vgroups.find((v) => v.vgId === vgId);
+    if (!d || !vg || vg.dnodeIds === undefined || !this.vnodes.has(vgId)) return;
+    const r = this.store(vgId) as VnodeStore & { readBarrier?: (o: { allowFollower: boolean }) => Promise<void> };
+    if (!r.readBarrier) return;
+    // A vgroup between leaders (an election after a dnode died takes about a second) is
+    // waited for, bounded: with no quorum the last error comes back after the wait.
+    const deadline = Date.now() + READ_LEADER_WAIT_MS;
+    for (;;) {
+      try { await r.readBarrier({ allowFollower: true }); return; } catch (e) {
+        const retry = e instanceof BasaltError && (e.errorName === 'NO_QUORUM' || e.errorName === 'NOT_LEADER');
+        if (!retry) throw e;
+        if (Date.now() >= deadline) {
+          const offline = new Set(this.options.dnode.offlineDnodes?.() ?? []);
+          const down = vg.dnodeIds.filter((id) => offline.has(id));
+          const head = `vgroup ${vgId} of db ${d.name} has no leader${down.length > 0 ? `: dnode${down.length > 1 ? 's' : ''} ${down.join(', ')} unreachable` : ''}`;
+          throw new BasaltError(e.errorName, `${head} (waited ${READ_LEADER_WAIT_MS} ms; ${e.message}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, e.data);
         }
+        await new Promise((res) => setTimeout(res, 100));
       }
     }
   }

@@ -25,6 +25,11 @@ export interface SelectContext {
   getDb(name: string | null): DbHandle;
   nowMs(): number;
   readonly serverVersion: string;
+  /**
+   * Called before a subplan reads a vgroup's local store: a replicated vgroup waits there
+   * until it may serve a linearizable read (ReadIndex). Only the vgroups a query reads wait.
+   */
+  readonly beforeRead?: (vgId: number) => Promise<void>;
 }
 
 /**

@@ -58,6 +58,7 @@ export async function select(core: EngineCore, s: SelectStmt, session: Session):
   if (facts) return facts;
   for (const name of referencedDbs(s, session)) await core.readBarrier(name);
   const ctx: SelectContext = {
+    beforeRead: (vgId) => core.readBarrierOf(vgId),
     session,
     getDb: (name) => core.dbHandle(core.dbName(name, session)),
     nowMs: () => core.nowMs(),

@@ -53,6 +53,8 @@ export class RemoteVnode extends MetaMutations implements VnodeStore {
   private counts = { rows: 0, tables: 0 };
   private syncing: Promise<void> | null = null;
   private everSynced = false;
+  /** Why the last sync failed (its reads then fail the same way), or null. */
+  private syncError: Error | null = null;
   private closed = false;
 
   constructor(readonly vgId: number, readonly options: VnodeOptions, private readonly link: VgroupLink) { super(); }
@@ -75,7 +77,10 @@ export class RemoteVnode extends MetaMutations implements VnodeStore {
     this.checkOpen();
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
-      const r = await this.link.meta(this.vgId, this.have);
+      let r: RemoteMetaReply;
+      try { r = await this.link.meta(this.vgId, this.have); }
+      catch (e) { this.syncError = e as Error; throw e; }
+      this.syncError = null;
       if (r.snapshot !== null) {
         const m = new Meta();
         m.restore(r.snapshot);
@@ -171,7 +176,9 @@ export class RemoteVnode extends MetaMutations implements VnodeStore {
 
   private checkSynced(): void {
     this.checkOpen();
-    // The engine syncs every remote vgroup of a database before a statement uses it.
+    // The engine syncs every remote vgroup of a database before a statement uses it; one that
+    // could not be reached answers with that error rather than with tables that may be stale.
+    if (this.syncError) throw this.syncError;
     if (!this.everSynced) {
       throw new BasaltError('NOT_READY', `the tables of vgroup ${this.vgId} are not known on this dnode yet (its replicas did not answer); retry`);
     }

@@ -89,6 +89,22 @@ test('replica 3 on 4 dnodes: each dnode hosts 3 of 4 vgroups and serves the whol
     assert.equal(roles.filter((x) => x === 'leader').length, 1, `vgroup ${String(r[0])}: ${roles.join(',')}`);
   }
 
+  // Two of the four dnodes down: vgroups with two live replicas still answer; the others fail
+  // within seconds with an error naming the vgroup (never a hang).
+  await cluster.kill('r2', 'SIGKILL');
+  await cluster.kill('r3', 'SIGKILL');
+  const t0 = Date.now();
+  const outcomes = await Promise.allSettled(Array.from({ length: TABLES }, (_, t) => t).filter((t) => t !== 0)
+    .map((t) => sql(ports[0], `select count(*) from test.d${t}`)));
+  const tookMs = Date.now() - t0;
+  const ok = outcomes.filter((o) => o.status === 'fulfilled');
+  const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => String((o.reason as Error).message));
+  assert.ok(ok.length > 0 && failed.length > 0, `some tables answer (${ok.length}), some vgroups lack a quorum (${failed.length}): ${failed.join(' | ')}`);
+  for (const o of ok) assert.equal(Number((o as PromiseFulfilledResult<unknown[][]>).value[0]![0]), ROWS);
+  for (const m of failed) assert.match(m, /vgroup \d+ of db test has no leader/);
+  assert.ok(failed.some((m) => /vgroup \d+ of db test has no leader: dnodes 2, 3 unreachable/.test(m)), failed.join('\n'));
+  assert.ok(tookMs < 15_000, `the failures came back in ${tookMs} ms`);
+
   // Every dnode killed at once and restarted: every vgroup comes back with all its rows.
   const names = ['r1', 'r2', 'r3', 'r4'];
   await Promise.all(names.map((n) => cluster.kill(n, 'SIGKILL')));

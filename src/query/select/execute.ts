@@ -41,15 +41,23 @@ function remoteOf(store: VnodeStore): RemoteSubplans | null {
   return typeof r.remoteAgg === 'function' && typeof r.remoteRows === 'function' ? (r as RemoteSubplans) : null;
 }
 
-async function aggPartial(plan: SelectPlan, sp: SubPlan, store: VnodeStore): Promise<AggPartial> {
+/** Before a local read of a vgroup (ReadIndex for a replicated one); see SelectContext.beforeRead. */
+export type BeforeRead = ((vgId: number) => Promise<void>) | undefined;
+
+async function aggPartial(plan: SelectPlan, sp: SubPlan, store: VnodeStore, before: BeforeRead): Promise<AggPartial> {
   const remote = remoteOf(store);
-  if (remote === null) return runAggSubplan(sp, store);
+  if (remote === null) {
+    if (before) await before(sp.vgId);
+    return runAggSubplan(sp, store);
+  }
   return importPartial((await remote.remoteAgg(sp)) as PartialState, plan.aggs);
 }
 
-async function rowsOf(sp: SubPlan, store: VnodeStore): Promise<Iterable<ColumnBlock>> {
+async function rowsOf(sp: SubPlan, store: VnodeStore, before: BeforeRead): Promise<Iterable<ColumnBlock>> {
   const remote = remoteOf(store);
-  return remote === null ? runRowsSubplan(sp, store) : remote.remoteRows(sp);
+  if (remote !== null) return remote.remoteRows(sp);
+  if (before) await before(sp.vgId);
+  return runRowsSubplan(sp, store);
 }
 
 /** Splits whole result columns into blocks of the visible columns. */
@@ -107,13 +115,13 @@ function filterBatch(cond: ColumnVector, cols: ColumnVector[]): { cols: ColumnVe
 }
 
 /** Aggregate and FROM-less queries: computed whole (their input must be read whole anyway). */
-export async function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): Promise<ColumnBlock[]> {
+export async function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): Promise<ColumnBlock[]> {
   let batch: Batch;
   if (plan.mode === 'const') {
     batch = { numRows: 1, cols: [], tagValues: [], tbname: '' };
   } else {
     // Remote vgroups work in parallel; local ones run in turn on this thread.
-    const partials = await Promise.all(plan.subplans.map((sp) => aggPartial(plan, sp, storeOf(stores, sp.vgId))));
+    const partials = await Promise.all(plan.subplans.map((sp) => aggPartial(plan, sp, storeOf(stores, sp.vgId), before)));
     // No vgroup to ask (e.g. an empty time range): an empty partial still yields count 0 etc.
     if (partials.length === 0) partials.push({ groups: new GroupTable(), accs: createAccumulators(plan.aggs) });
     batch = buildMergeBatch(plan, partials);
@@ -139,18 +147,18 @@ export function timestampOrderOfOneTable(plan: SelectPlan): 'asc' | 'desc' | nul
 }
 
 /** One table ordered by ts ascending: streamed in scan order, stopping at offset + limit. */
-export function streamTimestampAscending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): AsyncGenerator<ColumnBlock> {
+export function streamTimestampAscending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
   const sp = plan.subplans[0]!;
-  return streamRows({ ...plan, subplans: [{ ...sp, rowLimit: plan.offset + plan.limit }] }, stores);
+  return streamRows({ ...plan, subplans: [{ ...sp, rowLimit: plan.offset + plan.limit }] }, stores, before);
 }
 
 /** One table ordered by ts descending: only the last offset + limit rows are kept while scanning. */
-export async function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): Promise<ColumnBlock[]> {
+export async function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): Promise<ColumnBlock[]> {
   const sp = plan.subplans[0]!;
   const need = plan.offset + plan.limit;
   const kept: ColumnBlock[] = [];
   let held = 0;
-  for (const b of await rowsOf(sp, storeOf(stores, sp.vgId))) {
+  for (const b of await rowsOf(sp, storeOf(stores, sp.vgId), before)) {
     kept.push(b);
     held += b.numRows;
     while (kept.length > 1 && held - kept[0]!.numRows >= need) held -= kept.shift()!.numRows;
@@ -166,11 +174,11 @@ export async function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<n
 }
 
 /** Rows queries with order by: collected, sorted, limited. */
-export async function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): Promise<ColumnBlock[]> {
+export async function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): Promise<ColumnBlock[]> {
   const blocks: ColumnBlock[] = [];
   let held = 0;
   for (const sp of plan.subplans) {
-    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId))) {
+    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId), before)) {
       held += b.numRows;
       if (held > Limits.maxQueryMaterializedRows) {
         throw new BasaltError('NOT_SUPPORTED', `order by / partition by over more than ${Limits.maxQueryMaterializedRows} rows; narrow the time range or filter more in WHERE, or drop order by to stream the rows`);
@@ -215,11 +223,11 @@ function concatVectors(type: ColumnVector['type'], parts: ColumnVector[], total:
 }
 
 /** Rows queries without order by: streamed block by block with offset/limit, stopping early. */
-export async function* streamRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>): AsyncGenerator<ColumnBlock> {
+export async function* streamRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
   let skip = plan.offset, left = plan.limit;
   if (left <= 0) return;
   for (const sp of plan.subplans) {
-    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId))) {
+    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId), before)) {
       let from = 0, to = b.numRows;
       if (skip > 0) { const s = Math.min(skip, to); skip -= s; from = s; }
       if (from >= to) continue;

@@ -18,11 +18,11 @@ export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: Se
   let blocks: AsyncIterable<ColumnBlock>;
   if (plan.mode === 'rows') {
     const tsOrder = timestampOrderOfOneTable(plan);
-    if (tsOrder === 'asc') blocks = streamTimestampAscending(plan, stores);
-    else if (tsOrder === 'desc') blocks = fromArray(await lastRowsDescending(plan, stores));
-    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(await executeSortedRows(plan, stores));
-    else blocks = streamRows(plan, stores);
-  } else blocks = fromArray(await executeAggregate(plan, stores));
+    if (tsOrder === 'asc') blocks = streamTimestampAscending(plan, stores, ctx.beforeRead);
+    else if (tsOrder === 'desc') blocks = fromArray(await lastRowsDescending(plan, stores, ctx.beforeRead));
+    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(await executeSortedRows(plan, stores, ctx.beforeRead));
+    else blocks = streamRows(plan, stores, ctx.beforeRead);
+  } else blocks = fromArray(await executeAggregate(plan, stores, ctx.beforeRead));
   return { kind: 'query', verb: 'Query', columns: plan.columns, precision: plan.precision, blocks, affectedRows: 0 };
 };
 
