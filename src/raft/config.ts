@@ -50,6 +50,15 @@ export interface RaftConfig {
   readonly maxPendingReads: number;
   /** The last index the application had applied before a restart (0 for a new replica). */
   readonly applied: number;
+  /**
+   * When the commit index advances, a follower with nothing new to receive learns it from the
+   * next MsgApp or heartbeat, or when the driver calls flushCommit() (the replica runtime
+   * does within commitFlushDelayMs), instead of from an empty MsgApp sent at once. With one
+   * proposal in flight the next proposal's MsgApp carries it, and the empty MsgApp plus its
+   * ack were 4 of the 10 messages of every commit. Only followers learn the commit later
+   * (their apply lags by that delay); commit itself and safety do not change. Default false.
+   */
+  readonly lazyCommitBroadcast: boolean;
 }
 
 export const RAFT_TICK_MS = 100;
@@ -73,6 +82,7 @@ export function raftConfig(input: RaftConfigInput): RaftConfig {
     maxSnapshotBytes: 4 * 1024 * 1024 * 1024,
     maxPendingReads: 4096,
     applied: 0,
+    lazyCommitBroadcast: false,
     ...input,
   };
   validateRaftConfig(cfg);

@@ -80,6 +80,22 @@ export class MultiRaft {
     for (const { group, msg } of env.messages) this.groups.get(group)?.step(msg);
   }
 
+  /** Sends every group's owed commit index (RaftConfig.lazyCommitBroadcast); true if any was owed. */
+  flushCommit(): boolean {
+    let any = false;
+    for (const g of this.groups.values()) {
+      if (!g.hasOwedCommit()) continue;
+      g.flushCommit();
+      any = true;
+    }
+    return any;
+  }
+
+  hasOwedCommit(): boolean {
+    for (const g of this.groups.values()) if (g.hasOwedCommit()) return true;
+    return false;
+  }
+
   hasReady(): boolean {
     if (this.outstanding) return false;
     for (const g of this.groups.values()) if (g.hasReady()) return true;

@@ -63,6 +63,8 @@ export class Raft {
   private readsAwaitingCommit: Message[] = [];
   private snapReceive: SnapshotReceive | undefined;
   private readonly lastAckTick = new Map<NodeId, number>();
+  /** Followers not yet sent the current commit index (lazyCommitBroadcast; see flushCommit). */
+  private readonly commitOwed = new Set<NodeId>();
 
   constructor(readonly cfg: RaftConfig, readonly store: LogStore) {
     this.id = cfg.id;
@@ -153,7 +155,8 @@ export class Raft {
   onStable(): void {
     if (this.role !== 'leader') return;
     const self = this.prs.get(this.id);
-    if (self && self.maybeUpdate(this.log.stableLastIndex()) && this.maybeCommit()) this.bcastAppend();
+    const prevCommit = this.log.committed;
+    if (self && self.maybeUpdate(this.log.stableLastIndex()) && this.maybeCommit()) this.bcastCommit(prevCommit);
   }
 
   /** The driver applied committed entries up to `index`; conf entries take effect here. */
@@ -258,6 +261,7 @@ export class Raft {
       this.prs.set(id, fresh);
     }
     this.lastAckTick.clear();
+    this.commitOwed.clear();
     this.pendingConfIndex = 0;
     this.uncommittedBytes = 0;
     this.pendingReads = [];
@@ -580,7 +584,8 @@ export class Raft {
     } else if (pr.state === 'replicate') {
       pr.inflights.freeLE(m.index);
     }
-    if (this.maybeCommit()) this.bcastAppend();
+    const prevCommit = this.log.committed;
+    if (this.maybeCommit()) this.bcastCommit(prevCommit);
     else if (oldPaused) this.sendAppend(m.from);
     for (let guard = 0; this.maybeSendAppend(m.from, false); guard++) {
       assert(guard < this.cfg.maxInflightAppends + 2, 'append loop must stop at the in-flight window');
@@ -625,6 +630,35 @@ export class Raft {
     return true;
   }
 
+  /**
+   * The commit index advanced: send it. Eagerly, an (often empty) MsgApp to every follower;
+   * with lazyCommitBroadcast, only to followers that have entries to receive anyway, and the
+   * others are owed it until their next MsgApp or heartbeat, or flushCommit(). A commit that
+   * covers a membership change (or a new leader's no-op) is always sent at once: members act
+   * on a configuration only once they apply it (a transferee campaigns with its own view of
+   * the voters), so it must reach them as fast as it did eagerly.
+   */
+  private bcastCommit(prevCommit: number): void {
+    const confCommitted = this.pendingConfIndex > prevCommit && this.pendingConfIndex <= this.log.committed;
+    if (!this.cfg.lazyCommitBroadcast || confCommitted) { this.bcastAppend(); return; }
+    for (const id of this.prs.keys()) {
+      if (id === this.id) continue;
+      if (!this.maybeSendAppend(id, false)) this.commitOwed.add(id);
+    }
+  }
+
+  /** True while some follower has not been sent the current commit index (see flushCommit). */
+  hasOwedCommit(): boolean { return this.commitOwed.size > 0; }
+
+  /** Sends the commit index to every follower still owed it (lazyCommitBroadcast). */
+  flushCommit(): void {
+    if (this.commitOwed.size === 0) return;
+    const owed = [...this.commitOwed];
+    this.commitOwed.clear();
+    if (this.role !== 'leader') return;
+    for (const id of owed) this.sendAppend(id);
+  }
+
   private bcastAppend(): void {
     for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id);
   }
@@ -660,6 +694,7 @@ export class Raft {
     let bytes = 0;
     for (const e of ents) bytes += entryBytes(e);
     this.send(message({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed }));
+    this.commitOwed.delete(to);
     pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
     return true;
   }

@@ -52,6 +52,9 @@ export class RawNode {
   proposeConfChange(cc: ConfChange): { index: number; term: number } { return this.raft.proposeConfChange(cc); }
   readIndex(context: string): void { this.raft.readIndex(context); }
   transferLeader(to: NodeId): void { this.raft.transferLeader(to); }
+  /** Sends the commit index to followers still owed it (RaftConfig.lazyCommitBroadcast). */
+  flushCommit(): void { this.raft.flushCommit(); }
+  hasOwedCommit(): boolean { return this.raft.hasOwedCommit(); }
   reportUnreachable(id: NodeId): void {
     // A local message (term 0) naming the peer the transport could not reach.
     this.raft.step(message({ type: 'MsgUnreachable', from: id, to: this.raft.id }));

@@ -9,6 +9,7 @@
 // Proposals arriving while a round is on disk wait in their group and enter Raft together at
 // the start of the next round, so load turns into batching instead of more fsyncs.
 import { randomInt } from 'node:crypto';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { Prng, type LogStore, type NodeId, type RaftConfig } from '../raft/index.js';
@@ -34,6 +35,15 @@ export interface ReplicaRuntimeOptions {
    * never done in a round that changes term or vote. Default true.
    */
   readonly leaderSendsBeforeSync?: boolean;
+  /**
+   * A leader tells followers a new commit index with their next MsgApp instead of an empty
+   * one at once (RaftConfig.lazyCommitBroadcast), or after commitFlushDelayMs when no MsgApp
+   * went out meanwhile. Measured at 1 proposal in flight on loopback: follower Ready rounds
+   * per commit 2 → 1, one fewer socket write on each follower and two on the leader. Default true.
+   */
+  readonly lazyCommitBroadcast?: boolean;
+  /** How long a commit index may wait for a MsgApp to carry it. Default 1 ms. */
+  readonly commitFlushDelayMs?: number;
 }
 
 export interface RaftGroupOptions extends Partial<GroupHostLimits> {
@@ -64,12 +74,19 @@ export class ReplicaRuntime implements TransportSink {
   private failure: BasaltError | undefined;
   readonly stats = { rounds: 0, syncs: 0, badEnvelopes: 0 };
   private readonly leaderSendsBeforeSync: boolean;
+  private readonly lazyCommitBroadcast: boolean;
+  private readonly commitFlushDelayMs: number;
+  /** Armed while some group owes followers its commit index (at most one timer). */
+  private commitFlushTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly opts: ReplicaRuntimeOptions) {
     this.mr = new MultiRaft(opts.nodeId, opts.maxGroups ?? 4096);
     this.transport = opts.transport;
     this.log = opts.log ?? (() => undefined);
     this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
+    this.lazyCommitBroadcast = opts.lazyCommitBroadcast ?? true;
+    this.commitFlushDelayMs = opts.commitFlushDelayMs ?? 1;
+    assert(this.commitFlushDelayMs >= 0 && this.commitFlushDelayMs < Limits.raftTickMs, 'commitFlushDelayMs must be shorter than a tick');
     if (opts.transport.nodeId !== opts.nodeId) throw new BasaltError('RAFT_CONFIG_INVALID', `transport of node ${opts.transport.nodeId} given to node ${opts.nodeId}`);
     opts.transport.attach(this);
     const tickMs = opts.tickMs ?? Limits.raftTickMs;
@@ -98,7 +115,7 @@ export class ReplicaRuntime implements TransportSink {
       if (applied > store.lastIndex()) throw new BasaltError('WAL_INDEX_GAP', `group ${o.group}: state machine applied ${applied} but the Raft log ends at ${store.lastIndex()}`);
       store.setHardState({ ...hs, commit: applied });
     }
-    const node = this.mr.addGroup(o.group, { ...o.raft, applied, prng: new Prng(randomInt(0x7fffffff)) }, store);
+    const node = this.mr.addGroup(o.group, { lazyCommitBroadcast: this.lazyCommitBroadcast, ...o.raft, applied, prng: new Prng(randomInt(0x7fffffff)) }, store);
     const limits: GroupHostLimits = {
       proposalTimeoutMs: o.proposalTimeoutMs ?? DEFAULT_GROUP_LIMITS.proposalTimeoutMs,
       readTimeoutMs: o.readTimeoutMs ?? DEFAULT_GROUP_LIMITS.readTimeoutMs,
@@ -201,11 +218,26 @@ export class ReplicaRuntime implements TransportSink {
         if (!this.mr.hasReady()) break;
         await this.round();
       }
+      this.armCommitFlush();
     } catch (e) {
       this.fail(e);
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * When a round ends with a commit index owed to some follower, sends it after
+   * commitFlushDelayMs unless a MsgApp carried it meanwhile (a proposal arriving within the
+   * delay, the common case under load). Bounds how long a follower's apply lags the commit.
+   */
+  private armCommitFlush(): void {
+    if (this.commitFlushTimer || this.closed || this.failure || !this.mr.hasOwedCommit()) return;
+    this.commitFlushTimer = setTimeout(() => {
+      this.commitFlushTimer = undefined;
+      if (this.closed || this.failure) return;
+      if (this.mr.flushCommit()) this.kick();
+    }, this.commitFlushDelayMs);
   }
 
   private async round(): Promise<void> {
@@ -246,6 +278,8 @@ export class ReplicaRuntime implements TransportSink {
       h.afterAdvance(r);
       await h.maybeSnapshot();
     }
+    // Under steady load on other groups the loop may not go idle for a while.
+    this.armCommitFlush();
   }
 
   private fail(e: unknown): void {
@@ -253,6 +287,7 @@ export class ReplicaRuntime implements TransportSink {
     this.failure = err;
     this.log('error', `raft runtime of node ${this.nodeId} stopped: ${err.message}`);
     if (this.timer) clearInterval(this.timer);
+    if (this.commitFlushTimer) clearTimeout(this.commitFlushTimer);
     for (const h of this.hosts.values()) h.failAll(err);
   }
 
@@ -269,6 +304,7 @@ export class ReplicaRuntime implements TransportSink {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.commitFlushTimer) clearTimeout(this.commitFlushTimer);
     await this.loopDone;
     this.transport.close();
     const err = new BasaltError('SHUTTING_DOWN', `raft on node ${this.nodeId} is stopping`);

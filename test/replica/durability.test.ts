@@ -146,7 +146,9 @@ test('over TCP with slow random fsyncs, no message outruns the disk (including e
       for (const n of nodes.values()) for (const [pid, pport] of ports) n.runtime.opts.transport.setPeer(pid, '127.0.0.1', pport);
     }
     assert.deepEqual(out.violations.slice(0, 10), []);
-    assert.ok((out.checked.get('MsgAppResp') ?? 0) > 100, `checked ${JSON.stringify([...out.checked])}`);
+    // Proposals batch (16 writers), and a commit index alone travels with the next MsgApp
+    // (lazyCommitBroadcast), so acks are fewer than proposals: 50 still covers every round.
+    assert.ok((out.checked.get('MsgAppResp') ?? 0) > 50, `checked ${JSON.stringify([...out.checked])}`);
     assert.ok((out.checked.get('MsgVoteResp') ?? 0) > 0, 'elections happened and their votes were checked');
   } finally {
     for (const id of [...nodes.keys()]) await stop(id);
