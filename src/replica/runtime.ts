@@ -243,25 +243,28 @@ export class ReplicaRuntime implements TransportSink {
   private async round(): Promise<void> {
     const rd = this.mr.ready();
     this.stats.rounds++;
-    const syncs: Promise<void>[] = [];
     const early = new Set<GroupId>();
+    if (this.leaderSendsBeforeSync) {
+      for (const [gid, r] of rd.groups) if (this.hosts.get(gid)?.maySendBeforeSync(r)) early.add(gid);
+    }
+    // A leader's appends leave before its own write, not only before its fsync: the followers'
+    // write + fsync + ack is the longer path to commit, so it starts first.
+    let later = rd.envelopes;
+    if (early.size > 0) {
+      const [now, rest] = partitionEnvelopes(rd.envelopes, early);
+      this.transport.send(now);
+      later = rest;
+    }
+    const syncs: Promise<void>[] = [];
     for (const [gid, r] of rd.groups) {
       const h = this.hosts.get(gid);
       if (!h) continue;
-      if (this.leaderSendsBeforeSync && h.maySendBeforeSync(r)) early.add(gid);
       h.persist(r);
       if (r.mustSync) syncs.push(h.sync());
     }
     this.stats.syncs += syncs.length;
-    if (early.size === 0) {
-      await Promise.all(syncs);
-      this.transport.send(rd.envelopes);
-    } else {
-      const [now, later] = partitionEnvelopes(rd.envelopes, early);
-      this.transport.send(now);
-      await Promise.all(syncs);
-      this.transport.send(later);
-    }
+    await Promise.all(syncs);
+    this.transport.send(later);
     for (const [gid, r] of rd.groups) this.hosts.get(gid)?.markDurable(r);
     // A membership entry takes effect when applied; its commit must be durable first, or a
     // restart could revive the older configuration (see WalLogStore.persistCommit).
