@@ -105,6 +105,7 @@ export class Gateway {
     try { s = parseOne(sql); } catch { return this.local.execute(sql, session); }
     if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
+    if (s.kind === 'showVnodes' && this.node.identity.dnodeId > 0) return this.showVnodes(s.dnodeId, session);
     const db = statementDb(s, session);
     const self = this.node.identity.dnodeId;
     const remote = (): string[] | null => {
@@ -202,6 +203,41 @@ export class Gateway {
       await sleep(200);
     }
     throw new BasaltError('NOT_MNODE_LEADER', `no mnode leader answered within ${Limits.mnodeProposeTimeoutMs} ms (tried ${this.node.identity.mnodeEps.join(', ')}${last ? `; last error: ${last.message}` : ''}); check 'show mnodes' on an mnode dnode and that a majority of mnodes runs`);
+  }
+
+  /**
+   * `show vnodes on dnode N` runs on dnode N; `show vnodes` gathers every ready dnode's rows
+   * (an unreachable dnode's vnodes are left out: `show <db>.vgroups` shows them offline).
+   */
+  private async showVnodes(dnodeId: number | null, session: Session): Promise<StatementResult> {
+    const self = this.node.identity.dnodeId;
+    const local = (): Promise<StatementResult> => this.local.execute(`show vnodes on dnode ${self}`, session);
+    if (dnodeId === self) return local();
+    const ids = dnodeId !== null ? [dnodeId] : [...new Set([self, ...this.node.identity.dnodeEps.map((e) => e.id)])].sort((a, b) => a - b);
+    const offline = new Set(this.node.offlineDnodes());
+    let first: StatementResult | null = null;
+    const blocks: ColumnBlock[] = [];
+    for (const id of ids) {
+      let r: StatementResult;
+      if (id === self) r = await local();
+      else {
+        const ep = this.node.epOf(id);
+        if (!ep) {
+          if (dnodeId !== null) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; see 'show dnodes'`);
+          continue;
+        }
+        if (dnodeId === null && offline.has(id)) continue;
+        try { r = await this.forward(ep, { sql: `show vnodes on dnode ${id}`, db: null, user: session.user, target: 'data', hops: 0 }); }
+        catch (e) {
+          if (dnodeId !== null) throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${ep}) did not answer (${toBasaltError(e).message}); see 'show dnodes'`);
+          continue;
+        }
+      }
+      first ??= r;
+      for await (const b of r.blocks) blocks.push(b);
+    }
+    if (first === null) return local();
+    return { ...first, blocks: iterate(blocks) };
   }
 
   /** `show databases`: every dnode that hosts databases contributes its rows. */

@@ -103,19 +103,42 @@ export function planDrain(s: ClusterState, id: number, ready: readonly ReadyDnod
 }
 
 /**
- * `balance vgroup leader`: a leader for each vgroup among its voters so that leaders per
- * dnode differ by at most one where the placement allows; a vgroup keeps its leader when
- * that is already fair. Returns vgId → wanted leader (only where it changes).
+ * `balance vgroup leader`: a leader for each vgroup among its voters so that no dnode leads
+ * more than ceil(vgroups / dnodes) where the placement allows (a matching with capacities,
+ * found by augmenting paths), keeping a vgroup's current leader where it fits. Returns vgId →
+ * wanted leader (only where it changes).
  */
 export function planLeaders(groups: ReadonlyArray<{ vgId: number; voters: readonly number[]; leader: number }>): Map<number, number> {
-  const count = new Map<number, number>();
+  const list = groups.filter((g) => g.voters.length > 0);
+  const dnodes = new Set(list.flatMap((g) => g.voters));
   const want = new Map<number, number>();
-  // Vgroups with fewer choices first, so the flexible ones fill the gaps.
-  const order = [...groups].filter((g) => g.voters.length > 0).sort((a, b) => a.voters.length - b.voters.length || a.vgId - b.vgId);
-  for (const g of order) {
-    const pick = [...g.voters].sort((a, b) => (count.get(a) ?? 0) - (count.get(b) ?? 0) || Number(b === g.leader) - Number(a === g.leader) || a - b)[0]!;
-    count.set(pick, (count.get(pick) ?? 0) + 1);
-    if (pick !== g.leader) want.set(g.vgId, pick);
+  if (list.length === 0) return want;
+  for (let cap = Math.ceil(list.length / dnodes.size); cap <= list.length; cap++) {
+    const holders = new Map<number, number[]>();
+    const assigned = new Array<number>(list.length).fill(0);
+    const place = (gi: number, seen: Set<number>): boolean => {
+      const g = list[gi]!;
+      const order = [...g.voters].sort((a, b) => Number(b === g.leader) - Number(a === g.leader) || a - b);
+      for (const d of order) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        const h = holders.get(d) ?? [];
+        holders.set(d, h);
+        if (h.length < cap) { h.push(gi); assigned[gi] = d; return true; }
+        for (const other of [...h]) {
+          if (place(other, seen)) {
+            h.splice(h.indexOf(other), 1);
+            h.push(gi);
+            assigned[gi] = d;
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    if (!list.every((_, gi) => place(gi, new Set()))) continue;
+    list.forEach((g, gi) => { if (assigned[gi] !== g.leader) want.set(g.vgId, assigned[gi]!); });
+    return want;
   }
   return want;
 }

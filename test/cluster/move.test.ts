@@ -57,7 +57,8 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   await settled(ports[0]!, 'balance vgroup finished');
   const d = await dnodes(ports[0]!);
   assert.deepEqual([...d.values()].map((x) => x.vnodes), [3, 3, 3, 3], 'balanced: 12 replicas over 4 dnodes');
-  assert.equal((await sql(ports[3]!, 'show vnodes')).length, 3, 'dnode 4 hosts 3 vnodes');
+  assert.equal((await sql(ports[0]!, 'show vnodes on dnode 4')).length, 3, 'dnode 4 hosts 3 vnodes');
+  assert.equal((await sql(ports[3]!, 'show vnodes')).length, 12, 'show vnodes lists every dnode\'s');
   for (const p of ports) assert.equal(await count(p), total, `count after balance through ${p}`);
   const byTable = await sql(ports[3]!, 'select tbname, sum(v) from test.meters partition by tbname');
   for (const r of byTable) {
@@ -100,7 +101,7 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   await sql(ports[0]!, 'drop database test');
   await cluster.start('m3b', ports[2]!, { dataDir: cluster.procs.get('m3')!.dataDir });
   await waitFor('dnode 3 drops its replicas of the dropped database', 30_000, async () => {
-    const vn = await sql(ports[2]!, 'show vnodes');
+    const vn = await sql(ports[2]!, 'show vnodes on dnode 3');
     const names = (await sql(ports[2]!, 'show databases')).map((r) => String(r[0]));
     return vn.length === 0 && !names.includes('test') ? true : undefined;
   }, 500);

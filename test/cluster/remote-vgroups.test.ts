@@ -31,7 +31,10 @@ test('replica 3 on 4 dnodes: each dnode hosts 3 of 4 vgroups and serves the whol
   await sql(ports[3], 'create database test replica 3 vgroups 4');
   const d = await dnodes(ports[0]);
   assert.deepEqual([...d.values()].map((x) => x.vnodes), [3, 3, 3, 3], 'vnodes spread: 12 replicas over 4 dnodes');
-  for (const p of ports) assert.equal((await sql(p, 'show vnodes')).length, 3, `dnode on port ${p} hosts 3 vnodes`);
+  for (const [i, p] of ports.entries()) assert.equal((await sql(p, `show vnodes on dnode ${i + 1}`)).length, 3, `dnode on port ${p} hosts 3 vnodes`);
+  const all = await sql(ports[0], 'show vnodes');
+  assert.equal(all.length, 12);
+  assert.deepEqual([1, 2, 3, 4].map((id) => all.filter((r) => Number(r[0]) === id).length), [3, 3, 3, 3]);
 
   await sql(ports[0], 'create stable test.meters (ts timestamp, v int, f double) tags (loc int, name varchar(16))');
   // Each dnode writes a quarter of the tables with SQL (auto-create), some of which live in

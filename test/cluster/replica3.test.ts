@@ -110,7 +110,7 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
       return (await count(ports[2])) === afterKill ? true : undefined;
     } catch { return undefined; }
   });
-  const vn = await sql(ports[2], 'show vnodes');
+  const vn = await sql(ports[0], 'show vnodes on dnode 3');
   assert.equal(vn.length, 4);
   for (const r of vn) assert.ok(['follower', 'leader'].includes(String(r[3])), `vnode ${String(r[1])} on dnode 3 is ${String(r[3])}`);
   for (const p of ports) assert.equal(await count(p), afterKill);

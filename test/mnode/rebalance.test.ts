@@ -95,6 +95,18 @@ test('redistribute checks its dnodes; a moving vgroup is not moved twice', () =>
   assert.equal(done.moves.length, 0);
 });
 
+test('leaders spread evenly whenever the placement allows (augmenting paths, not greedy)', () => {
+  // 4 vgroups on 4 dnodes, each missing one: a perfect spread exists for any current leaders.
+  const sets = [[2, 3, 4], [1, 3, 4], [1, 2, 4], [1, 2, 3]];
+  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), (picks) => {
+    const groups = sets.map((voters, i) => ({ vgId: i + 2, voters, leader: voters[picks[i]!]! }));
+    const want = planLeaders(groups);
+    const final = groups.map((g) => want.get(g.vgId) ?? g.leader);
+    assert.equal(new Set(final).size, 4, `leaders ${final.join(',')}`);
+    groups.forEach((g, i) => assert.ok(g.voters.includes(final[i]!)));
+  }), { numRuns: 81 });
+});
+
 test('leaders spread: 8 vgroups on 3 dnodes → 3/3/2, keeping leaders that are already fair', () => {
   const groups = Array.from({ length: 8 }, (_, i) => ({ vgId: i + 2, voters: [1, 2, 3], leader: 1 }));
   const want = planLeaders(groups);
