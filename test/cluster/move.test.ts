@@ -1,7 +1,8 @@
 // Scale out and in with a replica-3 database on real dnode processes: a 4th dnode joins with
 // no vnodes, `balance vgroup` moves replicas to it (learner, catch-up, promote, remove), the
 // data stays exact; `balance vgroup leader` spreads leaders; `drop dnode 4` moves its replicas
-// back and removes it, and its restarted process is refused as dropped. A database dropped
+// back and removes it, and its restarted process is refused as dropped; a dead dnode needs
+// `drop dnode N force`, which rebuilds its replicas from the survivors. A database dropped
 // while a dnode is down is dropped on that dnode when it returns.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,6 +96,28 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   const r = await Promise.race([again.exited, new Promise<null>((res) => setTimeout(() => res(null), 15_000))]);
   assert.ok(r !== null && r.code !== 0, 'a restart of the dropped dnode is refused');
   assert.match(again.stderr() + again.stdout(), /dropped/);
+
+  // A dead dnode: drop dnode is refused with the way out, drop dnode force rebuilds its
+  // replicas from the survivors.
+  const p5 = p4 + 100;
+  await cluster.start('m5', p5, { firstEp: `localhost:${ports[0]}` });
+  await sql(ports[0]!, `create dnode "localhost:${p5}"`);
+  await waitFor('dnode 5 ready', 15_000, async () => ((await dnodes(ports[0]!)).get(5)?.status === 'ready' ? true : undefined));
+  await sql(ports[0]!, 'balance vgroup');
+  await settled(ports[0]!, 'balance onto dnode 5 finished');
+  assert.equal((await dnodes(ports[0]!)).get(5)!.vnodes, 3);
+  await cluster.kill('m5', 'SIGKILL');
+  await waitFor('dnode 5 offline', 20_000, async () => ((await dnodes(ports[0]!)).get(5)?.status === 'offline' ? true : undefined), 500);
+  const refused = await sqlError(ports[0]!, 'drop dnode 5');
+  assert.match(refused.message, /offline.*drop dnode 5 force/);
+  await sql(ports[0]!, 'drop dnode 5 force');
+  await waitFor('dnode 5 gone', 60_000, async () => ((await dnodes(ports[0]!)).has(5) ? undefined : true), 250);
+  assert.deepEqual([...(await dnodes(ports[0]!)).values()].map((x) => x.vnodes), [4, 4, 4]);
+  for (const p of ports3) assert.equal(await count(p), total + 1, `count after drop dnode force through ${p}`);
+  await waitFor('every vgroup healthy on 1-3', 15_000, async () => {
+    const v = await vgroups(ports[0]!);
+    return [...v.values()].every((reps) => reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1 && reps.every(([id]) => id <= 3)) ? true : undefined;
+  });
 
   // A database dropped while one of its dnodes is down is dropped there when it comes back.
   await cluster.kill('m3', 'SIGKILL');
