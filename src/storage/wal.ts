@@ -134,6 +134,8 @@ export class Wal {
     }
     for (let i = 0; i < entries.length; i++) { seg.offsets.push(seg.sizeBytes + offs[i]!); seg.terms.push(entries[i]!.term); }
     seg.sizeBytes += total;
+    // Without (enough) preallocation the write itself grew the file.
+    if (this.allocatedBytes < seg.sizeBytes) this.allocatedBytes = seg.sizeBytes;
     this.writtenSeq++;
   }
 
@@ -333,13 +335,21 @@ export class Wal {
     const step = this.preallocateBytes;
     if (step === 0) return;
     const target = Math.max(endBytes, Math.min(Math.ceil(endBytes / step) * step, this.options.segmentBytes));
+    // Zeros only ever go past the last entry: below it they would erase entries.
+    assert(this.allocatedBytes >= this.active().sizeBytes, 'WAL preallocation starts after the last entry');
     if (!this.zeros) this.zeros = Buffer.alloc(step);
     let at = this.allocatedBytes;
-    while (at < target) at += fs.writeSync(this.fd, this.zeros, 0, Math.min(step, target - at), at);
+    try {
+      while (at < target) at += fs.writeSync(this.fd, this.zeros, 0, Math.min(step, target - at), at);
+    } catch (e) {
+      // A nearly full disk refuses the zeros before it would refuse the entries: append
+      // without them (the file grows with the write, as with preallocateBytes 0).
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+    }
     this.allocatedBytes = at;
   }
 
-  /** Cuts the active segment's zero tail (the caller fsyncs). */
+  /** Cuts the active segment's zero tail and fsyncs the new size. */
   private trimPreallocation(): void {
     const seg = this.active();
     if (this.allocatedBytes <= seg.sizeBytes) return;

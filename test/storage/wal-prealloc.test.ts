@@ -143,3 +143,20 @@ test('preallocateBytes 0: the file grows with each append', async () => {
   assert.equal(fs.statSync(file).size, 12 + 16 + 100);
   await w.close();
 });
+
+test('switching preallocation on and off between opens never zeroes entries', async () => {
+  const dir = tempDir('walpre');
+  let next = 1;
+  for (const pre of [0, PREALLOC_BYTES, 0, 4096, PREALLOC_BYTES]) {
+    const w = Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: pre });
+    for (let k = 0; k < 40; k++, next++) w.append([entry(next, 1, 50 + (next % 7) * 300)]);
+    await w.sync();
+    assert.deepEqual(w.entries(1, next).map((e) => Buffer.from(e.data).equals(entry(e.index, 1, 50 + (e.index % 7) * 300).data)), Array.from({ length: next - 1 }, () => true));
+    // Every other round crashes (no close), leaving the zero tail for the next open.
+    if (pre === 0) await w.close();
+  }
+  const w = Wal.open(dir, { segmentBytes: SEG_BYTES });
+  assert.equal(w.lastIndex(), next - 1);
+  assert.equal(w.entries(1, next).length, next - 1);
+  await w.close();
+});
