@@ -9,7 +9,9 @@
 // the probation segment; a hit in probation promotes the chunk to main (main's least recently
 // used chunk is dropped to make room). Eviction takes probation's least recently used chunk
 // first, so the main segment keeps what was read earlier and is read again, and a new working
-// set moves in as its chunks are read a second time while still in probation.
+// set moves in as its chunks are read a second time while still in probation. A hit in main
+// only marks the chunk (CLOCK's second chance) instead of moving it in the Map: eviction gives
+// marked chunks another round, so a hit costs one lookup, not three.
 import type { ColumnVector } from '../common/block.js';
 
 const STRING_OVERHEAD_BYTES = 40;
@@ -23,7 +25,7 @@ function vectorBytes(v: ColumnVector): number {
   return n;
 }
 
-interface Entry { readonly v: ColumnVector; readonly bytes: number }
+interface Entry { readonly v: ColumnVector; readonly bytes: number; ref: boolean }
 
 export class ChunkCache {
   /** Both segments in least-recently-used-first order (Map insertion order). */
@@ -43,8 +45,7 @@ export class ChunkCache {
     let e = this.main.get(key);
     if (e) {
       this.hits++;
-      this.main.delete(key);
-      this.main.set(key, e);
+      e.ref = true;
       return e.v;
     }
     e = this.probation.get(key);
@@ -52,6 +53,7 @@ export class ChunkCache {
     this.hits++;
     this.probation.delete(key);
     this.probationBytes -= e.bytes;
+    e.ref = true;
     this.main.set(key, e);
     this.mainBytes += e.bytes;
     this.trimMain();
@@ -62,7 +64,7 @@ export class ChunkCache {
     const bytes = vectorBytes(v);
     if (bytes > this.maxBytes / 4) return; // one huge chunk would flush everything else
     this.remove(key);
-    const e = { v, bytes };
+    const e: Entry = { v, bytes, ref: false };
     if (this.mainBytes + bytes <= this.mainMax) {
       this.main.set(key, e);
       this.mainBytes += bytes;
@@ -76,11 +78,7 @@ export class ChunkCache {
       this.probation.delete(k);
       this.probationBytes -= x.bytes;
     }
-    for (const [k, x] of this.main) {
-      if (this.sizeBytes() <= this.maxBytes || k === key) break;
-      this.main.delete(k);
-      this.mainBytes -= x.bytes;
-    }
+    if (this.sizeBytes() > this.maxBytes) this.evictMain(() => this.sizeBytes() > this.maxBytes, key);
   }
 
   sizeBytes(): number { return this.mainBytes + this.probationBytes; }
@@ -92,12 +90,27 @@ export class ChunkCache {
     if (p) { this.probation.delete(key); this.probationBytes -= p.bytes; }
   }
 
-  /** Keeps main within its share: its least recently used chunks are dropped. */
+  /** Keeps main within its share. */
   private trimMain(): void {
-    for (const [k, x] of this.main) {
-      if (this.mainBytes <= this.mainMax) break;
-      this.main.delete(k);
-      this.mainBytes -= x.bytes;
+    if (this.mainBytes > this.mainMax) this.evictMain(() => this.mainBytes > this.mainMax, null);
+  }
+
+  /**
+   * Drops main's oldest unmarked chunks while `over()`; a marked chunk is unmarked and moved to
+   * the young end instead (second chance). `keep` is never dropped. Two passes at most: after
+   * one every chunk is unmarked.
+   */
+  private evictMain(over: () => boolean, keep: string | null): void {
+    for (let pass = 0; pass < 2 && over(); pass++) {
+      const n = this.main.size;
+      let seen = 0;
+      for (const [k, x] of this.main) {
+        if (!over() || seen++ >= n) break;
+        if (k === keep) continue;
+        this.main.delete(k);
+        if (x.ref) { x.ref = false; this.main.set(k, x); continue; }
+        this.mainBytes -= x.bytes;
+      }
     }
   }
 }
