@@ -2,10 +2,11 @@
 // whose timestamp and value encode (client, seq): ts = t0 + seq ms into table
 // t<client>_<(seq / ROWS_PER_REQUEST) % tables>, c = client, s = seq. A request carries
 // ROWS_PER_REQUEST consecutive seqs into one table (one vgroup, one Raft entry). Every
-// request is bounded in time; after an error the client drops its connection, moves to the
-// next dnode and retries the same rows a bounded number of times (same timestamps and
-// values: idempotent). Per row it records acknowledged / failed (never reached a dnode) /
-// unknown (sent, no acknowledgement).
+// request is bounded in time; after an error the client drops its connection and moves to
+// the next dnode; it retries the same rows (same timestamps and values: idempotent) a bounded
+// number of times after a failed connect, and after an unknown outcome only if retryUnknown.
+// Per row it records acknowledged / failed (never reached a dnode) / unknown (sent, no
+// acknowledgement).
 import { connect, type Connection } from '../../src/client/index.js';
 import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
@@ -27,6 +28,11 @@ export interface ClientOptions {
   readonly columnar: boolean;
   readonly requestTimeoutMs: number;
   readonly attempts: number;
+  /**
+   * After an unknown outcome, send the same rows again (through the next dnode); otherwise
+   * record them as unknown and go on with new rows (also through the next dnode).
+   */
+  readonly retryUnknown: boolean;
 }
 
 export function tableOf(client: number, seq: number, tables: number): string {
@@ -128,6 +134,12 @@ export class ChaosClient {
         this.note(e);
         this.mark(seq, RowState.UNKNOWN);
         this.drop();
+        if (!this.o.retryUnknown) {
+          this.target = (this.target + 1) % this.o.targets.length;
+          this.switches++;
+          await sleep(150);
+          return;
+        }
       }
     }
   }

@@ -70,7 +70,7 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   const targets = cc.nodes.map((n) => ({ host: n.host, port: n.port }));
   const clients = Array.from({ length: CLIENTS }, (_, i) => new ChaosClient({
     id: i, tables: TABLES_PER_CLIENT, t0, targets, first: i % 3, columnar: i % 2 === 1,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS, attempts: ATTEMPTS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS, attempts: ATTEMPTS, retryUnknown: i % 4 < 2,
   }));
   const runMs = MINUTES * 60_000;
   const tStart = Date.now();
@@ -119,7 +119,7 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   say(`# ${at()} nemesis and clients stopped; ${injected.kill} kills, ${injected.stop} stops, ${injected.partition} partitions`);
   for (const c of clients) {
     const k = c.counts();
-    say(`#   client ${c.o.id} (${c.o.columnar ? 'columnar' : 'sql'}): ${c.requests} requests, ${k.acked} rows acked, ${k.unknown} unknown, ${k.failed} failed, ${c.switches} dnode switches; errors ${JSON.stringify(Object.fromEntries(c.errors))}`);
+    say(`#   client ${c.o.id} (${c.o.columnar ? 'columnar' : 'sql'}, ${c.o.retryUnknown ? 'retries' : 'no retry after'} unknown outcomes): ${c.requests} requests, ${k.acked} rows acked, ${k.unknown} unknown, ${k.failed} failed, ${c.switches} dnode switches; errors ${JSON.stringify(Object.fromEntries(c.errors))}`);
   }
 
   // ------------------------------------------------------------ check the rows
