@@ -11,7 +11,9 @@
 //      Prints median and max (targets: median <= 2 s, max <= 4 s).
 // Settings (env): BENCH_TABLES (100), BENCH_ROWS_PER_TABLE (50000), BENCH_ROWS_PER_REQUEST
 // (30000) and BENCH_WORKERS (8) as in `basalt bench`, BENCH_VGROUPS (4), BENCH_REPS (3 runs
-// per configuration, interleaved, median reported), BENCH_KILLS (20), BENCH_PHASES
+// per configuration, interleaved, median reported), BENCH_KILLS (20), BENCH_STOPS (5: the same with
+// SIGSTOP/SIGCONT of the leader, for comparison, no target), BENCH_ATTEMPT_TIMEOUT_MS (1500:
+// the client timeout of each insert attempt after the fault), BENCH_PHASES
 // (ingest,recovery). Replica 3 is measured twice: writers on one dnode (as `basalt bench`
 // connects) and writers spread over the three dnodes.
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -37,6 +39,8 @@ const S = {
   reps: Math.max(1, envInt('BENCH_REPS', 3)),
   vgroups: envInt('BENCH_VGROUPS', 4),
   kills: envInt('BENCH_KILLS', 20),
+  stops: envInt('BENCH_STOPS', 5),
+  attemptTimeoutMs: envInt('BENCH_ATTEMPT_TIMEOUT_MS', 1500),
   phases: (process.env['BENCH_PHASES'] ?? 'ingest,recovery').split(','),
 };
 
@@ -121,8 +125,8 @@ function median(xs: readonly number[]): number {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
-async function recovery(cluster: TestCluster, names: string[], ports: readonly number[]): Promise<void> {
-  const db = 'rec';
+async function recovery(cluster: TestCluster, names: string[], ports: readonly number[], fault: 'kill' | 'stop', rounds: number): Promise<void> {
+  const db = `rec${fault}`;
   const ep = (k: number): Ep => ({ host: '127.0.0.1', port: ports[k]! });
   await sql(ports[0]!, `create database ${db} replica 3 vgroups 1`);
   await sql(ports[0]!, `create table ${db}.t1 (ts timestamp, v int)`);
@@ -142,7 +146,7 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
   await insertVia(0, 10_000);
   const times: number[] = [];
   const elections: string[] = [];
-  for (let round = 0; round < S.kills; round++) {
+  for (let round = 0; round < rounds; round++) {
     // The leader every live dnode agrees on.
     const leaderId = await waitFor('one agreed leader of the vgroup', 30_000, async () => {
       const seen = new Set<number>();
@@ -158,12 +162,16 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
     const survivors = [0, 1, 2].filter((x) => x !== k);
     const loadNow = load();
     const t0 = performance.now();
-    await cluster.kill(names[k]!, 'SIGKILL');
+    if (fault === 'kill') await cluster.kill(names[k]!, 'SIGKILL');
+    else process.kill(cluster.procs.get(names[k]!)!.child.pid!, 'SIGSTOP');
     // Inserts through the survivors, alternating, each bounded, until one succeeds (<= 30 s).
-    let ok = false, attempts = 0;
+    let ok = false, attempts = 0, firstErr = '';
     for (let i = 0; i < 300 && performance.now() - t0 < 30_000; i++) {
       attempts++;
-      try { await insertVia(survivors[i % 2]!, 1_500); ok = true; break; } catch { await sleep(20); }
+      try { await insertVia(survivors[i % 2]!, S.attemptTimeoutMs); ok = true; break; } catch (e) {
+        if (!firstErr) firstErr = `; first failed attempt after ${(performance.now() - t0).toFixed(0)} ms: ${(e as Error).message.slice(0, 160)}`;
+        await sleep(20);
+      }
     }
     const ms = performance.now() - t0;
     if (!ok) throw new Error(`round ${round}: no insert succeeded within 30 s after killing dnode ${leaderId}`);
@@ -172,10 +180,12 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
     const newLeader = [...after.values()][0]!.find(([, r]) => r === 'leader')?.[0] ?? 0;
     elections.push(`${leaderId}->${newLeader}`);
     // Restart on the same dataDir and wait until ready and caught up (its replica counts every row).
-    const dataDir = cluster.procs.get(names[k]!)!.dataDir;
-    names[k] = `${names[k]!.replace(/r\d+$/, '')}r${round}`;
     const tr = performance.now();
-    await cluster.start(names[k]!, ports[k]!, { dataDir });
+    if (fault === 'kill') {
+      const dataDir = cluster.procs.get(names[k]!)!.dataDir;
+      names[k] = `${names[k]!.replace(/r\d+$/, '')}r${round}`;
+      await cluster.start(names[k]!, ports[k]!, { dataDir });
+    } else process.kill(cluster.procs.get(names[k]!)!.child.pid!, 'SIGCONT');
     // A timed-out attempt may still have been applied: the reference is a survivor's count.
     let state = '';
     try {
@@ -193,10 +203,10 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
         return n === want && n >= written ? true : undefined;
       }, 200);
     } catch (e) { throw new Error(`${(e as Error).message}; ${state}`); }
-    out(`kill ${round + 1}/${S.kills}: leader dnode ${leaderId} SIGKILLed; insert through a survivor succeeded after ${ms.toFixed(0)} ms (${attempts} attempt(s); new leader ${newLeader}); restarted, ready and caught up in ${((performance.now() - tr) / 1000).toFixed(1)} s; load ${loadNow}`);
+    out(`${fault} ${round + 1}/${rounds}: leader dnode ${leaderId} ${fault === 'kill' ? 'SIGKILLed' : 'SIGSTOPped'}; insert through a survivor succeeded after ${ms.toFixed(0)} ms (${attempts} attempt(s); new leader ${newLeader}${firstErr}); ${fault === 'kill' ? 'restarted' : 'SIGCONT'}, ready and caught up in ${((performance.now() - tr) / 1000).toFixed(1)} s; load ${loadNow}`);
   }
   const med = median(times), max = Math.max(...times);
-  out(`write recovery after SIGKILL of the vgroup leader, ${times.length} kills: median ${(med / 1000).toFixed(2)} s (target <= 2 s: ${med <= 2000 ? 'met' : 'NOT met'}), max ${(max / 1000).toFixed(2)} s (target <= 4 s: ${max <= 4000 ? 'met' : 'NOT met'}), min ${(Math.min(...times) / 1000).toFixed(2)} s; all: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')}`);
+  out(`write recovery after ${fault === 'kill' ? 'SIGKILL' : 'SIGSTOP'} of the vgroup leader, ${times.length} ${fault === 'kill' ? 'kills' : 'stops'}: median ${(med / 1000).toFixed(2)} s (target <= 2 s: ${med <= 2000 ? 'met' : 'NOT met'}), max ${(max / 1000).toFixed(2)} s (target <= 4 s: ${max <= 4000 ? 'met' : 'NOT met'}), min ${(Math.min(...times) / 1000).toFixed(2)} s; all: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')}`);
 }
 
 interface Config { label: string; key: string; replica: number; eps: () => Ep[] }
@@ -204,7 +214,7 @@ interface Config { label: string; key: string; replica: number; eps: () => Ep[] 
 async function main(): Promise<void> {
   const tStart = Date.now();
   out(`# bench:cluster — machine: ${availableParallelism()} cpu(s) (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${load()}, node ${process.version}`);
-  out(`# settings: ${S.tables} tables x ${S.rowsPerTable} rows = ${S.tables * S.rowsPerTable} rows per ingest run, ${S.rowsPerRequest} rows/request, ${S.workers} workers, vgroups ${S.vgroups}, ${S.reps} repetition(s) per configuration (interleaved; medians reported), ${S.kills} kills; phases ${S.phases.join(',')}; dnodes on 127.0.0.1 (statusInterval 1, other settings default: wal_level 1, buffer 256 MB)`);
+  out(`# settings: ${S.tables} tables x ${S.rowsPerTable} rows = ${S.tables * S.rowsPerTable} rows per ingest run, ${S.rowsPerRequest} rows/request, ${S.workers} workers, vgroups ${S.vgroups}, ${S.reps} repetition(s) per configuration (interleaved; medians reported), ${S.kills} kills + ${S.stops} stops, insert attempts time out after ${S.attemptTimeoutMs} ms; phases ${S.phases.join(',')}; dnodes on 127.0.0.1 (statusInterval 1, other settings default: wal_level 1, buffer 256 MB)`);
   const single = new TestCluster();
   const cluster = new TestCluster();
   try {
@@ -245,7 +255,9 @@ async function main(): Promise<void> {
       const ratio = (k: string): string => `${(100 * med(k) / med('single')).toFixed(1)}%`;
       out(`ingest ratio replica-3 / single dnode: ${ratio('r3one')} with writers on one dnode (target >= 35%: ${med('r3one') / med('single') >= 0.35 ? 'met' : 'NOT met'}), ${ratio('r3spread')} with writers spread; replica-1 cluster / single: ${ratio('r1')}`);
     }
-    if (S.phases.includes('recovery')) await recovery(cluster, names, ports);
+    if (S.phases.includes('recovery')) await recovery(cluster, names, ports, 'kill', S.kills);
+    // Not a target, for comparison: the leader frozen (SIGSTOP) instead of killed.
+    if (S.stops > 0 && S.phases.includes('recovery')) await recovery(cluster, names, ports, 'stop', S.stops);
   } finally {
     await single.cleanup();
     await cluster.cleanup();
