@@ -57,6 +57,8 @@ export type StatusReply =
     kind: 'ok'; dnodeId: number; clusterId: string; dnodeEps: EpEntry[]; mnodeEps: string[]; leaderEp: string; placement: PlacementEntry[];
     /** Dnodes the leader shows offline (for replica roles in show vgroups); absent from older leaders. */
     offline?: number[];
+    /** The mnode commit index the placement is as of. */
+    placementIndex?: number;
   }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }
@@ -81,6 +83,8 @@ export interface HostDatabase {
   options: Record<string, unknown>;
   /** `moved`: the placement changed after creation, so a replica first opened now founds nothing. */
   vgroups: { vgId: number; dnodeIds: number[]; moved?: boolean }[];
+  /** The mnode commit index this placement is as of (orders it against status replies). */
+  index?: number;
 }
 
 export interface ForwardReply {

@@ -405,6 +405,16 @@ export class ClusterNode {
    */
   placementHook: ((placement: readonly PlacementEntry[]) => Promise<void>) | null = null;
   private following = false;
+  /**
+   * The newest mnode index of a placement this dnode acted on (host messages, status
+   * replies): an older status reply (sent before a move finished, delivered after) is not
+   * followed, or it would undo what a newer host message did.
+   */
+  private placementIndexSeen = 0;
+
+  notePlacementIndex(index: number | undefined): void {
+    if (typeof index === 'number' && index > this.placementIndexSeen) this.placementIndexSeen = index;
+  }
 
   private followPlacement(p: readonly PlacementEntry[]): void {
     if (!this.placementHook || this.following || this.closed) return;
@@ -418,7 +428,11 @@ export class ClusterNode {
     this.gate.reset();
     this.leaderEp = r.leaderEp;
     this.placement = r.placement;
-    this.followPlacement(r.placement);
+    const index = r.placementIndex ?? 0;
+    if (index >= this.placementIndexSeen) {
+      this.placementIndexSeen = index;
+      this.followPlacement(r.placement);
+    }
     this.offlineFromLeader = r.offline ?? [];
     const id = this.identity;
     const changed = id.dnodeId !== r.dnodeId || id.clusterId !== r.clusterId
@@ -506,6 +520,7 @@ export class ClusterNode {
       dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
       mnodeEps: mnodeEndpoints(s), leaderEp: this.endpoint,
       offline: this.offlineDnodes(),
+      placementIndex: m.commitIndex,
       placement: [
         ...Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
         // A replicated database: any dnode with a replica can run its statements (followers

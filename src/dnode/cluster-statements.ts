@@ -371,7 +371,7 @@ export class ClusterStatements {
   private async createReplicatedDb(m: Mnode, name: string, given: Record<string, unknown>, op: ClusterOp): Promise<StatementResult> {
     assert(op.op === 'placeReplicatedDb', 'a replicated placement');
     await m.propose(op);
-    const host: HostDatabase = { name, options: given, vgroups: op.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })) };
+    const host: HostDatabase = { name, options: given, vgroups: op.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })), index: m.commitIndex };
     const dnodes = [...new Set(op.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
     const done: number[] = [];
     try {

@@ -50,27 +50,41 @@ export function listenError(e: unknown, port: number, setting: string, host: str
 /** A replicated database recorded here but absent from the mnode's placement this long is dropped here. */
 const ORPHAN_DB_AGE_MS = 10_000;
 
+/** A database dropped here is not recreated from a status reply for this long (a reply sent before the drop). */
+const DROP_TOMBSTONE_MS = 60_000;
+
 /**
  * Brings the engine in line with the mnode's placement of replicated databases: a database
  * with a replica here is recorded and its replicas follow moves this dnode missed; one the
- * mnode no longer has (dropped while this dnode was offline) is dropped here too.
+ * mnode no longer has (dropped while this dnode was offline) is dropped here too. A database
+ * this dnode dropped a moment ago is not brought back by a reply that predates the drop.
  */
-async function followPlacement(engine: Engine, self: number, placement: readonly PlacementEntry[], logger: Logger): Promise<void> {
-  if (!engine.hostPlacedDatabase || !engine.placedDatabases || self <= 0) return;
-  const placed = new Set<string>();
-  for (const e of placement) {
-    if (!e.vgroups) continue;
-    placed.add(e.db);
-    const here = engine.placedDatabases().some((d) => d.name === e.db);
-    if (!here && !e.vgroups.some((v) => v.dnodeIds.includes(self))) continue;
-    await engine.hostPlacedDatabase(e.db, (e.options ?? {}) as Partial<DbOptions>, e.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds, moved: true })));
-  }
-  const now = Date.now();
-  for (const d of engine.placedDatabases()) {
-    if (placed.has(d.name) || now - d.createdAtMs < ORPHAN_DB_AGE_MS) continue;
-    logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
-    await engine.execute(`drop database if exists \`${d.name}\``, { user: 'root', db: null });
-  }
+function placementFollower(engine: Engine, selfId: () => number, logger: Logger): (placement: readonly PlacementEntry[]) => Promise<void> {
+  const heldBefore = new Set<string>();
+  const droppedHereAtMs = new Map<string, number>();
+  return async (placement) => {
+    const self = selfId();
+    if (!engine.hostPlacedDatabase || !engine.placedDatabases || self <= 0) return;
+    const nowMs = Date.now();
+    const held = new Set(engine.placedDatabases().map((d) => d.name));
+    for (const name of heldBefore) if (!held.has(name)) droppedHereAtMs.set(name, nowMs);
+    heldBefore.clear();
+    for (const name of held) heldBefore.add(name);
+    for (const [name, at] of droppedHereAtMs) if (nowMs - at > DROP_TOMBSTONE_MS) droppedHereAtMs.delete(name);
+    const placed = new Set<string>();
+    for (const e of placement) {
+      if (!e.vgroups) continue;
+      placed.add(e.db);
+      const here = held.has(e.db);
+      if (!here && (!e.vgroups.some((v) => v.dnodeIds.includes(self)) || droppedHereAtMs.has(e.db))) continue;
+      await engine.hostPlacedDatabase(e.db, (e.options ?? {}) as Partial<DbOptions>, e.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds, moved: true })));
+    }
+    for (const d of engine.placedDatabases()) {
+      if (placed.has(d.name) || nowMs - d.createdAtMs < ORPHAN_DB_AGE_MS) continue;
+      logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
+      await engine.execute(`drop database if exists \`${d.name}\``, { user: 'root', db: null });
+    }
+  };
 }
 
 export class Dnode {
@@ -164,7 +178,7 @@ export class Dnode {
     }
     d.gateway = new Gateway(cluster, d.engine);
     const engine = d.engine;
-    cluster.placementHook = (p) => followPlacement(engine, cluster.identity.dnodeId, p, logger);
+    cluster.placementHook = placementFollower(engine, () => cluster.identity.dnodeId, logger);
     d.phase = 'running';
     cluster.start();
     d.sweepTimer = setInterval(() => {

@@ -166,6 +166,7 @@ export class Gateway {
   }
 
   private async hostLocally(h: HostDatabase): Promise<void> {
+    this.node.notePlacementIndex(h.index);
     if (!this.local.hostPlacedDatabase) throw new BasaltError('NOT_SUPPORTED', `the engine of dnode ${this.node.identity.dnodeId} cannot host replicated databases`);
     await this.local.hostPlacedDatabase(h.name, h.options as Partial<DbOptions>, h.vgroups);
   }

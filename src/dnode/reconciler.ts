@@ -34,10 +34,10 @@ export interface MoveProgress {
 }
 
 /** The database's placement as a host message (a dnode joining a vgroup founds none). */
-export function hostMessage(s: ClusterState, db: string): HostDatabase | null {
+export function hostMessage(s: ClusterState, db: string, index: number): HostDatabase | null {
   const p = s.replicatedDbs[db];
   if (!p) return null;
-  return { name: db, options: p.options ?? {}, vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds], moved: true })) };
+  return { name: db, options: p.options ?? {}, vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds], moved: true })), index };
 }
 
 export class Reconciler {
@@ -93,7 +93,7 @@ export class Reconciler {
     const removes = mv.from.filter((x) => !mv.to.includes(x));
     try {
       if (!this.hosted.has(mv.id)) {
-        const h = hostMessage(m.state, mv.db);
+        const h = hostMessage(m.state, mv.db, m.commitIndex);
         if (!h) return; // the database was dropped: unplaceDb removed the move too
         for (const id of adds) await this.host(id, h);
         this.hosted.add(mv.id);
@@ -135,7 +135,7 @@ export class Reconciler {
       this.hosted.delete(mv.id);
       // Every dnode that had or has a replica learns the final placement; a removed one
       // closes and deletes its replica. A dead one learns it from its status replies later.
-      const h = hostMessage(m.state, mv.db);
+      const h = hostMessage(m.state, mv.db, m.commitIndex);
       if (h) {
         for (const id of new Set([...mv.from, ...mv.to])) {
           await this.host(id, h).catch((e: unknown) => this.node.log.warn('a dnode did not take the new placement; it follows at its next status', { dnodeId: id, vgId: mv.vgId, error: toBasaltError(e).message }));
