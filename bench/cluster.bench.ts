@@ -16,13 +16,14 @@
 // the client timeout of each insert attempt after the fault), BENCH_PHASES
 // (ingest,recovery). Replica 3 is measured twice: writers on one dnode (as `basalt bench`
 // connects) and writers spread over the three dnodes.
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { connect } from '../src/client/index.js';
 import { allocRows, MetersWalk, METERS_COLUMNS_SQL, METERS_TAGS_SQL } from '../src/cli/bench-data.js';
 import type { InsertPlan } from '../src/cli/bench-options.js';
 import { openWriter, type BatchPart } from '../src/cli/bench-writers.js';
 import { workerRange } from '../src/cli/bench-insert.js';
-import { dnodes, sleep, sql, startThreeMnodeCluster, TestCluster, waitFor, freeBasePort } from '../test/cluster/harness.js';
+import { dnodes, mnodes, sleep, sql, startThreeMnodeCluster, TestCluster, waitFor, freeBasePort } from '../test/cluster/harness.js';
 
 const envInt = (name: string, dflt: number): number => {
   const v = process.env[name];
@@ -63,13 +64,23 @@ function plan(db: string, replica: number, ep: Ep): InsertPlan {
  * endpoint w % eps.length) each send their range of child tables in requests of
  * rowsPerRequest rows, as `basalt bench` does. Returns rows/s over the wall time of the writes.
  */
-async function ingest(label: string, db: string, replica: number, eps: readonly Ep[]): Promise<number> {
+/** CPU seconds (user + system) a process used so far, from /proc (NaN where unavailable). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch { return NaN; }
+}
+
+async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[]): Promise<number> {
   const admin = eps[0]!;
   await sql(admin.port, `create database if not exists ${db} replica ${replica} vgroups ${S.vgroups} precision 'ms'`, admin.host);
   await sql(admin.port, `create stable if not exists ${db}.meters (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, admin.host);
   const workers = Math.min(S.workers, S.tables);
   const done = new Array<number>(workers).fill(0);
   const load0 = load();
+  const cpu0 = pids.map(cpuSeconds);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
     const p = plan(db, replica, eps[w % eps.length]!);
@@ -99,10 +110,11 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
     } finally { writer.close(); }
   }));
   const s = (performance.now() - t0) / 1000;
+  const cpu = pids.reduce((sum, p, i) => sum + cpuSeconds(p) - cpu0[i]!, 0);
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
   const rate = rows / s;
-  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); load ${load0} -> ${load()})`);
+  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; load ${load0} -> ${load()})`);
   if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
   return rate;
 }
@@ -128,7 +140,21 @@ function median(xs: readonly number[]): number {
 async function recovery(cluster: TestCluster, names: string[], ports: readonly number[], fault: 'kill' | 'stop', rounds: number): Promise<void> {
   const db = `rec${fault}`;
   const ep = (k: number): Ep => ({ host: '127.0.0.1', port: ports[k]! });
-  await sql(ports[0]!, `create database ${db} replica 3 vgroups 1`);
+  // Right after a restart the mnode leader may not count a dnode's free vnodes yet: retry
+  // (bounded) and say so, with every dnode's view.
+  for (let attempt = 0; ; attempt++) {
+    try { await sql(ports[0]!, `create database ${db} replica 3 vgroups 1`); break; } catch (e) {
+      if (attempt >= 40) throw e;
+      if (attempt === 0) {
+        const views: string[] = [];
+        for (const p of ports) {
+          try { views.push(`via :${p}: ${[...(await dnodes(p))].map(([id, d]) => `${id} ${d.status} vnodes ${d.vnodes}`).join(', ')}; mnodes ${[...(await mnodes(p))].map(([id, r]) => `${id} ${r}`).join(', ')}`); } catch (x) { views.push(`via :${p}: ${(x as Error).message}`); }
+        }
+        out(`# create database ${db} refused, retrying: ${(e as Error).message.slice(0, 200)} | ${views.join(' | ')}`);
+      }
+      await sleep(500);
+    }
+  }
   await sql(ports[0]!, `create table ${db}.t1 (ts timestamp, v int)`);
   // dnode id → index in ports (endpoints are localhost:<port>)
   const idToK = new Map<number, number>();
@@ -245,7 +271,7 @@ async function main(): Promise<void> {
             const d = (await dnodes(ep0.port)).get(hostId)!;
             r1Host = { host: '127.0.0.1', port: Number(d.endpoint.split(':')[1]) };
           }
-          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps()));
+          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps(), c.key === 'single' ? [single.procs.get('single')!.child.pid!] : names.map((n) => cluster.procs.get(n)!.child.pid!)));
           await sql(ep0.port, `drop database ${db}`, ep0.host);
         }
       }
