@@ -5,7 +5,12 @@
 import { loadConfig } from '../common/config.js';
 import { BasaltError } from '../common/errors.js';
 
-export interface Endpoint { host: string; port: number }
+export interface Endpoint {
+  host: string;
+  port: number;
+  /** Other dnodes to try when this one cannot be reached (`-h a,b:6130`, or secondEp). */
+  fallbacks?: Array<{ host: string; port: number }>;
+}
 
 export function parsePort(text: string, flag: string): number {
   const n = Number(text);
@@ -25,7 +30,24 @@ export function resolveEndpoint(flags: { host?: string; port?: string; config?: 
   } else {
     port = loaded.config.serverPort;
   }
-  if (flags.host !== undefined) host = flags.host;
+  const fallbacks: Array<{ host: string; port: number }> = [];
+  if (loaded.sources.secondEp !== 'default' && loaded.config.secondEp !== '') {
+    const [h, p] = loaded.config.secondEp.split(':');
+    fallbacks.push({ host: h!, port: p !== undefined ? Number(p) : loaded.config.serverPort });
+  }
   if (flags.port !== undefined) port = parsePort(flags.port, '-P');
-  return { host, port };
+  if (flags.host !== undefined) {
+    // `-h h1,h2:6130`: the first is the dnode to use, the others are tried when it does not answer.
+    const items = flags.host.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    if (items.length === 0) throw new BasaltError('CONFIG_BAD_VALUE', `-h '${flags.host}' names no host; give one, or several separated by commas (h1,h2:6130)`);
+    const parsed = items.map((item, i) => {
+      const at = item.lastIndexOf(':');
+      if (at > 0 && /^\d+$/.test(item.slice(at + 1))) return { host: item.slice(0, at), port: parsePort(item.slice(at + 1), `-h item ${i + 1}`) };
+      return { host: item, port };
+    });
+    host = parsed[0]!.host;
+    port = parsed[0]!.port;
+    fallbacks.splice(0, fallbacks.length, ...parsed.slice(1));
+  }
+  return fallbacks.length > 0 ? { host, port, fallbacks } : { host, port };
 }

@@ -155,7 +155,7 @@ export async function sqlMain(flags: SqlFlags, version: string): Promise<number>
   let conn: Connection;
   const t0 = performance.now();
   try {
-    conn = await connect({ host, port, user: flags.user, password, database: flags.database ?? null, timeoutMs: Limits.restRequestTimeoutMs });
+    conn = await connect({ host, port, user: flags.user, password, database: flags.database ?? null, timeoutMs: Limits.restRequestTimeoutMs, ...(ep.fallbacks ? { fallbacks: ep.fallbacks } : {}) });
   } catch (e) {
     const err = toBasaltError(e);
     process.stderr.write(errorLine(err.message, err.code, performance.now() - t0));
@@ -179,9 +179,9 @@ export function registerSql(program: Command, version: string): void {
     .command('sql')
     .description('SQL shell (like taos): interactive, or -s "statements" / -f file')
     .helpOption('--help', 'display help for sql')
-    .option('-h, --host <host>', 'dnode host (default: firstEp of -c/BASALT_* config, else 127.0.0.1)')
+    .option('-h, --host <host>', 'dnode host, or several (h1,h2:6130) tried in turn when one does not answer (default: firstEp/secondEp of -c/BASALT_* config, else 127.0.0.1)')
     .option('-P, --port <port>', 'dnode serverPort (default: from -c/BASALT_* config, else 6030)')
-    .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/serverPort from')
+    .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/secondEp/serverPort from')
     .option('-u, --user <user>', 'user name', 'root')
     .option('-p, --password [password]', 'password (glued: -ptaosdata; bare -p prompts)')
     .option('-s, --commands <sql>', 'run these statements (separated by ;) and exit')

@@ -26,6 +26,13 @@ export interface ConnectOptions {
   /** Per-request timeout in ms (default Limits.rpcTimeoutMs; long queries may need more). */
   readonly timeoutMs?: number;
   readonly maxFrameBytes?: number;
+  /**
+   * Other dnodes of the cluster (like TDengine's secondEp): when the current one cannot be
+   * reached, the connection moves to the next and runs the statement there (each endpoint at
+   * most once per call). A statement whose connection dropped mid-flight may have been
+   * applied: rows are idempotent (same timestamp), a DDL may answer "already exists".
+   */
+  readonly fallbacks?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
 }
 
 export interface QueryOptions {
@@ -60,8 +67,13 @@ function asObj<T>(control: unknown, what: string): T {
 export class Connection {
   private db: string | null;
   private closed = false;
+  /** Index into endpoints() of the dnode this connection talks to. */
+  private at = 0;
 
-  private constructor(private readonly rpc: RpcClient, private readonly opts: ConnectOptions, public serverVersion: string, db: string | null) {
+  private constructor(
+    private rpc: RpcClient, private readonly opts: ConnectOptions, public serverVersion: string, db: string | null,
+    private readonly makeRpc: (host: string, port: number) => RpcClient,
+  ) {
     this.db = db;
   }
 
@@ -70,9 +82,9 @@ export class Connection {
     let conn: Connection | null = null;
     let version = '';
     let db = opts.database ?? null;
-    const rpc = new RpcClient({
-      host: opts.host ?? '127.0.0.1',
-      port: opts.port ?? 6030,
+    const makeRpc = (host: string, port: number): RpcClient => new RpcClient({
+      host,
+      port,
       ...(opts.timeoutMs !== undefined ? { requestTimeoutMs: opts.timeoutMs } : {}),
       ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
       onConnect: async (raw: RawRequest) => {
@@ -88,10 +100,45 @@ export class Connection {
         if (conn) { conn.serverVersion = version; conn.db = db; }
       },
     });
-    try { await rpc.connect(); }
-    catch (e) { rpc.close(); throw e; }
-    conn = new Connection(rpc, opts, version, db);
-    return conn;
+    const eps = endpointsOf(opts);
+    let last: unknown = null;
+    for (let i = 0; i < eps.length; i++) {
+      const rpc = makeRpc(eps[i]!.host, eps[i]!.port);
+      try { await rpc.connect(); }
+      catch (e) {
+        rpc.close();
+        last = e;
+        if (e instanceof BasaltError && e.errorName === 'CONNECTION_FAILED' && i + 1 < eps.length) continue;
+        throw e;
+      }
+      conn = new Connection(rpc, opts, version, db, makeRpc);
+      conn.at = i;
+      return conn;
+    }
+    throw last;
+  }
+
+  /**
+   * Runs `fn` on the current dnode; if it cannot be reached and fallbacks are configured,
+   * moves to the next endpoint (reconnecting and logging in again) and runs it there, each
+   * endpoint at most once.
+   */
+  private async withFailover<T>(fn: (rpc: RpcClient) => Promise<T>): Promise<T> {
+    const eps = endpointsOf(this.opts);
+    const tried: string[] = [];
+    let first: unknown = null;
+    for (let hop = 0; hop < eps.length; hop++) {
+      try { return await fn(this.rpc); } catch (e) {
+        if (!(e instanceof BasaltError) || e.errorName !== 'CONNECTION_FAILED' || eps.length < 2 || this.closed) throw e;
+        first ??= e;
+        tried.push(this.rpc.endpoint);
+        if (hop + 1 >= eps.length) break;
+        this.at = (this.at + 1) % eps.length;
+        this.rpc.close();
+        this.rpc = this.makeRpc(eps[this.at]!.host, eps[this.at]!.port);
+      }
+    }
+    throw new BasaltError('CONNECTION_FAILED', `no dnode answered (tried ${tried.join(', ')}); first error: ${(first as Error).message}`);
   }
 
   /** The current database (`use db` changes it). */
@@ -121,7 +168,7 @@ export class Connection {
     this.checkOpen();
     const stateless = opts.db !== undefined;
     const req: QueryRequest = { sql, db: opts.db ?? null, stateless };
-    const res = await this.rpc.request(MsgType.QUERY, req, [], opts.timeoutMs);
+    const res = await this.withFailover((rpc) => rpc.request(MsgType.QUERY, req, [], opts.timeoutMs));
     const q = asObj<QueryResponse>(res.control, 'QUERY');
     const first = decodeBlocks(res.payload, q.numBlocks);
     if (!stateless && q.useDb) this.db = q.useDb;
@@ -177,7 +224,8 @@ export class Connection {
       db,
       tables: tables.map((t) => ({ table: t.table, using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null })),
     };
-    const r = await this.rpc.request(MsgType.INSERT_COLUMNAR, req, encodeBlocks(tables.map((t) => t.block)), timeoutMs);
+    const payload = encodeBlocks(tables.map((t) => t.block));
+    const r = await this.withFailover((rpc) => rpc.request(MsgType.INSERT_COLUMNAR, req, payload, timeoutMs));
     return Number(asObj<InsertColumnarResponse>(r.control, 'INSERT_COLUMNAR').affectedRows);
   }
 
@@ -201,6 +249,10 @@ export class Connection {
     const { password: _p, ...rest } = this.opts;
     return rest;
   }
+}
+
+function endpointsOf(opts: ConnectOptions): Array<{ host: string; port: number }> {
+  return [{ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6030 }, ...(opts.fallbacks ?? []).map((f) => ({ host: f.host, port: f.port }))];
 }
 
 export function connect(opts: ConnectOptions = {}): Promise<Connection> {

@@ -9,6 +9,7 @@ import { connect } from '../../src/client/index.js';
 import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
 import { dnodes, sql, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
+import { runBasalt } from '../cli/run-basalt.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -79,6 +80,9 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   const total = TABLES * ROWS_PER_TABLE + 2 * BULK_ROWS;
   for (const p of ports) assert.equal(await count(p), total, `count through dnode on port ${p}`);
 
+  // A client on dnode 3 that knows other dnodes (like TDengine's secondEp).
+  const fo = await connect({ host: '127.0.0.1', port: ports[2], timeoutMs: 8_000, fallbacks: [{ host: '127.0.0.1', port: ports[0] }] });
+
   // SIGKILL dnode 3: every vgroup loses one replica (and some their leader).
   await cluster.kill('a3', 'SIGKILL');
   const killedAt = Date.now();
@@ -92,6 +96,14 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   assert.ok(recoveredMs < 5_000, `recovered in ${recoveredMs} ms`);
   const afterKill = total + TABLES * 10;
   assert.equal(await count(ports[0]), afterKill);
+  try {
+    // Its dnode is gone: the client moves to the fallback and the statement runs there.
+    assert.equal(Number((await fo.query('select count(*) from test.meters')).rows()[0]![0]), afterKill);
+    assert.equal(fo.endpoint, `127.0.0.1:${ports[0]}`);
+  } finally { fo.close(); }
+  const cli = await runBasalt(['sql', '-h', `127.0.0.1:${ports[2]},127.0.0.1:${ports[1]}`, '-s', 'select count(*) from test.meters']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, new RegExp(`\\b${afterKill}\\b`));
 
   // Once the mnode leader shows dnode 3 offline, so do its replicas; 1 and 2 lead and follow.
   await waitFor('dnode 3 replicas offline in show vgroups', 20_000, async () => {
