@@ -32,7 +32,9 @@ const FORWARD_DEADLINE_MS = 8_000;
 const FORWARD_MAX_ATTEMPTS = 80;
 const FORWARD_PAUSE_MS = 100;
 /** Errors after which the leader may have moved or come up: ask again. */
-const FORWARD_RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY']);
+const FORWARD_RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
+/** How often a forward in flight checks whether this replica has heard of another leader. */
+const LEADER_WATCH_MS = 50;
 
 export interface ReplicatedVnodeConfig {
   /** The dnode's Raft runtime (one per dnode, shared by its mnode and vnodes). */
@@ -211,7 +213,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
       const lead = this.group.node.raft.lead;
       if (lead !== 0 && lead !== this.nodeId) {
         try {
-          await this.cfg.forward!(lead, payload);
+          await this.forwardWhileLeader(lead, payload);
           await this.readBarrier({ allowFollower: true }).catch(() => undefined);
           return;
         } catch (e) {
@@ -223,6 +225,29 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     }
     if (last instanceof BasaltError) throw last;
     throw this.noLeader();
+  }
+
+  /**
+   * Forwards to `lead`, but gives up as soon as this replica hears of another leader (a
+   * frozen or cut-off leader never answers; its successor is elected in about a second),
+   * so the caller retries at the new one instead of waiting out the RPC timeout. The
+   * abandoned forward may still be applied: rows are idempotent, a DDL may say it exists.
+   */
+  private async forwardWhileLeader(lead: NodeId, payload: Uint8Array): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const moved = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const now = this.group.node.raft.lead;
+        if (this.closed || (now !== lead && now !== 0) || this.isLeader()) {
+          reject(new BasaltError('NOT_LEADER', `vgroup ${this.cfg.vgId}: the leader moved from node ${lead} while a write was forwarded to it; retrying at the new one`));
+        }
+      }, LEADER_WATCH_MS);
+    });
+    try {
+      await Promise.race([this.cfg.forward!(lead, payload), moved]);
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private propose(data: Uint8Array): Promise<ProposeResult> {
