@@ -16,6 +16,7 @@ import type { BulkTable, CreateEngine, Engine, EngineOptions, Session, Statement
 import { EngineCore } from './engine-core.js';
 import { insert, insertColumnar } from './insert.js';
 import { reconcile } from './reconcile.js';
+import { statementDbs } from './statement-dbs.js';
 import { execResult } from './result-rows.js';
 import { select } from './select-bridge.js';
 import {
@@ -34,29 +35,10 @@ function requireSuper(core: EngineCore, session: Session, what: string): void {
   if (!u?.superUser) throw new BasaltError('AUTH_FAILURE', `user '${session.user}' may not ${what}; connect as a super user such as root`);
 }
 
-/** Statements that name a database by `name` rather than by `db` fields. */
-const NAMES_A_DB = new Set<Statement['kind']>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
-
-/** Databases a statement may touch: every `db` field in it, the session's, or the one it names. */
-function touchedDbs(s: Statement, session: Session): Set<string> {
-  const out = new Set<string>();
-  if (session.db !== null) out.add(session.db);
-  if (NAMES_A_DB.has(s.kind)) out.add((s as unknown as { name: string }).name);
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 32 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
-    const o = v as Record<string, unknown>;
-    if (typeof o['db'] === 'string') out.add(o['db']);
-    for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
-  };
-  walk(s, 0);
-  return out;
-}
-
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
   // Vgroups hosted on other dnodes: refresh their table meta first (src/vnode/remote-vnode.ts).
   if (s.kind !== 'dropDatabase' && s.kind !== 'createDatabase') {
-    for (const name of touchedDbs(s, session)) await core.prepare(name);
+    for (const name of statementDbs(s, session)) await core.prepare(name);
   }
   const ex = <T>(fn: () => Promise<T>): Promise<T> => core.lock.exclusive(fn);
   const sh = <T>(fn: () => Promise<T> | T): Promise<T> => core.lock.shared(async () => fn());

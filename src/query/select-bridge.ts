@@ -9,6 +9,7 @@ import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
 import type { ResultColumn } from './engine-api.js';
 import type { SelectContext } from './select-api.js';
 import { runSelect } from './select/index.js';
+import { statementDbs } from './statement-dbs.js';
 
 /** Answers `select server_version(), database(), now() ...` without FROM, or null if it can't. */
 function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): StatementResult | null {
@@ -38,25 +39,10 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
   return queryResult(columns, [row]);
 }
 
-/** Databases a statement reads: every `db` named in it, and the session's. */
-function referencedDbs(s: SelectStmt, session: Session): Set<string> {
-  const out = new Set<string>();
-  if (session.db !== null) out.add(session.db);
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 32 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
-    const o = v as Record<string, unknown>;
-    if (typeof o['db'] === 'string') out.add(o['db']);
-    for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
-  };
-  walk(s, 0);
-  return out;
-}
-
 export async function select(core: EngineCore, s: SelectStmt, session: Session): Promise<StatementResult> {
   const facts = sessionFacts(core, s, session);
   if (facts) return facts;
-  for (const name of referencedDbs(s, session)) await core.readBarrier(name);
+  for (const name of statementDbs(s, session)) await core.readBarrier(name);
   const ctx: SelectContext = {
     beforeRead: (vgId) => core.readBarrierOf(vgId),
     session,

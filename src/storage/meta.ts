@@ -58,6 +58,17 @@ export class Meta {
   version = 0;
 
   get(name: string): TableEntry | undefined { return this.tables.get(name); }
+
+  /** TableInfo of every table, of one kind, or of the child tables of one super table (VnodeStore.listTables). */
+  listInfos(filter?: { stable?: string; kind?: TableKind }): TableInfo[] {
+    const out: TableInfo[] = [];
+    if (filter?.stable !== undefined) {
+      for (const n of this.childNames(filter.stable)) out.push(this.info(this.tables.get(n)!));
+      return out;
+    }
+    for (const t of this.tables.values()) if (!filter?.kind || t.kind === filter.kind) out.push(this.info(t));
+    return out;
+  }
   getByUid(uid: number): TableEntry | undefined { return this.byUid.get(uid); }
   tableCount(): number { return this.tables.size; }
   allTables(): IterableIterator<TableEntry> { return this.tables.values(); }

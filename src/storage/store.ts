@@ -124,13 +124,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   }
 
   listTables(filter?: { stable?: string; kind?: TableKind }): TableInfo[] {
-    const out: TableInfo[] = [];
-    if (filter?.stable !== undefined) {
-      for (const n of this.meta.childNames(filter.stable)) out.push(this.meta.info(this.meta.get(n)!));
-      return out;
-    }
-    for (const t of this.meta.allTables()) if (!filter?.kind || t.kind === filter.kind) out.push(this.meta.info(t));
-    return out;
+    return this.meta.listInfos(filter);
   }
 
   childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {

@@ -150,6 +150,17 @@ export async function mnodes(port: number, host = '127.0.0.1'): Promise<Map<numb
   return new Map(rows.map((r) => [Number(r[0]), String(r[2])]));
 }
 
+/** `show <db>.vgroups` → vgId → [dnodeId, role][] for v1..v4. */
+export async function vgroupRoles(port: number, db = 'test'): Promise<Map<number, [number, string][]>> {
+  const out = new Map<number, [number, string][]>();
+  for (const r of await sql(port, `show ${db}.vgroups`)) {
+    const reps: [number, string][] = [];
+    for (let i = 0; i < 4; i++) if (r[3 + 2 * i] !== null) reps.push([Number(r[3 + 2 * i]), String(r[4 + 2 * i])]);
+    out.set(Number(r[0]), reps);
+  }
+  return out;
+}
+
 /**
  * Starts three dnodes on base, base+100, base+200, joins them with `create dnode`, waits until
  * all are ready and adds mnodes on dnodes 2 and 3. For tests whose subject comes after that.

@@ -6,7 +6,7 @@
 // while a dnode is down is dropped on that dnode when it returns.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnodes, sql, sqlError, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
+import { dnodes, sql, sqlError, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -19,16 +19,6 @@ async function count(port: number): Promise<number> {
   return Number((await sql(port, 'select count(*) from test.meters'))[0]![0]);
 }
 
-/** `show test.vgroups` → vgId → [dnodeId, role][] */
-async function vgroups(port: number): Promise<Map<number, [number, string][]>> {
-  const out = new Map<number, [number, string][]>();
-  for (const r of await sql(port, 'show test.vgroups')) {
-    const reps: [number, string][] = [];
-    for (let i = 0; i < 4; i++) if (r[3 + 2 * i] !== null) reps.push([Number(r[3 + 2 * i]), String(r[4 + 2 * i])]);
-    out.set(Number(r[0]), reps);
-  }
-  return out;
-}
 
 async function settled(port: number, what: string): Promise<void> {
   await waitFor(what, 60_000, async () => ((await sql(port, 'show transactions')).length === 0 ? true : undefined), 250);
@@ -67,7 +57,7 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
     assert.equal(Number(r[1]), t * 10_000 * ROWS + (ROWS * (ROWS - 1)) / 2, `rows of ${String(r[0])} intact`);
   }
   await waitFor('one leader per vgroup after balance', 15_000, async () => {
-    const v = await vgroups(ports[0]!);
+    const v = await vgroupRoles(ports[0]!);
     return [...v.values()].every((reps) => reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1) ? true : undefined;
   });
 
@@ -75,7 +65,7 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   await sql(ports[3]!, `insert into test.d0 values (${T0 + ROWS * 1000}, 1)`);
   await sql(ports[0]!, 'balance vgroup leader');
   await waitFor('leaders spread', 15_000, async () => {
-    const v = await vgroups(ports[0]!);
+    const v = await vgroupRoles(ports[0]!);
     const leaders = [...v.values()].map((reps) => reps.find(([, r]) => r === 'leader')?.[0]);
     return new Set(leaders).size === 4 ? true : undefined;
   });
@@ -115,7 +105,7 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   assert.deepEqual([...(await dnodes(ports[0]!)).values()].map((x) => x.vnodes), [4, 4, 4]);
   for (const p of ports3) assert.equal(await count(p), total + 1, `count after drop dnode force through ${p}`);
   await waitFor('every vgroup healthy on 1-3', 15_000, async () => {
-    const v = await vgroups(ports[0]!);
+    const v = await vgroupRoles(ports[0]!);
     return [...v.values()].every((reps) => reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1 && reps.every(([id]) => id <= 3)) ? true : undefined;
   });
 

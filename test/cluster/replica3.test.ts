@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from '../../src/client/index.js';
 import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
-import { dnodes, sql, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
+import { dnodes, sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles } from './harness.js';
 import { runBasalt } from '../cli/run-basalt.js';
 
 const cluster = new TestCluster();
@@ -35,17 +35,6 @@ async function count(port: number): Promise<number> {
   return Number(rows[0]![0]);
 }
 
-/** `show test.vgroups` → vgId → [dnodeId, role][] */
-async function vgroups(port: number): Promise<Map<number, [number, string][]>> {
-  const rows = await sql(port, 'show test.vgroups');
-  const out = new Map<number, [number, string][]>();
-  for (const r of rows) {
-    const reps: [number, string][] = [];
-    for (let i = 0; i < 4; i++) if (r[3 + 2 * i] !== null) reps.push([Number(r[3 + 2 * i]), String(r[4 + 2 * i])]);
-    out.set(Number(r[0]), reps);
-  }
-  return out;
-}
 
 const oneLeaderTwoFollowers = (reps: [number, string][]): boolean =>
   reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1 && reps.filter(([, r]) => r === 'follower').length === 2;
@@ -57,7 +46,7 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   const d = await dnodes(ports[0]);
   assert.deepEqual([...d.values()].map((x) => x.vnodes), [4, 4, 4], 'every dnode hosts one replica of each of the 4 vgroups');
   const placed = await waitFor('one leader and two followers per vgroup', 15_000, async () => {
-    const v = await vgroups(ports[0]);
+    const v = await vgroupRoles(ports[0]);
     return v.size === 4 && [...v.values()].every(oneLeaderTwoFollowers) ? v : undefined;
   });
   for (const reps of placed.values()) assert.deepEqual(reps.map(([id]) => id).sort(), [1, 2, 3]);
@@ -107,7 +96,7 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
 
   // Once the mnode leader shows dnode 3 offline, so do its replicas; 1 and 2 lead and follow.
   await waitFor('dnode 3 replicas offline in show vgroups', 20_000, async () => {
-    const v = await vgroups(ports[0]);
+    const v = await vgroupRoles(ports[0]);
     const ok = [...v.values()].every((reps) => reps.some(([id, r]) => id === 3 && r === 'offline')
       && reps.filter(([id, r]) => id !== 3 && r === 'leader').length === 1 && reps.filter(([id, r]) => id !== 3 && r === 'follower').length === 1);
     return v.size === 4 && ok ? true : undefined;
@@ -117,7 +106,7 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   await cluster.start('a3b', ports[2], { dataDir: cluster.procs.get('a3')!.dataDir });
   await waitFor('dnode 3 replicas rejoin with every row', 20_000, async () => {
     try {
-      const v = await vgroups(ports[2]);
+      const v = await vgroupRoles(ports[2]);
       if (v.size !== 4 || ![...v.values()].every(oneLeaderTwoFollowers)) return undefined;
       return (await count(ports[2])) === afterKill ? true : undefined;
     } catch { return undefined; }

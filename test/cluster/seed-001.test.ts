@@ -9,7 +9,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBasalt } from '../cli/run-basalt.js';
-import { dnodes, mnodes, sql, TestCluster, waitFor, startThreeMnodeCluster } from './harness.js';
+import { dnodes, mnodes, sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -23,16 +23,6 @@ async function count(port: number, table = 'test.meters'): Promise<number> {
   return Number((await sql(port, `select count(*) from ${table}`))[0]![0]);
 }
 
-/** `show <db>.vgroups` → vgId → [dnodeId, role][] */
-async function vgroups(port: number, db: string): Promise<Map<number, [number, string][]>> {
-  const out = new Map<number, [number, string][]>();
-  for (const r of await sql(port, `show ${db}.vgroups`)) {
-    const reps: [number, string][] = [];
-    for (let i = 0; i < 4; i++) if (r[3 + 2 * i] !== null) reps.push([Number(r[3 + 2 * i]), String(r[4 + 2 * i])]);
-    out.set(Number(r[0]), reps);
-  }
-  return out;
-}
 
 const healthy = (reps: [number, string][]): boolean =>
   reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1 && reps.filter(([, r]) => r === 'follower').length === 2;
@@ -53,7 +43,7 @@ test(`seed 001: replica-3 cluster, ${ROWS} rows, failover, scale out and in`, { 
   for (const p of ports) assert.equal(await count(p), total, `select count(*) from test.meters through port ${p}`);
 
   const vg = await waitFor('8 vgroups, one leader and two followers each', 15_000, async () => {
-    const v = await vgroups(ports[0]!, 'test');
+    const v = await vgroupRoles(ports[0]!, 'test');
     return v.size === 8 && [...v.values()].every(healthy) ? v : undefined;
   });
   const leaders = new Set([...vg.values()].map((reps) => reps.find(([, r]) => r === 'leader')![0]));
@@ -67,7 +57,7 @@ test(`seed 001: replica-3 cluster, ${ROWS} rows, failover, scale out and in`, { 
   assert.equal(manual.code, 0, manual.stdout + manual.stderr);
   assert.match(manual.stdout, /Insert OK, 2 row\(s\) affected/);
   const v1 = await waitFor('test1: 2 vgroups with leaders', 10_000, async () => {
-    const v = await vgroups(ports[2]!, 'test1');
+    const v = await vgroupRoles(ports[2]!, 'test1');
     return v.size === 2 && [...v.values()].every(healthy) ? v : undefined;
   });
   assert.equal(v1.size, 2);
