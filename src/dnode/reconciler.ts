@@ -91,6 +91,7 @@ export class Reconciler {
     const link = this.node.vgroupLink;
     const adds = mv.to.filter((x) => !mv.from.includes(x));
     const removes = mv.from.filter((x) => !mv.to.includes(x));
+    link.note(mv.vgId, mv.db, [...new Set([...mv.from, ...mv.to])]);
     try {
       if (!this.hosted.has(mv.id)) {
         const h = hostMessage(m.state, mv.db, m.commitIndex);
