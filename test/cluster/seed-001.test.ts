@@ -8,6 +8,8 @@
 // vnodes move back, counts unchanged → its restarted process is refused as dropped.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runBasalt } from '../cli/run-basalt.js';
 import { dnodes, mnodes, sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles } from './harness.js';
 
@@ -18,6 +20,8 @@ const ROWS = Number(process.env['SEED001_ROWS'] ?? 1_000_000);
 const TABLES = ROWS >= 100_000_000 ? 10_000 : 1_000;
 const PER_TABLE = Math.floor(ROWS / TABLES);
 const scale = ROWS > 10_000_000;
+/** Memtable budget per vnode (MB) for the test database; 0 leaves the default (256). */
+const BUFFER_MB = Number(process.env['SEED001_BUFFER_MB'] ?? (scale ? 32 : 0));
 
 async function count(port: number, table = 'test.meters'): Promise<number> {
   return Number((await sql(port, `select count(*) from ${table}`))[0]![0]);
@@ -32,8 +36,26 @@ test(`seed 001: replica-3 cluster, ${ROWS} rows, failover, scale out and in`, { 
   const set = ['supportVnodes=16'];
   const ports = [...(await startThreeMnodeCluster(cluster, ['s1', 's2', 's3'], { set }))];
 
-  // taosBenchmark -I stmt -d test -n 10000 -t 10000 -a 3 (scaled), with 8 vgroups.
-  const bench = await runBasalt(['bench', '-y', '-P', String(ports[0]), '-I', 'stmt', '-d', 'test', '-t', String(TABLES), '-n', String(PER_TABLE), '-a', '3', '-v', '8'], { timeoutMs: scale ? 7_000_000 : 240_000 });
+  // taosBenchmark -I stmt -d test -n 10000 -t 10000 -a 3 (scaled), with 8 vgroups. With
+  // BUFFER_MB (always at scale) the database is made first with that memtable budget per
+  // vnode, and the bench writes into it (dbinfo "drop": "no"): the seed's dnodes each have a
+  // machine of their own, but here four share 24 GiB, and 10 vnodes × 256 MB × 2 (memtable
+  // and the one flushing) per dnode would not fit.
+  let bench;
+  if (BUFFER_MB > 0) {
+    await sql(ports[0]!, `create database test replica 3 vgroups 8 buffer ${BUFFER_MB}`);
+    const cfg = join(cluster.dir, 'bench.json');
+    writeFileSync(cfg, JSON.stringify({
+      filetype: 'insert', host: '127.0.0.1', port: ports[0], thread_count: 8, num_of_records_per_req: 30_000, confirm_parameter_prompt: 'no',
+      databases: [{
+        dbinfo: { name: 'test', drop: 'no', replica: 3, vgroups: 8, precision: 'ms' },
+        super_tables: [{ name: 'meters', childtable_count: TABLES, childtable_prefix: 'd', insert_rows: PER_TABLE, insert_mode: 'stmt' }],
+      }],
+    }));
+    bench = await runBasalt(['bench', '-P', String(ports[0]), '-f', cfg], { timeoutMs: scale ? 7_000_000 : 240_000 });
+  } else {
+    bench = await runBasalt(['bench', '-y', '-P', String(ports[0]), '-I', 'stmt', '-d', 'test', '-t', String(TABLES), '-n', String(PER_TABLE), '-a', '3', '-v', '8'], { timeoutMs: scale ? 7_000_000 : 240_000 });
+  }
   assert.equal(bench.code, 0, `bench failed: ${bench.stdout}\n${bench.stderr}`);
   const succ = /SUCC: Spent .* insert rows: (\d+) .* ([\d.]+) \(real ([\d.]+)\) records\/second/.exec(bench.stdout);
   assert.ok(succ, `bench printed its SUCC line: ${bench.stdout}`);
