@@ -4,16 +4,14 @@
 // process (`basalt start` embeds the adapter) and TCP otherwise (a standalone adapter). The
 // link skips the loopback TCP round trip per request, about 0.2-0.3 ms of CPU per query and
 // two copies of every line-protocol write's blocks (docs/performance.md).
-import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
 import type { BulkTable, QueryOptions, StreamingResult } from '../client/index.js';
-import { makeColumn, type ResultHead } from '../client/result-set.js';
-import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
+import { streamingResult } from '../client/connection.js';
+import { encodeBlocks } from '../rpc/blocks.js';
 import { RpcClient } from '../rpc/client.js';
 import {
   MsgType,
-  type ConnectRequest, type ConnectResponse, type FetchResponse, type InsertColumnarRequest, type InsertColumnarResponse,
-  type QueryRequest, type QueryResponse,
+  type ConnectRequest, type ConnectResponse, type InsertColumnarRequest, type InsertColumnarResponse, type QueryRequest,
 } from '../rpc/messages.js';
 
 /** What the REST handlers and the line-protocol target use of a connection. */
@@ -45,51 +43,7 @@ class RpcConnection implements AdapterConnection {
     // REST is stateless: the statement's database is the default for this statement only.
     const req: QueryRequest = { sql, db: opts.db ?? null, stateless: true };
     const res = await this.rpc.request(MsgType.QUERY, req, [], opts.timeoutMs);
-    const q = asObj<QueryResponse>(res.control, 'QUERY');
-    const first = decodeBlocks(res.payload, q.numBlocks);
-    const head: ResultHead = {
-      kind: q.kind === 'exec' ? 'exec' : 'query',
-      verb: String(q.verb),
-      columns: (q.columns ?? []).map(([n, t, b]) => makeColumn(n, t, b)),
-      precision: q.precision ?? 'ms',
-      affectedRows: Number(q.affectedRows ?? 0),
-      useDb: q.useDb ?? null,
-    };
-    let cursorId = q.done ? 0 : q.cursorId;
-    const rpc = this.rpc;
-    const timeoutMs = opts.timeoutMs;
-    let iterated = false;
-    const close = async (): Promise<void> => {
-      if (cursorId === 0) return;
-      const id = cursorId;
-      cursorId = 0;
-      await rpc.request(MsgType.CLOSE_CURSOR, { cursorId: id }, [], timeoutMs).catch(() => undefined);
-    };
-    async function* gen(): AsyncGenerator<ColumnBlock> {
-      try {
-        for (const b of first) yield b;
-        while (cursorId !== 0) {
-          const r = await rpc.request(MsgType.FETCH, { cursorId }, [], timeoutMs);
-          const f = asObj<FetchResponse>(r.control, 'FETCH');
-          const blocks = decodeBlocks(r.payload, f.numBlocks);
-          if (f.done) cursorId = 0;
-          for (const b of blocks) yield b;
-        }
-      } finally {
-        await close();
-      }
-    }
-    return {
-      ...head,
-      blocks: {
-        [Symbol.asyncIterator]: () => {
-          if (iterated) throw new BasaltError('INVALID_PARA', 'a streaming result can be iterated once; run the query again');
-          iterated = true;
-          return gen();
-        },
-      },
-      close,
-    };
+    return streamingResult(this.rpc, res, opts.timeoutMs);
   }
 
   async insertColumnar(db: string, tables: readonly BulkTable[], timeoutMs?: number): Promise<number> {

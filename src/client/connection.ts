@@ -169,52 +169,9 @@ export class Connection {
     const stateless = opts.db !== undefined;
     const req: QueryRequest = { sql, db: opts.db ?? null, stateless };
     const res = await this.withFailover((rpc) => rpc.request(MsgType.QUERY, req, [], opts.timeoutMs));
-    const q = asObj<QueryResponse>(res.control, 'QUERY');
-    const first = decodeBlocks(res.payload, q.numBlocks);
-    if (!stateless && q.useDb) this.db = q.useDb;
-    const head: ResultHead = {
-      kind: q.kind === 'exec' ? 'exec' : 'query',
-      verb: String(q.verb),
-      columns: (q.columns ?? []).map(([n, t, b]) => makeColumn(n, t, b)),
-      precision: q.precision ?? 'ms',
-      affectedRows: Number(q.affectedRows ?? 0),
-      useDb: q.useDb ?? null,
-    };
-    let cursorId = q.done ? 0 : q.cursorId;
-    const rpc = this.rpc;
-    const timeoutMs = opts.timeoutMs;
-    let iterated = false;
-    const close = async (): Promise<void> => {
-      if (cursorId === 0) return;
-      const id = cursorId;
-      cursorId = 0;
-      await rpc.request(MsgType.CLOSE_CURSOR, { cursorId: id }, [], timeoutMs).catch(() => undefined);
-    };
-    async function* gen(): AsyncGenerator<ColumnBlock> {
-      try {
-        for (const b of first) yield b;
-        while (cursorId !== 0) {
-          const r = await rpc.request(MsgType.FETCH, { cursorId }, [], timeoutMs);
-          const f = asObj<FetchResponse>(r.control, 'FETCH');
-          const blocks = decodeBlocks(r.payload, f.numBlocks);
-          if (f.done) cursorId = 0;
-          for (const b of blocks) yield b;
-        }
-      } finally {
-        await close();
-      }
-    }
-    return {
-      ...head,
-      blocks: {
-        [Symbol.asyncIterator]: () => {
-          if (iterated) throw new BasaltError('INVALID_PARA', 'a streaming result can be iterated once; run the query again');
-          iterated = true;
-          return gen();
-        },
-      },
-      close,
-    };
+    const result = streamingResult(this.rpc, res, opts.timeoutMs);
+    if (!stateless && result.useDb) this.db = result.useDb;
+    return result;
   }
 
   /** The columnar bulk path: one block per table, no SQL text. Returns rows written. */
@@ -249,6 +206,57 @@ export class Connection {
     const { password: _p, ...rest } = this.opts;
     return rest;
   }
+}
+
+/**
+ * A QUERY reply as a streaming result: its first blocks, then FETCH on `rpc` while the server
+ * holds a cursor (CLOSE_CURSOR when the reader stops early). Shared by Connection and the
+ * REST adapter's in-process connection.
+ */
+export function streamingResult(rpc: RpcClient, res: { control: unknown; payload: Uint8Array }, timeoutMs: number | undefined): StreamingResult {
+  const q = asObj<QueryResponse>(res.control, 'QUERY');
+  const first = decodeBlocks(res.payload, q.numBlocks);
+  const head: ResultHead = {
+    kind: q.kind === 'exec' ? 'exec' : 'query',
+    verb: String(q.verb),
+    columns: (q.columns ?? []).map(([n, t, b]) => makeColumn(n, t, b)),
+    precision: q.precision ?? 'ms',
+    affectedRows: Number(q.affectedRows ?? 0),
+    useDb: q.useDb ?? null,
+  };
+  let cursorId = q.done ? 0 : q.cursorId;
+  let iterated = false;
+  const close = async (): Promise<void> => {
+    if (cursorId === 0) return;
+    const id = cursorId;
+    cursorId = 0;
+    await rpc.request(MsgType.CLOSE_CURSOR, { cursorId: id }, [], timeoutMs).catch(() => undefined);
+  };
+  async function* gen(): AsyncGenerator<ColumnBlock> {
+    try {
+      for (const b of first) yield b;
+      while (cursorId !== 0) {
+        const r = await rpc.request(MsgType.FETCH, { cursorId }, [], timeoutMs);
+        const f = asObj<FetchResponse>(r.control, 'FETCH');
+        const blocks = decodeBlocks(r.payload, f.numBlocks);
+        if (f.done) cursorId = 0;
+        for (const b of blocks) yield b;
+      }
+    } finally {
+      await close();
+    }
+  }
+  return {
+    ...head,
+    blocks: {
+      [Symbol.asyncIterator]: () => {
+        if (iterated) throw new BasaltError('INVALID_PARA', 'a streaming result can be iterated once; run the query again');
+        iterated = true;
+        return gen();
+      },
+    },
+    close,
+  };
 }
 
 function endpointsOf(opts: ConnectOptions): Array<{ host: string; port: number }> {
