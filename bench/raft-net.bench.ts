@@ -116,9 +116,11 @@ async function findLeader(ms: number): Promise<Replica> {
   throw new Error(`no Basalt leader within ${ms} ms`);
 }
 
-async function basaltLoad(concurrency: number, tag: string, seconds = SECONDS): Promise<LoadResult> {
-  const leader = await findLeader(10_000);
-  const client = new RpcClient({ host: '127.0.0.1', port: leader.port, maxInFlight: concurrency + 8 });
+/**
+ * `concurrency` closed-loop workers for `seconds` (at most MAX_OPS puts in all): each put is
+ * timed; `put(w, i)` resolves to null when acknowledged, else to an error text for the sample.
+ */
+async function closedLoop(concurrency: number, seconds: number, put: (w: number, i: number) => Promise<string | null>): Promise<{ el: number; lat: number[]; errors: number; errSample: string }> {
   const lat: number[] = [];
   let errors = 0; let errSample = ''; let issued = 0;
   const t0 = nowMs(); const deadline = t0 + seconds * 1000;
@@ -127,17 +129,27 @@ async function basaltLoad(concurrency: number, tag: string, seconds = SECONDS): 
     while (nowMs() < deadline && issued < MAX_OPS) {
       issued++;
       const s = nowMs();
-      try { await client.request(BENCH_PUT, {}, [entry(tag, w, i++)], 5000); lat.push(nowMs() - s); }
-      catch (e) { errors++; if (!errSample) errSample = (e as Error).message.slice(0, 160); await sleep(5); }
+      const err = await put(w, i++);
+      if (err === null) lat.push(nowMs() - s);
+      else { errors++; if (!errSample) errSample = err.slice(0, 160); await sleep(5); }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  const el = nowMs() - t0;
+  return { el: nowMs() - t0, lat, errors, errSample };
+}
+
+async function basaltLoad(concurrency: number, tag: string, seconds = SECONDS): Promise<LoadResult> {
+  const leader = await findLeader(10_000);
+  const client = new RpcClient({ host: '127.0.0.1', port: leader.port, maxInFlight: concurrency + 8 });
+  const r = await closedLoop(concurrency, seconds, async (w, i) => {
+    try { await client.request(BENCH_PUT, {}, [entry(tag, w, i)], 5000); return null; }
+    catch (e) { return (e as Error).message; }
+  });
   client.close();
   if (process.env['RAFT_NET_VERBOSE']) {
-    for (const r of replicas.values()) console.log(`  node ${r.id}${r === leader ? ' (leader)' : ''} fsync ms: ${JSON.stringify((await r.client.request(BENCH_STATUS, { sync: true })).control)}`);
+    for (const x of replicas.values()) console.log(`  node ${x.id}${x === leader ? ' (leader)' : ''} fsync ms: ${JSON.stringify((await x.client.request(BENCH_STATUS, { sync: true })).control)}`);
   }
-  return summarize(concurrency, el, lat, errors, errSample);
+  return summarize(concurrency, r.el, r.lat, r.errors, r.errSample);
 }
 
 /** SIGKILLs the leader, then times until a put issued after the kill is acknowledged. */
@@ -249,24 +261,13 @@ async function etcdLoad(concurrency: number, tag: string, seconds = SECONDS): Pr
   const m = await etcdLeader(15_000);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const value = Buffer.alloc(VALUE_BYTES, 0x76).toString('base64');
-  const lat: number[] = [];
-  let errors = 0; let errSample = ''; let issued = 0;
-  const t0 = nowMs(); const deadline = t0 + seconds * 1000;
-  const worker = async (w: number): Promise<void> => {
-    let i = 0;
-    while (nowMs() < deadline && issued < MAX_OPS) {
-      issued++;
-      const key = Buffer.from(`bench/${tag}/${w}/${i++ % 10000}`).toString('base64');
-      const s = nowMs();
-      const r = await post(agent, m.clientPort, '/v3/kv/put', { key, value }, 5000);
-      if (putOk(r)) lat.push(nowMs() - s);
-      else { errors++; if (!errSample) errSample = `${r.status} ${r.text.slice(0, 160)}`; await sleep(5); }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  const el = nowMs() - t0;
+  const r = await closedLoop(concurrency, seconds, async (w, i) => {
+    const key = Buffer.from(`bench/${tag}/${w}/${i % 10000}`).toString('base64');
+    const res = await post(agent, m.clientPort, '/v3/kv/put', { key, value }, 5000);
+    return putOk(res) ? null : `${res.status} ${res.text}`;
+  });
   agent.destroy();
-  return summarize(concurrency, el, lat, errors, errSample);
+  return summarize(concurrency, r.el, r.lat, r.errors, r.errSample);
 }
 
 async function etcdKill(round: number): Promise<number> {

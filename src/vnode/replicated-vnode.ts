@@ -13,7 +13,7 @@ import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { NodeId, StateRole } from '../raft/index.js';
-import type { ProposeResult, RaftGroupHost } from '../replica/group-host.js';
+import type { GroupStatus, ProposeResult, RaftGroupHost } from '../replica/group-host.js';
 import type { LogFn, RaftGroupOptions, ReplicaRuntime } from '../replica/runtime.js';
 import { WalLogStore } from '../replica/wal-log-store.js';
 import type {
@@ -79,25 +79,13 @@ export interface ReplicatedVnodeConfig {
   readonly onStatusChange?: (s: VnodeStatus) => void;
 }
 
-export interface VnodeStatus {
+/** The group's Raft status (applied = Raft applied index; leader 0 when none is known) plus the store's. */
+export interface VnodeStatus extends Omit<GroupStatus, 'group' | 'role' | 'pendingReads'> {
   readonly vgId: number;
-  readonly nodeId: NodeId;
   readonly role: StateRole | 'learner';
-  readonly term: number;
-  /** 0 when no leader is known. */
-  readonly leader: NodeId;
-  readonly commit: number;
-  /** Raft applied index. */
-  readonly applied: number;
   /** Last entry the store holds / holds in files (restart replays after the latter). */
   readonly storeApplied: number;
   readonly flushedIndex: number;
-  readonly firstIndex: number;
-  readonly lastIndex: number;
-  readonly snapshotIndex: number;
-  readonly voters: readonly NodeId[];
-  readonly learners: readonly NodeId[];
-  readonly pendingProposals: number;
   readonly refusedEntries: number;
 }
 
