@@ -1,8 +1,8 @@
 // Raft benchmark, part (a): three replicas in one process over an in-memory log store and a
 // synchronous in-memory "network"; measures committed proposals per second with batching
-// (proposals per Ready cycle). Parts (b)-(d) need the TCP transport (src/rpc) and the WAL
-// (src/storage); their plan is in src/raft/README.md ("Benchmark plan") and they are
-// reported here as not run until those land.
+// (proposals per Ready cycle), and election time in-process. Parts (b)-(d) with real
+// processes, the fsyncing WAL and etcd beside it are bench/raft-net.bench.ts
+// (`npm run bench:raft-net`).
 //   npm run bench:raft            (BENCH_PROPOSALS=200000 by default)
 import { MemoryLogStore } from '../src/raft/log-store.js';
 import { Prng } from '../src/raft/prng.js';
@@ -88,12 +88,11 @@ for (const batch of [1, 16, 256]) {
   const r = runOnce(batch);
   process.stdout.write(`${String(batch).padStart(5)}  ${Math.round(r.proposals / r.seconds).toString().padStart(11)}  ${r.cycles}\n`);
 }
-process.stdout.write('(b) TCP + WAL fsync, 3 processes: not run (needs src/rpc transport and src/storage WAL)\n');
-process.stdout.write('(c) etcd comparison: not run (same dependency; plan in src/raft/README.md)\n');
+process.stdout.write('(b) TCP + WAL fsync, 3 processes, and (c) the etcd comparison: npm run bench:raft-net\n');
 const kills = electionAfterKill(40);
 process.stdout.write(`(d, in-process) election after leader kill, default timers, 100 ms ticks, ${kills.length} kills: ` +
   `median ${kills[kills.length >> 1]! * 100} ms, max ${kills[kills.length - 1]! * 100} ms (network delay < 1 tick)\n`);
-process.stdout.write('(d, processes) pending (b): SIGKILL of a leader process over TCP\n');
+process.stdout.write('(d, processes) SIGKILL of a leader process over TCP: npm run bench:raft-net\n');
 
 /** Ticks from killing the leader of a settled 3-replica group until a new leader exists, sorted. */
 function electionAfterKill(trials: number): number[] {
