@@ -14,9 +14,13 @@
 // per configuration, interleaved, median reported), BENCH_KILLS (20), BENCH_STOPS (5: the same with
 // SIGSTOP/SIGCONT of the leader, for comparison, no target), BENCH_ATTEMPT_TIMEOUT_MS (1500:
 // the client timeout of each insert attempt after the fault), BENCH_PHASES
-// (ingest,recovery). Replica 3 is measured twice: writers on one dnode (as `basalt bench`
+// (ingest,recovery), BENCH_PROFILE_DIR (unset: with it, every dnode runs with
+// bench/peers/prof-hook.mjs and writes a V8 CPU profile of each ingest run to
+// <dir>/<dnode>/<n>-<config>.cpuprofile), BENCH_DNODE_NODE_OPTIONS (unset: node options for
+// the dnodes, e.g. --trace-gc; with BENCH_PROFILE_DIR their stdout is kept there). Replica 3 is measured twice: writers on one dnode (as `basalt bench`
 // connects) and writers spread over the three dnodes.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { connect } from '../src/client/index.js';
 import { allocRows, MetersWalk, METERS_COLUMNS_SQL, METERS_TAGS_SQL } from '../src/cli/bench-data.js';
@@ -43,7 +47,32 @@ const S = {
   stops: envInt('BENCH_STOPS', 5),
   attemptTimeoutMs: envInt('BENCH_ATTEMPT_TIMEOUT_MS', 1500),
   phases: (process.env['BENCH_PHASES'] ?? 'ingest,recovery').split(','),
+  profileDir: process.env['BENCH_PROFILE_DIR'] ? resolve(process.env['BENCH_PROFILE_DIR']) : '',
 };
+
+/** The env that makes a dnode profilable (SIGUSR2 starts / stops its CPU profiler), or none. */
+function profileEnv(name: string): Record<string, string> {
+  const extra = process.env['BENCH_DNODE_NODE_OPTIONS'] ?? '';
+  if (!S.profileDir) return extra ? { NODE_OPTIONS: extra } : {};
+  const dir = join(S.profileDir, name);
+  mkdirSync(dir, { recursive: true });
+  return { BASALT_PROF_DIR: dir, NODE_OPTIONS: `--import ${resolve('bench/peers/prof-hook.mjs')} ${extra}`.trim() };
+}
+
+/** With BENCH_PROFILE_DIR: keeps each dnode's stdout beside its profiles. */
+function keepStdout(clusters: readonly TestCluster[]): void {
+  if (!S.profileDir) return;
+  for (const c of clusters) for (const [name, p] of c.procs) writeFileSync(join(S.profileDir, name, 'stdout.txt'), p.stdout());
+}
+
+/** Starts (phase undefined) or stops and saves (phase = file name) the dnodes' CPU profiles. */
+function profileSignal(names: readonly string[], pids: readonly number[], phase?: string): void {
+  if (!S.profileDir) return;
+  pids.forEach((pid, i) => {
+    if (phase) writeFileSync(join(S.profileDir, names[i]!, 'phase'), phase);
+    process.kill(pid, 'SIGUSR2');
+  });
+}
 
 const out = (s: string): void => { process.stdout.write(`${s}\n`); };
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -73,7 +102,7 @@ function cpuSeconds(pid: number | undefined): number {
   } catch { return NaN; }
 }
 
-async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[]): Promise<number> {
+async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[], names: readonly string[]): Promise<number> {
   const admin = eps[0]!;
   await sql(admin.port, `create database if not exists ${db} replica ${replica} vgroups ${S.vgroups} precision 'ms'`, admin.host);
   await sql(admin.port, `create stable if not exists ${db}.meters (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, admin.host);
@@ -81,6 +110,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const done = new Array<number>(workers).fill(0);
   const load0 = load();
   const cpu0 = pids.map(cpuSeconds);
+  profileSignal(names, pids);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
     const p = plan(db, replica, eps[w % eps.length]!);
@@ -110,6 +140,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
     } finally { writer.close(); }
   }));
   const s = (performance.now() - t0) / 1000;
+  profileSignal(names, pids, db);
   const cpu = pids.reduce((sum, p, i) => sum + cpuSeconds(p) - cpu0[i]!, 0);
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
@@ -245,11 +276,11 @@ async function main(): Promise<void> {
   const cluster = new TestCluster();
   try {
     const names = ['c1', 'c2', 'c3'];
-    const ports = await startThreeMnodeCluster(cluster, names as [string, string, string]);
+    const ports = await startThreeMnodeCluster(cluster, names as [string, string, string], { envOf: profileEnv });
     const eps = ports.map((port) => ({ host: '127.0.0.1', port }));
     if (S.phases.includes('ingest')) {
       const sport = await freeBasePort(1);
-      await single.start('single', sport);
+      await single.start('single', sport, { env: profileEnv('single') });
       let r1Host: Ep | undefined;
       const configs: Config[] = [
         { label: 'single dnode, replica 1', key: 'single', replica: 1, eps: () => [{ host: '127.0.0.1', port: sport }] },
@@ -271,7 +302,7 @@ async function main(): Promise<void> {
             const d = (await dnodes(ep0.port)).get(hostId)!;
             r1Host = { host: '127.0.0.1', port: Number(d.endpoint.split(':')[1]) };
           }
-          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps(), c.key === 'single' ? [single.procs.get('single')!.child.pid!] : names.map((n) => cluster.procs.get(n)!.child.pid!)));
+          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps(), c.key === 'single' ? [single.procs.get('single')!.child.pid!] : names.map((n) => cluster.procs.get(n)!.child.pid!), c.key === 'single' ? ['single'] : names));
           await sql(ep0.port, `drop database ${db}`, ep0.host);
         }
       }
@@ -285,6 +316,7 @@ async function main(): Promise<void> {
     // Not a target, for comparison: the leader frozen (SIGSTOP) instead of killed.
     if (S.stops > 0 && S.phases.includes('recovery')) await recovery(cluster, names, ports, 'stop', S.stops);
   } finally {
+    keepStdout([single, cluster]);
     await single.cleanup();
     await cluster.cleanup();
   }

@@ -3,8 +3,10 @@
 // $BASALT_PROF_DIR/<n>-<phase>.cpuprofile, where <phase> is read from $BASALT_PROF_DIR/phase
 // (written by the script before it signals). So one dnode process can be profiled per phase
 // (ingest, then queries after the flush) exactly as the peer bench runs it. Beside each profile,
-// <n>-<phase>.mem.json holds the phase's peak of each process.memoryUsage() field in MiB.
+// <n>-<phase>.mem.json holds the phase's peak of each process.memoryUsage() field in MiB, and
+// <n>-<phase>.gc.json the phase's garbage collections by kind (count, total ms).
 import { Session } from 'node:inspector';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,12 +24,25 @@ if (dir) {
     if (!running) return;
     for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, v);
   }, 100).unref();
+  const GC_KINDS = { [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental-marking', [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks' };
+  let gc = {};
+  new PerformanceObserver((list) => {
+    if (!running) return;
+    for (const e of list.getEntries()) {
+      const kind = GC_KINDS[e.detail?.kind] ?? `kind-${e.detail?.kind}`;
+      const g = (gc[kind] ??= { count: 0, ms: 0 });
+      g.count++;
+      g.ms = Math.round((g.ms + e.duration) * 10) / 10;
+    }
+  }).observe({ entryTypes: ['gc'] });
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 500 });
   process.on('SIGUSR2', () => {
     if (!running) {
       running = true;
       peak = {};
+      gc = {};
       void post('Profiler.start');
       return;
     }
@@ -38,6 +53,7 @@ if (dir) {
       writeFileSync(join(dir, `${++n}-${phase}.cpuprofile`), JSON.stringify(profile));
       const mib = Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 1048576)]));
       writeFileSync(join(dir, `${n}-${phase}.mem.json`), JSON.stringify(mib) + '\n');
+      writeFileSync(join(dir, `${n}-${phase}.gc.json`), JSON.stringify(gc) + '\n');
       writeFileSync(join(dir, `${n}-${phase}.done`), '');
     });
   });

@@ -165,13 +165,17 @@ export async function vgroupRoles(port: number, db = 'test'): Promise<Map<number
  * Starts three dnodes on base, base+100, base+200, joins them with `create dnode`, waits until
  * all are ready and adds mnodes on dnodes 2 and 3. For tests whose subject comes after that.
  */
-export async function startThreeMnodeCluster(cluster: TestCluster, names: readonly [string, string, string], o: { set?: readonly string[] } = {}): Promise<readonly [number, number, number]> {
+export async function startThreeMnodeCluster(
+  cluster: TestCluster, names: readonly [string, string, string],
+  o: { set?: readonly string[]; envOf?: (name: string) => Record<string, string> } = {},
+): Promise<readonly [number, number, number]> {
   const base = await freeBasePort(3);
   const ports = [base, base + 100, base + 200] as const;
   const set = o.set ?? [];
-  await cluster.start(names[0], ports[0], { set });
-  await cluster.start(names[1], ports[1], { firstEp: `localhost:${ports[0]}`, set });
-  await cluster.start(names[2], ports[2], { firstEp: `localhost:${ports[0]}`, set });
+  const env = (name: string): { env?: Record<string, string> } => (o.envOf ? { env: o.envOf(name) } : {});
+  await cluster.start(names[0], ports[0], { set, ...env(names[0]) });
+  await cluster.start(names[1], ports[1], { firstEp: `localhost:${ports[0]}`, set, ...env(names[1]) });
+  await cluster.start(names[2], ports[2], { firstEp: `localhost:${ports[0]}`, set, ...env(names[2]) });
   await sql(ports[0], `create dnode "localhost:${ports[1]}"`);
   await sql(ports[0], `create dnode "localhost:${ports[2]}"`);
   await waitFor('three ready dnodes', 10_000, async () => {
