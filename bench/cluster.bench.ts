@@ -93,13 +93,13 @@ function plan(db: string, replica: number, ep: Ep): InsertPlan {
  * endpoint w % eps.length) each send their range of child tables in requests of
  * rowsPerRequest rows, as `basalt bench` does. Returns rows/s over the wall time of the writes.
  */
-/** CPU seconds (user + system) a process used so far, from /proc (NaN where unavailable). */
-function cpuSeconds(pid: number | undefined): number {
+/** CPU seconds [user, system] a process used so far, from /proc (NaN where unavailable). */
+function cpuTimes(pid: number | undefined): [number, number] {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch { return NaN; }
+    return [Number(rest[11]) / 100, Number(rest[12]) / 100]; // utime, stime in clock ticks (USER_HZ 100)
+  } catch { return [NaN, NaN]; }
 }
 
 async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[], names: readonly string[]): Promise<number> {
@@ -109,7 +109,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const workers = Math.min(S.workers, S.tables);
   const done = new Array<number>(workers).fill(0);
   const load0 = load();
-  const cpu0 = pids.map(cpuSeconds);
+  const cpu0 = pids.map(cpuTimes);
   profileSignal(names, pids);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
@@ -141,11 +141,14 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   }));
   const s = (performance.now() - t0) / 1000;
   profileSignal(names, pids, db);
-  const cpu = pids.reduce((sum, p, i) => sum + cpuSeconds(p) - cpu0[i]!, 0);
+  const cpu1 = pids.map(cpuTimes);
+  const userS = cpu1.reduce((sum, c, i) => sum + c[0] - cpu0[i]![0], 0);
+  const sysS = cpu1.reduce((sum, c, i) => sum + c[1] - cpu0[i]![1], 0);
+  const cpu = userS + sysS;
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
   const rate = rows / s;
-  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; load ${load0} -> ${load()})`);
+  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; load ${load0} -> ${load()})`);
   if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
   return rate;
 }

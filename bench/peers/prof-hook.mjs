@@ -10,6 +10,9 @@ import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+// BASALT_TRACE_GC=1 also prints V8's --trace-gc lines (with the reason of each collection)
+// to stdout; the flag is refused in NODE_OPTIONS, so it is set here.
+if (process.env.BASALT_TRACE_GC === '1') (await import('node:v8')).setFlagsFromString('--trace-gc');
 const dir = process.env.BASALT_PROF_DIR;
 if (dir) {
   const session = new Session();

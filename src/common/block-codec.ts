@@ -4,7 +4,11 @@
 //     u8 type | u8 flags (bit 0: has null map) | [u8 × numRows null map]
 //     fixed-width types: numRows × width bytes
 //     VARCHAR/NCHAR:     u32 × (numRows + 1) byte offsets, then the UTF-8 bytes
-// Decoding copies into fresh typed arrays, so the result never aliases the input buffer.
+// Decoding copies into fresh typed arrays, so the result never aliases the input buffer,
+// unless the caller passes `alias`: then a fixed-width column whose bytes sit at an offset
+// aligned for its type becomes a view of the input (no copy, no garbage). Use it only where
+// the input is never reused and the block does not outlive a short hand-off (the insert
+// request's frame into the memtable; a committed Raft entry into the memtable).
 import { BasaltError } from './errors.js';
 import { allocData, type ColumnBlock, type ColumnData, type ColumnVector, type NumberArray } from './block.js';
 import { DataType, TYPE_BYTES, isStringType } from './types.js';
@@ -64,7 +68,48 @@ export function encodeBlockInto(block: ColumnBlock, out: Uint8Array, offset: num
 
 export interface DecodedBlock { block: ColumnBlock; end: number }
 
-export function decodeBlock(buf: Uint8Array, offset = 0): DecodedBlock {
+export interface DecodeOptions {
+  /** Fixed-width columns may be views of `buf` (see the file comment). */
+  readonly alias?: boolean;
+}
+
+/** Below this many bytes a zero-filled typed array is as cheap as an unfilled one. */
+const UNFILLED_MIN_BYTES = 1024;
+
+/** A typed array of `rows` values holding a copy of bytes[start, start + rows * width). */
+function copyColumn(type: DataType, rows: number, bytes: Uint8Array, start: number): ColumnData {
+  const w = TYPE_BYTES[type];
+  const len = rows * w;
+  if (len < UNFILLED_MIN_BYTES) {
+    const data = allocData(type, rows) as NumberArray;
+    new Uint8Array(data.buffer, data.byteOffset, len).set(bytes.subarray(start, start + len));
+    return data;
+  }
+  // Every byte is overwritten at once: skip the zero fill of a fresh ArrayBuffer.
+  const raw = Buffer.allocUnsafeSlow(len);
+  raw.set(bytes.subarray(start, start + len));
+  return viewColumn(type, raw, 0, rows);
+}
+
+/** A typed array of `rows` values over bytes at byteOffset (which must be aligned for the type). */
+function viewColumn(type: DataType, bytes: Uint8Array, start: number, rows: number): ColumnData {
+  const buf = bytes.buffer, off = bytes.byteOffset + start;
+  switch (type) {
+    case DataType.TIMESTAMP: case DataType.DOUBLE: return new Float64Array(buf, off, rows);
+    case DataType.FLOAT: return new Float32Array(buf, off, rows);
+    case DataType.BOOL: case DataType.UTINYINT: return new Uint8Array(buf, off, rows);
+    case DataType.TINYINT: return new Int8Array(buf, off, rows);
+    case DataType.SMALLINT: return new Int16Array(buf, off, rows);
+    case DataType.USMALLINT: return new Uint16Array(buf, off, rows);
+    case DataType.INT: return new Int32Array(buf, off, rows);
+    case DataType.UINT: return new Uint32Array(buf, off, rows);
+    case DataType.BIGINT: return new BigInt64Array(buf, off, rows);
+    case DataType.UBIGINT: return new BigUint64Array(buf, off, rows);
+    default: throw new BasaltError('INTERNAL', `column type ${type} has no fixed-width view`);
+  }
+}
+
+export function decodeBlock(buf: Uint8Array, offset = 0, opts: DecodeOptions = {}): DecodedBlock {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const need = (p: number, k: number): void => {
     if (p + k > buf.length) throw new BasaltError('BAD_FRAME', `column block truncated at byte ${p} (needs ${k} more bytes)`);
@@ -100,9 +145,7 @@ export function decodeBlock(buf: Uint8Array, offset = 0): DecodedBlock {
     } else {
       const w = TYPE_BYTES[type];
       need(p, n * w);
-      data = allocData(type, n);
-      const arr = data as NumberArray;
-      new Uint8Array(arr.buffer, arr.byteOffset, n * w).set(buf.subarray(p, p + n * w));
+      data = opts.alias && (buf.byteOffset + p) % w === 0 ? viewColumn(type, buf, p, n) : copyColumn(type, n, buf, p);
       p += n * w;
     }
     columns.push({ type, data, nulls });

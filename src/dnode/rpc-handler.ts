@@ -157,7 +157,9 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
   async function onInsert(conn: RpcServerConnection, frame: Frame): Promise<RpcReply> {
     authed(conn);
     const req = parseInsertColumnar(frame.control);
-    const blocks = decodeBlocks(frame.payload, req.tables.length);
+    // The frame's buffer is this request's alone and the rows are copied on (memtable, WAL
+    // entry or forwarded payload) before the reply: the blocks may alias it.
+    const blocks = decodeBlocks(frame.payload, req.tables.length, { alias: true });
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i]!;
       if (b.columns.length === 0) throw new BasaltError('INVALID_PARA', `bulk block for table '${req.tables[i]!.table}' has no columns; send the timestamp column and the others in schema order`);

@@ -9,13 +9,14 @@ export function encodeBlocks(blocks: readonly ColumnBlock[]): Uint8Array[] {
   return blocks.map((b) => encodeBlock(b));
 }
 
-export function decodeBlocks(payload: Uint8Array, count: number): ColumnBlock[] {
+/** alias: see block-codec decodeBlock (only for a payload that is never reused). */
+export function decodeBlocks(payload: Uint8Array, count: number, opts: { alias?: boolean } = {}): ColumnBlock[] {
   if (!Number.isInteger(count) || count < 0) throw new BasaltError('BAD_FRAME', `block count ${String(count)} is not a non-negative integer`);
   const out: ColumnBlock[] = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
     if (p >= payload.length) throw new BasaltError('BAD_FRAME', `payload holds ${i} column blocks, the control part announced ${count}`);
-    const d = decodeBlock(payload, p);
+    const d = decodeBlock(payload, p, opts);
     out.push(d.block);
     p = d.end;
   }

@@ -5,7 +5,7 @@ import { LocalVnodeStore, type StoreMode } from './store.js';
 
 export type * from './api.js';
 export { LocalVnodeStore, type StoreMode } from './store.js';
-export { encodeMetaPayload, encodeWritePayload, decodePayload, type Payload } from './payload.js';
+export { encodeMetaPayload, encodeWritePayload, decodePayload, rememberDecoded, type Payload } from './payload.js';
 export type { MetaOp } from './meta.js';
 export { MetaMutations } from './meta-mutations.js';
 export { Wal, type WalEntry, type WalOptions } from './wal.js';

@@ -16,6 +16,18 @@ const MP = { useBigInt64: true } as const;
 /** atMs: when the write was proposed (the creation time of tables it creates). */
 export type Payload = { kind: 'meta'; op: MetaOp } | { kind: 'write'; batch: WriteBatch; atMs: number };
 
+/**
+ * Payloads whose decoded form the proposer still holds (a Raft leader applying its own
+ * write): decodePayload hands that back once instead of parsing and copying the bytes again.
+ * Weak, so a payload that is never applied (a lost proposal) costs nothing.
+ */
+const decodedByPayload = new WeakMap<Uint8Array, Payload>();
+
+/** Lets the next decodePayload(payload) return `decoded` (which must be what payload encodes). */
+export function rememberDecoded(payload: Uint8Array, decoded: Payload): void {
+  decodedByPayload.set(payload, decoded);
+}
+
 export function encodeMetaPayload(op: MetaOp): Uint8Array {
   const body = mpEncode(op, MP);
   const out = new Uint8Array(1 + body.length);
@@ -46,7 +58,13 @@ export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8A
   return out;
 }
 
-export function decodePayload(data: Uint8Array): Payload {
+/**
+ * alias: column data may be views of `data` (see block-codec decodeBlock); for an apply that
+ * copies the rows into the memtable at once and never reuses `data`.
+ */
+export function decodePayload(data: Uint8Array, opts: { alias?: boolean } = {}): Payload {
+  const known = decodedByPayload.get(data);
+  if (known) { decodedByPayload.delete(data); return known; }
   const bad = (what: string): BasaltError => new BasaltError('WAL_CORRUPT', `WAL payload: ${what}`);
   if (data.length < 1) throw bad('empty');
   if (data[0] === PAYLOAD_META) return { kind: 'meta', op: mpDecode(data.subarray(1), MP) as MetaOp };
@@ -62,7 +80,7 @@ export function decodePayload(data: Uint8Array): Payload {
     const nl = buf.readUInt16LE(p); p += 2;
     const table = buf.toString('utf8', p, p + nl); p += nl;
     const bl = buf.readUInt32LE(p); p += 4;
-    const { block, end } = decodeBlock(buf, p);
+    const { block, end } = decodeBlock(buf, p, opts);
     if (end !== p + bl) throw bad(`block of table ${table} is ${end - p} bytes, header says ${bl}`);
     p = end;
     rows.push({ table, block });

@@ -166,7 +166,8 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       if (decodedOp) {
         this.applyMeta(decodedOp);
       } else {
-        const p = decodePayload(payload!);
+        // The rows are copied into the memtable right away; the entry bytes are never reused.
+        const p = decodePayload(payload!, { alias: true });
         if (p.kind === 'meta') this.applyMeta(p.op);
         else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, p.atMs); }
       }

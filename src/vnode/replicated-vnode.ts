@@ -20,7 +20,7 @@ import type {
   RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
   VnodeOptions, VnodeStore, WriteBatch,
 } from '../storage/api.js';
-import { encodeMetaPayload, encodeWritePayload, MetaMutations, type MetaOp } from '../storage/index.js';
+import { encodeMetaPayload, encodeWritePayload, MetaMutations, rememberDecoded, type MetaOp } from '../storage/index.js';
 import type { MetaSnapshot } from '../storage/meta.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
@@ -162,7 +162,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeWritePayload(batch, Date.now()));
     this.checkLeader();
     await this.sm.belowBudget();
-    await this.propose(encodeWritePayload(batch, Date.now()));
+    const atMs = Date.now();
+    const payload = encodeWritePayload(batch, atMs);
+    // Applied here (as leader) from the batch we hold, not from a second parse of the bytes.
+    rememberDecoded(payload, { kind: 'write', batch, atMs });
+    await this.propose(payload);
   }
 
   protected override async metaOp(op: MetaOp): Promise<void> {
