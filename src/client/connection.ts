@@ -9,8 +9,9 @@ import { RpcClient, type RawRequest } from '../rpc/client.js';
 import {
   MsgType,
   type ConnectRequest, type ConnectResponse, type FetchResponse, type InsertColumnarRequest, type InsertColumnarResponse,
-  type QueryRequest, type QueryResponse, type StatusResponse, type WireTagValue,
+  type QueryRequest, type QueryResponse, type StatusResponse, type VgroupMapResponse, type WireTagValue,
 } from '../rpc/messages.js';
+import { WriteRouter } from './write-router.js';
 import { makeColumn, ResultSet, type ResultHead } from './result-set.js';
 
 export interface ConnectOptions {
@@ -33,6 +34,12 @@ export interface ConnectOptions {
    * applied: rows are idempotent (same timestamp), a DDL may answer "already exists".
    */
   readonly fallbacks?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /**
+   * Bulk writes (insertColumnar) go straight to each vgroup's leader dnode, found from a
+   * cached vgroup map, over extra connections opened as needed (default true). Off: every
+   * write goes to the connected dnode, which forwards it.
+   */
+  readonly routeWrites?: boolean;
 }
 
 export interface QueryOptions {
@@ -59,6 +66,9 @@ export interface BulkTable {
   readonly block: ColumnBlock;
 }
 
+/** Errors of a routed write after which the rows are sent through the home dnode instead. */
+const ROUTE_FALLBACK = new Set(['CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY']);
+
 function asObj<T>(control: unknown, what: string): T {
   if (control === null || typeof control !== 'object') throw new BasaltError('BAD_FRAME', `${what} reply is not a map`);
   return control as T;
@@ -69,12 +79,24 @@ export class Connection {
   private closed = false;
   /** Index into endpoints() of the dnode this connection talks to. */
   private at = 0;
+  private readonly router: WriteRouter<Connection> | null;
+  /** Tables of bulk writes sent to their leader's dnode / through this one / resent here after a routed send failed. */
+  readonly writeRouting = { routedTables: 0, homeTables: 0, fallbackTables: 0 };
 
   private constructor(
     private rpc: RpcClient, private readonly opts: ConnectOptions, public serverVersion: string, db: string | null,
     private readonly makeRpc: (host: string, port: number) => RpcClient,
   ) {
     this.db = db;
+    this.router = opts.routeWrites === false ? null : new WriteRouter<Connection>({
+      fetchMap: async (name) => asObj<VgroupMapResponse>((await this.rpc.request(MsgType.VGROUP_MAP, { db: name }, [], this.opts.timeoutMs)).control, 'VGROUP_MAP'),
+      open: (host, port) => Connection.open({
+        host, port, routeWrites: false, database: null,
+        ...(opts.user !== undefined ? { user: opts.user } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}),
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+      }),
+      close: (c) => c.close(),
+    });
   }
 
   /** Opens and authenticates a connection (rejects with AUTH_FAILURE / CONNECTION_FAILED). */
@@ -174,8 +196,38 @@ export class Connection {
     return result;
   }
 
-  /** The columnar bulk path: one block per table, no SQL text. Returns rows written. */
+  /**
+   * The columnar bulk path: one block per table, no SQL text. Returns rows written. With
+   * routeWrites (the default) the tables go to their vgroups' leaders in parallel; a request
+   * spanning vgroups is not atomic (neither is it on the server).
+   */
   async insertColumnar(db: string, tables: readonly BulkTable[], timeoutMs?: number): Promise<number> {
+    this.checkOpen();
+    const stats = this.writeRouting;
+    if (this.router === null || tables.length === 0) { stats.homeTables += tables.length; return this.insertHere(db, tables, timeoutMs); }
+    const groups = await this.router.split(db, tables, (t) => t.table);
+    if (groups.length === 1 && groups[0]!.endpoint === null) { stats.homeTables += tables.length; return this.insertHere(db, tables, timeoutMs); }
+    const router = this.router;
+    const counts = await Promise.all(groups.map(async (g) => {
+      if (g.endpoint === null) { stats.homeTables += g.items.length; return this.insertHere(db, g.items, timeoutMs); }
+      try {
+        const conn = await router.connection(g.endpoint);
+        const n = await conn.insertHere(db, g.items, timeoutMs);
+        stats.routedTables += g.items.length;
+        return n;
+      } catch (e) {
+        // Unreachable, or not serving (stopping, starting): the home dnode forwards these rows.
+        if (!(e instanceof BasaltError) || !ROUTE_FALLBACK.has(e.errorName)) throw e;
+        router.unreachable(db, g.endpoint);
+        stats.fallbackTables += g.items.length;
+        return this.insertHere(db, g.items, timeoutMs);
+      }
+    }));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** insertColumnar through this connection's dnode only. */
+  private async insertHere(db: string, tables: readonly BulkTable[], timeoutMs?: number): Promise<number> {
     this.checkOpen();
     const req: InsertColumnarRequest = {
       db,
@@ -194,6 +246,7 @@ export class Connection {
 
   close(): void {
     this.closed = true;
+    this.router?.close();
     this.rpc.close();
   }
 

@@ -84,6 +84,7 @@ export class Gateway {
       execute: (sql, session) => this.execute(sql, session),
       executeMany: (sql, session) => this.executeMany(sql, session),
       insertColumnar: (db: string, tables: readonly BulkTable[]) => this.local.insertColumnar(db, tables),
+      vgroupMap: (db: string) => this.local.vgroupMap(db),
       authenticate: (u, p) => this.local.authenticate(u, p),
       close: () => this.local.close(),
     };

@@ -11,8 +11,9 @@ import type { Engine, Session, StatementResult } from '../query/engine-api.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { Frame } from '../rpc/frame.js';
 import {
-  MsgType, parseConnect, parseCursor, parseInsertColumnar, parseQuery,
-  type ConnectResponse, type FetchResponse, type InsertColumnarResponse, type QueryResponse, type StatusResponse, type WireColumn,
+  MsgType, parseConnect, parseCursor, parseInsertColumnar, parseQuery, parseVgroupMap,
+  type ConnectResponse, type FetchResponse, type InsertColumnarResponse, type QueryResponse, type StatusResponse, type VgroupMapResponse,
+  type WireColumn,
 } from '../rpc/messages.js';
 import type { RpcHandler, RpcReply, RpcServerConnection } from '../rpc/server.js';
 
@@ -37,6 +38,8 @@ export interface RpcHandlerOptions {
   readonly serverVersion: string;
   readonly status: () => StatusResponse;
   readonly maxFrameBytes: number;
+  /** `fqdn:serverPort` of this dnode (VGROUP_MAP tells clients which endpoint they reached). */
+  readonly selfEndpoint: string;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Intra-cluster messages (src/dnode/cluster-messages.ts); null: not one of them. */
   readonly cluster?: (frame: Frame) => Promise<RpcReply | null>;
@@ -220,6 +223,12 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
       }
       case MsgType.INSERT_COLUMNAR:
         return onInsert(conn, frame);
+      case MsgType.VGROUP_MAP: {
+        authed(conn);
+        const req = parseVgroupMap(frame.control);
+        const body: VgroupMapResponse = { self: opts.selfEndpoint, vgroups: engine.vgroupMap(req.db) };
+        return { control: body };
+      }
       default: {
         const r = opts.cluster ? await opts.cluster(frame) : null;
         if (r) return r;

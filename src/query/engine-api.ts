@@ -51,6 +51,11 @@ export interface Engine {
   /** The columnar bulk path: no SQL text. Returns rows written. */
   insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
   /**
+   * The database's vgroups (sorted by hash range) with the endpoint of each one's leader as
+   * this dnode knows it (null while unknown), so a client can send each table's rows there.
+   */
+  vgroupMap(db: string): Array<{ vgId: number; hashBegin: number; hashEnd: number; leader: string | null }>;
+  /**
    * Records a database the mnode placed with replica > 1 and opens this dnode's replicas of
    * its vgroups (`vgroups`: only the ones this dnode hosts are opened). Repeating it with
    * the same vgroups is a no-op (the mnode retries). Cluster engines only.
@@ -79,6 +84,8 @@ export interface LocalDnodeInfo {
   readonly variables: ReadonlyArray<{ name: string; value: string; scope: string }>;
   /** Cluster dnodes currently offline (replica roles in show vgroups); absent on a single node. */
   readonly offlineDnodes?: () => readonly number[];
+  /** `fqdn:serverPort` of a cluster dnode, if known; absent on a single node. */
+  readonly endpointOf?: (dnodeId: number) => string | undefined;
 }
 
 /** A replicated vgroup seen from a dnode without a replica of it (src/vnode/remote-vnode.ts). */

@@ -168,6 +168,20 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       await core.prepare(db);
       return core.lock.shared(() => insertColumnar(core, db, tables));
     },
+    vgroupMap(db: string) {
+      alive();
+      const d = core.catalog.requireDb(db);
+      const self = core.options.dnode;
+      return d.vgroups.map((vg) => {
+        let leader: string | null = self.endpoint;
+        if (vg.dnodeIds !== undefined) {
+          const st = (core.store(vg.vgId) as { status?: () => { leader: number } } | undefined)?.status?.();
+          const id = st?.leader ?? 0;
+          leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : self.endpointOf?.(id) ?? null;
+        }
+        return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, leader };
+      });
+    },
     placedDatabases() {
       return core.catalog.state.dbs.filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
         .map((d) => ({ name: d.name, createdAtMs: d.createdAtMs, vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })) }));

@@ -23,6 +23,8 @@ export const MsgType = {
   STATUS: 6,
   /** Liveness round trip (no authentication needed). */
   PING: 7,
+  /** A database's vgroups with hash ranges and leader endpoints (the client routes bulk writes). */
+  VGROUP_MAP: 8,
   /** Raft traffic between dnodes: one envelope of messages for many groups (src/replica/wire.ts). */
   RAFT: 20,
 } as const;
@@ -75,6 +77,18 @@ export interface WireBulkTable { table: string; using: { stable: string; tags: W
 /** Payload: one block per entry of `tables`, in order. */
 export interface InsertColumnarRequest { db: string; tables: WireBulkTable[] }
 export interface InsertColumnarResponse { affectedRows: number }
+
+// ---- VGROUP_MAP ----
+export interface VgroupMapRequest { db: string }
+/** One vgroup: tables whose hash32(name) falls in [hashBegin, hashEnd] live in it. */
+export interface VgroupRoute { vgId: number; hashBegin: number; hashEnd: number; leader: string | null }
+/** `self`: the answering dnode's endpoint; `vgroups` sorted by hashBegin, covering [0, 2^32). */
+export interface VgroupMapResponse { self: string; vgroups: VgroupRoute[] }
+
+export function parseVgroupMap(c: unknown): VgroupMapRequest {
+  const o = obj('VGROUP_MAP', c);
+  return { db: str('VGROUP_MAP', o, 'db', NAME_CHARS) };
+}
 
 // ---- STATUS / PING ----
 /** TDengine's server status codes: 0 unavailable, 1 network ok, 2 service ok, 3 degraded, 4 exiting. */

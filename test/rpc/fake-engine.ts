@@ -131,6 +131,10 @@ export function createFakeEngine(): FakeEngine {
     async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
       for (const s of sql.split(';')) if (s.trim()) yield await eng.execute(s, session);
     },
+    vgroupMap(db: string) {
+      if (!eng.databases.has(db)) throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist`);
+      return [{ vgId: 2, hashBegin: 0, hashEnd: 0xffffffff, leader: null }];
+    },
     async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
       if (!eng.databases.has(db)) throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first`);
       let n = 0;

@@ -1,0 +1,91 @@
+// Client-side write routing on three real dnodes: a bulk write through one dnode sends each
+// table's rows straight to its vgroup's leader (VGROUP_MAP), every row lands exactly once,
+// and when a routed dnode is killed the rows go through the connected dnode instead.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type BulkTable } from '../../src/client/index.js';
+import { allocVector } from '../../src/common/block.js';
+import { DataType } from '../../src/common/types.js';
+import { RpcClient } from '../../src/rpc/client.js';
+import { MsgType, type VgroupMapResponse } from '../../src/rpc/messages.js';
+import { sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles, dnodes } from './harness.js';
+
+const cluster = new TestCluster();
+after(() => cluster.cleanup());
+
+const TABLES = 16;
+const ROWS = 100;
+const T0 = 1_700_000_000_000;
+
+/** TABLES child tables × ROWS rows starting at row `from` (same timestamps → idempotent). */
+function tables(from: number): BulkTable[] {
+  const out: BulkTable[] = [];
+  for (let t = 0; t < TABLES; t++) {
+    const ts = allocVector(DataType.TIMESTAMP, ROWS), v = allocVector(DataType.INT, ROWS);
+    for (let r = 0; r < ROWS; r++) { (ts.data as Float64Array)[r] = T0 + (from + r) * 1000; (v.data as Int32Array)[r] = from + r; }
+    out.push({ table: `d${t}`, using: { stable: 'meters', tags: [t] }, block: { numRows: ROWS, columns: [ts, v] } });
+  }
+  return out;
+}
+
+async function count(port: number): Promise<number> {
+  return Number((await sql(port, 'select count(*) from rt.meters'))[0]![0]);
+}
+
+test('bulk writes go to each vgroup leader; a killed routed dnode falls back to the connected one', { timeout: 120_000 }, async () => {
+  const ports = await startThreeMnodeCluster(cluster, ['r1', 'r2', 'r3']);
+  await sql(ports[0], 'create database rt replica 3 vgroups 4');
+  await sql(ports[0], 'create stable rt.meters (ts timestamp, v int) tags (g int)');
+  const roles = await waitFor('a leader per vgroup', 15_000, async () => {
+    const v = await vgroupRoles(ports[0], 'rt');
+    return v.size === 4 && [...v.values()].every((reps) => reps.some(([, r]) => r === 'leader')) ? v : undefined;
+  });
+  const leaders = new Set([...roles.values()].map((reps) => reps.find(([, r]) => r === 'leader')![0]));
+  assert.ok(leaders.size >= 2, `create database spreads leaders over the dnodes: ${[...leaders].join(', ')}`);
+
+  // The map a client gets: 4 vgroups covering the hash space, leaders as show vgroups has them.
+  const raw = new RpcClient({ host: '127.0.0.1', port: ports[0] });
+  await raw.connect();
+  await raw.request(MsgType.CONNECT, { user: 'root', password: 'taosdata', db: null, clientVersion: 'test' });
+  const map = (await raw.request(MsgType.VGROUP_MAP, { db: 'rt' })).control as VgroupMapResponse;
+  raw.close();
+  assert.equal(map.self, `localhost:${ports[0]}`);
+  assert.equal(map.vgroups.length, 4);
+  assert.equal(map.vgroups[0]!.hashBegin, 0);
+  assert.equal(map.vgroups[3]!.hashEnd, 0xffffffff);
+  const eps = new Map([...(await dnodes(ports[0]))].map(([id, d]) => [id, d.endpoint]));
+  for (const vg of map.vgroups) {
+    const leader = roles.get(vg.vgId)!.find(([, r]) => r === 'leader')![0];
+    assert.equal(vg.leader, eps.get(leader), `vgroup ${vg.vgId}: the map names its leader dnode ${leader}`);
+  }
+
+  const c = await connect({ host: '127.0.0.1', port: ports[0] });
+  try {
+    assert.equal(await c.insertColumnar('rt', tables(0)), TABLES * ROWS);
+    assert.ok(c.writeRouting.routedTables > 0, `some tables were sent straight to other leaders: ${JSON.stringify(c.writeRouting)}`);
+    assert.ok(c.writeRouting.homeTables > 0 || leaders.size === 3, 'tables led by dnode 1 went through the connection itself');
+    for (const p of ports) assert.equal(await count(p), TABLES * ROWS, `exact count through port ${p}`);
+
+    // Kill a dnode that leads a vgroup and is not the connected one: its rows go through dnode 1.
+    const victim = [...leaders].find((id) => id !== 1)!;
+    const k = ports.indexOf(Number(eps.get(victim)!.split(':')[1]));
+    await cluster.kill(['r1', 'r2', 'r3'][k]!, 'SIGKILL');
+    const t0 = Date.now();
+    let written = 0;
+    for (let attempt = 0; attempt < 30 && written === 0; attempt++) {
+      try { written = await c.insertColumnar('rt', tables(ROWS)); } catch { await new Promise((r) => setTimeout(r, 500)); }
+    }
+    assert.equal(written, TABLES * ROWS, 'the write after the kill succeeds');
+    assert.ok(Date.now() - t0 < 20_000, `within 20 s (took ${Date.now() - t0} ms)`);
+    assert.ok(c.writeRouting.fallbackTables > 0, `rows for the killed dnode were resent through dnode 1: ${JSON.stringify(c.writeRouting)}`);
+    assert.equal(await count(ports[0]), 2 * TABLES * ROWS);
+
+    // Routing off: everything through the connected dnode, same result.
+    const plain = await connect({ host: '127.0.0.1', port: ports[0], routeWrites: false });
+    try {
+      assert.equal(await plain.insertColumnar('rt', tables(0)), TABLES * ROWS);
+      assert.deepEqual(plain.writeRouting, { routedTables: 0, homeTables: TABLES, fallbackTables: 0 });
+    } finally { plain.close(); }
+    assert.equal(await count(ports[0]), 2 * TABLES * ROWS, 'rewritten rows (same timestamps) are not counted twice');
+  } finally { c.close(); }
+});
