@@ -18,7 +18,8 @@
 // bench/peers/prof-hook.mjs and writes a V8 CPU profile of each ingest run to
 // <dir>/<dnode>/<n>-<config>.cpuprofile), BENCH_DNODE_NODE_OPTIONS (unset: node options for
 // the dnodes, e.g. --trace-gc; with BENCH_PROFILE_DIR their stdout is kept there). Replica 3 is measured twice: writers on one dnode (as `basalt bench`
-// connects) and writers spread over the three dnodes.
+// connects; the client sends each table's rows to its vgroup's leader) and, for comparison,
+// with that routing off (the connected dnode forwards to the leaders).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -79,8 +80,9 @@ const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 interface Ep { host: string; port: number }
 
-function plan(db: string, replica: number, ep: Ep): InsertPlan {
+function plan(db: string, replica: number, ep: Ep, routeWrites: boolean): InsertPlan {
   return {
+    routeWrites,
     host: ep.host, port: ep.port, httpPort: ep.port + 11, user: 'root', password: 'taosdata', db, drop: false, replica,
     vgroups: S.vgroups, stable: 'meters', tablePrefix: 'd', tables: S.tables, rowsPerTable: S.rowsPerTable,
     rowsPerRequest: S.rowsPerRequest, workers: S.workers, iface: 'native', startTsMs: 1_700_000_000_000, stepMs: 1,
@@ -102,7 +104,7 @@ function cpuTimes(pid: number | undefined): [number, number] {
   } catch { return [NaN, NaN]; }
 }
 
-async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[], names: readonly string[]): Promise<number> {
+async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[], names: readonly string[], routeWrites: boolean): Promise<number> {
   const admin = eps[0]!;
   await sql(admin.port, `create database if not exists ${db} replica ${replica} vgroups ${S.vgroups} precision 'ms'`, admin.host);
   await sql(admin.port, `create stable if not exists ${db}.meters (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, admin.host);
@@ -113,7 +115,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   profileSignal(names, pids);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
-    const p = plan(db, replica, eps[w % eps.length]!);
+    const p = plan(db, replica, eps[w % eps.length]!, routeWrites);
     const { first, count } = workerRange(p.tables, workers, w);
     if (count === 0) return;
     const writer = await openWriter(p);
@@ -269,7 +271,7 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
   out(`write recovery after ${fault === 'kill' ? 'SIGKILL' : 'SIGSTOP'} of the vgroup leader, ${times.length} ${fault === 'kill' ? 'kills' : 'stops'}: median ${(med / 1000).toFixed(2)} s (target <= 2 s: ${med <= 2000 ? 'met' : 'NOT met'}), max ${(max / 1000).toFixed(2)} s (target <= 4 s: ${max <= 4000 ? 'met' : 'NOT met'}), min ${(Math.min(...times) / 1000).toFixed(2)} s; all: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')}`);
 }
 
-interface Config { label: string; key: string; replica: number; eps: () => Ep[] }
+interface Config { label: string; key: string; replica: number; eps: () => Ep[]; route?: false }
 
 async function main(): Promise<void> {
   const tStart = Date.now();
@@ -291,7 +293,7 @@ async function main(): Promise<void> {
         { label: '3-dnode cluster, replica 1', key: 'r1', replica: 1, eps: () => [r1Host!] },
         // As `basalt bench` does: every writer on one dnode (it forwards to each vgroup's leader).
         { label: '3-dnode cluster, replica 3, writers on one dnode', key: 'r3one', replica: 3, eps: () => [eps[0]!] },
-        { label: '3-dnode cluster, replica 3, writers spread over the 3 dnodes', key: 'r3spread', replica: 3, eps: () => eps },
+        { label: '3-dnode cluster, replica 3, one dnode, no client routing', key: 'r3fwd', replica: 3, eps: () => [eps[0]!], route: false },
       ];
       const rates = new Map<string, number[]>(configs.map((c) => [c.key, []]));
       for (let rep = 0; rep < S.reps; rep++) {
@@ -305,7 +307,7 @@ async function main(): Promise<void> {
             const d = (await dnodes(ep0.port)).get(hostId)!;
             r1Host = { host: '127.0.0.1', port: Number(d.endpoint.split(':')[1]) };
           }
-          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps(), c.key === 'single' ? [single.procs.get('single')!.child.pid!] : names.map((n) => cluster.procs.get(n)!.child.pid!), c.key === 'single' ? ['single'] : names));
+          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps(), c.key === 'single' ? [single.procs.get('single')!.child.pid!] : names.map((n) => cluster.procs.get(n)!.child.pid!), c.key === 'single' ? ['single'] : names, c.route !== false));
           await sql(ep0.port, `drop database ${db}`, ep0.host);
         }
       }
@@ -313,7 +315,7 @@ async function main(): Promise<void> {
       out('ingest medians (rows/s):');
       for (const c of configs) out(`  ${c.label.padEnd(62)} ${String(Math.round(med(c.key))).padStart(10)}   runs: ${rates.get(c.key)!.map((x) => Math.round(x)).join(' ')}`);
       const ratio = (k: string): string => `${(100 * med(k) / med('single')).toFixed(1)}%`;
-      out(`ingest ratio replica-3 / single dnode: ${ratio('r3one')} with writers on one dnode (target >= 35%: ${med('r3one') / med('single') >= 0.35 ? 'met' : 'NOT met'}), ${ratio('r3spread')} with writers spread; replica-1 cluster / single: ${ratio('r1')}`);
+      out(`ingest ratio replica-3 / single dnode: ${ratio('r3one')} with writers on one dnode (target >= 35%: ${med('r3one') / med('single') >= 0.35 ? 'met' : 'NOT met'}), ${ratio('r3fwd')} without client routing (the dnode forwards); replica-1 cluster / single: ${ratio('r1')}`);
     }
     if (S.phases.includes('recovery')) await recovery(cluster, names, ports, 'kill', S.kills);
     // Not a target, for comparison: the leader frozen (SIGSTOP) instead of killed.

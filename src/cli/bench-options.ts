@@ -15,6 +15,8 @@ export interface Endpoint {
 
 export interface InsertPlan extends Endpoint {
   readonly db: string;
+  /** Native writers send each table's rows to its vgroup's leader (default true; see ConnectOptions.routeWrites). */
+  readonly routeWrites?: boolean;
   /** Drop and recreate the database first (asks unless `yes`). */
   readonly drop: boolean;
   readonly replica: number;

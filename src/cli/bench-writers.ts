@@ -20,7 +20,10 @@ const REQUEST_TIMEOUT_MS = 600_000;
 
 export async function openWriter(plan: InsertPlan): Promise<BatchWriter> {
   switch (plan.iface) {
-    case 'native': return new NativeWriter(plan, await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: REQUEST_TIMEOUT_MS }));
+    case 'native': return new NativeWriter(plan, await connect({
+      host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: REQUEST_TIMEOUT_MS,
+      ...(plan.routeWrites === false ? { routeWrites: false } : {}),
+    }));
     case 'rest': return new RestWriter(plan);
     case 'line': return new LineWriter(plan);
   }
