@@ -5,8 +5,10 @@
 // reads slower than we write. Raft tolerates loss, so under pressure a frame is dropped
 // and the caller told (the leader marks the follower unreachable and probes again), never
 // buffered without bound. A failed connection backs off (doubling, capped) before retrying.
+// A frame goes out as its head plus the entry buffers themselves (frame.ts encodeFrameParts),
+// written in one corked batch: the entry data is never copied on the send side.
 import { connect as netConnect, type Socket } from 'node:net';
-import { encodeFrame, FLAG_ONEWAY } from '../rpc/frame.js';
+import { encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
 
 export interface PeerOptions {
@@ -27,6 +29,8 @@ export interface PeerStats {
 
 export interface OutFrame {
   readonly control: unknown;
+  /** Payload parts, written by reference: they must not change after send(). */
+  readonly payload: readonly Uint8Array[];
   /** Called when the frame is dropped before it reached the socket. */
   readonly onFail: () => void;
 }
@@ -34,7 +38,7 @@ export interface OutFrame {
 export class Peer {
   private socket: Socket | null = null;
   private connecting = false;
-  private queue: { buf: Buffer; onFail: () => void }[] = [];
+  private queue: { parts: readonly Uint8Array[]; onFail: () => void }[] = [];
   private backoffMs: number;
   private retryAtMs = 0;
   private closed = false;
@@ -53,20 +57,20 @@ export class Peer {
 
   send(f: OutFrame): void {
     if (this.closed || Date.now() < this.retryAtMs) return this.drop(f.onFail);
-    let buf: Buffer;
-    try { buf = encodeFrame(FLAG_ONEWAY, MsgType.RAFT, 0, f.control, [], this.opts.maxFrameBytes); }
+    let parts: readonly Uint8Array[];
+    try { parts = encodeFrameParts(FLAG_ONEWAY, MsgType.RAFT, 0, f.control, f.payload, this.opts.maxFrameBytes); }
     catch (e) {
       this.log('warn', `raft frame for node ${this.id} not sent: ${(e as Error).message}`);
       return this.drop(f.onFail);
     }
     if (this.socket && !this.connecting) {
       if (this.socket.writableLength > this.opts.maxBufferedBytes) return this.drop(f.onFail);
-      this.socket.write(buf);
+      writeFrameParts(this.socket, parts);
       this.stats.framesSent++;
       return;
     }
     if (this.queue.length >= this.opts.maxQueuedFrames) return this.drop(f.onFail);
-    this.queue.push({ buf, onFail: f.onFail });
+    this.queue.push({ parts, onFail: f.onFail });
     if (!this.connecting) this.open();
   }
 
@@ -95,7 +99,9 @@ export class Peer {
       this.backoffMs = this.opts.backoffMinMs;
       // Keepalive notices a peer host that vanished without closing the connection.
       s.setKeepAlive(true, 10_000);
-      for (const q of this.queue.splice(0)) { s.write(q.buf); this.stats.framesSent++; }
+      s.cork();
+      for (const q of this.queue.splice(0)) { writeFrameParts(s, q.parts); this.stats.framesSent++; }
+      s.uncork();
     });
     // The peer answers one-way frames only when it cannot read them (an error frame before
     // it closes the connection); the close that follows is what matters.

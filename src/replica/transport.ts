@@ -1,8 +1,8 @@
 // RaftTransport: moves MultiRaft envelopes between nodes over the framed RPC layer. Outgoing:
 // one envelope per peer per Ready round (MultiRaft already coalesced the heartbeats of every
 // group into it), split into frames of bounded size, sent one-way per peer (peer.ts).
-// Incoming: an RPC frame of type RAFT is decoded and validated (wire.ts), then handed to the
-// runtime; one-way frames get no reply, ordinary requests a `nil` receipt. A frame that fails validation is answered with
+// Incoming: an RPC frame of type RAFT is decoded and validated (wire.ts; entry data are views
+// into the frame payload), then handed to the runtime; one-way frames get no reply, ordinary requests a `nil` receipt. A frame that fails validation is answered with
 // BAD_FRAME and counted; the Raft state never sees it.
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -90,21 +90,22 @@ export class RaftTransport {
       if (!peer || this.closed) { this.sink?.undelivered(env); continue; }
       this.stats.envelopesSent++;
       for (const part of this.split(env)) {
-        peer.send({ control: encodeEnvelope(part), onFail: () => this.sink?.undelivered(part) });
+        const w = encodeEnvelope(part);
+        peer.send({ control: w.control, payload: w.payload, onFail: () => this.sink?.undelivered(part) });
       }
     }
   }
 
   /** The RPC handler part for frames of type RAFT. */
   handleFrame(frame: Frame): RpcReply {
-    return this.handleControl(frame.control);
+    return this.handleControl(frame.control, frame.payload);
   }
 
-  /** The same for a dispatcher that hands over only the decoded control part. */
-  handleControl(control: unknown): RpcReply {
+  /** The same for a dispatcher that hands over the decoded control part and the frame payload. */
+  handleControl(control: unknown, payload: Uint8Array): RpcReply {
     if (this.closed) throw new BasaltError('SHUTTING_DOWN', `raft on node ${this.opts.nodeId} is stopping`);
     let env: NodeEnvelope;
-    try { env = decodeEnvelope(control); }
+    try { env = decodeEnvelope(control, payload); }
     catch (e) { this.stats.badFrames++; throw e; }
     if (env.to !== this.opts.nodeId) {
       this.stats.badFrames++;

@@ -4,10 +4,13 @@
 // first, so a session can re-authenticate); requests in flight when it drops fail with
 // CONNECTION_FAILED rather than hang. With `inProcess`, a server of this same process
 // listening on host:port is reached over an in-process link instead of a socket (server.ts).
+// Over TCP a large request payload is written by reference after the frame head (frame.ts
+// encodeFrameParts), not copied into one frame buffer: a caller must not change the payload
+// buffers it passed until the request settles.
 import { connect as netConnect, type Socket } from 'node:net';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { decodeFrame, encodeFrame, FLAG_ERROR, FrameDecoder, type DecodeEvent, type Frame } from './frame.js';
+import { decodeFrame, encodeFrame, encodeFrameParts, FLAG_ERROR, FrameDecoder, writeFrameParts, type DecodeEvent, type Frame } from './frame.js';
 import { msgTypeName, parseErrorReply } from './messages.js';
 import { remoteError } from './remote-error.js';
 import { inProcessServer } from './server.js';
@@ -44,7 +47,9 @@ interface Pending {
 
 /** Where requests go: a TCP socket or an in-process link. */
 interface Link {
-  write(frame: Buffer): void;
+  /** The in-process link takes each frame as one buffer; a socket takes encodeFrameParts' parts. */
+  readonly whole: boolean;
+  write(parts: readonly Uint8Array[]): void;
   destroy(): void;
 }
 
@@ -149,7 +154,14 @@ export class RpcClient {
       },
     });
     if (end === null) return null;
-    link = { write: (frame) => end.send(frame), destroy: () => end.close() };
+    link = {
+      whole: true,
+      write: (parts) => {
+        const f = parts[0]!;
+        end.send(Buffer.isBuffer(f) ? f : Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+      },
+      destroy: () => end.close(),
+    };
     this.linkIsLocal = true;
     return link;
   }
@@ -170,7 +182,7 @@ export class RpcClient {
     });
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.maxFrameBytes);
-    const link: Link = { write: (frame) => { socket.write(frame); }, destroy: () => socket.destroy() };
+    const link: Link = { whole: false, write: (parts) => { writeFrameParts(socket, parts); }, destroy: () => socket.destroy() };
     socket.on('data', (chunk: Buffer) => {
       for (const ev of decoder.push(chunk)) if (!this.onDecoded(ev)) { socket.destroy(); return; }
     });
@@ -188,8 +200,11 @@ export class RpcClient {
     }
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    let buf: Buffer;
-    try { buf = encodeFrame(0, msgType, id, control, payload, this.maxFrameBytes); }
+    let parts: readonly Uint8Array[];
+    try {
+      parts = socket.whole ? [encodeFrame(0, msgType, id, control, payload, this.maxFrameBytes)]
+        : encodeFrameParts(0, msgType, id, control, payload, this.maxFrameBytes);
+    }
     catch (e) { return Promise.reject(e); }
     return new Promise<RpcResponse>((resolve, reject) => {
       const ms = timeoutMs ?? this.timeoutMs;
@@ -198,7 +213,7 @@ export class RpcClient {
         reject(new BasaltError('TIMEOUT', `no reply to ${msgTypeName(msgType)} from ${this.endpoint} within ${ms} ms`));
       }, ms);
       this.pending.set(id, { resolve, reject, timer, msgType });
-      socket.write(buf);
+      socket.write(parts);
     });
   }
 

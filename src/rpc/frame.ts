@@ -15,8 +15,14 @@
 //
 // The decoder is incremental: a frame is assembled into one buffer sized from its header,
 // so a 64 MB frame costs one allocation, and an oversized length is refused before any
-// of its body is buffered.
-import { decode, encode } from '@msgpack/msgpack';
+// of its body is buffered. Every frame body is a fresh buffer that is never written again
+// once parsed, so views into it (payload, msgpack binaries) may outlive the frame.
+//
+// The sender need not build that one buffer: encodeFrameParts returns the header and
+// control part as one small buffer followed by the caller's payload parts, to be written
+// to a socket as they are (writeFrameParts: cork, one write per part, uncork). Payload
+// parts are then written by reference and must not change until the socket has sent them.
+import { decode, Encoder } from '@msgpack/msgpack';
 import { BasaltError } from '../common/errors.js';
 
 export const FRAME_MAGIC = 0xba;
@@ -40,27 +46,51 @@ export interface Frame {
 const ENCODE_OPTS = { useBigInt64: true } as const;
 const DECODE_OPTS = { useBigInt64: true, maxStrLength: 64 * 1024 * 1024, maxArrayLength: 16 * 1024 * 1024, maxMapLength: 1024 * 1024, maxBinLength: 64 * 1024 * 1024, maxExtLength: 1024 } as const;
 
+/**
+ * One encoder for every control part of this process: a per-call encoder starts at 2 KB and
+ * doubles its buffer (a new one each time) up to the control's size. Used only through
+ * encodeSharedRef, whose view is copied out before the next encode.
+ */
+let sharedEncoder = new Encoder(ENCODE_OPTS);
+/** A control part above this size gets the shared encoder replaced, so one large control does not pin its buffer for the process's life. */
+const SHARED_ENCODER_KEEP_BYTES = 1024 * 1024;
+/**
+ * Payloads below this are copied into the frame buffer: a separate write per part would cost
+ * more than the copy. Above it, parts are written by reference.
+ */
+export const INLINE_PAYLOAD_BYTES = 16 * 1024;
+
+/** Encodes with the shared encoder, hands the (short-lived) view to `use`, returns its result. */
+function withControl<T>(control: unknown, use: (ctl: Uint8Array) => T): T {
+  const enc = sharedEncoder;
+  const ctl = enc.encodeSharedRef(control);
+  try { return use(ctl); }
+  finally { if (ctl.length > SHARED_ENCODER_KEEP_BYTES && enc === sharedEncoder) sharedEncoder = new Encoder(ENCODE_OPTS); }
+}
+
+/** A msgpack control part as an independent copy. */
 export function encodeControl(control: unknown): Uint8Array {
-  return encode(control, ENCODE_OPTS);
+  return withControl(control, (ctl) => ctl.slice());
 }
 
 export function decodeControl(bytes: Uint8Array): unknown {
   return decode(bytes, DECODE_OPTS);
 }
 
-/** Builds one frame. Throws FRAME_TOO_LARGE when it would exceed maxFrameBytes. */
-export function encodeFrame(
-  flags: number, msgType: number, requestId: number, control: unknown,
-  payload: readonly Uint8Array[], maxFrameBytes: number,
-): Buffer {
-  const ctl = encodeControl(control);
-  let payloadBytes = 0;
-  for (const p of payload) payloadBytes += p.length;
-  const total = FRAME_HEADER_BYTES + ctl.length + payloadBytes;
+function payloadLength(payload: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of payload) n += p.length;
+  return n;
+}
+
+function checkFrameSize(total: number, maxFrameBytes: number): void {
   if (total > maxFrameBytes) {
     throw new BasaltError('FRAME_TOO_LARGE', `a ${total}-byte frame exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`);
   }
-  const buf = Buffer.allocUnsafe(total);
+}
+
+/** Header and control into `buf` (which has room for both); `total` is the whole frame's length. */
+function writeHead(buf: Buffer, total: number, flags: number, msgType: number, requestId: number, ctl: Uint8Array): void {
   buf.writeUInt32LE(total - 4, 0);
   buf[4] = FRAME_MAGIC;
   buf[5] = FRAME_VERSION;
@@ -71,9 +101,72 @@ export function encodeFrame(
   buf.writeUInt32LE(requestId >>> 0, 12);
   buf.writeUInt32LE(ctl.length, 16);
   buf.set(ctl, FRAME_HEADER_BYTES);
-  let p = FRAME_HEADER_BYTES + ctl.length;
-  for (const part of payload) { buf.set(part, p); p += part.length; }
-  return buf;
+}
+
+/** Builds one frame. Throws FRAME_TOO_LARGE when it would exceed maxFrameBytes. */
+export function encodeFrame(
+  flags: number, msgType: number, requestId: number, control: unknown,
+  payload: readonly Uint8Array[], maxFrameBytes: number,
+): Buffer {
+  const payloadBytes = payloadLength(payload);
+  return withControl(control, (ctl) => {
+    const total = FRAME_HEADER_BYTES + ctl.length + payloadBytes;
+    checkFrameSize(total, maxFrameBytes);
+    const buf = Buffer.allocUnsafe(total);
+    writeHead(buf, total, flags, msgType, requestId, ctl);
+    let p = FRAME_HEADER_BYTES + ctl.length;
+    for (const part of payload) { buf.set(part, p); p += part.length; }
+    return buf;
+  });
+}
+
+/**
+ * The header and control part of a frame whose payload (`payloadBytes` long) the caller
+ * writes after it. Throws FRAME_TOO_LARGE when the whole frame would exceed maxFrameBytes.
+ */
+export function encodeFrameHead(
+  flags: number, msgType: number, requestId: number, control: unknown,
+  payloadBytes: number, maxFrameBytes: number,
+): Buffer {
+  return withControl(control, (ctl) => {
+    const total = FRAME_HEADER_BYTES + ctl.length + payloadBytes;
+    checkFrameSize(total, maxFrameBytes);
+    const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + ctl.length);
+    writeHead(buf, total, flags, msgType, requestId, ctl);
+    return buf;
+  });
+}
+
+/**
+ * One frame as the buffers to write in order: the whole frame when its payload is small
+ * (INLINE_PAYLOAD_BYTES), else the head followed by the non-empty payload parts themselves.
+ */
+export function encodeFrameParts(
+  flags: number, msgType: number, requestId: number, control: unknown,
+  payload: readonly Uint8Array[], maxFrameBytes: number,
+): Uint8Array[] {
+  const payloadBytes = payloadLength(payload);
+  if (payloadBytes < INLINE_PAYLOAD_BYTES) return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
+  const out: Uint8Array[] = [encodeFrameHead(flags, msgType, requestId, control, payloadBytes, maxFrameBytes)];
+  for (const p of payload) if (p.length > 0) out.push(p);
+  return out;
+}
+
+/** What writeFrameParts needs of a socket. */
+export interface PartSink {
+  cork(): void;
+  uncork(): void;
+  write(chunk: Uint8Array): boolean;
+}
+
+/** Writes encodeFrameParts' buffers as one batch (one writev); returns the last write's result. */
+export function writeFrameParts(sink: PartSink, parts: readonly Uint8Array[]): boolean {
+  if (parts.length === 1) return sink.write(parts[0]!);
+  sink.cork();
+  let ok = true;
+  try { for (const p of parts) ok = sink.write(p); }
+  finally { sink.uncork(); }
+  return ok;
 }
 
 /**

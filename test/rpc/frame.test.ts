@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, FrameDecoder, FLAG_RESPONSE, FRAME_HEADER_BYTES, type DecodeEvent } from '../../src/rpc/frame.js';
+import { decodeControl, encodeControl, encodeFrame, encodeFrameHead, encodeFrameParts, FrameDecoder, FLAG_RESPONSE, FRAME_HEADER_BYTES, INLINE_PAYLOAD_BYTES, writeFrameParts, type DecodeEvent } from '../../src/rpc/frame.js';
 import { decodeBlocks, encodeBlocks } from '../../src/rpc/blocks.js';
 import { parseInsertColumnar, parseQuery } from '../../src/rpc/messages.js';
 import { bigBlock } from './fake-engine.js';
@@ -112,4 +112,47 @@ test('the example in docs/block-format.md is what the codec writes', async () =>
     { type: 4, data: new Int32Array([7, 0]), nulls: new Uint8Array([0, 1]) },
   ] });
   assert.equal(hex, Buffer.from(b).toString('hex'));
+});
+
+test('head + payload parts are byte for byte the frame encodeFrame builds; small payloads stay one buffer', () => {
+  const big = new Uint8Array(INLINE_PAYLOAD_BYTES + 5).map((_, i) => i & 0xff);
+  const payload = [Uint8Array.from([1, 2]), new Uint8Array(0), big];
+  const whole = encodeFrame(0, 9, 77, { vgId: 3 }, payload, MAX);
+  const parts = encodeFrameParts(0, 9, 77, { vgId: 3 }, payload, MAX);
+  assert.equal(parts.length, 3, 'head, then the non-empty parts');
+  assert.equal(parts[1], payload[0]);
+  assert.equal(parts[2], big, 'a payload part is written by reference');
+  assert.ok(Buffer.concat(parts).equals(whole));
+  const head = encodeFrameHead(0, 9, 77, { vgId: 3 }, 2 + big.length, MAX);
+  assert.ok(head.equals(parts[0]!));
+  assert.equal(head.readUInt32LE(0), whole.length - 4, 'the length field covers the payload written after the head');
+  const small = encodeFrameParts(0, 9, 78, { vgId: 3 }, [Uint8Array.from([5])], MAX);
+  assert.equal(small.length, 1);
+  assert.ok(Buffer.from(small[0]!).equals(encodeFrame(0, 9, 78, { vgId: 3 }, [Uint8Array.from([5])], MAX)));
+  // The limit counts the payload the head does not hold.
+  assert.throws(() => encodeFrameHead(0, 9, 1, {}, MAX, MAX), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+  assert.throws(() => encodeFrameParts(0, 9, 1, {}, [new Uint8Array(MAX)], MAX), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+});
+
+test('writeFrameParts writes each part once inside one cork; a single buffer needs no cork', () => {
+  const log: string[] = [];
+  const sink = { cork: () => { log.push('cork'); }, uncork: () => { log.push('uncork'); }, write: (b: Uint8Array) => { log.push(`w${b.length}`); return true; } };
+  const parts = encodeFrameParts(0, 9, 1, { a: 1 }, [new Uint8Array(INLINE_PAYLOAD_BYTES), new Uint8Array(3)], MAX);
+  writeFrameParts(sink, parts);
+  assert.deepEqual(log, ['cork', `w${parts[0]!.length}`, `w${INLINE_PAYLOAD_BYTES}`, 'w3', 'uncork']);
+  log.length = 0;
+  writeFrameParts(sink, [new Uint8Array(4)]);
+  assert.deepEqual(log, ['w4']);
+});
+
+test('the shared control encoder: copies stay intact, large controls and errors leave it usable', () => {
+  const a = encodeControl({ n: 1, s: 'first' });
+  const b = encodeControl({ n: 2, s: 'second' });
+  assert.deepEqual(decodeControl(a), { n: 1, s: 'first' }, 'a later encode does not overwrite an earlier result');
+  assert.deepEqual(decodeControl(b), { n: 2, s: 'second' });
+  const big = { s: 'x'.repeat(2 * 1024 * 1024) };
+  const f = encodeFrame(0, 1, 1, big, [], 8 * MAX);
+  assert.deepEqual(frames(new FrameDecoder(8 * MAX).push(f))[0]!.control, big);
+  assert.throws(() => encodeControl({ f: () => 1 }));
+  assert.deepEqual(decodeControl(encodeControl([1, 'after'])), [1, 'after']);
 });

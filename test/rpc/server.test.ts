@@ -39,6 +39,26 @@ test('requests and replies match by id, payload included; errors keep their code
   });
 });
 
+test('large request payloads written as parts over TCP arrive intact and in order', async () => {
+  await withServer({ maxFrameBytes: 8 << 20 }, async (port) => {
+    const c = new RpcClient({ host: '127.0.0.1', port, maxFrameBytes: 8 << 20 });
+    try {
+      const reqs = [1, 2, 3, 4].map((i) => {
+        const parts = [new Uint8Array(600 * 1024 + i).fill(i), Uint8Array.of(i), new Uint8Array(0), new Uint8Array(70_000).map((_, k) => (k * i) & 0xff)];
+        return { i, parts, sent: Buffer.concat(parts) };
+      });
+      const rs = await Promise.all(reqs.map((r) => c.request(1, { echo: r.i }, r.parts)));
+      for (const [k, r] of rs.entries()) {
+        assert.equal((r.control as { echo: number }).echo, reqs[k]!.i);
+        assert.ok(Buffer.from(r.payload).equals(reqs[k]!.sent), `request ${k} payload`);
+      }
+      // A frame above the limit is refused locally, payload parts counted.
+      await assert.rejects(c.request(1, {}, [new Uint8Array(8 << 20)]), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+      assert.equal(((await c.request(1, { echo: 'after' })).control as { echo: string }).echo, 'after');
+    } finally { c.close(); }
+  });
+});
+
 test('a readable frame with a bad control part gets an error reply with its request id; the connection stays', async () => {
   await withServer({}, async (port) => {
     const bad = encodeFrame(0, 1, 42, { echo: 1 }, [], 1 << 20);
