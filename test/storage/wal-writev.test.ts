@@ -220,3 +220,32 @@ test('sync: fdatasync runs off the JS thread, callers during a sync share the ne
   });
   await w.close();
 });
+
+test('an append bigger than the preallocation step is not zeroed first; zeros go only past it', async () => {
+  const dir = tempDir('walv');
+  const stepBytes = 64 * 1024;
+  const w = Wal.open(dir, { segmentBytes: 1 << 24, preallocateBytes: stepBytes });
+  const real = fsCjs.writeSync;
+  let zeroBytes = 0;
+  const counting = ((fd: number, buf: NodeJS.ArrayBufferView, ...rest: unknown[]): number => {
+    const n = (real as (...a: unknown[]) => number)(fd, buf, ...rest);
+    if (buf.byteLength === stepBytes) zeroBytes += n;
+    return n;
+  }) as typeof fs.writeSync;
+  const ents = [1, 2, 3].map((i) => makeEntry(i, 1, { bytes: 200_000, prefix: 0, offset: 1 }));
+  await withPatchedFs({ writeSync: counting }, async () => {
+    w.append([ents[0]!]);
+    w.append([ents[1]!, ents[2]!]);
+    await w.sync();
+  });
+  const file = segmentFiles(dir)[0]!;
+  const entryBytes = 12 + 16 + 1 + 200_000;
+  assert.equal(fs.statSync(file).size, Math.ceil((3 * entryBytes) / stepBytes) * stepBytes, 'the file ends at a step boundary');
+  assert.ok(zeroBytes < 2 * stepBytes, `only the tails past each append were zeroed (${zeroBytes} bytes)`);
+  // No close: reopen as after a crash; the zero tail is cut and every entry is there.
+  const r = Wal.open(dir, { segmentBytes: 1 << 24, preallocateBytes: stepBytes });
+  assert.equal(r.lastIndex(), 3);
+  assert.deepEqual(r.entries(1, 4).map((e) => Buffer.from(e.data)), ents.map(payloadOf));
+  await r.close();
+  await w.close();
+});
