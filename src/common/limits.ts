@@ -93,6 +93,13 @@ export const Limits = {
   /** Recent log entries kept in memory per group (for replication and apply) in bytes. */
   maxRaftLogCacheBytes: 32 * 1024 * 1024,
   /** A replicated vnode takes a Raft snapshot (flush + image of its files) after this many applied entries. */
+  /**
+   * Committed entry bytes one Raft round applies across all groups of a dnode: a learner
+   * catching up must not hold every other group's heartbeats behind its apply.
+   */
+  raftApplyBytesPerRound: 16 << 20,
+  /** The Raft loop gives timers and sockets a turn after running this long without one. */
+  raftLoopYieldMs: 10,
   vnodeSnapshotEveryEntries: 20_000,
   /** Raft entries a vnode keeps behind its snapshot, so a briefly lagging replica catches up by log. */
   vnodeKeepEntriesAfterSnapshot: 2_000,

@@ -39,6 +39,8 @@ export interface MultiReady {
 
 export class MultiRaft {
   private readonly groups = new Map<GroupId, RawNode>();
+  /** Rounds served so far: which group goes first in the next ready(). */
+  private readyRounds = 0;
   private outstanding: MultiReady | undefined;
 
   constructor(readonly nodeId: NodeId, private readonly maxGroups: number) {
@@ -102,13 +104,24 @@ export class MultiRaft {
     return false;
   }
 
-  ready(): MultiReady {
+  /**
+   * One Ready per group that has one. applyBudgetBytes bounds the committed entries handed
+   * out across all groups (a learner catching up on a big log must not hold up the
+   * heartbeats of every other group for its apply); groups take turns being served first,
+   * so the budget does not always go to the same one. Default: no shared bound.
+   */
+  ready(applyBudgetBytes = Infinity): MultiReady {
     assert(this.outstanding === undefined, 'ready() called again before advance()');
     const groups = new Map<GroupId, Ready>();
     const byPeer = new Map<NodeId, { heartbeats: CoalescedBeat[]; heartbeatResps: CoalescedBeat[]; messages: { group: GroupId; msg: Message }[] }>();
-    for (const [id, g] of this.groups) {
+    const order = [...this.groups];
+    const start = order.length > 0 ? this.readyRounds++ % order.length : 0;
+    let budget = applyBudgetBytes;
+    for (let k = 0; k < order.length; k++) {
+      const [id, g] = order[(start + k) % order.length]!;
       if (!g.hasReady()) continue;
-      const rd = g.ready();
+      const rd = budget === Infinity ? g.ready() : g.ready(Math.max(0, budget));
+      for (const e of rd.committedEntries) budget -= e.data.length;
       groups.set(id, rd);
       for (const m of rd.messages) {
         let box = byPeer.get(m.to);

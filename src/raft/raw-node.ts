@@ -80,7 +80,11 @@ export class RawNode {
     return r.term !== h.term || r.vote !== h.vote || r.log.committed !== h.commit;
   }
 
-  ready(): Ready {
+  /**
+   * applyBudgetBytes: at most this many bytes of committed entries (at least one entry while
+   * it is > 0; none at 0, leaving them for a later Ready). Default cfg.maxApplyBytes.
+   */
+  ready(applyBudgetBytes = this.raft.cfg.maxApplyBytes): Ready {
     assert(this.outstanding === undefined, 'ready() called again before advance()');
     const r = this.raft;
     const hs: HardState = { term: r.term, vote: r.vote, commit: r.log.committed };
@@ -93,7 +97,7 @@ export class RawNode {
       hardState: hardChanged ? hs : undefined,
       entries,
       snapshot: r.log.unstableSnapshot,
-      committedEntries: r.log.nextCommitted(r.cfg.maxApplyBytes),
+      committedEntries: applyBudgetBytes > 0 ? r.log.nextCommitted(Math.min(r.cfg.maxApplyBytes, applyBudgetBytes)) : [],
       messages: r.msgs,
       readStates: r.readStates,
       mustSync: entries.length > 0 || hs.term !== h.term || hs.vote !== h.vote || r.log.unstableSnapshot !== undefined,

@@ -212,11 +212,18 @@ export class ReplicaRuntime implements TransportSink {
 
   private async loop(): Promise<void> {
     try {
+      let sinceYieldMs = performance.now();
       for (;;) {
         if (this.closed) break;
         for (const h of this.hosts.values()) h.flushProposals();
         if (!this.mr.hasReady()) break;
         await this.round();
+        // Rounds without disk or network waits (a learner applying a long log) would
+        // otherwise chain as microtasks and starve the tick timer and the sockets.
+        if (performance.now() - sinceYieldMs >= Limits.raftLoopYieldMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sinceYieldMs = performance.now();
+        }
       }
       this.armCommitFlush();
     } catch (e) {
@@ -241,7 +248,7 @@ export class ReplicaRuntime implements TransportSink {
   }
 
   private async round(): Promise<void> {
-    const rd = this.mr.ready();
+    const rd = this.mr.ready(Limits.raftApplyBytesPerRound);
     this.stats.rounds++;
     const early = new Set<GroupId>();
     if (this.leaderSendsBeforeSync) {
