@@ -16,7 +16,7 @@ basalt_sql() { curl -sS --max-time 600 -u "$basalt_auth" -d "$1" "http://127.0.0
 basalt_start() {
   mkdir -p "$D/db" "$D/log"
   # The log lives outside the data dir so bytes per row counts data only.
-  node "$BASALT_REPO/bin/basalt" start --data-dir "$D/db" --log-dir "$D/log" \
+  node --initial-heap-size=256 "$BASALT_REPO/bin/basalt" start --data-dir "$D/db" --log-dir "$D/log" \
     --server-port "$basalt_rpc_port" --http-port "$basalt_port" --listen-host 127.0.0.1 --fqdn localhost \
     >"$D/server.log" 2>&1 &
   PEER_PID=$!

@@ -13,6 +13,9 @@ import { join } from 'node:path';
 // BASALT_TRACE_GC=1 also prints V8's --trace-gc lines (with the reason of each collection)
 // to stdout; the flag is refused in NODE_OPTIONS, so it is set here.
 if (process.env.BASALT_TRACE_GC === '1') (await import('node:v8')).setFlagsFromString('--trace-gc');
+if (process.env.BASALT_TRACE_GC === 'nvp') (await import('node:v8')).setFlagsFromString('--trace-gc-nvp');
+// BASALT_V8_FLAGS: V8 flags set at startup (experiments).
+if (process.env.BASALT_V8_FLAGS) (await import('node:v8')).setFlagsFromString(process.env.BASALT_V8_FLAGS);
 const dir = process.env.BASALT_PROF_DIR;
 if (dir) {
   const session = new Session();

@@ -26,7 +26,7 @@ source "$HERE/basalt.sh"
 PID=""
 stop() { if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; fi; PID=""; }
 trap stop EXIT
-BASALT_PROF_DIR=$PROF node --import "$HERE/prof-hook.mjs" "$REPO/bin/basalt" start --data-dir "$D/db" --log-dir "$D/log" \
+BASALT_PROF_DIR=$PROF node --initial-heap-size=256 --import "$HERE/prof-hook.mjs" "$REPO/bin/basalt" start --data-dir "$D/db" --log-dir "$D/log" \
   --server-port "$basalt_rpc_port" --http-port "$basalt_port" --listen-host 127.0.0.1 --fqdn localhost >"$D/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 120); do basalt_ready && break; sleep 0.5; done

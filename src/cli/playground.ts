@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { connect, type Connection } from '../client/index.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
+import { SERVER_NODE_FLAGS } from './node-flags.js';
 import { cliCommand } from './start.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
@@ -21,7 +22,7 @@ interface Member { id: number; port: number; dir: string; child: ChildProcess; s
 
 function startMember(id: number, port: number, dir: string, firstEp: string): Promise<Member> {
   mkdirSync(dir, { recursive: true });
-  const child = spawn(process.execPath, [BIN, 'start', '--fqdn', 'localhost', '--server-port', String(port), '--data-dir', dir,
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'start', '--fqdn', 'localhost', '--server-port', String(port), '--data-dir', dir,
     '--listen-host', '127.0.0.1', '--first-ep', firstEp], { stdio: ['ignore', 'pipe', 'pipe'] });
   const m: Member = { id, port, dir, child, stderr: '', exited: false };
   return new Promise((res, rej) => {

@@ -11,6 +11,7 @@ import { loadConfig, type BasaltConfig, type LoadedConfig } from '../common/conf
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { ensureWritableDir } from '../dnode/data-dir.js';
 import { Dnode, listenError } from '../dnode/dnode.js';
+import { hasServerNodeFlags, SERVER_NODE_FLAGS } from './node-flags.js';
 import { createLogger, levelFromDebugFlag, type Logger } from '../dnode/logger.js';
 import type { CreateEngine } from '../query/engine-api.js';
 import { createEngine } from '../query/engine.js';
@@ -69,6 +70,9 @@ export async function startServer(loaded: LoadedConfig, version: string, opts: S
     fileLogger = createLogger({ logDir: config.logDir, level: levelFromDebugFlag(config.debugFlag), stderrLevel });
   } catch (e) {
     throw new BasaltError('DATA_DIR_UNWRITABLE', `logDir ${config.logDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); fix its permissions or set logDir`);
+  }
+  if (!hasServerNodeFlags()) {
+    fileLogger.warn(`node runs without ${SERVER_NODE_FLAGS.join(' ')}: garbage collection will cost ingest throughput (up to 30 %); start the dnode as ./bin/basalt start, or as node ${SERVER_NODE_FLAGS.join(' ')} bin/basalt start`);
   }
   let dnode: Dnode;
   try {

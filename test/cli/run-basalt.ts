@@ -1,5 +1,6 @@
 // Runs `node bin/basalt ...` as a child process (asynchronously, so an in-process server
 // in the same test keeps serving) with a time limit.
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,7 @@ export interface RunResult { code: number | null; signal: NodeJS.Signals | null;
 
 export function runBasalt(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BASALT_BIN, ...args], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BASALT_BIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, TZ: 'UTC', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -29,7 +30,7 @@ export function runBasalt(args: string[], opts: { env?: Record<string, string>; 
 /** Starts a long-running `basalt` child; resolves once `readyPattern` appears on stdout. */
 export function spawnBasalt(args: string[], readyPattern: RegExp, opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BASALT_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, TZ: 'UTC', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BASALT_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, TZ: 'UTC', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`basalt ${args.join(' ')} not ready within ${opts.timeoutMs ?? 20_000} ms; stdout: ${out} stderr: ${err}`)); }, opts.timeoutMs ?? 20_000);

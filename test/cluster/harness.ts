@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { connect, type Value } from '../../src/client/index.js';
 import { BASALT_BIN, REPO_ROOT } from '../cli/run-basalt.js';
 
@@ -67,7 +68,11 @@ export class TestCluster {
     const args = [BASALT_BIN, 'start', '--fqdn', o.fqdn ?? 'localhost', '--server-port', String(port), '--data-dir', dataDir,
       '--listen-host', o.listenHost ?? '127.0.0.1', '--set', 'statusInterval=1', ...(o.set ?? []).flatMap((s) => ['--set', s])];
     if (o.firstEp) args.push('--first-ep', o.firstEp);
-    const cmd = o.prefix ? [...o.prefix, process.execPath, ...args] : [process.execPath, ...args];
+    // As bin/basalt runs a dnode; BASALT_TEST_NODE_FLAGS replaces the flags (experiments:
+    // NODE_OPTIONS refuses most V8 flags).
+    const given = process.env['BASALT_TEST_NODE_FLAGS'];
+    const nodeFlags = given === undefined ? [...SERVER_NODE_FLAGS] : given.split(' ').filter((f) => f !== '');
+    const cmd = o.prefix ? [...o.prefix, process.execPath, ...nodeFlags, ...args] : [process.execPath, ...nodeFlags, ...args];
     const child = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, env: { ...process.env, TZ: 'UTC', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let out = '';
