@@ -71,15 +71,68 @@ export interface DecodedBlock { block: ColumnBlock; end: number }
 export interface DecodeOptions {
   /** Fixed-width columns may be views of `buf` (see the file comment). */
   readonly alias?: boolean;
+  /**
+   * Columns that cannot be views are copied into this arena instead of fresh arrays: for a
+   * block used and dropped before the arena's next reset() (an apply into the memtable).
+   */
+  readonly scratch?: ScratchArena;
+}
+
+/**
+ * Reusable memory for transient decoded columns: take() hands out 8-byte-aligned slices of
+ * one buffer until reset(). Saves an allocation (and the garbage collection it feeds) per
+ * column of every replicated entry a replica applies. Bounded: past maxBytes, take() returns
+ * null and the caller allocates as usual.
+ */
+export class ScratchArena {
+  private buf: ArrayBuffer;
+  private usedBytes = 0;
+
+  constructor(private readonly maxBytes: number) {
+    this.buf = new ArrayBuffer(0); // sized at the first take()
+  }
+
+  /**
+   * Forgets every slice handed out so far (their contents may be overwritten from now on);
+   * grows to hold `expectBytes` (e.g. the size of what will be decoded) within maxBytes.
+   */
+  reset(expectBytes = 0): void {
+    this.usedBytes = 0;
+    const want = Math.min(expectBytes + 4096, this.maxBytes);
+    if (want <= this.buf.byteLength) return;
+    let size = Math.max(this.buf.byteLength, 64 << 10);
+    while (size < want) size *= 2;
+    this.buf = new ArrayBuffer(Math.min(size, this.maxBytes));
+  }
+
+  /** `bytes` bytes at an 8-aligned offset, or null when the arena cannot hold them. */
+  take(bytes: number): { buffer: ArrayBuffer; byteOffset: number } | null {
+    const at = (this.usedBytes + 7) & ~7;
+    if (at + bytes > this.buf.byteLength) {
+      // Grow only while nothing handed out since the last reset() can be lost by it.
+      if (at !== 0 || bytes > this.maxBytes) return null;
+      let size = Math.max(this.buf.byteLength, 64 << 10);
+      while (size < bytes) size *= 2;
+      this.buf = new ArrayBuffer(Math.min(size, this.maxBytes));
+    }
+    this.usedBytes = at + bytes;
+    return { buffer: this.buf, byteOffset: at };
+  }
 }
 
 /** Below this many bytes a zero-filled typed array is as cheap as an unfilled one. */
 const UNFILLED_MIN_BYTES = 1024;
 
 /** A typed array of `rows` values holding a copy of bytes[start, start + rows * width). */
-function copyColumn(type: DataType, rows: number, bytes: Uint8Array, start: number): ColumnData {
+function copyColumn(type: DataType, rows: number, bytes: Uint8Array, start: number, scratch?: ScratchArena): ColumnData {
   const w = TYPE_BYTES[type];
   const len = rows * w;
+  const slot = scratch?.take(len);
+  if (slot) {
+    const dst = new Uint8Array(slot.buffer, slot.byteOffset, len);
+    dst.set(bytes.subarray(start, start + len));
+    return viewColumn(type, dst, 0, rows);
+  }
   if (len < UNFILLED_MIN_BYTES) {
     const data = allocData(type, rows) as NumberArray;
     new Uint8Array(data.buffer, data.byteOffset, len).set(bytes.subarray(start, start + len));
@@ -145,7 +198,7 @@ export function decodeBlock(buf: Uint8Array, offset = 0, opts: DecodeOptions = {
     } else {
       const w = TYPE_BYTES[type];
       need(p, n * w);
-      data = opts.alias && (buf.byteOffset + p) % w === 0 ? viewColumn(type, buf, p, n) : copyColumn(type, n, buf, p);
+      data = opts.alias && (buf.byteOffset + p) % w === 0 ? viewColumn(type, buf, p, n) : copyColumn(type, n, buf, p, opts.scratch);
       p += n * w;
     }
     columns.push({ type, data, nulls });

@@ -100,6 +100,8 @@ export const Limits = {
   raftApplyBytesPerRound: 16 << 20,
   /** The Raft loop gives timers and sockets a turn after running this long without one. */
   raftLoopYieldMs: 10,
+  /** Per vnode: reusable memory for the decoded columns of the entry being applied. */
+  applyScratchBytes: 8 << 20,
   vnodeSnapshotEveryEntries: 20_000,
   /** Raft entries a vnode keeps behind its snapshot, so a briefly lagging replica catches up by log. */
   vnodeKeepEntriesAfterSnapshot: 2_000,

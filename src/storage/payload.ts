@@ -4,7 +4,7 @@
 //                         | u32 tables | per table: u16 nameBytes | UTF-8 name | u32 blockBytes | column block
 // Column blocks use the shared wire layout of src/common/block-codec.ts.
 import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
-import { decodeBlock, encodeBlockInto, encodedBlockBytes } from '../common/block-codec.js';
+import { decodeBlock, encodeBlockInto, encodedBlockBytes, type DecodeOptions } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import type { ChildTableDef, TableRows, WriteBatch } from './api.js';
 import type { MetaOp } from './meta.js';
@@ -62,7 +62,7 @@ export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8A
  * alias: column data may be views of `data` (see block-codec decodeBlock); for an apply that
  * copies the rows into the memtable at once and never reuses `data`.
  */
-export function decodePayload(data: Uint8Array, opts: { alias?: boolean } = {}): Payload {
+export function decodePayload(data: Uint8Array, opts: DecodeOptions = {}): Payload {
   const known = decodedByPayload.get(data);
   if (known) { decodedByPayload.delete(data); return known; }
   const bad = (what: string): BasaltError => new BasaltError('WAL_CORRUPT', `WAL payload: ${what}`);

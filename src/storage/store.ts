@@ -7,7 +7,9 @@
 import * as fs from 'node:fs';
 import type { ColumnBlock, ColumnVector } from '../common/block.js';
 import { assert } from '../common/assert.js';
+import { ScratchArena } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { msToTicks } from '../common/time.js';
 import { DataType, type ColumnSchema } from '../common/types.js';
 import type {
@@ -54,6 +56,8 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   /** uid -> last row (all columns by colId order of the schema) or null when known empty. */
   readonly lastRows = new Map<number, { ts: number; row: ColumnBlock } | null>();
   private appliedIdx = 0;
+  /** Decoded columns of the entry being applied (see applyLogged). */
+  private readonly applyScratch = new ScratchArena(Limits.applyScratchBytes);
   private manifest: Manifest;
   private lock: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | null = null;
@@ -166,8 +170,10 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       if (decodedOp) {
         this.applyMeta(decodedOp);
       } else {
-        // The rows are copied into the memtable right away; the entry bytes are never reused.
-        const p = decodePayload(payload!, { alias: true });
+        // The rows are copied into the memtable right away; the entry bytes are never reused,
+        // and nothing keeps the decoded columns past this call (the scratch is reset next time).
+        this.applyScratch.reset(payload!.length);
+        const p = decodePayload(payload!, { alias: true, scratch: this.applyScratch });
         if (p.kind === 'meta') this.applyMeta(p.op);
         else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, p.atMs); }
       }
@@ -255,16 +261,15 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       }
       const ts = r.block.columns[0]!.data as Float64Array;
       this.memBytes += b.append(ts, r.block.columns, r.block.numRows);
-      this.updateLastRow(t.uid, r.block);
+      this.updateLastRow(t.uid, r.block, b.lastAppendMaxAt);
     }
   }
 
-  private updateLastRow(uid: number, block: ColumnBlock): void {
+  /** best: the block's row with the greatest timestamp (the last one on ties). */
+  private updateLastRow(uid: number, block: ColumnBlock, best: number): void {
     if (!this.lastRows.has(uid)) return; // unknown: computed on demand from all sources
     const cur = this.lastRows.get(uid);
     const ts = block.columns[0]!.data as Float64Array;
-    let best = 0;
-    for (let i = 1; i < block.numRows; i++) if (ts[i]! >= ts[best]!) best = i;
     if (cur && ts[best]! < cur.ts) return;
     const row: ColumnBlock = {
       numRows: 1,

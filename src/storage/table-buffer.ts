@@ -25,6 +25,8 @@ export class TableBuffer {
   maxTs = -Infinity;
 
   readonly tsColId: number;
+  /** Row (in the last append's input) with its greatest timestamp, the last such row on ties. */
+  lastAppendMaxAt = 0;
 
   constructor(readonly uid: number, schema: ReadonlyArray<{ colId: number; type: DataType }>, capacityRows = 64) {
     this.tsColId = schema[0]!.colId;
@@ -47,12 +49,21 @@ export class TableBuffer {
     const before = this.bytes;
     this.reserve(this.rows + n);
     const at = this.rows;
-    if (this.sorted && n > 0) {
-      let prev = at > 0 ? this.ts[at - 1]! : -Infinity;
-      for (let i = 0; i < n; i++) { const t = ts[i]!; if (!(t > prev)) { this.sorted = false; break; } prev = t; }
+    // One pass over the timestamps: order, range, and where the latest one is.
+    let sorted = this.sorted, prev = at > 0 ? this.ts[at - 1]! : -Infinity;
+    let minTs = this.minTs, maxTs = -Infinity, maxAt = 0;
+    for (let i = 0; i < n; i++) {
+      const t = ts[i]!;
+      if (!(t > prev)) sorted = false;
+      prev = t;
+      if (t < minTs) minTs = t;
+      if (t >= maxTs) { maxTs = t; maxAt = i; }
     }
+    this.sorted = sorted;
+    this.minTs = minTs;
+    if (maxTs > this.maxTs) this.maxTs = maxTs;
+    this.lastAppendMaxAt = maxAt;
     this.ts.set(ts.subarray(0, n), at);
-    for (let i = 0; i < n; i++) { const t = ts[i]!; if (t < this.minTs) this.minTs = t; if (t > this.maxTs) this.maxTs = t; }
     for (let ci = 0; ci < this.cols.length; ci++) {
       const c = this.cols[ci]!;
       const v = vectors[ci + 1]!;
