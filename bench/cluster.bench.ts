@@ -113,6 +113,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const load0 = load();
   const cpu0 = pids.map(cpuTimes);
   profileSignal(names, pids);
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
     const p = plan(db, replica, eps[w % eps.length]!, routeWrites);
@@ -142,6 +143,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
     } finally { writer.close(); }
   }));
   const s = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage(client0);
   profileSignal(names, pids, db);
   const cpu1 = pids.map(cpuTimes);
   const userS = cpu1.reduce((sum, c, i) => sum + c[0] - cpu0[i]![0], 0);
@@ -150,7 +152,7 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
   const rate = rows / s;
-  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; load ${load0} -> ${load()})`);
+  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; load ${load0} -> ${load()})`);
   if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
   return rate;
 }
