@@ -95,13 +95,14 @@ function plan(db: string, replica: number, ep: Ep, routeWrites: boolean): Insert
  * endpoint w % eps.length) each send their range of child tables in requests of
  * rowsPerRequest rows, as `basalt bench` does. Returns rows/s over the wall time of the writes.
  */
-/** CPU seconds [user, system] a process used so far, from /proc (NaN where unavailable). */
-function cpuTimes(pid: number | undefined): [number, number] {
+/** CPU seconds [user, system] and minor page faults a process had so far, from /proc (NaN where unavailable). */
+function cpuTimes(pid: number | undefined): [number, number, number] {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return [Number(rest[11]) / 100, Number(rest[12]) / 100]; // utime, stime in clock ticks (USER_HZ 100)
-  } catch { return [NaN, NaN]; }
+    // minflt, utime, stime (clock ticks, USER_HZ 100)
+    return [Number(rest[11]) / 100, Number(rest[12]) / 100, Number(rest[7])];
+  } catch { return [NaN, NaN, NaN]; }
 }
 
 async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[], names: readonly string[], routeWrites: boolean): Promise<number> {
@@ -149,10 +150,11 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const userS = cpu1.reduce((sum, c, i) => sum + c[0] - cpu0[i]![0], 0);
   const sysS = cpu1.reduce((sum, c, i) => sum + c[1] - cpu0[i]![1], 0);
   const cpu = userS + sysS;
+  const faults = cpu1.reduce((sum, c, i) => sum + c[2] - cpu0[i]![2], 0);
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
   const rate = rows / s;
-  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; load ${load0} -> ${load()})`);
+  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}; ${(faults / 1000).toFixed(0)} k minor page faults) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; load ${load0} -> ${load()})`);
   if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
   return rate;
 }

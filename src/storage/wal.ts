@@ -10,7 +10,9 @@
 // zeros ahead of the appends (preallocateBytes at a time, past the append that crosses the
 // end), so an append overwrites blocks the file already has and its fdatasync flushes only
 // those data blocks, no inode or journal commit (ext4: 0.13 ms instead of 0.19 ms per sync
-// here, and no wait behind other files' journal commits). The zero tail is why recovery must
+// here, and no wait behind other files' journal commits). Appends of 64 KiB or more skip the
+// fill (their own write extends the file): for them the zeros would double the bytes written
+// to save one journal commit. The zero tail is why recovery must
 // tell zero fill and a torn in-place write from corruption; see parseEntry and tornInPlace.
 // A segment that stops being active (rotate, close) is cut back to its entries.
 // fdatasync runs on the libuv thread pool (sync()), never on the JS thread: the event loop
@@ -59,6 +61,8 @@ const DEFAULT_PREALLOCATE_BYTES = 1 << 20;
 const INLINE_MAX_BYTES = 4096;
 /** At most this many iovecs per writev call (Linux IOV_MAX is 1024). */
 const MAX_IOVECS = 1024;
+/** Appends at least this big extend the file by their own write, with no zero fill ahead. */
+const ZERO_FILL_MAX_APPEND_BYTES = 64 << 10;
 /** A device writes whole sectors: a sector of an interrupted write is all new or all old. */
 const SECTOR_BYTES = 512;
 
@@ -175,7 +179,9 @@ export class Wal {
     if (this.active().sizeBytes > 0 && this.active().sizeBytes + total > this.options.segmentBytes) this.rotate();
     const seg = this.active();
     try {
-      if (seg.sizeBytes + total > this.allocatedBytes) this.preallocate(seg.sizeBytes + total);
+      // A big append skips the zero fill ahead: the fill would double the bytes written (and
+      // flushed) for it, to save one journal commit (~0.06 ms) on a sync that writes this much.
+      if (seg.sizeBytes + total > this.allocatedBytes && total < ZERO_FILL_MAX_APPEND_BYTES) this.preallocate(seg.sizeBytes + total);
       writeAllAt(this.fd, parts, total, seg.sizeBytes);
     } catch (e) {
       // A half-written append leaves the file and our index disagreeing: refuse further use.

@@ -32,14 +32,17 @@ test('the active segment is extended ahead with zeros; close cuts the tail', asy
   await w.sync();
   const file = `${dir}/${fs.readdirSync(dir)[0]}`;
   assert.equal(fs.statSync(file).size, PREALLOC_BYTES, 'one preallocation step');
-  // An append larger than the step extends past it by whole steps.
+  // An append of 64 KiB or more extends the file by its own write (no zero fill ahead).
   w.append([entry(2, 1, 3 * PREALLOC_BYTES)]);
-  assert.equal(fs.statSync(file).size, 4 * PREALLOC_BYTES);
   assert.equal(w.bytesOnDisk(), 2 * (12 + 16) + 100 + 3 * PREALLOC_BYTES);
+  assert.equal(fs.statSync(file).size, w.bytesOnDisk());
+  // The next small append zero-fills ahead again, a whole step past its end.
+  w.append([entry(3)]);
+  assert.equal(fs.statSync(file).size, Math.ceil((w.bytesOnDisk()) / PREALLOC_BYTES) * PREALLOC_BYTES);
   await w.close();
   assert.equal(fs.statSync(file).size, w.bytesOnDisk(), 'a clean close leaves no zero tail');
   const w2 = Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: PREALLOC_BYTES });
-  assert.equal(w2.lastIndex(), 2);
+  assert.equal(w2.lastIndex(), 3);
   assert.equal(w2.truncatedTailBytes, 0);
   await w2.close();
 });

@@ -221,7 +221,7 @@ test('sync: fdatasync runs off the JS thread, callers during a sync share the ne
   await w.close();
 });
 
-test('an append bigger than the preallocation step is not zeroed first; zeros go only past it', async () => {
+test('an append of 64 KiB or more is written with no zero fill ahead; a small one after it fills past its end', async () => {
   const dir = tempDir('walv');
   const stepBytes = 64 * 1024;
   const w = Wal.open(dir, { segmentBytes: 1 << 24, preallocateBytes: stepBytes });
@@ -233,19 +233,25 @@ test('an append bigger than the preallocation step is not zeroed first; zeros go
     return n;
   }) as typeof fs.writeSync;
   const ents = [1, 2, 3].map((i) => makeEntry(i, 1, { bytes: 200_000, prefix: 0, offset: 1 }));
+  const small = makeEntry(4, 1, { bytes: 100, prefix: 0, offset: 1 });
+  const file = (): string => segmentFiles(dir)[0]!;
+  const entryBytes = 12 + 16 + 1 + 200_000;
   await withPatchedFs({ writeSync: counting }, async () => {
     w.append([ents[0]!]);
     w.append([ents[1]!, ents[2]!]);
     await w.sync();
+    assert.equal(zeroBytes, 0, 'big appends write no zeros');
+    assert.equal(fs.statSync(file()).size, 3 * entryBytes, 'the file ends at the last entry');
+    w.append([small]);
+    await w.sync();
   });
-  const file = segmentFiles(dir)[0]!;
-  const entryBytes = 12 + 16 + 1 + 200_000;
-  assert.equal(fs.statSync(file).size, Math.ceil((3 * entryBytes) / stepBytes) * stepBytes, 'the file ends at a step boundary');
-  assert.ok(zeroBytes < 2 * stepBytes, `only the tails past each append were zeroed (${zeroBytes} bytes)`);
+  const smallBytes = 12 + 16 + 1 + 100;
+  assert.equal(fs.statSync(file()).size, Math.ceil((3 * entryBytes + smallBytes) / stepBytes) * stepBytes, 'a small append fills ahead to a step boundary');
+  assert.ok(zeroBytes > 0 && zeroBytes < stepBytes, `only the tail past the small append was zeroed (${zeroBytes} bytes)`);
   // No close: reopen as after a crash; the zero tail is cut and every entry is there.
   const r = Wal.open(dir, { segmentBytes: 1 << 24, preallocateBytes: stepBytes });
-  assert.equal(r.lastIndex(), 3);
-  assert.deepEqual(r.entries(1, 4).map((e) => Buffer.from(e.data)), ents.map(payloadOf));
+  assert.equal(r.lastIndex(), 4);
+  assert.deepEqual(r.entries(1, 5).map((e) => Buffer.from(e.data)), [...ents, small].map(payloadOf));
   await r.close();
   await w.close();
 });
