@@ -10,7 +10,7 @@
 // the input is never reused and the block does not outlive a short hand-off (the insert
 // request's frame into the memtable; a committed Raft entry into the memtable).
 import { BasaltError } from './errors.js';
-import { allocData, type ColumnBlock, type ColumnData, type ColumnVector, type NumberArray } from './block.js';
+import { allocDataUnfilled, viewData, type ColumnBlock, type ColumnData, type ColumnVector, type NumberArray } from './block.js';
 import { DataType, TYPE_BYTES, isStringType } from './types.js';
 
 const textEncoder = new TextEncoder();
@@ -120,9 +120,6 @@ export class ScratchArena {
   }
 }
 
-/** Below this many bytes a zero-filled typed array is as cheap as an unfilled one. */
-const UNFILLED_MIN_BYTES = 1024;
-
 /** A typed array of `rows` values holding a copy of bytes[start, start + rows * width). */
 function copyColumn(type: DataType, rows: number, bytes: Uint8Array, start: number, scratch?: ScratchArena): ColumnData {
   const w = TYPE_BYTES[type];
@@ -133,33 +130,14 @@ function copyColumn(type: DataType, rows: number, bytes: Uint8Array, start: numb
     dst.set(bytes.subarray(start, start + len));
     return viewColumn(type, dst, 0, rows);
   }
-  if (len < UNFILLED_MIN_BYTES) {
-    const data = allocData(type, rows) as NumberArray;
-    new Uint8Array(data.buffer, data.byteOffset, len).set(bytes.subarray(start, start + len));
-    return data;
-  }
-  // Every byte is overwritten at once: skip the zero fill of a fresh ArrayBuffer.
-  const raw = Buffer.allocUnsafeSlow(len);
-  raw.set(bytes.subarray(start, start + len));
-  return viewColumn(type, raw, 0, rows);
+  const data = allocDataUnfilled(type, rows) as NumberArray;
+  new Uint8Array(data.buffer, data.byteOffset, len).set(bytes.subarray(start, start + len));
+  return data;
 }
 
 /** A typed array of `rows` values over bytes at byteOffset (which must be aligned for the type). */
 function viewColumn(type: DataType, bytes: Uint8Array, start: number, rows: number): ColumnData {
-  const buf = bytes.buffer, off = bytes.byteOffset + start;
-  switch (type) {
-    case DataType.TIMESTAMP: case DataType.DOUBLE: return new Float64Array(buf, off, rows);
-    case DataType.FLOAT: return new Float32Array(buf, off, rows);
-    case DataType.BOOL: case DataType.UTINYINT: return new Uint8Array(buf, off, rows);
-    case DataType.TINYINT: return new Int8Array(buf, off, rows);
-    case DataType.SMALLINT: return new Int16Array(buf, off, rows);
-    case DataType.USMALLINT: return new Uint16Array(buf, off, rows);
-    case DataType.INT: return new Int32Array(buf, off, rows);
-    case DataType.UINT: return new Uint32Array(buf, off, rows);
-    case DataType.BIGINT: return new BigInt64Array(buf, off, rows);
-    case DataType.UBIGINT: return new BigUint64Array(buf, off, rows);
-    default: throw new BasaltError('INTERNAL', `column type ${type} has no fixed-width view`);
-  }
+  return viewData(type, bytes.buffer, bytes.byteOffset + start, rows);
 }
 
 export function decodeBlock(buf: Uint8Array, offset = 0, opts: DecodeOptions = {}): DecodedBlock {

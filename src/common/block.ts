@@ -14,7 +14,7 @@
 // `nulls` is null when the column has no nulls, else a Uint8Array with 1 at null rows
 // (the value at a null row is 0 / '' and must be ignored).
 import { assert } from './assert.js';
-import { DataType } from './types.js';
+import { DataType, TYPE_BYTES } from './types.js';
 
 export type NumberArray =
   | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -49,6 +49,41 @@ export function allocData(type: DataType, rows: number): ColumnData {
     case DataType.VARCHAR:
     case DataType.NCHAR: return new Array<string>(rows).fill('');
   }
+}
+
+/**
+ * Fixed-width column data of `rows` values over buffer[byteOffset, …) (byteOffset aligned for
+ * the type). Throws for string types.
+ */
+export function viewData(type: DataType, buffer: ArrayBufferLike, byteOffset: number, rows: number): NumberArray | BigArray {
+  switch (type) {
+    case DataType.TIMESTAMP: case DataType.DOUBLE: return new Float64Array(buffer, byteOffset, rows);
+    case DataType.FLOAT: return new Float32Array(buffer, byteOffset, rows);
+    case DataType.BOOL: case DataType.UTINYINT: return new Uint8Array(buffer, byteOffset, rows);
+    case DataType.TINYINT: return new Int8Array(buffer, byteOffset, rows);
+    case DataType.SMALLINT: return new Int16Array(buffer, byteOffset, rows);
+    case DataType.USMALLINT: return new Uint16Array(buffer, byteOffset, rows);
+    case DataType.INT: return new Int32Array(buffer, byteOffset, rows);
+    case DataType.UINT: return new Uint32Array(buffer, byteOffset, rows);
+    case DataType.BIGINT: return new BigInt64Array(buffer, byteOffset, rows);
+    case DataType.UBIGINT: return new BigUint64Array(buffer, byteOffset, rows);
+    default: throw new Error(`BUG: column type ${type} has no fixed-width view`);
+  }
+}
+
+/** Below this many bytes a zero-filled array is as cheap as an unfilled one. */
+const UNFILLED_MIN_BYTES = 1024;
+
+/**
+ * Like allocData, but fixed-width values start as whatever the memory held (no zero fill):
+ * for a buffer whose values are all written before they are read (memtable growth, copies).
+ */
+export function allocDataUnfilled(type: DataType, rows: number): ColumnData {
+  if (type === DataType.VARCHAR || type === DataType.NCHAR) return allocData(type, rows);
+  const bytes = rows * TYPE_BYTES[type];
+  if (bytes < UNFILLED_MIN_BYTES) return allocData(type, rows);
+  const raw = Buffer.allocUnsafeSlow(bytes);
+  return viewData(type, raw.buffer, raw.byteOffset, rows);
 }
 
 export function allocVector(type: DataType, rows: number, withNulls = false): ColumnVector {

@@ -1,7 +1,7 @@
 // The memtable's rows of one table: one growable typed array per column (by colId), rows in
 // arrival order until `normalize` sorts them by timestamp and keeps the latest write of a
 // repeated timestamp. Appends of ascending data (the common case) keep it sorted for free.
-import { allocData, type ColumnData, type ColumnVector, type NumberArray } from '../common/block.js';
+import { allocData, allocDataUnfilled, type ColumnData, type ColumnVector, type NumberArray } from '../common/block.js';
 import { DataType, TYPE_BYTES, isStringType } from '../common/types.js';
 
 interface Col {
@@ -30,9 +30,10 @@ export class TableBuffer {
 
   constructor(readonly uid: number, schema: ReadonlyArray<{ colId: number; type: DataType }>, capacityRows = 64) {
     this.tsColId = schema[0]!.colId;
-    this.ts = new Float64Array(capacityRows);
+    // Rows past `rows` are never read: no zero fill.
+    this.ts = allocDataUnfilled(DataType.TIMESTAMP, capacityRows) as Float64Array;
     // schema[0] is the timestamp; its data lives in `ts`.
-    this.cols = schema.slice(1).map((c) => ({ colId: c.colId, type: c.type, data: allocData(c.type, capacityRows), nulls: null }));
+    this.cols = schema.slice(1).map((c) => ({ colId: c.colId, type: c.type, data: allocDataUnfilled(c.type, capacityRows), nulls: null }));
     this.bytes = this.capacityBytes(capacityRows);
   }
 
@@ -88,7 +89,7 @@ export class TableBuffer {
     if (rows <= cap) return;
     let nc = cap * 2;
     while (nc < rows) nc *= 2;
-    const nts = new Float64Array(nc); nts.set(this.ts.subarray(0, this.rows)); this.ts = nts;
+    const nts = allocDataUnfilled(DataType.TIMESTAMP, nc) as Float64Array; nts.set(this.ts.subarray(0, this.rows)); this.ts = nts;
     for (const c of this.cols) {
       c.data = grow(c.type, c.data, this.rows, nc);
       if (c.nulls) { const nn = new Uint8Array(nc); nn.set(c.nulls.subarray(0, this.rows)); this.bytes += nc - c.nulls.length; c.nulls = nn; }
@@ -165,7 +166,7 @@ export function nullVector(type: DataType, n: number): ColumnVector {
 
 function grow(type: DataType, d: ColumnData, rows: number, cap: number): ColumnData {
   if (Array.isArray(d)) { const a = d.slice(0, rows); a.length = cap; a.fill('', rows); return a; }
-  const nd = allocData(type, cap) as NumberArray;
+  const nd = allocDataUnfilled(type, cap) as NumberArray;
   nd.set((d as NumberArray).subarray(0, rows));
   return nd;
 }
