@@ -154,9 +154,14 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
   const rate = rows / s;
-  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}; ${(faults / 1000).toFixed(0)} k minor page faults) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; load ${load0} -> ${load()})`);
+  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}; ${(faults / 1000).toFixed(0)} k minor page faults) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; dnode RSS ${pids.map(rssMiB).join('/')} MiB; load ${load0} -> ${load()})`);
   if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
   return rate;
+}
+
+/** Resident memory of a process in MiB, from /proc (NaN where unavailable). */
+function rssMiB(pid: number): number {
+  try { return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024); } catch { return NaN; }
 }
 
 /** vgId → [dnodeId, role][] as dnode `ep` sees them. */

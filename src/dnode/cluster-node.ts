@@ -186,8 +186,12 @@ export class ClusterNode {
   async openVnodeReplica(vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]): Promise<VnodeStore> {
     const runtime = this.ensureRuntime();
     const self = this.identity.dnodeId;
+    let opened: ReplicatedVnode | undefined;
     const v = await ReplicatedVnode.open({
       runtime, vgId, dir, options,
+      // A dropped or moved-away replica must not stay reachable (VNODE_PROPOSE, status) nor
+      // keep its memtable and log cache alive.
+      onClosed: () => { if (opened !== undefined && this.vnodeReplicas.get(vgId) === opened) this.vnodeReplicas.delete(vgId); },
       ...(founders.includes(self) ? { founders, leadFirst: founders[vgId % founders.length] === self } : {}),
       followerReads: true,
       forward: async (leader, payload) => {
@@ -201,6 +205,7 @@ export class ClusterNode {
         else this.log.log(level, `vnode ${vgId}: ${m}`);
       },
     });
+    opened = v;
     this.vnodeReplicas.set(vgId, v);
     return v;
   }

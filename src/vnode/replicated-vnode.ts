@@ -77,6 +77,8 @@ export interface ReplicatedVnodeConfig {
   readonly forward?: (leader: NodeId, payload: Uint8Array) => Promise<void>;
   /** Role, leader or membership changed (for the dnode's status report to the mnode). */
   readonly onStatusChange?: (s: VnodeStatus) => void;
+  /** The replica closed (dropped, moved away, dnode stopping): whoever indexes it lets go. */
+  readonly onClosed?: () => void;
 }
 
 /** The group's Raft status (applied = Raft applied index; leader 0 when none is known) plus the store's. */
@@ -358,8 +360,12 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (this.closed) return;
     this.closed = true;
     this.failInflight(new BasaltError('SHUTTING_DOWN', `vnode ${this.cfg.vgId} on node ${this.nodeId} is closing; the write may still be applied`));
-    await this.cfg.runtime.removeGroup(this.cfg.vgId);
-    await this.sm.close();
+    try {
+      await this.cfg.runtime.removeGroup(this.cfg.vgId);
+      await this.sm.close();
+    } finally {
+      this.cfg.onClosed?.();
+    }
   }
 
   /** Closes and deletes this replica's directory (after the group removed it). */

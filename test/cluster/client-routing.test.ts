@@ -8,6 +8,7 @@ import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { MsgType, type VgroupMapResponse } from '../../src/rpc/messages.js';
+import { ClusterMsg } from '../../src/dnode/cluster-messages.js';
 import { sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles, dnodes } from './harness.js';
 
 const cluster = new TestCluster();
@@ -88,4 +89,14 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
     } finally { plain.close(); }
     assert.equal(await count(ports[0]), 2 * TABLES * ROWS, 'rewritten rows (same timestamps) are not counted twice');
   } finally { c.close(); }
+
+  // Dropping the database releases dnode 1's replicas: it no longer answers for them (a
+  // closed replica kept in its index would also keep its memtable and log cache in memory).
+  await sql(ports[0], 'drop database rt');
+  const probe = new RpcClient({ host: '127.0.0.1', port: ports[0] });
+  await probe.connect();
+  try {
+    const vgId = map.vgroups[0]!.vgId;
+    await assert.rejects(probe.request(ClusterMsg.VNODE_META, { vgId }), (e: Error) => /hosts no replica of vgroup/.test(e.message), 'a dropped replica is gone from the dnode');
+  } finally { probe.close(); }
 });
