@@ -9,7 +9,8 @@
 //      into a table of that vgroup succeeds through a surviving dnode; restart the killed
 //      dnode and wait until it is ready and its replica holds every row before the next kill.
 //      Prints median and max (targets: median <= 2 s, max <= 4 s).
-// Settings (env): BENCH_TABLES (100), BENCH_ROWS_PER_TABLE (50000), BENCH_ROWS_PER_REQUEST
+// Settings (env): BENCH_TABLES (100), BENCH_ROWS_PER_TABLE (200000: 20 M rows per run, so the
+// single dnode's runs last about a second rather than a quarter of one, mostly warm-up), BENCH_ROWS_PER_REQUEST
 // (30000) and BENCH_WORKERS (8) as in `basalt bench`, BENCH_VGROUPS (4), BENCH_REPS (3 runs
 // per configuration, interleaved, median reported), BENCH_KILLS (20), BENCH_STOPS (5: the same with
 // SIGSTOP/SIGCONT of the leader, for comparison, no target), BENCH_ATTEMPT_TIMEOUT_MS (1500:
@@ -39,7 +40,7 @@ const envInt = (name: string, dflt: number): number => {
 
 const S = {
   tables: envInt('BENCH_TABLES', 100),
-  rowsPerTable: envInt('BENCH_ROWS_PER_TABLE', 50_000),
+  rowsPerTable: envInt('BENCH_ROWS_PER_TABLE', 200_000),
   rowsPerRequest: envInt('BENCH_ROWS_PER_REQUEST', 30_000),
   workers: envInt('BENCH_WORKERS', 8),
   reps: Math.max(1, envInt('BENCH_REPS', 3)),
