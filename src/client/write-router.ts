@@ -8,8 +8,8 @@
 // reach its dnode is sent through the home connection instead, and the map is refetched.
 // Rows are idempotent (a repeated timestamp keeps the latest write), so that resend is safe.
 import { BasaltError } from '../common/errors.js';
-import { hash32 } from '../common/hash.js';
 import type { VgroupRoute } from '../rpc/messages.js';
+import { vgroupIndexForTable } from '../vnode/routing.js';
 
 /** How long a vgroup map is trusted before it is fetched again. */
 const MAP_TTL_MS = 5_000;
@@ -62,8 +62,8 @@ export class WriteRouter<C> {
       const t = tables[i]!;
       let ep: string | null = null;
       if (map && map.vgroups.length > 0) {
-        const vg = findVgroup(map.vgroups, hash32(nameOf(t)));
-        ep = vg?.leader ?? null;
+        // validRoutes() made sure the ranges cover the whole hash space.
+        ep = map.vgroups[vgroupIndexForTable(map.vgroups, nameOf(t))]!.leader ?? null;
         if (ep === map.self || (ep !== null && (this.downUntilMs.get(ep) ?? 0) > now)) ep = null;
       }
       let g = byEp.get(ep);
@@ -132,18 +132,6 @@ function validRoutes(vgroups: readonly VgroupRoute[]): VgroupRoute[] {
     next = v.hashEnd + 1;
   }
   return next === 0x1_0000_0000 ? [...vgroups] : [];
-}
-
-function findVgroup(vgroups: readonly VgroupRoute[], h: number): VgroupRoute | undefined {
-  let lo = 0, hi = vgroups.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = vgroups[mid]!;
-    if (h < r.hashBegin) hi = mid - 1;
-    else if (h > r.hashEnd) lo = mid + 1;
-    else return r;
-  }
-  return undefined;
 }
 
 function splitEndpoint(ep: string): [string, number] {
