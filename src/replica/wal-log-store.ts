@@ -138,7 +138,8 @@ export class WalLogStore implements DurableLogStore {
       if (cached) batch = [cached];
       else {
         const stop = Math.min(hi, i + DISK_READ_ENTRIES, this.cache.firstIndex() > i ? this.cache.firstIndex() : hi);
-        batch = this.wal.entries(i, stop).map(fromWal);
+        // Read no more than the caller can take: the entries are views of the read buffer.
+        batch = this.wal.entries(i, stop, Math.max(1, maxBytes - bytes)).map(fromWal);
       }
       for (const e of batch) {
         bytes += entryBytes(e);

@@ -216,27 +216,37 @@ export class Wal {
   /** True when appended entries are not yet fsynced. */
   hasUnsynced(): boolean { return this.syncedSeq < this.writtenSeq; }
 
-  /** Entries with lo <= index < hi. */
-  entries(lo: number, hi: number): WalEntry[] {
+  /** Entries with lo <= index < hi, stopping (after at least one) once maxBytes of them are read. */
+  entries(lo: number, hi: number, maxBytes = Infinity): WalEntry[] {
     const out: WalEntry[] = [];
     if (hi <= lo) return out;
     if (lo < this.firstIndex()) throw new BasaltError('WAL_COMPACTED', `WAL entry ${lo} was compacted (first kept index is ${this.firstIndex()})`);
     if (hi - 1 > this.lastIndex()) throw new BasaltError('WAL_INDEX_GAP', `WAL entry ${hi - 1} is beyond the last index ${this.lastIndex()}`);
+    // maxBytes bounds what is read, not only what is returned: the entries are views of the
+    // read buffer, so reading 256 big entries to return 2 would pin all of it.
+    let budget = maxBytes;
     for (const seg of this.segments) {
       const segLast = seg.firstIndex + seg.offsets.length - 1;
       if (segLast < lo || seg.firstIndex >= hi || seg.offsets.length === 0) continue;
       const k0 = Math.max(lo, seg.firstIndex) - seg.firstIndex;
       const k1 = Math.min(hi - 1, segLast) - seg.firstIndex;
+      const endOf = (k: number): number => (k + 1 < seg.offsets.length ? seg.offsets[k + 1]! : seg.sizeBytes);
       const start = seg.offsets[k0]!;
-      const end = k1 + 1 < seg.offsets.length ? seg.offsets[k1 + 1]! : seg.sizeBytes;
+      // At least one entry in all; then as many as fit the budget.
+      if (out.length > 0 && endOf(k0) - start > budget) return out;
+      let kEnd = k0;
+      while (kEnd < k1 && endOf(kEnd + 1) - start <= budget) kEnd++;
+      const end = endOf(kEnd);
       const buf = Buffer.allocUnsafe(end - start);
       const fd = fs.openSync(seg.file, 'r');
       try { fs.readSync(fd, buf, 0, buf.length, start); } finally { fs.closeSync(fd); }
-      for (let k = k0; k <= k1; k++) {
+      for (let k = k0; k <= kEnd; k++) {
         const e = parseEntry(buf, seg.offsets[k]! - start, seg.file, start);
         assert(e !== 'torn' && e.entry.index === seg.firstIndex + k, `WAL entry ${seg.firstIndex + k} in ${seg.file} does not match the index`);
         out.push(e.entry);
       }
+      budget -= end - start;
+      if (kEnd < k1) return out;
     }
     return out;
   }

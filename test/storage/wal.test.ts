@@ -106,3 +106,22 @@ test('group commit: concurrent syncs share fsyncs and all resolve', async () => 
   assert.equal(w.hasUnsynced(), false);
   await w.close();
 });
+
+test('entries(lo, hi, maxBytes) reads at most about maxBytes (at least one entry), across segments', async () => {
+  const dir = tempDir('walmax');
+  // Small segments, so a read spans several of them.
+  const w = Wal.open(dir, { segmentBytes: 64 * 1024 });
+  const big = (i: number): { index: number; term: number; data: Uint8Array } => ({ index: i, term: 1, data: Buffer.alloc(10_000, i % 251) });
+  for (let i = 1; i <= 40; i++) w.append([big(i)]);
+  await w.sync();
+  const two = w.entries(1, 41, 25_000);
+  assert.deepEqual(two.map((e) => e.index), [1, 2], 'two 10 kB entries fit in 25 kB, three do not');
+  // The entries are views of the read buffer: it must not be bigger than what was asked for.
+  for (const e of two) assert.ok(e.data.buffer.byteLength <= 25_000, `read buffer ${e.data.buffer.byteLength} bytes for a 25 kB budget`);
+  assert.deepEqual(w.entries(7, 41, 1).map((e) => e.index), [7], 'a budget below one entry still returns one');
+  const all = w.entries(1, 41);
+  assert.equal(all.length, 40, 'no budget: everything, across segments');
+  assert.deepEqual(w.entries(5, 41, 65_000).map((e) => e.index), [5, 6, 7, 8, 9, 10], 'about 65 kB, even where entries cross a segment boundary');
+  for (const e of all) assert.equal(e.data[0], e.index % 251);
+  await w.close();
+});
