@@ -49,7 +49,19 @@ interface Waiter<T> {
 }
 
 interface PendingProposal extends Waiter<ProposeResult> { readonly term: number }
-interface PendingRead extends Waiter<void> { index: number | undefined }
+interface PendingRead extends Waiter<void> {
+  index: number | undefined;
+  /** When the ReadIndex request last went out (it is sent again until confirmed). */
+  sentAtMs: number;
+}
+
+/**
+ * A ReadIndex request not confirmed after this long is sent again: the request or its answer
+ * may have been dropped (a follower's MsgReadIndex to a leader whose connection was just
+ * re-established, a leader busy catching a replica up). The same context is reused; a later
+ * confirmation is still a linearizable read point, and duplicates are ignored.
+ */
+const READ_INDEX_RESEND_MS = 1_000;
 interface QueuedProposal extends Waiter<ProposeResult> { readonly data: Uint8Array }
 
 export interface GroupHostDeps {
@@ -105,7 +117,8 @@ export class RaftGroupHost {
     const ctx = `${this.nodeId}.${++this.readSeq}`;
     try { this.node.readIndex(ctx); } catch (e) { return Promise.reject(e); }
     return new Promise<void>((resolve, reject) => {
-      this.reads.set(ctx, { resolve, reject, deadlineMs: Date.now() + this.limits.readTimeoutMs, index: undefined });
+      const nowMs = Date.now();
+      this.reads.set(ctx, { resolve, reject, deadlineMs: nowMs + this.limits.readTimeoutMs, index: undefined, sentAtMs: nowMs });
       this.deps.kick();
     });
   }
@@ -280,7 +293,14 @@ export class RaftGroupHost {
       p.reject(new BasaltError('TIMEOUT', `proposal ${i} of group ${this.group} not applied within ${this.limits.proposalTimeoutMs} ms; it may still apply later`, this.leaderHint()));
     }
     for (const [ctx, r] of this.reads) {
-      if (r.deadlineMs > nowMs) continue;
+      if (r.deadlineMs > nowMs) {
+        if (r.index === undefined && nowMs - r.sentAtMs >= READ_INDEX_RESEND_MS) {
+          r.sentAtMs = nowMs;
+          // No leader known right now: the next tick tries again (or the deadline fails it).
+          try { this.node.readIndex(ctx); } catch { /* retried */ }
+        }
+        continue;
+      }
       this.reads.delete(ctx);
       r.reject(new BasaltError('TIMEOUT', `read index of group ${this.group} not confirmed within ${this.limits.readTimeoutMs} ms`, this.leaderHint()));
     }
