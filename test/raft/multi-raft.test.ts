@@ -99,3 +99,52 @@ test('multi-raft: refuses more groups than its limit and duplicate ids', () => {
   host.addGroup(2, {}, MemoryLogStore.bootstrap([1]));
   assert.throws(() => host.addGroup(3, {}, MemoryLogStore.bootstrap([1])), /hosts 2 groups/);
 });
+
+test('multi-raft: ready(applyBudgetBytes) bounds committed bytes per round across groups, and groups take turns', () => {
+  const groups = 4, entryBytes = 1000, perGroup = 10, budget = 3000;
+  const hosts = new Map<number, MultiRaft>();
+  const stores: Stores = new Map();
+  for (const id of NODES) {
+    const host = new MultiRaft(id, 100);
+    const byGroup: MemoryLogStore[] = [];
+    stores.set(id, byGroup);
+    for (let g = 1; g <= groups; g++) {
+      byGroup[g] = MemoryLogStore.bootstrap(NODES);
+      host.addGroup(g, { prng: new Prng(id * 1000 + g) }, byGroup[g]!);
+    }
+    hosts.set(id, host);
+  }
+  round(hosts, stores, false);
+  for (let g = 1; g <= groups; g++) hosts.get(1)!.group(g).campaign();
+  for (let k = 0; k < 10; k++) round(hosts, stores, false);
+  for (let g = 1; g <= groups; g++) for (let i = 0; i < perGroup; i++) hosts.get(1)!.group(g).propose(new Uint8Array(entryBytes).fill(g));
+  // Rounds with the budget on host 2 (a follower): what it is handed to apply per round.
+  const host2 = hosts.get(2)!;
+  const firstServed: number[] = [];
+  let appliedBytes = 0;
+  for (let k = 0; k < 200; k++) {
+    const sent: NodeEnvelope[] = [];
+    for (const host of hosts.values()) {
+      if (!host.hasReady()) continue;
+      const rd = host === host2 ? host.ready(budget) : host.ready();
+      let roundBytes = 0, biggest = 0, served = 0;
+      for (const [g, r] of rd.groups) {
+        const store = stores.get(host.nodeId)![g]!;
+        store.append(r.entries);
+        if (r.hardState) store.setHardState(r.hardState);
+        for (const e of r.committedEntries) { roundBytes += e.data.length; biggest = Math.max(biggest, e.data.length); }
+        if (host === host2 && served === 0 && r.committedEntries.some((e) => e.data.length === entryBytes)) served = g;
+      }
+      if (host === host2) {
+        assert.ok(roundBytes <= budget + biggest, `round ${k}: ${roundBytes} committed bytes handed out, budget ${budget}`);
+        appliedBytes += roundBytes;
+        if (served) firstServed.push(served);
+      }
+      sent.push(...rd.envelopes);
+      host.advance(rd);
+    }
+    for (const env of sent) hosts.get(env.to)!.receive(env);
+  }
+  assert.equal(appliedBytes, groups * perGroup * entryBytes, 'every entry is applied in the end');
+  assert.ok(new Set(firstServed).size > 1, `the budget does not always go to the same group first: ${firstServed.join(',')}`);
+});
