@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Errors, BasaltError, formatCode } from '../../src/common/errors.js';
 import { hash32, hashRanges } from '../../src/common/hash.js';
-import { decodeBlock, encodeBlock } from '../../src/common/block-codec.js';
+import { decodeBlock, encodeBlock, ScratchArena } from '../../src/common/block-codec.js';
+import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
 import type { ColumnBlock } from '../../src/common/block.js';
 import { parseDurationMs, ticksToRfc3339 } from '../../src/common/time.js';
@@ -69,4 +70,36 @@ test('durations and RFC 3339 timestamps', () => {
   assert.throws(() => parseDurationMs('ten days'), /not a duration/);
   assert.equal(ticksToRfc3339(1659163480320, 'ms'), '2022-07-30T06:44:40.32Z');
   assert.equal(ticksToRfc3339(1659163480000, 'ms'), '2022-07-30T06:44:40Z');
+});
+
+test('decodeBlock: alias views aligned columns; scratch takes the rest; a reset arena is reused', () => {
+  const n = 300;
+  const ts = allocVector(DataType.TIMESTAMP, n), f = allocVector(DataType.FLOAT, n), i = allocVector(DataType.INT, n);
+  for (let r = 0; r < n; r++) { (ts.data as Float64Array)[r] = 1_700_000_000_000 + r; (f.data as Float32Array)[r] = r / 4; (i.data as Int32Array)[r] = -r; }
+  const block = { numRows: n, columns: [ts, f, i] };
+  const bytes = encodeBlock(block);
+  // At an offset of 8 in a fresh buffer the timestamps (at block byte 8) are 8-aligned.
+  const buf = new Uint8Array(bytes.length + 8);
+  buf.set(bytes, 8);
+  const arena = new ScratchArena(1 << 20);
+  arena.reset(bytes.length);
+  const d = decodeBlock(buf, 8, { alias: true, scratch: arena }).block;
+  assert.equal((d.columns[0]!.data as Float64Array).buffer, buf.buffer, 'aligned timestamps are a view of the input');
+  const fl = d.columns[1]!.data as Float32Array;
+  assert.notEqual(fl.buffer, buf.buffer, 'an unaligned column is a copy');
+  assert.equal(fl.byteOffset % 4, 0);
+  for (let r = 0; r < n; r++) {
+    assert.equal((d.columns[0]!.data as Float64Array)[r], 1_700_000_000_000 + r);
+    assert.equal(fl[r], r / 4);
+    assert.equal((d.columns[2]!.data as Int32Array)[r], -r | 0);
+  }
+  // Without alias or scratch: fresh arrays, equal values.
+  const plain = decodeBlock(buf, 8).block;
+  assert.notEqual((plain.columns[0]!.data as Float64Array).buffer, buf.buffer);
+  assert.deepEqual([...(plain.columns[1]!.data as Float32Array)], [...fl]);
+  // After reset the arena hands out the same memory again; past its bound it declines.
+  const a1 = arena.take(64)!; arena.reset(); const a2 = arena.take(64)!;
+  assert.equal(a1.buffer, a2.buffer);
+  assert.equal(a2.byteOffset, 0);
+  assert.equal(new ScratchArena(1024).take(4096), null, 'a slice bigger than the arena bound is refused');
 });
