@@ -24,12 +24,30 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port B such that B + 100k and B + 100k + 11 are free for k < count. */
+/** Slots every base leaves free: tests add a 4th and 5th dnode at B + 300 and B + 400. */
+const MIN_PORT_SLOTS = 5;
+
+/**
+ * Where bases are picked: below the kernel's ephemeral port range when it leaves room, since
+ * a port checked free there can be taken a moment later as the local port of any outgoing
+ * connection (seen as "Port already in use" when a test starts a dnode).
+ */
+function basePortRange(): [number, number] {
+  try {
+    const [lo] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo !== undefined && lo >= 12_000) return [10_000, lo - 100 * MIN_PORT_SLOTS - 100];
+  } catch { /* not Linux: the old range */ }
+  return [20_000, 60_000];
+}
+
+/** A base port B such that B + 100k and B + 100k + 11 are free for k < max(count, 5). */
 export async function freeBasePort(count: number): Promise<number> {
+  const [lo, hi] = basePortRange();
+  const slots = Math.max(count, MIN_PORT_SLOTS);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100 + Math.floor(Math.random() * 60);
+    const base = lo + Math.floor(Math.random() * Math.floor((hi - lo - 100) / 100)) * 100 + Math.floor(Math.random() * 60);
     let ok = true;
-    for (let k = 0; k < count && ok; k++) ok = (await portFree(base + 100 * k)) && (await portFree(base + 100 * k + 11));
+    for (let k = 0; k < slots && ok; k++) ok = (await portFree(base + 100 * k)) && (await portFree(base + 100 * k + 11));
     if (ok) return base;
   }
   throw new Error('no free port range found');
