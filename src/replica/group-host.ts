@@ -306,7 +306,15 @@ export class RaftGroupHost {
     }
     for (let i = this.transfers.length - 1; i >= 0; i--) {
       const t = this.transfers[i]!;
-      if (t.w.deadlineMs > nowMs) continue;
+      if (t.w.deadlineMs > nowMs) {
+        // Raft abandons a transfer the target did not finish within an election timeout (a
+        // slow or busy target); ask again while the caller still waits.
+        const r = this.node.raft;
+        if (r.role === 'leader' && r.leadTransferee !== t.to && r.lead !== t.to) {
+          try { this.node.transferLeader(t.to); } catch { /* no longer possible: the deadline reports it */ }
+        }
+        continue;
+      }
       this.transfers.splice(i, 1);
       t.w.reject(new BasaltError('TIMEOUT', `leadership of group ${this.group} did not move to node ${t.to}`, this.leaderHint()));
     }
