@@ -13,14 +13,14 @@ const NODES = [1, 2, 3];
 
 type Stores = Map<number, MemoryLogStore[]>;
 
-function cluster(): { hosts: Map<number, MultiRaft>; stores: Stores } {
+function cluster(groups = GROUPS): { hosts: Map<number, MultiRaft>; stores: Stores } {
   const hosts = new Map<number, MultiRaft>();
   const stores: Stores = new Map();
   for (const id of NODES) {
     const host = new MultiRaft(id, 1000);
     const byGroup: MemoryLogStore[] = [];
     stores.set(id, byGroup);
-    for (let g = 1; g <= GROUPS; g++) {
+    for (let g = 1; g <= groups; g++) {
       const store = MemoryLogStore.bootstrap(NODES);
       byGroup[g] = store;
       host.addGroup(g, { prng: new Prng(id * 100_000 + g) }, store);
@@ -102,18 +102,7 @@ test('multi-raft: refuses more groups than its limit and duplicate ids', () => {
 
 test('multi-raft: ready(applyBudgetBytes) bounds committed bytes per round across groups, and groups take turns', () => {
   const groups = 4, entryBytes = 1000, perGroup = 10, budget = 3000;
-  const hosts = new Map<number, MultiRaft>();
-  const stores: Stores = new Map();
-  for (const id of NODES) {
-    const host = new MultiRaft(id, 100);
-    const byGroup: MemoryLogStore[] = [];
-    stores.set(id, byGroup);
-    for (let g = 1; g <= groups; g++) {
-      byGroup[g] = MemoryLogStore.bootstrap(NODES);
-      host.addGroup(g, { prng: new Prng(id * 1000 + g) }, byGroup[g]!);
-    }
-    hosts.set(id, host);
-  }
+  const { hosts, stores } = cluster(groups);
   round(hosts, stores, false);
   for (let g = 1; g <= groups; g++) hosts.get(1)!.group(g).campaign();
   for (let k = 0; k < 10; k++) round(hosts, stores, false);
