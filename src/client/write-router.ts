@@ -7,6 +7,7 @@
 // leader itself. So a stale map costs a forward, never an error; a routed send that cannot
 // reach its dnode is sent through the home connection instead, and the map is refetched.
 // Rows are idempotent (a repeated timestamp keeps the latest write), so that resend is safe.
+import { splitEndpoint } from '../common/endpoint.js';
 import { BasaltError } from '../common/errors.js';
 import type { VgroupRoute } from '../rpc/messages.js';
 import { vgroupIndexForTable } from '../vnode/routing.js';
@@ -23,8 +24,6 @@ export interface RoutedTarget<T> {
   /** Endpoint (`host:port`) the items go to, or null for the home connection. */
   readonly endpoint: string | null;
   readonly items: T[];
-  /** Their positions in the caller's list. */
-  readonly positions: number[];
 }
 
 interface CachedMap {
@@ -67,9 +66,8 @@ export class WriteRouter<C> {
         if (ep === map.self || (ep !== null && (this.downUntilMs.get(ep) ?? 0) > now)) ep = null;
       }
       let g = byEp.get(ep);
-      if (!g) { g = { endpoint: ep, items: [], positions: [] }; byEp.set(ep, g); }
+      if (!g) { g = { endpoint: ep, items: [] }; byEp.set(ep, g); }
       g.items.push(t);
-      g.positions.push(i);
     }
     return [...byEp.values()];
   }
@@ -80,9 +78,9 @@ export class WriteRouter<C> {
     if (c) return c;
     if (this.closed) return Promise.reject(new BasaltError('CONNECTION_FAILED', 'the connection is closed'));
     if (this.conns.size >= MAX_ROUTED_DNODES) return Promise.reject(new BasaltError('CONNECTION_FAILED', `more than ${MAX_ROUTED_DNODES} routed dnodes`));
-    let hp: [string, number];
+    let hp: { host: string; port: number };
     try { hp = splitEndpoint(endpoint); } catch (e) { return Promise.reject(new BasaltError('CONNECTION_FAILED', (e as Error).message)); }
-    c = this.deps.open(hp[0], hp[1]);
+    c = this.deps.open(hp.host, hp.port);
     this.conns.set(endpoint, c);
     c.catch(() => { if (this.conns.get(endpoint) === c) this.conns.delete(endpoint); });
     return c;
@@ -132,11 +130,4 @@ function validRoutes(vgroups: readonly VgroupRoute[]): VgroupRoute[] {
     next = v.hashEnd + 1;
   }
   return next === 0x1_0000_0000 ? [...vgroups] : [];
-}
-
-function splitEndpoint(ep: string): [string, number] {
-  const i = ep.lastIndexOf(':');
-  const port = Number(ep.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new BasaltError('INVALID_PARA', `leader endpoint '${ep}' is not host:port`);
-  return [ep.slice(0, i), port];
 }

@@ -89,7 +89,7 @@ export class ScratchArena {
   private usedBytes = 0;
 
   constructor(private readonly maxBytes: number) {
-    this.buf = new ArrayBuffer(0); // sized at the first take()
+    this.buf = new ArrayBuffer(0); // sized by reset(expectBytes)
   }
 
   /**
@@ -108,13 +108,7 @@ export class ScratchArena {
   /** `bytes` bytes at an 8-aligned offset, or null when the arena cannot hold them. */
   take(bytes: number): { buffer: ArrayBuffer; byteOffset: number } | null {
     const at = (this.usedBytes + 7) & ~7;
-    if (at + bytes > this.buf.byteLength) {
-      // Grow only while nothing handed out since the last reset() can be lost by it.
-      if (at !== 0 || bytes > this.maxBytes) return null;
-      let size = Math.max(this.buf.byteLength, 64 << 10);
-      while (size < bytes) size *= 2;
-      this.buf = new ArrayBuffer(Math.min(size, this.maxBytes));
-    }
+    if (at + bytes > this.buf.byteLength) return null;
     this.usedBytes = at + bytes;
     return { buffer: this.buf, byteOffset: at };
   }

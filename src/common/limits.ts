@@ -92,7 +92,6 @@ export const Limits = {
   maxRaftPendingProposals: 65_536,
   /** Recent log entries kept in memory per group (for replication and apply) in bytes. */
   maxRaftLogCacheBytes: 32 * 1024 * 1024,
-  /** A replicated vnode takes a Raft snapshot (flush + image of its files) after this many applied entries. */
   /**
    * Committed entry bytes one Raft round applies across all groups of a dnode: a learner
    * catching up must not hold every other group's heartbeats behind its apply.
@@ -102,6 +101,7 @@ export const Limits = {
   raftLoopYieldMs: 10,
   /** Per vnode: reusable memory for the decoded columns of the entry being applied. */
   applyScratchBytes: 8 << 20,
+  /** A replicated vnode takes a Raft snapshot (flush + image of its files) after this many applied entries. */
   vnodeSnapshotEveryEntries: 20_000,
   /** Raft entries a vnode keeps behind its snapshot, so a briefly lagging replica catches up by log. */
   vnodeKeepEntriesAfterSnapshot: 2_000,

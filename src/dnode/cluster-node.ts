@@ -32,7 +32,8 @@ import { Liveness } from './liveness.js';
 import { VgroupLinkClient, VgroupService } from './vgroup-link.js';
 import { RemoteVnode } from '../vnode/remote-vnode.js';
 import type { Logger } from './logger.js';
-import { PeerPool, splitEndpoint } from './peer-pool.js';
+import { splitEndpoint } from '../common/endpoint.js';
+import { PeerPool } from './peer-pool.js';
 
 export interface ClusterNodeOptions {
   readonly config: BasaltConfig;

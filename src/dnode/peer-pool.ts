@@ -1,17 +1,9 @@
 // One RPC connection per remote dnode endpoint, opened lazily and kept (RpcClient reconnects
 // after a drop). Used for status, raft, forwarding and control messages between dnodes.
+import { splitEndpoint } from '../common/endpoint.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { RpcClient, type RpcResponse } from '../rpc/client.js';
-
-export function splitEndpoint(ep: string): { host: string; port: number } {
-  const i = ep.lastIndexOf(':');
-  const port = Number(ep.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new BasaltError('INVALID_DNODE_EP', `'${ep}' is not an endpoint; write it as fqdn:port`);
-  }
-  return { host: ep.slice(0, i), port };
-}
 
 export class PeerPool {
   private readonly clients = new Map<string, RpcClient>();

@@ -16,6 +16,7 @@ import type { BulkTable, CreateEngine, Engine, EngineOptions, Session, Statement
 import { EngineCore } from './engine-core.js';
 import { insert, insertColumnar } from './insert.js';
 import { reconcile } from './reconcile.js';
+import { replicaStatus } from './show-cluster.js';
 import { statementDbs } from './statement-dbs.js';
 import { execResult } from './result-rows.js';
 import { select } from './select-bridge.js';
@@ -175,8 +176,7 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       return d.vgroups.map((vg) => {
         let leader: string | null = self.endpoint;
         if (vg.dnodeIds !== undefined) {
-          const st = (core.store(vg.vgId) as { status?: () => { leader: number } } | undefined)?.status?.();
-          const id = st?.leader ?? 0;
+          const id = replicaStatus(core.store(vg.vgId))?.leader ?? 0;
           leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : self.endpointOf?.(id) ?? null;
         }
         return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, leader };

@@ -64,7 +64,7 @@ export function showMnodes(core: EngineCore): StatementResult {
 
 /** The Raft status of a replicated vnode (ReplicatedVnode.status), or undefined for a local store. */
 interface ReplicaView { leader: number; role: string; voters: readonly number[]; learners: readonly number[] }
-function replicaStatus(store: VnodeStore | null): ReplicaView | undefined {
+export function replicaStatus(store: VnodeStore | null): ReplicaView | undefined {
   const r = store as (VnodeStore & { status?: () => ReplicaView }) | null;
   return r?.status?.();
 }

@@ -114,12 +114,12 @@ export class MultiRaft {
     assert(this.outstanding === undefined, 'ready() called again before advance()');
     const groups = new Map<GroupId, Ready>();
     const byPeer = new Map<NodeId, { heartbeats: CoalescedBeat[]; heartbeatResps: CoalescedBeat[]; messages: { group: GroupId; msg: Message }[] }>();
-    const order = [...this.groups];
-    const start = order.length > 0 ? this.readyRounds++ % order.length : 0;
+    // Groups from position `start` to the end, then from the beginning: a turn each, without
+    // building a list of every group each round.
+    const start = this.groups.size > 0 ? this.readyRounds++ % this.groups.size : 0;
     let budget = applyBudgetBytes;
-    for (let k = 0; k < order.length; k++) {
-      const [id, g] = order[(start + k) % order.length]!;
-      if (!g.hasReady()) continue;
+    const serve = (id: GroupId, g: RawNode): void => {
+      if (!g.hasReady()) return;
       const rd = budget === Infinity ? g.ready() : g.ready(Math.max(0, budget));
       for (const e of rd.committedEntries) budget -= e.data.length;
       groups.set(id, rd);
@@ -130,7 +130,11 @@ export class MultiRaft {
         else if (m.type === 'MsgHeartbeatResp') box.heartbeatResps.push(toBeat(id, m));
         else box.messages.push({ group: id, msg: m });
       }
-    }
+    };
+    let k = 0;
+    for (const [id, g] of this.groups) if (k++ >= start) serve(id, g);
+    k = 0;
+    for (const [id, g] of this.groups) { if (k++ >= start) break; serve(id, g); }
     const envelopes: NodeEnvelope[] = [];
     for (const [to, box] of byPeer) envelopes.push({ from: this.nodeId, to, ...box });
     this.outstanding = { groups, envelopes };
