@@ -11,7 +11,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { handleInfluxWrite } from '../src/adapter/line-protocol/handler.js';
 import { parseLineProtocol } from '../src/adapter/line-protocol/parse.js';
 import { SeriesCache } from '../src/adapter/line-protocol/series-cache.js';
-import { createEngine } from '../src/query/engine.js';
+import { createEngine } from '../src/engine/engine.js';
 
 const CITIES = [
   'California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego', 'California.SanJose',

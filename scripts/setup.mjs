@@ -3,9 +3,9 @@
 // node_modules does not match package-lock.json, then an incremental `tsc` build.
 // `npm start` and `npm test` call it first, so a fresh clone needs only Node.js >= 20.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,3 +36,20 @@ const t0 = Date.now();
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) fail('the TypeScript build failed; see the errors above.');
 if (Date.now() - t0 > 3000) process.stderr.write(`basalt setup: built in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+
+// tsc never deletes what it emitted for a source that was moved or removed; a stale compiled
+// test would still run (and pass against stale code), so outputs without a source go.
+function pruneStale(dir) {
+  if (!existsSync(dir)) return 0;
+  let removed = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) { removed += pruneStale(full); continue; }
+    const m = /^(.*)\.js(\.map)?$/.exec(e.name);
+    if (m === null) continue;
+    const src = join(root, relative(join(root, 'dist'), dir), m[1] + '.ts');
+    if (!existsSync(src)) { rmSync(full); removed++; }
+  }
+  return removed;
+}
+for (const top of ['src', 'test', 'bench']) pruneStale(join(root, 'dist', top));

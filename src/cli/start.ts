@@ -13,8 +13,8 @@ import { ensureWritableDir } from '../dnode/data-dir.js';
 import { Dnode, listenError } from '../dnode/dnode.js';
 import { hasServerNodeFlags, SERVER_NODE_FLAGS } from './node-flags.js';
 import { createLogger, levelFromDebugFlag, type Logger } from '../dnode/logger.js';
-import type { CreateEngine } from '../query/engine-api.js';
-import { createEngine } from '../query/engine.js';
+import type { CreateEngine } from '../engine/engine-api.js';
+import { createEngine } from '../engine/engine.js';
 
 export interface StartFlags {
   config?: string;

@@ -10,7 +10,7 @@
 import { splitEndpoint } from '../common/endpoint.js';
 import { BasaltError } from '../common/errors.js';
 import type { VgroupRoute } from '../rpc/messages.js';
-import { vgroupIndexForTable } from '../vnode/routing.js';
+import { vgroupIndexForTable } from '../common/routing.js';
 
 /** How long a vgroup map is trusted before it is fetched again. */
 const MAP_TTL_MS = 5_000;

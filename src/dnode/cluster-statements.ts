@@ -9,12 +9,12 @@ import { DataType } from '../common/types.js';
 import {
   dnodeById, isDbPlaced, type ClusterOp, normalizeEndpoint, planCreateDnode, planReplicatedPlacement, requireDnode, vnodesOn, dnodeByEndpoint,
 } from '../mnode/cluster-state.js';
-import { DEFAULT_DB_OPTIONS } from '../mnode/db-options.js';
+import { DEFAULT_DB_OPTIONS } from '../common/db-options.js';
 import type { Mnode } from '../mnode/mnode.js';
-import { dbOptionsFromAst } from '../query/ddl-database.js';
-import type { StatementResult } from '../query/engine-api.js';
-import { likeToRegExp } from '../query/like-pattern.js';
-import { col, execResult, queryResult, varcharCol, type Cell } from '../query/result-rows.js';
+import { dbOptionsFromAst } from '../engine/ddl-database.js';
+import type { StatementResult } from '../engine/engine-api.js';
+import { likeToRegExp } from '../engine/like-pattern.js';
+import { col, execResult, queryResult, varcharCol, type Cell } from '../engine/result-rows.js';
 import type { Statement } from '../sql/index.js';
 import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type HostDatabase, type MnodeCtlRequest } from './cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';

@@ -6,8 +6,8 @@
 import { BasaltError } from '../common/errors.js';
 import type { BasaltConfig } from '../common/config.js';
 import { configVariables } from '../common/config.js';
-import type { CreateEngine, Engine } from '../query/engine-api.js';
-import type { DbOptions } from '../mnode/db-options.js';
+import type { CreateEngine, Engine } from '../engine/engine-api.js';
+import type { DbOptions } from '../common/db-options.js';
 import type { PlacementEntry } from './cluster-messages.js';
 import { MsgType, STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
 import { RpcServer } from '../rpc/server.js';

@@ -7,7 +7,7 @@ import { sliceBlock } from '../common/block.js';
 import { encodedBlockBytes } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import type { Engine, Session, StatementResult } from '../query/engine-api.js';
+import type { Engine, Session, StatementResult } from '../engine/engine-api.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { Frame } from '../rpc/frame.js';
 import {

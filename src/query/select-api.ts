@@ -1,9 +1,9 @@
-// The contract between the statement engine (engine.ts: DDL, insert, show, catalog) and the
-// select path (select/: planning per vgroup, execution, merge). The engine resolves
+// The contract between the statement engine (src/engine/: DDL, insert, show, catalog) and the
+// select path (select/: planning per vgroup, execution, merge), and the result types both return. The engine resolves
 // databases and hands the select path the vgroups' stores; the select path never writes.
-import type { Precision } from '../common/types.js';
+import type { ColumnBlock } from '../common/block.js';
+import type { DataType, Precision } from '../common/types.js';
 import type { VnodeStore } from '../storage/api.js';
-import type { Session, StatementResult } from './engine-api.js';
 
 export interface VgroupHandle {
   readonly vgId: number;
@@ -38,3 +38,32 @@ export interface SelectContext {
  * where SelectStatement is the AST node from src/sql/ast.ts.
  */
 export type RunSelect<Stmt> = (stmt: Stmt, ctx: SelectContext) => Promise<StatementResult>;
+
+export interface Session {
+  user: string;
+  /** Current database (`use db`, `-d db`, REST `/rest/sql/<db>`), or null. */
+  db: string | null;
+}
+
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: DataType;
+  /** Byte length for column_meta: fixed width, or declared VARCHAR/NCHAR length. */
+  readonly bytes: number;
+}
+
+export interface StatementResult {
+  /** 'query': a result set (select/show/describe); 'exec': DDL, insert, use. */
+  readonly kind: 'query' | 'exec';
+  /** For the shell footers: Create | Insert | Drop | Alter | Delete | Query | Use. */
+  readonly verb: string;
+  readonly columns: readonly ResultColumn[];
+  /** Precision of TIMESTAMP columns in the result (the database's, 'ms' for show commands). */
+  readonly precision: Precision;
+  /** The rows, streamed in blocks (empty for 'exec'). Each block's columns match `columns`. */
+  readonly blocks: AsyncIterable<ColumnBlock>;
+  /** Rows inserted / changed for 'exec' (0 for DDL). */
+  readonly affectedRows: number;
+  /** Set by `use db`: the session's new database. */
+  readonly useDb?: string;
+}

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { valueAt } from '../../src/common/block.js';
 import { isStringType } from '../../src/common/types.js';
 import type { ColumnAggregate, RangeAggregate, TimeRange } from '../../src/storage/api.js';
-import type { Engine, ResultColumn, Session } from '../../src/query/engine-api.js';
-import { createEngineWith } from '../../src/query/engine.js';
+import type { Engine, ResultColumn, Session } from '../../src/engine/engine-api.js';
+import { createEngineWith } from '../../src/engine/engine.js';
 import { MemoryStore } from './memory-store.js';
 
 export const FIXED_NOW_MS = 1_700_000_000_000;

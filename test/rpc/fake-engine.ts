@@ -12,7 +12,7 @@
 import { allocVector, type ColumnBlock } from '../../src/common/block.js';
 import { BasaltError } from '../../src/common/errors.js';
 import { DataType } from '../../src/common/types.js';
-import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '../../src/query/engine-api.js';
+import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '../../src/engine/engine-api.js';
 
 export const BIG_BASE_TS = 1_700_000_000_000;
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { valueAt } from '../../src/common/block.js';
 import { Errors, isBasaltError, type ErrorName } from '../../src/common/errors.js';
-import type { Engine, Session, StatementResult } from '../../src/query/engine-api.js';
-import { createEngineWith } from '../../src/query/engine.js';
+import type { Engine, Session, StatementResult } from '../../src/engine/engine-api.js';
+import { createEngineWith } from '../../src/engine/engine.js';
 import type { OpenStore } from '../../src/vnode/vnode-set.js';
 import { MemoryStore } from '../query/memory-store.js';
 

@@ -10,7 +10,7 @@ import { allocData } from '../../common/block.js';
 import { BasaltError } from '../../common/errors.js';
 import { Limits } from '../../common/limits.js';
 import { DataType, INT_RANGE, TYPE_NAMES, isIntegerType, isStringType, type ColumnSchema } from '../../common/types.js';
-import type { BulkTable } from '../../query/engine-api.js';
+import type { BulkTable } from '../../engine/engine-api.js';
 import type { TagValue } from '../../storage/api.js';
 import { groupRowsBySeries, type FieldColumn, type MeasurementData } from './batch.js';
 import type { MeasurementPlan } from './schemaless.js';

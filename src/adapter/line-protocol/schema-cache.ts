@@ -8,7 +8,7 @@ import { valueAt, type ColumnBlock } from '../../common/block.js';
 import { BasaltError, isBasaltError } from '../../common/errors.js';
 import { parseDurationMs } from '../../common/time.js';
 import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } from '../../common/types.js';
-import type { BulkTable, Session, StatementResult } from '../../query/engine-api.js';
+import type { BulkTable, Session, StatementResult } from '../../engine/engine-api.js';
 import { SeriesCache } from './series-cache.js';
 
 /** The two calls the writer needs; the Engine has them, and so can a client connection. */

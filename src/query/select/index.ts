@@ -2,7 +2,7 @@
 // per-vgroup subplans, merge, and stream the result.
 import type { ColumnBlock } from '../../common/block.js';
 import type { SelectStmt } from '../../sql/ast.js';
-import type { StatementResult } from '../engine-api.js';
+import type { StatementResult } from '../select-api.js';
 import type { RunSelect, SelectContext } from '../select-api.js';
 import { analyzeSelect } from './analyze.js';
 import {

@@ -2,7 +2,7 @@
 import { BasaltError } from '../../common/errors.js';
 import { DataType, TYPE_BYTES, isStringType } from '../../common/types.js';
 import type * as A from '../../sql/ast.js';
-import type { ResultColumn } from '../engine-api.js';
+import type { ResultColumn } from '../select-api.js';
 import type { Expr } from './ir.js';
 import type { OrderSpec } from './plan.js';
 import { at } from './translate.js';

@@ -1,7 +1,7 @@
 // The whole select plan: the per-vgroup subplans (shippable) and the merge stage that runs
 // where the query was planned (final aggregate, window merge, fill, having, sort, limit).
 import type { Precision } from '../../common/types.js';
-import type { ResultColumn } from '../engine-api.js';
+import type { ResultColumn } from '../select-api.js';
 import type { AggSpec, Expr, ScalarValue, SegmentSpec, SubPlan, WindowSpec } from './ir.js';
 
 /** One column of the merge-stage batch (agg mode), in the order of its slot numbers. */

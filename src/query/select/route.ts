@@ -3,16 +3,14 @@
 // spread over all vgroups of the database (each vgroup lists its own).
 import { assert } from '../../common/assert.js';
 import { BasaltError } from '../../common/errors.js';
-import { hash32 } from '../../common/hash.js';
+import { vgroupIndexForTable } from '../../common/routing.js';
 import type { TableInfo, TagValue } from '../../storage/api.js';
 import type { TableSelector } from './ir.js';
 import type { DbHandle, VgroupHandle } from '../select-api.js';
 
 export function vgroupOfTable(db: DbHandle, name: string): VgroupHandle {
-  const h = hash32(name);
-  const vg = db.vgroups.find((v) => v.hashBegin <= h && h <= v.hashEnd);
-  assert(vg !== undefined, `no vgroup of database ${db.name} owns hash ${h}`);
-  return vg;
+  // The engine lists a database's vgroups in hash order (catalog ranges), as routing requires.
+  return db.vgroups[vgroupIndexForTable(db.vgroups, name)]!;
 }
 
 /** The table's definition and the vgroup to read it from (any vgroup for a super table). */

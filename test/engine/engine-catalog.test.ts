@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BasaltError } from '../../src/common/errors.js';
 import { hash32 } from '../../src/common/hash.js';
-import { applyOp, Catalog, type CatalogOp } from '../../src/mnode/catalog.js';
-import { vgroupIndexForTable } from '../../src/vnode/routing.js';
+import { applyOp, Catalog, type CatalogOp } from '../../src/engine/catalog.js';
+import { vgroupIndexForTable } from '../../src/common/routing.js';
 import { parseTimestampString } from '../../src/query/timestamp-parse.js';
-import { likeToRegExp } from '../../src/query/like-pattern.js';
+import { likeToRegExp } from '../../src/engine/like-pattern.js';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'basalt-cat-'));

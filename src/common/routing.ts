@@ -1,6 +1,6 @@
 // Table routing: a table lives in the vgroup whose inclusive hash range holds hash32(name).
-import { assert } from '../common/assert.js';
-import { hash32 } from '../common/hash.js';
+import { assert } from './assert.js';
+import { hash32 } from './hash.js';
 
 export interface HashRange {
   readonly hashBegin: number;

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { Catalog } from '../mnode/catalog.js';
+import { Catalog } from './catalog.js';
 import { openVnodeStore } from '../storage/index.js';
 import { parseOne, splitStatements, type Statement } from '../sql/index.js';
 import { vgIdOfDir } from '../vnode/replicated-open.js';

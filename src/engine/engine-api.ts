@@ -1,39 +1,14 @@
-// The contract between the SQL engine (src/query/engine.ts) and its front ends: the RPC
+// The contract between the SQL engine (src/engine/engine.ts) and its front ends: the RPC
 // server, the REST adapter, the shell and the tests. One engine per dnode; sessions carry
 // the current database.
 import type { ColumnBlock } from '../common/block.js';
-import type { DataType, Precision } from '../common/types.js';
-import type { DbOptions } from '../mnode/db-options.js';
+import type { Precision } from '../common/types.js';
+import type { DbOptions } from '../common/db-options.js';
 import type { TagValue, VnodeOptions, VnodeStore } from '../storage/api.js';
 
-export interface Session {
-  user: string;
-  /** Current database (`use db`, `-d db`, REST `/rest/sql/<db>`), or null. */
-  db: string | null;
-}
+import type { Session, StatementResult } from '../query/select-api.js';
 
-export interface ResultColumn {
-  readonly name: string;
-  readonly type: DataType;
-  /** Byte length for column_meta: fixed width, or declared VARCHAR/NCHAR length. */
-  readonly bytes: number;
-}
-
-export interface StatementResult {
-  /** 'query': a result set (select/show/describe); 'exec': DDL, insert, use. */
-  readonly kind: 'query' | 'exec';
-  /** For the shell footers: Create | Insert | Drop | Alter | Delete | Query | Use. */
-  readonly verb: string;
-  readonly columns: readonly ResultColumn[];
-  /** Precision of TIMESTAMP columns in the result (the database's, 'ms' for show commands). */
-  readonly precision: Precision;
-  /** The rows, streamed in blocks (empty for 'exec'). Each block's columns match `columns`. */
-  readonly blocks: AsyncIterable<ColumnBlock>;
-  /** Rows inserted / changed for 'exec' (0 for DDL). */
-  readonly affectedRows: number;
-  /** Set by `use db`: the session's new database. */
-  readonly useDb?: string;
-}
+export type { ResultColumn, Session, StatementResult } from '../query/select-api.js';
 
 /** One table of a columnar bulk insert; the block holds every column in schema order. */
 export interface BulkTable {
@@ -121,5 +96,5 @@ export interface Engine {
   authenticate(user: string, password: string): boolean;
 }
 
-/** Implemented by src/query/engine.ts as `export const createEngine: CreateEngine`. */
+/** Implemented by src/engine/engine.ts as `export const createEngine: CreateEngine`. */
 export type CreateEngine = (options: EngineOptions) => Promise<Engine>;

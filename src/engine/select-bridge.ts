@@ -7,8 +7,8 @@ import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';
 import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
 import type { ResultColumn } from './engine-api.js';
-import type { SelectContext } from './select-api.js';
-import { runSelect } from './select/index.js';
+import type { SelectContext } from '../query/select-api.js';
+import { runSelect } from '../query/select/index.js';
 import { statementDbs } from './statement-dbs.js';
 
 /** Answers `select server_version(), database(), now() ...` without FROM, or null if it can't. */

@@ -11,7 +11,7 @@ import { BasaltError, isBasaltError, type ErrorName } from '../../src/common/err
 import { DataType } from '../../src/common/types.js';
 import type { VnodeOptions } from '../../src/storage/api.js';
 import { openTestEngine, runSql, type TestEngine } from '../sql/harness.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../query/memory-store.js';
 
 async function rejectsWith(p: Promise<unknown>, name: ErrorName, text?: string): Promise<BasaltError> {
   try {

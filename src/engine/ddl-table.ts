@@ -4,7 +4,7 @@
 import { BasaltError } from '../common/errors.js';
 import { DataType, TYPE_NAMES, isStringType, type ColumnSchema } from '../common/types.js';
 import type { ChildTableDef as StoreChildDef, TagValue } from '../storage/api.js';
-import type { DbRecord, StableRecord } from '../mnode/catalog.js';
+import type { DbRecord, StableRecord } from './catalog.js';
 import type {
   AlterTableStmt, CreateChildTablesStmt, CreateStableStmt, CreateTableStmt, DropStableStmt, DropTableStmt, Expr, Session,
 } from './ddl-types.js';

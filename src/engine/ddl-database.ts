@@ -2,7 +2,7 @@
 // the vnodes follow; on start the engine reconciles vnodes with the catalog, so a crash
 // between the two never leaves a database half made.
 import { BasaltError } from '../common/errors.js';
-import type { DbOptions } from '../mnode/db-options.js';
+import type { DbOptions } from '../common/db-options.js';
 import type { AlterDatabaseStmt, CreateDatabaseStmt, DbOption, DropDatabaseStmt, DurationValue, UseDatabaseStmt } from '../sql/ast.js';
 import type { StatementResult } from './engine-api.js';
 import { vnodeOptionsOf, type EngineCore } from './engine-core.js';

@@ -3,12 +3,12 @@
 // and receive this core; engine.ts only dispatches.
 import { BasaltError } from '../common/errors.js';
 import type { VnodeOptions, VnodeStore, TableInfo } from '../storage/api.js';
-import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from '../mnode/catalog.js';
-import type { DbOptions } from '../mnode/db-options.js';
-import { vgroupIndexForTable } from '../vnode/routing.js';
+import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from './catalog.js';
+import type { DbOptions } from '../common/db-options.js';
+import { vgroupIndexForTable } from '../common/routing.js';
 import { VnodeSet } from '../vnode/vnode-set.js';
 import type { EngineOptions, RemoteStore, Session } from './engine-api.js';
-import type { DbHandle } from './select-api.js';
+import type { DbHandle } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
 
 /** How long a read waits for a replicated vgroup to elect a leader before failing. */

@@ -3,7 +3,7 @@
 import { BasaltError } from '../common/errors.js';
 import { DataType, TYPE_NAMES, isStringType, type ColumnSchema } from '../common/types.js';
 import type { TagValue } from '../storage/api.js';
-import { formatMinutes } from '../mnode/db-options.js';
+import { formatMinutes } from '../common/db-options.js';
 import type { DescribeStmt, ShowCreateDatabaseStmt, ShowCreateStableStmt, ShowCreateTableStmt, ShowStablesStmt, ShowTablesStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';

@@ -4,8 +4,8 @@
 import type { VnodeStore } from '../storage/api.js';
 import { BasaltError } from '../common/errors.js';
 import { DataType } from '../common/types.js';
-import { SYSTEM_DBS } from '../mnode/catalog.js';
-import { formatMinutes } from '../mnode/db-options.js';
+import { SYSTEM_DBS } from './catalog.js';
+import { formatMinutes } from '../common/db-options.js';
 import type { ShowDnodeVariablesStmt, ShowVariablesStmt, ShowVgroupsStmt, ShowVnodesStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';

@@ -2,7 +2,7 @@
 // the vnodes follow. After a crash between the two, bring the vnodes in line: remove vnode
 // directories of dropped databases, and make every vgroup's super tables match the catalog.
 import { isStringType } from '../common/types.js';
-import type { StableRecord } from '../mnode/catalog.js';
+import type { StableRecord } from './catalog.js';
 import type { VnodeStore } from '../storage/api.js';
 import type { EngineCore } from './engine-core.js';
 

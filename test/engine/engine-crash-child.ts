@@ -1,6 +1,6 @@
 // Child process for engine-crash tests: runs DDL and inserts against an engine in argv[2]
 // and prints `ack <i> <rows>` after each statement resolves, until it is killed.
-import { createEngine } from '../../src/query/engine.js';
+import { createEngine } from '../../src/engine/engine.js';
 
 const dir = process.argv[2]!;
 const startAt = Number(process.argv[3] ?? '0');

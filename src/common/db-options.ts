@@ -1,8 +1,8 @@
 // Database options: defaults, allowed ranges and the checks `create/alter database` apply.
 // Durations are kept in minutes, as TDengine stores them (`duration 10d` = 14400).
-import { BasaltError } from '../common/errors.js';
-import { Limits } from '../common/limits.js';
-import type { Precision } from '../common/types.js';
+import { BasaltError } from './errors.js';
+import { Limits } from './limits.js';
+import type { Precision } from './types.js';
 
 export interface DbOptions {
   readonly vgroups: number;

@@ -4,11 +4,11 @@
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { msToTicks, ticksToRfc3339 } from '../common/time.js';
-import { formatMinutes } from '../mnode/db-options.js';
+import { formatMinutes } from '../common/db-options.js';
 import { DataType, TYPE_NAMES, type ColumnSchema } from '../common/types.js';
 import type { ColumnBlock } from '../common/block.js';
 import type { ChildTableDef, TableRows } from '../storage/api.js';
-import type { DbRecord } from '../mnode/catalog.js';
+import type { DbRecord } from './catalog.js';
 import type { InsertStmt, InsertTarget } from '../sql/ast.js';
 import type { BulkTable, Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';

@@ -5,7 +5,7 @@ import { BasaltError } from '../common/errors.js';
 import { msToTicks, parseDurationMs } from '../common/time.js';
 import { DataType, INT_RANGE, TYPE_NAMES, isIntegerType, type ColumnSchema, type Precision } from '../common/types.js';
 import type { Expr } from '../sql/ast.js';
-import { parseTimestampString } from './timestamp-parse.js';
+import { parseTimestampString } from '../query/timestamp-parse.js';
 
 /** A constant after evaluation. `ts` is already in ticks of the statement's precision. */
 export type Val =
