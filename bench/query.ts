@@ -81,7 +81,7 @@ async function load(dir: string, tables: number, rows: number, vgroups: number):
       tags: [{ name: 'groupid', type: DataType.INT, bytes: 4 }, { name: 'location', type: DataType.VARCHAR, bytes: 24 }],
     });
     stores.push(store);
-    handles.push({ vgId: v + 2, hashBegin: ranges[v]!.begin, hashEnd: ranges[v]!.end, store });
+    handles.push({ vgId: v + 2, hashBegin: ranges[v]!.begin, hashEnd: ranges[v]!.end, store, remote: null });
   }
   const db: DbHandle = { name: 'bench', precision: 'ms', vgroups: handles };
   const metas: BenchMeta[] = [];

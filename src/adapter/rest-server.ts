@@ -9,13 +9,13 @@
 // dnode cannot be reached.
 //
 // When the dnode runs in this process (`basalt start`), the adapter's RPC connection is an
-// in-process link rather than loopback TCP (rpc-connection.ts).
+// in-process link rather than loopback TCP (connection.ts).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { connectAdapter, type AdapterConnection } from './rpc-connection.js';
+import { connectAdapter, type AdapterConnection } from './connection.js';
 import { handleInfluxWrite, lineProtocolTarget } from './line-protocol/index.js';
 import { affectedRowsBody, blockRowsJson, queryHead, queryTail, restErrorBody } from './rest-json.js';
 

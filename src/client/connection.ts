@@ -40,6 +40,11 @@ export interface ConnectOptions {
    * write goes to the connected dnode, which forwards it.
    */
   readonly routeWrites?: boolean;
+  /**
+   * Reach a dnode of this same process over an in-process link instead of TCP when one
+   * listens on host:port (the REST adapter embedded in `basalt start`); TCP otherwise.
+   */
+  readonly inProcess?: boolean;
 }
 
 export interface QueryOptions {
@@ -109,6 +114,7 @@ export class Connection {
       port,
       ...(opts.timeoutMs !== undefined ? { requestTimeoutMs: opts.timeoutMs } : {}),
       ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+      ...(opts.inProcess === true ? { inProcess: true } : {}),
       onConnect: async (raw: RawRequest) => {
         const req: ConnectRequest = {
           user: opts.user ?? 'root',

@@ -3,4 +3,4 @@ export { connect, checkServer, Connection } from './connection.js';
 export type { ConnectOptions, QueryOptions, StreamingResult, BulkTable } from './connection.js';
 export { ResultSet } from './result-set.js';
 export type { ResultColumn, ResultHead, Value } from './result-set.js';
-export type { StatusResponse } from '../rpc/messages.js';
+export type { StatusResponse, WireTagValue as TagValue } from '../rpc/messages.js';

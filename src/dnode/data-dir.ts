@@ -4,7 +4,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BasaltError } from '../common/errors.js';
-import { writeFileAtomicSync } from '../mnode/atomic-file.js';
+import { writeFileAtomicSync } from '../common/atomic-file.js';
 
 export const DATA_FORMAT_VERSION = 1;
 

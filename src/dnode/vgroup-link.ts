@@ -4,17 +4,16 @@
 //     first, then the others (online ones first), following NOT_LEADER hints — bounded in
 //     attempts and time, ending with an error that names the vgroup and what each dnode said;
 //   - VgroupService: the replica side (VNODE_PROPOSE / VNODE_META / VNODE_SUBPLAN).
-// Subplans and partial results are plain data with typed arrays and bigints: they travel as
-// v8 structured-clone bytes (node:v8 serialize), which keeps them exact.
+// Subplans run on the replica through src/vnode/subplan-service.ts. Subplans, meta and
+// partial results are plain data with typed arrays and bigints: they travel as v8
+// structured-clone bytes (node:v8 serialize), which keeps them exact.
 import { deserialize, serialize } from 'node:v8';
-import type { ColumnBlock } from '../common/block.js';
-import { encodedBlockBytes } from '../common/block-codec.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { exportPartial, runAggSubplan, runRowsSubplan, type SubPlan } from '../query/select/index.js';
 import type { RpcReply } from '../rpc/server.js';
 import type { RemoteMetaReply, VgroupLink } from '../vnode/remote-vnode.js';
 import type { ReplicatedVnode } from '../vnode/replicated-vnode.js';
+import { decodeSubplan, runShippedSubplan } from '../vnode/subplan-service.js';
 import { asMap, ClusterMsg } from './cluster-messages.js';
 import type { PeerPool } from './peer-pool.js';
 
@@ -171,19 +170,6 @@ export class VgroupLinkClient implements VgroupLink {
   }
 }
 
-/**
- * A block whose vectors view larger buffers (memtable, decoded-chunk cache) copied to its
- * own: structured clone would otherwise carry each whole underlying buffer.
- */
-function compact(b: ColumnBlock): ColumnBlock {
-  const own = <T>(x: T): T => {
-    if (!ArrayBuffer.isView(x)) return x;
-    const v = x as unknown as Uint8Array;
-    return (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v : v.slice()) as unknown as T;
-  };
-  return { numRows: b.numRows, columns: b.columns.map((c) => ({ ...c, data: own(c.data), nulls: own(c.nulls) })) };
-}
-
 /** The replica side: answers for the vgroups this dnode hosts a replica of. */
 export class VgroupService {
   constructor(private readonly replicas: ReadonlyMap<number, ReplicatedVnode>, private readonly selfId: () => number) {}
@@ -251,20 +237,8 @@ export class VgroupService {
   async subplan(control: unknown, payload: Uint8Array): Promise<RpcReply> {
     const c = asMap<{ vgId: number; kind: string }>(control, 'VNODE_SUBPLAN');
     const v = this.replica(c.vgId);
-    let sp: SubPlan;
-    try { sp = deserialize(payload) as SubPlan; } catch (e) { throw new BasaltError('BAD_FRAME', `VNODE_SUBPLAN payload is not a subplan (${(e as Error).message})`); }
+    const plan = decodeSubplan(payload);
     await v.readBarrier({ allowFollower: true });
-    if (c.kind === 'agg') return { control: { ok: true }, payload: [serialize(exportPartial(runAggSubplan(sp, v)))] };
-    if (c.kind !== 'rows') throw new BasaltError('BAD_FRAME', `VNODE_SUBPLAN kind '${c.kind}' is not agg or rows`);
-    const blocks: ColumnBlock[] = [];
-    let bytes = 0;
-    for (const b of runRowsSubplan(sp, v)) {
-      bytes += encodedBlockBytes(b);
-      if (bytes > Limits.maxForwardedResultBytes) {
-        throw new BasaltError('FRAME_TOO_LARGE', `vgroup ${c.vgId} would return more than ${Limits.maxForwardedResultBytes} bytes for one query; add a limit, narrow the time range, or aggregate`);
-      }
-      blocks.push(compact(b));
-    }
-    return { control: { ok: true }, payload: [serialize(blocks)] };
+    return { control: { ok: true }, payload: [runShippedSubplan(v, c.vgId, c.kind, plan)] };
   }
 }

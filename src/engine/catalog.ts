@@ -11,7 +11,7 @@ import { BasaltError } from '../common/errors.js';
 import { hashRanges } from '../common/hash.js';
 import { Limits } from '../common/limits.js';
 import type { ColumnSchema } from '../common/types.js';
-import { writeFileAtomicSync } from '../mnode/atomic-file.js';
+import { writeFileAtomicSync } from '../common/atomic-file.js';
 import { DEFAULT_DB_OPTIONS, type DbOptions, validateDbOptions } from '../common/db-options.js';
 
 export const CATALOG_FORMAT_VERSION = 1;

@@ -7,6 +7,7 @@ import type { DbOptions } from '../common/db-options.js';
 import type { TagValue, VnodeOptions, VnodeStore } from '../storage/api.js';
 
 import type { Session, StatementResult } from '../query/select-api.js';
+import type { PartialState, SubPlan } from '../query/select/index.js';
 
 export type { ResultColumn, Session, StatementResult } from '../query/select-api.js';
 
@@ -69,6 +70,10 @@ export interface RemoteStore extends VnodeStore {
   sync(): Promise<void>;
   /** True once a sync succeeded (the cached meta may be read). */
   readonly synced: boolean;
+  /** Ships an aggregate subplan to a replica; resolves to its exported partial state. */
+  remoteAgg(plan: SubPlan): Promise<PartialState>;
+  /** Ships a rows subplan to a replica; resolves to its blocks. */
+  remoteRows(plan: SubPlan): Promise<ColumnBlock[]>;
 }
 
 export interface EngineOptions {

@@ -8,7 +8,7 @@ import type { DbOptions } from '../common/db-options.js';
 import { vgroupIndexForTable } from '../common/routing.js';
 import { VnodeSet } from '../vnode/vnode-set.js';
 import type { EngineOptions, RemoteStore, Session } from './engine-api.js';
-import type { DbHandle } from '../query/select-api.js';
+import type { DbHandle, RemoteSubplans } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
 
 /** How long a read waits for a replicated vgroup to elect a leader before failing. */
@@ -183,7 +183,11 @@ export class EngineCore {
     return {
       name: d.name,
       precision: d.options.precision,
-      vgroups: d.vgroups.map((vg) => ({ vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, store: this.store(vg.vgId) })),
+      vgroups: d.vgroups.map((vg) => {
+        const r = this.remoteOf(vg.vgId);
+        const remote: RemoteSubplans | null = r === undefined ? null : { agg: (p) => r.remoteAgg(p), rows: (p) => r.remoteRows(p) };
+        return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, store: this.store(vg.vgId), remote };
+      }),
     };
   }
 

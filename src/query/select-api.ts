@@ -4,6 +4,8 @@
 import type { ColumnBlock } from '../common/block.js';
 import type { DataType, Precision } from '../common/types.js';
 import type { VnodeStore } from '../storage/api.js';
+import type { SubPlan } from './select/ir.js';
+import type { PartialState } from './select/partial-state.js';
 
 export interface VgroupHandle {
   readonly vgId: number;
@@ -11,6 +13,17 @@ export interface VgroupHandle {
   readonly hashBegin: number;
   readonly hashEnd: number;
   readonly store: VnodeStore;
+  /**
+   * Set when this dnode holds no replica of the vgroup (src/vnode/remote-vnode.ts): its
+   * subplans are shipped to a replica and `store` serves table meta only.
+   */
+  readonly remote: RemoteSubplans | null;
+}
+
+/** Runs subplans on a replica of a vgroup elsewhere (after its ReadIndex barrier there). */
+export interface RemoteSubplans {
+  agg(plan: SubPlan): Promise<PartialState>;
+  rows(plan: SubPlan): Promise<ColumnBlock[]>;
 }
 
 export interface DbHandle {

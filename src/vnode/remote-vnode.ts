@@ -16,6 +16,7 @@ import type {
   RangeAggregate, TableInfo, TableKind, TagValue, TimeRange, VnodeOptions, VnodeStore, WriteBatch,
 } from '../storage/api.js';
 import { Meta, type MetaOp, type MetaSnapshot } from '../storage/meta.js';
+import type { PartialState, SubPlan } from '../query/select/index.js';
 import { encodeMetaPayload, encodeWritePayload, MetaMutations } from '../storage/index.js';
 
 /** A replica's Raft view of its vgroup, as reported with its meta. */
@@ -115,9 +116,12 @@ export class RemoteVnode extends MetaMutations implements VnodeStore {
   // ------------------------------------------------------------ reads
 
   /** Ships an aggregate subplan; resolves to the replica's exported partial state. */
-  remoteAgg(plan: unknown): Promise<unknown> { this.checkOpen(); return this.link.subplan(this.vgId, 'agg', plan); }
+  async remoteAgg(plan: SubPlan): Promise<PartialState> {
+    this.checkOpen();
+    return (await this.link.subplan(this.vgId, 'agg', plan)) as PartialState;
+  }
   /** Ships a rows subplan; resolves to the replica's blocks. */
-  async remoteRows(plan: unknown): Promise<ColumnBlock[]> {
+  async remoteRows(plan: SubPlan): Promise<ColumnBlock[]> {
     this.checkOpen();
     return (await this.link.subplan(this.vgId, 'rows', plan)) as ColumnBlock[];
   }

@@ -43,7 +43,7 @@ before(async () => {
       tags: [{ name: 'k', type: DataType.INT, bytes: 4 }],
     });
     stores.push(store);
-    vgroups.push({ vgId: v + 2, hashBegin: ranges[v]!.begin, hashEnd: ranges[v]!.end, store });
+    vgroups.push({ vgId: v + 2, hashBegin: ranges[v]!.begin, hashEnd: ranges[v]!.end, store, remote: null });
   }
   db = { name: 'x', precision: 'ms', vgroups };
   ctx = { session: { user: 'root', db: 'x' }, getDb: () => db, nowMs: () => T0, serverVersion: 't' };
@@ -99,11 +99,11 @@ test('subplans survive a structured clone (plain data) and run the same', async 
     'select _wstart, sum(v) from st where k in (1, 2) interval(1m)',
     'select tbname, v from st where n = 3 and ts < 1700000020000',
   ]) {
-    const { plan, stores: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
+    const { plan, vgroups: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
     for (const sp of plan.subplans) {
       const clone = structuredClone(sp);
       assert.deepEqual(clone, sp);
-      const store = byVg.get(sp.vgId)!;
+      const store = byVg.get(sp.vgId)!.store;
       if (sp.mode === 'rows') {
         assert.deepEqual(blockRows(runRowsSubplan(clone, store)), blockRows(runRowsSubplan(sp, store)));
       } else {
@@ -122,8 +122,8 @@ test('partial aggregates survive export, a structured clone and import (for RPC)
     'select max(v), ts, tbname from st',
     'select k, count(v) from st group by k',
   ]) {
-    const { plan, stores: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
-    const partials = plan.subplans.map((sp) => runAggSubplan(sp, byVg.get(sp.vgId)!));
+    const { plan, vgroups: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
+    const partials = plan.subplans.map((sp) => runAggSubplan(sp, byVg.get(sp.vgId)!.store));
     const shipped = partials.map((p) => importPartial(structuredClone(exportPartial(p)), plan.aggs));
     const direct = buildMergeBatch(plan, partials), viaState = buildMergeBatch(plan, shipped);
     assert.ok(direct.numRows > 0, sql);

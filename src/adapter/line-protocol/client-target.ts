@@ -2,7 +2,7 @@
 // talks to its dnode over RPC): the two calls the writer needs, mapped onto the client
 // library. One target per connection, memoized, because the writer's schema cache is kept
 // per target; a fresh wrapper per request would reload metadata every time.
-import type { AdapterConnection } from '../rpc-connection.js';
+import type { AdapterConnection } from '../connection.js';
 import type { LineProtocolTarget } from './schema-cache.js';
 
 /** What the target needs of a connection (the client library's Connection has it too). */

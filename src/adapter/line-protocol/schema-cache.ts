@@ -8,12 +8,22 @@ import { valueAt, type ColumnBlock } from '../../common/block.js';
 import { BasaltError, isBasaltError } from '../../common/errors.js';
 import { parseDurationMs } from '../../common/time.js';
 import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } from '../../common/types.js';
-import type { BulkTable, Session, StatementResult } from '../../engine/engine-api.js';
+import type { BulkTable } from '../../client/index.js';
 import { SeriesCache } from './series-cache.js';
 
-/** The two calls the writer needs; the Engine has them, and so can a client connection. */
+/** A statement's session as the writer gives it: the default database for that statement. */
+export interface TargetSession {
+  readonly user: string;
+  readonly db: string | null;
+}
+
+/**
+ * The two calls the writer needs. A client connection has them (lineProtocolTarget: the
+ * connection's own user runs them); so does the statement engine, which tests and
+ * benchmarks pass directly.
+ */
 export interface LineProtocolTarget {
-  execute(sql: string, session: Session): Promise<Pick<StatementResult, 'columns' | 'blocks'>>;
+  execute(sql: string, session: TargetSession): Promise<{ readonly columns: ReadonlyArray<{ readonly name: string }>; readonly blocks: AsyncIterable<ColumnBlock> }>;
   insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
 }
 
@@ -60,7 +70,7 @@ export class DbSchema {
 
 const MAX_REMEMBERED_OWNERS = 1_000_000;
 
-const ROOT = (db: string | null): Session => ({ user: 'root', db });
+const ROOT = (db: string | null): TargetSession => ({ user: 'root', db });
 
 /** Backtick-quoted identifier; names with a backtick cannot be written in Basalt SQL. */
 export function quoteName(name: string): string {
@@ -74,7 +84,7 @@ const TYPE_BY_NAME = new Map<string, DataType>(
 async function rows(target: LineProtocolTarget, sql: string, db: string | null): Promise<{ names: string[]; rows: unknown[][] }> {
   const r = await target.execute(sql, ROOT(db));
   const out: unknown[][] = [];
-  for await (const b of r.blocks as AsyncIterable<ColumnBlock>) {
+  for await (const b of r.blocks) {
     for (let i = 0; i < b.numRows; i++) out.push(b.columns.map((c) => valueAt(c, i)));
   }
   return { names: r.columns.map((c) => c.name), rows: out };

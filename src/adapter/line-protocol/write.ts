@@ -3,7 +3,7 @@
 // table is new or a string outgrew its column) and the one bulk insert. A bad line, a type
 // conflict or an out-of-range value therefore leaves the database as it was.
 import { BasaltError, isBasaltError, toBasaltError } from '../../common/errors.js';
-import type { BulkTable } from '../../engine/engine-api.js';
+import type { BulkTable } from '../../client/index.js';
 import { buildTables } from './build-tables.js';
 import type { LinePrecision } from './parse.js';
 import { parseLineProtocolAsync } from './parse-pool.js';

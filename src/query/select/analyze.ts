@@ -5,8 +5,8 @@ import { BasaltError } from '../../common/errors.js';
 import { DataType } from '../../common/types.js';
 import { msToTicks } from '../../common/time.js';
 import type * as A from '../../sql/ast.js';
-import type { SelectContext } from '../select-api.js';
-import type { TimeRange, VnodeStore } from '../../storage/api.js';
+import type { SelectContext, VgroupHandle } from '../select-api.js';
+import type { TimeRange } from '../../storage/api.js';
 import { STATS_FUNCTIONS } from './aggregates.js';
 import { isPerTable } from './exec-subplan.js';
 import type { AggSpec, Expr, SegmentSpec, SubPlan, WindowSpec } from './ir.js';
@@ -22,11 +22,12 @@ import { TableScope, at, containsAggregate, translate, type TranslateEnv } from 
 export interface AnalyzedSelect {
   readonly plan: SelectPlan;
   /** The local store of each vgroup a subplan goes to. */
-  readonly stores: ReadonlyMap<number, VnodeStore>;
+  /** The vgroups the subplans read, by vgId. */
+  readonly vgroups: ReadonlyMap<number, VgroupHandle>;
 }
 
 export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedSelect {
-  if (stmt.from === null) return { plan: planConst(stmt, ctx), stores: new Map() };
+  if (stmt.from === null) return { plan: planConst(stmt, ctx), vgroups: new Map() };
   if (stmt.from.kind !== 'table') throw new BasaltError('NOT_SUPPORTED', `subqueries in FROM ${at(stmt.from.pos)} are not supported yet`);
   if (stmt.distinct && (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) || stmt.window !== null || stmt.groupBy.length > 0)) {
     throw new BasaltError('NOT_SUPPORTED', `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`);
@@ -74,6 +75,6 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
     vgId: t.vgroup.vgId, tables: t.tables, range: tr, scanColumns: [...scope.scanColumns], tableFilter, filter,
     mode: aggMode ? 'agg' : 'rows', project, rowLimit, perTable, keys, window, segments, aggs, useBlockStats, useLastRowCache,
   }));
-  return { plan: { ...plan, subplans }, stores: new Map(targets.map((t) => [t.vgroup.vgId, t.vgroup.store])) };
+  return { plan: { ...plan, subplans }, vgroups: new Map(targets.map((t) => [t.vgroup.vgId, t.vgroup])) };
 }
 

@@ -6,10 +6,10 @@ import { assert } from '../../common/assert.js';
 import { BasaltError } from '../../common/errors.js';
 import { Limits } from '../../common/limits.js';
 import { DataType } from '../../common/types.js';
-import type { VnodeStore } from '../../storage/api.js';
+import type { VgroupHandle } from '../select-api.js';
 import { evalExpr, type Batch } from './eval.js';
 import { runAggSubplan, runRowsSubplan, type AggPartial } from './exec-subplan.js';
-import { importPartial, type PartialState } from './partial-state.js';
+import { importPartial } from './partial-state.js';
 import type { SubPlan } from './ir.js';
 import { buildMergeBatch } from './merge.js';
 import type { OrderSpec, SelectPlan } from './plan.js';
@@ -21,43 +21,25 @@ import { selectVector, trueRows } from './vec.js';
 
 const BLOCK_ROWS = Limits.resultBlockRows;
 
-function storeOf(stores: ReadonlyMap<number, VnodeStore>, vgId: number): VnodeStore {
-  const s = stores.get(vgId);
-  assert(s !== undefined, `no store for vgroup ${vgId}`);
-  return s;
-}
-
-/**
- * A vgroup with no replica on this dnode (src/vnode/remote-vnode.ts): its subplans run on a
- * replica, shipped as plain data, and come back as a partial state or blocks.
- */
-interface RemoteSubplans {
-  remoteAgg(plan: unknown): Promise<unknown>;
-  remoteRows(plan: unknown): Promise<ColumnBlock[]>;
-}
-
-function remoteOf(store: VnodeStore): RemoteSubplans | null {
-  const r = store as Partial<RemoteSubplans>;
-  return typeof r.remoteAgg === 'function' && typeof r.remoteRows === 'function' ? (r as RemoteSubplans) : null;
+function handleOf(vgroups: ReadonlyMap<number, VgroupHandle>, vgId: number): VgroupHandle {
+  const vg = vgroups.get(vgId);
+  assert(vg !== undefined, `no handle for vgroup ${vgId}`);
+  return vg;
 }
 
 /** Before a local read of a vgroup (ReadIndex for a replicated one); see SelectContext.beforeRead. */
 export type BeforeRead = ((vgId: number) => Promise<void>) | undefined;
 
-async function aggPartial(plan: SelectPlan, sp: SubPlan, store: VnodeStore, before: BeforeRead): Promise<AggPartial> {
-  const remote = remoteOf(store);
-  if (remote === null) {
-    if (before) await before(sp.vgId);
-    return runAggSubplan(sp, store);
-  }
-  return importPartial((await remote.remoteAgg(sp)) as PartialState, plan.aggs);
+async function aggPartial(plan: SelectPlan, sp: SubPlan, vg: VgroupHandle, before: BeforeRead): Promise<AggPartial> {
+  if (vg.remote !== null) return importPartial(await vg.remote.agg(sp), plan.aggs);
+  if (before) await before(sp.vgId);
+  return runAggSubplan(sp, vg.store);
 }
 
-async function rowsOf(sp: SubPlan, store: VnodeStore, before: BeforeRead): Promise<Iterable<ColumnBlock>> {
-  const remote = remoteOf(store);
-  if (remote !== null) return remote.remoteRows(sp);
+async function rowsOf(sp: SubPlan, vg: VgroupHandle, before: BeforeRead): Promise<Iterable<ColumnBlock>> {
+  if (vg.remote !== null) return vg.remote.rows(sp);
   if (before) await before(sp.vgId);
-  return runRowsSubplan(sp, store);
+  return runRowsSubplan(sp, vg.store);
 }
 
 /** Splits whole result columns into blocks of the visible columns. */
@@ -115,13 +97,13 @@ function filterBatch(cond: ColumnVector, cols: ColumnVector[]): { cols: ColumnVe
 }
 
 /** Aggregate and FROM-less queries: computed whole (their input must be read whole anyway). */
-export async function executeAggregate(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): Promise<ColumnBlock[]> {
+export async function executeAggregate(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): Promise<ColumnBlock[]> {
   let batch: Batch;
   if (plan.mode === 'const') {
     batch = { numRows: 1, cols: [], tagValues: [], tbname: '' };
   } else {
     // Remote vgroups work in parallel; local ones run in turn on this thread.
-    const partials = await Promise.all(plan.subplans.map((sp) => aggPartial(plan, sp, storeOf(stores, sp.vgId), before)));
+    const partials = await Promise.all(plan.subplans.map((sp) => aggPartial(plan, sp, handleOf(vgroups, sp.vgId), before)));
     // No vgroup to ask (e.g. an empty time range): an empty partial still yields count 0 etc.
     if (partials.length === 0) partials.push({ groups: new GroupTable(), accs: createAccumulators(plan.aggs) });
     batch = buildMergeBatch(plan, partials);
@@ -147,18 +129,18 @@ export function timestampOrderOfOneTable(plan: SelectPlan): 'asc' | 'desc' | nul
 }
 
 /** One table ordered by ts ascending: streamed in scan order, stopping at offset + limit. */
-export function streamTimestampAscending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
+export function streamTimestampAscending(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
   const sp = plan.subplans[0]!;
-  return streamRows({ ...plan, subplans: [{ ...sp, rowLimit: plan.offset + plan.limit }] }, stores, before);
+  return streamRows({ ...plan, subplans: [{ ...sp, rowLimit: plan.offset + plan.limit }] }, vgroups, before);
 }
 
 /** One table ordered by ts descending: only the last offset + limit rows are kept while scanning. */
-export async function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): Promise<ColumnBlock[]> {
+export async function lastRowsDescending(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): Promise<ColumnBlock[]> {
   const sp = plan.subplans[0]!;
   const need = plan.offset + plan.limit;
   const kept: ColumnBlock[] = [];
   let held = 0;
-  for (const b of await rowsOf(sp, storeOf(stores, sp.vgId), before)) {
+  for (const b of await rowsOf(sp, handleOf(vgroups, sp.vgId), before)) {
     kept.push(b);
     held += b.numRows;
     while (kept.length > 1 && held - kept[0]!.numRows >= need) held -= kept.shift()!.numRows;
@@ -174,11 +156,11 @@ export async function lastRowsDescending(plan: SelectPlan, stores: ReadonlyMap<n
 }
 
 /** Rows queries with order by: collected, sorted, limited. */
-export async function executeSortedRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): Promise<ColumnBlock[]> {
+export async function executeSortedRows(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): Promise<ColumnBlock[]> {
   const blocks: ColumnBlock[] = [];
   let held = 0;
   for (const sp of plan.subplans) {
-    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId), before)) {
+    for (const b of await rowsOf(sp, handleOf(vgroups, sp.vgId), before)) {
       held += b.numRows;
       if (held > Limits.maxQueryMaterializedRows) {
         throw new BasaltError('NOT_SUPPORTED', `order by / partition by over more than ${Limits.maxQueryMaterializedRows} rows; narrow the time range or filter more in WHERE, or drop order by to stream the rows`);
@@ -223,11 +205,11 @@ function concatVectors(type: ColumnVector['type'], parts: ColumnVector[], total:
 }
 
 /** Rows queries without order by: streamed block by block with offset/limit, stopping early. */
-export async function* streamRows(plan: SelectPlan, stores: ReadonlyMap<number, VnodeStore>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
+export async function* streamRows(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
   let skip = plan.offset, left = plan.limit;
   if (left <= 0) return;
   for (const sp of plan.subplans) {
-    for (const b of await rowsOf(sp, storeOf(stores, sp.vgId), before)) {
+    for (const b of await rowsOf(sp, handleOf(vgroups, sp.vgId), before)) {
       let from = 0, to = b.numRows;
       if (skip > 0) { const s = Math.min(skip, to); skip -= s; from = s; }
       if (from >= to) continue;

@@ -14,15 +14,15 @@ async function* fromArray(blocks: ColumnBlock[]): AsyncGenerator<ColumnBlock> {
 }
 
 export const runSelect: RunSelect<SelectStmt> = async (stmt: SelectStmt, ctx: SelectContext): Promise<StatementResult> => {
-  const { plan, stores } = analyzeSelect(stmt, ctx);
+  const { plan, vgroups } = analyzeSelect(stmt, ctx);
   let blocks: AsyncIterable<ColumnBlock>;
   if (plan.mode === 'rows') {
     const tsOrder = timestampOrderOfOneTable(plan);
-    if (tsOrder === 'asc') blocks = streamTimestampAscending(plan, stores, ctx.beforeRead);
-    else if (tsOrder === 'desc') blocks = fromArray(await lastRowsDescending(plan, stores, ctx.beforeRead));
-    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(await executeSortedRows(plan, stores, ctx.beforeRead));
-    else blocks = streamRows(plan, stores, ctx.beforeRead);
-  } else blocks = fromArray(await executeAggregate(plan, stores, ctx.beforeRead));
+    if (tsOrder === 'asc') blocks = streamTimestampAscending(plan, vgroups, ctx.beforeRead);
+    else if (tsOrder === 'desc') blocks = fromArray(await lastRowsDescending(plan, vgroups, ctx.beforeRead));
+    else if (plan.order.length > 0 || plan.partitionCols.length > 0) blocks = fromArray(await executeSortedRows(plan, vgroups, ctx.beforeRead));
+    else blocks = streamRows(plan, vgroups, ctx.beforeRead);
+  } else blocks = fromArray(await executeAggregate(plan, vgroups, ctx.beforeRead));
   return { kind: 'query', verb: 'Query', columns: plan.columns, precision: plan.precision, blocks, affectedRows: 0 };
 };
 
