@@ -70,9 +70,11 @@ export interface ForwardRequest {
   user: string;
   /**
    * 'mnode': run on the mnode leader (cluster statements); 'data': run on this dnode's engine;
-   * 'host': the leader tells this dnode to record a replicated database and open its replicas.
+   * 'host': the leader tells this dnode to record a replicated database and open its replicas;
+   * 'unhost': the leader undoes that (a placement that failed): `db` names the database;
+   * 'vnodes': this dnode's rows of `show vnodes` (a gateway gathering every dnode's).
    */
-  target: 'mnode' | 'data' | 'host';
+  target: 'mnode' | 'data' | 'host' | 'unhost' | 'vnodes';
   host?: HostDatabase;
   /** Hops so far; a forward loop stops at Limits.maxMnodeLeaderHops. */
   hops: number;

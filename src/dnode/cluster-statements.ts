@@ -15,7 +15,7 @@ import { dbOptionsFromAst } from '../engine/ddl-database.js';
 import type { StatementResult } from '../engine/engine-api.js';
 import { likeToRegExp } from '../engine/like-pattern.js';
 import { col, execResult, queryResult, varcharCol, type Cell } from '../engine/result-rows.js';
-import type { Statement } from '../sql/index.js';
+import type { CreateDatabaseStmt, DropDatabaseStmt, Statement } from '../sql/index.js';
 import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type HostDatabase, type MnodeCtlRequest } from './cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';
 import { Reconciler } from './reconciler.js';
@@ -31,14 +31,17 @@ const STATEMENT_WAIT_MS = 5_000;
 /** Keys `alter dnode` may change while the dnode runs. */
 export const RUNTIME_KEYS = ['debugFlag'] as const;
 
-export type RunOnDnode = (dnodeId: number, sql: string, db: string | null, user: string) => Promise<StatementResult>;
+/** Runs a statement on dnode `dnodeId`'s engine: parsed here, sent as its text `sql` to another dnode. */
+export type RunOnDnode = (dnodeId: number, stmt: Statement, sql: string, user: string) => Promise<StatementResult>;
+/** Tells dnode `dnodeId` to drop its copy of a replicated database whose placement was undone. */
+export type UnhostOnDnode = (dnodeId: number, name: string) => Promise<void>;
 export type HostOnDnode = (dnodeId: number, h: HostDatabase) => Promise<void>;
 
 export class ClusterStatements {
   private chain: Promise<unknown> = Promise.resolve();
   readonly reconciler: Reconciler;
 
-  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode, private readonly hostOnDnode: HostOnDnode) {
+  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode, private readonly hostOnDnode: HostOnDnode, private readonly unhostOnDnode: UnhostOnDnode) {
     this.reconciler = new Reconciler(node, hostOnDnode);
     this.reconciler.start();
   }
@@ -82,8 +85,8 @@ export class ClusterStatements {
       case 'createMnode': return this.exclusive(() => this.createMnode(s.dnodeId));
       case 'dropMnode': return this.exclusive(() => this.dropMnode(s.dnodeId));
       case 'alterDnode': return this.alterDnode(s.dnodeId, s.key, s.value);
-      case 'createDatabase': return this.exclusive(() => this.createDatabase(s.name, s.ifNotExists, s.options, sql, user));
-      case 'dropDatabase': return this.exclusive(() => this.dropDatabase(s.name, s.ifExists, sql, user));
+      case 'createDatabase': return this.exclusive(() => this.createDatabase(s, sql, user));
+      case 'dropDatabase': return this.exclusive(() => this.dropDatabase(s, sql, user));
       default: throw new BasaltError('INTERNAL', `statement ${s.kind} is not a cluster statement`);
     }
   }
@@ -327,7 +330,8 @@ export class ClusterStatements {
 
   // ---- databases (replica 1: placed whole on the least-loaded ready dnode; replica 3: per vgroup)
 
-  private async createDatabase(name: string, ifNotExists: boolean, options: Parameters<typeof dbOptionsFromAst>[1], sql: string, user: string): Promise<StatementResult> {
+  private async createDatabase(stmt: CreateDatabaseStmt, sql: string, user: string): Promise<StatementResult> {
+    const { name, ifNotExists, options } = stmt;
     const m = this.leader();
     const s = m.state;
     if (isDbPlaced(s, name)) {
@@ -354,7 +358,7 @@ export class ClusterStatements {
     }
     await m.propose({ op: 'placeDb', name, dnodeId: host.id, vgroups });
     try {
-      const r = await this.runOnDnode(host.id, sql, null, user);
+      const r = await this.runOnDnode(host.id, stmt, sql, user);
       this.node.log.info('database created', { db: name, dnodeId: host.id, vgroups });
       return r;
     } catch (e) {
@@ -380,7 +384,7 @@ export class ClusterStatements {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (e) {
-      for (const id of done) await this.runOnDnode(id, `drop database if exists \`${name}\``, null, 'root').catch(() => undefined);
+      for (const id of done) await this.unhostOnDnode(id, name).catch(() => undefined);
       await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
       throw e;
     }
@@ -399,7 +403,8 @@ export class ClusterStatements {
     return execResult('Create');
   }
 
-  private async dropDatabase(name: string, ifExists: boolean, sql: string, user: string): Promise<StatementResult> {
+  private async dropDatabase(stmt: DropDatabaseStmt, sql: string, user: string): Promise<StatementResult> {
+    const { name } = stmt;
     const m = this.leader();
     const rp = m.state.replicatedDbs[name];
     if (rp) {
@@ -408,17 +413,16 @@ export class ClusterStatements {
       const dnodes = [...new Set(rp.vgroups.flatMap((v) => v.dnodeIds))];
       let result: StatementResult | null = null;
       for (const id of dnodes) {
-        try { result = await this.runOnDnode(id, sql, null, user); }
+        try { result = await this.runOnDnode(id, stmt, sql, user); }
         catch (e) { this.node.log.warn('drop database: a replica dnode did not answer', { db: name, dnodeId: id, error: (e as Error).message }); }
       }
       await m.propose({ op: 'unplaceDb', name });
       return result ?? execResult('Drop');
     }
     const p = m.state.dbPlacement[name];
-    if (!p) return this.runOnDnode(this.node.identity.dnodeId, sql, null, user);
-    const r = await this.runOnDnode(p.dnodeId, sql, null, user);
+    if (!p) return this.runOnDnode(this.node.identity.dnodeId, stmt, sql, user);
+    const r = await this.runOnDnode(p.dnodeId, stmt, sql, user);
     await m.propose({ op: 'unplaceDb', name });
-    void ifExists;
     return r;
   }
 

@@ -82,7 +82,7 @@ function placementFollower(engine: Engine, selfId: () => number, logger: Logger)
     for (const d of engine.placedDatabases()) {
       if (placed.has(d.name) || nowMs - d.createdAtMs < ORPHAN_DB_AGE_MS) continue;
       logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
-      await engine.execute(`drop database if exists \`${d.name}\``, { user: 'root', db: null });
+      await engine.dropPlacedDatabase?.(d.name);
     }
   };
 }
@@ -106,6 +106,8 @@ export class Dnode {
         // Until the engine is open only STATUS/PING answer; everything else is NOT_READY.
         execute: (sql, s) => this.routed().execute(sql, s),
         executeMany: (sql, s) => this.routed().executeMany(sql, s),
+        executeStatement: (stmt, s, text) => this.routed().executeStatement(stmt, s, text),
+        useDatabase: (name, s) => this.routed().useDatabase(name, s),
         insertColumnar: (db, t) => this.ready().insertColumnar(db, t),
         vgroupMap: (db) => this.ready().vgroupMap(db),
         authenticate: (u, p) => this.ready().authenticate(u, p),

@@ -13,7 +13,7 @@ import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { WireColumn } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
-import { parseOne, splitStatements, type Statement } from '../sql/index.js';
+import { parseOne, splitStatements, useStatement, type ShowVnodesStmt, type Statement, type UseDatabaseStmt } from '../sql/index.js';
 import type { DbOptions } from '../common/db-options.js';
 import { execResult } from '../engine/result-rows.js';
 import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest, type HostDatabase } from './cluster-messages.js';
@@ -75,7 +75,7 @@ export class Gateway {
   readonly statements: ClusterStatements;
 
   constructor(private readonly node: ClusterNode, private readonly local: Engine) {
-    this.statements = new ClusterStatements(node, (id, sql, db, user) => this.runOnDnode(id, sql, db, user), (id, h) => this.hostOnDnode(id, h));
+    this.statements = new ClusterStatements(node, (id, stmt, sql, user) => this.runOnDnode(id, stmt, sql, user), (id, h) => this.hostOnDnode(id, h), (id, name) => this.unhostOnDnode(id, name));
   }
 
   /** The engine the RPC handler serves: the local one with cluster routing in front. */
@@ -83,6 +83,8 @@ export class Gateway {
     return {
       execute: (sql, session) => this.execute(sql, session),
       executeMany: (sql, session) => this.executeMany(sql, session),
+      executeStatement: (stmt, session, text) => this.route(stmt, text, session),
+      useDatabase: (name, session) => this.useDatabase(name, session),
       insertColumnar: (db: string, tables: readonly BulkTable[]) => this.local.insertColumnar(db, tables),
       vgroupMap: (db: string) => this.local.vgroupMap(db),
       authenticate: (u, p) => this.local.authenticate(u, p),
@@ -99,11 +101,22 @@ export class Gateway {
     }
   }
 
+  /** Parses `sql` (the only parse of it on this dnode) and routes the statement. */
   async execute(sql: string, session: Session): Promise<StatementResult> {
     if (sql.length > Limits.maxSqlBytes) return this.local.execute(sql, session); // the engine names the limit
     let s: Statement;
-    // A statement that does not parse gets its syntax error from the engine itself.
+    // A statement that does not parse gets its syntax error from the engine itself (nothing
+    // runs; an engine test double may know statements the parser does not).
     try { s = parseOne(sql); } catch { return this.local.execute(sql, session); }
+    return this.route(s, sql, session);
+  }
+
+  /**
+   * Sends a parsed statement where it runs: cluster statements to the mnode leader, a
+   * statement about a database placed elsewhere to a dnode that holds it (as its text
+   * `sql`, parsed there once), the rest to the local engine.
+   */
+  private async route(s: Statement, sql: string, session: Session): Promise<StatementResult> {
     if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     if (s.kind === 'showVnodes' && this.node.identity.dnodeId > 0) return this.showVnodes(s.dnodeId, session);
@@ -118,7 +131,7 @@ export class Gateway {
     const eps = remote();
     if (eps !== null) return this.forwardToAny(eps, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
     try {
-      return await this.local.execute(sql, session);
+      return await this.local.executeStatement(s, session, sql);
     } catch (e) {
       // Created a moment ago through another dnode: this one's placement may be one status
       // interval old. Refresh once and forward if the database lives elsewhere.
@@ -127,6 +140,24 @@ export class Gateway {
       const again = remote();
       if (again === null) throw e;
       return this.forwardToAny(again, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+    }
+  }
+
+  /**
+   * CONNECT's database: a database the cluster places anywhere exists; otherwise the local
+   * engine decides (system databases, a single dnode), after one placement refresh.
+   */
+  private async useDatabase(name: string, session: Session): Promise<string> {
+    const db = (useStatement(name) as UseDatabaseStmt).name;
+    const placed = (): boolean => this.node.placement.some((p) => p.db === db);
+    if (placed()) return db;
+    try {
+      return await this.local.useDatabase(db, session);
+    } catch (e) {
+      if (!(e instanceof BasaltError) || e.errorName !== 'DB_NOT_EXIST' || this.node.identity.dnodeId === 0) throw e;
+      await this.node.statusRound(true);
+      if (placed()) return db;
+      throw e;
     }
   }
 
@@ -150,12 +181,12 @@ export class Gateway {
     return fromReply(asMap<ForwardReply>(r.control, 'FORWARD reply'), r.payload);
   }
 
-  /** Runs `sql` on dnode `id`'s local engine (the leader placing a database). */
-  private async runOnDnode(id: number, sql: string, db: string | null, user: string): Promise<StatementResult> {
-    if (id === this.node.identity.dnodeId) return this.local.execute(sql, { user, db });
+  /** Runs a statement on dnode `id`'s local engine (the leader placing or dropping a database). */
+  private async runOnDnode(id: number, stmt: Statement, sql: string, user: string): Promise<StatementResult> {
+    if (id === this.node.identity.dnodeId) return this.local.executeStatement(stmt, { user, db: null }, sql);
     const ep = this.node.epOf(id);
     if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
-    return this.forward(ep, { sql, db, user, target: 'data', hops: 0 });
+    return this.forward(ep, { sql, db: null, user, target: 'data', hops: 0 });
   }
 
   /** Tells dnode `id` to record a replicated database and open its replicas (the leader placing it). */
@@ -164,6 +195,14 @@ export class Gateway {
     const ep = this.node.epOf(id);
     if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
     await this.forward(ep, { sql: '', db: null, user: '', target: 'host', hops: 0, host: h });
+  }
+
+  /** Tells dnode `id` to drop its copy of a replicated database (the leader undoing a placement). */
+  private async unhostOnDnode(id: number, name: string): Promise<void> {
+    if (id === this.node.identity.dnodeId) { await this.local.dropPlacedDatabase?.(name); return; }
+    const ep = this.node.epOf(id);
+    if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
+    await this.forward(ep, { sql: '', db: name, user: '', target: 'unhost', hops: 0 });
   }
 
   private async hostLocally(h: HostDatabase): Promise<void> {
@@ -213,7 +252,7 @@ export class Gateway {
    */
   private async showVnodes(dnodeId: number | null, session: Session): Promise<StatementResult> {
     const self = this.node.identity.dnodeId;
-    const local = (): Promise<StatementResult> => this.local.execute(`show vnodes on dnode ${self}`, session);
+    const local = (): Promise<StatementResult> => this.localVnodes(session);
     if (dnodeId === self) return local();
     const ids = dnodeId !== null ? [dnodeId] : [...new Set([self, ...this.node.identity.dnodeEps.map((e) => e.id)])].sort((a, b) => a - b);
     const offline = new Set(this.node.offlineDnodes());
@@ -229,7 +268,7 @@ export class Gateway {
           continue;
         }
         if (dnodeId === null && offline.has(id)) continue;
-        try { r = await this.forward(ep, { sql: `show vnodes on dnode ${id}`, db: null, user: session.user, target: 'data', hops: 0 }); }
+        try { r = await this.forward(ep, { sql: '', db: null, user: session.user, target: 'vnodes', hops: 0 }); }
         catch (e) {
           if (dnodeId !== null) throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${ep}) did not answer (${toBasaltError(e).message}); see 'show dnodes'`);
           continue;
@@ -240,6 +279,13 @@ export class Gateway {
     }
     if (first === null) return local();
     return { ...first, blocks: iterate(blocks) };
+  }
+
+  /** This dnode's own rows of `show vnodes`. */
+  private localVnodes(session: Session): Promise<StatementResult> {
+    const self = this.node.identity.dnodeId;
+    const stmt: ShowVnodesStmt = { kind: 'showVnodes', dnodeId: self, pos: { offset: 0, line: 1, column: 1 } };
+    return this.local.executeStatement(stmt, session, 'show vnodes');
   }
 
   /** `show databases`: every dnode that hosts databases contributes its rows. */
@@ -277,6 +323,12 @@ export class Gateway {
       if (!req.host || typeof req.host.name !== 'string' || !Array.isArray(req.host.vgroups)) throw new BasaltError('BAD_FRAME', 'FORWARD host needs name and vgroups');
       await this.hostLocally(req.host);
       return toReply(execResult('Create'));
+    }
+    if (req.target === 'vnodes') return toReply(await this.localVnodes(session));
+    if (req.target === 'unhost') {
+      if (typeof req.db !== 'string') throw new BasaltError('BAD_FRAME', 'FORWARD unhost needs db');
+      await this.local.dropPlacedDatabase?.(req.db);
+      return toReply(execResult('Drop'));
     }
     const m = this.node.mnode;
     if (!m || !m.isLeader) {

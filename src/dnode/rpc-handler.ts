@@ -197,8 +197,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
             throw new BasaltError('INVALID_IDENTIFIER', `database name '${req.db.slice(0, 64)}' is not an identifier; use letters, digits and '_'`);
           }
           // Validates the database the way `use db` does, so a bad -d fails at connect time.
-          const r = await engine.execute(`use ${req.db}`, cs.session);
-          cs.session.db = r.useDb ?? req.db;
+          cs.session.db = await engine.useDatabase(req.db, cs.session);
         }
         conn.state = cs;
         if (!prev) {

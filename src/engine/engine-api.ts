@@ -7,6 +7,7 @@ import type { DbOptions } from '../common/db-options.js';
 import type { TagValue, VnodeOptions, VnodeStore } from '../storage/api.js';
 
 import type { Session, StatementResult } from '../query/select-api.js';
+import type { Statement } from '../sql/index.js';
 import type { PartialState, SubPlan } from '../query/select/index.js';
 
 export type { ResultColumn, Session, StatementResult } from '../query/select-api.js';
@@ -24,6 +25,16 @@ export interface Engine {
   execute(sql: string, session: Session): Promise<StatementResult>;
   /** Runs statements separated by ';' in order, stopping at the first error. */
   executeMany(sql: string, session: Session): AsyncIterable<StatementResult>;
+  /**
+   * Runs one statement its caller parsed (the gateway parses once and hands it on); `text`
+   * is its SQL, for a statement forwarded to another dnode and for messages.
+   */
+  executeStatement(stmt: Statement, session: Session, text: string): Promise<StatementResult>;
+  /**
+   * `use <name>` without SQL text (CONNECT's database): the database name as the session
+   * keeps it, or DB_NOT_EXIST.
+   */
+  useDatabase(name: string, session: Session): Promise<string>;
   /** The columnar bulk path: no SQL text. Returns rows written. */
   insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
   /**
@@ -37,6 +48,12 @@ export interface Engine {
    * the same vgroups is a no-op (the mnode retries). Cluster engines only.
    */
   hostPlacedDatabase?(name: string, options: Partial<DbOptions>, vgroups: readonly PlacedVgroup[]): Promise<void>;
+  /**
+   * Drops this dnode's copy of a replicated database: the mnode no longer places it (dropped
+   * while this dnode was away) or its placement was undone. No user runs it: it follows the
+   * mnode's decision, so no privilege applies. Absent (undefined) is a no-op. Cluster engines only.
+   */
+  dropPlacedDatabase?(name: string): Promise<void>;
   /** Replicated databases this engine records, with when it recorded them. Cluster engines only. */
   placedDatabases?(): Array<{ name: string; createdAtMs: number; vgroups: readonly PlacedVgroup[] }>;
   close(): Promise<void>;

@@ -3,11 +3,12 @@
 // SELECT to the select path. Statement handlers live in ddl-*.ts, insert.ts, show-*.ts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { Catalog } from './catalog.js';
 import { openVnodeStore } from '../storage/index.js';
-import { parseOne, splitStatements, type Statement } from '../sql/index.js';
+import { parseOne, splitStatements, useStatement, type Statement } from '../sql/index.js';
 import { vgIdOfDir } from '../vnode/replicated-open.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
 import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
@@ -154,6 +155,16 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       checkLength(sql);
       return run(core, parseOne(sql), session);
     },
+    async executeStatement(stmt: Statement, session: Session): Promise<StatementResult> {
+      alive();
+      return run(core, stmt, session);
+    },
+    async useDatabase(name: string, session: Session): Promise<string> {
+      alive();
+      const r = await run(core, useStatement(name), session);
+      assert(r.useDb !== undefined, 'use sets the session database');
+      return r.useDb;
+    },
     async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
       alive();
       checkLength(sql);
@@ -185,6 +196,10 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     placedDatabases() {
       return core.catalog.state.dbs.filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
         .map((d) => ({ name: d.name, createdAtMs: d.createdAtMs, vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })) }));
+    },
+    async dropPlacedDatabase(name: string): Promise<void> {
+      alive();
+      await core.lock.exclusive(() => dropDatabase(core, { kind: 'dropDatabase', ifExists: true, name, pos: { offset: 0, line: 1, column: 1 } }));
     },
     async hostPlacedDatabase(name, given, vgroups): Promise<void> {
       alive();

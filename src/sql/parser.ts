@@ -18,8 +18,19 @@ import { parseAlterTable, parseCreateTable, parseDescribe, parseDropTable } from
 
 const STATEMENT_START = 'a statement (SELECT, INSERT, CREATE, DROP, ALTER, USE, SHOW, DESCRIBE, DELETE, BALANCE, REDISTRIBUTE)';
 
+let parseCalls = 0;
+
+/**
+ * How many times parse() ran in this process. Every layer above hands the parsed statement
+ * on rather than its text; a test holds the count to one per statement executed.
+ */
+export function parserCalls(): number {
+  return parseCalls;
+}
+
 /** Parses every statement in `sql` (separated by ';'; empty statements are skipped). */
 export function parse(sql: string): Statement[] {
+  parseCalls++;
   if (sql.length > Limits.maxSqlBytes) {
     throw new BasaltError('STATEMENT_TOO_LONG',
       `${sql.length} characters; the limit is ${Limits.maxSqlBytes}; split the statement (e.g. fewer rows per INSERT)`);
@@ -105,4 +116,16 @@ function parseAlter(c: Cursor, start: Token): Statement {
   if (c.isKw('dnode') || c.isKw('all')) return parseAlterDnode(c, start);
   if (c.acceptKw('user')) return parseUser(c, start);
   return c.fail('DATABASE, TABLE, STABLE, DNODE, ALL DNODES or USER after ALTER');
+}
+
+/**
+ * `use <name>` as a statement, for a database named outside SQL text (CONNECT's database):
+ * the name is read as the parser reads a database name, so quoting and case rules match.
+ */
+export function useStatement(name: string): Statement {
+  const c = new Cursor(name);
+  const start = c.peek();
+  const db = c.name('a database name');
+  if (!c.atEnd()) c.fail('the end of the database name');
+  return { kind: 'useDatabase', name: db, pos: c.pos(start) };
 }

@@ -13,6 +13,7 @@ import { allocVector, type ColumnBlock } from '../../src/common/block.js';
 import { BasaltError } from '../../src/common/errors.js';
 import { DataType } from '../../src/common/types.js';
 import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '../../src/engine/engine-api.js';
+import type { Statement } from '../../src/sql/index.js';
 
 export const BIG_BASE_TS = 1_700_000_000_000;
 
@@ -127,6 +128,13 @@ export function createFakeEngine(): FakeEngine {
         return exec('Query');
       }
       throw new BasaltError('SYNTAX_ERROR', `near '${sql.slice(0, 20)}': the fake engine does not know this statement`);
+    },
+    executeStatement(_stmt: Statement, session: Session, text: string): Promise<StatementResult> {
+      return eng.execute(text, session);
+    },
+    async useDatabase(name: string): Promise<string> {
+      if (!eng.databases.has(name)) throw new BasaltError('DB_NOT_EXIST', `database '${name}' does not exist; create it first`);
+      return name;
     },
     async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
       for (const s of sql.split(';')) if (s.trim()) yield await eng.execute(s, session);
