@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { BasaltConfig } from '../common/config.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { dnodeByEndpoint, dnodeById, mnodeEndpoints, newClusterId, type ClusterState } from '../mnode/cluster-state.js';
+import { dnodeById, newClusterId, type ClusterState } from '../mnode/cluster-state.js';
 import { Mnode } from '../mnode/mnode.js';
 import { ReplicaRuntime, RaftTransport } from '../replica/index.js';
 import type { VnodeOptions, VnodeStore } from '../storage/api.js';
@@ -23,12 +23,14 @@ import type { Frame } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
-  asMap, ClusterMsg, MATCHED_KEYS,
-  type DnodeCfgReply, type DnodeCfgRequest, type EpEntry, type HelloReply, type HelloRequest, type MnodeCtlRequest,
+  asMap, ClusterMsg,
+  type DnodeCfgReply, type DnodeCfgRequest, type HelloReply, type HelloRequest, type MnodeCtlRequest,
   type PlacementEntry, type StatusReply, type StatusReport,
-} from './cluster-messages.js';
+} from '../mnode/cluster-messages.js';
 import { blankIdentity, readIdentity, writeIdentity, type DnodeIdentity } from './data-dir.js';
-import { Liveness } from './liveness.js';
+import { MnodeLeader } from '../mnode/leader.js';
+import type { LeaderHost } from '../mnode/leader-host.js';
+import { RepeatGate } from '../common/repeat-gate.js';
 import { VgroupLinkClient, VgroupService } from './vgroup-link.js';
 import { RemoteVnode } from '../vnode/remote-vnode.js';
 import type { Logger } from './logger.js';
@@ -48,18 +50,7 @@ export interface ClusterNodeOptions {
   readonly onDropped: (message: string) => void;
 }
 
-/** Logs a repeating problem once, then at most every 30 s (a retry loop must not flood the log). */
-class RepeatGate {
-  private last = '';
-  private lastAtMs = 0;
-  pass(key: string, nowMs: number): boolean {
-    if (key !== this.last || nowMs - this.lastAtMs >= 30_000) { this.last = key; this.lastAtMs = nowMs; return true; }
-    return false;
-  }
-  reset(): void { this.last = ''; }
-}
-
-export class ClusterNode {
+export class ClusterNode implements LeaderHost {
   identity: DnodeIdentity;
   readonly endpoint: string;
   readonly peers: PeerPool;
@@ -68,7 +59,8 @@ export class ClusterNode {
   /** Raft I/O of this dnode (created once it has an id; hosts the mnode group). */
   private transport: RaftTransport | null = null;
   private runtime: ReplicaRuntime | null = null;
-  readonly liveness: Liveness;
+  /** The mnode leader's decisions about dnodes (used while this dnode's mnode leads). */
+  readonly leader: MnodeLeader;
   /** The mnode leader's endpoint as last learned (status replies, redirects). */
   leaderEp: string | null = null;
   /** Database placement as last told by the leader (for gateway routing). */
@@ -78,10 +70,6 @@ export class ClusterNode {
   private statusInFlight: Promise<void> | null = null;
   private closed = false;
   private readonly gate = new RepeatGate();
-  private readonly leaderGate = new Map<string, RepeatGate>();
-  private probing = new Set<number>();
-  private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
-  private initProposed = false;
 
   private constructor(readonly opts: ClusterNodeOptions, identity: DnodeIdentity) {
     this.identity = identity;
@@ -94,11 +82,24 @@ export class ClusterNode {
       offline: () => this.offlineDnodes(),
       placedHosts: (vgId) => this.placedHosts(vgId),
     });
-    this.liveness = new Liveness(() => Limits.dnodeOfflineIntervals * opts.config.statusInterval * 1000);
+    this.leader = new MnodeLeader(this, () => Limits.dnodeOfflineIntervals * opts.config.statusInterval * 1000);
   }
 
   get log(): Logger { return this.opts.logger; }
   get config(): BasaltConfig { return this.opts.config; }
+
+  // LeaderHost (src/mnode/leader-host.ts): what the mnode leader's code uses of this dnode.
+  selfId(): number { return this.identity.dnodeId; }
+  clusterIdentity(): { clusterId: string; createdAtMs: number } { return { clusterId: this.identity.clusterId, createdAtMs: this.identity.createdAtMs }; }
+  get startedAtMs(): number { return this.opts.startedAtMs; }
+  get version(): string { return this.opts.version; }
+  get supportVnodes(): number { return this.opts.config.supportVnodes; }
+  get vgroups(): VgroupLinkClient { return this.vgroupLink; }
+  matchedConfig(): Record<string, string> { return this.report().cfg; }
+  async localDnodeCfg(req: DnodeCfgRequest): Promise<DnodeCfgReply> {
+    const r = await this.handle(ClusterMsg.DNODE_CFG, req);
+    return r!.control as DnodeCfgReply;
+  }
   private get mnodeDir(): string { return join(this.opts.config.dataDir, 'mnode', 'raft'); }
 
   /**
@@ -220,8 +221,7 @@ export class ClusterNode {
   offlineDnodes(): number[] {
     const m = this.mnode;
     if (!m || !m.isLeader) return this.offlineFromLeader;
-    const now = Date.now();
-    return m.state.dnodes.filter((d) => d.id !== this.identity.dnodeId && this.liveness.view(d.id, now).status !== 'ready').map((d) => d.id);
+    return this.leader.offlineDnodes();
   }
 
   /** This dnode's open replicas of replicated vgroups (for VNODE_PROPOSE and status). */
@@ -289,23 +289,12 @@ export class ClusterNode {
     if (!m) return;
     if (role === 'leader') {
       this.leaderEp = this.endpoint;
-      const s = m.state;
-      this.liveness.grace(s.dnodes.filter((d) => d.joined).map((d) => d.id), Date.now());
       this.log.info('this dnode is now the mnode leader', { dnodeId: this.identity.dnodeId });
-      this.maybeInit();
+      this.leader.onBecameLeader();
     } else if (m.leaderId > 0) {
       const ep = this.epOf(m.leaderId);
       if (ep) this.leaderEp = ep;
     }
-  }
-
-  private maybeInit(): void {
-    const m = this.mnode;
-    if (!m || !m.isLeader || m.state.clusterId !== '' || this.initProposed) return;
-    this.initProposed = true;
-    m.propose({ op: 'init', clusterId: this.identity.clusterId, createdAtMs: this.identity.createdAtMs, endpoint: this.endpoint })
-      .then(() => this.log.info('cluster initialised', { clusterId: this.identity.clusterId }))
-      .catch((e: unknown) => { this.initProposed = false; this.log.warn('cluster init not committed yet', { error: toBasaltError(e).message }); });
   }
 
   private onMnodeApplied(s: ClusterState): void {
@@ -356,7 +345,7 @@ export class ClusterNode {
       if (this.statusInFlight) return this.statusInFlight;
     }
     this.statusInFlight = (async () => {
-      this.leaderTick();
+      this.leader.tick();
       await this.sendStatus();
     })().finally(() => { this.statusInFlight = null; });
     return this.statusInFlight;
@@ -461,120 +450,16 @@ export class ClusterNode {
     this.opts.onDropped(text);
   }
 
-  // ---------------------------------------------------------------- mnode leader side
-
-  private leaderLog(key: string, level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void {
-    let g = this.leaderGate.get(key);
-    if (!g) { g = new RepeatGate(); this.leaderGate.set(key, g); }
-    if (g.pass(msg, Date.now())) this.log.log(level, msg, fields);
-  }
-
-  /** Decides on one status report; runs on every dnode, answers `redirect` unless mnode leader. */
-  handleStatus(req: StatusReport): StatusReply {
-    const m = this.mnode;
-    if (!m || !m.serving) {
-      const leader = m && m.leaderId > 0 ? this.epOf(m.leaderId) ?? null : this.leaderEp;
-      return { kind: 'redirect', mnodeEps: this.identity.mnodeEps.slice(), leaderEp: leader === this.endpoint ? null : leader };
-    }
-    const s = m.state;
-    const now = Date.now();
-    const byEp = dnodeByEndpoint(s, req.endpoint);
-    if (req.clusterId !== '' && req.clusterId !== s.clusterId) {
-      if (byEp) this.liveness.refuse(byEp.id, 'clusterId not match', now);
-      this.leaderLog(req.endpoint, 'warn', 'refused a dnode of another cluster', { endpoint: req.endpoint, itsCluster: req.clusterId, thisCluster: s.clusterId });
-      return { kind: 'refused', code: 0x8000033b, message: `this dnode belongs to cluster ${req.clusterId}, not to cluster ${s.clusterId} of mnode ${this.endpoint}; two clusters never merge. To move it, stop it, wipe its dataDir and start it with firstEp ${this.endpoint}` };
-    }
-    let rec = byEp;
-    if (req.dnodeId > 0) {
-      rec = dnodeById(s, req.dnodeId);
-      if (!rec) {
-        if (req.dnodeId < s.nextDnodeId) {
-          this.leaderLog(req.endpoint, 'warn', 'a dropped dnode reported; told it so', { dnodeId: req.dnodeId, endpoint: req.endpoint });
-          return { kind: 'dropped', message: `removed with 'drop dnode ${req.dnodeId}'` };
-        }
-        return { kind: 'refused', code: 0x80000331, message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}` };
-      }
-      if (rec.endpoint !== req.endpoint) {
-        this.liveness.refuse(rec.id, 'dnodeId not match', now);
-        return { kind: 'refused', code: 0x80000331, message: `dnode ${rec.id} is registered as ${rec.endpoint}, but reports endpoint ${req.endpoint}; restore its fqdn/serverPort` };
-      }
-    } else if (!rec) {
-      this.leaderLog(req.endpoint, 'info', 'a dnode asked to join but was not created; ignoring it', { endpoint: req.endpoint, fix: `create dnode "${req.endpoint}"` });
-      return { kind: 'refused', code: 0x80000331, message: `dnode ${req.endpoint} is not created in cluster ${s.clusterId}; run create dnode "${req.endpoint}" on the cluster` };
-    }
-    const mine = this.report().cfg;
-    for (const k of MATCHED_KEYS) {
-      if (req.cfg[k] !== mine[k]) {
-        this.liveness.refuse(rec.id, `${k} not match`, now);
-        this.leaderLog(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', { dnodeId: rec.id, key: k, its: req.cfg[k], cluster: mine[k] });
-        return { kind: 'refused', code: 0x80000335, message: `${k} is '${req.cfg[k]}' on this dnode but '${mine[k]}' in the cluster; set ${k} ${mine[k]} in its basalt.cfg and restart it` };
-      }
-    }
-    const before = this.liveness.get(rec.id);
-    const wasReady = before ? this.liveness.view(rec.id, now).status === 'ready' : false;
-    this.liveness.seen(rec.id, now, req.rebootTimeMs, req.supportVnodes);
-    if (!wasReady && rec.id !== this.identity.dnodeId) this.log.info('dnode is ready', { dnodeId: rec.id, endpoint: rec.endpoint });
-    if (!rec.joined) {
-      const id = rec.id;
-      m.propose({ op: 'dnodeJoined', id }).then(
-        () => this.log.info('dnode joined the cluster', { dnodeId: id, endpoint: req.endpoint }),
-        (e: unknown) => this.log.warn('could not record a join; will retry at the next status', { dnodeId: id, error: toBasaltError(e).message }),
-      );
-    }
-    return {
-      kind: 'ok', dnodeId: rec.id, clusterId: s.clusterId,
-      dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
-      mnodeEps: mnodeEndpoints(s), leaderEp: this.endpoint,
-      offline: this.offlineDnodes(),
-      placementIndex: m.commitIndex,
-      placement: [
-        ...Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
-        // A replicated database: any dnode with a replica can run its statements (followers
-        // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
-        ...Object.entries(s.replicatedDbs).map(([db, p]) => {
-          const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
-          return {
-            db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
-            vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
-            ...(p.options ? { options: p.options } : {}),
-          };
-        }),
-      ],
-    };
-  }
-
-  /** Leader housekeeping each status round: log offline transitions, probe never-heard dnodes. */
-  leaderTick(): void {
-    const m = this.mnode;
-    if (!m || !m.isLeader) return;
-    this.maybeInit();
-    const now = Date.now();
-    for (const d of m.state.dnodes) {
-      if (d.id === this.identity.dnodeId) continue;
-      const v = this.liveness.view(d.id, now);
-      // Logged from this loop's own memory: `show dnodes` also evaluates liveness.
-      const prev = this.loggedStatus.get(d.id);
-      this.loggedStatus.set(d.id, v.status);
-      if (prev === 'ready' && v.status === 'offline') this.log.warn('dnode is offline', { dnodeId: d.id, endpoint: d.endpoint, note: v.note });
-      if (!d.joined && !this.liveness.get(d.id)?.everSeen && !this.probing.has(d.id)) void this.probe(d.id, d.endpoint, m.state.clusterId);
-    }
-  }
-
-  /** Asks a created-but-silent dnode who it is, so one of another cluster shows why. */
-  private async probe(id: number, ep: string, clusterId: string): Promise<void> {
-    this.probing.add(id);
-    try {
-      const req: HelloRequest = { askerClusterId: clusterId, askerEp: this.endpoint };
-      const r = asMap<HelloReply>((await this.peers.request(ep, ClusterMsg.HELLO, req, [], 2_000)).control, 'HELLO reply');
-      if (r.clusterId !== '' && r.clusterId !== clusterId) {
-        this.liveness.refuse(id, 'clusterId not match', Date.now());
-        this.leaderLog(ep, 'warn', 'a created dnode belongs to another cluster and cannot join', { dnodeId: id, endpoint: ep, itsCluster: r.clusterId });
-      }
-    } catch { /* not running yet: stays 'status not received' */ }
-    finally { this.probing.delete(id); }
-  }
-
   // ---------------------------------------------------------------- intra-cluster messages
+
+  /** A status report: the leader decides (src/mnode/leader.ts); any other dnode redirects. */
+  handleStatus(req: StatusReport): StatusReply {
+    const decided = this.leader.handleStatus(req);
+    if (decided !== null) return decided;
+    const m = this.mnode;
+    const leader = m && m.leaderId > 0 ? this.epOf(m.leaderId) ?? null : this.leaderEp;
+    return { kind: 'redirect', mnodeEps: this.identity.mnodeEps.slice(), leaderEp: leader === this.endpoint ? null : leader };
+  }
 
   /** RAFT frames (src/replica transport) for the mnode group. */
   handleRaft(frame: Frame): RpcReply {

@@ -16,14 +16,11 @@ import type { RpcReply } from '../rpc/server.js';
 import { parseOne, splitStatements, useStatement, type ShowVnodesStmt, type Statement, type UseDatabaseStmt } from '../sql/index.js';
 import type { DbOptions } from '../common/db-options.js';
 import { execResult } from '../engine/result-rows.js';
-import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest, type HostDatabase } from './cluster-messages.js';
+import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest, type HostDatabase } from '../mnode/cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';
-import { ClusterStatements } from './cluster-statements.js';
+import { ClusterStatements } from '../mnode/cluster-statements.js';
+import { fromClusterResult, toClusterRequest } from './cluster-request.js';
 
-const LEADER_KINDS = new Set<Statement['kind']>([
-  'showDnodes', 'showMnodes', 'showCluster', 'showDnodeVariables', 'createDnode', 'dropDnode', 'createMnode', 'dropMnode',
-  'alterDnode', 'createDatabase', 'dropDatabase', 'balanceVgroup', 'balanceVgroupLeader', 'redistributeVgroup', 'showTransactions',
-]);
 const DB_NAME_KINDS = new Set<string>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -75,7 +72,7 @@ export class Gateway {
   readonly statements: ClusterStatements;
 
   constructor(private readonly node: ClusterNode, private readonly local: Engine) {
-    this.statements = new ClusterStatements(node, (id, stmt, sql, user) => this.runOnDnode(id, stmt, sql, user), (id, h) => this.hostOnDnode(id, h), (id, name) => this.unhostOnDnode(id, name));
+    this.statements = new ClusterStatements(node, node.leader, (id, h) => this.hostOnDnode(id, h), (id, name) => this.unhostOnDnode(id, name));
   }
 
   /** The engine the RPC handler serves: the local one with cluster routing in front. */
@@ -117,7 +114,7 @@ export class Gateway {
    * `sql`, parsed there once), the rest to the local engine.
    */
   private async route(s: Statement, sql: string, session: Session): Promise<StatementResult> {
-    if (LEADER_KINDS.has(s.kind)) return this.toLeader(s, sql, session, 0);
+    if (toClusterRequest(s) !== null) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     if (s.kind === 'showVnodes' && this.node.identity.dnodeId > 0) return this.showVnodes(s.dnodeId, session);
     const db = statementDb(s, session);
@@ -181,6 +178,14 @@ export class Gateway {
     return fromReply(asMap<ForwardReply>(r.control, 'FORWARD reply'), r.payload);
   }
 
+  /** A cluster statement on this dnode's mnode leader: typed request in, rows or a verb out. */
+  private async runCluster(s: Statement, sql: string, user: string): Promise<StatementResult> {
+    const req = toClusterRequest(s);
+    if (req === null) throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
+    const r = await this.statements.run(req, async (id) => { await this.runOnDnode(id, s, sql, user); });
+    return fromClusterResult(r);
+  }
+
   /** Runs a statement on dnode `id`'s local engine (the leader placing or dropping a database). */
   private async runOnDnode(id: number, stmt: Statement, sql: string, user: string): Promise<StatementResult> {
     if (id === this.node.identity.dnodeId) return this.local.executeStatement(stmt, { user, db: null }, sql);
@@ -222,7 +227,7 @@ export class Gateway {
       const m = this.node.mnode;
       if (m?.isLeader) {
         if (!m.serving) { await sleep(100); continue; }
-        const r = await this.statements.run(s, sql, session.user);
+        const r = await this.runCluster(s, sql, session.user);
         if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound(true);
         return r;
       }
@@ -336,7 +341,7 @@ export class Gateway {
       throw new BasaltError('NOT_MNODE_LEADER', `dnode ${this.node.identity.dnodeId} is not the mnode leader${ep && ep !== this.node.endpoint ? `; the leader is (${ep})` : '; retry in a moment'}`);
     }
     const s = parseOne(req.sql);
-    if (!LEADER_KINDS.has(s.kind)) throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
-    return toReply(await this.statements.run(s, req.sql, req.user));
+    if (toClusterRequest(s) === null) throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
+    return toReply(await this.runCluster(s, req.sql, req.user));
   }
 }

@@ -14,7 +14,7 @@ import type { RpcReply } from '../rpc/server.js';
 import type { RemoteMetaReply, VgroupLink } from '../vnode/remote-vnode.js';
 import type { ReplicatedVnode } from '../vnode/replicated-vnode.js';
 import { decodeSubplan, runShippedSubplan } from '../vnode/subplan-service.js';
-import { asMap, ClusterMsg } from './cluster-messages.js';
+import { asMap, ClusterMsg, type VnodeCtl, type VnodeCtlReply } from '../mnode/cluster-messages.js';
 import type { PeerPool } from './peer-pool.js';
 
 /**
@@ -36,22 +36,6 @@ const SUBPLAN_TIMEOUT_MS = Limits.rpcTimeoutMs;
 const RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** VNODE_CTL: what the mnode's reconciler asks of a vgroup's leader. */
-export interface VnodeCtl {
-  readonly action: 'status' | 'addLearner' | 'promote' | 'remove' | 'transfer';
-  /** The replica (dnode id) the action is about. */
-  readonly node?: number;
-}
-
-export interface VnodeCtlReply {
-  readonly leader: number;
-  readonly voters: number[];
-  readonly learners: number[];
-  readonly commit: number;
-  /** [dnodeId, match index] for every replica the leader tracks. */
-  readonly match: Array<[number, number]>;
-}
 
 export interface LinkEnv {
   readonly peers: PeerPool;

@@ -9,7 +9,7 @@ import { formatMinutes } from '../common/db-options.js';
 import type { ShowDnodeVariablesStmt, ShowVariablesStmt, ShowVgroupsStmt, ShowVnodesStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';
-import { likeToRegExp } from './like-pattern.js';
+import { likeToRegExp } from '../common/like.js';
 import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
 
 const T = DataType;

@@ -7,7 +7,7 @@ import { formatMinutes } from '../common/db-options.js';
 import type { DescribeStmt, ShowCreateDatabaseStmt, ShowCreateStableStmt, ShowCreateTableStmt, ShowStablesStmt, ShowTablesStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';
-import { likeToRegExp } from './like-pattern.js';
+import { likeToRegExp } from '../common/like.js';
 import { queryResult, varcharCol, col, type Cell } from './result-rows.js';
 
 function typeText(c: ColumnSchema): string {

@@ -8,7 +8,7 @@ import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { MsgType, type VgroupMapResponse } from '../../src/rpc/messages.js';
-import { ClusterMsg } from '../../src/dnode/cluster-messages.js';
+import { ClusterMsg } from '../../src/mnode/cluster-messages.js';
 import { vgroupIndexForTable } from '../../src/common/routing.js';
 import { sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles, dnodes } from './harness.js';
 

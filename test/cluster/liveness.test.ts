@@ -1,7 +1,7 @@
 // The mnode leader's liveness view without processes: notes and the 5 × statusInterval rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Liveness } from '../../src/dnode/liveness.js';
+import { Liveness } from '../../src/mnode/liveness.js';
 
 test('never heard → status not received; silent too long → status msg timeout; refusals win', () => {
   const l = new Liveness(() => 5_000);

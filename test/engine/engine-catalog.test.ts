@@ -10,7 +10,7 @@ import { hash32 } from '../../src/common/hash.js';
 import { applyOp, Catalog, type CatalogOp } from '../../src/engine/catalog.js';
 import { vgroupIndexForTable } from '../../src/common/routing.js';
 import { parseTimestampString } from '../../src/query/timestamp-parse.js';
-import { likeToRegExp } from '../../src/engine/like-pattern.js';
+import { likeToRegExp } from '../../src/common/like.js';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'basalt-cat-'));
@@ -98,6 +98,10 @@ test('like patterns: % and _ wildcards, escapes, regex characters are literal', 
   assert.equal(likeToRegExp('a\\_b').test('a_b'), true);
   assert.equal(likeToRegExp('a\\_b').test('axb'), false);
   assert.equal(likeToRegExp('%(x)%').test('1(x)2'), true);
+  // '-' is not a regex syntax character: escaping it is an error under the 'u' flag (the
+  // engine's own copy of this function did, so `show tables like 'a-%'` failed).
+  assert.equal(likeToRegExp('a-%').test('a-b'), true);
+  assert.equal(likeToRegExp('a-%').test('ab'), false);
 });
 
 test('a placed (replica 3) database keeps the mnode\'s vgIds and replica dnodes; local vgIds are not consumed', () => {

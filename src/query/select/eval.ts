@@ -7,7 +7,7 @@ import { unreachable } from '../../common/assert.js';
 import type { CmpOp, Expr, ScalarValue } from './ir.js';
 import { constVector, orNulls, toF64, toStrings } from './vec.js';
 import { castVector, evalScalarFn } from './scalar-functions.js';
-import { likeToRegExp } from './like.js';
+import { likeToRegExp } from '../../common/like.js';
 
 /** What expressions are evaluated over: scan slots plus the current table's constants. */
 export interface Batch {

@@ -1,5 +1,7 @@
-// SQL LIKE patterns as anchored regular expressions: % any run, _ one character,
-// backslash escapes the next character. Compiled once per distinct pattern.
+// SQL LIKE patterns (select predicates, `show ... like`) as anchored regular expressions: %
+// any run, _ one character, backslash escapes the next character. Compiled once per distinct
+// pattern. Only regex syntax characters are escaped: with the 'u' flag any other escape
+// (`\-`) is a syntax error.
 const cache = new Map<string, RegExp>();
 const CACHE_MAX_ENTRIES = 256;
 

@@ -8,18 +8,18 @@ import { Limits } from '../common/limits.js';
 import { DataType } from '../common/types.js';
 import {
   dnodeById, isDbPlaced, type ClusterOp, normalizeEndpoint, planCreateDnode, planReplicatedPlacement, requireDnode, vnodesOn, dnodeByEndpoint,
-} from '../mnode/cluster-state.js';
+} from './cluster-state.js';
 import { DEFAULT_DB_OPTIONS } from '../common/db-options.js';
-import type { Mnode } from '../mnode/mnode.js';
-import { dbOptionsFromAst } from '../engine/ddl-database.js';
-import type { StatementResult } from '../engine/engine-api.js';
-import { likeToRegExp } from '../engine/like-pattern.js';
-import { col, execResult, queryResult, varcharCol, type Cell } from '../engine/result-rows.js';
-import type { CreateDatabaseStmt, DropDatabaseStmt, Statement } from '../sql/index.js';
+import type { Mnode } from './mnode.js';
+import { likeToRegExp } from '../common/like.js';
 import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type HostDatabase, type MnodeCtlRequest } from './cluster-messages.js';
-import type { ClusterNode } from './cluster-node.js';
+import type { MnodeLeader } from './leader.js';
+import {
+  col, finished, rows as rowsResult, varcharCol, type Cell, type ClusterRequest, type ClusterResult, type HostOnDnode, type LeaderHost,
+  type RunOnDnode, type UnhostOnDnode,
+} from './leader-host.js';
 import { Reconciler } from './reconciler.js';
-import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from '../mnode/rebalance.js';
+import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from './rebalance.js';
 
 const T = DataType;
 
@@ -31,25 +31,22 @@ const STATEMENT_WAIT_MS = 5_000;
 /** Keys `alter dnode` may change while the dnode runs. */
 export const RUNTIME_KEYS = ['debugFlag'] as const;
 
-/** Runs a statement on dnode `dnodeId`'s engine: parsed here, sent as its text `sql` to another dnode. */
-export type RunOnDnode = (dnodeId: number, stmt: Statement, sql: string, user: string) => Promise<StatementResult>;
-/** Tells dnode `dnodeId` to drop its copy of a replicated database whose placement was undone. */
-export type UnhostOnDnode = (dnodeId: number, name: string) => Promise<void>;
-export type HostOnDnode = (dnodeId: number, h: HostDatabase) => Promise<void>;
-
 export class ClusterStatements {
   private chain: Promise<unknown> = Promise.resolve();
   readonly reconciler: Reconciler;
 
-  constructor(private readonly node: ClusterNode, private readonly runOnDnode: RunOnDnode, private readonly hostOnDnode: HostOnDnode, private readonly unhostOnDnode: UnhostOnDnode) {
-    this.reconciler = new Reconciler(node, hostOnDnode);
+  constructor(
+    private readonly host: LeaderHost, private readonly leaderView: MnodeLeader,
+    private readonly hostOnDnode: HostOnDnode, private readonly unhostOnDnode: UnhostOnDnode,
+  ) {
+    this.reconciler = new Reconciler(host, leaderView.liveness, hostOnDnode);
     this.reconciler.start();
   }
 
   private leader(): Mnode {
-    const m = this.node.mnode;
-    if (!m || !m.isLeader) throw m ? m.notLeader() : new BasaltError('NOT_MNODE_LEADER', `dnode ${this.node.identity.dnodeId} hosts no mnode`);
-    if (!m.serving) throw new BasaltError('NOT_MNODE_LEADER', `the mnode on dnode ${this.node.identity.dnodeId} was just elected and is catching up; retry in a moment (${this.node.endpoint})`);
+    const m = this.host.mnode;
+    if (!m || !m.isLeader) throw m ? m.notLeader() : new BasaltError('NOT_MNODE_LEADER', `dnode ${this.host.selfId()} hosts no mnode`);
+    if (!m.serving) throw new BasaltError('NOT_MNODE_LEADER', `the mnode on dnode ${this.host.selfId()} was just elected and is catching up; retry in a moment (${this.host.endpoint})`);
     return m;
   }
 
@@ -61,16 +58,18 @@ export class ClusterStatements {
   }
 
   private status(id: number): { status: 'ready' | 'offline'; note: string } {
-    if (id === this.node.identity.dnodeId) return { status: 'ready', note: '' };
-    return this.node.liveness.view(id, Date.now());
+    return this.leaderView.status(id);
   }
 
   private supportVnodes(id: number): number {
-    if (id === this.node.identity.dnodeId) return this.node.config.supportVnodes;
-    return this.node.liveness.get(id)?.supportVnodes ?? 0;
+    return this.leaderView.supportVnodes(id);
   }
 
-  async run(s: Statement, sql: string, user: string): Promise<StatementResult> {
+  /**
+   * Runs one cluster statement. `runOnDnode` runs the statement itself (create or drop
+   * database) on a dnode's engine, as its user.
+   */
+  async run(s: ClusterRequest, runOnDnode: RunOnDnode): Promise<ClusterResult> {
     switch (s.kind) {
       case 'showDnodes': return this.showDnodes();
       case 'showMnodes': return this.showMnodes();
@@ -85,29 +84,28 @@ export class ClusterStatements {
       case 'createMnode': return this.exclusive(() => this.createMnode(s.dnodeId));
       case 'dropMnode': return this.exclusive(() => this.dropMnode(s.dnodeId));
       case 'alterDnode': return this.alterDnode(s.dnodeId, s.key, s.value);
-      case 'createDatabase': return this.exclusive(() => this.createDatabase(s, sql, user));
-      case 'dropDatabase': return this.exclusive(() => this.dropDatabase(s, sql, user));
-      default: throw new BasaltError('INTERNAL', `statement ${s.kind} is not a cluster statement`);
-    }
+      case 'createDatabase': return this.exclusive(() => this.createDatabase(s, runOnDnode));
+      case 'dropDatabase': return this.exclusive(() => this.dropDatabase(s, runOnDnode));
+          }
   }
 
   // ---- dnodes
 
-  private async createDnode(ep: string): Promise<StatementResult> {
+  private async createDnode(ep: string): Promise<ClusterResult> {
     const m = this.leader();
     const op = planCreateDnode(m.state, ep, Date.now());
     await m.propose(op);
-    this.node.log.info('dnode created; it joins when it reports', { endpoint: normalizeEndpoint(ep), dnodeId: op.op === 'createDnode' ? op.id : 0 });
-    return execResult('Create');
+    this.host.log.info('dnode created; it joins when it reports', { endpoint: normalizeEndpoint(ep), dnodeId: op.op === 'createDnode' ? op.id : 0 });
+    return finished('Create');
   }
 
-  private async dropDnode(id: number | null, ep: string | null, force: boolean, unsafe: boolean): Promise<StatementResult> {
+  private async dropDnode(id: number | null, ep: string | null, force: boolean, unsafe: boolean): Promise<ClusterResult> {
     const m = this.leader();
     const s = m.state;
     const rec = id !== null ? requireDnode(s, id) : dnodeByEndpoint(s, normalizeEndpoint(ep ?? ''));
     if (!rec) throw new BasaltError('DNODE_NOT_EXIST', `no dnode has endpoint ${ep}; see 'show dnodes'`);
     if (s.mnodes.some((x) => x.dnodeId === rec.id)) {
-      throw new BasaltError('INVALID_PARA', `dnode ${rec.id} hosts an mnode; run 'drop mnode on dnode ${rec.id}' first${rec.id === this.node.identity.dnodeId ? ' (it is the leader: that needs another mnode leading)' : ''}`);
+      throw new BasaltError('INVALID_PARA', `dnode ${rec.id} hosts an mnode; run 'drop mnode on dnode ${rec.id}' first${rec.id === this.host.selfId() ? ' (it is the leader: that needs another mnode leading)' : ''}`);
     }
     const alive = this.status(rec.id).status === 'ready';
     if (!alive && !force) {
@@ -119,20 +117,20 @@ export class ClusterStatements {
       if (!force) throw new BasaltError('NOT_SUPPORTED', `dnode ${rec.id} holds replica-1 database(s) ${single.join(', ')}, whose only copy cannot be moved yet; drop them first, or use replica 3 databases`);
       if (!unsafe) throw new BasaltError('INVALID_PARA', `dnode ${rec.id} holds the only copy of replica-1 database(s) ${single.join(', ')}: 'drop dnode ${rec.id} force' would lose them; add 'unsafe' to drop them with it`);
       for (const name of single) await m.propose({ op: 'unplaceDb', name });
-      this.node.log.warn('drop dnode force unsafe: replica-1 databases dropped with their dnode', { dnodeId: rec.id, dbs: single.join(',') });
+      this.host.log.warn('drop dnode force unsafe: replica-1 databases dropped with their dnode', { dnodeId: rec.id, dbs: single.join(',') });
     }
     const ready = this.readyDnodes().filter((d) => d.id !== rec.id);
     const moves = planDrain(m.state, rec.id, ready, Date.now());
     if (moves.length === 0 && vnodesOn(m.state, rec.id) === 0) {
       await m.propose({ op: 'dropDnode', id: rec.id });
-      this.node.liveness.forget(rec.id);
-      this.node.log.info('dnode dropped; if it still runs it will be told and exit', { dnodeId: rec.id, endpoint: rec.endpoint });
-      return execResult('Drop');
+      this.leaderView.liveness.forget(rec.id);
+      this.host.log.info('dnode dropped; if it still runs it will be told and exit', { dnodeId: rec.id, endpoint: rec.endpoint });
+      return finished('Drop');
     }
     await this.startMoves(m, moves, rec.id);
-    this.node.log.info('drop dnode: moving its vnodes away first', { dnodeId: rec.id, moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
+    this.host.log.info('drop dnode: moving its vnodes away first', { dnodeId: rec.id, moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
     await this.waitFor(m, () => !m.state.dnodes.some((d) => d.id === rec.id));
-    return execResult('Drop');
+    return finished('Drop');
   }
 
   /** Ready dnodes with their vnode capacity (placement and moves only go to these). */
@@ -161,32 +159,32 @@ export class ClusterStatements {
     while (!done() && Date.now() < deadline && m.isLeader) await sleep(100);
   }
 
-  private async balanceVgroup(): Promise<StatementResult> {
+  private async balanceVgroup(): Promise<ClusterResult> {
     const m = this.leader();
     this.refuseIfOffline('balance vgroup');
     const moves = planBalance(m.state, this.readyDnodes(), Date.now());
-    if (moves.length === 0) return execResult('Balance');
+    if (moves.length === 0) return finished('Balance');
     const first = m.state.nextMoveId;
     await this.startMoves(m, moves);
-    this.node.log.info('balance vgroup: moving replicas', { moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
+    this.host.log.info('balance vgroup: moving replicas', { moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
     await this.waitFor(m, () => !m.state.moves.some((x) => x.id >= first));
-    return execResult('Balance');
+    return finished('Balance');
   }
 
-  private async redistributeVgroup(vgId: number, dnodeIds: readonly number[]): Promise<StatementResult> {
+  private async redistributeVgroup(vgId: number, dnodeIds: readonly number[]): Promise<ClusterResult> {
     const m = this.leader();
     this.refuseIfOffline(`redistribute vgroup ${vgId}`);
     const mv = planRedistribute(m.state, vgId, dnodeIds, this.readyDnodes(), Date.now());
-    if (!mv) return execResult('Redistribute');
+    if (!mv) return finished('Redistribute');
     const first = m.state.nextMoveId;
     await this.startMoves(m, [mv]);
     await this.waitFor(m, () => !m.state.moves.some((x) => x.id >= first));
-    return execResult('Redistribute');
+    return finished('Redistribute');
   }
 
   /** Best effort at create database: hand leaderships over so that each dnode leads its share. */
   private async spreadLeaders(vgIds: readonly number[]): Promise<void> {
-    const link = this.node.vgroupLink;
+    const link = this.host.vgroups;
     try {
       const groups = await Promise.all(vgIds.map(async (vgId) => {
         const st = await link.ctl(vgId, { action: 'status' });
@@ -195,17 +193,17 @@ export class ClusterStatements {
       const want = planLeaders(groups);
       await Promise.all([...want].map(([vgId, to]) => link.ctl(vgId, { action: 'transfer', node: to }, 3_000).catch(() => undefined)));
     } catch (e) {
-      this.node.log.debug('create database: leaders not spread (they still serve)', { error: (e as Error).message });
+      this.host.log.debug('create database: leaders not spread (they still serve)', { error: (e as Error).message });
     }
   }
 
   /** `balance vgroup leader [on vgId | database db]`: spreads leaders over each vgroup's voters. */
-  private async balanceLeaders(vgId: number | null, db: string | null): Promise<StatementResult> {
+  private async balanceLeaders(vgId: number | null, db: string | null): Promise<ClusterResult> {
     const m = this.leader();
     this.refuseIfOffline('balance vgroup leader');
     const s = m.state;
     if (db !== null && !s.replicatedDbs[db]) throw new BasaltError('DB_NOT_EXIST', `database '${db}' is not a replicated database; see 'show databases'`);
-    const link = this.node.vgroupLink;
+    const link = this.host.vgroups;
     const groups: { vgId: number; voters: number[]; leader: number }[] = [];
     for (const [name, p] of Object.entries(s.replicatedDbs)) {
       for (const v of p.vgroups) {
@@ -219,19 +217,19 @@ export class ClusterStatements {
     const scope = (id: number): boolean => (vgId === null || id === vgId) && (db === null || s.replicatedDbs[db]!.vgroups.some((v) => v.vgId === id));
     for (const [id, to] of want) {
       if (!scope(id)) continue;
-      await link.ctl(id, { action: 'transfer', node: to }, 5_000).catch((e: unknown) => this.node.log.warn('balance vgroup leader: a transfer did not finish', { vgId: id, to, error: (e as Error).message }));
+      await link.ctl(id, { action: 'transfer', node: to }, 5_000).catch((e: unknown) => this.host.log.warn('balance vgroup leader: a transfer did not finish', { vgId: id, to, error: (e as Error).message }));
     }
-    return execResult('Balance');
+    return finished('Balance');
   }
 
-  private showTransactions(): StatementResult {
+  private showTransactions(): ClusterResult {
     const m = this.leader();
     const rows = m.state.moves.map((mv): Cell[] => {
       const p = this.reconciler.progressOf(mv.id);
       return [mv.id, mv.createdAtMs, p?.stage ?? 'prepare', mv.db, '', p?.failedTimes ?? 0, p?.lastExecMs ?? null,
         `${mv.reason}: vgroup ${mv.vgId} dnodes ${mv.from.join(',')} -> ${mv.to.join(',')}${p?.lastInfo ? `; ${p.lastInfo}` : ''}`.slice(0, 511)];
     });
-    return queryResult(
+    return rowsResult(
       [col('id', T.INT), col('create_time', T.TIMESTAMP), varcharCol('stage', 12), varcharCol('db1', 64), varcharCol('db2', 64),
         col('failed_times', T.INT), col('last_exec_time', T.TIMESTAMP), varcharCol('last_action_info', 511)],
       rows,
@@ -240,7 +238,7 @@ export class ClusterStatements {
 
   // ---- mnodes
 
-  private async createMnode(id: number): Promise<StatementResult> {
+  private async createMnode(id: number): Promise<ClusterResult> {
     const m = this.leader();
     const s = m.state;
     const rec = requireDnode(s, id);
@@ -255,8 +253,8 @@ export class ClusterStatements {
       throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note}); start it, wait until 'show dnodes' shows it ready, then retry`);
     }
     const ctl: MnodeCtlRequest = { action: 'start', clusterId: s.clusterId, dnodeId: id, peers: s.dnodes.map((d) => ({ id: d.id, ep: d.endpoint })) };
-    await this.node.peers.request(rec.endpoint, ClusterMsg.MNODE_CTL, ctl);
-    this.node.log.info('create mnode: adding a learner', { dnodeId: id });
+    await this.host.peers.request(rec.endpoint, ClusterMsg.MNODE_CTL, ctl);
+    this.host.log.info('create mnode: adding a learner', { dnodeId: id });
     await m.proposeConfChange({ type: 'addLearner', node: id });
     const deadline = Date.now() + Limits.mnodeCatchUpTimeoutMs;
     while (m.matchOf(id) < m.commitIndex) {
@@ -266,27 +264,27 @@ export class ClusterStatements {
       }
       await sleep(50);
     }
-    this.node.log.info('create mnode: learner caught up, promoting to voter', { dnodeId: id, index: m.commitIndex });
+    this.host.log.info('create mnode: learner caught up, promoting to voter', { dnodeId: id, index: m.commitIndex });
     await m.proposeConfChange({ type: 'addVoter', node: id });
     await m.propose({ op: 'addMnode', dnodeId: id, createdAtMs: Date.now() });
-    this.node.log.info('mnode created', { dnodeId: id, voters: m.voters.join(',') });
-    return execResult('Create');
+    this.host.log.info('mnode created', { dnodeId: id, voters: m.voters.join(',') });
+    return finished('Create');
   }
 
-  private async dropMnode(id: number): Promise<StatementResult> {
+  private async dropMnode(id: number): Promise<ClusterResult> {
     const m = this.leader();
     const s = m.state;
     requireDnode(s, id);
     if (!s.mnodes.some((x) => x.dnodeId === id)) throw new BasaltError('MNODE_NOT_EXIST', `dnode ${id} hosts no mnode; see 'show mnodes'`);
     if (s.mnodes.length <= 1) throw new BasaltError('MNODE_TOO_FEW', `the mnode on dnode ${id} is the only one; create another before dropping it`);
-    if (id === this.node.identity.dnodeId) throw new BasaltError('CANNOT_DROP_LEADER', `the mnode on dnode ${id} is the leader; connect while another mnode leads, or stop dnode ${id} so that another takes over`);
+    if (id === this.host.selfId()) throw new BasaltError('CANNOT_DROP_LEADER', `the mnode on dnode ${id} is the leader; connect while another mnode leads, or stop dnode ${id} so that another takes over`);
     await m.proposeConfChange({ type: 'remove', node: id });
     await m.propose({ op: 'dropMnode', dnodeId: id });
     const ep = dnodeById(s, id)!.endpoint;
     const ctl: MnodeCtlRequest = { action: 'stop', clusterId: s.clusterId, dnodeId: id, peers: [] };
-    await this.node.peers.request(ep, ClusterMsg.MNODE_CTL, ctl).catch((e: unknown) => this.node.log.warn('could not tell the dnode to remove its mnode log; it is ignored by the group anyway', { dnodeId: id, error: String(e) }));
-    this.node.log.info('mnode dropped', { dnodeId: id });
-    return execResult('Drop');
+    await this.host.peers.request(ep, ClusterMsg.MNODE_CTL, ctl).catch((e: unknown) => this.host.log.warn('could not tell the dnode to remove its mnode log; it is ignored by the group anyway', { dnodeId: id, error: String(e) }));
+    this.host.log.info('mnode dropped', { dnodeId: id });
+    return finished('Drop');
   }
 
   // ---- config
@@ -294,26 +292,23 @@ export class ClusterStatements {
   private async dnodeCfg(id: number, req: DnodeCfgRequest): Promise<DnodeCfgReply> {
     const m = this.leader();
     const rec = requireDnode(m.state, id);
-    if (id === this.node.identity.dnodeId) {
-      const r = await this.node.handle(ClusterMsg.DNODE_CFG, req);
-      return r!.control as DnodeCfgReply;
-    }
+    if (id === this.host.selfId()) return this.host.localDnodeCfg(req);
     const st = this.status(id);
     if (st.status !== 'ready') throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note})`);
-    return asMap<DnodeCfgReply>((await this.node.peers.request(rec.endpoint, ClusterMsg.DNODE_CFG, req)).control, 'DNODE_CFG reply');
+    return asMap<DnodeCfgReply>((await this.host.peers.request(rec.endpoint, ClusterMsg.DNODE_CFG, req)).control, 'DNODE_CFG reply');
   }
 
-  private async showDnodeVariables(id: number, like: string | null): Promise<StatementResult> {
+  private async showDnodeVariables(id: number, like: string | null): Promise<ClusterResult> {
     const r = await this.dnodeCfg(id, { action: 'get' });
     const re = like === null ? null : likeToRegExp(like);
     const rows = r.variables.filter((v) => re === null || re.test(v.name)).map((v): Cell[] => [id, v.name, v.value, v.scope, '']);
-    return queryResult(
+    return rowsResult(
       [col('dnode_id', T.INT), varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10), varcharCol('info', 128)],
       rows,
     );
   }
 
-  private async alterDnode(id: number | null, key: string, value: string | null): Promise<StatementResult> {
+  private async alterDnode(id: number | null, key: string, value: string | null): Promise<ClusterResult> {
     const m = this.leader();
     const k = RUNTIME_KEYS.find((x) => x.toLowerCase() === key.toLowerCase());
     if (!k) {
@@ -325,20 +320,20 @@ export class ClusterStatements {
       if (id === null && this.status(d).status !== 'ready') continue;
       await this.dnodeCfg(d, { action: 'set', key: k, value });
     }
-    return execResult('Alter');
+    return finished('Alter');
   }
 
   // ---- databases (replica 1: placed whole on the least-loaded ready dnode; replica 3: per vgroup)
 
-  private async createDatabase(stmt: CreateDatabaseStmt, sql: string, user: string): Promise<StatementResult> {
-    const { name, ifNotExists, options } = stmt;
+  private async createDatabase(req: Extract<ClusterRequest, { kind: 'createDatabase' }>, runOnDnode: RunOnDnode): Promise<ClusterResult> {
+    const { name, ifNotExists } = req;
     const m = this.leader();
     const s = m.state;
     if (isDbPlaced(s, name)) {
-      if (ifNotExists) return execResult('Create');
+      if (ifNotExists) return finished('Create');
       throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
     }
-    const given = dbOptionsFromAst(name, options);
+    const given = req.options();
     const vgroups = given.vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
     const replica = given.replica ?? DEFAULT_DB_OPTIONS.replica;
     if (replica > 1) {
@@ -358,9 +353,9 @@ export class ClusterStatements {
     }
     await m.propose({ op: 'placeDb', name, dnodeId: host.id, vgroups });
     try {
-      const r = await this.runOnDnode(host.id, stmt, sql, user);
-      this.node.log.info('database created', { db: name, dnodeId: host.id, vgroups });
-      return r;
+      await runOnDnode(host.id);
+      this.host.log.info('database created', { db: name, dnodeId: host.id, vgroups });
+      return finished('Create');
     } catch (e) {
       await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
       throw e;
@@ -372,7 +367,7 @@ export class ClusterStatements {
    * replicas (founders = each vgroup's dnodes). If a dnode cannot, the placement is undone
    * and the dnodes that did are told to drop it.
    */
-  private async createReplicatedDb(m: Mnode, name: string, given: Record<string, unknown>, op: ClusterOp): Promise<StatementResult> {
+  private async createReplicatedDb(m: Mnode, name: string, given: Record<string, unknown>, op: ClusterOp): Promise<ClusterResult> {
     assert(op.op === 'placeReplicatedDb', 'a replicated placement');
     await m.propose(op);
     const host: HostDatabase = { name, options: given, vgroups: op.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })), index: m.commitIndex };
@@ -389,66 +384,65 @@ export class ClusterStatements {
       throw e;
     }
     // The statement returns once every vgroup has a leader (a read barrier through it).
-    for (const v of op.vgroups) this.node.vgroupLink.note(v.vgId, name, v.dnodeIds);
+    for (const v of op.vgroups) this.host.vgroups.note(v.vgId, name, v.dnodeIds);
     const leaderless: number[] = [];
-    await Promise.all(op.vgroups.map((v) => this.node.vgroupLink.meta(v.vgId, null).catch((e: unknown) => {
+    await Promise.all(op.vgroups.map((v) => this.host.vgroups.meta(v.vgId, null).catch((e: unknown) => {
       leaderless.push(v.vgId);
-      this.node.log.warn('create database: a vgroup has no leader yet', { db: name, vgId: v.vgId, error: (e as Error).message });
+      this.host.log.warn('create database: a vgroup has no leader yet', { db: name, vgId: v.vgId, error: (e as Error).message });
     })));
     if (leaderless.length > 0) {
       throw new BasaltError('NO_LEADER', `database '${name}' is created but vgroup(s) ${leaderless.sort((a, b) => a - b).join(', ')} elected no leader in time; check 'show ${name}.vgroups' and 'show dnodes' (a dnode may have stopped), then retry the writes`);
     }
     await this.spreadLeaders(op.vgroups.map((v) => v.vgId));
-    this.node.log.info('replicated database created', { db: name, replica: op.replica, vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' ') });
-    return execResult('Create');
+    this.host.log.info('replicated database created', { db: name, replica: op.replica, vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' ') });
+    return finished('Create');
   }
 
-  private async dropDatabase(stmt: DropDatabaseStmt, sql: string, user: string): Promise<StatementResult> {
-    const { name } = stmt;
+  private async dropDatabase(req: Extract<ClusterRequest, { kind: 'dropDatabase' }>, runOnDnode: RunOnDnode): Promise<ClusterResult> {
+    const { name } = req;
     const m = this.leader();
     const rp = m.state.replicatedDbs[name];
     if (rp) {
       // Every replica's dnode drops its vnodes; an offline one keeps them until it is told
       // again (not yet: its vnode directories stay behind, see src/mnode/README.md).
       const dnodes = [...new Set(rp.vgroups.flatMap((v) => v.dnodeIds))];
-      let result: StatementResult | null = null;
       for (const id of dnodes) {
-        try { result = await this.runOnDnode(id, stmt, sql, user); }
-        catch (e) { this.node.log.warn('drop database: a replica dnode did not answer', { db: name, dnodeId: id, error: (e as Error).message }); }
+        try { await runOnDnode(id); }
+        catch (e) { this.host.log.warn('drop database: a replica dnode did not answer', { db: name, dnodeId: id, error: (e as Error).message }); }
       }
       await m.propose({ op: 'unplaceDb', name });
-      return result ?? execResult('Drop');
+      return finished('Drop');
     }
     const p = m.state.dbPlacement[name];
-    if (!p) return this.runOnDnode(this.node.identity.dnodeId, stmt, sql, user);
-    const r = await this.runOnDnode(p.dnodeId, stmt, sql, user);
+    if (!p) { await runOnDnode(this.host.selfId()); return finished('Drop'); }
+    await runOnDnode(p.dnodeId);
     await m.propose({ op: 'unplaceDb', name });
-    return r;
+    return finished('Drop');
   }
 
   // ---- show
 
-  private showDnodes(): StatementResult {
+  private showDnodes(): ClusterResult {
     const m = this.leader();
     const s = m.state;
     const rows = s.dnodes.map((d): Cell[] => {
       const st = this.status(d.id);
-      const self = d.id === this.node.identity.dnodeId;
-      const reboot = self ? this.node.opts.startedAtMs : (this.node.liveness.get(d.id)?.rebootTimeMs || null);
+      const self = d.id === this.host.selfId();
+      const reboot = self ? this.host.startedAtMs : (this.leaderView.liveness.get(d.id)?.rebootTimeMs || null);
       return [d.id, d.endpoint, vnodesOn(s, d.id), this.supportVnodes(d.id), st.status, d.createdAtMs, reboot, st.note];
     });
-    return queryResult(
+    return rowsResult(
       [col('id', T.SMALLINT), varcharCol('endpoint', 134), col('vnodes', T.SMALLINT), col('support_vnodes', T.SMALLINT),
         varcharCol('status', 10), col('create_time', T.TIMESTAMP), col('reboot_time', T.TIMESTAMP), varcharCol('note', 256)],
       rows,
     );
   }
 
-  private showMnodes(): StatementResult {
+  private showMnodes(): ClusterResult {
     const m = this.leader();
     const s = m.state;
     const now = Date.now();
-    const selfId = this.node.identity.dnodeId;
+    const selfId = this.host.selfId();
     const rows: Cell[][] = [];
     const listed = new Set<number>();
     for (const x of s.mnodes) {
@@ -462,7 +456,7 @@ export class ClusterStatements {
         // `show mnodes` and `show dnodes` never disagree.
         const live = this.status(x.dnodeId).status === 'ready' && (m.voters.includes(x.dnodeId) || m.learners.includes(x.dnodeId));
         role = live ? (m.learners.includes(x.dnodeId) ? 'learner' : 'follower') : 'offline';
-        roleTime = this.node.liveness.get(x.dnodeId)?.statusSinceMs ?? x.createdAtMs;
+        roleTime = this.leaderView.liveness.get(x.dnodeId)?.statusSinceMs ?? x.createdAtMs;
       }
       rows.push([x.dnodeId, d?.endpoint ?? '', role, role === 'offline' ? 'offline' : 'ready', x.createdAtMs, roleTime]);
     }
@@ -470,21 +464,21 @@ export class ClusterStatements {
       if (listed.has(id)) continue;
       rows.push([id, dnodeById(s, id)?.endpoint ?? '', 'learner', 'creating', now, now]);
     }
-    return queryResult(
+    return rowsResult(
       [col('id', T.INT), varcharCol('endpoint', 134), varcharCol('role', 12), varcharCol('status', 9),
         col('create_time', T.TIMESTAMP), col('role_time', T.TIMESTAMP)],
       rows,
     );
   }
 
-  private showCluster(): StatementResult {
+  private showCluster(): ClusterResult {
     const m = this.leader();
     const s = m.state;
     const uptimeS = Math.max(0, Math.floor((Date.now() - s.createdAtMs) / 1000));
-    return queryResult(
+    return rowsResult(
       [col('id', T.BIGINT), varcharCol('name', 134), col('uptime', T.INT), col('create_time', T.TIMESTAMP),
         varcharCol('version', 10), col('expire_time', T.TIMESTAMP)],
-      [[BigInt(s.clusterId), s.clusterId, uptimeS, s.createdAtMs, this.node.opts.version, null]],
+      [[BigInt(s.clusterId), s.clusterId, uptimeS, s.createdAtMs, this.host.version, null]],
     );
   }
 }

@@ -13,17 +13,16 @@
 //   5. finishMove commits T as the placement; every dnode of F ∪ T is told (the removed
 //      ones close and delete their replica).
 import { toBasaltError } from '../common/errors.js';
-import { vnodesOn, type ClusterState, type VgroupMove } from '../mnode/cluster-state.js';
-import type { Mnode } from '../mnode/mnode.js';
+import { vnodesOn, type ClusterState, type VgroupMove } from './cluster-state.js';
+import type { Mnode } from './mnode.js';
 import type { HostDatabase } from './cluster-messages.js';
-import type { ClusterNode } from './cluster-node.js';
+import type { HostOnDnode, LeaderHost } from './leader-host.js';
+import type { Liveness } from './liveness.js';
 
 /** How often the leader looks at pending moves. */
 const TICK_MS = 250;
 /** A leadership transfer is given this long before the step is retried. */
 const TRANSFER_TIMEOUT_MS = 5_000;
-
-export type HostOnDnode = (dnodeId: number, h: HostDatabase) => Promise<void>;
 
 /** What `show transactions` shows of a move beyond its committed record (leader soft state). */
 export interface MoveProgress {
@@ -47,7 +46,7 @@ export class Reconciler {
   /** Moves whose new dnodes were told to host their replica (by this leader). */
   private readonly hosted = new Set<number>();
 
-  constructor(private readonly node: ClusterNode, private readonly host: HostOnDnode) {}
+  constructor(private readonly node: LeaderHost, private readonly liveness: Liveness, private readonly host: HostOnDnode) {}
 
   start(): void {
     if (this.timer) return;
@@ -88,7 +87,7 @@ export class Reconciler {
   }
 
   private async step(m: Mnode, mv: VgroupMove): Promise<void> {
-    const link = this.node.vgroupLink;
+    const link = this.node.vgroups;
     const adds = mv.to.filter((x) => !mv.from.includes(x));
     const removes = mv.from.filter((x) => !mv.to.includes(x));
     link.note(mv.vgId, mv.db, [...new Set([...mv.from, ...mv.to])]);
@@ -157,7 +156,7 @@ export class Reconciler {
       if (vnodesOn(s, id) > 0 || s.moves.some((x) => x.from.includes(id) || x.to.includes(id))) continue;
       if (!s.dnodes.some((d) => d.id === id)) continue;
       await m.propose({ op: 'dropDnode', id });
-      this.node.liveness.forget(id);
+      this.liveness.forget(id);
       this.node.log.info('dnode dropped after its vnodes moved away; if it still runs it will be told and exit', { dnodeId: id });
     }
   }

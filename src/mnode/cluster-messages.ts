@@ -112,3 +112,19 @@ export function asMap<T>(c: unknown, what: string): T {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new BasaltError('BAD_FRAME', `${what} control part must be a map`);
   return c as T;
 }
+
+/** VNODE_CTL: what the mnode's reconciler asks of a vgroup's leader. */
+export interface VnodeCtl {
+  readonly action: 'status' | 'addLearner' | 'promote' | 'remove' | 'transfer';
+  /** The replica (dnode id) the action is about. */
+  readonly node?: number;
+}
+
+export interface VnodeCtlReply {
+  readonly leader: number;
+  readonly voters: number[];
+  readonly learners: number[];
+  readonly commit: number;
+  /** [dnodeId, match index] for every replica the leader tracks. */
+  readonly match: Array<[number, number]>;
+}

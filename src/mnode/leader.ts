@@ -1,0 +1,183 @@
+// The mnode leader's decisions about dnodes: which status reports it accepts (a dnode joins
+// by its first accepted report), the soft liveness view behind `show dnodes`, and its
+// housekeeping each status round (cluster init, offline transitions, probing created dnodes
+// that never reported). Runs on the dnode that hosts the leading mnode replica; any other
+// dnode answers status reports with a redirect (src/dnode/cluster-node.ts).
+import { RepeatGate } from '../common/repeat-gate.js';
+import { toBasaltError } from '../common/errors.js';
+import { dnodeByEndpoint, dnodeById, mnodeEndpoints } from './cluster-state.js';
+import {
+  asMap, ClusterMsg, MATCHED_KEYS, type EpEntry, type HelloReply, type HelloRequest, type StatusReply, type StatusReport,
+} from './cluster-messages.js';
+import type { LeaderHost } from './leader-host.js';
+import { Liveness, type LivenessView } from './liveness.js';
+
+/** A probe of a created-but-silent dnode waits this long for its HELLO answer. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+export class MnodeLeader {
+  readonly liveness: Liveness;
+  private readonly gates = new Map<string, RepeatGate>();
+  private readonly probing = new Set<number>();
+  private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
+  private initProposed = false;
+
+  constructor(private readonly host: LeaderHost, offlineAfterMs: () => number) {
+    this.liveness = new Liveness(offlineAfterMs);
+  }
+
+  /** The hosted mnode replica, when it leads and has caught up. */
+  private serving(): NonNullable<LeaderHost['mnode']> | null {
+    const m = this.host.mnode;
+    return m && m.serving ? m : null;
+  }
+
+  /** This dnode's mnode replica became the leader. */
+  onBecameLeader(): void {
+    const m = this.host.mnode;
+    if (!m) return;
+    this.liveness.grace(m.state.dnodes.filter((d) => d.joined).map((d) => d.id), Date.now());
+    this.maybeInit();
+  }
+
+  /** A dnode as the leader sees it (this dnode is always ready). */
+  status(id: number): LivenessView {
+    if (id === this.host.selfId()) return { status: 'ready', note: '' };
+    return this.liveness.view(id, Date.now());
+  }
+
+  /** A dnode's vnode capacity as it last reported it. */
+  supportVnodes(id: number): number {
+    if (id === this.host.selfId()) return this.host.supportVnodes;
+    return this.liveness.get(id)?.supportVnodes ?? 0;
+  }
+
+  /** Dnodes the leader shows offline (for status replies and the vgroup link). */
+  offlineDnodes(): number[] {
+    const m = this.host.mnode;
+    if (!m) return [];
+    const now = Date.now();
+    const self = this.host.selfId();
+    return m.state.dnodes.filter((d) => d.id !== self && this.liveness.view(d.id, now).status !== 'ready').map((d) => d.id);
+  }
+
+  private log(key: string, level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void {
+    let g = this.gates.get(key);
+    if (!g) { g = new RepeatGate(); this.gates.set(key, g); }
+    if (g.pass(msg, Date.now())) this.host.log.log(level, msg, fields);
+  }
+
+  private maybeInit(): void {
+    const m = this.host.mnode;
+    if (!m || !m.isLeader || m.state.clusterId !== '' || this.initProposed) return;
+    this.initProposed = true;
+    const id = this.host.clusterIdentity();
+    m.propose({ op: 'init', clusterId: id.clusterId, createdAtMs: id.createdAtMs, endpoint: this.host.endpoint })
+      .then(() => this.host.log.info('cluster initialised', { clusterId: id.clusterId }))
+      .catch((e: unknown) => { this.initProposed = false; this.host.log.warn('cluster init not committed yet', { error: toBasaltError(e).message }); });
+  }
+
+  /** Decides on one status report; null when this dnode's mnode is not a serving leader. */
+  handleStatus(req: StatusReport): StatusReply | null {
+    const m = this.serving();
+    if (!m) return null;
+    const s = m.state;
+    const now = Date.now();
+    const self = this.host.endpoint;
+    const byEp = dnodeByEndpoint(s, req.endpoint);
+    if (req.clusterId !== '' && req.clusterId !== s.clusterId) {
+      if (byEp) this.liveness.refuse(byEp.id, 'clusterId not match', now);
+      this.log(req.endpoint, 'warn', 'refused a dnode of another cluster', { endpoint: req.endpoint, itsCluster: req.clusterId, thisCluster: s.clusterId });
+      return { kind: 'refused', code: 0x8000033b, message: `this dnode belongs to cluster ${req.clusterId}, not to cluster ${s.clusterId} of mnode ${self}; two clusters never merge. To move it, stop it, wipe its dataDir and start it with firstEp ${self}` };
+    }
+    let rec = byEp;
+    if (req.dnodeId > 0) {
+      rec = dnodeById(s, req.dnodeId);
+      if (!rec) {
+        if (req.dnodeId < s.nextDnodeId) {
+          this.log(req.endpoint, 'warn', 'a dropped dnode reported; told it so', { dnodeId: req.dnodeId, endpoint: req.endpoint });
+          return { kind: 'dropped', message: `removed with 'drop dnode ${req.dnodeId}'` };
+        }
+        return { kind: 'refused', code: 0x80000331, message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}` };
+      }
+      if (rec.endpoint !== req.endpoint) {
+        this.liveness.refuse(rec.id, 'dnodeId not match', now);
+        return { kind: 'refused', code: 0x80000331, message: `dnode ${rec.id} is registered as ${rec.endpoint}, but reports endpoint ${req.endpoint}; restore its fqdn/serverPort` };
+      }
+    } else if (!rec) {
+      this.log(req.endpoint, 'info', 'a dnode asked to join but was not created; ignoring it', { endpoint: req.endpoint, fix: `create dnode "${req.endpoint}"` });
+      return { kind: 'refused', code: 0x80000331, message: `dnode ${req.endpoint} is not created in cluster ${s.clusterId}; run create dnode "${req.endpoint}" on the cluster` };
+    }
+    const mine = this.host.matchedConfig();
+    for (const k of MATCHED_KEYS) {
+      if (req.cfg[k] !== mine[k]) {
+        this.liveness.refuse(rec.id, `${k} not match`, now);
+        this.log(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', { dnodeId: rec.id, key: k, its: req.cfg[k], cluster: mine[k] });
+        return { kind: 'refused', code: 0x80000335, message: `${k} is '${req.cfg[k]}' on this dnode but '${mine[k]}' in the cluster; set ${k} ${mine[k]} in its basalt.cfg and restart it` };
+      }
+    }
+    const before = this.liveness.get(rec.id);
+    const wasReady = before ? this.liveness.view(rec.id, now).status === 'ready' : false;
+    this.liveness.seen(rec.id, now, req.rebootTimeMs, req.supportVnodes);
+    if (!wasReady && rec.id !== this.host.selfId()) this.host.log.info('dnode is ready', { dnodeId: rec.id, endpoint: rec.endpoint });
+    if (!rec.joined) {
+      const id = rec.id;
+      m.propose({ op: 'dnodeJoined', id }).then(
+        () => this.host.log.info('dnode joined the cluster', { dnodeId: id, endpoint: req.endpoint }),
+        (e: unknown) => this.host.log.warn('could not record a join; will retry at the next status', { dnodeId: id, error: toBasaltError(e).message }),
+      );
+    }
+    return {
+      kind: 'ok', dnodeId: rec.id, clusterId: s.clusterId,
+      dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
+      mnodeEps: mnodeEndpoints(s), leaderEp: self,
+      offline: this.offlineDnodes(),
+      placementIndex: m.commitIndex,
+      placement: [
+        ...Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
+        // A replicated database: any dnode with a replica can run its statements (followers
+        // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
+        ...Object.entries(s.replicatedDbs).map(([db, p]) => {
+          const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
+          return {
+            db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
+            vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
+            ...(p.options ? { options: p.options } : {}),
+          };
+        }),
+      ],
+    };
+  }
+
+  /** Leader housekeeping each status round: log offline transitions, probe never-heard dnodes. */
+  tick(): void {
+    const m = this.host.mnode;
+    if (!m || !m.isLeader) return;
+    this.maybeInit();
+    const now = Date.now();
+    const self = this.host.selfId();
+    for (const d of m.state.dnodes) {
+      if (d.id === self) continue;
+      const v = this.liveness.view(d.id, now);
+      // Logged from this loop's own memory: `show dnodes` also evaluates liveness.
+      const prev = this.loggedStatus.get(d.id);
+      this.loggedStatus.set(d.id, v.status);
+      if (prev === 'ready' && v.status === 'offline') this.host.log.warn('dnode is offline', { dnodeId: d.id, endpoint: d.endpoint, note: v.note });
+      if (!d.joined && !this.liveness.get(d.id)?.everSeen && !this.probing.has(d.id)) void this.probe(d.id, d.endpoint, m.state.clusterId);
+    }
+  }
+
+  /** Asks a created-but-silent dnode who it is, so one of another cluster shows why. */
+  private async probe(id: number, ep: string, clusterId: string): Promise<void> {
+    this.probing.add(id);
+    try {
+      const req: HelloRequest = { askerClusterId: clusterId, askerEp: this.host.endpoint };
+      const r = asMap<HelloReply>((await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], PROBE_TIMEOUT_MS)).control, 'HELLO reply');
+      if (r.clusterId !== '' && r.clusterId !== clusterId) {
+        this.liveness.refuse(id, 'clusterId not match', Date.now());
+        this.log(ep, 'warn', 'a created dnode belongs to another cluster and cannot join', { dnodeId: id, endpoint: ep, itsCluster: r.clusterId });
+      }
+    } catch { /* not running yet: stays 'status not received' */ }
+    finally { this.probing.delete(id); }
+  }
+}
