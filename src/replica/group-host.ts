@@ -4,6 +4,7 @@
 // apply() for step 3, afterAdvance() after advance(), onTick() on every timer tick.
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { ConfChange, Entry, LogStore, NodeId, RawNode, Ready, StateRole } from '../raft/index.js';
 import type { GroupId } from '../raft/multi-raft.js';
 import type { StateMachine } from './state-machine.js';
@@ -55,13 +56,6 @@ interface PendingRead extends Waiter<void> {
   sentAtMs: number;
 }
 
-/**
- * A ReadIndex request not confirmed after this long is sent again: the request or its answer
- * may have been dropped (a follower's MsgReadIndex to a leader whose connection was just
- * re-established, a leader busy catching a replica up). The same context is reused; a later
- * confirmation is still a linearizable read point, and duplicates are ignored.
- */
-const READ_INDEX_RESEND_MS = 1_000;
 interface QueuedProposal extends Waiter<ProposeResult> { readonly data: Uint8Array }
 
 export interface GroupHostDeps {
@@ -294,7 +288,11 @@ export class RaftGroupHost {
     }
     for (const [ctx, r] of this.reads) {
       if (r.deadlineMs > nowMs) {
-        if (r.index === undefined && nowMs - r.sentAtMs >= READ_INDEX_RESEND_MS) {
+        // A ReadIndex request or its answer may have been dropped (a follower's MsgReadIndex to
+        // a leader whose connection was just re-established, a leader busy catching a replica
+        // up): send it again. The same context is reused; a later confirmation is still a
+        // linearizable read point, and duplicates are ignored.
+        if (r.index === undefined && nowMs - r.sentAtMs >= Limits.raftReadIndexResendMs) {
           r.sentAtMs = nowMs;
           // No leader known right now: the next tick tries again (or the deadline fails it).
           try { this.node.readIndex(ctx); } catch { /* retried */ }

@@ -8,6 +8,7 @@
 // A frame goes out as its head plus the entry buffers themselves (frame.ts encodeFrameParts),
 // written in one corked batch: the entry data is never copied on the send side.
 import { connect as netConnect, type Socket } from 'node:net';
+import { Limits } from '../common/limits.js';
 import { encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
 
@@ -98,7 +99,7 @@ export class Peer {
       this.connecting = false;
       this.backoffMs = this.opts.backoffMinMs;
       // Keepalive notices a peer host that vanished without closing the connection.
-      s.setKeepAlive(true, 10_000);
+      s.setKeepAlive(true, Limits.raftPeerKeepAliveMs);
       s.cork();
       for (const q of this.queue.splice(0)) { writeFrameParts(s, q.parts); this.stats.framesSent++; }
       s.uncork();

@@ -24,6 +24,7 @@
 // parts are then written by reference and must not change until the socket has sent them.
 import { decode, Encoder } from '@msgpack/msgpack';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 
 export const FRAME_MAGIC = 0xba;
 export const FRAME_VERSION = 1;
@@ -44,7 +45,14 @@ export interface Frame {
 }
 
 const ENCODE_OPTS = { useBigInt64: true } as const;
-const DECODE_OPTS = { useBigInt64: true, maxStrLength: 64 * 1024 * 1024, maxArrayLength: 16 * 1024 * 1024, maxMapLength: 1024 * 1024, maxBinLength: 64 * 1024 * 1024, maxExtLength: 1024 } as const;
+const DECODE_OPTS = {
+  useBigInt64: true,
+  maxStrLength: Limits.rpcControlMaxStringBytes,
+  maxArrayLength: Limits.rpcControlMaxArrayItems,
+  maxMapLength: Limits.rpcControlMaxMapEntries,
+  maxBinLength: Limits.rpcControlMaxBinaryBytes,
+  maxExtLength: Limits.rpcControlMaxExtBytes,
+} as const;
 
 /**
  * One encoder for every control part of this process: a per-call encoder starts at 2 KB and
@@ -52,20 +60,13 @@ const DECODE_OPTS = { useBigInt64: true, maxStrLength: 64 * 1024 * 1024, maxArra
  * encodeSharedRef, whose view is copied out before the next encode.
  */
 let sharedEncoder = new Encoder(ENCODE_OPTS);
-/** A control part above this size gets the shared encoder replaced, so one large control does not pin its buffer for the process's life. */
-const SHARED_ENCODER_KEEP_BYTES = 1024 * 1024;
-/**
- * Payloads below this are copied into the frame buffer: a separate write per part would cost
- * more than the copy. Above it, parts are written by reference.
- */
-export const INLINE_PAYLOAD_BYTES = 16 * 1024;
 
 /** Encodes with the shared encoder, hands the (short-lived) view to `use`, returns its result. */
 function withControl<T>(control: unknown, use: (ctl: Uint8Array) => T): T {
   const enc = sharedEncoder;
   const ctl = enc.encodeSharedRef(control);
   try { return use(ctl); }
-  finally { if (ctl.length > SHARED_ENCODER_KEEP_BYTES && enc === sharedEncoder) sharedEncoder = new Encoder(ENCODE_OPTS); }
+  finally { if (ctl.length > Limits.rpcSharedEncoderKeepBytes && enc === sharedEncoder) sharedEncoder = new Encoder(ENCODE_OPTS); }
 }
 
 /** A msgpack control part as an independent copy. */
@@ -139,14 +140,14 @@ export function encodeFrameHead(
 
 /**
  * One frame as the buffers to write in order: the whole frame when its payload is small
- * (INLINE_PAYLOAD_BYTES), else the head followed by the non-empty payload parts themselves.
+ * (Limits.rpcInlinePayloadBytes), else the head followed by the non-empty payload parts themselves.
  */
 export function encodeFrameParts(
   flags: number, msgType: number, requestId: number, control: unknown,
   payload: readonly Uint8Array[], maxFrameBytes: number,
 ): Uint8Array[] {
   const payloadBytes = payloadLength(payload);
-  if (payloadBytes < INLINE_PAYLOAD_BYTES) return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
+  if (payloadBytes < Limits.rpcInlinePayloadBytes) return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
   const out: Uint8Array[] = [encodeFrameHead(flags, msgType, requestId, control, payloadBytes, maxFrameBytes)];
   for (const p of payload) if (p.length > 0) out.push(p);
   return out;

@@ -137,7 +137,7 @@ export class RpcServer {
    * Stops accepting; new requests get SHUTTING_DOWN; waits up to `drainMs` for requests in
    * flight to be answered, then closes every connection.
    */
-  async close(drainMs = 5000): Promise<void> {
+  async close(drainMs: number = Limits.rpcServerDrainMs): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     if (inProcessServers.get(this.listenPort)?.server === this) inProcessServers.delete(this.listenPort);
@@ -156,7 +156,7 @@ export class RpcServer {
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
     // Detects peers that vanished without a FIN (host crash, cable pulled) so their cursors are freed.
-    socket.setKeepAlive(true, 30_000);
+    socket.setKeepAlive(true, Limits.rpcKeepAliveIdleMs);
     const decoder = new FrameDecoder(this.maxFrameBytes);
     const conn = this.newConn(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
     socket.on('data', (chunk: Buffer) => {
@@ -298,7 +298,7 @@ export class RpcServer {
   }
 
   private sendError(conn: ConnState, msgType: number, requestId: number, err: BasaltError): void {
-    const body: ErrorReply = { code: err.code, message: err.message.slice(0, 4096) };
+    const body: ErrorReply = { code: err.code, message: err.message.slice(0, Limits.rpcErrorMessageMaxChars) };
     if (err.data) {
       const data: Record<string, number | string> = {};
       for (const [k, v] of Object.entries(err.data)) if (typeof v === 'number' || typeof v === 'string') data[k] = v;
