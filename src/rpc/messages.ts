@@ -29,7 +29,6 @@ export const MsgType = {
   /** Raft traffic between dnodes: one envelope of messages for many groups (src/replica/wire.ts). */
   RAFT: 20,
 } as const;
-export type MsgTypeValue = (typeof MsgType)[keyof typeof MsgType];
 
 export function msgTypeName(t: number): string {
   for (const [k, v] of Object.entries(MsgType)) if (v === t) return k;

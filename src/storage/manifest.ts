@@ -30,7 +30,7 @@ export interface Manifest {
 
 export function manifestPath(dir: string): string { return `${dir}/MANIFEST`; }
 
-export function encodeManifest(m: Manifest): Uint8Array {
+function encodeManifest(m: Manifest): Uint8Array {
   const body = mpEncode(m, MP);
   const out = Buffer.allocUnsafe(12 + body.length);
   MAGIC.copy(out, 0);
@@ -39,7 +39,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
   return out;
 }
 
-export function decodeManifest(buf: Uint8Array, where: string): Manifest {
+function decodeManifest(buf: Uint8Array, where: string): Manifest {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
   if (b.length < 12 || !b.subarray(0, 8).equals(MAGIC)) throw new BasaltError('FILE_CORRUPTED', `${where} at byte offset 0: not a Basalt manifest`);
   if (crc32c(b, 12) !== b.readUInt32LE(8)) throw new BasaltError('FILE_CORRUPTED', `${where} at byte offset 12: manifest fails its CRC32C; restore the vnode from a replica or snapshot`);

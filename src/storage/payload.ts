@@ -10,8 +10,8 @@ import { BasaltError } from '../common/errors.js';
 import type { ChildTableDef, TableRows, WriteBatch } from './api.js';
 import type { MetaOp } from './meta.js';
 
-export const PAYLOAD_META = 1;
-export const PAYLOAD_WRITE = 2;
+const PAYLOAD_META = 1;
+const PAYLOAD_WRITE = 2;
 const MP = { useBigInt64: true } as const;
 
 /** atMs: when the write was proposed (the creation time of tables it creates). */
