@@ -23,6 +23,7 @@
 // to a socket as they are (writeFrameParts: cork, one write per part, uncork). Payload
 // parts are then written by reference and must not change until the socket has sent them.
 import { decode, Encoder } from '@msgpack/msgpack';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 
@@ -92,6 +93,10 @@ function checkFrameSize(total: number, maxFrameBytes: number): void {
 
 /** Header and control into `buf` (which has room for both); `total` is the whole frame's length. */
 function writeHead(buf: Buffer, total: number, flags: number, msgType: number, requestId: number, ctl: Uint8Array): void {
+  assert(buf.length >= FRAME_HEADER_BYTES + ctl.length && total >= FRAME_HEADER_BYTES + ctl.length, `frame head of ${buf.length} bytes cannot hold a ${ctl.length}-byte control part of a ${total}-byte frame`);
+  // The length field is a u32; checkFrameSize keeps frames far below that, so this is a caller bug.
+  assert(total - 4 <= 0xffffffff, `frame of ${total} bytes does not fit its u32 length field`);
+  assert((flags & ~(FLAG_RESPONSE | FLAG_ERROR | FLAG_ONEWAY)) === 0, `unknown frame flags ${flags}`);
   buf.writeUInt32LE(total - 4, 0);
   buf[4] = FRAME_MAGIC;
   buf[5] = FRAME_VERSION;
@@ -117,6 +122,7 @@ export function encodeFrame(
     writeHead(buf, total, flags, msgType, requestId, ctl);
     let p = FRAME_HEADER_BYTES + ctl.length;
     for (const part of payload) { buf.set(part, p); p += part.length; }
+    assert(p === total, `frame filled ${p} of ${total} bytes`);
     return buf;
   });
 }
@@ -162,6 +168,7 @@ export interface PartSink {
 
 /** Writes encodeFrameParts' buffers as one batch (one writev); returns the last write's result. */
 export function writeFrameParts(sink: PartSink, parts: readonly Uint8Array[]): boolean {
+  assert(parts.length > 0, 'a frame has at least its head');
   if (parts.length === 1) return sink.write(parts[0]!);
   sink.cork();
   let ok = true;
@@ -196,6 +203,8 @@ export class FrameDecoder {
     let p = 0;
     while (p < chunk.length && !this.failed) {
       if (this.body === null) {
+        // Between frames only the length field is being assembled.
+        assert(this.lenHave < 4 && this.bodyHave === 0, `decoder between frames holds ${this.lenHave} length bytes and ${this.bodyHave} body bytes`);
         const take = Math.min(4 - this.lenHave, chunk.length - p);
         this.lenBuf.set(chunk.subarray(p, p + take), this.lenHave);
         this.lenHave += take; p += take;
@@ -215,12 +224,15 @@ export class FrameDecoder {
         this.body = Buffer.allocUnsafe(frameBytes);
         this.bodyHave = 0;
       }
+      // A partial frame: its length field is consumed and its body is filling up.
+      assert(this.lenHave === 0 && this.bodyHave < this.body.length, `decoder inside a ${this.body.length}-byte frame holds ${this.lenHave} length bytes and ${this.bodyHave} body bytes`);
       const take = Math.min(this.body.length - this.bodyHave, chunk.length - p);
       this.body.set(chunk.subarray(p, p + take), this.bodyHave);
       this.bodyHave += take; p += take;
       if (this.bodyHave === this.body.length) {
         const ev = parseFrameBody(this.body);
         this.body = null;
+        this.bodyHave = 0;
         out.push(ev);
         if (ev.kind === 'fatal') { this.failed = true; break; }
       }
@@ -236,7 +248,9 @@ export class FrameDecoder {
 
 /** Parses a frame after its length field (`b` holds exactly the frameBytes the field announced). */
 function parseFrameBody(b: Buffer): DecodeEvent {
-  // Offsets below are relative to the byte after the length field.
+  // Offsets below are relative to the byte after the length field. Both callers refused
+  // lengths shorter than the header.
+  assert(b.length >= FRAME_HEADER_BYTES - 4, `frame body of ${b.length} bytes is shorter than the header`);
   if (b[0] !== FRAME_MAGIC) {
     return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
   }

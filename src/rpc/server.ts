@@ -14,6 +14,7 @@
 // same bytes, decoded with the same checks and handled by the same handler; only the TCP
 // round trip (two syscalls per message, a copy into the decoder, a wake-up) is skipped.
 import { createServer, type Server, type Socket } from 'node:net';
+import { assert } from '../common/assert.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { decodeFrame, encodeFrame, FLAG_ERROR, FLAG_ONEWAY, FLAG_RESPONSE, FrameDecoder, type DecodeEvent, type Frame } from './frame.js';
@@ -257,6 +258,7 @@ export class RpcServer {
     }
     conn.inFlight++;
     this.inFlightTotal++;
+    assert(conn.inFlight <= this.maxInFlight && conn.inFlight <= this.inFlightTotal, `connection ${conn.id}: ${conn.inFlight} requests in flight (limit ${this.maxInFlight}, server total ${this.inFlightTotal})`);
     let p: Promise<RpcReply>;
     try { p = this.opts.handler(conn, frame); } catch (e) { p = Promise.reject(e); }
     p.then(
@@ -268,6 +270,7 @@ export class RpcServer {
     ).finally(() => {
       conn.inFlight--;
       this.inFlightTotal--;
+      assert(conn.inFlight >= 0 && this.inFlightTotal >= conn.inFlight, `connection ${conn.id}: in-flight count ${conn.inFlight} (server total ${this.inFlightTotal}) went negative`);
       if (this.inFlightTotal === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
   }
