@@ -19,7 +19,7 @@ export function decodeBlocks(payload: Uint8Array, count: number, opts: { alias?:
     if (p >= payload.length) throw new BasaltError('BAD_FRAME', `payload holds ${i} column blocks, the control part announced ${count}`);
     const d = decodeBlock(payload, p, opts);
     // Every block has a header, so the cursor moves forward and stays inside the payload.
-    assert(d.end > p && d.end <= payload.length, `block ${i} decoded to [${p}, ${d.end}) of a ${payload.length}-byte payload`);
+    assert(d.end > p && d.end <= payload.length, 'column block decode did not advance within the payload');
     out.push(d.block);
     p = d.end;
   }

@@ -202,7 +202,7 @@ export class RpcClient {
     const id = this.nextId;
     // 0 is the server's id for errors about the connection itself (onFrame fails everything on
     // it); a live id cannot come round again while at most maxInFlight requests are pending.
-    assert(id >= 1 && id <= 0xffffffff && !this.pending.has(id), `request id ${id} is reserved or still pending`);
+    assert(id >= 1 && id <= 0xffffffff && !this.pending.has(id), 'request id is 0, out of u32 range or still pending');
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     let parts: readonly Uint8Array[];
     try {
@@ -217,7 +217,7 @@ export class RpcClient {
         reject(new BasaltError('TIMEOUT', `no reply to ${msgTypeName(msgType)} from ${this.endpoint} within ${ms} ms`));
       }, ms);
       this.pending.set(id, { resolve, reject, timer, msgType });
-      assert(this.pending.size <= this.maxInFlight, `${this.pending.size} requests pending, limit ${this.maxInFlight}`);
+      assert(this.pending.size <= this.maxInFlight, 'more requests pending than maxInFlight');
       socket.write(parts);
     });
   }

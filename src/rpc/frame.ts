@@ -93,10 +93,10 @@ function checkFrameSize(total: number, maxFrameBytes: number): void {
 
 /** Header and control into `buf` (which has room for both); `total` is the whole frame's length. */
 function writeHead(buf: Buffer, total: number, flags: number, msgType: number, requestId: number, ctl: Uint8Array): void {
-  assert(buf.length >= FRAME_HEADER_BYTES + ctl.length && total >= FRAME_HEADER_BYTES + ctl.length, `frame head of ${buf.length} bytes cannot hold a ${ctl.length}-byte control part of a ${total}-byte frame`);
+  assert(buf.length >= FRAME_HEADER_BYTES + ctl.length && total >= FRAME_HEADER_BYTES + ctl.length, 'frame head too small for its control part');
   // The length field is a u32; checkFrameSize keeps frames far below that, so this is a caller bug.
-  assert(total - 4 <= 0xffffffff, `frame of ${total} bytes does not fit its u32 length field`);
-  assert((flags & ~(FLAG_RESPONSE | FLAG_ERROR | FLAG_ONEWAY)) === 0, `unknown frame flags ${flags}`);
+  assert(total - 4 <= 0xffffffff, 'frame does not fit its u32 length field');
+  assert((flags & ~(FLAG_RESPONSE | FLAG_ERROR | FLAG_ONEWAY)) === 0, 'unknown frame flags');
   buf.writeUInt32LE(total - 4, 0);
   buf[4] = FRAME_MAGIC;
   buf[5] = FRAME_VERSION;
@@ -122,7 +122,7 @@ export function encodeFrame(
     writeHead(buf, total, flags, msgType, requestId, ctl);
     let p = FRAME_HEADER_BYTES + ctl.length;
     for (const part of payload) { buf.set(part, p); p += part.length; }
-    assert(p === total, `frame filled ${p} of ${total} bytes`);
+    assert(p === total, 'frame not filled exactly');
     return buf;
   });
 }
@@ -204,7 +204,7 @@ export class FrameDecoder {
     while (p < chunk.length && !this.failed) {
       if (this.body === null) {
         // Between frames only the length field is being assembled.
-        assert(this.lenHave < 4 && this.bodyHave === 0, `decoder between frames holds ${this.lenHave} length bytes and ${this.bodyHave} body bytes`);
+        assert(this.lenHave < 4 && this.bodyHave === 0, 'frame decoder between frames holds body bytes or a whole length field');
         const take = Math.min(4 - this.lenHave, chunk.length - p);
         this.lenBuf.set(chunk.subarray(p, p + take), this.lenHave);
         this.lenHave += take; p += take;
@@ -225,7 +225,7 @@ export class FrameDecoder {
         this.bodyHave = 0;
       }
       // A partial frame: its length field is consumed and its body is filling up.
-      assert(this.lenHave === 0 && this.bodyHave < this.body.length, `decoder inside a ${this.body.length}-byte frame holds ${this.lenHave} length bytes and ${this.bodyHave} body bytes`);
+      assert(this.lenHave === 0 && this.bodyHave < this.body.length, 'frame decoder inside a frame holds length bytes or a complete body');
       const take = Math.min(this.body.length - this.bodyHave, chunk.length - p);
       this.body.set(chunk.subarray(p, p + take), this.bodyHave);
       this.bodyHave += take; p += take;
@@ -250,7 +250,7 @@ export class FrameDecoder {
 function parseFrameBody(b: Buffer): DecodeEvent {
   // Offsets below are relative to the byte after the length field. Both callers refused
   // lengths shorter than the header.
-  assert(b.length >= FRAME_HEADER_BYTES - 4, `frame body of ${b.length} bytes is shorter than the header`);
+  assert(b.length >= FRAME_HEADER_BYTES - 4, 'frame body shorter than the header');
   if (b[0] !== FRAME_MAGIC) {
     return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
   }

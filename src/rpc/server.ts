@@ -258,7 +258,7 @@ export class RpcServer {
     }
     conn.inFlight++;
     this.inFlightTotal++;
-    assert(conn.inFlight <= this.maxInFlight && conn.inFlight <= this.inFlightTotal, `connection ${conn.id}: ${conn.inFlight} requests in flight (limit ${this.maxInFlight}, server total ${this.inFlightTotal})`);
+    assert(conn.inFlight <= this.maxInFlight && conn.inFlight <= this.inFlightTotal, 'connection in-flight count above its limit or the server total');
     let p: Promise<RpcReply>;
     try { p = this.opts.handler(conn, frame); } catch (e) { p = Promise.reject(e); }
     p.then(
@@ -270,7 +270,7 @@ export class RpcServer {
     ).finally(() => {
       conn.inFlight--;
       this.inFlightTotal--;
-      assert(conn.inFlight >= 0 && this.inFlightTotal >= conn.inFlight, `connection ${conn.id}: in-flight count ${conn.inFlight} (server total ${this.inFlightTotal}) went negative`);
+      assert(conn.inFlight >= 0 && this.inFlightTotal >= conn.inFlight, 'in-flight count went negative or above the server total');
       if (this.inFlightTotal === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
   }
