@@ -574,7 +574,11 @@ export class Raft {
       return;
     }
     const oldPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === 'probe')) return;
+    const moved = pr.maybeUpdate(m.index);
+    // A follower of this term acknowledges only entries this leader sent it, or its commit
+    // index (committed entries are in every leader's log), never past our log's end.
+    assert(pr.match <= this.log.lastIndex(), 'progress match beyond the leader\'s last index');
+    if (!moved && !(pr.match === m.index && pr.state === 'probe')) return;
     if (pr.state === 'probe') {
       pr.becomeReplicate();
     } else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
