@@ -74,6 +74,10 @@ export class RaftGroupHost {
   private closedError: BasaltError | undefined;
   /** Term and vote as last made durable (what a restart would find). */
   private durable: { term: number; vote: NodeId };
+  /** The last Ready persisted needs an fsync that has not completed yet. */
+  private syncPending = false;
+  /** Index of the last entry handed to apply() (or installed by snapshot): the next must follow it. */
+  private appliedThrough: number;
 
   constructor(
     readonly group: GroupId,
@@ -85,6 +89,7 @@ export class RaftGroupHost {
   ) {
     const hs = store.initialState().hardState;
     this.durable = { term: hs.term, vote: hs.vote };
+    this.appliedThrough = node.raft.log.applied;
   }
 
   get nodeId(): NodeId { return this.node.raft.id; }
@@ -175,6 +180,9 @@ export class RaftGroupHost {
 
   /** Step 1 of a Ready: write snapshot, entries, hard state (durable after sync()). */
   persist(rd: Ready): void {
+    // The runtime syncs a round before it persists the next one.
+    assert(!this.syncPending, `group ${this.group}: a Ready persisted before the previous one was synced`);
+    this.syncPending = rd.mustSync;
     if (rd.snapshot) this.store.applySnapshot(rd.snapshot);
     this.store.append(rd.entries);
     if (rd.hardState) this.store.setHardState(rd.hardState);
@@ -195,18 +203,25 @@ export class RaftGroupHost {
 
   /** The round's writes are durable. */
   markDurable(rd: Ready): void {
+    assert(!this.syncPending, `group ${this.group}: Ready marked durable before its sync completed`);
     if (rd.hardState && rd.mustSync) this.durable = { term: rd.hardState.term, vote: rd.hardState.vote };
   }
 
   async sync(): Promise<void> {
     if (this.store.sync) await this.store.sync();
+    this.syncPending = false;
   }
+
+  /** True between persist() of a Ready that needs an fsync and the end of its sync(). */
+  get awaitingSync(): boolean { return this.syncPending; }
 
   /** Step 3: restore a received snapshot, then apply committed entries in order. */
   async apply(rd: Ready): Promise<void> {
     if (rd.snapshot) {
       await this.sm.restore(rd.snapshot);
       const s = rd.snapshot.meta.index;
+      assert(s > this.appliedThrough, `group ${this.group}: snapshot at ${s} does not move past applied ${this.appliedThrough}`);
+      this.appliedThrough = s;
       for (const [i, p] of this.pending) {
         if (i > s) continue;
         this.pending.delete(i);
@@ -218,6 +233,11 @@ export class RaftGroupHost {
       if (r) r.index = rs.index;
     }
     const ents = rd.committedEntries;
+    // Entries apply in index order without gaps, continuing where the last Ready stopped.
+    let next = this.appliedThrough + 1;
+    for (const e of ents) { if (e.index !== next) break; next++; }
+    assert(next === this.appliedThrough + 1 + ents.length, `group ${this.group}: committed entries do not continue applied index ${this.appliedThrough} without a gap`);
+    if (ents.length > 0) this.appliedThrough = ents[ents.length - 1]!.index;
     let k = 0;
     while (k < ents.length) {
       const e = ents[k]!;

@@ -271,6 +271,11 @@ export class ReplicaRuntime implements TransportSink {
     }
     this.stats.syncs += syncs.length;
     await Promise.all(syncs);
+    // Nothing below leaves before the entries and hard state it depends on are durable.
+    for (const gid of rd.groups.keys()) {
+      const h = this.hosts.get(gid);
+      assert(h === undefined || !h.awaitingSync, `group ${gid}: messages about to be sent before its Ready was synced`);
+    }
     this.transport.send(later);
     for (const [gid, r] of rd.groups) this.hosts.get(gid)?.markDurable(r);
     // A membership entry takes effect when applied; its commit must be durable first, or a

@@ -172,6 +172,8 @@ export class WalLogStore implements DurableLogStore {
 
   setHardState(hs: HardState): void {
     this.checkOpen();
+    // The Ready loop appends a Ready's entries before its hard state, and commit never passes the log.
+    assert(hs.commit <= this.lastIndex(), `hard state commit ${hs.commit} beyond the log (last ${this.lastIndex()})`);
     const cur = this.hs.get();
     // A commit-only change is not worth a write per round: it needs no fsync, and a lagging
     // commit mark on disk only means a restarted replica relearns it from the leader (or
