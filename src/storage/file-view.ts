@@ -2,6 +2,7 @@
 // and compaction see. Files removed by compaction or retention are unlinked at once but their
 // descriptors stay open a while, so a scan already under way can finish reading them.
 import * as fs from 'node:fs';
+import { assert } from '../common/assert.js';
 import { Limits } from '../common/limits.js';
 import { ChunkCache } from './chunk-cache.js';
 import { DataFileReader, type BlockMeta } from './data-file.js';
@@ -47,6 +48,8 @@ export class FileView {
   add(list: readonly ManifestFile[]): void {
     const touched = new Set<number>();
     for (const f of list) {
+      // Names carry a never-reused sequence number: installing one twice would double its rows.
+      assert(!this.files.has(f.name), `data file ${f.name} is already in the view`);
       const h: FileHandle = { ...f, reader: new DataFileReader(`${this.dataDir}/${f.name}`, this.cache) };
       this.files.set(f.name, h);
       for (const b of h.reader.blocks) {

@@ -19,7 +19,7 @@ import type {
 import { DataFileWriter } from './data-file.js';
 import { FileView } from './file-view.js';
 import { dirBytes, fsyncDir } from './fsutil.js';
-import { readManifest, writeManifest, type Manifest } from './manifest.js';
+import { assertManifestSuccessor, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { Meta, type ColDef, type MetaOp, type TableEntry } from './meta.js';
 import { MetaMutations } from './meta-mutations.js';
 import { decodePayload, encodeMetaPayload, encodeWritePayload } from './payload.js';
@@ -360,6 +360,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const added = [...writers.entries()].map(([fid, wr]) => ({ name: wr.name, fid, seq: wr.seq, bytes: wr.w.finish() }));
       if (added.length > 0) fsyncDir(dataDir);
       const next: Manifest = { flushedIndex: flushIndex, nextFileSeq: seq, files: [...this.manifest.files, ...added], meta: metaSnap };
+      assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
       this.files.add(added);
@@ -380,6 +381,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const r = await compactFileSets(this.files, this.meta, this.manifest, `${this.dir}/data`, this.options);
       if (!r) return;
       const next: Manifest = { ...this.manifest, nextFileSeq: r.nextFileSeq, files: r.files };
+      assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
       this.files.replace(r.removed, r.added);
@@ -393,6 +395,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const dead = this.manifest.files.filter((f) => (f.fid + 1) * this.durationTicks <= cutoff);
       if (dead.length === 0) return;
       const next: Manifest = { ...this.manifest, files: this.manifest.files.filter((f) => !dead.includes(f)) };
+      assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
       this.files.replace(dead.map((f) => f.name), []);

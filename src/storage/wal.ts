@@ -171,6 +171,10 @@ export class Wal {
     assert(fileOff === total && p === stageBytes, 'WAL append staged every byte once');
     if (this.active().sizeBytes > 0 && this.active().sizeBytes + total > this.options.segmentBytes) this.rotate();
     const seg = this.active();
+    // Only an append that alone exceeds segmentBytes makes a segment larger (it gets one of its own).
+    assert(seg.sizeBytes === 0 || seg.sizeBytes + total <= this.options.segmentBytes, `WAL segment ${seg.file} would grow past segmentBytes`);
+    // Entry offsets grow: the new entries start at the segment's end, after its last entry.
+    assert(seg.offsets.length === 0 || seg.offsets[seg.offsets.length - 1]! < seg.sizeBytes, `WAL segment ${seg.file} offsets out of order`);
     try {
       // A big append skips the zero fill ahead: the fill would double the bytes written (and
       // flushed) for it, to save one journal commit (~0.06 ms) on a sync that writes this much.
@@ -199,7 +203,10 @@ export class Wal {
       if (this.syncing) { await this.syncing; continue; }
       const upTo = this.writtenSeq;
       this.syncing = fdatasyncFile(this.fd, this.active().file).then(
-        () => { this.syncedSeq = Math.max(this.syncedSeq, upTo); },
+        () => {
+          this.syncedSeq = Math.max(this.syncedSeq, upTo);
+          assert(this.syncedSeq <= this.writtenSeq, 'WAL synced past what was written');
+        },
         (e: unknown) => { this.failed = e as BasaltError; throw e; },
       ).finally(() => { this.syncing = null; });
       await this.syncing;
