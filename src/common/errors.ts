@@ -36,11 +36,13 @@ export const Errors = {
   DATA_DIR_UNWRITABLE: def(0x80000123, 'Data directory is not writable'),
   DATA_DIR_INCOMPATIBLE: def(0x80000124, 'Data directory format not supported'),
 
-  // --- auth ---
+  // --- auth (0x8000_035x) ---
   AUTH_FAILURE: def(0x80000357, 'Authentication failure', 401),
   INVALID_PASS: def(0x80000358, 'Invalid password format', 400),
 
-  // --- storage: WAL, files, meta (0x8000_06xx, TDengine's TSDB/WAL range) ---
+  // --- storage: WAL (0x8000_10xx), files (0x8000_02xx), timestamps, memtable and snapshots
+  // (0x8000_06xx); table, column and value checks reuse TDengine's codes for the same
+  // conditions (0x8000_03xx, 0x8000_26xx) ---
   WAL_CORRUPT: def(0x80001001, 'WAL file corrupted', 500),
   WAL_INDEX_GAP: def(0x80001002, 'WAL index out of range', 500),
   WAL_COMPACTED: def(0x80001003, 'WAL entries already compacted', 500),
@@ -61,7 +63,7 @@ export const Errors = {
   TABLE_IN_OTHER_STABLE: def(0x80000623, 'Table already exists in other stables'),
   SNAPSHOT_INVALID: def(0x80000610, 'Invalid snapshot', 500),
 
-  // --- SQL parser / analyzer (0x8000_26xx, TDengine's parser range) ---
+  // --- SQL parser / analyzer (0x8000_26xx, TDengine's parser range; functions 0x8000_28xx) ---
   SYNTAX_ERROR: def(0x80002600, 'Syntax error in SQL'),
   INVALID_COLUMN: def(0x80002602, 'Invalid column name'),
   AMBIGUOUS_COLUMN: def(0x80002604, 'Column ambiguously defined'),
@@ -84,7 +86,7 @@ export const Errors = {
   STATEMENT_TOO_LONG: def(0x80002656, 'SQL statement too long'),
   NOT_SUPPORTED: def(0x80002657, 'Operation not supported'),
 
-  // --- mnode: databases, dnodes, mnodes (0x8000_03xx) ---
+  // --- mnode: databases, dnodes, mnodes (0x8000_03xx; dnode state and vgroups 0x8000_04xx) ---
   DB_ALREADY_EXISTS: def(0x80000386, 'Database already exists'),
   DB_NOT_EXIST: def(0x80000388, 'Database not exist'),
   DB_OPTION_INVALID: def(0x80000389, 'Invalid database options'),

@@ -107,4 +107,129 @@ export const Limits = {
   vnodeKeepEntriesAfterSnapshot: 2_000,
   /** A replicated vnode write (or DDL) not applied within this fails with TIMEOUT (it may still apply). */
   vnodeWriteTimeoutMs: 5_000,
+
+  // --- rpc (src/rpc) ---
+  /**
+   * Bytes of the process-wide msgpack encoder's buffer kept after a control part: a larger one
+   * gets the encoder replaced, so one big control does not pin its buffer for the process's life.
+   */
+  rpcSharedEncoderKeepBytes: 1024 * 1024,
+  /**
+   * Payload bytes below which a frame's payload is copied into the frame buffer: a separate
+   * socket write per part would cost more than the copy. At or above it, parts are written by reference.
+   */
+  rpcInlinePayloadBytes: 16 * 1024,
+  /** Untrusted msgpack control parts: longest string in bytes (UTF-8), as maxFrameBytes. */
+  rpcControlMaxStringBytes: 64 * 1024 * 1024,
+  /** Untrusted msgpack control parts: most items in one array. */
+  rpcControlMaxArrayItems: 16 * 1024 * 1024,
+  /** Untrusted msgpack control parts: most entries in one map. */
+  rpcControlMaxMapEntries: 1024 * 1024,
+  /** Untrusted msgpack control parts: longest binary in bytes, as maxFrameBytes. */
+  rpcControlMaxBinaryBytes: 64 * 1024 * 1024,
+  /** Untrusted msgpack control parts: longest extension value in bytes. */
+  rpcControlMaxExtBytes: 1024,
+  /** Longest user, password, database or table name a request's control part may carry, in characters. */
+  rpcMaxNameChars: 1024,
+  /** Characters of an error message sent in an error reply (the rest is cut). */
+  rpcErrorMessageMaxChars: 4096,
+  /** Fields of an error reply's `data` a client keeps (the rest are ignored). */
+  rpcErrorDataMaxFields: 16,
+  /** Longest string value of an error reply's `data` field a client keeps, in characters. */
+  rpcErrorDataMaxStringChars: 256,
+  /** Time RpcServer.close() waits for requests in flight to be answered before closing connections. */
+  rpcServerDrainMs: 5_000,
+  /** Idle time before TCP keepalive probes a client connection (frees the cursors of vanished peers). */
+  rpcKeepAliveIdleMs: 30_000,
+
+  // --- raft core (src/raft); RaftConfig fields default to these ---
+  /** Messages the core queues between two Ready batches; more means the driver stopped draining (asserted). */
+  maxRaftQueuedMessages: 1_000_000,
+  /** Ticks without a leader before a follower campaigns (drawn from [n, 2n)): 10 ticks = 1 s at raftTickMs 100. */
+  raftElectionTicks: 10,
+  /** Ticks between leader heartbeats; < raftElectionTicks. */
+  raftHeartbeatTicks: 1,
+  /** Largest total entry bytes in one MsgApp. */
+  raftMaxAppendBytes: 1 << 20,
+  /** MsgApp messages in flight to one follower before the leader waits for acks. */
+  raftMaxInflightAppends: 256,
+  /** Entry bytes in flight to one follower before the leader waits for acks. */
+  raftMaxInflightBytes: 32 << 20,
+  /** Entry bytes not yet committed that a leader accepts before dropping proposals. */
+  raftMaxUncommittedBytes: 64 << 20,
+  /** Largest committed-entry bytes handed out in one Ready (at least one entry always). */
+  raftMaxApplyBytes: 16 << 20,
+  /** Snapshot bytes per MsgSnap chunk. */
+  raftSnapshotChunkBytes: 1 << 20,
+  /** Largest snapshot in bytes a follower buffers while receiving its chunks. */
+  raftMaxSnapshotBytes: 4 * 1024 * 1024 * 1024,
+  /** ReadIndex requests waiting for a leadership confirmation before new ones are refused. */
+  raftMaxPendingReads: 4096,
+
+  // --- replica runtime (src/replica) ---
+  /** Raft groups one node (dnode) may host. */
+  maxRaftGroupsPerNode: 4096,
+  /** How long a new commit index may wait for a MsgApp to carry it to followers; < raftTickMs. */
+  raftCommitFlushDelayMs: 1,
+  /** Raft entries a group keeps behind its snapshot by default (vnodes use vnodeKeepEntriesAfterSnapshot). */
+  raftKeepEntriesAfterSnapshot: 1000,
+  /** A ReadIndex request not confirmed after this long is sent again (the request or its answer may be lost). */
+  raftReadIndexResendMs: 1_000,
+  /** A hard state change of the commit index only is written at most this often (it needs no fsync). */
+  raftCommitWriteIntervalMs: 1_000,
+  /** Entries read from the WAL per read when the Raft log's entry cache misses. */
+  raftLogDiskReadEntries: 256,
+  /** Idle time before TCP keepalive probes a Raft peer connection (a peer host that vanished). */
+  raftPeerKeepAliveMs: 10_000,
+  /** Longest context string (ReadIndex and heartbeat contexts) a Raft envelope may carry, in characters. */
+  maxRaftContextChars: 1024,
+  /** Most node ids in one membership list (voters or learners) of a Raft envelope's snapshot. */
+  maxRaftMembers: 1024,
+
+  // --- storage (src/storage) ---
+  /** A WAL segment is closed and a new one started once it holds this many bytes (Raft logs and vnode stores). */
+  walSegmentBytes: 64 << 20,
+  /** Bytes the active WAL segment is extended with zeros at a time, ahead of the appends. */
+  walPreallocateBytes: 1 << 20,
+  /**
+   * WAL payloads shorter than this many bytes are copied into the staging buffer with their
+   * headers; longer ones are written from the caller's memory (one more iovec costs about the copy).
+   */
+  walInlinePayloadBytes: 4096,
+  /** iovecs per writev call (Linux IOV_MAX is 1024). */
+  walMaxIovecsPerWrite: 1024,
+  /** WAL appends of at least this many bytes extend the segment by their own write, with no zero fill ahead. */
+  walZeroFillMaxAppendBytes: 64 << 10,
+  /** WAL entries replayed per read when a standalone store recovers. */
+  walReplaySliceEntries: 256,
+  /** Decoded column chunks a vnode keeps for repeated reads (window queries over partly covered blocks), in bytes. */
+  decodedChunkCacheBytes: 64 << 20,
+  /** Rows a flush encodes between yields to the event loop. */
+  flushYieldRows: 200_000,
+  /** A memtable table buffer starts with room for the first batch's rows, at least this many... */
+  tableBufferInitialRowsMin: 64,
+  /** ... and at most this many (it grows from there). */
+  tableBufferInitialRowsMax: 1 << 16,
+  /** Rows per block a scan yields at least (more when the vnode's maxRows is larger). */
+  scanBlockMinRows: 4096,
+  /** Bytes a data file writer buffers before writing them to the file. */
+  dataFileWriteChunkBytes: 4 << 20,
+  /** A data file removed by compaction or retention keeps its descriptor open this long for scans under way. */
+  retiredFileCloseDelayMs: 60_000,
+  /** Bytes of data file per chunk of a vnode snapshot stream. */
+  vnodeSnapshotChunkBytes: 1 << 20,
+
+  // --- replicated vnode (src/vnode) ---
+  /** How long a membership change waits for the previous one to be applied before failing... */
+  vnodeConfRetryMs: 3_000,
+  /** ... checking again this often. */
+  vnodeConfRetryPauseMs: 50,
+  /** A follower forwarding a mutation to its leader gives up after this long in all... */
+  vnodeForwardDeadlineMs: 8_000,
+  /** ... or after this many attempts... */
+  vnodeForwardMaxAttempts: 80,
+  /** ... pausing this long between attempts while leadership moves. */
+  vnodeForwardPauseMs: 100,
+  /** How often a forward in flight checks whether this replica has heard of another leader. */
+  vnodeLeaderWatchMs: 50,
 } as const;

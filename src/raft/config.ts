@@ -1,6 +1,8 @@
 // Raft configuration: every field in ticks, messages or bytes, with its trade-off. One tick is
-// whatever period the driver calls tick() at; Basalt drives it every 100 ms (raftTickMs).
+// whatever period the driver calls tick() at; Basalt drives it every Limits.raftTickMs (100 ms).
+// Defaults are the raft* fields of Limits.
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { NodeId } from './types.js';
 import { Prng } from './prng.js';
 
@@ -61,26 +63,24 @@ export interface RaftConfig {
   readonly lazyCommitBroadcast: boolean;
 }
 
-export const RAFT_TICK_MS = 100;
-
 export type RaftConfigInput = Partial<RaftConfig> & Pick<RaftConfig, 'id'>;
 
 export function raftConfig(input: RaftConfigInput): RaftConfig {
   const cfg: RaftConfig = {
-    electionTicks: 10,
-    heartbeatTicks: 1,
+    electionTicks: Limits.raftElectionTicks,
+    heartbeatTicks: Limits.raftHeartbeatTicks,
     prng: new Prng(input.id * 7919 + 17),
     preVote: true,
     checkQuorum: true,
     readOnly: 'safe',
-    maxAppendBytes: 1 << 20,
-    maxInflightAppends: 256,
-    maxInflightBytes: 32 << 20,
-    maxUncommittedBytes: 64 << 20,
-    maxApplyBytes: 16 << 20,
-    snapshotChunkBytes: 1 << 20,
-    maxSnapshotBytes: 4 * 1024 * 1024 * 1024,
-    maxPendingReads: 4096,
+    maxAppendBytes: Limits.raftMaxAppendBytes,
+    maxInflightAppends: Limits.raftMaxInflightAppends,
+    maxInflightBytes: Limits.raftMaxInflightBytes,
+    maxUncommittedBytes: Limits.raftMaxUncommittedBytes,
+    maxApplyBytes: Limits.raftMaxApplyBytes,
+    snapshotChunkBytes: Limits.raftSnapshotChunkBytes,
+    maxSnapshotBytes: Limits.raftMaxSnapshotBytes,
+    maxPendingReads: Limits.raftMaxPendingReads,
     applied: 0,
     lazyCommitBroadcast: false,
     ...input,

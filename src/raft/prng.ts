@@ -1,5 +1,7 @@
 // A small seeded PRNG (splitmix32 seeding a xorshift128**-like state) so that every random
 // choice of the core and the simulator is reproducible from one integer seed.
+import { assert } from '../common/assert.js';
+
 export class Prng {
   private a: number;
   private b: number;
@@ -47,7 +49,7 @@ export class Prng {
   }
 
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('BUG: pick from empty list');
+    assert(items.length > 0, 'pick from empty list');
     return items[this.int(items.length)]!;
   }
 }

@@ -92,6 +92,7 @@ export class Progress {
     this.state = 'probe';
     this.probeSent = false;
     this.inflights.reset();
+    this.checkMatchBelowNext();
   }
 
   becomeReplicate(): void {
@@ -99,6 +100,7 @@ export class Progress {
     this.next = this.match + 1;
     this.probeSent = false;
     this.inflights.reset();
+    this.checkMatchBelowNext();
   }
 
   becomeSnapshot(snapIndex: number): void {
@@ -119,6 +121,7 @@ export class Progress {
       this.probeSent = false;
     }
     this.next = Math.max(this.next, index + 1);
+    this.checkMatchBelowNext();
     return updated;
   }
 
@@ -135,6 +138,7 @@ export class Progress {
     if (this.next - 1 !== rejected) return false;
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1, 1);
     this.probeSent = false;
+    this.checkMatchBelowNext();
     return true;
   }
 
@@ -142,6 +146,8 @@ export class Progress {
   sentEntries(count: number, lastIndex: number, bytes: number): void {
     if (this.state === 'replicate') {
       if (count > 0) {
+        // The MsgApp continued from next - 1, so its last entry lies at or past next.
+        assert(lastIndex >= this.next, 'sentEntries: MsgApp ends before next');
         this.next = lastIndex + 1;
         this.inflights.add(lastIndex, bytes);
       }
@@ -150,6 +156,11 @@ export class Progress {
     } else {
       assert(false, 'sentEntries in snapshot state');
     }
+  }
+
+  /** The follower is known to hold [1, match]; next is what to send it, so always above. */
+  private checkMatchBelowNext(): void {
+    assert(this.match < this.next, 'progress: match must stay below next');
   }
 
   isPaused(): boolean {

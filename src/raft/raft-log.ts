@@ -130,6 +130,13 @@ export class RaftLog {
     const after = ents[0]!.index;
     assert(after > this.committed, `append at ${after} at or below committed ${this.committed}`);
     assert(after <= this.lastIndex() + 1, `append at ${after} leaves a gap after ${this.lastIndex()}`);
+    // Log terms never decrease (a leader appends at its current term, a follower copies a
+    // leader's log): checked against the entry the new ones follow, then along them.
+    const prevTerm = this.term(after - 1);
+    assert(prevTerm === undefined || prevTerm <= ents[0]!.term, `append at ${after}: term ${ents[0]!.term} after term ${prevTerm}`);
+    let k = 1;
+    while (k < ents.length && ents[k]!.index === after + k && ents[k]!.term >= ents[k - 1]!.term) k++;
+    assert(k === ents.length, `append at ${after}: entry ${k} is out of index order or its term decreases`);
     if (after === this.unstableOffset + this.unstable.length) {
       for (const e of ents) this.unstable.push(e);
     } else if (after <= this.unstableOffset) {
@@ -141,6 +148,8 @@ export class RaftLog {
       this.unstable = this.unstable.slice(0, after - this.unstableOffset);
       for (const e of ents) this.unstable.push(e);
     }
+    // A replaced suffix starts above the commit index, so committed entries are all still here.
+    assert(this.committed <= this.lastIndex(), `append left last index ${this.lastIndex()} below committed ${this.committed}`);
   }
 
   commitTo(index: number): void {

@@ -3,6 +3,7 @@
 // behaviour follows etcd raft's design (Step, becomeX, tickElection/tickHeartbeat, Progress).
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { RaftConfig } from './config.js';
 import { applyToConfState, decodeConfChange, encodeConfChange, validateConfChange, type ConfChange } from './conf-change.js';
 import type { LogStore } from './log-store.js';
@@ -14,8 +15,6 @@ import {
   type ConfState, type Entry, type Message, type NodeId, type ReadState, type Snapshot, type StateRole,
 } from './types.js';
 
-/** Upper bound on messages queued between two Ready batches; exceeding it is a driver bug. */
-const MAX_QUEUED_MESSAGES = 1_000_000;
 const TRANSFER_CONTEXT = 'transfer';
 
 interface PendingRead {
@@ -575,7 +574,11 @@ export class Raft {
       return;
     }
     const oldPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === 'probe')) return;
+    const moved = pr.maybeUpdate(m.index);
+    // A follower of this term acknowledges only entries this leader sent it, or its commit
+    // index (committed entries are in every leader's log), never past our log's end.
+    assert(pr.match <= this.log.lastIndex(), 'progress match beyond the leader\'s last index');
+    if (!moved && !(pr.match === m.index && pr.state === 'probe')) return;
     if (pr.state === 'probe') {
       pr.becomeReplicate();
     } else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
@@ -849,7 +852,8 @@ export class Raft {
 
   private send(m: Message): void {
     assert(m.to !== this.id, `message ${m.type} to self`);
-    assert(this.msgs.length < MAX_QUEUED_MESSAGES, 'outgoing message queue overflow: the driver is not draining Ready');
+    // Exceeding the bound is a driver bug: it stopped draining Ready.
+    assert(this.msgs.length < Limits.maxRaftQueuedMessages, 'outgoing message queue overflow: the driver is not draining Ready');
     // Responses to (pre)votes carry their own term; everything else carries ours.
     const term = m.type === 'MsgVote' || m.type === 'MsgPreVote' || m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp'
       ? m.term : this.term;

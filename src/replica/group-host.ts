@@ -4,6 +4,7 @@
 // apply() for step 3, afterAdvance() after advance(), onTick() on every timer tick.
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { ConfChange, Entry, LogStore, NodeId, RawNode, Ready, StateRole } from '../raft/index.js';
 import type { GroupId } from '../raft/multi-raft.js';
 import type { StateMachine } from './state-machine.js';
@@ -55,13 +56,6 @@ interface PendingRead extends Waiter<void> {
   sentAtMs: number;
 }
 
-/**
- * A ReadIndex request not confirmed after this long is sent again: the request or its answer
- * may have been dropped (a follower's MsgReadIndex to a leader whose connection was just
- * re-established, a leader busy catching a replica up). The same context is reused; a later
- * confirmation is still a linearizable read point, and duplicates are ignored.
- */
-const READ_INDEX_RESEND_MS = 1_000;
 interface QueuedProposal extends Waiter<ProposeResult> { readonly data: Uint8Array }
 
 export interface GroupHostDeps {
@@ -80,6 +74,10 @@ export class RaftGroupHost {
   private closedError: BasaltError | undefined;
   /** Term and vote as last made durable (what a restart would find). */
   private durable: { term: number; vote: NodeId };
+  /** The last Ready persisted needs an fsync that has not completed yet. */
+  private syncPending = false;
+  /** Index of the last entry handed to apply() (or installed by snapshot): the next must follow it. */
+  private appliedThrough: number;
 
   constructor(
     readonly group: GroupId,
@@ -91,6 +89,7 @@ export class RaftGroupHost {
   ) {
     const hs = store.initialState().hardState;
     this.durable = { term: hs.term, vote: hs.vote };
+    this.appliedThrough = node.raft.log.applied;
   }
 
   get nodeId(): NodeId { return this.node.raft.id; }
@@ -181,6 +180,9 @@ export class RaftGroupHost {
 
   /** Step 1 of a Ready: write snapshot, entries, hard state (durable after sync()). */
   persist(rd: Ready): void {
+    // The runtime syncs a round before it persists the next one.
+    assert(!this.syncPending, `group ${this.group}: a Ready persisted before the previous one was synced`);
+    this.syncPending = rd.mustSync;
     if (rd.snapshot) this.store.applySnapshot(rd.snapshot);
     this.store.append(rd.entries);
     if (rd.hardState) this.store.setHardState(rd.hardState);
@@ -201,18 +203,25 @@ export class RaftGroupHost {
 
   /** The round's writes are durable. */
   markDurable(rd: Ready): void {
+    assert(!this.syncPending, `group ${this.group}: Ready marked durable before its sync completed`);
     if (rd.hardState && rd.mustSync) this.durable = { term: rd.hardState.term, vote: rd.hardState.vote };
   }
 
   async sync(): Promise<void> {
     if (this.store.sync) await this.store.sync();
+    this.syncPending = false;
   }
+
+  /** True between persist() of a Ready that needs an fsync and the end of its sync(). */
+  get awaitingSync(): boolean { return this.syncPending; }
 
   /** Step 3: restore a received snapshot, then apply committed entries in order. */
   async apply(rd: Ready): Promise<void> {
     if (rd.snapshot) {
       await this.sm.restore(rd.snapshot);
       const s = rd.snapshot.meta.index;
+      assert(s > this.appliedThrough, `group ${this.group}: snapshot at ${s} does not move past applied ${this.appliedThrough}`);
+      this.appliedThrough = s;
       for (const [i, p] of this.pending) {
         if (i > s) continue;
         this.pending.delete(i);
@@ -224,6 +233,11 @@ export class RaftGroupHost {
       if (r) r.index = rs.index;
     }
     const ents = rd.committedEntries;
+    // Entries apply in index order without gaps, continuing where the last Ready stopped.
+    let next = this.appliedThrough + 1;
+    for (const e of ents) { if (e.index !== next) break; next++; }
+    assert(next === this.appliedThrough + 1 + ents.length, `group ${this.group}: committed entries do not continue applied index ${this.appliedThrough} without a gap`);
+    if (ents.length > 0) this.appliedThrough = ents[ents.length - 1]!.index;
     let k = 0;
     while (k < ents.length) {
       const e = ents[k]!;
@@ -294,7 +308,11 @@ export class RaftGroupHost {
     }
     for (const [ctx, r] of this.reads) {
       if (r.deadlineMs > nowMs) {
-        if (r.index === undefined && nowMs - r.sentAtMs >= READ_INDEX_RESEND_MS) {
+        // A ReadIndex request or its answer may have been dropped (a follower's MsgReadIndex to
+        // a leader whose connection was just re-established, a leader busy catching a replica
+        // up): send it again. The same context is reused; a later confirmation is still a
+        // linearizable read point, and duplicates are ignored.
+        if (r.index === undefined && nowMs - r.sentAtMs >= Limits.raftReadIndexResendMs) {
           r.sentAtMs = nowMs;
           // No leader known right now: the next tick tries again (or the deadline fails it).
           try { this.node.readIndex(ctx); } catch { /* retried */ }

@@ -8,6 +8,8 @@
 // A frame goes out as its head plus the entry buffers themselves (frame.ts encodeFrameParts),
 // written in one corked batch: the entry data is never copied on the send side.
 import { connect as netConnect, type Socket } from 'node:net';
+import { assert } from '../common/assert.js';
+import { Limits } from '../common/limits.js';
 import { encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
 
@@ -71,6 +73,7 @@ export class Peer {
     }
     if (this.queue.length >= this.opts.maxQueuedFrames) return this.drop(f.onFail);
     this.queue.push({ parts, onFail: f.onFail });
+    assert(this.queue.length <= this.opts.maxQueuedFrames, 'raft peer queue beyond maxQueuedFrames');
     if (!this.connecting) this.open();
   }
 
@@ -98,7 +101,7 @@ export class Peer {
       this.connecting = false;
       this.backoffMs = this.opts.backoffMinMs;
       // Keepalive notices a peer host that vanished without closing the connection.
-      s.setKeepAlive(true, 10_000);
+      s.setKeepAlive(true, Limits.raftPeerKeepAliveMs);
       s.cork();
       for (const q of this.queue.splice(0)) { writeFrameParts(s, q.parts); this.stats.framesSent++; }
       s.uncork();

@@ -25,7 +25,7 @@ export interface ReplicaRuntimeOptions {
   readonly transport: RaftTransport;
   /** Timer period; Raft's election and heartbeat ticks count these. Default Limits.raftTickMs. */
   readonly tickMs?: number;
-  /** Groups this node may host. Default 4096. */
+  /** Groups this node may host. Default Limits.maxRaftGroupsPerNode. */
   readonly maxGroups?: number;
   readonly log?: LogFn;
   /**
@@ -42,7 +42,7 @@ export interface ReplicaRuntimeOptions {
    * per commit 2 → 1, one fewer socket write on each follower and two on the leader. Default true.
    */
   readonly lazyCommitBroadcast?: boolean;
-  /** How long a commit index may wait for a MsgApp to carry it. Default 1 ms. */
+  /** How long a commit index may wait for a MsgApp to carry it. Default Limits.raftCommitFlushDelayMs. */
   readonly commitFlushDelayMs?: number;
 }
 
@@ -59,7 +59,7 @@ const DEFAULT_GROUP_LIMITS: GroupHostLimits = {
   readTimeoutMs: Limits.raftReadIndexTimeoutMs,
   maxPendingProposals: Limits.maxRaftPendingProposals,
   snapshotEveryEntries: 0,
-  keepEntriesAfterSnapshot: 1000,
+  keepEntriesAfterSnapshot: Limits.raftKeepEntriesAfterSnapshot,
 };
 
 export class ReplicaRuntime implements TransportSink {
@@ -80,12 +80,12 @@ export class ReplicaRuntime implements TransportSink {
   private commitFlushTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly opts: ReplicaRuntimeOptions) {
-    this.mr = new MultiRaft(opts.nodeId, opts.maxGroups ?? 4096);
+    this.mr = new MultiRaft(opts.nodeId, opts.maxGroups ?? Limits.maxRaftGroupsPerNode);
     this.transport = opts.transport;
     this.log = opts.log ?? (() => undefined);
     this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     this.lazyCommitBroadcast = opts.lazyCommitBroadcast ?? true;
-    this.commitFlushDelayMs = opts.commitFlushDelayMs ?? 1;
+    this.commitFlushDelayMs = opts.commitFlushDelayMs ?? Limits.raftCommitFlushDelayMs;
     assert(this.commitFlushDelayMs >= 0 && this.commitFlushDelayMs < Limits.raftTickMs, 'commitFlushDelayMs must be shorter than a tick');
     if (opts.transport.nodeId !== opts.nodeId) throw new BasaltError('RAFT_CONFIG_INVALID', `transport of node ${opts.transport.nodeId} given to node ${opts.nodeId}`);
     opts.transport.attach(this);
@@ -271,6 +271,11 @@ export class ReplicaRuntime implements TransportSink {
     }
     this.stats.syncs += syncs.length;
     await Promise.all(syncs);
+    // Nothing below leaves before the entries and hard state it depends on are durable.
+    for (const gid of rd.groups.keys()) {
+      const h = this.hosts.get(gid);
+      assert(h === undefined || !h.awaitingSync, `group ${gid}: messages about to be sent before its Ready was synced`);
+    }
     this.transport.send(later);
     for (const [gid, r] of rd.groups) this.hosts.get(gid)?.markDurable(r);
     // A membership entry takes effect when applied; its commit must be durable first, or a

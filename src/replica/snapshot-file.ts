@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../storage/fsutil.js';
 const MAGIC = 0x31504e53;
 const HEADER_BYTES = 20;
 
-export const EMPTY_SNAPSHOT: Snapshot = { meta: { index: 0, term: 0, conf: { voters: [], learners: [] } }, data: new Uint8Array(0) };
+const EMPTY_SNAPSHOT: Snapshot = { meta: { index: 0, term: 0, conf: { voters: [], learners: [] } }, data: new Uint8Array(0) };
 
 export function writeSnapshotFile(file: string, snap: Snapshot): void {
   const meta = Buffer.from(JSON.stringify(snap.meta));

@@ -23,7 +23,7 @@ import { HardStateFile } from './hard-state-file.js';
 import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
 
 export interface WalLogStoreOptions {
-  /** WAL segment size; a new segment starts beyond it. Default 64 MiB. */
+  /** WAL segment size; a new segment starts beyond it. Default Limits.walSegmentBytes. */
   readonly segmentBytes?: number;
   /** Entry bytes kept in memory. Default Limits.maxRaftLogCacheBytes. */
   readonly maxCachedBytes?: number;
@@ -37,10 +37,6 @@ export interface DurableLogStore extends LogStore {
 
 const TYPE_NORMAL = 0;
 const TYPE_CONF = 1;
-/** Commit-only hard state changes are written at most this often. */
-const COMMIT_WRITE_INTERVAL_MS = 1000;
-/** Entries read from disk per WAL read when the cache misses. */
-const DISK_READ_ENTRIES = 256;
 
 export class WalLogStore implements DurableLogStore {
   private snap: Snapshot;
@@ -81,7 +77,7 @@ export class WalLogStore implements DurableLogStore {
 
   /** Opens (creating if missing) the store in `dir`. */
   static open(dir: string, opts: WalLogStoreOptions = {}): WalLogStore {
-    const wal = Wal.open(path.join(dir, 'wal'), { segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024 });
+    const wal = Wal.open(path.join(dir, 'wal'), { segmentBytes: opts.segmentBytes ?? Limits.walSegmentBytes });
     const hs = HardStateFile.open(path.join(dir, 'hardstate'));
     const snap = readSnapshotFile(path.join(dir, 'snapshot'));
     return new WalLogStore(dir, wal, hs, snap, opts.maxCachedBytes ?? Limits.maxRaftLogCacheBytes);
@@ -137,7 +133,7 @@ export class WalLogStore implements DurableLogStore {
       let batch: Entry[];
       if (cached) batch = [cached];
       else {
-        const stop = Math.min(hi, i + DISK_READ_ENTRIES, this.cache.firstIndex() > i ? this.cache.firstIndex() : hi);
+        const stop = Math.min(hi, i + Limits.raftLogDiskReadEntries, this.cache.firstIndex() > i ? this.cache.firstIndex() : hi);
         // Read no more than the caller can take: the entries are views of the read buffer.
         batch = this.wal.entries(i, stop, Math.max(1, maxBytes - bytes)).map(fromWal);
       }
@@ -176,11 +172,13 @@ export class WalLogStore implements DurableLogStore {
 
   setHardState(hs: HardState): void {
     this.checkOpen();
+    // The Ready loop appends a Ready's entries before its hard state, and commit never passes the log.
+    assert(hs.commit <= this.lastIndex(), `hard state commit ${hs.commit} beyond the log (last ${this.lastIndex()})`);
     const cur = this.hs.get();
     // A commit-only change is not worth a write per round: it needs no fsync, and a lagging
     // commit mark on disk only means a restarted replica relearns it from the leader (or
     // from the state machine's own applied index). Term and vote are written at once.
-    if (hs.term === cur.term && hs.vote === cur.vote && Date.now() - this.commitWrittenAtMs < COMMIT_WRITE_INTERVAL_MS) {
+    if (hs.term === cur.term && hs.vote === cur.vote && Date.now() - this.commitWrittenAtMs < Limits.raftCommitWriteIntervalMs) {
       this.pendingCommit = hs;
       return;
     }

@@ -22,12 +22,11 @@
 // refuses version 2 envelopes as BAD_FRAME (and the other way round), so mixed versions do
 // not exchange Raft traffic.
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { CoalescedBeat, GroupId, NodeEnvelope } from '../raft/multi-raft.js';
 import type { Entry, Message, MsgType, SnapshotMeta } from '../raft/index.js';
 
 const VERSION = 2;
-const MAX_CONTEXT_CHARS = 1024;
-const MAX_MEMBERS = 1024;
 
 /** Types that travel between peers; the position is the wire code. */
 const WIRE_TYPES: readonly MsgType[] = [
@@ -101,7 +100,7 @@ function int(v: unknown, field: string): number {
 
 function str(v: unknown, field: string): string {
   if (typeof v !== 'string') bad(field, 'must be a string');
-  if (v.length > MAX_CONTEXT_CHARS) bad(field, `exceeds ${MAX_CONTEXT_CHARS} characters`);
+  if (v.length > Limits.maxRaftContextChars) bad(field, `exceeds ${Limits.maxRaftContextChars} characters`);
   return v;
 }
 
@@ -123,7 +122,7 @@ function take(cur: PayloadCursor, len: unknown, field: string): Uint8Array {
 
 function ids(v: unknown, field: string): number[] {
   const a = arr(v, field);
-  if (a.length > MAX_MEMBERS) bad(field, `lists more than ${MAX_MEMBERS} members`);
+  if (a.length > Limits.maxRaftMembers) bad(field, `lists more than ${Limits.maxRaftMembers} members`);
   return a.map((x) => { const n = int(x, field); if (n === 0) bad(field, 'holds node id 0'); return n; });
 }
 

@@ -3,6 +3,7 @@
 // agree exactly, so a truncated or padded payload is an error, not silently ignored rows.
 import type { ColumnBlock } from '../common/block.js';
 import { decodeBlock, encodeBlock } from '../common/block-codec.js';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 
 export function encodeBlocks(blocks: readonly ColumnBlock[]): Uint8Array[] {
@@ -17,6 +18,8 @@ export function decodeBlocks(payload: Uint8Array, count: number, opts: { alias?:
   for (let i = 0; i < count; i++) {
     if (p >= payload.length) throw new BasaltError('BAD_FRAME', `payload holds ${i} column blocks, the control part announced ${count}`);
     const d = decodeBlock(payload, p, opts);
+    // Every block has a header, so the cursor moves forward and stays inside the payload.
+    assert(d.end > p && d.end <= payload.length, 'column block decode did not advance within the payload');
     out.push(d.block);
     p = d.end;
   }

@@ -8,6 +8,7 @@
 // encodeFrameParts), not copied into one frame buffer: a caller must not change the payload
 // buffers it passed until the request settles.
 import { connect as netConnect, type Socket } from 'node:net';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { decodeFrame, encodeFrame, encodeFrameParts, FLAG_ERROR, FrameDecoder, writeFrameParts, type DecodeEvent, type Frame } from './frame.js';
@@ -199,6 +200,9 @@ export class RpcClient {
       return Promise.reject(new BasaltError('QUEUE_FULL', `more than ${this.maxInFlight} requests in flight to ${this.endpoint}; wait for replies first`));
     }
     const id = this.nextId;
+    // 0 is the server's id for errors about the connection itself (onFrame fails everything on
+    // it); a live id cannot come round again while at most maxInFlight requests are pending.
+    assert(id >= 1 && id <= 0xffffffff && !this.pending.has(id), 'request id is 0, out of u32 range or still pending');
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     let parts: readonly Uint8Array[];
     try {
@@ -213,6 +217,7 @@ export class RpcClient {
         reject(new BasaltError('TIMEOUT', `no reply to ${msgTypeName(msgType)} from ${this.endpoint} within ${ms} ms`));
       }, ms);
       this.pending.set(id, { resolve, reject, timer, msgType });
+      assert(this.pending.size <= this.maxInFlight, 'more requests pending than maxInFlight');
       socket.write(parts);
     });
   }
@@ -241,5 +246,6 @@ export class RpcClient {
       this.pending.delete(id);
       p.reject(e);
     }
+    assert(this.pending.size === 0, 'failAll left requests pending');
   }
 }

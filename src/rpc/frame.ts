@@ -23,7 +23,9 @@
 // to a socket as they are (writeFrameParts: cork, one write per part, uncork). Payload
 // parts are then written by reference and must not change until the socket has sent them.
 import { decode, Encoder } from '@msgpack/msgpack';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 
 export const FRAME_MAGIC = 0xba;
 export const FRAME_VERSION = 1;
@@ -44,7 +46,14 @@ export interface Frame {
 }
 
 const ENCODE_OPTS = { useBigInt64: true } as const;
-const DECODE_OPTS = { useBigInt64: true, maxStrLength: 64 * 1024 * 1024, maxArrayLength: 16 * 1024 * 1024, maxMapLength: 1024 * 1024, maxBinLength: 64 * 1024 * 1024, maxExtLength: 1024 } as const;
+const DECODE_OPTS = {
+  useBigInt64: true,
+  maxStrLength: Limits.rpcControlMaxStringBytes,
+  maxArrayLength: Limits.rpcControlMaxArrayItems,
+  maxMapLength: Limits.rpcControlMaxMapEntries,
+  maxBinLength: Limits.rpcControlMaxBinaryBytes,
+  maxExtLength: Limits.rpcControlMaxExtBytes,
+} as const;
 
 /**
  * One encoder for every control part of this process: a per-call encoder starts at 2 KB and
@@ -52,20 +61,13 @@ const DECODE_OPTS = { useBigInt64: true, maxStrLength: 64 * 1024 * 1024, maxArra
  * encodeSharedRef, whose view is copied out before the next encode.
  */
 let sharedEncoder = new Encoder(ENCODE_OPTS);
-/** A control part above this size gets the shared encoder replaced, so one large control does not pin its buffer for the process's life. */
-const SHARED_ENCODER_KEEP_BYTES = 1024 * 1024;
-/**
- * Payloads below this are copied into the frame buffer: a separate write per part would cost
- * more than the copy. Above it, parts are written by reference.
- */
-export const INLINE_PAYLOAD_BYTES = 16 * 1024;
 
 /** Encodes with the shared encoder, hands the (short-lived) view to `use`, returns its result. */
 function withControl<T>(control: unknown, use: (ctl: Uint8Array) => T): T {
   const enc = sharedEncoder;
   const ctl = enc.encodeSharedRef(control);
   try { return use(ctl); }
-  finally { if (ctl.length > SHARED_ENCODER_KEEP_BYTES && enc === sharedEncoder) sharedEncoder = new Encoder(ENCODE_OPTS); }
+  finally { if (ctl.length > Limits.rpcSharedEncoderKeepBytes && enc === sharedEncoder) sharedEncoder = new Encoder(ENCODE_OPTS); }
 }
 
 /** A msgpack control part as an independent copy. */
@@ -91,6 +93,10 @@ function checkFrameSize(total: number, maxFrameBytes: number): void {
 
 /** Header and control into `buf` (which has room for both); `total` is the whole frame's length. */
 function writeHead(buf: Buffer, total: number, flags: number, msgType: number, requestId: number, ctl: Uint8Array): void {
+  assert(buf.length >= FRAME_HEADER_BYTES + ctl.length && total >= FRAME_HEADER_BYTES + ctl.length, 'frame head too small for its control part');
+  // The length field is a u32; checkFrameSize keeps frames far below that, so this is a caller bug.
+  assert(total - 4 <= 0xffffffff, 'frame does not fit its u32 length field');
+  assert((flags & ~(FLAG_RESPONSE | FLAG_ERROR | FLAG_ONEWAY)) === 0, 'unknown frame flags');
   buf.writeUInt32LE(total - 4, 0);
   buf[4] = FRAME_MAGIC;
   buf[5] = FRAME_VERSION;
@@ -116,6 +122,7 @@ export function encodeFrame(
     writeHead(buf, total, flags, msgType, requestId, ctl);
     let p = FRAME_HEADER_BYTES + ctl.length;
     for (const part of payload) { buf.set(part, p); p += part.length; }
+    assert(p === total, 'frame not filled exactly');
     return buf;
   });
 }
@@ -139,14 +146,14 @@ export function encodeFrameHead(
 
 /**
  * One frame as the buffers to write in order: the whole frame when its payload is small
- * (INLINE_PAYLOAD_BYTES), else the head followed by the non-empty payload parts themselves.
+ * (Limits.rpcInlinePayloadBytes), else the head followed by the non-empty payload parts themselves.
  */
 export function encodeFrameParts(
   flags: number, msgType: number, requestId: number, control: unknown,
   payload: readonly Uint8Array[], maxFrameBytes: number,
 ): Uint8Array[] {
   const payloadBytes = payloadLength(payload);
-  if (payloadBytes < INLINE_PAYLOAD_BYTES) return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
+  if (payloadBytes < Limits.rpcInlinePayloadBytes) return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
   const out: Uint8Array[] = [encodeFrameHead(flags, msgType, requestId, control, payloadBytes, maxFrameBytes)];
   for (const p of payload) if (p.length > 0) out.push(p);
   return out;
@@ -161,6 +168,7 @@ export interface PartSink {
 
 /** Writes encodeFrameParts' buffers as one batch (one writev); returns the last write's result. */
 export function writeFrameParts(sink: PartSink, parts: readonly Uint8Array[]): boolean {
+  assert(parts.length > 0, 'a frame has at least its head');
   if (parts.length === 1) return sink.write(parts[0]!);
   sink.cork();
   let ok = true;
@@ -195,6 +203,8 @@ export class FrameDecoder {
     let p = 0;
     while (p < chunk.length && !this.failed) {
       if (this.body === null) {
+        // Between frames only the length field is being assembled.
+        assert(this.lenHave < 4 && this.bodyHave === 0, 'frame decoder between frames holds body bytes or a whole length field');
         const take = Math.min(4 - this.lenHave, chunk.length - p);
         this.lenBuf.set(chunk.subarray(p, p + take), this.lenHave);
         this.lenHave += take; p += take;
@@ -214,12 +224,15 @@ export class FrameDecoder {
         this.body = Buffer.allocUnsafe(frameBytes);
         this.bodyHave = 0;
       }
+      // A partial frame: its length field is consumed and its body is filling up.
+      assert(this.lenHave === 0 && this.bodyHave < this.body.length, 'frame decoder inside a frame holds length bytes or a complete body');
       const take = Math.min(this.body.length - this.bodyHave, chunk.length - p);
       this.body.set(chunk.subarray(p, p + take), this.bodyHave);
       this.bodyHave += take; p += take;
       if (this.bodyHave === this.body.length) {
         const ev = parseFrameBody(this.body);
         this.body = null;
+        this.bodyHave = 0;
         out.push(ev);
         if (ev.kind === 'fatal') { this.failed = true; break; }
       }
@@ -235,7 +248,9 @@ export class FrameDecoder {
 
 /** Parses a frame after its length field (`b` holds exactly the frameBytes the field announced). */
 function parseFrameBody(b: Buffer): DecodeEvent {
-  // Offsets below are relative to the byte after the length field.
+  // Offsets below are relative to the byte after the length field. Both callers refused
+  // lengths shorter than the header.
+  assert(b.length >= FRAME_HEADER_BYTES - 4, 'frame body shorter than the header');
   if (b[0] !== FRAME_MAGIC) {
     return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
   }

@@ -5,7 +5,8 @@
 //
 // Request validation lives here too, so a malformed control part becomes BAD_FRAME with a
 // message naming the field, never an exception deep inside a handler.
-import { BasaltError } from '../common/errors.js';
+import { BasaltError, Errors } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { DataType, Precision } from '../common/types.js';
 
 export const MsgType = {
@@ -28,7 +29,6 @@ export const MsgType = {
   /** Raft traffic between dnodes: one envelope of messages for many groups (src/replica/wire.ts). */
   RAFT: 20,
 } as const;
-export type MsgTypeValue = (typeof MsgType)[keyof typeof MsgType];
 
 export function msgTypeName(t: number): string {
   for (const [k, v] of Object.entries(MsgType)) if (v === t) return k;
@@ -87,7 +87,7 @@ export interface VgroupMapResponse { self: string; vgroups: VgroupRoute[] }
 
 export function parseVgroupMap(c: unknown): VgroupMapRequest {
   const o = obj('VGROUP_MAP', c);
-  return { db: str('VGROUP_MAP', o, 'db', NAME_CHARS) };
+  return { db: str('VGROUP_MAP', o, 'db', Limits.rpcMaxNameChars) };
 }
 
 // ---- STATUS / PING ----
@@ -107,14 +107,14 @@ function obj(msg: string, c: unknown): Record<string, unknown> {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new BasaltError('BAD_FRAME', `${msg} control part must be a map`);
   return c as Record<string, unknown>;
 }
-function str(msg: string, o: Record<string, unknown>, f: string, maxBytes: number): string {
+function str(msg: string, o: Record<string, unknown>, f: string, maxChars: number): string {
   const v = o[f];
   if (typeof v !== 'string') bad(msg, f, 'must be a string');
-  if (v.length > maxBytes) bad(msg, f, `exceeds ${maxBytes} characters`);
+  if (v.length > maxChars) bad(msg, f, `exceeds ${maxChars} characters`);
   return v;
 }
-function optStr(msg: string, o: Record<string, unknown>, f: string, maxBytes: number): string | null {
-  return o[f] === undefined || o[f] === null ? null : str(msg, o, f, maxBytes);
+function optStr(msg: string, o: Record<string, unknown>, f: string, maxChars: number): string | null {
+  return o[f] === undefined || o[f] === null ? null : str(msg, o, f, maxChars);
 }
 function uint(msg: string, o: Record<string, unknown>, f: string): number {
   const v = o[f];
@@ -122,15 +122,13 @@ function uint(msg: string, o: Record<string, unknown>, f: string): number {
   return v;
 }
 
-const NAME_CHARS = 1024;
-
 export function parseConnect(c: unknown): ConnectRequest {
   const o = obj('CONNECT', c);
   return {
-    user: str('CONNECT', o, 'user', NAME_CHARS),
-    password: str('CONNECT', o, 'password', NAME_CHARS),
-    db: optStr('CONNECT', o, 'db', NAME_CHARS),
-    clientVersion: optStr('CONNECT', o, 'clientVersion', NAME_CHARS) ?? 'unknown',
+    user: str('CONNECT', o, 'user', Limits.rpcMaxNameChars),
+    password: str('CONNECT', o, 'password', Limits.rpcMaxNameChars),
+    db: optStr('CONNECT', o, 'db', Limits.rpcMaxNameChars),
+    clientVersion: optStr('CONNECT', o, 'clientVersion', Limits.rpcMaxNameChars) ?? 'unknown',
   };
 }
 
@@ -138,7 +136,7 @@ export function parseQuery(c: unknown, maxSqlChars: number): QueryRequest {
   const o = obj('QUERY', c);
   return {
     sql: str('QUERY', o, 'sql', maxSqlChars),
-    db: optStr('QUERY', o, 'db', NAME_CHARS),
+    db: optStr('QUERY', o, 'db', Limits.rpcMaxNameChars),
     stateless: o['stateless'] === true,
   };
 }
@@ -150,17 +148,17 @@ export function parseCursor(name: string, c: unknown): FetchRequest {
 
 export function parseInsertColumnar(c: unknown): InsertColumnarRequest {
   const o = obj('INSERT_COLUMNAR', c);
-  const db = str('INSERT_COLUMNAR', o, 'db', NAME_CHARS);
+  const db = str('INSERT_COLUMNAR', o, 'db', Limits.rpcMaxNameChars);
   const tables = o['tables'];
   if (!Array.isArray(tables)) bad('INSERT_COLUMNAR', 'tables', 'must be an array');
   const out: WireBulkTable[] = [];
   for (const t of tables as unknown[]) {
     const to = obj('INSERT_COLUMNAR tables[]', t);
-    const table = str('INSERT_COLUMNAR', to, 'table', NAME_CHARS);
+    const table = str('INSERT_COLUMNAR', to, 'table', Limits.rpcMaxNameChars);
     let using: WireBulkTable['using'] = null;
     if (to['using'] !== undefined && to['using'] !== null) {
       const u = obj('INSERT_COLUMNAR using', to['using']);
-      const stable = str('INSERT_COLUMNAR', u, 'stable', NAME_CHARS);
+      const stable = str('INSERT_COLUMNAR', u, 'stable', Limits.rpcMaxNameChars);
       const tags = u['tags'];
       if (!Array.isArray(tags)) bad('INSERT_COLUMNAR', 'using.tags', 'must be an array');
       for (const v of tags as unknown[]) {
@@ -181,10 +179,10 @@ export function parseErrorReply(c: unknown): ErrorReply {
     const d = (c as ErrorReply).data;
     if (d !== null && typeof d === 'object' && !Array.isArray(d)) {
       const data: Record<string, number | string> = {};
-      for (const [k, v] of Object.entries(d).slice(0, 16)) if (typeof v === 'number' || (typeof v === 'string' && v.length <= 256)) data[k] = v;
+      for (const [k, v] of Object.entries(d).slice(0, Limits.rpcErrorDataMaxFields)) if (typeof v === 'number' || (typeof v === 'string' && v.length <= Limits.rpcErrorDataMaxStringChars)) data[k] = v;
       out.data = data;
     }
     return out;
   }
-  return { code: 0x80000017, message: 'Malformed message: unreadable error reply' };
+  return { code: Errors.BAD_FRAME.code, message: `${Errors.BAD_FRAME.message}: unreadable error reply` };
 }

@@ -14,6 +14,7 @@
 // same bytes, decoded with the same checks and handled by the same handler; only the TCP
 // round trip (two syscalls per message, a copy into the decoder, a wake-up) is skipped.
 import { createServer, type Server, type Socket } from 'node:net';
+import { assert } from '../common/assert.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { decodeFrame, encodeFrame, FLAG_ERROR, FLAG_ONEWAY, FLAG_RESPONSE, FrameDecoder, type DecodeEvent, type Frame } from './frame.js';
@@ -137,7 +138,7 @@ export class RpcServer {
    * Stops accepting; new requests get SHUTTING_DOWN; waits up to `drainMs` for requests in
    * flight to be answered, then closes every connection.
    */
-  async close(drainMs = 5000): Promise<void> {
+  async close(drainMs: number = Limits.rpcServerDrainMs): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     if (inProcessServers.get(this.listenPort)?.server === this) inProcessServers.delete(this.listenPort);
@@ -156,7 +157,7 @@ export class RpcServer {
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
     // Detects peers that vanished without a FIN (host crash, cable pulled) so their cursors are freed.
-    socket.setKeepAlive(true, 30_000);
+    socket.setKeepAlive(true, Limits.rpcKeepAliveIdleMs);
     const decoder = new FrameDecoder(this.maxFrameBytes);
     const conn = this.newConn(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
     socket.on('data', (chunk: Buffer) => {
@@ -257,6 +258,7 @@ export class RpcServer {
     }
     conn.inFlight++;
     this.inFlightTotal++;
+    assert(conn.inFlight <= this.maxInFlight && conn.inFlight <= this.inFlightTotal, 'connection in-flight count above its limit or the server total');
     let p: Promise<RpcReply>;
     try { p = this.opts.handler(conn, frame); } catch (e) { p = Promise.reject(e); }
     p.then(
@@ -268,6 +270,7 @@ export class RpcServer {
     ).finally(() => {
       conn.inFlight--;
       this.inFlightTotal--;
+      assert(conn.inFlight >= 0 && this.inFlightTotal >= conn.inFlight, 'in-flight count went negative or above the server total');
       if (this.inFlightTotal === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
   }
@@ -298,7 +301,7 @@ export class RpcServer {
   }
 
   private sendError(conn: ConnState, msgType: number, requestId: number, err: BasaltError): void {
-    const body: ErrorReply = { code: err.code, message: err.message.slice(0, 4096) };
+    const body: ErrorReply = { code: err.code, message: err.message.slice(0, Limits.rpcErrorMessageMaxChars) };
     if (err.data) {
       const data: Record<string, number | string> = {};
       for (const [k, v] of Object.entries(err.data)) if (typeof v === 'number' || typeof v === 'string') data[k] = v;

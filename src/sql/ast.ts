@@ -199,8 +199,6 @@ export interface CaseExpr {
   readonly pos: Pos;
 }
 
-export type Literal = IntegerLiteral | FloatLiteral | StringLiteral | BoolLiteral | NullLiteral | DurationLiteral;
-
 export type Expr =
   | ColumnRef
   | StarExpr
@@ -289,8 +287,6 @@ export type DbOption =
   | { readonly name: 'duration'; readonly value: DurationValue; readonly pos: Pos; readonly valuePos: Pos }
   /** `keep 3650d` or `keep 10d,100d,3650d` (1 to 3 values, as written). */
   | { readonly name: 'keep'; readonly values: readonly DurationValue[]; readonly pos: Pos; readonly valuePos: Pos };
-
-export type DbOptionName = DbOption['name'];
 
 export interface CreateDatabaseStmt {
   readonly kind: 'createDatabase';

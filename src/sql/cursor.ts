@@ -1,5 +1,6 @@
 // The parser's view of the token stream: lookahead, keyword and operator matching, name
 // reading, positions, the nesting-depth guard and the one way to report a syntax error.
+import { assert } from '../common/assert.js';
 import { Limits } from '../common/limits.js';
 import type { Pos } from './ast.js';
 import { isReserved } from './keywords.js';
@@ -130,6 +131,12 @@ export class Cursor {
   }
 
   leave(): void {
+    assert(this.nesting > 0, 'Cursor.leave() without a matching enter()');
     this.nesting--;
+  }
+
+  /** Nested constructs entered and not yet left (0 between statements). */
+  get nestingDepth(): number {
+    return this.nesting;
   }
 }

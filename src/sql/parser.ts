@@ -1,5 +1,6 @@
 // The parser's entry: statement dispatch on the first keyword, statement separation by ';',
 // and the guarantee that anything other than a BasaltError escaping is a bug.
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { Statement } from './ast.js';
@@ -40,7 +41,12 @@ export function parse(sql: string): Statement[] {
   for (;;) {
     while (c.acceptOp(';'));
     if (c.peek().kind === 'eof') break;
+    const before = c.lastEnd;
     out.push(parseStatement(c));
+    // A statement that consumed nothing would make this loop spin; an unbalanced enter()
+    // would charge its nesting to the next statement.
+    assert(c.lastEnd > before, `statement at offset ${before} consumed no input`);
+    assert(c.nestingDepth === 0, `statement ended ${c.nestingDepth} levels deep`);
     if (!c.atEnd()) c.fail("';' or the end of the statement");
   }
   return out;

@@ -38,7 +38,7 @@ export function splitStatements(sql: string): string[] {
 }
 
 /** Index just past the quoted run starting at `i` (backslash escapes and doubled quotes stay inside). */
-export function skipQuoted(sql: string, i: number): number {
+function skipQuoted(sql: string, i: number): number {
   const q = sql[i]!;
   let j = i + 1;
   while (j < sql.length) {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
 import type { ColumnVector } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { DataType } from '../common/types.js';
 import { ByteReader, ByteWriter } from './codec/bytes.js';
 import { decodeColumn, encodeColumn } from './codec/column.js';
@@ -18,7 +19,6 @@ import { computeStats, type ColStats } from './stats.js';
 
 const MAGIC = Buffer.from('BASALTD1', 'latin1');
 const FOOTER_BYTES = 24;
-const WRITE_CHUNK_BYTES = 4 << 20;
 const MP = { useBigInt64: true } as const;
 
 export interface ChunkMeta extends ColStats {
@@ -71,7 +71,7 @@ export class DataFileWriter {
       cols.push({ ...st, colId: colIds[i]!, type: v.type, off, len: enc.length + 4 });
     }
     this.blocks.push({ uid, rows: e - s, minTs: ts[s]!, maxTs: ts[e - 1]!, cols });
-    if (this.buf.pos >= WRITE_CHUNK_BYTES) this.drain();
+    if (this.buf.pos >= Limits.dataFileWriteChunkBytes) this.drain();
   }
 
   /** Copies an already encoded block from another file (compaction), re-verifying its CRCs. */
@@ -84,7 +84,7 @@ export class DataFileWriter {
       cols.push({ ...c, off });
     }
     this.blocks.push({ ...b, cols });
-    if (this.buf.pos >= WRITE_CHUNK_BYTES) this.drain();
+    if (this.buf.pos >= Limits.dataFileWriteChunkBytes) this.drain();
   }
 
   blockCount(): number { return this.blocks.length; }

@@ -2,6 +2,8 @@
 // and compaction see. Files removed by compaction or retention are unlinked at once but their
 // descriptors stay open a while, so a scan already under way can finish reading them.
 import * as fs from 'node:fs';
+import { assert } from '../common/assert.js';
+import { Limits } from '../common/limits.js';
 import { ChunkCache } from './chunk-cache.js';
 import { DataFileReader, type BlockMeta } from './data-file.js';
 import type { ManifestFile } from './manifest.js';
@@ -20,8 +22,6 @@ export interface TableSummary {
 
 export interface FileHandle extends ManifestFile { readonly reader: DataFileReader }
 export interface BlockRef { readonly file: FileHandle; readonly b: BlockMeta }
-
-const RETIRED_CLOSE_DELAY_MS = 60_000;
 
 export class FileView {
   readonly files = new Map<string, FileHandle>();
@@ -48,6 +48,8 @@ export class FileView {
   add(list: readonly ManifestFile[]): void {
     const touched = new Set<number>();
     for (const f of list) {
+      // Names carry a never-reused sequence number: installing one twice would double its rows.
+      assert(!this.files.has(f.name), `data file ${f.name} is already in the view`);
       const h: FileHandle = { ...f, reader: new DataFileReader(`${this.dataDir}/${f.name}`, this.cache) };
       this.files.set(f.name, h);
       for (const b of h.reader.blocks) {
@@ -101,7 +103,7 @@ export class FileView {
       for (const b of h.reader.blocks) { touched.add(b.uid); this.rows -= b.rows; }
       fs.unlinkSync(h.reader.path);
       this.retired.add(h.reader);
-      setTimeout(() => { if (this.retired.delete(h.reader)) h.reader.close(); }, RETIRED_CLOSE_DELAY_MS).unref();
+      setTimeout(() => { if (this.retired.delete(h.reader)) h.reader.close(); }, Limits.retiredFileCloseDelayMs).unref();
     }
     for (const uid of touched) {
       this.summaries.delete(uid);

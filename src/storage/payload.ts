@@ -4,13 +4,14 @@
 //                         | u32 tables | per table: u16 nameBytes | UTF-8 name | u32 blockBytes | column block
 // Column blocks use the shared wire layout of src/common/block-codec.ts.
 import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
+import { assert } from '../common/assert.js';
 import { decodeBlock, encodeBlockInto, encodedBlockBytes, type DecodeOptions } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import type { ChildTableDef, TableRows, WriteBatch } from './api.js';
 import type { MetaOp } from './meta.js';
 
-export const PAYLOAD_META = 1;
-export const PAYLOAD_WRITE = 2;
+const PAYLOAD_META = 1;
+const PAYLOAD_WRITE = 2;
 const MP = { useBigInt64: true } as const;
 
 /** atMs: when the write was proposed (the creation time of tables it creates). */
@@ -54,7 +55,7 @@ export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8A
     out.writeUInt32LE(sizes[i]!, p); p += 4;
     p = encodeBlockInto(batch.rows[i]!.block, out, p);
   }
-  if (p !== total) throw new Error(`BUG: write payload ${p} bytes, expected ${total}`);
+  assert(p === total, `write payload ${p} bytes, expected ${total}`);
   return out;
 }
 

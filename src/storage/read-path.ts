@@ -5,6 +5,7 @@
 // statistics for blocks wholly inside the range and decode only the rest.
 import { allocData, sliceVector, type ColumnBlock, type ColumnVector, type NumberArray } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { DataType } from '../common/types.js';
 import type { ColumnAggregate, RangeAggregate, TimeRange } from './api.js';
 import type { BlockRef, FileView } from './file-view.js';
@@ -151,7 +152,7 @@ export function scanTable(ctx: ReadContext, table: string, range: TimeRange, idx
   const sources = gather(ctx, t.uid, range);
   const disjoint = sortDisjoint(sources);
   const tsColId = schema[0]!.colId;
-  const max = Math.max(ctx.maxRows, 4096);
+  const max = Math.max(ctx.maxRows, Limits.scanBlockMinRows);
   return (function* (): Generator<ColumnBlock> {
     if (!disjoint) { yield* chunks(mergeAll(sources, tsColId, cols, range), max); return; }
     for (const s of sources) {

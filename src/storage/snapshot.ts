@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { crc32c } from './crc32c.js';
 import { fsyncDir, fsyncFailed } from './fsutil.js';
 import { writeManifest, type Manifest } from './manifest.js';
@@ -15,7 +16,6 @@ import { Wal } from './wal.js';
 
 const MP = { useBigInt64: true } as const;
 const KIND_HEADER = 1, KIND_FILE = 2, KIND_END = 3;
-export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
 export interface SnapshotInfo { readonly index: number; readonly term: number }
 
@@ -28,7 +28,7 @@ function chunk(kind: number, body: Uint8Array): Uint8Array {
 }
 
 /** Streams a manifest and its files from `dataDir`; the caller keeps the files alive meanwhile. */
-export async function* snapshotStream(manifest: Manifest, term: number, dataDir: string, chunkBytes = SNAPSHOT_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+export async function* snapshotStream(manifest: Manifest, term: number, dataDir: string, chunkBytes: number = Limits.vnodeSnapshotChunkBytes): AsyncGenerator<Uint8Array> {
   let n = 0;
   yield chunk(KIND_HEADER, mpEncode({ manifest, term }, MP)); n++;
   for (const f of manifest.files) {
@@ -107,7 +107,7 @@ export async function installSnapshot(dir: string, chunks: AsyncIterable<Uint8Ar
     for (const fd of fds.values()) fs.closeSync(fd);
   }
   fsyncDir(dataDir);
-  const wal = Wal.open(`${dir}/wal`, { segmentBytes: 64 << 20 });
+  const wal = Wal.open(`${dir}/wal`, { segmentBytes: Limits.walSegmentBytes });
   wal.reset(header.manifest.flushedIndex + 1);
   await wal.close();
   writeManifest(dir, header.manifest);

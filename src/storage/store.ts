@@ -19,7 +19,7 @@ import type {
 import { DataFileWriter } from './data-file.js';
 import { FileView } from './file-view.js';
 import { dirBytes, fsyncDir } from './fsutil.js';
-import { readManifest, writeManifest, type Manifest } from './manifest.js';
+import { assertManifestSuccessor, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { Meta, type ColDef, type MetaOp, type TableEntry } from './meta.js';
 import { MetaMutations } from './meta-mutations.js';
 import { decodePayload, encodeMetaPayload, encodeWritePayload } from './payload.js';
@@ -28,13 +28,7 @@ import { compactFileSets } from './compaction.js';
 import { TableBuffer } from './table-buffer.js';
 import { Wal } from './wal.js';
 import { checkBlock, checkOptions } from './validate.js';
-import { SNAPSHOT_CHUNK_BYTES, snapshotStream } from './snapshot.js';
-
-const WAL_SEGMENT_BYTES = 64 << 20;
-/** Decoded column chunks kept for repeated reads (window queries over partly covered blocks). */
-const DECODED_CACHE_BYTES = 64 << 20;
-/** Rows encoded between yields to the event loop during a flush. */
-const FLUSH_YIELD_ROWS = 200_000;
+import { snapshotStream } from './snapshot.js';
 
 /**
  * How the WAL is driven. Standalone (default): the store logs its own writes, replays the
@@ -69,7 +63,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest, readonly mode: StoreMode) {
     super();
     this.manifest = manifest;
-    this.files = new FileView(`${dir}/data`, DECODED_CACHE_BYTES);
+    this.files = new FileView(`${dir}/data`, Limits.decodedChunkCacheBytes);
     this.durationTicks = msToTicks(options.durationMs, options.precision);
   }
 
@@ -77,7 +71,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     checkOptions(options);
     fs.mkdirSync(`${dir}/data`, { recursive: true });
     const manifest = readManifest(dir) ?? { flushedIndex: 0, nextFileSeq: 1, files: [], meta: { nextUid: 1, tables: [] } };
-    const wal = Wal.open(`${dir}/wal`, { segmentBytes: WAL_SEGMENT_BYTES });
+    const wal = Wal.open(`${dir}/wal`, { segmentBytes: Limits.walSegmentBytes });
     const s = new LocalVnodeStore(dir, options, wal, manifest, mode);
     try {
       s.recover(manifest);
@@ -105,8 +99,9 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     }
     // Replay what the files do not hold yet, in bounded slices (a Raft owner replays itself,
     // only up to its commit index).
-    for (let lo = manifest.flushedIndex + 1; !mode.externalLog && lo <= wal.lastIndex(); lo += 256) {
-      for (const e of wal.entries(lo, Math.min(lo + 256, wal.lastIndex() + 1))) {
+    const slice = Limits.walReplaySliceEntries;
+    for (let lo = manifest.flushedIndex + 1; !mode.externalLog && lo <= wal.lastIndex(); lo += slice) {
+      for (const e of wal.entries(lo, Math.min(lo + slice, wal.lastIndex() + 1))) {
         try { s.applyLogged(e.index, e.data); } catch (err) {
           // A deterministic rejection (the entry was refused when first applied too) changes nothing.
           if (!(err instanceof BasaltError) || err.errorName === 'WAL_CORRUPT') throw err;
@@ -255,7 +250,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const schema = this.meta.columnsOf(t);
       let b = this.mem.get(t.uid);
       if (!b) {
-        b = new TableBuffer(t.uid, schema, Math.min(Math.max(64, r.block.numRows), 1 << 16));
+        b = new TableBuffer(t.uid, schema, Math.min(Math.max(Limits.tableBufferInitialRowsMin, r.block.numRows), Limits.tableBufferInitialRowsMax));
         this.mem.set(t.uid, b);
         this.memBytes += b.bytes;
       }
@@ -360,11 +355,12 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
           s = fidEnd;
         }
         sinceYield += b.rows;
-        if (sinceYield >= FLUSH_YIELD_ROWS) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
+        if (sinceYield >= Limits.flushYieldRows) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
       }
       const added = [...writers.entries()].map(([fid, wr]) => ({ name: wr.name, fid, seq: wr.seq, bytes: wr.w.finish() }));
       if (added.length > 0) fsyncDir(dataDir);
       const next: Manifest = { flushedIndex: flushIndex, nextFileSeq: seq, files: [...this.manifest.files, ...added], meta: metaSnap };
+      assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
       this.files.add(added);
@@ -385,6 +381,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const r = await compactFileSets(this.files, this.meta, this.manifest, `${this.dir}/data`, this.options);
       if (!r) return;
       const next: Manifest = { ...this.manifest, nextFileSeq: r.nextFileSeq, files: r.files };
+      assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
       this.files.replace(r.removed, r.added);
@@ -398,6 +395,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const dead = this.manifest.files.filter((f) => (f.fid + 1) * this.durationTicks <= cutoff);
       if (dead.length === 0) return;
       const next: Manifest = { ...this.manifest, files: this.manifest.files.filter((f) => !dead.includes(f)) };
+      assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
       this.files.replace(dead.map((f) => f.name), []);
@@ -409,7 +407,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
    * A consistent snapshot (meta + files + memtable, the memtable flushed first) as chunks.
    * Maintenance waits while it streams: iterate it to the end or call return() on it.
    */
-  async *snapshot(chunkBytes = SNAPSHOT_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+  async *snapshot(chunkBytes: number = Limits.vnodeSnapshotChunkBytes): AsyncGenerator<Uint8Array> {
     this.checkUsable();
     let release!: () => void;
     const held = new Promise<void>((r) => { release = r; });

@@ -21,6 +21,7 @@
 import * as fs from 'node:fs';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { crc32c } from './crc32c.js';
 import { fsyncDir, fsyncFailed } from './fsutil.js';
 
@@ -42,7 +43,7 @@ export interface WalOptions {
   readonly segmentBytes: number;
   /**
    * The active segment is extended with zeros this much at a time, ahead of the appends
-   * (0: never; the file then grows with every append). Default min(1 MiB, segmentBytes).
+   * (0: never; the file then grows with every append). Default min(Limits.walPreallocateBytes, segmentBytes).
    */
   readonly preallocateBytes?: number;
 }
@@ -51,18 +52,10 @@ const HEADER_BYTES = 12;
 const BODY_PREFIX_BYTES = 16;
 const SUFFIX = '.wal';
 const TWO32 = 0x1_0000_0000;
-/** Default zero extension of the active segment; one extension costs one bigger sync. */
-const DEFAULT_PREALLOCATE_BYTES = 1 << 20;
-/**
- * Payloads shorter than this are copied into the staging buffer with the headers; longer ones
- * are written from the caller's memory. Below it the copy costs about what one more iovec
- * does (its N-API conversion and kernel iteration); a round figure, not tuned further.
- */
-const INLINE_MAX_BYTES = 4096;
-/** At most this many iovecs per writev call (Linux IOV_MAX is 1024). */
-const MAX_IOVECS = 1024;
-/** Appends at least this big extend the file by their own write, with no zero fill ahead. */
-const ZERO_FILL_MAX_APPEND_BYTES = 64 << 10;
+// Payloads below Limits.walInlinePayloadBytes are copied into the staging buffer with the
+// headers: below it the copy costs about what one more iovec does (its N-API conversion and
+// kernel iteration); a round figure, not tuned further. One preallocation step
+// (Limits.walPreallocateBytes) costs one bigger sync.
 /** A device writes whole sectors: a sector of an interrupted write is all new or all old. */
 const SECTOR_BYTES = 512;
 
@@ -95,7 +88,7 @@ export class Wal {
   truncatedTailBytes = 0;
 
   private constructor(readonly dir: string, readonly options: WalOptions) {
-    this.preallocateBytes = Math.min(options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES, options.segmentBytes);
+    this.preallocateBytes = Math.min(options.preallocateBytes ?? Limits.walPreallocateBytes, options.segmentBytes);
   }
 
   /** Opens (creating if missing) and recovers the WAL in `dir`. */
@@ -119,7 +112,7 @@ export class Wal {
 
   /**
    * Appends entries whose indexes continue lastIndex() + 1; written, not yet synced. Payloads
-   * of INLINE_MAX_BYTES and more are written by reference (writev), so the caller must not
+   * of Limits.walInlinePayloadBytes and more are written by reference (writev), so the caller must not
    * change them during the call; after it returns the WAL keeps no reference to them.
    */
   append(entries: readonly WalEntry[]): void {
@@ -133,7 +126,7 @@ export class Wal {
     for (const e of entries) {
       const payloadBytes = e.data.length + (e.prefix === undefined ? 0 : 1);
       total += HEADER_BYTES + BODY_PREFIX_BYTES + payloadBytes;
-      stageBytes += HEADER_BYTES + BODY_PREFIX_BYTES + (e.data.length < INLINE_MAX_BYTES ? payloadBytes : payloadBytes - e.data.length);
+      stageBytes += HEADER_BYTES + BODY_PREFIX_BYTES + (e.data.length < Limits.walInlinePayloadBytes ? payloadBytes : payloadBytes - e.data.length);
     }
     const stage = Buffer.allocUnsafe(stageBytes);
     const parts: Uint8Array[] = [];
@@ -157,7 +150,7 @@ export class Wal {
       p = b + BODY_PREFIX_BYTES;
       if (e.prefix !== undefined) stage[p++] = e.prefix;
       let bodyCrc: number;
-      if (e.data.length < INLINE_MAX_BYTES) {
+      if (e.data.length < Limits.walInlinePayloadBytes) {
         stage.set(e.data, p);
         p += e.data.length;
         bodyCrc = crc32c(stage, b, p);
@@ -178,10 +171,14 @@ export class Wal {
     assert(fileOff === total && p === stageBytes, 'WAL append staged every byte once');
     if (this.active().sizeBytes > 0 && this.active().sizeBytes + total > this.options.segmentBytes) this.rotate();
     const seg = this.active();
+    // Only an append that alone exceeds segmentBytes makes a segment larger (it gets one of its own).
+    assert(seg.sizeBytes === 0 || seg.sizeBytes + total <= this.options.segmentBytes, `WAL segment ${seg.file} would grow past segmentBytes`);
+    // Entry offsets grow: the new entries start at the segment's end, after its last entry.
+    assert(seg.offsets.length === 0 || seg.offsets[seg.offsets.length - 1]! < seg.sizeBytes, `WAL segment ${seg.file} offsets out of order`);
     try {
       // A big append skips the zero fill ahead: the fill would double the bytes written (and
       // flushed) for it, to save one journal commit (~0.06 ms) on a sync that writes this much.
-      if (seg.sizeBytes + total > this.allocatedBytes && total < ZERO_FILL_MAX_APPEND_BYTES) this.preallocate(seg.sizeBytes + total);
+      if (seg.sizeBytes + total > this.allocatedBytes && total < Limits.walZeroFillMaxAppendBytes) this.preallocate(seg.sizeBytes + total);
       writeAllAt(this.fd, parts, total, seg.sizeBytes);
     } catch (e) {
       // A half-written append leaves the file and our index disagreeing: refuse further use.
@@ -206,7 +203,10 @@ export class Wal {
       if (this.syncing) { await this.syncing; continue; }
       const upTo = this.writtenSeq;
       this.syncing = fdatasyncFile(this.fd, this.active().file).then(
-        () => { this.syncedSeq = Math.max(this.syncedSeq, upTo); },
+        () => {
+          this.syncedSeq = Math.max(this.syncedSeq, upTo);
+          assert(this.syncedSeq <= this.writtenSeq, 'WAL synced past what was written');
+        },
         (e: unknown) => { this.failed = e as BasaltError; throw e; },
       ).finally(() => { this.syncing = null; });
       await this.syncing;
@@ -443,7 +443,7 @@ function writeAllAt(fd: number, parts: readonly Uint8Array[], totalBytes: number
   let skip = 0;
   while (written < totalBytes) {
     const iov: Uint8Array[] = [];
-    for (let i = first; i < parts.length && iov.length < MAX_IOVECS; i++) {
+    for (let i = first; i < parts.length && iov.length < Limits.walMaxIovecsPerWrite; i++) {
       const part = i === first && skip > 0 ? parts[i]!.subarray(skip) : parts[i]!;
       if (part.length > 0) iov.push(part);
     }

@@ -24,17 +24,8 @@ import { encodeMetaPayload, encodeWritePayload, MetaMutations, rememberDecoded, 
 import type { MetaSnapshot } from '../storage/meta.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
-/** How long a membership change waits for the previous one to apply, and its poll period. */
-const CONF_RETRY_MS = 3_000;
-const CONF_RETRY_PAUSE_MS = 50;
-/** A follower forwarding a mutation: total time, attempts and pause while leadership moves. */
-const FORWARD_DEADLINE_MS = 8_000;
-const FORWARD_MAX_ATTEMPTS = 80;
-const FORWARD_PAUSE_MS = 100;
 /** Errors after which the leader may have moved or come up: ask again. */
 const FORWARD_RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
-/** How often a forward in flight checks whether this replica has heard of another leader. */
-const LEADER_WATCH_MS = 50;
 
 export interface ReplicatedVnodeConfig {
   /** The dnode's Raft runtime (one per dnode, shared by its mnode and vnodes). */
@@ -189,15 +180,15 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
 
   /**
    * Follower side of cfg.forward: send to the leader this replica knows, retrying while
-   * leadership moves or no leader is known (bounded by FORWARD_DEADLINE_MS). A retried
+   * leadership moves or no leader is known (bounded by Limits.vnodeForwardDeadlineMs and vnodeForwardMaxAttempts). A retried
    * write whose first attempt was applied is harmless for rows (same timestamp: latest
    * wins); a retried DDL may report "already exists". Then waits until the local state
    * holds the write (ReadIndex from the follower), so the caller's next read sees it.
    */
   private async forwardToLeader(payload: Uint8Array): Promise<void> {
-    const deadline = Date.now() + FORWARD_DEADLINE_MS;
+    const deadline = Date.now() + Limits.vnodeForwardDeadlineMs;
     let last: unknown = null;
-    for (let attempt = 0; attempt < FORWARD_MAX_ATTEMPTS && Date.now() < deadline; attempt++) {
+    for (let attempt = 0; attempt < Limits.vnodeForwardMaxAttempts && Date.now() < deadline; attempt++) {
       this.checkOpen();
       if (this.isLeader()) {
         await this.sm.belowBudget();
@@ -215,7 +206,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
           last = e;
         }
       }
-      await new Promise((r) => setTimeout(r, FORWARD_PAUSE_MS));
+      await new Promise((r) => setTimeout(r, Limits.vnodeForwardPauseMs));
     }
     if (last instanceof BasaltError) throw last;
     throw this.noLeader();
@@ -235,7 +226,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
         if (this.closed || (now !== lead && now !== 0) || this.isLeader()) {
           reject(new BasaltError('NOT_LEADER', `vgroup ${this.cfg.vgId}: the leader moved from node ${lead} while a write was forwarded to it; retrying at the new one`));
         }
-      }, LEADER_WATCH_MS);
+      }, Limits.vnodeLeaderWatchMs);
     });
     try {
       await Promise.race([this.cfg.forward!(lead, payload), moved]);
@@ -328,16 +319,16 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   /**
    * One membership change at a time: Raft refuses a new one (PROPOSAL_DROPPED) while an
    * earlier one, or a fresh leader's first entry, is not applied yet. That wait is short and
-   * expected during a move, so it is retried here for up to CONF_RETRY_MS.
+   * expected during a move, so it is retried here for up to Limits.vnodeConfRetryMs.
    */
   private async conf(change: () => Promise<ProposeResult>): Promise<void> {
-    const deadline = Date.now() + CONF_RETRY_MS;
+    const deadline = Date.now() + Limits.vnodeConfRetryMs;
     for (;;) {
       this.checkLeader();
       try { await change(); return; } catch (e) {
         if (!(e instanceof BasaltError && e.errorName === 'PROPOSAL_DROPPED') || Date.now() > deadline) throw this.mapError(e);
       }
-      await new Promise((r) => setTimeout(r, CONF_RETRY_PAUSE_MS));
+      await new Promise((r) => setTimeout(r, Limits.vnodeConfRetryPauseMs));
     }
   }
 

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeControl, encodeControl, encodeFrame, encodeFrameHead, encodeFrameParts, FrameDecoder, FLAG_RESPONSE, FRAME_HEADER_BYTES, INLINE_PAYLOAD_BYTES, writeFrameParts, type DecodeEvent } from '../../src/rpc/frame.js';
+import { decodeControl, encodeControl, encodeFrame, encodeFrameHead, encodeFrameParts, FrameDecoder, FLAG_RESPONSE, FRAME_HEADER_BYTES, writeFrameParts, type DecodeEvent } from '../../src/rpc/frame.js';
 import { decodeBlocks, encodeBlocks } from '../../src/rpc/blocks.js';
 import { parseInsertColumnar, parseQuery } from '../../src/rpc/messages.js';
 import { bigBlock } from './fake-engine.js';
 import { BasaltError } from '../../src/common/errors.js';
+import { Limits } from '../../src/common/limits.js';
 
 const MAX = 1024 * 1024;
 
@@ -115,7 +116,7 @@ test('the example in docs/block-format.md is what the codec writes', async () =>
 });
 
 test('head + payload parts are byte for byte the frame encodeFrame builds; small payloads stay one buffer', () => {
-  const big = new Uint8Array(INLINE_PAYLOAD_BYTES + 5).map((_, i) => i & 0xff);
+  const big = new Uint8Array(Limits.rpcInlinePayloadBytes + 5).map((_, i) => i & 0xff);
   const payload = [Uint8Array.from([1, 2]), new Uint8Array(0), big];
   const whole = encodeFrame(0, 9, 77, { vgId: 3 }, payload, MAX);
   const parts = encodeFrameParts(0, 9, 77, { vgId: 3 }, payload, MAX);
@@ -137,9 +138,9 @@ test('head + payload parts are byte for byte the frame encodeFrame builds; small
 test('writeFrameParts writes each part once inside one cork; a single buffer needs no cork', () => {
   const log: string[] = [];
   const sink = { cork: () => { log.push('cork'); }, uncork: () => { log.push('uncork'); }, write: (b: Uint8Array) => { log.push(`w${b.length}`); return true; } };
-  const parts = encodeFrameParts(0, 9, 1, { a: 1 }, [new Uint8Array(INLINE_PAYLOAD_BYTES), new Uint8Array(3)], MAX);
+  const parts = encodeFrameParts(0, 9, 1, { a: 1 }, [new Uint8Array(Limits.rpcInlinePayloadBytes), new Uint8Array(3)], MAX);
   writeFrameParts(sink, parts);
-  assert.deepEqual(log, ['cork', `w${parts[0]!.length}`, `w${INLINE_PAYLOAD_BYTES}`, 'w3', 'uncork']);
+  assert.deepEqual(log, ['cork', `w${parts[0]!.length}`, `w${Limits.rpcInlinePayloadBytes}`, 'w3', 'uncork']);
   log.length = 0;
   writeFrameParts(sink, [new Uint8Array(4)]);
   assert.deepEqual(log, ['w4']);
