@@ -11,7 +11,7 @@ import { ScratchArena } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { msToTicks } from '../common/time.js';
-import { DataType, type ColumnSchema } from '../common/types.js';
+import { DataType } from '../common/types.js';
 import type {
   ChildTableDef, RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
   VnodeOptions, VnodeStore, WriteBatch,
