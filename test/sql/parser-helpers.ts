@@ -43,7 +43,7 @@ export interface ErrCase {
 }
 
 export function checkOk(c: OkCase): void {
-  let got;
+  let got: ReturnType<typeof parse>;
   try {
     got = parse(c.sql);
   } catch (e) {
