@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs the compiled test files of `npm test` with Node's built-in test runner.
 // Usage: node scripts/run-tests.mjs [folder-under-test ...]   (default: every folder)
+// With no folder (that is, `npm test`) the linter (`npm run lint`, Biome) runs first, and any
+// lint error stops the run before a test starts; with folders only the tests run.
 // Long suites (crash loops, 20,000 simulator seeds, chaos, scale) are separate npm
 // scripts; their files end in `.long.test.js` and are skipped here.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,23 @@ function collect(dir, out) {
   return out;
 }
 
+// One line per finding (× error, ! warning such as a function over 70 lines), with file:line:col.
+function lint() {
+  const biome = join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
+  if (!existsSync(biome)) {
+    process.stderr.write('run-tests: Biome is not installed (node_modules/@biomejs/biome); run npm ci (npm test does)\n');
+    process.exit(1);
+  }
+  const args = ['lint', '--reporter=concise', '--max-diagnostics=none', 'src', 'test', 'bench', 'scripts'];
+  const r = spawnSync(process.execPath, [biome, ...args], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`run-tests: lint failed (biome exit ${r.status ?? r.signal}): fix the errors marked × above ` +
+      '(`npm run lint` shows them in context); no test was run\n');
+    process.exit(1);
+  }
+}
+
+if (only.length === 0) lint();
 let files = collect(testRoot, []);
 if (only.length > 0) files = files.filter((f) => only.some((o) => relative(testRoot, f).startsWith(o)));
 if (files.length === 0) {

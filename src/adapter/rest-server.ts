@@ -308,7 +308,7 @@ export class RestServer {
       else sendError(res, err.httpStatus >= 500 ? err.httpStatus : 503, err);
       return;
     }
-    let stream;
+    let stream: Awaited<ReturnType<AdapterConnection['queryStream']>>;
     try {
       stream = await conn.queryStream(sql, { db, timeoutMs: this.timeoutMs });
     } catch (e) {

@@ -20,7 +20,6 @@ import { ReplicaRuntime, RaftTransport } from '../replica/index.js';
 import type { VnodeOptions, VnodeStore } from '../storage/api.js';
 import { ReplicatedVnode } from '../vnode/replicated-vnode.js';
 import type { Frame } from '../rpc/frame.js';
-import { MsgType } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
   asMap, ClusterMsg,

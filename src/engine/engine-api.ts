@@ -2,7 +2,6 @@
 // server, the REST adapter, the shell and the tests. One engine per dnode; sessions carry
 // the current database.
 import type { ColumnBlock } from '../common/block.js';
-import type { Precision } from '../common/types.js';
 import type { DbOptions } from '../common/db-options.js';
 import type { TagValue, VnodeOptions, VnodeStore } from '../storage/api.js';
 

@@ -14,6 +14,7 @@ export interface StateMachine {
    * optional result array, aligned with `entries`, is what the proposer's promise resolves to.
    * A throw is fatal for the group: an entry can be neither skipped nor applied twice.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets implementations declare `apply(): void` (undefined would not)
   apply(entries: readonly Entry[]): readonly unknown[] | void | Promise<readonly unknown[] | void>;
   /** An image of the state at the last applied index, for a lagging or new replica. */
   snapshot(): Uint8Array | Promise<Uint8Array>;

@@ -76,7 +76,8 @@ export async function compactFileSets(view: FileView, meta: Meta, manifest: Mani
         for (let a = 0; a < all.numRows; a += opts.maxRows) w.addBlock(uid, colIds, all.columns, a, Math.min(all.numRows, a + opts.maxRows));
         await new Promise<void>((r) => setImmediate(r));
       }
-      const bytes = w.blockCount() > 0 ? w.finish() : (w.abort(), -1);
+      let bytes = -1;
+      if (w.blockCount() > 0) bytes = w.finish(); else w.abort();
       if (bytes >= 0) added.push({ name, fid, seq: fileSeq, bytes });
       removed.push(...names);
     } catch (e) {

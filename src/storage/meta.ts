@@ -133,7 +133,7 @@ export class Meta {
         if (op.def.tagValues.length !== s.tags.length) {
           throw new BasaltError('INVALID_PARA', `child table '${op.def.name}' gives ${op.def.tagValues.length} tag values; super table '${s.name}' has ${s.tags.length} tags`);
         }
-        s.tags.forEach((t, i) => checkTagValue(t, op.def.tagValues[i]!));
+        s.tags.forEach((t, i) => { checkTagValue(t, op.def.tagValues[i]!); });
         return;
       }
       case 'drop':
@@ -293,7 +293,7 @@ export class Meta {
   private unindex(t: TableEntry): void {
     const s = this.tables.get(t.stable!)!;
     const idx = this.tagIndex.get(s.name)!;
-    s.tags.forEach((tag, i) => idx.get(tag.name)?.get(tagKey(t.tagValues[i] ?? null))?.delete(t.name));
+    s.tags.forEach((tag, i) => { idx.get(tag.name)?.get(tagKey(t.tagValues[i] ?? null))?.delete(t.name); });
   }
 
   private reindex(stable: string): void {

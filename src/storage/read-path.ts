@@ -216,7 +216,7 @@ export function aggregateTable(ctx: ReadContext, table: string, range: TimeRange
   let rows = 0;
   const addRows = (r: Rows): void => {
     rows += r.n;
-    cols.forEach((c, i) => { if (r.n > 0) mergeStats(acc[i]!, computeStats(r.vectors[i]!, r.ts, 0, r.n)); });
+    cols.forEach((_c, i) => { if (r.n > 0) mergeStats(acc[i]!, computeStats(r.vectors[i]!, r.ts, 0, r.n)); });
   };
   if (!sortDisjoint(sources)) {
     addRows(mergeAll(sources, tsColId, cols, range));

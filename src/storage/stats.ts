@@ -62,7 +62,7 @@ export function computeStats(v: ColumnVector, ts: Float64Array, s: number, e: nu
       last = i; count++;
       if (x < min) min = x;
       if (x > max) max = x;
-      if (x !== x) nan = true;
+      if (Number.isNaN(x)) nan = true;
       sum += x;
     }
     if (count > 0) {
@@ -74,13 +74,13 @@ export function computeStats(v: ColumnVector, ts: Float64Array, s: number, e: nu
   }
   st.count = count;
   if (first >= 0) {
-    st.firstTs = ts[first]!; st.first = valueOf(v, first);
-    st.lastTs = ts[last]!; st.last = valueOf(v, last);
+    st.firstTs = ts[first]!; st.first = valueAt(v, first);
+    st.lastTs = ts[last]!; st.last = valueAt(v, last);
   }
   return st;
 }
 
-function valueOf(v: ColumnVector, i: number): FirstLast {
+function valueAt(v: ColumnVector, i: number): FirstLast {
   if (v.type === DataType.BOOL) return (v.data as Uint8Array)[i] === 1;
   return (v.data as ArrayLike<number | bigint | string>)[i]!;
 }
@@ -92,8 +92,8 @@ export function mergeStats(a: ColStats, b: ColStats): void {
   if (b.count === 0) return;
   if (a.count === 0) { Object.assign(a, b); return; }
   a.count += b.count;
-  if (b.min !== null && (a.min === null || less(b.min, a.min) || a.min !== a.min)) a.min = b.min;
-  if (b.max !== null && (a.max === null || less(a.max, b.max) || a.max !== a.max)) a.max = b.max;
+  if (b.min !== null && (a.min === null || less(b.min, a.min) || Number.isNaN(a.min))) a.min = b.min;
+  if (b.max !== null && (a.max === null || less(a.max, b.max) || Number.isNaN(a.max))) a.max = b.max;
   if (a.sum !== null && b.sum !== null) a.sum = (typeof a.sum === 'bigint' ? a.sum + (b.sum as bigint) : (a.sum as number) + (b.sum as number)) as number | bigint;
   if (b.firstTs! < a.firstTs!) { a.firstTs = b.firstTs; a.first = b.first; }
   if (b.lastTs! >= a.lastTs!) { a.lastTs = b.lastTs; a.last = b.last; }

@@ -11,7 +11,7 @@ import { ScratchArena } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { msToTicks } from '../common/time.js';
-import { DataType, type ColumnSchema } from '../common/types.js';
+import { DataType } from '../common/types.js';
 import type {
   ChildTableDef, RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
   VnodeOptions, VnodeStore, WriteBatch,
@@ -89,10 +89,9 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
 
   private recover(manifest: Manifest): void {
     const { dir, wal, mode } = this;
-    const s = this;
-    s.meta.restore(manifest.meta);
-    s.files.load(manifest.files);
-    s.appliedIdx = manifest.flushedIndex;
+    this.meta.restore(manifest.meta);
+    this.files.load(manifest.files);
+    this.appliedIdx = manifest.flushedIndex;
     if (wal.lastIndex() < manifest.flushedIndex) wal.reset(manifest.flushedIndex + 1);
     if (wal.firstIndex() > manifest.flushedIndex + 1) {
       throw new BasaltError('WAL_CORRUPT', `the WAL in ${dir}/wal starts at index ${wal.firstIndex()} but the files hold entries only up to ${manifest.flushedIndex}; entries are missing`);
@@ -102,7 +101,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     const slice = Limits.walReplaySliceEntries;
     for (let lo = manifest.flushedIndex + 1; !mode.externalLog && lo <= wal.lastIndex(); lo += slice) {
       for (const e of wal.entries(lo, Math.min(lo + slice, wal.lastIndex() + 1))) {
-        try { s.applyLogged(e.index, e.data); } catch (err) {
+        try { this.applyLogged(e.index, e.data); } catch (err) {
           // A deterministic rejection (the entry was refused when first applied too) changes nothing.
           if (!(err instanceof BasaltError) || err.errorName === 'WAL_CORRUPT') throw err;
         }

@@ -103,7 +103,7 @@ test('floats parse to the same double as JavaScript does, on the fast path and o
   const texts = ['0.1', '0.2', '10.123', '0.1234', '3.141592653589793', '123456789012345', '1234567890123456789', '1e22', '1e23',
     '9007199254740993', '2.2250738585072014e-308', '4.9e-324', '1.7976931348623157e308', '-0.0', '5e-324', '0.000001'];
   const m = only(parse(texts.map((t, i) => `m v=${t} ${i}`).join('\n')));
-  texts.forEach((t, i) => assert.equal(Object.is(field(m, 'v', i), Number(t)), true, `${t}: ${String(field(m, 'v', i))} vs ${Number(t)}`));
+  texts.forEach((t, i) => { assert.equal(Object.is(field(m, 'v', i), Number(t)), true, `${t}: ${String(field(m, 'v', i))} vs ${Number(t)}`); });
 });
 
 test('a line without a timestamp gets the server time, truncated to the request precision', () => {

@@ -19,7 +19,10 @@ const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 before(async () => { srv = await startFakeServer({ maxHttpBodyBytes: '65536' }); base = `http://127.0.0.1:${srv.httpPort}`; });
 after(async () => { await srv.stop(); });
 
-async function post(path: string, body: string | Uint8Array, auth: string | null = ROOT): Promise<{ status: number; json: any; type: string | null }> {
+/** TDengine's REST JSON: a result (rows as arrays, as objects with row_with_meta) or an error (code, desc). */
+interface RestJson { code: number; desc: string; rows: number; column_meta: unknown[]; data: unknown[][] }
+
+async function post(path: string, body: string | Uint8Array, auth: string | null = ROOT): Promise<{ status: number; json: RestJson; type: string | null }> {
   const headers: Record<string, string> = {};
   if (auth) headers['Authorization'] = auth;
   const r = await fetch(base + path, { method: 'POST', body, headers });

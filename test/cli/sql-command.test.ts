@@ -84,7 +84,7 @@ test('interactive mode reads statements across lines from stdin and quits', asyn
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Welcome to the Basalt shell/);
   assert.match(r.stdout, /Query OK, 3 row\(s\) in set/);
-  assert.match(r.stdout, /basalt> select big 4;\n[^]*Query OK, 4 row\(s\) in set/);
+  assert.match(r.stdout, /basalt> select big 4;\n[\s\S]*Query OK, 4 row\(s\) in set/);
   assert.match(r.stdout, /\*{27} 1\.row \*{27}/);
 });
 

@@ -84,7 +84,7 @@ export async function digestReplica(dataDir: string, dnodeId: number, vgId: numb
       let n = 0;
       for (const b of store.scan(name, { from: -Infinity, to: Infinity }, cols) as Iterable<ColumnBlock>) {
         n += b.numRows;
-        b.columns.forEach((c, k) => hashColumn(hs[k]!, c.data, b.numRows));
+        b.columns.forEach((c, k) => { hashColumn(hs[k]!, c.data, b.numRows); });
       }
       perTable[name] = n;
       rows += n;

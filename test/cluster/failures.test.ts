@@ -33,7 +33,7 @@ test('secondEp and redirects: any joined dnode can be the entry point of the nex
   const third = await cluster.start('se3', base + 200, { firstEp: `localhost:${base + 300}`, set: [`secondEp=localhost:${base + 100}`] });
   await sql(base + 100, `create dnode "localhost:${base + 200}"`);
   await waitFor('dnode 3 ready', 10_000, async () => ((await dnodes(base)).get(3)?.status === 'ready' ? true : undefined));
-  await waitFor('dnode 3 logs its join', 5_000, async () => (/INFO  joined the cluster dnodeId=3 .*mnodes=localhost:\d+/.test(third.log()) ? true : undefined));
+  await waitFor('dnode 3 logs its join', 5_000, async () => (/INFO {2}joined the cluster dnodeId=3 .*mnodes=localhost:\d+/.test(third.log()) ? true : undefined));
   // After joining it uses its saved mnode set: it serves cluster statements as a gateway.
   assert.equal((await dnodes(base + 200)).size, 3);
   const last = await sqlError(base + 200, 'drop mnode on dnode 1');

@@ -41,7 +41,7 @@ test(`seed 001: replica-3 cluster, ${ROWS} rows, failover, scale out and in`, { 
   // vnode, and the bench writes into it (dbinfo "drop": "no"): the seed's dnodes each have a
   // machine of their own, but here four share 24 GiB, and 10 vnodes × 256 MB × 2 (memtable
   // and the one flushing) per dnode would not fit.
-  let bench;
+  let bench: Awaited<ReturnType<typeof runBasalt>>;
   if (BUFFER_MB > 0) {
     await sql(ports[0]!, `create database test replica 3 vgroups 8 buffer ${BUFFER_MB}`);
     const cfg = join(cluster.dir, 'bench.json');

@@ -101,7 +101,7 @@ test('single dnode end to end: shell, REST, client library, SIGTERM, restart', a
     const code = await stopChild(server.child, 'SIGTERM');
     assert.equal(code, 0, server.stderr());
     const log = readFileSync(join(dataDir, 'log', 'basalt.log'), 'utf8');
-    assert.match(log, /INFO  dnode stopped/);
+    assert.match(log, /INFO {2}dnode stopped/);
 
     // --- restart: everything is still there ---
     server = await spawnBasalt(startArgs, /ready;/);

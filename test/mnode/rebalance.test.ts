@@ -103,7 +103,7 @@ test('leaders spread evenly whenever the placement allows (augmenting paths, not
     const want = planLeaders(groups);
     const final = groups.map((g) => want.get(g.vgId) ?? g.leader);
     assert.equal(new Set(final).size, 4, `leaders ${final.join(',')}`);
-    groups.forEach((g, i) => assert.ok(g.voters.includes(final[i]!)));
+    groups.forEach((g, i) => { assert.ok(g.voters.includes(final[i]!)); });
   }), { numRuns: 81 });
 });
 

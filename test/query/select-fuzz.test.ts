@@ -16,7 +16,7 @@ before(async () => {
   await fx.exec(`create database fz vgroups 2; use fz;
     create stable st (ts timestamp, i int, b bigint, d double, f float, o bool, s varchar(8), n nchar(4), u int unsigned) tags (g int, loc varchar(8));
     create table t0 using st tags (1, 'a'); create table t1 using st tags (2, null); create table t2 using st tags (null, 'b')`);
-  const rows = (tb: string, k: number): string => Array.from({ length: 40 }, (_, r) =>
+  const rows = (_tb: string, k: number): string => Array.from({ length: 40 }, (_, r) =>
     `(${T0 + r * 1000 + k}, ${r % 7 === 0 ? 'null' : r - 20}, ${r * 1000}, ${r % 5 === 0 ? 'null' : r / 4}, ${r / 8}, ${r % 2 === 0}, ${r % 3 === 0 ? 'null' : `'s${r % 4}'`}, 'n${r % 3}', ${r})`).join(' ');
   await fx.exec(`insert into t0 values ${rows('t0', 0)} t1 values ${rows('t1', 1)}`);
 });

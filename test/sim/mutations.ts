@@ -7,13 +7,19 @@ import { RaftLog } from '../../src/raft/raft-log.js';
 import { message, type Message } from '../../src/raft/types.js';
 import { runSeed, type SimHooks } from './simulator.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- patches reach private members on purpose */
+// The patches reach private members of Raft on purpose; this view names the ones they use.
+interface RaftInternals {
+  readonly voters: number[]; readonly prs: ReadonlyMap<number, { readonly match: number }>; readonly log: RaftLog;
+  readonly term: number; vote: number; electionElapsed: number;
+  send(m: Message): void; respondRead(m: Message, index: number): void;
+}
 type Patch = () => () => void;
 
-function patch(proto: any, name: string, fn: (this: any, ...args: any[]) => any): () => void {
-  const original = proto[name];
-  proto[name] = fn;
-  return () => { proto[name] = original; };
+function patch<T>(proto: object, name: string, fn: (this: T, ...args: never[]) => unknown): () => void {
+  const methods = proto as Record<string, unknown>;
+  const original = methods[name];
+  methods[name] = fn;
+  return () => { methods[name] = original; };
 }
 
 interface Mutation { readonly name: string; readonly bug: string; readonly apply: Patch; readonly hooks?: SimHooks }
@@ -22,9 +28,9 @@ const mutations: Mutation[] = [
   {
     name: 'figure8',
     bug: 'leader counts replicas of old-term entries toward commit',
-    apply: () => patch(Raft.prototype, 'maybeCommit', function (this: any): boolean {
+    apply: () => patch(Raft.prototype, 'maybeCommit', function (this: RaftInternals): boolean {
       const voters: number[] = this.voters;
-      const matches = voters.map((id) => this.prs.get(id).match).sort((a, b) => b - a);
+      const matches = voters.map((id) => this.prs.get(id)!.match).sort((a, b) => b - a);
       const mci = matches[Math.floor(voters.length / 2)];
       if (mci <= this.log.committed) return false;
       this.log.commitTo(mci);
@@ -39,7 +45,7 @@ const mutations: Mutation[] = [
   {
     name: 'double-vote',
     bug: 'grant a second vote in the same term',
-    apply: () => patch(Raft.prototype, 'handleVoteRequest', function (this: any, m: Message): void {
+    apply: () => patch(Raft.prototype, 'handleVoteRequest', function (this: RaftInternals, m: Message): void {
       const respType = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
       if (this.log.isUpToDate(m.index, m.logTerm)) {
         this.send(message({ type: respType, to: m.from, term: m.term }));
@@ -58,12 +64,12 @@ const mutations: Mutation[] = [
   {
     name: 'leader-unpersisted-match',
     bug: 'leader counts its own not-yet-durable entries toward commit',
-    apply: () => patch(RaftLog.prototype, 'stableLastIndex', function (this: any): number { return this.lastIndex(); }),
+    apply: () => patch(RaftLog.prototype, 'stableLastIndex', function (this: RaftLog): number { return this.lastIndex(); }),
   },
   {
     name: 'read-no-confirm',
     bug: 'ReadIndex answered without confirming leadership with a quorum',
-    apply: () => patch(Raft.prototype, 'leaderReadIndex', function (this: any, m: Message): void {
+    apply: () => patch(Raft.prototype, 'leaderReadIndex', function (this: RaftInternals, m: Message): void {
       this.respondRead(m, this.log.committed);
     }),
   },

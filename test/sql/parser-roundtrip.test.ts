@@ -157,7 +157,7 @@ describe('sql parser round trip', () => {
       const text = print(r, g);
       maxLen = Math.max(maxLen, text.length);
       const sql = `select ${text}\n from t`;
-      let stmt;
+      let stmt: ReturnType<typeof parseOne>;
       try {
         stmt = parseOne(sql);
       } catch (e) {

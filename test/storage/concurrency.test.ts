@@ -20,7 +20,7 @@ test('writes racing flushes, compactions and a snapshot are all kept, newest win
     const v = Int32Array.from({ length: n }, (_, k) => i * 100 + k);
     pending.push(s.write({ rows: [{ table: 't', block: { numRows: n, columns: [
       { type: DataType.TIMESTAMP, data: ts, nulls: null }, { type: DataType.INT, data: v, nulls: null }] } }] }));
-    ts.forEach((t, k) => model.set(t, v[k]!));
+    ts.forEach((t, k) => { model.set(t, v[k]!); });
     if (i % 37 === 0) pending.push(s.flush());
     if (i % 91 === 0) pending.push(s.compact());
     if (i === 200) pending.push((async () => { for await (const c of s.snapshot(4096)) void c; })());

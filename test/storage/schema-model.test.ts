@@ -48,7 +48,7 @@ test('schema changes with data match a model across flush, compaction and restar
               { type: DataType.TIMESTAMP, data: Float64Array.from(op.ts), nulls: null },
               ...cols.map((_, ci) => ({ type: DataType.INT, data: Int32Array.from(op.ts, (t, r) => (t * 31 + op.seed + ci * 7 + r) % 1000), nulls: null }))] };
             await store.write({ rows: [{ table: 't', block }] });
-            op.ts.forEach((t, r) => model.set(t, new Map(cols.map((c, ci) => [c, (t * 31 + op.seed + ci * 7 + r) % 1000]))));
+            op.ts.forEach((t, r) => { model.set(t, new Map(cols.map((c, ci) => [c, (t * 31 + op.seed + ci * 7 + r) % 1000]))); });
             break;
           }
           case 'add': {

@@ -180,7 +180,7 @@ function concatColumns(blocks: ColumnBlock[], width: number, plan: SelectPlan): 
   const total = blocks.reduce((s, b) => s + b.numRows, 0);
   for (let c = 0; c < width; c++) {
     // Without any block the hidden sort columns have no type; any type serves for zero rows.
-    const type = blocks[0]?.columns[c]!.type ?? plan.columns[c]?.type ?? DataType.DOUBLE;
+    const type = blocks[0]?.columns[c]?.type ?? plan.columns[c]?.type ?? DataType.DOUBLE;
     const parts = blocks.map((b) => b.columns[c]!);
     out.push(concatVectors(type, parts, total));
   }

@@ -34,6 +34,6 @@ export function importPartial(state: PartialState, aggs: readonly AggSpec[]): Ag
   });
   const accs = createAccumulators(aggs);
   assert(accs.length === state.accs.length, `partial state has ${state.accs.length} aggregates, the plan ${accs.length}`);
-  accs.forEach((a, i) => Object.assign(a, state.accs[i]));
+  accs.forEach((a, i) => { Object.assign(a, state.accs[i]); });
   return { groups, accs };
 }

@@ -20,8 +20,8 @@ export function planRows(stmt: A.SelectStmt, info: TableInfo, scope: TableScope,
   const outs: Array<{ name: string; e: Expr }> = [];
   for (const item of stmt.items) {
     if (item.expr.kind === 'star') {
-      info.columns.forEach((c, i) => outs.push({ name: c.name, e: { k: 'slot', slot: scope.slotOf(i), t: c.type, bytes: c.bytes } }));
-      if (info.kind === 'super') info.tags.forEach((c, i) => outs.push({ name: c.name, e: { k: 'tag', tag: i, t: c.type, bytes: c.bytes } }));
+      info.columns.forEach((c, i) => { outs.push({ name: c.name, e: { k: 'slot', slot: scope.slotOf(i), t: c.type, bytes: c.bytes } }); });
+      if (info.kind === 'super') info.tags.forEach((c, i) => { outs.push({ name: c.name, e: { k: 'tag', tag: i, t: c.type, bytes: c.bytes } }); });
       continue;
     }
     outs.push({ name: item.alias ?? item.text, e: translate(item.expr, env, item.text) });

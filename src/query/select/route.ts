@@ -1,7 +1,6 @@
 // FROM resolution: which vgroups hold the table(s) a query reads. A normal or child table
 // lives in the vgroup whose hash range holds hash32(name); a super table's child tables are
 // spread over all vgroups of the database (each vgroup lists its own).
-import { assert } from '../../common/assert.js';
 import { BasaltError } from '../../common/errors.js';
 import { vgroupIndexForTable } from '../../common/routing.js';
 import type { TableInfo, TagValue } from '../../storage/api.js';

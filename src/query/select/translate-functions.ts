@@ -54,7 +54,7 @@ export function translateCall(e: A.FunctionCall, env: TranslateEnv, text: string
     case 'length': needString(a0, e.args[0]!.pos); out = { k: 'fn', name: fn, args, t: DataType.BIGINT, bytes: 8 }; break;
     case 'lower': case 'upper': needString(a0, e.args[0]!.pos); out = { k: 'fn', name: fn, args, t: a0.t, bytes: a0.bytes }; break;
     case 'concat': {
-      args.forEach((a, i) => needString(a, e.args[i]!.pos));
+      args.forEach((a, i) => { needString(a, e.args[i]!.pos); });
       const nchar = args.some((a) => a.t === DataType.NCHAR);
       out = { k: 'fn', name: fn, args, t: nchar ? DataType.NCHAR : DataType.VARCHAR, bytes: args.reduce((s, a) => s + a.bytes, 0) };
       break;
