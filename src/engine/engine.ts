@@ -22,13 +22,16 @@ import { statementDbs } from './statement-dbs.js';
 import { execResult } from './result-rows.js';
 import { select } from './select-bridge.js';
 import {
-  showCluster, showDatabases, showDnodes, showDnodeVariables, showMnodes, showTransactions, showUsers, showVariables,
-  showVgroups, showVnodes,
+  showDatabases, showUsers, showVariables, showVgroups, showVnodes,
 } from './show-cluster.js';
 import { describe, showCreateDatabase, showCreateTable, showStables, showTables } from './show-schema.js';
 
-function needsCluster(what: string): never {
-  throw new BasaltError('NOT_SUPPORTED', `'${what}' needs a cluster; this server runs a single dnode (start a cluster with 'basalt playground')`);
+/**
+ * Cluster statements are the mnode leader's (src/mnode/cluster-statements.ts): a dnode's
+ * gateway routes them there. An engine used on its own (tests, benchmarks) has no mnode.
+ */
+function onMnodeLeader(what: string): never {
+  throw new BasaltError('NOT_SUPPORTED', `'${what}' is a cluster statement that the mnode leader runs; send it through a dnode (basalt sql, REST), which routes it there`);
 }
 
 /** User management is for super users; anyone may change their own password. */
@@ -76,14 +79,14 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
     case 'showStables': return sh(() => showStables(core, s, session));
     case 'showCreateTable': case 'showCreateStable': return sh(() => showCreateTable(core, s, session));
     case 'showCreateDatabase': return sh(() => showCreateDatabase(core, s));
-    case 'showDnodes': return sh(() => showDnodes(core));
-    case 'showMnodes': return sh(() => showMnodes(core));
+    case 'showDnodes': return onMnodeLeader('show dnodes');
+    case 'showMnodes': return onMnodeLeader('show mnodes');
     case 'showVgroups': return sh(() => showVgroups(core, s, session));
     case 'showVnodes': return sh(() => showVnodes(core, s));
-    case 'showCluster': return sh(() => showCluster(core));
+    case 'showCluster': return onMnodeLeader('show cluster');
     case 'showVariables': return sh(() => showVariables(core, s));
-    case 'showDnodeVariables': return sh(() => showDnodeVariables(core, s));
-    case 'showTransactions': return showTransactions();
+    case 'showDnodeVariables': return onMnodeLeader('show dnode variables');
+    case 'showTransactions': return onMnodeLeader('show transactions');
     case 'showUsers': return sh(() => showUsers(core));
     case 'createUser':
       return ex(async () => {
@@ -103,14 +106,14 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
         core.catalog.commit(core.catalog.planDropUser(s.user));
         return execResult('Drop');
       });
-    case 'createDnode': return needsCluster('create dnode');
-    case 'dropDnode': return needsCluster('drop dnode');
-    case 'createMnode': return needsCluster('create mnode');
-    case 'dropMnode': return needsCluster('drop mnode');
-    case 'balanceVgroup': return needsCluster('balance vgroup');
-    case 'balanceVgroupLeader': return needsCluster('balance vgroup leader');
-    case 'redistributeVgroup': return needsCluster('redistribute vgroup');
-    case 'alterDnode': return needsCluster('alter dnode');
+    case 'createDnode': return onMnodeLeader('create dnode');
+    case 'dropDnode': return onMnodeLeader('drop dnode');
+    case 'createMnode': return onMnodeLeader('create mnode');
+    case 'dropMnode': return onMnodeLeader('drop mnode');
+    case 'balanceVgroup': return onMnodeLeader('balance vgroup');
+    case 'balanceVgroupLeader': return onMnodeLeader('balance vgroup leader');
+    case 'redistributeVgroup': return onMnodeLeader('redistribute vgroup');
+    case 'alterDnode': return onMnodeLeader('alter dnode');
   }
 }
 

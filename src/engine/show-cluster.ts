@@ -1,12 +1,13 @@
-// show databases / dnodes / mnodes / vgroups / vnodes / cluster / variables / users /
-// transactions, with the columns operators know from TDengine 3.x (one dnode, one mnode
-// leader, every vnode the leader of its vgroup on this single-node server).
+// The show commands a dnode's engine answers from its own catalog and vnodes: databases,
+// vgroups, vnodes, variables, users, with the columns operators know from TDengine 3.x.
+// show dnodes / mnodes / cluster / dnode variables / transactions are the mnode leader's
+// (src/mnode/cluster-statements.ts).
 import type { VnodeStore } from '../storage/api.js';
 import { BasaltError } from '../common/errors.js';
 import { DataType } from '../common/types.js';
 import { SYSTEM_DBS } from './catalog.js';
 import { formatMinutes } from '../common/db-options.js';
-import type { ShowDnodeVariablesStmt, ShowVariablesStmt, ShowVgroupsStmt, ShowVnodesStmt } from '../sql/ast.js';
+import type { ShowVariablesStmt, ShowVgroupsStmt, ShowVnodesStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';
 import { likeToRegExp } from '../common/like.js';
@@ -38,28 +39,6 @@ export function showDatabases(core: EngineCore): StatementResult {
     ]);
   }
   return queryResult(columns, rows);
-}
-
-function vnodeCount(core: EngineCore): number {
-  return core.catalog.state.dbs.reduce((n, d) => n + d.vgroups.length, 0);
-}
-
-export function showDnodes(core: EngineCore): StatementResult {
-  const d = core.options.dnode;
-  return queryResult(
-    [col('id', T.SMALLINT), varcharCol('endpoint', 134), col('vnodes', T.SMALLINT), col('support_vnodes', T.SMALLINT),
-      varcharCol('status', 10), col('create_time', T.TIMESTAMP), col('reboot_time', T.TIMESTAMP), varcharCol('note', 256)],
-    [[d.dnodeId, d.endpoint, vnodeCount(core), d.supportVnodes, 'ready', core.catalog.state.createdAtMs, d.startedAtMs, '']],
-  );
-}
-
-export function showMnodes(core: EngineCore): StatementResult {
-  const d = core.options.dnode;
-  return queryResult(
-    [col('id', T.INT), varcharCol('endpoint', 134), varcharCol('role', 12), varcharCol('status', 9),
-      col('create_time', T.TIMESTAMP), col('role_time', T.TIMESTAMP)],
-    [[d.dnodeId, d.endpoint, 'leader', 'ready', core.catalog.state.createdAtMs, d.startedAtMs]],
-  );
 }
 
 /** The Raft status of a replicated vnode (ReplicatedVnode.status), or undefined for a local store. */
@@ -123,16 +102,6 @@ export function showVnodes(core: EngineCore, s: ShowVnodesStmt): StatementResult
   );
 }
 
-export function showCluster(core: EngineCore): StatementResult {
-  const st = core.catalog.state;
-  const uptimeS = Math.max(0, Math.floor((core.nowMs() - core.options.dnode.startedAtMs) / 1000));
-  return queryResult(
-    [col('id', T.BIGINT), varcharCol('name', 134), col('uptime', T.INT), col('create_time', T.TIMESTAMP),
-      varcharCol('version', 10), col('expire_time', T.TIMESTAMP)],
-    [[BigInt(st.clusterId), core.options.dnode.endpoint, uptimeS, st.createdAtMs, core.options.serverVersion, null]],
-  );
-}
-
 function likeFilter(like: string | null): (name: string) => boolean {
   if (like === null) return () => true;
   const re = likeToRegExp(like);
@@ -145,31 +114,10 @@ export function showVariables(core: EngineCore, s: ShowVariablesStmt): Statement
   return queryResult([varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10)], rows);
 }
 
-export function showDnodeVariables(core: EngineCore, s: ShowDnodeVariablesStmt): StatementResult {
-  const d = core.options.dnode;
-  if (s.dnodeId !== d.dnodeId) {
-    throw new BasaltError('DNODE_NOT_EXIST', `dnode ${s.dnodeId} does not exist; this cluster has dnode ${d.dnodeId}`);
-  }
-  const keep = likeFilter(s.like);
-  const rows = d.variables.filter((v) => keep(v.name)).map((v): Cell[] => [d.dnodeId, v.name, v.value, v.scope, '']);
-  return queryResult(
-    [col('dnode_id', T.INT), varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10), varcharCol('info', 128)],
-    rows,
-  );
-}
-
 export function showUsers(core: EngineCore): StatementResult {
   const rows = core.catalog.state.users.map((u): Cell[] => [u.name, u.superUser ? 1 : 0, 1, 1, u.createdAtMs]);
   return queryResult(
     [varcharCol('name', 24), col('super', T.TINYINT), col('enable', T.TINYINT), col('sysinfo', T.TINYINT), col('create_time', T.TIMESTAMP)],
     rows,
-  );
-}
-
-export function showTransactions(): StatementResult {
-  return queryResult(
-    [col('id', T.INT), col('create_time', T.TIMESTAMP), varcharCol('stage', 12), varcharCol('db1', 64), varcharCol('db2', 64),
-      col('failed_times', T.INT), col('last_exec_time', T.TIMESTAMP), varcharCol('last_action_info', 511)],
-    [],
   );
 }
