@@ -19,7 +19,7 @@ import { DataType } from '../src/common/types.js';
 import type { SelectStmt } from '../src/sql/ast.js';
 import { parseOne } from '../src/sql/index.js';
 import { runSelect } from '../src/query/select/index.js';
-import type { DbHandle, SelectContext, VgroupHandle } from '../src/query/select-api.js';
+import { localStoreOf, type DbHandle, type SelectContext, type VgroupHandle } from '../src/query/select-api.js';
 import { openVnodeStore } from '../src/storage/index.js';
 import type { VnodeOptions, VnodeStore } from '../src/storage/api.js';
 import { vgroupOfTable } from '../src/query/select/route.js';
@@ -115,7 +115,7 @@ async function load(dir: string, tables: number, rows: number, vgroups: number):
     locCnt.set(m.location, (locCnt.get(m.location) ?? 0) + rows);
     lastpoint.set(m.name, exact[rows - 1]!);
     void cur;
-    const store = vgroupOfTable(db, m.name).store;
+    const store = localStoreOf(vgroupOfTable(db, m.name));
     let p = pending.get(store);
     if (p === undefined) { p = { creates: [], rows: [] }; pending.set(store, p); }
     p.creates.push({ name: m.name, stable: 'meters', tagValues: [m.groupid, m.location] });

@@ -17,7 +17,7 @@ import { Limits } from '../common/limits.js';
 import { dnodeById, newClusterId, type ClusterState } from '../mnode/cluster-state.js';
 import { Mnode } from '../mnode/mnode.js';
 import { ReplicaRuntime, RaftTransport } from '../replica/index.js';
-import type { VnodeOptions, VnodeStore } from '../storage/api.js';
+import type { VnodeOptions } from '../storage/api.js';
 import { ReplicatedVnode } from '../vnode/replicated-vnode.js';
 import type { Frame } from '../rpc/frame.js';
 import type { RpcReply } from '../rpc/server.js';
@@ -184,7 +184,7 @@ export class ClusterNode implements LeaderHost {
    * openReplicated). Founders are passed only when this dnode is one of them: a replica
    * that joined later must start empty, never bootstrap a rival membership.
    */
-  async openVnodeReplica(vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]): Promise<VnodeStore> {
+  async openVnodeReplica(vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]): Promise<ReplicatedVnode> {
     const runtime = this.ensureRuntime();
     const self = this.identity.dnodeId;
     let opened: ReplicatedVnode | undefined;

@@ -3,7 +3,7 @@
 // tables live only in the vgroup their name hashes to.
 import { BasaltError } from '../common/errors.js';
 import { DataType, TYPE_NAMES, isStringType, type ColumnSchema } from '../common/types.js';
-import type { ChildTableDef as StoreChildDef, TagValue } from '../storage/api.js';
+import type { ChildTableDef as StoreChildDef, TagValue, VnodeTables } from '../storage/api.js';
 import type { DbRecord, StableRecord } from './catalog.js';
 import type {
   AlterTableStmt, CreateChildTablesStmt, CreateStableStmt, CreateTableStmt, DropStableStmt, DropTableStmt, Expr, Session,
@@ -227,7 +227,7 @@ async function alterStable(core: EngineCore, db: DbRecord, st: StableRecord, s: 
   const name = st.name;
   const all = [...st.columns, ...st.tags];
   let next: StableRecord;
-  let apply: (store: import('../storage/api.js').VnodeStore) => Promise<void>;
+  let apply: (store: VnodeTables) => Promise<void>;
   switch (a.action) {
     case 'addColumn': case 'addTag': {
       const what = a.action === 'addColumn' ? 'column' : 'tag';

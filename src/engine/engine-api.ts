@@ -3,7 +3,7 @@
 // the current database.
 import type { ColumnBlock } from '../common/block.js';
 import type { DbOptions } from '../common/db-options.js';
-import type { TagValue, VnodeOptions, VnodeStore } from '../storage/api.js';
+import type { TagValue, VnodeOptions, VnodeStore, VnodeTables } from '../storage/api.js';
 
 import type { Session, StatementResult } from '../query/select-api.js';
 import type { Statement } from '../sql/index.js';
@@ -80,12 +80,29 @@ export interface LocalDnodeInfo {
   readonly endpointOf?: (dnodeId: number) => string | undefined;
 }
 
+/** Raft roles of a replicated vgroup as one replica sees them. */
+export interface ReplicaView {
+  readonly leader: number;
+  readonly role: string;
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
+}
+
+/** One replica of a replicated vgroup on this dnode (src/vnode/replicated-vnode.ts). */
+export interface ReplicatedStore extends VnodeStore {
+  /** Waits until this replica may serve a linearizable read (ReadIndex, also on a follower). */
+  readBarrier(opts: { readonly allowFollower: boolean }): Promise<void>;
+  status(): ReplicaView;
+}
+
 /** A replicated vgroup seen from a dnode without a replica of it (src/vnode/remote-vnode.ts). */
-export interface RemoteStore extends VnodeStore {
+export interface RemoteStore extends VnodeTables {
   /** Refreshes the cached table meta from a replica (linearizable). */
   sync(): Promise<void>;
   /** True once a sync succeeded (the cached meta may be read). */
   readonly synced: boolean;
+  /** The roles as the replica that answered the last sync reported them (role 'none' here). */
+  status(): ReplicaView;
   /** Ships an aggregate subplan to a replica; resolves to its exported partial state. */
   remoteAgg(plan: SubPlan): Promise<PartialState>;
   /** Ships a rows subplan to a replica; resolves to its blocks. */
@@ -104,7 +121,7 @@ export interface EngineOptions {
    * replica dnodes) on the dnode's Raft runtime; absent on a single-node server, where such
    * a vgroup cannot be hosted. `founders` are the placement's dnode ids.
    */
-  readonly openReplicated?: (vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]) => Promise<VnodeStore>;
+  readonly openReplicated?: (vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]) => Promise<ReplicatedStore>;
   /**
    * A view of a replicated vgroup this dnode holds no replica of (`dnodeIds`: its replicas
    * as the catalog has them); absent on a single-node server.

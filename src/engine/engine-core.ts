@@ -2,12 +2,12 @@
 // the dnode description. Handlers live in their own files (ddl-*.ts, insert.ts, show*.ts)
 // and receive this core; engine.ts only dispatches.
 import { BasaltError } from '../common/errors.js';
-import type { VnodeOptions, VnodeStore, TableInfo } from '../storage/api.js';
+import type { VnodeOptions, VnodeStore, VnodeTables, TableInfo } from '../storage/api.js';
 import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from './catalog.js';
 import type { DbOptions } from '../common/db-options.js';
 import { vgroupIndexForTable } from '../common/routing.js';
 import { VnodeSet } from '../vnode/vnode-set.js';
-import type { EngineOptions, RemoteStore, Session } from './engine-api.js';
+import type { EngineOptions, RemoteStore, ReplicatedStore, Session } from './engine-api.js';
 import type { DbHandle, RemoteSubplans } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
 
@@ -19,7 +19,7 @@ const PLAN_BARRIER_WAIT_MS = 300;
 export interface TableLoc {
   readonly db: DbRecord;
   readonly vg: VgroupRecord;
-  readonly store: VnodeStore;
+  readonly store: VnodeTables;
   readonly info: TableInfo;
 }
 
@@ -47,6 +47,8 @@ export class EngineCore {
     readonly options: EngineOptions,
     readonly catalog: Catalog,
     readonly vnodes: VnodeSet,
+    /** The replicated vnodes among `vnodes` (what openReplicated returned), by store. */
+    private readonly replicas: WeakMap<VnodeStore, ReplicatedStore> = new WeakMap(),
   ) {}
 
   nowMs(): number {
@@ -78,9 +80,15 @@ export class EngineCore {
     return { ...d, stables };
   }
 
-  store(vgId: number): VnodeStore {
+  /** A vgroup's tables and writes: its vnode here, or its remote view (vgroups hosted elsewhere). */
+  store(vgId: number): VnodeTables {
     if (this.vnodes.has(vgId)) return this.vnodes.get(vgId);
     return this.remotes.get(vgId) ?? this.vnodes.get(vgId);
+  }
+
+  /** This dnode's replica of a replicated vgroup, if it hosts one (a remote view is not one). */
+  replicaOf(vgId: number): ReplicatedStore | undefined {
+    return this.vnodes.has(vgId) ? this.replicas.get(this.vnodes.get(vgId)) : undefined;
   }
 
   /** The remote view of a vgroup with no replica here, if any. */
@@ -153,7 +161,7 @@ export class EngineCore {
   }
 
   /** The vgroup and store that own `table` in `db` (whether or not it exists). */
-  route(db: DbRecord, table: string): { vg: VgroupRecord; store: VnodeStore } {
+  route(db: DbRecord, table: string): { vg: VgroupRecord; store: VnodeTables } {
     const vg = db.vgroups[vgroupIndexForTable(db.vgroups, table)]!;
     return { vg, store: this.store(vg.vgId) };
   }
@@ -184,9 +192,11 @@ export class EngineCore {
       name: d.name,
       precision: d.options.precision,
       vgroups: d.vgroups.map((vg) => {
+        const base = { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd };
         const r = this.remoteOf(vg.vgId);
-        const remote: RemoteSubplans | null = r === undefined ? null : { agg: (p) => r.remoteAgg(p), rows: (p) => r.remoteRows(p) };
-        return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, store: this.store(vg.vgId), remote };
+        if (r === undefined) return { ...base, store: this.vnodes.get(vg.vgId), remote: null };
+        const remote: RemoteSubplans = { agg: (p) => r.remoteAgg(p), rows: (p) => r.remoteRows(p) };
+        return { ...base, store: r, remote };
       }),
     };
   }
@@ -203,8 +213,8 @@ export class EngineCore {
     const pending: Promise<void>[] = [];
     for (const vg of d.vgroups) {
       if (vg.dnodeIds === undefined || !this.vnodes.has(vg.vgId)) continue;
-      const r = this.store(vg.vgId) as VnodeStore & { readBarrier?: (o: { allowFollower: boolean }) => Promise<void> };
-      if (r.readBarrier) pending.push(r.readBarrier({ allowFollower: true }));
+      const r = this.replicaOf(vg.vgId);
+      if (r !== undefined) pending.push(r.readBarrier({ allowFollower: true }));
     }
     if (pending.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -225,8 +235,8 @@ export class EngineCore {
     const d = this.catalog.state.dbs.find((x) => x.vgroups.some((v) => v.vgId === vgId));
     const vg = d?.vgroups.find((v) => v.vgId === vgId);
     if (!d || !vg || vg.dnodeIds === undefined || !this.vnodes.has(vgId)) return;
-    const r = this.store(vgId) as VnodeStore & { readBarrier?: (o: { allowFollower: boolean }) => Promise<void> };
-    if (!r.readBarrier) return;
+    const r = this.replicaOf(vgId);
+    if (r === undefined) return;
     // A vgroup between leaders (an election after a dnode died takes about a second) is
     // waited for, bounded: with no quorum the last error comes back after the wait.
     const deadline = Date.now() + READ_LEADER_WAIT_MS;

@@ -8,16 +8,16 @@ import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { Catalog } from './catalog.js';
 import { openVnodeStore } from '../storage/index.js';
+import type { VnodeStore } from '../storage/api.js';
 import { parseOne, splitStatements, useStatement, type Statement } from '../sql/index.js';
 import { vgIdOfDir } from '../vnode/replicated-open.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
 import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
 import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
-import type { BulkTable, CreateEngine, Engine, EngineOptions, Session, StatementResult } from './engine-api.js';
+import type { BulkTable, CreateEngine, Engine, EngineOptions, ReplicatedStore, Session, StatementResult } from './engine-api.js';
 import { EngineCore } from './engine-core.js';
 import { insert, insertColumnar } from './insert.js';
 import { reconcile } from './reconcile.js';
-import { replicaStatus } from './show-cluster.js';
 import { statementDbs } from './statement-dbs.js';
 import { execResult } from './result-rows.js';
 import { select } from './select-bridge.js';
@@ -135,7 +135,9 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
   const catalog = Catalog.open(join(options.dataDir, 'mnode'), nowMs);
   // A vgroup whose catalog record names replica dnodes is one replica of a Raft group;
   // every other vgroup is a local (replica-1) store.
-  const openStore: OpenStore = (dir, vo) => {
+  // Keyed by the store object, so a vnode closed and dropped from the VnodeSet is not kept.
+  const replicas = new WeakMap<VnodeStore, ReplicatedStore>();
+  const openStore: OpenStore = async (dir, vo) => {
     const vgId = vgIdOfDir(dir);
     const rec = catalog.state.dbs.flatMap((d) => d.vgroups).find((v) => v.vgId === vgId);
     if (rec?.dnodeIds === undefined) return openLocal(dir, vo);
@@ -143,9 +145,11 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       throw new BasaltError('NOT_SUPPORTED', `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`);
     }
     // A replica that joins after a move has no founders: it waits for the leader to add it.
-    return options.openReplicated(vgId, dir, vo, rec.moved ? [] : rec.dnodeIds);
+    const r = await options.openReplicated(vgId, dir, vo, rec.moved ? [] : rec.dnodeIds);
+    replicas.set(r, r);
+    return r;
   };
-  const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore));
+  const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore), replicas);
   await reconcile(core);
   let closed = false;
   const alive = (): void => {
@@ -190,7 +194,7 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       return d.vgroups.map((vg) => {
         let leader: string | null = self.endpoint;
         if (vg.dnodeIds !== undefined) {
-          const id = replicaStatus(core.store(vg.vgId))?.leader ?? 0;
+          const id = (core.replicaOf(vg.vgId) ?? core.remoteOf(vg.vgId))?.status().leader ?? 0;
           leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : self.endpointOf?.(id) ?? null;
         }
         return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, leader };

@@ -3,7 +3,7 @@
 // directories of dropped databases, and make every vgroup's super tables match the catalog.
 import { isStringType } from '../common/types.js';
 import type { StableRecord } from './catalog.js';
-import type { VnodeStore } from '../storage/api.js';
+import type { VnodeTables } from '../storage/api.js';
 import type { EngineCore } from './engine-core.js';
 
 export async function reconcile(core: EngineCore): Promise<void> {
@@ -18,7 +18,7 @@ export async function reconcile(core: EngineCore): Promise<void> {
   }
 }
 
-async function reconcileStables(store: VnodeStore, stables: readonly StableRecord[]): Promise<void> {
+async function reconcileStables(store: VnodeTables, stables: readonly StableRecord[]): Promise<void> {
   const want = new Map(stables.map((s) => [s.name, s]));
   for (const t of store.listTables({ kind: 'super' })) if (!want.has(t.name)) await store.dropTable(t.name);
   for (const st of stables) {

@@ -2,7 +2,6 @@
 // vgroups, vnodes, variables, users, with the columns operators know from TDengine 3.x.
 // show dnodes / mnodes / cluster / dnode variables / transactions are the mnode leader's
 // (src/mnode/cluster-statements.ts).
-import type { VnodeStore } from '../storage/api.js';
 import { BasaltError } from '../common/errors.js';
 import { DataType } from '../common/types.js';
 import { SYSTEM_DBS } from './catalog.js';
@@ -41,13 +40,6 @@ export function showDatabases(core: EngineCore): StatementResult {
   return queryResult(columns, rows);
 }
 
-/** The Raft status of a replicated vnode (ReplicatedVnode.status), or undefined for a local store. */
-interface ReplicaView { leader: number; role: string; voters: readonly number[]; learners: readonly number[] }
-export function replicaStatus(store: VnodeStore | null): ReplicaView | undefined {
-  const r = store as (VnodeStore & { status?: () => ReplicaView }) | null;
-  return r?.status?.();
-}
-
 export function showVgroups(core: EngineCore, s: ShowVgroupsStmt, session: Session): StatementResult {
   const db = core.db(core.dbName(s.db, session));
   const dnodeId = core.options.dnode.dnodeId;
@@ -58,7 +50,8 @@ export function showVgroups(core: EngineCore, s: ShowVgroupsStmt, session: Sessi
     if (vg.dnodeIds === undefined) return [vg.vgId, db.name, tables, dnodeId, 'leader', null, null, null, null, null, null, 0, 0, 0];
     // A replicated vgroup: roles as this dnode's replica sees them (Raft leader, learners);
     // a dnode the mnode leader shows offline has an offline replica.
-    const st = replicaStatus(store);
+    // This dnode's replica, else the synced remote view (roles as its last sync saw them).
+    const st = core.replicaOf(vg.vgId)?.status() ?? (store !== null ? core.remoteOf(vg.vgId)?.status() : undefined);
     // The replicas as Raft has them now (a move in progress shows its learner); the catalog's
     // list when no replica answered.
     const ids = st && st.voters.length > 0 ? [...st.voters, ...st.learners].sort((a, b) => a - b) : vg.dnodeIds;
@@ -90,7 +83,7 @@ export function showVnodes(core: EngineCore, s: ShowVnodesStmt): StatementResult
     for (const vg of db.vgroups) {
       if (vg.dnodeIds === undefined) { rows.push([d.dnodeId, vg.vgId, db.name, 'leader', d.startedAtMs, d.startedAtMs, true]); continue; }
       if (!core.vnodes.has(vg.vgId)) continue;
-      const st = replicaStatus(core.store(vg.vgId));
+      const st = core.replicaOf(vg.vgId)?.status();
       const role = st === undefined ? 'offline' : st.leader === d.dnodeId ? 'leader' : st.role === 'learner' ? 'learner' : st.leader === 0 ? 'candidate' : 'follower';
       rows.push([d.dnodeId, vg.vgId, db.name, role, d.startedAtMs, d.startedAtMs, true]);
     }

@@ -1,23 +1,34 @@
 // The contract between the statement engine (src/engine/: DDL, insert, show, catalog) and the
 // select path (select/: planning per vgroup, execution, merge), and the result types both return. The engine resolves
 // databases and hands the select path the vgroups' stores; the select path never writes.
+import { assert } from '../common/assert.js';
 import type { ColumnBlock } from '../common/block.js';
 import type { DataType, Precision } from '../common/types.js';
-import type { VnodeStore } from '../storage/api.js';
+import type { VnodeStore, VnodeTables } from '../storage/api.js';
 import type { SubPlan } from './select/ir.js';
 import type { PartialState } from './select/partial-state.js';
 
-export interface VgroupHandle {
+/**
+ * A vgroup the select path reads: its data here (`remote` null: subplans run on `store`), or
+ * on another dnode (src/vnode/remote-vnode.ts: subplans are shipped through `remote`, and
+ * `store` holds its table meta only).
+ */
+export type VgroupHandle = VgroupRange & (
+  | { readonly store: VnodeStore; readonly remote: null }
+  | { readonly store: VnodeTables; readonly remote: RemoteSubplans }
+);
+
+/** The store of a vgroup whose data is on this dnode (tests and benchmarks read it directly). */
+export function localStoreOf(vg: VgroupHandle): VnodeStore {
+  assert(vg.remote === null, `vgroup ${vg.vgId} has no replica here: its subplans are shipped`);
+  return vg.store;
+}
+
+export interface VgroupRange {
   readonly vgId: number;
   /** Inclusive range of hash32(tableName) that this vgroup owns. */
   readonly hashBegin: number;
   readonly hashEnd: number;
-  readonly store: VnodeStore;
-  /**
-   * Set when this dnode holds no replica of the vgroup (src/vnode/remote-vnode.ts): its
-   * subplans are shipped to a replica and `store` serves table meta only.
-   */
-  readonly remote: RemoteSubplans | null;
 }
 
 /** Runs subplans on a replica of a vgroup elsewhere (after its ReadIndex barrier there). */

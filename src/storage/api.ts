@@ -97,7 +97,11 @@ export interface RangeAggregate {
   columns: ColumnAggregate[];
 }
 
-export interface VnodeStore {
+/**
+ * A vgroup's tables, writes and upkeep: what every view of a vgroup offers, including one
+ * on a dnode that holds no replica of it (src/vnode/remote-vnode.ts, which forwards).
+ */
+export interface VnodeTables {
   readonly options: VnodeOptions;
 
   // --- meta: each call is logged in the WAL and applied atomically ---
@@ -123,6 +127,18 @@ export interface VnodeStore {
   // --- data ---
   /** Appends to the WAL, applies to the memtable; resolves when durable per walLevel. */
   write(batch: WriteBatch): Promise<void>;
+
+  // --- maintenance ---
+  flush(): Promise<void>;
+  compact(): Promise<void>;
+  applyRetention(nowMs: number): Promise<void>;
+  /** Bytes on disk (WAL included) and in memory, for `show vnodes` and benchmarks. */
+  stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number };
+  close(): Promise<void>;
+}
+
+/** A vgroup whose data is here: its tables plus reads of the rows themselves. */
+export interface VnodeStore extends VnodeTables {
   /**
    * Rows of `table` in `range`, sorted by timestamp, a repeated timestamp keeping the latest
    * write, as blocks whose columns are exactly `columnIndexes` in that order.
@@ -133,12 +149,4 @@ export interface VnodeStore {
   aggregate(table: string, range: TimeRange, columnIndexes: readonly number[]): RangeAggregate;
   /** The last row of a table (all columns, schema order) from the last-row cache, or undefined if empty. */
   lastRow(table: string): ColumnBlock | undefined;
-
-  // --- maintenance ---
-  flush(): Promise<void>;
-  compact(): Promise<void>;
-  applyRetention(nowMs: number): Promise<void>;
-  /** Bytes on disk (WAL included) and in memory, for `show vnodes` and benchmarks. */
-  stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number };
-  close(): Promise<void>;
 }

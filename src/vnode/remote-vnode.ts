@@ -13,7 +13,7 @@ import type { ColumnBlock } from '../common/block.js';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import type {
-  RangeAggregate, TableInfo, TableKind, TagValue, TimeRange, VnodeOptions, VnodeStore, WriteBatch,
+  TableInfo, TableKind, TagValue, VnodeOptions, VnodeTables, WriteBatch,
 } from '../storage/api.js';
 import { Meta, type MetaOp, type MetaSnapshot } from '../storage/meta.js';
 import type { PartialState, SubPlan } from '../query/select/index.js';
@@ -47,7 +47,7 @@ export interface VgroupLink {
   subplan(vgId: number, kind: 'agg' | 'rows', plan: unknown): Promise<unknown>;
 }
 
-export class RemoteVnode extends MetaMutations implements VnodeStore {
+export class RemoteVnode extends MetaMutations implements VnodeTables {
   private meta = new Meta();
   private have: { epoch: number; version: number } | null = null;
   private statusValue: RemoteGroupStatus = { leader: 0, voters: [], learners: [] };
@@ -140,20 +140,6 @@ export class RemoteVnode extends MetaMutations implements VnodeStore {
   childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {
     this.checkSynced();
     return this.meta.childTablesWithTag(stable, tagName, values);
-  }
-
-  scan(table: string, range: TimeRange, columnIndexes: readonly number[]): Iterable<ColumnBlock> {
-    void range; void columnIndexes;
-    throw new BasaltError('INTERNAL', `vgroup ${this.vgId} has no replica on this dnode: reads of '${table}' must ship a subplan (remoteRows)`);
-  }
-
-  aggregate(table: string, range: TimeRange, columnIndexes: readonly number[]): RangeAggregate {
-    void range; void columnIndexes;
-    throw new BasaltError('INTERNAL', `vgroup ${this.vgId} has no replica on this dnode: aggregates of '${table}' must ship a subplan (remoteAgg)`);
-  }
-
-  lastRow(table: string): ColumnBlock | undefined {
-    throw new BasaltError('INTERNAL', `vgroup ${this.vgId} has no replica on this dnode: last row of '${table}' must ship a subplan`);
   }
 
   // ------------------------------------------------------------ maintenance: the replicas' own business

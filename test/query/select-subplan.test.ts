@@ -12,7 +12,7 @@ import { hash32, hashRanges } from '../../src/common/hash.js';
 import { DataType } from '../../src/common/types.js';
 import type { SelectStmt } from '../../src/sql/ast.js';
 import { parseOne } from '../../src/sql/index.js';
-import type { DbHandle, SelectContext, VgroupHandle } from '../../src/query/select-api.js';
+import { localStoreOf, type DbHandle, type SelectContext, type VgroupHandle } from '../../src/query/select-api.js';
 import { analyzeSelect, runSelect } from '../../src/query/select/index.js';
 import { runAggSubplan, runRowsSubplan } from '../../src/query/select/exec-subplan.js';
 import { buildMergeBatch } from '../../src/query/select/merge.js';
@@ -103,7 +103,7 @@ test('subplans survive a structured clone (plain data) and run the same', async 
     for (const sp of plan.subplans) {
       const clone = structuredClone(sp);
       assert.deepEqual(clone, sp);
-      const store = byVg.get(sp.vgId)!.store;
+      const store = localStoreOf(byVg.get(sp.vgId)!);
       if (sp.mode === 'rows') {
         assert.deepEqual(blockRows(runRowsSubplan(clone, store)), blockRows(runRowsSubplan(sp, store)));
       } else {
@@ -123,7 +123,7 @@ test('partial aggregates survive export, a structured clone and import (for RPC)
     'select k, count(v) from st group by k',
   ]) {
     const { plan, vgroups: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
-    const partials = plan.subplans.map((sp) => runAggSubplan(sp, byVg.get(sp.vgId)!.store));
+    const partials = plan.subplans.map((sp) => runAggSubplan(sp, localStoreOf(byVg.get(sp.vgId)!)));
     const shipped = partials.map((p) => importPartial(structuredClone(exportPartial(p)), plan.aggs));
     const direct = buildMergeBatch(plan, partials), viaState = buildMergeBatch(plan, shipped);
     assert.ok(direct.numRows > 0, sql);
