@@ -6,7 +6,7 @@
 import { BasaltError } from '../common/errors.js';
 import type { BasaltConfig } from '../common/config.js';
 import { configVariables } from '../common/config.js';
-import type { CreateEngine, Engine } from '../engine/engine-api.js';
+import type { CreateEngine, Engine, LocalEngine } from '../engine/engine-api.js';
 import type { DbOptions } from '../common/db-options.js';
 import type { PlacementEntry } from '../mnode/cluster-messages.js';
 import { MsgType, STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
@@ -59,12 +59,12 @@ const DROP_TOMBSTONE_MS = 60_000;
  * mnode no longer has (dropped while this dnode was offline) is dropped here too. A database
  * this dnode dropped a moment ago is not brought back by a reply that predates the drop.
  */
-function placementFollower(engine: Engine, selfId: () => number, logger: Logger): (placement: readonly PlacementEntry[]) => Promise<void> {
+function placementFollower(engine: LocalEngine, selfId: () => number, logger: Logger): (placement: readonly PlacementEntry[]) => Promise<void> {
   const heldBefore = new Set<string>();
   const droppedHereAtMs = new Map<string, number>();
   return async (placement) => {
     const self = selfId();
-    if (!engine.hostPlacedDatabase || !engine.placedDatabases || self <= 0) return;
+    if (self <= 0) return;
     const nowMs = Date.now();
     const held = new Set(engine.placedDatabases().map((d) => d.name));
     for (const name of heldBefore) if (!held.has(name)) droppedHereAtMs.set(name, nowMs);
@@ -82,14 +82,14 @@ function placementFollower(engine: Engine, selfId: () => number, logger: Logger)
     for (const d of engine.placedDatabases()) {
       if (placed.has(d.name) || nowMs - d.createdAtMs < ORPHAN_DB_AGE_MS) continue;
       logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
-      await engine.dropPlacedDatabase?.(d.name);
+      await engine.dropPlacedDatabase(d.name);
     }
   };
 }
 
 export class Dnode {
   private phase: Phase = 'starting';
-  private engine: Engine | null = null;
+  private engine: LocalEngine | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly rpc: RpcServer;
   private cluster: ClusterNode | null = null;
@@ -236,7 +236,7 @@ export class Dnode {
     return this.gateway;
   }
 
-  private ready(): Engine {
+  private ready(): LocalEngine {
     if (this.phase === 'stopping' || this.phase === 'stopped') throw new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry after it restarts');
     if (this.engine === null) throw new BasaltError('NOT_READY', 'the dnode is still opening its data; retry in a moment');
     return this.engine;

@@ -9,7 +9,7 @@ import { sliceBlock, valueAt } from '../common/block.js';
 import { encodedBlockBytes } from '../common/block-codec.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '../engine/engine-api.js';
+import type { BulkTable, Engine, LocalEngine, ResultColumn, Session, StatementResult } from '../engine/engine-api.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { WireColumn } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
@@ -71,7 +71,7 @@ async function toReply(res: StatementResult): Promise<RpcReply> {
 export class Gateway {
   readonly statements: ClusterStatements;
 
-  constructor(private readonly node: ClusterNode, private readonly local: Engine) {
+  constructor(private readonly node: ClusterNode, private readonly local: LocalEngine) {
     this.statements = new ClusterStatements(node, node.leader, (id, h) => this.hostOnDnode(id, h), (id, name) => this.unhostOnDnode(id, name));
   }
 
@@ -204,7 +204,7 @@ export class Gateway {
 
   /** Tells dnode `id` to drop its copy of a replicated database (the leader undoing a placement). */
   private async unhostOnDnode(id: number, name: string): Promise<void> {
-    if (id === this.node.identity.dnodeId) { await this.local.dropPlacedDatabase?.(name); return; }
+    if (id === this.node.identity.dnodeId) { await this.local.dropPlacedDatabase(name); return; }
     const ep = this.node.epOf(id);
     if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
     await this.forward(ep, { sql: '', db: name, user: '', target: 'unhost', hops: 0 });
@@ -212,7 +212,6 @@ export class Gateway {
 
   private async hostLocally(h: HostDatabase): Promise<void> {
     this.node.notePlacementIndex(h.index);
-    if (!this.local.hostPlacedDatabase) throw new BasaltError('NOT_SUPPORTED', `the engine of dnode ${this.node.identity.dnodeId} cannot host replicated databases`);
     await this.local.hostPlacedDatabase(h.name, h.options as Partial<DbOptions>, h.vgroups);
   }
 
@@ -332,7 +331,7 @@ export class Gateway {
     if (req.target === 'vnodes') return toReply(await this.localVnodes(session));
     if (req.target === 'unhost') {
       if (typeof req.db !== 'string') throw new BasaltError('BAD_FRAME', 'FORWARD unhost needs db');
-      await this.local.dropPlacedDatabase?.(req.db);
+      await this.local.dropPlacedDatabase(req.db);
       return toReply(execResult('Drop'));
     }
     const m = this.node.mnode;

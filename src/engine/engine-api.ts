@@ -41,21 +41,25 @@ export interface Engine {
    * this dnode knows it (null while unknown), so a client can send each table's rows there.
    */
   vgroupMap(db: string): Array<{ vgId: number; hashBegin: number; hashEnd: number; leader: string | null }>;
+  close(): Promise<void>;
+}
+
+/** The engine a dnode hosts: the front-end calls, plus the mnode's placement orders. */
+export interface LocalEngine extends Engine {
   /**
    * Records a database the mnode placed with replica > 1 and opens this dnode's replicas of
    * its vgroups (`vgroups`: only the ones this dnode hosts are opened). Repeating it with
-   * the same vgroups is a no-op (the mnode retries). Cluster engines only.
+   * the same vgroups is a no-op (the mnode retries).
    */
-  hostPlacedDatabase?(name: string, options: Partial<DbOptions>, vgroups: readonly PlacedVgroup[]): Promise<void>;
+  hostPlacedDatabase(name: string, options: Partial<DbOptions>, vgroups: readonly PlacedVgroup[]): Promise<void>;
   /**
    * Drops this dnode's copy of a replicated database: the mnode no longer places it (dropped
    * while this dnode was away) or its placement was undone. No user runs it: it follows the
-   * mnode's decision, so no privilege applies. Absent (undefined) is a no-op. Cluster engines only.
+   * mnode's decision, so no privilege applies.
    */
-  dropPlacedDatabase?(name: string): Promise<void>;
-  /** Replicated databases this engine records, with when it recorded them. Cluster engines only. */
-  placedDatabases?(): Array<{ name: string; createdAtMs: number; vgroups: readonly PlacedVgroup[] }>;
-  close(): Promise<void>;
+  dropPlacedDatabase(name: string): Promise<void>;
+  /** Replicated databases this engine records, with when it recorded them. */
+  placedDatabases(): Array<{ name: string; createdAtMs: number; vgroups: readonly PlacedVgroup[] }>;
 }
 
 export interface PlacedVgroup {
@@ -135,4 +139,4 @@ export interface Engine {
 }
 
 /** Implemented by src/engine/engine.ts as `export const createEngine: CreateEngine`. */
-export type CreateEngine = (options: EngineOptions) => Promise<Engine>;
+export type CreateEngine = (options: EngineOptions) => Promise<LocalEngine>;

@@ -14,7 +14,7 @@ import { vgIdOfDir } from '../vnode/replicated-open.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
 import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
 import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
-import type { BulkTable, CreateEngine, Engine, EngineOptions, ReplicatedStore, Session, StatementResult } from './engine-api.js';
+import type { BulkTable, CreateEngine, EngineOptions, LocalEngine, ReplicatedStore, Session, StatementResult } from './engine-api.js';
 import { EngineCore } from './engine-core.js';
 import { insert, insertColumnar } from './insert.js';
 import { reconcile } from './reconcile.js';
@@ -128,7 +128,7 @@ export interface EngineInternals {
   readonly openStore?: OpenStore;
 }
 
-export async function createEngineWith(options: EngineOptions, internals: EngineInternals = {}): Promise<Engine> {
+export async function createEngineWith(options: EngineOptions, internals: EngineInternals = {}): Promise<LocalEngine> {
   mkdirSync(options.dataDir, { recursive: true });
   const openLocal: OpenStore = internals.openStore ?? openVnodeStore;
   const nowMs = options.nowMs ? options.nowMs() : Date.now();
@@ -156,7 +156,7 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     if (closed) throw new BasaltError('SHUTTING_DOWN', 'the engine is closed');
   };
 
-  const engine: Engine = {
+  const engine: LocalEngine = {
     async execute(sql: string, session: Session): Promise<StatementResult> {
       alive();
       checkLength(sql);

@@ -12,7 +12,7 @@
 import { allocVector, type ColumnBlock } from '../../src/common/block.js';
 import { BasaltError } from '../../src/common/errors.js';
 import { DataType } from '../../src/common/types.js';
-import type { BulkTable, Engine, ResultColumn, Session, StatementResult } from '../../src/engine/engine-api.js';
+import type { BulkTable, LocalEngine, ResultColumn, Session, StatementResult } from '../../src/engine/engine-api.js';
 import type { Statement } from '../../src/sql/index.js';
 
 export const BIG_BASE_TS = 1_700_000_000_000;
@@ -57,7 +57,7 @@ function query(columns: ResultColumn[], blocks: () => AsyncGenerator<ColumnBlock
   return { kind: 'query', verb: 'Query', columns, precision: 'ms', affectedRows: 0, blocks: { [Symbol.asyncIterator]: blocks } };
 }
 
-export interface FakeEngine extends Engine {
+export interface FakeEngine extends LocalEngine {
   readonly databases: Set<string>;
   /** Blocks received through insertColumnar, with their tables. */
   readonly bulk: BulkTable[];
@@ -132,6 +132,12 @@ export function createFakeEngine(): FakeEngine {
     executeStatement(_stmt: Statement, session: Session, text: string): Promise<StatementResult> {
       return eng.execute(text, session);
     },
+    // It hosts no replicated database (the RPC and REST tests run one dnode).
+    async hostPlacedDatabase(name: string): Promise<void> {
+      throw new BasaltError('NOT_SUPPORTED', `the fake engine cannot host replicated database '${name}'`);
+    },
+    async dropPlacedDatabase(): Promise<void> {},
+    placedDatabases: () => [],
     async useDatabase(name: string): Promise<string> {
       if (!eng.databases.has(name)) throw new BasaltError('DB_NOT_EXIST', `database '${name}' does not exist; create it first`);
       return name;
