@@ -1,8 +1,11 @@
-// The single-node cluster catalog: databases with their options and vgroups, super-table
-// schemas, users. A small state machine: every change is an explicit CatalogOp, checked
-// against the current state by `plan*` (which may throw BasaltError), then applied by the
-// deterministic `applyOp` and persisted atomically under dataDir/mnode/. The cluster issues
-// replace the persistence with a Raft log of the same ops.
+// The per-dnode catalog of one dnode's engine: databases with their options and vgroups,
+// super-table schemas, users. It is not the replicated cluster state (dnodes, mnodes,
+// database placement), which is src/mnode/cluster-state.ts; a replicated database the mnode
+// placed is recorded here too (planCreatePlacedDb), with each vgroup's replica dnodes.
+// A small state machine: every change is an explicit CatalogOp, checked against the current
+// state by `plan*` (which may throw BasaltError), then applied by the deterministic `applyOp`
+// and persisted atomically in dataDir/mnode/catalog.json. It is not replicated: each dnode
+// keeps its own.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

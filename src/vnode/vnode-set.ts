@@ -1,5 +1,8 @@
 // The vnodes this dnode hosts: one VnodeStore per vgroup under dataDir/vnode/vnode<vgId>/,
-// opened with its database's options. Single-node for now: every vnode is the leader.
+// opened with its database's options through the OpenStore callback the engine passes: a
+// local store for a replica-1 vgroup, or this dnode's replica of a replicated vgroup (a
+// ReplicatedVnode, leader or follower of its Raft group). Vgroups with no replica on this
+// dnode (RemoteVnode views) are not held here: the engine keeps those itself.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../common/assert.js';
