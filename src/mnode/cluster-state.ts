@@ -51,7 +51,7 @@ export interface ReplicatedDbPlacement {
 
 /**
  * A change of one vgroup's replicas, driven step by step by the mnode leader's reconciler
- * (src/dnode/reconciler.ts): add each new replica as a learner, let it catch up, promote it,
+ * (src/mnode/reconciler.ts): add each new replica as a learner, let it catch up, promote it,
  * then remove each old one. While it runs, the vgroup's placement lists old and new dnodes.
  */
 export interface VgroupMove {

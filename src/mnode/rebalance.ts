@@ -1,7 +1,7 @@
 // Plans for moving vgroup replicas: `balance vgroup`, `redistribute vgroup`, `drop dnode`
 // (and `drop dnode force`), and the leader spread of `balance vgroup leader`. Pure functions
 // of the cluster state and the ready dnodes; the mnode leader commits the result as a
-// startMoves op and its reconciler carries the moves out (src/dnode/reconciler.ts).
+// startMoves op and its reconciler carries the moves out (src/mnode/reconciler.ts).
 import { BasaltError } from '../common/errors.js';
 import { vnodesOn, type ClusterState, type ReadyDnode, type VgroupMove } from './cluster-state.js';
 
