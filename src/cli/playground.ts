@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { connect, type Connection } from '../client/index.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { SERVER_NODE_FLAGS } from './node-flags.js';
 import { cliCommand } from './start.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
-const READY_TIMEOUT_MS = 15_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Member { id: number; port: number; dir: string; child: ChildProcess; stderr: string; exited: boolean }
@@ -27,7 +27,7 @@ function startMember(id: number, port: number, dir: string, firstEp: string): Pr
   const m: Member = { id, port, dir, child, stderr: '', exited: false };
   return new Promise((res, rej) => {
     let out = '';
-    const timer = setTimeout(() => rej(new BasaltError('TIMEOUT', `dnode on port ${port} did not start within ${READY_TIMEOUT_MS} ms; see ${dir}/log/basalt.log`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => rej(new BasaltError('TIMEOUT', `dnode on port ${port} did not start within ${Limits.playgroundReadyTimeoutMs} ms; see ${dir}/log/basalt.log`)), Limits.playgroundReadyTimeoutMs);
     child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (/ready;/.test(out)) { clearTimeout(timer); res(m); } });
     child.stderr!.on('data', (d: Buffer) => { m.stderr += d.toString(); });
     child.on('exit', (code) => {
@@ -56,7 +56,7 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
 async function stopAll(members: readonly Member[]): Promise<void> {
   await Promise.all(members.map((m) => new Promise<void>((res) => {
     if (m.exited || m.child.exitCode !== null) { res(); return; }
-    const t = setTimeout(() => m.child.kill('SIGKILL'), 10_000);
+    const t = setTimeout(() => m.child.kill('SIGKILL'), Limits.playgroundStopTimeoutMs);
     m.child.once('exit', () => { clearTimeout(t); res(); });
     m.child.kill('SIGTERM');
   })));
@@ -121,9 +121,9 @@ async function startMembers(plan: PlaygroundPlan, members: Member[]): Promise<vo
 /** Joins the dnodes, creates the mnodes and the demo database; all of it idempotent, for a restart on the same --dir. */
 async function formCluster(c: Connection, plan: PlaygroundPlan, members: readonly Member[]): Promise<void> {
   const n = plan.n;
-  await waitUntil('dnode 1 did not lead its mnode', 10_000, async () => (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'));
+  await waitUntil('dnode 1 did not lead its mnode', Limits.playgroundFormTimeoutMs, async () => (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'));
   for (const m of members.slice(1)) await ignore(c, `create dnode "localhost:${m.port}"`, /already exists/);
-  await waitUntil('not every dnode became ready', 10_000, async () => {
+  await waitUntil('not every dnode became ready', Limits.playgroundFormTimeoutMs, async () => {
     const rows = (await c.query('show dnodes')).rows();
     return rows.length >= n && rows.every((r) => r[4] === 'ready');
   });

@@ -11,6 +11,7 @@
 // Any malformed line aborts the whole request with an error naming its line number, what is
 // wrong and how to write it; nothing is returned half-parsed.
 import { BasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import { TICKS_PER_MS, type Precision } from '../../common/types.js';
 import type { ParsedBatch } from './batch.js';
 import { BSL, COMMA, DQ, EQ, EscapeSet, SP, unescapeSpan } from './escape.js';
@@ -68,8 +69,6 @@ function stopTable(bytes: number[]): Uint8Array {
   return t;
 }
 
-/** Longest string field value in bytes (VARCHAR's limit). */
-const MAX_STRING_BYTES = 65517;
 
 /** Parses a line-protocol request body. Throws SML_INVALID_DATA naming the first bad line. */
 export function parseLineProtocol(body: Uint8Array, precision: LinePrecision, options: ParseOptions = {}): ParsedBatch {
@@ -485,8 +484,8 @@ class LineParser {
       this.vStr = this.buf.toString('utf8', start + 1, i);
       this.vBytes = i - start - 1;
     }
-    if (this.vBytes > MAX_STRING_BYTES) {
-      this.badValue(lineStart, ks, ke, start, `the string is ${this.vBytes} bytes; at most ${MAX_STRING_BYTES}`);
+    if (this.vBytes > Limits.maxVarcharBytes) {
+      this.badValue(lineStart, ks, ke, start, `the string is ${this.vBytes} bytes; at most ${Limits.maxVarcharBytes}`);
     }
     this.line += newlines;
     this.vKind = K_STRING;
