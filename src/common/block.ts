@@ -68,7 +68,7 @@ export function viewData(type: DataType, buffer: ArrayBufferLike, byteOffset: nu
     case DataType.UINT: return new Uint32Array(buffer, byteOffset, rows);
     case DataType.BIGINT: return new BigInt64Array(buffer, byteOffset, rows);
     case DataType.UBIGINT: return new BigUint64Array(buffer, byteOffset, rows);
-    default: throw new Error(`BUG: column type ${type} has no fixed-width view`);
+    default: assert(false, `column type ${type} has no fixed-width view`);
   }
 }
 
