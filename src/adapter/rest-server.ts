@@ -31,8 +31,6 @@ export interface RestServerOptions {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-/** JSON is held back until this many bytes so an early error can still be a clean error reply. */
-const RESPONSE_HOLD_BYTES = 256 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -350,7 +348,7 @@ export class RestServer {
         rows += b.numRows;
         held.push(part);
         heldBytes += part.length;
-        if (heldBytes >= RESPONSE_HOLD_BYTES) await flush();
+        if (heldBytes >= Limits.restResponseHoldBytes) await flush();
       }
     } catch (e) {
       const err = toBasaltError(e);

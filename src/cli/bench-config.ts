@@ -3,7 +3,8 @@
 // file written for taosBenchmark never silently measures something different.
 import { readFileSync } from 'node:fs';
 import { BasaltError } from '../common/errors.js';
-import { BENCH_DEFAULTS, BENCH_LIMITS, checkName, intFlag, parseInterface, type InsertPlan, type QueryPlan, type QuerySet } from './bench-options.js';
+import { Limits } from '../common/limits.js';
+import { BENCH_DEFAULTS, checkName, intFlag, parseInterface, type InsertPlan, type QueryPlan, type QuerySet } from './bench-options.js';
 
 type Json = Record<string, unknown>;
 
@@ -81,8 +82,8 @@ function insertPlan(j: Json, ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' |
   checkSchema(st['tags'], DEFAULT_TAGS, 'tags');
   if (yes(str(st, 'child_table_exists', 'no'))) throw bad('"child_table_exists": "yes" is not supported; let basalt bench create the child tables');
   const confirm = str(j, 'confirm_parameter_prompt', 'no');
-  const tables = num(st, 'childtable_count', BENCH_DEFAULTS.tables, 1, BENCH_LIMITS.maxTables);
-  const rowsPerTable = num(st, 'insert_rows', BENCH_DEFAULTS.rowsPerTable, 1, BENCH_LIMITS.maxRowsPerTable);
+  const tables = num(st, 'childtable_count', BENCH_DEFAULTS.tables, 1, Limits.benchMaxTables);
+  const rowsPerTable = num(st, 'insert_rows', BENCH_DEFAULTS.rowsPerTable, 1, Limits.benchMaxRowsPerTable);
   const stepMs = num(st, 'timestamp_step', 1, 1, 86_400_000);
   const startTsMs = startTimestamp(str(st, 'start_timestamp', ''), rowsPerTable * stepMs);
   return {
@@ -94,8 +95,8 @@ function insertPlan(j: Json, ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' |
     stable: checkName(str(st, 'name', BENCH_DEFAULTS.stable), 'super_tables[0].name'),
     tablePrefix: checkName(str(st, 'childtable_prefix', BENCH_DEFAULTS.tablePrefix), 'childtable_prefix'),
     tables, rowsPerTable,
-    rowsPerRequest: num(st, 'num_of_records_per_req', num(j, 'num_of_records_per_req', BENCH_DEFAULTS.rowsPerRequest, 1, BENCH_LIMITS.maxRowsPerRequest), 1, BENCH_LIMITS.maxRowsPerRequest),
-    workers: num(j, 'thread_count', BENCH_DEFAULTS.workers, 1, BENCH_LIMITS.maxWorkers),
+    rowsPerRequest: num(st, 'num_of_records_per_req', num(j, 'num_of_records_per_req', BENCH_DEFAULTS.rowsPerRequest, 1, Limits.benchMaxRowsPerRequest), 1, Limits.benchMaxRowsPerRequest),
+    workers: num(j, 'thread_count', BENCH_DEFAULTS.workers, 1, Limits.benchMaxWorkers),
     iface: parseInterface(str(st, 'insert_mode', 'native')),
     startTsMs, stepMs,
     aggregateQueries: false,
@@ -119,7 +120,7 @@ function querySet(v: unknown, where: string): QuerySet | null {
   const sqls = o['sqls'];
   if (!Array.isArray(sqls) || sqls.length === 0) throw bad(`${where}.sqls must be a non-empty array of {"sql": "..."}`);
   return {
-    threads: num(o, 'threads', 1, 1, BENCH_LIMITS.maxWorkers),
+    threads: num(o, 'threads', 1, 1, Limits.benchMaxWorkers),
     intervalMs: num(o, 'query_interval', 0, 0, 3_600_000),
     sqls: sqls.map((s, i) => {
       const q = typeof s === 'string' ? s : str(obj(s, `${where}.sqls[${i}]`), 'sql', '');
@@ -141,7 +142,7 @@ function queryPlan(j: Json, ep: Pick<QueryPlan, 'host' | 'port' | 'httpPort' | '
     ...ep,
     db: checkName(str(j, 'databases', BENCH_DEFAULTS.db), '"databases"'),
     iface,
-    queryTimes: num(j, 'query_times', 1, 1, BENCH_LIMITS.maxQueryTimes),
+    queryTimes: num(j, 'query_times', 1, 1, Limits.benchMaxQueryTimes),
     specified, superTable, outputFile,
   };
 }

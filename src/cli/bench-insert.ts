@@ -3,6 +3,7 @@
 // range packed together, like taosBenchmark's progressive mode), then print the SUCC lines.
 import { appendFileSync } from 'node:fs';
 import { connect, type Connection } from '../client/index.js';
+import { Limits } from '../common/limits.js';
 import { allocRows, METERS_COLUMNS_SQL, METERS_TAGS_SQL, MetersWalk } from './bench-data.js';
 import type { InsertPlan } from './bench-options.js';
 import { insertSummaryLines, Latencies, Progress, type InsertResult } from './bench-stats.js';
@@ -15,13 +16,12 @@ export interface BenchOutput {
   readonly progress: ((s: string) => void) | null;
 }
 
-const DDL_TIMEOUT_MS = 120_000;
 
 export async function setupDatabase(conn: Connection, plan: InsertPlan, out: BenchOutput): Promise<void> {
-  if (plan.drop) await conn.query(`drop database if exists ${plan.db}`, { db: null, timeoutMs: DDL_TIMEOUT_MS });
+  if (plan.drop) await conn.query(`drop database if exists ${plan.db}`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
   const vg = plan.vgroups !== null ? ` vgroups ${plan.vgroups}` : '';
-  await conn.query(`create database if not exists ${plan.db} replica ${plan.replica}${vg} precision 'ms'`, { db: null, timeoutMs: DDL_TIMEOUT_MS });
-  await conn.query(`create stable if not exists ${plan.db}.${plan.stable} (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, { db: null, timeoutMs: DDL_TIMEOUT_MS });
+  await conn.query(`create database if not exists ${plan.db} replica ${plan.replica}${vg} precision 'ms'`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
+  await conn.query(`create stable if not exists ${plan.db}.${plan.stable} (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
   out.line(`database ${plan.db} ready (replica ${plan.replica}${vg}); super table ${plan.stable}; ${plan.tables} child tables ${plan.tablePrefix}0..${plan.tablePrefix}${plan.tables - 1}, ${plan.rowsPerTable} rows each, ${plan.rowsPerRequest} rows per request, ${plan.workers} worker(s), -I ${plan.iface}`);
 }
 
@@ -68,7 +68,7 @@ async function runWorker(plan: InsertPlan, w: number, workers: number, stats: Wo
 }
 
 export async function runInsert(plan: InsertPlan, out: BenchOutput): Promise<InsertResult> {
-  const admin = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: DDL_TIMEOUT_MS });
+  const admin = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: Limits.benchDdlTimeoutMs });
   try {
     await setupDatabase(admin, plan, out);
     const workers = Math.min(plan.workers, plan.tables);
@@ -117,7 +117,7 @@ export async function aggregateQueries(conn: Connection, plan: InsertPlan, out: 
   for (const sql of sqls) {
     const t0 = performance.now();
     try {
-      const r = await conn.query(sql, { db: plan.db, timeoutMs: DDL_TIMEOUT_MS });
+      const r = await conn.query(sql, { db: plan.db, timeoutMs: Limits.benchDdlTimeoutMs });
       const first = r.rows()[0] ?? [];
       lines.push(`Spent ${((performance.now() - t0) / 1000).toFixed(4)} second(s) for query: ${sql} (${r.rows().length} row(s); first: ${first.map(String).join(', ')})`);
     } catch (e) {

@@ -59,15 +59,6 @@ export const BENCH_DEFAULTS = {
   startTsMs: 1_500_000_000_000, stepMs: 1, outputFile: './output.txt', stable: 'meters', tablePrefix: 'd',
 };
 
-/** Limits that keep one request and one run bounded. */
-export const BENCH_LIMITS = {
-  maxWorkers: 1024,
-  maxRowsPerRequest: 1_000_000,
-  maxTables: 10_000_000,
-  maxRowsPerTable: 1_000_000_000,
-  maxQueryTimes: 10_000_000,
-};
-
 /** Parses a positive integer flag value within [min, max], naming the flag when it is not. */
 export function intFlag(text: string | number | undefined, flag: string, dflt: number, min: number, max: number): number {
   if (text === undefined) return dflt;

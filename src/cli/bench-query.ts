@@ -3,22 +3,22 @@
 // super_table_query runs each SQL once per child table, `xxxx` replaced by the table name.
 import { connect, type Connection } from '../client/index.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { basicAuth, BenchHttp } from './bench-http.js';
 import type { BenchOutput } from './bench-insert.js';
 import { appendResult, workerRange } from './bench-insert.js';
 import type { QueryPlan, QuerySet } from './bench-options.js';
 import { Latencies, queryDelayLine, queryTotalLine } from './bench-stats.js';
 
-const QUERY_TIMEOUT_MS = 600_000;
 
 interface Runner { run(sql: string): Promise<void>; close(): void }
 
 async function openRunner(plan: QueryPlan): Promise<Runner> {
   if (plan.iface === 'native') {
-    const conn = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, database: plan.db, timeoutMs: QUERY_TIMEOUT_MS });
-    return { run: async (sql) => { await conn.query(sql, { timeoutMs: QUERY_TIMEOUT_MS }); }, close: () => conn.close() };
+    const conn = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, database: plan.db, timeoutMs: Limits.benchQueryTimeoutMs });
+    return { run: async (sql) => { await conn.query(sql, { timeoutMs: Limits.benchQueryTimeoutMs }); }, close: () => conn.close() };
   }
-  const http = new BenchHttp(plan.host, plan.httpPort, QUERY_TIMEOUT_MS);
+  const http = new BenchHttp(plan.host, plan.httpPort, Limits.benchQueryTimeoutMs);
   const headers = { Authorization: basicAuth(plan.user, plan.password) };
   return {
     run: async (sql) => {
@@ -87,8 +87,8 @@ export async function runQueries(plan: QueryPlan, out: BenchOutput): Promise<voi
 async function childTables(plan: QueryPlan, stable: string): Promise<string[]> {
   let conn: Connection | null = null;
   try {
-    conn = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: QUERY_TIMEOUT_MS });
-    const r = await conn.query(`select distinct tbname from ${plan.db}.${stable}`, { db: null, timeoutMs: QUERY_TIMEOUT_MS });
+    conn = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: Limits.benchQueryTimeoutMs });
+    const r = await conn.query(`select distinct tbname from ${plan.db}.${stable}`, { db: null, timeoutMs: Limits.benchQueryTimeoutMs });
     const names = r.rows().map((row) => String(row[0]));
     if (names.length === 0) throw new BasaltError('INVALID_PARA', `super table ${plan.db}.${stable} has no child tables; insert first (basalt bench -y) or fix stblname`);
     return names.sort();

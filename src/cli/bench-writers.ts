@@ -3,6 +3,7 @@
 // (line). Each worker owns one writer, so one request is in flight per worker.
 import { connect, type Connection } from '../client/index.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { basicAuth, BenchHttp } from './bench-http.js';
 import { centiText, groupIdOf, locationOf, metersBlock, tenThousandthsText, type RowBuffers } from './bench-data.js';
 import type { InsertPlan } from './bench-options.js';
@@ -16,12 +17,11 @@ export interface BatchWriter {
   close(): void;
 }
 
-const REQUEST_TIMEOUT_MS = 600_000;
 
 export async function openWriter(plan: InsertPlan): Promise<BatchWriter> {
   switch (plan.iface) {
     case 'native': return new NativeWriter(plan, await connect({
-      host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: REQUEST_TIMEOUT_MS,
+      host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: Limits.benchRequestTimeoutMs,
       ...(plan.routeWrites === false ? { routeWrites: false } : {}),
     }));
     case 'rest': return new RestWriter(plan);
@@ -39,7 +39,7 @@ class NativeWriter implements BatchWriter {
       using: { stable, tags: [groupIdOf(p.table), locationOf(p.table)] },
       block: metersBlock(buf, p.offset, p.n),
     }));
-    const n = await this.conn.insertColumnar(this.plan.db, tables, REQUEST_TIMEOUT_MS);
+    const n = await this.conn.insertColumnar(this.plan.db, tables, Limits.benchRequestTimeoutMs);
     if (n !== rows) throw new BasaltError('INTERNAL', `the server acknowledged ${n} of ${rows} rows`);
   }
 
@@ -52,7 +52,7 @@ class RestWriter implements BatchWriter {
   private readonly path: string;
 
   constructor(private readonly plan: InsertPlan) {
-    this.http = new BenchHttp(plan.host, plan.httpPort, REQUEST_TIMEOUT_MS);
+    this.http = new BenchHttp(plan.host, plan.httpPort, Limits.benchRequestTimeoutMs);
     this.headers = { Authorization: basicAuth(plan.user, plan.password), 'Content-Type': 'text/plain' };
     this.path = `/rest/sql/${plan.db}`;
   }
@@ -86,7 +86,7 @@ class LineWriter implements BatchWriter {
   private readonly prefixes = new Map<number, string>();
 
   constructor(private readonly plan: InsertPlan) {
-    this.http = new BenchHttp(plan.host, plan.httpPort, REQUEST_TIMEOUT_MS);
+    this.http = new BenchHttp(plan.host, plan.httpPort, Limits.benchRequestTimeoutMs);
     const q = new URLSearchParams({ db: plan.db, precision: 'ms', u: plan.user, p: plan.password });
     this.path = `/influxdb/v1/write?${q.toString()}`;
   }

@@ -5,9 +5,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { BasaltError, toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { loadBenchConfig, type BenchConfig } from './bench-config.js';
 import { runInsert, type BenchOutput } from './bench-insert.js';
-import { BENCH_DEFAULTS, BENCH_LIMITS, checkName, intFlag, parseInterface, type InsertPlan } from './bench-options.js';
+import { BENCH_DEFAULTS, checkName, intFlag, parseInterface, type InsertPlan } from './bench-options.js';
 import { runQueries } from './bench-query.js';
 
 export interface BenchFlags {
@@ -32,10 +33,10 @@ export function planFromFlags(f: BenchFlags): InsertPlan {
     vgroups: f.vgroups === undefined ? null : intFlag(f.vgroups, '-v', 2, 1, 1024),
     stable: BENCH_DEFAULTS.stable,
     tablePrefix: BENCH_DEFAULTS.tablePrefix,
-    tables: intFlag(f.tables, '-t', BENCH_DEFAULTS.tables, 1, BENCH_LIMITS.maxTables),
-    rowsPerTable: intFlag(f.rows, '-n', BENCH_DEFAULTS.rowsPerTable, 1, BENCH_LIMITS.maxRowsPerTable),
-    rowsPerRequest: intFlag(f.recordsPerRequest, '-r', BENCH_DEFAULTS.rowsPerRequest, 1, BENCH_LIMITS.maxRowsPerRequest),
-    workers: intFlag(f.threads, '-T', BENCH_DEFAULTS.workers, 1, BENCH_LIMITS.maxWorkers),
+    tables: intFlag(f.tables, '-t', BENCH_DEFAULTS.tables, 1, Limits.benchMaxTables),
+    rowsPerTable: intFlag(f.rows, '-n', BENCH_DEFAULTS.rowsPerTable, 1, Limits.benchMaxRowsPerTable),
+    rowsPerRequest: intFlag(f.recordsPerRequest, '-r', BENCH_DEFAULTS.rowsPerRequest, 1, Limits.benchMaxRowsPerRequest),
+    workers: intFlag(f.threads, '-T', BENCH_DEFAULTS.workers, 1, Limits.benchMaxWorkers),
     iface: parseInterface(f.interface),
     startTsMs: BENCH_DEFAULTS.startTsMs,
     stepMs: BENCH_DEFAULTS.stepMs,

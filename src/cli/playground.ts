@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { connect, type Connection } from '../client/index.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { SERVER_NODE_FLAGS } from './node-flags.js';
 import { cliCommand } from './start.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
-const READY_TIMEOUT_MS = 15_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Member { id: number; port: number; dir: string; child: ChildProcess; stderr: string; exited: boolean }
@@ -27,7 +27,7 @@ function startMember(id: number, port: number, dir: string, firstEp: string): Pr
   const m: Member = { id, port, dir, child, stderr: '', exited: false };
   return new Promise((res, rej) => {
     let out = '';
-    const timer = setTimeout(() => rej(new BasaltError('TIMEOUT', `dnode on port ${port} did not start within ${READY_TIMEOUT_MS} ms; see ${dir}/log/basalt.log`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => rej(new BasaltError('TIMEOUT', `dnode on port ${port} did not start within ${Limits.playgroundReadyTimeoutMs} ms; see ${dir}/log/basalt.log`)), Limits.playgroundReadyTimeoutMs);
     child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (/ready;/.test(out)) { clearTimeout(timer); res(m); } });
     child.stderr!.on('data', (d: Buffer) => { m.stderr += d.toString(); });
     child.on('exit', (code) => {
@@ -53,10 +53,10 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   throw new BasaltError('TIMEOUT', `${what} within ${timeoutMs} ms`);
 }
 
-async function stopAll(members: Member[]): Promise<void> {
+async function stopAll(members: readonly Member[]): Promise<void> {
   await Promise.all(members.map((m) => new Promise<void>((res) => {
     if (m.exited || m.child.exitCode !== null) { res(); return; }
-    const t = setTimeout(() => m.child.kill('SIGKILL'), 10_000);
+    const t = setTimeout(() => m.child.kill('SIGKILL'), Limits.playgroundStopTimeoutMs);
     m.child.once('exit', () => { clearTimeout(t); res(); });
     m.child.kill('SIGTERM');
   })));
@@ -71,58 +71,15 @@ export function registerPlayground(program: Command, version: string): void {
     .option('--port <port>', 'serverPort of the first dnode; the others add 100 each', '6030')
     .action(async (flags: { nodes: string; dir: string; port: string }) => {
       const t0 = Date.now();
-      const n = Number(flags.nodes);
-      const base = Number(flags.port);
-      if (!Number.isInteger(n) || n < 1 || n > 9) { process.stderr.write(`basalt playground: --nodes '${flags.nodes}' must be 1 to 9\n`); process.exitCode = 1; return; }
-      if (!Number.isInteger(base) || base < 1 || base + 100 * (n - 1) + 11 > 65535) { process.stderr.write(`basalt playground: --port '${flags.port}' leaves no room for ${n} dnodes\n`); process.exitCode = 1; return; }
-      const dir = resolve(flags.dir);
-      const firstEp = `localhost:${base}`;
+      const plan = playgroundPlan(flags);
+      if (plan === null) { process.exitCode = 1; return; }
       const members: Member[] = [];
       let conn: Connection | null = null;
       try {
-        const started = await Promise.allSettled(Array.from({ length: n }, (_v, k) => startMember(k + 1, base + 100 * k, join(dir, `dnode${k + 1}`), firstEp)));
-        for (const r of started) if (r.status === 'fulfilled') members.push(r.value);
-        const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
-        conn = await connect({ host: '127.0.0.1', port: base });
-        const c = conn;
-        await waitUntil('dnode 1 did not lead its mnode', 10_000, async () => (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'));
-        for (const m of members.slice(1)) await ignore(c, `create dnode "localhost:${m.port}"`, /already exists/);
-        await waitUntil('not every dnode became ready', 10_000, async () => {
-          const rows = (await c.query('show dnodes')).rows();
-          return rows.length >= n && rows.every((r) => r[4] === 'ready');
-        });
-        for (let id = 2; id <= Math.min(3, n); id++) await ignore(c, `create mnode on dnode ${id}`, /already exists/);
-        // A replicated demo database to try fail-over on (kept across restarts of the playground).
-        const demo = n >= 3;
-        if (demo) {
-          await ignore(c, 'create database if not exists demo replica 3 vgroups 2', /already exists/);
-          await c.query('create stable if not exists demo.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))');
-          await c.query("insert into demo.d1001 using demo.meters tags (2, 'California.SanFrancisco') values (now - 2s, 10.3, 219, 0.31) (now - 1s, 12.6, 218, 0.33) demo.d1002 using demo.meters tags (3, 'California.LosAngeles') values (now - 1s, 11.8, 221, 0.28)");
-        }
-        const rows = (await c.query('show dnodes')).rows();
-        const mnodes = (await c.query('show mnodes')).rows();
-        const secs = ((Date.now() - t0) / 1000).toFixed(1);
-        const cli = cliCommand();
-        let text = `Basalt ${version} playground: ${n} dnode(s), ${mnodes.length} mnode(s), ready in ${secs} s. Data and logs in ${dir}\n\n`;
-        for (const r of rows) {
-          const pid = members.find((m) => `localhost:${m.port}` === r[1])?.child.pid ?? '?';
-          const mn = mnodes.find((x) => x[0] === r[0]);
-          text += `  dnode ${String(r[0])}  ${String(r[1]).padEnd(16)} ${String(r[4])}  pid ${pid}${mn ? `  mnode ${String(mn[2])}` : ''}\n`;
-        }
-        text += `  REST: http://127.0.0.1:${base + 11}/rest/sql\n\n`;
-        text += `Try, from another terminal:\n`;
-        text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show dnodes"\n`;
-        text += `  ${cli} sql -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
-        text += `  curl -u root:taosdata -d "show cluster" 127.0.0.1:${base + 11}/rest/sql\n`;
-        text += `  ${cli} sql -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
-        if (demo) text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show demo.vgroups; select * from demo.meters"\n`;
-        const leader = mnodes.find((x) => x[2] === 'leader');
-        const lm = members.find((m) => leader !== undefined && m.id === leader[0]);
-        const other = members.find((m) => m !== lm);
-        if (n >= 3 && lm && other) text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
-        text += `\nPress Ctrl-C to stop all dnodes.\n`;
-        process.stdout.write(text);
+        await startMembers(plan, members);
+        conn = await connect({ host: '127.0.0.1', port: plan.base });
+        await formCluster(conn, plan, members);
+        process.stdout.write(await readyText(conn, plan, members, version, t0));
       } catch (e) {
         process.stderr.write(`basalt playground: ${toBasaltError(e).message}\n`);
         conn?.close();
@@ -131,20 +88,102 @@ export function registerPlayground(program: Command, version: string): void {
         return;
       }
       conn?.close();
-      let stopping = false;
-      const stop = (): void => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write('\nstopping the playground dnodes...\n');
-        void stopAll(members).then(() => { process.stdout.write('basalt playground: stopped\n'); process.exit(0); });
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      for (const m of members) {
-        m.child.on('exit', (code) => {
-          if (stopping) return;
-          process.stderr.write(`basalt playground: dnode ${m.id} (port ${m.port}) exited with code ${code}; see ${m.dir}/log/basalt.log (the others keep running)\n`);
-        });
-      }
+      keepRunning(members);
     });
+}
+
+interface PlaygroundPlan {
+  /** Number of dnodes. */
+  readonly n: number;
+  /** serverPort of the first dnode; dnode k (from 0) listens on base + 100 k. */
+  readonly base: number;
+  readonly dir: string;
+}
+
+/** The validated flags, or null after printing what is wrong with them. */
+function playgroundPlan(flags: { nodes: string; dir: string; port: string }): PlaygroundPlan | null {
+  const n = Number(flags.nodes);
+  const base = Number(flags.port);
+  if (!Number.isInteger(n) || n < 1 || n > 9) { process.stderr.write(`basalt playground: --nodes '${flags.nodes}' must be 1 to 9\n`); return null; }
+  if (!Number.isInteger(base) || base < 1 || base + 100 * (n - 1) + 11 > 65535) { process.stderr.write(`basalt playground: --port '${flags.port}' leaves no room for ${n} dnodes\n`); return null; }
+  return { n, base, dir: resolve(flags.dir) };
+}
+
+/** Starts every dnode; `members` gets those that started, so they are stopped even when another failed. */
+async function startMembers(plan: PlaygroundPlan, members: Member[]): Promise<void> {
+  const firstEp = `localhost:${plan.base}`;
+  const started = await Promise.allSettled(Array.from({ length: plan.n }, (_v, k) => startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp)));
+  for (const r of started) if (r.status === 'fulfilled') members.push(r.value);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Joins the dnodes, creates the mnodes and the demo database; all of it idempotent, for a restart on the same --dir. */
+async function formCluster(c: Connection, plan: PlaygroundPlan, members: readonly Member[]): Promise<void> {
+  const n = plan.n;
+  await waitUntil('dnode 1 did not lead its mnode', Limits.playgroundFormTimeoutMs, async () => (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'));
+  for (const m of members.slice(1)) await ignore(c, `create dnode "localhost:${m.port}"`, /already exists/);
+  await waitUntil('not every dnode became ready', Limits.playgroundFormTimeoutMs, async () => {
+    const rows = (await c.query('show dnodes')).rows();
+    return rows.length >= n && rows.every((r) => r[4] === 'ready');
+  });
+  for (let id = 2; id <= Math.min(3, n); id++) await ignore(c, `create mnode on dnode ${id}`, /already exists/);
+  // A replicated demo database to try fail-over on (kept across restarts of the playground).
+  if (hasDemo(plan)) {
+    await ignore(c, 'create database if not exists demo replica 3 vgroups 2', /already exists/);
+    await c.query('create stable if not exists demo.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))');
+    await c.query("insert into demo.d1001 using demo.meters tags (2, 'California.SanFrancisco') values (now - 2s, 10.3, 219, 0.31) (now - 1s, 12.6, 218, 0.33) demo.d1002 using demo.meters tags (3, 'California.LosAngeles') values (now - 1s, 11.8, 221, 0.28)");
+  }
+}
+
+/** A replica-3 database needs three dnodes. */
+function hasDemo(plan: PlaygroundPlan): boolean {
+  return plan.n >= 3;
+}
+
+/** The dnodes, the endpoints, and statements to try that work as printed. */
+async function readyText(c: Connection, plan: PlaygroundPlan, members: readonly Member[], version: string, t0: number): Promise<string> {
+  const { n, base } = plan;
+  const rows = (await c.query('show dnodes')).rows();
+  const mnodes = (await c.query('show mnodes')).rows();
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  const cli = cliCommand();
+  let text = `Basalt ${version} playground: ${n} dnode(s), ${mnodes.length} mnode(s), ready in ${secs} s. Data and logs in ${plan.dir}\n\n`;
+  for (const r of rows) {
+    const pid = members.find((m) => `localhost:${m.port}` === r[1])?.child.pid ?? '?';
+    const mn = mnodes.find((x) => x[0] === r[0]);
+    text += `  dnode ${String(r[0])}  ${String(r[1]).padEnd(16)} ${String(r[4])}  pid ${pid}${mn ? `  mnode ${String(mn[2])}` : ''}\n`;
+  }
+  text += `  REST: http://127.0.0.1:${base + 11}/rest/sql\n\n`;
+  text += `Try, from another terminal:\n`;
+  text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show dnodes"\n`;
+  text += `  ${cli} sql -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
+  text += `  curl -u root:taosdata -d "show cluster" 127.0.0.1:${base + 11}/rest/sql\n`;
+  text += `  ${cli} sql -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
+  if (hasDemo(plan)) text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show demo.vgroups; select * from demo.meters"\n`;
+  const leader = mnodes.find((x) => x[2] === 'leader');
+  const lm = members.find((m) => leader !== undefined && m.id === leader[0]);
+  const other = members.find((m) => m !== lm);
+  if (n >= 3 && lm && other) text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
+  text += `\nPress Ctrl-C to stop all dnodes.\n`;
+  return text;
+}
+
+/** Stops every dnode on Ctrl-C or SIGTERM; a dnode that exits by itself is reported, the others keep running. */
+function keepRunning(members: readonly Member[]): void {
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping the playground dnodes...\n');
+    void stopAll(members).then(() => { process.stdout.write('basalt playground: stopped\n'); process.exit(0); });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  for (const m of members) {
+    m.child.on('exit', (code) => {
+      if (stopping) return;
+      process.stderr.write(`basalt playground: dnode ${m.id} (port ${m.port}) exited with code ${code}; see ${m.dir}/log/basalt.log (the others keep running)\n`);
+    });
+  }
 }

@@ -3,11 +3,10 @@
 // (numbers right-aligned, text left-aligned), `\G` vertical records, and the footers
 // `Query OK, N row(s) in set (0.001234s)` / `Insert OK, N row(s) affected (...)`.
 import type { ColumnVector } from '../common/block.js';
+import { Limits } from '../common/limits.js';
 import { DataType, type Precision } from '../common/types.js';
 import type { ResultColumn } from '../client/index.js';
 
-/** Widest text cell before it is cut (taos `-w`, default 30). */
-export const DISPLAY_WIDTH = 30;
 
 function pad2(n: number): string { return n < 10 ? '0' + n : String(n); }
 
@@ -40,7 +39,7 @@ export function columnWidth(c: ResultColumn, precision: Precision): number {
     case DataType.DOUBLE: return Math.max(25, n);
     case DataType.TIMESTAMP: return Math.max(precision === 'ms' ? 23 : precision === 'us' ? 26 : 29, n);
     case DataType.VARCHAR: case DataType.NCHAR:
-      return c.bytes > DISPLAY_WIDTH ? Math.max(DISPLAY_WIDTH, n) : Math.max(c.bytes + 2, n);
+      return c.bytes > Limits.shellDisplayWidthChars ? Math.max(Limits.shellDisplayWidthChars, n) : Math.max(c.bytes + 2, n);
   }
 }
 

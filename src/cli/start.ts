@@ -126,14 +126,6 @@ export function cliCommand(): string {
   return rel.startsWith('..') || isAbsolute(rel) ? bin : './' + rel;
 }
 
-export function connectHint(config: BasaltConfig, restPort: number): string {
-  const host = config.listenHost === '0.0.0.0' ? '127.0.0.1' : config.listenHost;
-  return [
-    `  ${cliCommand()} sql -h ${host} -P ${config.serverPort}`,
-    `  curl -u root:taosdata -d "show databases" ${host}:${restPort}/rest/sql`,
-  ].join('\n');
-}
-
 /** Installs SIGTERM/SIGINT handlers that stop the server once; a second signal exits at once. */
 export function stopOnSignals(server: RunningServer, onStopped: (code: number) => void): void {
   let signalled = false;

@@ -2,6 +2,7 @@
 // block, and bulk-insert columnar data without SQL text. One TCP connection multiplexes
 // many requests; after a drop the next call reconnects and re-authenticates with the
 // current database.
+import { assert } from '../common/assert.js';
 import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
@@ -283,7 +284,13 @@ export function streamingResult(rpc: RpcClient, res: { control: unknown; payload
     affectedRows: Number(q.affectedRows ?? 0),
     useDb: q.useDb ?? null,
   };
+  if (!q.done && !(Number.isSafeInteger(q.cursorId) && q.cursorId > 0)) {
+    throw new BasaltError('BAD_FRAME', `QUERY reply is not done but names no result cursor (cursorId ${String(q.cursorId)})`);
+  }
+  // The server cursor: 0 once the result is exhausted (a done reply) or closed. FETCH goes
+  // out only for a live id, one at a time: the server refuses a second FETCH in flight.
   let cursorId = q.done ? 0 : q.cursorId;
+  let fetching = false;
   let iterated = false;
   const close = async (): Promise<void> => {
     if (cursorId === 0) return;
@@ -291,15 +298,28 @@ export function streamingResult(rpc: RpcClient, res: { control: unknown; payload
     cursorId = 0;
     await rpc.request(MsgType.CLOSE_CURSOR, { cursorId: id }, [], timeoutMs).catch(() => undefined);
   };
+  const fetchNext = async (): Promise<ColumnBlock[]> => {
+    const id = cursorId;
+    assert(id > 0, 'FETCH only for an open cursor (not exhausted, not closed)');
+    assert(!fetching, 'one FETCH in flight per cursor (its blocks are iterated once, in order)');
+    fetching = true;
+    let r: { control: unknown; payload: Uint8Array };
+    try { r = await rpc.request(MsgType.FETCH, { cursorId: id }, [], timeoutMs); }
+    finally { fetching = false; }
+    const f = asObj<FetchResponse>(r.control, 'FETCH');
+    const blocks = decodeBlocks(r.payload, f.numBlocks);
+    // Every block takes at least its header: the frame's payload bounds the blocks of one FETCH.
+    assert(blocks.length === f.numBlocks && blocks.length <= r.payload.length, 'FETCH blocks as announced, within the payload');
+    // Only close() changes a live cursor id, and only to 0.
+    assert(cursorId === id || cursorId === 0, 'a cursor keeps its id until closed');
+    if (f.done) cursorId = 0;
+    return blocks;
+  };
   async function* gen(): AsyncGenerator<ColumnBlock> {
     try {
       for (const b of first) yield b;
       while (cursorId !== 0) {
-        const r = await rpc.request(MsgType.FETCH, { cursorId }, [], timeoutMs);
-        const f = asObj<FetchResponse>(r.control, 'FETCH');
-        const blocks = decodeBlocks(r.payload, f.numBlocks);
-        if (f.done) cursorId = 0;
-        for (const b of blocks) yield b;
+        for (const b of await fetchNext()) yield b;
       }
     } finally {
       await close();

@@ -9,16 +9,10 @@
 // Rows are idempotent (a repeated timestamp keeps the latest write), so that resend is safe.
 import { splitEndpoint } from '../common/endpoint.js';
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { VgroupRoute } from '../rpc/messages.js';
 import { vgroupIndexForTable } from '../common/routing.js';
 
-/** How long a vgroup map is trusted before it is fetched again. */
-const MAP_TTL_MS = 5_000;
-/** After a routed dnode could not be reached, how long its rows go through the home dnode. */
-const DOWN_HOLD_MS = 3_000;
-/** Databases whose maps are cached, and dnodes with a routed connection, at most. */
-const MAX_MAPS = 64;
-const MAX_ROUTED_DNODES = 64;
 
 export interface RoutedTarget<T> {
   /** Endpoint (`host:port`) the items go to, or null for the home connection. */
@@ -77,7 +71,7 @@ export class WriteRouter<C> {
     let c = this.conns.get(endpoint);
     if (c) return c;
     if (this.closed) return Promise.reject(new BasaltError('CONNECTION_FAILED', 'the connection is closed'));
-    if (this.conns.size >= MAX_ROUTED_DNODES) return Promise.reject(new BasaltError('CONNECTION_FAILED', `more than ${MAX_ROUTED_DNODES} routed dnodes`));
+    if (this.conns.size >= Limits.clientMaxRoutedDnodes) return Promise.reject(new BasaltError('CONNECTION_FAILED', `more than ${Limits.clientMaxRoutedDnodes} routed dnodes`));
     let hp: { host: string; port: number };
     try { hp = splitEndpoint(endpoint); } catch (e) { return Promise.reject(new BasaltError('CONNECTION_FAILED', (e as Error).message)); }
     c = this.deps.open(hp.host, hp.port);
@@ -88,7 +82,7 @@ export class WriteRouter<C> {
 
   /** A routed send to `endpoint` failed at the connection level: use home for a while. */
   unreachable(db: string, endpoint: string): void {
-    this.downUntilMs.set(endpoint, Date.now() + DOWN_HOLD_MS);
+    this.downUntilMs.set(endpoint, Date.now() + Limits.clientRouteDownHoldMs);
     this.maps.delete(db);
     const c = this.conns.get(endpoint);
     this.conns.delete(endpoint);
@@ -105,7 +99,7 @@ export class WriteRouter<C> {
   private async mapOf(db: string): Promise<CachedMap | null> {
     const now = Date.now();
     const cached = this.maps.get(db);
-    if (cached && now - cached.fetchedAtMs < MAP_TTL_MS) return cached.self === null ? null : cached;
+    if (cached && now - cached.fetchedAtMs < Limits.clientVgroupMapTtlMs) return cached.self === null ? null : cached;
     let next: CachedMap;
     try {
       const m = await this.deps.fetchMap(db);
@@ -115,7 +109,7 @@ export class WriteRouter<C> {
       if (!(e instanceof BasaltError)) throw e;
       next = { fetchedAtMs: now, self: null, vgroups: [] };
     }
-    if (this.maps.size >= MAX_MAPS) this.maps.delete(this.maps.keys().next().value!);
+    if (this.maps.size >= Limits.clientMaxCachedVgroupMaps) this.maps.delete(this.maps.keys().next().value!);
     this.maps.set(db, next);
     return next.self === null ? null : next;
   }

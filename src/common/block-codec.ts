@@ -9,6 +9,7 @@
 // aligned for its type becomes a view of the input (no copy, no garbage). Use it only where
 // the input is never reused and the block does not outlive a short hand-off (the insert
 // request's frame into the memtable; a committed Raft entry into the memtable).
+import { assert } from './assert.js';
 import { BasaltError } from './errors.js';
 import { allocDataUnfilled, viewData, type ColumnBlock, type ColumnData, type ColumnVector, type NumberArray } from './block.js';
 import { DataType, TYPE_BYTES, isStringType } from './types.js';
@@ -31,7 +32,7 @@ export function encodedBlockBytes(block: ColumnBlock): number {
 export function encodeBlock(block: ColumnBlock): Uint8Array {
   const out = new Uint8Array(encodedBlockBytes(block));
   const end = encodeBlockInto(block, out, 0);
-  if (end !== out.length) throw new Error(`BUG: block encoded ${end} bytes, expected ${out.length}`);
+  assert(end === out.length, `block encoded ${end} bytes, expected ${out.length}`);
   return out;
 }
 

@@ -14,6 +14,7 @@
 // `nulls` is null when the column has no nulls, else a Uint8Array with 1 at null rows
 // (the value at a null row is 0 / '' and must be ignored).
 import { assert } from './assert.js';
+import { Limits } from './limits.js';
 import { DataType, TYPE_BYTES } from './types.js';
 
 export type NumberArray =
@@ -67,12 +68,10 @@ export function viewData(type: DataType, buffer: ArrayBufferLike, byteOffset: nu
     case DataType.UINT: return new Uint32Array(buffer, byteOffset, rows);
     case DataType.BIGINT: return new BigInt64Array(buffer, byteOffset, rows);
     case DataType.UBIGINT: return new BigUint64Array(buffer, byteOffset, rows);
-    default: throw new Error(`BUG: column type ${type} has no fixed-width view`);
+    default: assert(false, `column type ${type} has no fixed-width view`);
   }
 }
 
-/** Below this many bytes a zero-filled array is as cheap as an unfilled one. */
-const UNFILLED_MIN_BYTES = 1024;
 
 /**
  * Like allocData, but fixed-width values start as whatever the memory held (no zero fill):
@@ -81,7 +80,7 @@ const UNFILLED_MIN_BYTES = 1024;
 export function allocDataUnfilled(type: DataType, rows: number): ColumnData {
   if (type === DataType.VARCHAR || type === DataType.NCHAR) return allocData(type, rows);
   const bytes = rows * TYPE_BYTES[type];
-  if (bytes < UNFILLED_MIN_BYTES) return allocData(type, rows);
+  if (bytes < Limits.unfilledAllocMinBytes) return allocData(type, rows);
   const raw = Buffer.allocUnsafeSlow(bytes);
   return viewData(type, raw.buffer, raw.byteOffset, rows);
 }

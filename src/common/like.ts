@@ -2,8 +2,9 @@
 // any run, _ one character, backslash escapes the next character. Compiled once per distinct
 // pattern. Only regex syntax characters are escaped: with the 'u' flag any other escape
 // (`\-`) is a syntax error.
+import { Limits } from './limits.js';
+
 const cache = new Map<string, RegExp>();
-const CACHE_MAX_ENTRIES = 256;
 
 export function likeToRegExp(pattern: string): RegExp {
   const hit = cache.get(pattern);
@@ -17,7 +18,7 @@ export function likeToRegExp(pattern: string): RegExp {
     else src += escapeRe(ch);
   }
   const re = new RegExp(src + '$', 'u');
-  if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
+  if (cache.size >= Limits.maxLikeCacheEntries) cache.clear();
   cache.set(pattern, re);
   return re;
 }

@@ -232,4 +232,114 @@ export const Limits = {
   vnodeForwardPauseMs: 100,
   /** How often a forward in flight checks whether this replica has heard of another leader. */
   vnodeLeaderWatchMs: 50,
+
+  // --- query (src/query) ---
+  /** Rows fill (prev, next, linear, value, null) may add to one query's result. */
+  maxFillRows: 10_000_000,
+  /** Compiled `match` / `nmatch` patterns kept; beyond this the cache starts over. */
+  maxRegexCacheEntries: 256,
+  /** Compiled LIKE patterns kept (src/common/like.ts); beyond this the cache starts over. */
+  maxLikeCacheEntries: 256,
+  /** Declared bytes of a string constant, or of a cast to VARCHAR/NCHAR without a length. */
+  defaultStringExprBytes: 64,
+
+  // --- engine (src/engine) ---
+  /** How long a read waits for a replicated vgroup to elect a leader before failing. */
+  readLeaderWaitMs: 3_000,
+  /** The best-effort barrier before planning a query waits at most this long. */
+  planBarrierWaitMs: 300,
+  /** Below this many bytes a zero-filled column array is as cheap as an unfilled one (src/common/block.ts). */
+  unfilledAllocMinBytes: 1024,
+
+  // --- dnode (src/dnode) ---
+  /** A replicated database recorded here but absent from the mnode's placement this long is dropped here. */
+  orphanDbAgeMs: 10_000,
+  /** A database dropped here is not recreated from a status reply for this long (a reply sent before the drop). */
+  dropTombstoneMs: 60_000,
+  /**
+   * A request to a vgroup on other dnodes: total time over all attempts. An election takes 1-2 s;
+   * the total stays below a client's usual 8-10 s request timeout, so the client gets this error,
+   * not its own timeout.
+   */
+  vgroupRequestDeadlineMs: 6_000,
+  /** The meta refresh before a statement gives up sooner: the statement may not need the vgroup. */
+  vgroupMetaDeadlineMs: 3_000,
+  /** After a vgroup was found leaderless, requests to it fail at once for this long (then try again). */
+  vgroupDownHoldMs: 2_000,
+  /** Attempts (one replica each) of one request to a vgroup, within vgroupRequestDeadlineMs. */
+  vgroupMaxAttempts: 120,
+  /** Pause after a round over a vgroup's replicas found no leader (none redirected). */
+  vgroupRoundPauseMs: 150,
+
+  // --- mnode (src/mnode) ---
+  /** The mnode group snapshots the cluster state after this many applied entries, keeping its log short. */
+  mnodeSnapshotEveryEntries: 1000,
+  /** How often the mnode leader looks at pending vgroup moves. */
+  mnodeMoveTickMs: 250,
+  /** A vgroup leadership transfer during a move is given this long before the step is retried. */
+  mnodeLeaderTransferTimeoutMs: 5_000,
+  /** A statement that starts moves (balance, redistribute, drop dnode) returns when they are done or after this long (they go on). */
+  clusterStatementWaitMs: 5_000,
+  /** A probe of a created-but-silent dnode waits this long for its HELLO answer. */
+  dnodeProbeTimeoutMs: 2_000,
+
+  // --- client (src/client) ---
+  /** How long a client trusts a database's vgroup map before fetching it again. */
+  clientVgroupMapTtlMs: 5_000,
+  /** After a routed dnode could not be reached, how long a client sends its rows through the home dnode. */
+  clientRouteDownHoldMs: 3_000,
+  /** Databases whose vgroup maps one client caches. */
+  clientMaxCachedVgroupMaps: 64,
+  /** Dnodes one client keeps a routed connection to (besides its home connection). */
+  clientMaxRoutedDnodes: 64,
+
+  // --- common (src/common) ---
+  /** A repeating problem is logged once, then at most this often (a retry loop must not flood the log). */
+  logRepeatIntervalMs: 30_000,
+
+  // --- REST and line protocol (src/adapter) ---
+  /** Bytes of a REST JSON response held back, so an early error can still be a clean error reply. */
+  restResponseHoldBytes: 256 * 1024,
+  /** Line-protocol bodies of at least this many bytes are parsed on a worker thread (the hop costs ~0.1 ms; 64 KiB parse in ~0.5 ms). */
+  lineProtocolWorkerMinBodyBytes: 64 * 1024,
+  /** Young generation of a line-protocol parse worker, in MiB (V8's default is 16-32 on 64-bit). */
+  lineProtocolWorkerYoungGenMb: 4,
+  /** Databases whose series caches a parse worker keeps (the oldest is dropped beyond this). */
+  lineProtocolWorkerCachedDbs: 8,
+  /** Times a line-protocol request re-plans after finding a super table changed under it. */
+  lineProtocolMaxSchemaRounds: 3,
+  /** Derived child table names kept per database; beyond this the cache starts over (MD5 is cheap, memory is not unbounded). */
+  lineProtocolTableNameCacheEntries: 100_000,
+  /** Child table → super table entries the line-protocol schema cache remembers per database; beyond this it starts over. */
+  lineProtocolMaxRememberedOwners: 1_000_000,
+  /** Smallest VARCHAR width in bytes line protocol declares for a string field (doubled until the value fits). */
+  lineProtocolMinFieldVarcharBytes: 16,
+  /** Smallest VARCHAR width in bytes line protocol declares for a tag (doubled until the value fits). */
+  lineProtocolMinTagVarcharBytes: 64,
+
+  // --- command line (src/cli) ---
+  /** Widest text cell in characters the shell prints before cutting it (taos `-w`, default 30). */
+  shellDisplayWidthChars: 30,
+  /** `basalt playground`: time for one dnode to print that it is ready. */
+  playgroundReadyTimeoutMs: 15_000,
+  /** `basalt playground`: time for the mnode leader, and then every dnode, to be ready. */
+  playgroundFormTimeoutMs: 10_000,
+  /** `basalt playground`: time a dnode has to exit after SIGTERM before it gets SIGKILL. */
+  playgroundStopTimeoutMs: 10_000,
+  /** `basalt bench`: timeout of one insert request (large batches on a slow cluster). */
+  benchRequestTimeoutMs: 600_000,
+  /** `basalt bench`: timeout of its DDL (drop/create database, create stable, counts). */
+  benchDdlTimeoutMs: 120_000,
+  /** `basalt bench`: timeout of one query of a query run. */
+  benchQueryTimeoutMs: 600_000,
+  /** `basalt bench`: writer threads (or query threads) of one run. */
+  benchMaxWorkers: 1024,
+  /** `basalt bench`: rows per insert request. */
+  benchMaxRowsPerRequest: 1_000_000,
+  /** `basalt bench`: child tables of one run. */
+  benchMaxTables: 10_000_000,
+  /** `basalt bench`: rows per child table of one run. */
+  benchMaxRowsPerTable: 1_000_000_000,
+  /** `basalt bench`: times each query of a query run is repeated. */
+  benchMaxQueryTimes: 10_000_000,
 } as const;

@@ -1,13 +1,13 @@
-// Logs a repeating problem once, then at most every REPEAT_GATE_MS (a retry loop must not
-// flood the log).
-const REPEAT_GATE_MS = 30_000;
+// Logs a repeating problem once, then at most every Limits.logRepeatIntervalMs (a retry loop
+// must not flood the log).
+import { Limits } from './limits.js';
 
 export class RepeatGate {
   private last = '';
   private lastAtMs = 0;
 
   pass(key: string, nowMs: number): boolean {
-    if (key !== this.last || nowMs - this.lastAtMs >= REPEAT_GATE_MS) { this.last = key; this.lastAtMs = nowMs; return true; }
+    if (key !== this.last || nowMs - this.lastAtMs >= Limits.logRepeatIntervalMs) { this.last = key; this.lastAtMs = nowMs; return true; }
     return false;
   }
 

@@ -21,10 +21,6 @@ export function msToTicks(ms: number, precision: Precision): number {
   return precision === 'ms' ? ms : precision === 'us' ? ms * 1e3 : ms * 1e6;
 }
 
-export function ticksToMs(ticks: number, precision: Precision): number {
-  return precision === 'ms' ? ticks : precision === 'us' ? ticks / 1e3 : ticks / 1e6;
-}
-
 /** The current time in ticks of a precision (exact for ms/us; ns loses sub-µs digits of the clock only). */
 export function nowTicks(precision: Precision, nowMs = Date.now()): number {
   return msToTicks(nowMs, precision);

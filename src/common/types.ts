@@ -20,8 +20,6 @@ export enum DataType {
 
 export type Precision = 'ms' | 'us' | 'ns';
 
-/** Units of one timestamp tick per precision, in nanoseconds. */
-export const PRECISION_NS: Record<Precision, number> = { ms: 1e6, us: 1e3, ns: 1 };
 /** Ticks per millisecond per precision. */
 export const TICKS_PER_MS: Record<Precision, number> = { ms: 1, us: 1e3, ns: 1e6 };
 

@@ -4,6 +4,7 @@
 // gateway in front of it, then starts reporting status to the mnode leader. stop() answers
 // what is in flight, refuses new work, and closes the engine so a restart finds everything.
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { BasaltConfig } from '../common/config.js';
 import { configVariables } from '../common/config.js';
 import type { CreateEngine, Engine, LocalEngine } from '../engine/engine-api.js';
@@ -47,11 +48,7 @@ export function listenError(e: unknown, port: number, setting: string, host: str
   return new BasaltError('CONNECTION_FAILED', `cannot listen on ${host}:${port} (${(e as Error).message})`);
 }
 
-/** A replicated database recorded here but absent from the mnode's placement this long is dropped here. */
-const ORPHAN_DB_AGE_MS = 10_000;
 
-/** A database dropped here is not recreated from a status reply for this long (a reply sent before the drop). */
-const DROP_TOMBSTONE_MS = 60_000;
 
 /**
  * Brings the engine in line with the mnode's placement of replicated databases: a database
@@ -70,7 +67,7 @@ function placementFollower(engine: LocalEngine, selfId: () => number, logger: Lo
     for (const name of heldBefore) if (!held.has(name)) droppedHereAtMs.set(name, nowMs);
     heldBefore.clear();
     for (const name of held) heldBefore.add(name);
-    for (const [name, at] of droppedHereAtMs) if (nowMs - at > DROP_TOMBSTONE_MS) droppedHereAtMs.delete(name);
+    for (const [name, at] of droppedHereAtMs) if (nowMs - at > Limits.dropTombstoneMs) droppedHereAtMs.delete(name);
     const placed = new Set<string>();
     for (const e of placement) {
       if (!e.vgroups) continue;
@@ -80,7 +77,7 @@ function placementFollower(engine: LocalEngine, selfId: () => number, logger: Lo
       await engine.hostPlacedDatabase(e.db, (e.options ?? {}) as Partial<DbOptions>, e.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds, moved: true })));
     }
     for (const d of engine.placedDatabases()) {
-      if (placed.has(d.name) || nowMs - d.createdAtMs < ORPHAN_DB_AGE_MS) continue;
+      if (placed.has(d.name) || nowMs - d.createdAtMs < Limits.orphanDbAgeMs) continue;
       logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
       await engine.dropPlacedDatabase(d.name);
     }

@@ -17,18 +17,6 @@ import { decodeSubplan, runShippedSubplan } from '../vnode/subplan-service.js';
 import { asMap, ClusterMsg, type VnodeCtl, type VnodeCtlReply } from '../mnode/cluster-messages.js';
 import type { PeerPool } from './peer-pool.js';
 
-/**
- * A request to a vgroup: total time, attempts, pause between rounds over its replicas. An
- * election takes 1-2 s; the total stays below a client's usual 8-10 s request timeout, so
- * the client gets this error, not its own timeout.
- */
-const VGROUP_DEADLINE_MS = 6_000;
-/** The meta refresh before a statement gives up sooner: the statement may not need the vgroup. */
-const META_DEADLINE_MS = 3_000;
-/** After a vgroup was found leaderless, requests fail at once for this long (then try again). */
-const DOWN_HOLD_MS = 2_000;
-const VGROUP_MAX_ATTEMPTS = 120;
-const VGROUP_ROUND_PAUSE_MS = 150;
 /** One attempt at one replica: mutations and meta answer fast; a subplan may scan a lot. */
 const ATTEMPT_TIMEOUT_MS = Limits.clusterRpcTimeoutMs;
 const SUBPLAN_TIMEOUT_MS = Limits.rpcTimeoutMs;
@@ -79,7 +67,7 @@ export class VgroupLinkClient implements VgroupLink {
   }
 
   async meta(vgId: number, have: { epoch: number; version: number } | null): Promise<RemoteMetaReply> {
-    const r = await this.call(vgId, 'read the tables of', ClusterMsg.VNODE_META, { vgId, ...(have ?? {}) }, [], ATTEMPT_TIMEOUT_MS, false, META_DEADLINE_MS);
+    const r = await this.call(vgId, 'read the tables of', ClusterMsg.VNODE_META, { vgId, ...(have ?? {}) }, [], ATTEMPT_TIMEOUT_MS, false, Limits.vgroupMetaDeadlineMs);
     return deserialize(r.payload) as RemoteMetaReply;
   }
 
@@ -104,7 +92,7 @@ export class VgroupLinkClient implements VgroupLink {
 
   private async call(
     vgId: number, what: string, msgType: number, control: Record<string, unknown>, payload: Uint8Array[], timeoutMs: number, needLeader: boolean,
-    deadlineMs: number = VGROUP_DEADLINE_MS,
+    deadlineMs: number = Limits.vgroupRequestDeadlineMs,
   ): Promise<{ payload: Uint8Array }> {
     const startMs = Date.now();
     const known = this.down.get(vgId);
@@ -112,12 +100,12 @@ export class VgroupLinkClient implements VgroupLink {
     const deadline = startMs + deadlineMs;
     const said = new Map<number, string>();
     let attempts = 0;
-    while (attempts < VGROUP_MAX_ATTEMPTS && Date.now() < deadline) {
+    while (attempts < Limits.vgroupMaxAttempts && Date.now() < deadline) {
       const order = this.order(vgId);
       if (order.length === 0) break;
       let redirected = false;
       for (const id of order) {
-        if (attempts >= VGROUP_MAX_ATTEMPTS || Date.now() >= deadline) break;
+        if (attempts >= Limits.vgroupMaxAttempts || Date.now() >= deadline) break;
         const ep = this.env.epOf(id);
         if (!ep) { said.set(id, 'endpoint unknown'); continue; }
         attempts++;
@@ -139,7 +127,7 @@ export class VgroupLinkClient implements VgroupLink {
           if (this.leaderHint.get(vgId) === id) this.leaderHint.delete(vgId);
         }
       }
-      if (!redirected) await sleep(VGROUP_ROUND_PAUSE_MS);
+      if (!redirected) await sleep(Limits.vgroupRoundPauseMs);
     }
     const db = this.noted.get(vgId)?.db ?? '?';
     const hosts = this.hostsOf(vgId);
@@ -149,7 +137,7 @@ export class VgroupLinkClient implements VgroupLink {
       ? `vgroup ${vgId} of db ${db} has no leader: dnode${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} unreachable`
       : `vgroup ${vgId} of db ${db} has no leader`;
     const error = new BasaltError('NO_LEADER', `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, { vgId });
-    this.down.set(vgId, { untilMs: Date.now() + DOWN_HOLD_MS, error });
+    this.down.set(vgId, { untilMs: Date.now() + Limits.vgroupDownHoldMs, error });
     throw error;
   }
 }

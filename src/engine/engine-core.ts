@@ -2,6 +2,7 @@
 // the dnode description. Handlers live in their own files (ddl-*.ts, insert.ts, show*.ts)
 // and receive this core; engine.ts only dispatches.
 import { BasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import type { VnodeOptions, VnodeStore, VnodeTables, TableInfo } from '../storage/api.js';
 import { Catalog, SYSTEM_DBS, type DbRecord, type VgroupRecord } from './catalog.js';
 import type { DbOptions } from '../common/db-options.js';
@@ -11,10 +12,6 @@ import type { EngineOptions, RemoteStore, ReplicatedStore, Session } from './eng
 import type { DbHandle, RemoteSubplans } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
 
-/** How long a read waits for a replicated vgroup to elect a leader before failing. */
-const READ_LEADER_WAIT_MS = 3_000;
-/** The best-effort barrier before planning waits at most this long. */
-const PLAN_BARRIER_WAIT_MS = 300;
 
 export interface TableLoc {
   readonly db: DbRecord;
@@ -204,7 +201,7 @@ export class EngineCore {
   /**
    * Before a query plans against a replicated database's local replicas: a best-effort
    * ReadIndex on all of them, so the table meta it plans with is current. It waits at most
-   * PLAN_BARRIER_WAIT_MS: a vgroup without a leader must not hold up queries that do not read
+   * Limits.planBarrierWaitMs: a vgroup without a leader must not hold up queries that do not read
    * it; the vgroups a query does read pass readBarrierOf() before they are read.
    */
   async readBarrier(dbName: string): Promise<void> {
@@ -220,7 +217,7 @@ export class EngineCore {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(pending),
-      new Promise<void>((res) => { timer = setTimeout(res, PLAN_BARRIER_WAIT_MS); }),
+      new Promise<void>((res) => { timer = setTimeout(res, Limits.planBarrierWaitMs); }),
     ]);
     clearTimeout(timer);
   }
@@ -239,7 +236,7 @@ export class EngineCore {
     if (r === undefined) return;
     // A vgroup between leaders (an election after a dnode died takes about a second) is
     // waited for, bounded: with no quorum the last error comes back after the wait.
-    const deadline = Date.now() + READ_LEADER_WAIT_MS;
+    const deadline = Date.now() + Limits.readLeaderWaitMs;
     for (;;) {
       try { await r.readBarrier({ allowFollower: true }); return; } catch (e) {
         const retry = e instanceof BasaltError && (e.errorName === 'NO_QUORUM' || e.errorName === 'NOT_LEADER');
@@ -248,7 +245,7 @@ export class EngineCore {
           const offline = new Set(this.options.dnode.offlineDnodes?.() ?? []);
           const down = vg.dnodeIds.filter((id) => offline.has(id));
           const head = `vgroup ${vgId} of db ${d.name} has no leader${down.length > 0 ? `: dnode${down.length > 1 ? 's' : ''} ${down.join(', ')} unreachable` : ''}`;
-          throw new BasaltError(e.errorName, `${head} (waited ${READ_LEADER_WAIT_MS} ms; ${e.message}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, e.data);
+          throw new BasaltError(e.errorName, `${head} (waited ${Limits.readLeaderWaitMs} ms; ${e.message}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, e.data);
         }
         await new Promise((res) => setTimeout(res, 100));
       }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { Catalog } from './catalog.js';
+import { Catalog, type DbRecord } from './catalog.js';
 import { openVnodeStore } from '../storage/index.js';
 import type { VnodeStore } from '../storage/api.js';
 import { parseOne, splitStatements, useStatement, type Statement } from '../sql/index.js';
@@ -130,25 +130,11 @@ export interface EngineInternals {
 
 export async function createEngineWith(options: EngineOptions, internals: EngineInternals = {}): Promise<LocalEngine> {
   mkdirSync(options.dataDir, { recursive: true });
-  const openLocal: OpenStore = internals.openStore ?? openVnodeStore;
   const nowMs = options.nowMs ? options.nowMs() : Date.now();
   const catalog = Catalog.open(join(options.dataDir, 'mnode'), nowMs);
-  // A vgroup whose catalog record names replica dnodes is one replica of a Raft group;
-  // every other vgroup is a local (replica-1) store.
   // Keyed by the store object, so a vnode closed and dropped from the VnodeSet is not kept.
   const replicas = new WeakMap<VnodeStore, ReplicatedStore>();
-  const openStore: OpenStore = async (dir, vo) => {
-    const vgId = vgIdOfDir(dir);
-    const rec = catalog.state.dbs.flatMap((d) => d.vgroups).find((v) => v.vgId === vgId);
-    if (rec?.dnodeIds === undefined) return openLocal(dir, vo);
-    if (!options.openReplicated) {
-      throw new BasaltError('NOT_SUPPORTED', `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`);
-    }
-    // A replica that joins after a move has no founders: it waits for the leader to add it.
-    const r = await options.openReplicated(vgId, dir, vo, rec.moved ? [] : rec.dnodeIds);
-    replicas.set(r, r);
-    return r;
-  };
+  const openStore = storeOpener(options, catalog, internals.openStore ?? openVnodeStore, replicas);
   const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore), replicas);
   await reconcile(core);
   let closed = false;
@@ -175,12 +161,7 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
       alive();
       checkLength(sql);
-      let current: Session = { ...session };
-      for (const text of splitStatements(sql)) {
-        const r = await run(core, parseOne(text), current);
-        if (r.useDb !== undefined) current = { ...current, db: r.useDb };
-        yield r;
-      }
+      yield* runMany(core, sql, session);
     },
     async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
       alive();
@@ -189,51 +170,16 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     },
     vgroupMap(db: string) {
       alive();
-      const d = core.catalog.requireDb(db);
-      const self = core.options.dnode;
-      return d.vgroups.map((vg) => {
-        let leader: string | null = self.endpoint;
-        if (vg.dnodeIds !== undefined) {
-          const id = (core.replicaOf(vg.vgId) ?? core.remoteOf(vg.vgId))?.status().leader ?? 0;
-          leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : self.endpointOf?.(id) ?? null;
-        }
-        return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, leader };
-      });
+      return vgroupMap(core, db);
     },
-    placedDatabases() {
-      return core.catalog.state.dbs.filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
-        .map((d) => ({ name: d.name, createdAtMs: d.createdAtMs, vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })) }));
-    },
+    placedDatabases: () => placedDatabases(core),
     async dropPlacedDatabase(name: string): Promise<void> {
       alive();
       await core.lock.exclusive(() => dropDatabase(core, { kind: 'dropDatabase', ifExists: true, name, pos: { offset: 0, line: 1, column: 1 } }));
     },
     async hostPlacedDatabase(name, given, vgroups): Promise<void> {
       alive();
-      // Nothing changed (the usual case when a status reply is followed): no lock taken.
-      const known = core.catalog.getDb(name);
-      if (known && known.vgroups.length === vgroups.length
-        && vgroups.every((v, i) => known.vgroups[i]!.vgId === v.vgId && (known.vgroups[i]!.dnodeIds ?? []).join(',') === v.dnodeIds.join(','))
-        && known.vgroups.every((v) => !core.hostsHere(v) || core.hostsVgroup(v.vgId))) return;
-      await core.lock.exclusive(async () => {
-        const have = core.catalog.getDb(name);
-        if (have) {
-          const same = have.vgroups.length === vgroups.length && have.vgroups.every((v, i) => v.vgId === vgroups[i]!.vgId);
-          if (!same) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists on dnode ${core.options.dnode.dnodeId} with other vgroups; drop it there first`);
-          // The mnode moved replicas (balance, drop dnode): follow the new placement.
-          for (const v of vgroups) {
-            const rec = have.vgroups.find((x) => x.vgId === v.vgId)!;
-            if (rec.dnodeIds !== undefined && rec.dnodeIds.join(',') === v.dnodeIds.join(',')) continue;
-            core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
-            await core.rehost(core.catalog.requireDb(name), v.vgId);
-          }
-        } else {
-          core.catalog.commit(core.catalog.planCreatePlacedDb(name, given, vgroups, core.nowMs()));
-          // Recorded for the first time after a move (this dnode joins): no vgroup is founded here.
-          for (const v of vgroups) if (v.moved) core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
-        }
-        await core.openDb(core.catalog.requireDb(name));
-      });
+      await hostPlacedDatabase(core, name, given, vgroups);
     },
     authenticate(user: string, password: string): boolean {
       return core.catalog.checkPassword(user, password);
@@ -245,6 +191,88 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     },
   };
   return engine;
+}
+
+/**
+ * A vgroup whose catalog record names replica dnodes is one replica of a Raft group (opened
+ * through options.openReplicated and recorded in `replicas`); every other vgroup is a local
+ * (replica-1) store.
+ */
+function storeOpener(
+  options: EngineOptions, catalog: Catalog, openLocal: OpenStore, replicas: WeakMap<VnodeStore, ReplicatedStore>,
+): OpenStore {
+  return async (dir, vo) => {
+    const vgId = vgIdOfDir(dir);
+    const rec = catalog.state.dbs.flatMap((d) => d.vgroups).find((v) => v.vgId === vgId);
+    if (rec?.dnodeIds === undefined) return openLocal(dir, vo);
+    if (!options.openReplicated) {
+      throw new BasaltError('NOT_SUPPORTED', `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`);
+    }
+    // A replica that joins after a move has no founders: it waits for the leader to add it.
+    const r = await options.openReplicated(vgId, dir, vo, rec.moved ? [] : rec.dnodeIds);
+    replicas.set(r, r);
+    return r;
+  };
+}
+
+/** Runs the statements of a script in order; `use` in one applies to the ones after it. */
+async function* runMany(core: EngineCore, sql: string, session: Session): AsyncIterable<StatementResult> {
+  let current: Session = { ...session };
+  for (const text of splitStatements(sql)) {
+    const r = await run(core, parseOne(text), current);
+    if (r.useDb !== undefined) current = { ...current, db: r.useDb };
+    yield r;
+  }
+}
+
+function vgroupMap(core: EngineCore, db: string): ReturnType<LocalEngine['vgroupMap']> {
+  const d = core.catalog.requireDb(db);
+  const self = core.options.dnode;
+  return d.vgroups.map((vg) => {
+    let leader: string | null = self.endpoint;
+    if (vg.dnodeIds !== undefined) {
+      const id = (core.replicaOf(vg.vgId) ?? core.remoteOf(vg.vgId))?.status().leader ?? 0;
+      leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : self.endpointOf?.(id) ?? null;
+    }
+    return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, leader };
+  });
+}
+
+function placedDatabases(core: EngineCore): ReturnType<LocalEngine['placedDatabases']> {
+  return core.catalog.state.dbs.filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
+    .map((d) => ({ name: d.name, createdAtMs: d.createdAtMs, vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })) }));
+}
+
+type HostPlaced = LocalEngine['hostPlacedDatabase'];
+
+async function hostPlacedDatabase(core: EngineCore, ...[name, given, vgroups]: Parameters<HostPlaced>): Promise<void> {
+  // Nothing changed (the usual case when a status reply is followed): no lock taken.
+  const known = core.catalog.getDb(name);
+  if (known && known.vgroups.length === vgroups.length
+    && vgroups.every((v, i) => known.vgroups[i]!.vgId === v.vgId && (known.vgroups[i]!.dnodeIds ?? []).join(',') === v.dnodeIds.join(','))
+    && known.vgroups.every((v) => !core.hostsHere(v) || core.hostsVgroup(v.vgId))) return;
+  await core.lock.exclusive(async () => {
+    const have = core.catalog.getDb(name);
+    if (have) await followPlacement(core, name, have, vgroups);
+    else {
+      core.catalog.commit(core.catalog.planCreatePlacedDb(name, given, vgroups, core.nowMs()));
+      // Recorded for the first time after a move (this dnode joins): no vgroup is founded here.
+      for (const v of vgroups) if (v.moved) core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
+    }
+    await core.openDb(core.catalog.requireDb(name));
+  });
+}
+
+/** The mnode moved replicas of a database recorded here (balance, drop dnode): follow the new placement. */
+async function followPlacement(core: EngineCore, name: string, have: DbRecord, vgroups: Parameters<HostPlaced>[2]): Promise<void> {
+  const same = have.vgroups.length === vgroups.length && have.vgroups.every((v, i) => v.vgId === vgroups[i]!.vgId);
+  if (!same) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists on dnode ${core.options.dnode.dnodeId} with other vgroups; drop it there first`);
+  for (const v of vgroups) {
+    const rec = have.vgroups.find((x) => x.vgId === v.vgId)!;
+    if (rec.dnodeIds !== undefined && rec.dnodeIds.join(',') === v.dnodeIds.join(',')) continue;
+    core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
+    await core.rehost(core.catalog.requireDb(name), v.vgId);
+  }
 }
 
 export const createEngine: CreateEngine = (options) => createEngineWith(options);

@@ -25,8 +25,6 @@ const T = DataType;
 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** A statement that starts moves returns when they are done or after this long (they go on). */
-const STATEMENT_WAIT_MS = 5_000;
 
 /** Keys `alter dnode` may change while the dnode runs. */
 export const RUNTIME_KEYS = ['debugFlag'] as const;
@@ -151,11 +149,11 @@ export class ClusterStatements {
 
   /**
    * Waits (bounded) until `done()`: moves copy data, so a statement returns when they finish
-   * or after STATEMENT_WAIT_MS, whichever is first; the rest goes on in the background and
+   * or after Limits.clusterStatementWaitMs, whichever is first; the rest goes on in the background and
    * 'show transactions' shows it.
    */
   private async waitFor(m: Mnode, done: () => boolean): Promise<void> {
-    const deadline = Date.now() + STATEMENT_WAIT_MS;
+    const deadline = Date.now() + Limits.clusterStatementWaitMs;
     while (!done() && Date.now() < deadline && m.isLeader) await sleep(100);
   }
 

@@ -5,6 +5,7 @@
 // dnode answers status reports with a redirect (src/dnode/cluster-node.ts).
 import { RepeatGate } from '../common/repeat-gate.js';
 import { toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { dnodeByEndpoint, dnodeById, mnodeEndpoints } from './cluster-state.js';
 import {
   asMap, ClusterMsg, MATCHED_KEYS, type EpEntry, type HelloReply, type HelloRequest, type StatusReply, type StatusReport,
@@ -12,8 +13,6 @@ import {
 import type { LeaderHost } from './leader-host.js';
 import { Liveness, type LivenessView } from './liveness.js';
 
-/** A probe of a created-but-silent dnode waits this long for its HELLO answer. */
-const PROBE_TIMEOUT_MS = 2_000;
 
 export class MnodeLeader {
   readonly liveness: Liveness;
@@ -172,7 +171,7 @@ export class MnodeLeader {
     this.probing.add(id);
     try {
       const req: HelloRequest = { askerClusterId: clusterId, askerEp: this.host.endpoint };
-      const r = asMap<HelloReply>((await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], PROBE_TIMEOUT_MS)).control, 'HELLO reply');
+      const r = asMap<HelloReply>((await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], Limits.dnodeProbeTimeoutMs)).control, 'HELLO reply');
       if (r.clusterId !== '' && r.clusterId !== clusterId) {
         this.liveness.refuse(id, 'clusterId not match', Date.now());
         this.log(ep, 'warn', 'a created dnode belongs to another cluster and cannot join', { dnodeId: id, endpoint: ep, itsCluster: r.clusterId });

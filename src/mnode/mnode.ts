@@ -15,8 +15,6 @@ export type MnodeLog = (level: 'info' | 'warn' | 'error' | 'debug', message: str
 
 /** The mnode group's id in the runtime (TDengine's vgId 1). */
 export const MNODE_GROUP = 1;
-/** Snapshot the cluster state after this many applied entries, keeping the log short. */
-const SNAPSHOT_EVERY_ENTRIES = 1000;
 
 export interface MnodeOptions {
   /** dataDir/mnode/raft */
@@ -105,7 +103,7 @@ export class Mnode {
     mnode.host = await opts.runtime.addGroup({
       group: MNODE_GROUP, store, stateMachine: sm,
       proposalTimeoutMs: Limits.mnodeProposeTimeoutMs,
-      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
+      snapshotEveryEntries: Limits.mnodeSnapshotEveryEntries,
     });
     mnode.confChanged(mnode.host.status());
     return mnode;

@@ -13,16 +13,13 @@
 //   5. finishMove commits T as the placement; every dnode of F ∪ T is told (the removed
 //      ones close and delete their replica).
 import { toBasaltError } from '../common/errors.js';
+import { Limits } from '../common/limits.js';
 import { vnodesOn, type ClusterState, type VgroupMove } from './cluster-state.js';
 import type { Mnode } from './mnode.js';
 import type { HostDatabase } from './cluster-messages.js';
 import type { HostOnDnode, LeaderHost } from './leader-host.js';
 import type { Liveness } from './liveness.js';
 
-/** How often the leader looks at pending moves. */
-const TICK_MS = 250;
-/** A leadership transfer is given this long before the step is retried. */
-const TRANSFER_TIMEOUT_MS = 5_000;
 
 /** What `show transactions` shows of a move beyond its committed record (leader soft state). */
 export interface MoveProgress {
@@ -50,7 +47,7 @@ export class Reconciler {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => { void this.tick(); }, TICK_MS);
+    this.timer = setInterval(() => { void this.tick(); }, Limits.mnodeMoveTickMs);
     this.timer.unref();
   }
 
@@ -120,7 +117,7 @@ export class Reconciler {
           const to = mv.to.find((x) => st.voters.includes(x) && x !== rem);
           if (to === undefined) return;
           this.note(mv, 'transfer', `dnode ${rem} leads vgroup ${mv.vgId}: handing leadership to dnode ${to}`);
-          await link.ctl(mv.vgId, { action: 'transfer', node: to }, TRANSFER_TIMEOUT_MS);
+          await link.ctl(mv.vgId, { action: 'transfer', node: to }, Limits.mnodeLeaderTransferTimeoutMs);
           return; // ask the new leader next time
         }
         this.note(mv, 'remove', `removing dnode ${rem} from vgroup ${mv.vgId}`);

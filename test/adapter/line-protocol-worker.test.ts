@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { ParsedBatch } from '../../src/adapter/line-protocol/batch.js';
 import { parseLineProtocol } from '../../src/adapter/line-protocol/parse.js';
-import { parseLineProtocolAsync, stopParseWorkers, WORKER_MIN_BODY_BYTES } from '../../src/adapter/line-protocol/parse-pool.js';
+import { parseLineProtocolAsync, stopParseWorkers } from '../../src/adapter/line-protocol/parse-pool.js';
+import { Limits } from '../../src/common/limits.js';
 import { SeriesCache } from '../../src/adapter/line-protocol/series-cache.js';
 import { isBasaltError } from '../../src/common/errors.js';
 
@@ -34,7 +35,7 @@ function plain(b: ParsedBatch): unknown {
 
 test('a large body parsed on the worker equals the inline parse, twice (series cache warm)', async () => {
   const b = body(4000);
-  assert.ok(b.length >= WORKER_MIN_BODY_BYTES, `body of ${b.length} bytes goes to the worker`);
+  assert.ok(b.length >= Limits.lineProtocolWorkerMinBodyBytes, `body of ${b.length} bytes goes to the worker`);
   const inline = parseLineProtocol(b, 's', { tsPrecision: 'ms', nowMs: NOW_MS, seriesCache: new SeriesCache() });
   for (let k = 0; k < 2; k++) {
     const viaWorker = await parseLineProtocolAsync({ db: 'db1', body: b, precision: 's', tsPrecision: 'ms', nowMs: NOW_MS, seriesCache: new SeriesCache() });
@@ -45,7 +46,7 @@ test('a large body parsed on the worker equals the inline parse, twice (series c
 
 test('small bodies are parsed inline and agree too', async () => {
   const b = body(10);
-  assert.ok(b.length < WORKER_MIN_BODY_BYTES);
+  assert.ok(b.length < Limits.lineProtocolWorkerMinBodyBytes);
   const r = await parseLineProtocolAsync({ db: 'db1', body: b, precision: 's', tsPrecision: 'ms', nowMs: NOW_MS, seriesCache: new SeriesCache() });
   assert.deepEqual(plain(r), plain(parseLineProtocol(b, 's', { tsPrecision: 'ms', nowMs: NOW_MS })));
 });

@@ -1,6 +1,7 @@
 // The nemesis shared by the real-process crash tests: SIGKILL a random replica, wait, restart
 // it, repeat; then wait until every replica has applied what the leader committed. Seeded, and
 // the seed is printed, so a failing schedule can be replayed with CRASH_SEED.
+import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mulberry32 } from '../../src/common/random.js';
@@ -32,7 +33,7 @@ export async function sigkillLoop<R extends KillableReplica>(replicas: readonly 
     await sleep(between(o.upMs));
     const victim = replicas[Math.floor(rnd() * replicas.length)]!;
     const proc = victim.proc;
-    if (proc === undefined) throw new Error('BUG: the victim replica is not running');
+    assert.ok(proc !== undefined, 'the victim replica is not running');
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill('SIGKILL');
     await exited;

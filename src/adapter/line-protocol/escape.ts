@@ -58,8 +58,3 @@ export function unescapeSpan(body: Buffer, start: number, end: number, set: Esca
   }
   return decoder.decode(out.subarray(0, o));
 }
-
-/** Bytes a string takes in UTF-8 (VARCHAR lengths are bytes). */
-export function utf8Bytes(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}

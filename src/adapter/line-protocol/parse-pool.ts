@@ -11,17 +11,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BasaltError, type ErrorName } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import type { Precision } from '../../common/types.js';
 import type { ParsedBatch } from './batch.js';
 import { parseLineProtocol, type LinePrecision } from './parse.js';
 import type { ParseJob, ParseReply } from './parse-worker.js';
 import type { SeriesCache } from './series-cache.js';
-
-/** Bodies below this many bytes are parsed inline (the hop costs ~0.1 ms; 64 KiB parse in ~0.5 ms). */
-export const WORKER_MIN_BODY_BYTES = 64 * 1024;
-
-/** Young generation of a parse worker, MiB (V8's default is 16-32 on 64-bit). */
-const WORKER_YOUNG_GEN_MB = 4;
 
 interface Pending { resolve: (b: ParsedBatch) => void; reject: (e: Error) => void }
 
@@ -32,7 +27,7 @@ class ParseWorker {
   constructor(onExit: (w: ParseWorker) => void) {
     // A small young generation: the worker's garbage is short-lived and its arrays are transferred
     // out, so this keeps the worker's resident memory down (~10 MiB less in the peer bench) at little GC cost.
-    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } });
+    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: Limits.lineProtocolWorkerYoungGenMb } });
     this.worker.unref(); // only jobs in flight keep the process alive (ref'd in submit)
     this.worker.on('message', (r: ParseReply) => {
       const p = this.pending.get(r.id);
@@ -95,7 +90,7 @@ export interface ParseRequest {
 
 /** parseLineProtocol, on a worker thread when the body is large enough and workers are on. */
 export function parseLineProtocolAsync(req: ParseRequest): Promise<ParsedBatch> {
-  const w = req.body.length >= WORKER_MIN_BODY_BYTES ? pick() : null;
+  const w = req.body.length >= Limits.lineProtocolWorkerMinBodyBytes ? pick() : null;
   if (w === null) {
     try {
       return Promise.resolve(parseLineProtocol(req.body, req.precision, { tsPrecision: req.tsPrecision, nowMs: req.nowMs, seriesCache: req.seriesCache }));

@@ -4,6 +4,7 @@
 // typed arrays transferred, or the error (name, message, data) to rebuild on the main thread.
 import { parentPort } from 'node:worker_threads';
 import { isBasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import type { Precision } from '../../common/types.js';
 import type { ParsedBatch } from './batch.js';
 import { parseLineProtocol, type LinePrecision } from './parse.js';
@@ -22,14 +23,12 @@ export type ParseReply =
   | { readonly id: number; readonly ok: true; readonly batch: ParsedBatch }
   | { readonly id: number; readonly ok: false; readonly errorName: string | null; readonly message: string; readonly data?: Record<string, unknown> };
 
-/** Databases whose series caches a worker keeps (the oldest is dropped beyond this). */
-const MAX_CACHED_DBS = 8;
 const caches = new Map<string, SeriesCache>();
 
 function cacheOf(db: string): SeriesCache {
   let c = caches.get(db);
   if (c === undefined) {
-    if (caches.size >= MAX_CACHED_DBS) caches.delete(caches.keys().next().value as string);
+    if (caches.size >= Limits.lineProtocolWorkerCachedDbs) caches.delete(caches.keys().next().value as string);
     c = new SeriesCache();
     caches.set(db, c);
   }

@@ -6,6 +6,7 @@
 // retried once with fresh metadata.
 import { valueAt, type ColumnBlock } from '../../common/block.js';
 import { BasaltError, isBasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import { parseDurationMs } from '../../common/time.js';
 import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } from '../../common/types.js';
 import type { BulkTable } from '../../client/index.js';
@@ -48,7 +49,7 @@ export class DbSchema {
 
   rememberOwner(table: string, stable: string): void {
     if (this.tableOwners.get(table) === stable) return;
-    if (this.tableOwners.size >= MAX_REMEMBERED_OWNERS) this.tableOwners.clear();
+    if (this.tableOwners.size >= Limits.lineProtocolMaxRememberedOwners) this.tableOwners.clear();
     this.tableOwners.set(table, stable);
   }
 
@@ -67,8 +68,6 @@ export class DbSchema {
     this.known = new Set(stableNames);
   }
 }
-
-const MAX_REMEMBERED_OWNERS = 1_000_000;
 
 const ROOT = (db: string | null): TargetSession => ({ user: 'root', db });
 

@@ -18,8 +18,6 @@ import { quoteName, type StableSchema } from './schema-cache.js';
 
 export const TS_COLUMN = '_ts';
 export const NULL_TAG = '_tag_null';
-const MIN_FIELD_VARCHAR_BYTES = 16;
-const MIN_TAG_VARCHAR_BYTES = 64;
 
 export interface SchemaChange {
   readonly sql: string;
@@ -66,7 +64,7 @@ export function fits(kind: FieldKind, type: DataType): boolean {
 
 function columnFor(f: FieldColumn): ColumnSchema {
   const type = typeForKind(f.kind);
-  return { name: f.name, type, bytes: type === DataType.VARCHAR ? varcharBytesFor(f.maxBytes, MIN_FIELD_VARCHAR_BYTES) : TYPE_BYTES[type] };
+  return { name: f.name, type, bytes: type === DataType.VARCHAR ? varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes) : TYPE_BYTES[type] };
 }
 
 function typeText(c: ColumnSchema): string {
@@ -118,7 +116,7 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       if (f.name === TS_COLUMN) throw new BasaltError('SML_INVALID_DATA', `line ${f.firstLine}: field '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the field`);
     }
     columns = [{ name: TS_COLUMN, type: DataType.TIMESTAMP, bytes: 8 }, ...m.fields.map(columnFor)];
-    tagCols = [...tags].map(([name, st]) => ({ name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, MIN_TAG_VARCHAR_BYTES) }));
+    tagCols = [...tags].map(([name, st]) => ({ name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) }));
     if (tagCols.length === 0) tagCols.push({ name: NULL_TAG, type: DataType.VARCHAR, bytes: 16 });
     if (tagCols.some((t) => t.name === TS_COLUMN)) throw new BasaltError('SML_INVALID_DATA', `line ${m.firstLine}: tag '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the tag`);
     if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
@@ -151,7 +149,7 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
         );
       }
       if (isStringType(col.type) && f.maxBytes > col.bytes) {
-        const c = { ...col, bytes: varcharBytesFor(f.maxBytes, MIN_FIELD_VARCHAR_BYTES) };
+        const c = { ...col, bytes: varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes) };
         columns[idx] = c;
         ddl.push({ sql: `alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`, why: `line ${f.firstLine}: widening column '${c.name}' of '${dbName}.${m.name}' from ${typeText(col)} to ${typeText(c)} for a ${f.maxBytes}-byte value` });
       }
@@ -162,14 +160,14 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
         throw new BasaltError('SML_INVALID_DATA', `line ${st.line}: tag '${name}' of measurement '${m.name}' is a column of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`);
       }
       if (idx < 0) {
-        const t = { name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, MIN_TAG_VARCHAR_BYTES) };
+        const t = { name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) };
         tagCols.push(t);
         ddl.push({ sql: `alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`, why: `line ${st.line}: adding tag '${t.name}' ${typeText(t)} to '${dbName}.${m.name}' for a new tag key` });
         continue;
       }
       const tag = tagCols[idx]!;
       if (isStringType(tag.type) && st.bytes > tag.bytes) {
-        const t = { ...tag, bytes: varcharBytesFor(st.bytes, MIN_TAG_VARCHAR_BYTES) };
+        const t = { ...tag, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) };
         tagCols[idx] = t;
         ddl.push({ sql: `alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`, why: `line ${st.line}: widening tag '${t.name}' of '${dbName}.${m.name}' from ${typeText(tag)} to ${typeText(t)} for a ${st.bytes}-byte value` });
       }

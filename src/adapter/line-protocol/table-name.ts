@@ -2,10 +2,9 @@
 // and its tags sorted by key (`m,k1=v1,k2=v2`), as TDengine's schemaless writer names them,
 // so the same series always lands in the same table whatever order its tags came in.
 import { createHash } from 'node:crypto';
+import { Limits } from '../../common/limits.js';
 import type { Series } from './batch.js';
 
-/** Derived names kept per database; beyond this the cache starts over (MD5 is cheap, memory is not unbounded). */
-const MAX_CACHED_NAMES = 100_000;
 
 export function seriesCanonicalKey(measurement: string, s: Series): string {
   let k = measurement;
@@ -17,7 +16,7 @@ export function derivedTableName(canonicalKey: string, cache: Map<string, string
   const hit = cache.get(canonicalKey);
   if (hit !== undefined) return hit;
   const name = 't_' + createHash('md5').update(canonicalKey, 'utf8').digest('hex');
-  if (cache.size >= MAX_CACHED_NAMES) cache.clear();
+  if (cache.size >= Limits.lineProtocolTableNameCacheEntries) cache.clear();
   cache.set(canonicalKey, name);
   return name;
 }

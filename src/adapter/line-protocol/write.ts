@@ -3,6 +3,7 @@
 // table is new or a string outgrew its column) and the one bulk insert. A bad line, a type
 // conflict or an out-of-range value therefore leaves the database as it was.
 import { BasaltError, isBasaltError, toBasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import type { BulkTable } from '../../client/index.js';
 import { buildTables } from './build-tables.js';
 import type { LinePrecision } from './parse.js';
@@ -113,15 +114,13 @@ async function writeOnce(
         if (actual === null || !sameSchema(actual, p.schema)) drifted = true;
       }
       if (!drifted) return insert(tables);
-      if (round === MAX_SCHEMA_ROUNDS) {
-        throw new BasaltError('TRANS_CONFLICT', `the super tables of '${schema.name}' kept changing while this request was adding columns (${MAX_SCHEMA_ROUNDS} attempts); retry the request`);
+      if (round === Limits.lineProtocolMaxSchemaRounds) {
+        throw new BasaltError('TRANS_CONFLICT', `the super tables of '${schema.name}' kept changing while this request was adding columns (${Limits.lineProtocolMaxSchemaRounds} attempts); retry the request`);
       }
     }
   });
 }
 
-/** Times a request re-plans after finding a super table changed under it. */
-const MAX_SCHEMA_ROUNDS = 3;
 
 function sameSchema(a: StableSchema, b: StableSchema): boolean {
   const same = (x: readonly ColumnSchema[], y: readonly ColumnSchema[]): boolean =>

@@ -2,6 +2,7 @@
 // SQL three-valued logic: comparisons with null are null; a filter keeps only true rows.
 import { allocData, type BigArray, type ColumnVector } from '../../common/block.js';
 import { BasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import { DataType, isBigIntType, isStringType } from '../../common/types.js';
 import { unreachable } from '../../common/assert.js';
 import type { CmpOp, Expr, ScalarValue } from './ir.js';
@@ -99,14 +100,13 @@ function evalCase(e: Extract<Expr, { k: 'case' }>, b: Batch): ColumnVector {
 }
 
 const regexCache = new Map<string, RegExp>();
-const REGEX_CACHE_MAX_ENTRIES = 256;
 
 /** `match` patterns search anywhere in the string (unanchored), as POSIX regexec does. */
 function regexOf(pattern: string): RegExp {
   let re = regexCache.get(pattern);
   if (re === undefined) {
     re = new RegExp(pattern, 'u');
-    if (regexCache.size >= REGEX_CACHE_MAX_ENTRIES) regexCache.clear();
+    if (regexCache.size >= Limits.maxRegexCacheEntries) regexCache.clear();
     regexCache.set(pattern, re);
   }
   return re;

@@ -2,6 +2,7 @@
 // (key, window) into final values, windows are filled, partitions limited (slimit), and the
 // result is laid out as the merge batch the output expressions are evaluated over.
 import { BasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import { DataType, isNumericType } from '../../common/types.js';
 import type { Accumulator } from './aggregates.js';
 import { createAccumulators } from './aggregates.js';
@@ -14,8 +15,6 @@ import { compareValues } from './sort.js';
 import { VectorBuilder } from './vec.js';
 import { firstWindowContaining, nextWindowStart, windowEnd, windowStartOf, windowsBetween } from './window.js';
 
-/** Most rows fill may add to one query's result. */
-const MAX_FILL_ROWS = 10_000_000;
 
 export function mergePartials(plan: SelectPlan, partials: readonly AggPartial[]): AggPartial {
   if (partials.length === 1) return partials[0]!;
@@ -109,8 +108,8 @@ function fillWindows(plan: SelectPlan, rows: Row[]): Row[] {
   const out: Row[] = [];
   const nAgg = plan.aggs.length;
   const flush = (part: Row[], keys: ScalarValue[]): void => {
-    if (out.length + perPartition > MAX_FILL_ROWS) {
-      throw new BasaltError('INVALID_FILL', `fill would produce more than ${MAX_FILL_ROWS} rows; narrow the time range in WHERE or use a longer interval`);
+    if (out.length + perPartition > Limits.maxFillRows) {
+      throw new BasaltError('INVALID_FILL', `fill would produce more than ${Limits.maxFillRows} rows; narrow the time range in WHERE or use a longer interval`);
     }
     let j = 0;
     const filled: Row[] = [];
@@ -122,7 +121,7 @@ function fillWindows(plan: SelectPlan, rows: Row[]): Row[] {
     applyFill(plan, fill.mode, fill.values, filled, part);
     for (const r of filled) out.push(r);
   };
-  if (perPartition > MAX_FILL_ROWS) {
+  if (perPartition > Limits.maxFillRows) {
     throw new BasaltError('INVALID_FILL', `fill would produce ${perPartition} windows; narrow the time range in WHERE or use a longer interval`);
   }
   let start = 0;

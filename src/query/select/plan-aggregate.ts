@@ -93,80 +93,139 @@ export interface AggregatePlan {
   readonly segments: SegmentSpec | null;
 }
 
+/**
+ * What the output hooks build up while the select list, having and order by are translated:
+ * group keys (a tag may join them), the aggregates, and the merge-stage layout.
+ */
+interface AggBuild {
+  readonly keys: Expr[];
+  readonly keyIndex: Map<string, number>;
+  /** Partitioned by tbname: a tag, constant per table, may be selected as an extra key. */
+  readonly groupsByTable: boolean;
+  readonly aggs: AggSpec[];
+  readonly aggIndex: Map<string, number>;
+  readonly layout: MergeItem[];
+  readonly window: WindowSpec | null;
+  readonly segments: SegmentSpec | null;
+  readonly range: { readonly from: number; readonly to: number };
+  /** The query's only aggregate call when it is a selector: plain columns then ride along with it. */
+  readonly selectorCall: A.FunctionCall | null;
+  /** The aggregate translated last: the selector a companion column belongs to. */
+  lastAgg: number;
+}
+
 export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: TranslateEnv, groupExprs: readonly A.Expr[],
   range: { from: number; to: number }, limit: number, offset: number, sl: { limit: number; offset: number }): AggregatePlan {
-  const aggs: AggSpec[] = [];
-  let window: WindowSpec | null = null;
   const keys: Expr[] = groupExprs.map((g) => {
     if (containsAggregate(g)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate in group/partition by ${at(g.pos)}`);
     return translate(g, env);
   });
-  const keyIndex = new Map(keys.map((k, i) => [exprKey(k), i]));
-  const groupsByTable = keys.some((k) => k.k === 'tbname');
-  if (stmt.window !== null && stmt.window.kind === 'interval') window = windowSpec(stmt.window, env);
+  const window = stmt.window !== null && stmt.window.kind === 'interval' ? windowSpec(stmt.window, env) : null;
   const segments = stmt.window !== null && stmt.window.kind !== 'interval' ? segmentSpec(stmt.window, env, info, keys) : null;
-  const layout: MergeItem[] = keys.map((_k, idx) => ({ k: 'key', idx }));
-  const aggIndex = new Map<string, number>();
-  // A single selector function lets plain columns ride along (`select max(v), ts`).
-  const aggCalls = stmt.items.flatMap((i) => aggregateCalls(i.expr));
-  const selectorCall = aggCalls.length === 1 && SELECTORS.has(aggCalls[0]!.name) && aggCalls[0]!.args.length === 1 &&
-    aggCalls[0]!.args[0]!.kind !== 'star' ? aggCalls[0]! : null;
-  let lastAgg = -1;
-  const layoutSlot = (it: MergeItem): number => {
-    let s = layout.findIndex((x) => x.k === it.k && (x.k !== 'key' && x.k !== 'agg' || (x as { idx: number }).idx === (it as { idx: number }).idx));
-    if (s < 0) { s = layout.length; layout.push(it); }
-    return s;
+  const b: AggBuild = {
+    keys, keyIndex: new Map(keys.map((k, i) => [exprKey(k), i])), groupsByTable: keys.some((k) => k.k === 'tbname'),
+    aggs: [], aggIndex: new Map(), layout: keys.map((_k, idx) => ({ k: 'key', idx })),
+    window, segments, range, selectorCall: soleSelector(stmt), lastAgg: -1,
   };
+  const outEnv = outputEnv(b, env);
+  const outs = outputItems(stmt, info, outEnv);
+  const having = stmt.having === null ? null : translate(stmt.having, outEnv);
+  const output = outs.map((o) => o.e);
+  const order = orderSpecs(stmt, outs, output, (x) => translate(x, outEnv));
+  const partitionCols = stmt.partitionBy.map((_p, idx) => {
+    output.push({ k: 'slot', slot: layoutSlot(b, { k: 'key', idx }), t: keys[idx]!.t, bytes: keys[idx]!.bytes });
+    return output.length - 1;
+  });
+  const singleRow = keys.length === 0 && window === null && segments === null;
+  const plan: Omit<SelectPlan, 'subplans'> = {
+    precision: env.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'agg', keys,
+    partitionKeys: stmt.partitionBy.length, layout: b.layout, aggs: b.aggs, window, segments, fill: stmt.window?.kind === 'interval' ? fillOf(stmt.window.fill, env) : null,
+    rangeFrom: range.from, rangeTo: range.to, singleRow, having, output, order, partitionCols, visible: outs.length,
+    limit, offset, slimit: sl.limit, soffset: sl.offset,
+  };
+  if (plan.fill !== null && plan.fill.mode !== 'none' && window === null) throw new BasaltError('INVALID_FILL', 'fill needs an interval window');
+  return { plan, keys, aggs: b.aggs, window, segments };
+}
+
+/** A single selector function lets plain columns ride along (`select max(v), ts`). */
+function soleSelector(stmt: A.SelectStmt): A.FunctionCall | null {
+  const aggCalls = stmt.items.flatMap((i) => aggregateCalls(i.expr));
+  return aggCalls.length === 1 && SELECTORS.has(aggCalls[0]!.name) && aggCalls[0]!.args.length === 1 &&
+    aggCalls[0]!.args[0]!.kind !== 'star' ? aggCalls[0]! : null;
+}
+
+/** The merge-stage slot of an item, added to the layout on first use. */
+function layoutSlot(b: AggBuild, it: MergeItem): number {
+  let s = b.layout.findIndex((x) => x.k === it.k && (x.k !== 'key' && x.k !== 'agg' || (x as { idx: number }).idx === (it as { idx: number }).idx));
+  if (s < 0) { s = b.layout.length; b.layout.push(it); }
+  return s;
+}
+
+/** The translation environment of output expressions: aggregates, keys and pseudo columns become merge slots. */
+function outputEnv(b: AggBuild, env: TranslateEnv): TranslateEnv {
   const hooks: OutputHooks = {
-    aggregate(spec) {
-      const k = exprKey(spec as unknown as Expr);
-      let idx = aggIndex.get(k);
-      if (idx === undefined) { idx = aggs.length; aggs.push(spec); aggIndex.set(k, idx); }
-      lastAgg = idx;
-      return { k: 'slot', slot: layoutSlot({ k: 'agg', idx }), t: spec.t, bytes: spec.bytes };
-    },
-    nonAggregate(rowExpr, text, pos) {
-      let idx = keyIndex.get(exprKey(rowExpr));
-      if (idx === undefined && isPerTable(rowExpr) && groupsByTable) {
-        // A tag is constant per table: with partition by tbname it may be selected as an extra key.
-        idx = keys.length; keys.push(rowExpr); keyIndex.set(exprKey(rowExpr), idx);
-      }
-      if (idx === undefined && selectorCall !== null) {
-        translate(selectorCall, outEnv);
-        return hooks.aggregate({ fn: 'companion', arg: rowExpr, param: 0, t: rowExpr.t, bytes: rowExpr.bytes, selector: lastAgg }, pos);
-      }
-      if (idx === undefined) {
-        throw new BasaltError('GROUPBY_LACK_EXPRESSION', `'${text || 'expression'}' ${at(pos)} must be in group by / partition by or inside an aggregate function`);
-      }
-      return { k: 'slot', slot: layoutSlot({ k: 'key', idx }), t: rowExpr.t, bytes: rowExpr.bytes };
-    },
-    pseudo(name, pos) {
-      if (name === '_qstart' || name === '_qend') {
-        const v = name === '_qstart' ? range.from : range.to;
-        return { k: 'const', value: Number.isFinite(v) ? v : null, t: DataType.TIMESTAMP, bytes: 8 };
-      }
-      if (segments !== null) {
-        // A session/state window starts at its first row and ends at its last one.
-        const wstart: Expr = { k: 'slot', slot: layoutSlot({ k: 'wstart' }), t: DataType.TIMESTAMP, bytes: 8 };
-        if (name === '_wstart') return wstart;
-        const ts: Expr = { k: 'slot', slot: 0, t: DataType.TIMESTAMP, bytes: 8 };
-        const wend = hooks.aggregate({ fn: 'last', arg: ts, param: 0, t: DataType.TIMESTAMP, bytes: 8 }, pos);
-        if (name === '_wend') return wend;
-        const span: Expr = { k: 'arith', op: '-', l: wend, r: wstart, t: DataType.DOUBLE, bytes: 8 };
-        return { k: 'cast', e: span, t: DataType.BIGINT, bytes: 8 };
-      }
-      if (window === null) throw new BasaltError('INVALID_COLUMN', `${name} ${at(pos)} needs a window (interval, session or state_window)`);
-      const it: MergeItem = name === '_wstart' ? { k: 'wstart' } : name === '_wend' ? { k: 'wend' } : { k: 'wduration' };
-      return { k: 'slot', slot: layoutSlot(it), t: name === '_wduration' ? DataType.BIGINT : DataType.TIMESTAMP, bytes: 8 };
-    },
+    aggregate: (spec) => aggregateSlot(b, spec),
+    nonAggregate: (rowExpr, text, pos) => nonAggregateSlot(b, outEnv, rowExpr, text, pos),
+    pseudo: (name, pos) => pseudoSlot(b, name, pos),
   };
   const outEnv: TranslateEnv = { ...env, out: hooks };
+  return outEnv;
+}
+
+function aggregateSlot(b: AggBuild, spec: AggSpec): Expr {
+  const k = exprKey(spec as unknown as Expr);
+  let idx = b.aggIndex.get(k);
+  if (idx === undefined) { idx = b.aggs.length; b.aggs.push(spec); b.aggIndex.set(k, idx); }
+  b.lastAgg = idx;
+  return { k: 'slot', slot: layoutSlot(b, { k: 'agg', idx }), t: spec.t, bytes: spec.bytes };
+}
+
+function nonAggregateSlot(b: AggBuild, outEnv: TranslateEnv, rowExpr: Expr, text: string, pos: A.Pos): Expr {
+  let idx = b.keyIndex.get(exprKey(rowExpr));
+  if (idx === undefined && isPerTable(rowExpr) && b.groupsByTable) {
+    // A tag is constant per table: with partition by tbname it may be selected as an extra key.
+    idx = b.keys.length; b.keys.push(rowExpr); b.keyIndex.set(exprKey(rowExpr), idx);
+  }
+  if (idx === undefined && b.selectorCall !== null) {
+    // Translating the selector (again) makes it the last aggregate, the one the column rides with.
+    translate(b.selectorCall, outEnv);
+    return aggregateSlot(b, { fn: 'companion', arg: rowExpr, param: 0, t: rowExpr.t, bytes: rowExpr.bytes, selector: b.lastAgg });
+  }
+  if (idx === undefined) {
+    throw new BasaltError('GROUPBY_LACK_EXPRESSION', `'${text || 'expression'}' ${at(pos)} must be in group by / partition by or inside an aggregate function`);
+  }
+  return { k: 'slot', slot: layoutSlot(b, { k: 'key', idx }), t: rowExpr.t, bytes: rowExpr.bytes };
+}
+
+function pseudoSlot(b: AggBuild, name: A.PseudoName, pos: A.Pos): Expr {
+  if (name === '_qstart' || name === '_qend') {
+    const v = name === '_qstart' ? b.range.from : b.range.to;
+    return { k: 'const', value: Number.isFinite(v) ? v : null, t: DataType.TIMESTAMP, bytes: 8 };
+  }
+  if (b.segments !== null) return segmentPseudoSlot(b, name);
+  if (b.window === null) throw new BasaltError('INVALID_COLUMN', `${name} ${at(pos)} needs a window (interval, session or state_window)`);
+  const it: MergeItem = name === '_wstart' ? { k: 'wstart' } : name === '_wend' ? { k: 'wend' } : { k: 'wduration' };
+  return { k: 'slot', slot: layoutSlot(b, it), t: name === '_wduration' ? DataType.BIGINT : DataType.TIMESTAMP, bytes: 8 };
+}
+
+/** A session/state window starts at its first row and ends at its last one. */
+function segmentPseudoSlot(b: AggBuild, name: A.PseudoName): Expr {
+  const wstart: Expr = { k: 'slot', slot: layoutSlot(b, { k: 'wstart' }), t: DataType.TIMESTAMP, bytes: 8 };
+  if (name === '_wstart') return wstart;
+  const ts: Expr = { k: 'slot', slot: 0, t: DataType.TIMESTAMP, bytes: 8 };
+  const wend = aggregateSlot(b, { fn: 'last', arg: ts, param: 0, t: DataType.TIMESTAMP, bytes: 8 });
+  if (name === '_wend') return wend;
+  const span: Expr = { k: 'arith', op: '-', l: wend, r: wstart, t: DataType.DOUBLE, bytes: 8 };
+  return { k: 'cast', e: span, t: DataType.BIGINT, bytes: 8 };
+}
+
+/** The select list translated; first(*) / last(*) / last_row(*) become one selector per column. */
+function outputItems(stmt: A.SelectStmt, info: TableInfo, outEnv: TranslateEnv): Array<{ name: string; e: Expr }> {
   const outs: Array<{ name: string; e: Expr }> = [];
   for (const item of stmt.items) {
     const ex = item.expr;
     if (ex.kind === 'star') throw new BasaltError('NOT_SINGLE_GROUP', `select * ${at(ex.pos)} cannot be mixed with aggregates or group by`);
     if (ex.kind === 'function' && (ex.name === 'last' || ex.name === 'first' || ex.name === 'last_row') && ex.args.length === 1 && ex.args[0]!.kind === 'star') {
-      // first(*) / last(*) / last_row(*): one selector per column.
       info.columns.forEach((c) => {
         const col: A.Expr = { kind: 'column', table: null, name: c.name, pos: ex.pos };
         outs.push({ name: `${ex.name}(${c.name})`, e: translate({ ...ex, args: [col] }, outEnv) });
@@ -175,21 +234,5 @@ export function planAggregate(stmt: A.SelectStmt, info: TableInfo, env: Translat
     }
     outs.push({ name: item.alias ?? item.text, e: translate(ex, outEnv, item.text) });
   }
-  let having: Expr | null = null;
-  if (stmt.having !== null) having = translate(stmt.having, outEnv);
-  const output = outs.map((o) => o.e);
-  const order = orderSpecs(stmt, outs, output, (x) => translate(x, outEnv));
-  const partitionCols = stmt.partitionBy.map((_p, idx) => {
-    output.push({ k: 'slot', slot: layoutSlot({ k: 'key', idx }), t: keys[idx]!.t, bytes: keys[idx]!.bytes });
-    return output.length - 1;
-  });
-  const singleRow = keys.length === 0 && window === null && segments === null;
-  const plan: Omit<SelectPlan, 'subplans'> = {
-    precision: env.precision, columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'agg', keys,
-    partitionKeys: stmt.partitionBy.length, layout, aggs, window, segments, fill: stmt.window?.kind === 'interval' ? fillOf(stmt.window.fill, env) : null,
-    rangeFrom: range.from, rangeTo: range.to, singleRow, having, output, order, partitionCols, visible: outs.length,
-    limit, offset, slimit: sl.limit, soffset: sl.offset,
-  };
-  if (plan.fill !== null && plan.fill.mode !== 'none' && window === null) throw new BasaltError('INVALID_FILL', 'fill needs an interval window');
-  return { plan, keys, aggs, window, segments };
+  return outs;
 }

@@ -3,6 +3,7 @@
 // group keys and window pseudo columns become columns of the merge batch. Errors name the
 // column or function and its position in the SQL text.
 import { BasaltError } from '../../common/errors.js';
+import { Limits } from '../../common/limits.js';
 import { DataType, TYPE_BYTES, isIntegerType, isNumericType, isStringType, type ColumnSchema, type Precision } from '../../common/types.js';
 import { parseDurationMs, msToTicks } from '../../common/time.js';
 import type * as A from '../../sql/ast.js';
@@ -15,8 +16,6 @@ export const AGG_FUNCTIONS: ReadonlySet<string> = new Set<AggFn>([
   'count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'last_row', 'spread', 'stddev', 'percentile', 'apercentile', 'twa',
 ]);
 
-export const TBNAME_BYTES = 192;
-const DEFAULT_STRING_BYTES = 64;
 
 export function at(pos: A.Pos): string {
   return `at line ${pos.line}, column ${pos.column}`;
@@ -58,7 +57,7 @@ export interface TranslateEnv {
   readonly out: OutputHooks | null;
 }
 
-export function konst(value: ScalarValue, t: DataType, bytes = TYPE_BYTES[t] || DEFAULT_STRING_BYTES): Expr {
+export function konst(value: ScalarValue, t: DataType, bytes = TYPE_BYTES[t] || Limits.defaultStringExprBytes): Expr {
   return { k: 'const', value, t, bytes };
 }
 
@@ -187,7 +186,7 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
     case 'cast': {
       const x = translate(e.expr, env);
       const t = e.type.type;
-      const bytes = e.type.length ?? (TYPE_BYTES[t] || DEFAULT_STRING_BYTES);
+      const bytes = e.type.length ?? (TYPE_BYTES[t] || Limits.defaultStringExprBytes);
       return fold({ k: 'cast', e: x, t, bytes });
     }
     case 'function': return translateCall(e, env, text);
@@ -242,8 +241,8 @@ function pseudo(e: A.PseudoColumn, env: TranslateEnv): Expr {
   switch (e.name) {
     case 'tbname':
       if (env.table === null) throw new BasaltError('INVALID_COLUMN', `tbname ${at(e.pos)} needs a FROM table`);
-      if (env.out !== null) return env.out.nonAggregate({ k: 'tbname', t: DataType.VARCHAR, bytes: TBNAME_BYTES }, 'tbname', e.pos);
-      return { k: 'tbname', t: DataType.VARCHAR, bytes: TBNAME_BYTES };
+      if (env.out !== null) return env.out.nonAggregate({ k: 'tbname', t: DataType.VARCHAR, bytes: Limits.maxTableNameBytes }, 'tbname', e.pos);
+      return { k: 'tbname', t: DataType.VARCHAR, bytes: Limits.maxTableNameBytes };
     case '_rowts': case '_c0': case '_irowts': {
       if (env.table === null) throw new BasaltError('INVALID_COLUMN', `${e.name} ${at(e.pos)} needs a FROM table`);
       const ts: Expr = { k: 'slot', slot: 0, t: DataType.TIMESTAMP, bytes: 8 };

@@ -30,16 +30,6 @@ export function toStrings(v: ColumnVector): string[] {
   return out;
 }
 
-export function toBigInts(v: ColumnVector): BigInt64Array {
-  if (v.data instanceof BigInt64Array) return v.data;
-  const n = v.data.length;
-  const out = new BigInt64Array(n);
-  if (v.data instanceof BigUint64Array) { for (let i = 0; i < n; i++) out[i] = BigInt.asIntN(64, v.data[i]!); return out; }
-  const f = toF64(v);
-  for (let i = 0; i < n; i++) out[i] = BigInt(Math.trunc(f[i]!));
-  return out;
-}
-
 /** OR of two null maps (either may be absent). */
 export function orNulls(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
   if (a === null) return b;
