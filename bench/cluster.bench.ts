@@ -29,7 +29,16 @@ import { allocRows, MetersWalk, METERS_COLUMNS_SQL, METERS_TAGS_SQL } from '../s
 import type { InsertPlan } from '../src/cli/bench-options.js';
 import { openWriter, type BatchPart } from '../src/cli/bench-writers.js';
 import { workerRange } from '../src/cli/bench-insert.js';
-import { dnodes, mnodes, sleep, sql, startThreeMnodeCluster, TestCluster, waitFor, freeBasePort } from '../test/cluster/harness.js';
+import {
+  dnodes,
+  mnodes,
+  sleep,
+  sql,
+  startThreeMnodeCluster,
+  TestCluster,
+  waitFor,
+  freeBasePort,
+} from '../test/cluster/harness.js';
 
 const envInt = (name: string, dflt: number): number => {
   const v = process.env[name];
@@ -64,7 +73,8 @@ function profileEnv(name: string): Record<string, string> {
 /** With BENCH_PROFILE_DIR: keeps each dnode's stdout beside its profiles. */
 function keepStdout(clusters: readonly TestCluster[]): void {
   if (!S.profileDir) return;
-  for (const c of clusters) for (const [name, p] of c.procs) writeFileSync(join(S.profileDir, name, 'stdout.txt'), p.stdout());
+  for (const c of clusters)
+    for (const [name, p] of c.procs) writeFileSync(join(S.profileDir, name, 'stdout.txt'), p.stdout());
 }
 
 /** Starts (phase undefined) or stops and saves (phase = file name) the dnodes' CPU profiles. */
@@ -76,18 +86,43 @@ function profileSignal(names: readonly string[], pids: readonly number[], phase?
   });
 }
 
-const out = (s: string): void => { process.stdout.write(`${s}\n`); };
-const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
-interface Ep { host: string; port: number }
+interface Ep {
+  host: string;
+  port: number;
+}
 
 function plan(db: string, replica: number, ep: Ep, routeWrites: boolean): InsertPlan {
   return {
     routeWrites,
-    host: ep.host, port: ep.port, httpPort: ep.port + 11, user: 'root', password: 'taosdata', db, drop: false, replica,
-    vgroups: S.vgroups, stable: 'meters', tablePrefix: 'd', tables: S.tables, rowsPerTable: S.rowsPerTable,
-    rowsPerRequest: S.rowsPerRequest, workers: S.workers, iface: 'native', startTsMs: 1_700_000_000_000, stepMs: 1,
-    aggregateQueries: false, outputFile: '', yes: true,
+    host: ep.host,
+    port: ep.port,
+    httpPort: ep.port + 11,
+    user: 'root',
+    password: 'taosdata',
+    db,
+    drop: false,
+    replica,
+    vgroups: S.vgroups,
+    stable: 'meters',
+    tablePrefix: 'd',
+    tables: S.tables,
+    rowsPerTable: S.rowsPerTable,
+    rowsPerRequest: S.rowsPerRequest,
+    workers: S.workers,
+    iface: 'native',
+    startTsMs: 1_700_000_000_000,
+    stepMs: 1,
+    aggregateQueries: false,
+    outputFile: '',
+    yes: true,
   };
 }
 
@@ -103,13 +138,31 @@ function cpuTimes(pid: number | undefined): [number, number, number] {
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
     // minflt, utime, stime (clock ticks, USER_HZ 100)
     return [Number(rest[11]) / 100, Number(rest[12]) / 100, Number(rest[7])];
-  } catch { return [NaN, NaN, NaN]; }
+  } catch {
+    return [NaN, NaN, NaN];
+  }
 }
 
-async function ingest(label: string, db: string, replica: number, eps: readonly Ep[], pids: readonly number[], names: readonly string[], routeWrites: boolean): Promise<number> {
+async function ingest(
+  label: string,
+  db: string,
+  replica: number,
+  eps: readonly Ep[],
+  pids: readonly number[],
+  names: readonly string[],
+  routeWrites: boolean,
+): Promise<number> {
   const admin = eps[0]!;
-  await sql(admin.port, `create database if not exists ${db} replica ${replica} vgroups ${S.vgroups} precision 'ms'`, admin.host);
-  await sql(admin.port, `create stable if not exists ${db}.meters (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, admin.host);
+  await sql(
+    admin.port,
+    `create database if not exists ${db} replica ${replica} vgroups ${S.vgroups} precision 'ms'`,
+    admin.host,
+  );
+  await sql(
+    admin.port,
+    `create stable if not exists ${db}.meters (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`,
+    admin.host,
+  );
   const workers = Math.min(S.workers, S.tables);
   const done = new Array<number>(workers).fill(0);
   const load0 = load();
@@ -117,33 +170,42 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   profileSignal(names, pids);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: workers }, async (_, w) => {
-    const p = plan(db, replica, eps[w % eps.length]!, routeWrites);
-    const { first, count } = workerRange(p.tables, workers, w);
-    if (count === 0) return;
-    const writer = await openWriter(p);
-    try {
-      const capacity = Math.min(p.rowsPerRequest, count * p.rowsPerTable);
-      const buf = allocRows(capacity);
-      const walk = new MetersWalk(first, count, 0x5eed + w * 7919);
-      let table = first, row = 0;
-      const end = first + count;
-      const parts: BatchPart[] = [];
-      while (table < end) {
-        parts.length = 0;
-        let filled = 0;
-        while (filled < capacity && table < end) {
-          const n = Math.min(capacity - filled, p.rowsPerTable - row);
-          walk.fill(table, row, n, p.startTsMs, p.stepMs, buf, filled);
-          parts.push({ table, offset: filled, n });
-          filled += n; row += n;
-          if (row === p.rowsPerTable) { table++; row = 0; }
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      const p = plan(db, replica, eps[w % eps.length]!, routeWrites);
+      const { first, count } = workerRange(p.tables, workers, w);
+      if (count === 0) return;
+      const writer = await openWriter(p);
+      try {
+        const capacity = Math.min(p.rowsPerRequest, count * p.rowsPerTable);
+        const buf = allocRows(capacity);
+        const walk = new MetersWalk(first, count, 0x5eed + w * 7919);
+        let table = first,
+          row = 0;
+        const end = first + count;
+        const parts: BatchPart[] = [];
+        while (table < end) {
+          parts.length = 0;
+          let filled = 0;
+          while (filled < capacity && table < end) {
+            const n = Math.min(capacity - filled, p.rowsPerTable - row);
+            walk.fill(table, row, n, p.startTsMs, p.stepMs, buf, filled);
+            parts.push({ table, offset: filled, n });
+            filled += n;
+            row += n;
+            if (row === p.rowsPerTable) {
+              table++;
+              row = 0;
+            }
+          }
+          await writer.write(parts, filled, buf);
+          done[w]! += filled;
         }
-        await writer.write(parts, filled, buf);
-        done[w]! += filled;
+      } finally {
+        writer.close();
       }
-    } finally { writer.close(); }
-  }));
+    }),
+  );
   const s = (performance.now() - t0) / 1000;
   const clientCpu = process.cpuUsage(client0);
   profileSignal(names, pids, db);
@@ -155,14 +217,20 @@ async function ingest(label: string, db: string, replica: number, eps: readonly 
   const rows = done.reduce((a, b) => a + b, 0);
   const counted = Number((await sql(admin.port, `select count(*) from ${db}.meters`, admin.host))[0]![0]);
   const rate = rows / s;
-  out(`ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}; ${(faults / 1000).toFixed(0)} k minor page faults) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; dnode RSS ${pids.map(rssMiB).join('/')} MiB; load ${load0} -> ${load()})`);
+  out(
+    `ingest ${label}: ${rows} rows in ${s.toFixed(2)} s = ${Math.round(rate)} rows/s (count(*) ${counted}${counted === rows ? '' : ' MISMATCH'}; ${workers} workers on ${new Set(eps.slice(0, workers).map((e) => e.port)).size} dnode(s); dnode CPU ${cpu.toFixed(1)} s (user ${userS.toFixed(1)}, system ${sysS.toFixed(1)}; ${(faults / 1000).toFixed(0)} k minor page faults) = ${(cpu / (rows / 1e6)).toFixed(2)} CPU s per million rows; bench client (this process) CPU ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s; dnode RSS ${pids.map(rssMiB).join('/')} MiB; load ${load0} -> ${load()})`,
+  );
   if (counted !== rows) throw new Error(`${label}: count(*) ${counted} != ${rows} rows written`);
   return rate;
 }
 
 /** Resident memory of a process in MiB, from /proc (NaN where unavailable). */
 function rssMiB(pid: number): number {
-  try { return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024); } catch { return NaN; }
+  try {
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+  } catch {
+    return NaN;
+  }
 }
 
 /** vgId → [dnodeId, role][] as dnode `ep` sees them. */
@@ -183,18 +251,33 @@ function median(xs: readonly number[]): number {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
-async function recovery(cluster: TestCluster, names: string[], ports: readonly number[], fault: 'kill' | 'stop', rounds: number): Promise<void> {
+async function recovery(
+  cluster: TestCluster,
+  names: string[],
+  ports: readonly number[],
+  fault: 'kill' | 'stop',
+  rounds: number,
+): Promise<void> {
   const db = `rec${fault}`;
   const ep = (k: number): Ep => ({ host: '127.0.0.1', port: ports[k]! });
   // Right after a restart the mnode leader may not count a dnode's free vnodes yet: retry
   // (bounded) and say so, with every dnode's view.
   for (let attempt = 0; ; attempt++) {
-    try { await sql(ports[0]!, `create database ${db} replica 3 vgroups 1`); break; } catch (e) {
+    try {
+      await sql(ports[0]!, `create database ${db} replica 3 vgroups 1`);
+      break;
+    } catch (e) {
       if (attempt >= 40) throw e;
       if (attempt === 0) {
         const views: string[] = [];
         for (const p of ports) {
-          try { views.push(`via :${p}: ${[...(await dnodes(p))].map(([id, d]) => `${id} ${d.status} vnodes ${d.vnodes}`).join(', ')}; mnodes ${[...(await mnodes(p))].map(([id, r]) => `${id} ${r}`).join(', ')}`); } catch (x) { views.push(`via :${p}: ${(x as Error).message}`); }
+          try {
+            views.push(
+              `via :${p}: ${[...(await dnodes(p))].map(([id, d]) => `${id} ${d.status} vnodes ${d.vnodes}`).join(', ')}; mnodes ${[...(await mnodes(p))].map(([id, r]) => `${id} ${r}`).join(', ')}`,
+            );
+          } catch (x) {
+            views.push(`via :${p}: ${(x as Error).message}`);
+          }
         }
         out(`# create database ${db} refused, retrying: ${(e as Error).message.slice(0, 200)} | ${views.join(' | ')}`);
       }
@@ -213,23 +296,31 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
       ts += 1;
       await c.query(`insert into ${db}.t1 values (${ts}, ${written + 1})`);
       written++;
-    } finally { c.close(); }
+    } finally {
+      c.close();
+    }
   };
   await insertVia(0, 10_000);
   const times: number[] = [];
   const elections: string[] = [];
   for (let round = 0; round < rounds; round++) {
     // The leader every live dnode agrees on.
-    const leaderId = await waitFor('one agreed leader of the vgroup', 30_000, async () => {
-      const seen = new Set<number>();
-      for (let k = 0; k < 3; k++) {
-        const v = [...(await vgroupRoles(ep(k), db)).values()][0]!;
-        const l = v.filter(([, r]) => r === 'leader');
-        if (l.length !== 1 || v.length !== 3 || v.some(([, r]) => r !== 'leader' && r !== 'follower')) return undefined;
-        seen.add(l[0]![0]);
-      }
-      return seen.size === 1 ? [...seen][0]! : undefined;
-    }, 100);
+    const leaderId = await waitFor(
+      'one agreed leader of the vgroup',
+      30_000,
+      async () => {
+        const seen = new Set<number>();
+        for (let k = 0; k < 3; k++) {
+          const v = [...(await vgroupRoles(ep(k), db)).values()][0]!;
+          const l = v.filter(([, r]) => r === 'leader');
+          if (l.length !== 1 || v.length !== 3 || v.some(([, r]) => r !== 'leader' && r !== 'follower'))
+            return undefined;
+          seen.add(l[0]![0]);
+        }
+        return seen.size === 1 ? [...seen][0]! : undefined;
+      },
+      100,
+    );
     const k = idToK.get(leaderId)!;
     const survivors = [0, 1, 2].filter((x) => x !== k);
     const loadNow = load();
@@ -237,11 +328,18 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
     if (fault === 'kill') await cluster.kill(names[k]!, 'SIGKILL');
     else process.kill(cluster.procs.get(names[k]!)!.child.pid!, 'SIGSTOP');
     // Inserts through the survivors, alternating, each bounded, until one succeeds (<= 30 s).
-    let ok = false, attempts = 0, firstErr = '';
+    let ok = false,
+      attempts = 0,
+      firstErr = '';
     for (let i = 0; i < 300 && performance.now() - t0 < 30_000; i++) {
       attempts++;
-      try { await insertVia(survivors[i % 2]!, S.attemptTimeoutMs); ok = true; break; } catch (e) {
-        if (!firstErr) firstErr = `; first failed attempt after ${(performance.now() - t0).toFixed(0)} ms: ${(e as Error).message.slice(0, 160)}`;
+      try {
+        await insertVia(survivors[i % 2]!, S.attemptTimeoutMs);
+        ok = true;
+        break;
+      } catch (e) {
+        if (!firstErr)
+          firstErr = `; first failed attempt after ${(performance.now() - t0).toFixed(0)} ms: ${(e as Error).message.slice(0, 160)}`;
         await sleep(20);
       }
     }
@@ -261,32 +359,54 @@ async function recovery(cluster: TestCluster, names: string[], ports: readonly n
     // A timed-out attempt may still have been applied: the reference is a survivor's count.
     let state = '';
     try {
-      await waitFor('restarted dnode ready and caught up', 60_000, async () => {
-        const d = await dnodes(ports[survivors[0]!]!);
-        state = `dnodes ${[...d].map(([id, x]) => `${id}:${x.status}`).join(' ')}`;
-        if (![...d.values()].every((x) => x.status === 'ready')) return undefined;
-        const vn = await sql(ports[k]!, 'show vnodes');
-        const role = String(vn.find((r) => r[2] === db)?.[3] ?? 'none');
-        state += `; its replica is ${role}`;
-        if (role !== 'follower' && role !== 'leader') return undefined;
-        const want = Number((await sql(ports[survivors[0]!]!, `select count(*) from ${db}.t1`))[0]![0]);
-        const n = Number((await sql(ports[k]!, `select count(*) from ${db}.t1`))[0]![0]);
-        state += `; count ${n} on the restarted dnode, ${want} on a survivor (${written} acknowledged)`;
-        return n === want && n >= written ? true : undefined;
-      }, 200);
-    } catch (e) { throw new Error(`${(e as Error).message}; ${state}`); }
-    out(`${fault} ${round + 1}/${rounds}: leader dnode ${leaderId} ${fault === 'kill' ? 'SIGKILLed' : 'SIGSTOPped'}; insert through a survivor succeeded after ${ms.toFixed(0)} ms (${attempts} attempt(s); new leader ${newLeader}${firstErr}); ${fault === 'kill' ? 'restarted' : 'SIGCONT'}, ready and caught up in ${((performance.now() - tr) / 1000).toFixed(1)} s; load ${loadNow}`);
+      await waitFor(
+        'restarted dnode ready and caught up',
+        60_000,
+        async () => {
+          const d = await dnodes(ports[survivors[0]!]!);
+          state = `dnodes ${[...d].map(([id, x]) => `${id}:${x.status}`).join(' ')}`;
+          if (![...d.values()].every((x) => x.status === 'ready')) return undefined;
+          const vn = await sql(ports[k]!, 'show vnodes');
+          const role = String(vn.find((r) => r[2] === db)?.[3] ?? 'none');
+          state += `; its replica is ${role}`;
+          if (role !== 'follower' && role !== 'leader') return undefined;
+          const want = Number((await sql(ports[survivors[0]!]!, `select count(*) from ${db}.t1`))[0]![0]);
+          const n = Number((await sql(ports[k]!, `select count(*) from ${db}.t1`))[0]![0]);
+          state += `; count ${n} on the restarted dnode, ${want} on a survivor (${written} acknowledged)`;
+          return n === want && n >= written ? true : undefined;
+        },
+        200,
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; ${state}`);
+    }
+    out(
+      `${fault} ${round + 1}/${rounds}: leader dnode ${leaderId} ${fault === 'kill' ? 'SIGKILLed' : 'SIGSTOPped'}; insert through a survivor succeeded after ${ms.toFixed(0)} ms (${attempts} attempt(s); new leader ${newLeader}${firstErr}); ${fault === 'kill' ? 'restarted' : 'SIGCONT'}, ready and caught up in ${((performance.now() - tr) / 1000).toFixed(1)} s; load ${loadNow}`,
+    );
   }
-  const med = median(times), max = Math.max(...times);
-  out(`write recovery after ${fault === 'kill' ? 'SIGKILL' : 'SIGSTOP'} of the vgroup leader, ${times.length} ${fault === 'kill' ? 'kills' : 'stops'}: median ${(med / 1000).toFixed(2)} s (target <= 2 s: ${med <= 2000 ? 'met' : 'NOT met'}), max ${(max / 1000).toFixed(2)} s (target <= 4 s: ${max <= 4000 ? 'met' : 'NOT met'}), min ${(Math.min(...times) / 1000).toFixed(2)} s; all: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')}`);
+  const med = median(times),
+    max = Math.max(...times);
+  out(
+    `write recovery after ${fault === 'kill' ? 'SIGKILL' : 'SIGSTOP'} of the vgroup leader, ${times.length} ${fault === 'kill' ? 'kills' : 'stops'}: median ${(med / 1000).toFixed(2)} s (target <= 2 s: ${med <= 2000 ? 'met' : 'NOT met'}), max ${(max / 1000).toFixed(2)} s (target <= 4 s: ${max <= 4000 ? 'met' : 'NOT met'}), min ${(Math.min(...times) / 1000).toFixed(2)} s; all: ${times.map((t) => (t / 1000).toFixed(2)).join(' ')}`,
+  );
 }
 
-interface Config { label: string; key: string; replica: number; eps: () => Ep[]; route?: false }
+interface Config {
+  label: string;
+  key: string;
+  replica: number;
+  eps: () => Ep[];
+  route?: false;
+}
 
 async function main(): Promise<void> {
   const tStart = Date.now();
-  out(`# bench:cluster — machine: ${availableParallelism()} cpu(s) (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${load()}, node ${process.version}`);
-  out(`# settings: ${S.tables} tables x ${S.rowsPerTable} rows = ${S.tables * S.rowsPerTable} rows per ingest run, ${S.rowsPerRequest} rows/request, ${S.workers} workers, vgroups ${S.vgroups}, ${S.reps} repetition(s) per configuration (interleaved; medians reported), ${S.kills} kills + ${S.stops} stops, insert attempts time out after ${S.attemptTimeoutMs} ms; phases ${S.phases.join(',')}; dnodes on 127.0.0.1 (statusInterval 1, other settings default: wal_level 1, buffer 256 MB)`);
+  out(
+    `# bench:cluster — machine: ${availableParallelism()} cpu(s) (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ${load()}, node ${process.version}`,
+  );
+  out(
+    `# settings: ${S.tables} tables x ${S.rowsPerTable} rows = ${S.tables * S.rowsPerTable} rows per ingest run, ${S.rowsPerRequest} rows/request, ${S.workers} workers, vgroups ${S.vgroups}, ${S.reps} repetition(s) per configuration (interleaved; medians reported), ${S.kills} kills + ${S.stops} stops, insert attempts time out after ${S.attemptTimeoutMs} ms; phases ${S.phases.join(',')}; dnodes on 127.0.0.1 (statusInterval 1, other settings default: wal_level 1, buffer 256 MB)`,
+  );
   const single = new TestCluster();
   const cluster = new TestCluster();
   try {
@@ -298,12 +418,23 @@ async function main(): Promise<void> {
       await single.start('single', sport, { env: profileEnv('single') });
       let r1Host: Ep | undefined;
       const configs: Config[] = [
-        { label: 'single dnode, replica 1', key: 'single', replica: 1, eps: () => [{ host: '127.0.0.1', port: sport }] },
+        {
+          label: 'single dnode, replica 1',
+          key: 'single',
+          replica: 1,
+          eps: () => [{ host: '127.0.0.1', port: sport }],
+        },
         // A replica-1 database lives whole on one dnode: its writers go there.
         { label: '3-dnode cluster, replica 1', key: 'r1', replica: 1, eps: () => [r1Host!] },
         // As `basalt bench` does: every writer on one dnode (it forwards to each vgroup's leader).
         { label: '3-dnode cluster, replica 3, writers on one dnode', key: 'r3one', replica: 3, eps: () => [eps[0]!] },
-        { label: '3-dnode cluster, replica 3, one dnode, no client routing', key: 'r3fwd', replica: 3, eps: () => [eps[0]!], route: false },
+        {
+          label: '3-dnode cluster, replica 3, one dnode, no client routing',
+          key: 'r3fwd',
+          replica: 3,
+          eps: () => [eps[0]!],
+          route: false,
+        },
       ];
       const rates = new Map<string, number[]>(configs.map((c) => [c.key, []]));
       for (let rep = 0; rep < S.reps; rep++) {
@@ -311,21 +442,47 @@ async function main(): Promise<void> {
           const db = `b${c.key}${rep}`;
           const ep0 = c.key === 'single' ? c.eps()[0]! : eps[0]!;
           if (c.key === 'r1') {
-            await sql(ep0.port, `create database if not exists ${db} replica 1 vgroups ${S.vgroups} precision 'ms'`, ep0.host);
+            await sql(
+              ep0.port,
+              `create database if not exists ${db} replica 1 vgroups ${S.vgroups} precision 'ms'`,
+              ep0.host,
+            );
             const hosts = await sql(ep0.port, `show ${db}.vgroups`, ep0.host);
             const hostId = Number(hosts[0]![3]);
             const d = (await dnodes(ep0.port)).get(hostId)!;
             r1Host = { host: '127.0.0.1', port: Number(d.endpoint.split(':')[1]) };
           }
-          rates.get(c.key)!.push(await ingest(`${c.label} (run ${rep + 1})`, db, c.replica, c.eps(), c.key === 'single' ? [single.procs.get('single')!.child.pid!] : names.map((n) => cluster.procs.get(n)!.child.pid!), c.key === 'single' ? ['single'] : names, c.route !== false));
+          rates
+            .get(c.key)!
+            .push(
+              await ingest(
+                `${c.label} (run ${rep + 1})`,
+                db,
+                c.replica,
+                c.eps(),
+                c.key === 'single'
+                  ? [single.procs.get('single')!.child.pid!]
+                  : names.map((n) => cluster.procs.get(n)!.child.pid!),
+                c.key === 'single' ? ['single'] : names,
+                c.route !== false,
+              ),
+            );
           await sql(ep0.port, `drop database ${db}`, ep0.host);
         }
       }
       const med = (k: string): number => median(rates.get(k)!);
       out('ingest medians (rows/s):');
-      for (const c of configs) out(`  ${c.label.padEnd(62)} ${String(Math.round(med(c.key))).padStart(10)}   runs: ${rates.get(c.key)!.map((x) => Math.round(x)).join(' ')}`);
-      const ratio = (k: string): string => `${(100 * med(k) / med('single')).toFixed(1)}%`;
-      out(`ingest ratio replica-3 / single dnode: ${ratio('r3one')} with writers on one dnode (target >= 35%: ${med('r3one') / med('single') >= 0.35 ? 'met' : 'NOT met'}), ${ratio('r3fwd')} without client routing (the dnode forwards); replica-1 cluster / single: ${ratio('r1')}`);
+      for (const c of configs)
+        out(
+          `  ${c.label.padEnd(62)} ${String(Math.round(med(c.key))).padStart(10)}   runs: ${rates
+            .get(c.key)!
+            .map((x) => Math.round(x))
+            .join(' ')}`,
+        );
+      const ratio = (k: string): string => `${((100 * med(k)) / med('single')).toFixed(1)}%`;
+      out(
+        `ingest ratio replica-3 / single dnode: ${ratio('r3one')} with writers on one dnode (target >= 35%: ${med('r3one') / med('single') >= 0.35 ? 'met' : 'NOT met'}), ${ratio('r3fwd')} without client routing (the dnode forwards); replica-1 cluster / single: ${ratio('r1')}`,
+      );
     }
     if (S.phases.includes('recovery')) await recovery(cluster, names, ports, 'kill', S.kills);
     // Not a target, for comparison: the leader frozen (SIGSTOP) instead of killed.
@@ -338,4 +495,10 @@ async function main(): Promise<void> {
   out(`# done in ${((Date.now() - tStart) / 1000).toFixed(0)} s; load average ${load()}`);
 }
 
-main().then(() => process.exit(0), (e: unknown) => { process.stderr.write(`bench:cluster failed: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench:cluster failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

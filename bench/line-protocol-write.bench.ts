@@ -14,9 +14,16 @@ import { SeriesCache } from '../src/adapter/line-protocol/series-cache.js';
 import { createEngine } from '../src/engine/engine.js';
 
 const CITIES = [
-  'California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego', 'California.SanJose',
-  'California.PaloAlto', 'California.Campbell', 'California.MountainView', 'California.Sunnyvale',
-  'California.SantaClara', 'California.Cupertino',
+  'California.SanFrancisco',
+  'California.LosAngeles',
+  'California.SanDiego',
+  'California.SanJose',
+  'California.PaloAlto',
+  'California.Campbell',
+  'California.MountainView',
+  'California.Sunnyvale',
+  'California.SantaClara',
+  'California.Cupertino',
 ];
 
 function arg(name: string, def: string): string {
@@ -46,16 +53,27 @@ function makeRequests(): Buffer[] {
       return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
     };
   });
-  const prefix = Array.from({ length: tables }, (_, t) => `meters,groupid=${1 + (t % 10)},location=${CITIES[t % 10]},tbname=d${t} `);
+  const prefix = Array.from(
+    { length: tables },
+    (_, t) => `meters,groupid=${1 + (t % 10)},location=${CITIES[t % 10]},tbname=d${t} `,
+  );
   const out: Buffer[] = [];
   let lines: string[] = [];
   const emit = (t: number, i: number): void => {
     const r = streams[t]!;
-    lines.push(`${prefix[t]}current=${(8 + 4 * r()).toFixed(3)},voltage=${215 + Math.floor(r() * 11)}i,phase=${r().toFixed(4)} ${START + i}\n`);
-    if (lines.length === BATCH) { out.push(Buffer.from(lines.join(''), 'latin1')); lines = []; }
+    lines.push(
+      `${prefix[t]}current=${(8 + 4 * r()).toFixed(3)},voltage=${215 + Math.floor(r() * 11)}i,phase=${r().toFixed(4)} ${START + i}\n`,
+    );
+    if (lines.length === BATCH) {
+      out.push(Buffer.from(lines.join(''), 'latin1'));
+      lines = [];
+    }
   };
-  if (order === 'table') { for (let t = 0; t < tables; t++) for (let i = 0; i < rowsPerTable; i++) emit(t, i); }
-  else { for (let i = 0; i < rowsPerTable; i++) for (let t = 0; t < tables; t++) emit(t, i); }
+  if (order === 'table') {
+    for (let t = 0; t < tables; t++) for (let i = 0; i < rowsPerTable; i++) emit(t, i);
+  } else {
+    for (let i = 0; i < rowsPerTable; i++) for (let t = 0; t < tables; t++) emit(t, i);
+  }
   if (lines.length > 0) out.push(Buffer.from(lines.join(''), 'latin1'));
   return out;
 }
@@ -73,7 +91,10 @@ async function main(): Promise<void> {
   try {
     await engine.execute(`create database bench vgroups 2 wal_level ${walLevel}`, { user: 'root', db: null });
     if (sqlSchema) {
-      await engine.execute('create stable bench.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))', { user: 'root', db: null });
+      await engine.execute(
+        'create stable bench.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))',
+        { user: 'root', db: null },
+      );
     }
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -101,8 +122,8 @@ async function main(): Promise<void> {
     const parseSec = (p.user + p.system) / 1e6;
     console.log(
       `line protocol ingest, order=${order}, wal_level ${walLevel}, ${sqlSchema ? 'SQL-made FLOAT/INT schema' : 'schemaless DOUBLE/BIGINT'}, ${inflight} in flight: ${totalRows.toLocaleString('en-US')} rows in ${sec.toFixed(2)} s = ` +
-      `${Math.round(totalRows / sec).toLocaleString('en-US')} rows/s; CPU ${cpuSec.toFixed(2)} s (${(cpuSec / sec * 100).toFixed(0)}% of one core), ` +
-      `of which parsing ~${(parseSec / cpuSec * 100).toFixed(0)}%; count(*) checked`,
+        `${Math.round(totalRows / sec).toLocaleString('en-US')} rows/s; CPU ${cpuSec.toFixed(2)} s (${((cpuSec / sec) * 100).toFixed(0)}% of one core), ` +
+        `of which parsing ~${((parseSec / cpuSec) * 100).toFixed(0)}%; count(*) checked`,
     );
   } finally {
     await engine.close();

@@ -8,9 +8,16 @@ import { parseLineProtocol } from '../src/adapter/line-protocol/parse.js';
 import { SeriesCache } from '../src/adapter/line-protocol/series-cache.js';
 
 const CITIES = [
-  'California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego', 'California.SanJose',
-  'California.PaloAlto', 'California.Campbell', 'California.MountainView', 'California.Sunnyvale',
-  'California.SantaClara', 'California.Cupertino',
+  'California.SanFrancisco',
+  'California.LosAngeles',
+  'California.SanDiego',
+  'California.SanJose',
+  'California.PaloAlto',
+  'California.Campbell',
+  'California.MountainView',
+  'California.Sunnyvale',
+  'California.SantaClara',
+  'California.Cupertino',
 ];
 
 function arg(name: string, def: number): number {
@@ -36,7 +43,9 @@ function makeRequest(order: 'table' | 'time', lines: number, tables: number, see
     const current = (8 + 4 * rnd()).toFixed(3);
     const voltage = 215 + Math.floor(rnd() * 11);
     const phase = rnd().toFixed(4);
-    parts.push(`meters,groupid=${1 + (t % 10)},location=${CITIES[t % CITIES.length]},tbname=d${t} current=${current},voltage=${voltage}i,phase=${phase} ${start + row}\n`);
+    parts.push(
+      `meters,groupid=${1 + (t % 10)},location=${CITIES[t % CITIES.length]},tbname=d${t} current=${current},voltage=${voltage}i,phase=${phase} ${start + row}\n`,
+    );
   }
   return Buffer.from(parts.join(''), 'latin1');
 }
@@ -51,7 +60,10 @@ function run(order: 'table' | 'time', seconds: number, tables: number, cache: Se
   let n = 0;
   // CPU time of this process, not wall time: the machine is shared, and a parse is pure CPU.
   const cpu0 = process.cpuUsage();
-  const cpuSec = (): number => { const d = process.cpuUsage(cpu0); return (d.user + d.system) / 1e6; };
+  const cpuSec = (): number => {
+    const d = process.cpuUsage(cpu0);
+    return (d.user + d.system) / 1e6;
+  };
   let sec = 0;
   while (sec < seconds) {
     const b = parseLineProtocol(requests[n % requests.length]!, 's', { seriesCache: cache });
@@ -62,7 +74,7 @@ function run(order: 'table' | 'time', seconds: number, tables: number, cache: Se
   }
   console.log(
     `order=${order.padEnd(5)} ${cache ? 'series cache' : 'no cache    '} ${(lines / sec / 1e6).toFixed(2)} M lines/s  ${(bytes / sec / 1e6).toFixed(0)} MB/s  ` +
-    `${(sec / n * 1e3).toFixed(3)} ms per 5,000-line request (${(bytesPerRequest / 5000).toFixed(0)} bytes/line)`,
+      `${((sec / n) * 1e3).toFixed(3)} ms per 5,000-line request (${(bytesPerRequest / 5000).toFixed(0)} bytes/line)`,
   );
 }
 
@@ -71,5 +83,11 @@ const tables = arg('tables', 1000);
 const only = process.argv.indexOf('--order') > 0 ? process.argv[process.argv.indexOf('--order') + 1] : null;
 // The writer keeps a series cache per database, so requests after the first find their
 // series keys decoded; both are shown.
-if (only !== 'time') { run('table', seconds, tables, undefined); run('table', seconds, tables, new SeriesCache()); }
-if (only !== 'table') { run('time', seconds, tables, undefined); run('time', seconds, tables, new SeriesCache()); }
+if (only !== 'time') {
+  run('table', seconds, tables, undefined);
+  run('table', seconds, tables, new SeriesCache());
+}
+if (only !== 'table') {
+  run('time', seconds, tables, undefined);
+  run('time', seconds, tables, new SeriesCache());
+}

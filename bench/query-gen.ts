@@ -6,15 +6,23 @@ import { DataType } from '../src/common/types.js';
 import { mulberry32, splitmix32 } from '../src/common/random.js';
 
 const CITIES = [
-  'California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego',
-  'California.SanJose', 'California.PaloAlto', 'California.Campbell',
-  'California.MountainView', 'California.Sunnyvale', 'California.SantaClara',
+  'California.SanFrancisco',
+  'California.LosAngeles',
+  'California.SanDiego',
+  'California.SanJose',
+  'California.PaloAlto',
+  'California.Campbell',
+  'California.MountainView',
+  'California.Sunnyvale',
+  'California.SantaClara',
   'California.Cupertino',
 ];
 
-
-
-export interface BenchMeta { name: string; groupid: number; location: string }
+export interface BenchMeta {
+  name: string;
+  groupid: number;
+  location: string;
+}
 
 export function tableMeta(seed: number, t: number): BenchMeta {
   const r = mulberry32(splitmix32(seed * 7919 + 1_000_003 + t));
@@ -22,22 +30,35 @@ export function tableMeta(seed: number, t: number): BenchMeta {
 }
 
 /** One table's rows as a block (ts in ms, current FLOAT, voltage INT, phase FLOAT) plus the exact decimal currents. */
-export function generateTable(seed: number, t: number, rows: number, startSec: number):
-  { numRows: number; columns: ColumnVector[]; exactCurrent: Float64Array } {
+export function generateTable(
+  seed: number,
+  t: number,
+  rows: number,
+  startSec: number,
+): { numRows: number; columns: ColumnVector[]; exactCurrent: Float64Array } {
   const r = mulberry32(splitmix32(seed * 104729 + t));
-  const ts = new Float64Array(rows), cur = new Float32Array(rows), volt = new Int32Array(rows), ph = new Float32Array(rows);
+  const ts = new Float64Array(rows),
+    cur = new Float32Array(rows),
+    volt = new Int32Array(rows),
+    ph = new Float32Array(rows);
   const exact = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const c = Number((8 + 4 * r()).toFixed(3));
     const v = 215 + Math.floor(r() * 11);
     const p = Number(r().toFixed(4));
-    ts[i] = (startSec + i) * 1000; cur[i] = c; exact[i] = c; volt[i] = v; ph[i] = p;
+    ts[i] = (startSec + i) * 1000;
+    cur[i] = c;
+    exact[i] = c;
+    volt[i] = v;
+    ph[i] = p;
   }
   return {
     numRows: rows,
     columns: [
-      { type: DataType.TIMESTAMP, data: ts, nulls: null }, { type: DataType.FLOAT, data: cur, nulls: null },
-      { type: DataType.INT, data: volt, nulls: null }, { type: DataType.FLOAT, data: ph, nulls: null },
+      { type: DataType.TIMESTAMP, data: ts, nulls: null },
+      { type: DataType.FLOAT, data: cur, nulls: null },
+      { type: DataType.INT, data: volt, nulls: null },
+      { type: DataType.FLOAT, data: ph, nulls: null },
     ],
     exactCurrent: exact,
   };

@@ -25,23 +25,62 @@ import type { VnodeOptions, VnodeStore } from '../src/storage/api.js';
 import { vgroupOfTable } from '../src/query/select/route.js';
 import { generateTable, tableMeta, type BenchMeta } from './query-gen.js';
 
-interface Args { tables: number; rows: number; vgroups: number; reps: number; dir: string; big: boolean; bigTables: number; extra: boolean }
+interface Args {
+  tables: number;
+  rows: number;
+  vgroups: number;
+  reps: number;
+  dir: string;
+  big: boolean;
+  bigTables: number;
+  extra: boolean;
+}
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { tables: 1000, rows: 10000, vgroups: 2, reps: 5, dir: '', big: false, bigTables: 10000, extra: false };
+  const a: Args = {
+    tables: 1000,
+    rows: 10000,
+    vgroups: 2,
+    reps: 5,
+    dir: '',
+    big: false,
+    bigTables: 10000,
+    extra: false,
+  };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i]!;
-    const v = (): string => { const x = argv[++i]; if (x === undefined) throw new Error(`${k} needs a value`); return x; };
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${k} needs a value`);
+      return x;
+    };
     switch (k) {
-      case '--tables': a.tables = Number(v()); break;
-      case '--rows': a.rows = Number(v()); break;
-      case '--vgroups': a.vgroups = Number(v()); break;
-      case '--reps': a.reps = Number(v()); break;
-      case '--dir': a.dir = v(); break;
-      case '--big': a.big = true; break;
-      case '--extra': a.extra = true; break;
-      case '--big-tables': a.bigTables = Number(v()); break;
-      default: throw new Error(`unknown flag ${k}; see the header of bench/query.ts`);
+      case '--tables':
+        a.tables = Number(v());
+        break;
+      case '--rows':
+        a.rows = Number(v());
+        break;
+      case '--vgroups':
+        a.vgroups = Number(v());
+        break;
+      case '--reps':
+        a.reps = Number(v());
+        break;
+      case '--dir':
+        a.dir = v();
+        break;
+      case '--big':
+        a.big = true;
+        break;
+      case '--extra':
+        a.extra = true;
+        break;
+      case '--big-tables':
+        a.bigTables = Number(v());
+        break;
+      default:
+        throw new Error(`unknown flag ${k}; see the header of bench/query.ts`);
     }
   }
   return a;
@@ -51,11 +90,23 @@ const SEED = 42;
 const START_SEC = Math.floor(Date.parse('2024-01-01T00:00:00Z') / 1000);
 
 const VNODE_OPTIONS: VnodeOptions = {
-  precision: 'ms', bufferBytes: 256 << 20, durationMs: 10 * 86_400_000, keepMs: 3650 * 86_400_000,
-  walLevel: 1, walFsyncPeriodMs: 3000, maxRows: 4096, minRows: 100,
+  precision: 'ms',
+  bufferBytes: 256 << 20,
+  durationMs: 10 * 86_400_000,
+  keepMs: 3650 * 86_400_000,
+  walLevel: 1,
+  walFsyncPeriodMs: 3000,
+  maxRows: 4096,
+  minRows: 100,
 };
 
-interface Loaded { db: DbHandle; stores: VnodeStore[]; metas: BenchMeta[]; loadMs: number; expected: Expected }
+interface Loaded {
+  db: DbHandle;
+  stores: VnodeStore[];
+  metas: BenchMeta[];
+  loadMs: number;
+  expected: Expected;
+}
 
 interface Expected {
   count: number;
@@ -75,10 +126,15 @@ async function load(dir: string, tables: number, rows: number, vgroups: number):
     await store.createSuperTable({
       name: 'meters',
       columns: [
-        { name: 'ts', type: DataType.TIMESTAMP, bytes: 8 }, { name: 'current', type: DataType.FLOAT, bytes: 4 },
-        { name: 'voltage', type: DataType.INT, bytes: 4 }, { name: 'phase', type: DataType.FLOAT, bytes: 4 },
+        { name: 'ts', type: DataType.TIMESTAMP, bytes: 8 },
+        { name: 'current', type: DataType.FLOAT, bytes: 4 },
+        { name: 'voltage', type: DataType.INT, bytes: 4 },
+        { name: 'phase', type: DataType.FLOAT, bytes: 4 },
       ],
-      tags: [{ name: 'groupid', type: DataType.INT, bytes: 4 }, { name: 'location', type: DataType.VARCHAR, bytes: 24 }],
+      tags: [
+        { name: 'groupid', type: DataType.INT, bytes: 4 },
+        { name: 'location', type: DataType.VARCHAR, bytes: 24 },
+      ],
     });
     stores.push(store);
     handles.push({ vgId: v + 2, hashBegin: ranges[v]!.begin, hashEnd: ranges[v]!.end, store, remote: null });
@@ -86,14 +142,22 @@ async function load(dir: string, tables: number, rows: number, vgroups: number):
   const db: DbHandle = { name: 'bench', precision: 'ms', vgroups: handles };
   const metas: BenchMeta[] = [];
   const nWin = Math.ceil(rows / 3600);
-  const hourSum = new Float64Array(nWin), hourCnt = new Float64Array(nWin);
-  const locSum = new Map<string, number>(), locCnt = new Map<string, number>();
+  const hourSum = new Float64Array(nWin),
+    hourCnt = new Float64Array(nWin);
+  const locSum = new Map<string, number>(),
+    locCnt = new Map<string, number>();
   const lastpoint = new Map<string, number>();
   const maxTable = Math.floor(tables / 2);
   const maxWin = rows >= 7200 ? [3600, 7200] : [0, Math.min(3600, rows)];
   let maxV = -Infinity;
   const TABLES_PER_WRITE = 20;
-  let pending = new Map<VnodeStore, { creates: Array<{ name: string; stable: string; tagValues: Array<number | string> }>; rows: Array<{ table: string; block: ColumnBlock }> }>();
+  let pending = new Map<
+    VnodeStore,
+    {
+      creates: Array<{ name: string; stable: string; tagValues: Array<number | string> }>;
+      rows: Array<{ table: string; block: ColumnBlock }>;
+    }
+  >();
   const drain = async (): Promise<void> => {
     for (const [store, b] of pending) await store.write({ createTables: b.creates, rows: b.rows });
     pending = new Map();
@@ -103,10 +167,14 @@ async function load(dir: string, tables: number, rows: number, vgroups: number):
     metas.push(m);
     const block = generateTable(SEED, t, rows, START_SEC);
     // Ground truth, computed the way gen.js computes it (from the decimal values written).
-    const cur = block.columns[1]!.data as Float32Array, volt = block.columns[2]!.data as Int32Array, exact = block.exactCurrent;
+    const cur = block.columns[1]!.data as Float32Array,
+      volt = block.columns[2]!.data as Int32Array,
+      exact = block.exactCurrent;
     for (let i = 0; i < rows; i++) {
-      const c = exact[i]!, w = Math.floor(i / 3600);
-      hourSum[w]! += c; hourCnt[w]!++;
+      const c = exact[i]!,
+        w = Math.floor(i / 3600);
+      hourSum[w]! += c;
+      hourCnt[w]!++;
       if (t === maxTable && i >= maxWin[0]! && i < maxWin[1]! && volt[i]! > maxV) maxV = volt[i]!;
     }
     let s = 0;
@@ -117,18 +185,29 @@ async function load(dir: string, tables: number, rows: number, vgroups: number):
     void cur;
     const store = localStoreOf(vgroupOfTable(db, m.name));
     let p = pending.get(store);
-    if (p === undefined) { p = { creates: [], rows: [] }; pending.set(store, p); }
+    if (p === undefined) {
+      p = { creates: [], rows: [] };
+      pending.set(store, p);
+    }
     p.creates.push({ name: m.name, stable: 'meters', tagValues: [m.groupid, m.location] });
     p.rows.push({ table: m.name, block: { numRows: block.numRows, columns: block.columns } });
     if ((t + 1) % TABLES_PER_WRITE === 0) await drain();
   }
   await drain();
-  for (const s of stores) { await s.flush(); await s.compact(); }
+  for (const s of stores) {
+    await s.flush();
+    await s.compact();
+  }
   const expected: Expected = {
     count: tables * rows,
     hourly: Array.from(hourSum, (sum, w) => ({ t: (START_SEC + w * 3600) * 1000, avg: sum / hourCnt[w]! })),
     lastpoint,
-    maxVoltage: { table: 'd' + maxTable, fromMs: (START_SEC + maxWin[0]!) * 1000, toMs: (START_SEC + maxWin[1]!) * 1000, value: maxV },
+    maxVoltage: {
+      table: 'd' + maxTable,
+      fromMs: (START_SEC + maxWin[0]!) * 1000,
+      toMs: (START_SEC + maxWin[1]!) * 1000,
+      value: maxV,
+    },
     byLocation: new Map([...locSum].map(([k, v]) => [k, v / locCnt.get(k)!])),
   };
   return { db, stores, metas, loadMs: performance.now() - t0, expected };
@@ -154,42 +233,61 @@ async function run(sql: string, ctx: SelectContext): Promise<Rows> {
 }
 
 const REL = 1e-5;
-function close(a: number, b: number): boolean { return Math.abs(a - b) <= REL * Math.max(1, Math.abs(b)); }
+function close(a: number, b: number): boolean {
+  return Math.abs(a - b) <= REL * Math.max(1, Math.abs(b));
+}
 
-interface BenchQuery { name: string; sql: string; check(rows: Rows, e: Expected): string | null }
+interface BenchQuery {
+  name: string;
+  sql: string;
+  check(rows: Rows, e: Expected): string | null;
+}
 
 function queries(e: Expected): BenchQuery[] {
   return [
-    { name: 'count', sql: 'select count(*) from meters', check: (r) => Number(r[0]![0]) === e.count ? null : `got ${String(r[0]![0])}, want ${e.count}` },
     {
-      name: 'hourly_avg', sql: 'select _wstart, avg(current) from meters interval(1h)',
+      name: 'count',
+      sql: 'select count(*) from meters',
+      check: (r) => (Number(r[0]![0]) === e.count ? null : `got ${String(r[0]![0])}, want ${e.count}`),
+    },
+    {
+      name: 'hourly_avg',
+      sql: 'select _wstart, avg(current) from meters interval(1h)',
       check: (r) => {
         if (r.length !== e.hourly.length) return `got ${r.length} windows, want ${e.hourly.length}`;
         for (let i = 0; i < r.length; i++) {
           if (r[i]![0] !== e.hourly[i]!.t) return `window ${i} starts at ${String(r[i]![0])}, want ${e.hourly[i]!.t}`;
-          if (!close(Number(r[i]![1]), e.hourly[i]!.avg)) return `window ${i} avg ${String(r[i]![1])}, want ${e.hourly[i]!.avg}`;
+          if (!close(Number(r[i]![1]), e.hourly[i]!.avg))
+            return `window ${i} avg ${String(r[i]![1])}, want ${e.hourly[i]!.avg}`;
         }
         return null;
       },
     },
     {
-      name: 'lastpoint', sql: 'select tbname, last_row(current) from meters partition by tbname',
+      name: 'lastpoint',
+      sql: 'select tbname, last_row(current) from meters partition by tbname',
       check: (r) => {
         if (r.length !== e.lastpoint.size) return `got ${r.length} tables, want ${e.lastpoint.size}`;
-        for (const [tb, v] of r) if (!close(Number(v), e.lastpoint.get(String(tb))!)) return `${String(tb)}: got ${String(v)}, want ${e.lastpoint.get(String(tb))}`;
+        for (const [tb, v] of r)
+          if (!close(Number(v), e.lastpoint.get(String(tb))!))
+            return `${String(tb)}: got ${String(v)}, want ${e.lastpoint.get(String(tb))}`;
         return null;
       },
     },
     {
       name: 'one_table_hour',
       sql: `select max(voltage) from ${e.maxVoltage.table} where ts >= ${e.maxVoltage.fromMs} and ts < ${e.maxVoltage.toMs}`,
-      check: (r) => Number(r[0]![0]) === e.maxVoltage.value ? null : `got ${String(r[0]![0])}, want ${e.maxVoltage.value}`,
+      check: (r) =>
+        Number(r[0]![0]) === e.maxVoltage.value ? null : `got ${String(r[0]![0])}, want ${e.maxVoltage.value}`,
     },
     {
-      name: 'by_location', sql: 'select location, avg(current) from meters group by location',
+      name: 'by_location',
+      sql: 'select location, avg(current) from meters group by location',
       check: (r) => {
         if (r.length !== e.byLocation.size) return `got ${r.length} locations, want ${e.byLocation.size}`;
-        for (const [loc, v] of r) if (!close(Number(v), e.byLocation.get(String(loc))!)) return `${String(loc)}: got ${String(v)}, want ${e.byLocation.get(String(loc))}`;
+        for (const [loc, v] of r)
+          if (!close(Number(v), e.byLocation.get(String(loc))!))
+            return `${String(loc)}: got ${String(v)}, want ${e.byLocation.get(String(loc))}`;
         return null;
       },
     },
@@ -198,12 +296,19 @@ function queries(e: Expected): BenchQuery[] {
 
 /** `--extra`: other common shapes (not harness queries), checked for row counts only. */
 function extraQueries(e: Expected): BenchQuery[] {
-  const rows = (n: number) => (r: Rows): string | null => r.length === n ? null : `got ${r.length} rows, want ${n}`;
+  const rows =
+    (n: number) =>
+    (r: Rows): string | null =>
+      r.length === n ? null : `got ${r.length} rows, want ${n}`;
   return [
     { name: 'first_10_rows', sql: 'select * from meters limit 10', check: rows(10) },
     { name: 'newest_10', sql: 'select ts, tbname, current from meters order by ts desc limit 10', check: rows(10) },
     { name: 'filtered_count', sql: 'select count(*) from meters where voltage > 220', check: rows(1) },
-    { name: 'table_hours', sql: 'select tbname, _wstart, avg(current) from meters partition by tbname interval(1h) slimit 5', check: rows(5 * e.hourly.length) },
+    {
+      name: 'table_hours',
+      sql: 'select tbname, _wstart, avg(current) from meters partition by tbname interval(1h) slimit 5',
+      check: rows(5 * e.hourly.length),
+    },
     { name: 'distinct_loc', sql: 'select distinct location from meters', check: rows(e.byLocation.size) },
   ];
 }
@@ -213,7 +318,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function timeQuery(q: BenchQuery, ctx: SelectContext, e: Expected, reps: number): Promise<{ ms: number; all: number[]; error: string | null }> {
+async function timeQuery(
+  q: BenchQuery,
+  ctx: SelectContext,
+  e: Expected,
+  reps: number,
+): Promise<{ ms: number; all: number[]; error: string | null }> {
   const warm = await run(q.sql, ctx);
   const error = q.check(warm, e);
   const all: number[] = [];
@@ -240,11 +350,22 @@ async function profile(q: BenchQuery, ctx: SelectContext): Promise<void> {
   session.disconnect();
 }
 
-async function benchDataset(label: string, dir: string, tables: number, rows: number, a: Args, only?: string[]): Promise<void> {
-  console.log(`# ${label}: ${tables} tables × ${rows} rows = ${(tables * rows / 1e6).toFixed(0)} M rows, ${a.vgroups} vgroups, dir ${dir}`);
+async function benchDataset(
+  label: string,
+  dir: string,
+  tables: number,
+  rows: number,
+  a: Args,
+  only?: string[],
+): Promise<void> {
+  console.log(
+    `# ${label}: ${tables} tables × ${rows} rows = ${((tables * rows) / 1e6).toFixed(0)} M rows, ${a.vgroups} vgroups, dir ${dir}`,
+  );
   const l = await load(dir, tables, rows, a.vgroups);
   const disk = l.stores.reduce((s, x) => s + x.stats().diskBytes, 0);
-  console.log(`loaded in ${(l.loadMs / 1000).toFixed(1)} s (${Math.round(tables * rows / (l.loadMs / 1000)).toLocaleString('en-US')} rows/s through store.write, then flush + compact), ${(disk / (tables * rows)).toFixed(2)} B/row on disk`);
+  console.log(
+    `loaded in ${(l.loadMs / 1000).toFixed(1)} s (${Math.round((tables * rows) / (l.loadMs / 1000)).toLocaleString('en-US')} rows/s through store.write, then flush + compact), ${(disk / (tables * rows)).toFixed(2)} B/row on disk`,
+  );
   const ctx = contextFor(l.db);
   console.log('query            median ms    min ms   runs (ms)                         answer');
   for (const q of [...queries(l.expected), ...(a.extra && only === undefined ? extraQueries(l.expected) : [])]) {
@@ -252,7 +373,12 @@ async function benchDataset(label: string, dir: string, tables: number, rows: nu
     const r = await timeQuery(q, ctx, l.expected, a.reps);
     // The minimum shows the cost without interference when the machine is shared.
     const min = Math.min(...r.all);
-    console.log(`${q.name.padEnd(16)} ${r.ms.toFixed(3).padStart(9)} ${min.toFixed(3).padStart(9)}   ${r.all.map((x) => x.toFixed(2)).join(' ').padEnd(33)} ${r.error === null ? 'ok' : 'WRONG: ' + r.error}`);
+    console.log(
+      `${q.name.padEnd(16)} ${r.ms.toFixed(3).padStart(9)} ${min.toFixed(3).padStart(9)}   ${r.all
+        .map((x) => x.toFixed(2))
+        .join(' ')
+        .padEnd(33)} ${r.error === null ? 'ok' : 'WRONG: ' + r.error}`,
+    );
     if (r.error !== null) process.exitCode = 1;
   }
   for (const s of l.stores) await s.close();
@@ -272,4 +398,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => { console.error(e); process.exit(1); });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -14,7 +14,6 @@ import { WalLogStore } from '../src/replica/wal-log-store.js';
 import type { RaftGroupHost } from '../src/replica/group-host.js';
 import { BENCH_DUMP, BENCH_PUT, BENCH_STATUS } from './raft-net-proto.js';
 
-
 /**
  * Puts into a map. With RAFT_NET_TRACK=1 (the crash test) it also keeps the order of applied
  * keys, which its snapshot carries, so every replica's history can be compared. The map
@@ -25,7 +24,9 @@ class KvMachine implements StateMachine {
   private applied = 0;
   order: string[] = [];
   constructor(private readonly track: boolean) {}
-  appliedIndex(): number { return 0; }
+  appliedIndex(): number {
+    return 0;
+  }
   apply(entries: readonly Entry[]): void {
     for (const e of entries) {
       // key and value are split at the first 0 byte
@@ -37,14 +38,18 @@ class KvMachine implements StateMachine {
     }
   }
   snapshot(): Uint8Array {
-    return new TextEncoder().encode(JSON.stringify({ keys: this.kv.size, applied: this.applied, order: this.track ? this.order : [] }));
+    return new TextEncoder().encode(
+      JSON.stringify({ keys: this.kv.size, applied: this.applied, order: this.track ? this.order : [] }),
+    );
   }
   restore(snap: Snapshot): void {
     this.kv.clear();
     this.applied = snap.meta.index;
     this.order = snap.data.length ? (JSON.parse(new TextDecoder().decode(snap.data)) as { order: string[] }).order : [];
   }
-  dump(): { applied: number; order: string[] } { return { applied: this.applied, order: this.order }; }
+  dump(): { applied: number; order: string[] } {
+    return { applied: this.applied, order: this.order };
+  }
 }
 
 async function main(): Promise<void> {
@@ -56,8 +61,12 @@ async function main(): Promise<void> {
   const kv = new KvMachine(process.env['RAFT_NET_TRACK'] === '1');
   let syncStats: () => unknown = () => null;
   const node = await startRaftNode({
-    nodeId: id, host: '127.0.0.1', port: Number(portS),
-    log: (level, m) => { if (level !== 'info') process.stderr.write(`[node ${id}] ${level}: ${m}\n`); },
+    nodeId: id,
+    host: '127.0.0.1',
+    port: Number(portS),
+    log: (level, m) => {
+      if (level !== 'info') process.stderr.write(`[node ${id}] ${level}: ${m}\n`);
+    },
     next: async (_conn, frame) => {
       if (!group) throw new BasaltError('NOT_READY', 'group not open yet');
       if (frame.msgType === BENCH_PUT) {
@@ -65,13 +74,21 @@ async function main(): Promise<void> {
         return { control: { index: r.index } };
       }
       if (frame.msgType === BENCH_DUMP) return { control: kv.dump() };
-      if (frame.msgType === BENCH_STATUS) return { control: (frame.control as { sync?: boolean } | null)?.sync ? syncStats() : group.status() };
+      if (frame.msgType === BENCH_STATUS)
+        return { control: (frame.control as { sync?: boolean } | null)?.sync ? syncStats() : group.status() };
       throw new BasaltError('BAD_FRAME', `unknown bench message ${frame.msgType}`);
     },
   });
   for (const [pid, pport] of peers) node.transport.setPeer(pid, '127.0.0.1', pport);
   // RAFT_NET_NOSYNC=1 (diagnostics only): skip the fsync to see the non-disk floor.
-  const store = await WalLogStore.openBootstrapped(dir, peers.map(([p]) => p).concat(id).sort((a, b) => a - b).filter((v, i, a) => a.indexOf(v) === i));
+  const store = await WalLogStore.openBootstrapped(
+    dir,
+    peers
+      .map(([p]) => p)
+      .concat(id)
+      .sort((a, b) => a - b)
+      .filter((v, i, a) => a.indexOf(v) === i),
+  );
   // fsync timing, reported with the status (where the commit latency goes).
   const syncLat: number[] = [];
   let lastCpu = process.cpuUsage();
@@ -87,13 +104,31 @@ async function main(): Promise<void> {
     const q = (p: number): number => (s.length ? +s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3) : 0);
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
-    return { syncs: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), rounds: node.runtime.stats.rounds, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+    return {
+      syncs: s.length,
+      p50: q(0.5),
+      p90: q(0.9),
+      p99: q(0.99),
+      rounds: node.runtime.stats.rounds,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    };
   };
-  group = await node.runtime.addGroup({ group: 1, store, stateMachine: kv, snapshotEveryEntries: Number(process.env['RAFT_NET_SNAPSHOT_EVERY'] ?? '200000'), keepEntriesAfterSnapshot: Number(process.env['RAFT_NET_SNAPSHOT_KEEP'] ?? '20000') });
+  group = await node.runtime.addGroup({
+    group: 1,
+    store,
+    stateMachine: kv,
+    snapshotEveryEntries: Number(process.env['RAFT_NET_SNAPSHOT_EVERY'] ?? '200000'),
+    keepEntriesAfterSnapshot: Number(process.env['RAFT_NET_SNAPSHOT_KEEP'] ?? '20000'),
+  });
   process.stdout.write(`ready ${id} ${node.port}\n`);
-  const stop = (): void => { void node.close().finally(() => process.exit(0)); };
+  const stop = (): void => {
+    void node.close().finally(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
-main().catch((e) => { process.stderr.write(`raft-net-node failed: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`raft-net-node failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

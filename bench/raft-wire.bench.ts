@@ -36,7 +36,16 @@ function appEnvelope(entries: number, bytes: number): NodeEnvelope {
     for (let k = 0; k < bytes; k += 4096) data[k] = (i + k) & 0xff;
     ents.push({ index: 101 + i, term: 3, type: 'normal' as const, data });
   }
-  const msg: Message = message({ type: 'MsgApp', from: 1, to: 2, term: 3, logTerm: 3, index: 100, commit: 99, entries: ents });
+  const msg: Message = message({
+    type: 'MsgApp',
+    from: 1,
+    to: 2,
+    term: 3,
+    logTerm: 3,
+    index: 100,
+    commit: 99,
+    entries: ents,
+  });
   return { from: 1, to: 2, heartbeats: [], heartbeatResps: [], messages: [{ group: 7, msg }] };
 }
 
@@ -68,15 +77,38 @@ const v1: Variant = {
     for (const { group, msg: m } of env.messages) {
       const ents: unknown[] = [];
       for (const e of m.entries) ents.push(e.index, e.term, e.type === 'conf' ? 1 : 0, e.data);
-      msgs.push(group, [8 /* MsgApp is the only type here; the code does not matter */, m.from, m.to, m.term, m.logTerm, m.index, m.commit, 0, 0, '', 0, ents, 0, 0, null, null]);
+      msgs.push(group, [
+        8 /* MsgApp is the only type here; the code does not matter */,
+        m.from,
+        m.to,
+        m.term,
+        m.logTerm,
+        m.index,
+        m.commit,
+        0,
+        0,
+        '',
+        0,
+        ents,
+        0,
+        0,
+        null,
+        null,
+      ]);
     }
     const beats: unknown[] = [];
     for (const b of env.heartbeats) beats.push(b.group, b.term, b.commit, b.context, b.tick);
     const ctl = mpEncode([1, env.from, env.to, beats, [], msgs], { useBigInt64: true });
     const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + ctl.length);
     buf.writeUInt32LE(buf.length - 4, 0);
-    buf[4] = FRAME_MAGIC; buf[5] = 1; buf[6] = FLAG_ONEWAY; buf[7] = 0;
-    buf.writeUInt16LE(MsgType.RAFT, 8); buf.writeUInt16LE(0, 10); buf.writeUInt32LE(0, 12); buf.writeUInt32LE(ctl.length, 16);
+    buf[4] = FRAME_MAGIC;
+    buf[5] = 1;
+    buf[6] = FLAG_ONEWAY;
+    buf[7] = 0;
+    buf.writeUInt16LE(MsgType.RAFT, 8);
+    buf.writeUInt16LE(0, 10);
+    buf.writeUInt32LE(0, 12);
+    buf.writeUInt32LE(ctl.length, 16);
     buf.set(ctl, FRAME_HEADER_BYTES);
     return [buf];
   },
@@ -109,7 +141,11 @@ function rate(f: () => void): number {
   return ops / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-interface GcCounts { minor: number; major: number; ms: number }
+interface GcCounts {
+  minor: number;
+  major: number;
+  ms: number;
+}
 
 /** Bytes allocated by one call of `f` (medians of 21 samples; no GC runs within a sample). */
 function allocated(f: () => void): string {
@@ -134,7 +170,11 @@ function run(v: Variant, name: string, env: NodeEnvelope, dataBytes: number): vo
   if (v === v2) {
     const check = decodeOnce(dec, v.encode(env));
     const got = check.messages[0]?.msg.entries ?? [];
-    if (check.heartbeats.length !== env.heartbeats.length || got.length !== sent.length || got.some((e, i) => !Buffer.from(e.data).equals(sent[i]!.data))) {
+    if (
+      check.heartbeats.length !== env.heartbeats.length ||
+      got.length !== sent.length ||
+      got.some((e, i) => !Buffer.from(e.data).equals(sent[i]!.data))
+    ) {
       throw new Error(`${v.name}: the round trip changed the envelope`);
     }
   } else {
@@ -143,34 +183,50 @@ function run(v: Variant, name: string, env: NodeEnvelope, dataBytes: number): vo
     const ev = evs[0];
     const msgs = ev?.kind === 'frame' ? ((ev.frame.control as unknown[])[5] as unknown[]) : [];
     const flat = msgs.length > 1 ? ((msgs[1] as unknown[])[11] as unknown[]) : [];
-    if (evs.length !== 1 || sent.some((e, i) => !Buffer.from(flat[i * 4 + 3] as Uint8Array).equals(e.data))) throw new Error('v1: the frame does not hold the entries');
+    if (evs.length !== 1 || sent.some((e, i) => !Buffer.from(flat[i * 4 + 3] as Uint8Array).equals(e.data)))
+      throw new Error('v1: the frame does not hold the entries');
   }
   for (let i = 0; i < 30; i++) v.encode(env);
-  const encAlloc = allocated(() => { v.encode(env); });
+  const encAlloc = allocated(() => {
+    v.encode(env);
+  });
   gc();
-  const encRate = rate(() => { v.encode(env); });
+  const encRate = rate(() => {
+    v.encode(env);
+  });
   const line = `${v.name} ${name} send:    ${encRate.toFixed(0)} envelopes/s${v === v2 ? (dataBytes > 0 ? ' (entry data not copied)' : '') : mb(encRate)}; allocated per envelope ${encAlloc}`;
-  if (v !== v2) { console.log(line); setImmediate(next); return; }
+  if (v !== v2) {
+    console.log(line);
+    setImmediate(next);
+    return;
+  }
   for (let i = 0; i < 30; i++) decodeOnce(dec, v.encode(env));
-  const rtAlloc = allocated(() => { decodeOnce(dec, v.encode(env)); });
+  const rtAlloc = allocated(() => {
+    decodeOnce(dec, v.encode(env));
+  });
   const counts: GcCounts = { minor: 0, major: 0, ms: 0 };
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) counts.major++; else counts.minor++;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) counts.major++;
+      else counts.minor++;
       counts.ms += e.duration;
     }
   });
   gc();
   obs.observe({ entryTypes: ['gc'] });
   const t0 = process.hrtime.bigint();
-  const rtRate = rate(() => { decodeOnce(dec, v.encode(env)); });
+  const rtRate = rate(() => {
+    decodeOnce(dec, v.encode(env));
+  });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   // GC entries arrive asynchronously; report once they have.
   setTimeout(() => {
     obs.disconnect();
     console.log(line);
-    console.log(`${v.name} ${name} send+receive: ${rtRate.toFixed(0)} envelopes/s${mb(rtRate)}; allocated per envelope ${rtAlloc}; GC: ${counts.minor} minor, ${counts.major} major, ${counts.ms.toFixed(0)} ms (${((counts.ms / 1000 / secs) * 100).toFixed(1)}% of the time)`);
+    console.log(
+      `${v.name} ${name} send+receive: ${rtRate.toFixed(0)} envelopes/s${mb(rtRate)}; allocated per envelope ${rtAlloc}; GC: ${counts.minor} minor, ${counts.major} major, ${counts.ms.toFixed(0)} ms (${((counts.ms / 1000 / secs) * 100).toFixed(1)}% of the time)`,
+    );
     next();
   }, 50);
 }
@@ -186,5 +242,9 @@ function next(): void {
   const r = runs.shift();
   if (r) run(...r);
 }
-console.log(`raft-wire bench, node ${process.version}, ${SECONDS} s per measurement, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `raft-wire bench, node ${process.version}, ${SECONDS} s per measurement, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 next();

@@ -13,7 +13,12 @@ const TOTAL_PROPOSALS = Number(process.env['BENCH_PROPOSALS'] ?? '200000');
 const PAYLOAD_BYTES = 64;
 const IDS: NodeId[] = [1, 2, 3];
 
-interface Result { readonly batch: number; readonly proposals: number; readonly seconds: number; readonly cycles: number }
+interface Result {
+  readonly batch: number;
+  readonly proposals: number;
+  readonly seconds: number;
+  readonly cycles: number;
+}
 
 function runOnce(batch: number): Result {
   const stores = new Map<NodeId, MemoryLogStore>();
@@ -23,7 +28,13 @@ function runOnce(batch: number): Result {
     stores.set(id, store);
     // Large windows: the in-process network never loses messages, so flow control only
     // needs to bound memory, not pace a slow link.
-    nodes.set(id, new RawNode({ id, prng: new Prng(id), maxInflightAppends: 1024, maxAppendBytes: 4 << 20, maxInflightBytes: 256 << 20 }, store));
+    nodes.set(
+      id,
+      new RawNode(
+        { id, prng: new Prng(id), maxInflightAppends: 1024, maxAppendBytes: 4 << 20, maxInflightBytes: 256 << 20 },
+        store,
+      ),
+    );
   }
   let queue: Message[] = [];
   const pump = (): void => {
@@ -82,16 +93,24 @@ function runOnce(batch: number): Result {
   return { batch, proposals: TOTAL_PROPOSALS, seconds, cycles };
 }
 
-process.stdout.write(`raft bench (a): 3 replicas in-process, in-memory log, ${PAYLOAD_BYTES}-byte proposals, ${TOTAL_PROPOSALS} per run\n`);
+process.stdout.write(
+  `raft bench (a): 3 replicas in-process, in-memory log, ${PAYLOAD_BYTES}-byte proposals, ${TOTAL_PROPOSALS} per run\n`,
+);
 process.stdout.write('batch  proposals/s  Ready cycles\n');
 for (const batch of [1, 16, 256]) {
   const r = runOnce(batch);
-  process.stdout.write(`${String(batch).padStart(5)}  ${Math.round(r.proposals / r.seconds).toString().padStart(11)}  ${r.cycles}\n`);
+  process.stdout.write(
+    `${String(batch).padStart(5)}  ${Math.round(r.proposals / r.seconds)
+      .toString()
+      .padStart(11)}  ${r.cycles}\n`,
+  );
 }
 process.stdout.write('(b) TCP + WAL fsync, 3 processes, and (c) the etcd comparison: npm run bench:raft-net\n');
 const kills = electionAfterKill(40);
-process.stdout.write(`(d, in-process) election after leader kill, default timers, 100 ms ticks, ${kills.length} kills: ` +
-  `median ${kills[kills.length >> 1]! * 100} ms, max ${kills[kills.length - 1]! * 100} ms (network delay < 1 tick)\n`);
+process.stdout.write(
+  `(d, in-process) election after leader kill, default timers, 100 ms ticks, ${kills.length} kills: ` +
+    `median ${kills[kills.length >> 1]! * 100} ms, max ${kills[kills.length - 1]! * 100} ms (network delay < 1 tick)\n`,
+);
 process.stdout.write('(d, processes) SIGKILL of a leader process over TCP: npm run bench:raft-net\n');
 
 /** Ticks from killing the leader of a settled 3-replica group until a new leader exists, sorted. */
@@ -122,8 +141,12 @@ function electionAfterKill(trials: number): number[] {
         for (const m of queue) if (!dead.has(m.to)) nodes.get(m.to)!.step(m);
       }
     };
-    const leaderId = (): NodeId | undefined => IDS.find((id) => !dead.has(id) && nodes.get(id)!.status().role === 'leader');
-    const tickAll = (): void => { for (const [id, raw] of nodes) if (!dead.has(id)) raw.tick(); settle(); };
+    const leaderId = (): NodeId | undefined =>
+      IDS.find((id) => !dead.has(id) && nodes.get(id)!.status().role === 'leader');
+    const tickAll = (): void => {
+      for (const [id, raw] of nodes) if (!dead.has(id)) raw.tick();
+      settle();
+    };
     settle();
     for (let k = 0; k < 40 && leaderId() === undefined; k++) tickAll();
     const first = leaderId();

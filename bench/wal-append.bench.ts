@@ -12,7 +12,11 @@ import type { Entry } from '../src/raft/index.js';
 import { WalLogStore } from '../src/replica/wal-log-store.js';
 import { crc32c, crc32cIsNative, crc32cJs, crc32cNative } from '../src/storage/crc32c.js';
 
-interface Args { mb: number; dir: string; only: string }
+interface Args {
+  mb: number;
+  dir: string;
+  only: string;
+}
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { mb: 300, dir: tmpdir(), only: '' };
@@ -27,7 +31,11 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-interface Shape { name: string; entriesPerBatch: number; entryBytes: number }
+interface Shape {
+  name: string;
+  entriesPerBatch: number;
+  entryBytes: number;
+}
 
 /** The two shapes replicated ingest produces: a few big write batches, or many small ones. */
 const SHAPES: Shape[] = [
@@ -70,7 +78,8 @@ async function runAppend(root: string, shape: Shape, totalMb: number, syncEachBa
     let index = 1;
     const appendBatch = (): void => {
       const ents: Entry[] = new Array(shape.entriesPerBatch);
-      for (let k = 0; k < shape.entriesPerBatch; k++, index++) ents[k] = { index, term: 1, type: 'normal', data: data[index % PAYLOAD_VARIANTS]! };
+      for (let k = 0; k < shape.entriesPerBatch; k++, index++)
+        ents[k] = { index, term: 1, type: 'normal', data: data[index % PAYLOAD_VARIANTS]! };
       store.append(ents);
     };
     // Warm-up: JIT, first segment, page cache of the first preallocation.
@@ -92,10 +101,12 @@ async function runAppend(root: string, shape: Shape, totalMb: number, syncEachBa
     const mb = (batches * batchBytes) / (1024 * 1024);
     const userMs = cpu.user / 1000;
     const sysMs = cpu.system / 1000;
-    return `${shape.name.padEnd(5)} ${shape.entriesPerBatch} × ${shape.entryBytes} B, ${syncEachBatch ? 'sync per batch' : 'no sync      '}: ` +
+    return (
+      `${shape.name.padEnd(5)} ${shape.entriesPerBatch} × ${shape.entryBytes} B, ${syncEachBatch ? 'sync per batch' : 'no sync      '}: ` +
       `${(mb / (wallMs / 1000)).toFixed(0).padStart(5)} MB/s, ${(batches / (wallMs / 1000)).toFixed(0).padStart(6)} batches/s, ` +
       `CPU ${((userMs + sysMs) / mb).toFixed(2)} ms/MB (user ${(userMs / mb).toFixed(2)}, sys ${(sysMs / mb).toFixed(2)}), ` +
-      `GC ${gcCount - gc0[0]!} (${gcMajorCount - gc0[1]!} major) ${(gcPauseMs - gc0[2]!).toFixed(0)} ms, ${mb.toFixed(0)} MB in ${wallMs.toFixed(0)} ms`;
+      `GC ${gcCount - gc0[0]!} (${gcMajorCount - gc0[1]!} major) ${(gcPauseMs - gc0[2]!).toFixed(0)} ms, ${mb.toFixed(0)} MB in ${wallMs.toFixed(0)} ms`
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -114,19 +125,24 @@ function crcMbPerS(fn: CrcFn, bytes: number): string {
   for (let i = 0; i < iters; i++) x ^= fn(buf, 3, 3 + bytes, i) ?? 0;
   const ns = Number(process.hrtime.bigint() - t0);
   if (x === 0.5) console.log('unreachable');
-  return `${((bytes * iters) / ns * 1e3).toFixed(0).padStart(6)} MB/s (${(ns / iters).toFixed(0)} ns/call)`;
+  return `${(((bytes * iters) / ns) * 1e3).toFixed(0).padStart(6)} MB/s (${(ns / iters).toFixed(0)} ns/call)`;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv);
-  const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+  const load = (): string =>
+    loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ');
   console.log(`# wal-append bench — node ${process.version}, crc32c native: ${crc32cIsNative}, load average ${load()}`);
   for (const shape of SHAPES) {
     if (args.only && args.only !== shape.name) continue;
     for (const syncEachBatch of [false, true]) console.log(await runAppend(args.dir, shape, args.mb, syncEachBatch));
   }
   for (const bytes of [8, 64, 200, 4096, 600 * 1024]) {
-    console.log(`crc32c ${String(bytes).padStart(6)} B: js ${crcMbPerS(crc32cJs, bytes)}, native ${crcMbPerS(crc32cNative, bytes)}, crc32c() ${crcMbPerS(crc32c, bytes)}`);
+    console.log(
+      `crc32c ${String(bytes).padStart(6)} B: js ${crcMbPerS(crc32cJs, bytes)}, native ${crcMbPerS(crc32cNative, bytes)}, crc32c() ${crcMbPerS(crc32c, bytes)}`,
+    );
   }
   console.log(`# load average ${load()}`);
 }

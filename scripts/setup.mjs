@@ -44,11 +44,17 @@ function pruneStale(dir) {
   let removed = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) { removed += pruneStale(full); continue; }
+    if (e.isDirectory()) {
+      removed += pruneStale(full);
+      continue;
+    }
     const m = /^(.*)\.js(\.map)?$/.exec(e.name);
     if (m === null) continue;
     const src = join(root, relative(join(root, 'dist'), dir), m[1] + '.ts');
-    if (!existsSync(src)) { rmSync(full); removed++; }
+    if (!existsSync(src)) {
+      rmSync(full);
+      removed++;
+    }
   }
   return removed;
 }

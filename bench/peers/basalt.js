@@ -4,8 +4,19 @@
 'use strict';
 const AUTH = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 function q(name, sql, parse, note) {
-  return { name, lang: 'SQL', text: sql, note, parse,
-    request: { method: 'POST', path: '/rest/sql/bench', body: sql, headers: { Authorization: AUTH, 'Content-Type': 'text/plain' } } };
+  return {
+    name,
+    lang: 'SQL',
+    text: sql,
+    note,
+    parse,
+    request: {
+      method: 'POST',
+      path: '/rest/sql/bench',
+      body: sql,
+      headers: { Authorization: AUTH, 'Content-Type': 'text/plain' },
+    },
+  };
 }
 function rows(body) {
   const j = JSON.parse(body);
@@ -15,12 +26,24 @@ function rows(body) {
 const sec = (iso) => Math.floor(Date.parse(iso) / 1000);
 exports.queries = (e) => [
   q('count', 'select count(*) from meters', (b) => Number(rows(b)[0][0])),
-  q('hourly_avg', `select _wstart, avg(current) from meters where ts >= ${e.startSec * 1000} and ts < ${e.endSecExclusive * 1000} interval(1h)`,
-    (b) => rows(b).map(([t, v]) => ({ t: sec(t), avg: Number(v) }))),
-  q('lastpoint', 'select tbname, last_row(current) from meters partition by tbname',
-    (b) => Object.fromEntries(rows(b).map(([k, v]) => [k, Number(v)])), 'last_row per child table'),
-  q('max_voltage_1h', `select max(voltage) from ${e.maxVoltage.table} where ts >= ${e.maxVoltage.from * 1000} and ts < ${e.maxVoltage.to * 1000}`,
-    (b) => Number(rows(b)[0][0]), 'the child table queried by name, the TDengine idiom'),
-  q('avg_by_location', 'select location, avg(current) from meters group by location',
-    (b) => Object.fromEntries(rows(b).map(([k, v]) => [k, Number(v)]))),
+  q(
+    'hourly_avg',
+    `select _wstart, avg(current) from meters where ts >= ${e.startSec * 1000} and ts < ${e.endSecExclusive * 1000} interval(1h)`,
+    (b) => rows(b).map(([t, v]) => ({ t: sec(t), avg: Number(v) })),
+  ),
+  q(
+    'lastpoint',
+    'select tbname, last_row(current) from meters partition by tbname',
+    (b) => Object.fromEntries(rows(b).map(([k, v]) => [k, Number(v)])),
+    'last_row per child table',
+  ),
+  q(
+    'max_voltage_1h',
+    `select max(voltage) from ${e.maxVoltage.table} where ts >= ${e.maxVoltage.from * 1000} and ts < ${e.maxVoltage.to * 1000}`,
+    (b) => Number(rows(b)[0][0]),
+    'the child table queried by name, the TDengine idiom',
+  ),
+  q('avg_by_location', 'select location, avg(current) from meters group by location', (b) =>
+    Object.fromEntries(rows(b).map(([k, v]) => [k, Number(v)])),
+  ),
 ];

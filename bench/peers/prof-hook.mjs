@@ -20,8 +20,8 @@ const dir = process.env.BASALT_PROF_DIR;
 if (dir) {
   const session = new Session();
   session.connect();
-  const post = (method, params = {}) => new Promise((resolve, reject) =>
-    session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const post = (method, params = {}) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   let running = false;
   let n = 0;
   // Peak of each process.memoryUsage() field during the phase (sampled every 100 ms).
@@ -30,8 +30,12 @@ if (dir) {
     if (!running) return;
     for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, v);
   }, 100).unref();
-  const GC_KINDS = { [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
-    [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental-marking', [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks' };
+  const GC_KINDS = {
+    [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental-marking',
+    [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+  };
   let gc = {};
   new PerformanceObserver((list) => {
     if (!running) return;
@@ -54,7 +58,11 @@ if (dir) {
     }
     running = false;
     let phase = 'phase';
-    try { phase = readFileSync(join(dir, 'phase'), 'utf8').trim() || phase; } catch { /* default name */ }
+    try {
+      phase = readFileSync(join(dir, 'phase'), 'utf8').trim() || phase;
+    } catch {
+      /* default name */
+    }
     void post('Profiler.stop').then(({ profile }) => {
       writeFileSync(join(dir, `${++n}-${phase}.cpuprofile`), JSON.stringify(profile));
       const mib = Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 1048576)]));

@@ -23,10 +23,15 @@ export interface AdapterConnectOptions {
 /** Opens and authenticates (rejects with AUTH_FAILURE / CONNECTION_FAILED). */
 export function connectAdapter(opts: AdapterConnectOptions): Promise<AdapterConnection> {
   return Connection.open({
-    host: opts.host, port: opts.port, user: opts.user, password: opts.password,
+    host: opts.host,
+    port: opts.port,
+    user: opts.user,
+    password: opts.password,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     // REST statements carry their own database; writes go through this dnode, which
     // forwards each vgroup's rows to its leader (as before the adapter used the client).
-    database: null, routeWrites: false, inProcess: true,
+    database: null,
+    routeWrites: false,
+    inProcess: true,
   });
 }

@@ -84,18 +84,41 @@ function columnFormatter(c: ColumnVector, precision: Precision): CellFn {
       f = (r) => `"${ts(a[r]!)}"`;
       break;
     }
-    case DataType.BOOL: { const a = d as Uint8Array; f = (r) => (a[r] === 1 ? 'true' : 'false'); break; }
-    case DataType.FLOAT: { const a = d as Float32Array; f = (r) => float32Text(a[r]!); break; }
+    case DataType.BOOL: {
+      const a = d as Uint8Array;
+      f = (r) => (a[r] === 1 ? 'true' : 'false');
+      break;
+    }
+    case DataType.FLOAT: {
+      const a = d as Float32Array;
+      f = (r) => float32Text(a[r]!);
+      break;
+    }
     case DataType.DOUBLE: {
       const a = d as Float64Array;
-      f = (r) => { const v = a[r]!; return Number.isFinite(v) ? String(v) : 'null'; };
+      f = (r) => {
+        const v = a[r]!;
+        return Number.isFinite(v) ? String(v) : 'null';
+      };
       break;
     }
     case DataType.BIGINT:
-    case DataType.UBIGINT: { const a = d as BigInt64Array; f = (r) => a[r]!.toString(); break; }
+    case DataType.UBIGINT: {
+      const a = d as BigInt64Array;
+      f = (r) => a[r]!.toString();
+      break;
+    }
     case DataType.VARCHAR:
-    case DataType.NCHAR: { const a = d as string[]; f = (r) => JSON.stringify(a[r]); break; }
-    default: { const a = d as Int32Array; f = (r) => String(a[r]); break; }
+    case DataType.NCHAR: {
+      const a = d as string[];
+      f = (r) => JSON.stringify(a[r]);
+      break;
+    }
+    default: {
+      const a = d as Int32Array;
+      f = (r) => String(a[r]);
+      break;
+    }
   }
   return nulls === null ? f : (r) => (nulls[r] === 1 ? 'null' : f(r));
 }
@@ -104,7 +127,12 @@ function columnFormatter(c: ColumnVector, precision: Precision): CellFn {
  * Rows of one block joined by commas; `first` says whether no row preceded them. Rows are
  * JSON arrays, or objects keyed by column name when `names` is given (`row_with_meta=true`).
  */
-export function blockRowsJson(block: ColumnBlock, precision: Precision, first: boolean, names: readonly string[] | null = null): string {
+export function blockRowsJson(
+  block: ColumnBlock,
+  precision: Precision,
+  first: boolean,
+  names: readonly string[] | null = null,
+): string {
   const parts: string[] = [];
   const fmts = block.columns.map((c) => columnFormatter(c, precision));
   const keys = names ? names.map((n) => JSON.stringify(n) + ':') : null;

@@ -35,7 +35,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) { res.destroy(); return; }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
@@ -61,7 +64,11 @@ export function matchSqlPath(pathname: string): { db: string | null } | null {
   if (!m) return null;
   let db: string | null = null;
   if (m[1] !== undefined && m[1] !== '') {
-    try { db = decodeURIComponent(m[1]); } catch { return null; }
+    try {
+      db = decodeURIComponent(m[1]);
+    } catch {
+      return null;
+    }
   }
   return { db };
 }
@@ -117,18 +124,30 @@ export class RestServer {
       await closed;
       clearTimeout(t);
     }
-    for (const p of this.pool.values()) p.then((c) => c.close(), () => undefined);
+    for (const p of this.pool.values())
+      p.then(
+        (c) => c.close(),
+        () => undefined,
+      );
     this.pool.clear();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
-    try { url = new URL(req.url ?? '/', 'http://x'); }
-    catch { sendError(res, 400, new BasaltError('INVALID_PARA', 'the request URL cannot be parsed')); return; }
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      sendError(res, 400, new BasaltError('INVALID_PARA', 'the request URL cannot be parsed'));
+      return;
+    }
     const pathname = url.pathname;
 
     if (pathname === '/-/ping') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') { req.resume(); sendError(res, 405, new BasaltError('INVALID_PARA', 'use GET /-/ping'), { Allow: 'GET' }); return; }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        req.resume();
+        sendError(res, 405, new BasaltError('INVALID_PARA', 'use GET /-/ping'), { Allow: 'GET' });
+        return;
+      }
       req.resume();
       send(res, 200, '{"code":0,"desc":"ok"}');
       return;
@@ -146,28 +165,60 @@ export class RestServer {
     const route = matchSqlPath(pathname);
     if (!route) {
       req.resume();
-      sendError(res, 404, new BasaltError('INVALID_PARA', `no endpoint ${pathname}; use POST /rest/sql or /rest/sql/<db>`));
+      sendError(
+        res,
+        404,
+        new BasaltError('INVALID_PARA', `no endpoint ${pathname}; use POST /rest/sql or /rest/sql/<db>`),
+      );
       return;
     }
     if (req.method !== 'POST') {
       req.resume();
-      sendError(res, 405, new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on ${pathname}; send the SQL as a POST body`), { Allow: 'POST' });
+      sendError(
+        res,
+        405,
+        new BasaltError(
+          'INVALID_PARA',
+          `${req.method ?? '?'} is not allowed on ${pathname}; send the SQL as a POST body`,
+        ),
+        { Allow: 'POST' },
+      );
       return;
     }
     const auth = this.credentials(req.headers.authorization);
     if (!auth) {
       req.resume();
-      sendError(res, 401, new BasaltError('AUTH_FAILURE', 'missing, malformed or unknown Authorization; use Basic auth (curl -u root:taosdata) or a Taosd token from /rest/login/<user>/<password>'), { 'WWW-Authenticate': 'Basic realm="basalt"' });
+      sendError(
+        res,
+        401,
+        new BasaltError(
+          'AUTH_FAILURE',
+          'missing, malformed or unknown Authorization; use Basic auth (curl -u root:taosdata) or a Taosd token from /rest/login/<user>/<password>',
+        ),
+        { 'WWW-Authenticate': 'Basic realm="basalt"' },
+      );
       return;
     }
     const rowWithMeta = url.search !== '' && url.searchParams.get('row_with_meta') === 'true';
     const body = await this.readBody(req, res);
     if (body === null) return;
     let sql: string;
-    try { sql = utf8.decode(body); }
-    catch { sendError(res, 200, new BasaltError('SYNTAX_ERROR', 'the request body is not valid UTF-8; send the SQL text as UTF-8')); return; }
+    try {
+      sql = utf8.decode(body);
+    } catch {
+      sendError(
+        res,
+        200,
+        new BasaltError('SYNTAX_ERROR', 'the request body is not valid UTF-8; send the SQL text as UTF-8'),
+      );
+      return;
+    }
     if (sql.trim() === '') {
-      sendError(res, 200, new BasaltError('SYNTAX_ERROR', 'the request body holds no SQL statement; send one statement as the POST body'));
+      sendError(
+        res,
+        200,
+        new BasaltError('SYNTAX_ERROR', 'the request body holds no SQL statement; send one statement as the POST body'),
+      );
       return;
     }
     await this.runSql(res, auth, sql, route.db, rowWithMeta);
@@ -180,20 +231,36 @@ export class RestServer {
   private async influxWrite(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
     if (req.method !== 'POST') {
       req.resume();
-      sendError(res, 405, new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on /influxdb/v1/write; POST the lines as the body`), { Allow: 'POST' });
+      sendError(
+        res,
+        405,
+        new BasaltError(
+          'INVALID_PARA',
+          `${req.method ?? '?'} is not allowed on /influxdb/v1/write; POST the lines as the body`,
+        ),
+        { Allow: 'POST' },
+      );
       return;
     }
     const u = params.get('u');
-    const auth = this.credentials(req.headers.authorization) ?? (u !== null ? { user: u, password: params.get('p') ?? '' } : null);
-    const unauthorized = (e: BasaltError): void => sendError(res, 401, e, { 'WWW-Authenticate': 'Basic realm="basalt"' });
+    const auth =
+      this.credentials(req.headers.authorization) ?? (u !== null ? { user: u, password: params.get('p') ?? '' } : null);
+    const unauthorized = (e: BasaltError): void =>
+      sendError(res, 401, e, { 'WWW-Authenticate': 'Basic realm="basalt"' });
     if (!auth) {
       req.resume();
-      unauthorized(new BasaltError('AUTH_FAILURE', 'missing credentials; use Basic auth (curl -u root:taosdata) or the u and p query parameters'));
+      unauthorized(
+        new BasaltError(
+          'AUTH_FAILURE',
+          'missing credentials; use Basic auth (curl -u root:taosdata) or the u and p query parameters',
+        ),
+      );
       return;
     }
     let conn: AdapterConnection;
-    try { conn = await this.connection(auth.user, auth.password); }
-    catch (e) {
+    try {
+      conn = await this.connection(auth.user, auth.password);
+    } catch (e) {
       req.resume();
       const err = toBasaltError(e);
       if (err.errorName === 'AUTH_FAILURE') unauthorized(err);
@@ -203,11 +270,30 @@ export class RestServer {
     let body = await this.readBody(req, res);
     if (body === null) return;
     if (/gzip/i.test(req.headers['content-encoding'] ?? '')) {
-      try { body = gunzipSync(body, { maxOutputLength: this.maxBodyBytes }); }
-      catch { sendError(res, 400, new BasaltError('INVALID_PARA', `the gzip body does not inflate within maxHttpBodyBytes ${this.maxBodyBytes}; send it uncompressed or in smaller requests`)); return; }
+      try {
+        body = gunzipSync(body, { maxOutputLength: this.maxBodyBytes });
+      } catch {
+        sendError(
+          res,
+          400,
+          new BasaltError(
+            'INVALID_PARA',
+            `the gzip body does not inflate within maxHttpBodyBytes ${this.maxBodyBytes}; send it uncompressed or in smaller requests`,
+          ),
+        );
+        return;
+      }
     }
-    const r = await handleInfluxWrite(lineProtocolTarget(conn), { db: params.get('db'), precision: params.get('precision'), body });
-    if (r.status === 204) { res.writeHead(204); res.end(); return; }
+    const r = await handleInfluxWrite(lineProtocolTarget(conn), {
+      db: params.get('db'),
+      precision: params.get('precision'),
+      body,
+    });
+    if (r.status === 204) {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (r.status === 502) this.dropConnection(auth.user, auth.password);
     send(res, r.status, r.body ?? '{}');
   }
@@ -216,11 +302,21 @@ export class RestServer {
   private readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
     const declared = Number(req.headers['content-length'] ?? 0);
     const tooLarge = (): void => {
-      sendError(res, 413, new BasaltError('FRAME_TOO_LARGE', `request body exceeds maxHttpBodyBytes ${this.maxBodyBytes}; send smaller statements or raise maxHttpBodyBytes`), { Connection: 'close' });
+      sendError(
+        res,
+        413,
+        new BasaltError(
+          'FRAME_TOO_LARGE',
+          `request body exceeds maxHttpBodyBytes ${this.maxBodyBytes}; send smaller statements or raise maxHttpBodyBytes`,
+        ),
+        { Connection: 'close' },
+      );
     };
     // Answer first, then drop the connection once the answer is flushed: the rest of the
     // oversized body is never read.
-    const closeAfterReply = (): void => { res.once('finish', () => req.destroy()); };
+    const closeAfterReply = (): void => {
+      res.once('finish', () => req.destroy());
+    };
     if (declared > this.maxBodyBytes) {
       closeAfterReply();
       tooLarge();
@@ -243,9 +339,24 @@ export class RestServer {
         }
         chunks.push(c);
       });
-      req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks)); } });
-      req.on('error', () => { if (!done) { done = true; resolve(null); } });
-      req.on('close', () => { if (!done) { done = true; resolve(null); } });
+      req.on('end', () => {
+        if (!done) {
+          done = true;
+          resolve(Buffer.concat(chunks));
+        }
+      });
+      req.on('error', () => {
+        if (!done) {
+          done = true;
+          resolve(null);
+        }
+      });
+      req.on('close', () => {
+        if (!done) {
+          done = true;
+          resolve(null);
+        }
+      });
     });
   }
 
@@ -257,11 +368,22 @@ export class RestServer {
         // Evict the oldest credential pair (Map keeps insertion order).
         const [oldKey, oldConn] = this.pool.entries().next().value as [string, Promise<AdapterConnection>];
         this.pool.delete(oldKey);
-        oldConn.then((c) => c.close(), () => undefined);
+        oldConn.then(
+          (c) => c.close(),
+          () => undefined,
+        );
       }
-      p = connectAdapter({ host: this.opts.rpcHost, port: this.opts.rpcPort, user, password, timeoutMs: this.timeoutMs });
+      p = connectAdapter({
+        host: this.opts.rpcHost,
+        port: this.opts.rpcPort,
+        user,
+        password,
+        timeoutMs: this.timeoutMs,
+      });
       this.pool.set(key, p);
-      p.catch(() => { if (this.pool.get(key) === p) this.pool.delete(key); });
+      p.catch(() => {
+        if (this.pool.get(key) === p) this.pool.delete(key);
+      });
     }
     return p;
   }
@@ -270,37 +392,58 @@ export class RestServer {
     const key = `${user}\u0000${password}`;
     const p = this.pool.get(key);
     this.pool.delete(key);
-    p?.then((c) => c.close(), () => undefined);
+    p?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
   }
 
   private credentials(header: string | undefined): { user: string; password: string } | null {
     const basic = parseBasicAuth(header);
     if (basic) return basic;
     const m = /^Taosd\s+(\S+)\s*$/i.exec(header ?? '');
-    return m ? this.tokens.get(m[1]!) ?? null : null;
+    return m ? (this.tokens.get(m[1]!) ?? null) : null;
   }
 
   private async login(res: ServerResponse, userEnc: string, passEnc: string): Promise<void> {
     let user: string;
     let password: string;
-    try { user = decodeURIComponent(userEnc); password = decodeURIComponent(passEnc); }
-    catch { sendError(res, 400, new BasaltError('INVALID_PARA', 'user or password in the login URL is not valid percent-encoding')); return; }
-    try { await this.connection(user, password); }
-    catch (e) {
+    try {
+      user = decodeURIComponent(userEnc);
+      password = decodeURIComponent(passEnc);
+    } catch {
+      sendError(
+        res,
+        400,
+        new BasaltError('INVALID_PARA', 'user or password in the login URL is not valid percent-encoding'),
+      );
+      return;
+    }
+    try {
+      await this.connection(user, password);
+    } catch (e) {
       const err = toBasaltError(e);
       sendError(res, err.errorName === 'AUTH_FAILURE' ? 401 : 503, err);
       return;
     }
-    if (this.tokens.size >= Limits.maxRestPooledConnections * 16) this.tokens.delete(this.tokens.keys().next().value as string);
+    if (this.tokens.size >= Limits.maxRestPooledConnections * 16)
+      this.tokens.delete(this.tokens.keys().next().value as string);
     const token = randomBytes(36).toString('base64');
     this.tokens.set(token, { user, password });
     send(res, 200, JSON.stringify({ code: 0, desc: token }));
   }
 
-  private async runSql(res: ServerResponse, auth: { user: string; password: string }, sql: string, db: string | null, rowWithMeta: boolean): Promise<void> {
+  private async runSql(
+    res: ServerResponse,
+    auth: { user: string; password: string },
+    sql: string,
+    db: string | null,
+    rowWithMeta: boolean,
+  ): Promise<void> {
     let conn: AdapterConnection;
-    try { conn = await this.connection(auth.user, auth.password); }
-    catch (e) {
+    try {
+      conn = await this.connection(auth.user, auth.password);
+    } catch (e) {
       const err = toBasaltError(e);
       if (err.errorName === 'AUTH_FAILURE') sendError(res, 401, err);
       else sendError(res, err.httpStatus >= 500 ? err.httpStatus : 503, err);
@@ -311,8 +454,16 @@ export class RestServer {
       stream = await conn.queryStream(sql, { db, timeoutMs: this.timeoutMs });
     } catch (e) {
       const err = toBasaltError(e);
-      if (err.errorName === 'AUTH_FAILURE') { this.dropConnection(auth.user, auth.password); sendError(res, 401, err); return; }
-      if (err.errorName === 'CONNECTION_FAILED') { this.dropConnection(auth.user, auth.password); sendError(res, 502, err); return; }
+      if (err.errorName === 'AUTH_FAILURE') {
+        this.dropConnection(auth.user, auth.password);
+        sendError(res, 401, err);
+        return;
+      }
+      if (err.errorName === 'CONNECTION_FAILED') {
+        this.dropConnection(auth.user, auth.password);
+        sendError(res, 502, err);
+        return;
+      }
       // SQL errors are HTTP 200 with code + desc, as taosAdapter answers them.
       sendError(res, 200, err);
       return;
@@ -325,7 +476,11 @@ export class RestServer {
     await this.streamRows(res, stream, rowWithMeta);
   }
 
-  private async streamRows(res: ServerResponse, stream: Awaited<ReturnType<AdapterConnection['queryStream']>>, rowWithMeta: boolean): Promise<void> {
+  private async streamRows(
+    res: ServerResponse,
+    stream: Awaited<ReturnType<AdapterConnection['queryStream']>>,
+    rowWithMeta: boolean,
+  ): Promise<void> {
     const names = rowWithMeta ? stream.columns.map((c) => c.name) : null;
     let held: string[] = [queryHead(stream.columns)];
     let heldBytes = held[0]!.length;
@@ -339,11 +494,18 @@ export class RestServer {
         streaming = true;
         res.writeHead(200, { 'Content-Type': JSON_TYPE });
       }
-      if (!res.write(chunk)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+      if (!res.write(chunk))
+        await new Promise<void>((r) => {
+          res.once('drain', r);
+          res.once('close', r);
+        });
     };
     try {
       for await (const b of stream.blocks) {
-        if (res.destroyed) { await stream.close(); return; }
+        if (res.destroyed) {
+          await stream.close();
+          return;
+        }
         const part = blockRowsJson(b, stream.precision, rows === 0, names);
         rows += b.numRows;
         held.push(part);
@@ -352,7 +514,10 @@ export class RestServer {
       }
     } catch (e) {
       const err = toBasaltError(e);
-      if (!streaming) { sendError(res, 200, err); return; }
+      if (!streaming) {
+        sendError(res, 200, err);
+        return;
+      }
       // Half a JSON document is already out; cut the response so no client mistakes it for complete.
       this.opts.log?.('warn', `rest: result stream failed after ${rows} rows: ${err.message}`);
       res.destroy();

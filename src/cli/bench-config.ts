@@ -4,7 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { BENCH_DEFAULTS, checkName, intFlag, parseInterface, type InsertPlan, type QueryPlan, type QuerySet } from './bench-options.js';
+import {
+  BENCH_DEFAULTS,
+  checkName,
+  intFlag,
+  parseInterface,
+  type InsertPlan,
+  type QueryPlan,
+  type QuerySet,
+} from './bench-options.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,15 +43,19 @@ export type BenchConfig = { kind: 'insert'; plan: InsertPlan } | { kind: 'query'
 
 export function loadBenchConfig(file: string, overrides: { yes: boolean; outputFile?: string }): BenchConfig {
   let j: Json;
-  try { j = obj(JSON.parse(readFileSync(file, 'utf8')), 'the file'); }
-  catch (e) {
+  try {
+    j = obj(JSON.parse(readFileSync(file, 'utf8')), 'the file');
+  } catch (e) {
     if (e instanceof BasaltError) throw e;
     throw bad(`${file} cannot be read as JSON (${(e as Error).message}); check the path and the syntax`);
   }
   const port = num(j, 'port', BENCH_DEFAULTS.port, 1, 65535);
   const endpoint = {
-    host: str(j, 'host', BENCH_DEFAULTS.host), port, httpPort: num(j, 'rest_port', port + 11, 1, 65535),
-    user: str(j, 'user', BENCH_DEFAULTS.user), password: str(j, 'password', BENCH_DEFAULTS.password),
+    host: str(j, 'host', BENCH_DEFAULTS.host),
+    port,
+    httpPort: num(j, 'rest_port', port + 11, 1, 65535),
+    user: str(j, 'user', BENCH_DEFAULTS.user),
+    password: str(j, 'password', BENCH_DEFAULTS.password),
   };
   const outputFile = overrides.outputFile ?? str(j, 'result_file', BENCH_DEFAULTS.outputFile);
   const filetype = str(j, 'filetype', 'insert');
@@ -61,14 +73,23 @@ function checkSchema(list: unknown, allowed: readonly string[], what: string): v
   if (!Array.isArray(list)) throw bad(`"${what}" must be an array`);
   for (const c of list) {
     const o = obj(c, `an entry of "${what}"`);
-    const key = `${String(o['name'] ?? '').toLowerCase()}:${String(o['type'] ?? '').toLowerCase().replace(/\(.*$/, '')}`;
+    const key = `${String(o['name'] ?? '').toLowerCase()}:${String(o['type'] ?? '')
+      .toLowerCase()
+      .replace(/\(.*$/, '')}`;
     if (!allowed.includes(key) || (o['count'] !== undefined && Number(o['count']) !== 1)) {
-      throw bad(`"${what}" entry ${JSON.stringify(c)} is not part of the default meters schema; basalt bench generates only meters (ts, current float, voltage int, phase float) tags (groupid int, location varchar(24)); remove "${what}"`);
+      throw bad(
+        `"${what}" entry ${JSON.stringify(c)} is not part of the default meters schema; basalt bench generates only meters (ts, current float, voltage int, phase float) tags (groupid int, location varchar(24)); remove "${what}"`,
+      );
     }
   }
 }
 
-function insertPlan(j: Json, ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' | 'user' | 'password'>, outputFile: string, yesFlag: boolean): InsertPlan {
+function insertPlan(
+  j: Json,
+  ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' | 'user' | 'password'>,
+  outputFile: string,
+  yesFlag: boolean,
+): InsertPlan {
   const dbs = j['databases'];
   if (!Array.isArray(dbs) || dbs.length !== 1) throw bad('"databases" must be an array with exactly one database');
   const db = obj(dbs[0], 'databases[0]');
@@ -76,11 +97,13 @@ function insertPlan(j: Json, ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' |
   const precision = str(info, 'precision', 'ms');
   if (precision !== 'ms') throw bad(`dbinfo.precision '${precision}' is not supported yet; use "ms"`);
   const sts = db['super_tables'];
-  if (!Array.isArray(sts) || sts.length !== 1) throw bad('"super_tables" must be an array with exactly one super table');
+  if (!Array.isArray(sts) || sts.length !== 1)
+    throw bad('"super_tables" must be an array with exactly one super table');
   const st = obj(sts[0], 'super_tables[0]');
   checkSchema(st['columns'], DEFAULT_COLUMNS, 'columns');
   checkSchema(st['tags'], DEFAULT_TAGS, 'tags');
-  if (yes(str(st, 'child_table_exists', 'no'))) throw bad('"child_table_exists": "yes" is not supported; let basalt bench create the child tables');
+  if (yes(str(st, 'child_table_exists', 'no')))
+    throw bad('"child_table_exists": "yes" is not supported; let basalt bench create the child tables');
   const confirm = str(j, 'confirm_parameter_prompt', 'no');
   const tables = num(st, 'childtable_count', BENCH_DEFAULTS.tables, 1, Limits.benchMaxTables);
   const rowsPerTable = num(st, 'insert_rows', BENCH_DEFAULTS.rowsPerTable, 1, Limits.benchMaxRowsPerTable);
@@ -94,11 +117,19 @@ function insertPlan(j: Json, ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' |
     vgroups: info['vgroups'] === undefined ? null : num(info, 'vgroups', 2, 1, 1024),
     stable: checkName(str(st, 'name', BENCH_DEFAULTS.stable), 'super_tables[0].name'),
     tablePrefix: checkName(str(st, 'childtable_prefix', BENCH_DEFAULTS.tablePrefix), 'childtable_prefix'),
-    tables, rowsPerTable,
-    rowsPerRequest: num(st, 'num_of_records_per_req', num(j, 'num_of_records_per_req', BENCH_DEFAULTS.rowsPerRequest, 1, Limits.benchMaxRowsPerRequest), 1, Limits.benchMaxRowsPerRequest),
+    tables,
+    rowsPerTable,
+    rowsPerRequest: num(
+      st,
+      'num_of_records_per_req',
+      num(j, 'num_of_records_per_req', BENCH_DEFAULTS.rowsPerRequest, 1, Limits.benchMaxRowsPerRequest),
+      1,
+      Limits.benchMaxRowsPerRequest,
+    ),
     workers: num(j, 'thread_count', BENCH_DEFAULTS.workers, 1, Limits.benchMaxWorkers),
     iface: parseInterface(str(st, 'insert_mode', 'native')),
-    startTsMs, stepMs,
+    startTsMs,
+    stepMs,
     aggregateQueries: false,
     outputFile,
     yes: yesFlag || !yes(confirm),
@@ -109,8 +140,11 @@ function insertPlan(j: Json, ep: Pick<InsertPlan, 'host' | 'port' | 'httpPort' |
 function startTimestamp(text: string, spanMs: number): number {
   if (text === '') return BENCH_DEFAULTS.startTsMs;
   if (text === 'now') return Date.now() - spanMs;
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text.replace(' ', 'T') + (/[zZ]$|[+-]\d\d:?\d\d$/.test(text) ? '' : 'Z'));
-  if (!Number.isFinite(ms)) throw bad(`"start_timestamp" '${text}' is not a date; write it like "2017-07-14 10:40:00.000"`);
+  const ms = /^\d+$/.test(text)
+    ? Number(text)
+    : Date.parse(text.replace(' ', 'T') + (/[zZ]$|[+-]\d\d:?\d\d$/.test(text) ? '' : 'Z'));
+  if (!Number.isFinite(ms))
+    throw bad(`"start_timestamp" '${text}' is not a date; write it like "2017-07-14 10:40:00.000"`);
   return ms;
 }
 
@@ -130,19 +164,34 @@ function querySet(v: unknown, where: string): QuerySet | null {
   };
 }
 
-function queryPlan(j: Json, ep: Pick<QueryPlan, 'host' | 'port' | 'httpPort' | 'user' | 'password'>, outputFile: string): QueryPlan {
+function queryPlan(
+  j: Json,
+  ep: Pick<QueryPlan, 'host' | 'port' | 'httpPort' | 'user' | 'password'>,
+  outputFile: string,
+): QueryPlan {
   const mode = str(j, 'query_mode', 'native');
   const iface = mode === 'rest' ? 'rest' : mode === 'native' || mode === 'taosc' ? 'native' : null;
   if (iface === null) throw bad(`"query_mode" '${mode}' is not supported; use "taosc" (native) or "rest"`);
   const specified = querySet(j['specified_table_query'], 'specified_table_query');
   const stq = querySet(j['super_table_query'], 'super_table_query');
-  const superTable = stq ? { ...stq, stable: checkName(str(obj(j['super_table_query'], 'super_table_query'), 'stblname', BENCH_DEFAULTS.stable), 'stblname') } : null;
-  if (!specified && !superTable) throw bad('a query file needs "specified_table_query" or "super_table_query" with "sqls"');
+  const superTable = stq
+    ? {
+        ...stq,
+        stable: checkName(
+          str(obj(j['super_table_query'], 'super_table_query'), 'stblname', BENCH_DEFAULTS.stable),
+          'stblname',
+        ),
+      }
+    : null;
+  if (!specified && !superTable)
+    throw bad('a query file needs "specified_table_query" or "super_table_query" with "sqls"');
   return {
     ...ep,
     db: checkName(str(j, 'databases', BENCH_DEFAULTS.db), '"databases"'),
     iface,
     queryTimes: num(j, 'query_times', 1, 1, Limits.benchMaxQueryTimes),
-    specified, superTable, outputFile,
+    specified,
+    superTable,
+    outputFile,
   };
 }

@@ -6,16 +6,27 @@ import type { ColumnBlock } from '../common/block.js';
 
 /** TDengine's example locations (taosBenchmark's default tag values). */
 export const LOCATIONS: readonly string[] = [
-  'California.SanFrancisco', 'California.LosAngeles', 'California.SanDiego', 'California.SanJose',
-  'California.PaloAlto', 'California.Campbell', 'California.MountainView', 'California.Sunnyvale',
-  'California.SantaClara', 'California.Cupertino',
+  'California.SanFrancisco',
+  'California.LosAngeles',
+  'California.SanDiego',
+  'California.SanJose',
+  'California.PaloAlto',
+  'California.Campbell',
+  'California.MountainView',
+  'California.Sunnyvale',
+  'California.SantaClara',
+  'California.Cupertino',
 ];
 
 export const METERS_COLUMNS_SQL = 'ts timestamp, current float, voltage int, phase float';
 export const METERS_TAGS_SQL = 'groupid int, location varchar(24)';
 
-export function groupIdOf(table: number): number { return (table % 10) + 1; }
-export function locationOf(table: number): string { return LOCATIONS[table % LOCATIONS.length]!; }
+export function groupIdOf(table: number): number {
+  return (table % 10) + 1;
+}
+export function locationOf(table: number): string {
+  return LOCATIONS[table % LOCATIONS.length]!;
+}
 
 /** One request's rows, column by column; `ts` in ticks of the database precision. */
 export interface RowBuffers {
@@ -32,8 +43,12 @@ export interface RowBuffers {
 
 export function allocRows(capacity: number): RowBuffers {
   return {
-    ts: new Float64Array(capacity), currentCenti: new Int32Array(capacity), voltage: new Int32Array(capacity),
-    phaseMilli: new Int32Array(capacity), current: new Float32Array(capacity), phase: new Float32Array(capacity),
+    ts: new Float64Array(capacity),
+    currentCenti: new Int32Array(capacity),
+    voltage: new Int32Array(capacity),
+    phaseMilli: new Int32Array(capacity),
+    current: new Float32Array(capacity),
+    phase: new Float32Array(capacity),
   };
 }
 
@@ -44,7 +59,11 @@ export class MetersWalk {
   private readonly ph: Int32Array;
   private seed: number;
 
-  constructor(readonly first: number, readonly count: number, seed: number) {
+  constructor(
+    readonly first: number,
+    readonly count: number,
+    seed: number,
+  ) {
     this.seed = (seed ^ 0x9e3779b9) >>> 0 || 1;
     this.cur = new Int32Array(count);
     this.volt = new Int32Array(count);
@@ -59,9 +78,11 @@ export class MetersWalk {
   /** xorshift32: a few ns per value, good enough for benchmark data. */
   private next(): number {
     let x = this.seed;
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     this.seed = x;
     return x;
   }
@@ -72,21 +93,31 @@ export class MetersWalk {
    */
   fill(table: number, row0: number, n: number, startTs: number, stepTs: number, out: RowBuffers, offset: number): void {
     const k = table - this.first;
-    let c = this.cur[k]!, v = this.volt[k]!, p = this.ph[k]!;
+    let c = this.cur[k]!,
+      v = this.volt[k]!,
+      p = this.ph[k]!;
     const { ts, currentCenti, voltage, phaseMilli, current, phase } = out;
     for (let i = 0; i < n; i++) {
       const r = this.next();
-      c += (r & 7) - 3;                       // -3..+4 hundredths, clamped to [8, 12]
-      if (c < 800) c = 800; else if (c > 1200) c = 1200;
-      const dv = (r >>> 3) % 3 - 1;            // -1, 0, +1 volt, clamped to [215, 225]
-      v += dv; if (v < 215) v = 215; else if (v > 225) v = 225;
+      c += (r & 7) - 3; // -3..+4 hundredths, clamped to [8, 12]
+      if (c < 800) c = 800;
+      else if (c > 1200) c = 1200;
+      const dv = ((r >>> 3) % 3) - 1; // -1, 0, +1 volt, clamped to [215, 225]
+      v += dv;
+      if (v < 215) v = 215;
+      else if (v > 225) v = 225;
       p = (p + ((r >>> 5) & 127)) % 10000;
       const j = offset + i;
       ts[j] = startTs + (row0 + i) * stepTs;
-      currentCenti[j] = c; voltage[j] = v; phaseMilli[j] = p;
-      current[j] = c / 100; phase[j] = p / 10000;
+      currentCenti[j] = c;
+      voltage[j] = v;
+      phaseMilli[j] = p;
+      current[j] = c / 100;
+      phase[j] = p / 10000;
     }
-    this.cur[k] = c; this.volt[k] = v; this.ph[k] = p;
+    this.cur[k] = c;
+    this.volt[k] = v;
+    this.ph[k] = p;
   }
 }
 
@@ -105,5 +136,9 @@ export function metersBlock(b: RowBuffers, offset: number, n: number): ColumnBlo
 }
 
 /** Hundredths as decimal text ("10.3", "8", "11.07"); exact, unlike float printing of 0.01 steps. */
-export function centiText(c: number): string { return String(c / 100); }
-export function tenThousandthsText(p: number): string { return String(p / 10000); }
+export function centiText(c: number): string {
+  return String(c / 100);
+}
+export function tenThousandthsText(p: number): string {
+  return String(p / 10000);
+}

@@ -16,24 +16,43 @@ export interface BenchOutput {
   readonly progress: ((s: string) => void) | null;
 }
 
-
 export async function setupDatabase(conn: Connection, plan: InsertPlan, out: BenchOutput): Promise<void> {
-  if (plan.drop) await conn.query(`drop database if exists ${plan.db}`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
+  if (plan.drop)
+    await conn.query(`drop database if exists ${plan.db}`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
   const vg = plan.vgroups !== null ? ` vgroups ${plan.vgroups}` : '';
-  await conn.query(`create database if not exists ${plan.db} replica ${plan.replica}${vg} precision 'ms'`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
-  await conn.query(`create stable if not exists ${plan.db}.${plan.stable} (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`, { db: null, timeoutMs: Limits.benchDdlTimeoutMs });
-  out.line(`database ${plan.db} ready (replica ${plan.replica}${vg}); super table ${plan.stable}; ${plan.tables} child tables ${plan.tablePrefix}0..${plan.tablePrefix}${plan.tables - 1}, ${plan.rowsPerTable} rows each, ${plan.rowsPerRequest} rows per request, ${plan.workers} worker(s), -I ${plan.iface}`);
+  await conn.query(`create database if not exists ${plan.db} replica ${plan.replica}${vg} precision 'ms'`, {
+    db: null,
+    timeoutMs: Limits.benchDdlTimeoutMs,
+  });
+  await conn.query(
+    `create stable if not exists ${plan.db}.${plan.stable} (${METERS_COLUMNS_SQL}) tags (${METERS_TAGS_SQL})`,
+    { db: null, timeoutMs: Limits.benchDdlTimeoutMs },
+  );
+  out.line(
+    `database ${plan.db} ready (replica ${plan.replica}${vg}); super table ${plan.stable}; ${plan.tables} child tables ${plan.tablePrefix}0..${plan.tablePrefix}${plan.tables - 1}, ${plan.rowsPerTable} rows each, ${plan.rowsPerRequest} rows per request, ${plan.workers} worker(s), -I ${plan.iface}`,
+  );
 }
 
 /** Tables [first, first + count) of worker `w` of `workers` (the first `rest` get one more). */
 export function workerRange(tables: number, workers: number, w: number): { first: number; count: number } {
-  const base = Math.floor(tables / workers), rest = tables % workers;
+  const base = Math.floor(tables / workers),
+    rest = tables % workers;
   return { first: w * base + Math.min(w, rest), count: base + (w < rest ? 1 : 0) };
 }
 
-interface WorkerStats { rows: number; busyMs: number; delays: Latencies }
+interface WorkerStats {
+  rows: number;
+  busyMs: number;
+  delays: Latencies;
+}
 
-async function runWorker(plan: InsertPlan, w: number, workers: number, stats: WorkerStats, ctl: { stop: boolean }): Promise<void> {
+async function runWorker(
+  plan: InsertPlan,
+  w: number,
+  workers: number,
+  stats: WorkerStats,
+  ctl: { stop: boolean },
+): Promise<void> {
   const { first, count } = workerRange(plan.tables, workers, w);
   if (count === 0) return;
   const writer = await openWriter(plan);
@@ -41,7 +60,8 @@ async function runWorker(plan: InsertPlan, w: number, workers: number, stats: Wo
     const capacity = Math.min(plan.rowsPerRequest, count * plan.rowsPerTable);
     const buf = allocRows(capacity);
     const walk = new MetersWalk(first, count, 0x5eed + w * 7919);
-    let table = first, row = 0;
+    let table = first,
+      row = 0;
     const end = first + count;
     const parts: BatchPart[] = [];
     while (table < end && !ctl.stop) {
@@ -53,7 +73,10 @@ async function runWorker(plan: InsertPlan, w: number, workers: number, stats: Wo
         parts.push({ table, offset: filled, n });
         filled += n;
         row += n;
-        if (row === plan.rowsPerTable) { table++; row = 0; }
+        if (row === plan.rowsPerTable) {
+          table++;
+          row = 0;
+        }
       }
       const t0 = performance.now();
       await writer.write(parts, filled, buf);
@@ -68,19 +91,38 @@ async function runWorker(plan: InsertPlan, w: number, workers: number, stats: Wo
 }
 
 export async function runInsert(plan: InsertPlan, out: BenchOutput): Promise<InsertResult> {
-  const admin = await connect({ host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: Limits.benchDdlTimeoutMs });
+  const admin = await connect({
+    host: plan.host,
+    port: plan.port,
+    user: plan.user,
+    password: plan.password,
+    timeoutMs: Limits.benchDdlTimeoutMs,
+  });
   try {
     await setupDatabase(admin, plan, out);
     const workers = Math.min(plan.workers, plan.tables);
-    const stats: WorkerStats[] = Array.from({ length: workers }, () => ({ rows: 0, busyMs: 0, delays: new Latencies() }));
+    const stats: WorkerStats[] = Array.from({ length: workers }, () => ({
+      rows: 0,
+      busyMs: 0,
+      delays: new Latencies(),
+    }));
     const total = plan.tables * plan.rowsPerTable;
-    const progress = out.progress ? new Progress(total, () => stats.reduce((s, x) => s + x.rows, 0), out.progress) : null;
+    const progress = out.progress
+      ? new Progress(total, () => stats.reduce((s, x) => s + x.rows, 0), out.progress)
+      : null;
     const t0 = performance.now();
     progress?.start();
     try {
       // The first failure stops the run: the others finish their request in flight and return.
       const ctl = { stop: false };
-      const settled = await Promise.allSettled(stats.map((s, w) => runWorker(plan, w, workers, s, ctl).catch((e: unknown) => { ctl.stop = true; throw e; })));
+      const settled = await Promise.allSettled(
+        stats.map((s, w) =>
+          runWorker(plan, w, workers, s, ctl).catch((e: unknown) => {
+            ctl.stop = true;
+            throw e;
+          }),
+        ),
+      );
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } finally {
@@ -111,7 +153,7 @@ export async function aggregateQueries(conn: Connection, plan: InsertPlan, out: 
     `select sum(voltage) from ${st} where groupid = 1`,
     `select location, avg(current) from ${st} group by location`,
     `select last(current) from ${st} partition by tbname slimit 10`,
-    `select _wstart, avg(current) from ${st} where ts >= ${plan.startTsMs} and ts < ${plan.startTsMs + plan.rowsPerTable * plan.stepMs} interval(${Math.max(1, Math.floor(plan.rowsPerTable * plan.stepMs / 10))}a)`,
+    `select _wstart, avg(current) from ${st} where ts >= ${plan.startTsMs} and ts < ${plan.startTsMs + plan.rowsPerTable * plan.stepMs} interval(${Math.max(1, Math.floor((plan.rowsPerTable * plan.stepMs) / 10))}a)`,
   ];
   const lines: string[] = [];
   for (const sql of sqls) {
@@ -119,7 +161,9 @@ export async function aggregateQueries(conn: Connection, plan: InsertPlan, out: 
     try {
       const r = await conn.query(sql, { db: plan.db, timeoutMs: Limits.benchDdlTimeoutMs });
       const first = r.rows()[0] ?? [];
-      lines.push(`Spent ${((performance.now() - t0) / 1000).toFixed(4)} second(s) for query: ${sql} (${r.rows().length} row(s); first: ${first.map(String).join(', ')})`);
+      lines.push(
+        `Spent ${((performance.now() - t0) / 1000).toFixed(4)} second(s) for query: ${sql} (${r.rows().length} row(s); first: ${first.map(String).join(', ')})`,
+      );
     } catch (e) {
       lines.push(`FAIL: query ${sql}: ${(e as Error).message}`);
     }

@@ -54,18 +54,40 @@ export interface QueryPlan extends Endpoint {
 
 /** taosBenchmark's defaults. */
 export const BENCH_DEFAULTS = {
-  host: 'localhost', port: 6030, user: 'root', password: 'taosdata', db: 'test', replica: 1,
-  tables: 10_000, rowsPerTable: 10_000, rowsPerRequest: 30_000, workers: 8, iface: 'native' as InsertInterface,
-  startTsMs: 1_500_000_000_000, stepMs: 1, outputFile: './output.txt', stable: 'meters', tablePrefix: 'd',
+  host: 'localhost',
+  port: 6030,
+  user: 'root',
+  password: 'taosdata',
+  db: 'test',
+  replica: 1,
+  tables: 10_000,
+  rowsPerTable: 10_000,
+  rowsPerRequest: 30_000,
+  workers: 8,
+  iface: 'native' as InsertInterface,
+  startTsMs: 1_500_000_000_000,
+  stepMs: 1,
+  outputFile: './output.txt',
+  stable: 'meters',
+  tablePrefix: 'd',
 };
 
 /** Parses a positive integer flag value within [min, max], naming the flag when it is not. */
-export function intFlag(text: string | number | undefined, flag: string, dflt: number, min: number, max: number): number {
+export function intFlag(
+  text: string | number | undefined,
+  flag: string,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
   if (text === undefined) return dflt;
   const s = String(text).trim();
   const n = /^\d+$/.test(s) ? Number(s) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new BasaltError('INVALID_PARA', `${flag} '${String(text)}' is not an integer in ${min}..${max}; pass for example ${flag} ${dflt || min}`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `${flag} '${String(text)}' is not an integer in ${min}..${max}; pass for example ${flag} ${dflt || min}`,
+    );
   }
   return n;
 }
@@ -83,7 +105,10 @@ export function parseInterface(text: string | undefined): InsertInterface {
 /** Database and table names go into SQL text unquoted: keep them to plain identifiers. */
 export function checkName(name: string, what: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
-    throw new BasaltError('INVALID_PARA', `${what} '${name}' must be letters, digits and _ (not starting with a digit, at most 64); pick another name`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `${what} '${name}' must be letters, digits and _ (not starting with a digit, at most 64); pick another name`,
+    );
   }
   return name;
 }

@@ -8,22 +8,39 @@ export class Latencies {
   private sum = 0;
 
   add(ms: number): void {
-    if (this.n === this.a.length) { const b = new Float64Array(this.a.length * 2); b.set(this.a); this.a = b; }
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
     this.a[this.n++] = ms;
     this.sum += ms;
   }
 
-  merge(o: Latencies): void { for (let i = 0; i < o.n; i++) this.add(o.a[i]!); }
+  merge(o: Latencies): void {
+    for (let i = 0; i < o.n; i++) this.add(o.a[i]!);
+  }
 
-  get count(): number { return this.n; }
-  get totalMs(): number { return this.sum; }
+  get count(): number {
+    return this.n;
+  }
+  get totalMs(): number {
+    return this.sum;
+  }
 
   /** min, avg, p90, p95, p99, max (nearest rank); zeros when empty. */
   summary(): { min: number; avg: number; p90: number; p95: number; p99: number; max: number } {
     if (this.n === 0) return { min: 0, avg: 0, p90: 0, p95: 0, p99: 0, max: 0 };
     const s = this.a.slice(0, this.n).sort();
     const rank = (p: number): number => s[Math.min(this.n - 1, Math.max(0, Math.ceil(p * this.n) - 1))]!;
-    return { min: s[0]!, avg: this.sum / this.n, p90: rank(0.9), p95: rank(0.95), p99: rank(0.99), max: s[this.n - 1]! };
+    return {
+      min: s[0]!,
+      avg: this.sum / this.n,
+      p90: rank(0.9),
+      p95: rank(0.95),
+      p99: rank(0.99),
+      max: s[this.n - 1]!,
+    };
   }
 }
 
@@ -68,7 +85,12 @@ export class Progress {
   private lastT = 0;
   private width = 0;
 
-  constructor(private readonly total: number, private readonly rowsDone: () => number, private readonly write: (s: string) => void, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly total: number,
+    private readonly rowsDone: () => number,
+    private readonly write: (s: string) => void,
+    private readonly intervalMs = 1000,
+  ) {}
 
   start(): void {
     this.lastT = performance.now();
@@ -80,15 +102,20 @@ export class Progress {
     const now = performance.now();
     const rows = this.rowsDone();
     const rate = (rows - this.lastRows) / ((now - this.lastT) / 1000);
-    this.lastRows = rows; this.lastT = now;
+    this.lastRows = rows;
+    this.lastT = now;
     const eta = rate > 0 ? Math.ceil((this.total - rows) / rate) : 0;
-    const pct = this.total > 0 ? (100 * rows / this.total).toFixed(1) : '100';
+    const pct = this.total > 0 ? ((100 * rows) / this.total).toFixed(1) : '100';
     const line = `inserted ${rows} of ${this.total} rows (${pct}%), ${Math.round(rate)} rows/s, ETA ${eta} s`;
     this.width = Math.max(this.width, line.length);
     this.write('\r' + line.padEnd(this.width));
   }
 
   stop(): void {
-    if (this.timer) { clearInterval(this.timer); this.timer = null; this.write('\r' + ' '.repeat(this.width) + '\r'); }
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+      this.write('\r' + ' '.repeat(this.width) + '\r');
+    }
   }
 }

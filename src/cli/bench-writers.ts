@@ -9,7 +9,11 @@ import { centiText, groupIdOf, locationOf, metersBlock, tenThousandthsText, type
 import type { InsertPlan } from './bench-options.js';
 
 /** Rows [offset, offset + n) of the buffers belong to child table `table`. */
-export interface BatchPart { table: number; offset: number; n: number }
+export interface BatchPart {
+  table: number;
+  offset: number;
+  n: number;
+}
 
 export interface BatchWriter {
   /** Sends the parts; resolves when the server acknowledged every row. */
@@ -17,20 +21,32 @@ export interface BatchWriter {
   close(): void;
 }
 
-
 export async function openWriter(plan: InsertPlan): Promise<BatchWriter> {
   switch (plan.iface) {
-    case 'native': return new NativeWriter(plan, await connect({
-      host: plan.host, port: plan.port, user: plan.user, password: plan.password, timeoutMs: Limits.benchRequestTimeoutMs,
-      ...(plan.routeWrites === false ? { routeWrites: false } : {}),
-    }));
-    case 'rest': return new RestWriter(plan);
-    case 'line': return new LineWriter(plan);
+    case 'native':
+      return new NativeWriter(
+        plan,
+        await connect({
+          host: plan.host,
+          port: plan.port,
+          user: plan.user,
+          password: plan.password,
+          timeoutMs: Limits.benchRequestTimeoutMs,
+          ...(plan.routeWrites === false ? { routeWrites: false } : {}),
+        }),
+      );
+    case 'rest':
+      return new RestWriter(plan);
+    case 'line':
+      return new LineWriter(plan);
   }
 }
 
 class NativeWriter implements BatchWriter {
-  constructor(private readonly plan: InsertPlan, private readonly conn: Connection) {}
+  constructor(
+    private readonly plan: InsertPlan,
+    private readonly conn: Connection,
+  ) {}
 
   async write(parts: readonly BatchPart[], rows: number, buf: RowBuffers): Promise<void> {
     const { stable, tablePrefix } = this.plan;
@@ -43,7 +59,9 @@ class NativeWriter implements BatchWriter {
     if (n !== rows) throw new BasaltError('INTERNAL', `the server acknowledged ${n} of ${rows} rows`);
   }
 
-  close(): void { this.conn.close(); }
+  close(): void {
+    this.conn.close();
+  }
 }
 
 class RestWriter implements BatchWriter {
@@ -62,21 +80,35 @@ class RestWriter implements BatchWriter {
     const out: string[] = ['insert into'];
     const { ts, currentCenti, voltage, phaseMilli } = buf;
     for (const p of parts) {
-      out.push(` ${tablePrefix}${p.table} using ${stable} tags (${groupIdOf(p.table)},'${locationOf(p.table)}') values `);
+      out.push(
+        ` ${tablePrefix}${p.table} using ${stable} tags (${groupIdOf(p.table)},'${locationOf(p.table)}') values `,
+      );
       for (let i = p.offset, end = p.offset + p.n; i < end; i++) {
         out.push(`(${ts[i]!},${centiText(currentCenti[i]!)},${voltage[i]!},${tenThousandthsText(phaseMilli[i]!)})`);
       }
     }
     const r = await this.http.post(this.path, out.join(''), this.headers);
     let j: { code?: number; desc?: string; rows?: number; data?: unknown[][] };
-    try { j = JSON.parse(r.text) as typeof j; }
-    catch { throw new BasaltError('INTERNAL', `REST answered HTTP ${r.status} with a body that is not JSON: ${r.text.slice(0, 200)}`); }
-    if (r.status !== 200 || j.code !== 0) throw new BasaltError('INTERNAL', `REST insert failed (HTTP ${r.status}, code ${j.code ?? '?'}): ${j.desc ?? r.text.slice(0, 300)}`);
+    try {
+      j = JSON.parse(r.text) as typeof j;
+    } catch {
+      throw new BasaltError(
+        'INTERNAL',
+        `REST answered HTTP ${r.status} with a body that is not JSON: ${r.text.slice(0, 200)}`,
+      );
+    }
+    if (r.status !== 200 || j.code !== 0)
+      throw new BasaltError(
+        'INTERNAL',
+        `REST insert failed (HTTP ${r.status}, code ${j.code ?? '?'}): ${j.desc ?? r.text.slice(0, 300)}`,
+      );
     const affected = Number(j.data?.[0]?.[0]);
     if (affected !== rows) throw new BasaltError('INTERNAL', `REST acknowledged ${affected} of ${rows} rows`);
   }
 
-  close(): void { this.http.close(); }
+  close(): void {
+    this.http.close();
+  }
 }
 
 class LineWriter implements BatchWriter {
@@ -108,12 +140,17 @@ class LineWriter implements BatchWriter {
     for (const p of parts) {
       const pre = this.prefix(p.table);
       for (let i = p.offset, end = p.offset + p.n; i < end; i++) {
-        out.push(`${pre}current=${centiText(currentCenti[i]!)},voltage=${voltage[i]!}i,phase=${tenThousandthsText(phaseMilli[i]!)} ${ts[i]!}\n`);
+        out.push(
+          `${pre}current=${centiText(currentCenti[i]!)},voltage=${voltage[i]!}i,phase=${tenThousandthsText(phaseMilli[i]!)} ${ts[i]!}\n`,
+        );
       }
     }
     const r = await this.http.post(this.path, out.join(''), { 'Content-Type': 'text/plain; charset=utf-8' });
-    if (r.status !== 204) throw new BasaltError('INTERNAL', `line protocol write failed (HTTP ${r.status}): ${r.text.slice(0, 300)}`);
+    if (r.status !== 204)
+      throw new BasaltError('INTERNAL', `line protocol write failed (HTTP ${r.status}): ${r.text.slice(0, 300)}`);
   }
 
-  close(): void { this.http.close(); }
+  close(): void {
+    this.http.close();
+  }
 }

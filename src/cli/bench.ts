@@ -12,10 +12,23 @@ import { BENCH_DEFAULTS, checkName, intFlag, parseInterface, type InsertPlan } f
 import { runQueries } from './bench-query.js';
 
 export interface BenchFlags {
-  host?: string; port?: string; restPort?: string; user?: string; password?: string;
-  database?: string; replica?: string; vgroups?: string; tables?: string; rows?: string;
-  recordsPerRequest?: string; threads?: string; interface?: string; aggregate?: boolean;
-  file?: string; output?: string; yes?: boolean;
+  host?: string;
+  port?: string;
+  restPort?: string;
+  user?: string;
+  password?: string;
+  database?: string;
+  replica?: string;
+  vgroups?: string;
+  tables?: string;
+  rows?: string;
+  recordsPerRequest?: string;
+  threads?: string;
+  interface?: string;
+  aggregate?: boolean;
+  file?: string;
+  output?: string;
+  yes?: boolean;
 }
 
 /** The insert plan from command-line flags (taosBenchmark's defaults where absent). */
@@ -50,7 +63,10 @@ export function planFromFlags(f: BenchFlags): InsertPlan {
 async function confirmDrop(plan: InsertPlan): Promise<void> {
   if (!plan.drop || plan.yes) return;
   if (!process.stdin.isTTY) {
-    throw new BasaltError('INVALID_PARA', `basalt bench drops and recreates database '${plan.db}' and stdin is not a terminal to confirm on; pass -y to go ahead`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `basalt bench drops and recreates database '${plan.db}' and stdin is not a terminal to confirm on; pass -y to go ahead`,
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -64,8 +80,14 @@ async function confirmDrop(plan: InsertPlan): Promise<void> {
       };
       rl.once('SIGINT', cancel);
       rl.once('close', cancel);
-      rl.question(`database '${plan.db}' on ${plan.host}:${plan.port} will be dropped and recreated, then ${plan.tables * plan.rowsPerTable} rows inserted.\nPress enter key to continue or Ctrl-C to stop`)
-        .then(() => { if (!settled) { settled = true; resolve(); } }, cancel);
+      rl.question(
+        `database '${plan.db}' on ${plan.host}:${plan.port} will be dropped and recreated, then ${plan.tables * plan.rowsPerTable} rows inserted.\nPress enter key to continue or Ctrl-C to stop`,
+      ).then(() => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      }, cancel);
     });
   } finally {
     rl.close();
@@ -73,10 +95,17 @@ async function confirmDrop(plan: InsertPlan): Promise<void> {
 }
 
 export async function runBench(flags: BenchFlags, out: BenchOutput): Promise<void> {
-  const cfg: BenchConfig = flags.file !== undefined
-    ? loadBenchConfig(flags.file, { yes: flags.yes === true, ...(flags.output !== undefined ? { outputFile: flags.output } : {}) })
-    : { kind: 'insert', plan: planFromFlags(flags) };
-  if (cfg.kind === 'query') { await runQueries(cfg.plan, out); return; }
+  const cfg: BenchConfig =
+    flags.file !== undefined
+      ? loadBenchConfig(flags.file, {
+          yes: flags.yes === true,
+          ...(flags.output !== undefined ? { outputFile: flags.output } : {}),
+        })
+      : { kind: 'insert', plan: planFromFlags(flags) };
+  if (cfg.kind === 'query') {
+    await runQueries(cfg.plan, out);
+    return;
+  }
   await confirmDrop(cfg.plan);
   await runInsert(cfg.plan, out);
 }
@@ -84,7 +113,9 @@ export async function runBench(flags: BenchFlags, out: BenchOutput): Promise<voi
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('taosBenchmark for Basalt: insert the meters data set (or run a -f query file) and print the SUCC lines')
+    .description(
+      'taosBenchmark for Basalt: insert the meters data set (or run a -f query file) and print the SUCC lines',
+    )
     .helpOption('--help', 'display help for bench')
     .option('-h, --host <host>', 'dnode host', BENCH_DEFAULTS.host)
     .option('-P, --port <port>', 'dnode serverPort (RPC); REST and line protocol use port + 11 unless --rest-port')
@@ -98,15 +129,25 @@ export function registerBench(program: Command): void {
     .option('-n, --rows <n>', 'rows per child table', String(BENCH_DEFAULTS.rowsPerTable))
     .option('-r, --records-per-request <n>', 'rows per request', String(BENCH_DEFAULTS.rowsPerRequest))
     .option('-T, --threads <n>', 'workers (connections)', String(BENCH_DEFAULTS.workers))
-    .option('-I, --interface <native|rest|line>', 'native: columnar bulk over RPC; rest: SQL over /rest/sql; line: /influxdb/v1/write', 'native')
+    .option(
+      '-I, --interface <native|rest|line>',
+      'native: columnar bulk over RPC; rest: SQL over /rest/sql; line: /influxdb/v1/write',
+      'native',
+    )
     .option('-x, --aggregate', 'run aggregate queries after the insert')
     .option('-f, --file <config.json>', 'taosBenchmark-style JSON (filetype insert or query)')
     .option('-o, --output <file>', 'append results to this file (default ./output.txt)')
     .option('-y, --yes', 'do not ask before dropping the database')
     .action(async (flags: BenchFlags) => {
       const out: BenchOutput = {
-        line: (s) => { process.stdout.write(s + '\n'); },
-        progress: process.stdout.isTTY ? (s) => { process.stdout.write(s); } : null,
+        line: (s) => {
+          process.stdout.write(s + '\n');
+        },
+        progress: process.stdout.isTTY
+          ? (s) => {
+              process.stdout.write(s);
+            }
+          : null,
       };
       try {
         await runBench(flags, out);

@@ -14,11 +14,18 @@ export interface Endpoint {
 
 export function parsePort(text: string, flag: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new BasaltError('CONFIG_BAD_VALUE', `${flag} '${text}' is not a port number; give the dnode's serverPort, 1-65535 (default 6030)`);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535)
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `${flag} '${text}' is not a port number; give the dnode's serverPort, 1-65535 (default 6030)`,
+    );
   return n;
 }
 
-export function resolveEndpoint(flags: { host?: string; port?: string; config?: string }, env: Readonly<Record<string, string | undefined>> = process.env): Endpoint {
+export function resolveEndpoint(
+  flags: { host?: string; port?: string; config?: string },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Endpoint {
   let host = '127.0.0.1';
   let port = 6030;
   // The shell needs only the endpoint; the file may hold server-only keys, all of which are valid.
@@ -38,11 +45,19 @@ export function resolveEndpoint(flags: { host?: string; port?: string; config?: 
   if (flags.port !== undefined) port = parsePort(flags.port, '-P');
   if (flags.host !== undefined) {
     // `-h h1,h2:6130`: the first is the dnode to use, the others are tried when it does not answer.
-    const items = flags.host.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    if (items.length === 0) throw new BasaltError('CONFIG_BAD_VALUE', `-h '${flags.host}' names no host; give one, or several separated by commas (h1,h2:6130)`);
+    const items = flags.host
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    if (items.length === 0)
+      throw new BasaltError(
+        'CONFIG_BAD_VALUE',
+        `-h '${flags.host}' names no host; give one, or several separated by commas (h1,h2:6130)`,
+      );
     const parsed = items.map((item, i) => {
       const at = item.lastIndexOf(':');
-      if (at > 0 && /^\d+$/.test(item.slice(at + 1))) return { host: item.slice(0, at), port: parsePort(item.slice(at + 1), `-h item ${i + 1}`) };
+      if (at > 0 && /^\d+$/.test(item.slice(at + 1)))
+        return { host: item.slice(0, at), port: parsePort(item.slice(at + 1), `-h item ${i + 1}`) };
       return { host: item, port };
     });
     host = parsed[0]!.host;

@@ -18,35 +18,88 @@ import { cliCommand } from './start.js';
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Member { id: number; port: number; dir: string; child: ChildProcess; stderr: string; exited: boolean }
+interface Member {
+  id: number;
+  port: number;
+  dir: string;
+  child: ChildProcess;
+  stderr: string;
+  exited: boolean;
+}
 
 function startMember(id: number, port: number, dir: string, firstEp: string): Promise<Member> {
   mkdirSync(dir, { recursive: true });
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'start', '--fqdn', 'localhost', '--server-port', String(port), '--data-dir', dir,
-    '--listen-host', '127.0.0.1', '--first-ep', firstEp], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...SERVER_NODE_FLAGS,
+      BIN,
+      'start',
+      '--fqdn',
+      'localhost',
+      '--server-port',
+      String(port),
+      '--data-dir',
+      dir,
+      '--listen-host',
+      '127.0.0.1',
+      '--first-ep',
+      firstEp,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const m: Member = { id, port, dir, child, stderr: '', exited: false };
   return new Promise((res, rej) => {
     let out = '';
-    const timer = setTimeout(() => rej(new BasaltError('TIMEOUT', `dnode on port ${port} did not start within ${Limits.playgroundReadyTimeoutMs} ms; see ${dir}/log/basalt.log`)), Limits.playgroundReadyTimeoutMs);
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (/ready;/.test(out)) { clearTimeout(timer); res(m); } });
-    child.stderr!.on('data', (d: Buffer) => { m.stderr += d.toString(); });
+    const timer = setTimeout(
+      () =>
+        rej(
+          new BasaltError(
+            'TIMEOUT',
+            `dnode on port ${port} did not start within ${Limits.playgroundReadyTimeoutMs} ms; see ${dir}/log/basalt.log`,
+          ),
+        ),
+      Limits.playgroundReadyTimeoutMs,
+    );
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/ready;/.test(out)) {
+        clearTimeout(timer);
+        res(m);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      m.stderr += d.toString();
+    });
     child.on('exit', (code) => {
       m.exited = true;
       clearTimeout(timer);
-      rej(new BasaltError('INTERNAL', `dnode on port ${port} exited with code ${code}: ${m.stderr.trim() || 'see ' + dir + '/log/basalt.log'}`));
+      rej(
+        new BasaltError(
+          'INTERNAL',
+          `dnode on port ${port} exited with code ${code}: ${m.stderr.trim() || 'see ' + dir + '/log/basalt.log'}`,
+        ),
+      );
     });
   });
 }
 
 async function ignore(conn: Connection, sql: string, ok: RegExp): Promise<void> {
-  try { await conn.query(sql); }
-  catch (e) { if (!ok.test(toBasaltError(e).message)) throw e; }
+  try {
+    await conn.query(sql);
+  } catch (e) {
+    if (!ok.test(toBasaltError(e).message)) throw e;
+  }
 }
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 1000; i++) {
-    try { if (await check()) return; } catch { /* not yet */ }
+    try {
+      if (await check()) return;
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > deadline) break;
     await sleep(200);
   }
@@ -54,25 +107,41 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
 }
 
 async function stopAll(members: readonly Member[]): Promise<void> {
-  await Promise.all(members.map((m) => new Promise<void>((res) => {
-    if (m.exited || m.child.exitCode !== null) { res(); return; }
-    const t = setTimeout(() => m.child.kill('SIGKILL'), Limits.playgroundStopTimeoutMs);
-    m.child.once('exit', () => { clearTimeout(t); res(); });
-    m.child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    members.map(
+      (m) =>
+        new Promise<void>((res) => {
+          if (m.exited || m.child.exitCode !== null) {
+            res();
+            return;
+          }
+          const t = setTimeout(() => m.child.kill('SIGKILL'), Limits.playgroundStopTimeoutMs);
+          m.child.once('exit', () => {
+            clearTimeout(t);
+            res();
+          });
+          m.child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 export function registerPlayground(program: Command, version: string): void {
   program
     .command('playground')
-    .description('start a local cluster to try out: N dnodes on ports 6030, 6130, 6230 … with 3 mnodes; Ctrl-C stops it')
+    .description(
+      'start a local cluster to try out: N dnodes on ports 6030, 6130, 6230 … with 3 mnodes; Ctrl-C stops it',
+    )
     .option('--nodes <n>', 'number of dnodes (1-9)', '3')
-    .option('--dir <dir>', 'directory for the dnodes\' data and logs', 'playground')
+    .option('--dir <dir>', "directory for the dnodes' data and logs", 'playground')
     .option('--port <port>', 'serverPort of the first dnode; the others add 100 each', '6030')
     .action(async (flags: { nodes: string; dir: string; port: string }) => {
       const t0 = Date.now();
       const plan = playgroundPlan(flags);
-      if (plan === null) { process.exitCode = 1; return; }
+      if (plan === null) {
+        process.exitCode = 1;
+        return;
+      }
       const members: Member[] = [];
       let conn: Connection | null = null;
       try {
@@ -104,15 +173,25 @@ interface PlaygroundPlan {
 function playgroundPlan(flags: { nodes: string; dir: string; port: string }): PlaygroundPlan | null {
   const n = Number(flags.nodes);
   const base = Number(flags.port);
-  if (!Number.isInteger(n) || n < 1 || n > 9) { process.stderr.write(`basalt playground: --nodes '${flags.nodes}' must be 1 to 9\n`); return null; }
-  if (!Number.isInteger(base) || base < 1 || base + 100 * (n - 1) + 11 > 65535) { process.stderr.write(`basalt playground: --port '${flags.port}' leaves no room for ${n} dnodes\n`); return null; }
+  if (!Number.isInteger(n) || n < 1 || n > 9) {
+    process.stderr.write(`basalt playground: --nodes '${flags.nodes}' must be 1 to 9\n`);
+    return null;
+  }
+  if (!Number.isInteger(base) || base < 1 || base + 100 * (n - 1) + 11 > 65535) {
+    process.stderr.write(`basalt playground: --port '${flags.port}' leaves no room for ${n} dnodes\n`);
+    return null;
+  }
   return { n, base, dir: resolve(flags.dir) };
 }
 
 /** Starts every dnode; `members` gets those that started, so they are stopped even when another failed. */
 async function startMembers(plan: PlaygroundPlan, members: Member[]): Promise<void> {
   const firstEp = `localhost:${plan.base}`;
-  const started = await Promise.allSettled(Array.from({ length: plan.n }, (_v, k) => startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp)));
+  const started = await Promise.allSettled(
+    Array.from({ length: plan.n }, (_v, k) =>
+      startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp),
+    ),
+  );
   for (const r of started) if (r.status === 'fulfilled') members.push(r.value);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -121,7 +200,9 @@ async function startMembers(plan: PlaygroundPlan, members: Member[]): Promise<vo
 /** Joins the dnodes, creates the mnodes and the demo database; all of it idempotent, for a restart on the same --dir. */
 async function formCluster(c: Connection, plan: PlaygroundPlan, members: readonly Member[]): Promise<void> {
   const n = plan.n;
-  await waitUntil('dnode 1 did not lead its mnode', Limits.playgroundFormTimeoutMs, async () => (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'));
+  await waitUntil('dnode 1 did not lead its mnode', Limits.playgroundFormTimeoutMs, async () =>
+    (await c.query('show mnodes')).rows().some((r) => r[2] === 'leader'),
+  );
   for (const m of members.slice(1)) await ignore(c, `create dnode "localhost:${m.port}"`, /already exists/);
   await waitUntil('not every dnode became ready', Limits.playgroundFormTimeoutMs, async () => {
     const rows = (await c.query('show dnodes')).rows();
@@ -131,8 +212,12 @@ async function formCluster(c: Connection, plan: PlaygroundPlan, members: readonl
   // A replicated demo database to try fail-over on (kept across restarts of the playground).
   if (hasDemo(plan)) {
     await ignore(c, 'create database if not exists demo replica 3 vgroups 2', /already exists/);
-    await c.query('create stable if not exists demo.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))');
-    await c.query("insert into demo.d1001 using demo.meters tags (2, 'California.SanFrancisco') values (now - 2s, 10.3, 219, 0.31) (now - 1s, 12.6, 218, 0.33) demo.d1002 using demo.meters tags (3, 'California.LosAngeles') values (now - 1s, 11.8, 221, 0.28)");
+    await c.query(
+      'create stable if not exists demo.meters (ts timestamp, current float, voltage int, phase float) tags (groupid int, location varchar(24))',
+    );
+    await c.query(
+      "insert into demo.d1001 using demo.meters tags (2, 'California.SanFrancisco') values (now - 2s, 10.3, 219, 0.31) (now - 1s, 12.6, 218, 0.33) demo.d1002 using demo.meters tags (3, 'California.LosAngeles') values (now - 1s, 11.8, 221, 0.28)",
+    );
   }
 }
 
@@ -142,7 +227,13 @@ function hasDemo(plan: PlaygroundPlan): boolean {
 }
 
 /** The dnodes, the endpoints, and statements to try that work as printed. */
-async function readyText(c: Connection, plan: PlaygroundPlan, members: readonly Member[], version: string, t0: number): Promise<string> {
+async function readyText(
+  c: Connection,
+  plan: PlaygroundPlan,
+  members: readonly Member[],
+  version: string,
+  t0: number,
+): Promise<string> {
   const { n, base } = plan;
   const rows = (await c.query('show dnodes')).rows();
   const mnodes = (await c.query('show mnodes')).rows();
@@ -164,7 +255,8 @@ async function readyText(c: Connection, plan: PlaygroundPlan, members: readonly 
   const leader = mnodes.find((x) => x[2] === 'leader');
   const lm = members.find((m) => leader !== undefined && m.id === leader[0]);
   const other = members.find((m) => m !== lm);
-  if (n >= 3 && lm && other) text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
+  if (n >= 3 && lm && other)
+    text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
   text += `\nPress Ctrl-C to stop all dnodes.\n`;
   return text;
 }
@@ -176,14 +268,19 @@ function keepRunning(members: readonly Member[]): void {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nstopping the playground dnodes...\n');
-    void stopAll(members).then(() => { process.stdout.write('basalt playground: stopped\n'); process.exit(0); });
+    void stopAll(members).then(() => {
+      process.stdout.write('basalt playground: stopped\n');
+      process.exit(0);
+    });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   for (const m of members) {
     m.child.on('exit', (code) => {
       if (stopping) return;
-      process.stderr.write(`basalt playground: dnode ${m.id} (port ${m.port}) exited with code ${code}; see ${m.dir}/log/basalt.log (the others keep running)\n`);
+      process.stderr.write(
+        `basalt playground: dnode ${m.id} (port ${m.port}) exited with code ${code}; see ${m.dir}/log/basalt.log (the others keep running)\n`,
+      );
     });
   }
 }

@@ -7,8 +7,9 @@ import { Limits } from '../common/limits.js';
 import { DataType, type Precision } from '../common/types.js';
 import type { ResultColumn } from '../client/index.js';
 
-
-function pad2(n: number): string { return n < 10 ? '0' + n : String(n); }
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` (ms), `.uuuuuu` (us), `.nnnnnnnnn` (ns), in local time or UTC. */
 export function formatTimestamp(ticks: number, precision: Precision, utc = false): string {
@@ -30,16 +31,31 @@ export function formatTimestamp(ticks: number, precision: Precision, utc = false
 export function columnWidth(c: ResultColumn, precision: Precision): number {
   const n = c.name.length;
   switch (c.type) {
-    case DataType.BOOL: return Math.max(5, n);
-    case DataType.TINYINT: case DataType.UTINYINT: return Math.max(4, n);
-    case DataType.SMALLINT: case DataType.USMALLINT: return Math.max(6, n);
-    case DataType.INT: case DataType.UINT: return Math.max(11, n);
-    case DataType.BIGINT: case DataType.UBIGINT: return Math.max(21, n);
-    case DataType.FLOAT: return Math.max(20, n);
-    case DataType.DOUBLE: return Math.max(25, n);
-    case DataType.TIMESTAMP: return Math.max(precision === 'ms' ? 23 : precision === 'us' ? 26 : 29, n);
-    case DataType.VARCHAR: case DataType.NCHAR:
-      return c.bytes > Limits.shellDisplayWidthChars ? Math.max(Limits.shellDisplayWidthChars, n) : Math.max(c.bytes + 2, n);
+    case DataType.BOOL:
+      return Math.max(5, n);
+    case DataType.TINYINT:
+    case DataType.UTINYINT:
+      return Math.max(4, n);
+    case DataType.SMALLINT:
+    case DataType.USMALLINT:
+      return Math.max(6, n);
+    case DataType.INT:
+    case DataType.UINT:
+      return Math.max(11, n);
+    case DataType.BIGINT:
+    case DataType.UBIGINT:
+      return Math.max(21, n);
+    case DataType.FLOAT:
+      return Math.max(20, n);
+    case DataType.DOUBLE:
+      return Math.max(25, n);
+    case DataType.TIMESTAMP:
+      return Math.max(precision === 'ms' ? 23 : precision === 'us' ? 26 : 29, n);
+    case DataType.VARCHAR:
+    case DataType.NCHAR:
+      return c.bytes > Limits.shellDisplayWidthChars
+        ? Math.max(Limits.shellDisplayWidthChars, n)
+        : Math.max(c.bytes + 2, n);
   }
 }
 
@@ -52,12 +68,19 @@ export function cellText(v: ColumnVector, row: number, precision: Precision, utc
   if (v.nulls !== null && v.nulls[row] === 1) return 'NULL';
   const d = v.data;
   switch (v.type) {
-    case DataType.TIMESTAMP: return formatTimestamp((d as Float64Array)[row]!, precision, utc);
-    case DataType.BOOL: return (d as Uint8Array)[row] === 1 ? 'true' : 'false';
-    case DataType.FLOAT: return (d as Float32Array)[row]!.toFixed(5);
-    case DataType.DOUBLE: return (d as Float64Array)[row]!.toFixed(9);
-    case DataType.VARCHAR: case DataType.NCHAR: return (d as string[])[row]!;
-    default: return String((d as ArrayLike<number | bigint>)[row]);
+    case DataType.TIMESTAMP:
+      return formatTimestamp((d as Float64Array)[row]!, precision, utc);
+    case DataType.BOOL:
+      return (d as Uint8Array)[row] === 1 ? 'true' : 'false';
+    case DataType.FLOAT:
+      return (d as Float32Array)[row]!.toFixed(5);
+    case DataType.DOUBLE:
+      return (d as Float64Array)[row]!.toFixed(9);
+    case DataType.VARCHAR:
+    case DataType.NCHAR:
+      return (d as string[])[row]!;
+    default:
+      return String((d as ArrayLike<number | bigint>)[row]);
   }
 }
 
@@ -66,7 +89,18 @@ export function displayWidth(s: string): number {
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    w += cp >= 0x1100 && (cp <= 0x115f || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd)) ? 2 : 1;
+    w +=
+      cp >= 0x1100 &&
+      (cp <= 0x115f ||
+        (cp >= 0x2e80 && cp <= 0xa4cf) ||
+        (cp >= 0xac00 && cp <= 0xd7a3) ||
+        (cp >= 0xf900 && cp <= 0xfaff) ||
+        (cp >= 0xfe30 && cp <= 0xfe4f) ||
+        (cp >= 0xff00 && cp <= 0xff60) ||
+        (cp >= 0xffe0 && cp <= 0xffe6) ||
+        (cp >= 0x20000 && cp <= 0x3fffd))
+        ? 2
+        : 1;
   }
   return w;
 }
@@ -76,7 +110,10 @@ function fit(text: string, width: number, right: boolean): string {
   if (displayWidth(t) > width) {
     // Cut long text like taos does, marking the cut.
     let out = '';
-    for (const ch of t) { if (displayWidth(out + ch) > width - 3) break; out += ch; }
+    for (const ch of t) {
+      if (displayWidth(out + ch) > width - 3) break;
+      out += ch;
+    }
     t = out + '...';
   }
   const padN = Math.max(0, width - displayWidth(t));
@@ -96,7 +133,13 @@ export function headerLines(columns: readonly ResultColumn[], widths: readonly n
   return line + '\n' + '='.repeat(total) + '\n';
 }
 
-export function rowLine(cols: readonly ColumnVector[], row: number, widths: readonly number[], precision: Precision, utc: boolean): string {
+export function rowLine(
+  cols: readonly ColumnVector[],
+  row: number,
+  widths: readonly number[],
+  precision: Precision,
+  utc: boolean,
+): string {
   let line = '';
   for (let i = 0; i < cols.length; i++) {
     const v = cols[i]!;
@@ -108,7 +151,14 @@ export function rowLine(cols: readonly ColumnVector[], row: number, widths: read
 }
 
 /** One `\G` record. */
-export function verticalRecord(columns: readonly ResultColumn[], cols: readonly ColumnVector[], row: number, index: number, precision: Precision, utc: boolean): string {
+export function verticalRecord(
+  columns: readonly ResultColumn[],
+  cols: readonly ColumnVector[],
+  row: number,
+  index: number,
+  precision: Precision,
+  utc: boolean,
+): string {
   const nameW = Math.max(...columns.map((c) => displayWidth(c.name)));
   let out = `*************************** ${index}.row ***************************\n`;
   columns.forEach((c, i) => {

@@ -4,7 +4,15 @@
 import type { Connection } from '../client/index.js';
 import { toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { columnWidth, errorLine, execFooter, headerLines, queryFooter, rowLine, verticalRecord } from './shell-format.js';
+import {
+  columnWidth,
+  errorLine,
+  execFooter,
+  headerLines,
+  queryFooter,
+  rowLine,
+  verticalRecord,
+} from './shell-format.js';
 
 export interface ShellOutput {
   out(text: string): void;
@@ -25,7 +33,11 @@ export function takeVertical(stmt: string): { sql: string; vertical: boolean } {
 }
 
 export class ShellRunner {
-  constructor(private readonly conn: Connection, private readonly io: ShellOutput, private readonly opts: ShellRunnerOptions) {}
+  constructor(
+    private readonly conn: Connection,
+    private readonly io: ShellOutput,
+    private readonly opts: ShellRunnerOptions,
+  ) {}
 
   /** Runs one statement; returns false after printing its error. */
   async run(statement: string): Promise<boolean> {
@@ -38,13 +50,17 @@ export class ShellRunner {
         this.io.out(execFooter(r.verb, r.affectedRows, performance.now() - t0));
         return true;
       }
-      const limitRows = this.opts.interactive && !/\b(limit|show|describe|desc)\b/i.test(sql) ? Limits.shellDisplayRows : Infinity;
+      const limitRows =
+        this.opts.interactive && !/\b(limit|show|describe|desc)\b/i.test(sql) ? Limits.shellDisplayRows : Infinity;
       const widths = r.columns.map((c) => columnWidth(c, r.precision));
       let rows = 0;
       let headerDone = false;
       for await (const b of r.blocks) {
         let text = '';
-        if (!vertical && !headerDone) { text += headerLines(r.columns, widths); headerDone = true; }
+        if (!vertical && !headerDone) {
+          text += headerLines(r.columns, widths);
+          headerDone = true;
+        }
         for (let i = 0; i < b.numRows; i++) {
           if (rows < limitRows) {
             text += vertical

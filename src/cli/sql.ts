@@ -28,8 +28,12 @@ interface SqlFlags {
 }
 
 const stdio: ShellOutput = {
-  out: (t) => { process.stdout.write(t); },
-  err: (t) => { process.stderr.write(t); },
+  out: (t) => {
+    process.stdout.write(t);
+  },
+  err: (t) => {
+    process.stderr.write(t);
+  },
 };
 
 /** Prints `<code>: <text>` (+ detail) like `taos --check`; returns the exit code of taos-check. */
@@ -43,16 +47,31 @@ export async function runCheck(host: string, port: number, io: ShellOutput = std
 
 function readHidden(prompt: string): Promise<string> {
   return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: process.stdin.isTTY === true,
+    });
     const anyRl = rl as unknown as { _writeToOutput?: (s: string) => void };
     process.stdout.write(prompt);
-    anyRl._writeToOutput = () => { /* keep the password off the screen */ };
-    rl.question('', (answer) => { rl.close(); process.stdout.write('\n'); resolve(answer); });
+    anyRl._writeToOutput = () => {
+      /* keep the password off the screen */
+    };
+    rl.question('', (answer) => {
+      rl.close();
+      process.stdout.write('\n');
+      resolve(answer);
+    });
   });
 }
 
 /** Runs a script's statements in order; stops at the first error. */
-export async function runScript(runner: ShellRunner, text: string, io: ShellOutput = stdio, echo = true): Promise<boolean> {
+export async function runScript(
+  runner: ShellRunner,
+  text: string,
+  io: ShellOutput = stdio,
+  echo = true,
+): Promise<boolean> {
   for (const stmt of splitStatements(text)) {
     if (echo) io.out(`basalt> ${stmt};\n`);
     if (!(await runner.run(stmt))) return false;
@@ -67,31 +86,50 @@ function historyFile(): string {
 function loadHistory(): string[] {
   try {
     if (!existsSync(historyFile())) return [];
-    return readFileSync(historyFile(), 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-Limits.shellHistoryLines).reverse();
-  } catch { return []; }
+    return readFileSync(historyFile(), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-Limits.shellHistoryLines)
+      .reverse();
+  } catch {
+    return [];
+  }
 }
 
 function saveHistory(line: string): void {
   try {
     appendFileSync(historyFile(), line.replace(/\n/g, ' ') + '\n');
-  } catch { /* history is a convenience; a read-only home must not break the shell */ }
+  } catch {
+    /* history is a convenience; a read-only home must not break the shell */
+  }
 }
 
 function trimHistoryFile(): void {
   try {
-    const lines = readFileSync(historyFile(), 'utf8').split('\n').filter((l) => l !== '');
-    if (lines.length > Limits.shellHistoryLines * 2) writeFileSync(historyFile(), lines.slice(-Limits.shellHistoryLines).join('\n') + '\n');
-  } catch { /* see saveHistory */ }
+    const lines = readFileSync(historyFile(), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    if (lines.length > Limits.shellHistoryLines * 2)
+      writeFileSync(historyFile(), lines.slice(-Limits.shellHistoryLines).join('\n') + '\n');
+  } catch {
+    /* see saveHistory */
+  }
 }
 
 async function interactive(conn: Connection, version: string): Promise<number> {
   const runner = new ShellRunner(conn, stdio, { interactive: true, utc: false });
-  process.stdout.write(`Welcome to the Basalt shell, client version ${version}, server version ${conn.serverVersion}.\n`);
+  process.stdout.write(
+    `Welcome to the Basalt shell, client version ${version}, server version ${conn.serverVersion}.\n`,
+  );
   process.stdout.write(`End statements with ';'. Add \\G for vertical output. quit, exit or Ctrl-D leaves.\n\n`);
   trimHistoryFile();
   const rl = createInterface({
-    input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true,
-    history: loadHistory(), historySize: Limits.shellHistoryLines, prompt: 'basalt> ',
+    input: process.stdin,
+    output: process.stdout,
+    terminal: process.stdin.isTTY === true,
+    history: loadHistory(),
+    historySize: Limits.shellHistoryLines,
+    prompt: 'basalt> ',
   });
   let buffer = '';
   let quitting = false;
@@ -99,22 +137,37 @@ async function interactive(conn: Connection, version: string): Promise<number> {
   // the shell waits for the queued statements before it exits.
   let chain: Promise<void> = Promise.resolve();
   rl.prompt();
-  const done = new Promise<void>((resolve) => rl.on('close', () => { chain.then(resolve, resolve); }));
+  const done = new Promise<void>((resolve) =>
+    rl.on('close', () => {
+      chain.then(resolve, resolve);
+    }),
+  );
   rl.on('SIGINT', () => {
-    if (buffer !== '') { buffer = ''; process.stdout.write('\n'); rl.setPrompt('basalt> '); rl.prompt(); }
-    else rl.close();
+    if (buffer !== '') {
+      buffer = '';
+      process.stdout.write('\n');
+      rl.setPrompt('basalt> ');
+      rl.prompt();
+    } else rl.close();
   });
   const handleLine = async (line: string): Promise<void> => {
     if (quitting) return;
     const trimmed = line.trim();
-    if (buffer === '' && /^(quit|exit|q)\s*;?$/i.test(trimmed)) { quitting = true; rl.close(); return; }
+    if (buffer === '' && /^(quit|exit|q)\s*;?$/i.test(trimmed)) {
+      quitting = true;
+      rl.close();
+      return;
+    }
     const src = buffer === '' ? /^source\s+(.+?)\s*;?$/i.exec(trimmed) : null;
     if (src) {
       // taos's `source <file>`: run a script's statements, stopping at the first error.
       saveHistory(trimmed);
       let text: string | null = null;
-      try { text = readFileSync(src[1]!.replace(/^['"]|['"]$/g, ''), 'utf8'); }
-      catch (e) { process.stderr.write(`cannot read ${src[1]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`); }
+      try {
+        text = readFileSync(src[1]!.replace(/^['"]|['"]$/g, ''), 'utf8');
+      } catch (e) {
+        process.stderr.write(`cannot read ${src[1]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      }
       if (text !== null) await runScript(runner, text);
       rl.prompt();
       return;
@@ -132,7 +185,9 @@ async function interactive(conn: Connection, version: string): Promise<number> {
     rl.setPrompt('basalt> ');
     rl.prompt();
   };
-  rl.on('line', (line) => { chain = chain.then(() => handleLine(line)); });
+  rl.on('line', (line) => {
+    chain = chain.then(() => handleLine(line));
+  });
   await done;
   process.stdout.write('\n');
   return 0;
@@ -141,21 +196,39 @@ async function interactive(conn: Connection, version: string): Promise<number> {
 export async function sqlMain(flags: SqlFlags, version: string): Promise<number> {
   if (flags.timezone) process.env['TZ'] = flags.timezone;
   let ep: Endpoint;
-  try { ep = resolveEndpoint(flags); }
-  catch (e) { process.stderr.write(`basalt sql: ${(e as Error).message}\n`); return 2; }
+  try {
+    ep = resolveEndpoint(flags);
+  } catch (e) {
+    process.stderr.write(`basalt sql: ${(e as Error).message}\n`);
+    return 2;
+  }
   const { host, port } = ep;
   if (flags.check) return runCheck(host, port);
   let password = typeof flags.password === 'string' ? flags.password : 'taosdata';
   if (flags.password === true) password = await readHidden('Enter password: ');
   let script: string | null = null;
   if (flags.file !== undefined) {
-    try { script = readFileSync(flags.file, 'utf8'); }
-    catch (e) { process.stderr.write(`basalt sql: cannot read -f ${flags.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`); return 2; }
+    try {
+      script = readFileSync(flags.file, 'utf8');
+    } catch (e) {
+      process.stderr.write(
+        `basalt sql: cannot read -f ${flags.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+      );
+      return 2;
+    }
   }
   let conn: Connection;
   const t0 = performance.now();
   try {
-    conn = await connect({ host, port, user: flags.user, password, database: flags.database ?? null, timeoutMs: Limits.restRequestTimeoutMs, ...(ep.fallbacks ? { fallbacks: ep.fallbacks } : {}) });
+    conn = await connect({
+      host,
+      port,
+      user: flags.user,
+      password,
+      database: flags.database ?? null,
+      timeoutMs: Limits.restRequestTimeoutMs,
+      ...(ep.fallbacks ? { fallbacks: ep.fallbacks } : {}),
+    });
   } catch (e) {
     const err = toBasaltError(e);
     process.stderr.write(errorLine(err.message, err.code, performance.now() - t0));
@@ -179,7 +252,10 @@ export function registerSql(program: Command, version: string): void {
     .command('sql')
     .description('SQL shell (like taos): interactive, or -s "statements" / -f file')
     .helpOption('--help', 'display help for sql')
-    .option('-h, --host <host>', 'dnode host, or several (h1,h2:6130) tried in turn when one does not answer (default: firstEp/secondEp of -c/BASALT_* config, else 127.0.0.1)')
+    .option(
+      '-h, --host <host>',
+      'dnode host, or several (h1,h2:6130) tried in turn when one does not answer (default: firstEp/secondEp of -c/BASALT_* config, else 127.0.0.1)',
+    )
     .option('-P, --port <port>', 'dnode serverPort (default: from -c/BASALT_* config, else 6030)')
     .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/secondEp/serverPort from')
     .option('-u, --user <user>', 'user name', 'root')
@@ -204,8 +280,13 @@ export function registerCheck(program: Command): void {
     .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/serverPort from')
     .action(async (flags: { host?: string; port?: string; config?: string }) => {
       let ep: Endpoint;
-      try { ep = resolveEndpoint(flags); }
-      catch (e) { process.stderr.write(`basalt check: ${(e as Error).message}\n`); process.exitCode = 2; return; }
+      try {
+        ep = resolveEndpoint(flags);
+      } catch (e) {
+        process.stderr.write(`basalt check: ${(e as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       process.exitCode = await runCheck(ep.host, ep.port);
     });
 }

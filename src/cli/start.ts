@@ -41,12 +41,19 @@ export interface RunningServer {
 /** Collects the flag overrides (`--server-port 7030`, `--set key=value`) by config key. */
 export function flagOverrides(flags: StartFlags): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {
-    fqdn: flags.fqdn, serverPort: flags.serverPort, httpPort: flags.httpPort, dataDir: flags.dataDir,
-    logDir: flags.logDir, firstEp: flags.firstEp, secondEp: flags.secondEp, listenHost: flags.listenHost,
+    fqdn: flags.fqdn,
+    serverPort: flags.serverPort,
+    httpPort: flags.httpPort,
+    dataDir: flags.dataDir,
+    logDir: flags.logDir,
+    firstEp: flags.firstEp,
+    secondEp: flags.secondEp,
+    listenHost: flags.listenHost,
   };
   for (const kv of flags.set ?? []) {
     const i = kv.indexOf('=');
-    if (i <= 0) throw new BasaltError('CONFIG_BAD_VALUE', `--set '${kv}' is not key=value; write it like --set statusInterval=2`);
+    if (i <= 0)
+      throw new BasaltError('CONFIG_BAD_VALUE', `--set '${kv}' is not key=value; write it like --set statusInterval=2`);
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;
@@ -60,7 +67,11 @@ export interface StartServerOptions {
   readonly createEngine?: CreateEngine;
 }
 
-export async function startServer(loaded: LoadedConfig, version: string, opts: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  loaded: LoadedConfig,
+  version: string,
+  opts: StartServerOptions = {},
+): Promise<RunningServer> {
   const stderrLevel = opts.stderrLevel ?? 'warn';
   const { config } = loaded;
   // dataDir first: logDir defaults inside it, and an unwritable one must be the error named.
@@ -69,15 +80,23 @@ export async function startServer(loaded: LoadedConfig, version: string, opts: S
   try {
     fileLogger = createLogger({ logDir: config.logDir, level: levelFromDebugFlag(config.debugFlag), stderrLevel });
   } catch (e) {
-    throw new BasaltError('DATA_DIR_UNWRITABLE', `logDir ${config.logDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); fix its permissions or set logDir`);
+    throw new BasaltError(
+      'DATA_DIR_UNWRITABLE',
+      `logDir ${config.logDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); fix its permissions or set logDir`,
+    );
   }
   if (!hasServerNodeFlags()) {
-    fileLogger.warn(`node runs without ${SERVER_NODE_FLAGS.join(' ')}: garbage collection will cost ingest throughput (up to 30 %); start the dnode as ./bin/basalt start, or as node ${SERVER_NODE_FLAGS.join(' ')} bin/basalt start`);
+    fileLogger.warn(
+      `node runs without ${SERVER_NODE_FLAGS.join(' ')}: garbage collection will cost ingest throughput (up to 30 %); start the dnode as ./bin/basalt start, or as node ${SERVER_NODE_FLAGS.join(' ')} bin/basalt start`,
+    );
   }
   let dnode: Dnode;
   try {
     dnode = await Dnode.start({
-      config, serverVersion: version, createEngine: opts.createEngine ?? createEngine, logger: fileLogger,
+      config,
+      serverVersion: version,
+      createEngine: opts.createEngine ?? createEngine,
+      logger: fileLogger,
       // Dropped from the cluster: say why on stderr (the log has it too) and exit non-zero.
       onDropped: (message) => {
         process.stderr.write(`basalt start: ${message}\n`);
@@ -90,15 +109,22 @@ export async function startServer(loaded: LoadedConfig, version: string, opts: S
     throw e;
   }
   for (const w of loaded.warnings) fileLogger.warn(w);
-  fileLogger.info('configuration', { file: loaded.file ?? '(none)', ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])) });
+  fileLogger.info('configuration', {
+    file: loaded.file ?? '(none)',
+    ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])),
+  });
   const rpcHost = config.listenHost === '0.0.0.0' || config.listenHost === '::' ? '127.0.0.1' : config.listenHost;
   const rest = new RestServer({
-    host: config.listenHost, port: config.httpPort, rpcHost, rpcPort: dnode.rpcPort,
+    host: config.listenHost,
+    port: config.httpPort,
+    rpcHost,
+    rpcPort: dnode.rpcPort,
     maxBodyBytes: config.maxHttpBodyBytes,
     log: (level, m) => fileLogger.log(level, m),
   });
-  try { await rest.listen(); }
-  catch (e) {
+  try {
+    await rest.listen();
+  } catch (e) {
     await dnode.stop();
     await fileLogger.close();
     throw listenError(e, config.httpPort, 'httpPort', config.listenHost);
@@ -107,7 +133,10 @@ export async function startServer(loaded: LoadedConfig, version: string, opts: S
   const d = dnode;
   let stopping: Promise<void> | null = null;
   return {
-    config, dnode: d, rest, logger: fileLogger,
+    config,
+    dnode: d,
+    rest,
+    logger: fileLogger,
     stop(): Promise<void> {
       stopping ??= (async () => {
         await rest.close();
@@ -130,13 +159,19 @@ export function cliCommand(): string {
 export function stopOnSignals(server: RunningServer, onStopped: (code: number) => void): void {
   let signalled = false;
   const handler = (sig: NodeJS.Signals): void => {
-    if (signalled) { process.stderr.write(`basalt: ${sig} again, exiting without a clean stop\n`); process.exit(1); }
+    if (signalled) {
+      process.stderr.write(`basalt: ${sig} again, exiting without a clean stop\n`);
+      process.exit(1);
+    }
     signalled = true;
     server.logger.info('signal received, stopping', { signal: sig });
-    server.stop().then(() => onStopped(0), (e: unknown) => {
-      process.stderr.write(`basalt: stop failed: ${toBasaltError(e).message}\n`);
-      onStopped(1);
-    });
+    server.stop().then(
+      () => onStopped(0),
+      (e: unknown) => {
+        process.stderr.write(`basalt: stop failed: ${toBasaltError(e).message}\n`);
+        onStopped(1);
+      },
+    );
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
@@ -147,7 +182,7 @@ export function registerStart(program: Command, version: string): void {
     .command('start')
     .description('start a dnode (RPC on serverPort, REST on httpPort)')
     .option('-c, --config <path>', 'basalt.cfg, or the directory holding it')
-    .option('--fqdn <host>', 'this dnode\'s host name')
+    .option('--fqdn <host>', "this dnode's host name")
     .option('--server-port <port>', 'RPC port (default 6030)')
     .option('--http-port <port>', 'REST port (default serverPort + 11)')
     .option('--data-dir <dir>', 'data directory (default ./data)')
@@ -162,11 +197,16 @@ export function registerStart(program: Command, version: string): void {
       // A signal during start-up (engine recovery) must not kill the process mid-write:
       // remember it and stop cleanly as soon as start-up finishes.
       let earlySignal: NodeJS.Signals | null = null;
-      const early = (sig: NodeJS.Signals): void => { earlySignal = sig; };
+      const early = (sig: NodeJS.Signals): void => {
+        earlySignal = sig;
+      };
       process.on('SIGTERM', early);
       process.on('SIGINT', early);
       try {
-        const loaded = loadConfig({ ...(flags.config !== undefined ? { configPath: flags.config } : {}), flags: flagOverrides(flags) });
+        const loaded = loadConfig({
+          ...(flags.config !== undefined ? { configPath: flags.config } : {}),
+          flags: flagOverrides(flags),
+        });
         if (flags.dumpConfig) {
           process.stdout.write(dumpConfig(loaded));
           return;
@@ -186,7 +226,10 @@ export function registerStart(program: Command, version: string): void {
       process.stdout.write(
         `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
-      stopOnSignals(server, (code) => { process.stdout.write('basalt: stopped\n'); process.exit(code); });
+      stopOnSignals(server, (code) => {
+        process.stdout.write('basalt: stopped\n');
+        process.exit(code);
+      });
       if (earlySignal !== null) process.emit(earlySignal, earlySignal);
     });
 }

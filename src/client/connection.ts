@@ -9,8 +9,16 @@ import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import { RpcClient, type RawRequest } from '../rpc/client.js';
 import {
   MsgType,
-  type ConnectRequest, type ConnectResponse, type FetchResponse, type InsertColumnarRequest, type InsertColumnarResponse,
-  type QueryRequest, type QueryResponse, type StatusResponse, type VgroupMapResponse, type WireTagValue,
+  type ConnectRequest,
+  type ConnectResponse,
+  type FetchResponse,
+  type InsertColumnarRequest,
+  type InsertColumnarResponse,
+  type QueryRequest,
+  type QueryResponse,
+  type StatusResponse,
+  type VgroupMapResponse,
+  type WireTagValue,
 } from '../rpc/messages.js';
 import { WriteRouter } from './write-router.js';
 import { makeColumn, ResultSet, type ResultHead } from './result-set.js';
@@ -90,19 +98,35 @@ export class Connection {
   readonly writeRouting = { routedTables: 0, homeTables: 0, fallbackTables: 0 };
 
   private constructor(
-    private rpc: RpcClient, private readonly opts: ConnectOptions, public serverVersion: string, db: string | null,
+    private rpc: RpcClient,
+    private readonly opts: ConnectOptions,
+    public serverVersion: string,
+    db: string | null,
     private readonly makeRpc: (host: string, port: number) => RpcClient,
   ) {
     this.db = db;
-    this.router = opts.routeWrites === false ? null : new WriteRouter<Connection>({
-      fetchMap: async (name) => asObj<VgroupMapResponse>((await this.rpc.request(MsgType.VGROUP_MAP, { db: name }, [], this.opts.timeoutMs)).control, 'VGROUP_MAP'),
-      open: (host, port) => Connection.open({
-        host, port, routeWrites: false, database: null,
-        ...(opts.user !== undefined ? { user: opts.user } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}),
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
-      }),
-      close: (c) => c.close(),
-    });
+    this.router =
+      opts.routeWrites === false
+        ? null
+        : new WriteRouter<Connection>({
+            fetchMap: async (name) =>
+              asObj<VgroupMapResponse>(
+                (await this.rpc.request(MsgType.VGROUP_MAP, { db: name }, [], this.opts.timeoutMs)).control,
+                'VGROUP_MAP',
+              ),
+            open: (host, port) =>
+              Connection.open({
+                host,
+                port,
+                routeWrites: false,
+                database: null,
+                ...(opts.user !== undefined ? { user: opts.user } : {}),
+                ...(opts.password !== undefined ? { password: opts.password } : {}),
+                ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+                ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+              }),
+            close: (c) => c.close(),
+          });
   }
 
   /** Opens and authenticates a connection (rejects with AUTH_FAILURE / CONNECTION_FAILED). */
@@ -110,31 +134,36 @@ export class Connection {
     let conn: Connection | null = null;
     let version = '';
     let db = opts.database ?? null;
-    const makeRpc = (host: string, port: number): RpcClient => new RpcClient({
-      host,
-      port,
-      ...(opts.timeoutMs !== undefined ? { requestTimeoutMs: opts.timeoutMs } : {}),
-      ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
-      ...(opts.inProcess === true ? { inProcess: true } : {}),
-      onConnect: async (raw: RawRequest) => {
-        const req: ConnectRequest = {
-          user: opts.user ?? 'root',
-          password: opts.password ?? 'taosdata',
-          db: conn ? conn.db : db,
-          clientVersion: 'basalt-client',
-        };
-        const r = asObj<ConnectResponse>((await raw(MsgType.CONNECT, req)).control, 'CONNECT');
-        version = String(r.serverVersion);
-        db = r.db ?? null;
-        if (conn) { conn.serverVersion = version; conn.db = db; }
-      },
-    });
+    const makeRpc = (host: string, port: number): RpcClient =>
+      new RpcClient({
+        host,
+        port,
+        ...(opts.timeoutMs !== undefined ? { requestTimeoutMs: opts.timeoutMs } : {}),
+        ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+        ...(opts.inProcess === true ? { inProcess: true } : {}),
+        onConnect: async (raw: RawRequest) => {
+          const req: ConnectRequest = {
+            user: opts.user ?? 'root',
+            password: opts.password ?? 'taosdata',
+            db: conn ? conn.db : db,
+            clientVersion: 'basalt-client',
+          };
+          const r = asObj<ConnectResponse>((await raw(MsgType.CONNECT, req)).control, 'CONNECT');
+          version = String(r.serverVersion);
+          db = r.db ?? null;
+          if (conn) {
+            conn.serverVersion = version;
+            conn.db = db;
+          }
+        },
+      });
     const eps = endpointsOf(opts);
     let last: unknown = null;
     for (let i = 0; i < eps.length; i++) {
       const rpc = makeRpc(eps[i]!.host, eps[i]!.port);
-      try { await rpc.connect(); }
-      catch (e) {
+      try {
+        await rpc.connect();
+      } catch (e) {
         rpc.close();
         last = e;
         if (e instanceof BasaltError && e.errorName === 'CONNECTION_FAILED' && i + 1 < eps.length) continue;
@@ -157,8 +186,11 @@ export class Connection {
     const tried: string[] = [];
     let first: unknown = null;
     for (let hop = 0; hop < eps.length; hop++) {
-      try { return await fn(this.rpc); } catch (e) {
-        if (!(e instanceof BasaltError) || e.errorName !== 'CONNECTION_FAILED' || eps.length < 2 || this.closed) throw e;
+      try {
+        return await fn(this.rpc);
+      } catch (e) {
+        if (!(e instanceof BasaltError) || e.errorName !== 'CONNECTION_FAILED' || eps.length < 2 || this.closed)
+          throw e;
         first ??= e;
         tried.push(this.rpc.endpoint);
         if (hop + 1 >= eps.length) break;
@@ -167,7 +199,10 @@ export class Connection {
         this.rpc = this.makeRpc(eps[this.at]!.host, eps[this.at]!.port);
       }
     }
-    throw new BasaltError('CONNECTION_FAILED', `no dnode answered (tried ${tried.join(', ')}); first error: ${(first as Error).message}`);
+    throw new BasaltError(
+      'CONNECTION_FAILED',
+      `no dnode answered (tried ${tried.join(', ')}); first error: ${(first as Error).message}`,
+    );
   }
 
   /** The current database (`use db` changes it). */
@@ -211,25 +246,36 @@ export class Connection {
   async insertColumnar(db: string, tables: readonly BulkTable[], timeoutMs?: number): Promise<number> {
     this.checkOpen();
     const stats = this.writeRouting;
-    if (this.router === null || tables.length === 0) { stats.homeTables += tables.length; return this.insertHere(db, tables, timeoutMs); }
+    if (this.router === null || tables.length === 0) {
+      stats.homeTables += tables.length;
+      return this.insertHere(db, tables, timeoutMs);
+    }
     const groups = await this.router.split(db, tables, (t) => t.table);
-    if (groups.length === 1 && groups[0]!.endpoint === null) { stats.homeTables += tables.length; return this.insertHere(db, tables, timeoutMs); }
+    if (groups.length === 1 && groups[0]!.endpoint === null) {
+      stats.homeTables += tables.length;
+      return this.insertHere(db, tables, timeoutMs);
+    }
     const router = this.router;
-    const counts = await Promise.all(groups.map(async (g) => {
-      if (g.endpoint === null) { stats.homeTables += g.items.length; return this.insertHere(db, g.items, timeoutMs); }
-      try {
-        const conn = await router.connection(g.endpoint);
-        const n = await conn.insertHere(db, g.items, timeoutMs);
-        stats.routedTables += g.items.length;
-        return n;
-      } catch (e) {
-        // Unreachable, or not serving (stopping, starting): the home dnode forwards these rows.
-        if (!(e instanceof BasaltError) || !ROUTE_FALLBACK.has(e.errorName)) throw e;
-        router.unreachable(db, g.endpoint);
-        stats.fallbackTables += g.items.length;
-        return this.insertHere(db, g.items, timeoutMs);
-      }
-    }));
+    const counts = await Promise.all(
+      groups.map(async (g) => {
+        if (g.endpoint === null) {
+          stats.homeTables += g.items.length;
+          return this.insertHere(db, g.items, timeoutMs);
+        }
+        try {
+          const conn = await router.connection(g.endpoint);
+          const n = await conn.insertHere(db, g.items, timeoutMs);
+          stats.routedTables += g.items.length;
+          return n;
+        } catch (e) {
+          // Unreachable, or not serving (stopping, starting): the home dnode forwards these rows.
+          if (!(e instanceof BasaltError) || !ROUTE_FALLBACK.has(e.errorName)) throw e;
+          router.unreachable(db, g.endpoint);
+          stats.fallbackTables += g.items.length;
+          return this.insertHere(db, g.items, timeoutMs);
+        }
+      }),
+    );
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -238,7 +284,10 @@ export class Connection {
     this.checkOpen();
     const req: InsertColumnarRequest = {
       db,
-      tables: tables.map((t) => ({ table: t.table, using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null })),
+      tables: tables.map((t) => ({
+        table: t.table,
+        using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null,
+      })),
     };
     const payload = encodeBlocks(tables.map((t) => t.block));
     const r = await this.withFailover((rpc) => rpc.request(MsgType.INSERT_COLUMNAR, req, payload, timeoutMs));
@@ -258,7 +307,8 @@ export class Connection {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new BasaltError('CONNECTION_FAILED', `the connection to ${this.rpc.endpoint} is closed; connect again`);
+    if (this.closed)
+      throw new BasaltError('CONNECTION_FAILED', `the connection to ${this.rpc.endpoint} is closed; connect again`);
   }
 
   /** Options this connection was opened with (without the password). */
@@ -273,7 +323,11 @@ export class Connection {
  * holds a cursor (CLOSE_CURSOR when the reader stops early). Shared by Connection and the
  * REST adapter's in-process connection.
  */
-export function streamingResult(rpc: RpcClient, res: { control: unknown; payload: Uint8Array }, timeoutMs: number | undefined): StreamingResult {
+export function streamingResult(
+  rpc: RpcClient,
+  res: { control: unknown; payload: Uint8Array },
+  timeoutMs: number | undefined,
+): StreamingResult {
   const q = asObj<QueryResponse>(res.control, 'QUERY');
   const first = decodeBlocks(res.payload, q.numBlocks);
   const head: ResultHead = {
@@ -285,7 +339,10 @@ export function streamingResult(rpc: RpcClient, res: { control: unknown; payload
     useDb: q.useDb ?? null,
   };
   if (!q.done && !(Number.isSafeInteger(q.cursorId) && q.cursorId > 0)) {
-    throw new BasaltError('BAD_FRAME', `QUERY reply is not done but names no result cursor (cursorId ${String(q.cursorId)})`);
+    throw new BasaltError(
+      'BAD_FRAME',
+      `QUERY reply is not done but names no result cursor (cursorId ${String(q.cursorId)})`,
+    );
   }
   // The server cursor: 0 once the result is exhausted (a done reply) or closed. FETCH goes
   // out only for a live id, one at a time: the server refuses a second FETCH in flight.
@@ -304,12 +361,18 @@ export function streamingResult(rpc: RpcClient, res: { control: unknown; payload
     assert(!fetching, 'one FETCH in flight per cursor (its blocks are iterated once, in order)');
     fetching = true;
     let r: { control: unknown; payload: Uint8Array };
-    try { r = await rpc.request(MsgType.FETCH, { cursorId: id }, [], timeoutMs); }
-    finally { fetching = false; }
+    try {
+      r = await rpc.request(MsgType.FETCH, { cursorId: id }, [], timeoutMs);
+    } finally {
+      fetching = false;
+    }
     const f = asObj<FetchResponse>(r.control, 'FETCH');
     const blocks = decodeBlocks(r.payload, f.numBlocks);
     // Every block takes at least its header: the frame's payload bounds the blocks of one FETCH.
-    assert(blocks.length === f.numBlocks && blocks.length <= r.payload.length, 'FETCH blocks as announced, within the payload');
+    assert(
+      blocks.length === f.numBlocks && blocks.length <= r.payload.length,
+      'FETCH blocks as announced, within the payload',
+    );
     // Only close() changes a live cursor id, and only to 0.
     assert(cursorId === id || cursorId === 0, 'a cursor keeps its id until closed');
     if (f.done) cursorId = 0;
@@ -329,7 +392,8 @@ export function streamingResult(rpc: RpcClient, res: { control: unknown; payload
     ...head,
     blocks: {
       [Symbol.asyncIterator]: () => {
-        if (iterated) throw new BasaltError('INVALID_PARA', 'a streaming result can be iterated once; run the query again');
+        if (iterated)
+          throw new BasaltError('INVALID_PARA', 'a streaming result can be iterated once; run the query again');
         iterated = true;
         return gen();
       },
@@ -339,7 +403,10 @@ export function streamingResult(rpc: RpcClient, res: { control: unknown; payload
 }
 
 function endpointsOf(opts: ConnectOptions): Array<{ host: string; port: number }> {
-  return [{ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6030 }, ...(opts.fallbacks ?? []).map((f) => ({ host: f.host, port: f.port }))];
+  return [
+    { host: opts.host ?? '127.0.0.1', port: opts.port ?? 6030 },
+    ...(opts.fallbacks ?? []).map((f) => ({ host: f.host, port: f.port })),
+  ];
 }
 
 export function connect(opts: ConnectOptions = {}): Promise<Connection> {
@@ -352,7 +419,12 @@ export function connect(opts: ConnectOptions = {}): Promise<Connection> {
  */
 export async function checkServer(opts: { host?: string; port?: number; timeoutMs?: number }): Promise<StatusResponse> {
   const timeoutMs = opts.timeoutMs ?? 3000;
-  const rpc = new RpcClient({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6030, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+  const rpc = new RpcClient({
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 6030,
+    connectTimeoutMs: timeoutMs,
+    requestTimeoutMs: timeoutMs,
+  });
   try {
     const r = await rpc.request(MsgType.STATUS, {});
     return asObj<StatusResponse>(r.control, 'STATUS');

@@ -42,12 +42,24 @@ export class ResultSet implements ResultHead {
     this.numRows = n;
   }
 
-  get kind(): 'query' | 'exec' { return this.head.kind; }
-  get verb(): string { return this.head.verb; }
-  get columns(): readonly ResultColumn[] { return this.head.columns; }
-  get precision(): Precision { return this.head.precision; }
-  get affectedRows(): number { return this.head.affectedRows; }
-  get useDb(): string | null { return this.head.useDb; }
+  get kind(): 'query' | 'exec' {
+    return this.head.kind;
+  }
+  get verb(): string {
+    return this.head.verb;
+  }
+  get columns(): readonly ResultColumn[] {
+    return this.head.columns;
+  }
+  get precision(): Precision {
+    return this.head.precision;
+  }
+  get affectedRows(): number {
+    return this.head.affectedRows;
+  }
+  get useDb(): string | null {
+    return this.head.useDb;
+  }
 
   /** All rows as arrays of values (allocates per row: for small results and tests). */
   rows(): Value[][] {
@@ -71,7 +83,10 @@ export class ResultSet implements ResultHead {
 
   columnIndex(name: string): number {
     const i = this.columns.findIndex((c) => c.name === name);
-    if (i < 0) throw new RangeError(`no column '${name}' in this result; columns are ${this.columns.map((c) => c.name).join(', ')}`);
+    if (i < 0)
+      throw new RangeError(
+        `no column '${name}' in this result; columns are ${this.columns.map((c) => c.name).join(', ')}`,
+      );
     return i;
   }
 }

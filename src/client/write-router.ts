@@ -13,7 +13,6 @@ import { Limits } from '../common/limits.js';
 import type { VgroupRoute } from '../rpc/messages.js';
 import { vgroupIndexForTable } from '../common/routing.js';
 
-
 export interface RoutedTarget<T> {
   /** Endpoint (`host:port`) the items go to, or null for the home connection. */
   readonly endpoint: string | null;
@@ -60,7 +59,10 @@ export class WriteRouter<C> {
         if (ep === map.self || (ep !== null && (this.downUntilMs.get(ep) ?? 0) > now)) ep = null;
       }
       let g = byEp.get(ep);
-      if (!g) { g = { endpoint: ep, items: [] }; byEp.set(ep, g); }
+      if (!g) {
+        g = { endpoint: ep, items: [] };
+        byEp.set(ep, g);
+      }
       g.items.push(t);
     }
     return [...byEp.values()];
@@ -71,12 +73,21 @@ export class WriteRouter<C> {
     let c = this.conns.get(endpoint);
     if (c) return c;
     if (this.closed) return Promise.reject(new BasaltError('CONNECTION_FAILED', 'the connection is closed'));
-    if (this.conns.size >= Limits.clientMaxRoutedDnodes) return Promise.reject(new BasaltError('CONNECTION_FAILED', `more than ${Limits.clientMaxRoutedDnodes} routed dnodes`));
+    if (this.conns.size >= Limits.clientMaxRoutedDnodes)
+      return Promise.reject(
+        new BasaltError('CONNECTION_FAILED', `more than ${Limits.clientMaxRoutedDnodes} routed dnodes`),
+      );
     let hp: { host: string; port: number };
-    try { hp = splitEndpoint(endpoint); } catch (e) { return Promise.reject(new BasaltError('CONNECTION_FAILED', (e as Error).message)); }
+    try {
+      hp = splitEndpoint(endpoint);
+    } catch (e) {
+      return Promise.reject(new BasaltError('CONNECTION_FAILED', (e as Error).message));
+    }
     c = this.deps.open(hp.host, hp.port);
     this.conns.set(endpoint, c);
-    c.catch(() => { if (this.conns.get(endpoint) === c) this.conns.delete(endpoint); });
+    c.catch(() => {
+      if (this.conns.get(endpoint) === c) this.conns.delete(endpoint);
+    });
     return c;
   }
 
@@ -86,12 +97,19 @@ export class WriteRouter<C> {
     this.maps.delete(db);
     const c = this.conns.get(endpoint);
     this.conns.delete(endpoint);
-    c?.then((x) => this.deps.close(x), () => undefined);
+    c?.then(
+      (x) => this.deps.close(x),
+      () => undefined,
+    );
   }
 
   close(): void {
     this.closed = true;
-    for (const c of this.conns.values()) c.then((x) => this.deps.close(x), () => undefined);
+    for (const c of this.conns.values())
+      c.then(
+        (x) => this.deps.close(x),
+        () => undefined,
+      );
     this.conns.clear();
     this.maps.clear();
   }
@@ -120,7 +138,13 @@ function validRoutes(vgroups: readonly VgroupRoute[]): VgroupRoute[] {
   if (!Array.isArray(vgroups) || vgroups.length === 0) return [];
   let next = 0;
   for (const v of vgroups) {
-    if (!Number.isInteger(v.hashBegin) || !Number.isInteger(v.hashEnd) || v.hashBegin !== next || v.hashEnd < v.hashBegin) return [];
+    if (
+      !Number.isInteger(v.hashBegin) ||
+      !Number.isInteger(v.hashEnd) ||
+      v.hashBegin !== next ||
+      v.hashEnd < v.hashBegin
+    )
+      return [];
     next = v.hashEnd + 1;
   }
   return next === 0x1_0000_0000 ? [...vgroups] : [];

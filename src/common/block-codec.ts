@@ -11,7 +11,14 @@
 // request's frame into the memtable; a committed Raft entry into the memtable).
 import { assert } from './assert.js';
 import { BasaltError } from './errors.js';
-import { allocDataUnfilled, viewData, type ColumnBlock, type ColumnData, type ColumnVector, type NumberArray } from './block.js';
+import {
+  allocDataUnfilled,
+  viewData,
+  type ColumnBlock,
+  type ColumnData,
+  type ColumnVector,
+  type NumberArray,
+} from './block.js';
 import { DataType, TYPE_BYTES, isStringType } from './types.js';
 
 const textEncoder = new TextEncoder();
@@ -41,15 +48,21 @@ export function encodeBlockInto(block: ColumnBlock, out: Uint8Array, offset: num
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const n = block.numRows;
   let p = offset;
-  dv.setUint32(p, n, true); p += 4;
-  dv.setUint16(p, block.columns.length, true); p += 2;
+  dv.setUint32(p, n, true);
+  p += 4;
+  dv.setUint16(p, block.columns.length, true);
+  p += 2;
   for (const c of block.columns) {
     out[p++] = c.type;
     out[p++] = c.nulls ? 1 : 0;
-    if (c.nulls) { out.set(c.nulls.subarray(0, n), p); p += n; }
+    if (c.nulls) {
+      out.set(c.nulls.subarray(0, n), p);
+      p += n;
+    }
     if (isStringType(c.type)) {
       const strs = c.data as string[];
-      const offPos = p; p += 4 * (n + 1);
+      const offPos = p;
+      p += 4 * (n + 1);
       let rel = 0;
       dv.setUint32(offPos, 0, true);
       for (let i = 0; i < n; i++) {
@@ -61,13 +74,17 @@ export function encodeBlockInto(block: ColumnBlock, out: Uint8Array, offset: num
     } else {
       const arr = c.data as NumberArray | BigInt64Array | BigUint64Array;
       const bytes = new Uint8Array(arr.buffer, arr.byteOffset, n * TYPE_BYTES[c.type]);
-      out.set(bytes, p); p += bytes.length;
+      out.set(bytes, p);
+      p += bytes.length;
     }
   }
   return p;
 }
 
-export interface DecodedBlock { block: ColumnBlock; end: number }
+export interface DecodedBlock {
+  block: ColumnBlock;
+  end: number;
+}
 
 export interface DecodeOptions {
   /** Fixed-width columns may be views of `buf` (see the file comment). */
@@ -116,7 +133,13 @@ export class ScratchArena {
 }
 
 /** A typed array of `rows` values holding a copy of bytes[start, start + rows * width). */
-function copyColumn(type: DataType, rows: number, bytes: Uint8Array, start: number, scratch?: ScratchArena): ColumnData {
+function copyColumn(
+  type: DataType,
+  rows: number,
+  bytes: Uint8Array,
+  start: number,
+  scratch?: ScratchArena,
+): ColumnData {
   const w = TYPE_BYTES[type];
   const len = rows * w;
   const slot = scratch?.take(len);
@@ -138,20 +161,28 @@ function viewColumn(type: DataType, bytes: Uint8Array, start: number, rows: numb
 export function decodeBlock(buf: Uint8Array, offset = 0, opts: DecodeOptions = {}): DecodedBlock {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const need = (p: number, k: number): void => {
-    if (p + k > buf.length) throw new BasaltError('BAD_FRAME', `column block truncated at byte ${p} (needs ${k} more bytes)`);
+    if (p + k > buf.length)
+      throw new BasaltError('BAD_FRAME', `column block truncated at byte ${p} (needs ${k} more bytes)`);
   };
   let p = offset;
   need(p, 6);
-  const n = dv.getUint32(p, true); p += 4;
-  const ncol = dv.getUint16(p, true); p += 2;
+  const n = dv.getUint32(p, true);
+  p += 4;
+  const ncol = dv.getUint16(p, true);
+  p += 2;
   const columns: ColumnVector[] = [];
   for (let ci = 0; ci < ncol; ci++) {
     need(p, 2);
     const type = buf[p++] as DataType;
     const flags = buf[p++]!;
-    if (!(type in TYPE_BYTES) || DataType[type] === undefined) throw new BasaltError('BAD_FRAME', `unknown column type ${type} in column ${ci}`);
+    if (!(type in TYPE_BYTES) || DataType[type] === undefined)
+      throw new BasaltError('BAD_FRAME', `unknown column type ${type} in column ${ci}`);
     let nulls: Uint8Array | null = null;
-    if (flags & 1) { need(p, n); nulls = buf.slice(p, p + n); p += n; }
+    if (flags & 1) {
+      need(p, n);
+      nulls = buf.slice(p, p + n);
+      p += n;
+    }
     let data: ColumnData;
     if (isStringType(type)) {
       need(p, 4 * (n + 1));
@@ -163,15 +194,22 @@ export function decodeBlock(buf: Uint8Array, offset = 0, opts: DecodeOptions = {
       for (let i = 0; i < n; i++) {
         const e = dv.getUint32(p + 4 * (i + 1), true);
         if (e < prev || e > total) throw new BasaltError('BAD_FRAME', `bad string offset in column ${ci} row ${i}`);
-        try { strs[i] = textDecoder.decode(buf.subarray(base + prev, base + e)); }
-        catch { throw new BasaltError('BAD_FRAME', `invalid UTF-8 in column ${ci} row ${i}`); }
+        try {
+          strs[i] = textDecoder.decode(buf.subarray(base + prev, base + e));
+        } catch {
+          throw new BasaltError('BAD_FRAME', `invalid UTF-8 in column ${ci} row ${i}`);
+        }
         prev = e;
       }
-      data = strs; p = base + total;
+      data = strs;
+      p = base + total;
     } else {
       const w = TYPE_BYTES[type];
       need(p, n * w);
-      data = opts.alias && (buf.byteOffset + p) % w === 0 ? viewColumn(type, buf, p, n) : copyColumn(type, n, buf, p, opts.scratch);
+      data =
+        opts.alias && (buf.byteOffset + p) % w === 0
+          ? viewColumn(type, buf, p, n)
+          : copyColumn(type, n, buf, p, opts.scratch);
       p += n * w;
     }
     columns.push({ type, data, nulls });

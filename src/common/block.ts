@@ -18,7 +18,14 @@ import { Limits } from './limits.js';
 import { DataType, TYPE_BYTES } from './types.js';
 
 export type NumberArray =
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
 export type BigArray = BigInt64Array | BigUint64Array;
 export type ColumnData = NumberArray | BigArray | string[];
 
@@ -35,20 +42,33 @@ export interface ColumnBlock {
 
 export function allocData(type: DataType, rows: number): ColumnData {
   switch (type) {
-    case DataType.TIMESTAMP: return new Float64Array(rows);
-    case DataType.BOOL: return new Uint8Array(rows);
-    case DataType.TINYINT: return new Int8Array(rows);
-    case DataType.SMALLINT: return new Int16Array(rows);
-    case DataType.INT: return new Int32Array(rows);
-    case DataType.BIGINT: return new BigInt64Array(rows);
-    case DataType.UTINYINT: return new Uint8Array(rows);
-    case DataType.USMALLINT: return new Uint16Array(rows);
-    case DataType.UINT: return new Uint32Array(rows);
-    case DataType.UBIGINT: return new BigUint64Array(rows);
-    case DataType.FLOAT: return new Float32Array(rows);
-    case DataType.DOUBLE: return new Float64Array(rows);
+    case DataType.TIMESTAMP:
+      return new Float64Array(rows);
+    case DataType.BOOL:
+      return new Uint8Array(rows);
+    case DataType.TINYINT:
+      return new Int8Array(rows);
+    case DataType.SMALLINT:
+      return new Int16Array(rows);
+    case DataType.INT:
+      return new Int32Array(rows);
+    case DataType.BIGINT:
+      return new BigInt64Array(rows);
+    case DataType.UTINYINT:
+      return new Uint8Array(rows);
+    case DataType.USMALLINT:
+      return new Uint16Array(rows);
+    case DataType.UINT:
+      return new Uint32Array(rows);
+    case DataType.UBIGINT:
+      return new BigUint64Array(rows);
+    case DataType.FLOAT:
+      return new Float32Array(rows);
+    case DataType.DOUBLE:
+      return new Float64Array(rows);
     case DataType.VARCHAR:
-    case DataType.NCHAR: return new Array<string>(rows).fill('');
+    case DataType.NCHAR:
+      return new Array<string>(rows).fill('');
   }
 }
 
@@ -56,22 +76,39 @@ export function allocData(type: DataType, rows: number): ColumnData {
  * Fixed-width column data of `rows` values over buffer[byteOffset, …) (byteOffset aligned for
  * the type). Throws for string types.
  */
-export function viewData(type: DataType, buffer: ArrayBufferLike, byteOffset: number, rows: number): NumberArray | BigArray {
+export function viewData(
+  type: DataType,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  rows: number,
+): NumberArray | BigArray {
   switch (type) {
-    case DataType.TIMESTAMP: case DataType.DOUBLE: return new Float64Array(buffer, byteOffset, rows);
-    case DataType.FLOAT: return new Float32Array(buffer, byteOffset, rows);
-    case DataType.BOOL: case DataType.UTINYINT: return new Uint8Array(buffer, byteOffset, rows);
-    case DataType.TINYINT: return new Int8Array(buffer, byteOffset, rows);
-    case DataType.SMALLINT: return new Int16Array(buffer, byteOffset, rows);
-    case DataType.USMALLINT: return new Uint16Array(buffer, byteOffset, rows);
-    case DataType.INT: return new Int32Array(buffer, byteOffset, rows);
-    case DataType.UINT: return new Uint32Array(buffer, byteOffset, rows);
-    case DataType.BIGINT: return new BigInt64Array(buffer, byteOffset, rows);
-    case DataType.UBIGINT: return new BigUint64Array(buffer, byteOffset, rows);
-    default: assert(false, `column type ${type} has no fixed-width view`);
+    case DataType.TIMESTAMP:
+    case DataType.DOUBLE:
+      return new Float64Array(buffer, byteOffset, rows);
+    case DataType.FLOAT:
+      return new Float32Array(buffer, byteOffset, rows);
+    case DataType.BOOL:
+    case DataType.UTINYINT:
+      return new Uint8Array(buffer, byteOffset, rows);
+    case DataType.TINYINT:
+      return new Int8Array(buffer, byteOffset, rows);
+    case DataType.SMALLINT:
+      return new Int16Array(buffer, byteOffset, rows);
+    case DataType.USMALLINT:
+      return new Uint16Array(buffer, byteOffset, rows);
+    case DataType.INT:
+      return new Int32Array(buffer, byteOffset, rows);
+    case DataType.UINT:
+      return new Uint32Array(buffer, byteOffset, rows);
+    case DataType.BIGINT:
+      return new BigInt64Array(buffer, byteOffset, rows);
+    case DataType.UBIGINT:
+      return new BigUint64Array(buffer, byteOffset, rows);
+    default:
+      assert(false, `column type ${type} has no fixed-width view`);
   }
 }
-
 
 /**
  * Like allocData, but fixed-width values start as whatever the memory held (no zero fill):

@@ -65,7 +65,7 @@ interface KeySpec {
 const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
   firstEp: { kind: 'endpoint', help: 'host:port of the first dnode to contact, e.g. td1:6030' },
   secondEp: { kind: 'endpoint', help: 'host:port tried when firstEp is unreachable' },
-  fqdn: { kind: 'string', help: 'this dnode\'s host name as other dnodes and clients reach it' },
+  fqdn: { kind: 'string', help: "this dnode's host name as other dnodes and clients reach it" },
   serverPort: { kind: 'int', min: 1, max: 65056, help: 'RPC port for clients and peers (1-65056)' },
   httpPort: { kind: 'int', min: 1, max: 65535, help: 'REST port (default serverPort + 11)' },
   dataDir: { kind: 'path', help: 'directory for all data of this dnode' },
@@ -88,7 +88,10 @@ const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCas
 /** `BASALT_FIRST_EP` → `firstEp` (strip the prefix, lowercase, `_x` → `X`), as taosd does for TAOS_*. */
 export function envNameToKey(name: string): string | null {
   if (!name.startsWith('BASALT_')) return null;
-  return name.slice(7).toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return name
+    .slice(7)
+    .toLowerCase()
+    .replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 export function lookupKey(name: string): ConfigKey | undefined {
@@ -101,7 +104,10 @@ function suggest(name: string): string {
   let bestD = 4;
   for (const k of CONFIG_KEYS) {
     const d = editDistance(n, k.toLowerCase());
-    if (d < bestD) { bestD = d; best = k; }
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
   }
   return best ? ` (did you mean '${best}'?)` : '';
 }
@@ -147,7 +153,8 @@ function parseValue(key: ConfigKey, raw: string, where: string): string | number
       // taos.cfg allows `dataDir <path> <level> <primary>`; one tier only, so accept `0 1`.
       const tier = /^(.*\S)\s+(\d+)\s+(\d+)$/.exec(v);
       if (tier && key === 'dataDir') {
-        if (tier[2] !== '0' || tier[3] !== '1') bad('names a storage tier; Basalt has one tier, so use `dataDir <path>` or level 0 primary 1');
+        if (tier[2] !== '0' || tier[3] !== '1')
+          bad('names a storage tier; Basalt has one tier, so use `dataDir <path>` or level 0 primary 1');
         return tier[1]!;
       }
       return v;
@@ -159,7 +166,11 @@ function parseValue(key: ConfigKey, raw: string, where: string): string | number
   }
 }
 
-interface RawEntry { key: ConfigKey; value: string; line: number }
+interface RawEntry {
+  key: ConfigKey;
+  value: string;
+  line: number;
+}
 
 /** Parses cfg text; throws CONFIG_UNKNOWN_KEY / CONFIG_BAD_VALUE naming file and line. */
 export function parseConfigText(text: string, fileName: string): RawEntry[] {
@@ -175,12 +186,16 @@ export function parseConfigText(text: string, fileName: string): RawEntry[] {
     const name = m[1]!;
     const key = lookupKey(name);
     if (key === undefined) {
-      throw new BasaltError('CONFIG_UNKNOWN_KEY',
-        `'${name}' in ${fileName} line ${i + 1} is not a Basalt setting${suggest(name)}; fix or remove that line`);
+      throw new BasaltError(
+        'CONFIG_UNKNOWN_KEY',
+        `'${name}' in ${fileName} line ${i + 1} is not a Basalt setting${suggest(name)}; fix or remove that line`,
+      );
     }
     if (m[2] === undefined || m[2].trim() === '') {
-      throw new BasaltError('CONFIG_BAD_VALUE',
-        `${key} in ${fileName} line ${i + 1} has no value; write it as '${key} <value>' (${SPECS[key].help})`);
+      throw new BasaltError(
+        'CONFIG_BAD_VALUE',
+        `${key} in ${fileName} line ${i + 1} has no value; write it as '${key} <value>' (${SPECS[key].help})`,
+      );
     }
     out.push({ key, value: m[2], line: i + 1 });
   }
@@ -191,11 +206,15 @@ export function parseConfigText(text: string, fileName: string): RawEntry[] {
 export function resolveConfigFile(configPath: string, cwd: string): string {
   const p = resolve(cwd, configPath);
   if (!existsSync(p)) {
-    throw new BasaltError('CONFIG_BAD_VALUE', `config path ${p} does not exist; pass -c <basalt.cfg file or the directory holding it>`);
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `config path ${p} does not exist; pass -c <basalt.cfg file or the directory holding it>`,
+    );
   }
   if (statSync(p).isDirectory()) {
     const f = join(p, 'basalt.cfg');
-    if (!existsSync(f)) throw new BasaltError('CONFIG_BAD_VALUE', `${p} holds no basalt.cfg; create it there or pass -c <file>`);
+    if (!existsSync(f))
+      throw new BasaltError('CONFIG_BAD_VALUE', `${p} holds no basalt.cfg; create it there or pass -c <file>`);
     return f;
   }
   return p;
@@ -216,8 +235,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   if (opts.configPath !== undefined && opts.configPath !== '') {
     file = resolveConfigFile(opts.configPath, cwd);
     let text: string;
-    try { text = readFileSync(file, 'utf8'); }
-    catch (e) { throw new BasaltError('CONFIG_BAD_VALUE', `cannot read ${file} (${(e as Error).message}); check the path and its permissions`); }
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new BasaltError(
+        'CONFIG_BAD_VALUE',
+        `cannot read ${file} (${(e as Error).message}); check the path and its permissions`,
+      );
+    }
     for (const e of parseConfigText(text, file)) {
       values[e.key] = parseValue(e.key, e.value, `in ${file} line ${e.line}`);
       sources[e.key] = 'file';
@@ -240,7 +265,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   for (const [name, raw] of Object.entries(opts.flags ?? {})) {
     if (raw === undefined) continue;
     const key = lookupKey(name);
-    if (key === undefined) throw new BasaltError('CONFIG_UNKNOWN_KEY', `'${name}' given on the command line is not a Basalt setting${suggest(name)}`);
+    if (key === undefined)
+      throw new BasaltError(
+        'CONFIG_UNKNOWN_KEY',
+        `'${name}' given on the command line is not a Basalt setting${suggest(name)}`,
+      );
     values[key] = parseValue(key, String(raw), 'on the command line');
     sources[key] = 'flag';
   }
@@ -252,7 +281,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   };
   const fqdn = get('fqdn', () => hostname() || 'localhost');
   const serverPort = get('serverPort', () => 6030);
-  const dataDir = resolve(cwd, get('dataDir', () => 'data'));
+  const dataDir = resolve(
+    cwd,
+    get('dataDir', () => 'data'),
+  );
   const config: BasaltConfig = {
     fqdn,
     serverPort,
@@ -260,7 +292,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     secondEp: get('secondEp', () => ''),
     httpPort: get('httpPort', () => serverPort + 11),
     dataDir,
-    logDir: resolve(cwd, get('logDir', () => join(dataDir, 'log'))),
+    logDir: resolve(
+      cwd,
+      get('logDir', () => join(dataDir, 'log')),
+    ),
     statusInterval: get('statusInterval', () => 1),
     timezone: get('timezone', defaultTimezone),
     locale: get('locale', () => env['LANG'] || 'en_US.UTF-8'),
@@ -273,7 +308,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     listenHost: get('listenHost', () => '0.0.0.0'),
   };
   if (config.httpPort === config.serverPort) {
-    throw new BasaltError('CONFIG_BAD_VALUE', `httpPort ${config.httpPort} equals serverPort; give them different ports (httpPort defaults to serverPort + 11)`);
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `httpPort ${config.httpPort} equals serverPort; give them different ports (httpPort defaults to serverPort + 11)`,
+    );
   }
   return { config, sources: sources as Record<ConfigKey, ConfigSource>, file, warnings };
 }

@@ -57,7 +57,10 @@ function inRange(db: string, option: string, value: number, range: readonly [num
 export function validateDbOptions(db: string, o: DbOptions, dnodeCount: number): void {
   inRange(db, 'vgroups', o.vgroups, DB_OPTION_RANGES.vgroups);
   if (o.replica !== 1 && o.replica !== 3) {
-    throw new BasaltError('DB_OPTION_INVALID', `database '${db}': replica ${o.replica} is not allowed; use replica 1 or 3`);
+    throw new BasaltError(
+      'DB_OPTION_INVALID',
+      `database '${db}': replica ${o.replica} is not allowed; use replica 1 or 3`,
+    );
   }
   if (o.replica > dnodeCount) {
     throw new BasaltError(
@@ -69,7 +72,10 @@ export function validateDbOptions(db: string, o: DbOptions, dnodeCount: number):
   inRange(db, 'duration', o.durationMinutes, DB_OPTION_RANGES.durationMinutes, 'm');
   for (const k of o.keepMinutes) inRange(db, 'keep', k, DB_OPTION_RANGES.keepMinutes, 'm');
   if (!(o.keepMinutes[0] <= o.keepMinutes[1] && o.keepMinutes[1] <= o.keepMinutes[2])) {
-    throw new BasaltError('DB_OPTION_INVALID', `database '${db}': keep values must not decrease (keep0 <= keep1 <= keep2)`);
+    throw new BasaltError(
+      'DB_OPTION_INVALID',
+      `database '${db}': keep values must not decrease (keep0 <= keep1 <= keep2)`,
+    );
   }
   if (o.keepMinutes[0] < 3 * o.durationMinutes) {
     throw new BasaltError(
@@ -78,16 +84,25 @@ export function validateDbOptions(db: string, o: DbOptions, dnodeCount: number):
     );
   }
   if (o.precision !== 'ms' && o.precision !== 'us' && o.precision !== 'ns') {
-    throw new BasaltError('DB_OPTION_INVALID', `database '${db}': precision '${String(o.precision)}' is not allowed; use 'ms', 'us' or 'ns'`);
+    throw new BasaltError(
+      'DB_OPTION_INVALID',
+      `database '${db}': precision '${String(o.precision)}' is not allowed; use 'ms', 'us' or 'ns'`,
+    );
   }
   if (o.walLevel !== 1 && o.walLevel !== 2) {
-    throw new BasaltError('DB_OPTION_INVALID', `database '${db}': wal_level ${String(o.walLevel)} is not allowed; use 1 or 2`);
+    throw new BasaltError(
+      'DB_OPTION_INVALID',
+      `database '${db}': wal_level ${String(o.walLevel)} is not allowed; use 1 or 2`,
+    );
   }
   inRange(db, 'wal_fsync_period', o.walFsyncPeriodMs, DB_OPTION_RANGES.walFsyncPeriodMs, 'ms');
   inRange(db, 'maxrows', o.maxRows, DB_OPTION_RANGES.maxRows);
   inRange(db, 'minrows', o.minRows, DB_OPTION_RANGES.minRows);
   if (o.minRows >= o.maxRows) {
-    throw new BasaltError('DB_OPTION_INVALID', `database '${db}': minrows ${o.minRows} must be less than maxrows ${o.maxRows}`);
+    throw new BasaltError(
+      'DB_OPTION_INVALID',
+      `database '${db}': minrows ${o.minRows} must be less than maxrows ${o.maxRows}`,
+    );
   }
 }
 

@@ -68,7 +68,7 @@ export const Errors = {
   INVALID_COLUMN: def(0x80002602, 'Invalid column name'),
   AMBIGUOUS_COLUMN: def(0x80002604, 'Column ambiguously defined'),
   WRONG_VALUE_TYPE: def(0x80002605, 'Invalid value type'),
-  ILLEGAL_USE_AGG: def(0x80002606, 'There mustn\'t be aggregation'),
+  ILLEGAL_USE_AGG: def(0x80002606, "There mustn't be aggregation"),
   WRONG_NUMBER_OF_SELECT: def(0x80002607, 'ORDER BY item must be the number of a SELECT-list expression'),
   GROUPBY_LACK_EXPRESSION: def(0x80002608, 'Not a GROUP BY expression'),
   NOT_SELECTED_EXPRESSION: def(0x80002609, 'Not SELECTed expression'),

@@ -3,13 +3,19 @@
 const encoder = new TextEncoder();
 
 export function murmur3_32(data: Uint8Array, seed = 0): number {
-  const c1 = 0xcc9e2d51, c2 = 0x1b873593;
+  const c1 = 0xcc9e2d51,
+    c2 = 0x1b873593;
   let h = seed >>> 0;
-  const n = data.length, blocks = n & ~3;
+  const n = data.length,
+    blocks = n & ~3;
   for (let i = 0; i < blocks; i += 4) {
     let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    k = Math.imul(k, c1); k = (k << 15) | (k >>> 17); k = Math.imul(k, c2);
-    h ^= k; h = (h << 13) | (h >>> 19); h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
   // Tail bytes (0 to 3): mixed in as one partial block.
   const tail = n & 3;
@@ -18,10 +24,17 @@ export function murmur3_32(data: Uint8Array, seed = 0): number {
     if (tail === 3) k ^= data[blocks + 2]! << 16;
     if (tail >= 2) k ^= data[blocks + 1]! << 8;
     k ^= data[blocks]!;
-    k = Math.imul(k, c1); k = (k << 15) | (k >>> 17); k = Math.imul(k, c2); h ^= k;
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
   }
   h ^= n;
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 

@@ -12,7 +12,10 @@ export function likeToRegExp(pattern: string): RegExp {
   let src = '^';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) { src += escapeRe(pattern[++i]!); continue; }
+    if (ch === '\\' && i + 1 < pattern.length) {
+      src += escapeRe(pattern[++i]!);
+      continue;
+    }
     if (ch === '%') src += '[\\s\\S]*';
     else if (ch === '_') src += '[\\s\\S]';
     else src += escapeRe(ch);

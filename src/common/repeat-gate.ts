@@ -7,9 +7,15 @@ export class RepeatGate {
   private lastAtMs = 0;
 
   pass(key: string, nowMs: number): boolean {
-    if (key !== this.last || nowMs - this.lastAtMs >= Limits.logRepeatIntervalMs) { this.last = key; this.lastAtMs = nowMs; return true; }
+    if (key !== this.last || nowMs - this.lastAtMs >= Limits.logRepeatIntervalMs) {
+      this.last = key;
+      this.lastAtMs = nowMs;
+      return true;
+    }
     return false;
   }
 
-  reset(): void { this.last = ''; }
+  reset(): void {
+    this.last = '';
+  }
 }

@@ -4,7 +4,14 @@ import { BasaltError } from './errors.js';
 import type { Precision } from './types.js';
 
 const UNIT_MS: Record<string, number> = {
-  b: 1e-6, u: 1e-3, a: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000,
+  b: 1e-6,
+  u: 1e-3,
+  a: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
 };
 
 /** Parses `10d`, `2h`, `30m`, `15s`, `100a`; plain integers are in `defaultUnit`. */
@@ -13,7 +20,11 @@ export function parseDurationMs(text: string, defaultUnit = 'd'): number {
   if (!m) throw new BasaltError('INVALID_OPTION', `'${text}' is not a duration; write it like 10d, 12h, 30m or 15s`);
   const unit = (m[2] || defaultUnit).toLowerCase();
   const per = UNIT_MS[unit];
-  if (per === undefined) throw new BasaltError('INVALID_OPTION', `unknown duration unit '${unit}' in '${text}'; use b, u, a, s, m, h, d or w`);
+  if (per === undefined)
+    throw new BasaltError(
+      'INVALID_OPTION',
+      `unknown duration unit '${unit}' in '${text}'; use b, u, a, s, m, h, d or w`,
+    );
   return Number(m[1]) * per;
 }
 

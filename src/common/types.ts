@@ -76,8 +76,14 @@ export function isBigIntType(t: DataType): boolean {
 
 export function isIntegerType(t: DataType): boolean {
   return (
-    t === DataType.TINYINT || t === DataType.SMALLINT || t === DataType.INT || t === DataType.BIGINT ||
-    t === DataType.UTINYINT || t === DataType.USMALLINT || t === DataType.UINT || t === DataType.UBIGINT
+    t === DataType.TINYINT ||
+    t === DataType.SMALLINT ||
+    t === DataType.INT ||
+    t === DataType.BIGINT ||
+    t === DataType.UTINYINT ||
+    t === DataType.USMALLINT ||
+    t === DataType.UINT ||
+    t === DataType.UBIGINT
   );
 }
 

@@ -22,9 +22,16 @@ import { ReplicatedVnode } from '../vnode/replicated-vnode.js';
 import type { Frame } from '../rpc/frame.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
-  asMap, ClusterMsg,
-  type DnodeCfgReply, type DnodeCfgRequest, type HelloReply, type HelloRequest, type MnodeCtlRequest,
-  type PlacementEntry, type StatusReply, type StatusReport,
+  asMap,
+  ClusterMsg,
+  type DnodeCfgReply,
+  type DnodeCfgRequest,
+  type HelloReply,
+  type HelloRequest,
+  type MnodeCtlRequest,
+  type PlacementEntry,
+  type StatusReply,
+  type StatusReport,
 } from '../mnode/cluster-messages.js';
 import { blankIdentity, readIdentity, writeIdentity, type DnodeIdentity } from './data-dir.js';
 import { MnodeLeader } from '../mnode/leader.js';
@@ -70,7 +77,10 @@ export class ClusterNode implements LeaderHost {
   private closed = false;
   private readonly gate = new RepeatGate();
 
-  private constructor(readonly opts: ClusterNodeOptions, identity: DnodeIdentity) {
+  private constructor(
+    readonly opts: ClusterNodeOptions,
+    identity: DnodeIdentity,
+  ) {
     this.identity = identity;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
     this.peers = new PeerPool(opts.config.maxFrameBytes);
@@ -84,22 +94,42 @@ export class ClusterNode implements LeaderHost {
     this.leader = new MnodeLeader(this, () => Limits.dnodeOfflineIntervals * opts.config.statusInterval * 1000);
   }
 
-  get log(): Logger { return this.opts.logger; }
-  get config(): BasaltConfig { return this.opts.config; }
+  get log(): Logger {
+    return this.opts.logger;
+  }
+  get config(): BasaltConfig {
+    return this.opts.config;
+  }
 
   // LeaderHost (src/mnode/leader-host.ts): what the mnode leader's code uses of this dnode.
-  selfId(): number { return this.identity.dnodeId; }
-  clusterIdentity(): { clusterId: string; createdAtMs: number } { return { clusterId: this.identity.clusterId, createdAtMs: this.identity.createdAtMs }; }
-  get startedAtMs(): number { return this.opts.startedAtMs; }
-  get version(): string { return this.opts.version; }
-  get supportVnodes(): number { return this.opts.config.supportVnodes; }
-  get vgroups(): VgroupLinkClient { return this.vgroupLink; }
-  matchedConfig(): Record<string, string> { return this.report().cfg; }
+  selfId(): number {
+    return this.identity.dnodeId;
+  }
+  clusterIdentity(): { clusterId: string; createdAtMs: number } {
+    return { clusterId: this.identity.clusterId, createdAtMs: this.identity.createdAtMs };
+  }
+  get startedAtMs(): number {
+    return this.opts.startedAtMs;
+  }
+  get version(): string {
+    return this.opts.version;
+  }
+  get supportVnodes(): number {
+    return this.opts.config.supportVnodes;
+  }
+  get vgroups(): VgroupLinkClient {
+    return this.vgroupLink;
+  }
+  matchedConfig(): Record<string, string> {
+    return this.report().cfg;
+  }
   async localDnodeCfg(req: DnodeCfgRequest): Promise<DnodeCfgReply> {
     const r = await this.handle(ClusterMsg.DNODE_CFG, req);
     return r!.control as DnodeCfgReply;
   }
-  private get mnodeDir(): string { return join(this.opts.config.dataDir, 'mnode', 'raft'); }
+  private get mnodeDir(): string {
+    return join(this.opts.config.dataDir, 'mnode', 'raft');
+  }
 
   /**
    * Reads or creates the identity. Refuses a dropped dataDir. The first dnode of a new
@@ -110,36 +140,62 @@ export class ClusterNode implements LeaderHost {
     const endpoint = `${config.fqdn}:${config.serverPort}`;
     let identity = readIdentity(config.dataDir);
     if (identity?.dropped) {
-      throw new BasaltError('DNODE_DROPPED', `dnode ${identity.dnodeId} (${identity.endpoint}) was dropped from cluster ${identity.clusterId} and will not start; to join a cluster again, stop it, delete everything in dataDir ${config.dataDir} and start it with firstEp set`);
+      throw new BasaltError(
+        'DNODE_DROPPED',
+        `dnode ${identity.dnodeId} (${identity.endpoint}) was dropped from cluster ${identity.clusterId} and will not start; to join a cluster again, stop it, delete everything in dataDir ${config.dataDir} and start it with firstEp set`,
+      );
     }
     if (identity && identity.endpoint !== '' && identity.endpoint !== endpoint && identity.dnodeId > 0) {
-      throw new BasaltError('CONFIG_BAD_VALUE', `dataDir ${config.dataDir} belongs to dnode ${identity.dnodeId} with endpoint ${identity.endpoint}, but this dnode is configured as ${endpoint}; set fqdn/serverPort back, or wipe dataDir to join as a new dnode`);
+      throw new BasaltError(
+        'CONFIG_BAD_VALUE',
+        `dataDir ${config.dataDir} belongs to dnode ${identity.dnodeId} with endpoint ${identity.endpoint}, but this dnode is configured as ${endpoint}; set fqdn/serverPort back, or wipe dataDir to join as a new dnode`,
+      );
     }
     if (identity === null) {
       if (config.firstEp === endpoint) {
-        identity = { ...blankIdentity(endpoint), dnodeId: 1, clusterId: newClusterId(), mnodeEps: [endpoint], dnodeEps: [{ id: 1, ep: endpoint }] };
+        identity = {
+          ...blankIdentity(endpoint),
+          dnodeId: 1,
+          clusterId: newClusterId(),
+          mnodeEps: [endpoint],
+          dnodeEps: [{ id: 1, ep: endpoint }],
+        };
         writeIdentity(config.dataDir, identity);
-        logger.info('founding a new cluster: this dnode is dnode 1 and hosts mnode 1', { clusterId: identity.clusterId, endpoint });
+        logger.info('founding a new cluster: this dnode is dnode 1 and hosts mnode 1', {
+          clusterId: identity.clusterId,
+          endpoint,
+        });
       } else {
         identity = blankIdentity(endpoint);
         writeIdentity(config.dataDir, identity);
-        logger.info('new dnode: will join the cluster through firstEp once it is created there', { firstEp: config.firstEp, secondEp: config.secondEp || undefined, endpoint });
+        logger.info('new dnode: will join the cluster through firstEp once it is created there', {
+          firstEp: config.firstEp,
+          secondEp: config.secondEp || undefined,
+          endpoint,
+        });
       }
     }
     const node = new ClusterNode(opts, identity);
     for (const e of identity.dnodeEps) node.peerEps.set(e.id, e.ep);
     const hosted = existsSync(node.mnodeDir);
-    const founding = identity.dnodeId === 1 && !hosted && identity.mnodeEps.length === 1 && identity.mnodeEps[0] === endpoint;
+    const founding =
+      identity.dnodeId === 1 && !hosted && identity.mnodeEps.length === 1 && identity.mnodeEps[0] === endpoint;
     if (founding || hosted) {
-      try { await node.startMnode(founding); }
-      catch (e) { await node.close(); throw e; }
+      try {
+        await node.startMnode(founding);
+      } catch (e) {
+        await node.close();
+        throw e;
+      }
     }
     return node;
   }
 
   /** Starts the periodic status loop (also sends the first status at once). */
   start(): void {
-    const tick = (): void => { void this.statusRound(); };
+    const tick = (): void => {
+      void this.statusRound();
+    };
     this.statusTimer = setInterval(tick, this.opts.config.statusInterval * 1000);
     this.statusTimer.unref();
     tick();
@@ -162,15 +218,22 @@ export class ClusterNode implements LeaderHost {
   private ensureRuntime(): ReplicaRuntime {
     if (this.runtime) return this.runtime;
     const id = this.identity.dnodeId;
-    if (id <= 0) throw new BasaltError('NOT_READY', 'this dnode has no id yet; it cannot host an mnode before it joins');
+    if (id <= 0)
+      throw new BasaltError('NOT_READY', 'this dnode has no id yet; it cannot host an mnode before it joins');
     // Raft's routine chatter is debug; a repeating warning (a dead peer) at most every 30 s.
     const gates = new Map<string, RepeatGate>();
     const log = (level: 'info' | 'warn' | 'error', m: string): void => {
-      if (level === 'info') { this.log.debug(`raft: ${m}`); return; }
+      if (level === 'info') {
+        this.log.debug(`raft: ${m}`);
+        return;
+      }
       if (gates.size > 256) gates.clear();
       const key = m.replace(/\d+ ms/g, '');
       let g = gates.get(key);
-      if (!g) { g = new RepeatGate(); gates.set(key, g); }
+      if (!g) {
+        g = new RepeatGate();
+        gates.set(key, g);
+      }
       if (g.pass(key, Date.now())) this.log.log(level, `raft: ${m}`);
     };
     this.transport = new RaftTransport({ nodeId: id, maxFrameBytes: this.opts.config.maxFrameBytes, log });
@@ -184,20 +247,34 @@ export class ClusterNode implements LeaderHost {
    * openReplicated). Founders are passed only when this dnode is one of them: a replica
    * that joined later must start empty, never bootstrap a rival membership.
    */
-  async openVnodeReplica(vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]): Promise<ReplicatedVnode> {
+  async openVnodeReplica(
+    vgId: number,
+    dir: string,
+    options: VnodeOptions,
+    founders: readonly number[],
+  ): Promise<ReplicatedVnode> {
     const runtime = this.ensureRuntime();
     const self = this.identity.dnodeId;
     let opened: ReplicatedVnode | undefined;
     const v = await ReplicatedVnode.open({
-      runtime, vgId, dir, options,
+      runtime,
+      vgId,
+      dir,
+      options,
       // A dropped or moved-away replica must not stay reachable (VNODE_PROPOSE, status) nor
       // keep its memtable and log cache alive.
-      onClosed: () => { if (opened !== undefined && this.vnodeReplicas.get(vgId) === opened) this.vnodeReplicas.delete(vgId); },
+      onClosed: () => {
+        if (opened !== undefined && this.vnodeReplicas.get(vgId) === opened) this.vnodeReplicas.delete(vgId);
+      },
       ...(founders.includes(self) ? { founders, leadFirst: founders[vgId % founders.length] === self } : {}),
       followerReads: true,
       forward: async (leader, payload) => {
         const ep = this.epOf(leader);
-        if (!ep) throw new BasaltError('NO_LEADER', `vgroup ${vgId}: the endpoint of leader dnode ${leader} is not known yet; retry`);
+        if (!ep)
+          throw new BasaltError(
+            'NO_LEADER',
+            `vgroup ${vgId}: the endpoint of leader dnode ${leader} is not known yet; retry`,
+          );
         await this.peers.request(ep, ClusterMsg.VNODE_PROPOSE, { vgId }, [payload], Limits.clusterRpcTimeoutMs);
       },
       leaderEndpoint: (n) => (n === self ? this.endpoint : this.epOf(n)),
@@ -251,7 +328,9 @@ export class ClusterNode implements LeaderHost {
     try {
       const { host, port } = splitEndpoint(ep);
       this.transport.setPeer(id, host, port);
-    } catch (e) { this.log.warn('bad peer endpoint', { dnodeId: id, endpoint: ep, error: toBasaltError(e).message }); }
+    } catch (e) {
+      this.log.warn('bad peer endpoint', { dnodeId: id, endpoint: ep, error: toBasaltError(e).message });
+    }
   }
 
   private async startMnode(bootstrap: boolean): Promise<void> {
@@ -269,7 +348,9 @@ export class ClusterNode implements LeaderHost {
         onApplied: (s) => this.onMnodeApplied(s),
       });
       this.log.info('mnode started', { dnodeId: this.identity.dnodeId, bootstrap });
-    })().finally(() => { this.mnodeStarting = null; });
+    })().finally(() => {
+      this.mnodeStarting = null;
+    });
     return this.mnodeStarting;
   }
 
@@ -316,8 +397,12 @@ export class ClusterNode implements LeaderHost {
       rebootTimeMs: this.opts.startedAtMs,
       supportVnodes: c.supportVnodes,
       cfg: {
-        statusInterval: String(c.statusInterval), timezone: c.timezone, locale: c.locale, charset: c.charset,
-        ttlChangeOnWrite: String(c.ttlChangeOnWrite), version: this.opts.version,
+        statusInterval: String(c.statusInterval),
+        timezone: c.timezone,
+        locale: c.locale,
+        charset: c.charset,
+        ttlChangeOnWrite: String(c.ttlChangeOnWrite),
+        version: this.opts.version,
       },
     };
   }
@@ -346,7 +431,9 @@ export class ClusterNode implements LeaderHost {
     this.statusInFlight = (async () => {
       this.leader.tick();
       await this.sendStatus();
-    })().finally(() => { this.statusInFlight = null; });
+    })().finally(() => {
+      this.statusInFlight = null;
+    });
     return this.statusInFlight;
   }
 
@@ -360,9 +447,13 @@ export class ClusterNode implements LeaderHost {
       tried.add(ep);
       let reply: StatusReply;
       try {
-        reply = ep === this.endpoint
-          ? this.handleStatus(this.report())
-          : asMap<StatusReply>((await this.peers.request(ep, ClusterMsg.STATUS_REPORT, this.report())).control, 'STATUS_REPORT reply');
+        reply =
+          ep === this.endpoint
+            ? this.handleStatus(this.report())
+            : asMap<StatusReply>(
+                (await this.peers.request(ep, ClusterMsg.STATUS_REPORT, this.report())).control,
+                'STATUS_REPORT reply',
+              );
       } catch (e) {
         failures.push(`${ep} (${reachability(e)})`);
         continue;
@@ -373,12 +464,23 @@ export class ClusterNode implements LeaderHost {
         failures.push(`${ep} (not the mnode leader)`);
         continue;
       }
-      if (reply.kind === 'ok') { this.accept(reply); return; }
-      if (reply.kind === 'dropped') { this.dropped(reply.message); return; }
+      if (reply.kind === 'ok') {
+        this.accept(reply);
+        return;
+      }
+      if (reply.kind === 'dropped') {
+        this.dropped(reply.message);
+        return;
+      }
       if (this.gate.pass(`refused ${reply.message}`, Date.now())) {
         // Not created yet is the normal state of a new dnode before `create dnode`.
-        if (this.identity.dnodeId === 0 && reply.code === 0x80000331) this.log.info('waiting to be created in the cluster', { leader: ep, reason: reply.message });
-        else this.log.warn('the mnode leader refused this dnode; it stays offline until fixed', { leader: ep, reason: reply.message });
+        if (this.identity.dnodeId === 0 && reply.code === 0x80000331)
+          this.log.info('waiting to be created in the cluster', { leader: ep, reason: reply.message });
+        else
+          this.log.warn('the mnode leader refused this dnode; it stays offline until fixed', {
+            leader: ep,
+            reason: reply.message,
+          });
       }
       return;
     }
@@ -414,8 +516,15 @@ export class ClusterNode implements LeaderHost {
     if (!this.placementHook || this.following || this.closed) return;
     this.following = true;
     this.placementHook(p)
-      .catch((e: unknown) => { if (this.gate.pass(`placement ${toBasaltError(e).message}`, Date.now())) this.log.warn('could not follow the placement of a database; retrying at the next status', { error: toBasaltError(e).message }); })
-      .finally(() => { this.following = false; });
+      .catch((e: unknown) => {
+        if (this.gate.pass(`placement ${toBasaltError(e).message}`, Date.now()))
+          this.log.warn('could not follow the placement of a database; retrying at the next status', {
+            error: toBasaltError(e).message,
+          });
+      })
+      .finally(() => {
+        this.following = false;
+      });
   }
 
   private accept(r: Extract<StatusReply, { kind: 'ok' }>): void {
@@ -429,11 +538,16 @@ export class ClusterNode implements LeaderHost {
     }
     this.offlineFromLeader = r.offline ?? [];
     const id = this.identity;
-    const changed = id.dnodeId !== r.dnodeId || id.clusterId !== r.clusterId
-      || JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps) || JSON.stringify(id.dnodeEps) !== JSON.stringify(r.dnodeEps);
+    const changed =
+      id.dnodeId !== r.dnodeId ||
+      id.clusterId !== r.clusterId ||
+      JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps) ||
+      JSON.stringify(id.dnodeEps) !== JSON.stringify(r.dnodeEps);
     if (!changed) return;
-    if (id.dnodeId === 0) this.log.info('joined the cluster', { dnodeId: r.dnodeId, clusterId: r.clusterId, mnodes: r.mnodeEps.join(',') });
-    else if (JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps)) this.log.info('mnode endpoint set changed', { mnodes: r.mnodeEps.join(',') });
+    if (id.dnodeId === 0)
+      this.log.info('joined the cluster', { dnodeId: r.dnodeId, clusterId: r.clusterId, mnodes: r.mnodeEps.join(',') });
+    else if (JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps))
+      this.log.info('mnode endpoint set changed', { mnodes: r.mnodeEps.join(',') });
     this.identity = { ...id, dnodeId: r.dnodeId, clusterId: r.clusterId, mnodeEps: r.mnodeEps, dnodeEps: r.dnodeEps };
     for (const e of r.dnodeEps) if (this.peerEps.get(e.id) !== e.ep) this.setPeer(e.id, e.ep);
     writeIdentity(this.opts.config.dataDir, this.identity);
@@ -456,13 +570,18 @@ export class ClusterNode implements LeaderHost {
     const decided = this.leader.handleStatus(req);
     if (decided !== null) return decided;
     const m = this.mnode;
-    const leader = m && m.leaderId > 0 ? this.epOf(m.leaderId) ?? null : this.leaderEp;
-    return { kind: 'redirect', mnodeEps: this.identity.mnodeEps.slice(), leaderEp: leader === this.endpoint ? null : leader };
+    const leader = m && m.leaderId > 0 ? (this.epOf(m.leaderId) ?? null) : this.leaderEp;
+    return {
+      kind: 'redirect',
+      mnodeEps: this.identity.mnodeEps.slice(),
+      leaderEp: leader === this.endpoint ? null : leader,
+    };
   }
 
   /** RAFT frames (src/replica transport) for the mnode group. */
   handleRaft(frame: Frame): RpcReply {
-    if (!this.transport) throw new BasaltError('NOT_READY', `dnode ${this.identity.dnodeId || '(not joined)'} hosts no mnode replica yet`);
+    if (!this.transport)
+      throw new BasaltError('NOT_READY', `dnode ${this.identity.dnodeId || '(not joined)'} hosts no mnode replica yet`);
     return this.transport.handleFrame(frame);
   }
 
@@ -474,16 +593,28 @@ export class ClusterNode implements LeaderHost {
         const h = asMap<HelloRequest>(control, 'HELLO');
         if (this.identity.clusterId !== '' && h.askerClusterId !== this.identity.clusterId) {
           if (this.gate.pass(`hello ${h.askerClusterId}`, Date.now())) {
-            this.log.warn('another cluster tried to add this dnode; it belongs to its own cluster and will not join', { askedBy: h.askerEp, askerCluster: h.askerClusterId, thisCluster: this.identity.clusterId, fix: 'stop this dnode, wipe its dataDir, start it with firstEp set to the other cluster' });
+            this.log.warn('another cluster tried to add this dnode; it belongs to its own cluster and will not join', {
+              askedBy: h.askerEp,
+              askerCluster: h.askerClusterId,
+              thisCluster: this.identity.clusterId,
+              fix: 'stop this dnode, wipe its dataDir, start it with firstEp set to the other cluster',
+            });
           }
         }
-        const r: HelloReply = { clusterId: this.identity.clusterId, dnodeId: this.identity.dnodeId, endpoint: this.endpoint };
+        const r: HelloReply = {
+          clusterId: this.identity.clusterId,
+          dnodeId: this.identity.dnodeId,
+          endpoint: this.endpoint,
+        };
         return { control: r };
       }
       case ClusterMsg.MNODE_CTL: {
         const c = asMap<MnodeCtlRequest>(control, 'MNODE_CTL');
         if (c.clusterId !== this.identity.clusterId || c.dnodeId !== this.identity.dnodeId) {
-          throw new BasaltError('CLUSTER_ID_MISMATCH', `this dnode is dnode ${this.identity.dnodeId} of cluster ${this.identity.clusterId || '(none)'}, not dnode ${c.dnodeId} of cluster ${c.clusterId}`);
+          throw new BasaltError(
+            'CLUSTER_ID_MISMATCH',
+            `this dnode is dnode ${this.identity.dnodeId} of cluster ${this.identity.clusterId || '(none)'}, not dnode ${c.dnodeId} of cluster ${c.clusterId}`,
+          );
         }
         if (c.action === 'start') {
           this.ensureRuntime();

@@ -9,18 +9,38 @@ import type { Statement } from '../sql/index.js';
 /** The statement as a cluster request, or null when it is not a cluster statement. */
 export function toClusterRequest(s: Statement): ClusterRequest | null {
   switch (s.kind) {
-    case 'showDnodes': case 'showMnodes': case 'showCluster': case 'showTransactions': case 'balanceVgroup':
+    case 'showDnodes':
+    case 'showMnodes':
+    case 'showCluster':
+    case 'showTransactions':
+    case 'balanceVgroup':
       return { kind: s.kind };
-    case 'showDnodeVariables': return { kind: s.kind, dnodeId: s.dnodeId, like: s.like };
-    case 'createDnode': return { kind: s.kind, endpoint: s.endpoint };
-    case 'dropDnode': return { kind: s.kind, dnodeId: s.dnodeId, endpoint: s.endpoint, force: s.force, unsafe: s.unsafe };
-    case 'alterDnode': return { kind: s.kind, dnodeId: s.dnodeId, key: s.key, value: s.value };
-    case 'createMnode': case 'dropMnode': return { kind: s.kind, dnodeId: s.dnodeId };
-    case 'balanceVgroupLeader': return { kind: s.kind, vgId: s.vgId, db: s.db };
-    case 'redistributeVgroup': return { kind: s.kind, vgId: s.vgId, dnodeIds: s.dnodeIds };
-    case 'createDatabase': return { kind: s.kind, name: s.name, ifNotExists: s.ifNotExists, options: () => dbOptionsFromAst(s.name, s.options) };
-    case 'dropDatabase': return { kind: s.kind, name: s.name, ifExists: s.ifExists };
-    default: return null;
+    case 'showDnodeVariables':
+      return { kind: s.kind, dnodeId: s.dnodeId, like: s.like };
+    case 'createDnode':
+      return { kind: s.kind, endpoint: s.endpoint };
+    case 'dropDnode':
+      return { kind: s.kind, dnodeId: s.dnodeId, endpoint: s.endpoint, force: s.force, unsafe: s.unsafe };
+    case 'alterDnode':
+      return { kind: s.kind, dnodeId: s.dnodeId, key: s.key, value: s.value };
+    case 'createMnode':
+    case 'dropMnode':
+      return { kind: s.kind, dnodeId: s.dnodeId };
+    case 'balanceVgroupLeader':
+      return { kind: s.kind, vgId: s.vgId, db: s.db };
+    case 'redistributeVgroup':
+      return { kind: s.kind, vgId: s.vgId, dnodeIds: s.dnodeIds };
+    case 'createDatabase':
+      return {
+        kind: s.kind,
+        name: s.name,
+        ifNotExists: s.ifNotExists,
+        options: () => dbOptionsFromAst(s.name, s.options),
+      };
+    case 'dropDatabase':
+      return { kind: s.kind, name: s.name, ifExists: s.ifExists };
+    default:
+      return null;
   }
 }
 

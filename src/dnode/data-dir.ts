@@ -24,39 +24,70 @@ export interface DnodeIdentity {
 
 function unwritable(dir: string, e: unknown): never {
   const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-  throw new BasaltError('DATA_DIR_UNWRITABLE', `dataDir ${dir} cannot be written (${code}); fix its permissions or set dataDir to a writable directory`);
+  throw new BasaltError(
+    'DATA_DIR_UNWRITABLE',
+    `dataDir ${dir} cannot be written (${code}); fix its permissions or set dataDir to a writable directory`,
+  );
 }
 
 /** Creates dataDir if needed and checks that files can be created and synced in it. */
 export function ensureWritableDir(dir: string): void {
-  try { mkdirSync(dir, { recursive: true }); } catch (e) { unwritable(dir, e); }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    unwritable(dir, e);
+  }
   const probe = join(dir, `.write-probe-${process.pid}`);
   try {
     const fd = openSync(probe, 'w');
-    try { writeFileSync(fd, 'ok'); fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      writeFileSync(fd, 'ok');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     rmSync(probe, { force: true });
-  } catch (e) { unwritable(dir, e); }
+  } catch (e) {
+    unwritable(dir, e);
+  }
 }
 
-export interface IdentityEndpoint { readonly id: number; readonly ep: string }
+export interface IdentityEndpoint {
+  readonly id: number;
+  readonly ep: string;
+}
 
 /** Reads dnode/dnode.json; null when this dataDir is new. */
 export function readIdentity(dataDir: string): DnodeIdentity | null {
   const file = join(dataDir, 'dnode', 'dnode.json');
   if (!existsSync(file)) return null;
   let parsed: Partial<DnodeIdentity>;
-  try { parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<DnodeIdentity>; }
-  catch (e) { throw new BasaltError('FILE_CORRUPTED', `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`); }
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<DnodeIdentity>;
+  } catch (e) {
+    throw new BasaltError(
+      'FILE_CORRUPTED',
+      `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`,
+    );
+  }
   if (parsed.formatVersion !== DATA_FORMAT_VERSION) {
-    throw new BasaltError('DATA_DIR_INCOMPATIBLE', `${dataDir} was written by data format version ${String(parsed.formatVersion)}, this build reads version ${DATA_FORMAT_VERSION}; use a matching Basalt version or another dataDir`);
+    throw new BasaltError(
+      'DATA_DIR_INCOMPATIBLE',
+      `${dataDir} was written by data format version ${String(parsed.formatVersion)}, this build reads version ${DATA_FORMAT_VERSION}; use a matching Basalt version or another dataDir`,
+    );
   }
   if (typeof parsed.dnodeId !== 'number' || typeof parsed.clusterId !== 'string') {
     throw new BasaltError('FILE_CORRUPTED', `${file} lacks dnodeId/clusterId; restore it from a backup`);
   }
   return {
-    formatVersion: DATA_FORMAT_VERSION, dnodeId: parsed.dnodeId, clusterId: parsed.clusterId,
-    endpoint: parsed.endpoint ?? '', createdAtMs: parsed.createdAtMs ?? Date.now(), dropped: parsed.dropped === true,
-    dnodeEps: parsed.dnodeEps ?? [], mnodeEps: parsed.mnodeEps ?? [],
+    formatVersion: DATA_FORMAT_VERSION,
+    dnodeId: parsed.dnodeId,
+    clusterId: parsed.clusterId,
+    endpoint: parsed.endpoint ?? '',
+    createdAtMs: parsed.createdAtMs ?? Date.now(),
+    dropped: parsed.dropped === true,
+    dnodeEps: parsed.dnodeEps ?? [],
+    mnodeEps: parsed.mnodeEps ?? [],
   };
 }
 
@@ -66,10 +97,21 @@ export function writeIdentity(dataDir: string, identity: DnodeIdentity): void {
   try {
     mkdirSync(dir, { recursive: true });
     writeFileAtomicSync(join(dir, 'dnode.json'), JSON.stringify(identity, null, 2) + '\n');
-  } catch (e) { unwritable(dataDir, e); }
+  } catch (e) {
+    unwritable(dataDir, e);
+  }
 }
 
 /** A not-yet-joined identity (dnodeId 0, no cluster). */
 export function blankIdentity(endpoint: string): DnodeIdentity {
-  return { formatVersion: DATA_FORMAT_VERSION, dnodeId: 0, clusterId: '', endpoint, createdAtMs: Date.now(), dropped: false, dnodeEps: [], mnodeEps: [] };
+  return {
+    formatVersion: DATA_FORMAT_VERSION,
+    dnodeId: 0,
+    clusterId: '',
+    endpoint,
+    createdAtMs: Date.now(),
+    dropped: false,
+    dnodeEps: [],
+    mnodeEps: [],
+  };
 }

@@ -37,18 +37,25 @@ type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
 export function listenError(e: unknown, port: number, setting: string, host: string): BasaltError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
-    return new BasaltError('PORT_IN_USE', `${setting} ${port} on ${host} is already in use; stop the process using it or set ${setting} to a free port`);
+    return new BasaltError(
+      'PORT_IN_USE',
+      `${setting} ${port} on ${host} is already in use; stop the process using it or set ${setting} to a free port`,
+    );
   }
   if (code === 'EACCES') {
-    return new BasaltError('PORT_IN_USE', `${setting} ${port} on ${host} needs privileges this process lacks; choose a port above 1023`);
+    return new BasaltError(
+      'PORT_IN_USE',
+      `${setting} ${port} on ${host} needs privileges this process lacks; choose a port above 1023`,
+    );
   }
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-    return new BasaltError('CONFIG_BAD_VALUE', `listenHost ${host} is not an address of this machine; set listenHost to 0.0.0.0 or one of its addresses`);
+    return new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `listenHost ${host} is not an address of this machine; set listenHost to 0.0.0.0 or one of its addresses`,
+    );
   }
   return new BasaltError('CONNECTION_FAILED', `cannot listen on ${host}:${port} (${(e as Error).message})`);
 }
-
-
 
 /**
  * Brings the engine in line with the mnode's placement of replicated databases: a database
@@ -56,7 +63,11 @@ export function listenError(e: unknown, port: number, setting: string, host: str
  * mnode no longer has (dropped while this dnode was offline) is dropped here too. A database
  * this dnode dropped a moment ago is not brought back by a reply that predates the drop.
  */
-function placementFollower(engine: LocalEngine, selfId: () => number, logger: Logger): (placement: readonly PlacementEntry[]) => Promise<void> {
+function placementFollower(
+  engine: LocalEngine,
+  selfId: () => number,
+  logger: Logger,
+): (placement: readonly PlacementEntry[]) => Promise<void> {
   const heldBefore = new Set<string>();
   const droppedHereAtMs = new Map<string, number>();
   return async (placement) => {
@@ -74,11 +85,17 @@ function placementFollower(engine: LocalEngine, selfId: () => number, logger: Lo
       placed.add(e.db);
       const here = held.has(e.db);
       if (!here && (!e.vgroups.some((v) => v.dnodeIds.includes(self)) || droppedHereAtMs.has(e.db))) continue;
-      await engine.hostPlacedDatabase(e.db, (e.options ?? {}) as Partial<DbOptions>, e.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds, moved: true })));
+      await engine.hostPlacedDatabase(
+        e.db,
+        (e.options ?? {}) as Partial<DbOptions>,
+        e.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds, moved: true })),
+      );
     }
     for (const d of engine.placedDatabases()) {
       if (placed.has(d.name) || nowMs - d.createdAtMs < Limits.orphanDbAgeMs) continue;
-      logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', { db: d.name });
+      logger.info('dropping a replicated database the mnode no longer has (dropped while this dnode was away)', {
+        db: d.name,
+      });
       await engine.dropPlacedDatabase(d.name);
     }
   };
@@ -94,7 +111,9 @@ export class Dnode {
   private readonly overrides = new Map<string, string>();
   readonly startedAtMs = Date.now();
 
-  get identity(): DnodeIdentity | null { return this.cluster?.identity ?? null; }
+  get identity(): DnodeIdentity | null {
+    return this.cluster?.identity ?? null;
+  }
 
   private constructor(private readonly opts: DnodeOptions) {
     const { config, logger } = opts;
@@ -144,15 +163,22 @@ export class Dnode {
     const endpoint = `${config.fqdn}:${config.serverPort}`;
     const d = new Dnode(opts);
     const cluster = await ClusterNode.open({
-      config, version: opts.serverVersion, logger, startedAtMs: d.startedAtMs,
+      config,
+      version: opts.serverVersion,
+      logger,
+      startedAtMs: d.startedAtMs,
       variables: () => d.variables(),
       setVariable: (k, v) => d.setVariable(k, v),
       onDropped: (m) => opts.onDropped?.(m),
     });
     d.cluster = cluster;
     const identity = cluster.identity;
-    try { await d.rpc.listen(); }
-    catch (e) { await cluster.close(); throw listenError(e, config.serverPort, 'serverPort', config.listenHost); }
+    try {
+      await d.rpc.listen();
+    } catch (e) {
+      await cluster.close();
+      throw listenError(e, config.serverPort, 'serverPort', config.listenHost);
+    }
     logger.info('rpc listening', { host: config.listenHost, port: d.rpc.port });
     const startedAtMs = Date.now();
     try {
@@ -161,11 +187,15 @@ export class Dnode {
         serverVersion: opts.serverVersion,
         dnode: {
           // A joining dnode learns its id after the engine opened: read it live.
-          get dnodeId(): number { return cluster.identity.dnodeId; },
+          get dnodeId(): number {
+            return cluster.identity.dnodeId;
+          },
           endpoint,
           supportVnodes: config.supportVnodes,
           startedAtMs,
-          get variables() { return d.variables(); },
+          get variables() {
+            return d.variables();
+          },
           offlineDnodes: () => cluster.offlineDnodes(),
           endpointOf: (id) => cluster.epOf(id),
         },
@@ -214,7 +244,11 @@ export class Dnode {
   setVariable(key: string, value: string): void {
     if (key === 'debugFlag') {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 255) throw new BasaltError('INVALID_OPTION', `debugFlag '${value}' must be an integer 0-255 (131 info, 135 debug, 143 trace)`);
+      if (!Number.isInteger(n) || n < 0 || n > 255)
+        throw new BasaltError(
+          'INVALID_OPTION',
+          `debugFlag '${value}' must be an integer 0-255 (131 info, 135 debug, 143 trace)`,
+        );
       this.opts.logger.setLevel(levelFromDebugFlag(n));
       this.overrides.set(key, String(n));
       return;
@@ -234,8 +268,10 @@ export class Dnode {
   }
 
   private ready(): LocalEngine {
-    if (this.phase === 'stopping' || this.phase === 'stopped') throw new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry after it restarts');
-    if (this.engine === null) throw new BasaltError('NOT_READY', 'the dnode is still opening its data; retry in a moment');
+    if (this.phase === 'stopping' || this.phase === 'stopped')
+      throw new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry after it restarts');
+    if (this.engine === null)
+      throw new BasaltError('NOT_READY', 'the dnode is still opening its data; retry in a moment');
     return this.engine;
   }
 

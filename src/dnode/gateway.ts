@@ -13,15 +13,34 @@ import type { BulkTable, Engine, LocalEngine, ResultColumn, Session, StatementRe
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { WireColumn } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
-import { parseOne, splitStatements, useStatement, type ShowVnodesStmt, type Statement, type UseDatabaseStmt } from '../sql/index.js';
+import {
+  parseOne,
+  splitStatements,
+  useStatement,
+  type ShowVnodesStmt,
+  type Statement,
+  type UseDatabaseStmt,
+} from '../sql/index.js';
 import type { DbOptions } from '../common/db-options.js';
 import { execResult } from '../engine/result-rows.js';
-import { asMap, ClusterMsg, type ForwardReply, type ForwardRequest, type HostDatabase } from '../mnode/cluster-messages.js';
+import {
+  asMap,
+  ClusterMsg,
+  type ForwardReply,
+  type ForwardRequest,
+  type HostDatabase,
+} from '../mnode/cluster-messages.js';
 import type { ClusterNode } from './cluster-node.js';
 import { ClusterStatements } from '../mnode/cluster-statements.js';
 import { fromClusterResult, toClusterRequest } from './cluster-request.js';
 
-const DB_NAME_KINDS = new Set<string>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
+const DB_NAME_KINDS = new Set<string>([
+  'useDatabase',
+  'alterDatabase',
+  'flushDatabase',
+  'compactDatabase',
+  'showCreateDatabase',
+]);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,9 +50,15 @@ export function statementDb(s: Statement, session: Session): string | null {
   let found: string | null = null;
   const walk = (v: unknown, depth: number): void => {
     if (found !== null || depth > 12 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
     const o = v as Record<string, unknown>;
-    if (typeof o['db'] === 'string') { found = o['db']; return; }
+    if (typeof o['db'] === 'string') {
+      found = o['db'];
+      return;
+    }
     for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
   };
   walk(s, 0);
@@ -47,7 +72,14 @@ async function* iterate(blocks: readonly ColumnBlock[]): AsyncIterable<ColumnBlo
 function fromReply(r: ForwardReply, payload: Uint8Array): StatementResult {
   const columns: ResultColumn[] = r.columns.map(([name, type, bytes]) => ({ name, type, bytes }));
   const blocks = decodeBlocks(payload, r.numBlocks);
-  const res: StatementResult = { kind: r.kind, verb: r.verb, columns, precision: r.precision, blocks: iterate(blocks), affectedRows: r.affectedRows };
+  const res: StatementResult = {
+    kind: r.kind,
+    verb: r.verb,
+    columns,
+    precision: r.precision,
+    blocks: iterate(blocks),
+    affectedRows: r.affectedRows,
+  };
   return r.useDb === null ? res : { ...res, useDb: r.useDb };
 }
 
@@ -57,13 +89,21 @@ async function toReply(res: StatementResult): Promise<RpcReply> {
   for await (const b of res.blocks) {
     bytes += encodedBlockBytes(b);
     if (bytes > Limits.maxForwardedResultBytes) {
-      throw new BasaltError('FRAME_TOO_LARGE', `the result is larger than ${Limits.maxForwardedResultBytes} bytes, the limit for a statement forwarded between dnodes; connect to the dnode that holds the database, or narrow the query`);
+      throw new BasaltError(
+        'FRAME_TOO_LARGE',
+        `the result is larger than ${Limits.maxForwardedResultBytes} bytes, the limit for a statement forwarded between dnodes; connect to the dnode that holds the database, or narrow the query`,
+      );
     }
     if (b.numRows > 0) blocks.push(b);
   }
   const body: ForwardReply = {
-    kind: res.kind, verb: res.verb, columns: res.columns.map((c): WireColumn => [c.name, c.type, c.bytes]),
-    precision: res.precision, affectedRows: res.affectedRows, useDb: res.useDb ?? null, numBlocks: blocks.length,
+    kind: res.kind,
+    verb: res.verb,
+    columns: res.columns.map((c): WireColumn => [c.name, c.type, c.bytes]),
+    precision: res.precision,
+    affectedRows: res.affectedRows,
+    useDb: res.useDb ?? null,
+    numBlocks: blocks.length,
   };
   return { control: body, payload: encodeBlocks(blocks) };
 }
@@ -71,8 +111,16 @@ async function toReply(res: StatementResult): Promise<RpcReply> {
 export class Gateway {
   readonly statements: ClusterStatements;
 
-  constructor(private readonly node: ClusterNode, private readonly local: LocalEngine) {
-    this.statements = new ClusterStatements(node, node.leader, (id, h) => this.hostOnDnode(id, h), (id, name) => this.unhostOnDnode(id, name));
+  constructor(
+    private readonly node: ClusterNode,
+    private readonly local: LocalEngine,
+  ) {
+    this.statements = new ClusterStatements(
+      node,
+      node.leader,
+      (id, h) => this.hostOnDnode(id, h),
+      (id, name) => this.unhostOnDnode(id, name),
+    );
   }
 
   /** The engine the RPC handler serves: the local one with cluster routing in front. */
@@ -104,7 +152,11 @@ export class Gateway {
     let s: Statement;
     // A statement that does not parse gets its syntax error from the engine itself (nothing
     // runs; an engine test double may know statements the parser does not).
-    try { s = parseOne(sql); } catch { return this.local.execute(sql, session); }
+    try {
+      s = parseOne(sql);
+    } catch {
+      return this.local.execute(sql, session);
+    }
     return this.route(s, sql, session);
   }
 
@@ -126,13 +178,20 @@ export class Gateway {
       return p.dnodeId !== self && p.ep !== '' ? [p.ep] : null;
     };
     const eps = remote();
-    if (eps !== null) return this.forwardToAny(eps, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
+    if (eps !== null)
+      return this.forwardToAny(eps, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
     try {
       return await this.local.executeStatement(s, session, sql);
     } catch (e) {
       // Created a moment ago through another dnode: this one's placement may be one status
       // interval old. Refresh once and forward if the database lives elsewhere.
-      if (db === null || !(e instanceof BasaltError) || e.errorName !== 'DB_NOT_EXIST' || this.node.identity.dnodeId === 0) throw e;
+      if (
+        db === null ||
+        !(e instanceof BasaltError) ||
+        e.errorName !== 'DB_NOT_EXIST' ||
+        this.node.identity.dnodeId === 0
+      )
+        throw e;
       await this.node.statusRound(true);
       const again = remote();
       if (again === null) throw e;
@@ -160,11 +219,16 @@ export class Gateway {
 
   /** Forwards to the first of `eps` that answers (a replicated database's replica dnodes). */
   private async forwardToAny(eps: readonly string[], req: ForwardRequest): Promise<StatementResult> {
-    if (eps.length === 0) throw new BasaltError('NO_LEADER', `no dnode hosting database of '${req.sql.slice(0, 60)}' has a known endpoint; retry`);
+    if (eps.length === 0)
+      throw new BasaltError(
+        'NO_LEADER',
+        `no dnode hosting database of '${req.sql.slice(0, 60)}' has a known endpoint; retry`,
+      );
     let last: unknown = null;
     for (const ep of eps) {
-      try { return await this.forward(ep, req); }
-      catch (e) {
+      try {
+        return await this.forward(ep, req);
+      } catch (e) {
         const be = toBasaltError(e);
         if (be.errorName !== 'CONNECTION_FAILED') throw be;
         last = be;
@@ -182,7 +246,9 @@ export class Gateway {
   private async runCluster(s: Statement, sql: string, user: string): Promise<StatementResult> {
     const req = toClusterRequest(s);
     if (req === null) throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
-    const r = await this.statements.run(req, async (id) => { await this.runOnDnode(id, s, sql, user); });
+    const r = await this.statements.run(req, async (id) => {
+      await this.runOnDnode(id, s, sql, user);
+    });
     return fromClusterResult(r);
   }
 
@@ -196,7 +262,10 @@ export class Gateway {
 
   /** Tells dnode `id` to record a replicated database and open its replicas (the leader placing it). */
   private async hostOnDnode(id: number, h: HostDatabase): Promise<void> {
-    if (id === this.node.identity.dnodeId) { await this.hostLocally(h); return; }
+    if (id === this.node.identity.dnodeId) {
+      await this.hostLocally(h);
+      return;
+    }
     const ep = this.node.epOf(id);
     if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
     await this.forward(ep, { sql: '', db: null, user: '', target: 'host', hops: 0, host: h });
@@ -204,7 +273,10 @@ export class Gateway {
 
   /** Tells dnode `id` to drop its copy of a replicated database (the leader undoing a placement). */
   private async unhostOnDnode(id: number, name: string): Promise<void> {
-    if (id === this.node.identity.dnodeId) { await this.local.dropPlacedDatabase(name); return; }
+    if (id === this.node.identity.dnodeId) {
+      await this.local.dropPlacedDatabase(name);
+      return;
+    }
     const ep = this.node.epOf(id);
     if (!ep) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} has no known endpoint`);
     await this.forward(ep, { sql: '', db: name, user: '', target: 'unhost', hops: 0 });
@@ -218,28 +290,47 @@ export class Gateway {
   /** Sends a cluster statement to the mnode leader, following redirects and elections. */
   private async toLeader(s: Statement, sql: string, session: Session, hops: number): Promise<StatementResult> {
     if (this.node.identity.dnodeId === 0) {
-      throw new BasaltError('NOT_READY', `this dnode (${this.node.endpoint}) has not joined a cluster yet; run create dnode "${this.node.endpoint}" on the cluster at firstEp ${this.node.config.firstEp}, or send this statement there`);
+      throw new BasaltError(
+        'NOT_READY',
+        `this dnode (${this.node.endpoint}) has not joined a cluster yet; run create dnode "${this.node.endpoint}" on the cluster at firstEp ${this.node.config.firstEp}, or send this statement there`,
+      );
     }
     const deadline = Date.now() + Limits.mnodeProposeTimeoutMs;
     let last: BasaltError | null = null;
     for (let attempt = 0; attempt < Limits.maxMnodeLeaderHops * 4 && Date.now() < deadline; attempt++) {
       const m = this.node.mnode;
       if (m?.isLeader) {
-        if (!m.serving) { await sleep(100); continue; }
+        if (!m.serving) {
+          await sleep(100);
+          continue;
+        }
         const r = await this.runCluster(s, sql, session.user);
         if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound(true);
         return r;
       }
-      const eps = [...new Set([this.node.leaderEp, ...this.node.identity.mnodeEps].filter((e): e is string => e !== null && e !== '' && e !== this.node.endpoint))];
+      const eps = [
+        ...new Set(
+          [this.node.leaderEp, ...this.node.identity.mnodeEps].filter(
+            (e): e is string => e !== null && e !== '' && e !== this.node.endpoint,
+          ),
+        ),
+      ];
       for (const ep of eps) {
         try {
-          const r = await this.forward(ep, { sql, db: session.db, user: session.user, target: 'mnode', hops: hops + 1 });
+          const r = await this.forward(ep, {
+            sql,
+            db: session.db,
+            user: session.user,
+            target: 'mnode',
+            hops: hops + 1,
+          });
           this.node.leaderEp = ep;
           if (s.kind === 'createDatabase' || s.kind === 'dropDatabase') await this.node.statusRound(true);
           return r;
         } catch (e) {
           const be = toBasaltError(e);
-          if (be.errorName !== 'NOT_MNODE_LEADER' && be.errorName !== 'CONNECTION_FAILED' && be.errorName !== 'TIMEOUT') throw be;
+          if (be.errorName !== 'NOT_MNODE_LEADER' && be.errorName !== 'CONNECTION_FAILED' && be.errorName !== 'TIMEOUT')
+            throw be;
           last = be;
           const hint = /\(([^()\s]+:\d+)\)/.exec(be.message)?.[1];
           if (hint) this.node.leaderEp = hint;
@@ -247,7 +338,10 @@ export class Gateway {
       }
       await sleep(200);
     }
-    throw new BasaltError('NOT_MNODE_LEADER', `no mnode leader answered within ${Limits.mnodeProposeTimeoutMs} ms (tried ${this.node.identity.mnodeEps.join(', ')}${last ? `; last error: ${last.message}` : ''}); check 'show mnodes' on an mnode dnode and that a majority of mnodes runs`);
+    throw new BasaltError(
+      'NOT_MNODE_LEADER',
+      `no mnode leader answered within ${Limits.mnodeProposeTimeoutMs} ms (tried ${this.node.identity.mnodeEps.join(', ')}${last ? `; last error: ${last.message}` : ''}); check 'show mnodes' on an mnode dnode and that a majority of mnodes runs`,
+    );
   }
 
   /**
@@ -258,7 +352,10 @@ export class Gateway {
     const self = this.node.identity.dnodeId;
     const local = (): Promise<StatementResult> => this.localVnodes(session);
     if (dnodeId === self) return local();
-    const ids = dnodeId !== null ? [dnodeId] : [...new Set([self, ...this.node.identity.dnodeEps.map((e) => e.id)])].sort((a, b) => a - b);
+    const ids =
+      dnodeId !== null
+        ? [dnodeId]
+        : [...new Set([self, ...this.node.identity.dnodeEps.map((e) => e.id)])].sort((a, b) => a - b);
     const offline = new Set(this.node.offlineDnodes());
     let first: StatementResult | null = null;
     const blocks: ColumnBlock[] = [];
@@ -268,13 +365,19 @@ export class Gateway {
       else {
         const ep = this.node.epOf(id);
         if (!ep) {
-          if (dnodeId !== null) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; see 'show dnodes'`);
+          if (dnodeId !== null)
+            throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; see 'show dnodes'`);
           continue;
         }
         if (dnodeId === null && offline.has(id)) continue;
-        try { r = await this.forward(ep, { sql: '', db: null, user: session.user, target: 'vnodes', hops: 0 }); }
-        catch (e) {
-          if (dnodeId !== null) throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${ep}) did not answer (${toBasaltError(e).message}); see 'show dnodes'`);
+        try {
+          r = await this.forward(ep, { sql: '', db: null, user: session.user, target: 'vnodes', hops: 0 });
+        } catch (e) {
+          if (dnodeId !== null)
+            throw new BasaltError(
+              'DNODE_OFFLINE',
+              `dnode ${id} (${ep}) did not answer (${toBasaltError(e).message}); see 'show dnodes'`,
+            );
           continue;
         }
       }
@@ -295,13 +398,19 @@ export class Gateway {
   /** `show databases`: every dnode that hosts databases contributes its rows. */
   private async showDatabases(sql: string, session: Session): Promise<StatementResult> {
     const first = await this.local.execute(sql, session);
-    const hosts = new Set(this.node.placement.filter((p) => p.dnodeId !== this.node.identity.dnodeId && p.ep !== '').map((p) => p.ep));
+    const hosts = new Set(
+      this.node.placement.filter((p) => p.dnodeId !== this.node.identity.dnodeId && p.ep !== '').map((p) => p.ep),
+    );
     if (hosts.size === 0) return first;
     const blocks: ColumnBlock[] = [];
     // A replicated database is listed by every dnode with a replica: keep its first row.
     const seen = new Set<string>();
-    const names = (b: ColumnBlock): string[] => Array.from({ length: b.numRows }, (_, r) => String(valueAt(b.columns[0]!, r)));
-    for await (const b of first.blocks) { blocks.push(b); for (const n of names(b)) seen.add(n); }
+    const names = (b: ColumnBlock): string[] =>
+      Array.from({ length: b.numRows }, (_, r) => String(valueAt(b.columns[0]!, r)));
+    for await (const b of first.blocks) {
+      blocks.push(b);
+      for (const n of names(b)) seen.add(n);
+    }
     for (const ep of hosts) {
       try {
         const r = await this.forward(ep, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
@@ -312,7 +421,9 @@ export class Gateway {
             blocks.push(sliceBlock(b, row, row + 1));
           });
         }
-      } catch { /* an offline dnode's databases are simply not listed */ }
+      } catch {
+        /* an offline dnode's databases are simply not listed */
+      }
     }
     return { ...first, blocks: iterate(blocks) };
   }
@@ -320,11 +431,13 @@ export class Gateway {
   /** FORWARD from another dnode. */
   async handleForward(control: unknown): Promise<RpcReply> {
     const req = asMap<ForwardRequest>(control, 'FORWARD');
-    if (typeof req.sql !== 'string' || typeof req.user !== 'string') throw new BasaltError('BAD_FRAME', 'FORWARD needs sql and user');
+    if (typeof req.sql !== 'string' || typeof req.user !== 'string')
+      throw new BasaltError('BAD_FRAME', 'FORWARD needs sql and user');
     const session: Session = { user: req.user, db: typeof req.db === 'string' ? req.db : null };
     if (req.target === 'data') return toReply(await this.local.execute(req.sql, session));
     if (req.target === 'host') {
-      if (!req.host || typeof req.host.name !== 'string' || !Array.isArray(req.host.vgroups)) throw new BasaltError('BAD_FRAME', 'FORWARD host needs name and vgroups');
+      if (!req.host || typeof req.host.name !== 'string' || !Array.isArray(req.host.vgroups))
+        throw new BasaltError('BAD_FRAME', 'FORWARD host needs name and vgroups');
       await this.hostLocally(req.host);
       return toReply(execResult('Create'));
     }
@@ -337,10 +450,14 @@ export class Gateway {
     const m = this.node.mnode;
     if (!m || !m.isLeader) {
       const ep = m && m.leaderId > 0 ? this.node.epOf(m.leaderId) : this.node.leaderEp;
-      throw new BasaltError('NOT_MNODE_LEADER', `dnode ${this.node.identity.dnodeId} is not the mnode leader${ep && ep !== this.node.endpoint ? `; the leader is (${ep})` : '; retry in a moment'}`);
+      throw new BasaltError(
+        'NOT_MNODE_LEADER',
+        `dnode ${this.node.identity.dnodeId} is not the mnode leader${ep && ep !== this.node.endpoint ? `; the leader is (${ep})` : '; retry in a moment'}`,
+      );
     }
     const s = parseOne(req.sql);
-    if (toClusterRequest(s) === null) throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
+    if (toClusterRequest(s) === null)
+      throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
     return toReply(await this.runCluster(s, req.sql, req.user));
   }
 }

@@ -30,11 +30,16 @@ export function levelFromDebugFlag(flag: number): LogLevel {
 }
 
 function formatField(v: unknown): string {
-  const s = typeof v === 'string' ? v : v instanceof Error ? v.message : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : v instanceof Error ? v.message : (JSON.stringify(v) ?? String(v));
   return /[\s"=]/.test(s) ? JSON.stringify(s) : s;
 }
 
-export function formatLogLine(level: LogLevel, message: string, fields?: Record<string, unknown>, now = new Date()): string {
+export function formatLogLine(
+  level: LogLevel,
+  message: string,
+  fields?: Record<string, unknown>,
+  now = new Date(),
+): string {
   let line = `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${message.replace(/\n/g, '\\n')}`;
   if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${k}=${formatField(v)}`;
   return line + '\n';
@@ -58,13 +63,19 @@ export function createLogger(opts: LoggerOptions): Logger {
     stream.on('error', (e) => process.stderr.write(`basalt: cannot write log file ${file}: ${e.message}\n`));
   }
   let current: LogLevel = opts.level;
-  const write = (level: LogLevel, message: string, fields: Record<string, unknown> | undefined, echo: boolean): void => {
+  const write = (
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown> | undefined,
+    echo: boolean,
+  ): void => {
     if (RANK[level] > RANK[current]) return;
     const line = formatLogLine(level, message, fields);
     stream?.write(line);
     if (echo && opts.stderrLevel !== null && RANK[level] <= RANK[opts.stderrLevel]) process.stderr.write(line);
   };
-  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => write(level, message, fields, true);
+  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>): void =>
+    write(level, message, fields, true);
   return {
     file,
     log,
@@ -73,7 +84,13 @@ export function createLogger(opts: LoggerOptions): Logger {
     info: (m, f) => log('info', m, f),
     debug: (m, f) => log('debug', m, f),
     fileOnly: (level, m, f) => write(level, m, f, false),
-    setLevel: (l) => { current = l; },
-    close: () => new Promise<void>((resolve) => { if (stream) stream.end(() => resolve()); else resolve(); }),
+    setLevel: (l) => {
+      current = l;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (stream) stream.end(() => resolve());
+        else resolve();
+      }),
   };
 }

@@ -11,12 +11,24 @@ export class PeerPool {
 
   constructor(private readonly maxFrameBytes: number) {}
 
-  request(ep: string, msgType: number, control: unknown, payload: readonly Uint8Array[] = [], timeoutMs: number = Limits.clusterRpcTimeoutMs): Promise<RpcResponse> {
+  request(
+    ep: string,
+    msgType: number,
+    control: unknown,
+    payload: readonly Uint8Array[] = [],
+    timeoutMs: number = Limits.clusterRpcTimeoutMs,
+  ): Promise<RpcResponse> {
     if (this.closed) return Promise.reject(new BasaltError('SHUTTING_DOWN', 'the dnode is stopping'));
     let c = this.clients.get(ep);
     if (!c) {
       const { host, port } = splitEndpoint(ep);
-      c = new RpcClient({ host, port, maxFrameBytes: this.maxFrameBytes, requestTimeoutMs: timeoutMs, connectTimeoutMs: Math.min(timeoutMs, Limits.rpcConnectTimeoutMs) });
+      c = new RpcClient({
+        host,
+        port,
+        maxFrameBytes: this.maxFrameBytes,
+        requestTimeoutMs: timeoutMs,
+        connectTimeoutMs: Math.min(timeoutMs, Limits.rpcConnectTimeoutMs),
+      });
       this.clients.set(ep, c);
     }
     return c.request(msgType, control, payload, timeoutMs);

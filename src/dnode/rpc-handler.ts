@@ -12,8 +12,18 @@ import type { Engine, Session, StatementResult } from '../engine/engine-api.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
 import type { Frame } from '../rpc/frame.js';
 import {
-  MsgType, parseConnect, parseCursor, parseInsertColumnar, parseQuery, parseVgroupMap,
-  type ConnectResponse, type FetchResponse, type InsertColumnarResponse, type QueryResponse, type StatusResponse, type VgroupMapResponse,
+  MsgType,
+  parseConnect,
+  parseCursor,
+  parseInsertColumnar,
+  parseQuery,
+  parseVgroupMap,
+  type ConnectResponse,
+  type FetchResponse,
+  type InsertColumnarResponse,
+  type QueryResponse,
+  type StatusResponse,
+  type VgroupMapResponse,
   type WireColumn,
 } from '../rpc/messages.js';
 import type { RpcHandler, RpcReply, RpcServerConnection } from '../rpc/server.js';
@@ -83,15 +93,24 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
 
 async function dispatch(ctx: HandlerCtx, conn: RpcServerConnection, frame: Frame): Promise<RpcReply> {
   switch (frame.msgType) {
-    case MsgType.PING: return { control: {} };
-    case MsgType.STATUS: return { control: ctx.opts.status() };
-    case MsgType.CONNECT: return handleConnect(ctx, conn, frame.control);
-    case MsgType.QUERY: return handleQuery(ctx, conn, frame.control);
-    case MsgType.FETCH: return handleFetch(ctx, conn, frame.control);
-    case MsgType.CLOSE_CURSOR: return handleCloseCursor(ctx, conn, frame.control);
-    case MsgType.INSERT_COLUMNAR: return handleInsertColumnar(ctx, conn, frame);
-    case MsgType.VGROUP_MAP: return handleVgroupMap(ctx, conn, frame.control);
-    default: return handleOther(ctx, frame);
+    case MsgType.PING:
+      return { control: {} };
+    case MsgType.STATUS:
+      return { control: ctx.opts.status() };
+    case MsgType.CONNECT:
+      return handleConnect(ctx, conn, frame.control);
+    case MsgType.QUERY:
+      return handleQuery(ctx, conn, frame.control);
+    case MsgType.FETCH:
+      return handleFetch(ctx, conn, frame.control);
+    case MsgType.CLOSE_CURSOR:
+      return handleCloseCursor(ctx, conn, frame.control);
+    case MsgType.INSERT_COLUMNAR:
+      return handleInsertColumnar(ctx, conn, frame);
+    case MsgType.VGROUP_MAP:
+      return handleVgroupMap(ctx, conn, frame.control);
+    default:
+      return handleOther(ctx, frame);
   }
 }
 
@@ -113,10 +132,17 @@ function closeAllCursors(cs: ConnSession): void {
 
 function authed(ctx: HandlerCtx, conn: RpcServerConnection): ConnSession {
   const cs = conn.state as ConnSession | undefined;
-  if (!cs) throw new BasaltError('AUTH_FAILURE', 'the connection is not authenticated; send CONNECT with user and password first');
+  if (!cs)
+    throw new BasaltError(
+      'AUTH_FAILURE',
+      'the connection is not authenticated; send CONNECT with user and password first',
+    );
   // Re-checked per request so `alter user ... pass` takes effect on open connections too.
   if (!ctx.engine.authenticate(cs.user, cs.password)) {
-    throw new BasaltError('AUTH_FAILURE', `the password of user '${cs.user}' has changed; reconnect with the new password`);
+    throw new BasaltError(
+      'AUTH_FAILURE',
+      `the password of user '${cs.user}' has changed; reconnect with the new password`,
+    );
   }
   return cs;
 }
@@ -129,16 +155,28 @@ async function handleConnect(ctx: HandlerCtx, conn: RpcServerConnection, control
   }
   const prev = conn.state as ConnSession | undefined;
   if (prev) closeAllCursors(prev);
-  const cs: ConnSession = { user: req.user, password: req.password, session: { user: req.user, db: null }, cursors: new Map(), nextCursorId: 1 };
+  const cs: ConnSession = {
+    user: req.user,
+    password: req.password,
+    session: { user: req.user, db: null },
+    cursors: new Map(),
+    nextCursorId: 1,
+  };
   if (req.db !== null) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(req.db)) {
-      throw new BasaltError('INVALID_IDENTIFIER', `database name '${req.db.slice(0, 64)}' is not an identifier; use letters, digits and '_'`);
+      throw new BasaltError(
+        'INVALID_IDENTIFIER',
+        `database name '${req.db.slice(0, 64)}' is not an identifier; use letters, digits and '_'`,
+      );
     }
     // Validates the database the way `use db` does, so a bad -d fails at connect time.
     cs.session.db = await ctx.engine.useDatabase(req.db, cs.session);
   }
   conn.state = cs;
-  if (prev) { ctx.live.delete(prev); ctx.live.add(cs); } else trackConnection(ctx, conn, cs);
+  if (prev) {
+    ctx.live.delete(prev);
+    ctx.live.add(cs);
+  } else trackConnection(ctx, conn, cs);
   const body: ConnectResponse = { serverVersion: ctx.opts.serverVersion, connId: conn.id, db: cs.session.db };
   return { control: body };
 }
@@ -149,7 +187,10 @@ function trackConnection(ctx: HandlerCtx, conn: RpcServerConnection, cs: ConnSes
   conn.onClose(() => {
     // A later CONNECT on the same connection replaced the session: close the current one.
     const cur = conn.state as ConnSession | undefined;
-    if (cur) { closeAllCursors(cur); ctx.live.delete(cur); }
+    if (cur) {
+      closeAllCursors(cur);
+      ctx.live.delete(cur);
+    }
     ctx.live.delete(cs);
   });
 }
@@ -193,8 +234,12 @@ async function handleQuery(ctx: HandlerCtx, conn: RpcServerConnection, control: 
   const head = queryHead(res);
   const cursor: Cursor = { iter: res.blocks[Symbol.asyncIterator](), carry: [], lastUsedMs: Date.now(), busy: true };
   let filled: Filled;
-  try { filled = await fill(cursor, ctx.frameBudget); }
-  catch (e) { releaseIter(cursor.iter); throw e; }
+  try {
+    filled = await fill(cursor, ctx.frameBudget);
+  } catch (e) {
+    releaseIter(cursor.iter);
+    throw e;
+  }
   const cursorId = filled.done ? 0 : openCursor(cs, cursor);
   const body: QueryResponse = { ...head, cursorId, done: filled.done, numBlocks: filled.blocks.length };
   return { control: body, payload: encodeBlocks(filled.blocks) };
@@ -215,7 +260,10 @@ function queryHead(res: StatementResult): Omit<QueryResponse, 'cursorId' | 'done
 function openCursor(cs: ConnSession, cursor: Cursor): number {
   if (cs.cursors.size >= Limits.maxOpenCursorsPerConnection) {
     releaseIter(cursor.iter);
-    throw new BasaltError('QUEUE_FULL', `more than ${Limits.maxOpenCursorsPerConnection} open result sets on one connection; fetch or close earlier results first`);
+    throw new BasaltError(
+      'QUEUE_FULL',
+      `more than ${Limits.maxOpenCursorsPerConnection} open result sets on one connection; fetch or close earlier results first`,
+    );
   }
   const cursorId = cs.nextCursorId++;
   assert(cursorId > 0 && !cs.cursors.has(cursorId), 'cursor ids are positive and never reused on a connection');
@@ -228,8 +276,16 @@ async function handleFetch(ctx: HandlerCtx, conn: RpcServerConnection, control: 
   const cs = authed(ctx, conn);
   const { cursorId } = parseCursor('FETCH', control);
   const c = cs.cursors.get(cursorId);
-  if (!c) throw new BasaltError('INVALID_PARA', `result cursor ${cursorId} is not open (finished, closed, or idle longer than ${Limits.cursorIdleMs} ms); run the query again`);
-  if (c.busy) throw new BasaltError('INVALID_PARA', `result cursor ${cursorId} is already being fetched; wait for the previous FETCH reply`);
+  if (!c)
+    throw new BasaltError(
+      'INVALID_PARA',
+      `result cursor ${cursorId} is not open (finished, closed, or idle longer than ${Limits.cursorIdleMs} ms); run the query again`,
+    );
+  if (c.busy)
+    throw new BasaltError(
+      'INVALID_PARA',
+      `result cursor ${cursorId} is already being fetched; wait for the previous FETCH reply`,
+    );
   c.busy = true;
   try {
     const filled = await fill(c, ctx.frameBudget);
@@ -259,14 +315,25 @@ async function handleInsertColumnar(ctx: HandlerCtx, conn: RpcServerConnection, 
   const blocks = decodeBlocks(frame.payload, req.tables.length, { alias: true });
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    if (b.columns.length === 0) throw new BasaltError('INVALID_PARA', `bulk block for table '${req.tables[i]!.table}' has no columns; send the timestamp column and the others in schema order`);
-    if (b.numRows > Limits.maxRowsPerSubmit) throw new BasaltError('INVALID_PARA', `bulk block for table '${req.tables[i]!.table}' has ${b.numRows} rows, more than ${Limits.maxRowsPerSubmit}; split it`);
+    if (b.columns.length === 0)
+      throw new BasaltError(
+        'INVALID_PARA',
+        `bulk block for table '${req.tables[i]!.table}' has no columns; send the timestamp column and the others in schema order`,
+      );
+    if (b.numRows > Limits.maxRowsPerSubmit)
+      throw new BasaltError(
+        'INVALID_PARA',
+        `bulk block for table '${req.tables[i]!.table}' has ${b.numRows} rows, more than ${Limits.maxRowsPerSubmit}; split it`,
+      );
   }
-  const n = await ctx.engine.insertColumnar(req.db, req.tables.map((t, i) => ({
-    table: t.table,
-    ...(t.using ? { using: { stable: t.using.stable, tags: t.using.tags } } : {}),
-    block: blocks[i]!,
-  })));
+  const n = await ctx.engine.insertColumnar(
+    req.db,
+    req.tables.map((t, i) => ({
+      table: t.table,
+      ...(t.using ? { using: { stable: t.using.stable, tags: t.using.tags } } : {}),
+      block: blocks[i]!,
+    })),
+  );
   const body: InsertColumnarResponse = { affectedRows: n };
   return { control: body };
 }
@@ -289,7 +356,10 @@ function sweepIdleCursors(ctx: HandlerCtx, nowMs: number): number {
   let n = 0;
   for (const cs of ctx.live) {
     for (const [id, c] of cs.cursors) {
-      if (!c.busy && nowMs - c.lastUsedMs > Limits.cursorIdleMs) { closeCursor(cs, id); n++; }
+      if (!c.busy && nowMs - c.lastUsedMs > Limits.cursorIdleMs) {
+        closeCursor(cs, id);
+        n++;
+      }
     }
   }
   return n;

@@ -21,7 +21,15 @@ import type { PeerPool } from './peer-pool.js';
 const ATTEMPT_TIMEOUT_MS = Limits.clusterRpcTimeoutMs;
 const SUBPLAN_TIMEOUT_MS = Limits.rpcTimeoutMs;
 /** Errors after which another replica (or the same one later) may succeed. */
-const RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
+const RETRY = new Set([
+  'NOT_LEADER',
+  'NO_QUORUM',
+  'NO_LEADER',
+  'CONNECTION_FAILED',
+  'SHUTTING_DOWN',
+  'NOT_READY',
+  'TIMEOUT',
+]);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -37,13 +45,21 @@ export interface LinkEnv {
 
 function reason(e: BasaltError): string {
   switch (e.errorName) {
-    case 'CONNECTION_FAILED': return 'unreachable';
-    case 'TIMEOUT': return 'no answer';
-    case 'NOT_LEADER': return 'not the leader';
-    case 'NO_QUORUM': case 'NO_LEADER': return 'no quorum';
-    case 'SHUTTING_DOWN': return 'stopping';
-    case 'NOT_READY': return 'not ready';
-    default: return e.message;
+    case 'CONNECTION_FAILED':
+      return 'unreachable';
+    case 'TIMEOUT':
+      return 'no answer';
+    case 'NOT_LEADER':
+      return 'not the leader';
+    case 'NO_QUORUM':
+    case 'NO_LEADER':
+      return 'no quorum';
+    case 'SHUTTING_DOWN':
+      return 'stopping';
+    case 'NOT_READY':
+      return 'not ready';
+    default:
+      return e.message;
   }
 }
 
@@ -56,7 +72,9 @@ export class VgroupLinkClient implements VgroupLink {
   constructor(private readonly env: LinkEnv) {}
 
   /** What the engine's catalog says of a vgroup (used until the mnode's placement is known). */
-  note(vgId: number, db: string, dnodeIds: readonly number[]): void { this.noted.set(vgId, { db, dnodeIds }); }
+  note(vgId: number, db: string, dnodeIds: readonly number[]): void {
+    this.noted.set(vgId, { db, dnodeIds });
+  }
 
   hostsOf(vgId: number): readonly number[] {
     return this.env.placedHosts(vgId) ?? this.noted.get(vgId)?.dnodeIds ?? [];
@@ -67,18 +85,43 @@ export class VgroupLinkClient implements VgroupLink {
   }
 
   async meta(vgId: number, have: { epoch: number; version: number } | null): Promise<RemoteMetaReply> {
-    const r = await this.call(vgId, 'read the tables of', ClusterMsg.VNODE_META, { vgId, ...(have ?? {}) }, [], ATTEMPT_TIMEOUT_MS, false, Limits.vgroupMetaDeadlineMs);
+    const r = await this.call(
+      vgId,
+      'read the tables of',
+      ClusterMsg.VNODE_META,
+      { vgId, ...(have ?? {}) },
+      [],
+      ATTEMPT_TIMEOUT_MS,
+      false,
+      Limits.vgroupMetaDeadlineMs,
+    );
     return deserialize(r.payload) as RemoteMetaReply;
   }
 
   async subplan(vgId: number, kind: 'agg' | 'rows', plan: unknown): Promise<unknown> {
-    const r = await this.call(vgId, 'query', ClusterMsg.VNODE_SUBPLAN, { vgId, kind }, [serialize(plan)], SUBPLAN_TIMEOUT_MS, false);
+    const r = await this.call(
+      vgId,
+      'query',
+      ClusterMsg.VNODE_SUBPLAN,
+      { vgId, kind },
+      [serialize(plan)],
+      SUBPLAN_TIMEOUT_MS,
+      false,
+    );
     return deserialize(r.payload);
   }
 
   /** A membership or leadership command (or 'status') at the vgroup's leader (the mnode's reconciler). */
   async ctl(vgId: number, control: VnodeCtl, timeoutMs: number = ATTEMPT_TIMEOUT_MS): Promise<VnodeCtlReply> {
-    const r = await this.call(vgId, `${control.action} at the leader of`, ClusterMsg.VNODE_CTL, { ...control, vgId }, [], timeoutMs, true);
+    const r = await this.call(
+      vgId,
+      `${control.action} at the leader of`,
+      ClusterMsg.VNODE_CTL,
+      { ...control, vgId },
+      [],
+      timeoutMs,
+      true,
+    );
     return deserialize(r.payload) as VnodeCtlReply;
   }
 
@@ -87,11 +130,19 @@ export class VgroupLinkClient implements VgroupLink {
     const hosts = [...this.hostsOf(vgId)];
     const offline = new Set(this.env.offline());
     const hint = this.leaderHint.get(vgId);
-    return hosts.sort((a, b) => Number(b === hint) - Number(a === hint) || Number(offline.has(a)) - Number(offline.has(b)) || a - b);
+    return hosts.sort(
+      (a, b) => Number(b === hint) - Number(a === hint) || Number(offline.has(a)) - Number(offline.has(b)) || a - b,
+    );
   }
 
   private async call(
-    vgId: number, what: string, msgType: number, control: Record<string, unknown>, payload: Uint8Array[], timeoutMs: number, needLeader: boolean,
+    vgId: number,
+    what: string,
+    msgType: number,
+    control: Record<string, unknown>,
+    payload: Uint8Array[],
+    timeoutMs: number,
+    needLeader: boolean,
     deadlineMs: number = Limits.vgroupRequestDeadlineMs,
   ): Promise<{ payload: Uint8Array }> {
     const startMs = Date.now();
@@ -107,10 +158,19 @@ export class VgroupLinkClient implements VgroupLink {
       for (const id of order) {
         if (attempts >= Limits.vgroupMaxAttempts || Date.now() >= deadline) break;
         const ep = this.env.epOf(id);
-        if (!ep) { said.set(id, 'endpoint unknown'); continue; }
+        if (!ep) {
+          said.set(id, 'endpoint unknown');
+          continue;
+        }
         attempts++;
         try {
-          const r = await this.env.peers.request(ep, msgType, control, payload, Math.max(200, Math.min(timeoutMs, deadline - Date.now())));
+          const r = await this.env.peers.request(
+            ep,
+            msgType,
+            control,
+            payload,
+            Math.max(200, Math.min(timeoutMs, deadline - Date.now())),
+          );
           if (needLeader) this.leaderHint.set(vgId, id);
           this.down.delete(vgId);
           return r;
@@ -119,7 +179,13 @@ export class VgroupLinkClient implements VgroupLink {
           if (!RETRY.has(be.errorName)) throw be;
           said.set(id, reason(be));
           const lead = Number((be.data as { leader?: unknown } | undefined)?.leader ?? 0);
-          if (be.errorName === 'NOT_LEADER' && lead > 0 && lead !== id && this.hostsOf(vgId).includes(lead) && this.leaderHint.get(vgId) !== lead) {
+          if (
+            be.errorName === 'NOT_LEADER' &&
+            lead > 0 &&
+            lead !== id &&
+            this.hostsOf(vgId).includes(lead) &&
+            this.leaderHint.get(vgId) !== lead
+          ) {
             this.leaderHint.set(vgId, lead);
             redirected = true;
             break; // start over at the leader it named
@@ -131,12 +197,19 @@ export class VgroupLinkClient implements VgroupLink {
     }
     const db = this.noted.get(vgId)?.db ?? '?';
     const hosts = this.hostsOf(vgId);
-    const unreachable = hosts.filter((id) => ['unreachable', 'no answer', 'endpoint unknown', 'stopping'].includes(said.get(id) ?? ''));
+    const unreachable = hosts.filter((id) =>
+      ['unreachable', 'no answer', 'endpoint unknown', 'stopping'].includes(said.get(id) ?? ''),
+    );
     const detail = hosts.map((id) => `dnode ${id}: ${said.get(id) ?? 'not tried'}`).join('; ');
-    const head = unreachable.length > 0
-      ? `vgroup ${vgId} of db ${db} has no leader: dnode${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} unreachable`
-      : `vgroup ${vgId} of db ${db} has no leader`;
-    const error = new BasaltError('NO_LEADER', `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, { vgId });
+    const head =
+      unreachable.length > 0
+        ? `vgroup ${vgId} of db ${db} has no leader: dnode${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} unreachable`
+        : `vgroup ${vgId} of db ${db} has no leader`;
+    const error = new BasaltError(
+      'NO_LEADER',
+      `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`,
+      { vgId },
+    );
     this.down.set(vgId, { untilMs: Date.now() + Limits.vgroupDownHoldMs, error });
     throw error;
   }
@@ -144,11 +217,18 @@ export class VgroupLinkClient implements VgroupLink {
 
 /** The replica side: answers for the vgroups this dnode hosts a replica of. */
 export class VgroupService {
-  constructor(private readonly replicas: ReadonlyMap<number, ReplicatedVnode>, private readonly selfId: () => number) {}
+  constructor(
+    private readonly replicas: ReadonlyMap<number, ReplicatedVnode>,
+    private readonly selfId: () => number,
+  ) {}
 
   private replica(vgId: unknown): ReplicatedVnode {
     const v = typeof vgId === 'number' ? this.replicas.get(vgId) : undefined;
-    if (!v) throw new BasaltError('NOT_READY', `dnode ${this.selfId()} hosts no replica of vgroup ${String(vgId)} (it may have moved; ask the others)`);
+    if (!v)
+      throw new BasaltError(
+        'NOT_READY',
+        `dnode ${this.selfId()} hosts no replica of vgroup ${String(vgId)} (it may have moved; ask the others)`,
+      );
     return v;
   }
 
@@ -168,25 +248,53 @@ export class VgroupService {
     const v = this.replica(c.vgId);
     if (!v.isLeader()) {
       const lead = v.status().leader;
-      if (lead) throw new BasaltError('NOT_LEADER', `dnode ${this.selfId()} does not lead vgroup ${c.vgId}; dnode ${lead} does`, { leader: lead, vgId: c.vgId });
-      throw new BasaltError('NO_QUORUM', `vgroup ${c.vgId} has no leader known to dnode ${this.selfId()}; retry`, { leader: 0, vgId: c.vgId });
+      if (lead)
+        throw new BasaltError(
+          'NOT_LEADER',
+          `dnode ${this.selfId()} does not lead vgroup ${c.vgId}; dnode ${lead} does`,
+          { leader: lead, vgId: c.vgId },
+        );
+      throw new BasaltError('NO_QUORUM', `vgroup ${c.vgId} has no leader known to dnode ${this.selfId()}; retry`, {
+        leader: 0,
+        vgId: c.vgId,
+      });
     }
     const node = Number(c.node);
     const needNode = (): number => {
-      if (!Number.isSafeInteger(node) || node <= 0) throw new BasaltError('BAD_FRAME', `VNODE_CTL ${c.action} needs a dnode id`);
+      if (!Number.isSafeInteger(node) || node <= 0)
+        throw new BasaltError('BAD_FRAME', `VNODE_CTL ${c.action} needs a dnode id`);
       return node;
     };
     switch (c.action) {
-      case 'status': break;
-      case 'addLearner': await v.addLearner(needNode()); break;
-      case 'promote': await v.promote(needNode()); break;
-      case 'remove': await v.remove(needNode()); break;
-      case 'transfer': await v.transferLeader(needNode()); break;
-      default: throw new BasaltError('BAD_FRAME', `VNODE_CTL action '${c.action}' is unknown`);
+      case 'status':
+        break;
+      case 'addLearner':
+        await v.addLearner(needNode());
+        break;
+      case 'promote':
+        await v.promote(needNode());
+        break;
+      case 'remove':
+        await v.remove(needNode());
+        break;
+      case 'transfer':
+        await v.transferLeader(needNode());
+        break;
+      default:
+        throw new BasaltError('BAD_FRAME', `VNODE_CTL action '${c.action}' is unknown`);
     }
     const st = v.status();
-    const match: Array<[number, number]> = [...st.voters, ...st.learners].map((id) => [id, id === st.nodeId ? st.lastIndex : v.matchIndexOf(id) ?? 0]);
-    const reply: VnodeCtlReply = { leader: st.leader, voters: [...st.voters], learners: [...st.learners], commit: st.commit, match };
+    const match: Array<[number, number]> = [...st.voters, ...st.learners].map((id) => [
+      id,
+      id === st.nodeId ? st.lastIndex : (v.matchIndexOf(id) ?? 0),
+    ]);
+    const reply: VnodeCtlReply = {
+      leader: st.leader,
+      voters: [...st.voters],
+      learners: [...st.learners],
+      commit: st.commit,
+      match,
+    };
     return { control: { ok: true }, payload: [serialize(reply)] };
   }
 
@@ -199,9 +307,12 @@ export class VgroupService {
     const stats = v.stats();
     const same = c.epoch === m.epoch && c.version === m.version;
     const reply: RemoteMetaReply = {
-      epoch: m.epoch, version: m.version, snapshot: same ? null : m.snapshot(),
+      epoch: m.epoch,
+      version: m.version,
+      snapshot: same ? null : m.snapshot(),
       status: { leader: st.leader, voters: [...st.voters], learners: [...st.learners] },
-      rows: stats.rows, tables: stats.tables,
+      rows: stats.rows,
+      tables: stats.tables,
     };
     return { control: { ok: true }, payload: [serialize(reply)] };
   }

@@ -12,7 +12,11 @@ export class BlockBuilder {
   constructor(schema: readonly ColumnSchema[], rows: number) {
     this.rows = rows;
     // Every column starts null: columns missing from an explicit column list stay null.
-    this.vectors = schema.map((c) => ({ type: c.type, data: allocData(c.type, rows), nulls: new Uint8Array(rows).fill(1) }));
+    this.vectors = schema.map((c) => ({
+      type: c.type,
+      data: allocData(c.type, rows),
+      nulls: new Uint8Array(rows).fill(1),
+    }));
   }
 
   set(row: number, col: number, value: number | bigint | string | null): void {
@@ -29,8 +33,16 @@ export class BlockBuilder {
     const n = this.rows;
     const ts = this.vectors[0]!.data as Float64Array;
     let sorted = true;
-    for (let i = 1; i < n; i++) if (ts[i]! <= ts[i - 1]!) { sorted = false; break; }
-    const columns: ColumnVector[] = this.vectors.map((v) => ({ type: v.type, data: v.data, nulls: v.nulls.includes(1) ? v.nulls : null }));
+    for (let i = 1; i < n; i++)
+      if (ts[i]! <= ts[i - 1]!) {
+        sorted = false;
+        break;
+      }
+    const columns: ColumnVector[] = this.vectors.map((v) => ({
+      type: v.type,
+      data: v.data,
+      nulls: v.nulls.includes(1) ? v.nulls : null,
+    }));
     if (sorted) return { numRows: n, columns };
     const order = Array.from({ length: n }, (_, i) => i);
     order.sort((a, b) => ts[a]! - ts[b]! || a - b); // stable by position: later rows last

@@ -95,9 +95,16 @@ export function applyOp(s: CatalogState, o: CatalogOp): CatalogState {
     case 'setVgroupDnodes':
       return {
         ...s,
-        dbs: s.dbs.map((d) => (d.name !== o.db ? d : {
-          ...d, vgroups: d.vgroups.map((v) => (v.vgId === o.vgId ? { ...v, dnodeIds: [...o.dnodeIds], moved: true } : v)),
-        })),
+        dbs: s.dbs.map((d) =>
+          d.name !== o.db
+            ? d
+            : {
+                ...d,
+                vgroups: d.vgroups.map((v) =>
+                  v.vgId === o.vgId ? { ...v, dnodeIds: [...o.dnodeIds], moved: true } : v,
+                ),
+              },
+        ),
       };
     case 'putStable':
       return {
@@ -171,7 +178,10 @@ export class Catalog {
     try {
       state = JSON.parse(readFileSync(file, 'utf8')) as CatalogState;
     } catch (e) {
-      throw new BasaltError('FILE_CORRUPTED', `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`);
+      throw new BasaltError(
+        'FILE_CORRUPTED',
+        `${file} is not valid JSON (${(e as Error).message}); restore it from a backup`,
+      );
     }
     if (state.formatVersion !== CATALOG_FORMAT_VERSION) {
       throw new BasaltError(
@@ -203,7 +213,11 @@ export class Catalog {
   /** The db or DB_NOT_EXIST naming it. */
   requireDb(name: string): DbRecord {
     const d = this.getDb(name);
-    if (!d) throw new BasaltError('DB_NOT_EXIST', `database '${name}' does not exist; create it with 'create database ${name}'`);
+    if (!d)
+      throw new BasaltError(
+        'DB_NOT_EXIST',
+        `database '${name}' does not exist; create it with 'create database ${name}'`,
+      );
     return d;
   }
 
@@ -217,15 +231,25 @@ export class Catalog {
    * `vnodeCapacity`: vnodes the dnodes can host in total (their supportVnodes); a database
    * whose vgroups do not fit is refused rather than placed on an overloaded dnode.
    */
-  planCreateDb(name: string, given: Partial<DbOptions>, dnodeCount: number, vnodeCapacity: number, nowMs: number): CatalogOp {
+  planCreateDb(
+    name: string,
+    given: Partial<DbOptions>,
+    dnodeCount: number,
+    vnodeCapacity: number,
+    nowMs: number,
+  ): CatalogOp {
     const nameBytes = Buffer.byteLength(name, 'utf8');
     if (nameBytes === 0 || nameBytes > Limits.maxDbNameBytes) {
-      throw new BasaltError('INVALID_IDENTIFIER', `database name '${name}' must be 1 to ${Limits.maxDbNameBytes} bytes`);
+      throw new BasaltError(
+        'INVALID_IDENTIFIER',
+        `database name '${name}' must be 1 to ${Limits.maxDbNameBytes} bytes`,
+      );
     }
     if ((SYSTEM_DBS as readonly string[]).includes(name)) {
       throw new BasaltError('DB_ALREADY_EXISTS', `'${name}' is a system database; choose another name`);
     }
-    if (this.getDb(name)) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
+    if (this.getDb(name))
+      throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
     const options: DbOptions = { ...DEFAULT_DB_OPTIONS, ...given };
     // keep given as a single value applies to all three tiers; duration alone keeps default keep.
     validateDbOptions(name, options, dnodeCount);
@@ -251,28 +275,53 @@ export class Catalog {
    * cluster state's placement, so every replica's dnode records the same vgroups. Capacity
    * was checked by the mnode's planner; the hash ranges are the usual split by vgroup count.
    */
-  planCreatePlacedDb(name: string, given: Partial<DbOptions>, placed: readonly { vgId: number; dnodeIds: readonly number[] }[], nowMs: number): CatalogOp {
+  planCreatePlacedDb(
+    name: string,
+    given: Partial<DbOptions>,
+    placed: readonly { vgId: number; dnodeIds: readonly number[] }[],
+    nowMs: number,
+  ): CatalogOp {
     assert(placed.length >= 1, `database '${name}' placed with no vgroups`);
-    if (this.getDb(name)) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
+    if (this.getDb(name))
+      throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
     // During a move a vgroup lists its old and new replicas, so only the given replica (or,
     // for a placement made before options were recorded, the smallest list) says the count.
-    const replica = typeof given.replica === 'number' ? given.replica : Math.min(...placed.map((v) => v.dnodeIds.length));
+    const replica =
+      typeof given.replica === 'number' ? given.replica : Math.min(...placed.map((v) => v.dnodeIds.length));
     for (const v of placed) {
-      assert(v.dnodeIds.length >= replica && new Set(v.dnodeIds).size === v.dnodeIds.length, `vgroup ${v.vgId} of '${name}' needs ${replica} or more distinct dnodes`);
-      assert(!this.stateValue.dbs.some((d) => d.vgroups.some((x) => x.vgId === v.vgId)), `vgId ${v.vgId} is already used`);
+      assert(
+        v.dnodeIds.length >= replica && new Set(v.dnodeIds).size === v.dnodeIds.length,
+        `vgroup ${v.vgId} of '${name}' needs ${replica} or more distinct dnodes`,
+      );
+      assert(
+        !this.stateValue.dbs.some((d) => d.vgroups.some((x) => x.vgId === v.vgId)),
+        `vgId ${v.vgId} is already used`,
+      );
     }
     const options: DbOptions = { ...DEFAULT_DB_OPTIONS, ...given, replica, vgroups: placed.length };
     validateDbOptions(name, options, replica);
     const ranges = hashRanges(placed.length);
-    const vgroups = placed.map((v, i) => ({ vgId: v.vgId, hashBegin: ranges[i]!.begin, hashEnd: ranges[i]!.end, dnodeIds: [...v.dnodeIds] }));
-    return { op: 'createDb', db: { name, createdAtMs: nowMs, options, vgroups, stables: [] }, nextVgId: this.stateValue.nextVgId };
+    const vgroups = placed.map((v, i) => ({
+      vgId: v.vgId,
+      hashBegin: ranges[i]!.begin,
+      hashEnd: ranges[i]!.end,
+      dnodeIds: [...v.dnodeIds],
+    }));
+    return {
+      op: 'createDb',
+      db: { name, createdAtMs: nowMs, options, vgroups, stables: [] },
+      nextVgId: this.stateValue.nextVgId,
+    };
   }
 
   planAlterDb(name: string, changes: Partial<DbOptions>, dnodeCount: number): CatalogOp {
     const d = this.requireDb(name);
     for (const k of ['vgroups', 'precision', 'replica'] as const) {
       if (changes[k] !== undefined && changes[k] !== d.options[k]) {
-        throw new BasaltError('DB_OPTION_INVALID', `database '${name}': option ${k} cannot be altered; alter buffer, keep, wal_level, wal_fsync_period, minrows or maxrows`);
+        throw new BasaltError(
+          'DB_OPTION_INVALID',
+          `database '${name}': option ${k} cannot be altered; alter buffer, keep, wal_level, wal_fsync_period, minrows or maxrows`,
+        );
       }
     }
     const options: DbOptions = { ...d.options, ...changes };
@@ -306,6 +355,9 @@ export class Catalog {
     const u = this.stateValue.users.find((x) => x.name === user);
     if (!u) return false;
     const h = hashPassword(u.salt, password);
-    return h.length === u.passHash.length && createHash('sha256').update(h).digest('hex') === createHash('sha256').update(u.passHash).digest('hex');
+    return (
+      h.length === u.passHash.length &&
+      createHash('sha256').update(h).digest('hex') === createHash('sha256').update(u.passHash).digest('hex')
+    );
   }
 }

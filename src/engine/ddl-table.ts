@@ -6,7 +6,14 @@ import { DataType, TYPE_NAMES, isStringType, type ColumnSchema } from '../common
 import type { ChildTableDef as StoreChildDef, TagValue, VnodeTables } from '../storage/api.js';
 import type { DbRecord, StableRecord } from './catalog.js';
 import type {
-  AlterTableStmt, CreateChildTablesStmt, CreateStableStmt, CreateTableStmt, DropStableStmt, DropTableStmt, Expr, Session,
+  AlterTableStmt,
+  CreateChildTablesStmt,
+  CreateStableStmt,
+  CreateTableStmt,
+  DropStableStmt,
+  DropTableStmt,
+  Expr,
+  Session,
 } from './ddl-types.js';
 import type { StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';
@@ -23,7 +30,10 @@ export async function createStable(core: EngineCore, s: CreateStableStmt, sessio
   const name = s.table.name;
   if (db.stables.some((t) => t.name === name)) {
     if (s.ifNotExists) return execResult('Create');
-    throw new BasaltError('STB_ALREADY_EXISTS', `super table '${db.name}.${name}' already exists; use 'if not exists' to ignore`);
+    throw new BasaltError(
+      'STB_ALREADY_EXISTS',
+      `super table '${db.name}.${name}' already exists; use 'if not exists' to ignore`,
+    );
   }
   if (core.findTable(db, name)) {
     if (s.ifNotExists) return execResult('Create');
@@ -51,7 +61,12 @@ export async function createTable(core: EngineCore, s: CreateTableStmt, session:
 
 /** Tag values of a child table, from `using st [(names)] tags (values)`. */
 export function childTagValues(
-  db: DbRecord, table: string, stable: StableRecord, tagNames: readonly string[] | null, exprs: readonly Expr[], nowMs: number,
+  db: DbRecord,
+  table: string,
+  stable: StableRecord,
+  tagNames: readonly string[] | null,
+  exprs: readonly Expr[],
+  nowMs: number,
 ): TagValue[] {
   const names = tagNames ?? stable.tags.map((t) => t.name);
   if (names.length !== exprs.length) {
@@ -85,16 +100,23 @@ export function requireStable(db: DbRecord, name: string): StableRecord {
   return st;
 }
 
-export async function createChildTables(core: EngineCore, s: CreateChildTablesStmt, session: Session): Promise<StatementResult> {
+export async function createChildTables(
+  core: EngineCore,
+  s: CreateChildTablesStmt,
+  session: Session,
+): Promise<StatementResult> {
   const nowMs = core.nowMs();
   // Validate every table first; then one atomic write per vgroup.
   const perVg = new Map<number, StoreChildDef[]>();
-    const seen = new Set<string>();
+  const seen = new Set<string>();
   for (const d of s.tables) {
     const db = core.db(core.dbName(d.table.db, session));
     const stDb = core.db(core.dbName(d.stable.db ?? db.name, session));
     if (stDb.name !== db.name) {
-      throw new BasaltError('INVALID_PARA', `child table '${d.table.name}' must be in the database of its super table '${stDb.name}.${d.stable.name}'`);
+      throw new BasaltError(
+        'INVALID_PARA',
+        `child table '${d.table.name}' must be in the database of its super table '${stDb.name}.${d.stable.name}'`,
+      );
     }
     const name = d.table.name;
     checkTableName(name);
@@ -125,7 +147,10 @@ export async function dropTables(core: EngineCore, s: DropTableStmt, session: Se
     }
     if (!core.findTable(db, t.name)) {
       if (s.ifExists) continue;
-      throw new BasaltError('TABLE_NOT_EXIST', `table '${db.name}.${t.name}' does not exist; use 'drop table if exists' to ignore`);
+      throw new BasaltError(
+        'TABLE_NOT_EXIST',
+        `table '${db.name}.${t.name}' does not exist; use 'drop table if exists' to ignore`,
+      );
     }
     targets.push({ db, name: t.name, stable: false });
   }
@@ -168,7 +193,8 @@ export async function alterTable(core: EngineCore, s: AlterTableStmt, session: S
   if (s.stable) throw new BasaltError('STB_NOT_EXIST', `'${db.name}.${name}' is not a super table; use 'alter table'`);
   const info = loc.info;
   if (a.action === 'setTag') {
-    if (info.kind !== 'child') throw new BasaltError('INVALID_PARA', `table '${db.name}.${name}' is a normal table and has no tags`);
+    if (info.kind !== 'child')
+      throw new BasaltError('INVALID_PARA', `table '${db.name}.${name}' is a normal table and has no tags`);
     const idx = info.tags.findIndex((t) => t.name === a.name);
     if (idx < 0) throw new BasaltError('TAG_NOT_EXIST', `table '${db.name}.${name}' has no tag '${a.name}'`);
     const v = tagValue(db, name, info.tags[idx]!, a.value, core.nowMs());
@@ -176,13 +202,17 @@ export async function alterTable(core: EngineCore, s: AlterTableStmt, session: S
     return execResult('Alter');
   }
   if (info.kind === 'child') {
-    throw new BasaltError('INVALID_PARA', `table '${db.name}.${name}' is a child table of '${info.stable ?? ''}'; alter its super table's columns instead`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `table '${db.name}.${name}' is a child table of '${info.stable ?? ''}'; alter its super table's columns instead`,
+    );
   }
   const cols = info.columns;
   switch (a.action) {
     case 'addColumn': {
       const c = columnSchemaOf(name, a.column, 'column');
-      if (cols.some((x) => x.name === c.name)) throw new BasaltError('COLUMN_ALREADY_EXISTS', `table '${db.name}.${name}' already has column '${c.name}'`);
+      if (cols.some((x) => x.name === c.name))
+        throw new BasaltError('COLUMN_ALREADY_EXISTS', `table '${db.name}.${name}' already has column '${c.name}'`);
       await loc.store.addColumn(name, c);
       break;
     }
@@ -195,10 +225,16 @@ export async function alterTable(core: EngineCore, s: AlterTableStmt, session: S
       await loc.store.modifyColumn(name, c.name, c.bytes);
       break;
     }
-    case 'addTag': case 'dropTag': case 'modifyTag': case 'renameTag':
+    case 'addTag':
+    case 'dropTag':
+    case 'modifyTag':
+    case 'renameTag':
       throw new BasaltError('INVALID_PARA', `table '${db.name}.${name}' is a normal table and has no tags`);
     case 'renameColumn':
-      throw new BasaltError('NOT_SUPPORTED', `renaming column '${a.oldName}' of '${db.name}.${name}' is not supported yet; add a new column instead`);
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        `renaming column '${a.oldName}' of '${db.name}.${name}' is not supported yet; add a new column instead`,
+      );
   }
   return execResult('Alter');
 }
@@ -206,34 +242,67 @@ export async function alterTable(core: EngineCore, s: AlterTableStmt, session: S
 function checkDropColumn(db: DbRecord, table: string, cols: readonly ColumnSchema[], col: string): void {
   const idx = cols.findIndex((x) => x.name === col);
   if (idx < 0) throw new BasaltError('COLUMN_NOT_EXIST', `table '${db.name}.${table}' has no column '${col}'`);
-  if (idx === 0) throw new BasaltError('INVALID_COLUMN', `'${col}' is the primary timestamp of '${db.name}.${table}' and cannot be dropped`);
-  if (cols.length <= 2) throw new BasaltError('INVALID_COLUMN', `'${db.name}.${table}' must keep at least one column besides the timestamp`);
+  if (idx === 0)
+    throw new BasaltError(
+      'INVALID_COLUMN',
+      `'${col}' is the primary timestamp of '${db.name}.${table}' and cannot be dropped`,
+    );
+  if (cols.length <= 2)
+    throw new BasaltError(
+      'INVALID_COLUMN',
+      `'${db.name}.${table}' must keep at least one column besides the timestamp`,
+    );
 }
 
-function checkModify(db: DbRecord, table: string, list: readonly ColumnSchema[], c: ColumnSchema, what: 'column' | 'tag'): ColumnSchema {
+function checkModify(
+  db: DbRecord,
+  table: string,
+  list: readonly ColumnSchema[],
+  c: ColumnSchema,
+  what: 'column' | 'tag',
+): ColumnSchema {
   const old = list.find((x) => x.name === c.name);
-  if (!old) throw new BasaltError(what === 'column' ? 'COLUMN_NOT_EXIST' : 'TAG_NOT_EXIST', `table '${db.name}.${table}' has no ${what} '${c.name}'`);
+  if (!old)
+    throw new BasaltError(
+      what === 'column' ? 'COLUMN_NOT_EXIST' : 'TAG_NOT_EXIST',
+      `table '${db.name}.${table}' has no ${what} '${c.name}'`,
+    );
   if (!isStringType(old.type) || old.type !== c.type) {
-    throw new BasaltError('INVALID_DATA_TYPE', `${what} '${c.name}' of '${db.name}.${table}' is ${TYPE_NAMES[old.type]}; only VARCHAR/NCHAR lengths can be modified, to a larger length of the same type`);
+    throw new BasaltError(
+      'INVALID_DATA_TYPE',
+      `${what} '${c.name}' of '${db.name}.${table}' is ${TYPE_NAMES[old.type]}; only VARCHAR/NCHAR lengths can be modified, to a larger length of the same type`,
+    );
   }
   if (c.bytes <= old.bytes) {
-    throw new BasaltError('INVALID_PARA', `${what} '${c.name}' of '${db.name}.${table}' is ${TYPE_NAMES[old.type]}(${old.bytes}); the new length must be larger`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `${what} '${c.name}' of '${db.name}.${table}' is ${TYPE_NAMES[old.type]}(${old.bytes}); the new length must be larger`,
+    );
   }
   return c;
 }
 
-async function alterStable(core: EngineCore, db: DbRecord, st: StableRecord, s: AlterTableStmt): Promise<StatementResult> {
+async function alterStable(
+  core: EngineCore,
+  db: DbRecord,
+  st: StableRecord,
+  s: AlterTableStmt,
+): Promise<StatementResult> {
   const a = s.action;
   const name = st.name;
   const all = [...st.columns, ...st.tags];
   let next: StableRecord;
   let apply: (store: VnodeTables) => Promise<void>;
   switch (a.action) {
-    case 'addColumn': case 'addTag': {
+    case 'addColumn':
+    case 'addTag': {
       const what = a.action === 'addColumn' ? 'column' : 'tag';
       const c = columnSchemaOf(name, a.column, what);
       if (all.some((x) => x.name === c.name)) {
-        throw new BasaltError(what === 'column' ? 'COLUMN_ALREADY_EXISTS' : 'TAG_ALREADY_EXISTS', `super table '${db.name}.${name}' already has a column or tag '${c.name}'`);
+        throw new BasaltError(
+          what === 'column' ? 'COLUMN_ALREADY_EXISTS' : 'TAG_ALREADY_EXISTS',
+          `super table '${db.name}.${name}' already has a column or tag '${c.name}'`,
+        );
       }
       if (what === 'column') {
         next = { ...st, columns: [...st.columns, c] };
@@ -257,7 +326,10 @@ async function alterStable(core: EngineCore, db: DbRecord, st: StableRecord, s: 
     }
     case 'setTag':
       throw new BasaltError('INVALID_PARA', `'${db.name}.${name}' is a super table; set tags on its child tables`);
-    case 'dropTag': case 'modifyTag': case 'renameTag': case 'renameColumn':
+    case 'dropTag':
+    case 'modifyTag':
+    case 'renameTag':
+    case 'renameColumn':
       throw new BasaltError('NOT_SUPPORTED', `'${a.action}' on super table '${db.name}.${name}' is not supported yet`);
   }
   core.catalog.commit({ op: 'putStable', db: db.name, stable: next });

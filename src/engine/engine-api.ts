@@ -125,7 +125,12 @@ export interface EngineOptions {
    * replica dnodes) on the dnode's Raft runtime; absent on a single-node server, where such
    * a vgroup cannot be hosted. `founders` are the placement's dnode ids.
    */
-  readonly openReplicated?: (vgId: number, dir: string, options: VnodeOptions, founders: readonly number[]) => Promise<ReplicatedStore>;
+  readonly openReplicated?: (
+    vgId: number,
+    dir: string,
+    options: VnodeOptions,
+    founders: readonly number[],
+  ) => Promise<ReplicatedStore>;
   /**
    * A view of a replicated vgroup this dnode holds no replica of (`dnodeIds`: its replicas
    * as the catalog has them); absent on a single-node server.

@@ -12,7 +12,6 @@ import type { EngineOptions, RemoteStore, ReplicatedStore, Session } from './eng
 import type { DbHandle, RemoteSubplans } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
 
-
 export interface TableLoc {
   readonly db: DbRecord;
   readonly vg: VgroupRecord;
@@ -63,16 +62,21 @@ export class EngineCore {
 
   db(name: string): DbRecord {
     if ((SYSTEM_DBS as readonly string[]).includes(name)) {
-      throw new BasaltError('NOT_SUPPORTED', `system database '${name}' has no tables to query in this version; use the show commands`);
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        `system database '${name}' has no tables to query in this version; use the show commands`,
+      );
     }
     const d = this.catalog.requireDb(name);
     // A replicated database's super tables are part of its vgroups' Raft state (DDL reaches
     // every replica through the log), not of this dnode's catalog, which only the dnode that
     // ran the DDL updates: read them from a local replica (every vgroup holds them all).
-    const vg = d.vgroups.find((v) => v.dnodeIds !== undefined && this.vnodes.has(v.vgId))
-      ?? d.vgroups.find((v) => this.remotes.get(v.vgId)?.synced === true);
+    const vg =
+      d.vgroups.find((v) => v.dnodeIds !== undefined && this.vnodes.has(v.vgId)) ??
+      d.vgroups.find((v) => this.remotes.get(v.vgId)?.synced === true);
     if (vg === undefined) return d;
-    const stables = this.store(vg.vgId).listTables({ kind: 'super' })
+    const stables = this.store(vg.vgId)
+      .listTables({ kind: 'super' })
       .map((t) => ({ name: t.name, columns: t.columns, tags: t.tags, createdAtMs: t.createdAtMs }));
     return { ...d, stables };
   }
@@ -217,7 +221,9 @@ export class EngineCore {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(pending),
-      new Promise<void>((res) => { timer = setTimeout(res, Limits.planBarrierWaitMs); }),
+      new Promise<void>((res) => {
+        timer = setTimeout(res, Limits.planBarrierWaitMs);
+      }),
     ]);
     clearTimeout(timer);
   }
@@ -238,14 +244,21 @@ export class EngineCore {
     // waited for, bounded: with no quorum the last error comes back after the wait.
     const deadline = Date.now() + Limits.readLeaderWaitMs;
     for (;;) {
-      try { await r.readBarrier({ allowFollower: true }); return; } catch (e) {
+      try {
+        await r.readBarrier({ allowFollower: true });
+        return;
+      } catch (e) {
         const retry = e instanceof BasaltError && (e.errorName === 'NO_QUORUM' || e.errorName === 'NOT_LEADER');
         if (!retry) throw e;
         if (Date.now() >= deadline) {
           const offline = new Set(this.options.dnode.offlineDnodes?.() ?? []);
           const down = vg.dnodeIds.filter((id) => offline.has(id));
           const head = `vgroup ${vgId} of db ${d.name} has no leader${down.length > 0 ? `: dnode${down.length > 1 ? 's' : ''} ${down.join(', ')} unreachable` : ''}`;
-          throw new BasaltError(e.errorName, `${head} (waited ${Limits.readLeaderWaitMs} ms; ${e.message}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`, e.data);
+          throw new BasaltError(
+            e.errorName,
+            `${head} (waited ${Limits.readLeaderWaitMs} ms; ${e.message}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`,
+            e.data,
+          );
         }
         await new Promise((res) => setTimeout(res, 100));
       }
@@ -270,7 +283,10 @@ export class EngineCore {
   tableCount(db: DbRecord): number {
     let n = 0;
     for (const vg of db.vgroups) {
-      if (!this.vnodes.has(vg.vgId)) { n += this.remotes.get(vg.vgId)?.stats().tables ?? 0; continue; }
+      if (!this.vnodes.has(vg.vgId)) {
+        n += this.remotes.get(vg.vgId)?.stats().tables ?? 0;
+        continue;
+      }
       const s = this.store(vg.vgId);
       n += s.listTables({ kind: 'child' }).length + s.listTables({ kind: 'normal' }).length;
     }

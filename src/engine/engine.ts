@@ -14,16 +14,22 @@ import { vgIdOfDir } from '../vnode/replicated-open.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
 import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
 import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
-import type { BulkTable, CreateEngine, EngineOptions, LocalEngine, ReplicatedStore, Session, StatementResult } from './engine-api.js';
+import type {
+  BulkTable,
+  CreateEngine,
+  EngineOptions,
+  LocalEngine,
+  ReplicatedStore,
+  Session,
+  StatementResult,
+} from './engine-api.js';
 import { EngineCore } from './engine-core.js';
 import { insert, insertColumnar } from './insert.js';
 import { reconcile } from './reconcile.js';
 import { statementDbs } from './statement-dbs.js';
 import { execResult } from './result-rows.js';
 import { select } from './select-bridge.js';
-import {
-  showDatabases, showUsers, showVariables, showVgroups, showVnodes,
-} from './show-cluster.js';
+import { showDatabases, showUsers, showVariables, showVgroups, showVnodes } from './show-cluster.js';
 import { describe, showCreateDatabase, showCreateTable, showStables, showTables } from './show-schema.js';
 
 /**
@@ -31,13 +37,20 @@ import { describe, showCreateDatabase, showCreateTable, showStables, showTables 
  * gateway routes them there. An engine used on its own (tests, benchmarks) has no mnode.
  */
 function onMnodeLeader(what: string): never {
-  throw new BasaltError('NOT_SUPPORTED', `'${what}' is a cluster statement that the mnode leader runs; send it through a dnode (basalt sql, REST), which routes it there`);
+  throw new BasaltError(
+    'NOT_SUPPORTED',
+    `'${what}' is a cluster statement that the mnode leader runs; send it through a dnode (basalt sql, REST), which routes it there`,
+  );
 }
 
 /** User management is for super users; anyone may change their own password. */
 function requireSuper(core: EngineCore, session: Session, what: string): void {
   const u = core.catalog.state.users.find((x) => x.name === session.user);
-  if (!u?.superUser) throw new BasaltError('AUTH_FAILURE', `user '${session.user}' may not ${what}; connect as a super user such as root`);
+  if (!u?.superUser)
+    throw new BasaltError(
+      'AUTH_FAILURE',
+      `user '${session.user}' may not ${what}; connect as a super user such as root`,
+    );
 }
 
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
@@ -48,9 +61,12 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
   const ex = <T>(fn: () => Promise<T>): Promise<T> => core.lock.exclusive(fn);
   const sh = <T>(fn: () => Promise<T> | T): Promise<T> => core.lock.shared(async () => fn());
   switch (s.kind) {
-    case 'createDatabase': return ex(() => createDatabase(core, s));
-    case 'dropDatabase': return ex(() => dropDatabase(core, s));
-    case 'alterDatabase': return ex(() => alterDatabase(core, s));
+    case 'createDatabase':
+      return ex(() => createDatabase(core, s));
+    case 'dropDatabase':
+      return ex(() => dropDatabase(core, s));
+    case 'alterDatabase':
+      return ex(() => alterDatabase(core, s));
     case 'useDatabase':
       if (s.name === 'information_schema' || s.name === 'performance_schema') return execResult('Use', 0, s.name);
       return sh(() => useDatabase(core, s));
@@ -64,30 +80,58 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
         for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).compact();
         return execResult('Compact');
       });
-    case 'createStable': return ex(() => createStable(core, s, session));
-    case 'createTable': return ex(() => createTable(core, s, session));
-    case 'createChildTables': return ex(() => createChildTables(core, s, session));
-    case 'dropTable': return ex(() => dropTables(core, s, session));
-    case 'dropStable': return ex(() => dropStable(core, s, session));
-    case 'alterTable': return ex(() => alterTable(core, s, session));
-    case 'describe': return sh(() => describe(core, s, session));
-    case 'insert': return sh(() => insert(core, s, session));
-    case 'delete': throw new BasaltError('NOT_SUPPORTED', "'delete' is not supported yet; drop the table or let keep expire old data");
-    case 'select': return sh(() => select(core, s, session));
-    case 'showDatabases': return sh(() => showDatabases(core));
-    case 'showTables': return sh(() => showTables(core, s, session));
-    case 'showStables': return sh(() => showStables(core, s, session));
-    case 'showCreateTable': case 'showCreateStable': return sh(() => showCreateTable(core, s, session));
-    case 'showCreateDatabase': return sh(() => showCreateDatabase(core, s));
-    case 'showDnodes': return onMnodeLeader('show dnodes');
-    case 'showMnodes': return onMnodeLeader('show mnodes');
-    case 'showVgroups': return sh(() => showVgroups(core, s, session));
-    case 'showVnodes': return sh(() => showVnodes(core, s));
-    case 'showCluster': return onMnodeLeader('show cluster');
-    case 'showVariables': return sh(() => showVariables(core, s));
-    case 'showDnodeVariables': return onMnodeLeader('show dnode variables');
-    case 'showTransactions': return onMnodeLeader('show transactions');
-    case 'showUsers': return sh(() => showUsers(core));
+    case 'createStable':
+      return ex(() => createStable(core, s, session));
+    case 'createTable':
+      return ex(() => createTable(core, s, session));
+    case 'createChildTables':
+      return ex(() => createChildTables(core, s, session));
+    case 'dropTable':
+      return ex(() => dropTables(core, s, session));
+    case 'dropStable':
+      return ex(() => dropStable(core, s, session));
+    case 'alterTable':
+      return ex(() => alterTable(core, s, session));
+    case 'describe':
+      return sh(() => describe(core, s, session));
+    case 'insert':
+      return sh(() => insert(core, s, session));
+    case 'delete':
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        "'delete' is not supported yet; drop the table or let keep expire old data",
+      );
+    case 'select':
+      return sh(() => select(core, s, session));
+    case 'showDatabases':
+      return sh(() => showDatabases(core));
+    case 'showTables':
+      return sh(() => showTables(core, s, session));
+    case 'showStables':
+      return sh(() => showStables(core, s, session));
+    case 'showCreateTable':
+    case 'showCreateStable':
+      return sh(() => showCreateTable(core, s, session));
+    case 'showCreateDatabase':
+      return sh(() => showCreateDatabase(core, s));
+    case 'showDnodes':
+      return onMnodeLeader('show dnodes');
+    case 'showMnodes':
+      return onMnodeLeader('show mnodes');
+    case 'showVgroups':
+      return sh(() => showVgroups(core, s, session));
+    case 'showVnodes':
+      return sh(() => showVnodes(core, s));
+    case 'showCluster':
+      return onMnodeLeader('show cluster');
+    case 'showVariables':
+      return sh(() => showVariables(core, s));
+    case 'showDnodeVariables':
+      return onMnodeLeader('show dnode variables');
+    case 'showTransactions':
+      return onMnodeLeader('show transactions');
+    case 'showUsers':
+      return sh(() => showUsers(core));
     case 'createUser':
       return ex(async () => {
         requireSuper(core, session, 'create user');
@@ -106,20 +150,31 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
         core.catalog.commit(core.catalog.planDropUser(s.user));
         return execResult('Drop');
       });
-    case 'createDnode': return onMnodeLeader('create dnode');
-    case 'dropDnode': return onMnodeLeader('drop dnode');
-    case 'createMnode': return onMnodeLeader('create mnode');
-    case 'dropMnode': return onMnodeLeader('drop mnode');
-    case 'balanceVgroup': return onMnodeLeader('balance vgroup');
-    case 'balanceVgroupLeader': return onMnodeLeader('balance vgroup leader');
-    case 'redistributeVgroup': return onMnodeLeader('redistribute vgroup');
-    case 'alterDnode': return onMnodeLeader('alter dnode');
+    case 'createDnode':
+      return onMnodeLeader('create dnode');
+    case 'dropDnode':
+      return onMnodeLeader('drop dnode');
+    case 'createMnode':
+      return onMnodeLeader('create mnode');
+    case 'dropMnode':
+      return onMnodeLeader('drop mnode');
+    case 'balanceVgroup':
+      return onMnodeLeader('balance vgroup');
+    case 'balanceVgroupLeader':
+      return onMnodeLeader('balance vgroup leader');
+    case 'redistributeVgroup':
+      return onMnodeLeader('redistribute vgroup');
+    case 'alterDnode':
+      return onMnodeLeader('alter dnode');
   }
 }
 
 function checkLength(sql: string): void {
   if (sql.length > Limits.maxSqlBytes || Buffer.byteLength(sql, 'utf8') > Limits.maxSqlBytes) {
-    throw new BasaltError('STATEMENT_TOO_LONG', `statement is longer than ${Limits.maxSqlBytes} bytes; split it into several`);
+    throw new BasaltError(
+      'STATEMENT_TOO_LONG',
+      `statement is longer than ${Limits.maxSqlBytes} bytes; split it into several`,
+    );
   }
 }
 
@@ -175,7 +230,9 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     placedDatabases: () => placedDatabases(core),
     async dropPlacedDatabase(name: string): Promise<void> {
       alive();
-      await core.lock.exclusive(() => dropDatabase(core, { kind: 'dropDatabase', ifExists: true, name, pos: { offset: 0, line: 1, column: 1 } }));
+      await core.lock.exclusive(() =>
+        dropDatabase(core, { kind: 'dropDatabase', ifExists: true, name, pos: { offset: 0, line: 1, column: 1 } }),
+      );
     },
     async hostPlacedDatabase(name, given, vgroups): Promise<void> {
       alive();
@@ -199,14 +256,20 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
  * (replica-1) store.
  */
 function storeOpener(
-  options: EngineOptions, catalog: Catalog, openLocal: OpenStore, replicas: WeakMap<VnodeStore, ReplicatedStore>,
+  options: EngineOptions,
+  catalog: Catalog,
+  openLocal: OpenStore,
+  replicas: WeakMap<VnodeStore, ReplicatedStore>,
 ): OpenStore {
   return async (dir, vo) => {
     const vgId = vgIdOfDir(dir);
     const rec = catalog.state.dbs.flatMap((d) => d.vgroups).find((v) => v.vgId === vgId);
     if (rec?.dnodeIds === undefined) return openLocal(dir, vo);
     if (!options.openReplicated) {
-      throw new BasaltError('NOT_SUPPORTED', `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`);
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        `vgroup ${vgId} is replicated (dnodes ${rec.dnodeIds.join(', ')}) and this server runs no cluster runtime; start it as a cluster dnode`,
+      );
     }
     // A replica that joins after a move has no founders: it waits for the leader to add it.
     const r = await options.openReplicated(vgId, dir, vo, rec.moved ? [] : rec.dnodeIds);
@@ -232,15 +295,20 @@ function vgroupMap(core: EngineCore, db: string): ReturnType<LocalEngine['vgroup
     let leader: string | null = self.endpoint;
     if (vg.dnodeIds !== undefined) {
       const id = (core.replicaOf(vg.vgId) ?? core.remoteOf(vg.vgId))?.status().leader ?? 0;
-      leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : self.endpointOf?.(id) ?? null;
+      leader = id === 0 ? null : id === self.dnodeId ? self.endpoint : (self.endpointOf?.(id) ?? null);
     }
     return { vgId: vg.vgId, hashBegin: vg.hashBegin, hashEnd: vg.hashEnd, leader };
   });
 }
 
 function placedDatabases(core: EngineCore): ReturnType<LocalEngine['placedDatabases']> {
-  return core.catalog.state.dbs.filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
-    .map((d) => ({ name: d.name, createdAtMs: d.createdAtMs, vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })) }));
+  return core.catalog.state.dbs
+    .filter((d) => d.vgroups.some((v) => v.dnodeIds !== undefined))
+    .map((d) => ({
+      name: d.name,
+      createdAtMs: d.createdAtMs,
+      vgroups: d.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: v.dnodeIds ?? [] })),
+    }));
 }
 
 type HostPlaced = LocalEngine['hostPlacedDatabase'];
@@ -248,25 +316,42 @@ type HostPlaced = LocalEngine['hostPlacedDatabase'];
 async function hostPlacedDatabase(core: EngineCore, ...[name, given, vgroups]: Parameters<HostPlaced>): Promise<void> {
   // Nothing changed (the usual case when a status reply is followed): no lock taken.
   const known = core.catalog.getDb(name);
-  if (known && known.vgroups.length === vgroups.length
-    && vgroups.every((v, i) => known.vgroups[i]!.vgId === v.vgId && (known.vgroups[i]!.dnodeIds ?? []).join(',') === v.dnodeIds.join(','))
-    && known.vgroups.every((v) => !core.hostsHere(v) || core.hostsVgroup(v.vgId))) return;
+  if (
+    known &&
+    known.vgroups.length === vgroups.length &&
+    vgroups.every(
+      (v, i) =>
+        known.vgroups[i]!.vgId === v.vgId && (known.vgroups[i]!.dnodeIds ?? []).join(',') === v.dnodeIds.join(','),
+    ) &&
+    known.vgroups.every((v) => !core.hostsHere(v) || core.hostsVgroup(v.vgId))
+  )
+    return;
   await core.lock.exclusive(async () => {
     const have = core.catalog.getDb(name);
     if (have) await followPlacement(core, name, have, vgroups);
     else {
       core.catalog.commit(core.catalog.planCreatePlacedDb(name, given, vgroups, core.nowMs()));
       // Recorded for the first time after a move (this dnode joins): no vgroup is founded here.
-      for (const v of vgroups) if (v.moved) core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
+      for (const v of vgroups)
+        if (v.moved) core.catalog.commit({ op: 'setVgroupDnodes', db: name, vgId: v.vgId, dnodeIds: v.dnodeIds });
     }
     await core.openDb(core.catalog.requireDb(name));
   });
 }
 
 /** The mnode moved replicas of a database recorded here (balance, drop dnode): follow the new placement. */
-async function followPlacement(core: EngineCore, name: string, have: DbRecord, vgroups: Parameters<HostPlaced>[2]): Promise<void> {
+async function followPlacement(
+  core: EngineCore,
+  name: string,
+  have: DbRecord,
+  vgroups: Parameters<HostPlaced>[2],
+): Promise<void> {
   const same = have.vgroups.length === vgroups.length && have.vgroups.every((v, i) => v.vgId === vgroups[i]!.vgId);
-  if (!same) throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists on dnode ${core.options.dnode.dnodeId} with other vgroups; drop it there first`);
+  if (!same)
+    throw new BasaltError(
+      'DB_ALREADY_EXISTS',
+      `database '${name}' already exists on dnode ${core.options.dnode.dnodeId} with other vgroups; drop it there first`,
+    );
   for (const v of vgroups) {
     const rec = have.vgroups.find((x) => x.vgId === v.vgId)!;
     if (rec.dnodeIds !== undefined && rec.dnodeIds.join(',') === v.dnodeIds.join(',')) continue;

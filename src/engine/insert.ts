@@ -41,14 +41,20 @@ class WritePlan {
 
 /** The schema of the target table, registering an auto-create when it is missing. */
 function resolveTarget(
-  core: EngineCore, plan: WritePlan, db: DbRecord, name: string,
+  core: EngineCore,
+  plan: WritePlan,
+  db: DbRecord,
+  name: string,
   using: { stable: string; tags: () => ChildTableDef['tagValues'] } | null,
 ): readonly ColumnSchema[] {
   const key = `${db.name}.${name}`;
   const pending = plan.pending.get(key);
   if (pending) return pending;
   if (db.stables.some((t) => t.name === name)) {
-    throw new BasaltError('INVALID_PARA', `'${key}' is a super table; insert into its child tables (insert into d1 using ${name} tags (...) values (...))`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `'${key}' is a super table; insert into its child tables (insert into d1 using ${name} tags (...) values (...))`,
+    );
   }
   const loc = core.findTable(db, name);
   if (loc) {
@@ -56,11 +62,18 @@ function resolveTarget(
     // table of another super table (or a normal table) would file rows under the wrong schema.
     if (using && loc.info.stable !== using.stable) {
       const owner = loc.info.stable === null ? 'a normal table' : `a child table of super table '${loc.info.stable}'`;
-      throw new BasaltError('TABLE_IN_OTHER_STABLE', `'${key}' is ${owner}, not of '${using.stable}'; use another table name`);
+      throw new BasaltError(
+        'TABLE_IN_OTHER_STABLE',
+        `'${key}' is ${owner}, not of '${using.stable}'; use another table name`,
+      );
     }
     return loc.info.columns;
   }
-  if (!using) throw new BasaltError('TABLE_NOT_EXIST', `table '${key}' does not exist; create it first or insert with 'using <stable> tags (...)'`);
+  if (!using)
+    throw new BasaltError(
+      'TABLE_NOT_EXIST',
+      `table '${key}' does not exist; create it first or insert with 'using <stable> tags (...)'`,
+    );
   checkTableName(name);
   const st = requireStable(db, using.stable);
   plan.slot(core.route(db, name).vg.vgId).createTables.push({ name, stable: st.name, tagValues: using.tags() });
@@ -72,15 +85,24 @@ function planTarget(core: EngineCore, plan: WritePlan, t: InsertTarget, session:
   const db = core.db(core.dbName(t.table.db, session));
   const name = t.table.name;
   const u = t.using;
-  const schema = resolveTarget(core, plan, db, name, u && {
-    stable: u.stable.name,
-    tags: () => {
-      if (u.stable.db !== null && u.stable.db !== db.name) {
-        throw new BasaltError('INVALID_PARA', `table '${name}' and its super table '${u.stable.db}.${u.stable.name}' must be in the same database`);
-      }
-      return childTagValues(db, name, requireStable(db, u.stable.name), u.tagNames, u.tagValues, nowMs);
+  const schema = resolveTarget(
+    core,
+    plan,
+    db,
+    name,
+    u && {
+      stable: u.stable.name,
+      tags: () => {
+        if (u.stable.db !== null && u.stable.db !== db.name) {
+          throw new BasaltError(
+            'INVALID_PARA',
+            `table '${name}' and its super table '${u.stable.db}.${u.stable.name}' must be in the same database`,
+          );
+        }
+        return childTagValues(db, name, requireStable(db, u.stable.name), u.tagNames, u.tagValues, nowMs);
+      },
     },
-  });
+  );
   // Column list → schema positions.
   let positions: number[];
   if (t.columns === null) positions = schema.map((_, i) => i);
@@ -90,17 +112,24 @@ function planTarget(core: EngineCore, plan: WritePlan, t: InsertTarget, session:
     for (const c of t.columns) {
       const idx = schema.findIndex((s) => s.name === c);
       if (idx < 0) throw new BasaltError('COLUMN_NOT_EXIST', `table '${db.name}.${name}' has no column '${c}'`);
-      if (seen.has(idx)) throw new BasaltError('INVALID_COLUMN', `column '${c}' is listed twice for table '${db.name}.${name}'`);
+      if (seen.has(idx))
+        throw new BasaltError('INVALID_COLUMN', `column '${c}' is listed twice for table '${db.name}.${name}'`);
       seen.add(idx);
       positions.push(idx);
     }
     if (!seen.has(0)) {
-      throw new BasaltError('INVALID_COLUMN', `the column list for table '${db.name}.${name}' must include the primary timestamp '${schema[0]!.name}'`);
+      throw new BasaltError(
+        'INVALID_COLUMN',
+        `the column list for table '${db.name}.${name}' must include the primary timestamp '${schema[0]!.name}'`,
+      );
     }
   }
   const n = t.rows.length;
   if (n > Limits.maxRowsPerSubmit) {
-    throw new BasaltError('INVALID_PARA', `${n} rows for table '${db.name}.${name}' in one statement; at most ${Limits.maxRowsPerSubmit}`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `${n} rows for table '${db.name}.${name}' in one statement; at most ${Limits.maxRowsPerSubmit}`,
+    );
   }
   const precision = db.options.precision;
   const b = new BlockBuilder(schema, n);
@@ -157,18 +186,30 @@ function checkKeep(db: DbRecord, table: string, block: ColumnBlock, nowMs: numbe
 function checkBulkBlock(db: DbRecord, table: string, schema: readonly ColumnSchema[], block: ColumnBlock): void {
   const where = `bulk insert into '${db.name}.${table}'`;
   if (block.columns.length !== schema.length) {
-    throw new BasaltError('INVALID_PARA', `${where}: block has ${block.columns.length} columns, the table has ${schema.length}`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `${where}: block has ${block.columns.length} columns, the table has ${schema.length}`,
+    );
   }
   if (block.numRows > Limits.maxRowsPerSubmit) {
-    throw new BasaltError('INVALID_PARA', `${where}: ${block.numRows} rows; at most ${Limits.maxRowsPerSubmit} per table per call`);
+    throw new BasaltError(
+      'INVALID_PARA',
+      `${where}: ${block.numRows} rows; at most ${Limits.maxRowsPerSubmit} per table per call`,
+    );
   }
   schema.forEach((c, i) => {
     const v = block.columns[i]!;
     if (v.type !== c.type) {
-      throw new BasaltError('WRONG_VALUE_TYPE', `${where}: column '${c.name}' is ${TYPE_NAMES[c.type]}, block column ${i} is ${TYPE_NAMES[v.type] ?? v.type}`);
+      throw new BasaltError(
+        'WRONG_VALUE_TYPE',
+        `${where}: column '${c.name}' is ${TYPE_NAMES[c.type]}, block column ${i} is ${TYPE_NAMES[v.type] ?? v.type}`,
+      );
     }
     if (v.data.length !== block.numRows || (v.nulls !== null && v.nulls.length !== block.numRows)) {
-      throw new BasaltError('BAD_FRAME', `${where}: column '${c.name}' has ${v.data.length} values for ${block.numRows} rows`);
+      throw new BasaltError(
+        'BAD_FRAME',
+        `${where}: column '${c.name}' has ${v.data.length} values for ${block.numRows} rows`,
+      );
     }
     if (c.type === DataType.VARCHAR || c.type === DataType.NCHAR) {
       const strs = v.data as string[];
@@ -177,15 +218,24 @@ function checkBulkBlock(db: DbRecord, table: string, schema: readonly ColumnSche
         // Fast path: a string of at most bytes/3 UTF-16 units cannot exceed `bytes` UTF-8 bytes.
         if (s.length * 3 <= c.bytes) continue;
         const len = c.type === DataType.NCHAR ? [...s].length : Buffer.byteLength(s, 'utf8');
-        if (len > c.bytes) throw new BasaltError('VALUE_TOO_LONG', `${where}, row ${r + 1}: value too long for column '${c.name}' ${TYPE_NAMES[c.type]}(${c.bytes})`);
+        if (len > c.bytes)
+          throw new BasaltError(
+            'VALUE_TOO_LONG',
+            `${where}, row ${r + 1}: value too long for column '${c.name}' ${TYPE_NAMES[c.type]}(${c.bytes})`,
+          );
       }
     }
   });
   const ts = block.columns[0]!;
-  if (ts.nulls !== null && ts.nulls.includes(1)) throw new BasaltError('INVALID_TIMESTAMP', `${where}: the primary timestamp cannot be null`);
+  if (ts.nulls !== null && ts.nulls.includes(1))
+    throw new BasaltError('INVALID_TIMESTAMP', `${where}: the primary timestamp cannot be null`);
   const tsData = ts.data as Float64Array;
   for (let r = 0; r < tsData.length; r++) {
-    if (!Number.isSafeInteger(tsData[r]!)) throw new BasaltError('INVALID_TIMESTAMP', `${where}, row ${r + 1}: timestamp ${tsData[r]} is not an integer tick count`);
+    if (!Number.isSafeInteger(tsData[r]!))
+      throw new BasaltError(
+        'INVALID_TIMESTAMP',
+        `${where}, row ${r + 1}: timestamp ${tsData[r]} is not an integer tick count`,
+      );
   }
 }
 
@@ -195,16 +245,27 @@ export async function insertColumnar(core: EngineCore, dbName: string, tables: r
   const nowMs = core.nowMs();
   for (const t of tables) {
     const u = t.using;
-    const schema = resolveTarget(core, plan, db, t.table, u ? {
-      stable: u.stable,
-      tags: () => {
-        const st = requireStable(db, u.stable);
-        if (u.tags.length !== st.tags.length) {
-          throw new BasaltError('INVALID_PARA', `table '${t.table}': ${u.tags.length} tag value(s) for ${st.tags.length} tag(s) of '${st.name}'`);
-        }
-        return u.tags;
-      },
-    } : null);
+    const schema = resolveTarget(
+      core,
+      plan,
+      db,
+      t.table,
+      u
+        ? {
+            stable: u.stable,
+            tags: () => {
+              const st = requireStable(db, u.stable);
+              if (u.tags.length !== st.tags.length) {
+                throw new BasaltError(
+                  'INVALID_PARA',
+                  `table '${t.table}': ${u.tags.length} tag value(s) for ${st.tags.length} tag(s) of '${st.name}'`,
+                );
+              }
+              return u.tags;
+            },
+          }
+        : null,
+    );
     checkBulkBlock(db, t.table, schema, t.block);
     checkKeep(db, t.table, t.block, nowMs);
     plan.slot(core.route(db, t.table).vg.vgId).rows.push({ table: t.table, block: t.block });

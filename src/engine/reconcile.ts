@@ -27,7 +27,8 @@ async function reconcileStables(store: VnodeTables, stables: readonly StableReco
       await store.createSuperTable({ name: st.name, columns: st.columns, tags: st.tags });
       continue;
     }
-    for (const c of have.columns) if (!st.columns.some((x) => x.name === c.name)) await store.dropColumn(st.name, c.name);
+    for (const c of have.columns)
+      if (!st.columns.some((x) => x.name === c.name)) await store.dropColumn(st.name, c.name);
     for (const c of st.columns) {
       const old = have.columns.find((x) => x.name === c.name);
       if (!old) await store.addColumn(st.name, c);

@@ -16,7 +16,13 @@ export function varcharCol(name: string, bytes: number): ResultColumn {
   return { name, type: DataType.VARCHAR, bytes };
 }
 
-function vectorOf(c: ResultColumn, rows: readonly (readonly Cell[])[], ci: number, start: number, end: number): ColumnVector {
+function vectorOf(
+  c: ResultColumn,
+  rows: readonly (readonly Cell[])[],
+  ci: number,
+  start: number,
+  end: number,
+): ColumnVector {
   const n = end - start;
   const data = allocData(c.type, n);
   let nulls: Uint8Array | null = null;
@@ -28,7 +34,8 @@ function vectorOf(c: ResultColumn, rows: readonly (readonly Cell[])[], ci: numbe
       continue;
     }
     if (isStringType(c.type)) (data as string[])[i] = String(v);
-    else if (c.type === DataType.BIGINT || c.type === DataType.UBIGINT) (data as BigArray)[i] = BigInt(v as number | bigint);
+    else if (c.type === DataType.BIGINT || c.type === DataType.UBIGINT)
+      (data as BigArray)[i] = BigInt(v as number | bigint);
     else (data as NumberArray)[i] = typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
   }
   return { type: c.type, data, nulls };
@@ -47,8 +54,19 @@ async function* iterate(blocks: readonly ColumnBlock[]): AsyncIterable<ColumnBlo
   for (const b of blocks) yield b;
 }
 
-export function queryResult(columns: readonly ResultColumn[], rows: readonly (readonly Cell[])[], precision: Precision = 'ms'): StatementResult {
-  return { kind: 'query', verb: 'Query', columns, precision, blocks: iterate(rowsToBlocks(columns, rows)), affectedRows: 0 };
+export function queryResult(
+  columns: readonly ResultColumn[],
+  rows: readonly (readonly Cell[])[],
+  precision: Precision = 'ms',
+): StatementResult {
+  return {
+    kind: 'query',
+    verb: 'Query',
+    columns,
+    precision,
+    blocks: iterate(rowsToBlocks(columns, rows)),
+    affectedRows: 0,
+  };
 }
 
 export function execResult(verb: string, affectedRows = 0, useDb?: string): StatementResult {

@@ -15,7 +15,10 @@ export function checkTableName(name: string): void {
 export function columnSchemaOf(table: string, d: ColumnDef, what: 'column' | 'tag'): ColumnSchema {
   const nameBytes = Buffer.byteLength(d.name, 'utf8');
   if (nameBytes === 0 || nameBytes > Limits.maxColumnNameBytes) {
-    throw new BasaltError('INVALID_IDENTIFIER', `${what} name '${d.name}' of table '${table}' must be 1 to ${Limits.maxColumnNameBytes} bytes`);
+    throw new BasaltError(
+      'INVALID_IDENTIFIER',
+      `${what} name '${d.name}' of table '${table}' must be 1 to ${Limits.maxColumnNameBytes} bytes`,
+    );
   }
   const t = d.type.type;
   if (!isStringType(t)) return { name: d.name, type: t, bytes: TYPE_BYTES[t] };
@@ -34,14 +37,23 @@ export function columnSchemaOf(table: string, d: ColumnDef, what: 'column' | 'ta
 export function checkColumns(table: string, defs: readonly ColumnDef[]): ColumnSchema[] {
   checkTableName(table);
   if (defs.length < 2) {
-    throw new BasaltError('INVALID_COLUMN', `table '${table}' needs a TIMESTAMP first column and at least one more column`);
+    throw new BasaltError(
+      'INVALID_COLUMN',
+      `table '${table}' needs a TIMESTAMP first column and at least one more column`,
+    );
   }
   if (defs.length > Limits.maxColumns) {
-    throw new BasaltError('TOO_MANY_COLUMNS', `table '${table}' has ${defs.length} columns; at most ${Limits.maxColumns}`);
+    throw new BasaltError(
+      'TOO_MANY_COLUMNS',
+      `table '${table}' has ${defs.length} columns; at most ${Limits.maxColumns}`,
+    );
   }
   const cols = defs.map((d) => columnSchemaOf(table, d, 'column'));
   if (cols[0]!.type !== DataType.TIMESTAMP) {
-    throw new BasaltError('INVALID_COLUMN', `the first column '${cols[0]!.name}' of table '${table}' must be TIMESTAMP (the primary key)`);
+    throw new BasaltError(
+      'INVALID_COLUMN',
+      `the first column '${cols[0]!.name}' of table '${table}' must be TIMESTAMP (the primary key)`,
+    );
   }
   checkUnique(table, cols, []);
   return cols;
@@ -50,12 +62,18 @@ export function checkColumns(table: string, defs: readonly ColumnDef[]): ColumnS
 export function checkTags(table: string, defs: readonly ColumnDef[], columns: readonly ColumnSchema[]): ColumnSchema[] {
   if (defs.length < 1) throw new BasaltError('INVALID_COLUMN', `super table '${table}' needs at least one tag`);
   if (defs.length > Limits.maxTags) {
-    throw new BasaltError('TOO_MANY_COLUMNS', `super table '${table}' has ${defs.length} tags; at most ${Limits.maxTags}`);
+    throw new BasaltError(
+      'TOO_MANY_COLUMNS',
+      `super table '${table}' has ${defs.length} tags; at most ${Limits.maxTags}`,
+    );
   }
   const tags = defs.map((d) => columnSchemaOf(table, d, 'tag'));
   checkUnique(table, tags, columns);
   if (columns.length + tags.length > Limits.maxColumns) {
-    throw new BasaltError('TOO_MANY_COLUMNS', `super table '${table}' has ${columns.length + tags.length} columns and tags; at most ${Limits.maxColumns}`);
+    throw new BasaltError(
+      'TOO_MANY_COLUMNS',
+      `super table '${table}' has ${columns.length + tags.length} columns and tags; at most ${Limits.maxColumns}`,
+    );
   }
   return tags;
 }
@@ -64,7 +82,10 @@ function checkUnique(table: string, list: readonly ColumnSchema[], others: reado
   const seen = new Set(others.map((c) => c.name));
   for (const c of list) {
     if (seen.has(c.name)) {
-      throw new BasaltError('COLUMN_ALREADY_EXISTS', `table '${table}' names '${c.name}' twice; column and tag names must be unique`);
+      throw new BasaltError(
+        'COLUMN_ALREADY_EXISTS',
+        `table '${table}' names '${c.name}' twice; column and tag names must be unique`,
+      );
     }
     seen.add(c.name);
   }

@@ -27,11 +27,23 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
     if (e.kind !== 'function' || e.args.length !== 0) return null;
     let v: string | null;
     switch (e.name) {
-      case 'server_version': case 'client_version': v = core.options.serverVersion; break;
-      case 'database': v = session.db; break;
-      case 'current_user': case 'user': v = session.user; break;
-      case 'server_status': columns.push(col(name, DataType.INT)); row.push(1); continue;
-      default: return null;
+      case 'server_version':
+      case 'client_version':
+        v = core.options.serverVersion;
+        break;
+      case 'database':
+        v = session.db;
+        break;
+      case 'current_user':
+      case 'user':
+        v = session.user;
+        break;
+      case 'server_status':
+        columns.push(col(name, DataType.INT));
+        row.push(1);
+        continue;
+      default:
+        return null;
     }
     columns.push(varcharCol(name, Math.max(1, (v ?? '').length)));
     row.push(v);

@@ -4,7 +4,14 @@ import { BasaltError } from '../common/errors.js';
 import { DataType, TYPE_NAMES, isStringType, type ColumnSchema } from '../common/types.js';
 import type { TagValue } from '../storage/api.js';
 import { formatMinutes } from '../common/db-options.js';
-import type { DescribeStmt, ShowCreateDatabaseStmt, ShowCreateStableStmt, ShowCreateTableStmt, ShowStablesStmt, ShowTablesStmt } from '../sql/ast.js';
+import type {
+  DescribeStmt,
+  ShowCreateDatabaseStmt,
+  ShowCreateStableStmt,
+  ShowCreateTableStmt,
+  ShowStablesStmt,
+  ShowTablesStmt,
+} from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
 import type { EngineCore } from './engine-core.js';
 import { likeToRegExp } from '../common/like.js';
@@ -21,7 +28,10 @@ export function describe(core: EngineCore, s: DescribeStmt, session: Session): S
   const rows: Cell[][] = [];
   for (const c of info.columns) rows.push([c.name, TYPE_NAMES[c.type], c.bytes, '']);
   for (const c of info.tags) rows.push([c.name, TYPE_NAMES[c.type], c.bytes, 'TAG']);
-  return queryResult([varcharCol('field', 64), varcharCol('type', 20), col('length', DataType.INT), varcharCol('note', 8)], rows);
+  return queryResult(
+    [varcharCol('field', 64), varcharCol('type', 20), col('length', DataType.INT), varcharCol('note', 8)],
+    rows,
+  );
 }
 
 function filterLike(names: string[], like: string | null): string[] {
@@ -38,13 +48,19 @@ export function showTables(core: EngineCore, s: ShowTablesStmt, session: Session
     for (const t of store.listTables()) if (t.kind !== 'super') names.push(t.name);
   }
   names.sort();
-  return queryResult([varcharCol('table_name', 192)], filterLike(names, s.like).map((n) => [n]));
+  return queryResult(
+    [varcharCol('table_name', 192)],
+    filterLike(names, s.like).map((n) => [n]),
+  );
 }
 
 export function showStables(core: EngineCore, s: ShowStablesStmt, session: Session): StatementResult {
   const db = core.db(core.dbName(s.db, session));
   const names = db.stables.map((t) => t.name).sort();
-  return queryResult([varcharCol('stable_name', 192)], filterLike(names, s.like).map((n) => [n]));
+  return queryResult(
+    [varcharCol('stable_name', 192)],
+    filterLike(names, s.like).map((n) => [n]),
+  );
 }
 
 function quoteIdent(n: string): string {
@@ -61,7 +77,11 @@ function tagLiteral(v: TagValue, t: ColumnSchema): string {
   return String(v);
 }
 
-export function showCreateTable(core: EngineCore, s: ShowCreateTableStmt | ShowCreateStableStmt, session: Session): StatementResult {
+export function showCreateTable(
+  core: EngineCore,
+  s: ShowCreateTableStmt | ShowCreateStableStmt,
+  session: Session,
+): StatementResult {
   const db = core.db(core.dbName(s.table.db, session));
   const name = s.table.name;
   const st = db.stables.find((t) => t.name === name);

@@ -5,7 +5,13 @@ import type { Statement } from '../sql/index.js';
 import type { Session } from './engine-api.js';
 
 /** Statements that name a database by `name` rather than by `db` fields. */
-const NAMES_A_DB = new Set<string>(['useDatabase', 'alterDatabase', 'flushDatabase', 'compactDatabase', 'showCreateDatabase']);
+const NAMES_A_DB = new Set<string>([
+  'useDatabase',
+  'alterDatabase',
+  'flushDatabase',
+  'compactDatabase',
+  'showCreateDatabase',
+]);
 
 export function statementDbs(s: Statement, session: Session): Set<string> {
   const out = new Set<string>();
@@ -13,7 +19,10 @@ export function statementDbs(s: Statement, session: Session): Set<string> {
   if (NAMES_A_DB.has(s.kind)) out.add((s as unknown as { name: string }).name);
   const walk = (v: unknown, depth: number): void => {
     if (depth > 32 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
     const o = v as Record<string, unknown>;
     if (typeof o['db'] === 'string') out.add(o['db']);
     for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);

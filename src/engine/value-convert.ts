@@ -34,15 +34,24 @@ function notConstant(e: Expr, ctx: EvalContext): never {
 
 export function evalConst(e: Expr, ctx: EvalContext): Val {
   switch (e.kind) {
-    case 'integer': return { t: 'int', v: e.value };
-    case 'float': return { t: 'float', v: e.value };
-    case 'string': return { t: 'str', v: e.value };
-    case 'bool': return { t: 'bool', v: e.value };
-    case 'null': return { t: 'null' };
-    case 'now': return { t: 'ts', v: msToTicks(ctx.nowMs, ctx.precision) };
+    case 'integer':
+      return { t: 'int', v: e.value };
+    case 'float':
+      return { t: 'float', v: e.value };
+    case 'string':
+      return { t: 'str', v: e.value };
+    case 'bool':
+      return { t: 'bool', v: e.value };
+    case 'null':
+      return { t: 'null' };
+    case 'now':
+      return { t: 'ts', v: msToTicks(ctx.nowMs, ctx.precision) };
     case 'duration': {
       if (e.unit === 'n' || e.unit === 'y') {
-        throw new BasaltError('WRONG_VALUE_TYPE', `${ctx.what}: duration '${e.text}' has no fixed length; use d, h, m, s, a, u or b`);
+        throw new BasaltError(
+          'WRONG_VALUE_TYPE',
+          `${ctx.what}: duration '${e.text}' has no fixed length; use d, h, m, s, a, u or b`,
+        );
       }
       const ms = parseDurationMs(e.text);
       return { t: 'dur', v: Math.round(msToTicks(ms, ctx.precision)) };
@@ -85,10 +94,14 @@ export function evalConst(e: Expr, ctx: EvalContext): Val {
 
 function describeVal(v: Val): string {
   switch (v.t) {
-    case 'str': return `'${v.v.length > 40 ? v.v.slice(0, 40) + '...' : v.v}'`;
-    case 'null': return 'null';
-    case 'dur': return 'a duration';
-    default: return String(v.v);
+    case 'str':
+      return `'${v.v.length > 40 ? v.v.slice(0, 40) + '...' : v.v}'`;
+    case 'null':
+      return 'null';
+    case 'dur':
+      return 'a duration';
+    default:
+      return String(v.v);
   }
 }
 
@@ -106,7 +119,12 @@ const INT_RE = /^\s*[+-]?\d+\s*$/;
  * Converts to the storage representation of `col.type`: number (ints up to 32 bits, floats,
  * timestamps in ticks, bool as 0/1), bigint (BIGINT/UBIGINT), string, or null.
  */
-export function convertVal(v: Val, col: ColumnSchema, precision: Precision, what: string): number | bigint | string | null {
+export function convertVal(
+  v: Val,
+  col: ColumnSchema,
+  precision: Precision,
+  what: string,
+): number | bigint | string | null {
   if (v.t === 'null') return null;
   const t = col.type;
   if (t === DataType.TIMESTAMP) {

@@ -39,7 +39,10 @@ export interface StatusReport {
   cfg: Record<MatchedKey, string>;
 }
 
-export interface EpEntry { id: number; ep: string }
+export interface EpEntry {
+  id: number;
+  ep: string;
+}
 export interface PlacementEntry {
   db: string;
   dnodeId: number;
@@ -54,12 +57,18 @@ export interface PlacementEntry {
 
 export type StatusReply =
   | {
-    kind: 'ok'; dnodeId: number; clusterId: string; dnodeEps: EpEntry[]; mnodeEps: string[]; leaderEp: string; placement: PlacementEntry[];
-    /** Dnodes the leader shows offline (for replica roles in show vgroups); absent from older leaders. */
-    offline?: number[];
-    /** The mnode commit index the placement is as of. */
-    placementIndex?: number;
-  }
+      kind: 'ok';
+      dnodeId: number;
+      clusterId: string;
+      dnodeEps: EpEntry[];
+      mnodeEps: string[];
+      leaderEp: string;
+      placement: PlacementEntry[];
+      /** Dnodes the leader shows offline (for replica roles in show vgroups); absent from older leaders. */
+      offline?: number[];
+      /** The mnode commit index the placement is as of. */
+      placementIndex?: number;
+    }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }
   | { kind: 'dropped'; message: string };
@@ -99,17 +108,32 @@ export interface ForwardReply {
   numBlocks: number;
 }
 
-export interface HelloRequest { askerClusterId: string; askerEp: string }
-export interface HelloReply { clusterId: string; dnodeId: number; endpoint: string }
+export interface HelloRequest {
+  askerClusterId: string;
+  askerEp: string;
+}
+export interface HelloReply {
+  clusterId: string;
+  dnodeId: number;
+  endpoint: string;
+}
 
-export interface MnodeCtlRequest { action: 'start' | 'stop'; clusterId: string; dnodeId: number; peers: EpEntry[] }
+export interface MnodeCtlRequest {
+  action: 'start' | 'stop';
+  clusterId: string;
+  dnodeId: number;
+  peers: EpEntry[];
+}
 
 export type DnodeCfgRequest = { action: 'get' } | { action: 'set'; key: string; value: string };
-export interface DnodeCfgReply { variables: Array<{ name: string; value: string; scope: string }> }
+export interface DnodeCfgReply {
+  variables: Array<{ name: string; value: string; scope: string }>;
+}
 
 /** Control parts arrive as untrusted msgpack maps; anything not a map is a BAD_FRAME. */
 export function asMap<T>(c: unknown, what: string): T {
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new BasaltError('BAD_FRAME', `${what} control part must be a map`);
+  if (c === null || typeof c !== 'object' || Array.isArray(c))
+    throw new BasaltError('BAD_FRAME', `${what} control part must be a map`);
   return c as T;
 }
 

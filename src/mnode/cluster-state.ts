@@ -101,15 +101,30 @@ export type ClusterOp =
   | { readonly op: 'addMnode'; readonly dnodeId: number; readonly createdAtMs: number }
   | { readonly op: 'dropMnode'; readonly dnodeId: number }
   | { readonly op: 'placeDb'; readonly name: string; readonly dnodeId: number; readonly vgroups: number }
-  | { readonly op: 'placeReplicatedDb'; readonly name: string; readonly replica: number; readonly vgroups: readonly VgroupPlacement[]; readonly options?: Record<string, unknown> }
+  | {
+      readonly op: 'placeReplicatedDb';
+      readonly name: string;
+      readonly replica: number;
+      readonly vgroups: readonly VgroupPlacement[];
+      readonly options?: Record<string, unknown>;
+    }
   | { readonly op: 'startMoves'; readonly moves: readonly Omit<VgroupMove, 'id'>[]; readonly dropDnode?: number }
   | { readonly op: 'finishMove'; readonly id: number }
   | { readonly op: 'cancelMove'; readonly id: number }
   | { readonly op: 'unplaceDb'; readonly name: string };
 
 export const EMPTY_CLUSTER_STATE: ClusterState = {
-  clusterId: '', createdAtMs: 0, nextDnodeId: 1, dnodes: [], mnodes: [], dbPlacement: {},
-  replicatedDbs: {}, nextVgId: CLUSTER_VGID_BASE, moves: [], nextMoveId: 1, dropping: [],
+  clusterId: '',
+  createdAtMs: 0,
+  nextDnodeId: 1,
+  dnodes: [],
+  mnodes: [],
+  dbPlacement: {},
+  replicatedDbs: {},
+  nextVgId: CLUSTER_VGID_BASE,
+  moves: [],
+  nextMoveId: 1,
+  dropping: [],
 };
 
 function setVgroupDnodes(s: ClusterState, db: string, vgId: number, dnodeIds: readonly number[]): ClusterState {
@@ -135,7 +150,10 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
     case 'init':
       if (s.clusterId !== '') return s; // replayed bootstrap entry
       return {
-        ...s, clusterId: o.clusterId, createdAtMs: o.createdAtMs, nextDnodeId: 2,
+        ...s,
+        clusterId: o.clusterId,
+        createdAtMs: o.createdAtMs,
+        nextDnodeId: 2,
         dnodes: [{ id: 1, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: true }],
         mnodes: [{ dnodeId: 1, createdAtMs: o.createdAtMs }],
       };
@@ -145,11 +163,17 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       // already present is kept, and an id never goes below the high-water mark.
       if (s.dnodes.some((d) => d.endpoint === o.endpoint)) return s;
       const id = Math.max(o.id, s.nextDnodeId);
-      return { ...s, nextDnodeId: id + 1, dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }] };
+      return {
+        ...s,
+        nextDnodeId: id + 1,
+        dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }],
+      };
     }
     case 'dropDnode':
       return {
-        ...s, dnodes: s.dnodes.filter((d) => d.id !== o.id), mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id),
+        ...s,
+        dnodes: s.dnodes.filter((d) => d.id !== o.id),
+        mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id),
         dropping: s.dropping.filter((x) => x !== o.id),
       };
     case 'dnodeJoined':
@@ -166,7 +190,9 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       // the same way on every replica.
       if (s.dbPlacement[o.name] || s.replicatedDbs[o.name]) return s;
       const top = Math.max(s.nextVgId - 1, ...o.vgroups.map((v) => v.vgId));
-      const placed: ReplicatedDbPlacement = o.options ? { replica: o.replica, options: o.options, vgroups: o.vgroups } : { replica: o.replica, vgroups: o.vgroups };
+      const placed: ReplicatedDbPlacement = o.options
+        ? { replica: o.replica, options: o.options, vgroups: o.vgroups }
+        : { replica: o.replica, vgroups: o.vgroups };
       return { ...s, nextVgId: top + 1, replicatedDbs: { ...s.replicatedDbs, [o.name]: placed } };
     }
     case 'startMoves': {
@@ -175,14 +201,23 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       const added: VgroupMove[] = [];
       for (const m of o.moves) {
         // A vgroup moves once at a time: a second plan for it waits for the first to finish.
-        if (out.moves.some((x) => x.vgId === m.vgId) || added.some((x) => x.vgId === m.vgId) || !out.replicatedDbs[m.db]) continue;
+        if (
+          out.moves.some((x) => x.vgId === m.vgId) ||
+          added.some((x) => x.vgId === m.vgId) ||
+          !out.replicatedDbs[m.db]
+        )
+          continue;
         added.push({ ...m, id: id++ });
         out = setVgroupDnodes(out, m.db, m.vgId, [...new Set([...m.from, ...m.to])]);
       }
-      const dropping = o.dropDnode !== undefined && !out.dropping.includes(o.dropDnode) ? [...out.dropping, o.dropDnode] : out.dropping;
+      const dropping =
+        o.dropDnode !== undefined && !out.dropping.includes(o.dropDnode)
+          ? [...out.dropping, o.dropDnode]
+          : out.dropping;
       return { ...out, moves: [...out.moves, ...added], nextMoveId: id, dropping };
     }
-    case 'finishMove': case 'cancelMove': {
+    case 'finishMove':
+    case 'cancelMove': {
       const m = s.moves.find((x) => x.id === o.id);
       if (!m) return s;
       const rest = { ...s, moves: s.moves.filter((x) => x.id !== o.id) };
@@ -213,8 +248,19 @@ export function normalizeEndpoint(raw: string): string {
   const fqdn = m?.[1] ?? '';
   const portText = m?.[2];
   const port = portText === undefined ? 6030 : Number(portText);
-  if (!m || fqdn === '' || fqdn.length > 128 || portText === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new BasaltError('INVALID_DNODE_EP', `'${raw}' is not a dnode endpoint; write it as "fqdn:port" with a port from 1 to 65535, e.g. create dnode "h2.example.com:6030"`);
+  if (
+    !m ||
+    fqdn === '' ||
+    fqdn.length > 128 ||
+    portText === '' ||
+    !Number.isInteger(port) ||
+    port < 1 ||
+    port > 65535
+  ) {
+    throw new BasaltError(
+      'INVALID_DNODE_EP',
+      `'${raw}' is not a dnode endpoint; write it as "fqdn:port" with a port from 1 to 65535, e.g. create dnode "h2.example.com:6030"`,
+    );
   }
   return `${fqdn}:${port}`;
 }
@@ -222,7 +268,11 @@ export function normalizeEndpoint(raw: string): string {
 export function planCreateDnode(s: ClusterState, rawEp: string, nowMs: number): ClusterOp {
   const endpoint = normalizeEndpoint(rawEp);
   const have = dnodeByEndpoint(s, endpoint);
-  if (have) throw new BasaltError('DNODE_ALREADY_EXISTS', `dnode ${have.id} already has endpoint ${endpoint}; see 'show dnodes'`);
+  if (have)
+    throw new BasaltError(
+      'DNODE_ALREADY_EXISTS',
+      `dnode ${have.id} already has endpoint ${endpoint}; see 'show dnodes'`,
+    );
   return { op: 'createDnode', id: s.nextDnodeId, endpoint, createdAtMs: nowMs };
 }
 
@@ -230,7 +280,10 @@ export function requireDnode(s: ClusterState, id: number): DnodeRecord {
   const d = dnodeById(s, id);
   if (!d) {
     const ids = s.dnodes.map((x) => x.id).join(', ');
-    throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; the cluster has dnode(s) ${ids} (see 'show dnodes')`);
+    throw new BasaltError(
+      'DNODE_NOT_EXIST',
+      `dnode ${id} does not exist; the cluster has dnode(s) ${ids} (see 'show dnodes')`,
+    );
   }
   return d;
 }
@@ -268,14 +321,21 @@ export function isDbPlaced(s: ClusterState, name: string): boolean {
  * not host: see src/mnode/README.md).
  */
 export function planReplicatedPlacement(
-  s: ClusterState, name: string, replica: number, vgroups: number, ready: readonly ReadyDnode[],
+  s: ClusterState,
+  name: string,
+  replica: number,
+  vgroups: number,
+  ready: readonly ReadyDnode[],
   spread: 'per-vgroup' | 'whole-db' = 'per-vgroup',
 ): ClusterOp {
   assert(Number.isInteger(replica) && replica >= 1, `replica ${replica} must be a positive integer`);
   assert(Number.isInteger(vgroups) && vgroups >= 1, `vgroups ${vgroups} must be a positive integer`);
   if (ready.length < replica) {
     const ids = ready.map((d) => d.id).join(', ') || 'none';
-    throw new BasaltError('OUT_OF_DNODES', `database '${name}' asks for replica ${replica} but only ${ready.length} dnode(s) are ready (${ids}); start the offline dnodes or add dnodes ('show dnodes', 'create dnode'), or use replica 1`);
+    throw new BasaltError(
+      'OUT_OF_DNODES',
+      `database '${name}' asks for replica ${replica} but only ${ready.length} dnode(s) are ready (${ids}); start the offline dnodes or add dnodes ('show dnodes', 'create dnode'), or use replica 1`,
+    );
   }
   const load = new Map(ready.map((d) => [d.id, vnodesOn(s, d.id)]));
   if (spread === 'whole-db') {
@@ -283,19 +343,37 @@ export function planReplicatedPlacement(
     const score = (d: ReadyDnode): number => load.get(d.id)! / d.supportVnodes;
     const roomy = ready.filter((d) => d.supportVnodes - load.get(d.id)! >= vgroups);
     if (roomy.length < replica) {
-      throw new BasaltError('VNODES_EXHAUSTED', `database '${name}' needs ${vgroups} free vnode(s) on each of ${replica} ready dnodes but only ${roomy.length} have them; use fewer vgroups, drop a database, add dnodes or raise supportVnodes`);
+      throw new BasaltError(
+        'VNODES_EXHAUSTED',
+        `database '${name}' needs ${vgroups} free vnode(s) on each of ${replica} ready dnodes but only ${roomy.length} have them; use fewer vgroups, drop a database, add dnodes or raise supportVnodes`,
+      );
     }
-    const chosen = [...roomy].sort((a, b) => score(a) - score(b) || a.id - b.id).slice(0, replica).map((d) => d.id).sort((a, b) => a - b);
-    return { op: 'placeReplicatedDb', name, replica, vgroups: Array.from({ length: vgroups }, (_, i) => ({ vgId: s.nextVgId + i, dnodeIds: chosen })) };
+    const chosen = [...roomy]
+      .sort((a, b) => score(a) - score(b) || a.id - b.id)
+      .slice(0, replica)
+      .map((d) => d.id)
+      .sort((a, b) => a - b);
+    return {
+      op: 'placeReplicatedDb',
+      name,
+      replica,
+      vgroups: Array.from({ length: vgroups }, (_, i) => ({ vgId: s.nextVgId + i, dnodeIds: chosen })),
+    };
   }
   const out: VgroupPlacement[] = [];
   for (let i = 0; i < vgroups; i++) {
     const free = ready.filter((d) => load.get(d.id)! < d.supportVnodes);
     if (free.length < replica) {
-      throw new BasaltError('VNODES_EXHAUSTED', `database '${name}' needs ${vgroups} vgroup(s) × replica ${replica} vnodes but only ${free.length} ready dnode(s) have a free vnode for vgroup ${i + 1}; use fewer vgroups, drop a database, add dnodes or raise supportVnodes`);
+      throw new BasaltError(
+        'VNODES_EXHAUSTED',
+        `database '${name}' needs ${vgroups} vgroup(s) × replica ${replica} vnodes but only ${free.length} ready dnode(s) have a free vnode for vgroup ${i + 1}; use fewer vgroups, drop a database, add dnodes or raise supportVnodes`,
+      );
     }
     const score = (d: ReadyDnode): number => load.get(d.id)! / d.supportVnodes;
-    const chosen = [...free].sort((a, b) => score(a) - score(b) || a.id - b.id).slice(0, replica).map((d) => d.id);
+    const chosen = [...free]
+      .sort((a, b) => score(a) - score(b) || a.id - b.id)
+      .slice(0, replica)
+      .map((d) => d.id);
     for (const id of chosen) load.set(id, load.get(id)! + 1);
     out.push({ vgId: s.nextVgId + i, dnodeIds: chosen.sort((a, b) => a - b) });
   }

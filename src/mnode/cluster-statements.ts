@@ -7,22 +7,45 @@ import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { DataType } from '../common/types.js';
 import {
-  dnodeById, isDbPlaced, type ClusterOp, normalizeEndpoint, planCreateDnode, planReplicatedPlacement, requireDnode, vnodesOn, dnodeByEndpoint,
+  dnodeById,
+  isDbPlaced,
+  type ClusterOp,
+  normalizeEndpoint,
+  planCreateDnode,
+  planReplicatedPlacement,
+  requireDnode,
+  vnodesOn,
+  dnodeByEndpoint,
 } from './cluster-state.js';
 import { DEFAULT_DB_OPTIONS } from '../common/db-options.js';
 import type { Mnode } from './mnode.js';
 import { likeToRegExp } from '../common/like.js';
-import { asMap, ClusterMsg, type DnodeCfgReply, type DnodeCfgRequest, type HostDatabase, type MnodeCtlRequest } from './cluster-messages.js';
+import {
+  asMap,
+  ClusterMsg,
+  type DnodeCfgReply,
+  type DnodeCfgRequest,
+  type HostDatabase,
+  type MnodeCtlRequest,
+} from './cluster-messages.js';
 import type { MnodeLeader } from './leader.js';
 import {
-  col, finished, rows as rowsResult, varcharCol, type Cell, type ClusterRequest, type ClusterResult, type HostOnDnode, type LeaderHost,
-  type RunOnDnode, type UnhostOnDnode,
+  col,
+  finished,
+  rows as rowsResult,
+  varcharCol,
+  type Cell,
+  type ClusterRequest,
+  type ClusterResult,
+  type HostOnDnode,
+  type LeaderHost,
+  type RunOnDnode,
+  type UnhostOnDnode,
 } from './leader-host.js';
 import { Reconciler } from './reconciler.js';
 import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from './rebalance.js';
 
 const T = DataType;
-
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -34,8 +57,10 @@ export class ClusterStatements {
   readonly reconciler: Reconciler;
 
   constructor(
-    private readonly host: LeaderHost, private readonly leaderView: MnodeLeader,
-    private readonly hostOnDnode: HostOnDnode, private readonly unhostOnDnode: UnhostOnDnode,
+    private readonly host: LeaderHost,
+    private readonly leaderView: MnodeLeader,
+    private readonly hostOnDnode: HostOnDnode,
+    private readonly unhostOnDnode: UnhostOnDnode,
   ) {
     this.reconciler = new Reconciler(host, leaderView.liveness, hostOnDnode);
     this.reconciler.start();
@@ -43,8 +68,13 @@ export class ClusterStatements {
 
   private leader(): Mnode {
     const m = this.host.mnode;
-    if (!m || !m.isLeader) throw m ? m.notLeader() : new BasaltError('NOT_MNODE_LEADER', `dnode ${this.host.selfId()} hosts no mnode`);
-    if (!m.serving) throw new BasaltError('NOT_MNODE_LEADER', `the mnode on dnode ${this.host.selfId()} was just elected and is catching up; retry in a moment (${this.host.endpoint})`);
+    if (!m || !m.isLeader)
+      throw m ? m.notLeader() : new BasaltError('NOT_MNODE_LEADER', `dnode ${this.host.selfId()} hosts no mnode`);
+    if (!m.serving)
+      throw new BasaltError(
+        'NOT_MNODE_LEADER',
+        `the mnode on dnode ${this.host.selfId()} was just elected and is catching up; retry in a moment (${this.host.endpoint})`,
+      );
     return m;
   }
 
@@ -69,22 +99,37 @@ export class ClusterStatements {
    */
   async run(s: ClusterRequest, runOnDnode: RunOnDnode): Promise<ClusterResult> {
     switch (s.kind) {
-      case 'showDnodes': return this.showDnodes();
-      case 'showMnodes': return this.showMnodes();
-      case 'showCluster': return this.showCluster();
-      case 'showDnodeVariables': return this.showDnodeVariables(s.dnodeId, s.like);
-      case 'createDnode': return this.exclusive(() => this.createDnode(s.endpoint));
-      case 'dropDnode': return this.exclusive(() => this.dropDnode(s.dnodeId, s.endpoint, s.force, s.unsafe));
-      case 'balanceVgroup': return this.exclusive(() => this.balanceVgroup());
-      case 'redistributeVgroup': return this.exclusive(() => this.redistributeVgroup(s.vgId, s.dnodeIds));
-      case 'balanceVgroupLeader': return this.exclusive(() => this.balanceLeaders(s.vgId, s.db));
-      case 'showTransactions': return this.showTransactions();
-      case 'createMnode': return this.exclusive(() => this.createMnode(s.dnodeId));
-      case 'dropMnode': return this.exclusive(() => this.dropMnode(s.dnodeId));
-      case 'alterDnode': return this.alterDnode(s.dnodeId, s.key, s.value);
-      case 'createDatabase': return this.exclusive(() => this.createDatabase(s, runOnDnode));
-      case 'dropDatabase': return this.exclusive(() => this.dropDatabase(s, runOnDnode));
-          }
+      case 'showDnodes':
+        return this.showDnodes();
+      case 'showMnodes':
+        return this.showMnodes();
+      case 'showCluster':
+        return this.showCluster();
+      case 'showDnodeVariables':
+        return this.showDnodeVariables(s.dnodeId, s.like);
+      case 'createDnode':
+        return this.exclusive(() => this.createDnode(s.endpoint));
+      case 'dropDnode':
+        return this.exclusive(() => this.dropDnode(s.dnodeId, s.endpoint, s.force, s.unsafe));
+      case 'balanceVgroup':
+        return this.exclusive(() => this.balanceVgroup());
+      case 'redistributeVgroup':
+        return this.exclusive(() => this.redistributeVgroup(s.vgId, s.dnodeIds));
+      case 'balanceVgroupLeader':
+        return this.exclusive(() => this.balanceLeaders(s.vgId, s.db));
+      case 'showTransactions':
+        return this.showTransactions();
+      case 'createMnode':
+        return this.exclusive(() => this.createMnode(s.dnodeId));
+      case 'dropMnode':
+        return this.exclusive(() => this.dropMnode(s.dnodeId));
+      case 'alterDnode':
+        return this.alterDnode(s.dnodeId, s.key, s.value);
+      case 'createDatabase':
+        return this.exclusive(() => this.createDatabase(s, runOnDnode));
+      case 'dropDatabase':
+        return this.exclusive(() => this.dropDatabase(s, runOnDnode));
+    }
   }
 
   // ---- dnodes
@@ -93,53 +138,92 @@ export class ClusterStatements {
     const m = this.leader();
     const op = planCreateDnode(m.state, ep, Date.now());
     await m.propose(op);
-    this.host.log.info('dnode created; it joins when it reports', { endpoint: normalizeEndpoint(ep), dnodeId: op.op === 'createDnode' ? op.id : 0 });
+    this.host.log.info('dnode created; it joins when it reports', {
+      endpoint: normalizeEndpoint(ep),
+      dnodeId: op.op === 'createDnode' ? op.id : 0,
+    });
     return finished('Create');
   }
 
-  private async dropDnode(id: number | null, ep: string | null, force: boolean, unsafe: boolean): Promise<ClusterResult> {
+  private async dropDnode(
+    id: number | null,
+    ep: string | null,
+    force: boolean,
+    unsafe: boolean,
+  ): Promise<ClusterResult> {
     const m = this.leader();
     const s = m.state;
     const rec = id !== null ? requireDnode(s, id) : dnodeByEndpoint(s, normalizeEndpoint(ep ?? ''));
     if (!rec) throw new BasaltError('DNODE_NOT_EXIST', `no dnode has endpoint ${ep}; see 'show dnodes'`);
     if (s.mnodes.some((x) => x.dnodeId === rec.id)) {
-      throw new BasaltError('INVALID_PARA', `dnode ${rec.id} hosts an mnode; run 'drop mnode on dnode ${rec.id}' first${rec.id === this.host.selfId() ? ' (it is the leader: that needs another mnode leading)' : ''}`);
+      throw new BasaltError(
+        'INVALID_PARA',
+        `dnode ${rec.id} hosts an mnode; run 'drop mnode on dnode ${rec.id}' first${rec.id === this.host.selfId() ? ' (it is the leader: that needs another mnode leading)' : ''}`,
+      );
     }
     const alive = this.status(rec.id).status === 'ready';
     if (!alive && !force) {
-      throw new BasaltError('DNODE_OFFLINE', `dnode ${rec.id} is offline, so its vnodes cannot be copied from it; start it and retry, or if it is gone for good run 'drop dnode ${rec.id} force' (its replicas are rebuilt from the other replicas)`);
+      throw new BasaltError(
+        'DNODE_OFFLINE',
+        `dnode ${rec.id} is offline, so its vnodes cannot be copied from it; start it and retry, or if it is gone for good run 'drop dnode ${rec.id} force' (its replicas are rebuilt from the other replicas)`,
+      );
     }
     // Replica-1 databases live whole on one dnode and are not moved (yet): their data is only there.
-    const single = Object.entries(s.dbPlacement).filter(([, p]) => p.dnodeId === rec.id).map(([n]) => n);
+    const single = Object.entries(s.dbPlacement)
+      .filter(([, p]) => p.dnodeId === rec.id)
+      .map(([n]) => n);
     if (single.length > 0) {
-      if (!force) throw new BasaltError('NOT_SUPPORTED', `dnode ${rec.id} holds replica-1 database(s) ${single.join(', ')}, whose only copy cannot be moved yet; drop them first, or use replica 3 databases`);
-      if (!unsafe) throw new BasaltError('INVALID_PARA', `dnode ${rec.id} holds the only copy of replica-1 database(s) ${single.join(', ')}: 'drop dnode ${rec.id} force' would lose them; add 'unsafe' to drop them with it`);
+      if (!force)
+        throw new BasaltError(
+          'NOT_SUPPORTED',
+          `dnode ${rec.id} holds replica-1 database(s) ${single.join(', ')}, whose only copy cannot be moved yet; drop them first, or use replica 3 databases`,
+        );
+      if (!unsafe)
+        throw new BasaltError(
+          'INVALID_PARA',
+          `dnode ${rec.id} holds the only copy of replica-1 database(s) ${single.join(', ')}: 'drop dnode ${rec.id} force' would lose them; add 'unsafe' to drop them with it`,
+        );
       for (const name of single) await m.propose({ op: 'unplaceDb', name });
-      this.host.log.warn('drop dnode force unsafe: replica-1 databases dropped with their dnode', { dnodeId: rec.id, dbs: single.join(',') });
+      this.host.log.warn('drop dnode force unsafe: replica-1 databases dropped with their dnode', {
+        dnodeId: rec.id,
+        dbs: single.join(','),
+      });
     }
     const ready = this.readyDnodes().filter((d) => d.id !== rec.id);
     const moves = planDrain(m.state, rec.id, ready, Date.now());
     if (moves.length === 0 && vnodesOn(m.state, rec.id) === 0) {
       await m.propose({ op: 'dropDnode', id: rec.id });
       this.leaderView.liveness.forget(rec.id);
-      this.host.log.info('dnode dropped; if it still runs it will be told and exit', { dnodeId: rec.id, endpoint: rec.endpoint });
+      this.host.log.info('dnode dropped; if it still runs it will be told and exit', {
+        dnodeId: rec.id,
+        endpoint: rec.endpoint,
+      });
       return finished('Drop');
     }
     await this.startMoves(m, moves, rec.id);
-    this.host.log.info('drop dnode: moving its vnodes away first', { dnodeId: rec.id, moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
+    this.host.log.info('drop dnode: moving its vnodes away first', {
+      dnodeId: rec.id,
+      moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' '),
+    });
     await this.waitFor(m, () => !m.state.dnodes.some((d) => d.id === rec.id));
     return finished('Drop');
   }
 
   /** Ready dnodes with their vnode capacity (placement and moves only go to these). */
   private readyDnodes(): { id: number; supportVnodes: number }[] {
-    return this.leader().state.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
+    return this.leader()
+      .state.dnodes.filter((d) => this.status(d.id).status === 'ready')
+      .map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
   }
 
   private refuseIfOffline(what: string): void {
     const s = this.leader().state;
     const off = s.dnodes.filter((d) => this.status(d.id).status !== 'ready').map((d) => d.id);
-    if (off.length > 0) throw new BasaltError('OFFLINE_DNODE_EXISTS', `${what} is refused while dnode(s) ${off.join(', ')} are offline (moves need every replica reachable); start them, or drop a dead one with 'drop dnode N force'`);
+    if (off.length > 0)
+      throw new BasaltError(
+        'OFFLINE_DNODE_EXISTS',
+        `${what} is refused while dnode(s) ${off.join(', ')} are offline (moves need every replica reachable); start them, or drop a dead one with 'drop dnode N force'`,
+      );
   }
 
   private async startMoves(m: Mnode, moves: readonly PlannedMove[], dropDnode?: number): Promise<void> {
@@ -164,7 +248,9 @@ export class ClusterStatements {
     if (moves.length === 0) return finished('Balance');
     const first = m.state.nextMoveId;
     await this.startMoves(m, moves);
-    this.host.log.info('balance vgroup: moving replicas', { moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' ') });
+    this.host.log.info('balance vgroup: moving replicas', {
+      moves: moves.map((x) => `${x.vgId}:${x.from.join('/')}->${x.to.join('/')}`).join(' '),
+    });
     await this.waitFor(m, () => !m.state.moves.some((x) => x.id >= first));
     return finished('Balance');
   }
@@ -184,12 +270,16 @@ export class ClusterStatements {
   private async spreadLeaders(vgIds: readonly number[]): Promise<void> {
     const link = this.host.vgroups;
     try {
-      const groups = await Promise.all(vgIds.map(async (vgId) => {
-        const st = await link.ctl(vgId, { action: 'status' });
-        return { vgId, voters: st.voters, leader: st.leader };
-      }));
+      const groups = await Promise.all(
+        vgIds.map(async (vgId) => {
+          const st = await link.ctl(vgId, { action: 'status' });
+          return { vgId, voters: st.voters, leader: st.leader };
+        }),
+      );
       const want = planLeaders(groups);
-      await Promise.all([...want].map(([vgId, to]) => link.ctl(vgId, { action: 'transfer', node: to }, 3_000).catch(() => undefined)));
+      await Promise.all(
+        [...want].map(([vgId, to]) => link.ctl(vgId, { action: 'transfer', node: to }, 3_000).catch(() => undefined)),
+      );
     } catch (e) {
       this.host.log.debug('create database: leaders not spread (they still serve)', { error: (e as Error).message });
     }
@@ -200,7 +290,8 @@ export class ClusterStatements {
     const m = this.leader();
     this.refuseIfOffline('balance vgroup leader');
     const s = m.state;
-    if (db !== null && !s.replicatedDbs[db]) throw new BasaltError('DB_NOT_EXIST', `database '${db}' is not a replicated database; see 'show databases'`);
+    if (db !== null && !s.replicatedDbs[db])
+      throw new BasaltError('DB_NOT_EXIST', `database '${db}' is not a replicated database; see 'show databases'`);
     const link = this.host.vgroups;
     const groups: { vgId: number; voters: number[]; leader: number }[] = [];
     for (const [name, p] of Object.entries(s.replicatedDbs)) {
@@ -210,12 +301,23 @@ export class ClusterStatements {
         groups.push({ vgId: v.vgId, voters: st.voters, leader: st.leader });
       }
     }
-    if (vgId !== null && !groups.some((g) => g.vgId === vgId)) throw new BasaltError('VGROUP_NOT_EXIST', `vgroup ${vgId} is not a vgroup of a replicated database; see 'show <db>.vgroups'`);
+    if (vgId !== null && !groups.some((g) => g.vgId === vgId))
+      throw new BasaltError(
+        'VGROUP_NOT_EXIST',
+        `vgroup ${vgId} is not a vgroup of a replicated database; see 'show <db>.vgroups'`,
+      );
     const want = planLeaders(groups);
-    const scope = (id: number): boolean => (vgId === null || id === vgId) && (db === null || s.replicatedDbs[db]!.vgroups.some((v) => v.vgId === id));
+    const scope = (id: number): boolean =>
+      (vgId === null || id === vgId) && (db === null || s.replicatedDbs[db]!.vgroups.some((v) => v.vgId === id));
     for (const [id, to] of want) {
       if (!scope(id)) continue;
-      await link.ctl(id, { action: 'transfer', node: to }, 5_000).catch((e: unknown) => this.host.log.warn('balance vgroup leader: a transfer did not finish', { vgId: id, to, error: (e as Error).message }));
+      await link.ctl(id, { action: 'transfer', node: to }, 5_000).catch((e: unknown) =>
+        this.host.log.warn('balance vgroup leader: a transfer did not finish', {
+          vgId: id,
+          to,
+          error: (e as Error).message,
+        }),
+      );
     }
     return finished('Balance');
   }
@@ -224,12 +326,31 @@ export class ClusterStatements {
     const m = this.leader();
     const rows = m.state.moves.map((mv): Cell[] => {
       const p = this.reconciler.progressOf(mv.id);
-      return [mv.id, mv.createdAtMs, p?.stage ?? 'prepare', mv.db, '', p?.failedTimes ?? 0, p?.lastExecMs ?? null,
-        `${mv.reason}: vgroup ${mv.vgId} dnodes ${mv.from.join(',')} -> ${mv.to.join(',')}${p?.lastInfo ? `; ${p.lastInfo}` : ''}`.slice(0, 511)];
+      return [
+        mv.id,
+        mv.createdAtMs,
+        p?.stage ?? 'prepare',
+        mv.db,
+        '',
+        p?.failedTimes ?? 0,
+        p?.lastExecMs ?? null,
+        `${mv.reason}: vgroup ${mv.vgId} dnodes ${mv.from.join(',')} -> ${mv.to.join(',')}${p?.lastInfo ? `; ${p.lastInfo}` : ''}`.slice(
+          0,
+          511,
+        ),
+      ];
     });
     return rowsResult(
-      [col('id', T.INT), col('create_time', T.TIMESTAMP), varcharCol('stage', 12), varcharCol('db1', 64), varcharCol('db2', 64),
-        col('failed_times', T.INT), col('last_exec_time', T.TIMESTAMP), varcharCol('last_action_info', 511)],
+      [
+        col('id', T.INT),
+        col('create_time', T.TIMESTAMP),
+        varcharCol('stage', 12),
+        varcharCol('db1', 64),
+        varcharCol('db2', 64),
+        col('failed_times', T.INT),
+        col('last_exec_time', T.TIMESTAMP),
+        varcharCol('last_action_info', 511),
+      ],
       rows,
     );
   }
@@ -241,16 +362,30 @@ export class ClusterStatements {
     const s = m.state;
     const rec = requireDnode(s, id);
     if (s.mnodes.some((x) => x.dnodeId === id) || m.voters.includes(id) || m.learners.includes(id)) {
-      throw new BasaltError('MNODE_ALREADY_EXISTS', `dnode ${id} already hosts an mnode; each dnode hosts at most one (see 'show mnodes')`);
+      throw new BasaltError(
+        'MNODE_ALREADY_EXISTS',
+        `dnode ${id} already hosts an mnode; each dnode hosts at most one (see 'show mnodes')`,
+      );
     }
     if (s.mnodes.length >= 3) {
-      throw new BasaltError('MNODE_TOO_MANY', `the cluster already has ${s.mnodes.length} mnodes (on dnodes ${s.mnodes.map((x) => x.dnodeId).join(', ')}); drop one first`);
+      throw new BasaltError(
+        'MNODE_TOO_MANY',
+        `the cluster already has ${s.mnodes.length} mnodes (on dnodes ${s.mnodes.map((x) => x.dnodeId).join(', ')}); drop one first`,
+      );
     }
     const st = this.status(id);
     if (st.status !== 'ready') {
-      throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note}); start it, wait until 'show dnodes' shows it ready, then retry`);
+      throw new BasaltError(
+        'DNODE_OFFLINE',
+        `dnode ${id} (${rec.endpoint}) is offline (${st.note}); start it, wait until 'show dnodes' shows it ready, then retry`,
+      );
     }
-    const ctl: MnodeCtlRequest = { action: 'start', clusterId: s.clusterId, dnodeId: id, peers: s.dnodes.map((d) => ({ id: d.id, ep: d.endpoint })) };
+    const ctl: MnodeCtlRequest = {
+      action: 'start',
+      clusterId: s.clusterId,
+      dnodeId: id,
+      peers: s.dnodes.map((d) => ({ id: d.id, ep: d.endpoint })),
+    };
     await this.host.peers.request(rec.endpoint, ClusterMsg.MNODE_CTL, ctl);
     this.host.log.info('create mnode: adding a learner', { dnodeId: id });
     await m.proposeConfChange({ type: 'addLearner', node: id });
@@ -258,7 +393,10 @@ export class ClusterStatements {
     while (m.matchOf(id) < m.commitIndex) {
       if (Date.now() > deadline || !m.isLeader) {
         await m.proposeConfChange({ type: 'remove', node: id }).catch(() => undefined);
-        throw new BasaltError('TIMEOUT', `the new mnode on dnode ${id} did not catch up within ${Limits.mnodeCatchUpTimeoutMs} ms; check the network between the dnodes and retry`);
+        throw new BasaltError(
+          'TIMEOUT',
+          `the new mnode on dnode ${id} did not catch up within ${Limits.mnodeCatchUpTimeoutMs} ms; check the network between the dnodes and retry`,
+        );
       }
       await sleep(50);
     }
@@ -273,14 +411,28 @@ export class ClusterStatements {
     const m = this.leader();
     const s = m.state;
     requireDnode(s, id);
-    if (!s.mnodes.some((x) => x.dnodeId === id)) throw new BasaltError('MNODE_NOT_EXIST', `dnode ${id} hosts no mnode; see 'show mnodes'`);
-    if (s.mnodes.length <= 1) throw new BasaltError('MNODE_TOO_FEW', `the mnode on dnode ${id} is the only one; create another before dropping it`);
-    if (id === this.host.selfId()) throw new BasaltError('CANNOT_DROP_LEADER', `the mnode on dnode ${id} is the leader; connect while another mnode leads, or stop dnode ${id} so that another takes over`);
+    if (!s.mnodes.some((x) => x.dnodeId === id))
+      throw new BasaltError('MNODE_NOT_EXIST', `dnode ${id} hosts no mnode; see 'show mnodes'`);
+    if (s.mnodes.length <= 1)
+      throw new BasaltError(
+        'MNODE_TOO_FEW',
+        `the mnode on dnode ${id} is the only one; create another before dropping it`,
+      );
+    if (id === this.host.selfId())
+      throw new BasaltError(
+        'CANNOT_DROP_LEADER',
+        `the mnode on dnode ${id} is the leader; connect while another mnode leads, or stop dnode ${id} so that another takes over`,
+      );
     await m.proposeConfChange({ type: 'remove', node: id });
     await m.propose({ op: 'dropMnode', dnodeId: id });
     const ep = dnodeById(s, id)!.endpoint;
     const ctl: MnodeCtlRequest = { action: 'stop', clusterId: s.clusterId, dnodeId: id, peers: [] };
-    await this.host.peers.request(ep, ClusterMsg.MNODE_CTL, ctl).catch((e: unknown) => this.host.log.warn('could not tell the dnode to remove its mnode log; it is ignored by the group anyway', { dnodeId: id, error: String(e) }));
+    await this.host.peers.request(ep, ClusterMsg.MNODE_CTL, ctl).catch((e: unknown) =>
+      this.host.log.warn('could not tell the dnode to remove its mnode log; it is ignored by the group anyway', {
+        dnodeId: id,
+        error: String(e),
+      }),
+    );
     this.host.log.info('mnode dropped', { dnodeId: id });
     return finished('Drop');
   }
@@ -292,16 +444,28 @@ export class ClusterStatements {
     const rec = requireDnode(m.state, id);
     if (id === this.host.selfId()) return this.host.localDnodeCfg(req);
     const st = this.status(id);
-    if (st.status !== 'ready') throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note})`);
-    return asMap<DnodeCfgReply>((await this.host.peers.request(rec.endpoint, ClusterMsg.DNODE_CFG, req)).control, 'DNODE_CFG reply');
+    if (st.status !== 'ready')
+      throw new BasaltError('DNODE_OFFLINE', `dnode ${id} (${rec.endpoint}) is offline (${st.note})`);
+    return asMap<DnodeCfgReply>(
+      (await this.host.peers.request(rec.endpoint, ClusterMsg.DNODE_CFG, req)).control,
+      'DNODE_CFG reply',
+    );
   }
 
   private async showDnodeVariables(id: number, like: string | null): Promise<ClusterResult> {
     const r = await this.dnodeCfg(id, { action: 'get' });
     const re = like === null ? null : likeToRegExp(like);
-    const rows = r.variables.filter((v) => re === null || re.test(v.name)).map((v): Cell[] => [id, v.name, v.value, v.scope, '']);
+    const rows = r.variables
+      .filter((v) => re === null || re.test(v.name))
+      .map((v): Cell[] => [id, v.name, v.value, v.scope, '']);
     return rowsResult(
-      [col('dnode_id', T.INT), varcharCol('name', 64), varcharCol('value', 128), varcharCol('scope', 10), varcharCol('info', 128)],
+      [
+        col('dnode_id', T.INT),
+        varcharCol('name', 64),
+        varcharCol('value', 128),
+        varcharCol('scope', 10),
+        varcharCol('info', 128),
+      ],
       rows,
     );
   }
@@ -310,9 +474,13 @@ export class ClusterStatements {
     const m = this.leader();
     const k = RUNTIME_KEYS.find((x) => x.toLowerCase() === key.toLowerCase());
     if (!k) {
-      throw new BasaltError('INVALID_OPTION', `'${key}' cannot be changed at run time (keys: ${RUNTIME_KEYS.join(', ')}); set it in basalt.cfg of each dnode and restart them${['statusinterval', 'timezone', 'locale', 'charset', 'ttlchangeonwrite'].includes(key.toLowerCase()) ? ', all with the same value' : ''}`);
+      throw new BasaltError(
+        'INVALID_OPTION',
+        `'${key}' cannot be changed at run time (keys: ${RUNTIME_KEYS.join(', ')}); set it in basalt.cfg of each dnode and restart them${['statusinterval', 'timezone', 'locale', 'charset', 'ttlchangeonwrite'].includes(key.toLowerCase()) ? ', all with the same value' : ''}`,
+      );
     }
-    if (value === null) throw new BasaltError('INVALID_OPTION', `alter dnode '${k}' needs a value, e.g. alter dnode 1 '${k}' '135'`);
+    if (value === null)
+      throw new BasaltError('INVALID_OPTION', `alter dnode '${k}' needs a value, e.g. alter dnode 1 '${k}' '135'`);
     const ids = id === null ? m.state.dnodes.map((d) => d.id) : [requireDnode(m.state, id).id];
     for (const d of ids) {
       if (id === null && this.status(d).status !== 'ready') continue;
@@ -323,7 +491,10 @@ export class ClusterStatements {
 
   // ---- databases (replica 1: placed whole on the least-loaded ready dnode; replica 3: per vgroup)
 
-  private async createDatabase(req: Extract<ClusterRequest, { kind: 'createDatabase' }>, runOnDnode: RunOnDnode): Promise<ClusterResult> {
+  private async createDatabase(
+    req: Extract<ClusterRequest, { kind: 'createDatabase' }>,
+    runOnDnode: RunOnDnode,
+  ): Promise<ClusterResult> {
     const { name, ifNotExists } = req;
     const m = this.leader();
     const s = m.state;
@@ -337,7 +508,9 @@ export class ClusterStatements {
     if (replica > 1) {
       // Each vgroup on `replica` distinct ready dnodes; every placed dnode hosts its replicas
       // as ReplicatedVnodes (src/vnode/REPLICATED.md).
-      const ready = s.dnodes.filter((d) => this.status(d.id).status === 'ready').map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
+      const ready = s.dnodes
+        .filter((d) => this.status(d.id).status === 'ready')
+        .map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
       // Per vgroup: a dnode reaches the vgroups it does not host through RemoteVnodes.
       const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'per-vgroup');
       return this.createReplicatedDb(m, name, given, op.op === 'placeReplicatedDb' ? { ...op, options: given } : op);
@@ -347,7 +520,10 @@ export class ClusterStatements {
       .sort((a, b) => vnodesOn(s, a.id) - vnodesOn(s, b.id) || a.id - b.id);
     const host = candidates[0];
     if (!host) {
-      throw new BasaltError('OUT_OF_DNODES', `no ready dnode has ${vgroups} free vnode(s) for database '${name}'; start or add dnodes, raise supportVnodes, or use fewer vgroups`);
+      throw new BasaltError(
+        'OUT_OF_DNODES',
+        `no ready dnode has ${vgroups} free vnode(s) for database '${name}'; start or add dnodes, raise supportVnodes, or use fewer vgroups`,
+      );
     }
     await m.propose({ op: 'placeDb', name, dnodeId: host.id, vgroups });
     try {
@@ -365,15 +541,30 @@ export class ClusterStatements {
    * replicas (founders = each vgroup's dnodes). If a dnode cannot, the placement is undone
    * and the dnodes that did are told to drop it.
    */
-  private async createReplicatedDb(m: Mnode, name: string, given: Record<string, unknown>, op: ClusterOp): Promise<ClusterResult> {
+  private async createReplicatedDb(
+    m: Mnode,
+    name: string,
+    given: Record<string, unknown>,
+    op: ClusterOp,
+  ): Promise<ClusterResult> {
     assert(op.op === 'placeReplicatedDb', 'a replicated placement');
     await m.propose(op);
-    const host: HostDatabase = { name, options: given, vgroups: op.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })), index: m.commitIndex };
+    const host: HostDatabase = {
+      name,
+      options: given,
+      vgroups: op.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
+      index: m.commitIndex,
+    };
     const dnodes = [...new Set(op.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
     const done: number[] = [];
     try {
       // All at once, so that each vgroup's founders are up together and elect quickly.
-      const results = await Promise.allSettled(dnodes.map(async (id) => { await this.hostOnDnode(id, host); done.push(id); }));
+      const results = await Promise.allSettled(
+        dnodes.map(async (id) => {
+          await this.hostOnDnode(id, host);
+          done.push(id);
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (e) {
@@ -384,19 +575,37 @@ export class ClusterStatements {
     // The statement returns once every vgroup has a leader (a read barrier through it).
     for (const v of op.vgroups) this.host.vgroups.note(v.vgId, name, v.dnodeIds);
     const leaderless: number[] = [];
-    await Promise.all(op.vgroups.map((v) => this.host.vgroups.meta(v.vgId, null).catch((e: unknown) => {
-      leaderless.push(v.vgId);
-      this.host.log.warn('create database: a vgroup has no leader yet', { db: name, vgId: v.vgId, error: (e as Error).message });
-    })));
+    await Promise.all(
+      op.vgroups.map((v) =>
+        this.host.vgroups.meta(v.vgId, null).catch((e: unknown) => {
+          leaderless.push(v.vgId);
+          this.host.log.warn('create database: a vgroup has no leader yet', {
+            db: name,
+            vgId: v.vgId,
+            error: (e as Error).message,
+          });
+        }),
+      ),
+    );
     if (leaderless.length > 0) {
-      throw new BasaltError('NO_LEADER', `database '${name}' is created but vgroup(s) ${leaderless.sort((a, b) => a - b).join(', ')} elected no leader in time; check 'show ${name}.vgroups' and 'show dnodes' (a dnode may have stopped), then retry the writes`);
+      throw new BasaltError(
+        'NO_LEADER',
+        `database '${name}' is created but vgroup(s) ${leaderless.sort((a, b) => a - b).join(', ')} elected no leader in time; check 'show ${name}.vgroups' and 'show dnodes' (a dnode may have stopped), then retry the writes`,
+      );
     }
     await this.spreadLeaders(op.vgroups.map((v) => v.vgId));
-    this.host.log.info('replicated database created', { db: name, replica: op.replica, vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' ') });
+    this.host.log.info('replicated database created', {
+      db: name,
+      replica: op.replica,
+      vgroups: op.vgroups.map((v) => `${v.vgId}@${v.dnodeIds.join('/')}`).join(' '),
+    });
     return finished('Create');
   }
 
-  private async dropDatabase(req: Extract<ClusterRequest, { kind: 'dropDatabase' }>, runOnDnode: RunOnDnode): Promise<ClusterResult> {
+  private async dropDatabase(
+    req: Extract<ClusterRequest, { kind: 'dropDatabase' }>,
+    runOnDnode: RunOnDnode,
+  ): Promise<ClusterResult> {
     const { name } = req;
     const m = this.leader();
     const rp = m.state.replicatedDbs[name];
@@ -405,14 +614,24 @@ export class ClusterStatements {
       // again (not yet: its vnode directories stay behind, see src/mnode/README.md).
       const dnodes = [...new Set(rp.vgroups.flatMap((v) => v.dnodeIds))];
       for (const id of dnodes) {
-        try { await runOnDnode(id); }
-        catch (e) { this.host.log.warn('drop database: a replica dnode did not answer', { db: name, dnodeId: id, error: (e as Error).message }); }
+        try {
+          await runOnDnode(id);
+        } catch (e) {
+          this.host.log.warn('drop database: a replica dnode did not answer', {
+            db: name,
+            dnodeId: id,
+            error: (e as Error).message,
+          });
+        }
       }
       await m.propose({ op: 'unplaceDb', name });
       return finished('Drop');
     }
     const p = m.state.dbPlacement[name];
-    if (!p) { await runOnDnode(this.host.selfId()); return finished('Drop'); }
+    if (!p) {
+      await runOnDnode(this.host.selfId());
+      return finished('Drop');
+    }
     await runOnDnode(p.dnodeId);
     await m.propose({ op: 'unplaceDb', name });
     return finished('Drop');
@@ -426,12 +645,20 @@ export class ClusterStatements {
     const rows = s.dnodes.map((d): Cell[] => {
       const st = this.status(d.id);
       const self = d.id === this.host.selfId();
-      const reboot = self ? this.host.startedAtMs : (this.leaderView.liveness.get(d.id)?.rebootTimeMs || null);
+      const reboot = self ? this.host.startedAtMs : this.leaderView.liveness.get(d.id)?.rebootTimeMs || null;
       return [d.id, d.endpoint, vnodesOn(s, d.id), this.supportVnodes(d.id), st.status, d.createdAtMs, reboot, st.note];
     });
     return rowsResult(
-      [col('id', T.SMALLINT), varcharCol('endpoint', 134), col('vnodes', T.SMALLINT), col('support_vnodes', T.SMALLINT),
-        varcharCol('status', 10), col('create_time', T.TIMESTAMP), col('reboot_time', T.TIMESTAMP), varcharCol('note', 256)],
+      [
+        col('id', T.SMALLINT),
+        varcharCol('endpoint', 134),
+        col('vnodes', T.SMALLINT),
+        col('support_vnodes', T.SMALLINT),
+        varcharCol('status', 10),
+        col('create_time', T.TIMESTAMP),
+        col('reboot_time', T.TIMESTAMP),
+        varcharCol('note', 256),
+      ],
       rows,
     );
   }
@@ -448,23 +675,39 @@ export class ClusterStatements {
       const d = dnodeById(s, x.dnodeId);
       let role: string;
       let roleTime: number;
-      if (x.dnodeId === selfId) { role = 'leader'; roleTime = m.roleSinceMs; }
-      else {
+      if (x.dnodeId === selfId) {
+        role = 'leader';
+        roleTime = m.roleSinceMs;
+      } else {
         // As TDengine: an mnode is offline exactly when its dnode is (status timeout), so
         // `show mnodes` and `show dnodes` never disagree.
-        const live = this.status(x.dnodeId).status === 'ready' && (m.voters.includes(x.dnodeId) || m.learners.includes(x.dnodeId));
+        const live =
+          this.status(x.dnodeId).status === 'ready' && (m.voters.includes(x.dnodeId) || m.learners.includes(x.dnodeId));
         role = live ? (m.learners.includes(x.dnodeId) ? 'learner' : 'follower') : 'offline';
         roleTime = this.leaderView.liveness.get(x.dnodeId)?.statusSinceMs ?? x.createdAtMs;
       }
-      rows.push([x.dnodeId, d?.endpoint ?? '', role, role === 'offline' ? 'offline' : 'ready', x.createdAtMs, roleTime]);
+      rows.push([
+        x.dnodeId,
+        d?.endpoint ?? '',
+        role,
+        role === 'offline' ? 'offline' : 'ready',
+        x.createdAtMs,
+        roleTime,
+      ]);
     }
     for (const id of m.learners) {
       if (listed.has(id)) continue;
       rows.push([id, dnodeById(s, id)?.endpoint ?? '', 'learner', 'creating', now, now]);
     }
     return rowsResult(
-      [col('id', T.INT), varcharCol('endpoint', 134), varcharCol('role', 12), varcharCol('status', 9),
-        col('create_time', T.TIMESTAMP), col('role_time', T.TIMESTAMP)],
+      [
+        col('id', T.INT),
+        varcharCol('endpoint', 134),
+        varcharCol('role', 12),
+        varcharCol('status', 9),
+        col('create_time', T.TIMESTAMP),
+        col('role_time', T.TIMESTAMP),
+      ],
       rows,
     );
   }
@@ -474,8 +717,14 @@ export class ClusterStatements {
     const s = m.state;
     const uptimeS = Math.max(0, Math.floor((Date.now() - s.createdAtMs) / 1000));
     return rowsResult(
-      [col('id', T.BIGINT), varcharCol('name', 134), col('uptime', T.INT), col('create_time', T.TIMESTAMP),
-        varcharCol('version', 10), col('expire_time', T.TIMESTAMP)],
+      [
+        col('id', T.BIGINT),
+        varcharCol('name', 134),
+        col('uptime', T.INT),
+        col('create_time', T.TIMESTAMP),
+        varcharCol('version', 10),
+        col('expire_time', T.TIMESTAMP),
+      ],
       [[BigInt(s.clusterId), s.clusterId, uptimeS, s.createdAtMs, this.host.version, null]],
     );
   }

@@ -19,7 +19,13 @@ export interface LeaderLog {
 
 /** Requests to other dnodes at their endpoints (the dnode's peer connections). */
 export interface PeerRequests {
-  request(ep: string, msgType: number, control: unknown, payload?: readonly Uint8Array[], timeoutMs?: number): Promise<RpcResponse>;
+  request(
+    ep: string,
+    msgType: number,
+    control: unknown,
+    payload?: readonly Uint8Array[],
+    timeoutMs?: number,
+  ): Promise<RpcResponse>;
 }
 
 /** Reaching a replicated vgroup's leader wherever it runs (the dnode's vgroup link). */
@@ -72,18 +78,31 @@ export type ClusterRequest =
   | { readonly kind: 'showTransactions' }
   | { readonly kind: 'showDnodeVariables'; readonly dnodeId: number; readonly like: string | null }
   | { readonly kind: 'createDnode'; readonly endpoint: string }
-  | { readonly kind: 'dropDnode'; readonly dnodeId: number | null; readonly endpoint: string | null; readonly force: boolean; readonly unsafe: boolean }
-  | { readonly kind: 'alterDnode'; readonly dnodeId: number | null; readonly key: string; readonly value: string | null }
+  | {
+      readonly kind: 'dropDnode';
+      readonly dnodeId: number | null;
+      readonly endpoint: string | null;
+      readonly force: boolean;
+      readonly unsafe: boolean;
+    }
+  | {
+      readonly kind: 'alterDnode';
+      readonly dnodeId: number | null;
+      readonly key: string;
+      readonly value: string | null;
+    }
   | { readonly kind: 'createMnode'; readonly dnodeId: number }
   | { readonly kind: 'dropMnode'; readonly dnodeId: number }
   | { readonly kind: 'balanceVgroup' }
   | { readonly kind: 'balanceVgroupLeader'; readonly vgId: number | null; readonly db: string | null }
   | { readonly kind: 'redistributeVgroup'; readonly vgId: number; readonly dnodeIds: readonly number[] }
   | {
-    readonly kind: 'createDatabase'; readonly name: string; readonly ifNotExists: boolean;
-    /** The options given, checked only once the database is known not to exist. */
-    readonly options: () => Partial<DbOptions>;
-  }
+      readonly kind: 'createDatabase';
+      readonly name: string;
+      readonly ifNotExists: boolean;
+      /** The options given, checked only once the database is known not to exist. */
+      readonly options: () => Partial<DbOptions>;
+    }
   | { readonly kind: 'dropDatabase'; readonly name: string; readonly ifExists: boolean };
 
 export type Cell = number | bigint | string | boolean | null;

@@ -8,11 +8,17 @@ import { toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { dnodeByEndpoint, dnodeById, mnodeEndpoints } from './cluster-state.js';
 import {
-  asMap, ClusterMsg, MATCHED_KEYS, type EpEntry, type HelloReply, type HelloRequest, type StatusReply, type StatusReport,
+  asMap,
+  ClusterMsg,
+  MATCHED_KEYS,
+  type EpEntry,
+  type HelloReply,
+  type HelloRequest,
+  type StatusReply,
+  type StatusReport,
 } from './cluster-messages.js';
 import type { LeaderHost } from './leader-host.js';
 import { Liveness, type LivenessView } from './liveness.js';
-
 
 export class MnodeLeader {
   readonly liveness: Liveness;
@@ -21,7 +27,10 @@ export class MnodeLeader {
   private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
   private initProposed = false;
 
-  constructor(private readonly host: LeaderHost, offlineAfterMs: () => number) {
+  constructor(
+    private readonly host: LeaderHost,
+    offlineAfterMs: () => number,
+  ) {
     this.liveness = new Liveness(offlineAfterMs);
   }
 
@@ -35,7 +44,10 @@ export class MnodeLeader {
   onBecameLeader(): void {
     const m = this.host.mnode;
     if (!m) return;
-    this.liveness.grace(m.state.dnodes.filter((d) => d.joined).map((d) => d.id), Date.now());
+    this.liveness.grace(
+      m.state.dnodes.filter((d) => d.joined).map((d) => d.id),
+      Date.now(),
+    );
     this.maybeInit();
   }
 
@@ -57,12 +69,17 @@ export class MnodeLeader {
     if (!m) return [];
     const now = Date.now();
     const self = this.host.selfId();
-    return m.state.dnodes.filter((d) => d.id !== self && this.liveness.view(d.id, now).status !== 'ready').map((d) => d.id);
+    return m.state.dnodes
+      .filter((d) => d.id !== self && this.liveness.view(d.id, now).status !== 'ready')
+      .map((d) => d.id);
   }
 
   private log(key: string, level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void {
     let g = this.gates.get(key);
-    if (!g) { g = new RepeatGate(); this.gates.set(key, g); }
+    if (!g) {
+      g = new RepeatGate();
+      this.gates.set(key, g);
+    }
     if (g.pass(msg, Date.now())) this.host.log.log(level, msg, fields);
   }
 
@@ -73,7 +90,10 @@ export class MnodeLeader {
     const id = this.host.clusterIdentity();
     m.propose({ op: 'init', clusterId: id.clusterId, createdAtMs: id.createdAtMs, endpoint: this.host.endpoint })
       .then(() => this.host.log.info('cluster initialised', { clusterId: id.clusterId }))
-      .catch((e: unknown) => { this.initProposed = false; this.host.log.warn('cluster init not committed yet', { error: toBasaltError(e).message }); });
+      .catch((e: unknown) => {
+        this.initProposed = false;
+        this.host.log.warn('cluster init not committed yet', { error: toBasaltError(e).message });
+      });
   }
 
   /** Decides on one status report; null when this dnode's mnode is not a serving leader. */
@@ -86,60 +106,110 @@ export class MnodeLeader {
     const byEp = dnodeByEndpoint(s, req.endpoint);
     if (req.clusterId !== '' && req.clusterId !== s.clusterId) {
       if (byEp) this.liveness.refuse(byEp.id, 'clusterId not match', now);
-      this.log(req.endpoint, 'warn', 'refused a dnode of another cluster', { endpoint: req.endpoint, itsCluster: req.clusterId, thisCluster: s.clusterId });
-      return { kind: 'refused', code: 0x8000033b, message: `this dnode belongs to cluster ${req.clusterId}, not to cluster ${s.clusterId} of mnode ${self}; two clusters never merge. To move it, stop it, wipe its dataDir and start it with firstEp ${self}` };
+      this.log(req.endpoint, 'warn', 'refused a dnode of another cluster', {
+        endpoint: req.endpoint,
+        itsCluster: req.clusterId,
+        thisCluster: s.clusterId,
+      });
+      return {
+        kind: 'refused',
+        code: 0x8000033b,
+        message: `this dnode belongs to cluster ${req.clusterId}, not to cluster ${s.clusterId} of mnode ${self}; two clusters never merge. To move it, stop it, wipe its dataDir and start it with firstEp ${self}`,
+      };
     }
     let rec = byEp;
     if (req.dnodeId > 0) {
       rec = dnodeById(s, req.dnodeId);
       if (!rec) {
         if (req.dnodeId < s.nextDnodeId) {
-          this.log(req.endpoint, 'warn', 'a dropped dnode reported; told it so', { dnodeId: req.dnodeId, endpoint: req.endpoint });
+          this.log(req.endpoint, 'warn', 'a dropped dnode reported; told it so', {
+            dnodeId: req.dnodeId,
+            endpoint: req.endpoint,
+          });
           return { kind: 'dropped', message: `removed with 'drop dnode ${req.dnodeId}'` };
         }
-        return { kind: 'refused', code: 0x80000331, message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}` };
+        return {
+          kind: 'refused',
+          code: 0x80000331,
+          message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}`,
+        };
       }
       if (rec.endpoint !== req.endpoint) {
         this.liveness.refuse(rec.id, 'dnodeId not match', now);
-        return { kind: 'refused', code: 0x80000331, message: `dnode ${rec.id} is registered as ${rec.endpoint}, but reports endpoint ${req.endpoint}; restore its fqdn/serverPort` };
+        return {
+          kind: 'refused',
+          code: 0x80000331,
+          message: `dnode ${rec.id} is registered as ${rec.endpoint}, but reports endpoint ${req.endpoint}; restore its fqdn/serverPort`,
+        };
       }
     } else if (!rec) {
-      this.log(req.endpoint, 'info', 'a dnode asked to join but was not created; ignoring it', { endpoint: req.endpoint, fix: `create dnode "${req.endpoint}"` });
-      return { kind: 'refused', code: 0x80000331, message: `dnode ${req.endpoint} is not created in cluster ${s.clusterId}; run create dnode "${req.endpoint}" on the cluster` };
+      this.log(req.endpoint, 'info', 'a dnode asked to join but was not created; ignoring it', {
+        endpoint: req.endpoint,
+        fix: `create dnode "${req.endpoint}"`,
+      });
+      return {
+        kind: 'refused',
+        code: 0x80000331,
+        message: `dnode ${req.endpoint} is not created in cluster ${s.clusterId}; run create dnode "${req.endpoint}" on the cluster`,
+      };
     }
     const mine = this.host.matchedConfig();
     for (const k of MATCHED_KEYS) {
       if (req.cfg[k] !== mine[k]) {
         this.liveness.refuse(rec.id, `${k} not match`, now);
-        this.log(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', { dnodeId: rec.id, key: k, its: req.cfg[k], cluster: mine[k] });
-        return { kind: 'refused', code: 0x80000335, message: `${k} is '${req.cfg[k]}' on this dnode but '${mine[k]}' in the cluster; set ${k} ${mine[k]} in its basalt.cfg and restart it` };
+        this.log(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', {
+          dnodeId: rec.id,
+          key: k,
+          its: req.cfg[k],
+          cluster: mine[k],
+        });
+        return {
+          kind: 'refused',
+          code: 0x80000335,
+          message: `${k} is '${req.cfg[k]}' on this dnode but '${mine[k]}' in the cluster; set ${k} ${mine[k]} in its basalt.cfg and restart it`,
+        };
       }
     }
     const before = this.liveness.get(rec.id);
     const wasReady = before ? this.liveness.view(rec.id, now).status === 'ready' : false;
     this.liveness.seen(rec.id, now, req.rebootTimeMs, req.supportVnodes);
-    if (!wasReady && rec.id !== this.host.selfId()) this.host.log.info('dnode is ready', { dnodeId: rec.id, endpoint: rec.endpoint });
+    if (!wasReady && rec.id !== this.host.selfId())
+      this.host.log.info('dnode is ready', { dnodeId: rec.id, endpoint: rec.endpoint });
     if (!rec.joined) {
       const id = rec.id;
       m.propose({ op: 'dnodeJoined', id }).then(
         () => this.host.log.info('dnode joined the cluster', { dnodeId: id, endpoint: req.endpoint }),
-        (e: unknown) => this.host.log.warn('could not record a join; will retry at the next status', { dnodeId: id, error: toBasaltError(e).message }),
+        (e: unknown) =>
+          this.host.log.warn('could not record a join; will retry at the next status', {
+            dnodeId: id,
+            error: toBasaltError(e).message,
+          }),
       );
     }
     return {
-      kind: 'ok', dnodeId: rec.id, clusterId: s.clusterId,
+      kind: 'ok',
+      dnodeId: rec.id,
+      clusterId: s.clusterId,
       dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
-      mnodeEps: mnodeEndpoints(s), leaderEp: self,
+      mnodeEps: mnodeEndpoints(s),
+      leaderEp: self,
       offline: this.offlineDnodes(),
       placementIndex: m.commitIndex,
       placement: [
-        ...Object.entries(s.dbPlacement).map(([db, p]) => ({ db, dnodeId: p.dnodeId, ep: dnodeById(s, p.dnodeId)?.endpoint ?? '' })),
+        ...Object.entries(s.dbPlacement).map(([db, p]) => ({
+          db,
+          dnodeId: p.dnodeId,
+          ep: dnodeById(s, p.dnodeId)?.endpoint ?? '',
+        })),
         // A replicated database: any dnode with a replica can run its statements (followers
         // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
         ...Object.entries(s.replicatedDbs).map(([db, p]) => {
           const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
           return {
-            db, dnodeId: hosts[0]!, ep: dnodeById(s, hosts[0]!)?.endpoint ?? '', hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
+            db,
+            dnodeId: hosts[0]!,
+            ep: dnodeById(s, hosts[0]!)?.endpoint ?? '',
+            hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
             vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
             ...(p.options ? { options: p.options } : {}),
           };
@@ -161,8 +231,10 @@ export class MnodeLeader {
       // Logged from this loop's own memory: `show dnodes` also evaluates liveness.
       const prev = this.loggedStatus.get(d.id);
       this.loggedStatus.set(d.id, v.status);
-      if (prev === 'ready' && v.status === 'offline') this.host.log.warn('dnode is offline', { dnodeId: d.id, endpoint: d.endpoint, note: v.note });
-      if (!d.joined && !this.liveness.get(d.id)?.everSeen && !this.probing.has(d.id)) void this.probe(d.id, d.endpoint, m.state.clusterId);
+      if (prev === 'ready' && v.status === 'offline')
+        this.host.log.warn('dnode is offline', { dnodeId: d.id, endpoint: d.endpoint, note: v.note });
+      if (!d.joined && !this.liveness.get(d.id)?.everSeen && !this.probing.has(d.id))
+        void this.probe(d.id, d.endpoint, m.state.clusterId);
     }
   }
 
@@ -171,12 +243,22 @@ export class MnodeLeader {
     this.probing.add(id);
     try {
       const req: HelloRequest = { askerClusterId: clusterId, askerEp: this.host.endpoint };
-      const r = asMap<HelloReply>((await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], Limits.dnodeProbeTimeoutMs)).control, 'HELLO reply');
+      const r = asMap<HelloReply>(
+        (await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], Limits.dnodeProbeTimeoutMs)).control,
+        'HELLO reply',
+      );
       if (r.clusterId !== '' && r.clusterId !== clusterId) {
         this.liveness.refuse(id, 'clusterId not match', Date.now());
-        this.log(ep, 'warn', 'a created dnode belongs to another cluster and cannot join', { dnodeId: id, endpoint: ep, itsCluster: r.clusterId });
+        this.log(ep, 'warn', 'a created dnode belongs to another cluster and cannot join', {
+          dnodeId: id,
+          endpoint: ep,
+          itsCluster: r.clusterId,
+        });
       }
-    } catch { /* not running yet: stays 'status not received' */ }
-    finally { this.probing.delete(id); }
+    } catch {
+      /* not running yet: stays 'status not received' */
+    } finally {
+      this.probing.delete(id);
+    }
   }
 }

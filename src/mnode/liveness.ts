@@ -16,7 +16,10 @@ export interface DnodeLiveness {
   lastStatus: 'ready' | 'offline';
 }
 
-export interface LivenessView { status: 'ready' | 'offline'; note: string }
+export interface LivenessView {
+  status: 'ready' | 'offline';
+  note: string;
+}
 
 export class Liveness {
   private readonly byId = new Map<number, DnodeLiveness>();
@@ -26,13 +29,24 @@ export class Liveness {
   private entry(id: number, nowMs: number): DnodeLiveness {
     let e = this.byId.get(id);
     if (!e) {
-      e = { lastSeenMs: 0, rebootTimeMs: 0, supportVnodes: 0, everSeen: false, refusal: '', refusalAtMs: 0, statusSinceMs: nowMs, lastStatus: 'offline' };
+      e = {
+        lastSeenMs: 0,
+        rebootTimeMs: 0,
+        supportVnodes: 0,
+        everSeen: false,
+        refusal: '',
+        refusalAtMs: 0,
+        statusSinceMs: nowMs,
+        lastStatus: 'offline',
+      };
       this.byId.set(id, e);
     }
     return e;
   }
 
-  get(id: number): DnodeLiveness | undefined { return this.byId.get(id); }
+  get(id: number): DnodeLiveness | undefined {
+    return this.byId.get(id);
+  }
 
   /** A new leader: give every joined dnode one offline timeout to report before calling it offline. */
   grace(ids: readonly number[], nowMs: number): void {
@@ -62,7 +76,9 @@ export class Liveness {
     e.lastSeenMs = 0;
   }
 
-  forget(id: number): void { this.byId.delete(id); }
+  forget(id: number): void {
+    this.byId.delete(id);
+  }
 
   view(id: number, nowMs: number): LivenessView {
     const e = this.byId.get(id);
@@ -71,7 +87,10 @@ export class Liveness {
     else if (e.refusal !== '') v = { status: 'offline', note: e.refusal };
     else if (e.lastSeenMs > 0 && nowMs - e.lastSeenMs <= this.offlineAfterMs()) v = { status: 'ready', note: '' };
     else v = { status: 'offline', note: e.everSeen ? 'status msg timeout' : 'status not received' };
-    if (e && e.lastStatus !== v.status) { e.lastStatus = v.status; e.statusSinceMs = nowMs; }
+    if (e && e.lastStatus !== v.status) {
+      e.lastStatus = v.status;
+      e.statusSinceMs = nowMs;
+    }
     return v;
   }
 }

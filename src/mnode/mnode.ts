@@ -9,9 +9,19 @@ import type { ConfChange } from '../raft/conf-change.js';
 import type { ConfState, Entry, NodeId, Snapshot, StateRole } from '../raft/types.js';
 import { bootstrapEntries } from '../raft/log-store.js';
 import { WalLogStore, type ReplicaRuntime, type RaftGroupHost, type StateMachine } from '../replica/index.js';
-import { applyClusterOp, EMPTY_CLUSTER_STATE, withDefaults, type ClusterOp, type ClusterState } from './cluster-state.js';
+import {
+  applyClusterOp,
+  EMPTY_CLUSTER_STATE,
+  withDefaults,
+  type ClusterOp,
+  type ClusterState,
+} from './cluster-state.js';
 
-export type MnodeLog = (level: 'info' | 'warn' | 'error' | 'debug', message: string, fields?: Record<string, unknown>) => void;
+export type MnodeLog = (
+  level: 'info' | 'warn' | 'error' | 'debug',
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 /** The mnode group's id in the runtime (TDengine's vgId 1). */
 export const MNODE_GROUP = 1;
@@ -36,36 +46,62 @@ const decoder = new TextDecoder();
 class ClusterStateMachine implements StateMachine {
   state: ClusterState = EMPTY_CLUSTER_STATE;
 
-  constructor(private readonly m: { onApplied(): void; onLeader(leader: NodeId, role: StateRole, term: number): void; onConf(conf: ConfState): void; log: MnodeLog }) {}
+  constructor(
+    private readonly m: {
+      onApplied(): void;
+      onLeader(leader: NodeId, role: StateRole, term: number): void;
+      onConf(conf: ConfState): void;
+      log: MnodeLog;
+    },
+  ) {}
 
   // Nothing is kept outside the log and snapshots: the runtime restores the latest snapshot
   // and replays the log after it on every start.
-  appliedIndex(): number { return 0; }
+  appliedIndex(): number {
+    return 0;
+  }
 
   apply(entries: readonly Entry[]): void {
     for (const e of entries) {
       if (e.data.length === 0) continue;
       let op: ClusterOp;
-      try { op = JSON.parse(decoder.decode(e.data)) as ClusterOp; }
-      catch (err) { throw new BasaltError('FILE_CORRUPTED', `mnode log entry ${e.index} is not a cluster op (${(err as Error).message})`); }
+      try {
+        op = JSON.parse(decoder.decode(e.data)) as ClusterOp;
+      } catch (err) {
+        throw new BasaltError(
+          'FILE_CORRUPTED',
+          `mnode log entry ${e.index} is not a cluster op (${(err as Error).message})`,
+        );
+      }
       this.state = applyClusterOp(this.state, op);
     }
     this.m.onApplied();
   }
 
-  snapshot(): Uint8Array { return encoder.encode(JSON.stringify(this.state)); }
+  snapshot(): Uint8Array {
+    return encoder.encode(JSON.stringify(this.state));
+  }
 
   restore(snap: Snapshot): void {
-    this.state = snap.data.length === 0 ? EMPTY_CLUSTER_STATE : withDefaults(JSON.parse(decoder.decode(snap.data)) as Partial<ClusterState>);
+    this.state =
+      snap.data.length === 0
+        ? EMPTY_CLUSTER_STATE
+        : withDefaults(JSON.parse(decoder.decode(snap.data)) as Partial<ClusterState>);
     this.m.onApplied();
   }
 
   onConfChange(conf: ConfState, index: number): void {
-    this.m.log('info', 'mnode group membership changed', { voters: conf.voters.join(','), learners: conf.learners.join(',') || undefined, index });
+    this.m.log('info', 'mnode group membership changed', {
+      voters: conf.voters.join(','),
+      learners: conf.learners.join(',') || undefined,
+      index,
+    });
     this.m.onConf(conf);
   }
 
-  onLeaderChange(leader: NodeId, role: StateRole, term: number): void { this.m.onLeader(leader, role, term); }
+  onLeaderChange(leader: NodeId, role: StateRole, term: number): void {
+    this.m.onLeader(leader, role, term);
+  }
 }
 
 export class Mnode {
@@ -77,7 +113,11 @@ export class Mnode {
   /** When this replica last changed role (show mnodes role_time). */
   roleSinceMs = Date.now();
 
-  private constructor(private readonly opts: MnodeOptions, private readonly sm: ClusterStateMachine, private host: RaftGroupHost | null) {}
+  private constructor(
+    private readonly opts: MnodeOptions,
+    private readonly sm: ClusterStateMachine,
+    private host: RaftGroupHost | null,
+  ) {}
 
   static async open(opts: MnodeOptions): Promise<Mnode> {
     let mnode: Mnode | null = null;
@@ -101,7 +141,9 @@ export class Mnode {
       mnode.founding = true;
     }
     mnode.host = await opts.runtime.addGroup({
-      group: MNODE_GROUP, store, stateMachine: sm,
+      group: MNODE_GROUP,
+      store,
+      stateMachine: sm,
       proposalTimeoutMs: Limits.mnodeProposeTimeoutMs,
       snapshotEveryEntries: Limits.mnodeSnapshotEveryEntries,
     });
@@ -118,7 +160,9 @@ export class Mnode {
     }
   }
 
-  private applied(): void { this.opts.onApplied?.(this.sm.state); }
+  private applied(): void {
+    this.opts.onApplied?.(this.sm.state);
+  }
 
   private leaderChanged(leader: NodeId, role: StateRole, term: number): void {
     const prev = this.roleValue;
@@ -134,10 +178,18 @@ export class Mnode {
     return this.host;
   }
 
-  get state(): ClusterState { return this.sm.state; }
-  get role(): StateRole { return this.roleValue; }
-  get leaderId(): number { return this.leaderValue; }
-  get isLeader(): boolean { return !this.closed && this.host !== null && this.host.node.raft.role === 'leader'; }
+  get state(): ClusterState {
+    return this.sm.state;
+  }
+  get role(): StateRole {
+    return this.roleValue;
+  }
+  get leaderId(): number {
+    return this.leaderValue;
+  }
+  get isLeader(): boolean {
+    return !this.closed && this.host !== null && this.host.node.raft.role === 'leader';
+  }
   /**
    * A leader whose state holds everything committed before its term (its own first entry
    * is committed and applied) and an initialised cluster: plans made now see the latest state.
@@ -148,18 +200,29 @@ export class Mnode {
     return r.log.term(r.log.committed) === r.term && r.log.applied >= r.log.committed;
   }
 
-  get voters(): readonly number[] { return this.g.status().voters; }
-  get learners(): readonly number[] { return this.g.status().learners; }
-  get commitIndex(): number { return this.g.status().commit; }
+  get voters(): readonly number[] {
+    return this.g.status().voters;
+  }
+  get learners(): readonly number[] {
+    return this.g.status().learners;
+  }
+  get commitIndex(): number {
+    return this.g.status().commit;
+  }
 
   /** How far the leader knows `id`'s log matches its own (0 when unknown or not leader). */
-  matchOf(id: number): number { return this.g.node.raft.prs.get(id)?.match ?? 0; }
+  matchOf(id: number): number {
+    return this.g.node.raft.prs.get(id)?.match ?? 0;
+  }
 
   /** Commits one op through the group; resolves once applied here. NOT_MNODE_LEADER when not leader. */
   async propose(op: ClusterOp): Promise<void> {
     if (!this.isLeader) throw this.notLeader();
-    try { await this.g.propose(encoder.encode(JSON.stringify(op))); }
-    catch (e) { throw this.translate(e); }
+    try {
+      await this.g.propose(encoder.encode(JSON.stringify(op)));
+    } catch (e) {
+      throw this.translate(e);
+    }
   }
 
   async proposeConfChange(cc: ConfChange): Promise<void> {
@@ -168,7 +231,9 @@ export class Mnode {
       if (cc.type === 'addLearner') await this.g.addLearner(cc.node);
       else if (cc.type === 'addVoter') await this.g.promote(cc.node);
       else await this.g.remove(cc.node);
-    } catch (e) { throw this.translate(e); }
+    } catch (e) {
+      throw this.translate(e);
+    }
   }
 
   private translate(e: unknown): unknown {
@@ -176,7 +241,11 @@ export class Mnode {
   }
 
   notLeader(): BasaltError {
-    return new BasaltError('NOT_MNODE_LEADER', `dnode ${this.opts.dnodeId} hosts an mnode that is not the leader${this.leaderValue ? `; the leader is on dnode ${this.leaderValue}` : '; an election is in progress, retry in a moment'}`, { leaderId: this.leaderValue });
+    return new BasaltError(
+      'NOT_MNODE_LEADER',
+      `dnode ${this.opts.dnodeId} hosts an mnode that is not the leader${this.leaderValue ? `; the leader is on dnode ${this.leaderValue}` : '; an election is in progress, retry in a moment'}`,
+      { leaderId: this.leaderValue },
+    );
   }
 
   async close(): Promise<void> {

@@ -7,11 +7,16 @@ import { vnodesOn, type ClusterState, type ReadyDnode, type VgroupMove } from '.
 
 export type PlannedMove = Omit<VgroupMove, 'id'>;
 
-interface VgroupRef { readonly db: string; readonly vgId: number; readonly dnodeIds: readonly number[] }
+interface VgroupRef {
+  readonly db: string;
+  readonly vgId: number;
+  readonly dnodeIds: readonly number[];
+}
 
 function allVgroups(s: ClusterState): VgroupRef[] {
   const out: VgroupRef[] = [];
-  for (const [db, p] of Object.entries(s.replicatedDbs)) for (const v of p.vgroups) out.push({ db, vgId: v.vgId, dnodeIds: v.dnodeIds });
+  for (const [db, p] of Object.entries(s.replicatedDbs))
+    for (const v of p.vgroups) out.push({ db, vgId: v.vgId, dnodeIds: v.dnodeIds });
   return out.sort((a, b) => a.vgId - b.vgId);
 }
 
@@ -41,10 +46,19 @@ export function planBalance(s: ClusterState, ready: readonly ReadyDnode[], nowMs
     for (const from of ids) {
       for (const to of [...ids].reverse()) {
         if (from === to || load.get(from)! - load.get(to)! <= 1 || load.get(to)! >= support.get(to)!) continue;
-        const vg = allVgroups(s).find((v) => !taken.has(v.vgId) && !busy(s, v.vgId) && v.dnodeIds.includes(from) && !v.dnodeIds.includes(to));
+        const vg = allVgroups(s).find(
+          (v) => !taken.has(v.vgId) && !busy(s, v.vgId) && v.dnodeIds.includes(from) && !v.dnodeIds.includes(to),
+        );
         if (!vg) continue;
         taken.add(vg.vgId);
-        moves.push({ db: vg.db, vgId: vg.vgId, from: vg.dnodeIds, to: sorted([...vg.dnodeIds.filter((x) => x !== from), to]), createdAtMs: nowMs, reason: 'balance vgroup' });
+        moves.push({
+          db: vg.db,
+          vgId: vg.vgId,
+          from: vg.dnodeIds,
+          to: sorted([...vg.dnodeIds.filter((x) => x !== from), to]),
+          createdAtMs: nowMs,
+          reason: 'balance vgroup',
+        });
         load.set(from, load.get(from)! - 1);
         load.set(to, load.get(to)! + 1);
         done = true;
@@ -58,22 +72,48 @@ export function planBalance(s: ClusterState, ready: readonly ReadyDnode[], nowMs
 }
 
 /** `redistribute vgroup N dnode a dnode b dnode c`: one vgroup onto exactly these dnodes. */
-export function planRedistribute(s: ClusterState, vgId: number, dnodeIds: readonly number[], ready: readonly ReadyDnode[], nowMs: number): PlannedMove | null {
+export function planRedistribute(
+  s: ClusterState,
+  vgId: number,
+  dnodeIds: readonly number[],
+  ready: readonly ReadyDnode[],
+  nowMs: number,
+): PlannedMove | null {
   const vg = allVgroups(s).find((v) => v.vgId === vgId);
   if (!vg) {
-    const ids = allVgroups(s).map((v) => v.vgId).join(', ') || 'none';
-    throw new BasaltError('VGROUP_NOT_EXIST', `vgroup ${vgId} is not a vgroup of a replicated database (vgroups: ${ids}; see 'show <db>.vgroups')`);
+    const ids =
+      allVgroups(s)
+        .map((v) => v.vgId)
+        .join(', ') || 'none';
+    throw new BasaltError(
+      'VGROUP_NOT_EXIST',
+      `vgroup ${vgId} is not a vgroup of a replicated database (vgroups: ${ids}; see 'show <db>.vgroups')`,
+    );
   }
   const p = s.replicatedDbs[vg.db]!;
   const target = sorted(new Set(dnodeIds));
-  if (target.length !== dnodeIds.length) throw new BasaltError('INVALID_PARA', `redistribute vgroup ${vgId} names a dnode twice; name ${p.replica} distinct dnodes`);
-  if (target.length !== p.replica) throw new BasaltError('INVALID_PARA', `vgroup ${vgId} of database '${vg.db}' has replica ${p.replica}; name exactly ${p.replica} dnode(s)`);
+  if (target.length !== dnodeIds.length)
+    throw new BasaltError(
+      'INVALID_PARA',
+      `redistribute vgroup ${vgId} names a dnode twice; name ${p.replica} distinct dnodes`,
+    );
+  if (target.length !== p.replica)
+    throw new BasaltError(
+      'INVALID_PARA',
+      `vgroup ${vgId} of database '${vg.db}' has replica ${p.replica}; name exactly ${p.replica} dnode(s)`,
+    );
   const readyIds = new Set(ready.map((d) => d.id));
   for (const id of target) {
-    if (!s.dnodes.some((d) => d.id === id)) throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; see 'show dnodes'`);
-    if (!readyIds.has(id)) throw new BasaltError('DNODE_OFFLINE', `dnode ${id} is offline; redistribute only onto ready dnodes ('show dnodes')`);
+    if (!s.dnodes.some((d) => d.id === id))
+      throw new BasaltError('DNODE_NOT_EXIST', `dnode ${id} does not exist; see 'show dnodes'`);
+    if (!readyIds.has(id))
+      throw new BasaltError(
+        'DNODE_OFFLINE',
+        `dnode ${id} is offline; redistribute only onto ready dnodes ('show dnodes')`,
+      );
   }
-  if (busy(s, vgId)) throw new BasaltError('TRANS_CONFLICT', `vgroup ${vgId} is already moving; wait for it ('show transactions')`);
+  if (busy(s, vgId))
+    throw new BasaltError('TRANS_CONFLICT', `vgroup ${vgId} is already moving; wait for it ('show transactions')`);
   if (target.join(',') === sorted(vg.dnodeIds).join(',')) return null;
   return { db: vg.db, vgId, from: vg.dnodeIds, to: target, createdAtMs: nowMs, reason: `redistribute vgroup ${vgId}` };
 }
@@ -88,16 +128,31 @@ export function planDrain(s: ClusterState, id: number, ready: readonly ReadyDnod
   const moves: PlannedMove[] = [];
   for (const vg of allVgroups(s)) {
     if (!vg.dnodeIds.includes(id)) continue;
-    if (busy(s, vg.vgId)) throw new BasaltError('TRANS_CONFLICT', `vgroup ${vg.vgId} of database '${vg.db}' is already moving; wait for it ('show transactions') and retry`);
-    const candidates = [...load.keys()].filter((d) => !vg.dnodeIds.includes(d) && load.get(d)! < support.get(d)!)
+    if (busy(s, vg.vgId))
+      throw new BasaltError(
+        'TRANS_CONFLICT',
+        `vgroup ${vg.vgId} of database '${vg.db}' is already moving; wait for it ('show transactions') and retry`,
+      );
+    const candidates = [...load.keys()]
+      .filter((d) => !vg.dnodeIds.includes(d) && load.get(d)! < support.get(d)!)
       .sort((a, b) => load.get(a)! / support.get(a)! - load.get(b)! / support.get(b)! || a - b);
     const to = candidates[0];
     if (to === undefined) {
       const replica = s.replicatedDbs[vg.db]!.replica;
-      throw new BasaltError('OUT_OF_DNODES', `dnode ${id} cannot be dropped: vgroup ${vg.vgId} of database '${vg.db}' (replica ${replica}) would have nowhere to move its replica — it needs ${replica} dnodes and the other ready dnodes either hold it already or are full; add a dnode first ('create dnode'), or drop the database`);
+      throw new BasaltError(
+        'OUT_OF_DNODES',
+        `dnode ${id} cannot be dropped: vgroup ${vg.vgId} of database '${vg.db}' (replica ${replica}) would have nowhere to move its replica — it needs ${replica} dnodes and the other ready dnodes either hold it already or are full; add a dnode first ('create dnode'), or drop the database`,
+      );
     }
     load.set(to, load.get(to)! + 1);
-    moves.push({ db: vg.db, vgId: vg.vgId, from: vg.dnodeIds, to: sorted([...vg.dnodeIds.filter((x) => x !== id), to]), createdAtMs: nowMs, reason: `drop dnode ${id}` });
+    moves.push({
+      db: vg.db,
+      vgId: vg.vgId,
+      from: vg.dnodeIds,
+      to: sorted([...vg.dnodeIds.filter((x) => x !== id), to]),
+      createdAtMs: nowMs,
+      reason: `drop dnode ${id}`,
+    });
   }
   return moves;
 }
@@ -108,7 +163,9 @@ export function planDrain(s: ClusterState, id: number, ready: readonly ReadyDnod
  * found by augmenting paths), keeping a vgroup's current leader where it fits. Returns vgId →
  * wanted leader (only where it changes).
  */
-export function planLeaders(groups: ReadonlyArray<{ vgId: number; voters: readonly number[]; leader: number }>): Map<number, number> {
+export function planLeaders(
+  groups: ReadonlyArray<{ vgId: number; voters: readonly number[]; leader: number }>,
+): Map<number, number> {
   const list = groups.filter((g) => g.voters.length > 0);
   const dnodes = new Set(list.flatMap((g) => g.voters));
   const want = new Map<number, number>();
@@ -124,7 +181,11 @@ export function planLeaders(groups: ReadonlyArray<{ vgId: number; voters: readon
         seen.add(d);
         const h = holders.get(d) ?? [];
         holders.set(d, h);
-        if (h.length < cap) { h.push(gi); assigned[gi] = d; return true; }
+        if (h.length < cap) {
+          h.push(gi);
+          assigned[gi] = d;
+          return true;
+        }
         for (const other of [...h]) {
           if (place(other, seen)) {
             h.splice(h.indexOf(other), 1);
@@ -137,7 +198,9 @@ export function planLeaders(groups: ReadonlyArray<{ vgId: number; voters: readon
       return false;
     };
     if (!list.every((_, gi) => place(gi, new Set()))) continue;
-    list.forEach((g, gi) => { if (assigned[gi] !== g.leader) want.set(g.vgId, assigned[gi]!); });
+    list.forEach((g, gi) => {
+      if (assigned[gi] !== g.leader) want.set(g.vgId, assigned[gi]!);
+    });
     return want;
   }
   return want;

@@ -20,7 +20,6 @@ import type { HostDatabase } from './cluster-messages.js';
 import type { HostOnDnode, LeaderHost } from './leader-host.js';
 import type { Liveness } from './liveness.js';
 
-
 /** What `show transactions` shows of a move beyond its committed record (leader soft state). */
 export interface MoveProgress {
   stage: string;
@@ -33,7 +32,12 @@ export interface MoveProgress {
 export function hostMessage(s: ClusterState, db: string, index: number): HostDatabase | null {
   const p = s.replicatedDbs[db];
   if (!p) return null;
-  return { name: db, options: p.options ?? {}, vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds], moved: true })), index };
+  return {
+    name: db,
+    options: p.options ?? {},
+    vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds], moved: true })),
+    index,
+  };
 }
 
 export class Reconciler {
@@ -43,11 +47,17 @@ export class Reconciler {
   /** Moves whose new dnodes were told to host their replica (by this leader). */
   private readonly hosted = new Set<number>();
 
-  constructor(private readonly node: LeaderHost, private readonly liveness: Liveness, private readonly host: HostOnDnode) {}
+  constructor(
+    private readonly node: LeaderHost,
+    private readonly liveness: Liveness,
+    private readonly host: HostOnDnode,
+  ) {}
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => { void this.tick(); }, Limits.mnodeMoveTickMs);
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, Limits.mnodeMoveTickMs);
     this.timer.unref();
   }
 
@@ -56,7 +66,9 @@ export class Reconciler {
     this.timer = null;
   }
 
-  progressOf(id: number): MoveProgress | undefined { return this.progress.get(id); }
+  progressOf(id: number): MoveProgress | undefined {
+    return this.progress.get(id);
+  }
 
   /** One pass over the pending moves and drops (also called right after a plan is committed). */
   async tick(): Promise<void> {
@@ -123,11 +135,18 @@ export class Reconciler {
         this.note(mv, 'remove', `removing dnode ${rem} from vgroup ${mv.vgId}`);
         st = await link.ctl(mv.vgId, { action: 'remove', node: rem });
       }
-      const settled = mv.to.every((x) => st.voters.includes(x)) && st.voters.length === mv.to.length && st.learners.length === 0;
+      const settled =
+        mv.to.every((x) => st.voters.includes(x)) && st.voters.length === mv.to.length && st.learners.length === 0;
       if (!settled) return;
       await m.propose({ op: 'finishMove', id: mv.id });
       this.note(mv, 'done', `vgroup ${mv.vgId} is on dnodes ${mv.to.join(', ')}`);
-      this.node.log.info('vgroup move finished', { db: mv.db, vgId: mv.vgId, from: mv.from.join(','), to: mv.to.join(','), reason: mv.reason });
+      this.node.log.info('vgroup move finished', {
+        db: mv.db,
+        vgId: mv.vgId,
+        from: mv.from.join(','),
+        to: mv.to.join(','),
+        reason: mv.reason,
+      });
       this.progress.delete(mv.id);
       this.hosted.delete(mv.id);
       // Every dnode that had or has a replica learns the final placement; a removed one
@@ -135,14 +154,26 @@ export class Reconciler {
       const h = hostMessage(m.state, mv.db, m.commitIndex);
       if (h) {
         for (const id of new Set([...mv.from, ...mv.to])) {
-          await this.host(id, h).catch((e: unknown) => this.node.log.warn('a dnode did not take the new placement; it follows at its next status', { dnodeId: id, vgId: mv.vgId, error: toBasaltError(e).message }));
+          await this.host(id, h).catch((e: unknown) =>
+            this.node.log.warn('a dnode did not take the new placement; it follows at its next status', {
+              dnodeId: id,
+              vgId: mv.vgId,
+              error: toBasaltError(e).message,
+            }),
+          );
         }
       }
     } catch (e) {
       const msg = toBasaltError(e).message;
       this.note(mv, this.progress.get(mv.id)?.stage ?? 'start', msg, true);
       const p = this.progress.get(mv.id)!;
-      if (p.failedTimes === 1 || p.failedTimes % 40 === 0) this.node.log.warn('vgroup move step failed; retrying', { db: mv.db, vgId: mv.vgId, failedTimes: p.failedTimes, error: msg });
+      if (p.failedTimes === 1 || p.failedTimes % 40 === 0)
+        this.node.log.warn('vgroup move step failed; retrying', {
+          db: mv.db,
+          vgId: mv.vgId,
+          failedTimes: p.failedTimes,
+          error: msg,
+        });
     }
   }
 
@@ -154,7 +185,9 @@ export class Reconciler {
       if (!s.dnodes.some((d) => d.id === id)) continue;
       await m.propose({ op: 'dropDnode', id });
       this.liveness.forget(id);
-      this.node.log.info('dnode dropped after its vnodes moved away; if it still runs it will be told and exit', { dnodeId: id });
+      this.node.log.info('dnode dropped after its vnodes moved away; if it still runs it will be told and exit', {
+        dnodeId: id,
+      });
     }
   }
 }

@@ -13,10 +13,11 @@ import type { PartialState } from './select/partial-state.js';
  * on another dnode (src/vnode/remote-vnode.ts: subplans are shipped through `remote`, and
  * `store` holds its table meta only).
  */
-export type VgroupHandle = VgroupRange & (
-  | { readonly store: VnodeStore; readonly remote: null }
-  | { readonly store: VnodeTables; readonly remote: RemoteSubplans }
-);
+export type VgroupHandle = VgroupRange &
+  (
+    | { readonly store: VnodeStore; readonly remote: null }
+    | { readonly store: VnodeTables; readonly remote: RemoteSubplans }
+  );
 
 /** The store of a vgroup whose data is on this dnode (tests and benchmarks read it directly). */
 export function localStoreOf(vg: VgroupHandle): VnodeStore {

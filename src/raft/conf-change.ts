@@ -44,7 +44,8 @@ export function applyToConfState(conf: ConfState, cc: ConfChange): ConfState {
       voters.push(cc.node);
       break;
     case 'addLearner':
-      if (isVoter) throw new BasaltError('RAFT_CONFIG_INVALID', `node ${cc.node} is a voter; demotion is not supported`);
+      if (isVoter)
+        throw new BasaltError('RAFT_CONFIG_INVALID', `node ${cc.node} is a voter; demotion is not supported`);
       learners.push(cc.node);
       break;
     case 'remove':

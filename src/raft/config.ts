@@ -91,7 +91,9 @@ export function raftConfig(input: RaftConfigInput): RaftConfig {
 
 /** Refuses values that break safety or liveness, naming the field. */
 export function validateRaftConfig(c: RaftConfig): void {
-  const bad = (detail: string): never => { throw new BasaltError('RAFT_CONFIG_INVALID', detail); };
+  const bad = (detail: string): never => {
+    throw new BasaltError('RAFT_CONFIG_INVALID', detail);
+  };
   if (!Number.isInteger(c.id) || c.id <= 0) bad(`id must be a positive integer, got ${c.id}`);
   if (!Number.isInteger(c.heartbeatTicks) || c.heartbeatTicks < 1) bad('heartbeatTicks must be ≥ 1');
   if (!Number.isInteger(c.electionTicks) || c.electionTicks <= c.heartbeatTicks) {

@@ -43,7 +43,9 @@ const EMPTY_CONF: ConfState = { voters: [], learners: [] };
 /** The entries a founding member starts its log with: one addVoter per initial voter, term 1. */
 export function bootstrapEntries(voters: readonly number[]): Entry[] {
   const sorted = voters.slice().sort((a, b) => a - b);
-  return sorted.map((node, k): Entry => ({ index: k + 1, term: 1, type: 'conf', data: encodeConfChange({ type: 'addVoter', node }) }));
+  return sorted.map(
+    (node, k): Entry => ({ index: k + 1, term: 1, type: 'conf', data: encodeConfChange({ type: 'addVoter', node }) }),
+  );
 }
 
 export class MemoryLogStore implements LogStore {
@@ -84,7 +86,8 @@ export class MemoryLogStore implements LogStore {
   }
 
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
-    if (lo <= this.offsetIndex) throw new BasaltError('WAL_COMPACTED', `entry ${lo} is compacted (first is ${this.firstIndex()})`);
+    if (lo <= this.offsetIndex)
+      throw new BasaltError('WAL_COMPACTED', `entry ${lo} is compacted (first is ${this.firstIndex()})`);
     assert(hi <= this.lastIndex() + 1, `entries hi ${hi} beyond last ${this.lastIndex()}`);
     const out: Entry[] = [];
     let bytes = 0;

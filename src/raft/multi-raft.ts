@@ -43,14 +43,19 @@ export class MultiRaft {
   private readyRounds = 0;
   private outstanding: MultiReady | undefined;
 
-  constructor(readonly nodeId: NodeId, private readonly maxGroups: number) {
+  constructor(
+    readonly nodeId: NodeId,
+    private readonly maxGroups: number,
+  ) {
     assert(nodeId > 0, 'node id must be positive');
     assert(maxGroups > 0, 'maxGroups must be positive');
   }
 
   addGroup(group: GroupId, cfg: Omit<RaftConfigInput, 'id'>, store: LogStore): RawNode {
-    if (this.groups.has(group)) throw new BasaltError('RAFT_CONFIG_INVALID', `group ${group} already exists on node ${this.nodeId}`);
-    if (this.groups.size >= this.maxGroups) throw new BasaltError('VNODES_EXHAUSTED', `node ${this.nodeId} hosts ${this.maxGroups} groups already`);
+    if (this.groups.has(group))
+      throw new BasaltError('RAFT_CONFIG_INVALID', `group ${group} already exists on node ${this.nodeId}`);
+    if (this.groups.size >= this.maxGroups)
+      throw new BasaltError('VNODES_EXHAUSTED', `node ${this.nodeId} hosts ${this.maxGroups} groups already`);
     const node = new RawNode({ ...cfg, id: this.nodeId }, store);
     this.groups.set(group, node);
     return node;
@@ -113,7 +118,10 @@ export class MultiRaft {
   ready(applyBudgetBytes = Infinity): MultiReady {
     assert(this.outstanding === undefined, 'ready() called again before advance()');
     const groups = new Map<GroupId, Ready>();
-    const byPeer = new Map<NodeId, { heartbeats: CoalescedBeat[]; heartbeatResps: CoalescedBeat[]; messages: { group: GroupId; msg: Message }[] }>();
+    const byPeer = new Map<
+      NodeId,
+      { heartbeats: CoalescedBeat[]; heartbeatResps: CoalescedBeat[]; messages: { group: GroupId; msg: Message }[] }
+    >();
     // Groups from position `start` to the end, then from the beginning: a turn each, without
     // building a list of every group each round.
     const start = this.groups.size > 0 ? this.readyRounds++ % this.groups.size : 0;
@@ -125,7 +133,10 @@ export class MultiRaft {
       groups.set(id, rd);
       for (const m of rd.messages) {
         let box = byPeer.get(m.to);
-        if (!box) { box = { heartbeats: [], heartbeatResps: [], messages: [] }; byPeer.set(m.to, box); }
+        if (!box) {
+          box = { heartbeats: [], heartbeatResps: [], messages: [] };
+          byPeer.set(m.to, box);
+        }
         if (m.type === 'MsgHeartbeat') box.heartbeats.push(toBeat(id, m));
         else if (m.type === 'MsgHeartbeatResp') box.heartbeatResps.push(toBeat(id, m));
         else box.messages.push({ group: id, msg: m });
@@ -134,7 +145,10 @@ export class MultiRaft {
     let k = 0;
     for (const [id, g] of this.groups) if (k++ >= start) serve(id, g);
     k = 0;
-    for (const [id, g] of this.groups) { if (k++ >= start) break; serve(id, g); }
+    for (const [id, g] of this.groups) {
+      if (k++ >= start) break;
+      serve(id, g);
+    }
     const envelopes: NodeEnvelope[] = [];
     for (const [to, box] of byPeer) envelopes.push({ from: this.nodeId, to, ...box });
     this.outstanding = { groups, envelopes };
@@ -153,5 +167,13 @@ function toBeat(group: GroupId, m: Message): CoalescedBeat {
 }
 
 function expandBeat(type: 'MsgHeartbeat' | 'MsgHeartbeatResp', env: NodeEnvelope, b: CoalescedBeat): Message {
-  return message({ type, from: env.from, to: env.to, term: b.term, commit: b.commit, context: b.context, tick: b.tick });
+  return message({
+    type,
+    from: env.from,
+    to: env.to,
+    term: b.term,
+    commit: b.commit,
+    context: b.context,
+    tick: b.tick,
+  });
 }

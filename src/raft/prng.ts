@@ -17,7 +17,10 @@ export class Prng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next(); this.b = next(); this.c = next(); this.d = next() | 1;
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next() | 1;
   }
 
   /** Uniform 32-bit unsigned integer. */
@@ -25,10 +28,14 @@ export class Prng {
     // xoshiro128** step.
     const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.b << 9) >>> 0;
-    this.c ^= this.a; this.d ^= this.b; this.b ^= this.c; this.a ^= this.d;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
     this.c = (this.c ^ t) >>> 0;
     this.d = rotl(this.d, 11);
-    this.a >>>= 0; this.b >>>= 0;
+    this.a >>>= 0;
+    this.b >>>= 0;
     return result;
   }
 

@@ -12,7 +12,10 @@ export class Inflights {
   private head = 0;
   private bytes = 0;
 
-  constructor(private readonly maxMessages: number, private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxMessages: number,
+    private readonly maxBytes: number,
+  ) {}
 
   count(): number {
     return this.lastIndexes.length - this.head;
@@ -53,7 +56,10 @@ export class Inflights {
   }
 
   private compactArrays(): void {
-    if (this.head === this.lastIndexes.length) { this.reset(); return; }
+    if (this.head === this.lastIndexes.length) {
+      this.reset();
+      return;
+    }
     if (this.head > 64 && this.head * 2 > this.lastIndexes.length) {
       this.lastIndexes.splice(0, this.head);
       this.sizes.splice(0, this.head);
@@ -76,7 +82,12 @@ export class Progress {
   recentActive = false;
   readonly inflights: Inflights;
 
-  constructor(next: number, public isLearner: boolean, maxInflightAppends: number, maxInflightBytes: number) {
+  constructor(
+    next: number,
+    public isLearner: boolean,
+    maxInflightAppends: number,
+    maxInflightBytes: number,
+  ) {
     assert(next >= 1, 'progress next must be ≥ 1');
     this.next = next;
     this.inflights = new Inflights(maxInflightAppends, maxInflightBytes);

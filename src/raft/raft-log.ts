@@ -15,7 +15,10 @@ export class RaftLog {
   /** Highest index handed to the driver in committedEntries and acknowledged by advance(). */
   applied: number;
 
-  constructor(readonly store: LogStore, applied: number) {
+  constructor(
+    readonly store: LogStore,
+    applied: number,
+  ) {
     this.unstableOffset = store.lastIndex() + 1;
     this.committed = store.initialState().hardState.commit;
     const first = store.firstIndex() - 1;
@@ -77,7 +80,10 @@ export class RaftLog {
     let bytes = 0;
     if (lo < this.unstableOffset) {
       const stored = this.store.entries(lo, Math.min(hi, this.unstableOffset), maxBytes);
-      for (const e of stored) { out.push(e); bytes += entryBytes(e); }
+      for (const e of stored) {
+        out.push(e);
+        bytes += entryBytes(e);
+      }
       if (out.length < Math.min(hi, this.unstableOffset) - lo) return out;
     }
     for (let i = Math.max(lo, this.unstableOffset); i < hi; i++) {
@@ -133,7 +139,10 @@ export class RaftLog {
     // Log terms never decrease (a leader appends at its current term, a follower copies a
     // leader's log): checked against the entry the new ones follow, then along them.
     const prevTerm = this.term(after - 1);
-    assert(prevTerm === undefined || prevTerm <= ents[0]!.term, `append at ${after}: term ${ents[0]!.term} after term ${prevTerm}`);
+    assert(
+      prevTerm === undefined || prevTerm <= ents[0]!.term,
+      `append at ${after}: term ${ents[0]!.term} after term ${prevTerm}`,
+    );
     let k = 1;
     while (k < ents.length && ents[k]!.index === after + k && ents[k]!.term >= ents[k - 1]!.term) k++;
     assert(k === ents.length, `append at ${after}: entry ${k} is out of index order or its term decreases`);
@@ -149,7 +158,10 @@ export class RaftLog {
       for (const e of ents) this.unstable.push(e);
     }
     // A replaced suffix starts above the commit index, so committed entries are all still here.
-    assert(this.committed <= this.lastIndex(), `append left last index ${this.lastIndex()} below committed ${this.committed}`);
+    assert(
+      this.committed <= this.lastIndex(),
+      `append left last index ${this.lastIndex()} below committed ${this.committed}`,
+    );
   }
 
   commitTo(index: number): void {

@@ -5,14 +5,28 @@ import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { RaftConfig } from './config.js';
-import { applyToConfState, decodeConfChange, encodeConfChange, validateConfChange, type ConfChange } from './conf-change.js';
+import {
+  applyToConfState,
+  decodeConfChange,
+  encodeConfChange,
+  validateConfChange,
+  type ConfChange,
+} from './conf-change.js';
 import type { LogStore } from './log-store.js';
 import { Progress } from './progress.js';
 import { committedIndex, quorumSize, voteResult } from './quorum.js';
 import { RaftLog } from './raft-log.js';
 import {
-  NONE, entryBytes, message,
-  type ConfState, type Entry, type Message, type NodeId, type ReadState, type Snapshot, type StateRole,
+  NONE,
+  entryBytes,
+  message,
+  type ConfState,
+  type Entry,
+  type Message,
+  type NodeId,
+  type ReadState,
+  type Snapshot,
+  type StateRole,
 } from './types.js';
 
 const TRANSFER_CONTEXT = 'transfer';
@@ -65,7 +79,10 @@ export class Raft {
   /** Followers not yet sent the current commit index (lazyCommitBroadcast; see flushCommit). */
   private readonly commitOwed = new Set<NodeId>();
 
-  constructor(readonly cfg: RaftConfig, readonly store: LogStore) {
+  constructor(
+    readonly cfg: RaftConfig,
+    readonly store: LogStore,
+  ) {
     this.id = cfg.id;
     const { hardState, confState } = store.initialState();
     this.log = new RaftLog(store, cfg.applied);
@@ -139,7 +156,8 @@ export class Raft {
   }
 
   transferLeader(to: NodeId): void {
-    if (this.role !== 'leader') throw new BasaltError('NOT_LEADER', 'only the leader transfers leadership', { leader: this.lead });
+    if (this.role !== 'leader')
+      throw new BasaltError('NOT_LEADER', 'only the leader transfers leadership', { leader: this.lead });
     const pr = this.prs.get(to);
     if (!pr || pr.isLearner) throw new BasaltError('RAFT_CONFIG_INVALID', `node ${to} is not a voter`);
     if (to === this.id || this.leadTransferee === to) return;
@@ -340,9 +358,16 @@ export class Raft {
     const lastTerm = this.log.lastTerm();
     for (const v of this.voters) {
       if (v === this.id) continue;
-      this.send(message({
-        type: voteType, to: v, term, index: lastIndex, logTerm: lastTerm, context: transfer ? TRANSFER_CONTEXT : '',
-      }));
+      this.send(
+        message({
+          type: voteType,
+          to: v,
+          term,
+          index: lastIndex,
+          logTerm: lastTerm,
+          context: transfer ? TRANSFER_CONTEXT : '',
+        }),
+      );
     }
   }
 
@@ -367,8 +392,13 @@ export class Raft {
     // own log is at least as up to date (so it can win in the rival's place). Without those
     // limits a stale or half-partitioned low-id node would block every election (the
     // simulator found the stale case, seed 19684).
-    const preVoteRival = m.type === 'MsgPreVote' && this.role === 'precandidate' && m.term === this.term + 1 &&
-      m.from > this.id && this.electionElapsed <= 1 && !this.theirLogIsNewer(m.index, m.logTerm);
+    const preVoteRival =
+      m.type === 'MsgPreVote' &&
+      this.role === 'precandidate' &&
+      m.term === this.term + 1 &&
+      m.from > this.id &&
+      this.electionElapsed <= 1 &&
+      !this.theirLogIsNewer(m.index, m.logTerm);
     if (canVote && !preVoteRival && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send(message({ type: respType, to: m.from, term: m.term }));
       if (m.type === 'MsgVote') {
@@ -476,7 +506,16 @@ export class Raft {
     // Fast back-off: point the leader at the last entry whose term is ≤ the probe's term.
     const hintIndex = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
     const hintTerm = this.log.term(hintIndex) ?? 0;
-    this.send(message({ type: 'MsgAppResp', to: m.from, index: m.index, reject: true, rejectHint: hintIndex, logTerm: hintTerm }));
+    this.send(
+      message({
+        type: 'MsgAppResp',
+        to: m.from,
+        index: m.index,
+        reject: true,
+        rejectHint: hintIndex,
+        logTerm: hintTerm,
+      }),
+    );
   }
 
   private handleHeartbeat(m: Message): void {
@@ -513,7 +552,10 @@ export class Raft {
     }
     const data = new Uint8Array(recv.bytes);
     let at = 0;
-    for (const c of recv.chunks) { data.set(c, at); at += c.length; }
+    for (const c of recv.chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
     this.snapReceive = undefined;
     const restored = this.restore({ meta, data });
     this.send(message({ type: 'MsgAppResp', to: m.from, index: restored ? this.log.lastIndex() : this.log.committed }));
@@ -577,7 +619,7 @@ export class Raft {
     const moved = pr.maybeUpdate(m.index);
     // A follower of this term acknowledges only entries this leader sent it, or its commit
     // index (committed entries are in every leader's log), never past our log's end.
-    assert(pr.match <= this.log.lastIndex(), 'progress match beyond the leader\'s last index');
+    assert(pr.match <= this.log.lastIndex(), "progress match beyond the leader's last index");
     if (!moved && !(pr.match === m.index && pr.state === 'probe')) return;
     if (pr.state === 'probe') {
       pr.becomeReplicate();
@@ -609,10 +651,14 @@ export class Raft {
   }
 
   private checkLeaderForProposal(): void {
-    if (this.role !== 'leader') throw new BasaltError('NOT_LEADER', `node ${this.id} is not the leader`, { leader: this.lead });
-    if (!this.prs.has(this.id)) throw new BasaltError('NOT_LEADER', `node ${this.id} was removed from the group`, { leader: NONE });
+    if (this.role !== 'leader')
+      throw new BasaltError('NOT_LEADER', `node ${this.id} is not the leader`, { leader: this.lead });
+    if (!this.prs.has(this.id))
+      throw new BasaltError('NOT_LEADER', `node ${this.id} was removed from the group`, { leader: NONE });
     if (this.leadTransferee !== NONE) {
-      throw new BasaltError('PROPOSAL_DROPPED', `leadership is being transferred to ${this.leadTransferee}`, { leader: this.leadTransferee });
+      throw new BasaltError('PROPOSAL_DROPPED', `leadership is being transferred to ${this.leadTransferee}`, {
+        leader: this.leadTransferee,
+      });
     }
   }
 
@@ -643,7 +689,10 @@ export class Raft {
    */
   private bcastCommit(prevCommit: number): void {
     const confCommitted = this.pendingConfIndex > prevCommit && this.pendingConfIndex <= this.log.committed;
-    if (!this.cfg.lazyCommitBroadcast || confCommitted) { this.bcastAppend(); return; }
+    if (!this.cfg.lazyCommitBroadcast || confCommitted) {
+      this.bcastAppend();
+      return;
+    }
     for (const id of this.prs.keys()) {
       if (id === this.id) continue;
       if (!this.maybeSendAppend(id, false)) this.commitOwed.add(id);
@@ -651,7 +700,9 @@ export class Raft {
   }
 
   /** True while some follower has not been sent the current commit index (see flushCommit). */
-  hasOwedCommit(): boolean { return this.commitOwed.size > 0; }
+  hasOwedCommit(): boolean {
+    return this.commitOwed.size > 0;
+  }
 
   /** Sends the commit index to every follower still owed it (lazyCommitBroadcast). */
   flushCommit(): void {
@@ -687,7 +738,8 @@ export class Raft {
     }
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const ents = prevTerm === undefined ? undefined : this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxAppendBytes);
+    const ents =
+      prevTerm === undefined ? undefined : this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxAppendBytes);
     if (prevTerm === undefined || ents === undefined) {
       pr.becomeSnapshot(this.store.snapshot().meta.index);
       this.sendSnapshotChunk(to, pr);
@@ -696,7 +748,9 @@ export class Raft {
     if (ents.length === 0 && !sendIfEmpty) return false;
     let bytes = 0;
     for (const e of ents) bytes += entryBytes(e);
-    this.send(message({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed }));
+    this.send(
+      message({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed }),
+    );
     this.commitOwed.delete(to);
     pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
     return true;
@@ -708,9 +762,16 @@ export class Raft {
     assert(snap.meta.index >= this.log.firstIndex() - 1, 'snapshot must cover the compacted prefix');
     const end = Math.min(snap.data.length, pr.snapOffset + this.cfg.snapshotChunkBytes);
     const chunk = snap.data.subarray(pr.snapOffset, end);
-    this.send(message({
-      type: 'MsgSnap', to, snapshot: snap.meta, snapOffset: pr.snapOffset, snapData: chunk, snapDone: end >= snap.data.length,
-    }));
+    this.send(
+      message({
+        type: 'MsgSnap',
+        to,
+        snapshot: snap.meta,
+        snapOffset: pr.snapOffset,
+        snapData: chunk,
+        snapDone: end >= snap.data.length,
+      }),
+    );
     pr.snapChunkInFlight = true;
   }
 
@@ -736,7 +797,13 @@ export class Raft {
       return;
     }
     const seq = ++this.readSeq;
-    this.pendingReads.push({ seq, context: m.context, index: this.log.committed, from: m.from, acks: new Set([this.id]) });
+    this.pendingReads.push({
+      seq,
+      context: m.context,
+      index: this.log.committed,
+      from: m.from,
+      acks: new Set([this.id]),
+    });
     this.bcastHeartbeat(String(seq));
   }
 
@@ -763,7 +830,8 @@ export class Raft {
     if (acked < quorumSize(this.voters.length)) return;
     // Earlier requests are confirmed by the same round: their heartbeat went out no later.
     const done = this.pendingReads.splice(0, at + 1);
-    for (const r of done) this.respondRead(message({ type: 'MsgReadIndex', from: r.from, to: this.id, context: r.context }), r.index);
+    for (const r of done)
+      this.respondRead(message({ type: 'MsgReadIndex', from: r.from, to: this.id, context: r.context }), r.index);
   }
 
   private respondRead(m: Message, index: number): void {
@@ -774,7 +842,7 @@ export class Raft {
   /** The leader lease: a quorum acked heartbeats sent less than electionTicks − 1 ticks ago. */
   private leaseValid(): boolean {
     if (!this.cfg.checkQuorum || this.leadTransferee !== NONE) return false;
-    const sentTicks = this.voters.map((v) => (v === this.id ? this.tickCount : this.lastAckTick.get(v) ?? -Infinity));
+    const sentTicks = this.voters.map((v) => (v === this.id ? this.tickCount : (this.lastAckTick.get(v) ?? -Infinity)));
     sentTicks.sort((a, b) => b - a);
     const quorumTick = sentTicks[quorumSize(this.voters.length) - 1]!;
     return this.tickCount < quorumTick + this.cfg.electionTicks - 1;
@@ -843,7 +911,10 @@ export class Raft {
     let bestMatch = -1;
     for (const v of this.voters) {
       const pr = this.prs.get(v);
-      if (v !== this.id && pr && pr.match > bestMatch) { best = v; bestMatch = pr.match; }
+      if (v !== this.id && pr && pr.match > bestMatch) {
+        best = v;
+        bestMatch = pr.match;
+      }
     }
     if (best !== NONE && bestMatch === this.log.lastIndex()) this.send(message({ type: 'MsgTimeoutNow', to: best }));
   }
@@ -853,10 +924,15 @@ export class Raft {
   private send(m: Message): void {
     assert(m.to !== this.id, `message ${m.type} to self`);
     // Exceeding the bound is a driver bug: it stopped draining Ready.
-    assert(this.msgs.length < Limits.maxRaftQueuedMessages, 'outgoing message queue overflow: the driver is not draining Ready');
+    assert(
+      this.msgs.length < Limits.maxRaftQueuedMessages,
+      'outgoing message queue overflow: the driver is not draining Ready',
+    );
     // Responses to (pre)votes carry their own term; everything else carries ours.
-    const term = m.type === 'MsgVote' || m.type === 'MsgPreVote' || m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp'
-      ? m.term : this.term;
+    const term =
+      m.type === 'MsgVote' || m.type === 'MsgPreVote' || m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp'
+        ? m.term
+        : this.term;
     this.msgs.push({ ...m, from: this.id, term });
   }
 }

@@ -6,7 +6,16 @@ import { raftConfig, type RaftConfigInput } from './config.js';
 import type { ConfChange } from './conf-change.js';
 import type { LogStore } from './log-store.js';
 import { Raft } from './raft.js';
-import { message, type ConfState, type HardState, type Message, type NodeId, type Ready, type SoftState, type StateRole } from './types.js';
+import {
+  message,
+  type ConfState,
+  type HardState,
+  type Message,
+  type NodeId,
+  type Ready,
+  type SoftState,
+  type StateRole,
+} from './types.js';
 
 export interface RaftStatus {
   readonly id: NodeId;
@@ -34,13 +43,17 @@ export class RawNode {
     this.prevSoft = { lead: this.raft.lead, role: this.raft.role };
   }
 
-  tick(): void { this.raft.tick(); }
+  tick(): void {
+    this.raft.tick();
+  }
   step(m: Message): void {
     assert(m.type !== 'MsgHup' && m.type !== 'MsgBeat' && m.type !== 'MsgProp', `local message ${m.type} via step`);
     if (m.to !== this.raft.id) return;
     this.raft.step(m);
   }
-  campaign(): void { this.raft.campaignNow(); }
+  campaign(): void {
+    this.raft.campaignNow();
+  }
   /** Appends proposals on the leader; throws NOT_LEADER (with a leader hint) or PROPOSAL_DROPPED. */
   propose(data: Uint8Array): { index: number; term: number } {
     const r = this.raft.propose([data]);
@@ -49,12 +62,22 @@ export class RawNode {
   proposeBatch(datas: readonly Uint8Array[]): { firstIndex: number; lastIndex: number; term: number } {
     return this.raft.propose(datas);
   }
-  proposeConfChange(cc: ConfChange): { index: number; term: number } { return this.raft.proposeConfChange(cc); }
-  readIndex(context: string): void { this.raft.readIndex(context); }
-  transferLeader(to: NodeId): void { this.raft.transferLeader(to); }
+  proposeConfChange(cc: ConfChange): { index: number; term: number } {
+    return this.raft.proposeConfChange(cc);
+  }
+  readIndex(context: string): void {
+    this.raft.readIndex(context);
+  }
+  transferLeader(to: NodeId): void {
+    this.raft.transferLeader(to);
+  }
   /** Sends the commit index to followers still owed it (RaftConfig.lazyCommitBroadcast). */
-  flushCommit(): void { this.raft.flushCommit(); }
-  hasOwedCommit(): boolean { return this.raft.hasOwedCommit(); }
+  flushCommit(): void {
+    this.raft.flushCommit();
+  }
+  hasOwedCommit(): boolean {
+    return this.raft.hasOwedCommit();
+  }
   reportUnreachable(id: NodeId): void {
     // A local message (term 0) naming the peer the transport could not reach.
     this.raft.step(message({ type: 'MsgUnreachable', from: id, to: this.raft.id }));
@@ -63,8 +86,16 @@ export class RawNode {
   status(): RaftStatus {
     const r = this.raft;
     return {
-      id: r.id, role: r.role, term: r.term, vote: r.vote, lead: r.lead, commit: r.log.committed,
-      applied: r.log.applied, lastIndex: r.log.lastIndex(), firstIndex: r.log.firstIndex(), conf: r.confState(),
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      vote: r.vote,
+      lead: r.lead,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      firstIndex: r.log.firstIndex(),
+      conf: r.confState(),
       leadTransferee: r.leadTransferee,
     };
   }
@@ -97,7 +128,8 @@ export class RawNode {
       hardState: hardChanged ? hs : undefined,
       entries,
       snapshot: r.log.unstableSnapshot,
-      committedEntries: applyBudgetBytes > 0 ? r.log.nextCommitted(Math.min(r.cfg.maxApplyBytes, applyBudgetBytes)) : [],
+      committedEntries:
+        applyBudgetBytes > 0 ? r.log.nextCommitted(Math.min(r.cfg.maxApplyBytes, applyBudgetBytes)) : [],
       messages: r.msgs,
       readStates: r.readStates,
       mustSync: entries.length > 0 || hs.term !== h.term || hs.vote !== h.vote || r.log.unstableSnapshot !== undefined,
@@ -128,5 +160,7 @@ export class RawNode {
   }
 
   /** True while a Ready is between ready() and advance(). */
-  hasOutstandingReady(): boolean { return this.outstanding !== undefined; }
+  hasOutstandingReady(): boolean {
+    return this.outstanding !== undefined;
+  }
 }

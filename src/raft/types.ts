@@ -41,14 +41,26 @@ export interface Snapshot {
 
 export type MsgType =
   // local inputs (never sent over the network)
-  | 'MsgHup' | 'MsgBeat' | 'MsgProp' | 'MsgCheckQuorum' | 'MsgUnreachable'
+  | 'MsgHup'
+  | 'MsgBeat'
+  | 'MsgProp'
+  | 'MsgCheckQuorum'
+  | 'MsgUnreachable'
   // between peers
-  | 'MsgApp' | 'MsgAppResp'
-  | 'MsgVote' | 'MsgVoteResp' | 'MsgPreVote' | 'MsgPreVoteResp'
-  | 'MsgHeartbeat' | 'MsgHeartbeatResp'
-  | 'MsgSnap' | 'MsgSnapResp'
-  | 'MsgReadIndex' | 'MsgReadIndexResp'
-  | 'MsgTransferLeader' | 'MsgTimeoutNow';
+  | 'MsgApp'
+  | 'MsgAppResp'
+  | 'MsgVote'
+  | 'MsgVoteResp'
+  | 'MsgPreVote'
+  | 'MsgPreVoteResp'
+  | 'MsgHeartbeat'
+  | 'MsgHeartbeatResp'
+  | 'MsgSnap'
+  | 'MsgSnapResp'
+  | 'MsgReadIndex'
+  | 'MsgReadIndexResp'
+  | 'MsgTransferLeader'
+  | 'MsgTimeoutNow';
 
 export interface Message {
   readonly type: MsgType;
@@ -81,8 +93,19 @@ const EMPTY_ENTRIES: readonly Entry[] = Object.freeze([]);
 /** Builds a message with defaults; `from` defaults to 0 (Raft.send fills in its own id). */
 export function message(fields: Partial<Message> & Pick<Message, 'type' | 'to'>): Message {
   return {
-    from: 0, term: 0, logTerm: 0, index: 0, entries: EMPTY_ENTRIES, commit: 0, reject: false,
-    rejectHint: 0, context: '', snapOffset: 0, snapDone: false, tick: 0, ...fields,
+    from: 0,
+    term: 0,
+    logTerm: 0,
+    index: 0,
+    entries: EMPTY_ENTRIES,
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    context: '',
+    snapOffset: 0,
+    snapDone: false,
+    tick: 0,
+    ...fields,
   };
 }
 

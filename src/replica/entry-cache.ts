@@ -30,7 +30,10 @@ export class EntryCache {
     if (entries.length === 0) return;
     const last = this.head < this.ents.length ? this.ents[this.ents.length - 1]!.index : undefined;
     if (last !== undefined && entries[0]!.index !== last + 1) this.clear();
-    for (const e of entries) { this.ents.push(e); this.bytes += entryBytes(e); }
+    for (const e of entries) {
+      this.ents.push(e);
+      this.bytes += entryBytes(e);
+    }
     while (this.bytes > this.maxBytes && this.head < this.ents.length) {
       this.bytes -= entryBytes(this.ents[this.head]!);
       this.head++;

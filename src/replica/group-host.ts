@@ -49,14 +49,18 @@ interface Waiter<T> {
   readonly deadlineMs: number;
 }
 
-interface PendingProposal extends Waiter<ProposeResult> { readonly term: number }
+interface PendingProposal extends Waiter<ProposeResult> {
+  readonly term: number;
+}
 interface PendingRead extends Waiter<void> {
   index: number | undefined;
   /** When the ReadIndex request last went out (it is sent again until confirmed). */
   sentAtMs: number;
 }
 
-interface QueuedProposal extends Waiter<ProposeResult> { readonly data: Uint8Array }
+interface QueuedProposal extends Waiter<ProposeResult> {
+  readonly data: Uint8Array;
+}
 
 export interface GroupHostDeps {
   readonly kick: () => void;
@@ -82,7 +86,11 @@ export class RaftGroupHost {
   constructor(
     readonly group: GroupId,
     readonly node: RawNode,
-    readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void>; persistCommit?: (commit: number) => Promise<void> },
+    readonly store: LogStore & {
+      sync?: () => Promise<void>;
+      close?: () => Promise<void>;
+      persistCommit?: (commit: number) => Promise<void>;
+    },
     readonly sm: StateMachine,
     private readonly limits: GroupHostLimits,
     private readonly deps: GroupHostDeps,
@@ -92,7 +100,9 @@ export class RaftGroupHost {
     this.appliedThrough = node.raft.log.applied;
   }
 
-  get nodeId(): NodeId { return this.node.raft.id; }
+  get nodeId(): NodeId {
+    return this.node.raft.id;
+  }
 
   // ------------------------------------------------------------ application API
 
@@ -102,7 +112,12 @@ export class RaftGroupHost {
     const st = this.node.raft;
     if (st.role !== 'leader') return Promise.reject(this.notLeader());
     if (this.queued.length + this.pending.size >= this.limits.maxPendingProposals) {
-      return Promise.reject(new BasaltError('QUEUE_FULL', `group ${this.group} has ${this.limits.maxPendingProposals} proposals waiting to apply; retry later`));
+      return Promise.reject(
+        new BasaltError(
+          'QUEUE_FULL',
+          `group ${this.group} has ${this.limits.maxPendingProposals} proposals waiting to apply; retry later`,
+        ),
+      );
     }
     return new Promise<ProposeResult>((resolve, reject) => {
       this.queued.push({ data, resolve, reject, deadlineMs: Date.now() + this.limits.proposalTimeoutMs });
@@ -114,25 +129,45 @@ export class RaftGroupHost {
   readIndex(): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
     const ctx = `${this.nodeId}.${++this.readSeq}`;
-    try { this.node.readIndex(ctx); } catch (e) { return Promise.reject(e); }
+    try {
+      this.node.readIndex(ctx);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<void>((resolve, reject) => {
       const nowMs = Date.now();
-      this.reads.set(ctx, { resolve, reject, deadlineMs: nowMs + this.limits.readTimeoutMs, index: undefined, sentAtMs: nowMs });
+      this.reads.set(ctx, {
+        resolve,
+        reject,
+        deadlineMs: nowMs + this.limits.readTimeoutMs,
+        index: undefined,
+        sentAtMs: nowMs,
+      });
       this.deps.kick();
     });
   }
 
   /** Adds a non-voting member that catches up (by snapshot when the log was compacted). */
-  addLearner(node: NodeId): Promise<ProposeResult> { return this.confChange({ type: 'addLearner', node }); }
+  addLearner(node: NodeId): Promise<ProposeResult> {
+    return this.confChange({ type: 'addLearner', node });
+  }
   /** Makes a caught-up learner a voter. */
-  promote(node: NodeId): Promise<ProposeResult> { return this.confChange({ type: 'addVoter', node }); }
+  promote(node: NodeId): Promise<ProposeResult> {
+    return this.confChange({ type: 'addVoter', node });
+  }
   /** Removes a member (the leader too: it hands leadership over after the change applies). */
-  remove(node: NodeId): Promise<ProposeResult> { return this.confChange({ type: 'remove', node }); }
+  remove(node: NodeId): Promise<ProposeResult> {
+    return this.confChange({ type: 'remove', node });
+  }
 
   /** Asks the leader to hand over to `to`; resolves when `to` is the known leader. */
   transferLeader(to: NodeId, timeoutMs = this.limits.proposalTimeoutMs): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
-    try { this.node.transferLeader(to); } catch (e) { return Promise.reject(e); }
+    try {
+      this.node.transferLeader(to);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.deps.kick();
     if (this.node.raft.lead === to) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -149,9 +184,19 @@ export class RaftGroupHost {
   status(): GroupStatus {
     const s = this.node.status();
     return {
-      group: this.group, nodeId: s.id, role: s.role, term: s.term, leader: s.lead, commit: s.commit, applied: s.applied,
-      firstIndex: s.firstIndex, lastIndex: s.lastIndex, snapshotIndex: this.store.snapshot().meta.index,
-      voters: s.conf.voters, learners: s.conf.learners, pendingProposals: this.pending.size + this.queued.length,
+      group: this.group,
+      nodeId: s.id,
+      role: s.role,
+      term: s.term,
+      leader: s.lead,
+      commit: s.commit,
+      applied: s.applied,
+      firstIndex: s.firstIndex,
+      lastIndex: s.lastIndex,
+      snapshotIndex: this.store.snapshot().meta.index,
+      voters: s.conf.voters,
+      learners: s.conf.learners,
+      pendingProposals: this.pending.size + this.queued.length,
       pendingReads: this.reads.size,
     };
   }
@@ -167,14 +212,19 @@ export class RaftGroupHost {
     try {
       r = this.node.proposeBatch(batch.map((q) => q.data));
     } catch (e) {
-      const err = e instanceof BasaltError && e.errorName === 'NOT_LEADER' ? this.notLeader() : e as Error;
+      const err = e instanceof BasaltError && e.errorName === 'NOT_LEADER' ? this.notLeader() : (e as Error);
       for (const q of batch) q.reject(err);
       return;
     }
     assert(r.lastIndex - r.firstIndex + 1 === batch.length, 'proposeBatch index range matches the batch');
     for (let k = 0; k < batch.length; k++) {
       const q = batch[k]!;
-      this.pending.set(r.firstIndex + k, { term: r.term, resolve: q.resolve, reject: q.reject, deadlineMs: q.deadlineMs });
+      this.pending.set(r.firstIndex + k, {
+        term: r.term,
+        resolve: q.resolve,
+        reject: q.reject,
+        deadlineMs: q.deadlineMs,
+      });
     }
   }
 
@@ -213,19 +263,29 @@ export class RaftGroupHost {
   }
 
   /** True between persist() of a Ready that needs an fsync and the end of its sync(). */
-  get awaitingSync(): boolean { return this.syncPending; }
+  get awaitingSync(): boolean {
+    return this.syncPending;
+  }
 
   /** Step 3: restore a received snapshot, then apply committed entries in order. */
   async apply(rd: Ready): Promise<void> {
     if (rd.snapshot) {
       await this.sm.restore(rd.snapshot);
       const s = rd.snapshot.meta.index;
-      assert(s > this.appliedThrough, `group ${this.group}: snapshot at ${s} does not move past applied ${this.appliedThrough}`);
+      assert(
+        s > this.appliedThrough,
+        `group ${this.group}: snapshot at ${s} does not move past applied ${this.appliedThrough}`,
+      );
       this.appliedThrough = s;
       for (const [i, p] of this.pending) {
         if (i > s) continue;
         this.pending.delete(i);
-        p.reject(new BasaltError('TIMEOUT', `outcome of proposal ${i} unknown: this replica was replaced by a snapshot at ${s}`));
+        p.reject(
+          new BasaltError(
+            'TIMEOUT',
+            `outcome of proposal ${i} unknown: this replica was replaced by a snapshot at ${s}`,
+          ),
+        );
       }
     }
     for (const rs of rd.readStates) {
@@ -235,19 +295,30 @@ export class RaftGroupHost {
     const ents = rd.committedEntries;
     // Entries apply in index order without gaps, continuing where the last Ready stopped.
     let next = this.appliedThrough + 1;
-    for (const e of ents) { if (e.index !== next) break; next++; }
-    assert(next === this.appliedThrough + 1 + ents.length, `group ${this.group}: committed entries do not continue applied index ${this.appliedThrough} without a gap`);
+    for (const e of ents) {
+      if (e.index !== next) break;
+      next++;
+    }
+    assert(
+      next === this.appliedThrough + 1 + ents.length,
+      `group ${this.group}: committed entries do not continue applied index ${this.appliedThrough} without a gap`,
+    );
     if (ents.length > 0) this.appliedThrough = ents[ents.length - 1]!.index;
     let k = 0;
     while (k < ents.length) {
       const e = ents[k]!;
-      if (e.type === 'conf' || e.data.length === 0) { this.settleAfterAdvance.push({ e, result: undefined }); k++; continue; }
+      if (e.type === 'conf' || e.data.length === 0) {
+        this.settleAfterAdvance.push({ e, result: undefined });
+        k++;
+        continue;
+      }
       // A run of normal entries goes to the state machine in one call.
       let j = k;
       while (j < ents.length && ents[j]!.type === 'normal' && ents[j]!.data.length > 0) j++;
       const run = ents.slice(k, j);
       const results = await this.sm.apply(run);
-      for (let t = 0; t < run.length; t++) this.settleAfterAdvance.push({ e: run[t]!, result: results ? results[t] : undefined });
+      for (let t = 0; t < run.length; t++)
+        this.settleAfterAdvance.push({ e: run[t]!, result: results ? results[t] : undefined });
       k = j;
     }
   }
@@ -262,11 +333,21 @@ export class RaftGroupHost {
       if (!p) continue;
       this.pending.delete(e.index);
       if (p.term === e.term) p.resolve({ index: e.index, term: e.term, result });
-      else p.reject(new BasaltError('PROPOSAL_DROPPED', `proposal ${e.index} of term ${p.term} was replaced by a new leader's entry of term ${e.term}; retry`, this.leaderHint()));
+      else
+        p.reject(
+          new BasaltError(
+            'PROPOSAL_DROPPED',
+            `proposal ${e.index} of term ${p.term} was replaced by a new leader's entry of term ${e.term}; retry`,
+            this.leaderHint(),
+          ),
+        );
     }
     const applied = this.node.raft.log.applied;
     for (const [ctx, r] of this.reads) {
-      if (r.index !== undefined && r.index <= applied) { this.reads.delete(ctx); r.resolve(); }
+      if (r.index !== undefined && r.index <= applied) {
+        this.reads.delete(ctx);
+        r.resolve();
+      }
     }
     if (rd.softState) {
       const r = this.node.raft;
@@ -281,7 +362,10 @@ export class RaftGroupHost {
         }
       }
       for (let i = this.transfers.length - 1; i >= 0; i--) {
-        if (this.transfers[i]!.to === r.lead) { this.transfers[i]!.w.resolve(); this.transfers.splice(i, 1); }
+        if (this.transfers[i]!.to === r.lead) {
+          this.transfers[i]!.w.resolve();
+          this.transfers.splice(i, 1);
+        }
       }
     }
   }
@@ -304,7 +388,13 @@ export class RaftGroupHost {
     for (const [i, p] of this.pending) {
       if (p.deadlineMs > nowMs) break;
       this.pending.delete(i);
-      p.reject(new BasaltError('TIMEOUT', `proposal ${i} of group ${this.group} not applied within ${this.limits.proposalTimeoutMs} ms; it may still apply later`, this.leaderHint()));
+      p.reject(
+        new BasaltError(
+          'TIMEOUT',
+          `proposal ${i} of group ${this.group} not applied within ${this.limits.proposalTimeoutMs} ms; it may still apply later`,
+          this.leaderHint(),
+        ),
+      );
     }
     for (const [ctx, r] of this.reads) {
       if (r.deadlineMs > nowMs) {
@@ -315,12 +405,22 @@ export class RaftGroupHost {
         if (r.index === undefined && nowMs - r.sentAtMs >= Limits.raftReadIndexResendMs) {
           r.sentAtMs = nowMs;
           // No leader known right now: the next tick tries again (or the deadline fails it).
-          try { this.node.readIndex(ctx); } catch { /* retried */ }
+          try {
+            this.node.readIndex(ctx);
+          } catch {
+            /* retried */
+          }
         }
         continue;
       }
       this.reads.delete(ctx);
-      r.reject(new BasaltError('TIMEOUT', `read index of group ${this.group} not confirmed within ${this.limits.readTimeoutMs} ms`, this.leaderHint()));
+      r.reject(
+        new BasaltError(
+          'TIMEOUT',
+          `read index of group ${this.group} not confirmed within ${this.limits.readTimeoutMs} ms`,
+          this.leaderHint(),
+        ),
+      );
     }
     for (let i = this.transfers.length - 1; i >= 0; i--) {
       const t = this.transfers[i]!;
@@ -329,12 +429,18 @@ export class RaftGroupHost {
         // slow or busy target); ask again while the caller still waits.
         const r = this.node.raft;
         if (r.role === 'leader' && r.leadTransferee !== t.to && r.lead !== t.to) {
-          try { this.node.transferLeader(t.to); } catch { /* no longer possible: the deadline reports it */ }
+          try {
+            this.node.transferLeader(t.to);
+          } catch {
+            /* no longer possible: the deadline reports it */
+          }
         }
         continue;
       }
       this.transfers.splice(i, 1);
-      t.w.reject(new BasaltError('TIMEOUT', `leadership of group ${this.group} did not move to node ${t.to}`, this.leaderHint()));
+      t.w.reject(
+        new BasaltError('TIMEOUT', `leadership of group ${this.group} did not move to node ${t.to}`, this.leaderHint()),
+      );
     }
   }
 
@@ -352,12 +458,19 @@ export class RaftGroupHost {
   private confChange(cc: ConfChange): Promise<ProposeResult> {
     if (this.closedError) return Promise.reject(this.closedError);
     let r: { index: number; term: number };
-    try { r = this.node.proposeConfChange(cc); } catch (e) {
+    try {
+      r = this.node.proposeConfChange(cc);
+    } catch (e) {
       return Promise.reject(e instanceof BasaltError && e.errorName === 'NOT_LEADER' ? this.notLeader() : e);
     }
     this.deps.kick();
     return new Promise<ProposeResult>((resolve, reject) => {
-      this.pending.set(r.index, { term: r.term, resolve, reject, deadlineMs: Date.now() + this.limits.proposalTimeoutMs });
+      this.pending.set(r.index, {
+        term: r.term,
+        resolve,
+        reject,
+        deadlineMs: Date.now() + this.limits.proposalTimeoutMs,
+      });
     });
   }
 
@@ -370,6 +483,10 @@ export class RaftGroupHost {
   private notLeader(): BasaltError {
     const lead = this.node.raft.lead;
     const who = lead ? `node ${lead} leads it` : 'no leader is known yet';
-    return new BasaltError('NOT_LEADER', `node ${this.nodeId} is not the leader of group ${this.group}; ${who}`, this.leaderHint());
+    return new BasaltError(
+      'NOT_LEADER',
+      `node ${this.nodeId} is not the leader of group ${this.group}; ${who}`,
+      this.leaderHint(),
+    );
   }
 }

@@ -22,7 +22,10 @@ export class HardStateFile {
   private synced: { term: number; vote: number } = { term: 0, vote: 0 };
   private dirty = false;
 
-  private constructor(private readonly file: string, private readonly fd: number) {}
+  private constructor(
+    private readonly file: string,
+    private readonly fd: number,
+  ) {}
 
   static open(file: string): HardStateFile {
     const exists = fs.existsSync(file);
@@ -40,7 +43,10 @@ export class HardStateFile {
       if (r && (!best || r.seq > best.seq)) best = r;
     }
     if (!best && fs.fstatSync(fd).size >= SLOT_BYTES && !isZero(buf)) {
-      throw new BasaltError('WAL_CORRUPT', `Raft hard state file ${file}: neither slot passes its CRC32C; restore this replica from its peers`);
+      throw new BasaltError(
+        'WAL_CORRUPT',
+        `Raft hard state file ${file}: neither slot passes its CRC32C; restore this replica from its peers`,
+      );
     }
     if (best) {
       hs.seq = best.seq;
@@ -50,7 +56,9 @@ export class HardStateFile {
     return hs;
   }
 
-  get(): HardState { return this.current; }
+  get(): HardState {
+    return this.current;
+  }
 
   /** Writes (not yet durable) the new hard state into the older slot. */
   set(hs: HardState): void {
@@ -85,7 +93,11 @@ export class HardStateFile {
   /** Synchronous fsync for close paths. */
   syncNow(): void {
     if (!this.dirty) return;
-    try { fs.fsyncSync(this.fd); } catch (e) { throw fsyncFailed(this.file, e); }
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw fsyncFailed(this.file, e);
+    }
     this.dirty = false;
     this.synced = { term: this.current.term, vote: this.current.vote };
   }

@@ -46,22 +46,32 @@ export class Peer {
   private closed = false;
   readonly stats: PeerStats = { framesSent: 0, framesDropped: 0, connectFailures: 0, disconnects: 0 };
 
-  constructor(readonly id: number, readonly host: string, readonly port: number, private readonly opts: PeerOptions,
+  constructor(
+    readonly id: number,
+    readonly host: string,
+    readonly port: number,
+    private readonly opts: PeerOptions,
     private readonly log: (level: 'info' | 'warn', msg: string) => void,
     /** The connection to the peer failed or dropped: frames written to it may be lost. */
-    private readonly onDown: () => void) {
+    private readonly onDown: () => void,
+  ) {
     this.backoffMs = opts.backoffMinMs;
   }
 
-  get endpoint(): string { return `${this.host}:${this.port}`; }
+  get endpoint(): string {
+    return `${this.host}:${this.port}`;
+  }
 
-  get connected(): boolean { return this.socket !== null && !this.connecting; }
+  get connected(): boolean {
+    return this.socket !== null && !this.connecting;
+  }
 
   send(f: OutFrame): void {
     if (this.closed || Date.now() < this.retryAtMs) return this.drop(f.onFail);
     let parts: readonly Uint8Array[];
-    try { parts = encodeFrameParts(FLAG_ONEWAY, MsgType.RAFT, 0, f.control, f.payload, this.opts.maxFrameBytes); }
-    catch (e) {
+    try {
+      parts = encodeFrameParts(FLAG_ONEWAY, MsgType.RAFT, 0, f.control, f.payload, this.opts.maxFrameBytes);
+    } catch (e) {
       this.log('warn', `raft frame for node ${this.id} not sent: ${(e as Error).message}`);
       return this.drop(f.onFail);
     }
@@ -94,7 +104,10 @@ export class Peer {
     const s = netConnect({ host: this.host, port: this.port });
     this.socket = s;
     s.setNoDelay(true);
-    const timer = setTimeout(() => s.destroy(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+    const timer = setTimeout(
+      () => s.destroy(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)),
+      this.opts.connectTimeoutMs,
+    );
     timer.unref();
     s.once('connect', () => {
       clearTimeout(timer);
@@ -103,7 +116,10 @@ export class Peer {
       // Keepalive notices a peer host that vanished without closing the connection.
       s.setKeepAlive(true, Limits.raftPeerKeepAliveMs);
       s.cork();
-      for (const q of this.queue.splice(0)) { writeFrameParts(s, q.parts); this.stats.framesSent++; }
+      for (const q of this.queue.splice(0)) {
+        writeFrameParts(s, q.parts);
+        this.stats.framesSent++;
+      }
       s.uncork();
     });
     // The peer answers one-way frames only when it cannot read them (an error frame before
@@ -113,7 +129,8 @@ export class Peer {
       clearTimeout(timer);
       if (this.connecting) {
         this.stats.connectFailures++;
-        if (this.backoffMs >= this.opts.backoffMaxMs) this.log('warn', `raft peer ${this.id} (${this.endpoint}) unreachable: ${e.message}`);
+        if (this.backoffMs >= this.opts.backoffMaxMs)
+          this.log('warn', `raft peer ${this.id} (${this.endpoint}) unreachable: ${e.message}`);
       }
     });
     s.on('close', () => {

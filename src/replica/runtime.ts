@@ -48,7 +48,11 @@ export interface ReplicaRuntimeOptions {
 
 export interface RaftGroupOptions extends Partial<GroupHostLimits> {
   readonly group: GroupId;
-  readonly store: LogStore & { sync?: () => Promise<void>; close?: () => Promise<void>; persistCommit?: (commit: number) => Promise<void> };
+  readonly store: LogStore & {
+    sync?: () => Promise<void>;
+    close?: () => Promise<void>;
+    persistCommit?: (commit: number) => Promise<void>;
+  };
   readonly stateMachine: StateMachine;
   /** Raft timers and flow-control limits (id, prng and applied are set by the runtime). */
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'prng' | 'applied'>>;
@@ -86,14 +90,23 @@ export class ReplicaRuntime implements TransportSink {
     this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     this.lazyCommitBroadcast = opts.lazyCommitBroadcast ?? true;
     this.commitFlushDelayMs = opts.commitFlushDelayMs ?? Limits.raftCommitFlushDelayMs;
-    assert(this.commitFlushDelayMs >= 0 && this.commitFlushDelayMs < Limits.raftTickMs, 'commitFlushDelayMs must be shorter than a tick');
-    if (opts.transport.nodeId !== opts.nodeId) throw new BasaltError('RAFT_CONFIG_INVALID', `transport of node ${opts.transport.nodeId} given to node ${opts.nodeId}`);
+    assert(
+      this.commitFlushDelayMs >= 0 && this.commitFlushDelayMs < Limits.raftTickMs,
+      'commitFlushDelayMs must be shorter than a tick',
+    );
+    if (opts.transport.nodeId !== opts.nodeId)
+      throw new BasaltError(
+        'RAFT_CONFIG_INVALID',
+        `transport of node ${opts.transport.nodeId} given to node ${opts.nodeId}`,
+      );
     opts.transport.attach(this);
     const tickMs = opts.tickMs ?? Limits.raftTickMs;
     this.timer = setInterval(() => this.onTick(), tickMs);
   }
 
-  get nodeId(): NodeId { return this.opts.nodeId; }
+  get nodeId(): NodeId {
+    return this.opts.nodeId;
+  }
 
   /**
    * Opens a group on this node. The state machine is brought to the store's snapshot first
@@ -112,10 +125,18 @@ export class ReplicaRuntime implements TransportSink {
     if (applied > hs.commit) {
       // The state machine applied what was committed but the commit mark on disk lags (it is
       // written without fsync); raise it rather than refuse to open.
-      if (applied > store.lastIndex()) throw new BasaltError('WAL_INDEX_GAP', `group ${o.group}: state machine applied ${applied} but the Raft log ends at ${store.lastIndex()}`);
+      if (applied > store.lastIndex())
+        throw new BasaltError(
+          'WAL_INDEX_GAP',
+          `group ${o.group}: state machine applied ${applied} but the Raft log ends at ${store.lastIndex()}`,
+        );
       store.setHardState({ ...hs, commit: applied });
     }
-    const node = this.mr.addGroup(o.group, { lazyCommitBroadcast: this.lazyCommitBroadcast, ...o.raft, applied, prng: new Prng(randomInt(0x7fffffff)) }, store);
+    const node = this.mr.addGroup(
+      o.group,
+      { lazyCommitBroadcast: this.lazyCommitBroadcast, ...o.raft, applied, prng: new Prng(randomInt(0x7fffffff)) },
+      store,
+    );
     const limits: GroupHostLimits = {
       proposalTimeoutMs: o.proposalTimeoutMs ?? DEFAULT_GROUP_LIMITS.proposalTimeoutMs,
       readTimeoutMs: o.readTimeoutMs ?? DEFAULT_GROUP_LIMITS.readTimeoutMs,
@@ -138,13 +159,24 @@ export class ReplicaRuntime implements TransportSink {
     return h;
   }
 
-  groups(): RaftGroupHost[] { return [...this.hosts.values()]; }
+  groups(): RaftGroupHost[] {
+    return [...this.hosts.values()];
+  }
 
   /** Every hosted group's status plus transport counters (for show vgroups / show mnodes). */
-  status(): { nodeId: NodeId; groups: GroupStatus[]; stats: ReplicaRuntime['stats']; transport: RaftTransport['stats']; peers: ReturnType<RaftTransport['peerStats']> } {
+  status(): {
+    nodeId: NodeId;
+    groups: GroupStatus[];
+    stats: ReplicaRuntime['stats'];
+    transport: RaftTransport['stats'];
+    peers: ReturnType<RaftTransport['peerStats']>;
+  } {
     return {
-      nodeId: this.nodeId, groups: this.groups().map((h) => h.status()), stats: { ...this.stats },
-      transport: { ...this.transport.stats }, peers: this.transport.peerStats(),
+      nodeId: this.nodeId,
+      groups: this.groups().map((h) => h.status()),
+      stats: { ...this.stats },
+      transport: { ...this.transport.stats },
+      peers: this.transport.peerStats(),
     };
   }
 
@@ -207,7 +239,11 @@ export class ReplicaRuntime implements TransportSink {
   private kick(): void {
     if (this.running || this.closed || this.failure) return;
     this.running = true;
-    this.loopDone = new Promise<void>((resolve) => setImmediate(() => { void this.loop().finally(resolve); }));
+    this.loopDone = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        void this.loop().finally(resolve);
+      }),
+    );
   }
 
   private async loop(): Promise<void> {
@@ -298,7 +334,13 @@ export class ReplicaRuntime implements TransportSink {
   }
 
   private fail(e: unknown): void {
-    const err = e instanceof BasaltError ? e : new BasaltError('INTERNAL', `raft runtime of node ${this.nodeId} stopped: ${(e as Error)?.stack ?? String(e)}`);
+    const err =
+      e instanceof BasaltError
+        ? e
+        : new BasaltError(
+            'INTERNAL',
+            `raft runtime of node ${this.nodeId} stopped: ${(e as Error)?.stack ?? String(e)}`,
+          );
     this.failure = err;
     this.log('error', `raft runtime of node ${this.nodeId} stopped: ${err.message}`);
     if (this.timer) clearInterval(this.timer);
@@ -307,7 +349,9 @@ export class ReplicaRuntime implements TransportSink {
   }
 
   /** Why the runtime stopped (a failed fsync or apply), if it did. */
-  get failed(): BasaltError | undefined { return this.failure; }
+  get failed(): BasaltError | undefined {
+    return this.failure;
+  }
 
   private checkUsable(): void {
     if (this.failure) throw this.failure;
@@ -332,18 +376,23 @@ export class ReplicaRuntime implements TransportSink {
 }
 
 /** Splits envelopes into the messages of `early` groups and the rest (same peer order). */
-function partitionEnvelopes(envs: readonly NodeEnvelope[], early: ReadonlySet<GroupId>): [NodeEnvelope[], NodeEnvelope[]] {
+function partitionEnvelopes(
+  envs: readonly NodeEnvelope[],
+  early: ReadonlySet<GroupId>,
+): [NodeEnvelope[], NodeEnvelope[]] {
   const now: NodeEnvelope[] = [];
   const later: NodeEnvelope[] = [];
   for (const env of envs) {
     const a: NodeEnvelope = {
-      from: env.from, to: env.to,
+      from: env.from,
+      to: env.to,
       heartbeats: env.heartbeats.filter((b) => early.has(b.group)),
       heartbeatResps: env.heartbeatResps.filter((b) => early.has(b.group)),
       messages: env.messages.filter((m) => early.has(m.group)),
     };
     const b: NodeEnvelope = {
-      from: env.from, to: env.to,
+      from: env.from,
+      to: env.to,
       heartbeats: env.heartbeats.filter((x) => !early.has(x.group)),
       heartbeatResps: env.heartbeatResps.filter((x) => !early.has(x.group)),
       messages: env.messages.filter((m) => !early.has(m.group)),

@@ -11,7 +11,10 @@ import { writeFileAtomic } from '../storage/fsutil.js';
 const MAGIC = 0x31504e53;
 const HEADER_BYTES = 20;
 
-const EMPTY_SNAPSHOT: Snapshot = { meta: { index: 0, term: 0, conf: { voters: [], learners: [] } }, data: new Uint8Array(0) };
+const EMPTY_SNAPSHOT: Snapshot = {
+  meta: { index: 0, term: 0, conf: { voters: [], learners: [] } },
+  data: new Uint8Array(0),
+};
 
 export function writeSnapshotFile(file: string, snap: Snapshot): void {
   const meta = Buffer.from(JSON.stringify(snap.meta));
@@ -38,9 +41,17 @@ export function readSnapshotFile(file: string): Snapshot {
   if (HEADER_BYTES + metaBytes + dataBytes !== buf.length) bad(`length ${buf.length} does not match its header`);
   if (crc32c(buf, HEADER_BYTES, buf.length) !== buf.readUInt32LE(8)) bad('fails its CRC32C');
   let meta: Snapshot['meta'];
-  try { meta = JSON.parse(buf.subarray(HEADER_BYTES, HEADER_BYTES + metaBytes).toString('utf8')) as Snapshot['meta']; }
-  catch { return bad('metadata is not JSON'); }
-  if (!Number.isSafeInteger(meta.index) || !Number.isSafeInteger(meta.term) || !Array.isArray(meta.conf?.voters) || !Array.isArray(meta.conf?.learners)) {
+  try {
+    meta = JSON.parse(buf.subarray(HEADER_BYTES, HEADER_BYTES + metaBytes).toString('utf8')) as Snapshot['meta'];
+  } catch {
+    return bad('metadata is not JSON');
+  }
+  if (
+    !Number.isSafeInteger(meta.index) ||
+    !Number.isSafeInteger(meta.term) ||
+    !Array.isArray(meta.conf?.voters) ||
+    !Array.isArray(meta.conf?.learners)
+  ) {
     bad('metadata lacks index, term or membership');
   }
   return { meta, data: new Uint8Array(buf.buffer, buf.byteOffset + HEADER_BYTES + metaBytes, dataBytes) };

@@ -30,14 +30,24 @@ export interface RaftNode {
 export async function startRaftNode(o: RaftNodeOptions): Promise<RaftNode> {
   const transport = new RaftTransport({ ...o.transport, nodeId: o.nodeId, ...(o.log ? { log: o.log } : {}) });
   const server = new RpcServer({
-    host: o.host, port: o.port, handler: transport.rpcHandler(o.next),
+    host: o.host,
+    port: o.port,
+    handler: transport.rpcHandler(o.next),
     ...(o.log ? { log: (level: 'warn' | 'error', m: string) => o.log!(level, m) } : {}),
   });
   const port = await server.listen();
-  const runtime = new ReplicaRuntime({ nodeId: o.nodeId, transport, ...(o.tickMs ? { tickMs: o.tickMs } : {}), ...(o.log ? { log: o.log } : {}) });
+  const runtime = new ReplicaRuntime({
+    nodeId: o.nodeId,
+    transport,
+    ...(o.tickMs ? { tickMs: o.tickMs } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
   let closed = false;
   return {
-    runtime, transport, server, port,
+    runtime,
+    transport,
+    server,
+    port,
     async close() {
       if (closed) return;
       closed = true;

@@ -53,11 +53,16 @@ export class RaftTransport {
       backoffMaxMs: opts.backoffMaxMs ?? Limits.raftPeerBackoffMaxMs,
       maxFrameBytes: opts.maxFrameBytes ?? Limits.maxFrameBytes,
     };
-    this.frameTargetBytes = Math.min(opts.frameTargetBytes ?? Limits.raftFrameTargetBytes, this.peerOpts.maxFrameBytes / 2);
+    this.frameTargetBytes = Math.min(
+      opts.frameTargetBytes ?? Limits.raftFrameTargetBytes,
+      this.peerOpts.maxFrameBytes / 2,
+    );
     this.log = opts.log ?? (() => undefined);
   }
 
-  get nodeId(): NodeId { return this.opts.nodeId; }
+  get nodeId(): NodeId {
+    return this.opts.nodeId;
+  }
 
   /** The runtime that receives envelopes; set once. */
   attach(sink: TransportSink): void {
@@ -79,15 +84,22 @@ export class RaftTransport {
     this.peers.delete(id);
   }
 
-  hasPeer(id: NodeId): boolean { return this.peers.has(id); }
+  hasPeer(id: NodeId): boolean {
+    return this.peers.has(id);
+  }
 
   /** `host:port` of a peer, if known (leader hints in NOT_LEADER errors). */
-  endpointOf(id: NodeId): string | undefined { return this.peers.get(id)?.endpoint; }
+  endpointOf(id: NodeId): string | undefined {
+    return this.peers.get(id)?.endpoint;
+  }
 
   send(envs: readonly NodeEnvelope[]): void {
     for (const env of envs) {
       const peer = this.peers.get(env.to);
-      if (!peer || this.closed) { this.sink?.undelivered(env); continue; }
+      if (!peer || this.closed) {
+        this.sink?.undelivered(env);
+        continue;
+      }
       this.stats.envelopesSent++;
       for (const part of this.split(env)) {
         const w = encodeEnvelope(part);
@@ -105,11 +117,18 @@ export class RaftTransport {
   handleControl(control: unknown, payload: Uint8Array): RpcReply {
     if (this.closed) throw new BasaltError('SHUTTING_DOWN', `raft on node ${this.opts.nodeId} is stopping`);
     let env: NodeEnvelope;
-    try { env = decodeEnvelope(control, payload); }
-    catch (e) { this.stats.badFrames++; throw e; }
+    try {
+      env = decodeEnvelope(control, payload);
+    } catch (e) {
+      this.stats.badFrames++;
+      throw e;
+    }
     if (env.to !== this.opts.nodeId) {
       this.stats.badFrames++;
-      throw new BasaltError('BAD_FRAME', `RAFT envelope for node ${env.to} reached node ${this.opts.nodeId}; check the peer endpoints`);
+      throw new BasaltError(
+        'BAD_FRAME',
+        `RAFT envelope for node ${env.to} reached node ${this.opts.nodeId}; check the peer endpoints`,
+      );
     }
     this.stats.framesReceived++;
     this.sink?.deliver(env);
@@ -144,7 +163,13 @@ export class RaftTransport {
     let cur: NodeEnvelope['messages'][number][] = [];
     let bytes = 0;
     const flush = (first: boolean): void => {
-      out.push({ from: env.from, to: env.to, heartbeats: first ? env.heartbeats : [], heartbeatResps: first ? env.heartbeatResps : [], messages: cur });
+      out.push({
+        from: env.from,
+        to: env.to,
+        heartbeats: first ? env.heartbeats : [],
+        heartbeatResps: first ? env.heartbeatResps : [],
+        messages: cur,
+      });
       cur = [];
       bytes = 0;
     };

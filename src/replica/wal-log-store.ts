@@ -14,8 +14,13 @@ import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import {
-  bootstrapEntries, entryBytes,
-  type ConfState, type Entry, type HardState, type LogStore, type Snapshot,
+  bootstrapEntries,
+  entryBytes,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type LogStore,
+  type Snapshot,
 } from '../raft/index.js';
 import { Wal, type WalEntry } from '../storage/wal.js';
 import { EntryCache } from './entry-cache.js';
@@ -88,7 +93,11 @@ export class WalLogStore implements DurableLogStore {
    * conf entries 1..n of term 1 (as MemoryLogStore.bootstrap). Every founder must pass the
    * same list; an existing store is opened as is.
    */
-  static async openBootstrapped(dir: string, voters: readonly number[], opts: WalLogStoreOptions = {}): Promise<WalLogStore> {
+  static async openBootstrapped(
+    dir: string,
+    voters: readonly number[],
+    opts: WalLogStoreOptions = {},
+  ): Promise<WalLogStore> {
     const st = WalLogStore.open(dir, opts);
     if (st.isEmpty()) {
       st.append(bootstrapEntries(voters));
@@ -112,9 +121,13 @@ export class WalLogStore implements DurableLogStore {
     return { hardState: { term: h.term, vote: h.vote, commit }, confState: this.snap.meta.conf };
   }
 
-  firstIndex(): number { return this.offsetIndex + 1; }
+  firstIndex(): number {
+    return this.offsetIndex + 1;
+  }
 
-  lastIndex(): number { return Math.max(this.wal.lastIndex(), this.offsetIndex); }
+  lastIndex(): number {
+    return Math.max(this.wal.lastIndex(), this.offsetIndex);
+  }
 
   term(i: number): number | undefined {
     if (i === this.offsetIndex) return this.offsetTerm;
@@ -123,7 +136,8 @@ export class WalLogStore implements DurableLogStore {
   }
 
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
-    if (lo <= this.offsetIndex) throw new BasaltError('WAL_COMPACTED', `entry ${lo} is compacted (first is ${this.firstIndex()})`);
+    if (lo <= this.offsetIndex)
+      throw new BasaltError('WAL_COMPACTED', `entry ${lo} is compacted (first is ${this.firstIndex()})`);
     assert(hi <= this.lastIndex() + 1, `entries hi ${hi} beyond last ${this.lastIndex()}`);
     const out: Entry[] = [];
     let bytes = 0;
@@ -133,7 +147,11 @@ export class WalLogStore implements DurableLogStore {
       let batch: Entry[];
       if (cached) batch = [cached];
       else {
-        const stop = Math.min(hi, i + Limits.raftLogDiskReadEntries, this.cache.firstIndex() > i ? this.cache.firstIndex() : hi);
+        const stop = Math.min(
+          hi,
+          i + Limits.raftLogDiskReadEntries,
+          this.cache.firstIndex() > i ? this.cache.firstIndex() : hi,
+        );
         // Read no more than the caller can take: the entries are views of the read buffer.
         batch = this.wal.entries(i, stop, Math.max(1, maxBytes - bytes)).map(fromWal);
       }
@@ -147,7 +165,9 @@ export class WalLogStore implements DurableLogStore {
     return out;
   }
 
-  snapshot(): Snapshot { return this.snap; }
+  snapshot(): Snapshot {
+    return this.snap;
+  }
 
   append(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
@@ -178,7 +198,11 @@ export class WalLogStore implements DurableLogStore {
     // A commit-only change is not worth a write per round: it needs no fsync, and a lagging
     // commit mark on disk only means a restarted replica relearns it from the leader (or
     // from the state machine's own applied index). Term and vote are written at once.
-    if (hs.term === cur.term && hs.vote === cur.vote && Date.now() - this.commitWrittenAtMs < Limits.raftCommitWriteIntervalMs) {
+    if (
+      hs.term === cur.term &&
+      hs.vote === cur.vote &&
+      Date.now() - this.commitWrittenAtMs < Limits.raftCommitWriteIntervalMs
+    ) {
       this.pendingCommit = hs;
       return;
     }

@@ -30,9 +30,20 @@ const VERSION = 2;
 
 /** Types that travel between peers; the position is the wire code. */
 const WIRE_TYPES: readonly MsgType[] = [
-  'MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp',
-  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgSnap', 'MsgSnapResp', 'MsgReadIndex', 'MsgReadIndexResp',
-  'MsgTransferLeader', 'MsgTimeoutNow',
+  'MsgApp',
+  'MsgAppResp',
+  'MsgVote',
+  'MsgVoteResp',
+  'MsgPreVote',
+  'MsgPreVoteResp',
+  'MsgHeartbeat',
+  'MsgHeartbeatResp',
+  'MsgSnap',
+  'MsgSnapResp',
+  'MsgReadIndex',
+  'MsgReadIndexResp',
+  'MsgTransferLeader',
+  'MsgTimeoutNow',
 ];
 const TYPE_CODE = new Map<MsgType, number>(WIRE_TYPES.map((t, i) => [t, i]));
 
@@ -47,7 +58,10 @@ export function encodeEnvelope(env: NodeEnvelope): WireEnvelope {
   const msgs: unknown[] = [];
   const payload: Uint8Array[] = [];
   for (const { group, msg } of env.messages) msgs.push(group, encodeMessage(msg, payload));
-  return { control: [VERSION, env.from, env.to, flatBeats(env.heartbeats), flatBeats(env.heartbeatResps), msgs], payload };
+  return {
+    control: [VERSION, env.from, env.to, flatBeats(env.heartbeats), flatBeats(env.heartbeatResps), msgs],
+    payload,
+  };
 }
 
 function flatBeats(beats: readonly CoalescedBeat[]): unknown[] {
@@ -64,10 +78,28 @@ function encodeMessage(m: Message, payload: Uint8Array[]): unknown[] {
     ents.push(e.index, e.term, e.type === 'conf' ? 1 : 0, e.data.length);
     payload.push(e.data);
   }
-  const meta = m.snapshot ? [m.snapshot.index, m.snapshot.term, m.snapshot.conf.voters, m.snapshot.conf.learners] : null;
+  const meta = m.snapshot
+    ? [m.snapshot.index, m.snapshot.term, m.snapshot.conf.voters, m.snapshot.conf.learners]
+    : null;
   if (m.snapData) payload.push(m.snapData);
-  return [code, m.from, m.to, m.term, m.logTerm, m.index, m.commit, m.reject ? 1 : 0, m.rejectHint, m.context,
-    m.tick, ents, m.snapOffset, m.snapDone ? 1 : 0, meta, m.snapData ? m.snapData.length : null];
+  return [
+    code,
+    m.from,
+    m.to,
+    m.term,
+    m.logTerm,
+    m.index,
+    m.commit,
+    m.reject ? 1 : 0,
+    m.rejectHint,
+    m.context,
+    m.tick,
+    ents,
+    m.snapOffset,
+    m.snapDone ? 1 : 0,
+    meta,
+    m.snapData ? m.snapData.length : null,
+  ];
 }
 
 /** Entry payload bytes of an envelope (for splitting into frames of bounded size). */
@@ -123,7 +155,11 @@ function take(cur: PayloadCursor, len: unknown, field: string): Uint8Array {
 function ids(v: unknown, field: string): number[] {
   const a = arr(v, field);
   if (a.length > Limits.maxRaftMembers) bad(field, `lists more than ${Limits.maxRaftMembers} members`);
-  return a.map((x) => { const n = int(x, field); if (n === 0) bad(field, 'holds node id 0'); return n; });
+  return a.map((x) => {
+    const n = int(x, field);
+    if (n === 0) bad(field, 'holds node id 0');
+    return n;
+  });
 }
 
 /** `payload` is the frame payload; the entries' data are views into it. */
@@ -146,7 +182,8 @@ export function decodeEnvelope(control: unknown, payload: Uint8Array): NodeEnvel
     if (msg.from !== from || msg.to !== to) bad('messages.from/to', 'disagree with the envelope');
     messages.push({ group, msg });
   }
-  if (cur.off !== payload.length) bad('payload', `has ${payload.length - cur.off} bytes that no entry or snapshot length accounts for`);
+  if (cur.off !== payload.length)
+    bad('payload', `has ${payload.length - cur.off} bytes that no entry or snapshot length accounts for`);
   return { from, to, heartbeats, heartbeatResps, messages };
 }
 
@@ -156,8 +193,11 @@ function decodeBeats(v: unknown, field: string): CoalescedBeat[] {
   const out: CoalescedBeat[] = [];
   for (let i = 0; i < flat.length; i += 5) {
     out.push({
-      group: int(flat[i], `${field}.group`), term: int(flat[i + 1], `${field}.term`), commit: int(flat[i + 2], `${field}.commit`),
-      context: str(flat[i + 3], `${field}.context`), tick: int(flat[i + 4], `${field}.tick`),
+      group: int(flat[i], `${field}.group`),
+      term: int(flat[i + 1], `${field}.term`),
+      commit: int(flat[i + 2], `${field}.commit`),
+      context: str(flat[i + 3], `${field}.context`),
+      tick: int(flat[i + 4], `${field}.tick`),
     });
   }
   return out;
@@ -175,26 +215,49 @@ function decodeMessage(v: unknown, cur: PayloadCursor): Message {
   for (let i = 0; i < flatEnts.length; i += 4) {
     const kind = int(flatEnts[i + 2], 'entry.kind');
     if (kind > 1) bad('entry.kind', `${kind} is neither normal (0) nor conf (1)`);
-    const e: Entry = { index: int(flatEnts[i], 'entry.index'), term: int(flatEnts[i + 1], 'entry.term'), type: kind === 1 ? 'conf' : 'normal', data: take(cur, flatEnts[i + 3], 'entry.dataBytes') };
-    if (entries.length > 0 && e.index !== entries[entries.length - 1]!.index + 1) bad('message.entries', 'are not contiguous');
+    const e: Entry = {
+      index: int(flatEnts[i], 'entry.index'),
+      term: int(flatEnts[i + 1], 'entry.term'),
+      type: kind === 1 ? 'conf' : 'normal',
+      data: take(cur, flatEnts[i + 3], 'entry.dataBytes'),
+    };
+    if (entries.length > 0 && e.index !== entries[entries.length - 1]!.index + 1)
+      bad('message.entries', 'are not contiguous');
     entries.push(e);
   }
   let snapshot: SnapshotMeta | undefined;
   if (a[14] !== null && a[14] !== undefined) {
     const s = arr(a[14], 'message.snapshot');
     if (s.length !== 4) bad('message.snapshot', 'must be [index, term, voters, learners]');
-    snapshot = { index: int(s[0], 'snapshot.index'), term: int(s[1], 'snapshot.term'), conf: { voters: ids(s[2], 'snapshot.voters'), learners: ids(s[3], 'snapshot.learners') } };
+    snapshot = {
+      index: int(s[0], 'snapshot.index'),
+      term: int(s[1], 'snapshot.term'),
+      conf: { voters: ids(s[2], 'snapshot.voters'), learners: ids(s[3], 'snapshot.learners') },
+    };
   }
   const snapData = a[15] === null || a[15] === undefined ? undefined : take(cur, a[15], 'message.snapBytes');
-  if (type === 'MsgSnap' && (snapshot === undefined || snapData === undefined)) bad('message.snapshot', 'is required in MsgSnap');
+  if (type === 'MsgSnap' && (snapshot === undefined || snapData === undefined))
+    bad('message.snapshot', 'is required in MsgSnap');
   if (entries.length > 0 && type !== 'MsgApp') bad('message.entries', `are not allowed in ${type}`);
-  if (entries.length > 0 && entries[0]!.index !== int(a[5], 'message.index') + 1) bad('message.entries', 'must start right after message.index');
+  if (entries.length > 0 && entries[0]!.index !== int(a[5], 'message.index') + 1)
+    bad('message.entries', 'must start right after message.index');
   const m: Message = {
-    type, from: int(a[1], 'message.from'), to: int(a[2], 'message.to'), term: int(a[3], 'message.term'),
-    logTerm: int(a[4], 'message.logTerm'), index: int(a[5], 'message.index'), entries, commit: int(a[6], 'message.commit'),
-    reject: int(a[7], 'message.reject') === 1, rejectHint: int(a[8], 'message.rejectHint'), context: str(a[9], 'message.context'),
-    snapOffset: int(a[12], 'message.snapOffset'), snapDone: int(a[13], 'message.snapDone') === 1, tick: int(a[10], 'message.tick'),
-    ...(snapshot ? { snapshot } : {}), ...(snapData ? { snapData } : {}),
+    type,
+    from: int(a[1], 'message.from'),
+    to: int(a[2], 'message.to'),
+    term: int(a[3], 'message.term'),
+    logTerm: int(a[4], 'message.logTerm'),
+    index: int(a[5], 'message.index'),
+    entries,
+    commit: int(a[6], 'message.commit'),
+    reject: int(a[7], 'message.reject') === 1,
+    rejectHint: int(a[8], 'message.rejectHint'),
+    context: str(a[9], 'message.context'),
+    snapOffset: int(a[12], 'message.snapOffset'),
+    snapDone: int(a[13], 'message.snapDone') === 1,
+    tick: int(a[10], 'message.tick'),
+    ...(snapshot ? { snapshot } : {}),
+    ...(snapData ? { snapData } : {}),
   };
   return m;
 }

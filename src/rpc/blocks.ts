@@ -12,17 +12,20 @@ export function encodeBlocks(blocks: readonly ColumnBlock[]): Uint8Array[] {
 
 /** alias: see block-codec decodeBlock (only for a payload that is never reused). */
 export function decodeBlocks(payload: Uint8Array, count: number, opts: { alias?: boolean } = {}): ColumnBlock[] {
-  if (!Number.isInteger(count) || count < 0) throw new BasaltError('BAD_FRAME', `block count ${String(count)} is not a non-negative integer`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new BasaltError('BAD_FRAME', `block count ${String(count)} is not a non-negative integer`);
   const out: ColumnBlock[] = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
-    if (p >= payload.length) throw new BasaltError('BAD_FRAME', `payload holds ${i} column blocks, the control part announced ${count}`);
+    if (p >= payload.length)
+      throw new BasaltError('BAD_FRAME', `payload holds ${i} column blocks, the control part announced ${count}`);
     const d = decodeBlock(payload, p, opts);
     // Every block has a header, so the cursor moves forward and stays inside the payload.
     assert(d.end > p && d.end <= payload.length, 'column block decode did not advance within the payload');
     out.push(d.block);
     p = d.end;
   }
-  if (p !== payload.length) throw new BasaltError('BAD_FRAME', `${payload.length - p} bytes left over after ${count} column blocks`);
+  if (p !== payload.length)
+    throw new BasaltError('BAD_FRAME', `${payload.length - p} bytes left over after ${count} column blocks`);
   return out;
 }

@@ -11,7 +11,16 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { decodeFrame, encodeFrame, encodeFrameParts, FLAG_ERROR, FrameDecoder, writeFrameParts, type DecodeEvent, type Frame } from './frame.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  encodeFrameParts,
+  FLAG_ERROR,
+  FrameDecoder,
+  writeFrameParts,
+  type DecodeEvent,
+  type Frame,
+} from './frame.js';
 import { msgTypeName, parseErrorReply } from './messages.js';
 import { remoteError } from './remote-error.js';
 import { inProcessServer } from './server.js';
@@ -21,7 +30,12 @@ export interface RpcResponse {
   readonly payload: Uint8Array;
 }
 
-export type RawRequest = (msgType: number, control: unknown, payload?: readonly Uint8Array[], timeoutMs?: number) => Promise<RpcResponse>;
+export type RawRequest = (
+  msgType: number,
+  control: unknown,
+  payload?: readonly Uint8Array[],
+  timeoutMs?: number,
+) => Promise<RpcResponse>;
 
 export interface RpcClientOptions {
   readonly host: string;
@@ -85,7 +99,12 @@ export class RpcClient {
     await this.ensureConnected();
   }
 
-  async request(msgType: number, control: unknown, payload: readonly Uint8Array[] = [], timeoutMs?: number): Promise<RpcResponse> {
+  async request(
+    msgType: number,
+    control: unknown,
+    payload: readonly Uint8Array[] = [],
+    timeoutMs?: number,
+  ): Promise<RpcResponse> {
     await this.ensureConnected();
     return this.send(msgType, control, payload, timeoutMs);
   }
@@ -98,10 +117,15 @@ export class RpcClient {
   }
 
   private ensureConnected(): Promise<void> {
-    if (this.closed) return Promise.reject(new BasaltError('CONNECTION_FAILED', `the connection to ${this.endpoint} is closed; connect again`));
+    if (this.closed)
+      return Promise.reject(
+        new BasaltError('CONNECTION_FAILED', `the connection to ${this.endpoint} is closed; connect again`),
+      );
     if (this.connecting) return this.connecting;
     if (this.socket) return Promise.resolve();
-    this.connecting = this.open().finally(() => { this.connecting = null; });
+    this.connecting = this.open().finally(() => {
+      this.connecting = null;
+    });
     return this.connecting;
   }
 
@@ -116,17 +140,25 @@ export class RpcClient {
   private onDecoded(ev: DecodeEvent): boolean {
     if (ev.kind === 'frame') this.onFrame(ev.frame);
     else if (ev.kind === 'bad') this.settle(ev.requestId, null, ev.error);
-    else { this.failAll(ev.error); return false; }
+    else {
+      this.failAll(ev.error);
+      return false;
+    }
     return true;
   }
 
   private linkClosed(link: Link): void {
     if (this.socket === link) this.socket = null;
-    this.failAll(new BasaltError('CONNECTION_FAILED', `connection to ${this.endpoint} lost; the request may or may not have been applied`));
+    this.failAll(
+      new BasaltError(
+        'CONNECTION_FAILED',
+        `connection to ${this.endpoint} lost; the request may or may not have been applied`,
+      ),
+    );
   }
 
   private async open(): Promise<void> {
-    const link = (this.opts.inProcess ? this.openInProcess() : null) ?? await this.openTcp();
+    const link = (this.opts.inProcess ? this.openInProcess() : null) ?? (await this.openTcp());
     this.socket = link;
     if (this.opts.onConnect) {
       try {
@@ -172,32 +204,68 @@ export class RpcClient {
       const s = netConnect({ host: this.opts.host, port: this.opts.port });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new BasaltError('CONNECTION_FAILED', `no answer from ${this.endpoint} within ${this.connectTimeoutMs} ms; check that the dnode runs and the host/port are right`));
+        reject(
+          new BasaltError(
+            'CONNECTION_FAILED',
+            `no answer from ${this.endpoint} within ${this.connectTimeoutMs} ms; check that the dnode runs and the host/port are right`,
+          ),
+        );
       }, this.connectTimeoutMs);
-      s.once('connect', () => { clearTimeout(timer); s.off('error', onErr); resolve(s); });
+      s.once('connect', () => {
+        clearTimeout(timer);
+        s.off('error', onErr);
+        resolve(s);
+      });
       const onErr = (e: Error): void => {
         clearTimeout(timer);
-        reject(new BasaltError('CONNECTION_FAILED', `cannot connect to ${this.endpoint} (${(e as NodeJS.ErrnoException).code ?? e.message}); check that the dnode runs and the host/port are right`));
+        reject(
+          new BasaltError(
+            'CONNECTION_FAILED',
+            `cannot connect to ${this.endpoint} (${(e as NodeJS.ErrnoException).code ?? e.message}); check that the dnode runs and the host/port are right`,
+          ),
+        );
       };
       s.once('error', onErr);
     });
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.maxFrameBytes);
-    const link: Link = { whole: false, write: (parts) => { writeFrameParts(socket, parts); }, destroy: () => socket.destroy() };
+    const link: Link = {
+      whole: false,
+      write: (parts) => {
+        writeFrameParts(socket, parts);
+      },
+      destroy: () => socket.destroy(),
+    };
     socket.on('data', (chunk: Buffer) => {
-      for (const ev of decoder.push(chunk)) if (!this.onDecoded(ev)) { socket.destroy(); return; }
+      for (const ev of decoder.push(chunk))
+        if (!this.onDecoded(ev)) {
+          socket.destroy();
+          return;
+        }
     });
-    socket.on('error', () => { /* 'close' follows */ });
+    socket.on('error', () => {
+      /* 'close' follows */
+    });
     socket.on('close', () => this.linkClosed(link));
     this.linkIsLocal = false;
     return link;
   }
 
-  private send(msgType: number, control: unknown, payload: readonly Uint8Array[], timeoutMs?: number): Promise<RpcResponse> {
+  private send(
+    msgType: number,
+    control: unknown,
+    payload: readonly Uint8Array[],
+    timeoutMs?: number,
+  ): Promise<RpcResponse> {
     const socket = this.socket;
     if (!socket) return Promise.reject(new BasaltError('CONNECTION_FAILED', `not connected to ${this.endpoint}`));
     if (this.pending.size >= this.maxInFlight) {
-      return Promise.reject(new BasaltError('QUEUE_FULL', `more than ${this.maxInFlight} requests in flight to ${this.endpoint}; wait for replies first`));
+      return Promise.reject(
+        new BasaltError(
+          'QUEUE_FULL',
+          `more than ${this.maxInFlight} requests in flight to ${this.endpoint}; wait for replies first`,
+        ),
+      );
     }
     const id = this.nextId;
     // 0 is the server's id for errors about the connection itself (onFrame fails everything on
@@ -206,10 +274,12 @@ export class RpcClient {
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     let parts: readonly Uint8Array[];
     try {
-      parts = socket.whole ? [encodeFrame(0, msgType, id, control, payload, this.maxFrameBytes)]
+      parts = socket.whole
+        ? [encodeFrame(0, msgType, id, control, payload, this.maxFrameBytes)]
         : encodeFrameParts(0, msgType, id, control, payload, this.maxFrameBytes);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    catch (e) { return Promise.reject(e); }
     return new Promise<RpcResponse>((resolve, reject) => {
       const ms = timeoutMs ?? this.timeoutMs;
       const timer = setTimeout(() => {
@@ -225,7 +295,10 @@ export class RpcClient {
   private onFrame(f: Frame): void {
     if (f.flags & FLAG_ERROR) {
       const er = parseErrorReply(f.control);
-      if (f.requestId === 0) { this.failAll(remoteError(er.code, er.message, er.data)); return; }
+      if (f.requestId === 0) {
+        this.failAll(remoteError(er.code, er.message, er.data));
+        return;
+      }
       this.settle(f.requestId, null, remoteError(er.code, er.message, er.data));
       return;
     }
@@ -237,7 +310,8 @@ export class RpcClient {
     if (!p) return; // late reply after a timeout
     this.pending.delete(id);
     clearTimeout(p.timer);
-    if (e) p.reject(e); else p.resolve(r!);
+    if (e) p.reject(e);
+    else p.resolve(r!);
   }
 
   private failAll(e: Error): void {

@@ -66,8 +66,12 @@ let sharedEncoder = new Encoder(ENCODE_OPTS);
 function withControl<T>(control: unknown, use: (ctl: Uint8Array) => T): T {
   const enc = sharedEncoder;
   const ctl = enc.encodeSharedRef(control);
-  try { return use(ctl); }
-  finally { if (ctl.length > Limits.rpcSharedEncoderKeepBytes && enc === sharedEncoder) sharedEncoder = new Encoder(ENCODE_OPTS); }
+  try {
+    return use(ctl);
+  } finally {
+    if (ctl.length > Limits.rpcSharedEncoderKeepBytes && enc === sharedEncoder)
+      sharedEncoder = new Encoder(ENCODE_OPTS);
+  }
 }
 
 /** A msgpack control part as an independent copy. */
@@ -87,13 +91,26 @@ function payloadLength(payload: readonly Uint8Array[]): number {
 
 function checkFrameSize(total: number, maxFrameBytes: number): void {
   if (total > maxFrameBytes) {
-    throw new BasaltError('FRAME_TOO_LARGE', `a ${total}-byte frame exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`);
+    throw new BasaltError(
+      'FRAME_TOO_LARGE',
+      `a ${total}-byte frame exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`,
+    );
   }
 }
 
 /** Header and control into `buf` (which has room for both); `total` is the whole frame's length. */
-function writeHead(buf: Buffer, total: number, flags: number, msgType: number, requestId: number, ctl: Uint8Array): void {
-  assert(buf.length >= FRAME_HEADER_BYTES + ctl.length && total >= FRAME_HEADER_BYTES + ctl.length, 'frame head too small for its control part');
+function writeHead(
+  buf: Buffer,
+  total: number,
+  flags: number,
+  msgType: number,
+  requestId: number,
+  ctl: Uint8Array,
+): void {
+  assert(
+    buf.length >= FRAME_HEADER_BYTES + ctl.length && total >= FRAME_HEADER_BYTES + ctl.length,
+    'frame head too small for its control part',
+  );
   // The length field is a u32; checkFrameSize keeps frames far below that, so this is a caller bug.
   assert(total - 4 <= 0xffffffff, 'frame does not fit its u32 length field');
   assert((flags & ~(FLAG_RESPONSE | FLAG_ERROR | FLAG_ONEWAY)) === 0, 'unknown frame flags');
@@ -111,8 +128,12 @@ function writeHead(buf: Buffer, total: number, flags: number, msgType: number, r
 
 /** Builds one frame. Throws FRAME_TOO_LARGE when it would exceed maxFrameBytes. */
 export function encodeFrame(
-  flags: number, msgType: number, requestId: number, control: unknown,
-  payload: readonly Uint8Array[], maxFrameBytes: number,
+  flags: number,
+  msgType: number,
+  requestId: number,
+  control: unknown,
+  payload: readonly Uint8Array[],
+  maxFrameBytes: number,
 ): Buffer {
   const payloadBytes = payloadLength(payload);
   return withControl(control, (ctl) => {
@@ -121,7 +142,10 @@ export function encodeFrame(
     const buf = Buffer.allocUnsafe(total);
     writeHead(buf, total, flags, msgType, requestId, ctl);
     let p = FRAME_HEADER_BYTES + ctl.length;
-    for (const part of payload) { buf.set(part, p); p += part.length; }
+    for (const part of payload) {
+      buf.set(part, p);
+      p += part.length;
+    }
     assert(p === total, 'frame not filled exactly');
     return buf;
   });
@@ -132,8 +156,12 @@ export function encodeFrame(
  * writes after it. Throws FRAME_TOO_LARGE when the whole frame would exceed maxFrameBytes.
  */
 export function encodeFrameHead(
-  flags: number, msgType: number, requestId: number, control: unknown,
-  payloadBytes: number, maxFrameBytes: number,
+  flags: number,
+  msgType: number,
+  requestId: number,
+  control: unknown,
+  payloadBytes: number,
+  maxFrameBytes: number,
 ): Buffer {
   return withControl(control, (ctl) => {
     const total = FRAME_HEADER_BYTES + ctl.length + payloadBytes;
@@ -149,11 +177,16 @@ export function encodeFrameHead(
  * (Limits.rpcInlinePayloadBytes), else the head followed by the non-empty payload parts themselves.
  */
 export function encodeFrameParts(
-  flags: number, msgType: number, requestId: number, control: unknown,
-  payload: readonly Uint8Array[], maxFrameBytes: number,
+  flags: number,
+  msgType: number,
+  requestId: number,
+  control: unknown,
+  payload: readonly Uint8Array[],
+  maxFrameBytes: number,
 ): Uint8Array[] {
   const payloadBytes = payloadLength(payload);
-  if (payloadBytes < Limits.rpcInlinePayloadBytes) return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
+  if (payloadBytes < Limits.rpcInlinePayloadBytes)
+    return [encodeFrame(flags, msgType, requestId, control, payload, maxFrameBytes)];
   const out: Uint8Array[] = [encodeFrameHead(flags, msgType, requestId, control, payloadBytes, maxFrameBytes)];
   for (const p of payload) if (p.length > 0) out.push(p);
   return out;
@@ -172,8 +205,11 @@ export function writeFrameParts(sink: PartSink, parts: readonly Uint8Array[]): b
   if (parts.length === 1) return sink.write(parts[0]!);
   sink.cork();
   let ok = true;
-  try { for (const p of parts) ok = sink.write(p); }
-  finally { sink.uncork(); }
+  try {
+    for (const p of parts) ok = sink.write(p);
+  } finally {
+    sink.uncork();
+  }
   return ok;
 }
 
@@ -204,37 +240,60 @@ export class FrameDecoder {
     while (p < chunk.length && !this.failed) {
       if (this.body === null) {
         // Between frames only the length field is being assembled.
-        assert(this.lenHave < 4 && this.bodyHave === 0, 'frame decoder between frames holds body bytes or a whole length field');
+        assert(
+          this.lenHave < 4 && this.bodyHave === 0,
+          'frame decoder between frames holds body bytes or a whole length field',
+        );
         const take = Math.min(4 - this.lenHave, chunk.length - p);
         this.lenBuf.set(chunk.subarray(p, p + take), this.lenHave);
-        this.lenHave += take; p += take;
+        this.lenHave += take;
+        p += take;
         if (this.lenHave < 4) break;
         const frameBytes = this.lenBuf.readUInt32LE(0);
         this.lenHave = 0;
         if (frameBytes + 4 > this.maxFrameBytes) {
           this.failed = true;
-          out.push({ kind: 'fatal', error: new BasaltError('FRAME_TOO_LARGE', `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${this.maxFrameBytes}; send less per request or raise maxFrameBytes`) });
+          out.push({
+            kind: 'fatal',
+            error: new BasaltError(
+              'FRAME_TOO_LARGE',
+              `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${this.maxFrameBytes}; send less per request or raise maxFrameBytes`,
+            ),
+          });
           break;
         }
         if (frameBytes < FRAME_HEADER_BYTES - 4) {
           this.failed = true;
-          out.push({ kind: 'fatal', error: new BasaltError('BAD_FRAME', `frame length ${frameBytes} is shorter than the ${FRAME_HEADER_BYTES}-byte header; the peer does not speak the Basalt RPC protocol`) });
+          out.push({
+            kind: 'fatal',
+            error: new BasaltError(
+              'BAD_FRAME',
+              `frame length ${frameBytes} is shorter than the ${FRAME_HEADER_BYTES}-byte header; the peer does not speak the Basalt RPC protocol`,
+            ),
+          });
           break;
         }
         this.body = Buffer.allocUnsafe(frameBytes);
         this.bodyHave = 0;
       }
       // A partial frame: its length field is consumed and its body is filling up.
-      assert(this.lenHave === 0 && this.bodyHave < this.body.length, 'frame decoder inside a frame holds length bytes or a complete body');
+      assert(
+        this.lenHave === 0 && this.bodyHave < this.body.length,
+        'frame decoder inside a frame holds length bytes or a complete body',
+      );
       const take = Math.min(this.body.length - this.bodyHave, chunk.length - p);
       this.body.set(chunk.subarray(p, p + take), this.bodyHave);
-      this.bodyHave += take; p += take;
+      this.bodyHave += take;
+      p += take;
       if (this.bodyHave === this.body.length) {
         const ev = parseFrameBody(this.body);
         this.body = null;
         this.bodyHave = 0;
         out.push(ev);
-        if (ev.kind === 'fatal') { this.failed = true; break; }
+        if (ev.kind === 'fatal') {
+          this.failed = true;
+          break;
+        }
       }
     }
     return out;
@@ -252,10 +311,22 @@ function parseFrameBody(b: Buffer): DecodeEvent {
   // lengths shorter than the header.
   assert(b.length >= FRAME_HEADER_BYTES - 4, 'frame body shorter than the header');
   if (b[0] !== FRAME_MAGIC) {
-    return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`) };
+    return {
+      kind: 'fatal',
+      error: new BasaltError(
+        'BAD_FRAME',
+        `bad frame magic 0x${(b[0] ?? 0).toString(16)}; the peer does not speak the Basalt RPC protocol`,
+      ),
+    };
   }
   if (b[1] !== FRAME_VERSION) {
-    return { kind: 'fatal', error: new BasaltError('VERSION_MISMATCH', `RPC frame version ${b[1]} is not supported (this server speaks ${FRAME_VERSION}); use a matching client`) };
+    return {
+      kind: 'fatal',
+      error: new BasaltError(
+        'VERSION_MISMATCH',
+        `RPC frame version ${b[1]} is not supported (this server speaks ${FRAME_VERSION}); use a matching client`,
+      ),
+    };
   }
   const flags = b[2]!;
   const msgType = b.readUInt16LE(4);
@@ -263,13 +334,25 @@ function parseFrameBody(b: Buffer): DecodeEvent {
   const controlBytes = b.readUInt32LE(12);
   const ctlStart = FRAME_HEADER_BYTES - 4;
   if (controlBytes > b.length - ctlStart) {
-    return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part of ${controlBytes} bytes does not fit in the frame`) };
+    return {
+      kind: 'bad',
+      flags,
+      msgType,
+      requestId,
+      error: new BasaltError('BAD_FRAME', `control part of ${controlBytes} bytes does not fit in the frame`),
+    };
   }
   let control: unknown;
   try {
     control = controlBytes === 0 ? null : decodeControl(b.subarray(ctlStart, ctlStart + controlBytes));
   } catch (e) {
-    return { kind: 'bad', flags, msgType, requestId, error: new BasaltError('BAD_FRAME', `control part is not valid msgpack (${(e as Error).message})`) };
+    return {
+      kind: 'bad',
+      flags,
+      msgType,
+      requestId,
+      error: new BasaltError('BAD_FRAME', `control part is not valid msgpack (${(e as Error).message})`),
+    };
   }
   return { kind: 'frame', frame: { flags, msgType, requestId, control, payload: b.subarray(ctlStart + controlBytes) } };
 }
@@ -280,14 +363,32 @@ function parseFrameBody(b: Buffer): DecodeEvent {
  */
 export function decodeFrame(buf: Buffer, maxFrameBytes: number): DecodeEvent {
   if (buf.length < FRAME_HEADER_BYTES) {
-    return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `frame of ${buf.length} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header; the peer does not speak the Basalt RPC protocol`) };
+    return {
+      kind: 'fatal',
+      error: new BasaltError(
+        'BAD_FRAME',
+        `frame of ${buf.length} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header; the peer does not speak the Basalt RPC protocol`,
+      ),
+    };
   }
   const frameBytes = buf.readUInt32LE(0);
   if (frameBytes + 4 > maxFrameBytes) {
-    return { kind: 'fatal', error: new BasaltError('FRAME_TOO_LARGE', `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`) };
+    return {
+      kind: 'fatal',
+      error: new BasaltError(
+        'FRAME_TOO_LARGE',
+        `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${maxFrameBytes}; send less per request or raise maxFrameBytes`,
+      ),
+    };
   }
   if (frameBytes + 4 !== buf.length) {
-    return { kind: 'fatal', error: new BasaltError('BAD_FRAME', `frame length field says ${frameBytes + 4} bytes, the frame has ${buf.length}`) };
+    return {
+      kind: 'fatal',
+      error: new BasaltError(
+        'BAD_FRAME',
+        `frame length field says ${frameBytes + 4} bytes, the frame has ${buf.length}`,
+      ),
+    };
   }
   return parseFrameBody(buf.subarray(4));
 }

@@ -36,8 +36,17 @@ export function msgTypeName(t: number): string {
 }
 
 // ---- CONNECT ----
-export interface ConnectRequest { user: string; password: string; db: string | null; clientVersion: string }
-export interface ConnectResponse { serverVersion: string; connId: number; db: string | null }
+export interface ConnectRequest {
+  user: string;
+  password: string;
+  db: string | null;
+  clientVersion: string;
+}
+export interface ConnectResponse {
+  serverVersion: string;
+  connId: number;
+  db: string | null;
+}
 
 // ---- QUERY ----
 export interface QueryRequest {
@@ -67,23 +76,48 @@ export interface QueryResponse {
 }
 
 // ---- FETCH / CLOSE_CURSOR ----
-export interface FetchRequest { cursorId: number }
-export interface FetchResponse { done: boolean; numBlocks: number }
-export interface CloseCursorRequest { cursorId: number }
+export interface FetchRequest {
+  cursorId: number;
+}
+export interface FetchResponse {
+  done: boolean;
+  numBlocks: number;
+}
+export interface CloseCursorRequest {
+  cursorId: number;
+}
 
 // ---- INSERT_COLUMNAR ----
 export type WireTagValue = number | bigint | string | boolean | null;
-export interface WireBulkTable { table: string; using: { stable: string; tags: WireTagValue[] } | null }
+export interface WireBulkTable {
+  table: string;
+  using: { stable: string; tags: WireTagValue[] } | null;
+}
 /** Payload: one block per entry of `tables`, in order. */
-export interface InsertColumnarRequest { db: string; tables: WireBulkTable[] }
-export interface InsertColumnarResponse { affectedRows: number }
+export interface InsertColumnarRequest {
+  db: string;
+  tables: WireBulkTable[];
+}
+export interface InsertColumnarResponse {
+  affectedRows: number;
+}
 
 // ---- VGROUP_MAP ----
-export interface VgroupMapRequest { db: string }
+export interface VgroupMapRequest {
+  db: string;
+}
 /** One vgroup: tables whose hash32(name) falls in [hashBegin, hashEnd] live in it. */
-export interface VgroupRoute { vgId: number; hashBegin: number; hashEnd: number; leader: string | null }
+export interface VgroupRoute {
+  vgId: number;
+  hashBegin: number;
+  hashEnd: number;
+  leader: string | null;
+}
 /** `self`: the answering dnode's endpoint; `vgroups` sorted by hashBegin, covering [0, 2^32). */
-export interface VgroupMapResponse { self: string; vgroups: VgroupRoute[] }
+export interface VgroupMapResponse {
+  self: string;
+  vgroups: VgroupRoute[];
+}
 
 export function parseVgroupMap(c: unknown): VgroupMapRequest {
   const o = obj('VGROUP_MAP', c);
@@ -92,19 +126,28 @@ export function parseVgroupMap(c: unknown): VgroupMapRequest {
 
 // ---- STATUS / PING ----
 /** TDengine's server status codes: 0 unavailable, 1 network ok, 2 service ok, 3 degraded, 4 exiting. */
-export interface StatusResponse { code: 0 | 1 | 2 | 3 | 4; text: string; detail: string }
+export interface StatusResponse {
+  code: 0 | 1 | 2 | 3 | 4;
+  text: string;
+  detail: string;
+}
 export const STATUS_TEXT = ['unavailable', 'network ok', 'service ok', 'service degraded', 'exiting'] as const;
 
 // ---- errors ----
 /** `data`: the error's machine-readable context (e.g. a NOT_LEADER leader hint); numbers and strings only. */
-export interface ErrorReply { code: number; message: string; data?: Record<string, number | string> }
+export interface ErrorReply {
+  code: number;
+  message: string;
+  data?: Record<string, number | string>;
+}
 
 // ---- validation of untrusted control parts ----
 function bad(msg: string, field: string, why: string): never {
   throw new BasaltError('BAD_FRAME', `${msg} field '${field}' ${why}`);
 }
 function obj(msg: string, c: unknown): Record<string, unknown> {
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new BasaltError('BAD_FRAME', `${msg} control part must be a map`);
+  if (c === null || typeof c !== 'object' || Array.isArray(c))
+    throw new BasaltError('BAD_FRAME', `${msg} control part must be a map`);
   return c as Record<string, unknown>;
 }
 function str(msg: string, o: Record<string, unknown>, f: string, maxChars: number): string {
@@ -118,7 +161,8 @@ function optStr(msg: string, o: Record<string, unknown>, f: string, maxChars: nu
 }
 function uint(msg: string, o: Record<string, unknown>, f: string): number {
   const v = o[f];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) bad(msg, f, 'must be an unsigned 32-bit integer');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    bad(msg, f, 'must be an unsigned 32-bit integer');
   return v;
 }
 
@@ -163,7 +207,8 @@ export function parseInsertColumnar(c: unknown): InsertColumnarRequest {
       if (!Array.isArray(tags)) bad('INSERT_COLUMNAR', 'using.tags', 'must be an array');
       for (const v of tags as unknown[]) {
         const ty = typeof v;
-        if (!(v === null || ty === 'number' || ty === 'bigint' || ty === 'string' || ty === 'boolean')) bad('INSERT_COLUMNAR', 'using.tags', 'holds a value that is not a number, bigint, string, boolean or nil');
+        if (!(v === null || ty === 'number' || ty === 'bigint' || ty === 'string' || ty === 'boolean'))
+          bad('INSERT_COLUMNAR', 'using.tags', 'holds a value that is not a number, bigint, string, boolean or nil');
       }
       using = { stable, tags: tags as WireTagValue[] };
     }
@@ -179,7 +224,9 @@ export function parseErrorReply(c: unknown): ErrorReply {
     const d = (c as ErrorReply).data;
     if (d !== null && typeof d === 'object' && !Array.isArray(d)) {
       const data: Record<string, number | string> = {};
-      for (const [k, v] of Object.entries(d).slice(0, Limits.rpcErrorDataMaxFields)) if (typeof v === 'number' || (typeof v === 'string' && v.length <= Limits.rpcErrorDataMaxStringChars)) data[k] = v;
+      for (const [k, v] of Object.entries(d).slice(0, Limits.rpcErrorDataMaxFields))
+        if (typeof v === 'number' || (typeof v === 'string' && v.length <= Limits.rpcErrorDataMaxStringChars))
+          data[k] = v;
       out.data = data;
     }
     return out;

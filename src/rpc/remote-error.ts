@@ -6,7 +6,7 @@ export function remoteError(code: number, message: string, data?: Record<string,
   const name = errorByCode(code) ?? 'INTERNAL';
   const e = new BasaltError(name, undefined, data);
   e.message = message;
-  if ((e.code >>> 0) !== (code >>> 0)) {
+  if (e.code >>> 0 !== code >>> 0) {
     // A code this build does not know (newer server): keep the server's number.
     Object.defineProperty(e, 'code', { value: code >>> 0 });
   }

@@ -17,7 +17,16 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { assert } from '../common/assert.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { decodeFrame, encodeFrame, FLAG_ERROR, FLAG_ONEWAY, FLAG_RESPONSE, FrameDecoder, type DecodeEvent, type Frame } from './frame.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  FLAG_ERROR,
+  FLAG_ONEWAY,
+  FLAG_RESPONSE,
+  FrameDecoder,
+  type DecodeEvent,
+  type Frame,
+} from './frame.js';
 import type { ErrorReply } from './messages.js';
 
 export interface RpcReply {
@@ -147,7 +156,10 @@ export class RpcServer {
     if (this.inFlightTotal > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, drainMs);
-        this.idleWaiters.push(() => { clearTimeout(t); resolve(); });
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
     for (const c of this.conns) c.socket.destroy();
@@ -164,7 +176,9 @@ export class RpcServer {
       for (const ev of decoder.push(chunk)) if (!this.onDecoded(conn, ev)) return;
     });
     socket.on('drain', () => socket.resume());
-    socket.on('error', () => { /* reset by peer etc.: 'close' follows and cleans up */ });
+    socket.on('error', () => {
+      /* reset by peer etc.: 'close' follows and cleans up */
+    });
     socket.on('close', () => this.connClosed(conn));
   }
 
@@ -182,12 +196,22 @@ export class RpcServer {
       if (!open) return;
       open = false;
       // After the replies already queued (microtasks run in order).
-      queueMicrotask(() => { this.connClosed(conn!); client.closed(); });
+      queueMicrotask(() => {
+        this.connClosed(conn!);
+        client.closed();
+      });
     };
     const transport: ConnTransport = {
-      get destroyed() { return !open; },
-      get writable() { return open; },
-      write(buf: Buffer): boolean { queueMicrotask(() => client.deliver(buf)); return true; },
+      get destroyed() {
+        return !open;
+      },
+      get writable() {
+        return open;
+      },
+      write(buf: Buffer): boolean {
+        queueMicrotask(() => client.deliver(buf));
+        return true;
+      },
       pause: () => undefined,
       resume: () => undefined,
       end: close,
@@ -198,7 +222,9 @@ export class RpcServer {
     return {
       send: (frame) => {
         if (!open) return;
-        queueMicrotask(() => { if (open) this.onDecoded(c, decodeFrame(frame, this.maxFrameBytes)); });
+        queueMicrotask(() => {
+          if (open) this.onDecoded(c, decodeFrame(frame, this.maxFrameBytes));
+        });
       },
       close,
     };
@@ -212,7 +238,9 @@ export class RpcServer {
       socket,
       inFlight: 0,
       closeHooks: [],
-      onClose(fn) { this.closeHooks.push(fn); },
+      onClose(fn) {
+        this.closeHooks.push(fn);
+      },
     };
     this.conns.add(conn);
     return conn;
@@ -235,13 +263,22 @@ export class RpcServer {
   private connClosed(conn: ConnState): void {
     if (!this.conns.delete(conn)) return;
     for (const fn of conn.closeHooks) {
-      try { fn(); } catch (e) { this.opts.log?.('error', `rpc close hook failed: ${(e as Error).message}`); }
+      try {
+        fn();
+      } catch (e) {
+        this.opts.log?.('error', `rpc close hook failed: ${(e as Error).message}`);
+      }
     }
   }
 
   private dispatch(conn: ConnState, frame: Frame): void {
     if (frame.flags & FLAG_RESPONSE) {
-      this.sendError(conn, frame.msgType, frame.requestId, new BasaltError('BAD_FRAME', 'the server received a response frame; only requests are accepted'));
+      this.sendError(
+        conn,
+        frame.msgType,
+        frame.requestId,
+        new BasaltError('BAD_FRAME', 'the server received a response frame; only requests are accepted'),
+      );
       return;
     }
     if (frame.flags & FLAG_ONEWAY) {
@@ -249,28 +286,55 @@ export class RpcServer {
       return;
     }
     if (this.closing) {
-      this.sendError(conn, frame.msgType, frame.requestId, new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry on another dnode or after restart'));
+      this.sendError(
+        conn,
+        frame.msgType,
+        frame.requestId,
+        new BasaltError('SHUTTING_DOWN', 'the dnode is stopping; retry on another dnode or after restart'),
+      );
       return;
     }
     if (conn.inFlight >= this.maxInFlight) {
-      this.sendError(conn, frame.msgType, frame.requestId, new BasaltError('QUEUE_FULL', `more than ${this.maxInFlight} requests in flight on one connection; wait for replies before sending more`));
+      this.sendError(
+        conn,
+        frame.msgType,
+        frame.requestId,
+        new BasaltError(
+          'QUEUE_FULL',
+          `more than ${this.maxInFlight} requests in flight on one connection; wait for replies before sending more`,
+        ),
+      );
       return;
     }
     conn.inFlight++;
     this.inFlightTotal++;
-    assert(conn.inFlight <= this.maxInFlight && conn.inFlight <= this.inFlightTotal, 'connection in-flight count above its limit or the server total');
+    assert(
+      conn.inFlight <= this.maxInFlight && conn.inFlight <= this.inFlightTotal,
+      'connection in-flight count above its limit or the server total',
+    );
     let p: Promise<RpcReply>;
-    try { p = this.opts.handler(conn, frame); } catch (e) { p = Promise.reject(e); }
+    try {
+      p = this.opts.handler(conn, frame);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
     p.then(
       (reply) => this.sendReply(conn, frame, reply),
       (e: unknown) => {
-        if (!(e instanceof BasaltError)) this.opts.log?.('error', `rpc handler failed on ${conn.remote}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        if (!(e instanceof BasaltError))
+          this.opts.log?.(
+            'error',
+            `rpc handler failed on ${conn.remote}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+          );
         this.sendError(conn, frame.msgType, frame.requestId, toBasaltError(e));
       },
     ).finally(() => {
       conn.inFlight--;
       this.inFlightTotal--;
-      assert(conn.inFlight >= 0 && this.inFlightTotal >= conn.inFlight, 'in-flight count went negative or above the server total');
+      assert(
+        conn.inFlight >= 0 && this.inFlightTotal >= conn.inFlight,
+        'in-flight count went negative or above the server total',
+      );
       if (this.inFlightTotal === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
   }
@@ -283,16 +347,31 @@ export class RpcServer {
   private dispatchOneWay(conn: ConnState, frame: Frame): void {
     if (this.closing) return;
     let p: Promise<RpcReply>;
-    try { p = this.opts.handler(conn, frame); } catch (e) { p = Promise.reject(e); }
+    try {
+      p = this.opts.handler(conn, frame);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
     p.catch((e: unknown) => {
-      if (!(e instanceof BasaltError)) this.opts.log?.('error', `rpc one-way handler failed on ${conn.remote}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      if (!(e instanceof BasaltError))
+        this.opts.log?.(
+          'error',
+          `rpc one-way handler failed on ${conn.remote}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
     });
   }
 
   private sendReply(conn: ConnState, frame: Frame, reply: RpcReply): void {
     let buf: Buffer;
     try {
-      buf = encodeFrame(FLAG_RESPONSE, frame.msgType, frame.requestId, reply.control, reply.payload ?? [], this.maxFrameBytes);
+      buf = encodeFrame(
+        FLAG_RESPONSE,
+        frame.msgType,
+        frame.requestId,
+        reply.control,
+        reply.payload ?? [],
+        this.maxFrameBytes,
+      );
     } catch (e) {
       this.sendError(conn, frame.msgType, frame.requestId, toBasaltError(e));
       return;

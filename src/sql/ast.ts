@@ -99,7 +99,16 @@ export interface DurationLiteral {
 }
 
 /** Pseudo columns: table name, window bounds, the row timestamp, the query range. */
-export type PseudoName = 'tbname' | '_wstart' | '_wend' | '_wduration' | '_rowts' | '_qstart' | '_qend' | '_irowts' | '_c0';
+export type PseudoName =
+  | 'tbname'
+  | '_wstart'
+  | '_wend'
+  | '_wduration'
+  | '_rowts'
+  | '_qstart'
+  | '_qend'
+  | '_irowts'
+  | '_c0';
 
 export interface PseudoColumn {
   readonly kind: 'pseudo';
@@ -552,7 +561,10 @@ export interface SelectStmt {
 // Show
 // ---------------------------------------------------------------------------------------
 
-export interface ShowDatabasesStmt { readonly kind: 'showDatabases'; readonly pos: Pos }
+export interface ShowDatabasesStmt {
+  readonly kind: 'showDatabases';
+  readonly pos: Pos;
+}
 
 /** `show [db.]tables [like 'pat']`. */
 export interface ShowTablesStmt {
@@ -570,21 +582,50 @@ export interface ShowStablesStmt {
   readonly pos: Pos;
 }
 
-export interface ShowCreateTableStmt { readonly kind: 'showCreateTable'; readonly table: TableName; readonly pos: Pos }
-export interface ShowCreateStableStmt { readonly kind: 'showCreateStable'; readonly table: TableName; readonly pos: Pos }
-export interface ShowCreateDatabaseStmt { readonly kind: 'showCreateDatabase'; readonly name: string; readonly pos: Pos }
+export interface ShowCreateTableStmt {
+  readonly kind: 'showCreateTable';
+  readonly table: TableName;
+  readonly pos: Pos;
+}
+export interface ShowCreateStableStmt {
+  readonly kind: 'showCreateStable';
+  readonly table: TableName;
+  readonly pos: Pos;
+}
+export interface ShowCreateDatabaseStmt {
+  readonly kind: 'showCreateDatabase';
+  readonly name: string;
+  readonly pos: Pos;
+}
 
-export interface ShowDnodesStmt { readonly kind: 'showDnodes'; readonly pos: Pos }
-export interface ShowMnodesStmt { readonly kind: 'showMnodes'; readonly pos: Pos }
+export interface ShowDnodesStmt {
+  readonly kind: 'showDnodes';
+  readonly pos: Pos;
+}
+export interface ShowMnodesStmt {
+  readonly kind: 'showMnodes';
+  readonly pos: Pos;
+}
 
 /** `show vgroups` / `show db.vgroups`. */
-export interface ShowVgroupsStmt { readonly kind: 'showVgroups'; readonly db: string | null; readonly pos: Pos }
+export interface ShowVgroupsStmt {
+  readonly kind: 'showVgroups';
+  readonly db: string | null;
+  readonly pos: Pos;
+}
 
 /** `show vnodes [on dnode N]`. */
-export interface ShowVnodesStmt { readonly kind: 'showVnodes'; readonly dnodeId: number | null; readonly pos: Pos }
+export interface ShowVnodesStmt {
+  readonly kind: 'showVnodes';
+  readonly dnodeId: number | null;
+  readonly pos: Pos;
+}
 
 /** `show cluster`. */
-export interface ShowClusterStmt { readonly kind: 'showCluster'; readonly pos: Pos }
+export interface ShowClusterStmt {
+  readonly kind: 'showCluster';
+  readonly pos: Pos;
+}
 
 /** `show [cluster|local] variables [like 'pat']`. */
 export interface ShowVariablesStmt {
@@ -602,8 +643,14 @@ export interface ShowDnodeVariablesStmt {
   readonly pos: Pos;
 }
 
-export interface ShowTransactionsStmt { readonly kind: 'showTransactions'; readonly pos: Pos }
-export interface ShowUsersStmt { readonly kind: 'showUsers'; readonly pos: Pos }
+export interface ShowTransactionsStmt {
+  readonly kind: 'showTransactions';
+  readonly pos: Pos;
+}
+export interface ShowUsersStmt {
+  readonly kind: 'showUsers';
+  readonly pos: Pos;
+}
 
 // ---------------------------------------------------------------------------------------
 // Cluster and users
@@ -613,7 +660,11 @@ export interface ShowUsersStmt { readonly kind: 'showUsers'; readonly pos: Pos }
  * `create dnode "fqdn:port"`, `create dnode fqdn`, `create dnode fqdn port p`.
  * `endpoint` is always `fqdn[:port]` as one string; the executor validates it.
  */
-export interface CreateDnodeStmt { readonly kind: 'createDnode'; readonly endpoint: string; readonly pos: Pos }
+export interface CreateDnodeStmt {
+  readonly kind: 'createDnode';
+  readonly endpoint: string;
+  readonly pos: Pos;
+}
 
 /** `drop dnode N [force] [unsafe]` or `drop dnode "fqdn:port" ...`: exactly one of dnodeId/endpoint is set. */
 export interface DropDnodeStmt {
@@ -625,11 +676,22 @@ export interface DropDnodeStmt {
   readonly pos: Pos;
 }
 
-export interface CreateMnodeStmt { readonly kind: 'createMnode'; readonly dnodeId: number; readonly pos: Pos }
-export interface DropMnodeStmt { readonly kind: 'dropMnode'; readonly dnodeId: number; readonly pos: Pos }
+export interface CreateMnodeStmt {
+  readonly kind: 'createMnode';
+  readonly dnodeId: number;
+  readonly pos: Pos;
+}
+export interface DropMnodeStmt {
+  readonly kind: 'dropMnode';
+  readonly dnodeId: number;
+  readonly pos: Pos;
+}
 
 /** `balance vgroup`. */
-export interface BalanceVgroupStmt { readonly kind: 'balanceVgroup'; readonly pos: Pos }
+export interface BalanceVgroupStmt {
+  readonly kind: 'balanceVgroup';
+  readonly pos: Pos;
+}
 
 /** `balance vgroup leader [on vgid | database db]`. */
 export interface BalanceVgroupLeaderStmt {
@@ -657,10 +719,24 @@ export interface AlterDnodeStmt {
 }
 
 /** `create user u pass 'p'`. */
-export interface CreateUserStmt { readonly kind: 'createUser'; readonly user: string; readonly password: string; readonly pos: Pos }
+export interface CreateUserStmt {
+  readonly kind: 'createUser';
+  readonly user: string;
+  readonly password: string;
+  readonly pos: Pos;
+}
 /** `alter user u pass 'p'`. */
-export interface AlterUserStmt { readonly kind: 'alterUser'; readonly user: string; readonly password: string; readonly pos: Pos }
-export interface DropUserStmt { readonly kind: 'dropUser'; readonly user: string; readonly pos: Pos }
+export interface AlterUserStmt {
+  readonly kind: 'alterUser';
+  readonly user: string;
+  readonly password: string;
+  readonly pos: Pos;
+}
+export interface DropUserStmt {
+  readonly kind: 'dropUser';
+  readonly user: string;
+  readonly pos: Pos;
+}
 
 export type Statement =
   | CreateDatabaseStmt

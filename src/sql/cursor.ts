@@ -89,7 +89,8 @@ export class Cursor {
   name(what: string): string {
     if (!this.isName()) {
       const t = this.peek();
-      if (t.kind === 'ident') this.fail(`${what} (${t.value.toUpperCase()} is a keyword; quote it with backticks to use it as a name)`);
+      if (t.kind === 'ident')
+        this.fail(`${what} (${t.value.toUpperCase()} is a keyword; quote it with backticks to use it as a name)`);
       this.fail(what);
     }
     return this.next().value;
@@ -126,7 +127,10 @@ export class Cursor {
   enter(): void {
     if (++this.nesting > Limits.maxSqlNestingDepth) {
       this.nesting = 0;
-      this.failAt(this.peek(), `nested too deeply (more than ${Limits.maxSqlNestingDepth} levels of parentheses, calls or subqueries); simplify the statement`);
+      this.failAt(
+        this.peek(),
+        `nested too deeply (more than ${Limits.maxSqlNestingDepth} levels of parentheses, calls or subqueries); simplify the statement`,
+      );
     }
   }
 

@@ -2,17 +2,35 @@
 // Option values are only shape-checked here; ranges (replica 1|3, buffer 3..16384...) are
 // the analyzer's, which names the option by the position kept in each DbOption.
 import type {
-  DbOption, DurationUnit, DurationValue, NumericDbOptionName, Statement, StringDbOptionName,
+  DbOption,
+  DurationUnit,
+  DurationValue,
+  NumericDbOptionName,
+  Statement,
+  StringDbOptionName,
 } from './ast.js';
 import type { Cursor } from './cursor.js';
 import type { Token } from './lexer.js';
 
 const NUMERIC = new Set<NumericDbOptionName>([
-  'vgroups', 'replica', 'buffer', 'wal_level', 'wal_fsync_period', 'maxrows', 'minrows', 'pages', 'pagesize',
-  'comp', 'cachesize', 'stt_trigger', 'wal_retention_period', 'wal_retention_size',
+  'vgroups',
+  'replica',
+  'buffer',
+  'wal_level',
+  'wal_fsync_period',
+  'maxrows',
+  'minrows',
+  'pages',
+  'pagesize',
+  'comp',
+  'cachesize',
+  'stt_trigger',
+  'wal_retention_period',
+  'wal_retention_size',
 ]);
 const STRINGS = new Set<StringDbOptionName>(['precision', 'cachemodel', 'strict']);
-const OPTION_LIST = 'VGROUPS, REPLICA, BUFFER, DURATION, KEEP, PRECISION, WAL_LEVEL, WAL_FSYNC_PERIOD, MAXROWS, MINROWS';
+const OPTION_LIST =
+  'VGROUPS, REPLICA, BUFFER, DURATION, KEEP, PRECISION, WAL_LEVEL, WAL_FSYNC_PERIOD, MAXROWS, MINROWS';
 
 /** `database` or its TDengine synonym `db`? TDengine 3 only has DATABASE; keep it strict. */
 function dbKeyword(c: Cursor): Token {
@@ -73,7 +91,8 @@ function parseDbOptions(c: Cursor, create: boolean): DbOption[] {
     } else if (STRINGS.has(word as StringDbOptionName)) {
       const v = c.peek();
       // TDengine wants quotes (precision 'us'); a bare word is accepted too.
-      if (v.kind !== 'string' && v.kind !== 'ident') c.fail(`a quoted value for ${word.toUpperCase()}, e.g. ${word.toUpperCase()} 'ms'`);
+      if (v.kind !== 'string' && v.kind !== 'ident')
+        c.fail(`a quoted value for ${word.toUpperCase()}, e.g. ${word.toUpperCase()} 'ms'`);
       c.next();
       options.push({ name: word as StringDbOptionName, value: v.value, pos, valuePos });
     } else if (word === 'duration') {
@@ -86,7 +105,10 @@ function parseDbOptions(c: Cursor, create: boolean): DbOption[] {
       }
       options.push({ name: 'keep', values, pos, valuePos });
     } else {
-      c.failAt(t, `unknown database option ${word.toUpperCase()}; ${create ? 'CREATE' : 'ALTER'} DATABASE takes ${OPTION_LIST}`);
+      c.failAt(
+        t,
+        `unknown database option ${word.toUpperCase()}; ${create ? 'CREATE' : 'ALTER'} DATABASE takes ${OPTION_LIST}`,
+      );
     }
   }
   return options;

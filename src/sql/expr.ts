@@ -4,9 +4,7 @@
 // Each tree's depth is tracked so long chains cannot produce a tree an evaluator would
 // overflow its stack on; recursion itself is guarded by Cursor.enter().
 import { Limits } from '../common/limits.js';
-import type {
-  BinaryOp, ComparisonOp, DurationLiteral, DurationUnit, Expr, FunctionCall,
-} from './ast.js';
+import type { BinaryOp, ComparisonOp, DurationLiteral, DurationUnit, Expr, FunctionCall } from './ast.js';
 import type { Cursor } from './cursor.js';
 import { PSEUDO_COLUMNS } from './keywords.js';
 import type { Token } from './lexer.js';
@@ -24,7 +22,10 @@ function built<T extends Expr>(c: Cursor, node: T, children: readonly Expr[], at
   for (const ch of children) d = Math.max(d, depthOf(ch));
   d += 1;
   if (d > Limits.maxSqlExprDepth) {
-    c.failAt(at, `expression too deep (more than ${Limits.maxSqlExprDepth} nested operators); split it or use IN (...)`);
+    c.failAt(
+      at,
+      `expression too deep (more than ${Limits.maxSqlExprDepth} nested operators); split it or use IN (...)`,
+    );
   }
   depths.set(node, d);
   return node;
@@ -68,7 +69,15 @@ function parseNot(c: Cursor): Expr {
   return parsePredicate(c);
 }
 
-const COMPARISONS: Record<string, ComparisonOp> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const COMPARISONS: Record<string, ComparisonOp> = {
+  '=': '=',
+  '<>': '<>',
+  '!=': '<>',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
 
 function parsePredicate(c: Cursor): Expr {
   let left = parseBitOr(c);
@@ -101,7 +110,8 @@ function parsePredicate(c: Cursor): Expr {
     if (w.value === 'in') {
       c.expectOp('(', "'(' to start the IN list");
       const list: Expr[] = [];
-      do list.push(parseExpr(c)); while (c.acceptOp(','));
+      do list.push(parseExpr(c));
+      while (c.acceptOp(','));
       c.expectOp(')', "',' or ')' to close the IN list");
       left = built(c, { kind: 'in', expr: left, list, not, pos: left.pos }, [left, ...list], w);
     } else if (w.value === 'between') {
@@ -118,7 +128,10 @@ function parsePredicate(c: Cursor): Expr {
 }
 
 function isPredicateWord(t: Token): boolean {
-  return t.kind === 'ident' && (t.value === 'in' || t.value === 'between' || t.value === 'like' || t.value === 'match' || t.value === 'nmatch');
+  return (
+    t.kind === 'ident' &&
+    (t.value === 'in' || t.value === 'between' || t.value === 'like' || t.value === 'match' || t.value === 'nmatch')
+  );
 }
 
 function parseBitOr(c: Cursor): Expr {
@@ -185,7 +198,7 @@ function binary(c: Cursor, op: BinaryOp, left: Expr, right: Expr, opTok: Token):
   return built(c, { kind: 'binary', op, left, right, pos: left.pos, opPos: c.pos(opTok) }, [left, right], opTok);
 }
 
-const PRIMARY_EXPECTED = 'an expression (a column, number, string, function call or \'(\')';
+const PRIMARY_EXPECTED = "an expression (a column, number, string, function call or '(')";
 
 function parsePrimary(c: Cursor): Expr {
   const t = c.peek();

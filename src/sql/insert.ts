@@ -10,12 +10,16 @@ import { parseValueList } from './table.js';
 export function parseInsert(c: Cursor, start: Token): Statement {
   c.expectKw('into', 'INTO after INSERT');
   const targets: InsertTarget[] = [];
-  do targets.push(parseTarget(c, targets.length === 0)); while (!c.atEnd());
+  do targets.push(parseTarget(c, targets.length === 0));
+  while (!c.atEnd());
   return { kind: 'insert', targets, pos: c.pos(start) };
 }
 
 function parseTarget(c: Cursor, first: boolean): InsertTarget {
-  const table = parseTableName(c, first ? 'a table name' : "another table name, another row '(...)' or the end of the statement");
+  const table = parseTableName(
+    c,
+    first ? 'a table name' : "another table name, another row '(...)' or the end of the statement",
+  );
   let using: InsertUsing | null = null;
   if (c.isKw('using')) {
     const u = c.next();
@@ -40,7 +44,8 @@ function parseTarget(c: Cursor, first: boolean): InsertTarget {
 function parseRow(c: Cursor): Expr[] {
   c.expectOp('(', "'(' and a row of values");
   const values: Expr[] = [];
-  do values.push(parseValue(c)); while (c.acceptOp(','));
+  do values.push(parseValue(c));
+  while (c.acceptOp(','));
   c.expectOp(')', "',' or ')' to close the row");
   return values;
 }

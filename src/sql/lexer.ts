@@ -72,10 +72,16 @@ export class LineMap {
 /** Builds the SYNTAX_ERROR message TDengine-style: quote the text near the problem, then its position. */
 export function syntaxError(lines: LineMap, offset: number, nearText: string | null, problem: string): BasaltError {
   const p = lines.pos(offset);
-  const where = nearText === null
-    ? `at end of input (line ${p.line}, column ${p.column})`
-    : `near '${clip(nearText)}' at line ${p.line}, column ${p.column}`;
-  return new BasaltError('SYNTAX_ERROR', `${where}: ${problem}`, { offset, line: p.line, column: p.column, near: nearText });
+  const where =
+    nearText === null
+      ? `at end of input (line ${p.line}, column ${p.column})`
+      : `near '${clip(nearText)}' at line ${p.line}, column ${p.column}`;
+  return new BasaltError('SYNTAX_ERROR', `${where}: ${problem}`, {
+    offset,
+    line: p.line,
+    column: p.column,
+    near: nearText,
+  });
 }
 
 function clip(text: string): string {
@@ -111,7 +117,10 @@ export class Lexer {
   private i = 0;
   private prevKind: TokenKind | null = null;
 
-  constructor(private readonly sql: string, readonly lines: LineMap) {}
+  constructor(
+    private readonly sql: string,
+    readonly lines: LineMap,
+  ) {}
 
   next(): Token {
     const t = this.scan();
@@ -141,8 +150,12 @@ export class Lexer {
     if (c === 92 /* \ */) {
       const text = s.slice(start, start + 2);
       if (text === '\\G' || text === '\\g') {
-        throw syntaxError(this.lines, start, text,
-          "'\\G' (vertical output) is a shell suffix, not SQL; remove it, or run the statement in `basalt sql`");
+        throw syntaxError(
+          this.lines,
+          start,
+          text,
+          "'\\G' (vertical output) is a shell suffix, not SQL; remove it, or run the statement in `basalt sql`",
+        );
       }
       throw syntaxError(this.lines, start, text, 'unexpected backslash outside a string');
     }
@@ -153,8 +166,12 @@ export class Lexer {
     }
     const cp = s.codePointAt(start)!;
     const ch = String.fromCodePoint(cp);
-    throw syntaxError(this.lines, start, ch,
-      `unexpected character ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')}); quote names with backticks and text with single quotes`);
+    throw syntaxError(
+      this.lines,
+      start,
+      ch,
+      `unexpected character ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')}); quote names with backticks and text with single quotes`,
+    );
   }
 
   /** A '.' glued to a preceding name is a qualifier dot (`db.t`, `t.5`?), never the start of `.5`. */
@@ -194,7 +211,10 @@ export class Lexer {
     }
     let kind: 'integer' | 'float' = 'integer';
     while (j < s.length && isDigit(s.charCodeAt(j))) j++;
-    if (s.charCodeAt(j) === 46 && (isDigit(s.charCodeAt(j + 1)) || !isIdentStart(s.charCodeAt(j + 1)) || isExponent(s, j + 1))) {
+    if (
+      s.charCodeAt(j) === 46 &&
+      (isDigit(s.charCodeAt(j + 1)) || !isIdentStart(s.charCodeAt(j + 1)) || isExponent(s, j + 1))
+    ) {
       kind = 'float';
       j++;
       while (j < s.length && isDigit(s.charCodeAt(j))) j++;
@@ -215,7 +235,14 @@ export class Lexer {
       if (DURATION_UNITS.has(unit) && !(j + 1 < s.length && isIdentPart(s.charCodeAt(j + 1)))) {
         this.i = j + 1;
         const text = s.slice(start, j + 1);
-        return { kind: 'duration', value: s.slice(start, j), text, unit: unit as DurationUnit, offset: start, end: j + 1 };
+        return {
+          kind: 'duration',
+          value: s.slice(start, j),
+          text,
+          unit: unit as DurationUnit,
+          offset: start,
+          end: j + 1,
+        };
       }
     }
     return this.finishNumber(start, j, kind);
@@ -226,8 +253,12 @@ export class Lexer {
     if (j < s.length && isIdentPart(s.charCodeAt(j))) {
       let k = j;
       while (k < s.length && isIdentPart(s.charCodeAt(k))) k++;
-      throw syntaxError(this.lines, start, s.slice(start, k),
-        'invalid number; a duration is an integer and one unit of b, u, a, s, m, h, d, w, n, y (e.g. 10s), and names cannot start with a digit');
+      throw syntaxError(
+        this.lines,
+        start,
+        s.slice(start, k),
+        'invalid number; a duration is an integer and one unit of b, u, a, s, m, h, d, w, n, y (e.g. 10s), and names cannot start with a digit',
+      );
     }
     this.i = j;
     const text = s.slice(start, j);
@@ -237,7 +268,13 @@ export class Lexer {
   private backtick(start: number): Token {
     const s = this.sql;
     const end = s.indexOf('`', start + 1);
-    if (end < 0) throw syntaxError(this.lines, start, s.slice(start, start + 20), 'unterminated quoted name; close it with a backtick (`)');
+    if (end < 0)
+      throw syntaxError(
+        this.lines,
+        start,
+        s.slice(start, start + 20),
+        'unterminated quoted name; close it with a backtick (`)',
+      );
     const value = s.slice(start + 1, end);
     if (value.length === 0) throw syntaxError(this.lines, start, '``', 'empty quoted name');
     this.i = end + 1;
@@ -284,4 +321,13 @@ export class Lexer {
 
 // Backslash escapes in strings; any other escaped character stands for itself (\' \" \\ \%).
 // `\%` and `\_` stay escaped so LIKE patterns can match a literal % or _.
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a', '%': '\\%', _: '\\_' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  b: '\b',
+  Z: '\x1a',
+  '%': '\\%',
+  _: '\\_',
+};

@@ -17,7 +17,8 @@ export function parseTableName(c: Cursor, what: string): TableName {
 export function parseNameList(c: Cursor, what: string): string[] {
   c.expectOp('(', `'(' and a list of ${what}s`);
   const names: string[] = [];
-  do names.push(c.name(`a ${what}`)); while (c.acceptOp(','));
+  do names.push(c.name(`a ${what}`));
+  while (c.acceptOp(','));
   c.expectOp(')', `',' or ')' to close the list of ${what}s`);
   return names;
 }

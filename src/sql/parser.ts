@@ -5,11 +5,21 @@ import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { Statement } from './ast.js';
 import {
-  parseBalance, parseAlterDnode, parseCreateDnode, parseDropDnode, parseMnode, parseRedistribute, parseUser,
+  parseBalance,
+  parseAlterDnode,
+  parseCreateDnode,
+  parseDropDnode,
+  parseMnode,
+  parseRedistribute,
+  parseUser,
 } from './cluster.js';
 import { Cursor } from './cursor.js';
 import {
-  parseAlterDatabase, parseCreateDatabase, parseDropDatabase, parseFlushOrCompact, parseUse,
+  parseAlterDatabase,
+  parseCreateDatabase,
+  parseDropDatabase,
+  parseFlushOrCompact,
+  parseUse,
 } from './database.js';
 import { parseDelete, parseInsert } from './insert.js';
 import type { Token } from './lexer.js';
@@ -17,7 +27,8 @@ import { parseSelect } from './select.js';
 import { parseShow } from './show.js';
 import { parseAlterTable, parseCreateTable, parseDescribe, parseDropTable } from './table.js';
 
-const STATEMENT_START = 'a statement (SELECT, INSERT, CREATE, DROP, ALTER, USE, SHOW, DESCRIBE, DELETE, BALANCE, REDISTRIBUTE)';
+const STATEMENT_START =
+  'a statement (SELECT, INSERT, CREATE, DROP, ALTER, USE, SHOW, DESCRIBE, DELETE, BALANCE, REDISTRIBUTE)';
 
 let parseCalls = 0;
 
@@ -33,8 +44,10 @@ export function parserCalls(): number {
 export function parse(sql: string): Statement[] {
   parseCalls++;
   if (sql.length > Limits.maxSqlBytes) {
-    throw new BasaltError('STATEMENT_TOO_LONG',
-      `${sql.length} characters; the limit is ${Limits.maxSqlBytes}; split the statement (e.g. fewer rows per INSERT)`);
+    throw new BasaltError(
+      'STATEMENT_TOO_LONG',
+      `${sql.length} characters; the limit is ${Limits.maxSqlBytes}; split the statement (e.g. fewer rows per INSERT)`,
+    );
   }
   const c = new Cursor(sql);
   const out: Statement[] = [];
@@ -57,8 +70,10 @@ export function parseOne(sql: string): Statement {
   const list = parse(sql);
   if (list.length === 0) throw new BasaltError('SYNTAX_ERROR', 'empty statement: there is no SQL to run');
   if (list.length > 1) {
-    throw new BasaltError('SYNTAX_ERROR',
-      `found ${list.length} statements where one was expected; send them one at a time or use a multi-statement call`);
+    throw new BasaltError(
+      'SYNTAX_ERROR',
+      `found ${list.length} statements where one was expected; send them one at a time or use a multi-statement call`,
+    );
   }
   return list[0]!;
 }

@@ -1,7 +1,15 @@
 // SELECT: items, FROM (table or subquery), WHERE, PARTITION BY, window (INTERVAL/SESSION/
 // STATE_WINDOW with SLIDING and FILL), GROUP BY, HAVING, ORDER BY, SLIMIT/LIMIT.
 import type {
-  Expr, FillClause, FillMode, FromClause, LimitClause, OrderItem, SelectItem, SelectStmt, WindowClause,
+  Expr,
+  FillClause,
+  FillMode,
+  FromClause,
+  LimitClause,
+  OrderItem,
+  SelectItem,
+  SelectStmt,
+  WindowClause,
 } from './ast.js';
 import type { Cursor } from './cursor.js';
 import { durationLiteral, parseExpr } from './expr.js';
@@ -13,7 +21,8 @@ export function parseSelect(c: Cursor): SelectStmt {
   const pos = c.pos(start);
   const distinct = c.acceptKw('distinct') !== null;
   const items: SelectItem[] = [];
-  do items.push(parseSelectItem(c)); while (c.acceptOp(','));
+  do items.push(parseSelectItem(c));
+  while (c.acceptOp(','));
 
   let from: FromClause | null = null;
   if (c.acceptKw('from')) from = parseFrom(c);
@@ -49,14 +58,41 @@ export function parseSelect(c: Cursor): SelectStmt {
     else break;
   }
   if (!c.atEnd() && !c.isOp(')')) {
-    c.fail(from === null
-      ? "FROM, ',' or the end of the statement"
-      : 'WHERE, PARTITION BY, INTERVAL, GROUP BY, ORDER BY, LIMIT or the end of the statement');
+    c.fail(
+      from === null
+        ? "FROM, ',' or the end of the statement"
+        : 'WHERE, PARTITION BY, INTERVAL, GROUP BY, ORDER BY, LIMIT or the end of the statement',
+    );
   }
-  return { kind: 'select', distinct, items, from, where, partitionBy, window, groupBy, having, orderBy, limit, slimit, pos };
+  return {
+    kind: 'select',
+    distinct,
+    items,
+    from,
+    where,
+    partitionBy,
+    window,
+    groupBy,
+    having,
+    orderBy,
+    limit,
+    slimit,
+    pos,
+  };
 }
 
-const CLAUSE_WORDS = new Set(['where', 'partition', 'interval', 'session', 'state_window', 'group', 'having', 'order', 'limit', 'slimit']);
+const CLAUSE_WORDS = new Set([
+  'where',
+  'partition',
+  'interval',
+  'session',
+  'state_window',
+  'group',
+  'having',
+  'order',
+  'limit',
+  'slimit',
+]);
 
 function isClauseStart(c: Cursor): boolean {
   const t = c.peek();
@@ -116,7 +152,8 @@ function parseAlias(c: Cursor): string | null {
 
 function exprList(c: Cursor): Expr[] {
   const list: Expr[] = [];
-  do list.push(parseExpr(c)); while (c.acceptOp(','));
+  do list.push(parseExpr(c));
+  while (c.acceptOp(','));
   return list;
 }
 
@@ -165,13 +202,15 @@ function parseFill(c: Cursor): FillClause {
   const pos = c.pos(t);
   c.expectOp('(', "'(' after FILL");
   const m = c.peek();
-  if (m.kind !== 'ident' || !FILL_MODES.has(m.value as FillMode)) c.fail('a fill mode: NONE, NULL, VALUE, PREV, NEXT or LINEAR');
+  if (m.kind !== 'ident' || !FILL_MODES.has(m.value as FillMode))
+    c.fail('a fill mode: NONE, NULL, VALUE, PREV, NEXT or LINEAR');
   c.next();
   const mode = m.value as FillMode;
   const values: Expr[] = [];
   if (mode === 'value' || mode === 'value_f') {
     c.expectOp(',', "',' and the fill value(s), as in FILL(VALUE, 0)");
-    do values.push(parseExpr(c)); while (c.acceptOp(','));
+    do values.push(parseExpr(c));
+    while (c.acceptOp(','));
   }
   c.expectOp(')', "')' to close FILL(");
   return { mode, values, pos };

@@ -5,7 +5,8 @@ import type { Cursor } from './cursor.js';
 import type { Token } from './lexer.js';
 import { parseTableName } from './names.js';
 
-const SHOW_WHAT = 'DATABASES, TABLES, STABLES, CREATE, DNODES, MNODES, VGROUPS, VNODES, CLUSTER, VARIABLES, DNODE n VARIABLES, TRANSACTIONS or USERS';
+const SHOW_WHAT =
+  'DATABASES, TABLES, STABLES, CREATE, DNODES, MNODES, VGROUPS, VNODES, CLUSTER, VARIABLES, DNODE n VARIABLES, TRANSACTIONS or USERS';
 
 /** Cursor after SHOW. */
 export function parseShow(c: Cursor, start: Token): Statement {

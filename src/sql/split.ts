@@ -46,7 +46,8 @@ function skipQuoted(sql: string, i: number): number {
     if (c === '\\' && q !== '`') {
       j += 2;
     } else if (c === q) {
-      if (sql[j + 1] === q) j += 2; // doubled quote is an escaped quote
+      if (sql[j + 1] === q)
+        j += 2; // doubled quote is an escaped quote
       else return j + 1;
     } else {
       j++;

@@ -32,7 +32,7 @@ function parseTableOptions(c: Cursor): string | null {
   let comment: string | null = null;
   while (!c.atEnd()) {
     if (c.acceptKw('comment')) comment = c.string("a quoted comment, e.g. COMMENT 'room sensors'");
-    else c.fail("COMMENT or the end of the statement");
+    else c.fail('COMMENT or the end of the statement');
   }
   return comment;
 }
@@ -41,7 +41,8 @@ function parseColumnDefs(c: Cursor, what: 'column' | 'tag'): ColumnDef[] {
   c.expectOp('(', `'(' and the ${what} definitions`);
   c.enter();
   const defs: ColumnDef[] = [];
-  do defs.push(parseColumnDef(c, what)); while (c.acceptOp(','));
+  do defs.push(parseColumnDef(c, what));
+  while (c.acceptOp(','));
   c.expectOp(')', `',' or ')' to close the ${what} definitions`);
   c.leave();
   return defs;
@@ -79,7 +80,8 @@ export function parseValueList(c: Cursor, what: string): Expr[] {
   c.expectOp('(', `'(' and the ${what}s`);
   c.enter();
   const values: Expr[] = [];
-  do values.push(parseExpr(c)); while (c.acceptOp(','));
+  do values.push(parseExpr(c));
+  while (c.acceptOp(','));
   c.expectOp(')', `',' or ')' to close the ${what}s`);
   c.leave();
   return values;
@@ -94,7 +96,8 @@ export function parseDropTable(c: Cursor, start: Token): Statement {
     return { kind: 'dropStable', ifExists, table, pos: c.pos(start) };
   }
   const tables: TableName[] = [];
-  do tables.push(parseTableName(c, 'a table name')); while (c.acceptOp(','));
+  do tables.push(parseTableName(c, 'a table name'));
+  while (c.acceptOp(','));
   return { kind: 'dropTable', ifExists, tables, pos: c.pos(start) };
 }
 
@@ -113,7 +116,8 @@ export function parseAlterTable(c: Cursor, start: Token): Statement {
   return { kind: 'alterTable', stable, table, action, pos: c.pos(start) };
 }
 
-const ACTIONS = 'ADD COLUMN, DROP COLUMN, MODIFY COLUMN, RENAME COLUMN, ADD TAG, DROP TAG, MODIFY TAG, RENAME TAG or SET TAG';
+const ACTIONS =
+  'ADD COLUMN, DROP COLUMN, MODIFY COLUMN, RENAME COLUMN, ADD TAG, DROP TAG, MODIFY TAG, RENAME TAG or SET TAG';
 
 function parseAlterAction(c: Cursor): AlterTableAction {
   const t = c.peek();

@@ -33,7 +33,8 @@ const VARIABLE: Record<string, DataType> = {
 // TDengine types Basalt does not have (yet): named so the error can say so instead of "syntax error".
 const UNSUPPORTED = new Set(['json', 'varbinary', 'geometry', 'decimal', 'blob', 'mediumblob', 'text']);
 
-const EXPECTED = 'a data type (BOOL, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, TIMESTAMP, VARCHAR(n), BINARY(n), NCHAR(n))';
+const EXPECTED =
+  'a data type (BOOL, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, TIMESTAMP, VARCHAR(n), BINARY(n), NCHAR(n))';
 
 /**
  * Reads a type. `lengthRequired`: column definitions must give VARCHAR/NCHAR a length;
@@ -66,9 +67,11 @@ export function parseType(c: Cursor, lengthRequired: boolean): TypeSpec {
     return { type: variable, length: n, text: `${word.toUpperCase()}(${n})`, pos };
   }
   if (UNSUPPORTED.has(word)) {
-    throw new BasaltError('INVALID_DATA_TYPE',
+    throw new BasaltError(
+      'INVALID_DATA_TYPE',
       `type ${word.toUpperCase()} at line ${pos.line}, column ${pos.column} is not supported; use VARCHAR(n) or NCHAR(n)`,
-      { offset: pos.offset, line: pos.line, column: pos.column });
+      { offset: pos.offset, line: pos.line, column: pos.column },
+    );
   }
   return c.fail(EXPECTED);
 }

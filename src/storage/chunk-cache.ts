@@ -20,12 +20,17 @@ const MAIN_SHARE = 15 / 16;
 
 function vectorBytes(v: ColumnVector): number {
   let n = v.nulls ? v.nulls.byteLength : 0;
-  if (Array.isArray(v.data)) { for (const s of v.data) n += STRING_OVERHEAD_BYTES + 2 * s.length; }
-  else n += (v.data as Float64Array).byteLength;
+  if (Array.isArray(v.data)) {
+    for (const s of v.data) n += STRING_OVERHEAD_BYTES + 2 * s.length;
+  } else n += (v.data as Float64Array).byteLength;
   return n;
 }
 
-interface Entry { readonly v: ColumnVector; readonly bytes: number; ref: boolean }
+interface Entry {
+  readonly v: ColumnVector;
+  readonly bytes: number;
+  ref: boolean;
+}
 
 export class ChunkCache {
   /** Both segments in least-recently-used-first order (Map insertion order). */
@@ -49,7 +54,10 @@ export class ChunkCache {
       return e.v;
     }
     e = this.probation.get(key);
-    if (!e) { this.misses++; return undefined; }
+    if (!e) {
+      this.misses++;
+      return undefined;
+    }
     this.hits++;
     this.probation.delete(key);
     this.probationBytes -= e.bytes;
@@ -81,13 +89,21 @@ export class ChunkCache {
     if (this.sizeBytes() > this.maxBytes) this.evictMain(() => this.sizeBytes() > this.maxBytes, key);
   }
 
-  sizeBytes(): number { return this.mainBytes + this.probationBytes; }
+  sizeBytes(): number {
+    return this.mainBytes + this.probationBytes;
+  }
 
   private remove(key: string): void {
     const m = this.main.get(key);
-    if (m) { this.main.delete(key); this.mainBytes -= m.bytes; }
+    if (m) {
+      this.main.delete(key);
+      this.mainBytes -= m.bytes;
+    }
     const p = this.probation.get(key);
-    if (p) { this.probation.delete(key); this.probationBytes -= p.bytes; }
+    if (p) {
+      this.probation.delete(key);
+      this.probationBytes -= p.bytes;
+    }
   }
 
   /** Keeps main within its share. */
@@ -108,7 +124,11 @@ export class ChunkCache {
         if (!over() || seen++ >= n) break;
         if (k === keep) continue;
         this.main.delete(k);
-        if (x.ref) { x.ref = false; this.main.set(k, x); continue; }
+        if (x.ref) {
+          x.ref = false;
+          this.main.set(k, x);
+          continue;
+        }
         this.mainBytes -= x.bytes;
       }
     }

@@ -29,11 +29,20 @@ function tableIsClean(refs: readonly BlockRef[], liveColIds: ReadonlySet<number>
   return true;
 }
 
-export async function compactFileSets(view: FileView, meta: Meta, manifest: Manifest, dataDir: string, opts: VnodeOptions): Promise<CompactionResult | null> {
+export async function compactFileSets(
+  view: FileView,
+  meta: Meta,
+  manifest: Manifest,
+  dataDir: string,
+  opts: VnodeOptions,
+): Promise<CompactionResult | null> {
   const byFid = new Map<number, ManifestFile[]>();
   for (const f of manifest.files) {
     let l = byFid.get(f.fid);
-    if (!l) { l = []; byFid.set(f.fid, l); }
+    if (!l) {
+      l = [];
+      byFid.set(f.fid, l);
+    }
     l.push(f);
   }
   let seq = manifest.nextFileSeq;
@@ -43,13 +52,21 @@ export async function compactFileSets(view: FileView, meta: Meta, manifest: Mani
     const names = new Set(files.map((f) => f.name));
     // Blocks of this fid, per table (the view keeps them in time order).
     const perTable = new Map<number, BlockRef[]>();
-    for (const f of files) for (const b of view.files.get(f.name)!.reader.blocks) if (!perTable.has(b.uid)) perTable.set(b.uid, []);
-    for (const uid of perTable.keys()) perTable.set(uid, view.blocksOf(uid).filter((r) => names.has(r.file.name)));
+    for (const f of files)
+      for (const b of view.files.get(f.name)!.reader.blocks) if (!perTable.has(b.uid)) perTable.set(b.uid, []);
+    for (const uid of perTable.keys())
+      perTable.set(
+        uid,
+        view.blocksOf(uid).filter((r) => names.has(r.file.name)),
+      );
     let dirty = files.length > 1;
     for (const [uid, refs] of perTable) {
       if (dirty) break;
       const t = meta.getByUid(uid);
-      if (!t) { dirty = true; break; }
+      if (!t) {
+        dirty = true;
+        break;
+      }
       const live = new Set(meta.columnsOf(t).map((c) => c.colId));
       if (!tableIsClean(refs, live, opts.minRows)) dirty = true;
     }
@@ -70,14 +87,29 @@ export async function compactFileSets(view: FileView, meta: Meta, manifest: Mani
         }
         // Merge through the read path restricted to this fid's blocks.
         const sub = new SubView(refs);
-        const ctx: ReadContext = { meta, mem: new Map(), imm: null, files: sub as unknown as FileView, maxRows: opts.maxRows };
+        const ctx: ReadContext = {
+          meta,
+          mem: new Map(),
+          imm: null,
+          files: sub as unknown as FileView,
+          maxRows: opts.maxRows,
+        };
         const colIds = schema.map((c) => c.colId);
-        const all = concatBlocks([...scanTable(ctx, t.name, { from: -Infinity, to: Infinity }, schema.map((_, i) => i))]);
-        for (let a = 0; a < all.numRows; a += opts.maxRows) w.addBlock(uid, colIds, all.columns, a, Math.min(all.numRows, a + opts.maxRows));
+        const all = concatBlocks([
+          ...scanTable(
+            ctx,
+            t.name,
+            { from: -Infinity, to: Infinity },
+            schema.map((_, i) => i),
+          ),
+        ]);
+        for (let a = 0; a < all.numRows; a += opts.maxRows)
+          w.addBlock(uid, colIds, all.columns, a, Math.min(all.numRows, a + opts.maxRows));
         await new Promise<void>((r) => setImmediate(r));
       }
       let bytes = -1;
-      if (w.blockCount() > 0) bytes = w.finish(); else w.abort();
+      if (w.blockCount() > 0) bytes = w.finish();
+      else w.abort();
       if (bytes >= 0) added.push({ name, fid, seq: fileSeq, bytes });
       removed.push(...names);
     } catch (e) {
@@ -116,7 +148,13 @@ function concatBlocks(blocks: readonly ColumnBlock[]): ColumnBlock {
 /** A FileView stand-in that shows only some blocks of one table. */
 class SubView {
   constructor(private readonly refs: readonly BlockRef[]) {}
-  blocksOf(): readonly BlockRef[] { return this.refs; }
-  blocksIn(_uid: number, from: number, to: number): BlockRef[] { return this.refs.filter((r) => r.b.maxTs >= from && r.b.minTs <= to); }
-  summaryOf(): null { return null; }
+  blocksOf(): readonly BlockRef[] {
+    return this.refs;
+  }
+  blocksIn(_uid: number, from: number, to: number): BlockRef[] {
+    return this.refs.filter((r) => r.b.maxTs >= from && r.b.minTs <= to);
+  }
+  summaryOf(): null {
+    return null;
+  }
 }

@@ -63,9 +63,15 @@ export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, seed = 0)
   // Slicing-by-8: eight table look-ups per 8 bytes instead of one per byte.
   while (end - i >= 8) {
     const lo = (c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))) >>> 0;
-    c = T[7 * 256 + (lo & 0xff)]! ^ T[6 * 256 + ((lo >>> 8) & 0xff)]! ^ T[5 * 256 + ((lo >>> 16) & 0xff)]! ^
-      T[4 * 256 + (lo >>> 24)]! ^ T[3 * 256 + buf[i + 4]!]! ^ T[2 * 256 + buf[i + 5]!]! ^
-      T[256 + buf[i + 6]!]! ^ T[buf[i + 7]!]!;
+    c =
+      T[7 * 256 + (lo & 0xff)]! ^
+      T[6 * 256 + ((lo >>> 8) & 0xff)]! ^
+      T[5 * 256 + ((lo >>> 16) & 0xff)]! ^
+      T[4 * 256 + (lo >>> 24)]! ^
+      T[3 * 256 + buf[i + 4]!]! ^
+      T[2 * 256 + buf[i + 5]!]! ^
+      T[256 + buf[i + 6]!]! ^
+      T[buf[i + 7]!]!;
     i += 8;
   }
   while (i < end) c = T[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);

@@ -50,7 +50,9 @@ export class DataFileWriter {
     this.buf.bytes(MAGIC);
   }
 
-  private get pos(): number { return this.fileOffset + this.buf.pos; }
+  private get pos(): number {
+    return this.fileOffset + this.buf.pos;
+  }
 
   /**
    * Writes rows [s, e) as one block. `ts` ascending and unique; vectors[i] holds column
@@ -87,7 +89,9 @@ export class DataFileWriter {
     if (this.buf.pos >= Limits.dataFileWriteChunkBytes) this.drain();
   }
 
-  blockCount(): number { return this.blocks.length; }
+  blockCount(): number {
+    return this.blocks.length;
+  }
 
   private drain(): void {
     const b = this.buf.finish();
@@ -107,37 +111,107 @@ export class DataFileWriter {
     this.buf.f64(indexOffset);
     this.buf.bytes(MAGIC);
     this.drain();
-    try { fs.fsyncSync(this.fd); } catch (e) { throw fsyncFailed(this.path, e); }
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw fsyncFailed(this.path, e);
+    }
     fs.closeSync(this.fd);
     return this.fileOffset;
   }
 
   abort(): void {
-    try { fs.closeSync(this.fd); } catch { /* already closed */ }
-    try { fs.unlinkSync(this.path); } catch { /* never created */ }
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    try {
+      fs.unlinkSync(this.path);
+    } catch {
+      /* never created */
+    }
   }
 }
 
 // The index stores blocks as positional arrays (no repeated key names): about half the bytes.
-type PackedChunk = [number, number, number, number, number, ColStats['min'], ColStats['max'], ColStats['sum'], number | null, ColStats['first'], number | null, ColStats['last']];
+type PackedChunk = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  ColStats['min'],
+  ColStats['max'],
+  ColStats['sum'],
+  number | null,
+  ColStats['first'],
+  number | null,
+  ColStats['last'],
+];
 type PackedBlock = [number, number, number, number, PackedChunk[]];
 
 // msgpack holds 64-bit integers only, and a sum of (U)BIGINT values can pass 2^64: such sums
 // are kept as decimal text (no other column has a string sum).
 function packBlock(b: BlockMeta): PackedBlock {
-  return [b.uid, b.rows, b.minTs, b.maxTs, b.cols.map((c): PackedChunk => [c.colId, c.type, c.off, c.len, c.count, c.min, c.max,
-    (typeof c.sum === 'bigint' ? c.sum.toString() : c.sum) as ColStats['sum'], c.firstTs, c.first, c.lastTs, c.last])];
+  return [
+    b.uid,
+    b.rows,
+    b.minTs,
+    b.maxTs,
+    b.cols.map(
+      (c): PackedChunk => [
+        c.colId,
+        c.type,
+        c.off,
+        c.len,
+        c.count,
+        c.min,
+        c.max,
+        (typeof c.sum === 'bigint' ? c.sum.toString() : c.sum) as ColStats['sum'],
+        c.firstTs,
+        c.first,
+        c.lastTs,
+        c.last,
+      ],
+    ),
+  ];
 }
 
 function unpackBlock(p: PackedBlock): BlockMeta {
   return {
-    uid: p[0], rows: p[1], minTs: p[2], maxTs: p[3],
-    cols: p[4].map((c) => ({ colId: c[0], type: c[1] as DataType, off: c[2], len: c[3], count: c[4], min: c[5], max: c[6], sum: typeof c[7] === 'string' ? BigInt(c[7]) : c[7], firstTs: c[8], first: c[9], lastTs: c[10], last: c[11] })),
+    uid: p[0],
+    rows: p[1],
+    minTs: p[2],
+    maxTs: p[3],
+    cols: p[4].map((c) => ({
+      colId: c[0],
+      type: c[1] as DataType,
+      off: c[2],
+      len: c[3],
+      count: c[4],
+      min: c[5],
+      max: c[6],
+      sum: typeof c[7] === 'string' ? BigInt(c[7]) : c[7],
+      firstTs: c[8],
+      first: c[9],
+      lastTs: c[10],
+      last: c[11],
+    })),
   };
 }
 
 function tsStats(ts: Float64Array, s: number, e: number): ColStats {
-  return { count: e - s, min: ts[s]!, max: ts[e - 1]!, sum: null, firstTs: ts[s]!, first: ts[s]!, lastTs: ts[e - 1]!, last: ts[e - 1]! };
+  return {
+    count: e - s,
+    min: ts[s]!,
+    max: ts[e - 1]!,
+    sum: null,
+    firstTs: ts[s]!,
+    first: ts[s]!,
+    lastTs: ts[e - 1]!,
+    last: ts[e - 1]!,
+  };
 }
 
 export class DataFileReader {
@@ -145,16 +219,24 @@ export class DataFileReader {
   readonly sizeBytes: number;
   private fd: number;
 
-  constructor(readonly path: string, private readonly cache: ChunkCache | null = null) {
+  constructor(
+    readonly path: string,
+    private readonly cache: ChunkCache | null = null,
+  ) {
     this.fd = fs.openSync(path, 'r');
     try {
       this.sizeBytes = fs.fstatSync(this.fd).size;
-      if (this.sizeBytes < MAGIC.length + FOOTER_BYTES) throw this.corrupt(0, `file is ${this.sizeBytes} bytes, too short for a data file`);
+      if (this.sizeBytes < MAGIC.length + FOOTER_BYTES)
+        throw this.corrupt(0, `file is ${this.sizeBytes} bytes, too short for a data file`);
       const foot = this.read(this.sizeBytes - FOOTER_BYTES, FOOTER_BYTES);
-      if (!Buffer.from(foot.buffer, foot.byteOffset + 16, 8).equals(MAGIC)) throw this.corrupt(this.sizeBytes - 8, 'footer magic missing');
+      if (!Buffer.from(foot.buffer, foot.byteOffset + 16, 8).equals(MAGIC))
+        throw this.corrupt(this.sizeBytes - 8, 'footer magic missing');
       const dv = new DataView(foot.buffer, foot.byteOffset, FOOTER_BYTES);
-      const indexBytes = dv.getUint32(0, true), indexCrc = dv.getUint32(4, true), indexOffset = dv.getFloat64(8, true);
-      if (!(indexOffset >= MAGIC.length && indexOffset + indexBytes + FOOTER_BYTES === this.sizeBytes)) throw this.corrupt(this.sizeBytes - FOOTER_BYTES, 'footer points outside the file');
+      const indexBytes = dv.getUint32(0, true),
+        indexCrc = dv.getUint32(4, true),
+        indexOffset = dv.getFloat64(8, true);
+      if (!(indexOffset >= MAGIC.length && indexOffset + indexBytes + FOOTER_BYTES === this.sizeBytes))
+        throw this.corrupt(this.sizeBytes - FOOTER_BYTES, 'footer points outside the file');
       const index = this.read(indexOffset, indexBytes);
       if (crc32c(index) !== indexCrc) throw this.corrupt(indexOffset, 'block index fails its CRC32C');
       const raw = mpDecode(index, MP);
@@ -167,7 +249,10 @@ export class DataFileReader {
   }
 
   private corrupt(offset: number, what: string): BasaltError {
-    return new BasaltError('FILE_CORRUPTED', `data file ${this.path} at byte offset ${offset}: ${what}; restore the vnode from a replica or snapshot`);
+    return new BasaltError(
+      'FILE_CORRUPTED',
+      `data file ${this.path} at byte offset ${offset}: ${what}; restore the vnode from a replica or snapshot`,
+    );
   }
 
   private read(offset: number, len: number): Buffer {
@@ -183,7 +268,8 @@ export class DataFileReader {
 
   readRawChunk(c: ChunkMeta): Buffer {
     const b = this.read(c.off, c.len);
-    if (crc32c(b, 4) !== b.readUInt32LE(0)) throw this.corrupt(c.off, `column chunk (colId ${c.colId}, ${c.len} bytes) fails its CRC32C`);
+    if (crc32c(b, 4) !== b.readUInt32LE(0))
+      throw this.corrupt(c.off, `column chunk (colId ${c.colId}, ${c.len} bytes) fails its CRC32C`);
     return b;
   }
 
@@ -202,7 +288,8 @@ export class DataFileReader {
     try {
       const r = new ByteReader(raw, 4);
       const v = decodeColumn(r, c.type, b.rows);
-      if (r.pos !== raw.length) throw new BasaltError('FILE_CORRUPTED', `decoded ${r.pos - 4} of ${raw.length - 4} bytes`);
+      if (r.pos !== raw.length)
+        throw new BasaltError('FILE_CORRUPTED', `decoded ${r.pos - 4} of ${raw.length - 4} bytes`);
       return v;
     } catch (e) {
       if (e instanceof BasaltError && e.errorName === 'FILE_CORRUPTED') throw this.corrupt(c.off, e.message);
@@ -211,6 +298,9 @@ export class DataFileReader {
   }
 
   close(): void {
-    if (this.fd >= 0) { fs.closeSync(this.fd); this.fd = -1; }
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }

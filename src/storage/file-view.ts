@@ -20,8 +20,13 @@ export interface TableSummary {
   readonly cols: Map<number, ColStats>;
 }
 
-export interface FileHandle extends ManifestFile { readonly reader: DataFileReader }
-export interface BlockRef { readonly file: FileHandle; readonly b: BlockMeta }
+export interface FileHandle extends ManifestFile {
+  readonly reader: DataFileReader;
+}
+export interface BlockRef {
+  readonly file: FileHandle;
+  readonly b: BlockMeta;
+}
 
 export class FileView {
   readonly files = new Map<string, FileHandle>();
@@ -34,7 +39,10 @@ export class FileView {
 
   readonly cache: ChunkCache;
 
-  constructor(readonly dataDir: string, decodedCacheBytes: number) {
+  constructor(
+    readonly dataDir: string,
+    decodedCacheBytes: number,
+  ) {
     this.cache = new ChunkCache(decodedCacheBytes);
   }
 
@@ -54,7 +62,10 @@ export class FileView {
       this.files.set(f.name, h);
       for (const b of h.reader.blocks) {
         let refs = this.byTable.get(b.uid);
-        if (!refs) { refs = []; this.byTable.set(b.uid, refs); }
+        if (!refs) {
+          refs = [];
+          this.byTable.set(b.uid, refs);
+        }
         refs.push({ file: h, b });
         touched.add(b.uid);
         this.rows += b.rows;
@@ -74,7 +85,10 @@ export class FileView {
     if (s) return s;
     const refs = this.byTable.get(uid);
     if (!refs || refs.length === 0) return null;
-    let rows = 0, minTs = Infinity, maxTs = -Infinity, disjoint = true;
+    let rows = 0,
+      minTs = Infinity,
+      maxTs = -Infinity,
+      disjoint = true;
     const cols = new Map<number, ColStats>();
     for (let i = 0; i < refs.length; i++) {
       const b = refs[i]!.b;
@@ -84,8 +98,20 @@ export class FileView {
       if (b.maxTs > maxTs) maxTs = b.maxTs;
       for (const c of b.cols) {
         let acc = cols.get(c.colId);
-        if (!acc) { acc = emptyStats(); cols.set(c.colId, acc); }
-        mergeStats(acc, { count: c.count, min: c.min, max: c.max, sum: c.sum, firstTs: c.firstTs, first: c.first, lastTs: c.lastTs, last: c.last });
+        if (!acc) {
+          acc = emptyStats();
+          cols.set(c.colId, acc);
+        }
+        mergeStats(acc, {
+          count: c.count,
+          min: c.min,
+          max: c.max,
+          sum: c.sum,
+          firstTs: c.firstTs,
+          first: c.first,
+          lastTs: c.lastTs,
+          last: c.last,
+        });
       }
     }
     s = { rows, minTs, maxTs, disjoint, cols };
@@ -100,22 +126,30 @@ export class FileView {
       const h = this.files.get(n);
       if (!h) continue;
       this.files.delete(n);
-      for (const b of h.reader.blocks) { touched.add(b.uid); this.rows -= b.rows; }
+      for (const b of h.reader.blocks) {
+        touched.add(b.uid);
+        this.rows -= b.rows;
+      }
       fs.unlinkSync(h.reader.path);
       this.retired.add(h.reader);
-      setTimeout(() => { if (this.retired.delete(h.reader)) h.reader.close(); }, Limits.retiredFileCloseDelayMs).unref();
+      setTimeout(() => {
+        if (this.retired.delete(h.reader)) h.reader.close();
+      }, Limits.retiredFileCloseDelayMs).unref();
     }
     for (const uid of touched) {
       this.summaries.delete(uid);
       this.prefixMax.delete(uid);
       const refs = this.byTable.get(uid)!.filter((r) => !gone.has(r.file.name));
-      if (refs.length > 0) this.byTable.set(uid, refs); else this.byTable.delete(uid);
+      if (refs.length > 0) this.byTable.set(uid, refs);
+      else this.byTable.delete(uid);
     }
     this.add(added);
   }
 
   /** Blocks of a table, by min timestamp then file age. */
-  blocksOf(uid: number): readonly BlockRef[] { return this.byTable.get(uid) ?? []; }
+  blocksOf(uid: number): readonly BlockRef[] {
+    return this.byTable.get(uid) ?? [];
+  }
 
   /**
    * Blocks of a table that may hold timestamps in [from, to], found by binary search, so a
@@ -128,20 +162,32 @@ export class FileView {
     if (!pm) {
       pm = new Float64Array(refs.length);
       let m = -Infinity;
-      for (let i = 0; i < refs.length; i++) { if (refs[i]!.b.maxTs > m) m = refs[i]!.b.maxTs; pm[i] = m; }
+      for (let i = 0; i < refs.length; i++) {
+        if (refs[i]!.b.maxTs > m) m = refs[i]!.b.maxTs;
+        pm[i] = m;
+      }
       this.prefixMax.set(uid, pm);
     }
     // First block whose running max reaches `from`: no earlier block can hold a row >= from.
-    let lo = 0, hi = refs.length;
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (pm[mid]! < from) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = refs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pm[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
     const out: BlockRef[] = [];
     for (let i = lo; i < refs.length && refs[i]!.b.minTs <= to; i++) if (refs[i]!.b.maxTs >= from) out.push(refs[i]!);
     return out;
   }
 
-  tableUids(): IterableIterator<number> { return this.byTable.keys(); }
+  tableUids(): IterableIterator<number> {
+    return this.byTable.keys();
+  }
 
-  totalRows(): number { return this.rows; }
+  totalRows(): number {
+    return this.rows;
+  }
 
   closeAll(): void {
     for (const h of this.files.values()) h.reader.close();

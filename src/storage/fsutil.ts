@@ -5,12 +5,21 @@ import { BasaltError } from '../common/errors.js';
 
 export function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
-  try { fs.fsyncSync(fd); } catch (e) { throw fsyncFailed(dir, e); } finally { fs.closeSync(fd); }
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    throw fsyncFailed(dir, e);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** fsync errors are fatal (after EIO the kernel marks pages clean, so a retry would lie). */
 export function fsyncFailed(what: string, e: unknown): BasaltError {
-  return new BasaltError('FSYNC_FAILED', `fsync of ${what} failed (${e instanceof Error ? e.message : String(e)}); the vnode must restart and recover from its WAL`);
+  return new BasaltError(
+    'FSYNC_FAILED',
+    `fsync of ${what} failed (${e instanceof Error ? e.message : String(e)}); the vnode must restart and recover from its WAL`,
+  );
 }
 
 /** Replaces `file` atomically: write temp, fsync, rename, fsync dir. */
@@ -19,8 +28,14 @@ export function writeFileAtomic(file: string, data: Uint8Array): void {
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, data);
-    try { fs.fsyncSync(fd); } catch (e) { throw fsyncFailed(tmp, e); }
-  } finally { fs.closeSync(fd); }
+    try {
+      fs.fsyncSync(fd);
+    } catch (e) {
+      throw fsyncFailed(tmp, e);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
   fsyncDir(dirOf(file));
 }

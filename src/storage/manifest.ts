@@ -29,7 +29,9 @@ export interface Manifest {
   readonly meta: MetaSnapshot;
 }
 
-export function manifestPath(dir: string): string { return `${dir}/MANIFEST`; }
+export function manifestPath(dir: string): string {
+  return `${dir}/MANIFEST`;
+}
 
 function encodeManifest(m: Manifest): Uint8Array {
   const body = mpEncode(m, MP);
@@ -42,8 +44,13 @@ function encodeManifest(m: Manifest): Uint8Array {
 
 function decodeManifest(buf: Uint8Array, where: string): Manifest {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-  if (b.length < 12 || !b.subarray(0, 8).equals(MAGIC)) throw new BasaltError('FILE_CORRUPTED', `${where} at byte offset 0: not a Basalt manifest`);
-  if (crc32c(b, 12) !== b.readUInt32LE(8)) throw new BasaltError('FILE_CORRUPTED', `${where} at byte offset 12: manifest fails its CRC32C; restore the vnode from a replica or snapshot`);
+  if (b.length < 12 || !b.subarray(0, 8).equals(MAGIC))
+    throw new BasaltError('FILE_CORRUPTED', `${where} at byte offset 0: not a Basalt manifest`);
+  if (crc32c(b, 12) !== b.readUInt32LE(8))
+    throw new BasaltError(
+      'FILE_CORRUPTED',
+      `${where} at byte offset 12: manifest fails its CRC32C; restore the vnode from a replica or snapshot`,
+    );
   return mpDecode(b.subarray(12), MP) as Manifest;
 }
 
@@ -59,14 +66,26 @@ export function readManifest(dir: string): Manifest | null {
  * files new in `next` got sequence numbers `prev` had not handed out yet.
  */
 export function assertManifestSuccessor(prev: Manifest, next: Manifest): void {
-  assert(next.flushedIndex >= prev.flushedIndex, `manifest flushedIndex goes back from ${prev.flushedIndex} to ${next.flushedIndex}`);
-  assert(next.nextFileSeq >= prev.nextFileSeq, `manifest nextFileSeq goes back from ${prev.nextFileSeq} to ${next.nextFileSeq}`);
+  assert(
+    next.flushedIndex >= prev.flushedIndex,
+    `manifest flushedIndex goes back from ${prev.flushedIndex} to ${next.flushedIndex}`,
+  );
+  assert(
+    next.nextFileSeq >= prev.nextFileSeq,
+    `manifest nextFileSeq goes back from ${prev.nextFileSeq} to ${next.nextFileSeq}`,
+  );
   const old = new Set(prev.files.map((f) => f.name));
   const seqs = new Set<number>();
   const names = new Set<string>();
   for (const f of next.files) {
-    assert(f.seq < next.nextFileSeq && !seqs.has(f.seq) && !names.has(f.name), `manifest file ${f.name} (seq ${f.seq}) is not unique below nextFileSeq ${next.nextFileSeq}`);
-    assert(old.has(f.name) || f.seq >= prev.nextFileSeq, `manifest file ${f.name} is new but reuses seq ${f.seq} (< ${prev.nextFileSeq})`);
+    assert(
+      f.seq < next.nextFileSeq && !seqs.has(f.seq) && !names.has(f.name),
+      `manifest file ${f.name} (seq ${f.seq}) is not unique below nextFileSeq ${next.nextFileSeq}`,
+    );
+    assert(
+      old.has(f.name) || f.seq >= prev.nextFileSeq,
+      `manifest file ${f.name} is new but reuses seq ${f.seq} (< ${prev.nextFileSeq})`,
+    );
     seqs.add(f.seq);
     names.add(f.name);
   }

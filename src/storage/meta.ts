@@ -9,7 +9,9 @@ import { Limits } from '../common/limits.js';
 import { DataType, INT_RANGE, isStringType, type ColumnSchema } from '../common/types.js';
 import type { ChildTableDef, NormalTableDef, SuperTableDef, TableInfo, TableKind, TagValue } from './api.js';
 
-export interface ColDef extends ColumnSchema { readonly colId: number }
+export interface ColDef extends ColumnSchema {
+  readonly colId: number;
+}
 
 export interface TableEntry {
   readonly name: string;
@@ -35,10 +37,23 @@ export type MetaOp =
   | { op: 'addTag'; stable: string; tag: ColumnSchema }
   | { op: 'setTag'; table: string; tag: string; value: TagValue };
 
-export interface MetaSnapshot { nextUid: number; tables: TableEntry[] }
+export interface MetaSnapshot {
+  nextUid: number;
+  tables: TableEntry[];
+}
 
 function tagKey(v: TagValue): string {
-  return v === null ? 'n' : typeof v === 'bigint' ? `i${v}` : typeof v === 'number' ? (Number.isInteger(v) ? `i${v}` : `f${v}`) : typeof v === 'boolean' ? `b${v}` : `s${v}`;
+  return v === null
+    ? 'n'
+    : typeof v === 'bigint'
+      ? `i${v}`
+      : typeof v === 'number'
+        ? Number.isInteger(v)
+          ? `i${v}`
+          : `f${v}`
+        : typeof v === 'boolean'
+          ? `b${v}`
+          : `s${v}`;
 }
 
 export class Meta {
@@ -57,7 +72,9 @@ export class Meta {
   readonly epoch = Math.floor(Math.random() * 0x7fffffff);
   version = 0;
 
-  get(name: string): TableEntry | undefined { return this.tables.get(name); }
+  get(name: string): TableEntry | undefined {
+    return this.tables.get(name);
+  }
 
   /** TableInfo of every table, of one kind, or of the child tables of one super table (VnodeStore.listTables). */
   listInfos(filter?: { stable?: string; kind?: TableKind }): TableInfo[] {
@@ -69,9 +86,15 @@ export class Meta {
     for (const t of this.tables.values()) if (!filter?.kind || t.kind === filter.kind) out.push(this.info(t));
     return out;
   }
-  getByUid(uid: number): TableEntry | undefined { return this.byUid.get(uid); }
-  tableCount(): number { return this.tables.size; }
-  allTables(): IterableIterator<TableEntry> { return this.tables.values(); }
+  getByUid(uid: number): TableEntry | undefined {
+    return this.byUid.get(uid);
+  }
+  tableCount(): number {
+    return this.tables.size;
+  }
+  allTables(): IterableIterator<TableEntry> {
+    return this.tables.values();
+  }
 
   /** The data columns of a table (a child table's come from its super table). */
   columnsOf(t: TableEntry): ColDef[] {
@@ -85,20 +108,28 @@ export class Meta {
   dataTable(name: string): TableEntry {
     const t = this.tables.get(name);
     if (!t) throw new BasaltError('TABLE_NOT_EXIST', `table '${name}' does not exist; create it first`);
-    if (t.kind === 'super') throw new BasaltError('INVALID_PARA', `'${name}' is a super table; write to and read from its child tables`);
+    if (t.kind === 'super')
+      throw new BasaltError('INVALID_PARA', `'${name}' is a super table; write to and read from its child tables`);
     return t;
   }
 
   info(t: TableEntry): TableInfo {
     const s = t.kind === 'child' ? this.tables.get(t.stable!)! : t;
     return {
-      name: t.name, kind: t.kind, uid: t.uid,
-      columns: this.columnsOf(t).map(plain), tags: s.tags.map(plain),
-      tagValues: t.kind === 'child' ? [...t.tagValues] : [], stable: t.stable, createdAtMs: t.createdAtMs,
+      name: t.name,
+      kind: t.kind,
+      uid: t.uid,
+      columns: this.columnsOf(t).map(plain),
+      tags: s.tags.map(plain),
+      tagValues: t.kind === 'child' ? [...t.tagValues] : [],
+      stable: t.stable,
+      createdAtMs: t.createdAtMs,
     };
   }
 
-  childNames(stable: string): string[] { return [...(this.children.get(stable) ?? [])]; }
+  childNames(stable: string): string[] {
+    return [...(this.children.get(stable) ?? [])];
+  }
 
   childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {
     const s = this.tables.get(stable);
@@ -117,8 +148,13 @@ export class Meta {
         if (this.tables.has(op.def.name)) throw exists(this.tables.get(op.def.name)!, op.def.name);
         checkName(op.def.name, Limits.maxTableNameBytes, 'table');
         checkColumns(op.def.columns, op.def.tags);
-        if (op.def.tags.length === 0) throw new BasaltError('INVALID_PARA', `super table '${op.def.name}' needs at least one tag`);
-        if (op.def.tags.length > Limits.maxTags) throw new BasaltError('TOO_MANY_COLUMNS', `super table '${op.def.name}' has ${op.def.tags.length} tags; at most ${Limits.maxTags}`);
+        if (op.def.tags.length === 0)
+          throw new BasaltError('INVALID_PARA', `super table '${op.def.name}' needs at least one tag`);
+        if (op.def.tags.length > Limits.maxTags)
+          throw new BasaltError(
+            'TOO_MANY_COLUMNS',
+            `super table '${op.def.name}' has ${op.def.tags.length} tags; at most ${Limits.maxTags}`,
+          );
         return;
       }
       case 'createNormal':
@@ -131,9 +167,14 @@ export class Meta {
         checkName(op.def.name, Limits.maxTableNameBytes, 'table');
         const s = this.superOf(op.def.stable);
         if (op.def.tagValues.length !== s.tags.length) {
-          throw new BasaltError('INVALID_PARA', `child table '${op.def.name}' gives ${op.def.tagValues.length} tag values; super table '${s.name}' has ${s.tags.length} tags`);
+          throw new BasaltError(
+            'INVALID_PARA',
+            `child table '${op.def.name}' gives ${op.def.tagValues.length} tag values; super table '${s.name}' has ${s.tags.length} tags`,
+          );
         }
-        s.tags.forEach((t, i) => { checkTagValue(t, op.def.tagValues[i]!); });
+        s.tags.forEach((t, i) => {
+          checkTagValue(t, op.def.tagValues[i]!);
+        });
         return;
       }
       case 'drop':
@@ -142,7 +183,10 @@ export class Meta {
       case 'addColumn': {
         const t = this.schemaTable(op.table);
         if (t.columns.some((c) => c.name === op.column.name) || t.tags.some((c) => c.name === op.column.name)) {
-          throw new BasaltError('COLUMN_ALREADY_EXISTS', `table '${op.table}' already has a column or tag '${op.column.name}'`);
+          throw new BasaltError(
+            'COLUMN_ALREADY_EXISTS',
+            `table '${op.table}' already has a column or tag '${op.column.name}'`,
+          );
         }
         checkColumns([...t.columns, op.column], t.tags);
         return;
@@ -158,22 +202,32 @@ export class Meta {
         const t = this.schemaTable(op.table);
         const c = t.columns.find((x) => x.name === op.column) ?? t.tags.find((x) => x.name === op.column);
         if (!c) throw new BasaltError('COLUMN_NOT_EXIST', `table '${op.table}' has no column '${op.column}'`);
-        if (!isStringType(c.type)) throw new BasaltError('INVALID_PARA', `only VARCHAR/NCHAR lengths can be modified; '${op.column}' is not one`);
-        if (op.bytes <= c.bytes) throw new BasaltError('INVALID_PARA', `'${op.column}' is ${c.bytes} long; a modify may only widen it`);
+        if (!isStringType(c.type))
+          throw new BasaltError(
+            'INVALID_PARA',
+            `only VARCHAR/NCHAR lengths can be modified; '${op.column}' is not one`,
+          );
+        if (op.bytes <= c.bytes)
+          throw new BasaltError('INVALID_PARA', `'${op.column}' is ${c.bytes} long; a modify may only widen it`);
         return;
       }
       case 'addTag': {
         const s = this.superOf(op.stable);
         if (s.columns.some((c) => c.name === op.tag.name) || s.tags.some((c) => c.name === op.tag.name)) {
-          throw new BasaltError('TAG_ALREADY_EXISTS', `super table '${op.stable}' already has a column or tag '${op.tag.name}'`);
+          throw new BasaltError(
+            'TAG_ALREADY_EXISTS',
+            `super table '${op.stable}' already has a column or tag '${op.tag.name}'`,
+          );
         }
-        if (s.tags.length + 1 > Limits.maxTags) throw new BasaltError('TOO_MANY_COLUMNS', `at most ${Limits.maxTags} tags`);
+        if (s.tags.length + 1 > Limits.maxTags)
+          throw new BasaltError('TOO_MANY_COLUMNS', `at most ${Limits.maxTags} tags`);
         checkColumns(s.columns, [...s.tags, op.tag]);
         return;
       }
       case 'setTag': {
         const t = this.tables.get(op.table);
-        if (!t || t.kind !== 'child') throw new BasaltError('TABLE_NOT_EXIST', `child table '${op.table}' does not exist`);
+        if (!t || t.kind !== 'child')
+          throw new BasaltError('TABLE_NOT_EXIST', `child table '${op.table}' does not exist`);
         const s = this.superOf(t.stable!);
         const tag = s.tags.find((x) => x.name === op.tag);
         if (!tag) throw new BasaltError('TAG_NOT_EXIST', `super table '${s.name}' has no tag '${op.tag}'`);
@@ -191,17 +245,32 @@ export class Meta {
       case 'createSuper':
       case 'createNormal': {
         const cols = op.def.columns.map((c, i) => ({ ...plain(c), colId: i + 1 }));
-        const tags = op.op === 'createSuper' ? op.def.tags.map((c, i) => ({ ...plain(c), colId: cols.length + i + 1 })) : [];
+        const tags =
+          op.op === 'createSuper' ? op.def.tags.map((c, i) => ({ ...plain(c), colId: cols.length + i + 1 })) : [];
         this.add({
-          name: op.def.name, kind: op.op === 'createSuper' ? 'super' : 'normal', uid: this.nextUid++, stable: null,
-          columns: cols, tags, tagValues: [], createdAtMs: op.atMs, nextColId: cols.length + tags.length + 1,
+          name: op.def.name,
+          kind: op.op === 'createSuper' ? 'super' : 'normal',
+          uid: this.nextUid++,
+          stable: null,
+          columns: cols,
+          tags,
+          tagValues: [],
+          createdAtMs: op.atMs,
+          nextColId: cols.length + tags.length + 1,
         });
         return [];
       }
       case 'createChild':
         this.add({
-          name: op.def.name, kind: 'child', uid: this.nextUid++, stable: op.def.stable, columns: [], tags: [],
-          tagValues: [...op.def.tagValues], createdAtMs: op.atMs, nextColId: 0,
+          name: op.def.name,
+          kind: 'child',
+          uid: this.nextUid++,
+          stable: op.def.stable,
+          columns: [],
+          tags: [],
+          tagValues: [...op.def.tagValues],
+          createdAtMs: op.atMs,
+          nextColId: 0,
         });
         return [];
       case 'drop': {
@@ -248,11 +317,22 @@ export class Meta {
   }
 
   snapshot(): MetaSnapshot {
-    return { nextUid: this.nextUid, tables: [...this.tables.values()].map((t) => ({ ...t, columns: [...t.columns], tags: [...t.tags], tagValues: [...t.tagValues] })) };
+    return {
+      nextUid: this.nextUid,
+      tables: [...this.tables.values()].map((t) => ({
+        ...t,
+        columns: [...t.columns],
+        tags: [...t.tags],
+        tagValues: [...t.tagValues],
+      })),
+    };
   }
 
   restore(s: MetaSnapshot): void {
-    this.tables.clear(); this.byUid.clear(); this.children.clear(); this.tagIndex.clear();
+    this.tables.clear();
+    this.byUid.clear();
+    this.children.clear();
+    this.tagIndex.clear();
     this.nextUid = s.nextUid;
     this.version++;
     // Super tables first so children can be indexed.
@@ -263,15 +343,27 @@ export class Meta {
   private add(t: TableEntry): void {
     this.tables.set(t.name, t);
     this.byUid.set(t.uid, t);
-    if (t.kind === 'super') { this.children.set(t.name, new Set()); this.reindex(t.name); }
-    if (t.kind === 'child') { this.children.get(t.stable!)!.add(t.name); this.index(t); }
+    if (t.kind === 'super') {
+      this.children.set(t.name, new Set());
+      this.reindex(t.name);
+    }
+    if (t.kind === 'child') {
+      this.children.get(t.stable!)!.add(t.name);
+      this.index(t);
+    }
   }
 
   private remove(name: string): number[] {
     const t = this.tables.get(name);
     if (!t) return [];
-    if (t.kind === 'child') { this.unindex(t); this.children.get(t.stable!)?.delete(name); }
-    if (t.kind === 'super') { this.children.delete(name); this.tagIndex.delete(name); }
+    if (t.kind === 'child') {
+      this.unindex(t);
+      this.children.get(t.stable!)?.delete(name);
+    }
+    if (t.kind === 'super') {
+      this.children.delete(name);
+      this.tagIndex.delete(name);
+    }
     this.tables.delete(name);
     this.byUid.delete(t.uid);
     return t.kind === 'super' ? [] : [t.uid];
@@ -282,10 +374,16 @@ export class Meta {
     const idx = this.tagIndex.get(s.name)!;
     s.tags.forEach((tag, i) => {
       let m = idx.get(tag.name);
-      if (!m) { m = new Map(); idx.set(tag.name, m); }
+      if (!m) {
+        m = new Map();
+        idx.set(tag.name, m);
+      }
       const k = tagKey(t.tagValues[i] ?? null);
       let set = m.get(k);
-      if (!set) { set = new Set(); m.set(k, set); }
+      if (!set) {
+        set = new Set();
+        m.set(k, set);
+      }
       set.add(t.name);
     });
   }
@@ -293,7 +391,12 @@ export class Meta {
   private unindex(t: TableEntry): void {
     const s = this.tables.get(t.stable!)!;
     const idx = this.tagIndex.get(s.name)!;
-    s.tags.forEach((tag, i) => { idx.get(tag.name)?.get(tagKey(t.tagValues[i] ?? null))?.delete(t.name); });
+    s.tags.forEach((tag, i) => {
+      idx
+        .get(tag.name)
+        ?.get(tagKey(t.tagValues[i] ?? null))
+        ?.delete(t.name);
+    });
   }
 
   private reindex(stable: string): void {
@@ -306,7 +409,8 @@ export class Meta {
 
   private superOf(name: string): TableEntry {
     const s = this.tables.get(name);
-    if (!s || s.kind !== 'super') throw new BasaltError('STB_NOT_EXIST', `super table '${name}' does not exist; create it first`);
+    if (!s || s.kind !== 'super')
+      throw new BasaltError('STB_NOT_EXIST', `super table '${name}' does not exist; create it first`);
     return s;
   }
 
@@ -314,12 +418,18 @@ export class Meta {
   private schemaTable(name: string): TableEntry {
     const t = this.tables.get(name);
     if (!t) throw new BasaltError('TABLE_NOT_EXIST', `table '${name}' does not exist`);
-    if (t.kind === 'child') throw new BasaltError('INVALID_PARA', `'${name}' is a child table; change the columns of its super table '${t.stable}'`);
+    if (t.kind === 'child')
+      throw new BasaltError(
+        'INVALID_PARA',
+        `'${name}' is a child table; change the columns of its super table '${t.stable}'`,
+      );
     return t;
   }
 }
 
-function plain(c: ColumnSchema): ColumnSchema { return { name: c.name, type: c.type, bytes: c.bytes }; }
+function plain(c: ColumnSchema): ColumnSchema {
+  return { name: c.name, type: c.type, bytes: c.bytes };
+}
 
 function exists(t: TableEntry, name: string): BasaltError {
   return t.kind === 'super'
@@ -328,38 +438,50 @@ function exists(t: TableEntry, name: string): BasaltError {
 }
 
 function checkName(name: string, maxBytes: number, what: string): void {
-  if (name.length === 0 || Buffer.byteLength(name) > maxBytes) throw new BasaltError('INVALID_IDENTIFIER', `${what} name '${name}' must be 1..${maxBytes} bytes`);
+  if (name.length === 0 || Buffer.byteLength(name) > maxBytes)
+    throw new BasaltError('INVALID_IDENTIFIER', `${what} name '${name}' must be 1..${maxBytes} bytes`);
 }
 
 function checkColumns(cols: readonly ColumnSchema[], tags: readonly ColumnSchema[]): void {
-  if (cols.length < 2) throw new BasaltError('INVALID_PARA', 'a table needs a TIMESTAMP column and at least one more column');
-  if (cols[0]!.type !== DataType.TIMESTAMP) throw new BasaltError('INVALID_PARA', `the first column '${cols[0]!.name}' must be a TIMESTAMP`);
-  if (cols.length > Limits.maxColumns) throw new BasaltError('TOO_MANY_COLUMNS', `${cols.length} columns; at most ${Limits.maxColumns}`);
+  if (cols.length < 2)
+    throw new BasaltError('INVALID_PARA', 'a table needs a TIMESTAMP column and at least one more column');
+  if (cols[0]!.type !== DataType.TIMESTAMP)
+    throw new BasaltError('INVALID_PARA', `the first column '${cols[0]!.name}' must be a TIMESTAMP`);
+  if (cols.length > Limits.maxColumns)
+    throw new BasaltError('TOO_MANY_COLUMNS', `${cols.length} columns; at most ${Limits.maxColumns}`);
   const seen = new Set<string>();
   for (const c of [...cols, ...tags]) {
     checkName(c.name, Limits.maxColumnNameBytes, 'column');
     if (seen.has(c.name)) throw new BasaltError('COLUMN_ALREADY_EXISTS', `column or tag '${c.name}' appears twice`);
     seen.add(c.name);
-    if (DataType[c.type] === undefined) throw new BasaltError('INVALID_DATA_TYPE', `column '${c.name}' has unknown type ${c.type}`);
+    if (DataType[c.type] === undefined)
+      throw new BasaltError('INVALID_DATA_TYPE', `column '${c.name}' has unknown type ${c.type}`);
   }
-  for (let i = 1; i < cols.length; i++) if (cols[i]!.type === DataType.TIMESTAMP && i === 0) throw new BasaltError('INVALID_PARA', 'bad timestamp column');
+  for (let i = 1; i < cols.length; i++)
+    if (cols[i]!.type === DataType.TIMESTAMP && i === 0) throw new BasaltError('INVALID_PARA', 'bad timestamp column');
 }
 
 function checkTagValue(tag: ColumnSchema, v: TagValue): void {
   if (v === null) return;
-  const bad = (): BasaltError => new BasaltError('WRONG_VALUE_TYPE', `tag '${tag.name}' cannot hold ${typeof v} value ${String(v)}`);
+  const bad = (): BasaltError =>
+    new BasaltError('WRONG_VALUE_TYPE', `tag '${tag.name}' cannot hold ${typeof v} value ${String(v)}`);
   if (isStringType(tag.type)) {
     if (typeof v !== 'string') throw bad();
     const len = tag.type === DataType.NCHAR ? [...v].length : Buffer.byteLength(v);
-    if (len > tag.bytes) throw new BasaltError('VALUE_TOO_LONG', `tag '${tag.name}' value is ${len} long; the tag holds ${tag.bytes}`);
+    if (len > tag.bytes)
+      throw new BasaltError('VALUE_TOO_LONG', `tag '${tag.name}' value is ${len} long; the tag holds ${tag.bytes}`);
     return;
   }
-  if (tag.type === DataType.BOOL) { if (typeof v !== 'boolean') throw bad(); return; }
+  if (tag.type === DataType.BOOL) {
+    if (typeof v !== 'boolean') throw bad();
+    return;
+  }
   if (typeof v === 'string' || typeof v === 'boolean') throw bad();
   const r = INT_RANGE[tag.type];
   if (r) {
     if (typeof v === 'number' && !Number.isInteger(v)) throw bad();
     const b = BigInt(v);
-    if (b < r[0] || b > r[1]) throw new BasaltError('WRONG_VALUE_TYPE', `tag '${tag.name}' value ${v} is outside ${r[0]}..${r[1]}`);
+    if (b < r[0] || b > r[1])
+      throw new BasaltError('WRONG_VALUE_TYPE', `tag '${tag.name}' value ${v} is outside ${r[0]}..${r[1]}`);
   }
 }

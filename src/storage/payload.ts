@@ -38,7 +38,8 @@ export function encodeMetaPayload(op: MetaOp): Uint8Array {
 }
 
 export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8Array {
-  const create = batch.createTables && batch.createTables.length > 0 ? mpEncode([atMs, batch.createTables], MP) : new Uint8Array(0);
+  const create =
+    batch.createTables && batch.createTables.length > 0 ? mpEncode([atMs, batch.createTables], MP) : new Uint8Array(0);
   const names = batch.rows.map((r) => Buffer.from(r.table, 'utf8'));
   const sizes = batch.rows.map((r) => encodedBlockBytes(r.block));
   let total = 1 + 4 + create.length + 4;
@@ -46,13 +47,19 @@ export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8A
   const out = Buffer.allocUnsafe(total);
   let p = 0;
   out[p++] = PAYLOAD_WRITE;
-  out.writeUInt32LE(create.length, p); p += 4;
-  out.set(create, p); p += create.length;
-  out.writeUInt32LE(names.length, p); p += 4;
+  out.writeUInt32LE(create.length, p);
+  p += 4;
+  out.set(create, p);
+  p += create.length;
+  out.writeUInt32LE(names.length, p);
+  p += 4;
   for (let i = 0; i < names.length; i++) {
-    out.writeUInt16LE(names[i]!.length, p); p += 2;
-    out.set(names[i]!, p); p += names[i]!.length;
-    out.writeUInt32LE(sizes[i]!, p); p += 4;
+    out.writeUInt16LE(names[i]!.length, p);
+    p += 2;
+    out.set(names[i]!, p);
+    p += names[i]!.length;
+    out.writeUInt32LE(sizes[i]!, p);
+    p += 4;
     p = encodeBlockInto(batch.rows[i]!.block, out, p);
   }
   assert(p === total, `write payload ${p} bytes, expected ${total}`);
@@ -65,22 +72,31 @@ export function encodeWritePayload(batch: WriteBatch, atMs = Date.now()): Uint8A
  */
 export function decodePayload(data: Uint8Array, opts: DecodeOptions = {}): Payload {
   const known = decodedByPayload.get(data);
-  if (known) { decodedByPayload.delete(data); return known; }
+  if (known) {
+    decodedByPayload.delete(data);
+    return known;
+  }
   const bad = (what: string): BasaltError => new BasaltError('WAL_CORRUPT', `WAL payload: ${what}`);
   if (data.length < 1) throw bad('empty');
   if (data[0] === PAYLOAD_META) return { kind: 'meta', op: mpDecode(data.subarray(1), MP) as MetaOp };
   if (data[0] !== PAYLOAD_WRITE) throw bad(`unknown kind ${data[0]}`);
   const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
   let p = 1;
-  const clen = buf.readUInt32LE(p); p += 4;
-  const [atMs, createTables] = clen > 0 ? (mpDecode(buf.subarray(p, p + clen), MP) as [number, ChildTableDef[]]) : [0, undefined];
+  const clen = buf.readUInt32LE(p);
+  p += 4;
+  const [atMs, createTables] =
+    clen > 0 ? (mpDecode(buf.subarray(p, p + clen), MP) as [number, ChildTableDef[]]) : [0, undefined];
   p += clen;
-  const n = buf.readUInt32LE(p); p += 4;
+  const n = buf.readUInt32LE(p);
+  p += 4;
   const rows: TableRows[] = [];
   for (let i = 0; i < n; i++) {
-    const nl = buf.readUInt16LE(p); p += 2;
-    const table = buf.toString('utf8', p, p + nl); p += nl;
-    const bl = buf.readUInt32LE(p); p += 4;
+    const nl = buf.readUInt16LE(p);
+    p += 2;
+    const table = buf.toString('utf8', p, p + nl);
+    p += nl;
+    const bl = buf.readUInt32LE(p);
+    p += 4;
     const { block, end } = decodeBlock(buf, p, opts);
     if (end !== p + bl) throw bad(`block of table ${table} is ${end - p} bytes, header says ${bl}`);
     p = end;

@@ -32,7 +32,11 @@ interface Source {
   readonly e: number;
 }
 
-interface Rows { n: number; ts: Float64Array; vectors: ColumnVector[] }
+interface Rows {
+  n: number;
+  ts: Float64Array;
+  vectors: ColumnVector[];
+}
 
 const IMM_RANK = Number.MAX_SAFE_INTEGER - 1;
 const MEM_RANK = Number.MAX_SAFE_INTEGER;
@@ -41,7 +45,11 @@ function resolveColumns(meta: Meta, t: TableEntry, idx: readonly number[]): { sc
   const schema = meta.columnsOf(t);
   const cols = idx.map((i) => {
     const c = schema[i];
-    if (!Number.isInteger(i) || c === undefined) throw new BasaltError('INVALID_COLUMN', `table '${t.name}' has no column index ${i} (it has ${schema.length} columns)`);
+    if (!Number.isInteger(i) || c === undefined)
+      throw new BasaltError(
+        'INVALID_COLUMN',
+        `table '${t.name}' has no column index ${i} (it has ${schema.length} columns)`,
+      );
     return c;
   });
   return { schema, cols };
@@ -55,7 +63,8 @@ function gather(ctx: ReadContext, uid: number, range: TimeRange): Source[] {
   const addBuf = (buf: TableBuffer | undefined, rank: number): void => {
     if (!buf || buf.rows === 0) return;
     buf.normalize();
-    const s = buf.lowerBound(range.from), e = buf.upperBound(range.to);
+    const s = buf.lowerBound(range.from),
+      e = buf.upperBound(range.to);
     if (e > s) out.push({ minTs: buf.ts[s]!, maxTs: buf.ts[e - 1]!, rank, buf, s, e });
   };
   addBuf(ctx.imm?.get(uid), IMM_RANK);
@@ -71,8 +80,13 @@ function sortDisjoint(src: Source[]): boolean {
 }
 
 function lowerBound(ts: Float64Array, t: number): number {
-  let lo = 0, hi = ts.length;
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (ts[m]! < t) lo = m + 1; else hi = m; }
+  let lo = 0,
+    hi = ts.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (ts[m]! < t) lo = m + 1;
+    else hi = m;
+  }
   return lo;
 }
 
@@ -107,10 +121,18 @@ function mergeAll(sources: readonly Source[], tsColId: number, cols: readonly Co
   const parts = sources.map((s) => ({ rank: s.rank, rows: materialize(s, tsColId, cols, range) }));
   let total = 0;
   for (const p of parts) total += p.rows.n;
-  const ts = new Float64Array(total), rank = new Float64Array(total), part = new Uint32Array(total), row = new Uint32Array(total);
+  const ts = new Float64Array(total),
+    rank = new Float64Array(total),
+    part = new Uint32Array(total),
+    row = new Uint32Array(total);
   let k = 0;
   parts.forEach((p, pi) => {
-    for (let i = 0; i < p.rows.n; i++, k++) { ts[k] = p.rows.ts[i]!; rank[k] = p.rank; part[k] = pi; row[k] = i; }
+    for (let i = 0; i < p.rows.n; i++, k++) {
+      ts[k] = p.rows.ts[i]!;
+      rank[k] = p.rank;
+      part[k] = pi;
+      row[k] = i;
+    }
   });
   const perm = new Uint32Array(total);
   for (let i = 0; i < total; i++) perm[i] = i;
@@ -130,7 +152,11 @@ function mergeAll(sources: readonly Source[], tsColId: number, cols: readonly Co
       const q = perm[i]!;
       const v = parts[part[q]!]!.rows.vectors[ci]!;
       const r = row[q]!;
-      if (v.nulls && v.nulls[r] === 1) { if (!nulls) nulls = new Uint8Array(m); nulls[i] = 1; continue; }
+      if (v.nulls && v.nulls[r] === 1) {
+        if (!nulls) nulls = new Uint8Array(m);
+        nulls[i] = 1;
+        continue;
+      }
       data[i] = (v.data as NumberArray)[r]!;
     }
     return { type: c.type, data, nulls } as ColumnVector;
@@ -146,7 +172,12 @@ function* chunks(r: Rows, max: number): Generator<ColumnBlock> {
   }
 }
 
-export function scanTable(ctx: ReadContext, table: string, range: TimeRange, idx: readonly number[]): Iterable<ColumnBlock> {
+export function scanTable(
+  ctx: ReadContext,
+  table: string,
+  range: TimeRange,
+  idx: readonly number[],
+): Iterable<ColumnBlock> {
   const t = ctx.meta.dataTable(table);
   const { schema, cols } = resolveColumns(ctx.meta, t, idx);
   const sources = gather(ctx, t.uid, range);
@@ -154,7 +185,10 @@ export function scanTable(ctx: ReadContext, table: string, range: TimeRange, idx
   const tsColId = schema[0]!.colId;
   const max = Math.max(ctx.maxRows, Limits.scanBlockMinRows);
   return (function* (): Generator<ColumnBlock> {
-    if (!disjoint) { yield* chunks(mergeAll(sources, tsColId, cols, range), max); return; }
+    if (!disjoint) {
+      yield* chunks(mergeAll(sources, tsColId, cols, range), max);
+      return;
+    }
     for (const s of sources) {
       const r = materialize(s, tsColId, cols, range);
       if (r.n > 0) yield* chunks(r, max);
@@ -163,24 +197,53 @@ export function scanTable(ctx: ReadContext, table: string, range: TimeRange, idx
 }
 
 function toAggregate(s: ColStats): ColumnAggregate {
-  return { count: s.count, min: s.min, max: s.max, sum: s.sum, firstTs: s.firstTs, first: s.first, lastTs: s.lastTs, last: s.last };
+  return {
+    count: s.count,
+    min: s.min,
+    max: s.max,
+    sum: s.sum,
+    firstTs: s.firstTs,
+    first: s.first,
+    lastTs: s.lastTs,
+    last: s.last,
+  };
 }
 
 function pick(s: ColStats): ColStats {
-  return { count: s.count, min: s.min, max: s.max, sum: s.sum, firstTs: s.firstTs, first: s.first, lastTs: s.lastTs, last: s.last };
+  return {
+    count: s.count,
+    min: s.min,
+    max: s.max,
+    sum: s.sum,
+    firstTs: s.firstTs,
+    first: s.first,
+    lastTs: s.lastTs,
+    last: s.last,
+  };
 }
 
 /** Memtable rows of a table in range when they all come after `afterTs`, else null. */
-function bufferTail(buf: TableBuffer | undefined, afterTs: number, range: TimeRange): { buf: TableBuffer; s: number; e: number } | null | 'overlap' {
+function bufferTail(
+  buf: TableBuffer | undefined,
+  afterTs: number,
+  range: TimeRange,
+): { buf: TableBuffer; s: number; e: number } | null | 'overlap' {
   if (!buf || buf.rows === 0) return null;
   if (buf.minTs <= afterTs) return 'overlap';
   buf.normalize();
-  const s = buf.lowerBound(range.from), e = buf.upperBound(range.to);
+  const s = buf.lowerBound(range.from),
+    e = buf.upperBound(range.to);
   return e > s ? { buf, s, e } : null;
 }
 
 /** Whole-table fast path: the file part from the table summary, plus the memtable tail. */
-function aggregateFromSummary(ctx: ReadContext, uid: number, range: TimeRange, cols: readonly ColDef[], tsColId: number): RangeAggregate | null {
+function aggregateFromSummary(
+  ctx: ReadContext,
+  uid: number,
+  range: TimeRange,
+  cols: readonly ColDef[],
+  tsColId: number,
+): RangeAggregate | null {
   const sum = ctx.files.summaryOf(uid);
   if (!sum || !sum.disjoint || range.from > sum.minTs || range.to < sum.maxTs) return null;
   const imm = bufferTail(ctx.imm?.get(uid), sum.maxTs, range);
@@ -201,11 +264,18 @@ function aggregateFromSummary(ctx: ReadContext, uid: number, range: TimeRange, c
       mergeStats(acc[i]!, computeStats(v, ts, part.s, part.e));
     });
   }
-  cols.forEach((c, i) => { if (c.colId === tsColId) acc[i]!.sum = null; });
+  cols.forEach((c, i) => {
+    if (c.colId === tsColId) acc[i]!.sum = null;
+  });
   return { rows, columns: acc.map(toAggregate) };
 }
 
-export function aggregateTable(ctx: ReadContext, table: string, range: TimeRange, idx: readonly number[]): RangeAggregate {
+export function aggregateTable(
+  ctx: ReadContext,
+  table: string,
+  range: TimeRange,
+  idx: readonly number[],
+): RangeAggregate {
   const t = ctx.meta.dataTable(table);
   const { schema, cols } = resolveColumns(ctx.meta, t, idx);
   const tsColId = schema[0]!.colId;
@@ -216,7 +286,9 @@ export function aggregateTable(ctx: ReadContext, table: string, range: TimeRange
   let rows = 0;
   const addRows = (r: Rows): void => {
     rows += r.n;
-    cols.forEach((_c, i) => { if (r.n > 0) mergeStats(acc[i]!, computeStats(r.vectors[i]!, r.ts, 0, r.n)); });
+    cols.forEach((_c, i) => {
+      if (r.n > 0) mergeStats(acc[i]!, computeStats(r.vectors[i]!, r.ts, 0, r.n));
+    });
   };
   if (!sortDisjoint(sources)) {
     addRows(mergeAll(sources, tsColId, cols, range));
@@ -234,7 +306,9 @@ export function aggregateTable(ctx: ReadContext, table: string, range: TimeRange
     }
   }
   // The timestamp column has no sum.
-  cols.forEach((c, i) => { if (c.colId === tsColId) acc[i]!.sum = null; });
+  cols.forEach((c, i) => {
+    if (c.colId === tsColId) acc[i]!.sum = null;
+  });
   return { rows, columns: acc.map(toAggregate) };
 }
 
@@ -255,7 +329,10 @@ export function lastRowOf(ctx: ReadContext, t: TableEntry): ColumnBlock | null {
       numRows: 1,
       columns: schema.map((c, i) => {
         const data = allocData(c.type, 1) as NumberArray;
-        if (i === 0) { (data as Float64Array)[0] = maxTs; return { type: c.type, data, nulls: null }; }
+        if (i === 0) {
+          (data as Float64Array)[0] = maxTs;
+          return { type: c.type, data, nulls: null };
+        }
         const chunk = b.cols.find((x) => x.colId === c.colId);
         if (!chunk || chunk.lastTs !== maxTs) return { type: c.type, data, nulls: Uint8Array.of(1) };
         const v = chunk.last;
@@ -265,7 +342,13 @@ export function lastRowOf(ctx: ReadContext, t: TableEntry): ColumnBlock | null {
     };
   }
   let last: ColumnBlock | null = null;
-  for (const b of scanTable(ctx, t.name, { from: maxTs, to: maxTs }, schema.map((_, i) => i))) last = b;
+  for (const b of scanTable(
+    ctx,
+    t.name,
+    { from: maxTs, to: maxTs },
+    schema.map((_, i) => i),
+  ))
+    last = b;
   if (!last || last.numRows === 0) return null;
   const r = last.numRows - 1;
   return { numRows: 1, columns: last.columns.map((v) => sliceVector(v, r, r + 1)) };

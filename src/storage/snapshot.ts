@@ -15,9 +15,14 @@ import { writeManifest, type Manifest } from './manifest.js';
 import { Wal } from './wal.js';
 
 const MP = { useBigInt64: true } as const;
-const KIND_HEADER = 1, KIND_FILE = 2, KIND_END = 3;
+const KIND_HEADER = 1,
+  KIND_FILE = 2,
+  KIND_END = 3;
 
-export interface SnapshotInfo { readonly index: number; readonly term: number }
+export interface SnapshotInfo {
+  readonly index: number;
+  readonly term: number;
+}
 
 function chunk(kind: number, body: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(5 + body.length);
@@ -28,9 +33,15 @@ function chunk(kind: number, body: Uint8Array): Uint8Array {
 }
 
 /** Streams a manifest and its files from `dataDir`; the caller keeps the files alive meanwhile. */
-export async function* snapshotStream(manifest: Manifest, term: number, dataDir: string, chunkBytes: number = Limits.vnodeSnapshotChunkBytes): AsyncGenerator<Uint8Array> {
+export async function* snapshotStream(
+  manifest: Manifest,
+  term: number,
+  dataDir: string,
+  chunkBytes: number = Limits.vnodeSnapshotChunkBytes,
+): AsyncGenerator<Uint8Array> {
   let n = 0;
-  yield chunk(KIND_HEADER, mpEncode({ manifest, term }, MP)); n++;
+  yield chunk(KIND_HEADER, mpEncode({ manifest, term }, MP));
+  n++;
   for (const f of manifest.files) {
     const name = Buffer.from(f.name, 'utf8');
     const fd = fs.openSync(`${dataDir}/${f.name}`, 'r');
@@ -42,11 +53,18 @@ export async function* snapshotStream(manifest: Manifest, term: number, dataDir:
         name.copy(body, 2);
         body.writeDoubleLE(off, 2 + name.length);
         const got = fs.readSync(fd, body, 2 + name.length + 8, len, off);
-        if (got !== len) throw new BasaltError('SNAPSHOT_INVALID', `data file ${f.name} is shorter than the manifest says (${off + got} < ${f.bytes} bytes)`);
-        yield chunk(KIND_FILE, body); n++;
+        if (got !== len)
+          throw new BasaltError(
+            'SNAPSHOT_INVALID',
+            `data file ${f.name} is shorter than the manifest says (${off + got} < ${f.bytes} bytes)`,
+          );
+        yield chunk(KIND_FILE, body);
+        n++;
         await new Promise<void>((r) => setImmediate(r));
       }
-    } finally { fs.closeSync(fd); }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
   const end = Buffer.allocUnsafe(4);
   end.writeUInt32LE(n, 0);
@@ -58,9 +76,13 @@ export async function* snapshotStream(manifest: Manifest, term: number, dataDir:
  * manifest last (so a half-installed snapshot is never mistaken for a vnode), and a WAL that
  * continues after the snapshot's index.
  */
-export async function installSnapshot(dir: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<SnapshotInfo> {
+export async function installSnapshot(
+  dir: string,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<SnapshotInfo> {
   const bad = (what: string): BasaltError => new BasaltError('SNAPSHOT_INVALID', `snapshot for ${dir}: ${what}`);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw bad('the directory is not empty; install a snapshot only into an empty vnode');
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0)
+    throw bad('the directory is not empty; install a snapshot only into an empty vnode');
   const dataDir = `${dir}/data`;
   fs.mkdirSync(dataDir, { recursive: true });
   let header: { manifest: Manifest; term: number } | null = null;
@@ -82,26 +104,37 @@ export async function installSnapshot(dir: string, chunks: AsyncIterable<Uint8Ar
         if (!header) throw bad('file data before the header');
         const nl = body.readUInt16LE(0);
         const name = body.toString('utf8', 2, 2 + nl);
-        if (!header.manifest.files.some((f) => f.name === name) || name.includes('/')) throw bad(`file ${name} is not in the snapshot's manifest`);
+        if (!header.manifest.files.some((f) => f.name === name) || name.includes('/'))
+          throw bad(`file ${name} is not in the snapshot's manifest`);
         const off = body.readDoubleLE(2 + nl);
         const data = body.subarray(2 + nl + 8);
-        if (off !== (written.get(name) ?? 0)) throw bad(`file ${name} chunk at offset ${off}, expected ${written.get(name) ?? 0}`);
+        if (off !== (written.get(name) ?? 0))
+          throw bad(`file ${name} chunk at offset ${off}, expected ${written.get(name) ?? 0}`);
         let fd = fds.get(name);
-        if (fd === undefined) { fd = fs.openSync(`${dataDir}/${name}`, 'w'); fds.set(name, fd); }
+        if (fd === undefined) {
+          fd = fs.openSync(`${dataDir}/${name}`, 'w');
+          fds.set(name, fd);
+        }
         fs.writeSync(fd, data, 0, data.length, off);
         written.set(name, off + data.length);
       } else if (kind === KIND_END) {
-        if (body.readUInt32LE(0) !== count) throw bad(`end chunk counts ${body.readUInt32LE(0)} chunks, received ${count}`);
+        if (body.readUInt32LE(0) !== count)
+          throw bad(`end chunk counts ${body.readUInt32LE(0)} chunks, received ${count}`);
         ended = true;
       } else throw bad(`unknown chunk kind ${kind}`);
       count++;
     }
     if (!header || !ended) throw bad('the stream ended early');
     for (const f of header.manifest.files) {
-      if ((written.get(f.name) ?? 0) !== f.bytes) throw bad(`file ${f.name} has ${written.get(f.name) ?? 0} of ${f.bytes} bytes`);
+      if ((written.get(f.name) ?? 0) !== f.bytes)
+        throw bad(`file ${f.name} has ${written.get(f.name) ?? 0} of ${f.bytes} bytes`);
     }
     for (const [name, fd] of fds) {
-      try { fs.fsyncSync(fd); } catch (e) { throw fsyncFailed(name, e); }
+      try {
+        fs.fsyncSync(fd);
+      } catch (e) {
+        throw fsyncFailed(name, e);
+      }
     }
   } finally {
     for (const fd of fds.values()) fs.closeSync(fd);

@@ -26,40 +26,54 @@ export function emptyStats(): ColStats {
 export function computeStats(v: ColumnVector, ts: Float64Array, s: number, e: number): ColStats {
   const st = emptyStats();
   const nulls = v.nulls;
-  let first = -1, last = -1, count = 0;
+  let first = -1,
+    last = -1,
+    count = 0;
   if (isStringType(v.type)) {
     const d = v.data as string[];
-    let min: string | null = null, max: string | null = null;
+    let min: string | null = null,
+      max: string | null = null;
     for (let i = s; i < e; i++) {
       if (nulls && nulls[i] === 1) continue;
       const x = d[i]!;
       if (first < 0) first = i;
-      last = i; count++;
+      last = i;
+      count++;
       if (min === null || x < min) min = x;
       if (max === null || x > max) max = x;
     }
-    st.min = min; st.max = max;
+    st.min = min;
+    st.max = max;
   } else if (isBigIntType(v.type)) {
     const d = v.data as BigInt64Array | BigUint64Array;
-    let min: bigint | null = null, max: bigint | null = null, sum = 0n;
+    let min: bigint | null = null,
+      max: bigint | null = null,
+      sum = 0n;
     for (let i = s; i < e; i++) {
       if (nulls && nulls[i] === 1) continue;
       const x = d[i]!;
       if (first < 0) first = i;
-      last = i; count++;
+      last = i;
+      count++;
       if (min === null || x < min) min = x;
       if (max === null || x > max) max = x;
       sum += x;
     }
-    st.min = min; st.max = max; st.sum = count > 0 ? sum : null;
+    st.min = min;
+    st.max = max;
+    st.sum = count > 0 ? sum : null;
   } else {
     const d = v.data as NumberArray;
-    let min = Infinity, max = -Infinity, sum = 0, nan = false;
+    let min = Infinity,
+      max = -Infinity,
+      sum = 0,
+      nan = false;
     for (let i = s; i < e; i++) {
       if (nulls && nulls[i] === 1) continue;
       const x = d[i]!;
       if (first < 0) first = i;
-      last = i; count++;
+      last = i;
+      count++;
       if (x < min) min = x;
       if (x > max) max = x;
       if (Number.isNaN(x)) nan = true;
@@ -74,8 +88,10 @@ export function computeStats(v: ColumnVector, ts: Float64Array, s: number, e: nu
   }
   st.count = count;
   if (first >= 0) {
-    st.firstTs = ts[first]!; st.first = valueAt(v, first);
-    st.lastTs = ts[last]!; st.last = valueAt(v, last);
+    st.firstTs = ts[first]!;
+    st.first = valueAt(v, first);
+    st.lastTs = ts[last]!;
+    st.last = valueAt(v, last);
   }
   return st;
 }
@@ -85,16 +101,30 @@ function valueAt(v: ColumnVector, i: number): FirstLast {
   return (v.data as ArrayLike<number | bigint | string>)[i]!;
 }
 
-function less(a: StatValue, b: StatValue): boolean { return (a as number) < (b as number); }
+function less(a: StatValue, b: StatValue): boolean {
+  return (a as number) < (b as number);
+}
 
 /** Folds `b` into `a` (b's rows may lie anywhere in time relative to a's). */
 export function mergeStats(a: ColStats, b: ColStats): void {
   if (b.count === 0) return;
-  if (a.count === 0) { Object.assign(a, b); return; }
+  if (a.count === 0) {
+    Object.assign(a, b);
+    return;
+  }
   a.count += b.count;
   if (b.min !== null && (a.min === null || less(b.min, a.min) || Number.isNaN(a.min))) a.min = b.min;
   if (b.max !== null && (a.max === null || less(a.max, b.max) || Number.isNaN(a.max))) a.max = b.max;
-  if (a.sum !== null && b.sum !== null) a.sum = (typeof a.sum === 'bigint' ? a.sum + (b.sum as bigint) : (a.sum as number) + (b.sum as number)) as number | bigint;
-  if (b.firstTs! < a.firstTs!) { a.firstTs = b.firstTs; a.first = b.first; }
-  if (b.lastTs! >= a.lastTs!) { a.lastTs = b.lastTs; a.last = b.last; }
+  if (a.sum !== null && b.sum !== null)
+    a.sum = (typeof a.sum === 'bigint' ? a.sum + (b.sum as bigint) : (a.sum as number) + (b.sum as number)) as
+      | number
+      | bigint;
+  if (b.firstTs! < a.firstTs!) {
+    a.firstTs = b.firstTs;
+    a.first = b.first;
+  }
+  if (b.lastTs! >= a.lastTs!) {
+    a.lastTs = b.lastTs;
+    a.last = b.last;
+  }
 }

@@ -13,8 +13,15 @@ import { Limits } from '../common/limits.js';
 import { msToTicks } from '../common/time.js';
 import { DataType } from '../common/types.js';
 import type {
-  ChildTableDef, RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
-  VnodeOptions, VnodeStore, WriteBatch,
+  ChildTableDef,
+  RangeAggregate,
+  TableInfo,
+  TableKind,
+  TagValue,
+  TimeRange,
+  VnodeOptions,
+  VnodeStore,
+  WriteBatch,
 } from './api.js';
 import { DataFileWriter } from './data-file.js';
 import { FileView } from './file-view.js';
@@ -36,9 +43,15 @@ import { snapshotStream } from './snapshot.js';
  * appends to `store.wal`, calls `applyLogged` for committed entries (after open, from
  * `flushedIndex() + 1`), and decides itself when to `wal.compactBefore`.
  */
-export interface StoreMode { readonly externalLog?: boolean }
+export interface StoreMode {
+  readonly externalLog?: boolean;
+}
 
-interface CheckedRows { entry: TableEntry; schema: ColDef[]; block: ColumnBlock }
+interface CheckedRows {
+  entry: TableEntry;
+  schema: ColDef[];
+  block: ColumnBlock;
+}
 
 export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   readonly meta = new Meta();
@@ -60,7 +73,13 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   private closed = false;
   readonly durationTicks: number;
 
-  private constructor(readonly dir: string, readonly options: VnodeOptions, readonly wal: Wal, manifest: Manifest, readonly mode: StoreMode) {
+  private constructor(
+    readonly dir: string,
+    readonly options: VnodeOptions,
+    readonly wal: Wal,
+    manifest: Manifest,
+    readonly mode: StoreMode,
+  ) {
     super();
     this.manifest = manifest;
     this.files = new FileView(`${dir}/data`, Limits.decodedChunkCacheBytes);
@@ -70,7 +89,12 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   static async open(dir: string, options: VnodeOptions, mode: StoreMode = {}): Promise<LocalVnodeStore> {
     checkOptions(options);
     fs.mkdirSync(`${dir}/data`, { recursive: true });
-    const manifest = readManifest(dir) ?? { flushedIndex: 0, nextFileSeq: 1, files: [], meta: { nextUid: 1, tables: [] } };
+    const manifest = readManifest(dir) ?? {
+      flushedIndex: 0,
+      nextFileSeq: 1,
+      files: [],
+      meta: { nextUid: 1, tables: [] },
+    };
     const wal = Wal.open(`${dir}/wal`, { segmentBytes: Limits.walSegmentBytes });
     const s = new LocalVnodeStore(dir, options, wal, manifest, mode);
     try {
@@ -81,7 +105,15 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       throw e;
     }
     if (options.walLevel === 1) {
-      s.fsyncTimer = setInterval(() => { if (s.wal.hasUnsynced()) s.wal.sync().catch((e: unknown) => { s.fatal = e; }); }, Math.max(1, options.walFsyncPeriodMs));
+      s.fsyncTimer = setInterval(
+        () => {
+          if (s.wal.hasUnsynced())
+            s.wal.sync().catch((e: unknown) => {
+              s.fatal = e;
+            });
+        },
+        Math.max(1, options.walFsyncPeriodMs),
+      );
       s.fsyncTimer.unref();
     }
     return s;
@@ -94,14 +126,19 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     this.appliedIdx = manifest.flushedIndex;
     if (wal.lastIndex() < manifest.flushedIndex) wal.reset(manifest.flushedIndex + 1);
     if (wal.firstIndex() > manifest.flushedIndex + 1) {
-      throw new BasaltError('WAL_CORRUPT', `the WAL in ${dir}/wal starts at index ${wal.firstIndex()} but the files hold entries only up to ${manifest.flushedIndex}; entries are missing`);
+      throw new BasaltError(
+        'WAL_CORRUPT',
+        `the WAL in ${dir}/wal starts at index ${wal.firstIndex()} but the files hold entries only up to ${manifest.flushedIndex}; entries are missing`,
+      );
     }
     // Replay what the files do not hold yet, in bounded slices (a Raft owner replays itself,
     // only up to its commit index).
     const slice = Limits.walReplaySliceEntries;
     for (let lo = manifest.flushedIndex + 1; !mode.externalLog && lo <= wal.lastIndex(); lo += slice) {
       for (const e of wal.entries(lo, Math.min(lo + slice, wal.lastIndex() + 1))) {
-        try { this.applyLogged(e.index, e.data); } catch (err) {
+        try {
+          this.applyLogged(e.index, e.data);
+        } catch (err) {
           // A deterministic rejection (the entry was refused when first applied too) changes nothing.
           if (!(err instanceof BasaltError) || err.errorName === 'WAL_CORRUPT') throw err;
         }
@@ -109,8 +146,12 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     }
   }
 
-  appliedIndex(): number { return this.appliedIdx; }
-  flushedIndex(): number { return this.manifest.flushedIndex; }
+  appliedIndex(): number {
+    return this.appliedIdx;
+  }
+  flushedIndex(): number {
+    return this.manifest.flushedIndex;
+  }
 
   // ---------------------------------------------------------------- meta
 
@@ -169,7 +210,10 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
         this.applyScratch.reset(payload!.length);
         const p = decodePayload(payload!, { alias: true, scratch: this.applyScratch });
         if (p.kind === 'meta') this.applyMeta(p.op);
-        else { this.checkWrite(p.batch); this.applyWriteBatch(p.batch, p.atMs); }
+        else {
+          this.checkWrite(p.batch);
+          this.applyWriteBatch(p.batch, p.atMs);
+        }
       }
     } catch (e) {
       // A refused entry is applied as a no-op (every replica refuses it the same way).
@@ -191,7 +235,10 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
 
   private applyMeta(op: MetaOp): void {
     const gone = this.meta.apply(op);
-    for (const uid of gone) { this.dropBuffer(uid); this.lastRows.delete(uid); }
+    for (const uid of gone) {
+      this.dropBuffer(uid);
+      this.lastRows.delete(uid);
+    }
     if (op.op === 'addColumn' || op.op === 'dropColumn') {
       // Buffers of the super/normal table and all its children follow the schema change.
       const t = this.meta.get(op.table)!;
@@ -201,15 +248,24 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
         this.lastRows.delete(uid);
         const b = this.mem.get(uid);
         if (!b) continue;
-        if (op.op === 'addColumn') { const c = cols[cols.length - 1]!; this.memBytes -= b.bytes; b.addColumn(c.colId, c.type); this.memBytes += b.bytes; }
-        else { for (const id of b.colIds()) if (!cols.some((c) => c.colId === id)) b.dropColumn(id); }
+        if (op.op === 'addColumn') {
+          const c = cols[cols.length - 1]!;
+          this.memBytes -= b.bytes;
+          b.addColumn(c.colId, c.type);
+          this.memBytes += b.bytes;
+        } else {
+          for (const id of b.colIds()) if (!cols.some((c) => c.colId === id)) b.dropColumn(id);
+        }
       }
     }
   }
 
   private dropBuffer(uid: number): void {
     const b = this.mem.get(uid);
-    if (b) { this.memBytes -= b.bytes; this.mem.delete(uid); }
+    if (b) {
+      this.memBytes -= b.bytes;
+      this.mem.delete(uid);
+    }
   }
 
   /** Throws the error a write would cause, changing nothing. */
@@ -226,7 +282,11 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       let schema: ColDef[];
       if (!entry) {
         const c = creating.get(r.table);
-        if (!c) throw new BasaltError('TABLE_NOT_EXIST', `table '${r.table}' does not exist; create it first or pass it in createTables`);
+        if (!c)
+          throw new BasaltError(
+            'TABLE_NOT_EXIST',
+            `table '${r.table}' does not exist; create it first or pass it in createTables`,
+          );
         schema = this.meta.get(c.stable)!.columns;
       } else {
         entry = this.meta.dataTable(r.table);
@@ -249,7 +309,11 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       const schema = this.meta.columnsOf(t);
       let b = this.mem.get(t.uid);
       if (!b) {
-        b = new TableBuffer(t.uid, schema, Math.min(Math.max(Limits.tableBufferInitialRowsMin, r.block.numRows), Limits.tableBufferInitialRowsMax));
+        b = new TableBuffer(
+          t.uid,
+          schema,
+          Math.min(Math.max(Limits.tableBufferInitialRowsMin, r.block.numRows), Limits.tableBufferInitialRowsMax),
+        );
         this.mem.set(t.uid, b);
         this.memBytes += b.bytes;
       }
@@ -311,7 +375,14 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   private maybeFlush(): void {
     if (this.memBytes < this.options.bufferBytes || this.flushing) return;
     const f = this.exclusive(() => this.flushNow());
-    this.flushing = f.catch((e: unknown) => { this.fatal = e; }).finally(() => { this.flushing = null; this.maybeFlush(); });
+    this.flushing = f
+      .catch((e: unknown) => {
+        this.fatal = e;
+      })
+      .finally(() => {
+        this.flushing = null;
+        this.maybeFlush();
+      });
   }
 
   async flush(): Promise<void> {
@@ -339,7 +410,9 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
         b.normalize();
         if (b.rows === 0) continue;
         const colIds = [b.tsColId, ...b.colIds()];
-        const vectors = colIds.map((id, i) => b.vector(id, i === 0 ? DataType.TIMESTAMP : b.cols[i - 1]!.type, 0, b.rows));
+        const vectors = colIds.map((id, i) =>
+          b.vector(id, i === 0 ? DataType.TIMESTAMP : b.cols[i - 1]!.type, 0, b.rows),
+        );
         let s = 0;
         while (s < b.rows) {
           const fid = Math.floor(b.ts[s]! / this.durationTicks);
@@ -350,15 +423,29 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
             wr = { w: new DataFileWriter(`${dataDir}/${name}`), name, seq: seq++ };
             writers.set(fid, wr);
           }
-          for (let a = s; a < fidEnd; a += this.options.maxRows) wr.w.addBlock(uid, colIds, vectors, a, Math.min(fidEnd, a + this.options.maxRows));
+          for (let a = s; a < fidEnd; a += this.options.maxRows)
+            wr.w.addBlock(uid, colIds, vectors, a, Math.min(fidEnd, a + this.options.maxRows));
           s = fidEnd;
         }
         sinceYield += b.rows;
-        if (sinceYield >= Limits.flushYieldRows) { sinceYield = 0; await new Promise<void>((r) => setImmediate(r)); }
+        if (sinceYield >= Limits.flushYieldRows) {
+          sinceYield = 0;
+          await new Promise<void>((r) => setImmediate(r));
+        }
       }
-      const added = [...writers.entries()].map(([fid, wr]) => ({ name: wr.name, fid, seq: wr.seq, bytes: wr.w.finish() }));
+      const added = [...writers.entries()].map(([fid, wr]) => ({
+        name: wr.name,
+        fid,
+        seq: wr.seq,
+        bytes: wr.w.finish(),
+      }));
       if (added.length > 0) fsyncDir(dataDir);
-      const next: Manifest = { flushedIndex: flushIndex, nextFileSeq: seq, files: [...this.manifest.files, ...added], meta: metaSnap };
+      const next: Manifest = {
+        flushedIndex: flushIndex,
+        nextFileSeq: seq,
+        files: [...this.manifest.files, ...added],
+        meta: metaSnap,
+      };
       assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
@@ -397,7 +484,10 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       assertManifestSuccessor(this.manifest, next);
       writeManifest(this.dir, next);
       this.manifest = next;
-      this.files.replace(dead.map((f) => f.name), []);
+      this.files.replace(
+        dead.map((f) => f.name),
+        [],
+      );
       this.lastRows.clear();
     });
   }
@@ -409,11 +499,21 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   async *snapshot(chunkBytes: number = Limits.vnodeSnapshotChunkBytes): AsyncGenerator<Uint8Array> {
     this.checkUsable();
     let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     let ready!: () => void, failed!: (e: unknown) => void;
-    const got = new Promise<void>((r, j) => { ready = r; failed = j; });
+    const got = new Promise<void>((r, j) => {
+      ready = r;
+      failed = j;
+    });
     void this.exclusive(async () => {
-      try { await this.flushNow(); } catch (e) { failed(e); return; }
+      try {
+        await this.flushNow();
+      } catch (e) {
+        failed(e);
+        return;
+      }
       ready();
       await held;
     });
@@ -448,12 +548,22 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   }
 
   private checkOwnLog(): void {
-    if (this.mode.externalLog) throw new BasaltError('NOT_SUPPORTED', `vnode store ${this.dir} is driven by its log owner (Raft); propose the change there and apply committed entries with applyLogged`);
+    if (this.mode.externalLog)
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        `vnode store ${this.dir} is driven by its log owner (Raft); propose the change there and apply committed entries with applyLogged`,
+      );
   }
 
   private checkUsable(): void {
     if (this.closed) throw new BasaltError('SHUTTING_DOWN', `vnode store ${this.dir} is closed`);
-    if (this.fatal) throw this.fatal instanceof BasaltError ? this.fatal : new BasaltError('INTERNAL', `vnode store ${this.dir} stopped after an error: ${String(this.fatal)}; reopen it to recover`);
+    if (this.fatal)
+      throw this.fatal instanceof BasaltError
+        ? this.fatal
+        : new BasaltError(
+            'INTERNAL',
+            `vnode store ${this.dir} stopped after an error: ${String(this.fatal)}; reopen it to recover`,
+          );
   }
 }
 

@@ -28,12 +28,18 @@ export class TableBuffer {
   /** Row (in the last append's input) with its greatest timestamp, the last such row on ties. */
   lastAppendMaxAt = 0;
 
-  constructor(readonly uid: number, schema: ReadonlyArray<{ colId: number; type: DataType }>, capacityRows = 64) {
+  constructor(
+    readonly uid: number,
+    schema: ReadonlyArray<{ colId: number; type: DataType }>,
+    capacityRows = 64,
+  ) {
     this.tsColId = schema[0]!.colId;
     // Rows past `rows` are never read: no zero fill.
     this.ts = allocDataUnfilled(DataType.TIMESTAMP, capacityRows) as Float64Array;
     // schema[0] is the timestamp; its data lives in `ts`.
-    this.cols = schema.slice(1).map((c) => ({ colId: c.colId, type: c.type, data: allocDataUnfilled(c.type, capacityRows), nulls: null }));
+    this.cols = schema
+      .slice(1)
+      .map((c) => ({ colId: c.colId, type: c.type, data: allocDataUnfilled(c.type, capacityRows), nulls: null }));
     this.bytes = this.capacityBytes(capacityRows);
   }
 
@@ -43,7 +49,9 @@ export class TableBuffer {
     return b;
   }
 
-  colIds(): number[] { return this.cols.map((c) => c.colId); }
+  colIds(): number[] {
+    return this.cols.map((c) => c.colId);
+  }
 
   /** Appends rows: `vectors[i]` holds the data of colIds[i] (vectors[0] = timestamps). */
   append(ts: Float64Array, vectors: readonly ColumnVector[], n: number): number {
@@ -51,14 +59,20 @@ export class TableBuffer {
     this.reserve(this.rows + n);
     const at = this.rows;
     // One pass over the timestamps: order, range, and where the latest one is.
-    let sorted = this.sorted, prev = at > 0 ? this.ts[at - 1]! : -Infinity;
-    let minTs = this.minTs, maxTs = -Infinity, maxAt = 0;
+    let sorted = this.sorted,
+      prev = at > 0 ? this.ts[at - 1]! : -Infinity;
+    let minTs = this.minTs,
+      maxTs = -Infinity,
+      maxAt = 0;
     for (let i = 0; i < n; i++) {
       const t = ts[i]!;
       if (!(t > prev)) sorted = false;
       prev = t;
       if (t < minTs) minTs = t;
-      if (t >= maxTs) { maxTs = t; maxAt = i; }
+      if (t >= maxTs) {
+        maxTs = t;
+        maxAt = i;
+      }
     }
     this.sorted = sorted;
     this.minTs = minTs;
@@ -69,14 +83,21 @@ export class TableBuffer {
       const c = this.cols[ci]!;
       const v = vectors[ci + 1]!;
       if (isStringType(c.type)) {
-        const dst = c.data as string[], src = v.data as string[];
-        for (let i = 0; i < n; i++) { dst[at + i] = src[i]!; this.bytes += src[i]!.length * 2; }
+        const dst = c.data as string[],
+          src = v.data as string[];
+        for (let i = 0; i < n; i++) {
+          dst[at + i] = src[i]!;
+          this.bytes += src[i]!.length * 2;
+        }
         this.bytes += n * STRING_OVERHEAD_BYTES;
       } else {
         (c.data as NumberArray).set((v.data as NumberArray).subarray(0, n), at);
       }
       if (v.nulls) {
-        if (!c.nulls) { c.nulls = new Uint8Array((c.data as ArrayLike<unknown>).length); this.bytes += c.nulls.length; }
+        if (!c.nulls) {
+          c.nulls = new Uint8Array((c.data as ArrayLike<unknown>).length);
+          this.bytes += c.nulls.length;
+        }
         c.nulls.set(v.nulls.subarray(0, n), at);
       } else if (c.nulls) c.nulls.fill(0, at, at + n);
     }
@@ -89,10 +110,17 @@ export class TableBuffer {
     if (rows <= cap) return;
     let nc = cap * 2;
     while (nc < rows) nc *= 2;
-    const nts = allocDataUnfilled(DataType.TIMESTAMP, nc) as Float64Array; nts.set(this.ts.subarray(0, this.rows)); this.ts = nts;
+    const nts = allocDataUnfilled(DataType.TIMESTAMP, nc) as Float64Array;
+    nts.set(this.ts.subarray(0, this.rows));
+    this.ts = nts;
     for (const c of this.cols) {
       c.data = grow(c.type, c.data, this.rows, nc);
-      if (c.nulls) { const nn = new Uint8Array(nc); nn.set(c.nulls.subarray(0, this.rows)); this.bytes += nc - c.nulls.length; c.nulls = nn; }
+      if (c.nulls) {
+        const nn = new Uint8Array(nc);
+        nn.set(c.nulls.subarray(0, this.rows));
+        this.bytes += nc - c.nulls.length;
+        c.nulls = nn;
+      }
     }
     this.bytes += this.capacityBytes(nc) - this.capacityBytes(cap);
   }
@@ -106,7 +134,9 @@ export class TableBuffer {
     this.bytes += cap * ((isStringType(type) ? 8 : TYPE_BYTES[type]) + 1);
   }
 
-  dropColumn(colId: number): void { this.cols = this.cols.filter((c) => c.colId !== colId); }
+  dropColumn(colId: number): void {
+    this.cols = this.cols.filter((c) => c.colId !== colId);
+  }
 
   /** Sorts by timestamp, a repeated timestamp keeping the last appended row. */
   normalize(): void {
@@ -127,10 +157,15 @@ export class TableBuffer {
     this.ts = nts;
     for (const c of this.cols) {
       const d = allocData(c.type, c.data.length);
-      const src = c.data as NumberArray, dst = d as NumberArray;
+      const src = c.data as NumberArray,
+        dst = d as NumberArray;
       for (let k = 0; k < m; k++) dst[k] = src[perm[k]!]!;
       c.data = d;
-      if (c.nulls) { const nn = new Uint8Array(c.nulls.length); for (let k = 0; k < m; k++) nn[k] = c.nulls[perm[k]!]!; c.nulls = nn; }
+      if (c.nulls) {
+        const nn = new Uint8Array(c.nulls.length);
+        for (let k = 0; k < m; k++) nn[k] = c.nulls[perm[k]!]!;
+        c.nulls = nn;
+      }
     }
     this.rows = m;
     this.sorted = true;
@@ -138,15 +173,25 @@ export class TableBuffer {
 
   /** Index of the first row with ts >= t (after normalize). */
   lowerBound(t: number): number {
-    let lo = 0, hi = this.rows;
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.ts[mid]! < t) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = this.rows;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ts[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
     return lo;
   }
 
   /** Index of the first row with ts > t (after normalize). */
   upperBound(t: number): number {
-    let lo = 0, hi = this.rows;
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.ts[mid]! <= t) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = this.rows;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ts[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
     return lo;
   }
 
@@ -165,7 +210,12 @@ export function nullVector(type: DataType, n: number): ColumnVector {
 }
 
 function grow(type: DataType, d: ColumnData, rows: number, cap: number): ColumnData {
-  if (Array.isArray(d)) { const a = d.slice(0, rows); a.length = cap; a.fill('', rows); return a; }
+  if (Array.isArray(d)) {
+    const a = d.slice(0, rows);
+    a.length = cap;
+    a.fill('', rows);
+    return a;
+  }
   const nd = allocDataUnfilled(type, cap) as NumberArray;
   nd.set((d as NumberArray).subarray(0, rows));
   return nd;

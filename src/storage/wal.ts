@@ -87,7 +87,10 @@ export class Wal {
   /** Torn-tail bytes cut at open, for tests and logs. */
   truncatedTailBytes = 0;
 
-  private constructor(readonly dir: string, readonly options: WalOptions) {
+  private constructor(
+    readonly dir: string,
+    readonly options: WalOptions,
+  ) {
     this.preallocateBytes = Math.min(options.preallocateBytes ?? Limits.walPreallocateBytes, options.segmentBytes);
   }
 
@@ -101,8 +104,13 @@ export class Wal {
     return wal;
   }
 
-  firstIndex(): number { return this.segments[0]!.firstIndex; }
-  lastIndex(): number { const s = this.active(); return s.firstIndex + s.offsets.length - 1; }
+  firstIndex(): number {
+    return this.segments[0]!.firstIndex;
+  }
+  lastIndex(): number {
+    const s = this.active();
+    return s.firstIndex + s.offsets.length - 1;
+  }
 
   /** Term of the entry at `index`. */
   term(index: number): number {
@@ -126,7 +134,10 @@ export class Wal {
     for (const e of entries) {
       const payloadBytes = e.data.length + (e.prefix === undefined ? 0 : 1);
       total += HEADER_BYTES + BODY_PREFIX_BYTES + payloadBytes;
-      stageBytes += HEADER_BYTES + BODY_PREFIX_BYTES + (e.data.length < Limits.walInlinePayloadBytes ? payloadBytes : payloadBytes - e.data.length);
+      stageBytes +=
+        HEADER_BYTES +
+        BODY_PREFIX_BYTES +
+        (e.data.length < Limits.walInlinePayloadBytes ? payloadBytes : payloadBytes - e.data.length);
     }
     const stage = Buffer.allocUnsafe(stageBytes);
     const parts: Uint8Array[] = [];
@@ -138,7 +149,10 @@ export class Wal {
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]!;
       assert(e.index === expect, `WAL append index ${e.index}, expected ${expect}`);
-      assert(e.prefix === undefined || (Number.isInteger(e.prefix) && e.prefix >= 0 && e.prefix <= 0xff), `WAL entry ${e.index} prefix ${e.prefix} is not a byte`);
+      assert(
+        e.prefix === undefined || (Number.isInteger(e.prefix) && e.prefix >= 0 && e.prefix <= 0xff),
+        `WAL entry ${e.index} prefix ${e.prefix} is not a byte`,
+      );
       expect++;
       offs[k] = fileOff;
       const head = p;
@@ -172,20 +186,33 @@ export class Wal {
     if (this.active().sizeBytes > 0 && this.active().sizeBytes + total > this.options.segmentBytes) this.rotate();
     const seg = this.active();
     // Only an append that alone exceeds segmentBytes makes a segment larger (it gets one of its own).
-    assert(seg.sizeBytes === 0 || seg.sizeBytes + total <= this.options.segmentBytes, `WAL segment ${seg.file} would grow past segmentBytes`);
+    assert(
+      seg.sizeBytes === 0 || seg.sizeBytes + total <= this.options.segmentBytes,
+      `WAL segment ${seg.file} would grow past segmentBytes`,
+    );
     // Entry offsets grow: the new entries start at the segment's end, after its last entry.
-    assert(seg.offsets.length === 0 || seg.offsets[seg.offsets.length - 1]! < seg.sizeBytes, `WAL segment ${seg.file} offsets out of order`);
+    assert(
+      seg.offsets.length === 0 || seg.offsets[seg.offsets.length - 1]! < seg.sizeBytes,
+      `WAL segment ${seg.file} offsets out of order`,
+    );
     try {
       // A big append skips the zero fill ahead: the fill would double the bytes written (and
       // flushed) for it, to save one journal commit (~0.06 ms) on a sync that writes this much.
-      if (seg.sizeBytes + total > this.allocatedBytes && total < Limits.walZeroFillMaxAppendBytes) this.preallocate(seg.sizeBytes + total);
+      if (seg.sizeBytes + total > this.allocatedBytes && total < Limits.walZeroFillMaxAppendBytes)
+        this.preallocate(seg.sizeBytes + total);
       writeAllAt(this.fd, parts, total, seg.sizeBytes);
     } catch (e) {
       // A half-written append leaves the file and our index disagreeing: refuse further use.
-      this.failed = new BasaltError('WAL_CORRUPT', `write to ${seg.file} failed: ${(e as Error).message}; reopen the vnode to recover`);
+      this.failed = new BasaltError(
+        'WAL_CORRUPT',
+        `write to ${seg.file} failed: ${(e as Error).message}; reopen the vnode to recover`,
+      );
       throw this.failed;
     }
-    for (let i = 0; i < entries.length; i++) { seg.offsets.push(seg.sizeBytes + offs[i]!); seg.terms.push(entries[i]!.term); }
+    for (let i = 0; i < entries.length; i++) {
+      seg.offsets.push(seg.sizeBytes + offs[i]!);
+      seg.terms.push(entries[i]!.term);
+    }
     seg.sizeBytes += total;
     // Without (enough) preallocation the write itself grew the file.
     if (this.allocatedBytes < seg.sizeBytes) this.allocatedBytes = seg.sizeBytes;
@@ -200,28 +227,45 @@ export class Wal {
     this.checkUsable();
     const target = this.writtenSeq;
     while (this.syncedSeq < target) {
-      if (this.syncing) { await this.syncing; continue; }
+      if (this.syncing) {
+        await this.syncing;
+        continue;
+      }
       const upTo = this.writtenSeq;
-      this.syncing = fdatasyncFile(this.fd, this.active().file).then(
-        () => {
-          this.syncedSeq = Math.max(this.syncedSeq, upTo);
-          assert(this.syncedSeq <= this.writtenSeq, 'WAL synced past what was written');
-        },
-        (e: unknown) => { this.failed = e as BasaltError; throw e; },
-      ).finally(() => { this.syncing = null; });
+      this.syncing = fdatasyncFile(this.fd, this.active().file)
+        .then(
+          () => {
+            this.syncedSeq = Math.max(this.syncedSeq, upTo);
+            assert(this.syncedSeq <= this.writtenSeq, 'WAL synced past what was written');
+          },
+          (e: unknown) => {
+            this.failed = e as BasaltError;
+            throw e;
+          },
+        )
+        .finally(() => {
+          this.syncing = null;
+        });
       await this.syncing;
     }
   }
 
   /** True when appended entries are not yet fsynced. */
-  hasUnsynced(): boolean { return this.syncedSeq < this.writtenSeq; }
+  hasUnsynced(): boolean {
+    return this.syncedSeq < this.writtenSeq;
+  }
 
   /** Entries with lo <= index < hi, stopping (after at least one) once maxBytes of them are read. */
   entries(lo: number, hi: number, maxBytes = Infinity): WalEntry[] {
     const out: WalEntry[] = [];
     if (hi <= lo) return out;
-    if (lo < this.firstIndex()) throw new BasaltError('WAL_COMPACTED', `WAL entry ${lo} was compacted (first kept index is ${this.firstIndex()})`);
-    if (hi - 1 > this.lastIndex()) throw new BasaltError('WAL_INDEX_GAP', `WAL entry ${hi - 1} is beyond the last index ${this.lastIndex()}`);
+    if (lo < this.firstIndex())
+      throw new BasaltError(
+        'WAL_COMPACTED',
+        `WAL entry ${lo} was compacted (first kept index is ${this.firstIndex()})`,
+      );
+    if (hi - 1 > this.lastIndex())
+      throw new BasaltError('WAL_INDEX_GAP', `WAL entry ${hi - 1} is beyond the last index ${this.lastIndex()}`);
     // maxBytes bounds what is read, not only what is returned: the entries are views of the
     // read buffer, so reading 256 big entries to return 2 would pin all of it.
     let budget = maxBytes;
@@ -239,10 +283,17 @@ export class Wal {
       const end = endOf(kEnd);
       const buf = Buffer.allocUnsafe(end - start);
       const fd = fs.openSync(seg.file, 'r');
-      try { fs.readSync(fd, buf, 0, buf.length, start); } finally { fs.closeSync(fd); }
+      try {
+        fs.readSync(fd, buf, 0, buf.length, start);
+      } finally {
+        fs.closeSync(fd);
+      }
       for (let k = k0; k <= kEnd; k++) {
         const e = parseEntry(buf, seg.offsets[k]! - start, seg.file, start);
-        assert(e !== 'torn' && e.entry.index === seg.firstIndex + k, `WAL entry ${seg.firstIndex + k} in ${seg.file} does not match the index`);
+        assert(
+          e !== 'torn' && e.entry.index === seg.firstIndex + k,
+          `WAL entry ${seg.firstIndex + k} in ${seg.file} does not match the index`,
+        );
         out.push(e.entry);
       }
       budget -= end - start;
@@ -267,7 +318,11 @@ export class Wal {
     const cut = keep < seg.offsets.length ? seg.offsets[keep]! : seg.sizeBytes;
     fs.ftruncateSync(this.fd, cut);
     this.allocatedBytes = cut;
-    try { fs.fsyncSync(this.fd); } catch (e) { throw fsyncFailed(seg.file, e); }
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw fsyncFailed(seg.file, e);
+    }
     fsyncDir(this.dir);
     seg.offsets.length = keep;
     seg.terms.length = keep;
@@ -320,7 +375,9 @@ export class Wal {
     else fs.closeSync(fd);
   }
 
-  private active(): Segment { return this.segments[this.segments.length - 1]!; }
+  private active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
 
   private checkUsable(): void {
     if (this.failed) throw this.failed;
@@ -328,8 +385,13 @@ export class Wal {
   }
 
   private locate(index: number): [Segment, number] {
-    if (index < this.firstIndex()) throw new BasaltError('WAL_COMPACTED', `WAL entry ${index} was compacted (first kept index is ${this.firstIndex()})`);
-    if (index > this.lastIndex()) throw new BasaltError('WAL_INDEX_GAP', `WAL entry ${index} is beyond the last index ${this.lastIndex()}`);
+    if (index < this.firstIndex())
+      throw new BasaltError(
+        'WAL_COMPACTED',
+        `WAL entry ${index} was compacted (first kept index is ${this.firstIndex()})`,
+      );
+    if (index > this.lastIndex())
+      throw new BasaltError('WAL_INDEX_GAP', `WAL entry ${index} is beyond the last index ${this.lastIndex()}`);
     for (let i = this.segments.length - 1; i >= 0; i--) {
       const s = this.segments[i]!;
       if (index >= s.firstIndex) return [s, index - s.firstIndex];
@@ -342,7 +404,11 @@ export class Wal {
     // The old segment must be durable, and end at its last entry, before we stop tracking
     // its fd: only the last segment may have a zero tail.
     this.trimPreallocation();
-    try { fs.fsyncSync(this.fd); } catch (e) { throw fsyncFailed(old.file, e); }
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw fsyncFailed(old.file, e);
+    }
     this.closeLater(this.fd);
     this.syncedSeq = this.writtenSeq;
     this.createSegment(old.firstIndex + old.offsets.length);
@@ -357,15 +423,24 @@ export class Wal {
   }
 
   private recover(): void {
-    const names = fs.readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX)).sort();
+    const names = fs
+      .readdirSync(this.dir)
+      .filter((n) => n.endsWith(SUFFIX))
+      .sort();
     for (const n of fs.readdirSync(this.dir)) if (n.endsWith('.tmp')) fs.unlinkSync(`${this.dir}/${n}`);
-    if (names.length === 0) { this.createSegment(1); return; }
+    if (names.length === 0) {
+      this.createSegment(1);
+      return;
+    }
     for (let si = 0; si < names.length; si++) {
       const file = `${this.dir}/${names[si]}`;
       const firstIndex = Number(names[si]!.slice(0, -SUFFIX.length));
       const prev = this.segments[this.segments.length - 1];
       if (prev && prev.firstIndex + prev.offsets.length !== firstIndex) {
-        throw new BasaltError('WAL_CORRUPT', `WAL segment ${file} starts at index ${firstIndex} but the previous segment ends at ${prev.firstIndex + prev.offsets.length - 1}; a segment is missing`);
+        throw new BasaltError(
+          'WAL_CORRUPT',
+          `WAL segment ${file} starts at index ${firstIndex} but the previous segment ends at ${prev.firstIndex + prev.offsets.length - 1}; a segment is missing`,
+        );
       }
       const buf = fs.readFileSync(file);
       const seg: Segment = { firstIndex, file, offsets: [], terms: [], sizeBytes: 0 };
@@ -374,13 +449,21 @@ export class Wal {
       while (p < buf.length) {
         const r = parseEntry(buf, p, file, 0, isLast);
         if (r === 'torn') {
-          if (!isLast) throw new BasaltError('WAL_CORRUPT', `WAL file ${file}: entry at byte offset ${p} is cut short but a later segment exists`);
+          if (!isLast)
+            throw new BasaltError(
+              'WAL_CORRUPT',
+              `WAL file ${file}: entry at byte offset ${p} is cut short but a later segment exists`,
+            );
           this.truncatedTailBytes = buf.length - p;
           fs.truncateSync(file, p);
           break;
         }
         const want = firstIndex + seg.offsets.length;
-        if (r.entry.index !== want) throw new BasaltError('WAL_CORRUPT', `WAL file ${file}: entry at byte offset ${p} has index ${r.entry.index}, expected ${want}`);
+        if (r.entry.index !== want)
+          throw new BasaltError(
+            'WAL_CORRUPT',
+            `WAL file ${file}: entry at byte offset ${p} has index ${r.entry.index}, expected ${want}`,
+          );
         seg.offsets.push(p);
         seg.terms.push(r.entry.term);
         p = r.end;
@@ -429,7 +512,11 @@ export class Wal {
     if (this.allocatedBytes <= seg.sizeBytes) return;
     fs.ftruncateSync(this.fd, seg.sizeBytes);
     this.allocatedBytes = seg.sizeBytes;
-    try { fs.fsyncSync(this.fd); } catch (e) { throw fsyncFailed(seg.file, e); }
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      throw fsyncFailed(seg.file, e);
+    }
   }
 }
 
@@ -447,14 +534,28 @@ function writeAllAt(fd: number, parts: readonly Uint8Array[], totalBytes: number
       const part = i === first && skip > 0 ? parts[i]!.subarray(skip) : parts[i]!;
       if (part.length > 0) iov.push(part);
     }
-    const n = iov.length === 1 ? fs.writeSync(fd, iov[0]!, 0, iov[0]!.length, position + written) : fs.writevSync(fd, iov, position + written);
+    const n =
+      iov.length === 1
+        ? fs.writeSync(fd, iov[0]!, 0, iov[0]!.length, position + written)
+        : fs.writevSync(fd, iov, position + written);
     // A regular file never takes 0 bytes without an error; guard against spinning anyway.
-    if (n <= 0) throw new BasaltError('WAL_CORRUPT', `write at byte offset ${position + written} wrote ${n} of ${totalBytes - written} bytes`);
+    if (n <= 0)
+      throw new BasaltError(
+        'WAL_CORRUPT',
+        `write at byte offset ${position + written} wrote ${n} of ${totalBytes - written} bytes`,
+      );
     written += n;
     let left = n;
     while (left > 0) {
       const rest = parts[first]!.length - skip;
-      if (left < rest) { skip += left; left = 0; } else { left -= rest; first++; skip = 0; }
+      if (left < rest) {
+        skip += left;
+        left = 0;
+      } else {
+        left -= rest;
+        first++;
+        skip = 0;
+      }
     }
     // Empty parts after a fully written one are skipped so `first` names unwritten bytes.
     while (first < parts.length && parts[first]!.length === 0) first++;
@@ -474,7 +575,13 @@ function fdatasyncFile(fd: number, what: string): Promise<void> {
  * fill). With `lastSegment`, an entry that fails a check is also 'torn' when it was written
  * in place over the zero tail and the write was interrupted (tornInPlace).
  */
-function parseEntry(buf: Buffer, p: number, file: string, fileBase: number, lastSegment = false): { entry: WalEntry; end: number } | 'torn' {
+function parseEntry(
+  buf: Buffer,
+  p: number,
+  file: string,
+  fileBase: number,
+  lastSegment = false,
+): { entry: WalEntry; end: number } | 'torn' {
   const rest = buf.length - p;
   if (rest < HEADER_BYTES) return 'torn';
   const bodyLen = buf.readUInt32LE(p);
@@ -482,17 +589,26 @@ function parseEntry(buf: Buffer, p: number, file: string, fileBase: number, last
   if (crc32c(buf, p, p + 8) !== buf.readUInt32LE(p + 8)) {
     if (isZero(buf, p, buf.length)) return 'torn';
     if (lastSegment && tornInPlace(buf, p, p + HEADER_BYTES)) return 'torn';
-    throw new BasaltError('WAL_CORRUPT', `WAL file ${file}: entry header at byte offset ${fileBase + p} fails its CRC32C; restore the vnode from a replica or snapshot`);
+    throw new BasaltError(
+      'WAL_CORRUPT',
+      `WAL file ${file}: entry header at byte offset ${fileBase + p} fails its CRC32C; restore the vnode from a replica or snapshot`,
+    );
   }
   if (bodyLen < BODY_PREFIX_BYTES) {
     if (lastSegment && tornInPlace(buf, p, p + HEADER_BYTES)) return 'torn';
-    throw new BasaltError('WAL_CORRUPT', `WAL file ${file}: entry at byte offset ${fileBase + p} has impossible length ${bodyLen}`);
+    throw new BasaltError(
+      'WAL_CORRUPT',
+      `WAL file ${file}: entry at byte offset ${fileBase + p} has impossible length ${bodyLen}`,
+    );
   }
   const b = p + HEADER_BYTES;
   if (b + bodyLen > buf.length) return 'torn';
   if (crc32c(buf, b, b + bodyLen) !== bodyCrc) {
     if (lastSegment && tornInPlace(buf, p, b + bodyLen)) return 'torn';
-    throw new BasaltError('WAL_CORRUPT', `WAL file ${file}: entry at byte offset ${fileBase + p} fails its CRC32C; restore the vnode from a replica or snapshot`);
+    throw new BasaltError(
+      'WAL_CORRUPT',
+      `WAL file ${file}: entry at byte offset ${fileBase + p} fails its CRC32C; restore the vnode from a replica or snapshot`,
+    );
   }
   const index = buf.readUInt32LE(b) + buf.readUInt32LE(b + 4) * TWO32;
   const term = buf.readUInt32LE(b + 8) + buf.readUInt32LE(b + 12) * TWO32;

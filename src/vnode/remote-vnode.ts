@@ -12,9 +12,7 @@
 import type { ColumnBlock } from '../common/block.js';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
-import type {
-  TableInfo, TableKind, TagValue, VnodeOptions, VnodeTables, WriteBatch,
-} from '../storage/api.js';
+import type { TableInfo, TableKind, TagValue, VnodeOptions, VnodeTables, WriteBatch } from '../storage/api.js';
 import { Meta, type MetaOp, type MetaSnapshot } from '../storage/meta.js';
 import type { PartialState, SubPlan } from '../query/select/index.js';
 import { encodeMetaPayload, encodeWritePayload, MetaMutations } from '../storage/index.js';
@@ -58,17 +56,27 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
   private syncError: Error | null = null;
   private closed = false;
 
-  constructor(readonly vgId: number, readonly options: VnodeOptions, private readonly link: VgroupLink) { super(); }
+  constructor(
+    readonly vgId: number,
+    readonly options: VnodeOptions,
+    private readonly link: VgroupLink,
+  ) {
+    super();
+  }
 
   /** True once sync() has succeeded at least once (the cache may be used). */
-  get synced(): boolean { return this.everSynced; }
+  get synced(): boolean {
+    return this.everSynced;
+  }
   /** For show vgroups: the Raft view of the replica that answered the last sync (no role here). */
   status(): { leader: number; role: string; voters: readonly number[]; learners: readonly number[] } {
     return { ...this.statusValue, role: 'none' };
   }
 
   /** The Raft view of the replica that answered the last sync. */
-  get groupStatus(): RemoteGroupStatus { return this.statusValue; }
+  get groupStatus(): RemoteGroupStatus {
+    return this.statusValue;
+  }
 
   /**
    * Brings the meta cache up to date with the vgroup (linearizable: the replica answers
@@ -79,21 +87,30 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
       let r: RemoteMetaReply;
-      try { r = await this.link.meta(this.vgId, this.have); }
-      catch (e) { this.syncError = e as Error; throw e; }
+      try {
+        r = await this.link.meta(this.vgId, this.have);
+      } catch (e) {
+        this.syncError = e as Error;
+        throw e;
+      }
       this.syncError = null;
       if (r.snapshot !== null) {
         const m = new Meta();
         m.restore(r.snapshot);
         this.meta = m;
       } else {
-        assert(this.have !== null && this.have.epoch === r.epoch && this.have.version === r.version, `vgroup ${this.vgId}: a meta reply without tables must confirm the cached version`);
+        assert(
+          this.have !== null && this.have.epoch === r.epoch && this.have.version === r.version,
+          `vgroup ${this.vgId}: a meta reply without tables must confirm the cached version`,
+        );
       }
       this.have = { epoch: r.epoch, version: r.version };
       this.everSynced = true;
       this.statusValue = r.status;
       this.counts = { rows: r.rows, tables: r.tables };
-    })().finally(() => { this.syncing = null; });
+    })().finally(() => {
+      this.syncing = null;
+    });
     return this.syncing;
   }
 
@@ -103,14 +120,20 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
     this.checkOpen();
     // Refuse what the cached meta already refuses (the replica checks again when applying).
     if (this.have !== null) this.meta.check(op);
-    try { await this.link.propose(this.vgId, encodeMetaPayload(op)); }
-    finally { this.have = null; } // changed (or maybe changed): fetch again at the next sync
+    try {
+      await this.link.propose(this.vgId, encodeMetaPayload(op));
+    } finally {
+      this.have = null;
+    } // changed (or maybe changed): fetch again at the next sync
   }
 
   async write(batch: WriteBatch): Promise<void> {
     this.checkOpen();
-    try { await this.link.propose(this.vgId, encodeWritePayload(batch, Date.now())); }
-    finally { if (batch.createTables && batch.createTables.length > 0) this.have = null; }
+    try {
+      await this.link.propose(this.vgId, encodeWritePayload(batch, Date.now()));
+    } finally {
+      if (batch.createTables && batch.createTables.length > 0) this.have = null;
+    }
   }
 
   // ------------------------------------------------------------ reads
@@ -144,15 +167,23 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
 
   // ------------------------------------------------------------ maintenance: the replicas' own business
 
-  async flush(): Promise<void> { /* each replica flushes itself */ }
-  async compact(): Promise<void> { /* each replica compacts itself */ }
-  async applyRetention(): Promise<void> { /* each replica applies retention itself */ }
+  async flush(): Promise<void> {
+    /* each replica flushes itself */
+  }
+  async compact(): Promise<void> {
+    /* each replica compacts itself */
+  }
+  async applyRetention(): Promise<void> {
+    /* each replica applies retention itself */
+  }
 
   stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number } {
     return { diskBytes: 0, memtableBytes: 0, rows: this.counts.rows, tables: this.counts.tables };
   }
 
-  async close(): Promise<void> { this.closed = true; }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 
   private checkOpen(): void {
     if (this.closed) throw new BasaltError('SHUTTING_DOWN', `the remote view of vgroup ${this.vgId} is closed`);
@@ -164,7 +195,10 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
     // could not be reached answers with that error rather than with tables that may be stale.
     if (this.syncError) throw this.syncError;
     if (!this.everSynced) {
-      throw new BasaltError('NOT_READY', `the tables of vgroup ${this.vgId} are not known on this dnode yet (its replicas did not answer); retry`);
+      throw new BasaltError(
+        'NOT_READY',
+        `the tables of vgroup ${this.vgId} are not known on this dnode yet (its replicas did not answer); retry`,
+      );
     }
   }
 }

@@ -17,15 +17,35 @@ import type { GroupStatus, ProposeResult, RaftGroupHost } from '../replica/group
 import type { LogFn, RaftGroupOptions, ReplicaRuntime } from '../replica/runtime.js';
 import { WalLogStore } from '../replica/wal-log-store.js';
 import type {
-  RangeAggregate, TableInfo, TableKind, TagValue, TimeRange,
-  VnodeOptions, VnodeStore, WriteBatch,
+  RangeAggregate,
+  TableInfo,
+  TableKind,
+  TagValue,
+  TimeRange,
+  VnodeOptions,
+  VnodeStore,
+  WriteBatch,
 } from '../storage/api.js';
-import { encodeMetaPayload, encodeWritePayload, MetaMutations, rememberDecoded, type MetaOp } from '../storage/index.js';
+import {
+  encodeMetaPayload,
+  encodeWritePayload,
+  MetaMutations,
+  rememberDecoded,
+  type MetaOp,
+} from '../storage/index.js';
 import type { MetaSnapshot } from '../storage/meta.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
 /** Errors after which the leader may have moved or come up: ask again. */
-const FORWARD_RETRY = new Set(['NOT_LEADER', 'NO_QUORUM', 'NO_LEADER', 'CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
+const FORWARD_RETRY = new Set([
+  'NOT_LEADER',
+  'NO_QUORUM',
+  'NO_LEADER',
+  'CONNECTION_FAILED',
+  'SHUTTING_DOWN',
+  'NOT_READY',
+  'TIMEOUT',
+]);
 
 export interface ReplicatedVnodeConfig {
   /** The dnode's Raft runtime (one per dnode, shared by its mnode and vnodes). */
@@ -98,21 +118,30 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     private readonly cfg: ReplicatedVnodeConfig,
     private readonly sm: VnodeStateMachine,
     private readonly group: RaftGroupHost,
-  ) { super(); }
+  ) {
+    super();
+  }
 
   static async open(cfg: ReplicatedVnodeConfig): Promise<ReplicatedVnode> {
     // The Raft group id is the vgId; group 1 is the mnode's on every dnode (vgIds start at 2).
-    if (!Number.isSafeInteger(cfg.vgId) || cfg.vgId < 2) throw new BasaltError('INVALID_PARA', `vgId ${cfg.vgId} is not a vgroup id (2 or more; Raft group 1 is the mnode's)`);
+    if (!Number.isSafeInteger(cfg.vgId) || cfg.vgId < 2)
+      throw new BasaltError(
+        'INVALID_PARA',
+        `vgId ${cfg.vgId} is not a vgroup id (2 or more; Raft group 1 is the mnode's)`,
+      );
     const log = cfg.log ?? (() => undefined);
     const fresh = !existsSync(raftDirOf(cfg.dir));
     const sm = await VnodeStateMachine.open(cfg.dir, cfg.options, log);
     let logStore: WalLogStore | undefined;
     try {
-      logStore = cfg.founders && cfg.founders.length > 0
-        ? await WalLogStore.openBootstrapped(raftDirOf(cfg.dir), cfg.founders)
-        : WalLogStore.open(raftDirOf(cfg.dir));
+      logStore =
+        cfg.founders && cfg.founders.length > 0
+          ? await WalLogStore.openBootstrapped(raftDirOf(cfg.dir), cfg.founders)
+          : WalLogStore.open(raftDirOf(cfg.dir));
       const group = await cfg.runtime.addGroup({
-        group: cfg.vgId, store: logStore, stateMachine: sm,
+        group: cfg.vgId,
+        store: logStore,
+        stateMachine: sm,
         proposalTimeoutMs: cfg.writeTimeoutMs ?? Limits.vnodeWriteTimeoutMs,
         readTimeoutMs: cfg.readTimeoutMs ?? Limits.raftReadIndexTimeoutMs,
         snapshotEveryEntries: cfg.snapshotEveryEntries ?? Limits.vnodeSnapshotEveryEntries,
@@ -133,14 +162,26 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     }
   }
 
-  get vgId(): number { return this.cfg.vgId; }
-  get nodeId(): NodeId { return this.group.nodeId; }
-  get options(): VnodeOptions { return this.cfg.options; }
+  get vgId(): number {
+    return this.cfg.vgId;
+  }
+  get nodeId(): NodeId {
+    return this.group.nodeId;
+  }
+  get options(): VnodeOptions {
+    return this.cfg.options;
+  }
   /** The local store (tests, and subplans run after readBarrier()). Replaced by snapshot installs. */
-  get local(): VnodeStore { return this.sm.store; }
-  isLeader(): boolean { return this.group.node.raft.role === 'leader'; }
+  get local(): VnodeStore {
+    return this.sm.store;
+  }
+  isLeader(): boolean {
+    return this.group.node.raft.role === 'leader';
+  }
   /** The local table meta (for a remote dnode's cache: src/vnode/remote-vnode.ts); read after readBarrier(). */
-  get meta(): { readonly epoch: number; readonly version: number; snapshot(): MetaSnapshot } { return this.sm.store.meta; }
+  get meta(): { readonly epoch: number; readonly version: number; snapshot(): MetaSnapshot } {
+    return this.sm.store.meta;
+  }
 
   // ------------------------------------------------------------ mutations (leader only)
 
@@ -224,7 +265,12 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
       timer = setInterval(() => {
         const now = this.group.node.raft.lead;
         if (this.closed || (now !== lead && now !== 0) || this.isLeader()) {
-          reject(new BasaltError('NOT_LEADER', `vgroup ${this.cfg.vgId}: the leader moved from node ${lead} while a write was forwarded to it; retrying at the new one`));
+          reject(
+            new BasaltError(
+              'NOT_LEADER',
+              `vgroup ${this.cfg.vgId}: the leader moved from node ${lead} while a write was forwarded to it; retrying at the new one`,
+            ),
+          );
         }
       }, Limits.vnodeLeaderWatchMs);
     });
@@ -237,16 +283,22 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
 
   private propose(data: Uint8Array): Promise<ProposeResult> {
     return new Promise<ProposeResult>((resolve, reject) => {
-      const abort = (e: BasaltError): void => { this.inflight.delete(abort); reject(e); };
+      const abort = (e: BasaltError): void => {
+        this.inflight.delete(abort);
+        reject(e);
+      };
       this.inflight.add(abort);
-      this.group.propose(data).then((r) => {
-        this.inflight.delete(abort);
-        if (r.result instanceof BasaltError) reject(r.result);
-        else resolve(r);
-      }, (e: unknown) => {
-        this.inflight.delete(abort);
-        reject(this.mapError(e));
-      });
+      this.group.propose(data).then(
+        (r) => {
+          this.inflight.delete(abort);
+          if (r.result instanceof BasaltError) reject(r.result);
+          else resolve(r);
+        },
+        (e: unknown) => {
+          this.inflight.delete(abort);
+          reject(this.mapError(e));
+        },
+      );
     });
   }
 
@@ -258,7 +310,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (opts.stale) return;
     if (!opts.allowFollower) this.checkLeader();
     else if (this.group.node.raft.lead === 0) throw this.noLeader();
-    try { await this.group.readIndex(); } catch (e) { throw this.mapError(e); }
+    try {
+      await this.group.readIndex();
+    } catch (e) {
+      throw this.mapError(e);
+    }
   }
 
   /** Runs `fn` on the local store after a ReadIndex barrier (leader only unless allowed). */
@@ -267,8 +323,14 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     return fn(this.sm.store);
   }
 
-  getTable(name: string): TableInfo | undefined { this.checkReadable(); return this.sm.store.getTable(name); }
-  listTables(filter?: { stable?: string; kind?: TableKind }): TableInfo[] { this.checkReadable(); return this.sm.store.listTables(filter); }
+  getTable(name: string): TableInfo | undefined {
+    this.checkReadable();
+    return this.sm.store.getTable(name);
+  }
+  listTables(filter?: { stable?: string; kind?: TableKind }): TableInfo[] {
+    this.checkReadable();
+    return this.sm.store.listTables(filter);
+  }
   childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {
     this.checkReadable();
     return this.sm.store.childTablesWithTag(stable, tagName, values);
@@ -281,34 +343,61 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     this.checkReadable();
     return this.sm.store.aggregate(table, range, columnIndexes);
   }
-  lastRow(table: string): ColumnBlock | undefined { this.checkReadable(); return this.sm.store.lastRow(table); }
+  lastRow(table: string): ColumnBlock | undefined {
+    this.checkReadable();
+    return this.sm.store.lastRow(table);
+  }
 
   // ------------------------------------------------------------ maintenance (this replica)
 
-  flush(): Promise<void> { this.checkOpen(); return this.sm.store.flush(); }
-  compact(): Promise<void> { this.checkOpen(); return this.sm.store.compact(); }
+  flush(): Promise<void> {
+    this.checkOpen();
+    return this.sm.store.flush();
+  }
+  compact(): Promise<void> {
+    this.checkOpen();
+    return this.sm.store.compact();
+  }
   /**
    * Drops whole file sets older than keep on this replica. Replicas run it on their own
    * clocks, so for a moment they may differ by a file set that every one of them drops.
    */
-  applyRetention(nowMs: number): Promise<void> { this.checkOpen(); return this.sm.store.applyRetention(nowMs); }
-  stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number } { return this.sm.store.stats(); }
+  applyRetention(nowMs: number): Promise<void> {
+    this.checkOpen();
+    return this.sm.store.applyRetention(nowMs);
+  }
+  stats(): { diskBytes: number; memtableBytes: number; rows: number; tables: number } {
+    return this.sm.store.stats();
+  }
 
   // ------------------------------------------------------------ membership (balance, drop dnode)
 
   /** Leader: adds `node` as a non-voting replica; it catches up by snapshot + log. */
-  async addLearner(node: NodeId): Promise<void> { await this.conf(() => this.group.addLearner(node)); }
+  async addLearner(node: NodeId): Promise<void> {
+    await this.conf(() => this.group.addLearner(node));
+  }
   /** Leader: makes a caught-up learner a voter. */
-  async promote(node: NodeId): Promise<void> { await this.conf(() => this.group.promote(node)); }
+  async promote(node: NodeId): Promise<void> {
+    await this.conf(() => this.group.promote(node));
+  }
   /** Leader: removes a replica (itself too: it hands leadership over afterwards). */
-  async remove(node: NodeId): Promise<void> { await this.conf(() => this.group.remove(node)); }
+  async remove(node: NodeId): Promise<void> {
+    await this.conf(() => this.group.remove(node));
+  }
   /** Leader: hands leadership to `node`; resolves when `node` is the known leader. */
   async transferLeader(node: NodeId, timeoutMs?: number): Promise<void> {
     this.checkLeader();
-    try { await this.group.transferLeader(node, timeoutMs); } catch (e) { throw this.mapError(e); }
+    try {
+      await this.group.transferLeader(node, timeoutMs);
+    } catch (e) {
+      throw this.mapError(e);
+    }
   }
   /** Starts an election here now (a founder that should lead first, leader balancing). */
-  campaign(): void { this.checkOpen(); this.group.campaign(); }
+  campaign(): void {
+    this.checkOpen();
+    this.group.campaign();
+  }
 
   /** How far `node` has caught up, as the leader sees it (undefined off the leader). */
   matchIndexOf(node: NodeId): number | undefined {
@@ -325,8 +414,12 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     const deadline = Date.now() + Limits.vnodeConfRetryMs;
     for (;;) {
       this.checkLeader();
-      try { await change(); return; } catch (e) {
-        if (!(e instanceof BasaltError && e.errorName === 'PROPOSAL_DROPPED') || Date.now() > deadline) throw this.mapError(e);
+      try {
+        await change();
+        return;
+      } catch (e) {
+        if (!(e instanceof BasaltError && e.errorName === 'PROPOSAL_DROPPED') || Date.now() > deadline)
+          throw this.mapError(e);
       }
       await new Promise((r) => setTimeout(r, Limits.vnodeConfRetryPauseMs));
     }
@@ -339,9 +432,21 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     const s = this.sm.store;
     const role = g.learners.includes(g.nodeId) ? 'learner' : g.role;
     return {
-      vgId: this.cfg.vgId, nodeId: g.nodeId, role, term: g.term, leader: g.leader, commit: g.commit, applied: g.applied,
-      storeApplied: s.appliedIndex(), flushedIndex: s.flushedIndex(), firstIndex: g.firstIndex, lastIndex: g.lastIndex,
-      snapshotIndex: g.snapshotIndex, voters: g.voters, learners: g.learners, pendingProposals: g.pendingProposals,
+      vgId: this.cfg.vgId,
+      nodeId: g.nodeId,
+      role,
+      term: g.term,
+      leader: g.leader,
+      commit: g.commit,
+      applied: g.applied,
+      storeApplied: s.appliedIndex(),
+      flushedIndex: s.flushedIndex(),
+      firstIndex: g.firstIndex,
+      lastIndex: g.lastIndex,
+      snapshotIndex: g.snapshotIndex,
+      voters: g.voters,
+      learners: g.learners,
+      pendingProposals: g.pendingProposals,
       refusedEntries: this.sm.refusedEntries,
     };
   }
@@ -350,7 +455,12 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.failInflight(new BasaltError('SHUTTING_DOWN', `vnode ${this.cfg.vgId} on node ${this.nodeId} is closing; the write may still be applied`));
+    this.failInflight(
+      new BasaltError(
+        'SHUTTING_DOWN',
+        `vnode ${this.cfg.vgId} on node ${this.nodeId} is closing; the write may still be applied`,
+      ),
+    );
     try {
       await this.cfg.runtime.removeGroup(this.cfg.vgId);
       await this.sm.close();
@@ -369,9 +479,18 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (this.wasLeader && role !== 'leader') {
       // The group host keeps these until their deadline; fail them now (a deposed leader
       // usually means a lost quorum or a partition), saying the outcome is unknown.
-      const err = leader !== 0
-        ? new BasaltError('NOT_LEADER', `node ${this.nodeId} lost leadership of vgroup ${this.cfg.vgId} to node ${leader} while the write was in flight; it may still be applied`, this.hint(leader))
-        : new BasaltError('NO_QUORUM', `node ${this.nodeId} lost leadership of vgroup ${this.cfg.vgId} (no quorum of its replicas answers) while the write was in flight; it may still be applied`, this.hint(0));
+      const err =
+        leader !== 0
+          ? new BasaltError(
+              'NOT_LEADER',
+              `node ${this.nodeId} lost leadership of vgroup ${this.cfg.vgId} to node ${leader} while the write was in flight; it may still be applied`,
+              this.hint(leader),
+            )
+          : new BasaltError(
+              'NO_QUORUM',
+              `node ${this.nodeId} lost leadership of vgroup ${this.cfg.vgId} (no quorum of its replicas answers) while the write was in flight; it may still be applied`,
+              this.hint(0),
+            );
       this.failInflight(err);
     }
     this.wasLeader = role === 'leader';
@@ -389,7 +508,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
 
   private noLeader(): BasaltError {
     const g = this.group.status();
-    return new BasaltError('NO_QUORUM', `vgroup ${this.cfg.vgId} has no leader known to node ${this.nodeId} (voters ${g.voters.join(', ')}): a quorum is unreachable or an election is in progress; retry`, this.hint(0));
+    return new BasaltError(
+      'NO_QUORUM',
+      `vgroup ${this.cfg.vgId} has no leader known to node ${this.nodeId} (voters ${g.voters.join(', ')}): a quorum is unreachable or an election is in progress; retry`,
+      this.hint(0),
+    );
   }
 
   /** NOT_LEADER without a known leader says more as NO_QUORUM; everything else passes through. */
@@ -410,7 +533,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (this.isLeader()) return;
     const lead = this.group.node.raft.lead;
     if (!lead) throw this.noLeader();
-    throw new BasaltError('NOT_LEADER', `node ${this.nodeId} is not the leader of vgroup ${this.cfg.vgId}; node ${lead} leads it`, this.hint(lead));
+    throw new BasaltError(
+      'NOT_LEADER',
+      `node ${this.nodeId} is not the leader of vgroup ${this.cfg.vgId}; node ${lead} leads it`,
+      this.hint(lead),
+    );
   }
 
   private checkReadable(): void {

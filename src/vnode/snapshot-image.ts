@@ -10,12 +10,20 @@ const MAGIC = 0x31495356;
 export async function packSnapshotImage(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 8;
-  for await (const c of chunks) { parts.push(c); total += 4 + c.length; }
+  for await (const c of chunks) {
+    parts.push(c);
+    total += 4 + c.length;
+  }
   const out = Buffer.allocUnsafe(total);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(parts.length, 4);
   let p = 8;
-  for (const c of parts) { out.writeUInt32LE(c.length, p); p += 4; out.set(c, p); p += c.length; }
+  for (const c of parts) {
+    out.writeUInt32LE(c.length, p);
+    p += 4;
+    out.set(c, p);
+    p += c.length;
+  }
   return out;
 }
 
@@ -29,7 +37,8 @@ export function unpackSnapshotImage(image: Uint8Array): Uint8Array[] {
   let p = 8;
   for (let i = 0; i < n; i++) {
     if (p + 4 > b.length) throw bad(`chunk ${i} of ${n} is cut off`);
-    const len = b.readUInt32LE(p); p += 4;
+    const len = b.readUInt32LE(p);
+    p += 4;
     if (p + len > b.length) throw bad(`chunk ${i} of ${n} is cut off`);
     out.push(b.subarray(p, p + len));
     p += len;

@@ -12,8 +12,11 @@ import { exportPartial, runAggSubplan, runRowsSubplan, type SubPlan } from '../q
 import type { VnodeStore } from '../storage/api.js';
 
 export function decodeSubplan(payload: Uint8Array): SubPlan {
-  try { return deserialize(payload) as SubPlan; }
-  catch (e) { throw new BasaltError('BAD_FRAME', `VNODE_SUBPLAN payload is not a subplan (${(e as Error).message})`); }
+  try {
+    return deserialize(payload) as SubPlan;
+  } catch (e) {
+    throw new BasaltError('BAD_FRAME', `VNODE_SUBPLAN payload is not a subplan (${(e as Error).message})`);
+  }
 }
 
 /** Runs `plan` ('agg' → exported partial state, 'rows' → blocks) and returns the encoded answer. */
@@ -25,7 +28,10 @@ export function runShippedSubplan(store: VnodeStore, vgId: number, kind: string,
   for (const b of runRowsSubplan(plan, store)) {
     bytes += encodedBlockBytes(b);
     if (bytes > Limits.maxForwardedResultBytes) {
-      throw new BasaltError('FRAME_TOO_LARGE', `vgroup ${vgId} would return more than ${Limits.maxForwardedResultBytes} bytes for one query; add a limit, narrow the time range, or aggregate`);
+      throw new BasaltError(
+        'FRAME_TOO_LARGE',
+        `vgroup ${vgId} would return more than ${Limits.maxForwardedResultBytes} bytes for one query; add a limit, narrow the time range, or aggregate`,
+      );
     }
     blocks.push(compact(b));
   }

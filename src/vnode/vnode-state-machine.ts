@@ -29,12 +29,18 @@ export interface VnodeSmHooks {
   onConfChange?(conf: ConfState, index: number): void;
 }
 
-export function storeDirOf(dir: string): string { return path.join(dir, 'store'); }
-export function raftDirOf(dir: string): string { return path.join(dir, 'raft'); }
+export function storeDirOf(dir: string): string {
+  return path.join(dir, 'store');
+}
+export function raftDirOf(dir: string): string {
+  return path.join(dir, 'raft');
+}
 
 /** Finishes or rolls back a store swap that a crash interrupted (see the file comment). */
 export function repairStoreDirs(dir: string): void {
-  const store = storeDirOf(dir), incoming = `${store}.incoming`, old = `${store}.old`;
+  const store = storeDirOf(dir),
+    incoming = `${store}.incoming`,
+    old = `${store}.old`;
   if (!fs.existsSync(store)) {
     // An install writes the manifest last: with it, the incoming store is complete.
     if (fs.existsSync(manifestPath(incoming))) fs.renameSync(incoming, store);
@@ -50,7 +56,12 @@ export class VnodeStateMachine implements StateMachine {
   refusedEntries = 0;
   private flushing: Promise<void> | null = null;
 
-  private constructor(readonly dir: string, readonly options: VnodeOptions, private current: LocalVnodeStore, private readonly log: LogFn) {}
+  private constructor(
+    readonly dir: string,
+    readonly options: VnodeOptions,
+    private current: LocalVnodeStore,
+    private readonly log: LogFn,
+  ) {}
 
   static async open(dir: string, options: VnodeOptions, log: LogFn): Promise<VnodeStateMachine> {
     fs.mkdirSync(dir, { recursive: true });
@@ -60,9 +71,13 @@ export class VnodeStateMachine implements StateMachine {
   }
 
   /** The local store (replaced when a snapshot is installed: do not keep it across awaits). */
-  get store(): LocalVnodeStore { return this.current; }
+  get store(): LocalVnodeStore {
+    return this.current;
+  }
 
-  appliedIndex(): number { return this.current.appliedIndex(); }
+  appliedIndex(): number {
+    return this.current.appliedIndex();
+  }
 
   apply(entries: readonly Entry[]): unknown[] {
     const results: unknown[] = new Array(entries.length);
@@ -89,7 +104,9 @@ export class VnodeStateMachine implements StateMachine {
 
   async restore(snap: Snapshot): Promise<void> {
     const chunks = unpackSnapshotImage(snap.data);
-    const store = storeDirOf(this.dir), incoming = `${store}.incoming`, old = `${store}.old`;
+    const store = storeDirOf(this.dir),
+      incoming = `${store}.incoming`,
+      old = `${store}.old`;
     fs.rmSync(incoming, { recursive: true, force: true });
     const info = await installSnapshot(incoming, chunks);
     if (this.flushing) await this.flushing;
@@ -100,11 +117,18 @@ export class VnodeStateMachine implements StateMachine {
     fsyncDir(this.dir);
     fs.rmSync(old, { recursive: true, force: true });
     this.current = await openVnodeStore(store, this.options, { externalLog: true });
-    this.log('info', `vnode ${this.dir}: installed snapshot at Raft index ${snap.meta.index} (store index ${info.index})`);
+    this.log(
+      'info',
+      `vnode ${this.dir}: installed snapshot at Raft index ${snap.meta.index} (store index ${info.index})`,
+    );
   }
 
-  onLeaderChange(leader: NodeId, role: StateRole, term: number): void { this.hooks.onLeaderChange?.(leader, role, term); }
-  onConfChange(conf: ConfState, index: number): void { this.hooks.onConfChange?.(conf, index); }
+  onLeaderChange(leader: NodeId, role: StateRole, term: number): void {
+    this.hooks.onLeaderChange?.(leader, role, term);
+  }
+  onConfChange(conf: ConfState, index: number): void {
+    this.hooks.onConfChange?.(conf, index);
+  }
 
   /** Resolves when the memtable is below its budget again (write backpressure on the leader). */
   async belowBudget(): Promise<void> {
@@ -121,8 +145,11 @@ export class VnodeStateMachine implements StateMachine {
   private maybeFlush(): void {
     if (this.flushing || this.current.memBytes < this.options.bufferBytes) return;
     const s = this.current;
-    this.flushing = s.flush()
+    this.flushing = s
+      .flush()
       .catch((e: unknown) => this.log('error', `vnode ${this.dir}: flush failed: ${(e as Error).message}`))
-      .finally(() => { this.flushing = null; });
+      .finally(() => {
+        this.flushing = null;
+      });
   }
 }

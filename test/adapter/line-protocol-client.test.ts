@@ -25,13 +25,23 @@ test('writes through a client connection: super table created, values and tags e
   assert.equal(lineProtocolTarget(conn), target, 'one target per connection, so the schema cache is kept');
   const T0 = 1704067200;
   const ok = await handleInfluxWrite(target, {
-    db: 'lpc', precision: 's',
-    body: Buffer.from(`cpu,host=a\\ 1,tbname=c1 usage=1.5,n=9007199254740993i ${T0}\ncpu,host=a\\ 1,tbname=c1 usage=2.5,flag=t ${T0 + 1}\n`),
+    db: 'lpc',
+    precision: 's',
+    body: Buffer.from(
+      `cpu,host=a\\ 1,tbname=c1 usage=1.5,n=9007199254740993i ${T0}\ncpu,host=a\\ 1,tbname=c1 usage=2.5,flag=t ${T0 + 1}\n`,
+    ),
   });
   assert.equal(ok.status, 204, ok.body);
   const r = await conn.query('select _ts, usage, n, flag, host from lpc.cpu');
-  assert.deepEqual(r.rows(), [[T0 * 1000, 1.5, 9007199254740993n, null, 'a 1'], [(T0 + 1) * 1000, 2.5, null, true, 'a 1']]);
-  const bad = await handleInfluxWrite(target, { db: 'lpc', precision: 's', body: Buffer.from(`cpu,tbname=c1 usage=1 ${T0 + 2}\ncpu,tbname=c1 usage="x" ${T0 + 3}\n`) });
+  assert.deepEqual(r.rows(), [
+    [T0 * 1000, 1.5, 9007199254740993n, null, 'a 1'],
+    [(T0 + 1) * 1000, 2.5, null, true, 'a 1'],
+  ]);
+  const bad = await handleInfluxWrite(target, {
+    db: 'lpc',
+    precision: 's',
+    body: Buffer.from(`cpu,tbname=c1 usage=1 ${T0 + 2}\ncpu,tbname=c1 usage="x" ${T0 + 3}\n`),
+  });
   assert.equal(bad.status, 400);
   assert.match(JSON.parse(bad.body!).message as string, /line 2: field 'usage' of measurement 'cpu'/);
   const missing = await handleInfluxWrite(target, { db: 'nope', precision: 's', body: Buffer.from('m v=1') });

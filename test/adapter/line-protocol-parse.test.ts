@@ -28,7 +28,13 @@ function field(m: MeasurementData, name: string, row: number): unknown {
   return (f.data as ArrayLike<unknown>)[row];
 }
 
-function parseError(text: string, name: ErrorName, line: number, fragment: string, precision: LinePrecision = 'ns'): void {
+function parseError(
+  text: string,
+  name: ErrorName,
+  line: number,
+  fragment: string,
+  precision: LinePrecision = 'ns',
+): void {
   try {
     parse(text, precision);
   } catch (e) {
@@ -42,12 +48,24 @@ function parseError(text: string, name: ErrorName, line: number, fragment: strin
 }
 
 test('the benchmark meters line: tags, tbname, float and integer fields, seconds', () => {
-  const b = parse('meters,groupid=3,location=California.SanJose,tbname=d7 current=10.123,voltage=219i,phase=0.1234 1704067200\n', 's');
+  const b = parse(
+    'meters,groupid=3,location=California.SanJose,tbname=d7 current=10.123,voltage=219i,phase=0.1234 1704067200\n',
+    's',
+  );
   const m = only(b);
   assert.equal(b.points, 1);
   assert.equal(m.name, 'meters');
-  assert.deepEqual(m.series, [{ tagKeys: ['groupid', 'location'], tagValues: ['3', 'California.SanJose'], tbname: 'd7', firstLine: 1 }]);
-  assert.deepEqual(m.fields.map((f) => [f.name, f.kind]), [['current', 'float'], ['voltage', 'int'], ['phase', 'float']]);
+  assert.deepEqual(m.series, [
+    { tagKeys: ['groupid', 'location'], tagValues: ['3', 'California.SanJose'], tbname: 'd7', firstLine: 1 },
+  ]);
+  assert.deepEqual(
+    m.fields.map((f) => [f.name, f.kind]),
+    [
+      ['current', 'float'],
+      ['voltage', 'int'],
+      ['phase', 'float'],
+    ],
+  );
   assert.equal(field(m, 'current', 0), 10.123);
   assert.equal(field(m, 'voltage', 0), 219n);
   assert.equal(field(m, 'phase', 0), 0.1234);
@@ -57,7 +75,7 @@ test('the benchmark meters line: tags, tbname, float and integer fields, seconds
 test('escapes: spaces and commas in measurements; commas, equals and spaces in tag keys, tag values and field keys', () => {
   const b = parse(
     'my\\ meas\\,x,tag\\ key\\,1\\=a=val\\ 1\\,2\\=3 field\\ k\\,e\\=y=1i 1\n' +
-    'cpu\\=eq,host=a=b\\c f=2i 2\n'.replace('a=b', 'a\\=b'),
+      'cpu\\=eq,host=a=b\\c f=2i 2\n'.replace('a=b', 'a\\=b'),
   );
   const [m1, m2] = b.measurements;
   assert.equal(m1!.name, 'my meas,x');
@@ -81,29 +99,58 @@ test('string fields: escaped quotes and backslashes, other backslashes kept, com
 });
 
 test('field types: floats in every spelling, i, u, booleans, strings with UTF-8', () => {
-  const m = only(parse(
-    'm a=1,b=-1.5,c=2e3,d=-2.5E-3,e=.5,f=1.,g=0,h=123456789012345678901234567890,k=1e-400,' +
-    'i1=0i,i2=-42i,i3=9223372036854775807i,i4=-9223372036854775808i,u1=0u,u2=18446744073709551615u,' +
-    'b1=t,b2=T,b3=true,b4=True,b5=TRUE,b6=f,b7=F,b8=false,b9=False,b10=FALSE,s="héllo ✓" 1\n',
-  ));
+  const m = only(
+    parse(
+      'm a=1,b=-1.5,c=2e3,d=-2.5E-3,e=.5,f=1.,g=0,h=123456789012345678901234567890,k=1e-400,' +
+        'i1=0i,i2=-42i,i3=9223372036854775807i,i4=-9223372036854775808i,u1=0u,u2=18446744073709551615u,' +
+        'b1=t,b2=T,b3=true,b4=True,b5=TRUE,b6=f,b7=F,b8=false,b9=False,b10=FALSE,s="héllo ✓" 1\n',
+    ),
+  );
   const kinds = Object.fromEntries(m.fields.map((f) => [f.name, f.kind]));
   for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'k']) assert.equal(kinds[k], 'float', k);
   for (const k of ['i1', 'i2', 'i3', 'i4']) assert.equal(kinds[k], 'int', k);
   for (const k of ['u1', 'u2']) assert.equal(kinds[k], 'uint', k);
   for (let k = 1; k <= 10; k++) assert.equal(kinds[`b${k}`], 'bool');
   assert.equal(kinds['s'], 'string');
-  assert.deepEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'k'].map((k) => field(m, k, 0)), [1, -1.5, 2000, -0.0025, 0.5, 1, 0, 1.2345678901234568e29, 0]);
-  assert.deepEqual(['i1', 'i2', 'i3', 'i4', 'u1', 'u2'].map((k) => field(m, k, 0)), [0n, -42n, 9223372036854775807n, -9223372036854775808n, 0n, 18446744073709551615n]);
-  assert.deepEqual(Array.from({ length: 10 }, (_, k) => field(m, `b${k + 1}`, 0)), [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'k'].map((k) => field(m, k, 0)),
+    [1, -1.5, 2000, -0.0025, 0.5, 1, 0, 1.2345678901234568e29, 0],
+  );
+  assert.deepEqual(
+    ['i1', 'i2', 'i3', 'i4', 'u1', 'u2'].map((k) => field(m, k, 0)),
+    [0n, -42n, 9223372036854775807n, -9223372036854775808n, 0n, 18446744073709551615n],
+  );
+  assert.deepEqual(
+    Array.from({ length: 10 }, (_, k) => field(m, `b${k + 1}`, 0)),
+    [1, 1, 1, 1, 1, 0, 0, 0, 0, 0],
+  );
   assert.equal(field(m, 's', 0), 'héllo ✓');
   assert.equal(m.fields.find((f) => f.name === 's')!.maxBytes, Buffer.byteLength('héllo ✓'));
 });
 
 test('floats parse to the same double as JavaScript does, on the fast path and off it', () => {
-  const texts = ['0.1', '0.2', '10.123', '0.1234', '3.141592653589793', '123456789012345', '1234567890123456789', '1e22', '1e23',
-    '9007199254740993', '2.2250738585072014e-308', '4.9e-324', '1.7976931348623157e308', '-0.0', '5e-324', '0.000001'];
+  const texts = [
+    '0.1',
+    '0.2',
+    '10.123',
+    '0.1234',
+    '3.141592653589793',
+    '123456789012345',
+    '1234567890123456789',
+    '1e22',
+    '1e23',
+    '9007199254740993',
+    '2.2250738585072014e-308',
+    '4.9e-324',
+    '1.7976931348623157e308',
+    '-0.0',
+    '5e-324',
+    '0.000001',
+  ];
   const m = only(parse(texts.map((t, i) => `m v=${t} ${i}`).join('\n')));
-  texts.forEach((t, i) => { assert.equal(Object.is(field(m, 'v', i), Number(t)), true, `${t}: ${String(field(m, 'v', i))} vs ${Number(t)}`); });
+  texts.forEach((t, i) => {
+    assert.equal(Object.is(field(m, 'v', i), Number(t)), true, `${t}: ${String(field(m, 'v', i))} vs ${Number(t)}`);
+  });
 });
 
 test('a line without a timestamp gets the server time, truncated to the request precision', () => {
@@ -114,21 +161,39 @@ test('a line without a timestamp gets the server time, truncated to the request 
 });
 
 test('each request precision converts to the target precision exactly (coarser truncates)', () => {
-  const cases: Array<[LinePrecision, string]> = [['s', '1704067200'], ['ms', '1704067200123'], ['us', '1704067200123456'], ['ns', '1704067200123456789']];
+  const cases: Array<[LinePrecision, string]> = [
+    ['s', '1704067200'],
+    ['ms', '1704067200123'],
+    ['us', '1704067200123456'],
+    ['ns', '1704067200123456789'],
+  ];
   const expect: Record<string, number[]> = {
     ms: [1704067200000, 1704067200123, 1704067200123, 1704067200123],
     us: [1704067200000000, 1704067200123000, 1704067200123456, 1704067200123456],
   };
   for (const target of ['ms', 'us'] as const) {
     cases.forEach(([p, ts], i) => {
-      assert.deepEqual([...only(parse(`m v=1 ${ts}`, p, { tsPrecision: target })).ts], [expect[target]![i]], `${p} → ${target}`);
+      assert.deepEqual(
+        [...only(parse(`m v=1 ${ts}`, p, { tsPrecision: target })).ts],
+        [expect[target]![i]],
+        `${p} → ${target}`,
+      );
     });
   }
   // ns targets hold what fits in 2^53 ticks; the rest is refused with the line, not rounded.
   assert.deepEqual([...only(parse('m v=1 1234567890123456', 'ns', { tsPrecision: 'ns' })).ts], [1234567890123456]);
   assert.deepEqual([...only(parse('m v=1 -1500', 'us', { tsPrecision: 'ms' })).ts], [-1]);
-  assert.throws(() => parse('m v=1 5\nm v=2', 'ns', { tsPrecision: 'ns' }), /line 2: the line has no timestamp and the server time does not fit a database of precision ns/);
-  parseError('m v=1 1\nm v=1 99999999999999\n', 'SML_INVALID_DATA', 2, 'out of range for a database of precision ms', 's');
+  assert.throws(
+    () => parse('m v=1 5\nm v=2', 'ns', { tsPrecision: 'ns' }),
+    /line 2: the line has no timestamp and the server time does not fit a database of precision ns/,
+  );
+  parseError(
+    'm v=1 1\nm v=1 99999999999999\n',
+    'SML_INVALID_DATA',
+    2,
+    'out of range for a database of precision ms',
+    's',
+  );
   try {
     parseLineProtocol(Buffer.from('m v=1 1704067200123456789'), 'ns', { tsPrecision: 'ns' });
     assert.fail('expected an error');
@@ -139,7 +204,10 @@ test('each request precision converts to the target precision exactly (coarser t
 
 test('a repeated field in one line keeps the last value, as InfluxDB does', () => {
   const m = only(parse('m a=1,b=2,a=3 1\nm a=4 2\n'));
-  assert.deepEqual(m.fields.map((f) => f.name), ['a', 'b']);
+  assert.deepEqual(
+    m.fields.map((f) => f.name),
+    ['a', 'b'],
+  );
   assert.equal(field(m, 'a', 0), 3);
   assert.equal(field(m, 'b', 0), 2);
   assert.equal(field(m, 'b', 1), null);
@@ -159,20 +227,32 @@ test('comments, blank lines, leading whitespace, CRLF and a missing final newlin
 test('grouped columnar output: series per tag set (any tag order), null maps for missing and late fields', () => {
   const b = parse(
     'm,b=2,a=1 x=1 1\n' +
-    'm,a=1,b=2 x=2 2\n' +  // same tags, other order: same series
-    'm,a=9 y="late" 3\n' + // new series, field x missing, field y first seen here
-    'n z=t 4\n' +
-    'm,a=1,b=2 x=5,y="s" 5\n',
+      'm,a=1,b=2 x=2 2\n' + // same tags, other order: same series
+      'm,a=9 y="late" 3\n' + // new series, field x missing, field y first seen here
+      'n z=t 4\n' +
+      'm,a=1,b=2 x=5,y="s" 5\n',
     'ms',
   );
-  assert.deepEqual(b.measurements.map((m) => m.name), ['m', 'n']);
+  assert.deepEqual(
+    b.measurements.map((m) => m.name),
+    ['m', 'n'],
+  );
   const m = b.measurements[0]!;
   assert.equal(m.rows, 4);
   assert.equal(m.series.length, 3, 'the raw keys differ, so the parser sees two series for a=1,b=2 ...');
-  assert.deepEqual(m.series.map((s) => s.tagValues), [['1', '2'], ['1', '2'], ['9']]);
+  assert.deepEqual(
+    m.series.map((s) => s.tagValues),
+    [['1', '2'], ['1', '2'], ['9']],
+  );
   assert.deepEqual([...m.seriesOfRow], [0, 1, 2, 1]);
-  assert.deepEqual([0, 1, 2, 3].map((r) => field(m, 'x', r)), [1, 2, null, 5]);
-  assert.deepEqual([0, 1, 2, 3].map((r) => field(m, 'y', r)), [null, null, 'late', 's']);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((r) => field(m, 'x', r)),
+    [1, 2, null, 5],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((r) => field(m, 'y', r)),
+    [null, null, 'late', 's'],
+  );
   assert.equal(m.fields.find((f) => f.name === 'y')!.firstLine, 3);
   const g = groupRowsBySeries(m);
   assert.deepEqual([...g.start], [0, 1, 3, 4]);
@@ -181,7 +261,8 @@ test('grouped columnar output: series per tag set (any tag order), null maps for
 
 test('many rows and series grow the arrays without losing values', () => {
   const lines: string[] = [];
-  for (let i = 0; i < 20_000; i++) lines.push(`m,dev=d${i % 701} v=${i}i,w=${i % 3 === 0 ? 't' : 'f'}${i % 5 === 0 ? `,late=${i}` : ''} ${i}`);
+  for (let i = 0; i < 20_000; i++)
+    lines.push(`m,dev=d${i % 701} v=${i}i,w=${i % 3 === 0 ? 't' : 'f'}${i % 5 === 0 ? `,late=${i}` : ''} ${i}`);
   const m = only(parse(lines.join('\n'), 'ms'));
   assert.equal(m.rows, 20_000);
   assert.equal(m.series.length, 701);
@@ -197,7 +278,8 @@ test('many rows and series grow the arrays without losing values', () => {
 test('the cross-request series cache gives the same batches as decoding afresh, also when it overflows and starts over', () => {
   const body = (round: number): string => {
     const lines: string[] = [];
-    for (let i = 0; i < 3000; i++) lines.push(`m${i % 3},dev=d${(i * 7 + round) % 701},z\\ k=v\\,${i % 5} v=${i}i ${i}`);
+    for (let i = 0; i < 3000; i++)
+      lines.push(`m${i % 3},dev=d${(i * 7 + round) % 701},z\\ k=v\\,${i % 5} v=${i}i ${i}`);
     return lines.join('\n');
   };
   const small = new SeriesCache(100, 4096);
@@ -212,7 +294,8 @@ test('the cross-request series cache gives the same batches as decoding afresh, 
   assert.ok(big.size > 1000, `cache holds ${big.size} series`);
   assert.ok(small.size <= 100, `bounded cache holds ${small.size} series`);
   // A key that fails to decode is not cached: it fails again with its line.
-  for (let k = 0; k < 2; k++) assert.throws(() => parse('m v=1 1\nm,t=a,t=b v=1 1', 'ns', { seriesCache: big }), /line 2: tag 't' appears twice/);
+  for (let k = 0; k < 2; k++)
+    assert.throws(() => parse('m v=1 1\nm,t=a,t=b v=1 1', 'ns', { seriesCache: big }), /line 2: tag 't' appears twice/);
 });
 
 test('a field with two types in one request is refused, naming the field and both lines', () => {
@@ -264,7 +347,6 @@ test('an unknown precision is refused', () => {
   assert.throws(() => parseLineProtocol(Buffer.from('m v=1'), 'h' as LinePrecision), /precision 'h'/);
 });
 
-
 test('round trip: random names and values with every special character survive escaping (seeded)', () => {
   const r = rng(7);
   const alphabet = ['a', 'B', '9', ' ', ',', '=', '"', '\\', 'é', '✓', '_', '-', '.'];
@@ -283,7 +365,8 @@ test('round trip: random names and values with every special character survive e
   const clean = (s: string, specials: string): string => {
     for (;;) {
       let out = '';
-      for (let i = 0; i < s.length; i++) if (!(s[i] === '\\' && (i + 1 === s.length || specials.includes(s[i + 1]!)))) out += s[i];
+      for (let i = 0; i < s.length; i++)
+        if (!(s[i] === '\\' && (i + 1 === s.length || specials.includes(s[i + 1]!)))) out += s[i];
       if (out === s) return s;
       s = out;
     }
@@ -320,7 +403,7 @@ test('mutated input either parses or is refused with a BasaltError naming a line
   const r = rng(11);
   const base = Buffer.from(
     'meters,groupid=3,location=California.SanJose,tbname=d7 current=10.123,voltage=219i,phase=0.1234 1704067200\n' +
-    'm\\ x,t\\,k=v\\=1 s="a \\"q\\" \\\\ b",b=t,u=5u -12\r\n# c\n\nm\\ x,t\\,k=v\\=1 f=1e3,i=-4i\n',
+      'm\\ x,t\\,k=v\\=1 s="a \\"q\\" \\\\ b",b=t,u=5u -12\r\n# c\n\nm\\ x,t\\,k=v\\=1 f=1e3,i=-4i\n',
   );
   const specials = [32, 44, 61, 34, 92, 10, 13, 35, 45, 46, 105, 117, 116, 102, 48, 57, 0xc3, 0xff, 9];
   let parsed = 0;

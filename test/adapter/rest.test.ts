@@ -16,13 +16,28 @@ let srv: FakeServer;
 let base: string;
 const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 
-before(async () => { srv = await startFakeServer({ maxHttpBodyBytes: '65536' }); base = `http://127.0.0.1:${srv.httpPort}`; });
-after(async () => { await srv.stop(); });
+before(async () => {
+  srv = await startFakeServer({ maxHttpBodyBytes: '65536' });
+  base = `http://127.0.0.1:${srv.httpPort}`;
+});
+after(async () => {
+  await srv.stop();
+});
 
 /** TDengine's REST JSON: a result (rows as arrays, as objects with row_with_meta) or an error (code, desc). */
-interface RestJson { code: number; desc: string; rows: number; column_meta: unknown[]; data: unknown[][] }
+interface RestJson {
+  code: number;
+  desc: string;
+  rows: number;
+  column_meta: unknown[];
+  data: unknown[][];
+}
 
-async function post(path: string, body: string | Uint8Array, auth: string | null = ROOT): Promise<{ status: number; json: RestJson; type: string | null }> {
+async function post(
+  path: string,
+  body: string | Uint8Array,
+  auth: string | null = ROOT,
+): Promise<{ status: number; json: RestJson; type: string | null }> {
   const headers: Record<string, string> = {};
   if (auth) headers['Authorization'] = auth;
   const r = await fetch(base + path, { method: 'POST', body, headers });
@@ -41,12 +56,31 @@ test('show databases answers in TDengine JSON shape', async () => {
 });
 
 test('DDL and insert answer affected_rows; values are typed as documented', async () => {
-  assert.deepEqual((await post('/rest/sql', 'create database r1')).json, { code: 0, column_meta: [['affected_rows', 'INT', 4]], data: [[0]], rows: 1 });
+  assert.deepEqual((await post('/rest/sql', 'create database r1')).json, {
+    code: 0,
+    column_meta: [['affected_rows', 'INT', 4]],
+    data: [[0]],
+    rows: 1,
+  });
   assert.deepEqual((await post('/rest/sql/r1', 'insert into t values (1, 2) (3, 4) (5, 6)')).json.data, [[3]]);
   const q = await post('/rest/sql', 'select big 8');
-  assert.deepEqual(q.json.column_meta, [['ts', 'TIMESTAMP', 8], ['i', 'INT', 4], ['b', 'BIGINT', 8], ['f', 'FLOAT', 4], ['s', 'VARCHAR', 20], ['ok', 'BOOL', 1]]);
+  assert.deepEqual(q.json.column_meta, [
+    ['ts', 'TIMESTAMP', 8],
+    ['i', 'INT', 4],
+    ['b', 'BIGINT', 8],
+    ['f', 'FLOAT', 4],
+    ['s', 'VARCHAR', 20],
+    ['ok', 'BOOL', 1],
+  ]);
   assert.equal(q.json.rows, 8);
-  assert.deepEqual(q.json.data[1], [new Date(BIG_BASE_TS + 1000).toISOString().replace('.000Z', 'Z'), 1, 10_000_000_000, 1.5, 'row-1', true]);
+  assert.deepEqual(q.json.data[1], [
+    new Date(BIG_BASE_TS + 1000).toISOString().replace('.000Z', 'Z'),
+    1,
+    10_000_000_000,
+    1.5,
+    'row-1',
+    true,
+  ]);
   assert.equal(q.json.data[3][1], null);
 });
 
@@ -89,7 +123,7 @@ test('ping, unknown routes, wrong methods and oversized bodies', async () => {
   await p.text();
   const nf = await fetch(base + '/rest/nope', { method: 'POST', body: 'x' });
   assert.equal(nf.status, 404);
-  assert.equal((await nf.json() as { code: number }).code > 0, true);
+  assert.equal(((await nf.json()) as { code: number }).code > 0, true);
   const g = await fetch(base + '/rest/sql', { headers: { Authorization: ROOT } });
   assert.equal(g.status, 405);
   await g.text();
@@ -109,7 +143,18 @@ test('a large result streams as one valid JSON document', async () => {
 
 test('curl, when installed, works unchanged', { skip: spawnSync('curl', ['--version']).status !== 0 }, async () => {
   // Async: the server runs in this process, so a blocking spawn would deadlock.
-  const { stdout } = await execFileP('curl', ['-s', '--noproxy', '*', '--max-time', '10', '-u', 'root:taosdata', '-d', 'show databases', `127.0.0.1:${srv.httpPort}/rest/sql`]);
+  const { stdout } = await execFileP('curl', [
+    '-s',
+    '--noproxy',
+    '*',
+    '--max-time',
+    '10',
+    '-u',
+    'root:taosdata',
+    '-d',
+    'show databases',
+    `127.0.0.1:${srv.httpPort}/rest/sql`,
+  ]);
   const j = JSON.parse(stdout);
   assert.equal(j.code, 0);
   assert.equal(j.data[0][0], 'information_schema');
@@ -134,7 +179,7 @@ test('helpers: route matching, Basic auth parsing, FLOAT/DOUBLE/BIGINT encoding'
 test('token login (/rest/login/<user>/<password>, Authorization: Taosd <token>) and row_with_meta', async () => {
   const login = await fetch(`${base}/rest/login/root/taosdata`);
   assert.equal(login.status, 200);
-  const { code, desc } = await login.json() as { code: number; desc: string };
+  const { code, desc } = (await login.json()) as { code: number; desc: string };
   assert.equal(code, 0);
   assert.ok(desc.length >= 32);
   const q = await post('/rest/sql', 'select big 2', `Taosd ${desc}`);
@@ -151,7 +196,10 @@ test('the cached timestamp formatter equals ticksToRfc3339 for every precision',
   const { makeTimestampFormatter } = await import('../../src/adapter/rest-json.js');
   const { ticksToRfc3339 } = await import('../../src/common/time.js');
   let seed = 7;
-  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const next = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
   for (const p of ['ms', 'us', 'ns'] as const) {
     const f = makeTimestampFormatter(p);
     const scale = p === 'ms' ? 1 : p === 'us' ? 1e3 : 1e6;

@@ -15,7 +15,8 @@ const OPEN = 'common';
 export function parseLayerTable(markdown: string): LayerRules {
   const from = markdown.indexOf(BEGIN);
   const to = markdown.indexOf(END);
-  if (from < 0 || to < from) throw new Error(`docs/architecture.md: the layer table must sit between ${BEGIN} and ${END}`);
+  if (from < 0 || to < from)
+    throw new Error(`docs/architecture.md: the layer table must sit between ${BEGIN} and ${END}`);
   const rules = new Map<string, Set<string>>();
   for (const line of markdown.slice(from + BEGIN.length, to).split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
@@ -45,20 +46,27 @@ export interface Violation {
 
 // Static imports and re-exports (`import … from '…'`, `export … from '…'`, `import '…'`) and
 // dynamic `import('…')`; type-only imports count like any other.
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1|(?:^|[\s;])import\s*(['"])([^'"]+)\3|\bimport\s*\(\s*(['"])([^'"]+)\5\s*\)/g;
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1|(?:^|[\s;])import\s*(['"])([^'"]+)\3|\bimport\s*\(\s*(['"])([^'"]+)\5\s*\)/g;
 
 function folderOf(path: string): string | null {
   const parts = path.split('/');
   return parts[0] === 'src' && parts.length > 2 ? parts[1]! : null;
 }
 
-export function checkImports(files: readonly SourceFile[], rules: LayerRules): { violations: Violation[]; unknownFolders: string[] } {
+export function checkImports(
+  files: readonly SourceFile[],
+  rules: LayerRules,
+): { violations: Violation[]; unknownFolders: string[] } {
   const violations: Violation[] = [];
   const unknown = new Set<string>();
   for (const f of files) {
     const from = folderOf(f.path);
     if (from === null) continue;
-    if (!rules.has(from)) { unknown.add(from); continue; }
+    if (!rules.has(from)) {
+      unknown.add(from);
+      continue;
+    }
     const allowed = rules.get(from)!;
     IMPORT_RE.lastIndex = 0;
     for (let m = IMPORT_RE.exec(f.text); m !== null; m = IMPORT_RE.exec(f.text)) {
@@ -90,7 +98,8 @@ export function readSources(root: string): SourceFile[] {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, e.name);
       if (e.isDirectory()) walk(full);
-      else if (e.name.endsWith('.ts')) out.push({ path: relative(root, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
+      else if (e.name.endsWith('.ts'))
+        out.push({ path: relative(root, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
     }
   };
   walk(join(root, 'src'));
@@ -99,7 +108,10 @@ export function readSources(root: string): SourceFile[] {
 
 /** Folders directly under src/ (every one needs a row in the table, even one with no .ts yet). */
 export function sourceFolders(root: string): string[] {
-  return readdirSync(join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return readdirSync(join(root, 'src'), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 export function formatViolation(v: Violation): string {

@@ -8,13 +8,22 @@ import { startFakeServer, freePort, type FakeServer } from '../rpc/harness.js';
 import { runBasalt } from './run-basalt.js';
 
 let srv: FakeServer;
-before(async () => { srv = await startFakeServer(); });
-after(async () => { await srv.stop(); });
+before(async () => {
+  srv = await startFakeServer();
+});
+after(async () => {
+  await srv.stop();
+});
 
 const P = (): string[] => ['-P', String(srv.rpcPort)];
 
 test('-s runs statements in order with taos footers and exit 0', async () => {
-  const r = await runBasalt(['sql', ...P(), '-s', 'create database s1; use s1; insert into t values (1,2)(3,4); select big 2; show databases']);
+  const r = await runBasalt([
+    'sql',
+    ...P(),
+    '-s',
+    'create database s1; use s1; insert into t values (1,2)(3,4); select big 2; show databases',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
   const out = r.stdout;
@@ -22,11 +31,16 @@ test('-s runs statements in order with taos footers and exit 0', async () => {
   assert.match(out, /basalt> use s1;\nDatabase changed\.\n/);
   assert.match(out, /Insert OK, 2 row\(s\) affected/);
   assert.match(out, /\n {11}ts {12}\|/);
-  assert.ok(out.includes(
-    '           ts            |      i      |           b           |          f           |           s            |  ok   |\n' +
-    '='.repeat(120) + '\n' +
-    ' 2023-11-14 22:13:20.000 |           0 |                     0 |              0.50000 | row-0                  | false |\n' +
-    ' 2023-11-14 22:13:21.000 |           1 |           10000000000 |              1.50000 | row-1                  | true  |\n'), out);
+  assert.ok(
+    out.includes(
+      '           ts            |      i      |           b           |          f           |           s            |  ok   |\n' +
+        '='.repeat(120) +
+        '\n' +
+        ' 2023-11-14 22:13:20.000 |           0 |                     0 |              0.50000 | row-0                  | false |\n' +
+        ' 2023-11-14 22:13:21.000 |           1 |           10000000000 |              1.50000 | row-1                  | true  |\n',
+    ),
+    out,
+  );
   assert.match(out, /Query OK, 2 row\(s\) in set \(\d+\.\d{6}s\)/);
   assert.match(out, / information_schema {13}\|/);
 });
@@ -45,7 +59,10 @@ test('-f file, -d database, \\G vertical output', async () => {
   const r = await runBasalt(['sql', ...P(), '-d', 'fdb', '-f', f]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\n fdb {28}\|\n/);
-  assert.match(r.stdout, /\*{27} 1\.row \*{27}\nts: 2023-11-14 22:13:20\.000\n i: 0\n b: 0\n f: 0\.50000\n s: row-0\nok: false\n/);
+  assert.match(
+    r.stdout,
+    /\*{27} 1\.row \*{27}\nts: 2023-11-14 22:13:20\.000\n i: 0\n b: 0\n f: 0\.50000\n s: row-0\nok: false\n/,
+  );
   const missing = await runBasalt(['sql', ...P(), '-f', join(srv.dir, 'nope.sql')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read -f .*nope\.sql: ENOENT/);

@@ -11,8 +11,12 @@ import { startFakeServer, freePort, type FakeServer } from '../rpc/harness.js';
 import { BIG_BASE_TS } from '../rpc/fake-engine.js';
 
 let srv: FakeServer;
-before(async () => { srv = await startFakeServer(); });
-after(async () => { await srv.stop(); });
+before(async () => {
+  srv = await startFakeServer();
+});
+after(async () => {
+  await srv.stop();
+});
 
 test('query returns typed columnar values and rows()', async () => {
   const c = await connect({ port: srv.rpcPort });
@@ -20,14 +24,19 @@ test('query returns typed columnar values and rows()', async () => {
     assert.equal(c.serverVersion, '0.0.0-test');
     const r = await c.query('select big 10');
     assert.equal(r.kind, 'query');
-    assert.deepEqual(r.columns.map((x) => `${x.name}:${x.typeName}:${x.bytes}`), ['ts:TIMESTAMP:8', 'i:INT:4', 'b:BIGINT:8', 'f:FLOAT:4', 's:VARCHAR:20', 'ok:BOOL:1']);
+    assert.deepEqual(
+      r.columns.map((x) => `${x.name}:${x.typeName}:${x.bytes}`),
+      ['ts:TIMESTAMP:8', 'i:INT:4', 'b:BIGINT:8', 'f:FLOAT:4', 's:VARCHAR:20', 'ok:BOOL:1'],
+    );
     assert.equal(r.numRows, 10);
     const rows = r.rows();
     assert.deepEqual(rows[2], [BIG_BASE_TS + 2000, 2, 20_000_000_000n, 2.5, 'row-2', false]);
     assert.equal(rows[3]![1], null, 'null INT arrives as null');
     assert.equal(r.value(9, 's'), 'row-9');
     assert.ok(r.blocks[0]!.columns[0]!.data instanceof Float64Array);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 });
 
 test('a large result streams over several FETCH round trips, in order, and can be abandoned', async () => {
@@ -51,7 +60,9 @@ test('a large result streams over several FETCH round trips, in order, and can b
     const t0 = Date.now();
     while (srv.engine.abandoned === before && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 10));
     assert.equal(srv.engine.abandoned, before + 1);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 });
 
 test('use db changes the session; stateless queries neither read nor change it', async () => {
@@ -71,16 +82,23 @@ test('use db changes the session; stateless queries neither read nor change it',
     assert.equal((await c2.query('select db')).value(0, 0), 'cdb2');
     c2.close();
     await assert.rejects(connect({ port: srv.rpcPort, database: 'nope' }), (e: BasaltError) => e.code === 0x80000388);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 });
 
 test('SQL errors carry the server code and message', async () => {
   const c = await connect({ port: srv.rpcPort });
   try {
-    await assert.rejects(c.query('fail'), (e: BasaltError) => e instanceof BasaltError && e.code === 0x80002600 && /fake engine/.test(e.message));
+    await assert.rejects(
+      c.query('fail'),
+      (e: BasaltError) => e instanceof BasaltError && e.code === 0x80002600 && /fake engine/.test(e.message),
+    );
     // The connection stays usable after an error.
     assert.equal((await c.query('select big 1')).numRows, 1);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 });
 
 test('insertColumnar sends blocks without SQL and returns rows written', async () => {
@@ -93,7 +111,11 @@ test('insertColumnar sends blocks without SQL and returns rows written', async (
     (v.data as Float64Array).set([1.5, 0, 3.5]);
     v.nulls![1] = 1;
     const n = await c.insertColumnar('bulk', [
-      { table: 'd1', using: { stable: 'meters', tags: [1, 'SF', 5n, true, null] }, block: { numRows: 3, columns: [ts, v] } },
+      {
+        table: 'd1',
+        using: { stable: 'meters', tags: [1, 'SF', 5n, true, null] },
+        block: { numRows: 3, columns: [ts, v] },
+      },
       { table: 'd2', block: { numRows: 3, columns: [ts, v] } },
     ]);
     assert.equal(n, 6);
@@ -102,8 +124,13 @@ test('insertColumnar sends blocks without SQL and returns rows written', async (
     assert.deepEqual([...(got.block.columns[1]!.data as Float64Array)], [1.5, 0, 3.5]);
     assert.equal(got.block.columns[1]!.nulls![1], 1);
     assert.equal((await c.query('select inserted')).value(0, 0), 6n);
-    await assert.rejects(c.insertColumnar('nodb', [{ table: 'd1', block: { numRows: 3, columns: [ts, v] } }]), (e: BasaltError) => e.code === 0x80000388);
-  } finally { c.close(); }
+    await assert.rejects(
+      c.insertColumnar('nodb', [{ table: 'd1', block: { numRows: 3, columns: [ts, v] } }]),
+      (e: BasaltError) => e.code === 0x80000388,
+    );
+  } finally {
+    c.close();
+  }
 });
 
 test('wrong password is AUTH_FAILURE; a password change locks out open connections', async () => {
@@ -117,12 +144,19 @@ test('wrong password is AUTH_FAILURE; a password change locks out open connectio
     await c3.query("alter user root pass 'taosdata'");
     c3.close();
     assert.equal((await c.query('select big 1')).numRows, 1);
-  } finally { c.close(); admin.close(); }
+  } finally {
+    c.close();
+    admin.close();
+  }
 });
 
 test('status and checkServer report service ok; an unreachable port is 0: unavailable', async () => {
   const c = await connect({ port: srv.rpcPort });
-  try { assert.deepEqual(await c.status(), { code: 2, text: 'service ok', detail: '' }); } finally { c.close(); }
+  try {
+    assert.deepEqual(await c.status(), { code: 2, text: 'service ok', detail: '' });
+  } finally {
+    c.close();
+  }
   assert.equal((await checkServer({ port: srv.rpcPort })).code, 2);
   const dead = await freePort();
   const s = await checkServer({ port: dead, timeoutMs: 1000 });
@@ -135,7 +169,9 @@ test('requests time out with TIMEOUT and the connection stays usable', async () 
   try {
     await assert.rejects(c.query('slow 400'), (e: BasaltError) => e.errorName === 'TIMEOUT');
     assert.equal((await c.query('select big 2', { timeoutMs: 2000 })).numRows, 2);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 });
 
 test('the client reconnects and re-authenticates (with its database) after the server restarts', async () => {
@@ -152,8 +188,13 @@ test('the client reconnects and re-authenticates (with its database) after the s
     again.engine.databases.add('rdb');
     try {
       assert.equal((await c.query('select db')).value(0, 0), 'rdb');
-    } finally { c.close(); await again.stop(); }
-  } finally { await own.stop(); }
+    } finally {
+      c.close();
+      await again.stop();
+    }
+  } finally {
+    await own.stop();
+  }
 });
 
 test('open result cursors per connection are bounded; closing one frees a slot', async () => {
@@ -162,12 +203,17 @@ test('open result cursors per connection are bounded; closing one frees a slot',
   try {
     const open = [];
     for (let i = 0; i < Limits.maxOpenCursorsPerConnection; i++) open.push(await c.queryStream('select big 200000'));
-    await assert.rejects(c.queryStream('select big 200000'), (e: BasaltError) => e.errorName === 'QUEUE_FULL' && /open result sets/.test(e.message));
+    await assert.rejects(
+      c.queryStream('select big 200000'),
+      (e: BasaltError) => e.errorName === 'QUEUE_FULL' && /open result sets/.test(e.message),
+    );
     await open[0]!.close();
     const again = await c.queryStream('select big 200000');
     await again.close();
     for (const s of open) await s.close();
     // Small results never hold a cursor.
     assert.equal((await c.query('select big 3')).numRows, 3);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 });

@@ -13,9 +13,17 @@ import { DataType } from '../../src/common/types.js';
 import { sleep } from './harness.js';
 
 export const ROWS_PER_REQUEST = 4;
-export const enum RowState { NONE = 0, FAILED = 1, UNKNOWN = 2, ACKED = 3 }
+export const enum RowState {
+  NONE = 0,
+  FAILED = 1,
+  UNKNOWN = 2,
+  ACKED = 3,
+}
 
-export interface Target { readonly host: string; readonly port: number }
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+}
 
 export interface ClientOptions {
   readonly id: number;
@@ -41,7 +49,12 @@ export function tableOf(client: number, seq: number, tables: number): string {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_r, rej) => { t = setTimeout(() => rej(Object.assign(new Error(`${what}: no answer within ${ms} ms`), { errorName: 'CLIENT_TIMEOUT' })), ms); });
+  const guard = new Promise<never>((_r, rej) => {
+    t = setTimeout(
+      () => rej(Object.assign(new Error(`${what}: no answer within ${ms} ms`), { errorName: 'CLIENT_TIMEOUT' })),
+      ms,
+    );
+  });
   return Promise.race([p, guard]).finally(() => clearTimeout(t));
 }
 
@@ -62,7 +75,9 @@ export class ChaosClient {
   private target: number;
   private conn: Connection | null = null;
 
-  constructor(readonly o: ClientOptions) { this.target = o.first % o.targets.length; }
+  constructor(readonly o: ClientOptions) {
+    this.target = o.first % o.targets.length;
+  }
 
   private note(e: unknown): void {
     const n = errName(e);
@@ -70,7 +85,11 @@ export class ChaosClient {
   }
 
   private drop(): void {
-    try { this.conn?.close(); } catch { /* closed */ }
+    try {
+      this.conn?.close();
+    } catch {
+      /* closed */
+    }
     this.conn = null;
   }
 
@@ -87,12 +106,24 @@ export class ChaosClient {
         (cv.data as Int32Array)[r] = id;
         (sv.data as BigInt64Array)[r] = BigInt(seq + r);
       }
-      const n = await withTimeout(c.insertColumnar('chaos', [{ table, block: { numRows: ROWS_PER_REQUEST, columns: [ts, cv, sv] } }], requestTimeoutMs), requestTimeoutMs + 2_000, 'insertColumnar');
+      const n = await withTimeout(
+        c.insertColumnar(
+          'chaos',
+          [{ table, block: { numRows: ROWS_PER_REQUEST, columns: [ts, cv, sv] } }],
+          requestTimeoutMs,
+        ),
+        requestTimeoutMs + 2_000,
+        'insertColumnar',
+      );
       if (n !== ROWS_PER_REQUEST) throw new Error(`acknowledged ${n} of ${ROWS_PER_REQUEST} rows`);
     } else {
       const vals: string[] = [];
       for (let r = 0; r < ROWS_PER_REQUEST; r++) vals.push(`(${t0 + seq + r}, ${id}, ${seq + r})`);
-      await withTimeout(c.query(`insert into chaos.${table} values ${vals.join(' ')}`, { timeoutMs: requestTimeoutMs }), requestTimeoutMs + 2_000, 'insert');
+      await withTimeout(
+        c.query(`insert into chaos.${table} values ${vals.join(' ')}`, { timeoutMs: requestTimeoutMs }),
+        requestTimeoutMs + 2_000,
+        'insert',
+      );
     }
   }
 
@@ -116,7 +147,11 @@ export class ChaosClient {
       const t = this.o.targets[this.target]!;
       if (!this.conn) {
         try {
-          this.conn = await withTimeout(connect({ host: t.host, port: t.port, timeoutMs: this.o.requestTimeoutMs }), this.o.requestTimeoutMs + 2_000, 'connect');
+          this.conn = await withTimeout(
+            connect({ host: t.host, port: t.port, timeoutMs: this.o.requestTimeoutMs }),
+            this.o.requestTimeoutMs + 2_000,
+            'connect',
+          );
         } catch (e) {
           this.note(e);
           this.mark(seq, RowState.FAILED);
@@ -152,14 +187,20 @@ export class ChaosClient {
         this.nextSeq += ROWS_PER_REQUEST;
         await this.batch(seq);
       }
-    } finally { this.drop(); }
+    } finally {
+      this.drop();
+    }
   }
 
   counts(): { acked: number; unknown: number; failed: number } {
-    let acked = 0, unknown = 0, failed = 0;
+    let acked = 0,
+      unknown = 0,
+      failed = 0;
     for (let s = 0; s < this.nextSeq; s++) {
       const x = this.state[s]!;
-      if (x === RowState.ACKED) acked++; else if (x === RowState.UNKNOWN) unknown++; else if (x === RowState.FAILED) failed++;
+      if (x === RowState.ACKED) acked++;
+      else if (x === RowState.UNKNOWN) unknown++;
+      else if (x === RowState.FAILED) failed++;
     }
     return { acked, unknown, failed };
   }

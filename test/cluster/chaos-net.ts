@@ -39,7 +39,12 @@ function ip(...args: string[]): string {
 /** Why netns mode is not usable here, or null when it is. */
 export function netnsUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'not root';
-  try { ip('netns', 'list'); return null; } catch (e) { return `ip netns does not work here: ${(e as Error).message.split('\n')[0]}`; }
+  try {
+    ip('netns', 'list');
+    return null;
+  } catch (e) {
+    return `ip netns does not work here: ${(e as Error).message.split('\n')[0]}`;
+  }
 }
 
 export class ChaosCluster {
@@ -50,11 +55,20 @@ export class ChaosCluster {
   private netUp = false;
   private readonly exitHook = (): void => this.cleanupNetSync();
 
-  constructor(readonly mode: NetMode, private readonly say: (s: string) => void) {}
+  constructor(
+    readonly mode: NetMode,
+    private readonly say: (s: string) => void,
+  ) {}
 
-  private get brNs(): string { return `${this.tag}-br`; }
-  private nsOf(k: number): string { return `${this.tag}-n${k}`; }
-  private brPortOf(k: number): string { return `${this.tag}b${k}`; }
+  private get brNs(): string {
+    return `${this.tag}-br`;
+  }
+  private nsOf(k: number): string {
+    return `${this.tag}-n${k}`;
+  }
+  private brPortOf(k: number): string {
+    return `${this.tag}b${k}`;
+  }
 
   private setupNet(): void {
     this.cleanupNetSync();
@@ -83,14 +97,32 @@ export class ChaosCluster {
   }
 
   private cleanupNetSync(): void {
-    try { ip('link', 'del', `${this.tag}h`); } catch { /* not there */ }
-    for (let k = 0; k < 3; k++) { try { ip('netns', 'del', this.nsOf(k)); } catch { /* not there */ } }
-    try { ip('netns', 'del', this.brNs); } catch { /* not there */ }
+    try {
+      ip('link', 'del', `${this.tag}h`);
+    } catch {
+      /* not there */
+    }
+    for (let k = 0; k < 3; k++) {
+      try {
+        ip('netns', 'del', this.nsOf(k));
+      } catch {
+        /* not there */
+      }
+    }
+    try {
+      ip('netns', 'del', this.brNs);
+    } catch {
+      /* not there */
+    }
   }
 
   private startOpts(k: number): { prefix?: readonly string[]; fqdn?: string; listenHost?: string } {
     if (this.mode === 'loopback') return {};
-    return { prefix: ['ip', 'netns', 'exec', this.nsOf(k)], fqdn: `${this.subnet}.${11 + k}`, listenHost: `${this.subnet}.${11 + k}` };
+    return {
+      prefix: ['ip', 'netns', 'exec', this.nsOf(k)],
+      fqdn: `${this.subnet}.${11 + k}`,
+      listenHost: `${this.subnet}.${11 + k}`,
+    };
   }
 
   /** Three dnodes, joined, three mnodes; records each node's dnode id. */
@@ -109,8 +141,22 @@ export class ChaosCluster {
     }
     const firstEp = `${fqdns[0]}:${ports[0]}`;
     for (let k = 0; k < 3; k++) {
-      const proc = await this.cluster.start(`d${k}g0`, ports[k]!, { ...this.startOpts(k), ...(k > 0 ? { firstEp } : {}) });
-      this.nodes.push({ k, host: hosts[k]!, port: ports[k]!, endpoint: `${fqdns[k]}:${ports[k]}`, dataDir: proc.dataDir, proc, gen: 0, stopped: false, partitioned: false, dnodeId: 0 });
+      const proc = await this.cluster.start(`d${k}g0`, ports[k]!, {
+        ...this.startOpts(k),
+        ...(k > 0 ? { firstEp } : {}),
+      });
+      this.nodes.push({
+        k,
+        host: hosts[k]!,
+        port: ports[k]!,
+        endpoint: `${fqdns[k]}:${ports[k]}`,
+        dataDir: proc.dataDir,
+        proc,
+        gen: 0,
+        stopped: false,
+        partitioned: false,
+        dnodeId: 0,
+      });
     }
     const [a, b, c] = this.nodes as [ChaosNode, ChaosNode, ChaosNode];
     await sql(a.port, `create dnode "${b.endpoint}"`, a.host);
@@ -121,16 +167,23 @@ export class ChaosCluster {
     });
     for (const [id, x] of d) {
       const n = this.nodes.find((y) => y.endpoint === x.endpoint);
-      if (!n) throw new Error(`show dnodes lists ${x.endpoint}, which is none of ${this.nodes.map((y) => y.endpoint).join(', ')}`);
+      if (!n)
+        throw new Error(
+          `show dnodes lists ${x.endpoint}, which is none of ${this.nodes.map((y) => y.endpoint).join(', ')}`,
+        );
       n.dnodeId = id;
     }
     await sql(a.port, 'create mnode on dnode 2', a.host);
     await sql(a.port, 'create mnode on dnode 3', a.host);
   }
 
-  alive(n: ChaosNode): boolean { return n.proc.child.exitCode === null && n.proc.child.signalCode === null; }
+  alive(n: ChaosNode): boolean {
+    return n.proc.child.exitCode === null && n.proc.child.signalCode === null;
+  }
 
-  async kill(n: ChaosNode): Promise<void> { await this.cluster.kill(n.proc.name, 'SIGKILL'); }
+  async kill(n: ChaosNode): Promise<void> {
+    await this.cluster.kill(n.proc.name, 'SIGKILL');
+  }
 
   /** Starts a killed node again on its dataDir and port (bounded by the harness's 15 s). */
   async restart(n: ChaosNode): Promise<void> {
@@ -142,7 +195,10 @@ export class ChaosCluster {
       try {
         n.proc = await this.cluster.start(`d${n.k}g${n.gen}`, n.port, { ...this.startOpts(n.k), dataDir: n.dataDir });
         return;
-      } catch (e) { last = e; await sleep(500); }
+      } catch (e) {
+        last = e;
+        await sleep(500);
+      }
     }
     throw last as Error;
   }
@@ -154,7 +210,13 @@ export class ChaosCluster {
   }
 
   cont(n: ChaosNode): void {
-    if (n.stopped && this.alive(n)) { try { process.kill(n.proc.child.pid!, 'SIGCONT'); } catch { /* gone */ } }
+    if (n.stopped && this.alive(n)) {
+      try {
+        process.kill(n.proc.child.pid!, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    }
     n.stopped = false;
   }
 
@@ -166,37 +228,55 @@ export class ChaosCluster {
 
   unpartition(n: ChaosNode): void {
     if (this.mode === 'netns' && this.netUp) {
-      try { ip('-n', this.brNs, 'link', 'set', this.brPortOf(n.k), 'up'); } catch (e) { this.say(`# heal of node ${n.k} failed: ${(e as Error).message}`); }
+      try {
+        ip('-n', this.brNs, 'link', 'set', this.brPortOf(n.k), 'up');
+      } catch (e) {
+        this.say(`# heal of node ${n.k} failed: ${(e as Error).message}`);
+      }
     }
     n.partitioned = false;
   }
 
   /** Undoes every fault: links up, SIGCONT, restarts dead nodes. */
   async healAll(): Promise<void> {
-    for (const n of this.nodes) { this.unpartition(n); this.cont(n); }
+    for (const n of this.nodes) {
+      this.unpartition(n);
+      this.cont(n);
+    }
     for (const n of this.nodes) if (!this.alive(n)) await this.restart(n);
   }
 
   async waitAllReady(timeoutMs: number): Promise<void> {
-    await waitFor('all dnodes ready', timeoutMs, async () => {
-      for (const n of this.nodes) {
-        const m = await dnodes(n.port, n.host);
-        if (m.size !== 3 || ![...m.values()].every((x) => x.status === 'ready')) return undefined;
-      }
-      return true;
-    }, 300);
+    await waitFor(
+      'all dnodes ready',
+      timeoutMs,
+      async () => {
+        for (const n of this.nodes) {
+          const m = await dnodes(n.port, n.host);
+          if (m.size !== 3 || ![...m.values()].every((x) => x.status === 'ready')) return undefined;
+        }
+        return true;
+      },
+      300,
+    );
   }
 
   /** SIGTERM every dnode and wait (bounded) for the exits. */
   async stopAllCleanly(): Promise<void> {
     for (const n of this.nodes) this.cont(n);
     const r = await Promise.all(this.nodes.map((n) => this.cluster.kill(n.proc.name, 'SIGTERM')));
-    r.forEach((x, k) => { if (x.code !== 0) this.say(`# dnode ${k} exited with ${x.code ?? x.signal} after SIGTERM`); });
+    r.forEach((x, k) => {
+      if (x.code !== 0) this.say(`# dnode ${k} exited with ${x.code ?? x.signal} after SIGTERM`);
+    });
   }
 
   async close(): Promise<void> {
     for (const n of this.nodes) this.cont(n);
     await this.cluster.cleanup();
-    if (this.netUp) { this.cleanupNetSync(); this.netUp = false; process.off('exit', this.exitHook); }
+    if (this.netUp) {
+      this.cleanupNetSync();
+      this.netUp = false;
+      process.off('exit', this.exitHook);
+    }
   }
 }

@@ -37,7 +37,11 @@ export function dnodeIdOf(dataDir: string): number {
 export function vgIdsOnDisk(dataDir: string): number[] {
   const root = join(dataDir, 'vnode');
   if (!existsSync(root)) return [];
-  return readdirSync(root).map((n) => /^vnode(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  return readdirSync(root)
+    .map((n) => /^vnode(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
 }
 
 function hashColumn(h: ReturnType<typeof createHash>, data: unknown, n: number): void {
@@ -46,7 +50,9 @@ function hashColumn(h: ReturnType<typeof createHash>, data: unknown, n: number):
     const s = v.subarray(0, n);
     h.update(Buffer.from(s.buffer, s.byteOffset, s.byteLength));
   } else {
-    h.update(JSON.stringify((data as unknown[]).slice(0, n), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+    h.update(
+      JSON.stringify((data as unknown[]).slice(0, n), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+    );
   }
 }
 
@@ -54,25 +60,39 @@ function hashColumn(h: ReturnType<typeof createHash>, data: unknown, n: number):
  * Opens one replica offline and digests it. The runtime's node id is the dnode id (the Raft
  * node id of its replicas); the log replays up to the commit index on disk.
  */
-export async function digestReplica(dataDir: string, dnodeId: number, vgId: number, timeoutMs = 30_000): Promise<ReplicaDigest> {
+export async function digestReplica(
+  dataDir: string,
+  dnodeId: number,
+  vgId: number,
+  timeoutMs = 30_000,
+): Promise<ReplicaDigest> {
   const transport = new RaftTransport({ nodeId: dnodeId });
   // tickMs: effectively never, so the lone replica never starts an election.
   const runtime = new ReplicaRuntime({ nodeId: dnodeId, transport, tickMs: 2_000_000_000 });
   let v: ReplicatedVnode | undefined;
   try {
     v = await ReplicatedVnode.open({
-      runtime, vgId, dir: join(dataDir, 'vnode', `vnode${vgId}`), options: vnodeOptionsOf(DEFAULT_DB_OPTIONS), followerReads: true,
+      runtime,
+      vgId,
+      dir: join(dataDir, 'vnode', `vnode${vgId}`),
+      options: vnodeOptionsOf(DEFAULT_DB_OPTIONS),
+      followerReads: true,
     });
     const deadline = Date.now() + timeoutMs;
     for (let i = 0; i < 10_000; i++) {
       const st = v.status();
       if (st.applied >= st.commit && st.storeApplied >= st.commit) break;
-      if (Date.now() > deadline) throw new Error(`replica of vgroup ${vgId} on dnode ${dnodeId} did not apply its log: ${JSON.stringify(st)}`);
+      if (Date.now() > deadline)
+        throw new Error(`replica of vgroup ${vgId} on dnode ${dnodeId} did not apply its log: ${JSON.stringify(st)}`);
       await sleep(20);
     }
     const st = v.status();
     const store = v.local;
-    const tables = store.listTables().filter((t) => t.kind !== 'super').map((t) => t.name).sort();
+    const tables = store
+      .listTables()
+      .filter((t) => t.kind !== 'super')
+      .map((t) => t.name)
+      .sort();
     const vg = createHash('sha256');
     let rows = 0;
     const perTable: Record<string, number> = {};
@@ -84,13 +104,26 @@ export async function digestReplica(dataDir: string, dnodeId: number, vgId: numb
       let n = 0;
       for (const b of store.scan(name, { from: -Infinity, to: Infinity }, cols) as Iterable<ColumnBlock>) {
         n += b.numRows;
-        b.columns.forEach((c, k) => { hashColumn(hs[k]!, c.data, b.numRows); });
+        b.columns.forEach((c, k) => {
+          hashColumn(hs[k]!, c.data, b.numRows);
+        });
       }
       perTable[name] = n;
       rows += n;
-      vg.update(`${name}:${n}:${JSON.stringify(info.tagValues, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))}:${hs.map((h) => h.digest('hex')).join(',')};`);
+      vg.update(
+        `${name}:${n}:${JSON.stringify(info.tagValues, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))}:${hs.map((h) => h.digest('hex')).join(',')};`,
+      );
     }
-    return { dnodeId, vgId, tables: tables.length, rows, checksum: vg.digest('hex').slice(0, 16), applied: st.applied, commit: st.commit, perTable };
+    return {
+      dnodeId,
+      vgId,
+      tables: tables.length,
+      rows,
+      checksum: vg.digest('hex').slice(0, 16),
+      applied: st.applied,
+      commit: st.commit,
+      perTable,
+    };
   } finally {
     await v?.close().catch(() => undefined);
     await runtime.close().catch(() => undefined);

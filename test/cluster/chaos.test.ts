@@ -18,14 +18,19 @@ import { digestAll } from './chaos-replicas.js';
 import { sleep, sql } from './harness.js';
 
 const MINUTES = Number(process.env['CHAOS_MINUTES'] ?? '2');
-const SEED = process.env['CHAOS_SEED'] !== undefined ? Number(process.env['CHAOS_SEED']) >>> 0 : (Date.now() ^ (process.pid << 8)) >>> 0;
+const SEED =
+  process.env['CHAOS_SEED'] !== undefined
+    ? Number(process.env['CHAOS_SEED']) >>> 0
+    : (Date.now() ^ (process.pid << 8)) >>> 0;
 const CLIENTS = Math.max(4, Number(process.env['CHAOS_CLIENTS'] ?? '5'));
 const TABLES_PER_CLIENT = 3;
 const VGROUPS = 4;
 const REQUEST_TIMEOUT_MS = 5_000;
 const ATTEMPTS = 4;
 
-const say = (s: string): void => { process.stdout.write(`${s}\n`); };
+const say = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
 
 function pickMode(): { mode: NetMode; why: string } {
   if (process.env['CHAOS_NET'] === 'loopback') return { mode: 'loopback', why: 'CHAOS_NET=loopback' };
@@ -43,35 +48,61 @@ async function anySql(text: string, timeoutMs = 30_000): Promise<unknown[][]> {
   let last: unknown;
   for (let i = 0; i < 100 && Date.now() < deadline; i++) {
     const n = cc.nodes[i % 3]!;
-    try { return await sql(n.port, text, n.host); } catch (e) { last = e; await sleep(200); }
+    try {
+      return await sql(n.port, text, n.host);
+    } catch (e) {
+      last = e;
+      await sleep(200);
+    }
   }
   throw new Error(`'${text}' failed on every dnode: ${(last as Error)?.message}`);
 }
 
 type FaultKind = 'kill' | 'stop' | 'partition';
 
-test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition), no acknowledged write lost, replicas identical`, { timeout: (MINUTES * 60 + 240) * 1000 }, async () => {
+test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition), no acknowledged write lost, replicas identical`, {
+  timeout: (MINUTES * 60 + 240) * 1000,
+}, async () => {
   const t00 = Date.now();
-  say(`# chaos: seed ${SEED} (CHAOS_SEED=${SEED} replays the schedule), ${MINUTES} min, ${CLIENTS} clients, network mode ${mode} (${why})`);
+  say(
+    `# chaos: seed ${SEED} (CHAOS_SEED=${SEED} replays the schedule), ${MINUTES} min, ${CLIENTS} clients, network mode ${mode} (${why})`,
+  );
   const kinds: FaultKind[] = ['kill', 'stop'];
   if (mode === 'netns') kinds.push('partition');
-  else say(`# chaos: partitions skipped: ${why} (they need root and a working 'ip netns'; iptables on loopback cannot cut a dnode's outgoing connections)`);
+  else
+    say(
+      `# chaos: partitions skipped: ${why} (they need root and a working 'ip netns'; iptables on loopback cannot cut a dnode's outgoing connections)`,
+    );
 
   await cc.start();
   const [n0] = cc.nodes as [ChaosNode, ChaosNode, ChaosNode];
   await sql(n0.port, `create database chaos replica 3 vgroups ${VGROUPS}`, n0.host);
   await anySql('create stable chaos.m (ts timestamp, c int, s bigint) tags (cl int, k int)');
   for (let i = 0; i < CLIENTS; i++) {
-    for (let k = 0; k < TABLES_PER_CLIENT; k++) await anySql(`create table if not exists chaos.t${i}_${k} using chaos.m tags (${i}, ${k})`);
+    for (let k = 0; k < TABLES_PER_CLIENT; k++)
+      await anySql(`create table if not exists chaos.t${i}_${k} using chaos.m tags (${i}, ${k})`);
   }
   const t0 = Date.now() - 3_600_000; // rows an hour back: well inside keep, never in the future
-  say(`# chaos: cluster up in ${((Date.now() - t00) / 1000).toFixed(1)} s; dnodes ${cc.nodes.map((n) => `${n.dnodeId}@${n.host}:${n.port}`).join(' ')}`);
+  say(
+    `# chaos: cluster up in ${((Date.now() - t00) / 1000).toFixed(1)} s; dnodes ${cc.nodes.map((n) => `${n.dnodeId}@${n.host}:${n.port}`).join(' ')}`,
+  );
 
   const targets = cc.nodes.map((n) => ({ host: n.host, port: n.port }));
-  const clients = Array.from({ length: CLIENTS }, (_, i) => new ChaosClient({
-    id: i, tables: TABLES_PER_CLIENT, t0, targets, first: i % 3, columnar: i % 2 === 1,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS, attempts: ATTEMPTS, retryUnknown: i % 4 < 2,
-  }));
+  const clients = Array.from(
+    { length: CLIENTS },
+    (_, i) =>
+      new ChaosClient({
+        id: i,
+        tables: TABLES_PER_CLIENT,
+        t0,
+        targets,
+        first: i % 3,
+        columnar: i % 2 === 1,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+        attempts: ATTEMPTS,
+        retryUnknown: i % 4 < 2,
+      }),
+  );
   const runMs = MINUTES * 60_000;
   const tStart = Date.now();
   const hardEnd = tStart + runMs + 60_000;
@@ -94,20 +125,34 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
       const acked0 = clients.reduce((s, c) => s + c.acked, 0);
       say(`# ${at()} fault ${++faults}: ${kind} dnode ${node.dnodeId} for ${holdMs} ms`);
       try {
-        if (kind === 'kill') { await cc.kill(node); await sleep(holdMs); await cc.restart(node); }
-        else if (kind === 'stop') { cc.stop(node); await sleep(holdMs); cc.cont(node); }
-        else { cc.partition(node); await sleep(holdMs); cc.unpartition(node); }
+        if (kind === 'kill') {
+          await cc.kill(node);
+          await sleep(holdMs);
+          await cc.restart(node);
+        } else if (kind === 'stop') {
+          cc.stop(node);
+          await sleep(holdMs);
+          cc.cont(node);
+        } else {
+          cc.partition(node);
+          await sleep(holdMs);
+          cc.unpartition(node);
+        }
         injected[kind]++;
       } finally {
         cc.unpartition(node);
         cc.cont(node);
         if (!cc.alive(node)) await cc.restart(node);
       }
-      try { await cc.waitAllReady(30_000); } catch (e) {
+      try {
+        await cc.waitAllReady(30_000);
+      } catch (e) {
         notReadyAfterFault.push(`fault ${faults} (${kind} dnode ${node.dnodeId}): ${(e as Error).message}`);
         say(`# ${at()} not all dnodes ready 30 s after healing fault ${faults}: ${(e as Error).message}`);
       }
-      say(`# ${at()} healed; ${clients.reduce((s, c) => s + c.acked, 0) - acked0} rows acknowledged during fault ${faults} and its recovery`);
+      say(
+        `# ${at()} healed; ${clients.reduce((s, c) => s + c.acked, 0) - acked0} rows acknowledged during fault ${faults} and its recovery`,
+      );
     }
     const left = runMs - (Date.now() - tStart);
     if (left > 0) await sleep(left);
@@ -116,10 +161,14 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
     await cc.healAll();
   }
   await Promise.all(running);
-  say(`# ${at()} nemesis and clients stopped; ${injected.kill} kills, ${injected.stop} stops, ${injected.partition} partitions`);
+  say(
+    `# ${at()} nemesis and clients stopped; ${injected.kill} kills, ${injected.stop} stops, ${injected.partition} partitions`,
+  );
   for (const c of clients) {
     const k = c.counts();
-    say(`#   client ${c.o.id} (${c.o.columnar ? 'columnar' : 'sql'}, ${c.o.retryUnknown ? 'retries' : 'no retry after'} unknown outcomes): ${c.requests} requests, ${k.acked} rows acked, ${k.unknown} unknown, ${k.failed} failed, ${c.switches} dnode switches; errors ${JSON.stringify(Object.fromEntries(c.errors))}`);
+    say(
+      `#   client ${c.o.id} (${c.o.columnar ? 'columnar' : 'sql'}, ${c.o.retryUnknown ? 'retries' : 'no retry after'} unknown outcomes): ${c.requests} requests, ${k.acked} rows acked, ${k.unknown} unknown, ${k.failed} failed, ${c.switches} dnode switches; errors ${JSON.stringify(Object.fromEntries(c.errors))}`,
+    );
   }
 
   // ------------------------------------------------------------ check the rows
@@ -135,7 +184,11 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   let acked = 0;
   const deadline = Date.now() + 60_000;
   for (let pass = 0; pass < 30; pass++) {
-    lost = []; unackedPresent = []; anomalies = []; present = 0; acked = 0;
+    lost = [];
+    unackedPresent = [];
+    anomalies = [];
+    present = 0;
+    acked = 0;
     for (const c of clients) {
       const id = c.o.id;
       const seen = new Uint8Array(c.nextSeq);
@@ -143,16 +196,23 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
         const table = `t${id}_${k}`;
         const rows = await readRows(table, pass + id + k);
         for (const r of rows) {
-          const ts = Number(r[0]), cv = Number(r[1]), sv = Number(r[2]);
+          const ts = Number(r[0]),
+            cv = Number(r[1]),
+            sv = Number(r[2]);
           const seq = ts - t0;
           present++;
-          if (!Number.isInteger(seq) || seq < 0 || seq >= c.nextSeq || tableOf(id, seq, TABLES_PER_CLIENT) !== table) { anomalies.push(`${table}: row ts ${ts} was never written there`); continue; }
-          if (cv !== id || sv !== seq) anomalies.push(`${table}: row seq ${seq} holds (${cv}, ${sv}), expected (${id}, ${seq})`);
+          if (!Number.isInteger(seq) || seq < 0 || seq >= c.nextSeq || tableOf(id, seq, TABLES_PER_CLIENT) !== table) {
+            anomalies.push(`${table}: row ts ${ts} was never written there`);
+            continue;
+          }
+          if (cv !== id || sv !== seq)
+            anomalies.push(`${table}: row seq ${seq} holds (${cv}, ${sv}), expected (${id}, ${seq})`);
           if (seen[seq]) anomalies.push(`${table}: row seq ${seq} present twice`);
           seen[seq] = 1;
           const st = c.state[seq]!;
           if (st === RowState.NONE) anomalies.push(`${table}: row seq ${seq} present but never sent`);
-          else if (st === RowState.FAILED) anomalies.push(`${table}: row seq ${seq} present although no attempt reached a dnode`);
+          else if (st === RowState.FAILED)
+            anomalies.push(`${table}: row seq ${seq} present although no attempt reached a dnode`);
           else if (st === RowState.UNKNOWN) unackedPresent.push(`${table}#${seq}`);
         }
       }
@@ -166,7 +226,9 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
     say(`# pass ${pass}: ${lost.length} acknowledged rows not visible yet; reading again`);
     await sleep(2_000);
   }
-  say(`# rows: ${acked} acknowledged, ${present} present, ${unackedPresent.length} unacknowledged-present${unackedPresent.length ? ` (${unackedPresent.slice(0, 40).join(' ')}${unackedPresent.length > 40 ? ' ...' : ''})` : ''}, ${lost.length} lost`);
+  say(
+    `# rows: ${acked} acknowledged, ${present} present, ${unackedPresent.length} unacknowledged-present${unackedPresent.length ? ` (${unackedPresent.slice(0, 40).join(' ')}${unackedPresent.length > 40 ? ' ...' : ''})` : ''}, ${lost.length} lost`,
+  );
   if (lost.length) say(`# LOST: ${lost.slice(0, 100).join(' ')}`);
   if (anomalies.length) say(`# ANOMALIES: ${anomalies.slice(0, 50).join('; ')}`);
 
@@ -185,24 +247,40 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   for (const [vgId, reps] of [...digests].sort((a, b) => a[0] - b[0])) {
     const same = reps.length === 3 && reps.every((r) => r.rows === reps[0]!.rows && r.checksum === reps[0]!.checksum);
     vgRows += reps[0]?.rows ?? 0;
-    vgLines.push(`vg${vgId}: ${reps.map((r) => `d${r.dnodeId}=${r.rows}/${r.checksum}`).join(' ')}${same ? '' : ' DIFFER'}`);
+    vgLines.push(
+      `vg${vgId}: ${reps.map((r) => `d${r.dnodeId}=${r.rows}/${r.checksum}`).join(' ')}${same ? '' : ' DIFFER'}`,
+    );
     if (!same) {
       mismatched.push(`vgroup ${vgId}`);
-      for (const r of reps) say(`#   vg${vgId} dnode ${r.dnodeId}: applied ${r.applied} commit ${r.commit} tables ${JSON.stringify(r.perTable)}`);
+      for (const r of reps)
+        say(
+          `#   vg${vgId} dnode ${r.dnodeId}: applied ${r.applied} commit ${r.commit} tables ${JSON.stringify(r.perTable)}`,
+        );
     }
   }
   say(`# replicas: ${vgLines.join('; ')}`);
 
-  const k = clients.reduce((s, c) => { const x = c.counts(); return { unknown: s.unknown + x.unknown, failed: s.failed + x.failed }; }, { unknown: 0, failed: 0 });
-  say(`CHAOS SUMMARY seed=${SEED} minutes=${MINUTES} mode=${mode} faults=${faults} kill=${injected.kill} stop=${injected.stop} partition=${injected.partition}${mode === 'netns' ? '' : '(skipped)'} ` +
-    `acked=${acked} unacked_present=${unackedPresent.length} unknown=${k.unknown} failed=${k.failed} lost=${lost.length} anomalies=${anomalies.length} ` +
-    `replicas_equal=${mismatched.length === 0 ? 'yes' : `NO (${mismatched.join(', ')})`} vgroups=${digests.size} rows_in_vgroups=${vgRows} total_s=${((Date.now() - t00) / 1000).toFixed(0)}`);
+  const k = clients.reduce(
+    (s, c) => {
+      const x = c.counts();
+      return { unknown: s.unknown + x.unknown, failed: s.failed + x.failed };
+    },
+    { unknown: 0, failed: 0 },
+  );
+  say(
+    `CHAOS SUMMARY seed=${SEED} minutes=${MINUTES} mode=${mode} faults=${faults} kill=${injected.kill} stop=${injected.stop} partition=${injected.partition}${mode === 'netns' ? '' : '(skipped)'} ` +
+      `acked=${acked} unacked_present=${unackedPresent.length} unknown=${k.unknown} failed=${k.failed} lost=${lost.length} anomalies=${anomalies.length} ` +
+      `replicas_equal=${mismatched.length === 0 ? 'yes' : `NO (${mismatched.join(', ')})`} vgroups=${digests.size} rows_in_vgroups=${vgRows} total_s=${((Date.now() - t00) / 1000).toFixed(0)}`,
+  );
   if (notReadyAfterFault.length) say(`# availability: ${notReadyAfterFault.join('; ')}`);
 
   assert.equal(lost.length, 0, `acknowledged rows lost: ${lost.slice(0, 20).join(' ')}`);
   assert.equal(anomalies.length, 0, `anomalies: ${anomalies.slice(0, 10).join('; ')}`);
   assert.ok(acked > 0, 'some rows were acknowledged');
-  assert.ok(counts.every((x) => x === present), `every dnode counts ${present}: ${counts.join(' / ')}`);
+  assert.ok(
+    counts.every((x) => x === present),
+    `every dnode counts ${present}: ${counts.join(' / ')}`,
+  );
   assert.equal(digests.size, VGROUPS, `${VGROUPS} vgroups on disk`);
   assert.deepEqual(mismatched, [], 'every replica of every vgroup holds the same rows');
   assert.equal(vgRows, present, 'the vgroups hold exactly the rows the cluster returns');

@@ -23,8 +23,12 @@ const T0 = 1_700_000_000_000;
 function tables(from: number): BulkTable[] {
   const out: BulkTable[] = [];
   for (let t = 0; t < TABLES; t++) {
-    const ts = allocVector(DataType.TIMESTAMP, ROWS), v = allocVector(DataType.INT, ROWS);
-    for (let r = 0; r < ROWS; r++) { (ts.data as Float64Array)[r] = T0 + (from + r) * 1000; (v.data as Int32Array)[r] = from + r; }
+    const ts = allocVector(DataType.TIMESTAMP, ROWS),
+      v = allocVector(DataType.INT, ROWS);
+    for (let r = 0; r < ROWS; r++) {
+      (ts.data as Float64Array)[r] = T0 + (from + r) * 1000;
+      (v.data as Int32Array)[r] = from + r;
+    }
     out.push({ table: `d${t}`, using: { stable: 'meters', tags: [t] }, block: { numRows: ROWS, columns: [ts, v] } });
   }
   return out;
@@ -34,7 +38,9 @@ async function count(port: number): Promise<number> {
   return Number((await sql(port, 'select count(*) from rt.meters'))[0]![0]);
 }
 
-test('bulk writes go to each vgroup leader; a killed routed dnode falls back to the connected one', { timeout: 120_000 }, async () => {
+test('bulk writes go to each vgroup leader; a killed routed dnode falls back to the connected one', {
+  timeout: 120_000,
+}, async () => {
   const ports = await startThreeMnodeCluster(cluster, ['r1', 'r2', 'r3']);
   await sql(ports[0], 'create database rt replica 3 vgroups 4');
   await sql(ports[0], 'create stable rt.meters (ts timestamp, v int) tags (g int)');
@@ -65,10 +71,15 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
   try {
     assert.equal(await c.insertColumnar('rt', tables(0)), TABLES * ROWS);
     // Which tables the map sends home (their vgroup is led by dnode 1) and which elsewhere.
-    const home = tables(0).filter((t) => map.vgroups[vgroupIndexForTable(map.vgroups, t.table)]!.leader === map.self).length;
+    const home = tables(0).filter(
+      (t) => map.vgroups[vgroupIndexForTable(map.vgroups, t.table)]!.leader === map.self,
+    ).length;
     assert.ok(home < TABLES, 'some of the tables belong to vgroups led by other dnodes');
-    assert.deepEqual(c.writeRouting, { routedTables: TABLES - home, homeTables: home, fallbackTables: 0 },
-      'tables led by dnode 1 went through the connection itself, the others straight to their leaders');
+    assert.deepEqual(
+      c.writeRouting,
+      { routedTables: TABLES - home, homeTables: home, fallbackTables: 0 },
+      'tables led by dnode 1 went through the connection itself, the others straight to their leaders',
+    );
     for (const p of ports) assert.equal(await count(p), TABLES * ROWS, `exact count through port ${p}`);
 
     // Kill a dnode that leads a vgroup and is not the connected one: its rows go through dnode 1.
@@ -78,11 +89,18 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
     const t0 = Date.now();
     let written = 0;
     for (let attempt = 0; attempt < 30 && written === 0; attempt++) {
-      try { written = await c.insertColumnar('rt', tables(ROWS)); } catch { await new Promise((r) => setTimeout(r, 500)); }
+      try {
+        written = await c.insertColumnar('rt', tables(ROWS));
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
     assert.equal(written, TABLES * ROWS, 'the write after the kill succeeds');
     assert.ok(Date.now() - t0 < 20_000, `within 20 s (took ${Date.now() - t0} ms)`);
-    assert.ok(c.writeRouting.fallbackTables > 0, `rows for the killed dnode were resent through dnode 1: ${JSON.stringify(c.writeRouting)}`);
+    assert.ok(
+      c.writeRouting.fallbackTables > 0,
+      `rows for the killed dnode were resent through dnode 1: ${JSON.stringify(c.writeRouting)}`,
+    );
     assert.equal(await count(ports[0]), 2 * TABLES * ROWS);
 
     // Routing off: everything through the connected dnode, same result.
@@ -90,9 +108,13 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
     try {
       assert.equal(await plain.insertColumnar('rt', tables(0)), TABLES * ROWS);
       assert.deepEqual(plain.writeRouting, { routedTables: 0, homeTables: TABLES, fallbackTables: 0 });
-    } finally { plain.close(); }
+    } finally {
+      plain.close();
+    }
     assert.equal(await count(ports[0]), 2 * TABLES * ROWS, 'rewritten rows (same timestamps) are not counted twice');
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
 
   // Dropping the database releases dnode 1's replicas: it no longer answers for them (a
   // closed replica kept in its index would also keep its memtable and log cache in memory).
@@ -101,6 +123,12 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
   await probe.connect();
   try {
     const vgId = map.vgroups[0]!.vgId;
-    await assert.rejects(probe.request(ClusterMsg.VNODE_META, { vgId }), (e: Error) => /hosts no replica of vgroup/.test(e.message), 'a dropped replica is gone from the dnode');
-  } finally { probe.close(); }
+    await assert.rejects(
+      probe.request(ClusterMsg.VNODE_META, { vgId }),
+      (e: Error) => /hosts no replica of vgroup/.test(e.message),
+      'a dropped replica is gone from the dnode',
+    );
+  } finally {
+    probe.close();
+  }
 });

@@ -8,32 +8,51 @@ import { dnodes, freeBasePort, mnodes, sleep, sql, sqlError, TestCluster, waitFo
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
 
-test('wrong firstEp: the dnode names the endpoint it cannot reach and keeps retrying', { timeout: 30_000 }, async () => {
+test('wrong firstEp: the dnode names the endpoint it cannot reach and keeps retrying', {
+  timeout: 30_000,
+}, async () => {
   const base = await freeBasePort(2);
   const d = await cluster.start('wrong-ep', base, { firstEp: `localhost:${base + 100}` });
   await waitFor('a log line naming the unreachable firstEp', 8_000, async () =>
-    /WARN .*cannot join the cluster.*localhost:\d+ \(connection refused: nothing listens there\).*retrying every 1 s/.test(d.log()) ? true : undefined);
+    /WARN .*cannot join the cluster.*localhost:\d+ \(connection refused: nothing listens there\).*retrying every 1 s/.test(
+      d.log(),
+    )
+      ? true
+      : undefined,
+  );
   assert.match(d.log(), new RegExp(`localhost:${base + 100}`));
   const dn = await cluster.start('wrong-host', base + 200, { firstEp: 'no-such-host.invalid:6030' });
   await waitFor('a log line saying the host does not resolve', 12_000, async () =>
-    /no-such-host\.invalid:6030 \(host name does not resolve\)/.test(dn.log()) ? true : undefined);
+    /no-such-host\.invalid:6030 \(host name does not resolve\)/.test(dn.log()) ? true : undefined,
+  );
   await sleep(1_500);
   assert.equal(d.child.exitCode, null, 'it keeps running and retrying');
   const e = await sqlError(base, 'show dnodes');
   assert.match(e.message, /has not joined a cluster yet; run create dnode "localhost:\d+"/);
 });
 
-test('secondEp and redirects: any joined dnode can be the entry point of the next one', { timeout: 30_000 }, async () => {
+test('secondEp and redirects: any joined dnode can be the entry point of the next one', {
+  timeout: 30_000,
+}, async () => {
   const base = await freeBasePort(4);
   await cluster.start('se1', base);
   await cluster.start('se2', base + 100, { firstEp: `localhost:${base}` });
   await sql(base, `create dnode "localhost:${base + 100}"`);
-  await waitFor('dnode 2 ready', 10_000, async () => ((await dnodes(base)).get(2)?.status === 'ready' ? true : undefined));
+  await waitFor('dnode 2 ready', 10_000, async () =>
+    (await dnodes(base)).get(2)?.status === 'ready' ? true : undefined,
+  );
   // firstEp names nothing; secondEp is dnode 2, which hosts no mnode and redirects to dnode 1.
-  const third = await cluster.start('se3', base + 200, { firstEp: `localhost:${base + 300}`, set: [`secondEp=localhost:${base + 100}`] });
+  const third = await cluster.start('se3', base + 200, {
+    firstEp: `localhost:${base + 300}`,
+    set: [`secondEp=localhost:${base + 100}`],
+  });
   await sql(base + 100, `create dnode "localhost:${base + 200}"`);
-  await waitFor('dnode 3 ready', 10_000, async () => ((await dnodes(base)).get(3)?.status === 'ready' ? true : undefined));
-  await waitFor('dnode 3 logs its join', 5_000, async () => (/INFO {2}joined the cluster dnodeId=3 .*mnodes=localhost:\d+/.test(third.log()) ? true : undefined));
+  await waitFor('dnode 3 ready', 10_000, async () =>
+    (await dnodes(base)).get(3)?.status === 'ready' ? true : undefined,
+  );
+  await waitFor('dnode 3 logs its join', 5_000, async () =>
+    /INFO {2}joined the cluster dnodeId=3 .*mnodes=localhost:\d+/.test(third.log()) ? true : undefined,
+  );
   // After joining it uses its saved mnode set: it serves cluster statements as a gateway.
   assert.equal((await dnodes(base + 200)).size, 3);
   const last = await sqlError(base + 200, 'drop mnode on dnode 1');
@@ -51,7 +70,7 @@ test('two dnodes started without firstEp form two clusters that never merge', { 
   const idB = (await sql(b, 'show cluster'))[0]![0];
   assert.notEqual(idA, idB);
   await sql(a, `create dnode "localhost:${b}"`);
-  const rows = await waitFor('the other cluster\'s dnode refused with a note', 10_000, async () => {
+  const rows = await waitFor("the other cluster's dnode refused with a note", 10_000, async () => {
     const d = await dnodes(a);
     return d.get(2)?.note === 'clusterId not match' ? d : undefined;
   });
@@ -61,7 +80,8 @@ test('two dnodes started without firstEp form two clusters that never merge', { 
   assert.equal(bRows.size, 1);
   assert.equal((await sql(b, 'show cluster'))[0]![0], idB);
   await waitFor('B logs that another cluster tried to add it', 5_000, async () =>
-    /another cluster tried to add this dnode/.test(bp.log()) ? true : undefined);
+    /another cluster tried to add this dnode/.test(bp.log()) ? true : undefined,
+  );
 });
 
 test('a config mismatch keeps the dnode offline with note "timezone not match"', { timeout: 40_000 }, async () => {
@@ -76,25 +96,38 @@ test('a config mismatch keeps the dnode offline with note "timezone not match"',
   });
   assert.equal(d.get(2)!.status, 'offline');
   await waitFor('the joining dnode logs the refusal and the fix', 5_000, async () =>
-    /refused this dnode.*timezone is 'Asia\/Shanghai' on this dnode but 'UTC' in the cluster; set timezone UTC/.test(j.log()) ? true : undefined);
+    /refused this dnode.*timezone is 'Asia\/Shanghai' on this dnode but 'UTC' in the cluster; set timezone UTC/.test(
+      j.log(),
+    )
+      ? true
+      : undefined,
+  );
   // Still offline later: the refusal is not a one-off.
   await sleep(2_000);
   assert.equal((await dnodes(first)).get(2)!.note, 'timezone not match');
 });
 
-test('a dropped dnode exits non-zero, logs how to wipe its dataDir, and refuses to start again', { timeout: 40_000 }, async () => {
+test('a dropped dnode exits non-zero, logs how to wipe its dataDir, and refuses to start again', {
+  timeout: 40_000,
+}, async () => {
   const base = await freeBasePort(2);
   await cluster.start('keep', base);
   const victim = await cluster.start('victim', base + 100, { firstEp: `localhost:${base}` });
   await sql(base, `create dnode "localhost:${base + 100}"`);
-  await waitFor('dnode 2 ready', 10_000, async () => ((await dnodes(base)).get(2)?.status === 'ready' ? true : undefined));
+  await waitFor('dnode 2 ready', 10_000, async () =>
+    (await dnodes(base)).get(2)?.status === 'ready' ? true : undefined,
+  );
   await sql(base, 'drop dnode 2');
   const r = await Promise.race([victim.exited, sleep(8_000).then(() => null)]);
   assert.ok(r !== null, 'the dropped dnode exits by itself');
   assert.equal(r.code, 1);
   assert.match(victim.log(), /ERROR dnode 2 was dropped from cluster \d+ .*delete everything in dataDir .*victim/);
   assert.equal((await dnodes(base)).size, 1);
-  const again = await cluster.start('victim-again', base + 100, { noWait: true, dataDir: victim.dataDir, firstEp: `localhost:${base}` });
+  const again = await cluster.start('victim-again', base + 100, {
+    noWait: true,
+    dataDir: victim.dataDir,
+    firstEp: `localhost:${base}`,
+  });
   const r2 = await Promise.race([again.exited, sleep(8_000).then(() => null)]);
   assert.ok(r2 !== null, 'the restart exits by itself');
   assert.equal(r2.code, 1);
@@ -105,7 +138,9 @@ test('a dropped dnode exits non-zero, logs how to wipe its dataDir, and refuses 
   assert.ok((await dnodes(base)).has(3));
 });
 
-test('create mnode: on an offline dnode, twice on one dnode, a 4th time; drop mnode of the leader', { timeout: 60_000 }, async () => {
+test('create mnode: on an offline dnode, twice on one dnode, a 4th time; drop mnode of the leader', {
+  timeout: 60_000,
+}, async () => {
   const base = await freeBasePort(4);
   await cluster.start('m1', base);
   await cluster.start('m2', base + 100, { firstEp: `localhost:${base}` });
@@ -137,7 +172,10 @@ test('create mnode: on an offline dnode, twice on one dnode, a 4th time; drop mn
   // Run-time config through any dnode: alter one dnode, read it back; refuse keys that must match.
   await sql(base + 200, "alter dnode 2 'debugFlag' '135'");
   const vars = await sql(base, "show dnode 2 variables like 'debugFlag'");
-  assert.deepEqual(vars.map((r) => [r[0], r[1], r[2]]), [[2, 'debugFlag', '135']]);
+  assert.deepEqual(
+    vars.map((r) => [r[0], r[1], r[2]]),
+    [[2, 'debugFlag', '135']],
+  );
   await sql(base, "alter all dnodes 'debugFlag' '131'");
   assert.equal((await sql(base, "show dnode 3 variables like 'debugFlag'"))[0]![2], '131');
   const tz = await sqlError(base, "alter all dnodes 'timezone' 'UTC'");

@@ -14,7 +14,15 @@ import { BASALT_BIN, REPO_ROOT } from '../cli/run-basalt.js';
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+process.on('exit', () => {
+  for (const c of live) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -36,7 +44,9 @@ function basePortRange(): [number, number] {
   try {
     const [lo] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     if (lo !== undefined && lo >= 12_000) return [10_000, lo - 100 * MIN_PORT_SLOTS - 100];
-  } catch { /* not Linux: the old range */ }
+  } catch {
+    /* not Linux: the old range */
+  }
   return [20_000, 60_000];
 }
 
@@ -45,9 +55,11 @@ export async function freeBasePort(count: number): Promise<number> {
   const [lo, hi] = basePortRange();
   const slots = Math.max(count, MIN_PORT_SLOTS);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = lo + Math.floor(Math.random() * Math.floor((hi - lo - 100) / 100)) * 100 + Math.floor(Math.random() * 60);
+    const base =
+      lo + Math.floor(Math.random() * Math.floor((hi - lo - 100) / 100)) * 100 + Math.floor(Math.random() * 60);
     let ok = true;
-    for (let k = 0; k < slots && ok; k++) ok = (await portFree(base + 100 * k)) && (await portFree(base + 100 * k + 11));
+    for (let k = 0; k < slots && ok; k++)
+      ok = (await portFree(base + 100 * k)) && (await portFree(base + 100 * k + 11));
     if (ok) return base;
   }
   throw new Error('no free port range found');
@@ -83,31 +95,66 @@ export class TestCluster {
 
   async start(name: string, port: number, o: StartOptions = {}): Promise<DnodeProc> {
     const dataDir = o.dataDir ?? join(this.dir, name);
-    const args = [BASALT_BIN, 'start', '--fqdn', o.fqdn ?? 'localhost', '--server-port', String(port), '--data-dir', dataDir,
-      '--listen-host', o.listenHost ?? '127.0.0.1', '--set', 'statusInterval=1', ...(o.set ?? []).flatMap((s) => ['--set', s])];
+    const args = [
+      BASALT_BIN,
+      'start',
+      '--fqdn',
+      o.fqdn ?? 'localhost',
+      '--server-port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--listen-host',
+      o.listenHost ?? '127.0.0.1',
+      '--set',
+      'statusInterval=1',
+      ...(o.set ?? []).flatMap((s) => ['--set', s]),
+    ];
     if (o.firstEp) args.push('--first-ep', o.firstEp);
     // As bin/basalt runs a dnode; BASALT_TEST_NODE_FLAGS replaces the flags (experiments:
     // NODE_OPTIONS refuses most V8 flags).
     const given = process.env['BASALT_TEST_NODE_FLAGS'];
     const nodeFlags = given === undefined ? [...SERVER_NODE_FLAGS] : given.split(' ').filter((f) => f !== '');
-    const cmd = o.prefix ? [...o.prefix, process.execPath, ...nodeFlags, ...args] : [process.execPath, ...nodeFlags, ...args];
-    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, env: { ...process.env, TZ: 'UTC', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = o.prefix
+      ? [...o.prefix, process.execPath, ...nodeFlags, ...args]
+      : [process.execPath, ...nodeFlags, ...args];
+    const child = spawn(cmd[0]!, cmd.slice(1), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TZ: 'UTC', ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     live.add(child);
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => { live.delete(child); res({ code, signal }); }));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+      child.on('exit', (code, signal) => {
+        live.delete(child);
+        res({ code, signal });
+      }),
+    );
     const logFile = join(dataDir, 'log', 'basalt.log');
     const p: DnodeProc = {
-      name, port, dataDir, child, exited, stdout: () => out, stderr: () => err,
+      name,
+      port,
+      dataDir,
+      child,
+      exited,
+      stdout: () => out,
+      stderr: () => err,
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     };
     this.procs.set(name, p);
     if (o.noWait) return p;
     const deadline = Date.now() + 15_000;
     while (!/ready;/.test(out)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode}) before ready: ${err}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${name} exited (${child.exitCode}) before ready: ${err}`);
       if (Date.now() > deadline) throw new Error(`${name} not ready within 15 s: ${out} ${err}`);
       await sleep(50);
     }
@@ -115,7 +162,10 @@ export class TestCluster {
   }
 
   /** Sends a signal and waits (bounded) for the exit. */
-  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async kill(
+    name: string,
+    signal: NodeJS.Signals = 'SIGKILL',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const p = this.procs.get(name)!;
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
     const t = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
@@ -135,26 +185,43 @@ export class TestCluster {
 /** Runs one statement on a dnode and returns its rows (a fresh connection each time). */
 export async function sql(port: number, text: string, host = '127.0.0.1'): Promise<Value[][]> {
   const c = await connect({ host, port, timeoutMs: 8_000 });
-  try { return (await c.query(text)).rows(); }
-  finally { c.close(); }
+  try {
+    return (await c.query(text)).rows();
+  } finally {
+    c.close();
+  }
 }
 
 /** The error a statement fails with (the test fails if it succeeds). */
-export async function sqlError(port: number, text: string, host = '127.0.0.1'): Promise<{ code: number; message: string }> {
-  try { await sql(port, text, host); }
-  catch (e) { return { code: (e as { code: number }).code >>> 0, message: (e as Error).message }; }
+export async function sqlError(
+  port: number,
+  text: string,
+  host = '127.0.0.1',
+): Promise<{ code: number; message: string }> {
+  try {
+    await sql(port, text, host);
+  } catch (e) {
+    return { code: (e as { code: number }).code >>> 0, message: (e as Error).message };
+  }
   throw new Error(`'${text}' succeeded but should have failed`);
 }
 
 /** Polls `check` every intervalMs until it returns a value (not undefined) or timeoutMs passes. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (let i = 0; i < Math.ceil(timeoutMs / intervalMs) + 5; i++) {
     try {
       const v = await check();
       if (v !== undefined) return v;
-    } catch (e) { last = (e as Error).message; }
+    } catch (e) {
+      last = (e as Error).message;
+    }
     if (Date.now() > deadline) break;
     await sleep(intervalMs);
   }
@@ -162,9 +229,17 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
 }
 
 /** `show dnodes` rows keyed by id: { endpoint, status, note }. */
-export async function dnodes(port: number, host = '127.0.0.1'): Promise<Map<number, { endpoint: string; vnodes: number; status: string; note: string }>> {
+export async function dnodes(
+  port: number,
+  host = '127.0.0.1',
+): Promise<Map<number, { endpoint: string; vnodes: number; status: string; note: string }>> {
   const rows = await sql(port, 'show dnodes', host);
-  return new Map(rows.map((r) => [Number(r[0]), { endpoint: String(r[1]), vnodes: Number(r[2]), status: String(r[4]), note: String(r[7] ?? '') }]));
+  return new Map(
+    rows.map((r) => [
+      Number(r[0]),
+      { endpoint: String(r[1]), vnodes: Number(r[2]), status: String(r[4]), note: String(r[7] ?? '') },
+    ]),
+  );
 }
 
 /** `show mnodes` rows: id → role. */
@@ -189,7 +264,8 @@ export async function vgroupRoles(port: number, db = 'test'): Promise<Map<number
  * all are ready and adds mnodes on dnodes 2 and 3. For tests whose subject comes after that.
  */
 export async function startThreeMnodeCluster(
-  cluster: TestCluster, names: readonly [string, string, string],
+  cluster: TestCluster,
+  names: readonly [string, string, string],
   o: { set?: readonly string[]; envOf?: (name: string) => Record<string, string> } = {},
 ): Promise<readonly [number, number, number]> {
   const base = await freeBasePort(3);

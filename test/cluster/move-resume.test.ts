@@ -16,7 +16,9 @@ test('a move interrupted by an mnode leader change is resumed by the new leader'
   const p4 = ports3[2] + 100;
   await cluster.start('q4', p4, { firstEp: `localhost:${ports3[0]}` });
   await sql(ports3[0], `create dnode "localhost:${p4}"`);
-  await waitFor('dnode 4 ready', 15_000, async () => ((await dnodes(ports3[0])).get(4)?.status === 'ready' ? true : undefined));
+  await waitFor('dnode 4 ready', 15_000, async () =>
+    (await dnodes(ports3[0])).get(4)?.status === 'ready' ? true : undefined,
+  );
   // One vgroup on three of the four dnodes (least loaded first: 1, 2, 3).
   await sql(ports3[1], 'create database test replica 3 vgroups 1');
   const vg = await sql(ports3[0], 'show test.vgroups');
@@ -39,19 +41,33 @@ test('a move interrupted by an mnode leader change is resumed by the new leader'
 
   cluster.procs.get(inName)!.child.kill('SIGSTOP');
   try {
-    await sql(survivor, `redistribute vgroup ${vgId} dnode ${target[0]} dnode ${target[1]} dnode ${target[2]}`).catch(() => undefined);
+    await sql(survivor, `redistribute vgroup ${vgId} dnode ${target[0]} dnode ${target[1]} dnode ${target[2]}`).catch(
+      () => undefined,
+    );
     const tx = await sql(survivor, 'show transactions');
     assert.equal(tx.length, 1, 'the move is pending while its target is stopped');
     await cluster.kill(`q${leaderId}`, 'SIGKILL');
   } finally {
     cluster.procs.get(inName)!.child.kill('SIGCONT');
   }
-  await waitFor('the new mnode leader finishes the move', 60_000, async () => {
-    try { return (await sql(survivor, 'show transactions')).length === 0 ? true : undefined; } catch { return undefined; }
-  }, 500);
+  await waitFor(
+    'the new mnode leader finishes the move',
+    60_000,
+    async () => {
+      try {
+        return (await sql(survivor, 'show transactions')).length === 0 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    500,
+  );
   const after = await sql(survivor, 'show test.vgroups');
   const now = [3, 5, 7].map((i) => Number(after[0]![i])).sort((a, b) => a - b);
   assert.deepEqual(now, target);
   assert.equal(Number((await sql(survivor, 'select count(*) from test.meters'))[0]![0]), 1000);
-  assert.equal(Number((await sql(inId === 4 ? p4 : ports3[inId - 1]!, 'select count(*) from test.meters'))[0]![0]), 1000);
+  assert.equal(
+    Number((await sql(inId === 4 ? p4 : ports3[inId - 1]!, 'select count(*) from test.meters'))[0]![0]),
+    1000,
+  );
 });

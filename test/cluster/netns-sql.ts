@@ -7,8 +7,12 @@ try {
   const c = await connect({ host: host!, port: Number(port), timeoutMs: 5_000 });
   try {
     const rows = (await c.query(text!)).rows();
-    process.stdout.write(JSON.stringify({ rows }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
-  } finally { c.close(); }
+    process.stdout.write(
+      JSON.stringify({ rows }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n',
+    );
+  } finally {
+    c.close();
+  }
 } catch (e) {
   process.stdout.write(JSON.stringify({ error: (e as Error).message }) + '\n');
 }

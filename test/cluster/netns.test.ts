@@ -16,7 +16,14 @@ import { BASALT_BIN } from '../cli/run-basalt.js';
 
 const tag = `b${process.pid % 100000}`;
 const BR_NS = `${tag}-br`;
-const NODES = [1, 2, 3].map((k) => ({ k, ns: `${tag}-n${k}`, fqdn: `${tag}-n${k}`, ip: `10.213.0.${10 + k}`, vethNs: `${tag}n${k}`, vethBr: `${tag}b${k}` }));
+const NODES = [1, 2, 3].map((k) => ({
+  k,
+  ns: `${tag}-n${k}`,
+  fqdn: `${tag}-n${k}`,
+  ip: `10.213.0.${10 + k}`,
+  vethNs: `${tag}n${k}`,
+  vethBr: `${tag}b${k}`,
+}));
 const SQL_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'netns-sql.js');
 
 function ip(...args: string[]): string {
@@ -25,15 +32,28 @@ function ip(...args: string[]): string {
 
 function netnsUsable(): string | null {
   if (process.getuid?.() !== 0) return 'needs root';
-  try { ip('netns', 'list'); return null; } catch (e) { return `ip netns does not work here: ${(e as Error).message.split('\n')[0]}`; }
+  try {
+    ip('netns', 'list');
+    return null;
+  } catch (e) {
+    return `ip netns does not work here: ${(e as Error).message.split('\n')[0]}`;
+  }
 }
 
 function cleanupNet(): void {
   for (const n of NODES) {
-    try { ip('netns', 'del', n.ns); } catch { /* not created */ }
+    try {
+      ip('netns', 'del', n.ns);
+    } catch {
+      /* not created */
+    }
     rmSync(`/etc/netns/${n.ns}`, { recursive: true, force: true });
   }
-  try { ip('netns', 'del', BR_NS); } catch { /* not created */ }
+  try {
+    ip('netns', 'del', BR_NS);
+  } catch {
+    /* not created */
+  }
 }
 
 function setupNet(): void {
@@ -57,15 +77,23 @@ function setupNet(): void {
 
 /** Runs SQL from inside namespace `ns` against `host`:6030. */
 async function nsql(ns: string, host: string, text: string): Promise<unknown[][]> {
-  const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, SQL_SCRIPT, host, '6030', text], { encoding: 'utf8', timeout: 15_000 });
+  const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, SQL_SCRIPT, host, '6030', text], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   const r = JSON.parse(out.trim().split('\n').pop()!) as { rows?: unknown[][]; error?: string };
   if (r.error !== undefined) throw new Error(r.error);
   return r.rows!;
 }
 
-async function dnodeRows(ns: string, host: string): Promise<Map<number, { endpoint: string; status: string; note: string }>> {
+async function dnodeRows(
+  ns: string,
+  host: string,
+): Promise<Map<number, { endpoint: string; status: string; note: string }>> {
   const rows = await nsql(ns, host, 'show dnodes');
-  return new Map(rows.map((r) => [Number(r[0]), { endpoint: String(r[1]), status: String(r[4]), note: String(r[7] ?? '') }]));
+  return new Map(
+    rows.map((r) => [Number(r[0]), { endpoint: String(r[1]), status: String(r[4]), note: String(r[7] ?? '') }]),
+  );
 }
 
 const cluster = new TestCluster();
@@ -73,17 +101,34 @@ after(async () => {
   await cluster.cleanup();
   cleanupNet();
 });
-process.on('exit', () => { try { cleanupNet(); } catch { /* best effort */ } });
+process.on('exit', () => {
+  try {
+    cleanupNet();
+  } catch {
+    /* best effort */
+  }
+});
 
 const skip = netnsUsable();
-test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes offline and comes back', { timeout: 240_000, skip: skip ?? false }, async () => {
+test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes offline and comes back', {
+  timeout: 240_000,
+  skip: skip ?? false,
+}, async () => {
   setupNet();
-  const [n1, n2, n3] = NODES as [typeof NODES[0], typeof NODES[0], typeof NODES[0]];
+  const [n1, n2, n3] = NODES as [(typeof NODES)[0], (typeof NODES)[0], (typeof NODES)[0]];
   const firstEp = `${n1.fqdn}:6030`;
   // support_vnodes 16 as in the seed (this machine's default, 2 × cores + 5, is 9).
-  const opts = (n: typeof n1, join: boolean) => ({ prefix: ['ip', 'netns', 'exec', n.ns], fqdn: n.fqdn, listenHost: '0.0.0.0', set: ['supportVnodes=16'], ...(join ? { firstEp } : {}) });
+  const opts = (n: typeof n1, join: boolean) => ({
+    prefix: ['ip', 'netns', 'exec', n.ns],
+    fqdn: n.fqdn,
+    listenHost: '0.0.0.0',
+    set: ['supportVnodes=16'],
+    ...(join ? { firstEp } : {}),
+  });
   await cluster.start('n1', 6030, opts(n1, false));
-  await waitFor('dnode 1 ready', 8_000, async () => ((await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined));
+  await waitFor('dnode 1 ready', 8_000, async () =>
+    (await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined,
+  );
   await cluster.start('n2', 6030, opts(n2, true));
   await cluster.start('n3', 6030, opts(n3, true));
   await nsql(n1.ns, n1.fqdn, `create dnode "${n2.fqdn}:6030"`);
@@ -101,30 +146,77 @@ test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes off
 
   // Cut namespace 3 off: its veth end inside the namespace goes down.
   ip('-n', n3.ns, 'link', 'set', n3.vethNs, 'down');
-  const cut = await waitFor('dnode 3 offline', 15_000, async () => {
-    const d = await dnodeRows(n1.ns, n1.fqdn);
-    return d.get(3)?.status === 'offline' ? d : undefined;
-  }, 500);
+  const cut = await waitFor(
+    'dnode 3 offline',
+    15_000,
+    async () => {
+      const d = await dnodeRows(n1.ns, n1.fqdn);
+      return d.get(3)?.status === 'offline' ? d : undefined;
+    },
+    500,
+  );
   assert.equal(cut.get(3)!.note, 'status msg timeout');
   assert.equal(cut.get(2)!.status, 'ready');
   // The cluster keeps working: a database can be created through dnode 2.
   await nsql(n2.ns, n2.fqdn, 'create database netns_db');
 
   ip('-n', n3.ns, 'link', 'set', n3.vethNs, 'up');
-  await waitFor('dnode 3 ready again', 20_000, async () => ((await dnodeRows(n1.ns, n1.fqdn)).get(3)?.status === 'ready' ? true : undefined), 500);
-  await waitFor('its mnode a follower again', 10_000, async () => {
-    const m = await nsql(n3.ns, n3.fqdn, 'show mnodes');
-    return m.find((r) => Number(r[0]) === 3)?.[2] === 'follower' ? true : undefined;
-  }, 500);
+  await waitFor(
+    'dnode 3 ready again',
+    20_000,
+    async () => ((await dnodeRows(n1.ns, n1.fqdn)).get(3)?.status === 'ready' ? true : undefined),
+    500,
+  );
+  await waitFor(
+    'its mnode a follower again',
+    10_000,
+    async () => {
+      const m = await nsql(n3.ns, n3.fqdn, 'show mnodes');
+      return m.find((r) => Number(r[0]) === 3)?.[2] === 'follower' ? true : undefined;
+    },
+    500,
+  );
 
   // Seed 001 in namespaces: a replica-3 database with 8 vgroups written by `basalt bench`
   // from inside namespace 2, exact counts from every namespace, then namespace 1 (the mnode
   // leader's dnode) cut off: the seed's insert and select on test1.t1 work within 5 s through
   // dnode 2; after the link is back, dnode 1 serves every row again.
-  const bench = execFileSync('ip', ['netns', 'exec', n2.ns, process.execPath, BASALT_BIN, 'bench', '-y', '-h', n2.fqdn, '-P', '6030', '-I', 'stmt',
-    '-d', 'test', '-t', '100', '-n', '1000', '-a', '3', '-v', '8'], { encoding: 'utf8', timeout: 120_000 });
+  const bench = execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      n2.ns,
+      process.execPath,
+      BASALT_BIN,
+      'bench',
+      '-y',
+      '-h',
+      n2.fqdn,
+      '-P',
+      '6030',
+      '-I',
+      'stmt',
+      '-d',
+      'test',
+      '-t',
+      '100',
+      '-n',
+      '1000',
+      '-a',
+      '3',
+      '-v',
+      '8',
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.match(bench, /SUCC: .*insert rows: 100000 /);
-  for (const n of NODES) assert.equal(Number((await nsql(n.ns, n.fqdn, 'select count(*) from test.meters'))[0]![0]), 100_000, `count from ${n.ns}`);
+  for (const n of NODES)
+    assert.equal(
+      Number((await nsql(n.ns, n.fqdn, 'select count(*) from test.meters'))[0]![0]),
+      100_000,
+      `count from ${n.ns}`,
+    );
   const vgs = await nsql(n1.ns, n1.fqdn, 'show test.vgroups');
   assert.equal(vgs.length, 8);
   for (const r of vgs) assert.deepEqual([r[4], r[6], r[8]].map(String).sort(), ['follower', 'follower', 'leader']);
@@ -136,20 +228,46 @@ test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes off
   const via = NODES.find((n) => n !== leaderNs)!;
   ip('-n', leaderNs.ns, 'link', 'set', leaderNs.vethNs, 'down');
   const cutAt = Date.now();
-  await waitFor('insert on test1.t1 with the mnode leader cut off', 5_000, async () => {
-    try { await nsql(via.ns, via.fqdn, 'insert into test1.t1 values(now, 1)(now+1s, 2)'); return true; } catch { return undefined; }
-  }, 100);
-  const rows = await waitFor('select on test1.t1', Math.max(200, 5_000 - (Date.now() - cutAt)), async () => {
-    try { return (await nsql(via.ns, via.fqdn, 'select * from test1.t1')).length; } catch { return undefined; }
-  }, 100);
+  await waitFor(
+    'insert on test1.t1 with the mnode leader cut off',
+    5_000,
+    async () => {
+      try {
+        await nsql(via.ns, via.fqdn, 'insert into test1.t1 values(now, 1)(now+1s, 2)');
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    100,
+  );
+  const rows = await waitFor(
+    'select on test1.t1',
+    Math.max(200, 5_000 - (Date.now() - cutAt)),
+    async () => {
+      try {
+        return (await nsql(via.ns, via.fqdn, 'select * from test1.t1')).length;
+      } catch {
+        return undefined;
+      }
+    },
+    100,
+  );
   assert.ok(rows >= 4, `test1.t1 rows: ${rows}`);
   ip('-n', leaderNs.ns, 'link', 'set', leaderNs.vethNs, 'up');
-  await waitFor('the cut-off dnode serves every row again', 30_000, async () => {
-    try {
-      const c = Number((await nsql(leaderNs.ns, leaderNs.fqdn, 'select count(*) from test.meters'))[0]![0]);
-      const t = (await nsql(leaderNs.ns, leaderNs.fqdn, 'select * from test1.t1')).length;
-      return c === 100_000 && t === rows ? true : undefined;
-    } catch { return undefined; }
-  }, 500);
+  await waitFor(
+    'the cut-off dnode serves every row again',
+    30_000,
+    async () => {
+      try {
+        const c = Number((await nsql(leaderNs.ns, leaderNs.fqdn, 'select count(*) from test.meters'))[0]![0]);
+        const t = (await nsql(leaderNs.ns, leaderNs.fqdn, 'select * from test1.t1')).length;
+        return c === 100_000 && t === rows ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    500,
+  );
   await sleep(10);
 });

@@ -12,23 +12,43 @@ import { freeBasePort, sleep } from './harness.js';
 const dir = mkdtempSync(join(tmpdir(), 'basalt-playground-'));
 const pids: number[] = [];
 after(() => {
-  for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-test('playground: 3 dnodes, 3 mnodes, ready in < 15 s; printed commands work; Ctrl-C stops all', { timeout: 60_000 }, async () => {
+test('playground: 3 dnodes, 3 mnodes, ready in < 15 s; printed commands work; Ctrl-C stops all', {
+  timeout: 60_000,
+}, async () => {
   const base = await freeBasePort(3);
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BASALT_BIN, 'playground', '--dir', join(dir, 'pg'), '--port', String(base)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BASALT_BIN, 'playground', '--dir', join(dir, 'pg'), '--port', String(base)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   pids.push(child.pid!);
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   while (!/Press Ctrl-C/.test(out)) {
     assert.equal(child.exitCode, null, `playground exited: ${err}`);
     assert.ok(Date.now() - t0 < 15_000, `not ready within 15 s: ${out} ${err}`);
@@ -58,17 +78,30 @@ test('playground: 3 dnodes, 3 mnodes, ready in < 15 s; printed commands work; Ct
   const curl = /^ {2}(curl .*)$/m.exec(out)?.[1];
   assert.ok(curl);
   let restText: string;
-  try { restText = execFileSync('sh', ['-c', curl], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }); }
-  catch (e) {
+  try {
+    restText = execFileSync('sh', ['-c', curl], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 15_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
     if (!/not found|ENOENT/.test(String(e))) throw e;
     // No curl on this machine: the same request through fetch.
-    const r = await fetch(`http://127.0.0.1:${base + 11}/rest/sql`, { method: 'POST', body: 'show cluster', headers: { Authorization: 'Basic ' + Buffer.from('root:taosdata').toString('base64'), Connection: 'close' } });
+    const r = await fetch(`http://127.0.0.1:${base + 11}/rest/sql`, {
+      method: 'POST',
+      body: 'show cluster',
+      headers: { Authorization: 'Basic ' + Buffer.from('root:taosdata').toString('base64'), Connection: 'close' },
+    });
     restText = await r.text();
   }
   assert.equal((JSON.parse(restText) as { code: number }).code, 0, restText);
 
   child.kill('SIGINT');
-  const code = await Promise.race([new Promise<number | null>((res) => child.on('exit', (c) => res(c))), sleep(15_000).then(() => -1)]);
+  const code = await Promise.race([
+    new Promise<number | null>((res) => child.on('exit', (c) => res(c))),
+    sleep(15_000).then(() => -1),
+  ]);
   assert.equal(code, 0);
   for (const p of dnodePids) assert.equal(alive(p), false, `dnode pid ${p} still running after Ctrl-C`);
   process.stdout.write(`# playground ready in ${readyMs} ms\n`);

@@ -35,16 +35,23 @@ async function count(port: number): Promise<number> {
   return Number(rows[0]![0]);
 }
 
-
 const oneLeaderTwoFollowers = (reps: [number, string][]): boolean =>
-  reps.length === 3 && reps.filter(([, r]) => r === 'leader').length === 1 && reps.filter(([, r]) => r === 'follower').length === 2;
+  reps.length === 3 &&
+  reps.filter(([, r]) => r === 'leader').length === 1 &&
+  reps.filter(([, r]) => r === 'follower').length === 2;
 
-test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL failover and rejoin', { timeout: 120_000 }, async () => {
+test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL failover and rejoin', {
+  timeout: 120_000,
+}, async () => {
   const ports = await startThreeMnodeCluster(cluster, ['a1', 'a2', 'a3']);
 
   await sql(ports[1], 'create database test replica 3 vgroups 4');
   const d = await dnodes(ports[0]);
-  assert.deepEqual([...d.values()].map((x) => x.vnodes), [4, 4, 4], 'every dnode hosts one replica of each of the 4 vgroups');
+  assert.deepEqual(
+    [...d.values()].map((x) => x.vnodes),
+    [4, 4, 4],
+    'every dnode hosts one replica of each of the 4 vgroups',
+  );
   const placed = await waitFor('one leader and two followers per vgroup', 15_000, async () => {
     const v = await vgroupRoles(ports[0]);
     return v.size === 4 && [...v.values()].every(oneLeaderTwoFollowers) ? v : undefined;
@@ -53,7 +60,11 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
 
   for (const p of ports) {
     const names = (await sql(p, 'show databases')).map((r) => String(r[0]));
-    assert.equal(names.filter((n) => n === 'test').length, 1, `show databases through port ${p} lists test once: ${names.join(', ')}`);
+    assert.equal(
+      names.filter((n) => n === 'test').length,
+      1,
+      `show databases through port ${p} lists test once: ${names.join(', ')}`,
+    );
   }
   await sql(ports[2], 'create stable test.meters (ts timestamp, v int) tags (loc int)');
   await sql(ports[1], insertSql(0, ROWS_PER_TABLE));
@@ -62,25 +73,49 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
   try {
     const ts = allocVector(DataType.TIMESTAMP, BULK_ROWS);
     const v = allocVector(DataType.INT, BULK_ROWS);
-    for (let r = 0; r < BULK_ROWS; r++) { (ts.data as Float64Array)[r] = T0 + r * 1000; (v.data as Int32Array)[r] = r; }
-    const n = await c.insertColumnar('test', [100, 101].map((t) => ({ table: `d${t}`, using: { stable: 'meters', tags: [t] }, block: { numRows: BULK_ROWS, columns: [ts, v] } })));
+    for (let r = 0; r < BULK_ROWS; r++) {
+      (ts.data as Float64Array)[r] = T0 + r * 1000;
+      (v.data as Int32Array)[r] = r;
+    }
+    const n = await c.insertColumnar(
+      'test',
+      [100, 101].map((t) => ({
+        table: `d${t}`,
+        using: { stable: 'meters', tags: [t] },
+        block: { numRows: BULK_ROWS, columns: [ts, v] },
+      })),
+    );
     assert.equal(n, 2 * BULK_ROWS);
-  } finally { c.close(); }
+  } finally {
+    c.close();
+  }
   const total = TABLES * ROWS_PER_TABLE + 2 * BULK_ROWS;
   for (const p of ports) assert.equal(await count(p), total, `count through dnode on port ${p}`);
 
   // A client on dnode 3 that knows other dnodes (like TDengine's secondEp).
-  const fo = await connect({ host: '127.0.0.1', port: ports[2], timeoutMs: 8_000, fallbacks: [{ host: '127.0.0.1', port: ports[0] }] });
+  const fo = await connect({
+    host: '127.0.0.1',
+    port: ports[2],
+    timeoutMs: 8_000,
+    fallbacks: [{ host: '127.0.0.1', port: ports[0] }],
+  });
 
   // SIGKILL dnode 3: every vgroup loses one replica (and some their leader).
   await cluster.kill('a3', 'SIGKILL');
   const killedAt = Date.now();
-  await waitFor('inserts and selects succeed again', 5_000, async () => {
-    try {
-      await sql(ports[0], insertSql(ROWS_PER_TABLE, ROWS_PER_TABLE + 10));
-      return (await count(ports[1])) === total + TABLES * 10 ? true : undefined;
-    } catch { return undefined; }
-  }, 100);
+  await waitFor(
+    'inserts and selects succeed again',
+    5_000,
+    async () => {
+      try {
+        await sql(ports[0], insertSql(ROWS_PER_TABLE, ROWS_PER_TABLE + 10));
+        return (await count(ports[1])) === total + TABLES * 10 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    100,
+  );
   const recoveredMs = Date.now() - killedAt;
   assert.ok(recoveredMs < 5_000, `recovered in ${recoveredMs} ms`);
   const afterKill = total + TABLES * 10;
@@ -89,16 +124,28 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
     // Its dnode is gone: the client moves to the fallback and the statement runs there.
     assert.equal(Number((await fo.query('select count(*) from test.meters')).rows()[0]![0]), afterKill);
     assert.equal(fo.endpoint, `127.0.0.1:${ports[0]}`);
-  } finally { fo.close(); }
-  const cli = await runBasalt(['sql', '-h', `127.0.0.1:${ports[2]},127.0.0.1:${ports[1]}`, '-s', 'select count(*) from test.meters']);
+  } finally {
+    fo.close();
+  }
+  const cli = await runBasalt([
+    'sql',
+    '-h',
+    `127.0.0.1:${ports[2]},127.0.0.1:${ports[1]}`,
+    '-s',
+    'select count(*) from test.meters',
+  ]);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stdout, new RegExp(`\\b${afterKill}\\b`));
 
   // Once the mnode leader shows dnode 3 offline, so do its replicas; 1 and 2 lead and follow.
   await waitFor('dnode 3 replicas offline in show vgroups', 20_000, async () => {
     const v = await vgroupRoles(ports[0]);
-    const ok = [...v.values()].every((reps) => reps.some(([id, r]) => id === 3 && r === 'offline')
-      && reps.filter(([id, r]) => id !== 3 && r === 'leader').length === 1 && reps.filter(([id, r]) => id !== 3 && r === 'follower').length === 1);
+    const ok = [...v.values()].every(
+      (reps) =>
+        reps.some(([id, r]) => id === 3 && r === 'offline') &&
+        reps.filter(([id, r]) => id !== 3 && r === 'leader').length === 1 &&
+        reps.filter(([id, r]) => id !== 3 && r === 'follower').length === 1,
+    );
     return v.size === 4 && ok ? true : undefined;
   });
 
@@ -109,11 +156,14 @@ test('replica 3 vgroups 4 on 3 dnodes: placement, leaders, exact counts, SIGKILL
       const v = await vgroupRoles(ports[2]);
       if (v.size !== 4 || ![...v.values()].every(oneLeaderTwoFollowers)) return undefined;
       return (await count(ports[2])) === afterKill ? true : undefined;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   });
   const vn = await sql(ports[0], 'show vnodes on dnode 3');
   assert.equal(vn.length, 4);
-  for (const r of vn) assert.ok(['follower', 'leader'].includes(String(r[3])), `vnode ${String(r[1])} on dnode 3 is ${String(r[3])}`);
+  for (const r of vn)
+    assert.ok(['follower', 'leader'].includes(String(r[3])), `vnode ${String(r[1])} on dnode 3 is ${String(r[3])}`);
   for (const p of ports) assert.equal(await count(p), afterKill);
 
   // Drop: every replica dnode removes its vnodes.

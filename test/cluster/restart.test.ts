@@ -30,6 +30,11 @@ test('all dnodes killed at once come back with one leader and their databases', 
   assert.deepEqual(await sql(ports[0], 'select v from r_db.t'), [[5]]);
   // Every mnode agrees on who leads (no second leader from a stale membership).
   const views = await Promise.all(ports.map((p) => mnodes(p)));
-  const leaders = views.map((m) => [...m].filter(([, r]) => r === 'leader').map(([id]) => id).join());
+  const leaders = views.map((m) =>
+    [...m]
+      .filter(([, r]) => r === 'leader')
+      .map(([id]) => id)
+      .join(),
+  );
   assert.equal(new Set(leaders).size, 1, `leaders seen: ${leaders.join(' / ')}`);
 });

@@ -10,7 +10,9 @@ import { dnodes, freeBasePort, mnodes, sql, TestCluster, waitFor } from './harne
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
 
-test('seed 000: build a 3-dnode cluster, add mnodes, survive the loss of the mnode leader', { timeout: 90_000 }, async () => {
+test('seed 000: build a 3-dnode cluster, add mnodes, survive the loss of the mnode leader', {
+  timeout: 90_000,
+}, async () => {
   const base = await freeBasePort(3);
   const ports = [base, base + 100, base + 200];
   const firstEp = `localhost:${ports[0]}`;
@@ -47,11 +49,16 @@ test('seed 000: build a 3-dnode cluster, add mnodes, survive the loss of the mno
 
   await cluster.kill(leaderName, 'SIGKILL');
   const t0 = Date.now();
-  const newLeader = await waitFor('a new mnode leader', 3_000, async () => {
-    const m = await mnodes(survivor);
-    const l = [...m].find(([id, r]) => r === 'leader' && id !== leaderId);
-    return l ? l[0] : undefined;
-  }, 100);
+  const newLeader = await waitFor(
+    'a new mnode leader',
+    3_000,
+    async () => {
+      const m = await mnodes(survivor);
+      const l = [...m].find(([id, r]) => r === 'leader' && id !== leaderId);
+      return l ? l[0] : undefined;
+    },
+    100,
+  );
   const failoverMs = Date.now() - t0;
   assert.notEqual(newLeader, leaderId);
   assert.ok(failoverMs <= 3_000, `fail-over took ${failoverMs} ms`);
@@ -87,10 +94,17 @@ test('seed 000: build a 3-dnode cluster, add mnodes, survive the loss of the mno
   assert.deepEqual(await sql(ports[0]!, 'select v from gw_db.t'), [[7]]);
   assert.deepEqual(await sql(ports[2]!, 'select count(*) from gw_db.t'), [[1n]]);
   const placed = await dnodes(ports[1]!);
-  assert.equal([...placed.values()].reduce((n, d) => n + d.vnodes, 0), 2 + 1, 'seed_db (2 vgroups) + gw_db (1)');
+  assert.equal(
+    [...placed.values()].reduce((n, d) => n + d.vnodes, 0),
+    2 + 1,
+    'seed_db (2 vgroups) + gw_db (1)',
+  );
   await sql(ports[2]!, 'drop database gw_db');
   const after = await dnodes(ports[0]!);
-  assert.equal([...after.values()].reduce((n, d) => n + d.vnodes, 0), 2);
+  assert.equal(
+    [...after.values()].reduce((n, d) => n + d.vnodes, 0),
+    2,
+  );
   assert.ok(!(await sql(ports[1]!, 'show databases')).some((r) => r[0] === 'gw_db'));
   process.stdout.write(`# seed-000: mnode fail-over observed in ${failoverMs} ms\n`);
 });

@@ -37,22 +37,37 @@ test('hash ranges cover [0, 2^32) without gaps', () => {
 
 test('column block codec round-trips every type with nulls', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.string(), fc.option(fc.integer({ min: -2147483648, max: 2147483647 })), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.double())), (rows) => {
-      const n = rows.length;
-      const block: ColumnBlock = {
-        numRows: n,
-        columns: [
-          { type: DataType.TIMESTAMP, data: Float64Array.from(rows.map((r) => r[0])), nulls: null },
-          { type: DataType.NCHAR, data: rows.map((r) => r[1]), nulls: null },
-          { type: DataType.INT, data: Int32Array.from(rows.map((r) => r[2] ?? 0)), nulls: Uint8Array.from(rows.map((r) => (r[2] === null ? 1 : 0))) },
-          { type: DataType.BIGINT, data: BigInt64Array.from(rows.map((r) => r[3])), nulls: null },
-          { type: DataType.DOUBLE, data: Float64Array.from(rows.map((r) => r[4])), nulls: null },
-        ],
-      };
-      const { block: out, end } = decodeBlock(encodeBlock(block));
-      assert.equal(end, encodeBlock(block).length);
-      assert.deepEqual(out, block);
-    }),
+    fc.property(
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: -1e12, max: 1e12 }),
+          fc.string(),
+          fc.option(fc.integer({ min: -2147483648, max: 2147483647 })),
+          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+          fc.double(),
+        ),
+      ),
+      (rows) => {
+        const n = rows.length;
+        const block: ColumnBlock = {
+          numRows: n,
+          columns: [
+            { type: DataType.TIMESTAMP, data: Float64Array.from(rows.map((r) => r[0])), nulls: null },
+            { type: DataType.NCHAR, data: rows.map((r) => r[1]), nulls: null },
+            {
+              type: DataType.INT,
+              data: Int32Array.from(rows.map((r) => r[2] ?? 0)),
+              nulls: Uint8Array.from(rows.map((r) => (r[2] === null ? 1 : 0))),
+            },
+            { type: DataType.BIGINT, data: BigInt64Array.from(rows.map((r) => r[3])), nulls: null },
+            { type: DataType.DOUBLE, data: Float64Array.from(rows.map((r) => r[4])), nulls: null },
+          ],
+        };
+        const { block: out, end } = decodeBlock(encodeBlock(block));
+        assert.equal(end, encodeBlock(block).length);
+        assert.deepEqual(out, block);
+      },
+    ),
   );
 });
 
@@ -60,7 +75,10 @@ test('truncated blocks are refused with BAD_FRAME, never decoded', () => {
   const block: ColumnBlock = { numRows: 2, columns: [{ type: DataType.VARCHAR, data: ['ab', 'cd'], nulls: null }] };
   const bytes = encodeBlock(block);
   for (let cut = 0; cut < bytes.length; cut++) {
-    assert.throws(() => decodeBlock(bytes.subarray(0, cut)), (e: unknown) => e instanceof BasaltError && e.errorName === 'BAD_FRAME');
+    assert.throws(
+      () => decodeBlock(bytes.subarray(0, cut)),
+      (e: unknown) => e instanceof BasaltError && e.errorName === 'BAD_FRAME',
+    );
   }
 });
 
@@ -74,8 +92,14 @@ test('durations and RFC 3339 timestamps', () => {
 
 test('decodeBlock: alias views aligned columns; scratch takes the rest; a reset arena is reused', () => {
   const n = 300;
-  const ts = allocVector(DataType.TIMESTAMP, n), f = allocVector(DataType.FLOAT, n), i = allocVector(DataType.INT, n);
-  for (let r = 0; r < n; r++) { (ts.data as Float64Array)[r] = 1_700_000_000_000 + r; (f.data as Float32Array)[r] = r / 4; (i.data as Int32Array)[r] = -r; }
+  const ts = allocVector(DataType.TIMESTAMP, n),
+    f = allocVector(DataType.FLOAT, n),
+    i = allocVector(DataType.INT, n);
+  for (let r = 0; r < n; r++) {
+    (ts.data as Float64Array)[r] = 1_700_000_000_000 + r;
+    (f.data as Float32Array)[r] = r / 4;
+    (i.data as Int32Array)[r] = -r;
+  }
   const block = { numRows: n, columns: [ts, f, i] };
   const bytes = encodeBlock(block);
   // At an offset of 8 in a fresh buffer the timestamps (at block byte 8) are 8-aligned.
@@ -98,7 +122,9 @@ test('decodeBlock: alias views aligned columns; scratch takes the rest; a reset 
   assert.notEqual((plain.columns[0]!.data as Float64Array).buffer, buf.buffer);
   assert.deepEqual([...(plain.columns[1]!.data as Float32Array)], [...fl]);
   // After reset the arena hands out the same memory again; past its bound it declines.
-  const a1 = arena.take(64)!; arena.reset(); const a2 = arena.take(64)!;
+  const a1 = arena.take(64)!;
+  arena.reset();
+  const a2 = arena.take(64)!;
   assert.equal(a1.buffer, a2.buffer);
   assert.equal(a2.byteOffset, 0);
   assert.equal(new ScratchArena(1024).take(4096), null, 'a slice bigger than the arena bound is refused');

@@ -8,7 +8,11 @@ import type { BasaltError } from '../../src/common/errors.js';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'basalt-cfg-'));
-  try { fn(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('env names map like taosd: BASALT_FIRST_EP → firstEp', () => {
@@ -33,15 +37,22 @@ test('defaults: ports derive from serverPort, firstEp from fqdn', () => {
 
 test('file (case-insensitive names, # comments) < env < flags', () => {
   withDir((dir) => {
-    writeFileSync(join(dir, 'basalt.cfg'), [
-      '# a taos.cfg-style file',
-      'FQDN        td1',
-      'serverport  7030   # inline comment',
-      'dataDir     /var/lib/basalt 0 1',
-      '',
-      'statusInterval 3',
-    ].join('\n'));
-    const r = loadConfig({ configPath: dir, env: { BASALT_STATUS_INTERVAL: '5', BASALT_UNRELATED_THING: 'x' }, flags: { serverPort: '8030' } });
+    writeFileSync(
+      join(dir, 'basalt.cfg'),
+      [
+        '# a taos.cfg-style file',
+        'FQDN        td1',
+        'serverport  7030   # inline comment',
+        'dataDir     /var/lib/basalt 0 1',
+        '',
+        'statusInterval 3',
+      ].join('\n'),
+    );
+    const r = loadConfig({
+      configPath: dir,
+      env: { BASALT_STATUS_INTERVAL: '5', BASALT_UNRELATED_THING: 'x' },
+      flags: { serverPort: '8030' },
+    });
     assert.equal(r.file, join(dir, 'basalt.cfg'));
     assert.equal(r.config.fqdn, 'td1');
     assert.equal(r.config.dataDir, '/var/lib/basalt');
@@ -57,23 +68,46 @@ test('file (case-insensitive names, # comments) < env < flags', () => {
 });
 
 test('an unknown key names the file, the line, a suggestion and the fix', () => {
-  assert.throws(() => parseConfigText('fqdn a\nservrPort 6030\n', '/etc/basalt/basalt.cfg'), (e: BasaltError) => {
-    assert.equal(e.errorName, 'CONFIG_UNKNOWN_KEY');
-    assert.equal(e.message, "Unknown config key: 'servrPort' in /etc/basalt/basalt.cfg line 2 is not a Basalt setting (did you mean 'serverPort'?); fix or remove that line");
-    return true;
-  });
+  assert.throws(
+    () => parseConfigText('fqdn a\nservrPort 6030\n', '/etc/basalt/basalt.cfg'),
+    (e: BasaltError) => {
+      assert.equal(e.errorName, 'CONFIG_UNKNOWN_KEY');
+      assert.equal(
+        e.message,
+        "Unknown config key: 'servrPort' in /etc/basalt/basalt.cfg line 2 is not a Basalt setting (did you mean 'serverPort'?); fix or remove that line",
+      );
+      return true;
+    },
+  );
 });
 
 test('bad values name key, value and origin; they are one line', () => {
   withDir((dir) => {
     writeFileSync(join(dir, 'basalt.cfg'), 'serverPort 70000\n');
-    assert.throws(() => loadConfig({ configPath: dir, env: {} }), (e: BasaltError) =>
-      e.errorName === 'CONFIG_BAD_VALUE' && /serverPort '70000' in .*basalt.cfg line 1 is out of range/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => loadConfig({ configPath: dir, env: {} }),
+      (e: BasaltError) =>
+        e.errorName === 'CONFIG_BAD_VALUE' &&
+        /serverPort '70000' in .*basalt.cfg line 1 is out of range/.test(e.message) &&
+        !e.message.includes('\n'),
+    );
   });
-  assert.throws(() => loadConfig({ env: { BASALT_STATUS_INTERVAL: 'often' } }), /statusInterval 'often' from environment variable BASALT_STATUS_INTERVAL is not an integer/);
-  assert.throws(() => loadConfig({ env: {}, flags: { firstEp: 'a:b:c' } }), /firstEp 'a:b:c' on the command line is not an endpoint/);
-  assert.throws(() => loadConfig({ env: {}, flags: { bogus: '1' } }), (e: BasaltError) => e.errorName === 'CONFIG_UNKNOWN_KEY');
+  assert.throws(
+    () => loadConfig({ env: { BASALT_STATUS_INTERVAL: 'often' } }),
+    /statusInterval 'often' from environment variable BASALT_STATUS_INTERVAL is not an integer/,
+  );
+  assert.throws(
+    () => loadConfig({ env: {}, flags: { firstEp: 'a:b:c' } }),
+    /firstEp 'a:b:c' on the command line is not an endpoint/,
+  );
+  assert.throws(
+    () => loadConfig({ env: {}, flags: { bogus: '1' } }),
+    (e: BasaltError) => e.errorName === 'CONFIG_UNKNOWN_KEY',
+  );
   assert.throws(() => parseConfigText('fqdn\n', 'f.cfg'), /fqdn in f.cfg line 1 has no value/);
   assert.throws(() => loadConfig({ configPath: '/definitely/not/here', env: {} }), /does not exist/);
-  assert.throws(() => loadConfig({ env: {}, flags: { serverPort: '7000', httpPort: '7000' } }), /httpPort 7000 equals serverPort/);
+  assert.throws(
+    () => loadConfig({ env: {}, flags: { serverPort: '7000', httpPort: '7000' } }),
+    /httpPort 7000 equals serverPort/,
+  );
 });

@@ -25,20 +25,35 @@ const names = (r: { columns: readonly { name: string }[] }): string[] => r.colum
 
 test('show dnodes: this dnode, ready, its vnodes counted as databases are created', async () => {
   let r = await conn.query('show dnodes');
-  assert.deepEqual(names(r), ['id', 'endpoint', 'vnodes', 'support_vnodes', 'status', 'create_time', 'reboot_time', 'note']);
+  assert.deepEqual(names(r), [
+    'id',
+    'endpoint',
+    'vnodes',
+    'support_vnodes',
+    'status',
+    'create_time',
+    'reboot_time',
+    'note',
+  ]);
   const row = r.rows()[0]!;
   assert.deepEqual([row[0], row[1], row[2], row[3], row[4], row[7]], [1, ep, 0, 12, 'ready', '']);
   assert.ok(typeof row[5] === 'number' && Math.abs(row[5] - Date.now()) < 60_000, `create_time ${row[5]}`);
   await conn.query('create database sc1 vgroups 2');
   await conn.query('create database sc2 vgroups 1');
   r = await conn.query('show dnodes');
-  assert.deepEqual(r.rows().map((x) => [x[0], x[2], x[4]]), [[1, 3, 'ready']]);
+  assert.deepEqual(
+    r.rows().map((x) => [x[0], x[2], x[4]]),
+    [[1, 3, 'ready']],
+  );
 });
 
 test('show mnodes and show cluster', async () => {
   const m = await conn.query('show mnodes');
   assert.deepEqual(names(m), ['id', 'endpoint', 'role', 'status', 'create_time', 'role_time']);
-  assert.deepEqual(m.rows().map((x) => x.slice(0, 4)), [[1, ep, 'leader', 'ready']]);
+  assert.deepEqual(
+    m.rows().map((x) => x.slice(0, 4)),
+    [[1, ep, 'leader', 'ready']],
+  );
   const c = await conn.query('show cluster');
   assert.deepEqual(names(c), ['id', 'name', 'uptime', 'create_time', 'version', 'expire_time']);
   const row = c.rows()[0]!;
@@ -56,9 +71,24 @@ test('show dnode N variables (with like) and show transactions', async () => {
   assert.equal(byName.get('fqdn'), 'localhost');
   assert.equal(byName.get('supportVnodes'), '12');
   const like = await conn.query("show dnode 1 variables like 'fq%'");
-  assert.deepEqual(like.rows().map((x) => [x[0], x[1], x[2]]), [[1, 'fqdn', 'localhost']]);
-  await assert.rejects(conn.query('show dnode 7 variables'), (e: Error & { errorName?: string }) => e.errorName === 'DNODE_NOT_EXIST' && /dnode 7/.test(e.message));
+  assert.deepEqual(
+    like.rows().map((x) => [x[0], x[1], x[2]]),
+    [[1, 'fqdn', 'localhost']],
+  );
+  await assert.rejects(
+    conn.query('show dnode 7 variables'),
+    (e: Error & { errorName?: string }) => e.errorName === 'DNODE_NOT_EXIST' && /dnode 7/.test(e.message),
+  );
   const t = await conn.query('show transactions');
-  assert.deepEqual(names(t), ['id', 'create_time', 'stage', 'db1', 'db2', 'failed_times', 'last_exec_time', 'last_action_info']);
+  assert.deepEqual(names(t), [
+    'id',
+    'create_time',
+    'stage',
+    'db1',
+    'db2',
+    'failed_times',
+    'last_exec_time',
+    'last_action_info',
+  ]);
   assert.equal(t.rows().length, 0);
 });

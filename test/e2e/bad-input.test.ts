@@ -30,15 +30,21 @@ function rng(seed: number): () => number {
 }
 
 const SQL_SEEDS = [
-  'select * from bi.t where ts > 0', 'select count(*), avg(v) from bi.t interval(1s)', "insert into bi.t values (1700000000000, 5)",
-  'show bi.tables', 'describe bi.t', "select ts, v from bi.t where v in (1, 2) order by ts desc limit 3 offset 1",
-  "select last_row(v) from bi.t partition by tbname", 'show databases', 'select server_version()',
+  'select * from bi.t where ts > 0',
+  'select count(*), avg(v) from bi.t interval(1s)',
+  'insert into bi.t values (1700000000000, 5)',
+  'show bi.tables',
+  'describe bi.t',
+  'select ts, v from bi.t where v in (1, 2) order by ts desc limit 3 offset 1',
+  'select last_row(v) from bi.t partition by tbname',
+  'show databases',
+  'select server_version()',
 ];
 
 function mutate(r: () => number, s: string): string {
   const chars = [...s];
   const n = 1 + Math.floor(r() * 4);
-  const pool = "()'\",;*-+/%<>=`\\ \n\t\u0000é漢\uD83D\uDE00abcdefghijklmnopqrstuvwxyz0123456789";
+  const pool = '()\'",;*-+/%<>=`\\ \n\t\u0000é漢\uD83D\uDE00abcdefghijklmnopqrstuvwxyz0123456789';
   for (let i = 0; i < n; i++) {
     const at = Math.floor(r() * (chars.length + 1));
     const op = r();
@@ -61,15 +67,29 @@ function randomBytes(r: () => number, max: number): Buffer {
 function randomControl(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 2 ? 6 : 9));
   switch (k) {
-    case 0: return null;
-    case 1: return Math.floor(r() * 2 ** 32) - 2 ** 31;
-    case 2: return r() * 1e6;
-    case 3: return mutate(r, SQL_SEEDS[Math.floor(r() * SQL_SEEDS.length)]!);
-    case 4: return r() < 0.5;
-    case 5: return BigInt(Math.floor(r() * 1e9)) * 1_000_000_000n;
-    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => randomControl(r, depth + 1));
-    case 7: return { sql: randomControl(r, depth + 1), cursorId: Math.floor(r() * 5), db: r() < 0.5 ? 'bi' : randomControl(r, depth + 1), tables: randomControl(r, depth + 1) };
-    default: return { table: 't', using: r() < 0.5 ? null : { stable: 's', tags: [randomControl(r, depth + 1)] } };
+    case 0:
+      return null;
+    case 1:
+      return Math.floor(r() * 2 ** 32) - 2 ** 31;
+    case 2:
+      return r() * 1e6;
+    case 3:
+      return mutate(r, SQL_SEEDS[Math.floor(r() * SQL_SEEDS.length)]!);
+    case 4:
+      return r() < 0.5;
+    case 5:
+      return BigInt(Math.floor(r() * 1e9)) * 1_000_000_000n;
+    case 6:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomControl(r, depth + 1));
+    case 7:
+      return {
+        sql: randomControl(r, depth + 1),
+        cursorId: Math.floor(r() * 5),
+        db: r() < 0.5 ? 'bi' : randomControl(r, depth + 1),
+        tables: randomControl(r, depth + 1),
+      };
+    default:
+      return { table: 't', using: r() < 0.5 ? null : { stable: 's', tags: [randomControl(r, depth + 1)] } };
   }
 }
 
@@ -80,9 +100,15 @@ function openRaw(port: number): Promise<{ socket: Socket; frames: Frame[]; close
     let closed = false;
     const dec = new FrameDecoder(64 * 1024 * 1024);
     const socket = netConnect({ host: '127.0.0.1', port }, () => resolve({ socket, frames, closed: () => closed }));
-    socket.on('data', (c: Buffer) => { for (const ev of dec.push(c)) if (ev.kind === 'frame') frames.push(ev.frame); });
-    socket.on('error', (e) => { if (!closed) reject(e); });
-    socket.on('close', () => { closed = true; });
+    socket.on('data', (c: Buffer) => {
+      for (const ev of dec.push(c)) if (ev.kind === 'frame') frames.push(ev.frame);
+    });
+    socket.on('error', (e) => {
+      if (!closed) reject(e);
+    });
+    socket.on('close', () => {
+      closed = true;
+    });
   });
 }
 
@@ -99,18 +125,43 @@ test(`random and truncated frames and random REST bodies leave the server up and
   const r = rng(SEED);
   const tmp = tempDir('fuzz');
   const [rpcPort, httpPort] = [await freePort(), await freePort()];
-  const server = await spawnBasalt(['start', '--data-dir', join(tmp.dir, 'data'), '--server-port', String(rpcPort), '--http-port', String(httpPort),
-    '--listen-host', '127.0.0.1', '--fqdn', 'localhost', '--set', `maxFrameBytes=${MAX_FRAME}`, '--set', 'maxHttpBodyBytes=65536'], /ready;/);
+  const server = await spawnBasalt(
+    [
+      'start',
+      '--data-dir',
+      join(tmp.dir, 'data'),
+      '--server-port',
+      String(rpcPort),
+      '--http-port',
+      String(httpPort),
+      '--listen-host',
+      '127.0.0.1',
+      '--fqdn',
+      'localhost',
+      '--set',
+      `maxFrameBytes=${MAX_FRAME}`,
+      '--set',
+      'maxHttpBodyBytes=65536',
+    ],
+    /ready;/,
+  );
   try {
-    const setup = await runBasalt(['sql', '-P', String(rpcPort), '-s',
+    const setup = await runBasalt([
+      'sql',
+      '-P',
+      String(rpcPort),
+      '-s',
       'create database bi; create table bi.t (ts timestamp, v int); create table bi.keep (ts timestamp, v int, s varchar(8));' +
-      "insert into bi.keep values (1700000000000, 1, 'a') (1700000001000, 2, 'b') (1700000002000, 3, NULL)"]);
+        "insert into bi.keep values (1700000000000, 1, 'a') (1700000001000, 2, 'b') (1700000002000, 3, NULL)",
+    ]);
     assert.equal(setup.code, 0, setup.stderr);
 
     // 1. Readable frames with random types and control parts on an authenticated connection:
     //    each one gets exactly one reply carrying its request id.
     const conn = await openRaw(rpcPort);
-    conn.socket.write(encodeFrame(0, MsgType.CONNECT, 1, { user: 'root', password: 'taosdata', db: 'bi' }, [], MAX_FRAME));
+    conn.socket.write(
+      encodeFrame(0, MsgType.CONNECT, 1, { user: 'root', password: 'taosdata', db: 'bi' }, [], MAX_FRAME),
+    );
     assert.ok(await waitFor(() => conn.frames.length === 1, 5000));
     assert.equal(conn.frames[0]!.flags & FLAG_ERROR, 0, 'CONNECT succeeded');
     const READABLE = 2500;
@@ -118,9 +169,15 @@ test(`random and truncated frames and random REST bodies leave the server up and
     for (let i = 0; i < READABLE; i++) {
       const id = 1000 + i;
       sentIds.add(id);
-      const type = r() < 0.8 ? [MsgType.QUERY, MsgType.FETCH, MsgType.CLOSE_CURSOR, MsgType.INSERT_COLUMNAR, MsgType.CONNECT][Math.floor(r() * 5)]! : Math.floor(r() * 65536);
+      const type =
+        r() < 0.8
+          ? [MsgType.QUERY, MsgType.FETCH, MsgType.CLOSE_CURSOR, MsgType.INSERT_COLUMNAR, MsgType.CONNECT][
+              Math.floor(r() * 5)
+            ]!
+          : Math.floor(r() * 65536);
       let control: unknown = randomControl(r);
-      if (type === MsgType.QUERY && r() < 0.6) control = { sql: mutate(r, SQL_SEEDS[Math.floor(r() * SQL_SEEDS.length)]!), db: 'bi', stateless: r() < 0.5 };
+      if (type === MsgType.QUERY && r() < 0.6)
+        control = { sql: mutate(r, SQL_SEEDS[Math.floor(r() * SQL_SEEDS.length)]!), db: 'bi', stateless: r() < 0.5 };
       if (type === MsgType.CONNECT) control = { user: 'root', password: r() < 0.5 ? 'taosdata' : 'nope', db: 'bi' };
       const payload: Uint8Array[] = [];
       if (type === MsgType.INSERT_COLUMNAR) {
@@ -142,9 +199,16 @@ test(`random and truncated frames and random REST bodies leave the server up and
       conn.socket.write(frame);
       if (i % 200 === 199) await waitFor(() => conn.frames.length >= i + 2 - 100, 10_000);
     }
-    assert.ok(await waitFor(() => conn.frames.length >= READABLE + 1, 30_000), `replies: ${conn.frames.length - 1} of ${READABLE}`);
+    assert.ok(
+      await waitFor(() => conn.frames.length >= READABLE + 1, 30_000),
+      `replies: ${conn.frames.length - 1} of ${READABLE}`,
+    );
     const replied = new Set(conn.frames.slice(1).map((f) => f.requestId));
-    assert.deepEqual([...sentIds].filter((id) => !replied.has(id)), [], 'every readable frame is answered');
+    assert.deepEqual(
+      [...sentIds].filter((id) => !replied.has(id)),
+      [],
+      'every readable frame is answered',
+    );
     const errors = conn.frames.slice(1).filter((f) => f.flags & FLAG_ERROR);
     assert.ok(errors.length > READABLE * 0.5, `mostly error replies (${errors.length})`);
     const tally = new Map<string, number>();
@@ -152,9 +216,9 @@ test(`random and truncated frames and random REST bodies leave the server up and
       const c = f.control as { code: number; message: string };
       const key = '0x' + (c.code >>> 0).toString(16);
       tally.set(key, (tally.get(key) ?? 0) + 1);
-      if ((c.code >>> 0) === 0x80000001) t.diagnostic(`INTERNAL reply: ${c.message}`);
+      if (c.code >>> 0 === 0x80000001) t.diagnostic(`INTERNAL reply: ${c.message}`);
       assert.equal(typeof c.code, 'number');
-      assert.ok((c.code >>> 0) >= 0x80000000, `error code ${c.code}`);
+      assert.ok(c.code >>> 0 >= 0x80000000, `error code ${c.code}`);
       assert.equal(typeof c.message, 'string');
     }
     t.diagnostic(`error replies by code: ${[...tally].map(([k, v]) => `${k}×${v}`).join(' ')}`);
@@ -180,17 +244,33 @@ test(`random and truncated frames and random REST bodies leave the server up and
     let nonzero = 0;
     for (let i = 0; i < 1000; i++) {
       const k = r();
-      const body = k < 0.6 ? mutate(r, SQL_SEEDS[Math.floor(r() * SQL_SEEDS.length)]!) : k < 0.9 ? randomBytes(r, 200) : mutate(r, '').repeat(5);
+      const body =
+        k < 0.6
+          ? mutate(r, SQL_SEEDS[Math.floor(r() * SQL_SEEDS.length)]!)
+          : k < 0.9
+            ? randomBytes(r, 200)
+            : mutate(r, '').repeat(5);
       const path = r() < 0.9 ? '/rest/sql' + (r() < 0.5 ? '/bi' : '') : '/' + mutate(r, 'rest/sql/bi');
-      const res = await fetch(`http://127.0.0.1:${httpPort}${path.replace(/[^\x21-\x7e]/g, '_')}`, { method: 'POST', body, headers: { Authorization: AUTH } });
+      const res = await fetch(`http://127.0.0.1:${httpPort}${path.replace(/[^\x21-\x7e]/g, '_')}`, {
+        method: 'POST',
+        body,
+        headers: { Authorization: AUTH },
+      });
       const text = await res.text();
       assert.ok([200, 404].includes(res.status), `status ${res.status} for ${JSON.stringify(path)}: ${text}`);
       const j = JSON.parse(text) as { code: number; desc?: string };
       assert.equal(typeof j.code, 'number');
-      if (j.code !== 0) { nonzero++; assert.equal(typeof j.desc, 'string'); }
+      if (j.code !== 0) {
+        nonzero++;
+        assert.equal(typeof j.desc, 'string');
+      }
     }
     assert.ok(nonzero > 900, `most random bodies are errors (${nonzero})`);
-    const huge = await fetch(`http://127.0.0.1:${httpPort}/rest/sql`, { method: 'POST', body: 'x'.repeat(100_000), headers: { Authorization: AUTH } });
+    const huge = await fetch(`http://127.0.0.1:${httpPort}/rest/sql`, {
+      method: 'POST',
+      body: 'x'.repeat(100_000),
+      headers: { Authorization: AUTH },
+    });
     assert.equal(huge.status, 413);
     await huge.text();
 
@@ -201,8 +281,14 @@ test(`random and truncated frames and random REST bodies leave the server up and
     const c = await connect({ port: rpcPort });
     try {
       const rows = (await c.query('select ts, v, s from bi.keep order by ts')).rows();
-      assert.deepEqual(rows, [[1700000000000, 1, 'a'], [1700000001000, 2, 'b'], [1700000002000, 3, null]]);
-    } finally { c.close(); }
+      assert.deepEqual(rows, [
+        [1700000000000, 1, 'a'],
+        [1700000001000, 2, 'b'],
+        [1700000002000, 3, null],
+      ]);
+    } finally {
+      c.close();
+    }
     assert.equal(await stopChild(server.child, 'SIGTERM'), 0);
   } finally {
     if (server.child.exitCode === null) await stopChild(server.child, 'SIGKILL');

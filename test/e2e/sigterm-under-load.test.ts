@@ -10,7 +10,19 @@ import { spawnBasalt, stopChild } from '../cli/run-basalt.js';
 test('every insert acknowledged before SIGTERM survives the restart', async (t) => {
   const tmp = tempDir('sigterm');
   const [rpcPort, httpPort] = [await freePort(), await freePort()];
-  const args = ['start', '--data-dir', join(tmp.dir, 'data'), '--server-port', String(rpcPort), '--http-port', String(httpPort), '--listen-host', '127.0.0.1', '--fqdn', 'localhost'];
+  const args = [
+    'start',
+    '--data-dir',
+    join(tmp.dir, 'data'),
+    '--server-port',
+    String(rpcPort),
+    '--http-port',
+    String(httpPort),
+    '--listen-host',
+    '127.0.0.1',
+    '--fqdn',
+    'localhost',
+  ];
   let server = await spawnBasalt(args, /ready;/);
   try {
     const c = await connect({ port: rpcPort, timeoutMs: 5000 });
@@ -25,8 +37,12 @@ test('every insert acknowledged before SIGTERM survives the restart', async (t) 
       for (let i = 0; i < 100_000; i++) {
         const k = i * 4 + w;
         attempted++;
-        try { await c.query(`insert into load.t values (${base + k}, ${k})`); acked++; }
-        catch { return; }
+        try {
+          await c.query(`insert into load.t values (${base + k}, ${k})`);
+          acked++;
+        } catch {
+          return;
+        }
         if (stopAt && Date.now() > stopAt + 5000) return;
       }
     };
@@ -46,7 +62,9 @@ test('every insert acknowledged before SIGTERM survives the restart', async (t) 
       t.diagnostic(`acknowledged ${acked}, attempted ${attempted}, found ${n} after restart`);
       assert.ok(n >= acked, `${n} rows after restart, ${acked} were acknowledged`);
       assert.ok(n <= attempted, `${n} rows after restart, only ${attempted} were attempted`);
-    } finally { c2.close(); }
+    } finally {
+      c2.close();
+    }
     assert.equal(await stopChild(server.child, 'SIGTERM'), 0);
   } finally {
     if (server.child.exitCode === null) await stopChild(server.child, 'SIGKILL');

@@ -25,11 +25,17 @@ test('create/drop databases: vgIds from 2, never reused, across reopen', () => {
   withDir((dir) => {
     const c = Catalog.open(dir, 1000);
     c.commit(c.planCreateDb('a', { vgroups: 3 }, 1, 100, 1000));
-    assert.deepEqual(c.requireDb('a').vgroups.map((v) => v.vgId), [2, 3, 4]);
+    assert.deepEqual(
+      c.requireDb('a').vgroups.map((v) => v.vgId),
+      [2, 3, 4],
+    );
     c.commit({ op: 'dropDb', name: 'a' });
     const c2 = Catalog.open(dir, 2000);
     c2.commit(c2.planCreateDb('b', {}, 1, 100, 2000));
-    assert.deepEqual(c2.requireDb('b').vgroups.map((v) => v.vgId), [5, 6]);
+    assert.deepEqual(
+      c2.requireDb('b').vgroups.map((v) => v.vgId),
+      [5, 6],
+    );
     assert.equal(c2.state.createdAtMs, 1000, 'cluster creation time survives reopen');
     assert.equal(c2.state.clusterId, c.state.clusterId);
     assert.deepEqual(readdirSync(dir), ['catalog.json'], 'no temp file left behind');
@@ -56,7 +62,10 @@ test('applyOp is deterministic: replaying the ops gives the same state', () => {
   withDir((dir) => {
     const c = Catalog.open(dir, 5);
     const ops: CatalogOp[] = [];
-    const commit = (o: CatalogOp): void => { ops.push(o); c.commit(o); };
+    const commit = (o: CatalogOp): void => {
+      ops.push(o);
+      c.commit(o);
+    };
     const initial = c.state;
     commit(c.planCreateDb('x', { vgroups: 2 }, 1, 100, 5));
     commit({ op: 'putStable', db: 'x', stable: { name: 'st', columns: [], tags: [], createdAtMs: 5 } });
@@ -72,9 +81,18 @@ test('applyOp is deterministic: replaying the ops gives the same state', () => {
 test('option checks name the database and the option', () => {
   withDir((dir) => {
     const c = Catalog.open(dir, 0);
-    assert.throws(() => c.planCreateDb('o', { replica: 3 }, 1, 100, 0), (e: BasaltError) => e.errorName === 'OUT_OF_DNODES' && e.message.includes("'o'"));
-    assert.throws(() => c.planCreateDb('o', { keepMinutes: [100, 100, 100] }, 1, 100, 0), (e: BasaltError) => e.errorName === 'DB_OPTION_INVALID' && e.message.includes('keep'));
-    assert.throws(() => c.planCreateDb('o', { vgroups: 3 }, 1, 2, 0), (e: BasaltError) => e.errorName === 'VNODES_EXHAUSTED');
+    assert.throws(
+      () => c.planCreateDb('o', { replica: 3 }, 1, 100, 0),
+      (e: BasaltError) => e.errorName === 'OUT_OF_DNODES' && e.message.includes("'o'"),
+    );
+    assert.throws(
+      () => c.planCreateDb('o', { keepMinutes: [100, 100, 100] }, 1, 100, 0),
+      (e: BasaltError) => e.errorName === 'DB_OPTION_INVALID' && e.message.includes('keep'),
+    );
+    assert.throws(
+      () => c.planCreateDb('o', { vgroups: 3 }, 1, 2, 0),
+      (e: BasaltError) => e.errorName === 'VNODES_EXHAUSTED',
+    );
     c.commit(c.planCreateDb('o', { replica: 3 }, 3, 100, 0)); // three dnodes: replica 3 is fine
     assert.equal(c.requireDb('o').options.replica, 3);
   });
@@ -104,22 +122,35 @@ test('like patterns: % and _ wildcards, escapes, regex characters are literal', 
   assert.equal(likeToRegExp('a-%').test('ab'), false);
 });
 
-test('a placed (replica 3) database keeps the mnode\'s vgIds and replica dnodes; local vgIds are not consumed', () => {
+test("a placed (replica 3) database keeps the mnode's vgIds and replica dnodes; local vgIds are not consumed", () => {
   withDir((dir) => {
     const c = Catalog.open(dir, 0);
     const base = 1 << 20;
     const placed = [0, 1, 2, 3].map((i) => ({ vgId: base + i, dnodeIds: [1, 2, 3] }));
     c.commit(c.planCreatePlacedDb('test', { vgroups: 4, replica: 3 }, placed, 5));
     const db = c.requireDb('test');
-    assert.deepEqual(db.vgroups.map((v) => [v.vgId, v.dnodeIds]), placed.map((p) => [p.vgId, p.dnodeIds]));
+    assert.deepEqual(
+      db.vgroups.map((v) => [v.vgId, v.dnodeIds]),
+      placed.map((p) => [p.vgId, p.dnodeIds]),
+    );
     assert.equal(db.options.replica, 3);
     assert.equal(db.vgroups[0]!.hashBegin, 0);
     assert.equal(db.vgroups[3]!.hashEnd, 0xffffffff);
     c.commit(c.planCreateDb('one', { vgroups: 1 }, 1, 100, 6));
-    assert.deepEqual(c.requireDb('one').vgroups.map((v) => v.vgId), [2], 'replica-1 vgIds still count from 2');
-    assert.throws(() => c.planCreatePlacedDb('test', {}, placed, 7), (e: BasaltError) => e.errorName === 'DB_ALREADY_EXISTS');
+    assert.deepEqual(
+      c.requireDb('one').vgroups.map((v) => v.vgId),
+      [2],
+      'replica-1 vgIds still count from 2',
+    );
+    assert.throws(
+      () => c.planCreatePlacedDb('test', {}, placed, 7),
+      (e: BasaltError) => e.errorName === 'DB_ALREADY_EXISTS',
+    );
     assert.throws(() => c.planCreatePlacedDb('dup', {}, [{ vgId: base, dnodeIds: [1, 2, 3] }], 7), /already used/);
     const reopened = Catalog.open(dir, 8);
-    assert.deepEqual(reopened.requireDb('test').vgroups.map((v) => v.dnodeIds), placed.map((p) => p.dnodeIds));
+    assert.deepEqual(
+      reopened.requireDb('test').vgroups.map((v) => v.dnodeIds),
+      placed.map((p) => p.dnodeIds),
+    );
   });
 });

@@ -6,11 +6,17 @@ const dir = process.argv[2]!;
 const startAt = Number(process.argv[3] ?? '0');
 const T = 1_700_000_000_000;
 const engine = await createEngine({
-  dataDir: dir, serverVersion: 'crash', nowMs: () => T + 86_400_000,
+  dataDir: dir,
+  serverVersion: 'crash',
+  nowMs: () => T + 86_400_000,
   dnode: { dnodeId: 1, endpoint: 'localhost:6030', supportVnodes: 64, startedAtMs: T, variables: [] },
 });
 const session = { user: 'root', db: 'crash' };
-const run = async (sql: string): Promise<void> => { for await (const _ of engine.executeMany(sql, session)) { /* exec */ } };
+const run = async (sql: string): Promise<void> => {
+  for await (const _ of engine.executeMany(sql, session)) {
+    /* exec */
+  }
+};
 await run('create database if not exists crash vgroups 3 wal_level 2');
 for (let s = 0; s < 3; s++) await run(`create stable if not exists s${s} (ts timestamp, v int) tags (g int)`);
 process.stdout.write('ready\n');

@@ -14,7 +14,11 @@ import { openTestEngine, runSql } from '../sql/harness.js';
 const child = join(dirname(fileURLToPath(import.meta.url)), 'engine-crash-child.js');
 const ROUNDS = Number(process.env['BASALT_CRASH_ROUNDS'] ?? '3');
 
-interface Acks { rows: Map<number, number>; alters: Array<{ i: number; st: string }>; next: number }
+interface Acks {
+  rows: Map<number, number>;
+  alters: Array<{ i: number; st: string }>;
+  next: number;
+}
 
 function runUntilKilled(dir: string, startAt: number, killAfterLines: number, acks: Acks): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -22,7 +26,9 @@ function runUntilKilled(dir: string, startAt: number, killAfterLines: number, ac
     let buf = '';
     let lines = 0;
     let err = '';
-    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     p.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       let nl: number;
@@ -31,8 +37,14 @@ function runUntilKilled(dir: string, startAt: number, killAfterLines: number, ac
         buf = buf.slice(nl + 1);
         const m = /^ack (\d+) (\d+)$/.exec(line);
         const a = /^alter (\d+) (s\d)$/.exec(line);
-        if (m) { acks.rows.set(Number(m[1]), Number(m[2])); acks.next = Math.max(acks.next, Number(m[1]) + 1); }
-        if (a) { acks.alters.push({ i: Number(a[1]), st: a[2]! }); acks.next = Math.max(acks.next, Number(a[1]) + 1); }
+        if (m) {
+          acks.rows.set(Number(m[1]), Number(m[2]));
+          acks.next = Math.max(acks.next, Number(m[1]) + 1);
+        }
+        if (a) {
+          acks.alters.push({ i: Number(a[1]), st: a[2]! });
+          acks.next = Math.max(acks.next, Number(a[1]) + 1);
+        }
         if (++lines === killAfterLines) p.kill('SIGKILL');
       }
     });
@@ -63,11 +75,15 @@ test(`kill -9 during DDL and inserts, ${ROUNDS} rounds: acknowledged work surviv
     }
     for (const { i, st } of acks.alters) {
       const d = await runSql(te, `describe ${st}`);
-      assert.ok(d.rows.some((r) => r[0] === `a${i}`), `acknowledged 'alter stable ${st} add column a${i}'`);
+      assert.ok(
+        d.rows.some((r) => r[0] === `a${i}`),
+        `acknowledged 'alter stable ${st} add column a${i}'`,
+      );
     }
     // Every super table is consistent across vgroups: new child tables land in every vgroup.
     for (let s = 0; s < 3; s++) {
-      for (let k = 0; k < 12; k++) await runSql(te, `insert into probe_${s}_${k} using s${s} tags (0) (ts, v) values (1700000000000, 1)`);
+      for (let k = 0; k < 12; k++)
+        await runSql(te, `insert into probe_${s}_${k} using s${s} tags (0) (ts, v) values (1700000000000, 1)`);
       const r = await runSql(te, `select count(*) from s${s} where tbname like 'probe%'`);
       assert.deepEqual(r.rows, [[12n]]);
     }

@@ -4,12 +4,25 @@ import { allocData, valueAt, type ColumnBlock, type ColumnVector } from '../../s
 import { BasaltError } from '../../src/common/errors.js';
 import { DataType, type ColumnSchema } from '../../src/common/types.js';
 import type {
-  ChildTableDef, NormalTableDef, RangeAggregate, SuperTableDef, TableInfo, TableKind, TagValue, TimeRange, VnodeOptions, VnodeStore, WriteBatch,
+  ChildTableDef,
+  NormalTableDef,
+  RangeAggregate,
+  SuperTableDef,
+  TableInfo,
+  TableKind,
+  TagValue,
+  TimeRange,
+  VnodeOptions,
+  VnodeStore,
+  WriteBatch,
 } from '../../src/storage/api.js';
 
 type Row = Array<number | bigint | string | boolean | null>;
 
-interface Table { info: TableInfo; rows: Map<number, Row> }
+interface Table {
+  info: TableInfo;
+  rows: Map<number, Row>;
+}
 
 export class MemoryStore implements VnodeStore {
   private readonly tables = new Map<string, Table>();
@@ -34,7 +47,14 @@ export class MemoryStore implements VnodeStore {
   async createChildTable(d: ChildTableDef): Promise<void> {
     const st = this.need(d.stable).info;
     if (this.tables.has(d.name)) return;
-    this.put({ name: d.name, kind: 'child', columns: st.columns, tags: st.tags, tagValues: d.tagValues, stable: d.stable });
+    this.put({
+      name: d.name,
+      kind: 'child',
+      columns: st.columns,
+      tags: st.tags,
+      tagValues: d.tagValues,
+      stable: d.stable,
+    });
   }
   async createNormalTable(d: NormalTableDef): Promise<void> {
     this.put({ name: d.name, kind: 'normal', columns: d.columns, tags: [], tagValues: [], stable: null });
@@ -51,17 +71,28 @@ export class MemoryStore implements VnodeStore {
     }
   }
   async addColumn(table: string, column: ColumnSchema): Promise<void> {
-    this.reschema(table, (i) => ({ columns: [...i.columns, column] }), (r) => [...r, null]);
+    this.reschema(
+      table,
+      (i) => ({ columns: [...i.columns, column] }),
+      (r) => [...r, null],
+    );
   }
   async dropColumn(table: string, name: string): Promise<void> {
     const idx = this.need(table).info.columns.findIndex((c) => c.name === name);
-    this.reschema(table, (i) => ({ columns: i.columns.filter((c) => c.name !== name) }), (r) => r.filter((_, k) => k !== idx));
+    this.reschema(
+      table,
+      (i) => ({ columns: i.columns.filter((c) => c.name !== name) }),
+      (r) => r.filter((_, k) => k !== idx),
+    );
   }
   async modifyColumn(table: string, name: string, bytes: number): Promise<void> {
     this.reschema(table, (i) => ({ columns: i.columns.map((c) => (c.name === name ? { ...c, bytes } : c)) }));
   }
   async addTag(stable: string, tag: ColumnSchema): Promise<void> {
-    this.reschema(stable, (i) => ({ tags: [...i.tags, tag], tagValues: i.kind === 'child' ? [...i.tagValues, null] : [] }));
+    this.reschema(stable, (i) => ({
+      tags: [...i.tags, tag],
+      tagValues: i.kind === 'child' ? [...i.tagValues, null] : [],
+    }));
   }
   async setTag(child: string, tagName: string, value: TagValue): Promise<void> {
     const t = this.need(child);
@@ -72,11 +103,18 @@ export class MemoryStore implements VnodeStore {
     return this.tables.get(name)?.info;
   }
   listTables(filter?: { stable?: string; kind?: TableKind }): TableInfo[] {
-    return [...this.tables.values()].map((t) => t.info)
-      .filter((i) => (filter?.stable === undefined || i.stable === filter.stable) && (filter?.kind === undefined || i.kind === filter.kind));
+    return [...this.tables.values()]
+      .map((t) => t.info)
+      .filter(
+        (i) =>
+          (filter?.stable === undefined || i.stable === filter.stable) &&
+          (filter?.kind === undefined || i.kind === filter.kind),
+      );
   }
   childTablesWithTag(stable: string, tagName: string, values: readonly TagValue[]): string[] {
-    return this.children(stable).filter((t) => values.includes(t.info.tagValues[t.info.tags.findIndex((x) => x.name === tagName)] ?? null)).map((t) => t.info.name);
+    return this.children(stable)
+      .filter((t) => values.includes(t.info.tagValues[t.info.tags.findIndex((x) => x.name === tagName)] ?? null))
+      .map((t) => t.info.name);
   }
   async write(batch: WriteBatch): Promise<void> {
     this.writes++;
@@ -91,15 +129,36 @@ export class MemoryStore implements VnodeStore {
   }
   *scan(table: string, range: TimeRange, idx: readonly number[]): Iterable<ColumnBlock> {
     const t = this.need(table);
-    const rows = [...t.rows.values()].filter((r) => (r[0] as number) >= range.from && (r[0] as number) <= range.to)
+    const rows = [...t.rows.values()]
+      .filter((r) => (r[0] as number) >= range.from && (r[0] as number) <= range.to)
       .sort((a, b) => (a[0] as number) - (b[0] as number));
     if (rows.length === 0) return;
-    yield { numRows: rows.length, columns: idx.map((ci) => vector(t.info.columns[ci]!.type, rows.map((r) => r[ci] ?? null))) };
+    yield {
+      numRows: rows.length,
+      columns: idx.map((ci) =>
+        vector(
+          t.info.columns[ci]!.type,
+          rows.map((r) => r[ci] ?? null),
+        ),
+      ),
+    };
   }
   aggregate(table: string, range: TimeRange, idx: readonly number[]): RangeAggregate {
     let rows = 0;
     for (const b of this.scan(table, range, [0])) rows += b.numRows;
-    return { rows, columns: idx.map(() => ({ count: 0, min: null, max: null, sum: null, firstTs: null, first: null, lastTs: null, last: null })) };
+    return {
+      rows,
+      columns: idx.map(() => ({
+        count: 0,
+        min: null,
+        max: null,
+        sum: null,
+        firstTs: null,
+        first: null,
+        lastTs: null,
+        last: null,
+      })),
+    };
   }
   lastRow(table: string): ColumnBlock | undefined {
     const t = this.need(table);

@@ -34,12 +34,22 @@ before(async () => {
   const vgroups: VgroupHandle[] = [];
   for (let v = 0; v < 3; v++) {
     const store = await openVnodeStore(join(dir, `v${v}`), {
-      precision: 'ms', bufferBytes: 8 << 20, durationMs: 86_400_000, keepMs: 3650 * 86_400_000,
-      walLevel: 1, walFsyncPeriodMs: 1000, maxRows: 256, minRows: 16,
+      precision: 'ms',
+      bufferBytes: 8 << 20,
+      durationMs: 86_400_000,
+      keepMs: 3650 * 86_400_000,
+      walLevel: 1,
+      walFsyncPeriodMs: 1000,
+      maxRows: 256,
+      minRows: 16,
     });
     await store.createSuperTable({
       name: 'st',
-      columns: [{ name: 'ts', type: DataType.TIMESTAMP, bytes: 8 }, { name: 'v', type: DataType.DOUBLE, bytes: 8 }, { name: 'n', type: DataType.INT, bytes: 4 }],
+      columns: [
+        { name: 'ts', type: DataType.TIMESTAMP, bytes: 8 },
+        { name: 'v', type: DataType.DOUBLE, bytes: 8 },
+        { name: 'n', type: DataType.INT, bytes: 4 },
+      ],
       tags: [{ name: 'k', type: DataType.INT, bytes: 4 }],
     });
     stores.push(store);
@@ -51,16 +61,37 @@ before(async () => {
     const name = `c${t}`;
     const h = hash32(name);
     const vg = vgroups.find((g) => g.hashBegin <= h && h <= g.hashEnd)!;
-    const ts = new Float64Array(ROWS), v = new Float64Array(ROWS), n = new Int32Array(ROWS);
-    for (let i = 0; i < ROWS; i++) { ts[i] = T0 + i * 1000; v[i] = (t * 7 + i * 13) % 101; n[i] = i % 5; }
+    const ts = new Float64Array(ROWS),
+      v = new Float64Array(ROWS),
+      n = new Int32Array(ROWS);
+    for (let i = 0; i < ROWS; i++) {
+      ts[i] = T0 + i * 1000;
+      v[i] = (t * 7 + i * 13) % 101;
+      n[i] = i % 5;
+    }
     const nulls = new Uint8Array(ROWS);
     nulls[ROWS - 1] = t % 2; // every other table ends with a null v: last_row must show it
     await vg.store.write({
       createTables: [{ name, stable: 'st', tagValues: [t % 3] }],
-      rows: [{ table: name, block: { numRows: ROWS, columns: [{ type: DataType.TIMESTAMP, data: ts, nulls: null }, { type: DataType.DOUBLE, data: v, nulls }, { type: DataType.INT, data: n, nulls: null }] } }],
+      rows: [
+        {
+          table: name,
+          block: {
+            numRows: ROWS,
+            columns: [
+              { type: DataType.TIMESTAMP, data: ts, nulls: null },
+              { type: DataType.DOUBLE, data: v, nulls },
+              { type: DataType.INT, data: n, nulls: null },
+            ],
+          },
+        },
+      ],
     });
   }
-  for (const s of stores) { await s.flush(); await s.compact(); }
+  for (const s of stores) {
+    await s.flush();
+    await s.compact();
+  }
 });
 
 after(async () => {
@@ -84,13 +115,19 @@ function blockRows(bs: Iterable<ColumnBlock>): unknown[][] {
 
 test('child tables are spread over the vgroups by name hash, each subplan reads its own', async () => {
   const counts = stores.map((s) => s.listTables({ stable: 'st' }).length);
-  assert.equal(counts.reduce((a, b) => a + b, 0), TABLES);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    TABLES,
+  );
   assert.ok(counts.filter((c) => c > 0).length >= 2, `tables spread: ${counts.join(',')}`);
   const { plan } = analyzeSelect(parseOne('select count(*) from st') as SelectStmt, ctx);
   assert.equal(plan.subplans.length, 3);
   const { plan: one } = analyzeSelect(parseOne('select count(*) from c5') as SelectStmt, ctx);
   assert.equal(one.subplans.length, 1);
-  assert.equal(one.subplans[0]!.vgId, db.vgroups.find((g) => g.hashBegin <= hash32('c5') && hash32('c5') <= g.hashEnd)!.vgId);
+  assert.equal(
+    one.subplans[0]!.vgId,
+    db.vgroups.find((g) => g.hashBegin <= hash32('c5') && hash32('c5') <= g.hashEnd)!.vgId,
+  );
 });
 
 test('subplans survive a structured clone (plain data) and run the same', async () => {
@@ -107,9 +144,14 @@ test('subplans survive a structured clone (plain data) and run the same', async 
       if (sp.mode === 'rows') {
         assert.deepEqual(blockRows(runRowsSubplan(clone, store)), blockRows(runRowsSubplan(sp, store)));
       } else {
-        const a = runAggSubplan(clone, store), b = runAggSubplan(sp, store);
+        const a = runAggSubplan(clone, store),
+          b = runAggSubplan(sp, store);
         assert.equal(a.groups.size, b.groups.size);
-        for (let g = 0; g < a.groups.size; g++) assert.deepEqual(a.accs.map((x) => x.result(g)), b.accs.map((x) => x.result(g)));
+        for (let g = 0; g < a.groups.size; g++)
+          assert.deepEqual(
+            a.accs.map((x) => x.result(g)),
+            b.accs.map((x) => x.result(g)),
+          );
       }
     }
   }
@@ -125,28 +167,50 @@ test('partial aggregates survive export, a structured clone and import (for RPC)
     const { plan, vgroups: byVg } = analyzeSelect(parseOne(sql) as SelectStmt, ctx);
     const partials = plan.subplans.map((sp) => runAggSubplan(sp, localStoreOf(byVg.get(sp.vgId)!)));
     const shipped = partials.map((p) => importPartial(structuredClone(exportPartial(p)), plan.aggs));
-    const direct = buildMergeBatch(plan, partials), viaState = buildMergeBatch(plan, shipped);
+    const direct = buildMergeBatch(plan, partials),
+      viaState = buildMergeBatch(plan, shipped);
     assert.ok(direct.numRows > 0, sql);
-    assert.deepEqual(viaState.cols.map((c) => blockRows([{ numRows: viaState.numRows, columns: [c] }])),
-      direct.cols.map((c) => blockRows([{ numRows: direct.numRows, columns: [c] }])), sql);
+    assert.deepEqual(
+      viaState.cols.map((c) => blockRows([{ numRows: viaState.numRows, columns: [c] }])),
+      direct.cols.map((c) => blockRows([{ numRows: direct.numRows, columns: [c] }])),
+      sql,
+    );
   }
 });
 
 test('block statistics, the last-row cache and scans give the same answers', async () => {
-  const { plan } = analyzeSelect(parseOne('select k, count(*), sum(v), min(v), max(v), first(v), last(v), avg(n) from st group by k') as SelectStmt, ctx);
-  assert.ok(plan.subplans.every((s) => s.useBlockStats), 'plan uses block statistics');
-  const stats = await rows('select k, count(*), sum(v), min(v), max(v), first(v), last(v), avg(n) from st group by k order by k');
-  const scan = await rows('select k, count(*), sum(v), min(v), max(v), first(v), last(v), avg(n) from st where n >= 0 group by k order by k');
+  const { plan } = analyzeSelect(
+    parseOne('select k, count(*), sum(v), min(v), max(v), first(v), last(v), avg(n) from st group by k') as SelectStmt,
+    ctx,
+  );
+  assert.ok(
+    plan.subplans.every((s) => s.useBlockStats),
+    'plan uses block statistics',
+  );
+  const stats = await rows(
+    'select k, count(*), sum(v), min(v), max(v), first(v), last(v), avg(n) from st group by k order by k',
+  );
+  const scan = await rows(
+    'select k, count(*), sum(v), min(v), max(v), first(v), last(v), avg(n) from st where n >= 0 group by k order by k',
+  );
   assert.equal(stats.length, 3);
   assert.deepEqual(stats, scan);
   const win = await rows('select _wstart, count(*), sum(v) from st interval(10m)');
   const winScan = await rows('select _wstart, count(*), sum(v) from st where n >= 0 interval(10m)');
   assert.deepEqual(win, winScan);
-  assert.equal(win.reduce((s, r) => s + Number(r[1]), 0), TABLES * ROWS);
+  assert.equal(
+    win.reduce((s, r) => s + Number(r[1]), 0),
+    TABLES * ROWS,
+  );
   const { plan: lr } = analyzeSelect(parseOne('select last_row(v) from st partition by tbname') as SelectStmt, ctx);
-  assert.ok(lr.subplans.every((s) => s.useLastRowCache), 'plan uses the last-row cache');
+  assert.ok(
+    lr.subplans.every((s) => s.useLastRowCache),
+    'plan uses the last-row cache',
+  );
   const cache = await rows('select tbname, last_row(v), last_row(n) from st partition by tbname order by tbname');
-  const scanned = await rows('select tbname, last_row(v), last_row(n) from st where n >= 0 partition by tbname order by tbname');
+  const scanned = await rows(
+    'select tbname, last_row(v), last_row(n) from st where n >= 0 partition by tbname order by tbname',
+  );
   assert.deepEqual(cache, scanned);
   assert.equal(cache.filter((r) => r[1] === null).length, TABLES / 2);
 });

@@ -11,11 +11,18 @@ import { Prng } from '../../src/raft/prng.js';
 import type { Entry } from '../../src/raft/types.js';
 import { MiniCluster } from './mini-cluster.js';
 
-const entry = (index: number, term: number, bytes = 0): Entry => ({ index, term, type: 'normal', data: new Uint8Array(bytes) });
+const entry = (index: number, term: number, bytes = 0): Entry => ({
+  index,
+  term,
+  type: 'normal',
+  data: new Uint8Array(bytes),
+});
 
 test('config: lease reads without CheckQuorum and bad timers are refused', () => {
-  assert.throws(() => raftConfig({ id: 1, readOnly: 'lease', checkQuorum: false }), (e: unknown) =>
-    e instanceof BasaltError && e.errorName === 'RAFT_CONFIG_INVALID' && /checkQuorum/.test(e.message));
+  assert.throws(
+    () => raftConfig({ id: 1, readOnly: 'lease', checkQuorum: false }),
+    (e: unknown) => e instanceof BasaltError && e.errorName === 'RAFT_CONFIG_INVALID' && /checkQuorum/.test(e.message),
+  );
   assert.throws(() => raftConfig({ id: 1, electionTicks: 1, heartbeatTicks: 1 }), /electionTicks/);
   assert.throws(() => raftConfig({ id: 0 }), /positive/);
   const d = raftConfig({ id: 1 });
@@ -39,7 +46,10 @@ test('log store: append replaces a conflicting suffix; entries honour maxBytes; 
   assert.equal(s.firstIndex(), 3);
   assert.equal(s.term(2), 1, 'the term of the compaction point is kept');
   assert.equal(s.term(1), undefined);
-  assert.throws(() => s.entries(2, 4, 100), (e: unknown) => e instanceof BasaltError && e.errorName === 'WAL_COMPACTED');
+  assert.throws(
+    () => s.entries(2, 4, 100),
+    (e: unknown) => e instanceof BasaltError && e.errorName === 'WAL_COMPACTED',
+  );
   assert.throws(() => s.append([entry(7, 3)]), /gap/);
 });
 
@@ -84,7 +94,10 @@ test('persistence contract: a vote and an append ack travel in the Ready that pe
   for (const { ready } of c.readies) {
     const ack = ready.messages.find((m) => m.type === 'MsgAppResp' && !m.reject);
     if (!ack) continue;
-    assert.ok(ready.entries.some((e) => e.index === ack.index), 'the acked entry is in the same Ready');
+    assert.ok(
+      ready.entries.some((e) => e.index === ack.index),
+      'the acked entry is in the same Ready',
+    );
   }
 });
 
@@ -107,8 +120,10 @@ test('membership: one change at a time; the last voter cannot be removed', () =>
   c.node(1).campaign();
   c.stabilize();
   c.node(1).proposeConfChange({ type: 'addLearner', node: 2 });
-  assert.throws(() => c.node(1).proposeConfChange({ type: 'addLearner', node: 3 }), (e: unknown) =>
-    e instanceof BasaltError && e.errorName === 'PROPOSAL_DROPPED');
+  assert.throws(
+    () => c.node(1).proposeConfChange({ type: 'addLearner', node: 3 }),
+    (e: unknown) => e instanceof BasaltError && e.errorName === 'PROPOSAL_DROPPED',
+  );
   c.stabilize();
   assert.throws(() => c.node(1).proposeConfChange({ type: 'remove', node: 1 }), /at least one voter/);
   assert.throws(() => c.node(1).proposeConfChange({ type: 'remove', node: 9 }), /not a member/);
@@ -120,17 +135,25 @@ test('election time after a leader kill with the default timers (100 ms ticks)',
     const c = new MiniCluster([1, 2, 3], {}, trial);
     c.node(1).campaign();
     c.stabilize();
-    for (let k = 0; k < 5; k++) { c.tickAll(); c.stabilize(); }
+    for (let k = 0; k < 5; k++) {
+      c.tickAll();
+      c.stabilize();
+    }
     c.down.add(1);
     let n = 0;
-    for (; n < 100 && c.leader() === undefined; n++) { c.tickAll(); c.stabilize(); }
+    for (; n < 100 && c.leader() === undefined; n++) {
+      c.tickAll();
+      c.stabilize();
+    }
     assert.notEqual(c.leader(), undefined);
     ticks.push(n);
   }
   ticks.sort((a, b) => a - b);
   const median = ticks[ticks.length >> 1]!;
   const max = ticks[ticks.length - 1]!;
-  process.stdout.write(`# election after leader kill: median ${median * 100} ms, max ${max * 100} ms (40 trials, zero network delay)\n`);
+  process.stdout.write(
+    `# election after leader kill: median ${median * 100} ms, max ${max * 100} ms (40 trials, zero network delay)\n`,
+  );
   assert.ok(median <= 15, `median ${median} ticks`);
   assert.ok(max < 20, `max ${max} ticks`);
 });

@@ -14,7 +14,11 @@ export class MiniCluster {
   sent: Message[] = [];
   readies: { id: NodeId; ready: Ready }[] = [];
 
-  constructor(readonly ids: NodeId[], cfg: Omit<RaftConfigInput, 'id'> = {}, seed = 1) {
+  constructor(
+    readonly ids: NodeId[],
+    cfg: Omit<RaftConfigInput, 'id'> = {},
+    seed = 1,
+  ) {
     for (const id of ids) {
       const store = MemoryLogStore.bootstrap(ids);
       this.stores.set(id, store);
@@ -23,7 +27,9 @@ export class MiniCluster {
     this.processReady();
   }
 
-  node(id: NodeId): RawNode { return this.nodes.get(id)!; }
+  node(id: NodeId): RawNode {
+    return this.nodes.get(id)!;
+  }
 
   processReady(): void {
     for (const [id, raw] of this.nodes) {
@@ -34,7 +40,10 @@ export class MiniCluster {
       if (rd.snapshot) store.applySnapshot(rd.snapshot);
       store.append(rd.entries);
       if (rd.hardState) store.setHardState(rd.hardState);
-      for (const m of rd.messages) { this.queue.push(m); this.sent.push(m); }
+      for (const m of rd.messages) {
+        this.queue.push(m);
+        this.sent.push(m);
+      }
       raw.advance(rd);
     }
   }
@@ -69,7 +78,10 @@ export class MiniCluster {
     for (const [id, raw] of this.nodes) {
       if (this.down.has(id)) continue;
       const s = raw.status();
-      if (s.role === 'leader' && s.term > term) { best = id; term = s.term; }
+      if (s.role === 'leader' && s.term > term) {
+        best = id;
+        term = s.term;
+      }
     }
     return best;
   }

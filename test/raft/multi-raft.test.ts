@@ -55,10 +55,21 @@ test('multi-raft: 300 groups per host elect, coalesce heartbeats and commit', ()
   const { hosts, stores } = cluster();
   // Apply the bootstrap membership, then spread leadership: group g campaigns on host g % 3 + 1.
   round(hosts, stores, false);
-  for (let g = 1; g <= GROUPS; g++) hosts.get((g % 3) + 1)!.group(g).campaign();
+  for (let g = 1; g <= GROUPS; g++)
+    hosts
+      .get((g % 3) + 1)!
+      .group(g)
+      .campaign();
   for (let k = 0; k < 10; k++) round(hosts, stores, false);
   for (let g = 1; g <= GROUPS; g++) {
-    assert.equal(hosts.get((g % 3) + 1)!.group(g).status().role, 'leader', `group ${g}`);
+    assert.equal(
+      hosts
+        .get((g % 3) + 1)!
+        .group(g)
+        .status().role,
+      'leader',
+      `group ${g}`,
+    );
   }
 
   // Idle rounds: each host sends at most one envelope per peer per round, however many groups.
@@ -78,10 +89,16 @@ test('multi-raft: 300 groups per host elect, coalesce heartbeats and commit', ()
   assert.ok(envelopes <= rounds * NODES.length * (NODES.length - 1), `envelopes ${envelopes}`);
   // Every leader heartbeats both followers each tick: 300 groups × 2 peers, plus responses.
   assert.ok(beats >= rounds * GROUPS * 2, `coalesced beats ${beats}`);
-  process.stdout.write(`# idle round (${NODES.length * GROUPS} group replicas): ${msPerRound.toFixed(2)} ms, ${envelopes / rounds} envelopes\n`);
+  process.stdout.write(
+    `# idle round (${NODES.length * GROUPS} group replicas): ${msPerRound.toFixed(2)} ms, ${envelopes / rounds} envelopes\n`,
+  );
 
   // Proposals in every group commit and reach every replica's log.
-  for (let g = 1; g <= GROUPS; g++) hosts.get((g % 3) + 1)!.group(g).propose(new Uint8Array([g & 0xff]));
+  for (let g = 1; g <= GROUPS; g++)
+    hosts
+      .get((g % 3) + 1)!
+      .group(g)
+      .propose(new Uint8Array([g & 0xff]));
   for (let k = 0; k < 6; k++) round(hosts, stores, false);
   for (let g = 1; g <= GROUPS; g++) {
     for (const id of NODES) {
@@ -101,12 +118,16 @@ test('multi-raft: refuses more groups than its limit and duplicate ids', () => {
 });
 
 test('multi-raft: ready(applyBudgetBytes) bounds committed bytes per round across groups, and groups take turns', () => {
-  const groups = 4, entryBytes = 1000, perGroup = 10, budget = 3000;
+  const groups = 4,
+    entryBytes = 1000,
+    perGroup = 10,
+    budget = 3000;
   const { hosts, stores } = cluster(groups);
   round(hosts, stores, false);
   for (let g = 1; g <= groups; g++) hosts.get(1)!.group(g).campaign();
   for (let k = 0; k < 10; k++) round(hosts, stores, false);
-  for (let g = 1; g <= groups; g++) for (let i = 0; i < perGroup; i++) hosts.get(1)!.group(g).propose(new Uint8Array(entryBytes).fill(g));
+  for (let g = 1; g <= groups; g++)
+    for (let i = 0; i < perGroup; i++) hosts.get(1)!.group(g).propose(new Uint8Array(entryBytes).fill(g));
   // Rounds with the budget on host 2 (a follower): what it is handed to apply per round.
   const host2 = hosts.get(2)!;
   const firstServed: number[] = [];
@@ -116,16 +137,24 @@ test('multi-raft: ready(applyBudgetBytes) bounds committed bytes per round acros
     for (const host of hosts.values()) {
       if (!host.hasReady()) continue;
       const rd = host === host2 ? host.ready(budget) : host.ready();
-      let roundBytes = 0, biggest = 0, served = 0;
+      let roundBytes = 0,
+        biggest = 0,
+        served = 0;
       for (const [g, r] of rd.groups) {
         const store = stores.get(host.nodeId)![g]!;
         store.append(r.entries);
         if (r.hardState) store.setHardState(r.hardState);
-        for (const e of r.committedEntries) { roundBytes += e.data.length; biggest = Math.max(biggest, e.data.length); }
+        for (const e of r.committedEntries) {
+          roundBytes += e.data.length;
+          biggest = Math.max(biggest, e.data.length);
+        }
         if (host === host2 && served === 0 && r.committedEntries.some((e) => e.data.length === entryBytes)) served = g;
       }
       if (host === host2) {
-        assert.ok(roundBytes <= budget + biggest, `round ${k}: ${roundBytes} committed bytes handed out, budget ${budget}`);
+        assert.ok(
+          roundBytes <= budget + biggest,
+          `round ${k}: ${roundBytes} committed bytes handed out, budget ${budget}`,
+        );
         appliedBytes += roundBytes;
         if (served) firstServed.push(served);
       }
@@ -135,5 +164,8 @@ test('multi-raft: ready(applyBudgetBytes) bounds committed bytes per round acros
     for (const env of sent) hosts.get(env.to)!.receive(env);
   }
   assert.equal(appliedBytes, groups * perGroup * entryBytes, 'every entry is applied in the end');
-  assert.ok(new Set(firstServed).size > 1, `the budget does not always go to the same group first: ${firstServed.join(',')}`);
+  assert.ok(
+    new Set(firstServed).size > 1,
+    `the budget does not always go to the same group first: ${firstServed.join(',')}`,
+  );
 });

@@ -35,7 +35,12 @@ export class ScenarioHarness {
   private queue: Message[] = [];
   private readonly cut = new Set<string>();
   private settings: NodeSettings = {
-    preVote: true, checkQuorum: true, readOnly: 'safe', electionTicks: 10, maxAppendBytes: 1 << 20, snapshotChunkBytes: 1 << 20,
+    preVote: true,
+    checkQuorum: true,
+    readOnly: 'safe',
+    electionTicks: 10,
+    maxAppendBytes: 1 << 20,
+    snapshotChunkBytes: 1 << 20,
   };
   private out: string[] = [];
   /** Bootstrap membership entries are not traced. */
@@ -57,29 +62,62 @@ export class ScenarioHarness {
 
   private dispatch(name: string, args: string[], kv: Map<string, string>, ids: number[]): void {
     switch (name) {
-      case 'nodes': return this.cmdNodes(ids[0]!, kv);
-      case 'add-node': return this.addNode(ids[0]!, new MemoryLogStore());
-      case 'set-log': return this.cmdSetLog(ids[0]!, kv);
-      case 'campaign': this.node(ids[0]!).raw!.campaign(); return;
-      case 'tick': return this.cmdTick(ids, Number(kv.get('n') ?? '1'));
-      case 'tick-election': return this.cmdTick(ids, this.settings.electionTicks * 2);
-      case 'propose': this.cmdPropose(ids[0]!, args[1] ?? ''); return;
-      case 'read-index': this.node(ids[0]!).raw!.readIndex(args[1]!); return;
-      case 'transfer': this.node(ids[0]!).raw!.transferLeader(ids[1]!); return;
-      case 'conf': this.cmdConf(ids[0]!, args[1]!, Number(args[2])); return;
-      case 'compact': return this.cmdCompact(ids[0]!);
-      case 'process-ready': return this.processReady();
-      case 'deliver': return this.deliver();
-      case 'stabilize': return this.stabilize();
-      case 'partition': return this.cmdPartition(args);
-      case 'cut': return this.cmdCut(args[0]!);
-      case 'heal': this.cut.clear(); return;
-      case 'crash': this.node(ids[0]!).raw = undefined; this.queue = this.queue.filter((m) => m.to !== ids[0]); return;
-      case 'restart': this.restart(this.node(ids[0]!)); this.processReady(); return;
-      case 'status': return this.cmdStatus(ids);
-      case 'log': return this.cmdLog(ids);
-      case 'applied': return this.cmdApplied(ids);
-      default: throw new Error(`unknown scenario command '${name}'`);
+      case 'nodes':
+        return this.cmdNodes(ids[0]!, kv);
+      case 'add-node':
+        return this.addNode(ids[0]!, new MemoryLogStore());
+      case 'set-log':
+        return this.cmdSetLog(ids[0]!, kv);
+      case 'campaign':
+        this.node(ids[0]!).raw!.campaign();
+        return;
+      case 'tick':
+        return this.cmdTick(ids, Number(kv.get('n') ?? '1'));
+      case 'tick-election':
+        return this.cmdTick(ids, this.settings.electionTicks * 2);
+      case 'propose':
+        this.cmdPropose(ids[0]!, args[1] ?? '');
+        return;
+      case 'read-index':
+        this.node(ids[0]!).raw!.readIndex(args[1]!);
+        return;
+      case 'transfer':
+        this.node(ids[0]!).raw!.transferLeader(ids[1]!);
+        return;
+      case 'conf':
+        this.cmdConf(ids[0]!, args[1]!, Number(args[2]));
+        return;
+      case 'compact':
+        return this.cmdCompact(ids[0]!);
+      case 'process-ready':
+        return this.processReady();
+      case 'deliver':
+        return this.deliver();
+      case 'stabilize':
+        return this.stabilize();
+      case 'partition':
+        return this.cmdPartition(args);
+      case 'cut':
+        return this.cmdCut(args[0]!);
+      case 'heal':
+        this.cut.clear();
+        return;
+      case 'crash':
+        this.node(ids[0]!).raw = undefined;
+        this.queue = this.queue.filter((m) => m.to !== ids[0]);
+        return;
+      case 'restart':
+        this.restart(this.node(ids[0]!));
+        this.processReady();
+        return;
+      case 'status':
+        return this.cmdStatus(ids);
+      case 'log':
+        return this.cmdLog(ids);
+      case 'applied':
+        return this.cmdApplied(ids);
+      default:
+        throw new Error(`unknown scenario command '${name}'`);
     }
   }
 
@@ -92,9 +130,11 @@ export class ScenarioHarness {
   private cmdNodes(count: number, kv: Map<string, string>): void {
     const flag = (k: string, d: boolean): boolean => (kv.has(k) ? kv.get(k) === 'true' : d);
     this.settings = {
-      preVote: flag('prevote', true), checkQuorum: flag('checkquorum', true),
+      preVote: flag('prevote', true),
+      checkQuorum: flag('checkquorum', true),
       readOnly: kv.get('readonly') === 'lease' ? 'lease' : 'safe',
-      electionTicks: Number(kv.get('election') ?? '10'), maxAppendBytes: Number(kv.get('maxappend') ?? String(1 << 20)),
+      electionTicks: Number(kv.get('election') ?? '10'),
+      maxAppendBytes: Number(kv.get('maxappend') ?? String(1 << 20)),
       snapshotChunkBytes: Number(kv.get('chunk') ?? String(1 << 20)),
     };
     const voters = Array.from({ length: count }, (_, k) => k + 1);
@@ -106,11 +146,25 @@ export class ScenarioHarness {
   /** Replaces a stopped node's log by entries with the given terms (after the bootstrap entries). */
   private cmdSetLog(id: NodeId, kv: Map<string, string>): void {
     const n = this.node(id);
-    const voters = [...this.nodes.keys()].filter((k) => this.nodes.get(k)!.store.lastIndex() > 0 || k === id).sort((a, b) => a - b);
+    const voters = [...this.nodes.keys()]
+      .filter((k) => this.nodes.get(k)!.store.lastIndex() > 0 || k === id)
+      .sort((a, b) => a - b);
     const store = MemoryLogStore.bootstrap(voters);
     const base = store.lastIndex();
-    const terms = (kv.get('terms') ?? '').split(',').filter((t) => t !== '').map(Number);
-    store.append(terms.map((term, k): Entry => ({ index: base + k + 1, term, type: 'normal', data: encoder.encode(`e${base + k + 1}t${term}`) })));
+    const terms = (kv.get('terms') ?? '')
+      .split(',')
+      .filter((t) => t !== '')
+      .map(Number);
+    store.append(
+      terms.map(
+        (term, k): Entry => ({
+          index: base + k + 1,
+          term,
+          type: 'normal',
+          data: encoder.encode(`e${base + k + 1}t${term}`),
+        }),
+      ),
+    );
     const term = Number(kv.get('term') ?? String(Math.max(1, ...terms)));
     store.setHardState({ term, vote: 0, commit: Number(kv.get('commit') ?? String(base)) });
     n.store = store;
@@ -130,11 +184,22 @@ export class ScenarioHarness {
     const s = this.settings;
     const snap = n.store.snapshot();
     n.appliedIndex = snap.meta.index;
-    n.raw = new RawNode({
-      id: n.id, prng: new Prng(n.id), electionTicks: s.electionTicks, heartbeatTicks: 1, preVote: s.preVote,
-      checkQuorum: s.checkQuorum, readOnly: s.readOnly, maxAppendBytes: s.maxAppendBytes, maxInflightBytes: Math.max(s.maxAppendBytes, 1 << 20),
-      snapshotChunkBytes: s.snapshotChunkBytes, applied: snap.meta.index,
-    }, n.store);
+    n.raw = new RawNode(
+      {
+        id: n.id,
+        prng: new Prng(n.id),
+        electionTicks: s.electionTicks,
+        heartbeatTicks: 1,
+        preVote: s.preVote,
+        checkQuorum: s.checkQuorum,
+        readOnly: s.readOnly,
+        maxAppendBytes: s.maxAppendBytes,
+        maxInflightBytes: Math.max(s.maxAppendBytes, 1 << 20),
+        snapshotChunkBytes: s.snapshotChunkBytes,
+        applied: snap.meta.index,
+      },
+      n.store,
+    );
   }
 
   private cmdTick(ids: number[], times: number): void {
@@ -168,7 +233,11 @@ export class ScenarioHarness {
     const bar = args.indexOf('|');
     const a = args.slice(0, bar).map(Number);
     const b = args.slice(bar + 1).map(Number);
-    for (const x of a) for (const y of b) { this.cut.add(`${x}->${y}`); this.cut.add(`${y}->${x}`); }
+    for (const x of a)
+      for (const y of b) {
+        this.cut.add(`${x}->${y}`);
+        this.cut.add(`${y}->${x}`);
+      }
   }
 
   private cmdCut(link: string): void {
@@ -190,9 +259,14 @@ export class ScenarioHarness {
     if (rd.softState) this.out.push(`${n.id}: becomes ${rd.softState.role} (lead ${rd.softState.lead})`);
     if (rd.snapshot) {
       n.store.applySnapshot(rd.snapshot);
-      n.applied = decoder.decode(rd.snapshot.data).split(',').filter((x) => x !== '');
+      n.applied = decoder
+        .decode(rd.snapshot.data)
+        .split(',')
+        .filter((x) => x !== '');
       n.appliedIndex = rd.snapshot.meta.index;
-      this.out.push(`${n.id}: installs snapshot at ${rd.snapshot.meta.index}@${rd.snapshot.meta.term} voters=${rd.snapshot.meta.conf.voters.join(',')} learners=${rd.snapshot.meta.conf.learners.join(',')}`);
+      this.out.push(
+        `${n.id}: installs snapshot at ${rd.snapshot.meta.index}@${rd.snapshot.meta.term} voters=${rd.snapshot.meta.conf.voters.join(',')} learners=${rd.snapshot.meta.conf.learners.join(',')}`,
+      );
     }
     n.store.append(rd.entries);
     if (rd.hardState) n.store.setHardState(rd.hardState);
@@ -234,9 +308,14 @@ export class ScenarioHarness {
     const targets = ids.length > 0 ? ids : [...this.nodes.keys()].sort((a, b) => a - b);
     for (const id of targets) {
       const raw = this.node(id).raw;
-      if (!raw) { this.out.push(`${id}: down`); continue; }
+      if (!raw) {
+        this.out.push(`${id}: down`);
+        continue;
+      }
       const s = raw.status();
-      this.out.push(`${id}: ${s.role} term=${s.term} lead=${s.lead} commit=${s.commit} applied=${s.applied} last=${s.lastIndex} voters=${s.conf.voters.join(',')}${s.conf.learners.length ? ` learners=${s.conf.learners.join(',')}` : ''}`);
+      this.out.push(
+        `${id}: ${s.role} term=${s.term} lead=${s.lead} commit=${s.commit} applied=${s.applied} last=${s.lastIndex} voters=${s.conf.voters.join(',')}${s.conf.learners.length ? ` learners=${s.conf.learners.join(',')}` : ''}`,
+      );
     }
   }
 
@@ -258,15 +337,19 @@ export function formatMessage(m: Message): string {
   const parts = [`${m.from}->${m.to} ${m.type} term=${m.term}`];
   switch (m.type) {
     case 'MsgApp':
-      parts.push(`prev=${m.index}@${m.logTerm} commit=${m.commit} entries=[${m.entries.map((e) => `${e.index}@${e.term}`).join(' ')}]`);
+      parts.push(
+        `prev=${m.index}@${m.logTerm} commit=${m.commit} entries=[${m.entries.map((e) => `${e.index}@${e.term}`).join(' ')}]`,
+      );
       break;
     case 'MsgAppResp':
       parts.push(m.reject ? `reject index=${m.index} hint=${m.rejectHint}@${m.logTerm}` : `index=${m.index}`);
       break;
-    case 'MsgVote': case 'MsgPreVote':
+    case 'MsgVote':
+    case 'MsgPreVote':
       parts.push(`last=${m.index}@${m.logTerm}${m.context ? ` ${m.context}` : ''}`);
       break;
-    case 'MsgVoteResp': case 'MsgPreVoteResp':
+    case 'MsgVoteResp':
+    case 'MsgPreVoteResp':
       parts.push(m.reject ? 'reject' : 'grant');
       break;
     case 'MsgHeartbeat':
@@ -276,12 +359,15 @@ export function formatMessage(m: Message): string {
       if (m.context) parts.push(`ctx=${m.context}`);
       break;
     case 'MsgSnap':
-      parts.push(`snap=${m.snapshot!.index}@${m.snapshot!.term} offset=${m.snapOffset} len=${m.snapData!.length}${m.snapDone ? ' done' : ''}`);
+      parts.push(
+        `snap=${m.snapshot!.index}@${m.snapshot!.term} offset=${m.snapOffset} len=${m.snapData!.length}${m.snapDone ? ' done' : ''}`,
+      );
       break;
     case 'MsgSnapResp':
       parts.push(`snap=${m.index} next=${m.snapOffset}${m.reject ? ' reject' : ''}`);
       break;
-    case 'MsgReadIndex': case 'MsgReadIndexResp':
+    case 'MsgReadIndex':
+    case 'MsgReadIndexResp':
       parts.push(`ctx=${m.context}${m.type === 'MsgReadIndexResp' ? ` index=${m.index}` : ''}`);
       break;
     default:

@@ -32,7 +32,9 @@ function execute(text: string): string {
   return out.join('\n') + '\n';
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 test('there are scenario files', () => {
   assert.ok(files.length >= 7, `found ${files.length}`);

@@ -29,8 +29,13 @@ test('a leader without a quorum fails proposals and reads within bounded time', 
     const end = Date.now() + 5000;
     while (Date.now() < end && leader.group!.status().role === 'leader') await new Promise((r) => setTimeout(r, 50));
     assert.notEqual(leader.group!.status().role, 'leader');
-    await assert.rejects(leader.group!.propose(new Uint8Array([1])), (e: unknown) => e instanceof BasaltError && e.errorName === 'NOT_LEADER');
-  } finally { await c.close(); }
+    await assert.rejects(
+      leader.group!.propose(new Uint8Array([1])),
+      (e: unknown) => e instanceof BasaltError && e.errorName === 'NOT_LEADER',
+    );
+  } finally {
+    await c.close();
+  }
 });
 
 test('proposals beyond the pending limit get QUEUE_FULL', { timeout: 30_000 }, async () => {
@@ -38,10 +43,16 @@ test('proposals beyond the pending limit get QUEUE_FULL', { timeout: 30_000 }, a
   try {
     await c.start([1, 2, 3]);
     const leader = await c.leader();
-    const rs = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => leader.group!.propose(new TextEncoder().encode(`p${i}`))));
-    const full = rs.filter((r) => r.status === 'rejected' && (r.reason as BasaltError).errorName === 'QUEUE_FULL').length;
+    const rs = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => leader.group!.propose(new TextEncoder().encode(`p${i}`))),
+    );
+    const full = rs.filter(
+      (r) => r.status === 'rejected' && (r.reason as BasaltError).errorName === 'QUEUE_FULL',
+    ).length;
     const ok = rs.filter((r) => r.status === 'fulfilled').length;
     assert.equal(ok, 10);
     assert.equal(full, 40);
-  } finally { await c.close(); }
+  } finally {
+    await c.close();
+  }
 });

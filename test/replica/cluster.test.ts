@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { TestCluster, sleep } from './harness.js';
 
-test('3 nodes over TCP: 1,000 proposals, leader killed, re-election, restart and catch-up', { timeout: 60_000 }, async () => {
+test('3 nodes over TCP: 1,000 proposals, leader killed, re-election, restart and catch-up', {
+  timeout: 60_000,
+}, async () => {
   const c = new TestCluster({ snapshotEveryEntries: 400, keepEntriesAfterSnapshot: 100 });
   after(() => c.close());
   await c.start([1, 2, 3]);
@@ -32,11 +34,19 @@ test('3 nodes over TCP: 1,000 proposals, leader killed, re-election, restart and
   assert.notEqual(second.id, first.id);
   assert.ok(electionMs < 5000, `re-election took ${electionMs} ms`);
 
-  for (let i = 0; i < 300; i++) { const v = `b${i}`; await c.propose(v); acked.push(v); }
+  for (let i = 0; i < 300; i++) {
+    const v = `b${i}`;
+    await c.propose(v);
+    acked.push(v);
+  }
 
   // The dead node comes back on its WAL and catches up.
   await c.restart(first.id, [1, 2, 3]);
-  for (let i = 0; i < 50; i++) { const v = `c${i}`; await c.propose(v); acked.push(v); }
+  for (let i = 0; i < 50; i++) {
+    const v = `c${i}`;
+    await c.propose(v);
+    acked.push(v);
+  }
   const lastIndex = (await c.leader()).group!.status().commit;
   await c.waitApplied(lastIndex);
   await sleep(50);
@@ -51,8 +61,11 @@ test('3 nodes over TCP: 1,000 proposals, leader killed, re-election, restart and
   assert.deepEqual(seqs[2], seqs[0]);
   // Acknowledged order within one proposer is log order.
   const pos = new Map(seqs[0]!.map((v, i) => [v, i]));
-  for (let i = 1; i < 300; i++) assert.ok(pos.get(`b${i}`)! > pos.get(`b${i - 1}`)!, 'sequential proposals applied in order');
+  for (let i = 1; i < 300; i++)
+    assert.ok(pos.get(`b${i}`)! > pos.get(`b${i - 1}`)!, 'sequential proposals applied in order');
   const st = c.members.get(first.id)!.group!.status();
   assert.ok(st.snapshotIndex > 0, 'snapshots were taken and the log compacted');
-  console.log(`# re-election after leader close: ${electionMs} ms; restarted node applied ${st.applied} (restores: ${c.members.get(first.id)!.sm.restores})`);
+  console.log(
+    `# re-election after leader close: ${electionMs} ms; restarted node applied ${st.applied} (restores: ${c.members.get(first.id)!.sm.restores})`,
+  );
 });

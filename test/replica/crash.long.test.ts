@@ -21,33 +21,57 @@ import { sleep, tempDir } from './harness.js';
 const KILLS = Number(process.env['REPLICA_CRASH_KILLS'] ?? '15');
 const nodeJs = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'raft-net-node.js');
 
-
-interface Replica { id: number; port: number; dir: string; proc: ChildProcess | undefined; client: RpcClient }
+interface Replica {
+  id: number;
+  port: number;
+  dir: string;
+  proc: ChildProcess | undefined;
+  client: RpcClient;
+}
 
 test(`replicas SIGKILLed ${KILLS} times under load lose no acknowledged write`, { timeout: 300_000 }, async () => {
   const tmp = tempDir('crash');
   const replicas: Replica[] = [];
   for (const id of [1, 2, 3]) {
     const port = await freePort();
-    replicas.push({ id, port, dir: join(tmp.dir, `n${id}`), proc: undefined, client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }) });
+    replicas.push({
+      id,
+      port,
+      dir: join(tmp.dir, `n${id}`),
+      proc: undefined,
+      client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }),
+    });
   }
   const peers = replicas.map((r) => `${r.id}=${r.port}`).join(',');
   const start = async (r: Replica): Promise<void> => {
     const log = openSync(join(tmp.dir, `n${r.id}.log`), 'a');
     const p = spawn(process.execPath, [nodeJs, String(r.id), String(r.port), r.dir, peers], {
-      stdio: ['ignore', 'pipe', log], env: { ...process.env, RAFT_NET_TRACK: '1', RAFT_NET_SNAPSHOT_EVERY: '500', RAFT_NET_SNAPSHOT_KEEP: '100' },
+      stdio: ['ignore', 'pipe', log],
+      env: { ...process.env, RAFT_NET_TRACK: '1', RAFT_NET_SNAPSHOT_EVERY: '500', RAFT_NET_SNAPSHOT_KEEP: '100' },
     });
     closeSync(log);
     r.proc = p;
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`replica ${r.id} not ready`)), 15_000);
-      p.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('ready')) { clearTimeout(t); resolve(); } });
-      p.once('exit', (code) => { clearTimeout(t); reject(new Error(`replica ${r.id} exited ${code}; see ${tmp.dir}/n${r.id}.log`)); });
+      p.stdout!.on('data', (c: Buffer) => {
+        if (c.toString().includes('ready')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      p.once('exit', (code) => {
+        clearTimeout(t);
+        reject(new Error(`replica ${r.id} exited ${code}; see ${tmp.dir}/n${r.id}.log`));
+      });
     });
   };
   const status = async (r: Replica): Promise<GroupStatus | undefined> => {
     if (!r.proc) return undefined;
-    try { return (await r.client.request(BENCH_STATUS, {}, [], 500)).control as GroupStatus; } catch { return undefined; }
+    try {
+      return (await r.client.request(BENCH_STATUS, {}, [], 500)).control as GroupStatus;
+    } catch {
+      return undefined;
+    }
   };
   const acked = new Set<string>();
   let stop = false;
@@ -55,12 +79,19 @@ test(`replicas SIGKILLed ${KILLS} times under load lose no acknowledged write`, 
     for (const r of replicas) await start(r);
     // Writers: unique keys; a failed put is not retried with the same key (its fate is unknown).
     const writer = async (w: number): Promise<void> => {
-      let seq = 0; let k = w;
+      let seq = 0;
+      let k = w;
       while (!stop && seq < 1_000_000) {
         const r = replicas[k % 3]!;
         const key = `k${w}-${seq++}`;
         const data = Buffer.concat([Buffer.from(key, 'latin1'), Buffer.from([0]), Buffer.alloc(32, 0x61)]);
-        try { await r.client.request(BENCH_PUT, {}, [data], 3000); acked.add(key); } catch { k++; await sleep(5); }
+        try {
+          await r.client.request(BENCH_PUT, {}, [data], 3000);
+          acked.add(key);
+        } catch {
+          k++;
+          await sleep(5);
+        }
       }
     };
     const writers = Array.from({ length: 8 }, (_, w) => writer(w));
@@ -70,7 +101,11 @@ test(`replicas SIGKILLed ${KILLS} times under load lose no acknowledged write`, 
     await Promise.all(writers);
     // Converge: every replica applies what the leader committed.
     await waitConverged(() => Promise.all(replicas.map(status)), 20_000);
-    const dumps = await Promise.all(replicas.map(async (r) => (await r.client.request(BENCH_DUMP, {}, [], 5000)).control as { applied: number; order: string[] }));
+    const dumps = await Promise.all(
+      replicas.map(
+        async (r) => (await r.client.request(BENCH_DUMP, {}, [], 5000)).control as { applied: number; order: string[] },
+      ),
+    );
     const order = dumps[0]!.order;
     for (const d of dumps) assert.deepEqual(d.order, order, 'every replica applied the same keys in the same order');
     assert.equal(new Set(order).size, order.length, 'no key applied twice');
@@ -78,10 +113,15 @@ test(`replicas SIGKILLed ${KILLS} times under load lose no acknowledged write`, 
     const lost = [...acked].filter((k) => !applied.has(k));
     assert.deepEqual(lost.slice(0, 10), [], `${lost.length} acknowledged keys lost`);
     assert.ok(acked.size > 500, `only ${acked.size} writes acknowledged`);
-    console.log(`# ${KILLS} kills, ${acked.size} acknowledged writes, ${order.length} applied, identical on 3 replicas`);
+    console.log(
+      `# ${KILLS} kills, ${acked.size} acknowledged writes, ${order.length} applied, identical on 3 replicas`,
+    );
   } finally {
     stop = true;
-    for (const r of replicas) { r.client.close(); r.proc?.kill('SIGKILL'); }
+    for (const r of replicas) {
+      r.client.close();
+      r.proc?.kill('SIGKILL');
+    }
     await sleep(200);
     tmp.remove();
   }

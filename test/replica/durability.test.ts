@@ -23,16 +23,31 @@ class CheckedStore implements LogStore {
   private writtenHs: HardState;
   durableLast: number;
   durableHs: HardState;
-  constructor(readonly inner: WalLogStore, private readonly maxDelayMs: number) {
+  constructor(
+    readonly inner: WalLogStore,
+    private readonly maxDelayMs: number,
+  ) {
     this.writtenLast = this.durableLast = inner.lastIndex();
     this.writtenHs = this.durableHs = inner.initialState().hardState;
   }
-  initialState(): { hardState: HardState; confState: ConfState } { return this.inner.initialState(); }
-  firstIndex(): number { return this.inner.firstIndex(); }
-  lastIndex(): number { return this.inner.lastIndex(); }
-  term(i: number): number | undefined { return this.inner.term(i); }
-  entries(lo: number, hi: number, maxBytes: number): Entry[] { return this.inner.entries(lo, hi, maxBytes); }
-  snapshot(): Snapshot { return this.inner.snapshot(); }
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return this.inner.initialState();
+  }
+  firstIndex(): number {
+    return this.inner.firstIndex();
+  }
+  lastIndex(): number {
+    return this.inner.lastIndex();
+  }
+  term(i: number): number | undefined {
+    return this.inner.term(i);
+  }
+  entries(lo: number, hi: number, maxBytes: number): Entry[] {
+    return this.inner.entries(lo, hi, maxBytes);
+  }
+  snapshot(): Snapshot {
+    return this.inner.snapshot();
+  }
   append(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
     // A conflicting append replaces entries: the replaced ones no longer count as durable.
@@ -40,10 +55,20 @@ class CheckedStore implements LogStore {
     this.inner.append(entries);
     this.writtenLast = entries[entries.length - 1]!.index;
   }
-  setHardState(hs: HardState): void { this.inner.setHardState(hs); this.writtenHs = hs; }
-  applySnapshot(s: Snapshot): void { this.inner.applySnapshot(s); this.writtenLast = s.meta.index; }
-  createSnapshot(index: number, conf: ConfState, data: Uint8Array): void { this.inner.createSnapshot(index, conf, data); }
-  compact(index: number): void { this.inner.compact(index); }
+  setHardState(hs: HardState): void {
+    this.inner.setHardState(hs);
+    this.writtenHs = hs;
+  }
+  applySnapshot(s: Snapshot): void {
+    this.inner.applySnapshot(s);
+    this.writtenLast = s.meta.index;
+  }
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): void {
+    this.inner.createSnapshot(index, conf, data);
+  }
+  compact(index: number): void {
+    this.inner.compact(index);
+  }
   async sync(): Promise<void> {
     const last = this.writtenLast;
     const hs = this.writtenHs;
@@ -52,20 +77,29 @@ class CheckedStore implements LogStore {
     this.durableLast = last;
     this.durableHs = hs;
   }
-  close(): Promise<void> { return this.inner.close(); }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 /** Returns a description of the broken promise, or undefined. */
 export function checkMessage(store: CheckedStore, m: Message): string | undefined {
   const d = store.durableHs;
-  if (m.type !== 'MsgPreVote' && m.type !== 'MsgPreVoteResp' && m.term > d.term) return `${m.type} of term ${m.term} sent while term ${d.term} is durable`;
-  if (m.type === 'MsgVoteResp' && !m.reject && d.vote !== m.to) return `vote for ${m.to} sent while the durable vote is ${d.vote}`;
-  if (m.type === 'MsgAppResp' && !m.reject && m.index > store.durableLast) return `MsgAppResp for ${m.index} sent while ${store.durableLast} is durable`;
+  if (m.type !== 'MsgPreVote' && m.type !== 'MsgPreVoteResp' && m.term > d.term)
+    return `${m.type} of term ${m.term} sent while term ${d.term} is durable`;
+  if (m.type === 'MsgVoteResp' && !m.reject && d.vote !== m.to)
+    return `vote for ${m.to} sent while the durable vote is ${d.vote}`;
+  if (m.type === 'MsgAppResp' && !m.reject && m.index > store.durableLast)
+    return `MsgAppResp for ${m.index} sent while ${store.durableLast} is durable`;
   return undefined;
 }
 
 class CheckingTransport extends RaftTransport {
-  constructor(nodeId: NodeId, private readonly store: () => CheckedStore | undefined, private readonly out: { violations: string[]; checked: Map<string, number> }) {
+  constructor(
+    nodeId: NodeId,
+    private readonly store: () => CheckedStore | undefined,
+    private readonly out: { violations: string[]; checked: Map<string, number> },
+  ) {
     super({ nodeId });
   }
   override send(envs: readonly NodeEnvelope[]): void {
@@ -77,7 +111,9 @@ class CheckingTransport extends RaftTransport {
           const v = checkMessage(st, msg);
           if (v) this.out.violations.push(`node ${this.nodeId}: ${v}`);
         }
-        for (const b of env.heartbeatResps) if (b.term > st.durableHs.term) this.out.violations.push(`node ${this.nodeId}: heartbeat response of term ${b.term} before it is durable`);
+        for (const b of env.heartbeatResps)
+          if (b.term > st.durableHs.term)
+            this.out.violations.push(`node ${this.nodeId}: heartbeat response of term ${b.term} before it is durable`);
       }
     }
     super.send(envs);
@@ -86,17 +122,42 @@ class CheckingTransport extends RaftTransport {
 
 test('the checker itself flags an acknowledgement ahead of the disk', () => {
   const fake = { durableLast: 5, durableHs: { term: 2, vote: 1, commit: 0 } } as unknown as CheckedStore;
-  const m = (over: Partial<Message>): Message => ({ type: 'MsgAppResp', from: 2, to: 1, term: 2, logTerm: 0, index: 6, entries: [], commit: 0, reject: false, rejectHint: 0, context: '', snapOffset: 0, snapDone: false, tick: 0, ...over });
+  const m = (over: Partial<Message>): Message => ({
+    type: 'MsgAppResp',
+    from: 2,
+    to: 1,
+    term: 2,
+    logTerm: 0,
+    index: 6,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    context: '',
+    snapOffset: 0,
+    snapDone: false,
+    tick: 0,
+    ...over,
+  });
   assert.match(checkMessage(fake, m({}))!, /MsgAppResp for 6/);
   assert.match(checkMessage(fake, m({ type: 'MsgVoteResp', to: 3 }))!, /vote for 3/);
   assert.match(checkMessage(fake, m({ type: 'MsgHeartbeatResp', term: 3 }))!, /term 3/);
   assert.equal(checkMessage(fake, m({ index: 5 })), undefined);
 });
 
-test('over TCP with slow random fsyncs, no message outruns the disk (including elections)', { timeout: 60_000 }, async () => {
+test('over TCP with slow random fsyncs, no message outruns the disk (including elections)', {
+  timeout: 60_000,
+}, async () => {
   const tmp = tempDir('durable');
   const out = { violations: [] as string[], checked: new Map<string, number>() };
-  interface N { id: NodeId; server: RpcServer; runtime: ReplicaRuntime; store: CheckedStore; group: RaftGroupHost; port: number }
+  interface N {
+    id: NodeId;
+    server: RpcServer;
+    runtime: ReplicaRuntime;
+    store: CheckedStore;
+    group: RaftGroupHost;
+    port: number;
+  }
   const nodes = new Map<NodeId, N>();
   const ports = new Map<NodeId, number>();
   const start = async (id: NodeId): Promise<void> => {
@@ -127,23 +188,32 @@ test('over TCP with slow random fsyncs, no message outruns the disk (including e
   try {
     for (const id of [1, 2, 3]) await start(id);
     // Peers learned of each other only as they started: tell the early ones about the later ones.
-    for (const n of nodes.values()) for (const [pid, pport] of ports) n.runtime.opts.transport.setPeer(pid, '127.0.0.1', pport);
+    for (const n of nodes.values())
+      for (const [pid, pport] of ports) n.runtime.opts.transport.setPeer(pid, '127.0.0.1', pport);
     for (let round = 0; round < 3; round++) {
       const l = await leader();
       let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (next < 200) {
-          next++;
-          for (let t = 0; t < 50; t++) {
-            try { await (await leader()).group.propose(new TextEncoder().encode(`r${round}-${next}`)); break; } catch { await sleep(20); }
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < 200) {
+            next++;
+            for (let t = 0; t < 50; t++) {
+              try {
+                await (await leader()).group.propose(new TextEncoder().encode(`r${round}-${next}`));
+                break;
+              } catch {
+                await sleep(20);
+              }
+            }
           }
-        }
-      }));
+        }),
+      );
       // Kill the leader and bring it back: elections and catch-up are checked too.
       await stop(l.id);
       await leader();
       await start(l.id);
-      for (const n of nodes.values()) for (const [pid, pport] of ports) n.runtime.opts.transport.setPeer(pid, '127.0.0.1', pport);
+      for (const n of nodes.values())
+        for (const [pid, pport] of ports) n.runtime.opts.transport.setPeer(pid, '127.0.0.1', pport);
     }
     assert.deepEqual(out.violations.slice(0, 10), []);
     // Proposals batch (16 writers), and a commit index alone travels with the next MsgApp

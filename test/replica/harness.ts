@@ -27,7 +27,9 @@ export class RecordingStateMachine implements StateMachine {
   lastIndex = 0;
   restores = 0;
 
-  appliedIndex(): number { return 0; }
+  appliedIndex(): number {
+    return 0;
+  }
   apply(entries: readonly Entry[]): number[] {
     const out: number[] = [];
     for (const e of entries) {
@@ -41,7 +43,9 @@ export class RecordingStateMachine implements StateMachine {
     }
     return out;
   }
-  snapshot(): Uint8Array { return new TextEncoder().encode(JSON.stringify({ values: this.values, lastIndex: this.lastIndex })); }
+  snapshot(): Uint8Array {
+    return new TextEncoder().encode(JSON.stringify({ values: this.values, lastIndex: this.lastIndex }));
+  }
   restore(snap: Snapshot): void {
     const o = JSON.parse(dec.decode(snap.data)) as { values: string[]; lastIndex: number };
     this.values = o.values;
@@ -68,7 +72,15 @@ export class TestCluster {
   constructor(private readonly groupOpts: Omit<RaftGroupOptions, 'group' | 'store' | 'stateMachine'> = {}) {}
 
   async start(ids: readonly NodeId[], voters: readonly NodeId[] = ids): Promise<void> {
-    for (const id of ids) this.members.set(id, { id, dir: join(this.tmp.dir, `n${id}`), port: 0, node: undefined, group: undefined, sm: new RecordingStateMachine() });
+    for (const id of ids)
+      this.members.set(id, {
+        id,
+        dir: join(this.tmp.dir, `n${id}`),
+        port: 0,
+        node: undefined,
+        group: undefined,
+        sm: new RecordingStateMachine(),
+      });
     for (const id of ids) await this.open(id, voters, false);
     this.wirePeers();
     for (const id of ids) await this.openGroup(id, voters);
@@ -85,7 +97,14 @@ export class TestCluster {
 
   /** Adds a member that is not yet in the group (it starts with an empty log). */
   async addMember(id: NodeId): Promise<TestMember> {
-    this.members.set(id, { id, dir: join(this.tmp.dir, `n${id}`), port: 0, node: undefined, group: undefined, sm: new RecordingStateMachine() });
+    this.members.set(id, {
+      id,
+      dir: join(this.tmp.dir, `n${id}`),
+      port: 0,
+      node: undefined,
+      group: undefined,
+      sm: new RecordingStateMachine(),
+    });
     await this.open(id, [], false);
     this.wirePeers();
     const m = this.members.get(id)!;
@@ -102,7 +121,9 @@ export class TestCluster {
     await n?.close();
   }
 
-  live(): TestMember[] { return [...this.members.values()].filter((m) => m.node !== undefined); }
+  live(): TestMember[] {
+    return [...this.members.values()].filter((m) => m.node !== undefined);
+  }
 
   /** The member every live member agrees leads (waits up to `ms`). */
   async leader(ms = 8000): Promise<TestMember> {
@@ -140,7 +161,9 @@ export class TestCluster {
       if (this.live().every((m) => m.group!.status().applied >= index)) return;
       await sleep(20);
     }
-    throw new Error(`not every member applied ${index} within ${ms} ms: ${JSON.stringify(this.live().map((m) => m.group!.status()))}`);
+    throw new Error(
+      `not every member applied ${index} within ${ms} ms: ${JSON.stringify(this.live().map((m) => m.group!.status()))}`,
+    );
   }
 
   async close(): Promise<void> {
@@ -157,7 +180,8 @@ export class TestCluster {
   private wirePeers(): void {
     for (const a of this.members.values()) {
       if (!a.node) continue;
-      for (const b of this.members.values()) if (b.id !== a.id && b.port) a.node.transport.setPeer(b.id, '127.0.0.1', b.port);
+      for (const b of this.members.values())
+        if (b.id !== a.id && b.port) a.node.transport.setPeer(b.id, '127.0.0.1', b.port);
     }
   }
 

@@ -15,12 +15,21 @@ export interface StoreFactory {
 }
 
 const enc = new TextEncoder();
-const ent = (index: number, term: number, text = `e${index}t${term}`, type: Entry['type'] = 'normal'): Entry => ({ index, term, type, data: enc.encode(text) });
-const range = (lo: number, hi: number, term: number): Entry[] => Array.from({ length: hi - lo + 1 }, (_, k) => ent(lo + k, term));
+const ent = (index: number, term: number, text = `e${index}t${term}`, type: Entry['type'] = 'normal'): Entry => ({
+  index,
+  term,
+  type,
+  data: enc.encode(text),
+});
+const range = (lo: number, hi: number, term: number): Entry[] =>
+  Array.from({ length: hi - lo + 1 }, (_, k) => ent(lo + k, term));
 const CONF: ConfState = { voters: [1, 2, 3], learners: [4] };
 
 function sameEntries(got: readonly Entry[], want: readonly Entry[]): void {
-  assert.deepEqual(got.map((e) => [e.index, e.term, e.type, Buffer.from(e.data).toString()]), want.map((e) => [e.index, e.term, e.type, Buffer.from(e.data).toString()]));
+  assert.deepEqual(
+    got.map((e) => [e.index, e.term, e.type, Buffer.from(e.data).toString()]),
+    want.map((e) => [e.index, e.term, e.type, Buffer.from(e.data).toString()]),
+  );
 }
 
 export function logStoreConformance(name: string, f: StoreFactory): void {
@@ -45,7 +54,9 @@ export function logStoreConformance(name: string, f: StoreFactory): void {
         assert.deepEqual(x.initialState().hardState, { term: 0, vote: 0, commit: 0 });
         assert.deepEqual(x.entries(1, 1, 100), []);
       });
-    } finally { await f.cleanup(); }
+    } finally {
+      await f.cleanup();
+    }
   });
 
   test(`${name}: append, read back with byte limits, replace a conflicting suffix`, async () => {
@@ -72,7 +83,9 @@ export function logStoreConformance(name: string, f: StoreFactory): void {
       });
       s.append([ent(10, 3, 'x10')]);
       await checked(s, (x) => assert.equal(x.term(10), 3));
-    } finally { await f.cleanup(); }
+    } finally {
+      await f.cleanup();
+    }
   });
 
   test(`${name}: snapshot, compaction, and installing a leader's snapshot`, async () => {
@@ -87,15 +100,24 @@ export function logStoreConformance(name: string, f: StoreFactory): void {
         assert.equal(x.snapshot().meta.term, 1);
         assert.deepEqual(x.snapshot().meta.conf, CONF);
         assert.equal(Buffer.from(x.snapshot().data).toString(), 'image@20');
-        assert.ok(x.firstIndex() >= 16 && x.firstIndex() <= 21, `first index ${x.firstIndex()} after compacting 15 behind a snapshot at 20`);
+        assert.ok(
+          x.firstIndex() >= 16 && x.firstIndex() <= 21,
+          `first index ${x.firstIndex()} after compacting 15 behind a snapshot at 20`,
+        );
         assert.equal(x.term(x.firstIndex() - 1), 1);
         assert.equal(x.lastIndex(), 30);
-        assert.throws(() => x.entries(x.firstIndex() - 1, 25, 1 << 20), (e: unknown) => e instanceof BasaltError && e.errorName === 'WAL_COMPACTED');
+        assert.throws(
+          () => x.entries(x.firstIndex() - 1, 25, 1 << 20),
+          (e: unknown) => e instanceof BasaltError && e.errorName === 'WAL_COMPACTED',
+        );
         sameEntries(x.entries(21, 31, 1 << 20), range(21, 30, 1));
         assert.deepEqual(x.initialState().confState, CONF);
       });
       // A snapshot from the leader replaces the whole log.
-      s.applySnapshot({ meta: { index: 50, term: 4, conf: { voters: [1, 2], learners: [] } }, data: enc.encode('leader@50') });
+      s.applySnapshot({
+        meta: { index: 50, term: 4, conf: { voters: [1, 2], learners: [] } },
+        data: enc.encode('leader@50'),
+      });
       s.setHardState({ term: 4, vote: 0, commit: 50 });
       s = await checked(s, (x) => {
         assert.equal(x.firstIndex(), 51);
@@ -109,7 +131,9 @@ export function logStoreConformance(name: string, f: StoreFactory): void {
         assert.equal(x.lastIndex(), 53);
         sameEntries(x.entries(51, 54, 1 << 20), range(51, 53, 4));
       });
-    } finally { await f.cleanup(); }
+    } finally {
+      await f.cleanup();
+    }
   });
 
   test(`${name}: an older snapshot is ignored; a snapshot may not move backwards`, async () => {
@@ -120,6 +144,8 @@ export function logStoreConformance(name: string, f: StoreFactory): void {
       s.createSnapshot(5, CONF, enc.encode('b'));
       assert.equal(s.snapshot().meta.index, 8);
       assert.throws(() => s.applySnapshot({ meta: { index: 3, term: 1, conf: CONF }, data: new Uint8Array(0) }));
-    } finally { await f.cleanup(); }
+    } finally {
+      await f.cleanup();
+    }
   });
 }

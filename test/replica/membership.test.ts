@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import { BasaltError } from '../../src/common/errors.js';
 import { TestCluster, sleep } from './harness.js';
 
-test('learner by snapshot, promotion, removal, transfer, leader self-removal, ReadIndex', { timeout: 60_000 }, async () => {
+test('learner by snapshot, promotion, removal, transfer, leader self-removal, ReadIndex', {
+  timeout: 60_000,
+}, async () => {
   const c = new TestCluster({ snapshotEveryEntries: 100, keepEntriesAfterSnapshot: 20 });
   try {
     await c.start([1, 2, 3]);
@@ -29,7 +31,10 @@ test('learner by snapshot, promotion, removal, transfer, leader self-removal, Re
     const victim = [1, 2, 3].find((id) => id !== leader.id)!;
     await leader.group!.remove(victim);
     await c.stop(victim);
-    assert.deepEqual(leader.group!.status().voters, [1, 2, 3, 4].filter((id) => id !== victim));
+    assert.deepEqual(
+      leader.group!.status().voters,
+      [1, 2, 3, 4].filter((id) => id !== victim),
+    );
 
     // Hand leadership to the new member.
     await leader.group!.transferLeader(4, 5000);
@@ -42,7 +47,11 @@ test('learner by snapshot, promotion, removal, transfer, leader self-removal, Re
     for (let i = 0; i < 20; i++) {
       await c.propose(`r${i}`);
       await follower.group!.readIndex();
-      assert.equal(follower.sm.values[follower.sm.values.length - 1], `r${i}`, 'a read after an acknowledged write sees it');
+      assert.equal(
+        follower.sm.values[follower.sm.values.length - 1],
+        `r${i}`,
+        'a read after an acknowledged write sees it',
+      );
     }
 
     // The leader removes itself; a remaining voter takes over and the group keeps working.
@@ -53,7 +62,10 @@ test('learner by snapshot, promotion, removal, transfer, leader self-removal, Re
     await c.stop(4);
     const end = Date.now() + 8000;
     let newLeader = await c.leader();
-    while (newLeader.id === 4 && Date.now() < end) { await sleep(50); newLeader = await c.leader(); }
+    while (newLeader.id === 4 && Date.now() < end) {
+      await sleep(50);
+      newLeader = await c.leader();
+    }
     assert.notEqual(newLeader.id, 4);
     assert.ok(!newLeader.group!.status().voters.includes(4));
     await c.propose('after-leader-removal');
@@ -62,7 +74,9 @@ test('learner by snapshot, promotion, removal, transfer, leader self-removal, Re
     assert.equal(vals.length, 2);
     assert.deepEqual(vals[0], vals[1]);
     for (const m of c.live()) assert.deepEqual(m.sm.duplicates, []);
-  } finally { await c.close(); }
+  } finally {
+    await c.close();
+  }
 });
 
 test('a follower refuses proposals with NOT_LEADER and a leader hint', { timeout: 20_000 }, async () => {
@@ -78,5 +92,7 @@ test('a follower refuses proposals with NOT_LEADER and a leader hint', { timeout
       assert.equal(e.data?.['leaderEndpoint'], `127.0.0.1:${leader.port}`);
       return true;
     });
-  } finally { await c.close(); }
+  } finally {
+    await c.close();
+  }
 });

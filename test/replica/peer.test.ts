@@ -11,33 +11,78 @@ import { MsgType } from '../../src/rpc/messages.js';
 import { Peer, type PeerOptions } from '../../src/replica/peer.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/replica/wire.js';
 
-const OPTS: PeerOptions = { maxQueuedFrames: 16, maxBufferedBytes: 4 << 20, connectTimeoutMs: 2000, backoffMinMs: 50, backoffMaxMs: 200, maxFrameBytes: 16 << 20 };
+const OPTS: PeerOptions = {
+  maxQueuedFrames: 16,
+  maxBufferedBytes: 4 << 20,
+  connectTimeoutMs: 2000,
+  backoffMinMs: 50,
+  backoffMaxMs: 200,
+  maxFrameBytes: 16 << 20,
+};
 
 function appEnvelope(first: number, sizes: readonly number[]): NodeEnvelope {
-  const entries = sizes.map((n, k) => ({ index: first + k, term: 2, type: 'normal' as const, data: new Uint8Array(n).fill((first + k) & 0xff) }));
-  return { from: 1, to: 2, heartbeats: [], heartbeatResps: [], messages: [{ group: 4, msg: message({ type: 'MsgApp', from: 1, to: 2, term: 2, logTerm: 2, index: first - 1, commit: 0, entries }) }] };
+  const entries = sizes.map((n, k) => ({
+    index: first + k,
+    term: 2,
+    type: 'normal' as const,
+    data: new Uint8Array(n).fill((first + k) & 0xff),
+  }));
+  return {
+    from: 1,
+    to: 2,
+    heartbeats: [],
+    heartbeatResps: [],
+    messages: [
+      {
+        group: 4,
+        msg: message({ type: 'MsgApp', from: 1, to: 2, term: 2, logTerm: 2, index: first - 1, commit: 0, entries }),
+      },
+    ],
+  };
 }
 
 async function listen(onSocket: (s: Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
   const socks: Socket[] = [];
-  const srv = createServer((s) => { socks.push(s); onSocket(s); });
+  const srv = createServer((s) => {
+    socks.push(s);
+    onSocket(s);
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const a = srv.address();
-  return { port: typeof a === 'object' && a ? a.port : 0, close: () => new Promise<void>((r) => { for (const s of socks) s.destroy(); srv.close(() => r()); }) };
+  return {
+    port: typeof a === 'object' && a ? a.port : 0,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of socks) s.destroy();
+        srv.close(() => r());
+      }),
+  };
 }
 
 test('queued and direct frames arrive whole, in order, with the entry data intact', { timeout: 20_000 }, async () => {
   const frames: Frame[] = [];
   const srv = await listen((s) => {
     const d = new FrameDecoder(OPTS.maxFrameBytes);
-    s.on('data', (c: Buffer) => { for (const ev of d.push(c)) if (ev.kind === 'frame') frames.push(ev.frame); });
+    s.on('data', (c: Buffer) => {
+      for (const ev of d.push(c)) if (ev.kind === 'frame') frames.push(ev.frame);
+    });
   });
-  const peer = new Peer(2, '127.0.0.1', srv.port, OPTS, () => undefined, () => undefined);
+  const peer = new Peer(
+    2,
+    '127.0.0.1',
+    srv.port,
+    OPTS,
+    () => undefined,
+    () => undefined,
+  );
   try {
     const envs = [appEnvelope(10, [600_000, 5, 0]), appEnvelope(13, [3]), appEnvelope(14, [700_000, 200_000])];
     let failed = 0;
     // The first two are queued (the connection is opening), the third is written directly.
-    for (const env of envs.slice(0, 2)) { const w = encodeEnvelope(env); peer.send({ control: w.control, payload: w.payload, onFail: () => failed++ }); }
+    for (const env of envs.slice(0, 2)) {
+      const w = encodeEnvelope(env);
+      peer.send({ control: w.control, payload: w.payload, onFail: () => failed++ });
+    }
     const deadline = Date.now() + 5000;
     while (!peer.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const w = encodeEnvelope(envs[2]!);
@@ -50,17 +95,32 @@ test('queued and direct frames arrive whole, in order, with the entry data intac
       const back = decodeEnvelope(f.control, f.payload);
       const want = envs[k]!.messages[0]!.msg.entries;
       const got = back.messages[0]!.msg.entries;
-      assert.deepEqual(got.map((e) => [e.index, e.data.length]), want.map((e) => [e.index, e.data.length]));
+      assert.deepEqual(
+        got.map((e) => [e.index, e.data.length]),
+        want.map((e) => [e.index, e.data.length]),
+      );
       for (const [i, e] of got.entries()) assert.ok(Buffer.from(e.data).equals(want[i]!.data), `frame ${k} entry ${i}`);
     }
     assert.equal(peer.stats.framesSent, 3);
-  } finally { peer.close(); await srv.close(); }
+  } finally {
+    peer.close();
+    await srv.close();
+  }
 });
 
-test('a peer that does not read: frames beyond maxBufferedBytes are dropped and reported', { timeout: 20_000 }, async () => {
+test('a peer that does not read: frames beyond maxBufferedBytes are dropped and reported', {
+  timeout: 20_000,
+}, async () => {
   const srv = await listen((s) => s.pause());
   const opts = { ...OPTS, maxBufferedBytes: 1 << 20 };
-  const peer = new Peer(2, '127.0.0.1', srv.port, opts, () => undefined, () => undefined);
+  const peer = new Peer(
+    2,
+    '127.0.0.1',
+    srv.port,
+    opts,
+    () => undefined,
+    () => undefined,
+  );
   try {
     let failed = 0;
     const w0 = encodeEnvelope(appEnvelope(1, [1]));
@@ -75,5 +135,8 @@ test('a peer that does not read: frames beyond maxBufferedBytes are dropped and 
     assert.ok(failed > 0, 'some frames were dropped');
     assert.equal(peer.stats.framesDropped, failed);
     assert.equal(peer.stats.framesSent + failed, 201);
-  } finally { peer.close(); await srv.close(); }
+  } finally {
+    peer.close();
+    await srv.close();
+  }
 });

@@ -10,8 +10,14 @@ import { writeSnapshotFile } from '../../src/replica/snapshot-file.js';
 import { WalLogStore } from '../../src/replica/wal-log-store.js';
 import { tempDir } from './harness.js';
 
-const ent = (index: number, term: number): Entry => ({ index, term, type: 'normal', data: new TextEncoder().encode(`e${index}`) });
-const range = (lo: number, hi: number, term: number): Entry[] => Array.from({ length: hi - lo + 1 }, (_, k) => ent(lo + k, term));
+const ent = (index: number, term: number): Entry => ({
+  index,
+  term,
+  type: 'normal',
+  data: new TextEncoder().encode(`e${index}`),
+});
+const range = (lo: number, hi: number, term: number): Entry[] =>
+  Array.from({ length: hi - lo + 1 }, (_, k) => ent(lo + k, term));
 
 test('a torn write of the newer hard-state slot falls back to the older one', () => {
   const t = tempDir('hs');
@@ -31,7 +37,9 @@ test('a torn write of the newer hard-state slot falls back to the older one', ()
     fs.writeSync(fd2, Buffer.from([0xde, 0xad]), 0, 2, 64 + 14);
     fs.closeSync(fd2);
     assert.throws(() => HardStateFile.open(file), /neither slot passes its CRC32C/);
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('only term or vote changes need a hard-state fsync', async () => {
@@ -46,7 +54,9 @@ test('only term or vote changes need a hard-state fsync', async () => {
     hs.set({ term: 1, vote: 2, commit: 9 });
     assert.equal(hs.needsSync(), true);
     hs.close();
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('crash after the snapshot file was written but before the log was reset', async () => {
@@ -58,7 +68,10 @@ test('crash after the snapshot file was written but before the log was reset', a
     await s.sync();
     await s.close();
     // The leader's snapshot at 40 (term 3) reached the disk; the process died before wal.reset.
-    writeSnapshotFile(join(t.dir, 'snapshot'), { meta: { index: 40, term: 3, conf: { voters: [1, 2, 3], learners: [] } }, data: new Uint8Array([1]) });
+    writeSnapshotFile(join(t.dir, 'snapshot'), {
+      meta: { index: 40, term: 3, conf: { voters: [1, 2, 3], learners: [] } },
+      data: new Uint8Array([1]),
+    });
     const r = WalLogStore.open(t.dir);
     assert.equal(r.firstIndex(), 41);
     assert.equal(r.lastIndex(), 40);
@@ -66,7 +79,9 @@ test('crash after the snapshot file was written but before the log was reset', a
     r.append(range(41, 42, 3));
     assert.equal(r.lastIndex(), 42);
     await r.close();
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('a local snapshot inside the log keeps the entries after it when the terms match', async () => {
@@ -76,19 +91,27 @@ test('a local snapshot inside the log keeps the entries after it when the terms 
     s.append(range(1, 20, 2));
     await s.sync();
     await s.close();
-    writeSnapshotFile(join(t.dir, 'snapshot'), { meta: { index: 12, term: 2, conf: { voters: [1], learners: [] } }, data: new Uint8Array(0) });
+    writeSnapshotFile(join(t.dir, 'snapshot'), {
+      meta: { index: 12, term: 2, conf: { voters: [1], learners: [] } },
+      data: new Uint8Array(0),
+    });
     const r = WalLogStore.open(t.dir);
     assert.equal(r.firstIndex(), 13);
     assert.equal(r.lastIndex(), 20);
     assert.equal(r.entries(13, 21, 1 << 20).length, 8);
     await r.close();
     // A snapshot whose term disagrees with the log at its index: the log after it is dropped.
-    writeSnapshotFile(join(t.dir, 'snapshot'), { meta: { index: 15, term: 5, conf: { voters: [1], learners: [] } }, data: new Uint8Array(0) });
+    writeSnapshotFile(join(t.dir, 'snapshot'), {
+      meta: { index: 15, term: 5, conf: { voters: [1], learners: [] } },
+      data: new Uint8Array(0),
+    });
     const r2 = WalLogStore.open(t.dir);
     assert.equal(r2.lastIndex(), 15);
     assert.equal(r2.term(15), 5);
     await r2.close();
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('a commit mark ahead of the durable log is clamped to the last entry', async () => {
@@ -104,7 +127,9 @@ test('a commit mark ahead of the durable log is clamped to the last entry', asyn
     const r = WalLogStore.open(t.dir);
     assert.deepEqual(r.initialState().hardState, { term: 1, vote: 1, commit: 5 });
     await r.close();
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('commit-only changes are written lazily but survive a clean close', async () => {
@@ -120,7 +145,9 @@ test('commit-only changes are written lazily but survive a clean close', async (
     const r = WalLogStore.open(t.dir);
     assert.deepEqual(r.initialState().hardState, { term: 1, vote: 1, commit: 7 });
     await r.close();
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('openBootstrapped writes the founding membership once', async () => {
@@ -135,7 +162,9 @@ test('openBootstrapped writes the founding membership once', async () => {
     const r = await WalLogStore.openBootstrapped(t.dir, [1, 2, 3]);
     assert.equal(r.lastIndex(), 4, 'an existing store is not bootstrapped again');
     await r.close();
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });
 
 test('the commit of a membership entry survives a kill; a commit-only change alone may lag', async () => {
@@ -148,11 +177,17 @@ test('the commit of a membership entry survives a kill; a commit-only change alo
     await s.sync();
     // Commit-only changes inside the write interval are deferred: a kill now loses them.
     s.setHardState({ ...hs0, commit: 3 });
-    assert.equal(WalLogStore.open(t.dir).initialState().hardState.commit, hs0.commit, 'the lazy commit mark was expected to lag');
+    assert.equal(
+      WalLogStore.open(t.dir).initialState().hardState.commit,
+      hs0.commit,
+      'the lazy commit mark was expected to lag',
+    );
     // What the runtime does before applying the membership entry: persist its commit now.
     await s.persistCommit(2);
     // Reopen without close(), as after SIGKILL: the membership entry is known committed.
     assert.ok(WalLogStore.open(t.dir).initialState().hardState.commit >= 2);
     await assert.rejects(s.persistCommit(9), /beyond the log/);
-  } finally { t.remove(); }
+  } finally {
+    t.remove();
+  }
 });

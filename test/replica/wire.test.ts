@@ -8,7 +8,15 @@ import { test } from 'node:test';
 import { BasaltError } from '../../src/common/errors.js';
 import { message, Prng, type Message } from '../../src/raft/index.js';
 import type { NodeEnvelope } from '../../src/raft/multi-raft.js';
-import { decodeControl, encodeControl, encodeFrame, encodeFrameParts, FLAG_ONEWAY, FrameDecoder, type Frame } from '../../src/rpc/frame.js';
+import {
+  decodeControl,
+  encodeControl,
+  encodeFrame,
+  encodeFrameParts,
+  FLAG_ONEWAY,
+  FrameDecoder,
+  type Frame,
+} from '../../src/rpc/frame.js';
 import { MsgType } from '../../src/rpc/messages.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/replica/wire.js';
@@ -18,19 +26,41 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function sample(from = 1, to = 2): NodeEnvelope {
   const msgs: Message[] = [
-    message({ type: 'MsgApp', from, to, term: 7, logTerm: 6, index: 41, commit: 40, entries: [
-      { index: 42, term: 7, type: 'normal', data: bytes('put k v') },
-      { index: 43, term: 7, type: 'conf', data: bytes('addLearner:4') },
-      { index: 44, term: 7, type: 'normal', data: new Uint8Array(0) },
-    ] }),
-    message({ type: 'MsgSnap', from, to, term: 7, snapshot: { index: 30, term: 5, conf: { voters: [1, 2, 3], learners: [4] } }, snapOffset: 1024, snapData: new Uint8Array([0, 255, 7]), snapDone: true }),
+    message({
+      type: 'MsgApp',
+      from,
+      to,
+      term: 7,
+      logTerm: 6,
+      index: 41,
+      commit: 40,
+      entries: [
+        { index: 42, term: 7, type: 'normal', data: bytes('put k v') },
+        { index: 43, term: 7, type: 'conf', data: bytes('addLearner:4') },
+        { index: 44, term: 7, type: 'normal', data: new Uint8Array(0) },
+      ],
+    }),
+    message({
+      type: 'MsgSnap',
+      from,
+      to,
+      term: 7,
+      snapshot: { index: 30, term: 5, conf: { voters: [1, 2, 3], learners: [4] } },
+      snapOffset: 1024,
+      snapData: new Uint8Array([0, 255, 7]),
+      snapDone: true,
+    }),
     message({ type: 'MsgAppResp', from, to, term: 7, index: 40, reject: true, rejectHint: 33, logTerm: 4 }),
     message({ type: 'MsgReadIndex', from, to, term: 7, context: '1.99' }),
     message({ type: 'MsgSnapResp', from, to, term: 7, index: 30, snapOffset: 2048, reject: true }),
   ];
   return {
-    from, to,
-    heartbeats: [{ group: 5, term: 7, commit: 40, context: '', tick: 123 }, { group: 6, term: 2, commit: 9, context: 'r1', tick: 124 }],
+    from,
+    to,
+    heartbeats: [
+      { group: 5, term: 7, commit: 40, context: '', tick: 123 },
+      { group: 6, term: 2, commit: 9, context: 'r1', tick: 124 },
+    ],
     heartbeatResps: [{ group: 9, term: 3, commit: 0, context: '', tick: 0 }],
     messages: msgs.map((msg, i) => ({ group: i + 1, msg })),
   };
@@ -38,10 +68,12 @@ function sample(from = 1, to = 2): NodeEnvelope {
 
 function normalize(env: NodeEnvelope): unknown {
   // The holder's own value: a Buffer has already gone through toJSON when `v` arrives.
-  return JSON.parse(JSON.stringify(env, function (this: Record<string, unknown>, k, v: unknown) {
-    const raw = this[k];
-    return raw instanceof Uint8Array ? `bytes:${Buffer.from(raw).toString('hex')}` : v;
-  }));
+  return JSON.parse(
+    JSON.stringify(env, function (this: Record<string, unknown>, k, v: unknown) {
+      const raw = this[k];
+      return raw instanceof Uint8Array ? `bytes:${Buffer.from(raw).toString('hex')}` : v;
+    }),
+  );
 }
 
 const concat = (parts: readonly Uint8Array[]): Uint8Array => Buffer.concat(parts);
@@ -80,11 +112,31 @@ test('an envelope survives the wire unchanged, entry data as views of the frame 
 test('large entries go out by reference after a small head, and come back intact', () => {
   const big = new Uint8Array(600 * 1024).map((_, i) => (i * 7) & 0xff);
   const big2 = new Uint8Array(300 * 1024).fill(3);
-  const env: NodeEnvelope = { from: 1, to: 2, heartbeats: [], heartbeatResps: [], messages: [{ group: 3, msg: message({
-    type: 'MsgApp', from: 1, to: 2, term: 2, logTerm: 2, index: 9, commit: 9, entries: [
-      { index: 10, term: 2, type: 'normal', data: big }, { index: 11, term: 2, type: 'normal', data: new Uint8Array(0) },
-      { index: 12, term: 2, type: 'normal', data: big2 }],
-  }) }] };
+  const env: NodeEnvelope = {
+    from: 1,
+    to: 2,
+    heartbeats: [],
+    heartbeatResps: [],
+    messages: [
+      {
+        group: 3,
+        msg: message({
+          type: 'MsgApp',
+          from: 1,
+          to: 2,
+          term: 2,
+          logTerm: 2,
+          index: 9,
+          commit: 9,
+          entries: [
+            { index: 10, term: 2, type: 'normal', data: big },
+            { index: 11, term: 2, type: 'normal', data: new Uint8Array(0) },
+            { index: 12, term: 2, type: 'normal', data: big2 },
+          ],
+        }),
+      },
+    ],
+  };
   const { frame, parts } = throughFrame(env);
   assert.equal(parts.length, 3, 'head, then the two non-empty entries');
   assert.equal(parts[1], big);
@@ -92,16 +144,25 @@ test('large entries go out by reference after a small head, and come back intact
   assert.ok(parts[0]!.length < 200, `head of ${parts[0]!.length} bytes carries no entry data`);
   const back = decodeEnvelope(frame.control, frame.payload);
   const ents = back.messages[0]!.msg.entries;
-  assert.deepEqual(ents.map((e) => e.data.length), [big.length, 0, big2.length]);
+  assert.deepEqual(
+    ents.map((e) => e.data.length),
+    [big.length, 0, big2.length],
+  );
   assert.ok(Buffer.from(ents[0]!.data).equals(big) && Buffer.from(ents[2]!.data).equals(big2));
 });
 
 test('entry and snapshot lengths must add up to exactly the payload', () => {
   const w = encodeEnvelope(sample());
   const payload = concat(w.payload);
-  const isBad = (field: RegExp) => (e: unknown): boolean => e instanceof BasaltError && e.errorName === 'BAD_FRAME' && field.test(e.message);
+  const isBad =
+    (field: RegExp) =>
+    (e: unknown): boolean =>
+      e instanceof BasaltError && e.errorName === 'BAD_FRAME' && field.test(e.message);
   // One byte missing: the snapshot chunk (last) no longer fits.
-  assert.throws(() => roundTrip(w.control, payload.subarray(0, payload.length - 1)), isBad(/'message\.snapBytes'.*only 2 payload bytes/));
+  assert.throws(
+    () => roundTrip(w.control, payload.subarray(0, payload.length - 1)),
+    isBad(/'message\.snapBytes'.*only 2 payload bytes/),
+  );
   // One byte too many.
   assert.throws(() => roundTrip(w.control, concat([payload, new Uint8Array(1)])), isBad(/'payload' has 1 bytes/));
   // No payload at all.
@@ -142,8 +203,15 @@ test('mutated envelopes and random bytes give BAD_FRAME or a valid envelope, nev
     const m = mutate(base, prng);
     // Now and then the payload is cut short or padded as well.
     const cut = prng.nextU32() % 8;
-    const p = cut === 0 ? payload.subarray(0, prng.nextU32() % payload.length) : cut === 1 ? concat([payload, new Uint8Array(1 + (prng.nextU32() % 9))]) : payload;
-    try { roundTrip(m, p); } catch (e) {
+    const p =
+      cut === 0
+        ? payload.subarray(0, prng.nextU32() % payload.length)
+        : cut === 1
+          ? concat([payload, new Uint8Array(1 + (prng.nextU32() % 9))])
+          : payload;
+    try {
+      roundTrip(m, p);
+    } catch (e) {
       assert.ok(e instanceof BasaltError && e.errorName === 'BAD_FRAME', `unexpected ${String(e)}`);
       refused++;
     }
@@ -153,8 +221,15 @@ test('mutated envelopes and random bytes give BAD_FRAME or a valid envelope, nev
     const buf = new Uint8Array(1 + (prng.nextU32() % 64));
     for (let k = 0; k < buf.length; k++) buf[k] = prng.nextU32() & 0xff;
     let ctl: unknown;
-    try { ctl = decodeControl(buf); } catch { continue; }
-    assert.throws(() => decodeEnvelope(ctl, payload), (e: unknown) => e instanceof BasaltError && e.errorName === 'BAD_FRAME');
+    try {
+      ctl = decodeControl(buf);
+    } catch {
+      continue;
+    }
+    assert.throws(
+      () => decodeEnvelope(ctl, payload),
+      (e: unknown) => e instanceof BasaltError && e.errorName === 'BAD_FRAME',
+    );
   }
 });
 
@@ -182,7 +257,9 @@ test('a live group keeps committing while a bad peer sends garbage', { timeout: 
     const client = new RpcClient({ host: '127.0.0.1', port: leader.port });
     let badReplies = 0;
     for (let i = 0; i < 300; i++) {
-      try { await client.request(MsgType.RAFT, mutate(base, prng), [payload], 2000); } catch (e) {
+      try {
+        await client.request(MsgType.RAFT, mutate(base, prng), [payload], 2000);
+      } catch (e) {
         if (e instanceof BasaltError && e.errorName === 'BAD_FRAME') badReplies++;
         else throw e;
       }
@@ -197,7 +274,10 @@ test('a live group keeps committing while a bad peer sends garbage', { timeout: 
       const s = connect({ host: '127.0.0.1', port: leader.port }, () => s.end(Buffer.from('GET / HTTP/1.1\r\n\r\n')));
       s.on('close', () => resolve());
       s.on('error', () => resolve());
-      s.setTimeout(3000, () => { s.destroy(); resolve(); });
+      s.setTimeout(3000, () => {
+        s.destroy();
+        resolve();
+      });
     });
     assert.ok(badReplies > 200, `${badReplies} BAD_FRAME replies`);
     assert.ok(leader.node!.transport.stats.badFrames >= badReplies);
@@ -206,15 +286,23 @@ test('a live group keeps committing while a bad peer sends garbage', { timeout: 
     const answer = await new Promise<number>((resolve) => {
       let got = 0;
       const s = connect({ host: '127.0.0.1', port: leader.port }, () => {
-        for (let i = 0; i < 50; i++) s.write(encodeFrame(FLAG_ONEWAY, MsgType.RAFT, 0, mutate(base, prng), [payload], 1 << 20));
-        setTimeout(() => { s.destroy(); resolve(got); }, 300);
+        for (let i = 0; i < 50; i++)
+          s.write(encodeFrame(FLAG_ONEWAY, MsgType.RAFT, 0, mutate(base, prng), [payload], 1 << 20));
+        setTimeout(() => {
+          s.destroy();
+          resolve(got);
+        }, 300);
       });
-      s.on('data', (b: Buffer) => { got += b.length; });
+      s.on('data', (b: Buffer) => {
+        got += b.length;
+      });
       s.on('error', () => resolve(-1));
     });
     assert.equal(answer, 0, 'one-way frames are never answered');
     assert.ok(leader.node!.transport.stats.badFrames > before);
     for (let i = 0; i < 20; i++) await c.propose(`after${i}`);
     for (const m of c.live()) assert.deepEqual(m.sm.duplicates, []);
-  } finally { await c.close(); }
+  } finally {
+    await c.close();
+  }
 });

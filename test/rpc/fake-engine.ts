@@ -27,7 +27,8 @@ export function bigBlock(start: number, rows: number): ColumnBlock {
   for (let r = 0; r < rows; r++) {
     const k = start + r;
     (ts.data as Float64Array)[r] = BIG_BASE_TS + k * 1000;
-    if (k % 7 === 3) i.nulls![r] = 1; else (i.data as Int32Array)[r] = k;
+    if (k % 7 === 3) i.nulls![r] = 1;
+    else (i.data as Int32Array)[r] = k;
     (b.data as BigInt64Array)[r] = BigInt(k) * 10_000_000_000n;
     (f.data as Float32Array)[r] = k + 0.5;
     (s.data as string[])[r] = `row-${k}`;
@@ -47,14 +48,29 @@ export const BIG_COLUMNS: ResultColumn[] = [
 
 function exec(verb: string, affectedRows = 0, useDb?: string): StatementResult {
   return {
-    kind: 'exec', verb, columns: [], precision: 'ms', affectedRows,
-    blocks: { async *[Symbol.asyncIterator]() { /* no rows */ } },
+    kind: 'exec',
+    verb,
+    columns: [],
+    precision: 'ms',
+    affectedRows,
+    blocks: {
+      async *[Symbol.asyncIterator]() {
+        /* no rows */
+      },
+    },
     ...(useDb !== undefined ? { useDb } : {}),
   };
 }
 
 function query(columns: ResultColumn[], blocks: () => AsyncGenerator<ColumnBlock>): StatementResult {
-  return { kind: 'query', verb: 'Query', columns, precision: 'ms', affectedRows: 0, blocks: { [Symbol.asyncIterator]: blocks } };
+  return {
+    kind: 'query',
+    verb: 'Query',
+    columns,
+    precision: 'ms',
+    affectedRows: 0,
+    blocks: { [Symbol.asyncIterator]: blocks },
+  };
 }
 
 export interface FakeEngine extends LocalEngine {
@@ -76,11 +92,19 @@ export function createFakeEngine(): FakeEngine {
     closed: false,
     authenticate: (u, p) => u === 'root' && p === password,
     async execute(sqlText: string, session: Session): Promise<StatementResult> {
-      const sql = sqlText.replace(/--[^\n]*\n?/g, '').replace(/\s+/g, ' ').trim().replace(/;\s*$/, '');
+      const sql = sqlText
+        .replace(/--[^\n]*\n?/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/;\s*$/, '');
       let m: RegExpExecArray | null;
-      if ((m = /^create database (?:if not exists )?(\w+)/i.exec(sql))) { eng.databases.add(m[1]!); return exec('Create'); }
+      if ((m = /^create database (?:if not exists )?(\w+)/i.exec(sql))) {
+        eng.databases.add(m[1]!);
+        return exec('Create');
+      }
       if ((m = /^use (\w+)$/i.exec(sql))) {
-        if (!eng.databases.has(m[1]!)) throw new BasaltError('DB_NOT_EXIST', `database '${m[1]}' does not exist; create it first`);
+        if (!eng.databases.has(m[1]!))
+          throw new BasaltError('DB_NOT_EXIST', `database '${m[1]}' does not exist; create it first`);
         session.db = m[1]!;
         return exec('Use', 0, m[1]!);
       }
@@ -88,12 +112,17 @@ export function createFakeEngine(): FakeEngine {
         const values = sql.slice(sql.toLowerCase().indexOf('values'));
         return exec('Insert', (values.match(/\(/g) ?? []).length);
       }
-      if ((m = /^alter user root pass '([^']*)'$/i.exec(sql))) { password = m[1]!; return exec('Alter'); }
+      if ((m = /^alter user root pass '([^']*)'$/i.exec(sql))) {
+        password = m[1]!;
+        return exec('Alter');
+      }
       if (/^show databases$/i.test(sql)) {
         const names = ['information_schema', 'performance_schema', ...eng.databases];
         return query([{ name: 'name', type: DataType.VARCHAR, bytes: 64 }], async function* () {
           const v = allocVector(DataType.VARCHAR, names.length);
-          names.forEach((n, i) => { (v.data as string[])[i] = n; });
+          names.forEach((n, i) => {
+            (v.data as string[])[i] = n;
+          });
           yield { numRows: names.length, columns: [v] };
         });
       }
@@ -112,7 +141,8 @@ export function createFakeEngine(): FakeEngine {
       if (/^select db$/i.test(sql)) {
         return query([{ name: 'database()', type: DataType.VARCHAR, bytes: 64 }], async function* () {
           const v = allocVector(DataType.VARCHAR, 1, true);
-          if (session.db === null) v.nulls![0] = 1; else (v.data as string[])[0] = session.db;
+          if (session.db === null) v.nulls![0] = 1;
+          else (v.data as string[])[0] = session.db;
           yield { numRows: 1, columns: [v] };
         });
       }
@@ -139,7 +169,8 @@ export function createFakeEngine(): FakeEngine {
     async dropPlacedDatabase(): Promise<void> {},
     placedDatabases: () => [],
     async useDatabase(name: string): Promise<string> {
-      if (!eng.databases.has(name)) throw new BasaltError('DB_NOT_EXIST', `database '${name}' does not exist; create it first`);
+      if (!eng.databases.has(name))
+        throw new BasaltError('DB_NOT_EXIST', `database '${name}' does not exist; create it first`);
       return name;
     },
     async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
@@ -150,13 +181,19 @@ export function createFakeEngine(): FakeEngine {
       return [{ vgId: 2, hashBegin: 0, hashEnd: 0xffffffff, leader: null }];
     },
     async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
-      if (!eng.databases.has(db)) throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first`);
+      if (!eng.databases.has(db))
+        throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first`);
       let n = 0;
-      for (const t of tables) { eng.bulk.push(t); n += t.block.numRows; }
+      for (const t of tables) {
+        eng.bulk.push(t);
+        n += t.block.numRows;
+      }
       inserted += BigInt(n);
       return n;
     },
-    async close(): Promise<void> { eng.closed = true; },
+    async close(): Promise<void> {
+      eng.closed = true;
+    },
   };
   return eng;
 }

@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeControl, encodeControl, encodeFrame, encodeFrameHead, encodeFrameParts, FrameDecoder, FLAG_RESPONSE, FRAME_HEADER_BYTES, writeFrameParts, type DecodeEvent } from '../../src/rpc/frame.js';
+import {
+  decodeControl,
+  encodeControl,
+  encodeFrame,
+  encodeFrameHead,
+  encodeFrameParts,
+  FrameDecoder,
+  FLAG_RESPONSE,
+  FRAME_HEADER_BYTES,
+  writeFrameParts,
+  type DecodeEvent,
+} from '../../src/rpc/frame.js';
 import { decodeBlocks, encodeBlocks } from '../../src/rpc/blocks.js';
 import { parseInsertColumnar, parseQuery } from '../../src/rpc/messages.js';
 import { bigBlock } from './fake-engine.js';
@@ -10,12 +21,22 @@ import { Limits } from '../../src/common/limits.js';
 const MAX = 1024 * 1024;
 
 function frames(evs: DecodeEvent[]): Array<Extract<DecodeEvent, { kind: 'frame' }>['frame']> {
-  return evs.map((e) => { assert.equal(e.kind, 'frame'); return (e as Extract<DecodeEvent, { kind: 'frame' }>).frame; });
+  return evs.map((e) => {
+    assert.equal(e.kind, 'frame');
+    return (e as Extract<DecodeEvent, { kind: 'frame' }>).frame;
+  });
 }
 
 test('a frame round-trips: header fields, msgpack control with bigint, payload', () => {
   const payload = [Uint8Array.from([1, 2, 3]), Uint8Array.from([4])];
-  const buf = encodeFrame(FLAG_RESPONSE, 2, 0xfffffffe, { sql: 'select 1', big: 2n ** 63n - 1n, n: null }, payload, MAX);
+  const buf = encodeFrame(
+    FLAG_RESPONSE,
+    2,
+    0xfffffffe,
+    { sql: 'select 1', big: 2n ** 63n - 1n, n: null },
+    payload,
+    MAX,
+  );
   assert.equal(buf.readUInt32LE(0), buf.length - 4);
   const [f] = frames(new FrameDecoder(MAX).push(buf));
   assert.equal(f!.flags, FLAG_RESPONSE);
@@ -32,14 +53,21 @@ test('frames split at every byte boundary and glued together decode identically'
   for (let cut = 0; cut <= all.length; cut++) {
     const d = new FrameDecoder(MAX);
     const got = frames([...d.push(all.subarray(0, cut)), ...d.push(all.subarray(cut))]);
-    assert.deepEqual(got.map((f) => f.requestId), [1, 2], `cut at ${cut}`);
+    assert.deepEqual(
+      got.map((f) => f.requestId),
+      [1, 2],
+      `cut at ${cut}`,
+    );
     assert.equal(d.pendingBytes, 0);
   }
   // One byte at a time.
   const d = new FrameDecoder(MAX);
   const evs: DecodeEvent[] = [];
   for (const byte of all) evs.push(...d.push(Uint8Array.of(byte)));
-  assert.deepEqual(frames(evs).map((f) => f.msgType), [2, 3]);
+  assert.deepEqual(
+    frames(evs).map((f) => f.msgType),
+    [2, 3],
+  );
 });
 
 test('an oversized length is refused before its body is buffered', () => {
@@ -55,22 +83,29 @@ test('an oversized length is refused before its body is buffered', () => {
 });
 
 test('encoding refuses a frame above the limit with FRAME_TOO_LARGE', () => {
-  assert.throws(() => encodeFrame(0, 2, 1, { sql: 'x'.repeat(5000) }, [], 4096), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+  assert.throws(
+    () => encodeFrame(0, 2, 1, { sql: 'x'.repeat(5000) }, [], 4096),
+    (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE',
+  );
 });
 
 test('bad magic and too-short lengths are fatal; bad msgpack is a per-request error', () => {
   const good = encodeFrame(0, 2, 77, { sql: 'a' }, [], MAX);
-  const badMagic = Buffer.from(good); badMagic[4] = 0x00;
+  const badMagic = Buffer.from(good);
+  badMagic[4] = 0x00;
   assert.equal(new FrameDecoder(MAX).push(badMagic)[0]!.kind, 'fatal');
-  const short = Buffer.alloc(8); short.writeUInt32LE(4, 0);
+  const short = Buffer.alloc(8);
+  short.writeUInt32LE(4, 0);
   assert.equal(new FrameDecoder(MAX).push(short)[0]!.kind, 'fatal');
   // Control part claims more bytes than the frame holds.
-  const badCtl = Buffer.from(good); badCtl.writeUInt32LE(9999, 16);
+  const badCtl = Buffer.from(good);
+  badCtl.writeUInt32LE(9999, 16);
   const ev = new FrameDecoder(MAX).push(badCtl)[0]!;
   assert.equal(ev.kind, 'bad');
   assert.equal((ev as { requestId: number }).requestId, 77);
   // Control bytes that are not msgpack (0xc1 is never used by msgpack).
-  const junk = Buffer.from(good); junk[FRAME_HEADER_BYTES] = 0xc1;
+  const junk = Buffer.from(good);
+  junk[FRAME_HEADER_BYTES] = 0xc1;
   const ev2 = new FrameDecoder(MAX).push(junk)[0]!;
   assert.equal(ev2.kind, 'bad');
   assert.match((ev2 as { error: BasaltError }).error.message, /not valid msgpack/);
@@ -85,7 +120,10 @@ test('column blocks in a payload round-trip and a truncated payload is BAD_FRAME
   assert.equal(back[0]!.numRows, 50);
   assert.deepEqual([...(back[1]!.columns[4]!.data as string[])], ['row-50', 'row-51', 'row-52']);
   assert.equal(back[0]!.columns[1]!.nulls![3], 1);
-  assert.throws(() => decodeBlocks(payload.subarray(0, payload.length - 1), 2), (e: BasaltError) => e.errorName === 'BAD_FRAME');
+  assert.throws(
+    () => decodeBlocks(payload.subarray(0, payload.length - 1), 2),
+    (e: BasaltError) => e.errorName === 'BAD_FRAME',
+  );
   assert.throws(() => decodeBlocks(payload, 1), /left over/);
   assert.throws(() => decodeBlocks(payload, 3), /announced 3/);
 });
@@ -94,9 +132,19 @@ test('request validation names the bad field', () => {
   assert.throws(() => parseQuery({ sql: 5 }, 100), /field 'sql' must be a string/);
   assert.throws(() => parseQuery([1], 100), /must be a map/);
   assert.throws(() => parseQuery({ sql: 'x'.repeat(101) }, 100), /exceeds 100/);
-  assert.deepEqual(parseQuery({ sql: 'show databases', db: 'x', stateless: true }, 100), { sql: 'show databases', db: 'x', stateless: true });
-  assert.throws(() => parseInsertColumnar({ db: 'd', tables: [{ table: 't', using: { stable: 's', tags: [{}] } }] }), /using.tags/);
-  assert.deepEqual(parseInsertColumnar({ db: 'd', tables: [{ table: 't' }] }), { db: 'd', tables: [{ table: 't', using: null }] });
+  assert.deepEqual(parseQuery({ sql: 'show databases', db: 'x', stateless: true }, 100), {
+    sql: 'show databases',
+    db: 'x',
+    stateless: true,
+  });
+  assert.throws(
+    () => parseInsertColumnar({ db: 'd', tables: [{ table: 't', using: { stable: 's', tags: [{}] } }] }),
+    /using.tags/,
+  );
+  assert.deepEqual(parseInsertColumnar({ db: 'd', tables: [{ table: 't' }] }), {
+    db: 'd',
+    tables: [{ table: 't', using: null }],
+  });
 });
 
 test('the example in docs/block-format.md is what the codec writes', async () => {
@@ -107,11 +155,17 @@ test('the example in docs/block-format.md is what the codec writes', async () =>
   const doc = readFileSync(join(REPO_ROOT, 'docs', 'block-format.md'), 'utf8');
   const section = doc.slice(doc.indexOf('Example: 2 rows'));
   const fence = section.slice(section.indexOf('```') + 3, section.indexOf('```', section.indexOf('```') + 3));
-  const hex = fence.split('\n').map((l) => l.replace(/\s{3,}\S.*$/, '').replace(/\s/g, '')).join('');
-  const b = encodeBlock({ numRows: 2, columns: [
-    { type: 9, data: new Float64Array([1700000000000, 1700000001000]), nulls: null },
-    { type: 4, data: new Int32Array([7, 0]), nulls: new Uint8Array([0, 1]) },
-  ] });
+  const hex = fence
+    .split('\n')
+    .map((l) => l.replace(/\s{3,}\S.*$/, '').replace(/\s/g, ''))
+    .join('');
+  const b = encodeBlock({
+    numRows: 2,
+    columns: [
+      { type: 9, data: new Float64Array([1700000000000, 1700000001000]), nulls: null },
+      { type: 4, data: new Int32Array([7, 0]), nulls: new Uint8Array([0, 1]) },
+    ],
+  });
   assert.equal(hex, Buffer.from(b).toString('hex'));
 });
 
@@ -131,14 +185,38 @@ test('head + payload parts are byte for byte the frame encodeFrame builds; small
   assert.equal(small.length, 1);
   assert.ok(Buffer.from(small[0]!).equals(encodeFrame(0, 9, 78, { vgId: 3 }, [Uint8Array.from([5])], MAX)));
   // The limit counts the payload the head does not hold.
-  assert.throws(() => encodeFrameHead(0, 9, 1, {}, MAX, MAX), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
-  assert.throws(() => encodeFrameParts(0, 9, 1, {}, [new Uint8Array(MAX)], MAX), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+  assert.throws(
+    () => encodeFrameHead(0, 9, 1, {}, MAX, MAX),
+    (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE',
+  );
+  assert.throws(
+    () => encodeFrameParts(0, 9, 1, {}, [new Uint8Array(MAX)], MAX),
+    (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE',
+  );
 });
 
 test('writeFrameParts writes each part once inside one cork; a single buffer needs no cork', () => {
   const log: string[] = [];
-  const sink = { cork: () => { log.push('cork'); }, uncork: () => { log.push('uncork'); }, write: (b: Uint8Array) => { log.push(`w${b.length}`); return true; } };
-  const parts = encodeFrameParts(0, 9, 1, { a: 1 }, [new Uint8Array(Limits.rpcInlinePayloadBytes), new Uint8Array(3)], MAX);
+  const sink = {
+    cork: () => {
+      log.push('cork');
+    },
+    uncork: () => {
+      log.push('uncork');
+    },
+    write: (b: Uint8Array) => {
+      log.push(`w${b.length}`);
+      return true;
+    },
+  };
+  const parts = encodeFrameParts(
+    0,
+    9,
+    1,
+    { a: 1 },
+    [new Uint8Array(Limits.rpcInlinePayloadBytes), new Uint8Array(3)],
+    MAX,
+  );
   writeFrameParts(sink, parts);
   assert.deepEqual(log, ['cork', `w${parts[0]!.length}`, `w${Limits.rpcInlinePayloadBytes}`, 'w3', 'uncork']);
   log.length = 0;

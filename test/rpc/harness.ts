@@ -42,12 +42,25 @@ export async function startTestServer(extra: Record<string, string> = {}, engine
   const [rpcPort, httpPort] = [await freePort(), await freePort()];
   const loaded = loadConfig({
     env: {},
-    flags: { dataDir: join(tmp.dir, 'data'), serverPort: String(rpcPort), httpPort: String(httpPort), listenHost: '127.0.0.1', fqdn: 'localhost', ...extra },
+    flags: {
+      dataDir: join(tmp.dir, 'data'),
+      serverPort: String(rpcPort),
+      httpPort: String(httpPort),
+      listenHost: '127.0.0.1',
+      fqdn: 'localhost',
+      ...extra,
+    },
   });
   const server = await startServer(loaded, '0.0.0-test', engine ? { createEngine: async () => engine } : undefined);
   return {
-    server, rpcPort, httpPort, dir: tmp.dir,
-    async stop() { await server.stop(); tmp.remove(); },
+    server,
+    rpcPort,
+    httpPort,
+    dir: tmp.dir,
+    async stop() {
+      await server.stop();
+      tmp.remove();
+    },
   };
 }
 

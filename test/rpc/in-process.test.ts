@@ -9,18 +9,34 @@ import { BasaltError, Errors } from '../../src/common/errors.js';
 
 let closedConns = 0;
 const handler: RpcHandler = async (conn, frame) => {
-  if (conn.state === undefined) { conn.state = 'seen'; conn.onClose(() => { closedConns++; }); }
+  if (conn.state === undefined) {
+    conn.state = 'seen';
+    conn.onClose(() => {
+      closedConns++;
+    });
+  }
   const c = frame.control as { echo?: unknown; sleepMs?: number } | null;
   if (frame.msgType === 1) return { control: { echo: c?.echo ?? null, remote: conn.remote }, payload: [frame.payload] };
-  if (frame.msgType === 2) { await new Promise((r) => setTimeout(r, c?.sleepMs ?? 50)); return { control: { slept: true } }; }
+  if (frame.msgType === 2) {
+    await new Promise((r) => setTimeout(r, c?.sleepMs ?? 50));
+    return { control: { slept: true } };
+  }
   if (frame.msgType === 3) throw new BasaltError('SYNTAX_ERROR', 'bad sql');
   throw new BasaltError('BAD_FRAME', `unknown message type ${frame.msgType}`);
 };
 
-async function withServer(host: string, fn: (port: number, srv: RpcServer) => Promise<void>, maxFrameBytes = 1 << 20): Promise<void> {
+async function withServer(
+  host: string,
+  fn: (port: number, srv: RpcServer) => Promise<void>,
+  maxFrameBytes = 1 << 20,
+): Promise<void> {
   const srv = new RpcServer({ host, port: 0, handler, maxInFlightPerConnection: 4, maxFrameBytes });
   const port = await srv.listen();
-  try { await fn(port, srv); } finally { await srv.close(100); }
+  try {
+    await fn(port, srv);
+  } finally {
+    await srv.close(100);
+  }
 }
 
 test('in-process requests: replies by id with payloads, errors keep their code, in-flight limit', async () => {
@@ -29,19 +45,37 @@ test('in-process requests: replies by id with payloads, errors keep their code, 
     try {
       const rs = await Promise.all([1, 2, 3].map((i) => c.request(1, { echo: i }, [Uint8Array.of(i, i)])));
       assert.equal(c.inProcessLink, true);
-      assert.deepEqual(rs.map((r) => (r.control as { echo: number }).echo), [1, 2, 3]);
+      assert.deepEqual(
+        rs.map((r) => (r.control as { echo: number }).echo),
+        [1, 2, 3],
+      );
       assert.equal((rs[0]!.control as { remote: string }).remote, 'in-process');
       assert.deepEqual([...rs[2]!.payload], [3, 3]);
-      await assert.rejects(c.request(3, {}), (e: BasaltError) => e.code === Errors.SYNTAX_ERROR.code && e.message === 'Syntax error in SQL: bad sql');
-      const slow = Array.from({ length: 6 }, () => c.request(2, { sleepMs: 30 }).then(() => 'ok', (e: BasaltError) => e.errorName));
+      await assert.rejects(
+        c.request(3, {}),
+        (e: BasaltError) => e.code === Errors.SYNTAX_ERROR.code && e.message === 'Syntax error in SQL: bad sql',
+      );
+      const slow = Array.from({ length: 6 }, () =>
+        c.request(2, { sleepMs: 30 }).then(
+          () => 'ok',
+          (e: BasaltError) => e.errorName,
+        ),
+      );
       assert.deepEqual((await Promise.all(slow)).sort(), ['QUEUE_FULL', 'QUEUE_FULL', 'ok', 'ok', 'ok', 'ok']);
-    } finally { c.close(); }
+    } finally {
+      c.close();
+    }
     // Without inProcess, or for another host, the same server is reached over TCP.
     const t = new RpcClient({ host: '127.0.0.1', port });
     try {
-      assert.equal(((await t.request(1, { echo: 'tcp' })).control as { remote: string }).remote.startsWith('127.0.0.1:'), true);
+      assert.equal(
+        ((await t.request(1, { echo: 'tcp' })).control as { remote: string }).remote.startsWith('127.0.0.1:'),
+        true,
+      );
       assert.equal(t.inProcessLink, false);
-    } finally { t.close(); }
+    } finally {
+      t.close();
+    }
   });
 });
 
@@ -51,7 +85,9 @@ test('a wildcard listener is reached in-process through localhost', async () => 
     try {
       assert.equal(((await c.request(1, { echo: 1 })).control as { echo: number }).echo, 1);
       assert.equal(c.inProcessLink, true);
-    } finally { c.close(); }
+    } finally {
+      c.close();
+    }
   });
 });
 
@@ -78,12 +114,21 @@ test('closing the client runs the connection close hooks; closing the server fai
 });
 
 test('a frame beyond the server maxFrameBytes gets the error reply and the link closes, as over TCP', async () => {
-  await withServer('127.0.0.1', async (port) => {
-    const c = new RpcClient({ host: '127.0.0.1', port, inProcess: true, maxFrameBytes: 1 << 20 });
-    try {
-      await assert.rejects(c.request(1, { echo: 1 }, [new Uint8Array(8192)]), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE' || e.errorName === 'CONNECTION_FAILED');
-      // The next request opens a new link.
-      assert.equal(((await c.request(1, { echo: 'again' })).control as { echo: string }).echo, 'again');
-    } finally { c.close(); }
-  }, 4096);
+  await withServer(
+    '127.0.0.1',
+    async (port) => {
+      const c = new RpcClient({ host: '127.0.0.1', port, inProcess: true, maxFrameBytes: 1 << 20 });
+      try {
+        await assert.rejects(
+          c.request(1, { echo: 1 }, [new Uint8Array(8192)]),
+          (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE' || e.errorName === 'CONNECTION_FAILED',
+        );
+        // The next request opens a new link.
+        assert.equal(((await c.request(1, { echo: 'again' })).control as { echo: string }).echo, 'again');
+      } finally {
+        c.close();
+      }
+    },
+    4096,
+  );
 });

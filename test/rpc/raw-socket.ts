@@ -10,7 +10,12 @@ export interface RawResult {
 }
 
 /** Sends `bytes`, waits until `expectFrames` frames arrived, the socket closed, or `timeoutMs`. */
-export function rawExchange(port: number, bytes: Uint8Array, expectFrames: number, timeoutMs = 2000): Promise<RawResult> {
+export function rawExchange(
+  port: number,
+  bytes: Uint8Array,
+  expectFrames: number,
+  timeoutMs = 2000,
+): Promise<RawResult> {
   return new Promise((resolve, reject) => {
     const frames: Frame[] = [];
     const dec = new FrameDecoder(64 * 1024 * 1024);
@@ -30,7 +35,16 @@ export function rawExchange(port: number, bytes: Uint8Array, expectFrames: numbe
       for (const ev of dec.push(c)) if (ev.kind === 'frame') frames.push(ev.frame);
       if (frames.length >= expectFrames) finish();
     });
-    s.on('error', (e) => { if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') { settled = true; clearTimeout(timer); reject(e); } });
-    s.on('close', () => { closed = true; finish(); });
+    s.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+        settled = true;
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
+    s.on('close', () => {
+      closed = true;
+      finish();
+    });
   });
 }

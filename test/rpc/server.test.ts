@@ -11,17 +11,34 @@ import { rawExchange } from './raw-socket.js';
 const handler: RpcHandler = async (_conn, frame) => {
   const c = frame.control as { echo?: unknown; sleepMs?: number } | null;
   if (frame.msgType === 1) return { control: { echo: c?.echo ?? null }, payload: [frame.payload] };
-  if (frame.msgType === 2) { await new Promise((r) => setTimeout(r, c?.sleepMs ?? 50)); return { control: { slept: true } }; }
+  if (frame.msgType === 2) {
+    await new Promise((r) => setTimeout(r, c?.sleepMs ?? 50));
+    return { control: { slept: true } };
+  }
   if (frame.msgType === 3) throw new BasaltError('SYNTAX_ERROR', 'bad sql');
   if (frame.msgType === 4) throw new Error('a bug');
   throw new BasaltError('BAD_FRAME', `unknown message type ${frame.msgType}`);
 };
 
-async function withServer(opts: { maxInFlight?: number; maxFrameBytes?: number }, fn: (port: number, srv: RpcServer) => Promise<void>): Promise<void> {
+async function withServer(
+  opts: { maxInFlight?: number; maxFrameBytes?: number },
+  fn: (port: number, srv: RpcServer) => Promise<void>,
+): Promise<void> {
   const logs: string[] = [];
-  const srv = new RpcServer({ host: '127.0.0.1', port: 0, handler, maxInFlightPerConnection: opts.maxInFlight ?? 16, maxFrameBytes: opts.maxFrameBytes ?? 1 << 20, log: (_l, m) => logs.push(m) });
+  const srv = new RpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    handler,
+    maxInFlightPerConnection: opts.maxInFlight ?? 16,
+    maxFrameBytes: opts.maxFrameBytes ?? 1 << 20,
+    log: (_l, m) => logs.push(m),
+  });
   const port = await srv.listen();
-  try { await fn(port, srv); } finally { await srv.close(100); }
+  try {
+    await fn(port, srv);
+  } finally {
+    await srv.close(100);
+  }
 }
 
 test('requests and replies match by id, payload included; errors keep their code', async () => {
@@ -29,13 +46,24 @@ test('requests and replies match by id, payload included; errors keep their code
     const c = new RpcClient({ host: '127.0.0.1', port });
     try {
       const rs = await Promise.all([1, 2, 3].map((i) => c.request(1, { echo: i }, [Uint8Array.of(i, i)])));
-      assert.deepEqual(rs.map((r) => (r.control as { echo: number }).echo), [1, 2, 3]);
+      assert.deepEqual(
+        rs.map((r) => (r.control as { echo: number }).echo),
+        [1, 2, 3],
+      );
       assert.deepEqual([...rs[2]!.payload], [3, 3]);
-      await assert.rejects(c.request(3, {}), (e: BasaltError) => e.code === Errors.SYNTAX_ERROR.code && e.message === 'Syntax error in SQL: bad sql');
-      await assert.rejects(c.request(4, {}), (e: BasaltError) => e.code === Errors.INTERNAL.code && /a bug/.test(e.message));
+      await assert.rejects(
+        c.request(3, {}),
+        (e: BasaltError) => e.code === Errors.SYNTAX_ERROR.code && e.message === 'Syntax error in SQL: bad sql',
+      );
+      await assert.rejects(
+        c.request(4, {}),
+        (e: BasaltError) => e.code === Errors.INTERNAL.code && /a bug/.test(e.message),
+      );
       await assert.rejects(c.request(99, {}), (e: BasaltError) => e.code === Errors.BAD_FRAME.code);
       assert.equal(((await c.request(1, { echo: 'still fine' })).control as { echo: string }).echo, 'still fine');
-    } finally { c.close(); }
+    } finally {
+      c.close();
+    }
   });
 });
 
@@ -44,7 +72,12 @@ test('large request payloads written as parts over TCP arrive intact and in orde
     const c = new RpcClient({ host: '127.0.0.1', port, maxFrameBytes: 8 << 20 });
     try {
       const reqs = [1, 2, 3, 4].map((i) => {
-        const parts = [new Uint8Array(600 * 1024 + i).fill(i), Uint8Array.of(i), new Uint8Array(0), new Uint8Array(70_000).map((_, k) => (k * i) & 0xff)];
+        const parts = [
+          new Uint8Array(600 * 1024 + i).fill(i),
+          Uint8Array.of(i),
+          new Uint8Array(0),
+          new Uint8Array(70_000).map((_, k) => (k * i) & 0xff),
+        ];
         return { i, parts, sent: Buffer.concat(parts) };
       });
       const rs = await Promise.all(reqs.map((r) => c.request(1, { echo: r.i }, r.parts)));
@@ -53,9 +86,14 @@ test('large request payloads written as parts over TCP arrive intact and in orde
         assert.ok(Buffer.from(r.payload).equals(reqs[k]!.sent), `request ${k} payload`);
       }
       // A frame above the limit is refused locally, payload parts counted.
-      await assert.rejects(c.request(1, {}, [new Uint8Array(8 << 20)]), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
+      await assert.rejects(
+        c.request(1, {}, [new Uint8Array(8 << 20)]),
+        (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE',
+      );
       assert.equal(((await c.request(1, { echo: 'after' })).control as { echo: string }).echo, 'after');
-    } finally { c.close(); }
+    } finally {
+      c.close();
+    }
   });
 });
 
@@ -76,7 +114,8 @@ test('a readable frame with a bad control part gets an error reply with its requ
 
 test('broken framing gets one error reply (request id 0) and the connection closes', async () => {
   await withServer({ maxFrameBytes: 4096 }, async (port) => {
-    const huge = Buffer.alloc(8); huge.writeUInt32LE(100_000, 0);
+    const huge = Buffer.alloc(8);
+    huge.writeUInt32LE(100_000, 0);
     const r1 = await rawExchange(port, huge, 5);
     assert.equal(r1.closed, true);
     assert.equal(r1.frames.length, 1);
@@ -92,7 +131,11 @@ test('broken framing gets one error reply (request id 0) and the connection clos
     assert.equal((r3.frames[0]!.control as { code: number }).code, Errors.BAD_FRAME.code);
     // The server still serves new connections.
     const c = new RpcClient({ host: '127.0.0.1', port });
-    try { assert.deepEqual((await c.request(1, { echo: 7 })).control, { echo: 7 }); } finally { c.close(); }
+    try {
+      assert.deepEqual((await c.request(1, { echo: 7 })).control, { echo: 7 });
+    } finally {
+      c.close();
+    }
   });
 });
 
@@ -101,10 +144,14 @@ test('more requests in flight than the limit are refused with QUEUE_FULL', async
     const c = new RpcClient({ host: '127.0.0.1', port });
     try {
       const rs = await Promise.allSettled([0, 1, 2, 3, 4].map(() => c.request(2, { sleepMs: 100 })));
-      const full = rs.filter((r) => r.status === 'rejected' && (r.reason as BasaltError).code === Errors.QUEUE_FULL.code);
+      const full = rs.filter(
+        (r) => r.status === 'rejected' && (r.reason as BasaltError).code === Errors.QUEUE_FULL.code,
+      );
       assert.equal(rs.filter((r) => r.status === 'fulfilled').length, 2);
       assert.equal(full.length, 3);
-    } finally { c.close(); }
+    } finally {
+      c.close();
+    }
   });
 });
 
@@ -112,14 +159,22 @@ test('the client refuses an oversized request locally; a dead endpoint is CONNEC
   await withServer({}, async (port) => {
     const c = new RpcClient({ host: '127.0.0.1', port, maxFrameBytes: 1024 });
     try {
-      await assert.rejects(c.request(1, { echo: 'x'.repeat(2000) }), (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE');
-    } finally { c.close(); }
+      await assert.rejects(
+        c.request(1, { echo: 'x'.repeat(2000) }),
+        (e: BasaltError) => e.errorName === 'FRAME_TOO_LARGE',
+      );
+    } finally {
+      c.close();
+    }
   });
   const srv = new RpcServer({ host: '127.0.0.1', port: 0, handler });
   const port = await srv.listen();
   await srv.close();
   const c = new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 1000 });
-  await assert.rejects(c.request(1, {}), (e: BasaltError) => e.errorName === 'CONNECTION_FAILED' && e.message.includes(`127.0.0.1:${port}`));
+  await assert.rejects(
+    c.request(1, {}),
+    (e: BasaltError) => e.errorName === 'CONNECTION_FAILED' && e.message.includes(`127.0.0.1:${port}`),
+  );
   c.close();
 });
 
@@ -130,10 +185,16 @@ test('close() answers requests in flight before closing connections', async () =
   const inflight = c.request(2, { sleepMs: 150 });
   await new Promise((r) => setTimeout(r, 30));
   const closing = srv.close(2000);
-  const late = c.request(1, { echo: 1 }).then(() => null, (e: BasaltError) => e);
+  const late = c.request(1, { echo: 1 }).then(
+    () => null,
+    (e: BasaltError) => e,
+  );
   assert.deepEqual((await inflight).control, { slept: true });
   const lateErr = await late;
-  assert.ok(lateErr !== null && (lateErr.errorName === 'SHUTTING_DOWN' || lateErr.errorName === 'CONNECTION_FAILED'), `late request: ${String(lateErr)}`);
+  assert.ok(
+    lateErr !== null && (lateErr.errorName === 'SHUTTING_DOWN' || lateErr.errorName === 'CONNECTION_FAILED'),
+    `late request: ${String(lateErr)}`,
+  );
   await closing;
   c.close();
 });

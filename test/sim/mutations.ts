@@ -9,9 +9,14 @@ import { runSeed, type SimHooks } from './simulator.js';
 
 // The patches reach private members of Raft on purpose; this view names the ones they use.
 interface RaftInternals {
-  readonly voters: number[]; readonly prs: ReadonlyMap<number, { readonly match: number }>; readonly log: RaftLog;
-  readonly term: number; vote: number; electionElapsed: number;
-  send(m: Message): void; respondRead(m: Message, index: number): void;
+  readonly voters: number[];
+  readonly prs: ReadonlyMap<number, { readonly match: number }>;
+  readonly log: RaftLog;
+  readonly term: number;
+  vote: number;
+  electionElapsed: number;
+  send(m: Message): void;
+  respondRead(m: Message, index: number): void;
 }
 type Patch = () => () => void;
 
@@ -19,23 +24,31 @@ function patch<T>(proto: object, name: string, fn: (this: T, ...args: never[]) =
   const methods = proto as Record<string, unknown>;
   const original = methods[name];
   methods[name] = fn;
-  return () => { methods[name] = original; };
+  return () => {
+    methods[name] = original;
+  };
 }
 
-interface Mutation { readonly name: string; readonly bug: string; readonly apply: Patch; readonly hooks?: SimHooks }
+interface Mutation {
+  readonly name: string;
+  readonly bug: string;
+  readonly apply: Patch;
+  readonly hooks?: SimHooks;
+}
 
 const mutations: Mutation[] = [
   {
     name: 'figure8',
     bug: 'leader counts replicas of old-term entries toward commit',
-    apply: () => patch(Raft.prototype, 'maybeCommit', function (this: RaftInternals): boolean {
-      const voters: number[] = this.voters;
-      const matches = voters.map((id) => this.prs.get(id)!.match).sort((a, b) => b - a);
-      const mci = matches[Math.floor(voters.length / 2)];
-      if (mci <= this.log.committed) return false;
-      this.log.commitTo(mci);
-      return true;
-    }),
+    apply: () =>
+      patch(Raft.prototype, 'maybeCommit', function (this: RaftInternals): boolean {
+        const voters: number[] = this.voters;
+        const matches = voters.map((id) => this.prs.get(id)!.match).sort((a, b) => b - a);
+        const mci = matches[Math.floor(voters.length / 2)];
+        if (mci <= this.log.committed) return false;
+        this.log.commitTo(mci);
+        return true;
+      }),
   },
   {
     name: 'stale-vote',
@@ -45,33 +58,41 @@ const mutations: Mutation[] = [
   {
     name: 'double-vote',
     bug: 'grant a second vote in the same term',
-    apply: () => patch(Raft.prototype, 'handleVoteRequest', function (this: RaftInternals, m: Message): void {
-      const respType = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
-      if (this.log.isUpToDate(m.index, m.logTerm)) {
-        this.send(message({ type: respType, to: m.from, term: m.term }));
-        if (m.type === 'MsgVote') { this.electionElapsed = 0; this.vote = m.from; }
-      } else {
-        this.send(message({ type: respType, to: m.from, term: this.term, reject: true }));
-      }
-    }),
+    apply: () =>
+      patch(Raft.prototype, 'handleVoteRequest', function (this: RaftInternals, m: Message): void {
+        const respType = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
+        if (this.log.isUpToDate(m.index, m.logTerm)) {
+          this.send(message({ type: respType, to: m.from, term: m.term }));
+          if (m.type === 'MsgVote') {
+            this.electionElapsed = 0;
+            this.vote = m.from;
+          }
+        } else {
+          this.send(message({ type: respType, to: m.from, term: this.term, reject: true }));
+        }
+      }),
   },
   {
     name: 'send-before-persist',
-    bug: 'driver sends a Ready\'s messages before its entries and vote are durable',
+    bug: "driver sends a Ready's messages before its entries and vote are durable",
     apply: () => () => {},
     hooks: { sendBeforePersist: true },
   },
   {
     name: 'leader-unpersisted-match',
     bug: 'leader counts its own not-yet-durable entries toward commit',
-    apply: () => patch(RaftLog.prototype, 'stableLastIndex', function (this: RaftLog): number { return this.lastIndex(); }),
+    apply: () =>
+      patch(RaftLog.prototype, 'stableLastIndex', function (this: RaftLog): number {
+        return this.lastIndex();
+      }),
   },
   {
     name: 'read-no-confirm',
     bug: 'ReadIndex answered without confirming leadership with a quorum',
-    apply: () => patch(Raft.prototype, 'leaderReadIndex', function (this: RaftInternals, m: Message): void {
-      this.respondRead(m, this.log.committed);
-    }),
+    apply: () =>
+      patch(Raft.prototype, 'leaderReadIndex', function (this: RaftInternals, m: Message): void {
+        this.respondRead(m, this.log.committed);
+      }),
   },
 ];
 

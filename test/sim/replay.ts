@@ -11,6 +11,6 @@ try {
   const r = runSeed(seed, steps, quiet ? {} : { trace: (line) => process.stdout.write(line + '\n') });
   process.stdout.write(`ok: ${JSON.stringify(r)}\n`);
 } catch (e) {
-  process.stdout.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stdout.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
 }

@@ -34,7 +34,13 @@ export class SimChecker {
   private readonly effective: number[] = [];
   readonly effectivePosition = new Map<number, number>();
 
-  leaderElected(id: NodeId, term: number, termAt: (i: number) => number | undefined, firstIndex: number, lastIndex: number): boolean {
+  leaderElected(
+    id: NodeId,
+    term: number,
+    termAt: (i: number) => number | undefined,
+    firstIndex: number,
+    lastIndex: number,
+  ): boolean {
     const prev = this.leaderOfTerm.get(term);
     if (prev !== undefined) {
       if (prev !== id) fail(`election safety: nodes ${prev} and ${id} both leaders of term ${term}`);
@@ -45,9 +51,13 @@ export class SimChecker {
     for (let i = Math.max(1, firstIndex); i < this.committed.length; i++) {
       const c = this.committed[i];
       if (!c || c.knownAtTerm >= term) continue;
-      if (i > lastIndex) fail(`leader completeness: leader ${id} of term ${term} lacks committed index ${i} (last ${lastIndex})`);
+      if (i > lastIndex)
+        fail(`leader completeness: leader ${id} of term ${term} lacks committed index ${i} (last ${lastIndex})`);
       const t = termAt(i);
-      if (t !== c.term) fail(`leader completeness: leader ${id} of term ${term} has term ${t} at committed index ${i}, expected ${c.term}`);
+      if (t !== c.term)
+        fail(
+          `leader completeness: leader ${id} of term ${term} has term ${t} at committed index ${i}, expected ${c.term}`,
+        );
     }
     return true;
   }
@@ -59,7 +69,9 @@ export class SimChecker {
       return;
     }
     if (c.term !== e.term || c.type !== e.type || !sameBytes(c.data, e.data)) {
-      fail(`state machine safety: node ${node} committed (${e.index}, term ${e.term}) but (${e.index}, term ${c.term}) was committed before`);
+      fail(
+        `state machine safety: node ${node} committed (${e.index}, term ${e.term}) but (${e.index}, term ${c.term}) was committed before`,
+      );
     }
     if (nodeTerm < c.knownAtTerm) c.knownAtTerm = nodeTerm;
   }
@@ -79,9 +91,12 @@ export class SimChecker {
       this.persisted.set(key, { data: e.data, prevTerm });
       return;
     }
-    if (!sameBytes(p.data, e.data)) fail(`log matching: node ${node} has different data at (${e.index}, term ${e.term})`);
+    if (!sameBytes(p.data, e.data))
+      fail(`log matching: node ${node} has different data at (${e.index}, term ${e.term})`);
     if (prevTerm !== undefined && p.prevTerm !== undefined && prevTerm !== p.prevTerm) {
-      fail(`log matching: node ${node} has term ${prevTerm} before (${e.index}, ${e.term}), another node has ${p.prevTerm}`);
+      fail(
+        `log matching: node ${node} has term ${prevTerm} before (${e.index}, ${e.term}), another node has ${p.prevTerm}`,
+      );
     }
     if (p.prevTerm === undefined) p.prevTerm = prevTerm;
   }
@@ -98,6 +113,10 @@ export class SimChecker {
     }
   }
 
-  leaders(): number { return this.leaderOfTerm.size; }
-  committedCount(): number { return this.committed.length - 1; }
+  leaders(): number {
+    return this.leaderOfTerm.size;
+  }
+  committedCount(): number {
+    return this.committed.length - 1;
+  }
 }

@@ -12,14 +12,22 @@ export class SimNetwork {
   delivered = 0;
   dropped = 0;
 
-  constructor(private readonly prng: Prng, lossP: number, dupP: number, private readonly delayMaxSteps: number) {
+  constructor(
+    private readonly prng: Prng,
+    lossP: number,
+    dupP: number,
+    private readonly delayMaxSteps: number,
+  ) {
     this.lossP = lossP;
     this.dupP = dupP;
     this.buckets = Array.from({ length: delayMaxSteps + 1 }, () => []);
   }
 
   send(now: number, m: Message): void {
-    if (this.lossP > 0 && this.prng.chance(this.lossP)) { this.dropped++; return; }
+    if (this.lossP > 0 && this.prng.chance(this.lossP)) {
+      this.dropped++;
+      return;
+    }
     this.enqueue(now, m);
     if (this.dupP > 0 && this.prng.chance(this.dupP)) this.enqueue(now, m);
   }
@@ -48,9 +56,15 @@ export class SimNetwork {
     return this.cut.size > 0 && this.cut.has(from * 1024 + to);
   }
 
-  cutLink(from: NodeId, to: NodeId): void { this.cut.add(from * 1024 + to); }
-  healAll(): void { this.cut.clear(); }
-  cutCount(): number { return this.cut.size; }
+  cutLink(from: NodeId, to: NodeId): void {
+    this.cut.add(from * 1024 + to);
+  }
+  healAll(): void {
+    this.cut.clear();
+  }
+  cutCount(): number {
+    return this.cut.size;
+  }
 
   /** Splits nodes into two sides; oneWay cuts only side A → side B. */
   partition(sideA: readonly NodeId[], sideB: readonly NodeId[], oneWay: boolean): void {

@@ -80,5 +80,7 @@ export function swarmOptions(seed: number, steps: number): SimOptions {
 }
 
 export function describeOptions(o: SimOptions): string {
-  return Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  return Object.entries(o)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
 }

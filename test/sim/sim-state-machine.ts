@@ -49,7 +49,10 @@ export class SimStateMachine {
     v.setUint32(4, this.effectiveCount);
     v.setUint32(8, this.hash);
     v.setUint32(12, pairs.length);
-    pairs.forEach(([c, s], k) => { v.setUint32(16 + k * 8, c); v.setUint32(20 + k * 8, s); });
+    pairs.forEach(([c, s], k) => {
+      v.setUint32(16 + k * 8, c);
+      v.setUint32(20 + k * 8, s);
+    });
     return b;
   }
 

@@ -9,6 +9,8 @@ const SEEDS = Number(process.env['SIM_SEEDS'] ?? '20000');
 
 test(`simulator sweep: seeds ${FROM}..${FROM + SEEDS - 1} × 3000 steps`, () => {
   const r = sweep(FROM, SEEDS, 3000, false);
-  process.stdout.write(`# ${r.seeds} seeds in ${(r.ms / 1000).toFixed(1)} s, failing seeds: [${r.failures.join(', ')}]\n`);
+  process.stdout.write(
+    `# ${r.seeds} seeds in ${(r.ms / 1000).toFixed(1)} s, failing seeds: [${r.failures.join(', ')}]\n`,
+  );
   assert.equal(r.failedSeed, undefined, r.message);
 });

@@ -23,7 +23,10 @@ const CLIENT_TIMEOUT_STEPS = 80;
 const SNAPSHOT_PAD_BYTES = 40;
 const READY_LOOP_LIMIT = 16;
 
-interface PendingWrite { readonly ready: Ready; readonly doneAt: number }
+interface PendingWrite {
+  readonly ready: Ready;
+  readonly doneAt: number;
+}
 
 class SimNode {
   raw: RawNode | undefined;
@@ -40,13 +43,29 @@ class SimNode {
   readStates: { index: number; context: string }[] = [];
   lastRole = '';
 
-  constructor(readonly id: NodeId, readonly store: MemoryLogStore, diskDelayMaxSteps: number) {
+  constructor(
+    readonly id: NodeId,
+    readonly store: MemoryLogStore,
+    diskDelayMaxSteps: number,
+  ) {
     this.diskDelayMaxSteps = diskDelayMaxSteps;
   }
 }
 
-interface ClientOp { readonly seq: number; readonly node: NodeId; readonly index: number; readonly term: number; readonly deadline: number }
-interface ClientRead { readonly context: string; readonly node: NodeId; readonly mustSee: number; readonly deadline: number; incarnation: number }
+interface ClientOp {
+  readonly seq: number;
+  readonly node: NodeId;
+  readonly index: number;
+  readonly term: number;
+  readonly deadline: number;
+}
+interface ClientRead {
+  readonly context: string;
+  readonly node: NodeId;
+  readonly mustSee: number;
+  readonly deadline: number;
+  incarnation: number;
+}
 
 class SimClient {
   nextSeq = 1;
@@ -92,7 +111,10 @@ export class Simulation {
   private readSeq = 0;
   private faultsOn = true;
 
-  constructor(readonly opts: SimOptions, readonly hooks: SimHooks = {}) {
+  constructor(
+    readonly opts: SimOptions,
+    readonly hooks: SimHooks = {},
+  ) {
     this.prng = new Prng(opts.seed);
     this.net = new SimNetwork(new Prng(opts.seed ^ 0x2545f491), opts.lossP, opts.dupP, opts.delayMaxSteps);
     const voters = Array.from({ length: opts.voterCount }, (_, k) => k + 1);
@@ -110,9 +132,17 @@ export class Simulation {
     const livenessSteps = this.liveness();
     this.finalCheck();
     return {
-      seed: this.opts.seed, steps: this.opts.steps, acked: this.clients.reduce((a, c) => a + c.ackedSeq, 0),
-      reads: this.readsDone, leaders: this.checker.leaders(), committed: this.checker.committedCount(),
-      crashes: this.crashes, confChanges: this.confChanges, transfers: this.transfers, livenessSteps, delivered: this.net.delivered,
+      seed: this.opts.seed,
+      steps: this.opts.steps,
+      acked: this.clients.reduce((a, c) => a + c.ackedSeq, 0),
+      reads: this.readsDone,
+      leaders: this.checker.leaders(),
+      committed: this.checker.committedCount(),
+      crashes: this.crashes,
+      confChanges: this.confChanges,
+      transfers: this.transfers,
+      livenessSteps,
+      delivered: this.net.delivered,
     };
   }
 
@@ -156,7 +186,9 @@ export class Simulation {
       const cut = 1 + p.int(Math.max(1, ids.length - 1));
       const oneWay = p.chance(0.3);
       this.net.partition(shuffled.slice(0, cut), shuffled.slice(cut), oneWay);
-      this.trace(`partition ${shuffled.slice(0, cut).join(',')} ${oneWay ? '->' : '|'} ${shuffled.slice(cut).join(',')}`);
+      this.trace(
+        `partition ${shuffled.slice(0, cut).join(',')} ${oneWay ? '->' : '|'} ${shuffled.slice(cut).join(',')}`,
+      );
     }
     if (this.net.cutCount() > 0 && p.chance(o.healP)) {
       this.net.healAll();
@@ -191,12 +223,23 @@ export class Simulation {
     assert(node.sm.appliedIndex === snap.meta.index || snap.data.length === 0, 'snapshot data matches its index');
     node.incarnation++;
     const o = this.opts;
-    node.raw = new RawNode({
-      id: node.id, prng: new Prng(this.opts.seed * 31 + node.id * 1009 + node.incarnation), electionTicks: o.electionTicks,
-      heartbeatTicks: o.heartbeatTicks, preVote: o.preVote, checkQuorum: o.checkQuorum, readOnly: o.readOnly,
-      maxInflightAppends: o.maxInflightAppends, maxAppendBytes: o.maxAppendBytes, maxInflightBytes: Math.max(o.maxAppendBytes, 4096),
-      snapshotChunkBytes: o.snapshotChunkBytes, applied: snap.meta.index,
-    }, node.store);
+    node.raw = new RawNode(
+      {
+        id: node.id,
+        prng: new Prng(this.opts.seed * 31 + node.id * 1009 + node.incarnation),
+        electionTicks: o.electionTicks,
+        heartbeatTicks: o.heartbeatTicks,
+        preVote: o.preVote,
+        checkQuorum: o.checkQuorum,
+        readOnly: o.readOnly,
+        maxInflightAppends: o.maxInflightAppends,
+        maxAppendBytes: o.maxAppendBytes,
+        maxInflightBytes: Math.max(o.maxAppendBytes, 4096),
+        snapshotChunkBytes: o.snapshotChunkBytes,
+        applied: snap.meta.index,
+      },
+      node.store,
+    );
     const hs = node.store.initialState().hardState;
     node.memTerm = hs.term;
     node.memCommit = hs.commit;
@@ -204,7 +247,8 @@ export class Simulation {
     node.checkedCommit = snap.meta.index;
     node.lastRole = '';
     this.observe(node);
-    if (node.incarnation > 1) this.trace(`restart ${node.id} term=${hs.term} commit=${hs.commit} snap=${snap.meta.index}`);
+    if (node.incarnation > 1)
+      this.trace(`restart ${node.id} term=${hs.term} commit=${hs.commit} snap=${snap.meta.index}`);
   }
 
   private proposeConfChange(): void {
@@ -213,7 +257,9 @@ export class Simulation {
     const r = leader.raw!.raft;
     const conf = r.confState();
     const p = this.prng;
-    const spares = [...this.nodes.keys()].filter((id) => !conf.voters.includes(id) && !conf.learners.includes(id) && !this.removed.has(id));
+    const spares = [...this.nodes.keys()].filter(
+      (id) => !conf.voters.includes(id) && !conf.learners.includes(id) && !this.removed.has(id),
+    );
     const choice = p.int(3);
     try {
       if (choice === 0 && spares.length > 0) {
@@ -227,7 +273,9 @@ export class Simulation {
         return;
       }
       this.confChanges++;
-      this.trace(`conf change proposed at ${leader.id}: ${JSON.stringify(r.log.unstableEntries().at(-1)?.index)} -> ${JSON.stringify(r.confState())}`);
+      this.trace(
+        `conf change proposed at ${leader.id}: ${JSON.stringify(r.log.unstableEntries().at(-1)?.index)} -> ${JSON.stringify(r.confState())}`,
+      );
     } catch (e) {
       if (!(e instanceof BasaltError)) throw e;
     }
@@ -262,9 +310,11 @@ export class Simulation {
 
   private observe(node: SimNode): void {
     const r = node.raw!.raft;
-    if (r.term < node.memTerm) throw new SimViolation(`node ${node.id}: term went backwards ${node.memTerm} → ${r.term}`);
+    if (r.term < node.memTerm)
+      throw new SimViolation(`node ${node.id}: term went backwards ${node.memTerm} → ${r.term}`);
     node.memTerm = r.term;
-    if (r.log.committed < node.memCommit) throw new SimViolation(`node ${node.id}: commit went backwards ${node.memCommit} → ${r.log.committed}`);
+    if (r.log.committed < node.memCommit)
+      throw new SimViolation(`node ${node.id}: commit went backwards ${node.memCommit} → ${r.log.committed}`);
     node.memCommit = r.log.committed;
     if (r.log.committed > node.checkedCommit) {
       const lo = Math.max(node.checkedCommit + 1, r.log.firstIndex());
@@ -279,10 +329,18 @@ export class Simulation {
     }
     if (this.hooks.trace && r.role !== node.lastRole) {
       node.lastRole = r.role;
-      this.trace(`node ${node.id} is ${r.role} term=${r.term} last=${r.log.lastIndex()}@${r.log.lastTerm()} commit=${r.log.committed} conf=${JSON.stringify(r.confState())}`);
+      this.trace(
+        `node ${node.id} is ${r.role} term=${r.term} last=${r.log.lastIndex()}@${r.log.lastTerm()} commit=${r.log.committed} conf=${JSON.stringify(r.confState())}`,
+      );
     }
     if (r.role === 'leader') {
-      const isNew = this.checker.leaderElected(node.id, r.term, (i) => r.log.term(i), r.log.firstIndex(), r.log.lastIndex());
+      const isNew = this.checker.leaderElected(
+        node.id,
+        r.term,
+        (i) => r.log.term(i),
+        r.log.firstIndex(),
+        r.log.lastIndex(),
+      );
       if (isNew) this.trace(`leader ${node.id} term=${r.term} last=${r.log.lastIndex()} commit=${r.log.committed}`);
     }
   }
@@ -316,9 +374,12 @@ export class Simulation {
     }
     if (rd.hardState) {
       const hs = rd.hardState;
-      if (hs.term < node.durableTerm) throw new SimViolation(`node ${node.id}: durable term went backwards ${node.durableTerm} → ${hs.term}`);
-      if (hs.commit < node.durableCommit) throw new SimViolation(`node ${node.id}: durable commit went backwards ${node.durableCommit} → ${hs.commit}`);
-      if (hs.commit > store.lastIndex()) throw new SimViolation(`node ${node.id}: durable commit ${hs.commit} beyond durable log ${store.lastIndex()}`);
+      if (hs.term < node.durableTerm)
+        throw new SimViolation(`node ${node.id}: durable term went backwards ${node.durableTerm} → ${hs.term}`);
+      if (hs.commit < node.durableCommit)
+        throw new SimViolation(`node ${node.id}: durable commit went backwards ${node.durableCommit} → ${hs.commit}`);
+      if (hs.commit > store.lastIndex())
+        throw new SimViolation(`node ${node.id}: durable commit ${hs.commit} beyond durable log ${store.lastIndex()}`);
       node.durableTerm = hs.term;
       node.durableCommit = hs.commit;
       store.setHardState(hs);
@@ -353,7 +414,10 @@ export class Simulation {
       this.trace(`node ${node.id} applies conf ${cc.type} ${cc.node} at ${e.index}`);
       return;
     }
-    if (e.data.length === 0) { node.sm.skip(e.index); return; }
+    if (e.data.length === 0) {
+      node.sm.skip(e.index);
+      return;
+    }
     const { clientId, seq } = decodeCommand(e.data);
     const position = node.sm.applyCommand(e.index, clientId, seq);
     const key = clientId * 4294967296 + seq;
@@ -416,14 +480,19 @@ export class Simulation {
     const rd = c.read;
     if (rd) {
       const node = this.nodes.get(rd.node)!;
-      if (!node.raw || node.incarnation !== rd.incarnation || this.now >= rd.deadline) { c.read = undefined; return; }
+      if (!node.raw || node.incarnation !== rd.incarnation || this.now >= rd.deadline) {
+        c.read = undefined;
+        return;
+      }
       const at = node.readStates.findIndex((s) => s.context === rd.context);
       if (at < 0) return;
       const rs = node.readStates[at]!;
       if (node.sm.appliedIndex < rs.index) return;
       node.readStates.splice(at, 1);
       if (node.sm.effectiveCount < rd.mustSee) {
-        throw new SimViolation(`stale read at node ${node.id}: saw ${node.sm.effectiveCount} commands, ${rd.mustSee} were acknowledged before the read`);
+        throw new SimViolation(
+          `stale read at node ${node.id}: saw ${node.sm.effectiveCount} commands, ${rd.mustSee} were acknowledged before the read`,
+        );
       }
       this.readsDone++;
       c.read = undefined;
@@ -436,7 +505,13 @@ export class Simulation {
     const context = `r${++this.readSeq}`;
     try {
       node.raw.readIndex(context);
-      c.read = { context, node: target, mustSee: this.ackedEffectiveMax, deadline: this.now + CLIENT_TIMEOUT_STEPS, incarnation: node.incarnation };
+      c.read = {
+        context,
+        node: target,
+        mustSee: this.ackedEffectiveMax,
+        deadline: this.now + CLIENT_TIMEOUT_STEPS,
+        incarnation: node.incarnation,
+      };
     } catch (e) {
       if (!(e instanceof BasaltError)) throw e;
     }
@@ -454,7 +529,10 @@ export class Simulation {
       node.diskDelayMaxSteps = Math.min(node.diskDelayMaxSteps, 1);
       // A removed replica is shut down by its host (the mnode drops the vnode); left running
       // without PreVote/CheckQuorum it would keep disrupting elections, as the thesis notes.
-      if (this.removed.has(node.id)) { if (node.raw) this.crash(node); continue; }
+      if (this.removed.has(node.id)) {
+        if (node.raw) this.crash(node);
+        continue;
+      }
       if (!node.raw) this.start(node);
     }
     this.trace('liveness phase: healed, all nodes up');
@@ -484,8 +562,12 @@ export class Simulation {
       }
       if (this.converged(leader, finalOp.index)) return this.now - start;
     }
-    const s = [...this.nodes.values()].map((n) => n.raw ? JSON.stringify(n.raw.status()) : `${n.id}: down`).join('\n  ');
-    throw new SimViolation(`liveness: no stable leader and convergence (no progress for ${LIVENESS_BUDGET_STEPS} ticks) after healing\n  ${s}`);
+    const s = [...this.nodes.values()]
+      .map((n) => (n.raw ? JSON.stringify(n.raw.status()) : `${n.id}: down`))
+      .join('\n  ');
+    throw new SimViolation(
+      `liveness: no stable leader and convergence (no progress for ${LIVENESS_BUDGET_STEPS} ticks) after healing\n  ${s}`,
+    );
   }
 
   private members(leader: SimNode): NodeId[] {
@@ -523,12 +605,15 @@ export class Simulation {
     for (const id of this.members(leader)) {
       const sm = this.nodes.get(id)!.sm;
       if (sm.hash !== ref.hash || sm.effectiveCount !== ref.effectiveCount) {
-        throw new SimViolation(`convergence: node ${id} state (${sm.effectiveCount}, ${sm.hash}) ≠ leader's (${ref.effectiveCount}, ${ref.hash})`);
+        throw new SimViolation(
+          `convergence: node ${id} state (${sm.effectiveCount}, ${sm.hash}) ≠ leader's (${ref.effectiveCount}, ${ref.hash})`,
+        );
       }
     }
     for (const c of this.clients) {
       const applied = ref.lastSeq.get(c.id) ?? 0;
-      if (applied < c.ackedSeq) throw new SimViolation(`durability: client ${c.id} seq ${c.ackedSeq} acknowledged but state has ${applied}`);
+      if (applied < c.ackedSeq)
+        throw new SimViolation(`durability: client ${c.id} seq ${c.ackedSeq} acknowledged but state has ${applied}`);
     }
   }
 }
@@ -545,8 +630,10 @@ export function runSeed(seed: number, steps: number, hooks: SimHooks = {}): SimR
     return sim.run();
   } catch (e) {
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    const err = new SimViolation(`seed ${seed} failed at step ${sim.now}: ${msg}\n  options: ${describeOptions(opts)}\n  replay: ${replayCommand(seed, steps)}`);
-    err.stack = `${err.message}\n${e instanceof Error ? e.stack ?? '' : ''}`;
+    const err = new SimViolation(
+      `seed ${seed} failed at step ${sim.now}: ${msg}\n  options: ${describeOptions(opts)}\n  replay: ${replayCommand(seed, steps)}`,
+    );
+    err.stack = `${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
     throw err;
   }
 }

@@ -4,26 +4,87 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { NOW_MS, openTestEngine, runCases, type SqlCase, type TestEngine } from './harness.js';
 
-
 const cases: SqlCase[] = [
   // The mnode leader's show commands (test/dnode/show-cluster.test.ts runs them on a dnode).
   { sql: 'show dnodes', error: 'NOT_SUPPORTED', errorText: 'mnode leader' },
   { sql: 'show mnodes', error: 'NOT_SUPPORTED', errorText: 'mnode leader' },
-  { sql: 'show vnodes', columns: ['dnode_id', 'vgroup_id', 'db_name', 'status', 'role_time', 'start_time', 'restored'], rows: [] },
+  {
+    sql: 'show vnodes',
+    columns: ['dnode_id', 'vgroup_id', 'db_name', 'status', 'role_time', 'start_time', 'restored'],
+    rows: [],
+  },
   { sql: 'create database c1 vgroups 2; create database c2 vgroups 1' },
-  { sql: 'show vnodes', pick: ['dnode_id', 'vgroup_id', 'db_name', 'status', 'restored'], rows: [[1, 2, 'c1', 'leader', true], [1, 3, 'c1', 'leader', true], [1, 4, 'c2', 'leader', true]] },
+  {
+    sql: 'show vnodes',
+    pick: ['dnode_id', 'vgroup_id', 'db_name', 'status', 'restored'],
+    rows: [
+      [1, 2, 'c1', 'leader', true],
+      [1, 3, 'c1', 'leader', true],
+      [1, 4, 'c2', 'leader', true],
+    ],
+  },
   { sql: 'show vnodes on dnode 1', count: 3 },
   { sql: 'show vnodes on dnode 2', error: 'DNODE_NOT_EXIST', errorText: 'dnode 2' },
-  { sql: 'show c1.vgroups', columns: ['vgroup_id', 'db_name', 'tables', 'v1_dnode', 'v1_status', 'v2_dnode', 'v2_status', 'v3_dnode', 'v3_status', 'v4_dnode', 'v4_status', 'cacheload', 'cacheelements', 'tsma'],
-    rows: [[2, 'c1', 0, 1, 'leader', null, null, null, null, null, null, 0, 0, 0], [3, 'c1', 0, 1, 'leader', null, null, null, null, null, null, 0, 0, 0]] },
-  { sql: 'create table c1.a (ts timestamp, v int); create table c1.b (ts timestamp, v int); create table c1.c (ts timestamp, v int); create table c1.d (ts timestamp, v int)' },
-  { sql: 'show c1.vgroups', pick: ['vgroup_id', 'tables'], rows: [[2, 2], [3, 2]] },
-  { sql: 'show databases', pick: ['name', 'ntables'], rows: [['information_schema', null], ['performance_schema', null], ['c1', 4n], ['c2', 0n]] },
+  {
+    sql: 'show c1.vgroups',
+    columns: [
+      'vgroup_id',
+      'db_name',
+      'tables',
+      'v1_dnode',
+      'v1_status',
+      'v2_dnode',
+      'v2_status',
+      'v3_dnode',
+      'v3_status',
+      'v4_dnode',
+      'v4_status',
+      'cacheload',
+      'cacheelements',
+      'tsma',
+    ],
+    rows: [
+      [2, 'c1', 0, 1, 'leader', null, null, null, null, null, null, 0, 0, 0],
+      [3, 'c1', 0, 1, 'leader', null, null, null, null, null, null, 0, 0, 0],
+    ],
+  },
+  {
+    sql: 'create table c1.a (ts timestamp, v int); create table c1.b (ts timestamp, v int); create table c1.c (ts timestamp, v int); create table c1.d (ts timestamp, v int)',
+  },
+  {
+    sql: 'show c1.vgroups',
+    pick: ['vgroup_id', 'tables'],
+    rows: [
+      [2, 2],
+      [3, 2],
+    ],
+  },
+  {
+    sql: 'show databases',
+    pick: ['name', 'ntables'],
+    rows: [
+      ['information_schema', null],
+      ['performance_schema', null],
+      ['c1', 4n],
+      ['c2', 0n],
+    ],
+  },
   { sql: 'show cluster', error: 'NOT_SUPPORTED', errorText: 'mnode leader' },
-  { sql: 'show variables', columns: ['name', 'value', 'scope'], rows: [['serverPort', '6030', 'server'], ['fqdn', 'localhost', 'server']] },
+  {
+    sql: 'show variables',
+    columns: ['name', 'value', 'scope'],
+    rows: [
+      ['serverPort', '6030', 'server'],
+      ['fqdn', 'localhost', 'server'],
+    ],
+  },
   { sql: "show variables like 'server%'", rows: [['serverPort', '6030', 'server']] },
   { sql: 'show dnode 1 variables', error: 'NOT_SUPPORTED', errorText: 'mnode leader' },
-  { sql: 'show users', columns: ['name', 'super', 'enable', 'sysinfo', 'create_time'], rows: [['root', 1, 1, 1, NOW_MS]] },
+  {
+    sql: 'show users',
+    columns: ['name', 'super', 'enable', 'sysinfo', 'create_time'],
+    rows: [['root', 1, 1, 1, NOW_MS]],
+  },
   { sql: 'show transactions', error: 'NOT_SUPPORTED', errorText: 'mnode leader' },
   { sql: 'select server_version()', columns: ['server_version()'], rows: [['0.1.0']] },
   { sql: 'select server_version() as v, database()', columns: ['v', 'database()'], rows: [['0.1.0', null]] },
@@ -43,8 +104,15 @@ const cases: SqlCase[] = [
   { sql: 'create database c3 vgroups 254', error: 'VNODES_EXHAUSTED', errorText: '253 of 256' },
   { sql: 'create database c3 vgroups 253; drop database c3' },
   { sql: `create database ${'x'.repeat(65)}`, error: 'INVALID_IDENTIFIER' },
-  { sql: 'create user u1 pass \'secret1\'' },
-  { sql: 'show users', pick: ['name', 'super'], rowsAnyOrder: [['root', 1], ['u1', 0]] },
+  { sql: "create user u1 pass 'secret1'" },
+  {
+    sql: 'show users',
+    pick: ['name', 'super'],
+    rowsAnyOrder: [
+      ['root', 1],
+      ['u1', 0],
+    ],
+  },
   { sql: "create user u1 pass 'x'", error: 'INVALID_PARA', errorText: 'u1' },
   { sql: 'drop user root', error: 'INVALID_PARA', errorText: 'root' },
   { sql: 'drop user u1; show users', pick: ['name'], rows: [['root']] },
@@ -59,8 +127,12 @@ const cases: SqlCase[] = [
 ];
 
 let te: TestEngine;
-before(async () => { te = await openTestEngine(); });
-after(async () => { await te.close(); });
+before(async () => {
+  te = await openTestEngine();
+});
+after(async () => {
+  await te.close();
+});
 
 test('cluster show commands, users, cluster-only statements', async (t) => {
   await runCases(t, te, cases);
@@ -86,7 +158,9 @@ test("authenticate follows 'alter user root pass', also after a restart", async 
   assert.equal(te.engine.authenticate('root', 'taosdata'), true);
   assert.equal(te.engine.authenticate('root', 'wrong'), false);
   assert.equal(te.engine.authenticate('nobody', 'taosdata'), false);
-  for await (const _ of te.engine.executeMany("alter user root pass 'n3wpass'", te.session)) { /* exec */ }
+  for await (const _ of te.engine.executeMany("alter user root pass 'n3wpass'", te.session)) {
+    /* exec */
+  }
   assert.equal(te.engine.authenticate('root', 'taosdata'), false);
   assert.equal(te.engine.authenticate('root', 'n3wpass'), true);
   await te.reopen();

@@ -58,20 +58,112 @@ const CORPUS = [
   'select count(*) from t session(ts, 10s); select count(*) from t state_window(status)',
   'create dnode "h2.example.com:6030"; create dnode h3 port 6030; create mnode on dnode 2',
   'drop dnode 2 force unsafe; balance vgroup; balance vgroup leader; redistribute vgroup 2 dnode 1 dnode 2 dnode 3',
-  "show dnodes; show mnodes; show vgroups; show vnodes on dnode 1; show cluster; show variables; show dnode 1 variables; show transactions; show users",
+  'show dnodes; show mnodes; show vgroups; show vnodes on dnode 1; show cluster; show variables; show dnode 1 variables; show transactions; show users',
   "alter dnode 1 'debugFlag' '143'; alter all dnodes 'monitor' '1'; alter user root pass 'x'",
   'select /* c */ a -- c\n from t',
 ];
 
 const FRAGMENTS = [
-  'select', 'from', 'where', 'insert', 'into', 'values', 'using', 'tags', 'create', 'table', 'stable', 'database',
-  'show', 'drop', 'alter', 'interval', 'sliding', 'fill', 'partition', 'by', 'group', 'order', 'limit', 'offset',
-  'and', 'or', 'not', 'in', 'between', 'like', 'is', 'null', 'now', 'cast', 'as', 'case', 'when', 'end', 'dnode',
-  'count(*)', 'avg(', 'tbname', '_wstart', '(', ')', ',', ';', '.', '*', '+', '-', '/', '%', '=', '<>', '!=', '<=',
-  '>=', '<', '>', '&', '|', '||', "'", '"', '`', '\\', '\\G', '--', '/*', '*/', '1s', '10d', '0x', '1e', '1e999',
-  '18446744073709551616', '-9223372036854775809', '99999999999999999999999999999999999', '.5', '1.', "'abc'",
-  '"x"', '`Q`', 'if not exists', 'if exists', '\n', '\t', ' ', '\u0000', '\u00e9', '\u4e2d', '\ud83d\ude00', '\ud800',
-  '\ufeff', '\u2028', 'keep', 'precision', 'replica', 'vgroups',
+  'select',
+  'from',
+  'where',
+  'insert',
+  'into',
+  'values',
+  'using',
+  'tags',
+  'create',
+  'table',
+  'stable',
+  'database',
+  'show',
+  'drop',
+  'alter',
+  'interval',
+  'sliding',
+  'fill',
+  'partition',
+  'by',
+  'group',
+  'order',
+  'limit',
+  'offset',
+  'and',
+  'or',
+  'not',
+  'in',
+  'between',
+  'like',
+  'is',
+  'null',
+  'now',
+  'cast',
+  'as',
+  'case',
+  'when',
+  'end',
+  'dnode',
+  'count(*)',
+  'avg(',
+  'tbname',
+  '_wstart',
+  '(',
+  ')',
+  ',',
+  ';',
+  '.',
+  '*',
+  '+',
+  '-',
+  '/',
+  '%',
+  '=',
+  '<>',
+  '!=',
+  '<=',
+  '>=',
+  '<',
+  '>',
+  '&',
+  '|',
+  '||',
+  "'",
+  '"',
+  '`',
+  '\\',
+  '\\G',
+  '--',
+  '/*',
+  '*/',
+  '1s',
+  '10d',
+  '0x',
+  '1e',
+  '1e999',
+  '18446744073709551616',
+  '-9223372036854775809',
+  '99999999999999999999999999999999999',
+  '.5',
+  '1.',
+  "'abc'",
+  '"x"',
+  '`Q`',
+  'if not exists',
+  'if exists',
+  '\n',
+  '\t',
+  ' ',
+  '\u0000',
+  '\u00e9',
+  '\u4e2d',
+  '\ud83d\ude00',
+  '\ud800',
+  '\ufeff',
+  '\u2028',
+  'keep',
+  'precision',
+  'replica',
+  'vgroups',
 ];
 
 function pick<T>(r: () => number, arr: readonly T[]): T {
@@ -102,18 +194,21 @@ function mutate(r: () => number, sql: string): string {
         s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 6));
         break;
       case 1: // insert random characters
-        s = s.slice(0, at) + Array.from({ length: 1 + Math.floor(r() * 3) }, () => randomChar(r)).join('') + s.slice(at);
+        s =
+          s.slice(0, at) + Array.from({ length: 1 + Math.floor(r() * 3) }, () => randomChar(r)).join('') + s.slice(at);
         break;
       case 2: // insert a fragment
         s = s.slice(0, at) + pick(r, FRAGMENTS) + s.slice(at);
         break;
-      case 3: { // delete a token
+      case 3: {
+        // delete a token
         const t = roughTokens(s);
         t.splice(Math.floor(r() * t.length), 1);
         s = t.join('');
         break;
       }
-      case 4: { // swap two tokens
+      case 4: {
+        // swap two tokens
         const t = roughTokens(s);
         const a = Math.floor(r() * t.length);
         const b = Math.floor(r() * t.length);
@@ -121,7 +216,8 @@ function mutate(r: () => number, sql: string): string {
         s = t.join('');
         break;
       }
-      case 5: { // duplicate a token
+      case 5: {
+        // duplicate a token
         const t = roughTokens(s);
         const a = Math.floor(r() * t.length);
         t.splice(a, 0, t[a] ?? '');
@@ -132,9 +228,13 @@ function mutate(r: () => number, sql: string): string {
         s = s.slice(0, at);
         break;
       case 7: // replace a number with a huge or odd one
-        s = s.replace(/\d+/, pick(r, ['18446744073709551616', '1e400', '0', '-0', '9'.repeat(400), '0x' + 'f'.repeat(40), '1.5e-400']));
+        s = s.replace(
+          /\d+/,
+          pick(r, ['18446744073709551616', '1e400', '0', '-0', '9'.repeat(400), '0x' + 'f'.repeat(40), '1.5e-400']),
+        );
         break;
-      case 8: { // deep nesting around a position
+      case 8: {
+        // deep nesting around a position
         const depth = Math.floor(r() * 400);
         s = s.slice(0, at) + '('.repeat(depth) + s.slice(at) + ')'.repeat(Math.floor(r() * depth));
         break;
@@ -166,7 +266,12 @@ function randomString(r: () => number): string {
 
 const SQL_ERRORS = new Set(['SYNTAX_ERROR', 'INVALID_DATA_TYPE', 'STATEMENT_TOO_LONG']);
 
-interface Stats { ok: number; errors: number; slowestMs: number; slowest: string }
+interface Stats {
+  ok: number;
+  errors: number;
+  slowestMs: number;
+  slowest: string;
+}
 
 /** Parses one input and checks the contract; returns whether it parsed. */
 function check(sql: string, stats: Stats): boolean {
@@ -178,9 +283,12 @@ function check(sql: string, stats: Stats): boolean {
     checkPositions(sql, stmts);
   } catch (e) {
     if (!(e instanceof BasaltError)) {
-      throw new Error(`non-BasaltError ${(e as Error)?.name}: ${(e as Error)?.message} for input ${JSON.stringify(sql.slice(0, 300))}`);
+      throw new Error(
+        `non-BasaltError ${(e as Error)?.name}: ${(e as Error)?.message} for input ${JSON.stringify(sql.slice(0, 300))}`,
+      );
     }
-    if (!SQL_ERRORS.has(e.errorName)) throw new Error(`unexpected code ${e.errorName} for ${JSON.stringify(sql.slice(0, 300))}`);
+    if (!SQL_ERRORS.has(e.errorName))
+      throw new Error(`unexpected code ${e.errorName} for ${JSON.stringify(sql.slice(0, 300))}`);
     if (e.errorName === 'SYNTAX_ERROR' && !/(line \d+, column \d+)/.test(e.message)) {
       throw new Error(`syntax error without a position: ${e.message} for ${JSON.stringify(sql.slice(0, 300))}`);
     }
@@ -211,7 +319,11 @@ function checkPositions(sql: string, root: unknown): void {
       if ((k === 'pos' || k === 'valuePos' || k === 'opPos') && x !== null && typeof x === 'object') {
         const p = x as { offset: number; line: number; column: number };
         assert.ok(p.offset >= 0 && p.offset <= sql.length, `offset ${p.offset} outside the text`);
-        assert.equal(lineStarts[p.line - 1]! + p.column - 1, p.offset, `line/column disagree with offset in ${JSON.stringify(sql.slice(0, 200))}`);
+        assert.equal(
+          lineStarts[p.line - 1]! + p.column - 1,
+          p.offset,
+          `line/column disagree with offset in ${JSON.stringify(sql.slice(0, 200))}`,
+        );
       } else {
         stack.push(x);
       }
@@ -228,7 +340,14 @@ describe('sql parser fuzz', () => {
     try {
       for (let i = 0; i < N; i++) {
         const kind = i % 10;
-        const sql = kind < 6 ? mutate(r, pick(r, CORPUS)) : kind < 8 ? tokenSoup(r) : kind < 9 ? randomString(r) : pick(r, CORPUS);
+        const sql =
+          kind < 6
+            ? mutate(r, pick(r, CORPUS))
+            : kind < 8
+              ? tokenSoup(r)
+              : kind < 9
+                ? randomString(r)
+                : pick(r, CORPUS);
         const ok = check(sql, stats);
         // A script that parses must split into pieces that parse to the same statements.
         if (ok && i % 4 === 0) {
@@ -242,7 +361,9 @@ describe('sql parser fuzz', () => {
       throw new Error(`fuzz failed (seed ${SEED}): ${(e as Error).message}`);
     }
     const totalMs = performance.now() - started;
-    t.diagnostic(`seed ${SEED}: ${stats.ok} parsed, ${stats.errors} rejected, ${splitChecked} split checks, slowest ${stats.slowestMs.toFixed(1)} ms, total ${totalMs.toFixed(0)} ms`);
+    t.diagnostic(
+      `seed ${SEED}: ${stats.ok} parsed, ${stats.errors} rejected, ${splitChecked} split checks, slowest ${stats.slowestMs.toFixed(1)} ms, total ${totalMs.toFixed(0)} ms`,
+    );
     assert.equal(stats.ok + stats.errors, N);
     // Both outcomes must occur often, or the generator is not exercising the parser.
     assert.ok(stats.ok > N * 0.12, `only ${stats.ok} inputs parsed`);

@@ -63,8 +63,14 @@ export async function openTestEngine(opts: { openStore?: OpenStore; dir?: string
         serverVersion: '0.1.0',
         nowMs: () => NOW_MS,
         dnode: {
-          dnodeId: 1, endpoint: 'localhost:6030', supportVnodes: 256, startedAtMs: NOW_MS - 5000,
-          variables: [{ name: 'serverPort', value: '6030', scope: 'server' }, { name: 'fqdn', value: 'localhost', scope: 'server' }],
+          dnodeId: 1,
+          endpoint: 'localhost:6030',
+          supportVnodes: 256,
+          startedAtMs: NOW_MS - 5000,
+          variables: [
+            { name: 'serverPort', value: '6030', scope: 'server' },
+            { name: 'fqdn', value: 'localhost', scope: 'server' },
+          ],
         },
       },
       openStore ? { openStore } : {},
@@ -115,7 +121,8 @@ export async function runSql(te: TestEngine, sql: string): Promise<Collected> {
  * (count(*) is BIGINT, sum of INT may be either), floats to 6 decimals.
  */
 function norm(v: Cell): Cell {
-  if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER))
+    return Number(v);
   return typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e6) / 1e6 : v;
 }
 
@@ -127,7 +134,8 @@ export async function checkCase(te: TestEngine, c: SqlCase): Promise<void> {
     if (c.error && isBasaltError(e)) {
       assert.equal(e.errorName, c.error, `${c.sql}\n  expected ${c.error}, got ${e.errorName}: ${e.message}`);
       assert.equal(e.code, Errors[c.error].code);
-      if (c.errorText) assert.ok(e.message.includes(c.errorText), `${c.sql}\n  message '${e.message}' lacks '${c.errorText}'`);
+      if (c.errorText)
+        assert.ok(e.message.includes(c.errorText), `${c.sql}\n  message '${e.message}' lacks '${c.errorText}'`);
       return;
     }
     throw e;
@@ -145,7 +153,12 @@ export async function checkCase(te: TestEngine, c: SqlCase): Promise<void> {
     rows = rows.map((r) => idx.map((i) => r[i]!));
   }
   rows = rows.map((r) => r.map(norm));
-  if (c.rows) assert.deepEqual(rows, c.rows.map((r) => r.map(norm)), c.sql);
+  if (c.rows)
+    assert.deepEqual(
+      rows,
+      c.rows.map((r) => r.map(norm)),
+      c.sql,
+    );
   if (c.rowsAnyOrder) {
     const key = (r: readonly Cell[]): string => JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
     assert.deepEqual(rows.map(key).sort(), c.rowsAnyOrder.map((r) => key(r.map(norm))).sort(), c.sql);
@@ -154,6 +167,10 @@ export async function checkCase(te: TestEngine, c: SqlCase): Promise<void> {
 }
 
 /** Runs the cases in order on one engine, each as its own subtest so failures name the SQL. */
-export async function runCases(t: { test: (name: string, fn: () => Promise<void>) => Promise<void> }, te: TestEngine, cases: readonly SqlCase[]): Promise<void> {
+export async function runCases(
+  t: { test: (name: string, fn: () => Promise<void>) => Promise<void> },
+  te: TestEngine,
+  cases: readonly SqlCase[],
+): Promise<void> {
   for (const c of cases) await t.test(c.sql.length > 100 ? c.sql.slice(0, 100) + '…' : c.sql, () => checkCase(te, c));
 }

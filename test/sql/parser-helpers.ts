@@ -12,7 +12,9 @@ export function assertFragment(actual: unknown, expected: unknown, path = '$'): 
   if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${path}: expected an array, got ${show(actual)}`);
     assert.equal(actual.length, expected.length, `${path}: array length (got ${show(actual)})`);
-    expected.forEach((e, i) => { assertFragment(actual[i], e, `${path}[${i}]`); });
+    expected.forEach((e, i) => {
+      assertFragment(actual[i], e, `${path}[${i}]`);
+    });
     return;
   }
   if (expected !== null && typeof expected === 'object') {

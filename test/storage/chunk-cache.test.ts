@@ -6,7 +6,11 @@ import type { ColumnVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
 import { ChunkCache } from '../../src/storage/chunk-cache.js';
 
-const vec = (bytes: number): ColumnVector => ({ type: DataType.DOUBLE, data: new Float64Array(bytes / 8), nulls: null });
+const vec = (bytes: number): ColumnVector => ({
+  type: DataType.DOUBLE,
+  data: new Float64Array(bytes / 8),
+  nulls: null,
+});
 
 test('a repeated scan of 110% of the budget keeps hitting most chunks, within the budget', () => {
   const c = new ChunkCache(100 * 1024);

@@ -15,7 +15,8 @@ const WRITER = join(dirname(fileURLToPath(import.meta.url)), 'crash-writer.js');
 function runAndKill(dir: string, killAfterMs: number, early: boolean, acked: Set<number>): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRITER, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    let out = '',
+      err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const lines = out.split('\n');
@@ -25,7 +26,9 @@ function runAndKill(dir: string, killAfterMs: number, early: boolean, acked: Set
         else if (l === 'ready' && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       }
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     let timer: NodeJS.Timeout | undefined = early ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : undefined;
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -35,18 +38,29 @@ function runAndKill(dir: string, killAfterMs: number, early: boolean, acked: Set
   });
 }
 
-export interface CrashLoopResult { iterations: number; acked: number; present: number }
+export interface CrashLoopResult {
+  iterations: number;
+  acked: number;
+  present: number;
+}
 
 export async function crashLoop(iterations: number, seed: number): Promise<CrashLoopResult> {
   const dir = tempDir('crash');
   const acked = new Set<number>();
   let rnd = seed >>> 0;
-  const next = (): number => { rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0; return rnd / 2 ** 32; };
+  const next = (): number => {
+    rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0;
+    return rnd / 2 ** 32;
+  };
   let present = new Map<number, number>();
   for (let it = 0; it < iterations; it++) {
     // Some kills land in startup and recovery, most in writes, some after longer runs (flushes, compactions).
     const early = next() < 0.15;
-    const ms = early ? Math.floor(next() * 300) : next() < 0.7 ? Math.floor(next() * 250) : 250 + Math.floor(next() * 800);
+    const ms = early
+      ? Math.floor(next() * 300)
+      : next() < 0.7
+        ? Math.floor(next() * 250)
+        : 250 + Math.floor(next() * 800);
     await runAndKill(dir, ms, early, acked);
     const store = await openVnodeStore(dir, CRASH_OPTIONS);
     // Rows per (batch, table) as found.
@@ -65,7 +79,11 @@ export async function crashLoop(iterations: number, seed: number): Promise<Crash
     }
     for (const b of acked) {
       for (const t of batchTables(b)) {
-        assert.equal(perTable.get(t)?.get(b) ?? 0, batchRows(b), `iteration ${it}: acknowledged batch ${b} has ${perTable.get(t)?.get(b) ?? 0} of ${batchRows(b)} rows in ${t}`);
+        assert.equal(
+          perTable.get(t)?.get(b) ?? 0,
+          batchRows(b),
+          `iteration ${it}: acknowledged batch ${b} has ${perTable.get(t)?.get(b) ?? 0} of ${batchRows(b)} rows in ${t}`,
+        );
       }
     }
     for (const [b, n] of present) {

@@ -23,4 +23,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => { process.stderr.write(`crash-writer: ${String(e instanceof Error ? e.stack : e)}\n`); process.exit(1); });
+main().catch((e: unknown) => {
+  process.stderr.write(`crash-writer: ${String(e instanceof Error ? e.stack : e)}\n`);
+  process.exit(1);
+});

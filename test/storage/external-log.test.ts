@@ -9,7 +9,11 @@ test('externalLog: the owner appends, applies committed entries, and replays aft
   let s = await openVnodeStore(dir, options(), { externalLog: true });
   await assert.rejects(s.write({ rows: [] }), /log owner/);
   const payloads = [
-    encodeMetaPayload({ op: 'createSuper', def: { name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS }, atMs: 1 }),
+    encodeMetaPayload({
+      op: 'createSuper',
+      def: { name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS },
+      atMs: 1,
+    }),
     encodeMetaPayload({ op: 'createChild', def: { name: 'd0', stable: 'meters', tagValues: [1, 'x'] }, atMs: 2 }),
     encodeWritePayload({ rows: [{ table: 'd0', block: metersBlock(1_700_000_000_000, 100) }] }),
     encodeWritePayload({ rows: [{ table: 'd0', block: metersBlock(1_700_000_100_000, 100) }] }),
@@ -29,7 +33,13 @@ test('externalLog: the owner appends, applies committed entries, and replays aft
   assert.equal(s.appliedIndex(), 5);
   assert.equal(s.aggregate('d0', { from: -Infinity, to: Infinity }, []).rows, 200);
   // Entries after the flush are the owner's to replay: append one, restart, nothing applied until it says so.
-  s.wal.append([{ index: 6, term: 4, data: encodeWritePayload({ rows: [{ table: 'd0', block: metersBlock(1_700_001_000_000, 7) }] }) }]);
+  s.wal.append([
+    {
+      index: 6,
+      term: 4,
+      data: encodeWritePayload({ rows: [{ table: 'd0', block: metersBlock(1_700_001_000_000, 7) }] }),
+    },
+  ]);
   await s.close();
   s = await openVnodeStore(dir, options(), { externalLog: true });
   assert.equal(s.aggregate('d0', { from: -Infinity, to: Infinity }, []).rows, 200);

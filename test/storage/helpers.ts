@@ -7,7 +7,9 @@ import { DataType, type ColumnSchema } from '../../src/common/types.js';
 import type { VnodeOptions } from '../../src/storage/api.js';
 
 const made: string[] = [];
-process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 /** A fresh directory, removed when the test process exits. */
 export function tempDir(tag: string): string {
@@ -29,14 +31,24 @@ export const METERS_TAGS: ColumnSchema[] = [
 
 export function options(over: Partial<VnodeOptions> = {}): VnodeOptions {
   return {
-    precision: 'ms', bufferBytes: 16 << 20, durationMs: 10 * 86_400_000, keepMs: 3650 * 86_400_000,
-    walLevel: 1, walFsyncPeriodMs: 1000, maxRows: 4096, minRows: 100, ...over,
+    precision: 'ms',
+    bufferBytes: 16 << 20,
+    durationMs: 10 * 86_400_000,
+    keepMs: 3650 * 86_400_000,
+    walLevel: 1,
+    walFsyncPeriodMs: 1000,
+    maxRows: 4096,
+    minRows: 100,
+    ...over,
   };
 }
 
 /** A meters block: rows at ts0 + i*step, values derived from the timestamp (so checks can recompute them). */
 export function metersBlock(ts0: number, n: number, step = 1000, salt = 0): ColumnBlock {
-  const ts = new Float64Array(n), cur = new Float32Array(n), volt = new Int32Array(n), ph = new Float32Array(n);
+  const ts = new Float64Array(n),
+    cur = new Float32Array(n),
+    volt = new Int32Array(n),
+    ph = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const t = ts0 + i * step;
     ts[i] = t;

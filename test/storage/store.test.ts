@@ -10,7 +10,10 @@ test('write, scan, aggregate and last row survive flush and reopen', async () =>
   const dir = tempDir('store');
   let s = await openVnodeStore(dir, options());
   await s.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
-  await s.write({ createTables: [{ name: 'd0', stable: 'meters', tagValues: [1, 'California.SanJose'] }], rows: [{ table: 'd0', block: metersBlock(1_700_000_000_000, 5000) }] });
+  await s.write({
+    createTables: [{ name: 'd0', stable: 'meters', tagValues: [1, 'California.SanJose'] }],
+    rows: [{ table: 'd0', block: metersBlock(1_700_000_000_000, 5000) }],
+  });
   await s.createChildTable({ name: 'd1', stable: 'meters', tagValues: [2, 'California.PaloAlto'] });
   await s.write({ rows: [{ table: 'd1', block: metersBlock(1_700_000_000_000, 100) }] });
   const before = rowsOf(s.scan('d0', ALL, [0, 1, 2, 3]));
@@ -41,15 +44,34 @@ test('write, scan, aggregate and last row survive flush and reopen', async () =>
 test('duplicate timestamps keep the latest write, across memtable and files', async () => {
   const dir = tempDir('dup');
   const s = await openVnodeStore(dir, options());
-  await s.createNormalTable({ name: 't', columns: [{ name: 'ts', type: DataType.TIMESTAMP, bytes: 8 }, { name: 'v', type: DataType.INT, bytes: 4 }] });
-  const blk = (ts: number[], v: number[]) => ({ numRows: ts.length, columns: [
-    { type: DataType.TIMESTAMP, data: Float64Array.from(ts), nulls: null },
-    { type: DataType.INT, data: Int32Array.from(v), nulls: null }] });
+  await s.createNormalTable({
+    name: 't',
+    columns: [
+      { name: 'ts', type: DataType.TIMESTAMP, bytes: 8 },
+      { name: 'v', type: DataType.INT, bytes: 4 },
+    ],
+  });
+  const blk = (ts: number[], v: number[]) => ({
+    numRows: ts.length,
+    columns: [
+      { type: DataType.TIMESTAMP, data: Float64Array.from(ts), nulls: null },
+      { type: DataType.INT, data: Int32Array.from(v), nulls: null },
+    ],
+  });
   await s.write({ rows: [{ table: 't', block: blk([3, 1, 2, 1], [30, 10, 20, 11]) }] });
-  assert.deepEqual(rowsOf(s.scan('t', ALL, [0, 1])), [[1, 11], [2, 20], [3, 30]]);
+  assert.deepEqual(rowsOf(s.scan('t', ALL, [0, 1])), [
+    [1, 11],
+    [2, 20],
+    [3, 30],
+  ]);
   await s.flush();
   await s.write({ rows: [{ table: 't', block: blk([2, 4], [21, 40]) }] });
-  assert.deepEqual(rowsOf(s.scan('t', ALL, [0, 1])), [[1, 11], [2, 21], [3, 30], [4, 40]]);
+  assert.deepEqual(rowsOf(s.scan('t', ALL, [0, 1])), [
+    [1, 11],
+    [2, 21],
+    [3, 30],
+    [4, 40],
+  ]);
   assert.equal(s.aggregate('t', ALL, [1]).columns[0]!.sum, 11 + 21 + 30 + 40);
   await s.flush();
   await s.compact();
@@ -73,10 +95,13 @@ test('a flipped byte in a data block is reported with file and offset, never ret
   buf[chunk.off + 6] = buf[chunk.off + 6]! ^ 0x10;
   fs.writeFileSync(path, buf);
   s = await openVnodeStore(dir, options());
-  assert.throws(() => [...s.scan('d0', ALL, [0, 2])], (e: Error) => {
-    assert.match(e.message, new RegExp(`${path} at byte offset ${chunk.off}\\b.*CRC32C`));
-    return true;
-  });
+  assert.throws(
+    () => [...s.scan('d0', ALL, [0, 2])],
+    (e: Error) => {
+      assert.match(e.message, new RegExp(`${path} at byte offset ${chunk.off}\\b.*CRC32C`));
+      return true;
+    },
+  );
   // Columns whose chunks are intact still read; statistics of whole blocks need no decoding.
   assert.equal(rowsOf(s.scan('d0', ALL, [0, 1])).length, 3000);
   assert.equal(s.aggregate('d0', ALL, [2]).columns[0]!.max, 225);
@@ -87,7 +112,8 @@ test('meta: tag index, add/drop column, set tag, drop super table; all recovered
   const dir = tempDir('meta');
   let s = await openVnodeStore(dir, options());
   await s.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
-  for (let i = 0; i < 20; i++) await s.createChildTable({ name: `d${i}`, stable: 'meters', tagValues: [i % 3, `loc${i % 5}`] });
+  for (let i = 0; i < 20; i++)
+    await s.createChildTable({ name: `d${i}`, stable: 'meters', tagValues: [i % 3, `loc${i % 5}`] });
   await s.write({ rows: [{ table: 'd1', block: metersBlock(1000, 10) }] });
   await assert.rejects(s.createChildTable({ name: 'd1', stable: 'meters', tagValues: [1, 'x'] }), /already exists/);
   await assert.rejects(s.write({ rows: [{ table: 'nope', block: metersBlock(1000, 1) }] }), /does not exist/);
@@ -99,22 +125,49 @@ test('meta: tag index, add/drop column, set tag, drop super table; all recovered
   wide.columns.push({ type: DataType.BIGINT, data: BigInt64Array.from([1n, 2n, 3n, 2n ** 62n, -5n]), nulls: null });
   await s.write({ rows: [{ table: 'd1', block: wide }] });
   for (const reopen of [false, true]) {
-    if (reopen) { await s.close(); s = await openVnodeStore(dir, options()); }
-    assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [0]).sort(), ['d0', 'd12', 'd15', 'd18', 'd3', 'd6', 'd9']);
-    assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [7, 2]).sort(), ['d11', 'd14', 'd17', 'd2', 'd4', 'd5', 'd8']);
+    if (reopen) {
+      await s.close();
+      s = await openVnodeStore(dir, options());
+    }
+    assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [0]).sort(), [
+      'd0',
+      'd12',
+      'd15',
+      'd18',
+      'd3',
+      'd6',
+      'd9',
+    ]);
+    assert.deepEqual(s.childTablesWithTag('meters', 'groupid', [7, 2]).sort(), [
+      'd11',
+      'd14',
+      'd17',
+      'd2',
+      'd4',
+      'd5',
+      'd8',
+    ]);
     assert.equal(s.childTablesWithTag('meters', 'kind', [null]).length, 20);
     const rows = rowsOf(s.scan('d1', ALL, [0, 4]));
     assert.equal(rows.length, 15);
-    assert.deepEqual(rows.slice(8, 12), [[9000, null], [10000, null], [20000, 1n], [21000, 2n]]);
+    assert.deepEqual(rows.slice(8, 12), [
+      [9000, null],
+      [10000, null],
+      [20000, 1n],
+      [21000, 2n],
+    ]);
     assert.equal(s.aggregate('d1', ALL, [4]).columns[0]!.sum, 1n + 2n + 3n + 2n ** 62n - 5n);
   }
   await s.dropColumn('meters', 'voltage');
-  assert.deepEqual(s.getTable('d1')!.columns.map((c) => c.name), ['ts', 'current', 'phase', 'extra']);
+  assert.deepEqual(
+    s.getTable('d1')!.columns.map((c) => c.name),
+    ['ts', 'current', 'phase', 'extra'],
+  );
   await s.dropTable('meters');
   assert.equal(s.listTables().length, 0);
   await s.flush();
   await s.compact();
-  assert.equal(s.files.files.size, 0, 'compaction removed the dropped tables\' blocks');
+  assert.equal(s.files.files.size, 0, "compaction removed the dropped tables' blocks");
   await s.close();
   s = await openVnodeStore(dir, options());
   assert.equal(s.getTable('d1'), undefined);
@@ -161,9 +214,10 @@ test('snapshot: stream meta + files + memtable, install into an empty vnode, sam
   bad[1]![100] = bad[1]![100]! ^ 1;
   await assert.rejects(installSnapshot(`${dstDir}/bad`, bad), /chunk 1 fails its CRC32C/);
   const info = await installSnapshot(`${dstDir}/ok`, chunks);
-  assert.equal(info.index, src.flushedIndex() );
+  assert.equal(info.index, src.flushedIndex());
   const dst = await openVnodeStore(`${dstDir}/ok`, options());
-  for (const t of ['d0', 'd1']) assert.deepEqual(rowsOf(dst.scan(t, ALL, [0, 1, 2, 3])), rowsOf(src.scan(t, ALL, [0, 1, 2, 3])));
+  for (const t of ['d0', 'd1'])
+    assert.deepEqual(rowsOf(dst.scan(t, ALL, [0, 1, 2, 3])), rowsOf(src.scan(t, ALL, [0, 1, 2, 3])));
   assert.equal(dst.aggregate('d2', ALL, []).rows, 0);
   assert.deepEqual(dst.childTablesWithTag('meters', 'groupid', [1]), ['d1']);
   await dst.write({ rows: [{ table: 'd2', block: metersBlock(1_700_000_000_000, 5) }] });
@@ -175,7 +229,8 @@ test('writes go on while a flush runs; wal_level 1 fsyncs within the period', as
   const s = await openVnodeStore(tempDir('during'), options({ walFsyncPeriodMs: 20 }));
   await s.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
   for (let i = 0; i < 40; i++) await s.createChildTable({ name: `d${i}`, stable: 'meters', tagValues: [i, 'x'] });
-  for (let i = 0; i < 40; i++) await s.write({ rows: [{ table: `d${i}`, block: metersBlock(1_700_000_000_000, 10_000) }] });
+  for (let i = 0; i < 40; i++)
+    await s.write({ rows: [{ table: `d${i}`, block: metersBlock(1_700_000_000_000, 10_000) }] });
   const order: string[] = [];
   const flushing = s.flush().then(() => order.push('flush'));
   await new Promise<void>((r) => setImmediate(r));
@@ -214,7 +269,8 @@ test('a flipped byte in the WAL stops opening the vnode with file and offset', a
   const dir = tempDir('walflip');
   const s = await openVnodeStore(dir, options());
   await s.createNormalTable({ name: 't', columns: METERS_COLUMNS });
-  for (let i = 0; i < 5; i++) await s.write({ rows: [{ table: 't', block: metersBlock(1_700_000_000_000 + i * 1e6, 100) }] });
+  for (let i = 0; i < 5; i++)
+    await s.write({ rows: [{ table: 't', block: metersBlock(1_700_000_000_000 + i * 1e6, 100) }] });
   await s.close();
   const [seg] = fs.readdirSync(`${dir}/wal`);
   const file = `${dir}/wal/${seg}`;
@@ -236,14 +292,21 @@ test('window aggregates over partly covered blocks add up and reuse decoded chun
   await s.write({ rows: [{ table: 't', block: metersBlock(t0, 10_000) }] });
   await s.flush();
   const total = s.aggregate('t', ALL, [2]);
-  let rows = 0, sum = 0, max = -Infinity;
+  let rows = 0,
+    sum = 0,
+    max = -Infinity;
   for (let w = t0; w < t0 + 10_000_000; w += 60_000) {
     const a = s.aggregate('t', { from: w, to: w + 59_999 }, [2]);
-    rows += a.rows; sum += a.columns[0]!.sum as number; max = Math.max(max, a.columns[0]!.max as number);
+    rows += a.rows;
+    sum += a.columns[0]!.sum as number;
+    max = Math.max(max, a.columns[0]!.max as number);
   }
   assert.equal(rows, 10_000);
   assert.equal(sum, total.columns[0]!.sum);
   assert.equal(max, total.columns[0]!.max);
-  assert.ok(s.files.cache.hits > s.files.cache.misses * 10, `cache hits ${s.files.cache.hits}, misses ${s.files.cache.misses}`);
+  assert.ok(
+    s.files.cache.hits > s.files.cache.misses * 10,
+    `cache hits ${s.files.cache.hits}, misses ${s.files.cache.misses}`,
+  );
   await s.close();
 });

@@ -10,7 +10,11 @@ import { tempDir } from './helpers.js';
 
 const SEG_BYTES = 1 << 20;
 const PREALLOC_BYTES = 64 * 1024;
-const entry = (index: number, term = 1, bytes = 100) => ({ index, term, data: Buffer.alloc(bytes, 0x41 + (index % 26)) });
+const entry = (index: number, term = 1, bytes = 100) => ({
+  index,
+  term,
+  data: Buffer.alloc(bytes, 0x41 + (index % 26)),
+});
 
 /** A WAL with `n` synced entries, left open as a crash would leave it (zero tail present). */
 async function crashedWal(dir: string, n: number, bytes = 100): Promise<{ file: string; ends: number[] }> {
@@ -21,7 +25,10 @@ async function crashedWal(dir: string, n: number, bytes = 100): Promise<{ file: 
   const file = `${dir}/${fs.readdirSync(dir).filter((f) => f.endsWith('.wal'))[0]}`;
   const ends: number[] = [];
   const buf = fs.readFileSync(file);
-  for (let p = 0, k = 0; k < n; k++) { p += 12 + buf.readUInt32LE(p); ends.push(p); }
+  for (let p = 0, k = 0; k < n; k++) {
+    p += 12 + buf.readUInt32LE(p);
+    ends.push(p);
+  }
   return { file, ends };
 }
 
@@ -38,7 +45,7 @@ test('the active segment is extended ahead with zeros; close cuts the tail', asy
   assert.equal(fs.statSync(file).size, w.bytesOnDisk());
   // The next small append zero-fills ahead again, a whole step past its end.
   w.append([entry(3)]);
-  assert.equal(fs.statSync(file).size, Math.ceil((w.bytesOnDisk()) / PREALLOC_BYTES) * PREALLOC_BYTES);
+  assert.equal(fs.statSync(file).size, Math.ceil(w.bytesOnDisk() / PREALLOC_BYTES) * PREALLOC_BYTES);
   await w.close();
   assert.equal(fs.statSync(file).size, w.bytesOnDisk(), 'a clean close leaves no zero tail');
   const w2 = Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: PREALLOC_BYTES });
@@ -56,7 +63,10 @@ test('an all-zero tail after a crash is never parsed as entries; appends continu
   assert.equal(w.truncatedTailBytes, PREALLOC_BYTES - ends[49]!);
   w.append([entry(51)]);
   await w.sync();
-  assert.deepEqual(w.entries(49, 52).map((e) => e.index), [49, 50, 51]);
+  assert.deepEqual(
+    w.entries(49, 52).map((e) => e.index),
+    [49, 50, 51],
+  );
   assert.deepEqual(Buffer.from(w.entries(51, 52)[0]!.data), entry(51).data);
   // Crash again (no close) and recover.
   const w2 = Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: PREALLOC_BYTES });
@@ -110,10 +120,13 @@ test('corruption of a synced entry is still reported when a zero tail follows', 
       const bad = Buffer.from(orig);
       bad[pos] = bad[pos]! ^ 0x40;
       fs.writeFileSync(file, bad);
-      assert.throws(() => Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: PREALLOC_BYTES }), (e: Error) => {
-        assert.match(e.message, new RegExp(`byte offset ${off}\\b`), `entry ${k}, byte ${pos - off}: ${e.message}`);
-        return true;
-      });
+      assert.throws(
+        () => Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: PREALLOC_BYTES }),
+        (e: Error) => {
+          assert.match(e.message, new RegExp(`byte offset ${off}\\b`), `entry ${k}, byte ${pos - off}: ${e.message}`);
+          return true;
+        },
+      );
     }
   }
 });
@@ -123,12 +136,18 @@ test('only the last segment has a zero tail: rotation cuts it, a gap is still de
   const w = Wal.open(dir, { segmentBytes: 2048, preallocateBytes: 1024 });
   for (let i = 1; i <= 60; i++) w.append([entry(i)]);
   await w.sync();
-  const names = fs.readdirSync(dir).filter((f) => f.endsWith('.wal')).sort();
+  const names = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.wal'))
+    .sort();
   assert.ok(names.length > 3, `rotated: ${names.join(', ')}`);
   // Crash without close: every segment but the last ends at its last entry.
   const w2 = Wal.open(dir, { segmentBytes: 2048, preallocateBytes: 1024 });
   assert.equal(w2.lastIndex(), 60);
-  assert.deepEqual(w2.entries(1, 61).map((e) => e.index), Array.from({ length: 60 }, (_, i) => i + 1));
+  assert.deepEqual(
+    w2.entries(1, 61).map((e) => e.index),
+    Array.from({ length: 60 }, (_, i) => i + 1),
+  );
   await w2.close();
   await w.close().catch(() => undefined);
   // A zero tail in a middle segment means lost entries there: never skipped silently.
@@ -154,7 +173,10 @@ test('switching preallocation on and off between opens never zeroes entries', as
     const w = Wal.open(dir, { segmentBytes: SEG_BYTES, preallocateBytes: pre });
     for (let k = 0; k < 40; k++, next++) w.append([entry(next, 1, 50 + (next % 7) * 300)]);
     await w.sync();
-    assert.deepEqual(w.entries(1, next).map((e) => Buffer.from(e.data).equals(entry(e.index, 1, 50 + (e.index % 7) * 300).data)), Array.from({ length: next - 1 }, () => true));
+    assert.deepEqual(
+      w.entries(1, next).map((e) => Buffer.from(e.data).equals(entry(e.index, 1, 50 + (e.index % 7) * 300).data)),
+      Array.from({ length: next - 1 }, () => true),
+    );
     // Every other round crashes (no close), leaving the zero tail for the next open.
     if (pre === 0) await w.close();
   }

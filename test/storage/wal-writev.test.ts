@@ -32,25 +32,39 @@ function referenceEntry(index: number, term: number, payload: Uint8Array): Buffe
   return Buffer.concat([head, body]);
 }
 
-const payloadOf = (e: WalEntry): Buffer => Buffer.concat(e.prefix === undefined ? [e.data] : [Buffer.of(e.prefix), e.data]);
+const payloadOf = (e: WalEntry): Buffer =>
+  Buffer.concat(e.prefix === undefined ? [e.data] : [Buffer.of(e.prefix), e.data]);
 
 function segmentFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.wal')).sort().map((f) => `${dir}/${f}`);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.wal'))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 /** Replaces fs functions for the duration of `body` (the WAL module sees them too). */
 async function withPatchedFs<T>(patch: Partial<typeof fs>, body: () => Promise<T> | T): Promise<T> {
   const saved: Record<string, unknown> = {};
   const target = fsCjs as unknown as Record<string, unknown>;
-  for (const k of Object.keys(patch)) { saved[k] = target[k]; target[k] = (patch as Record<string, unknown>)[k]; }
+  for (const k of Object.keys(patch)) {
+    saved[k] = target[k];
+    target[k] = (patch as Record<string, unknown>)[k];
+  }
   syncBuiltinESMExports();
-  try { return await body(); } finally {
+  try {
+    return await body();
+  } finally {
     for (const k of Object.keys(saved)) target[k] = saved[k];
     syncBuiltinESMExports();
   }
 }
 
-interface Spec { bytes: number; prefix: number | undefined; offset: number }
+interface Spec {
+  bytes: number;
+  prefix: number | undefined;
+  offset: number;
+}
 
 const specArb: fc.Arbitrary<Spec> = fc.record({
   // Mostly around the inline threshold (4096), with empty and big ones.
@@ -68,35 +82,50 @@ function makeEntry(index: number, term: number, s: Spec): WalEntry {
 }
 
 test('append writes exactly the documented bytes for any mix of sizes, prefixes and batches', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.array(fc.array(specArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }),
-    fc.boolean(),
-    async (batches, bigTerms) => {
-      const dir = tempDir('walv');
-      const w = Wal.open(dir, { segmentBytes: 1 << 30, preallocateBytes: 64 * 1024 });
-      const expected: Buffer[] = [];
-      const payloads: Buffer[] = [];
-      let index = 1;
-      const term = bigTerms ? 3 * TWO32 + 7 : 2;
-      for (const batch of batches) {
-        const ents = batch.map((s) => makeEntry(index++, term, s));
-        w.append(ents);
-        for (const e of ents) { expected.push(referenceEntry(e.index, e.term, payloadOf(e))); payloads.push(payloadOf(e)); }
-      }
-      await w.sync();
-      // Read back before and after reopening: `data` holds the prefix byte, `prefix` is unset.
-      const back = w.entries(1, index);
-      assert.deepEqual(back.map((e) => Buffer.from(e.data)), payloads);
-      assert.ok(back.every((e) => e.prefix === undefined && e.term === term));
-      await w.close();
-      const files = segmentFiles(dir);
-      assert.equal(files.length, 1);
-      assert.ok(fs.readFileSync(files[0]!).equals(Buffer.concat(expected)), 'segment bytes match the reference encoding');
-      const r = Wal.open(dir, { segmentBytes: 1 << 30 });
-      assert.deepEqual(r.entries(1, index).map((e) => Buffer.from(e.data)), payloads);
-      await r.close();
-    },
-  ), { numRuns: 40 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(specArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }),
+      fc.boolean(),
+      async (batches, bigTerms) => {
+        const dir = tempDir('walv');
+        const w = Wal.open(dir, { segmentBytes: 1 << 30, preallocateBytes: 64 * 1024 });
+        const expected: Buffer[] = [];
+        const payloads: Buffer[] = [];
+        let index = 1;
+        const term = bigTerms ? 3 * TWO32 + 7 : 2;
+        for (const batch of batches) {
+          const ents = batch.map((s) => makeEntry(index++, term, s));
+          w.append(ents);
+          for (const e of ents) {
+            expected.push(referenceEntry(e.index, e.term, payloadOf(e)));
+            payloads.push(payloadOf(e));
+          }
+        }
+        await w.sync();
+        // Read back before and after reopening: `data` holds the prefix byte, `prefix` is unset.
+        const back = w.entries(1, index);
+        assert.deepEqual(
+          back.map((e) => Buffer.from(e.data)),
+          payloads,
+        );
+        assert.ok(back.every((e) => e.prefix === undefined && e.term === term));
+        await w.close();
+        const files = segmentFiles(dir);
+        assert.equal(files.length, 1);
+        assert.ok(
+          fs.readFileSync(files[0]!).equals(Buffer.concat(expected)),
+          'segment bytes match the reference encoding',
+        );
+        const r = Wal.open(dir, { segmentBytes: 1 << 30 });
+        assert.deepEqual(
+          r.entries(1, index).map((e) => Buffer.from(e.data)),
+          payloads,
+        );
+        await r.close();
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
 
 test('a prefix byte is the same on disk as a payload that starts with it', async () => {
@@ -104,7 +133,12 @@ test('a prefix byte is the same on disk as a payload that starts with it', async
   const b = tempDir('walv');
   const wa = Wal.open(a, { segmentBytes: 1 << 24 });
   const wb = Wal.open(b, { segmentBytes: 1 << 24 });
-  for (const [i, bytes] of [[1, 0], [2, 10], [3, 5000], [4, 700_000]] as const) {
+  for (const [i, bytes] of [
+    [1, 0],
+    [2, 10],
+    [3, 5000],
+    [4, 700_000],
+  ] as const) {
     const data = Buffer.alloc(bytes, i);
     wa.append([{ index: i, term: 1, prefix: 1, data }]);
     wb.append([{ index: i, term: 1, data: Buffer.concat([Buffer.of(1), data]) }]);
@@ -140,13 +174,17 @@ test('more iovecs than one writev takes, and short writes, still write every byt
   const ents: WalEntry[] = [];
   const expected: Buffer[] = [];
   // 1500 entries of 5000 B: 3000 iovecs, beyond IOV_MAX (1024).
-  for (let i = 1; i <= 1500; i++) ents.push(makeEntry(i, 1, { bytes: 5000, prefix: i % 2 === 0 ? 0 : undefined, offset: 3 }));
+  for (let i = 1; i <= 1500; i++)
+    ents.push(makeEntry(i, 1, { bytes: 5000, prefix: i % 2 === 0 ? 0 : undefined, offset: 3 }));
   for (const e of ents) expected.push(referenceEntry(e.index, e.term, payloadOf(e)));
   const w = Wal.open(dir, { segmentBytes: 1 << 30, preallocateBytes: 0 });
-  await withPatchedFs({ writevSync: shortWritev as typeof fs.writevSync, writeSync: shortWrite as typeof fs.writeSync }, () => {
-    w.append(ents);
-    w.append([makeEntry(1501, 1, { bytes: 9000, prefix: 1, offset: 0 })]);
-  });
+  await withPatchedFs(
+    { writevSync: shortWritev as typeof fs.writevSync, writeSync: shortWrite as typeof fs.writeSync },
+    () => {
+      w.append(ents);
+      w.append([makeEntry(1501, 1, { bytes: 9000, prefix: 1, offset: 0 })]);
+    },
+  );
   expected.push(referenceEntry(1501, 1, payloadOf(makeEntry(1501, 1, { bytes: 9000, prefix: 1, offset: 0 }))));
   assert.ok(calls > 2500, `short writes were resumed (${calls} calls)`);
   await w.close();
@@ -163,12 +201,20 @@ test('a failed write marks the WAL failed: the append and everything after it th
   const dir = tempDir('walv');
   const w = Wal.open(dir, { segmentBytes: 1 << 24 });
   w.append([makeEntry(1, 1, { bytes: 100, prefix: 0, offset: 0 })]);
-  const eio = (): number => { throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }); };
+  const eio = (): number => {
+    throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+  };
   await withPatchedFs({ writevSync: eio as typeof fs.writevSync, writeSync: eio as typeof fs.writeSync }, () => {
-    assert.throws(() => w.append([makeEntry(2, 1, { bytes: 10_000, prefix: 0, offset: 0 })]), (e: Error & { errorName?: string }) => e.errorName === 'WAL_CORRUPT');
+    assert.throws(
+      () => w.append([makeEntry(2, 1, { bytes: 10_000, prefix: 0, offset: 0 })]),
+      (e: Error & { errorName?: string }) => e.errorName === 'WAL_CORRUPT',
+    );
   });
   assert.equal(w.lastIndex(), 1, 'the failed entry was not indexed');
-  assert.throws(() => w.append([makeEntry(2, 1, { bytes: 10, prefix: 0, offset: 0 })]), (e: Error & { errorName?: string }) => e.errorName === 'WAL_CORRUPT');
+  assert.throws(
+    () => w.append([makeEntry(2, 1, { bytes: 10, prefix: 0, offset: 0 })]),
+    (e: Error & { errorName?: string }) => e.errorName === 'WAL_CORRUPT',
+  );
   await assert.rejects(w.sync(), (e: Error & { errorName?: string }) => e.errorName === 'WAL_CORRUPT');
   await w.close();
 });
@@ -189,7 +235,9 @@ test('sync: fdatasync runs off the JS thread, callers during a sync share the ne
       else realAsync(fd, cb);
     });
   }) as typeof fs.fdatasync;
-  const forbidden = ((): void => { throw new Error('fdatasyncSync on the JS thread'); }) as typeof fs.fdatasyncSync;
+  const forbidden = ((): void => {
+    throw new Error('fdatasyncSync on the JS thread');
+  }) as typeof fs.fdatasyncSync;
   await withPatchedFs({ fdatasync: held, fdatasyncSync: forbidden }, async () => {
     const release = async (): Promise<void> => {
       while (pending.length === 0) await new Promise((r) => setImmediate(r));
@@ -199,9 +247,14 @@ test('sync: fdatasync runs off the JS thread, callers during a sync share the ne
     const first = w.sync();
     // Entries 2..11 arrive while the first fdatasync runs: all of them share the second one.
     const later: Promise<void>[] = [];
-    for (let i = 2; i <= 11; i++) { w.append([makeEntry(i, 1, { bytes: 10, offset: 0, prefix: 0 })]); later.push(w.sync()); }
+    for (let i = 2; i <= 11; i++) {
+      w.append([makeEntry(i, 1, { bytes: 10, offset: 0, prefix: 0 })]);
+      later.push(w.sync());
+    }
     let firstDone = false;
-    void first.then(() => { firstDone = true; });
+    void first.then(() => {
+      firstDone = true;
+    });
     await new Promise((r) => setTimeout(r, 5));
     assert.equal(firstDone, false, 'sync waits for fdatasync, and the event loop keeps running meanwhile');
     await release();
@@ -216,7 +269,10 @@ test('sync: fdatasync runs off the JS thread, callers during a sync share the ne
     const failing = w.sync();
     await release();
     await assert.rejects(failing, (e: Error & { errorName?: string }) => e.errorName === 'FSYNC_FAILED');
-    assert.throws(() => w.append([makeEntry(13, 1, { bytes: 10, offset: 0, prefix: 0 })]), (e: Error & { errorName?: string }) => e.errorName === 'FSYNC_FAILED');
+    assert.throws(
+      () => w.append([makeEntry(13, 1, { bytes: 10, offset: 0, prefix: 0 })]),
+      (e: Error & { errorName?: string }) => e.errorName === 'FSYNC_FAILED',
+    );
   });
   await w.close();
 });
@@ -246,12 +302,22 @@ test('an append of 64 KiB or more is written with no zero fill ahead; a small on
     await w.sync();
   });
   const smallBytes = 12 + 16 + 1 + 100;
-  assert.equal(fs.statSync(file()).size, Math.ceil((3 * entryBytes + smallBytes) / stepBytes) * stepBytes, 'a small append fills ahead to a step boundary');
-  assert.ok(zeroBytes > 0 && zeroBytes < stepBytes, `only the tail past the small append was zeroed (${zeroBytes} bytes)`);
+  assert.equal(
+    fs.statSync(file()).size,
+    Math.ceil((3 * entryBytes + smallBytes) / stepBytes) * stepBytes,
+    'a small append fills ahead to a step boundary',
+  );
+  assert.ok(
+    zeroBytes > 0 && zeroBytes < stepBytes,
+    `only the tail past the small append was zeroed (${zeroBytes} bytes)`,
+  );
   // No close: reopen as after a crash; the zero tail is cut and every entry is there.
   const r = Wal.open(dir, { segmentBytes: 1 << 24, preallocateBytes: stepBytes });
   assert.equal(r.lastIndex(), 4);
-  assert.deepEqual(r.entries(1, 5).map((e) => Buffer.from(e.data)), [...ents, small].map(payloadOf));
+  assert.deepEqual(
+    r.entries(1, 5).map((e) => Buffer.from(e.data)),
+    [...ents, small].map(payloadOf),
+  );
   await r.close();
   await w.close();
 });

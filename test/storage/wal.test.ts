@@ -13,7 +13,8 @@ test('append, read by range, terms, reopen', async () => {
   let w = Wal.open(dir, { segmentBytes: 1000 });
   assert.equal(w.firstIndex(), 1);
   assert.equal(w.lastIndex(), 0);
-  for (let i = 1; i <= 100; i += 10) w.append(Array.from({ length: 10 }, (_, k) => entry(i + k, Math.ceil((i + k) / 30))));
+  for (let i = 1; i <= 100; i += 10)
+    w.append(Array.from({ length: 10 }, (_, k) => entry(i + k, Math.ceil((i + k) / 30))));
   await w.sync();
   assert.ok(fs.readdirSync(dir).length > 3, 'rotated into several segments');
   assert.equal(w.lastIndex(), 100);
@@ -86,14 +87,21 @@ test('a flipped byte inside the log is reported with file and byte offset, never
   // Offsets of entry 5: header of entry k starts after the previous entries.
   let off = 0;
   for (let k = 1; k < 5; k++) off += 12 + orig.readUInt32LE(off);
-  for (const [pos, what] of [[off + 30, 'payload'], [off + 1, 'length'], [off + 13, 'index']] as const) {
+  for (const [pos, what] of [
+    [off + 30, 'payload'],
+    [off + 1, 'length'],
+    [off + 13, 'index'],
+  ] as const) {
     const bad = Buffer.from(orig);
     bad[pos] = bad[pos]! ^ 0x40;
     fs.writeFileSync(file, bad);
-    assert.throws(() => Wal.open(dir, { segmentBytes: 1 << 20 }), (e: Error) => {
-      assert.match(e.message, new RegExp(`${file}.*byte offset ${off}\\b`), `${what}: ${e.message}`);
-      return true;
-    });
+    assert.throws(
+      () => Wal.open(dir, { segmentBytes: 1 << 20 }),
+      (e: Error) => {
+        assert.match(e.message, new RegExp(`${file}.*byte offset ${off}\\b`), `${what}: ${e.message}`);
+        return true;
+      },
+    );
   }
 });
 
@@ -101,7 +109,10 @@ test('group commit: concurrent syncs share fsyncs and all resolve', async () => 
   const dir = tempDir('wal');
   const w = Wal.open(dir, { segmentBytes: 1 << 20 });
   const waits: Promise<void>[] = [];
-  for (let i = 1; i <= 200; i++) { w.append([entry(i)]); waits.push(w.sync()); }
+  for (let i = 1; i <= 200; i++) {
+    w.append([entry(i)]);
+    waits.push(w.sync());
+  }
   await Promise.all(waits);
   assert.equal(w.hasUnsynced(), false);
   await w.close();
@@ -111,17 +122,34 @@ test('entries(lo, hi, maxBytes) reads at most about maxBytes (at least one entry
   const dir = tempDir('walmax');
   // Small segments, so a read spans several of them.
   const w = Wal.open(dir, { segmentBytes: 64 * 1024 });
-  const big = (i: number): { index: number; term: number; data: Uint8Array } => ({ index: i, term: 1, data: Buffer.alloc(10_000, i % 251) });
+  const big = (i: number): { index: number; term: number; data: Uint8Array } => ({
+    index: i,
+    term: 1,
+    data: Buffer.alloc(10_000, i % 251),
+  });
   for (let i = 1; i <= 40; i++) w.append([big(i)]);
   await w.sync();
   const two = w.entries(1, 41, 25_000);
-  assert.deepEqual(two.map((e) => e.index), [1, 2], 'two 10 kB entries fit in 25 kB, three do not');
+  assert.deepEqual(
+    two.map((e) => e.index),
+    [1, 2],
+    'two 10 kB entries fit in 25 kB, three do not',
+  );
   // The entries are views of the read buffer: it must not be bigger than what was asked for.
-  for (const e of two) assert.ok(e.data.buffer.byteLength <= 25_000, `read buffer ${e.data.buffer.byteLength} bytes for a 25 kB budget`);
-  assert.deepEqual(w.entries(7, 41, 1).map((e) => e.index), [7], 'a budget below one entry still returns one');
+  for (const e of two)
+    assert.ok(e.data.buffer.byteLength <= 25_000, `read buffer ${e.data.buffer.byteLength} bytes for a 25 kB budget`);
+  assert.deepEqual(
+    w.entries(7, 41, 1).map((e) => e.index),
+    [7],
+    'a budget below one entry still returns one',
+  );
   const all = w.entries(1, 41);
   assert.equal(all.length, 40, 'no budget: everything, across segments');
-  assert.deepEqual(w.entries(5, 41, 65_000).map((e) => e.index), [5, 6, 7, 8, 9, 10], 'about 65 kB, even where entries cross a segment boundary');
+  assert.deepEqual(
+    w.entries(5, 41, 65_000).map((e) => e.index),
+    [5, 6, 7, 8, 9, 10],
+    'about 65 kB, even where entries cross a segment boundary',
+  );
   for (const e of all) assert.equal(e.data[0], e.index % 251);
   await w.close();
 });

@@ -26,7 +26,10 @@ export function crashSeed(): number {
   return seed;
 }
 
-export async function sigkillLoop<R extends KillableReplica>(replicas: readonly R[], o: SigkillLoopOptions<R>): Promise<void> {
+export async function sigkillLoop<R extends KillableReplica>(
+  replicas: readonly R[],
+  o: SigkillLoopOptions<R>,
+): Promise<void> {
   const rnd = mulberry32(o.seed ?? crashSeed());
   const between = (r: readonly [number, number]): number => r[0] + rnd() * (r[1] - r[0]);
   for (let i = 0; i < o.kills; i++) {
@@ -50,7 +53,10 @@ export interface ApplyStatus {
 }
 
 /** Waits until there is a leader and every replica has applied its commit index; throws after timeoutMs. */
-export async function waitConverged(statuses: () => Promise<ReadonlyArray<ApplyStatus | undefined>>, timeoutMs: number): Promise<void> {
+export async function waitConverged(
+  statuses: () => Promise<ReadonlyArray<ApplyStatus | undefined>>,
+  timeoutMs: number,
+): Promise<void> {
   let target = 0;
   const until = Date.now() + timeoutMs;
   for (;;) {

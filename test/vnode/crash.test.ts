@@ -25,32 +25,59 @@ const KILLS = Number(process.env['VNODE_CRASH_KILLS'] ?? '3');
 const ROWS = 20;
 const procJs = join(dirname(fileURLToPath(import.meta.url)), 'vnode-proc.js');
 
+interface Replica {
+  id: number;
+  port: number;
+  dir: string;
+  proc: ChildProcess | undefined;
+  client: RpcClient;
+}
 
-interface Replica { id: number; port: number; dir: string; proc: ChildProcess | undefined; client: RpcClient }
-
-test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every acknowledged batch exactly once on every replica`, { timeout: 60_000 + KILLS * 5_000 }, async () => {
+test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every acknowledged batch exactly once on every replica`, {
+  timeout: 60_000 + KILLS * 5_000,
+}, async () => {
   const tmp = tempDir('vnode-crash');
   const replicas: Replica[] = [];
   for (const id of [1, 2, 3]) {
     const port = await freePort();
-    replicas.push({ id, port, dir: join(tmp, `n${id}`), proc: undefined, client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }) });
+    replicas.push({
+      id,
+      port,
+      dir: join(tmp, `n${id}`),
+      proc: undefined,
+      client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }),
+    });
   }
   const peers = replicas.map((r) => `${r.id}=${r.port}`).join(',');
   const logOf = (r: Replica): string => join(tmp, `n${r.id}.log`);
   const start = async (r: Replica): Promise<void> => {
     const log = openSync(logOf(r), 'a');
-    const p = spawn(process.execPath, [procJs, String(r.id), String(r.port), r.dir, peers], { stdio: ['ignore', 'pipe', log] });
+    const p = spawn(process.execPath, [procJs, String(r.id), String(r.port), r.dir, peers], {
+      stdio: ['ignore', 'pipe', log],
+    });
     closeSync(log);
     r.proc = p;
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`replica ${r.id} not ready in 15 s`)), 15_000);
-      p.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('ready')) { clearTimeout(t); resolve(); } });
-      p.once('exit', (code) => { clearTimeout(t); reject(new Error(`replica ${r.id} exited ${code}: ${readFileSync(logOf(r), 'utf8').slice(-2000)}`)); });
+      p.stdout!.on('data', (c: Buffer) => {
+        if (c.toString().includes('ready')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      p.once('exit', (code) => {
+        clearTimeout(t);
+        reject(new Error(`replica ${r.id} exited ${code}: ${readFileSync(logOf(r), 'utf8').slice(-2000)}`));
+      });
     });
   };
   const status = async (r: Replica): Promise<VnodeStatus | undefined> => {
     if (!r.proc) return undefined;
-    try { return (await r.client.request(PROC_STATUS, {}, [], 500)).control as VnodeStatus; } catch { return undefined; }
+    try {
+      return (await r.client.request(PROC_STATUS, {}, [], 500)).control as VnodeStatus;
+    } catch {
+      return undefined;
+    }
   };
   const acked = new Set<number>();
   const failures = new Map<string, number>();
@@ -62,7 +89,10 @@ test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every ackno
     // Schema through the leader (retry until one is elected).
     const end = Date.now() + 10_000;
     for (let k = 0; ; k++) {
-      try { await replicas[k % 3]!.client.request(PROC_SCHEMA, {}, [], 3000); break; } catch (e) {
+      try {
+        await replicas[k % 3]!.client.request(PROC_SCHEMA, {}, [], 3000);
+        break;
+      } catch (e) {
         if (Date.now() > end) throw e;
         await sleep(50);
       }
@@ -93,11 +123,23 @@ test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every ackno
 
     // Converge: every replica applies what the leader committed.
     await waitConverged(() => Promise.all(replicas.map(status)), 20_000);
-    const checks = await Promise.all(replicas.map(async (r) => (await r.client.request(PROC_CHECK, { batches: nextBatch, rows: ROWS }, [], 20_000)).control as { digest: Record<string, TableDigest>; perBatch: number[] }));
+    const checks = await Promise.all(
+      replicas.map(
+        async (r) =>
+          (await r.client.request(PROC_CHECK, { batches: nextBatch, rows: ROWS }, [], 20_000)).control as {
+            digest: Record<string, TableDigest>;
+            perBatch: number[];
+          },
+      ),
+    );
     for (const c of checks.slice(1)) assert.deepEqual(c.digest, checks[0]!.digest, 'identical rows on every replica');
     for (const [k, c] of checks.entries()) {
       const lost = [...acked].filter((b) => c.perBatch[b] !== TABLES * ROWS);
-      assert.deepEqual(lost.slice(0, 10), [], `replica ${k + 1}: ${lost.length} acknowledged batches not present exactly once`);
+      assert.deepEqual(
+        lost.slice(0, 10),
+        [],
+        `replica ${k + 1}: ${lost.length} acknowledged batches not present exactly once`,
+      );
       const partial = c.perBatch.filter((n) => n !== 0 && n !== TABLES * ROWS);
       assert.deepEqual(partial, [], 'a batch is applied wholly or not at all');
     }
@@ -106,10 +148,15 @@ test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every ackno
     for (const d of Object.values(checks[0]!.digest)) total += d.rows;
     assert.equal(total, present * ROWS * TABLES, 'no rows outside the written batches');
     assert.ok(acked.size > 100, `only ${acked.size} batches acknowledged`);
-    console.log(`# ${KILLS} kills: ${acked.size} batches acknowledged, ${present - acked.size} unacknowledged-but-present (allowed), 0 lost; ${total} rows identical on 3 replicas; failed requests ${JSON.stringify(Object.fromEntries(failures))}`);
+    console.log(
+      `# ${KILLS} kills: ${acked.size} batches acknowledged, ${present - acked.size} unacknowledged-but-present (allowed), 0 lost; ${total} rows identical on 3 replicas; failed requests ${JSON.stringify(Object.fromEntries(failures))}`,
+    );
   } finally {
     stop = true;
-    for (const r of replicas) { r.client.close(); r.proc?.kill('SIGKILL'); }
+    for (const r of replicas) {
+      r.client.close();
+      r.proc?.kill('SIGKILL');
+    }
     await sleep(200);
   }
 });

@@ -22,7 +22,9 @@ export interface Member {
   port: number;
 }
 
-export type VnodeTuning = Partial<Pick<ReplicatedVnodeConfig, 'writeTimeoutMs' | 'snapshotEveryEntries' | 'keepEntriesAfterSnapshot' | 'readTimeoutMs'>>;
+export type VnodeTuning = Partial<
+  Pick<ReplicatedVnodeConfig, 'writeTimeoutMs' | 'snapshotEveryEntries' | 'keepEntriesAfterSnapshot' | 'readTimeoutMs'>
+>;
 
 export class VnodeCluster {
   readonly members = new Map<NodeId, Member>();
@@ -31,7 +33,10 @@ export class VnodeCluster {
   readonly root = tempDir('rvnode');
   readonly opts: VnodeOptions;
 
-  constructor(private readonly tuning: VnodeTuning = {}, opts: Partial<VnodeOptions> = {}) {
+  constructor(
+    private readonly tuning: VnodeTuning = {},
+    opts: Partial<VnodeOptions> = {},
+  ) {
     this.opts = options({ bufferBytes: 4 << 20, ...opts });
   }
 
@@ -53,8 +58,12 @@ export class VnodeCluster {
     let vnode: ReplicatedVnode;
     try {
       vnode = await ReplicatedVnode.open({
-        runtime: node.runtime, vgId: VGID, dir, options: this.opts,
-        ...(founders ? { founders } : {}), ...this.tuning,
+        runtime: node.runtime,
+        vgId: VGID,
+        dir,
+        options: this.opts,
+        ...(founders ? { founders } : {}),
+        ...this.tuning,
         leaderEndpoint: (n) => node.transport.endpointOf(n),
       });
     } catch (e) {
@@ -78,7 +87,9 @@ export class VnodeCluster {
     for (const id of [...this.members.keys()]) await this.stop(id);
   }
 
-  live(): Member[] { return [...this.members.values()]; }
+  live(): Member[] {
+    return [...this.members.values()];
+  }
 
   /** The member every live node agrees leads, within `timeoutMs`. */
   async leader(timeoutMs = 5000): Promise<Member> {
@@ -91,7 +102,10 @@ export class VnodeCluster {
         // Stale leaders of an old term may linger on a partitioned node: require agreement.
         if (this.live().every((m) => m.vnode.status().leader === l.id || m.vnode.status().term < term)) return l;
       }
-      if (Date.now() > deadline) throw new Error(`no leader within ${timeoutMs} ms: ${JSON.stringify(this.live().map((m) => m.vnode.status()))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no leader within ${timeoutMs} ms: ${JSON.stringify(this.live().map((m) => m.vnode.status()))}`,
+        );
       await sleep(20);
     }
   }
@@ -100,7 +114,10 @@ export class VnodeCluster {
   async waitApplied(index: number, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.live().every((m) => m.vnode.status().applied >= index)) {
-      if (Date.now() > deadline) throw new Error(`replicas did not apply ${index} within ${timeoutMs} ms: ${JSON.stringify(this.live().map((m) => m.vnode.status()))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `replicas did not apply ${index} within ${timeoutMs} ms: ${JSON.stringify(this.live().map((m) => m.vnode.status()))}`,
+        );
       await sleep(20);
     }
   }
@@ -116,7 +133,11 @@ export class VnodeCluster {
         return;
       } catch (e) {
         const name = e instanceof BasaltError ? e.errorName : '';
-        if (!['NOT_LEADER', 'NO_QUORUM', 'TIMEOUT', 'PROPOSAL_DROPPED', 'SHUTTING_DOWN'].includes(name) || Date.now() > deadline) throw e;
+        if (
+          !['NOT_LEADER', 'NO_QUORUM', 'TIMEOUT', 'PROPOSAL_DROPPED', 'SHUTTING_DOWN'].includes(name) ||
+          Date.now() > deadline
+        )
+          throw e;
         await sleep(20);
       }
     }
@@ -128,22 +149,32 @@ export class VnodeCluster {
 export const TABLES = 10;
 export const T0 = 1_700_000_000_000;
 
-export function tableName(i: number): string { return `d${i}`; }
+export function tableName(i: number): string {
+  return `d${i}`;
+}
 
 export async function createSchema(v: ReplicatedVnode): Promise<void> {
   await v.createSuperTable({ name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS });
-  for (let i = 0; i < TABLES; i++) await v.createChildTable({ name: tableName(i), stable: 'meters', tagValues: [i % 3, `loc${i}`] });
+  for (let i = 0; i < TABLES; i++)
+    await v.createChildTable({ name: tableName(i), stable: 'meters', tagValues: [i % 3, `loc${i}`] });
 }
 
 /** Batch `b`: `rowsPerTable` rows for each table, timestamps unique per batch. */
 export function batch(b: number, rowsPerTable: number): WriteBatch {
   const rows = [];
-  for (let i = 0; i < TABLES; i++) rows.push({ table: tableName(i), block: metersBlock(T0 + b * rowsPerTable * 1000, rowsPerTable, 1000, i) });
+  for (let i = 0; i < TABLES; i++)
+    rows.push({ table: tableName(i), block: metersBlock(T0 + b * rowsPerTable * 1000, rowsPerTable, 1000, i) });
   return { rows };
 }
 
 /** Writes batches [from, to) through the cluster with `inFlight` concurrent writers; returns acknowledged batch numbers. */
-export async function writeBatches(c: VnodeCluster, from: number, to: number, rowsPerTable: number, inFlight = 8): Promise<number[]> {
+export async function writeBatches(
+  c: VnodeCluster,
+  from: number,
+  to: number,
+  rowsPerTable: number,
+  inFlight = 8,
+): Promise<number[]> {
   const acked: number[] = [];
   let next = from;
   const worker = async (): Promise<void> => {
@@ -157,7 +188,10 @@ export async function writeBatches(c: VnodeCluster, from: number, to: number, ro
   return acked.sort((a, b) => a - b);
 }
 
-export interface TableDigest { rows: number; sha: string }
+export interface TableDigest {
+  rows: number;
+  sha: string;
+}
 
 /** Row count and a content hash per child table, read from the replica's local store. */
 export function digest(store: VnodeStore): Record<string, TableDigest> {
@@ -168,14 +202,24 @@ export function digest(store: VnodeStore): Record<string, TableDigest> {
     // One hash per column, so the result does not depend on how the rows split into blocks.
     const hs = METERS_COLUMNS.map(() => createHash('sha256'));
     let rows = 0;
-    for (const b of store.scan(t, { from: -Infinity, to: Infinity }, METERS_COLUMNS.map((_, k) => k)) as Iterable<ColumnBlock>) {
+    for (const b of store.scan(
+      t,
+      { from: -Infinity, to: Infinity },
+      METERS_COLUMNS.map((_, k) => k),
+    ) as Iterable<ColumnBlock>) {
       rows += b.numRows;
       b.columns.forEach((col, k) => {
         const d = col.data as Float64Array;
         hs[k]!.update(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
       });
     }
-    out[t] = { rows, sha: createHash('sha256').update(hs.map((h) => h.digest('hex')).join()).digest('hex').slice(0, 16) };
+    out[t] = {
+      rows,
+      sha: createHash('sha256')
+        .update(hs.map((h) => h.digest('hex')).join())
+        .digest('hex')
+        .slice(0, 16),
+    };
   }
   return out;
 }

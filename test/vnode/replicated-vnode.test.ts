@@ -7,7 +7,15 @@ import { after, test } from 'node:test';
 import { BasaltError } from '../../src/common/errors.js';
 import { metersBlock } from '../storage/helpers.js';
 import {
-  batch, createSchema, digest, sleep, TABLES, tableName, VnodeCluster, writeBatches, type TableDigest,
+  batch,
+  createSchema,
+  digest,
+  sleep,
+  TABLES,
+  tableName,
+  VnodeCluster,
+  writeBatches,
+  type TableDigest,
 } from './harness.js';
 
 const ROWS_PER_TABLE = 100; // per batch: 10 tables × 100 rows = 1,000 rows
@@ -16,7 +24,8 @@ function assertSameEverywhere(c: VnodeCluster, expectRowsPerTable: number, what:
   const ds = c.live().map((m) => ({ id: m.id, d: digest(m.vnode.local) }));
   const ref = ds[0]!.d;
   assert.equal(Object.keys(ref).length, TABLES, `${what}: node ${ds[0]!.id} has all tables`);
-  for (const t of Object.keys(ref)) assert.equal(ref[t]!.rows, expectRowsPerTable, `${what}: node ${ds[0]!.id} table ${t} rows`);
+  for (const t of Object.keys(ref))
+    assert.equal(ref[t]!.rows, expectRowsPerTable, `${what}: node ${ds[0]!.id} table ${t} rows`);
   for (const { id, d } of ds.slice(1)) assert.deepEqual(d, ref, `${what}: node ${id} matches node ${ds[0]!.id}`);
   return ref;
 }
@@ -26,7 +35,9 @@ function isErr(name: string | string[]): (e: unknown) => boolean {
   return (e) => e instanceof BasaltError && names.includes(e.errorName);
 }
 
-test('replica 3: 100,000 rows identical everywhere; failover; restart catch-up; no quorum fails fast; full restart', { timeout: 80_000 }, async () => {
+test('replica 3: 100,000 rows identical everywhere; failover; restart catch-up; no quorum fails fast; full restart', {
+  timeout: 80_000,
+}, async () => {
   const c = new VnodeCluster({ writeTimeoutMs: 3000, readTimeoutMs: 3000 });
   after(() => c.close());
   for (const id of [1, 2, 3]) await c.start(id, [1, 2, 3]);
@@ -45,7 +56,10 @@ test('replica 3: 100,000 rows identical everywhere; failover; restart catch-up; 
   await assert.rejects(f.vnode.createNormalTable({ name: 'n', columns: [] }), isErr('NOT_LEADER'));
   assert.throws(() => f.vnode.scan(tableName(0), { from: -Infinity, to: Infinity }, [0]), isErr('NOT_LEADER'));
   // A refused entry is an applied no-op whose error reaches the proposer (and only it).
-  await assert.rejects(l1.vnode.write({ rows: [{ table: 'nope', block: metersBlock(1, 1) }] }), isErr('TABLE_NOT_EXIST'));
+  await assert.rejects(
+    l1.vnode.write({ rows: [{ table: 'nope', block: metersBlock(1, 1) }] }),
+    isErr('TABLE_NOT_EXIST'),
+  );
 
   // 100,000 rows in 100 batches, 8 in flight.
   let t = Date.now();
@@ -55,8 +69,16 @@ test('replica 3: 100,000 rows identical everywhere; failover; restart catch-up; 
   await c.waitApplied(l1.vnode.status().commit);
   const d1 = assertSameEverywhere(c, 100 * ROWS_PER_TABLE, 'after 100,000 rows');
   // Linearizable read on the leader, and a follower read through ReadIndex.
-  assert.equal(await l1.vnode.read((s) => s.aggregate(tableName(3), { from: -Infinity, to: Infinity }, []).rows), 100 * ROWS_PER_TABLE);
-  assert.equal(await f.vnode.read((s) => s.aggregate(tableName(3), { from: -Infinity, to: Infinity }, []).rows, { allowFollower: true }), 100 * ROWS_PER_TABLE);
+  assert.equal(
+    await l1.vnode.read((s) => s.aggregate(tableName(3), { from: -Infinity, to: Infinity }, []).rows),
+    100 * ROWS_PER_TABLE,
+  );
+  assert.equal(
+    await f.vnode.read((s) => s.aggregate(tableName(3), { from: -Infinity, to: Infinity }, []).rows, {
+      allowFollower: true,
+    }),
+    100 * ROWS_PER_TABLE,
+  );
 
   // Kill the leader: a new one within ~3 s, and writes continue.
   t = Date.now();
@@ -103,11 +125,17 @@ test('replica 3: 100,000 rows identical everywhere; failover; restart catch-up; 
   for (let i = 0; i < TABLES; i++) {
     const got = ds[0]![tableName(i)]!.rows;
     assert.ok(got === 125 * ROWS_PER_TABLE || got === 125 * ROWS_PER_TABLE + 1, `table ${i}: ${got} rows`);
-    const inRange = l4.vnode.aggregate(tableName(i), { from: -Infinity, to: 1_700_000_000_000 + 125 * ROWS_PER_TABLE * 1000 - 1 }, []).rows;
+    const inRange = l4.vnode.aggregate(
+      tableName(i),
+      { from: -Infinity, to: 1_700_000_000_000 + 125 * ROWS_PER_TABLE * 1000 - 1 },
+      [],
+    ).rows;
     assert.equal(inRange, 125 * ROWS_PER_TABLE);
   }
   void d1;
-  console.log(`# 100,000 rows (100 batches, 8 in flight) in ${ingestMs} ms = ${Math.round(100_000 / (ingestMs / 1000))} rows/s replicated x3; re-election ${electionMs} ms; no-quorum write failed after ${failMs} ms`);
+  console.log(
+    `# 100,000 rows (100 batches, 8 in flight) in ${ingestMs} ms = ${Math.round(100_000 / (ingestMs / 1000))} rows/s replicated x3; re-election ${electionMs} ms; no-quorum write failed after ${failMs} ms`,
+  );
 });
 
 test('a learner catches up by snapshot after compaction, is promoted, and can lead', { timeout: 40_000 }, async () => {
@@ -144,7 +172,10 @@ test('a learner catches up by snapshot after compaction, is promoted, and can le
   await writeBatches(c, 70, 75, ROWS_PER_TABLE);
   await c.waitApplied(n4.vnode.status().commit);
   assertSameEverywhere(c, 75 * ROWS_PER_TABLE, 'after promote, transfer and remove');
-  assert.deepEqual([...n4.vnode.status().voters].sort(), [1, 2, 3, 4].filter((x) => x !== victim));
+  assert.deepEqual(
+    [...n4.vnode.status().voters].sort(),
+    [1, 2, 3, 4].filter((x) => x !== victim),
+  );
 
   // The learner-turned-voter restarts from its own directory (snapshot + log + store files).
   await c.stop(4);

@@ -20,12 +20,17 @@ import { batch, createSchema, digest, sleep } from './harness.js';
 const noLog = (): void => undefined;
 const entry = (index: number, data: Uint8Array): Entry => ({ index, term: 1, type: 'normal', data });
 
-async function* gen(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> { for (const c of chunks) yield c; }
+async function* gen(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const c of chunks) yield c;
+}
 
 test('snapshot image: round trip, and damage is SNAPSHOT_INVALID', async () => {
   const chunks = [Uint8Array.of(1, 2, 3), new Uint8Array(0), new Uint8Array(70_000).fill(9)];
   const img = await packSnapshotImage(gen(chunks));
-  assert.deepEqual(unpackSnapshotImage(img).map((c) => Buffer.from(c).toString('hex')), chunks.map((c) => Buffer.from(c).toString('hex')));
+  assert.deepEqual(
+    unpackSnapshotImage(img).map((c) => Buffer.from(c).toString('hex')),
+    chunks.map((c) => Buffer.from(c).toString('hex')),
+  );
   const isInvalid = (e: unknown): boolean => e instanceof BasaltError && e.errorName === 'SNAPSHOT_INVALID';
   assert.throws(() => unpackSnapshotImage(img.subarray(0, img.length - 1)), isInvalid);
   assert.throws(() => unpackSnapshotImage(Buffer.concat([img, Uint8Array.of(0)])), isInvalid);
@@ -35,8 +40,18 @@ test('snapshot image: round trip, and damage is SNAPSHOT_INVALID', async () => {
 test('state machine: applies in order, a refused entry is a no-op with its error, snapshot restores elsewhere', async () => {
   const a = await VnodeStateMachine.open(tempDir('vsm-a'), options(), noLog);
   const payloads = [
-    encodeMetaPayload({ op: 'createSuper', def: { name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS }, atMs: 1 }),
-    encodeWritePayload({ createTables: [{ name: 'd0', stable: 'meters', tagValues: [1, 'x'] }], rows: [{ table: 'd0', block: metersBlock(1_700_000_000_000, 500) }] }, 2),
+    encodeMetaPayload({
+      op: 'createSuper',
+      def: { name: 'meters', columns: METERS_COLUMNS, tags: METERS_TAGS },
+      atMs: 1,
+    }),
+    encodeWritePayload(
+      {
+        createTables: [{ name: 'd0', stable: 'meters', tagValues: [1, 'x'] }],
+        rows: [{ table: 'd0', block: metersBlock(1_700_000_000_000, 500) }],
+      },
+      2,
+    ),
     encodeWritePayload({ rows: [{ table: 'nope', block: metersBlock(1, 1) }] }),
     encodeWritePayload({ rows: [{ table: 'd0', block: metersBlock(1_700_001_000_000, 300) }] }),
   ];
@@ -54,7 +69,10 @@ test('state machine: applies in order, a refused entry is a no-op with its error
   // Restore into a replica that holds other data: it is replaced wholly.
   const bDir = tempDir('vsm-b');
   const b = await VnodeStateMachine.open(bDir, options(), noLog);
-  b.apply([entry(1, payloads[0]!), entry(2, encodeMetaPayload({ op: 'createNormal', def: { name: 'other', columns: METERS_COLUMNS }, atMs: 5 }))]);
+  b.apply([
+    entry(1, payloads[0]!),
+    entry(2, encodeMetaPayload({ op: 'createNormal', def: { name: 'other', columns: METERS_COLUMNS }, atMs: 5 })),
+  ]);
   await b.restore({ meta: { index: 9, term: 2, conf: { voters: [1], learners: [] } }, data: img });
   assert.equal(b.store.getTable('other'), undefined);
   assert.deepEqual(digest(b.store), digest(a.store));
@@ -62,7 +80,11 @@ test('state machine: applies in order, a refused entry is a no-op with its error
   b.apply([entry(10, encodeWritePayload({ rows: [{ table: 'd0', block: metersBlock(1_700_002_000_000, 7) }] }))]);
   await b.close();
   const b2 = await VnodeStateMachine.open(bDir, options(), noLog);
-  assert.equal(b2.store.aggregate('d0', { from: -Infinity, to: Infinity }, []).rows, 800, 'unflushed entry 10 is the Raft log\'s to replay');
+  assert.equal(
+    b2.store.aggregate('d0', { from: -Infinity, to: Infinity }, []).rows,
+    800,
+    "unflushed entry 10 is the Raft log's to replay",
+  );
   assert.equal(b2.appliedIndex(), 6);
   await b2.close();
   await a.close();
@@ -103,7 +125,9 @@ test('store swap interrupted by a crash is finished or undone at open', async ()
   assert.equal(await rowsIn(d3), 30);
 });
 
-test('VnodeSet hosts replicated vnodes through replicatedStoreOpener (single-replica group)', { timeout: 20_000 }, async () => {
+test('VnodeSet hosts replicated vnodes through replicatedStoreOpener (single-replica group)', {
+  timeout: 20_000,
+}, async () => {
   assert.equal(vgIdOfDir('/x/vnode/vnode12'), 12);
   assert.throws(() => vgIdOfDir('/x/vnode/other'), /not a vnode directory/);
   const node = await startRaftNode({ nodeId: 1, host: '127.0.0.1', port: 0 });
@@ -119,7 +143,9 @@ test('VnodeSet hosts replicated vnodes through replicatedStoreOpener (single-rep
     await v.write(batch(0, 50));
     assert.equal(await v.read((s) => s.aggregate('d1', { from: -Infinity, to: Infinity }, []).rows), 50);
     assert.equal(v.status().vgId, 12);
-    assert.ok(existsSync(join(dataDir, 'vnode', 'vnode12', 'raft')) && existsSync(join(dataDir, 'vnode', 'vnode12', 'store')));
+    assert.ok(
+      existsSync(join(dataDir, 'vnode', 'vnode12', 'raft')) && existsSync(join(dataDir, 'vnode', 'vnode12', 'store')),
+    );
     await set.closeAll();
   } finally {
     await node.close();

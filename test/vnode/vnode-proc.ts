@@ -13,7 +13,6 @@ import { options } from '../storage/helpers.js';
 import { PROC_CHECK, PROC_SCHEMA, PROC_STATUS, PROC_WRITE } from './proc-proto.js';
 import { batch, createSchema, digest, T0, TABLES, tableName, VGID } from './harness.js';
 
-
 async function main(): Promise<void> {
   const [idS, portS, dir, peersS] = process.argv.slice(2);
   if (!idS || !portS || !dir || !peersS) throw new Error('usage: vnode-proc <id> <port> <dir> <id=port,...>');
@@ -21,8 +20,12 @@ async function main(): Promise<void> {
   const peers = peersS.split(',').map((p) => p.split('=').map(Number) as [number, number]);
   let vnode: ReplicatedVnode | undefined;
   const node = await startRaftNode({
-    nodeId: id, host: '127.0.0.1', port: Number(portS),
-    log: (level, m) => { if (level !== 'info') process.stderr.write(`[node ${id}] ${level}: ${m}\n`); },
+    nodeId: id,
+    host: '127.0.0.1',
+    port: Number(portS),
+    log: (level, m) => {
+      if (level !== 'info') process.stderr.write(`[node ${id}] ${level}: ${m}\n`);
+    },
     next: async (_conn, frame) => {
       if (!vnode) throw new BasaltError('NOT_READY', 'vnode not open yet');
       const c = (frame.control ?? {}) as { b?: number; rows?: number; batches?: number };
@@ -42,7 +45,8 @@ async function main(): Promise<void> {
             const from = T0 + b * c.rows! * 1000;
             let n = 0;
             for (let i = 0; i < TABLES; i++) {
-              if (s.getTable(tableName(i))) n += s.aggregate(tableName(i), { from, to: from + c.rows! * 1000 - 1 }, []).rows;
+              if (s.getTable(tableName(i)))
+                n += s.aggregate(tableName(i), { from, to: from + c.rows! * 1000 - 1 }, []).rows;
             }
             perBatch.push(n);
           }
@@ -56,14 +60,28 @@ async function main(): Promise<void> {
   for (const [pid, pport] of peers) if (pid !== id) node.transport.setPeer(pid, '127.0.0.1', pport);
   const founders = [...new Set(peers.map(([p]) => p).concat(id))].sort((a, b) => a - b);
   vnode = await ReplicatedVnode.open({
-    runtime: node.runtime, vgId: VGID, dir, options: options({ bufferBytes: 2 << 20 }), founders,
-    writeTimeoutMs: 2000, snapshotEveryEntries: 200, keepEntriesAfterSnapshot: 50,
+    runtime: node.runtime,
+    vgId: VGID,
+    dir,
+    options: options({ bufferBytes: 2 << 20 }),
+    founders,
+    writeTimeoutMs: 2000,
+    snapshotEveryEntries: 200,
+    keepEntriesAfterSnapshot: 50,
     leaderEndpoint: (n) => node.transport.endpointOf(n),
   });
   process.stdout.write(`ready ${id} ${node.port}\n`);
-  const stop = (): void => { void vnode!.close().then(() => node.close()).finally(() => process.exit(0)); };
+  const stop = (): void => {
+    void vnode!
+      .close()
+      .then(() => node.close())
+      .finally(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
-main().catch((e) => { process.stderr.write(`vnode-proc failed: ${(e as Error).stack ?? String(e)}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`vnode-proc failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -24,7 +24,9 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * the values positionally into the other super table's columns.
  */
 export function buildTables(
-  plan: MeasurementPlan, derivedNames: Map<string, string>, ownerOf: (table: string) => string | undefined,
+  plan: MeasurementPlan,
+  derivedNames: Map<string, string>,
+  ownerOf: (table: string) => string | undefined,
 ): BulkTable[] {
   const { m, schema } = plan;
   const groups = groupRowsBySeries(m);
@@ -34,11 +36,17 @@ export function buildTables(
     const ser = m.series[s]!;
     const name = ser.tbname ?? derivedTableName(seriesCanonicalKey(m.name, ser), derivedNames);
     if (Buffer.byteLength(name, 'utf8') > Limits.maxTableNameBytes || name.includes('`')) {
-      throw new BasaltError('SML_INVALID_DATA', `line ${ser.firstLine}: tbname '${name.slice(0, 40)}' is not a valid table name (at most ${Limits.maxTableNameBytes} bytes, no backticks)`);
+      throw new BasaltError(
+        'SML_INVALID_DATA',
+        `line ${ser.firstLine}: tbname '${name.slice(0, 40)}' is not a valid table name (at most ${Limits.maxTableNameBytes} bytes, no backticks)`,
+      );
     }
     const owner = ownerOf(name);
     if (owner !== undefined && owner !== m.name) {
-      throw new BasaltError('SML_INVALID_DATA', `line ${ser.firstLine}: table '${name}' is a child table of '${owner}', not of measurement '${m.name}'; give this series another tbname`);
+      throw new BasaltError(
+        'SML_INVALID_DATA',
+        `line ${ser.firstLine}: table '${name}' is a child table of '${owner}', not of measurement '${m.name}'; give this series another tbname`,
+      );
     }
     const list = byTable.get(name);
     if (list) list.push(s);
@@ -65,13 +73,20 @@ export function buildTables(
       const parts = seriesList.map((s) => groups.order.subarray(groups.start[s]!, groups.start[s + 1]!));
       rows = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
       let o = 0;
-      for (const p of parts) { rows.set(p, o); o += p.length; }
+      for (const p of parts) {
+        rows.set(p, o);
+        o += p.length;
+      }
       // Line order, so that a repeated timestamp keeps the last line's values.
       rows.sort();
     }
     for (let from = 0; from < rows.length; from += Limits.maxRowsPerSubmit) {
       const part = rows.subarray(from, Math.min(rows.length, from + Limits.maxRowsPerSubmit));
-      out.push({ table, using: { stable: schema.name, tags }, block: { numRows: part.length, columns: buildColumns(source, part) } });
+      out.push({
+        table,
+        using: { stable: schema.name, tags },
+        block: { numRows: part.length, columns: buildColumns(source, part) },
+      });
     }
   }
   return out;
@@ -99,9 +114,16 @@ function permute(m: MeasurementData, order: Int32Array): MeasurementData {
   const fields = m.fields.map((f): FieldColumn => {
     let data: FieldColumn['data'];
     switch (f.kind) {
-      case 'float': data = gatherF64(f.data as Float64Array, order); break;
-      case 'int': case 'uint': data = gatherBig(f.data as BigInt64Array | BigUint64Array, order); break;
-      case 'bool': data = gatherU8(f.data as Uint8Array, order); break;
+      case 'float':
+        data = gatherF64(f.data as Float64Array, order);
+        break;
+      case 'int':
+      case 'uint':
+        data = gatherBig(f.data as BigInt64Array | BigUint64Array, order);
+        break;
+      case 'bool':
+        data = gatherU8(f.data as Uint8Array, order);
+        break;
       case 'string': {
         const src = f.data as string[];
         const out = new Array<string>(order.length);
@@ -122,7 +144,11 @@ function buildColumns(plan: MeasurementPlan, rows: Int32Array): ColumnVector[] {
   const r0 = rows[0]!;
   const contiguous = rows[n - 1]! - r0 === n - 1;
   const cols: ColumnVector[] = [];
-  cols.push({ type: DataType.TIMESTAMP, data: contiguous ? m.ts.subarray(r0, r0 + n) : gatherF64(m.ts, rows), nulls: null });
+  cols.push({
+    type: DataType.TIMESTAMP,
+    data: contiguous ? m.ts.subarray(r0, r0 + n) : gatherF64(m.ts, rows),
+    nulls: null,
+  });
   for (let j = 1; j < schema.columns.length; j++) {
     const col = schema.columns[j]!;
     const fi = fieldOfColumn[j]!;
@@ -137,7 +163,14 @@ function buildColumns(plan: MeasurementPlan, rows: Int32Array): ColumnVector[] {
   return cols;
 }
 
-function convert(f: FieldColumn, col: ColumnSchema, rows: Int32Array, contiguous: boolean, nulls: Uint8Array | null, m: MeasurementData): ColumnData {
+function convert(
+  f: FieldColumn,
+  col: ColumnSchema,
+  rows: Int32Array,
+  contiguous: boolean,
+  nulls: Uint8Array | null,
+  m: MeasurementData,
+): ColumnData {
   const n = rows.length;
   const r0 = rows[0]!;
   const t = col.type;
@@ -156,7 +189,8 @@ function convert(f: FieldColumn, col: ColumnSchema, rows: Int32Array, contiguous
       }
       return out;
     }
-    case 'int': case 'uint': {
+    case 'int':
+    case 'uint': {
       const big = f.data as BigInt64Array | BigUint64Array;
       const sameKind = (f.kind === 'int' && t === DataType.BIGINT) || (f.kind === 'uint' && t === DataType.UBIGINT);
       if (sameKind) return contiguous ? big.subarray(r0, r0 + n) : gatherBig(big, rows);
@@ -178,12 +212,23 @@ function convert(f: FieldColumn, col: ColumnSchema, rows: Int32Array, contiguous
 }
 
 /** An integer field into an integer column of another width or signedness, range-checked. */
-function convertInt(f: FieldColumn, col: ColumnSchema, rows: Int32Array, nulls: Uint8Array | null, m: MeasurementData): ColumnData {
+function convertInt(
+  f: FieldColumn,
+  col: ColumnSchema,
+  rows: Int32Array,
+  nulls: Uint8Array | null,
+  m: MeasurementData,
+): ColumnData {
   const n = rows.length;
-  const words = new Uint32Array((f.data as BigInt64Array).buffer, (f.data as BigInt64Array).byteOffset, (f.data as BigInt64Array).length * 2);
+  const words = new Uint32Array(
+    (f.data as BigInt64Array).buffer,
+    (f.data as BigInt64Array).byteOffset,
+    (f.data as BigInt64Array).length * 2,
+  );
   const signed = f.kind === 'int';
   const range = INT_RANGE[col.type]!;
-  const min = Number(range[0]), max = Number(range[1]);
+  const min = Number(range[0]),
+    max = Number(range[1]);
   const out = allocData(col.type, n);
   const lo64 = col.type === DataType.BIGINT || col.type === DataType.UBIGINT;
   for (let k = 0; k < n; k++) {
@@ -214,13 +259,22 @@ function rangeError(f: FieldColumn, col: ColumnSchema, value: string, m: Measure
 }
 
 /** A tag value as the tag column's type; line protocol tags are text, parsed when the column is not. */
-function tagValue(tag: ColumnSchema, keys: readonly string[], values: readonly string[], m: MeasurementData, line: number): TagValue {
+function tagValue(
+  tag: ColumnSchema,
+  keys: readonly string[],
+  values: readonly string[],
+  m: MeasurementData,
+  line: number,
+): TagValue {
   const i = keys.indexOf(tag.name);
   if (i < 0) return null;
   const v = values[i]!;
   if (isStringType(tag.type)) return v;
   const bad = (): never => {
-    throw new BasaltError('SML_NOT_SAME_TYPE', `line ${line}: tag '${tag.name}' of measurement '${m.name}' is '${v}', not a ${TYPE_NAMES[tag.type]} as the super table's tag is`);
+    throw new BasaltError(
+      'SML_NOT_SAME_TYPE',
+      `line ${line}: tag '${tag.name}' of measurement '${m.name}' is '${v}', not a ${TYPE_NAMES[tag.type]} as the super table's tag is`,
+    );
   };
   if (tag.type === DataType.BOOL) {
     if (v === 't' || v === 'T' || v === 'true' || v === 'True' || v === 'TRUE') return 1;

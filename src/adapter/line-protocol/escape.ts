@@ -24,9 +24,12 @@ export const enum EscapeSet {
 
 function escapable(set: EscapeSet, c: number): boolean {
   switch (set) {
-    case EscapeSet.Measurement: return c === COMMA || c === SP;
-    case EscapeSet.Key: return c === COMMA || c === SP || c === EQ;
-    case EscapeSet.StringValue: return c === DQ || c === BSL;
+    case EscapeSet.Measurement:
+      return c === COMMA || c === SP;
+    case EscapeSet.Key:
+      return c === COMMA || c === SP || c === EQ;
+    case EscapeSet.StringValue:
+      return c === DQ || c === BSL;
   }
 }
 
@@ -40,7 +43,10 @@ export function unescapeSpan(body: Buffer, start: number, end: number, set: Esca
   let ascii = true;
   for (let i = start; i < end; i++) {
     const c = body[i]!;
-    if (c === BSL) { plain = false; break; }
+    if (c === BSL) {
+      plain = false;
+      break;
+    }
     if (c >= 0x80) ascii = false;
   }
   const decoder = set === EscapeSet.StringValue ? lenientUtf8 : fatalUtf8;

@@ -29,9 +29,16 @@ export interface InfluxWriteResponse {
   readonly body?: string;
 }
 
-export async function handleInfluxWrite(target: LineProtocolTarget, req: InfluxWriteRequest): Promise<InfluxWriteResponse> {
+export async function handleInfluxWrite(
+  target: LineProtocolTarget,
+  req: InfluxWriteRequest,
+): Promise<InfluxWriteResponse> {
   try {
-    if (!req.db) throw new BasaltError('DB_NOT_SPECIFIED', 'the db query parameter is missing; write to /influxdb/v1/write?db=NAME&precision=ns');
+    if (!req.db)
+      throw new BasaltError(
+        'DB_NOT_SPECIFIED',
+        'the db query parameter is missing; write to /influxdb/v1/write?db=NAME&precision=ns',
+      );
     await writeLineProtocol(target, req.db, req.body, parsePrecision(req.precision), req.nowMs ?? Date.now());
     return { status: 204 };
   } catch (e) {

@@ -49,11 +49,23 @@ export class ColumnBuilder {
 
   private alloc(cap: number): void {
     switch (this.kind) {
-      case K_FLOAT: this.f64 = new Float64Array(cap); break;
-      case K_INT: this.big = new BigInt64Array(cap); this.u32 = new Uint32Array(this.big.buffer); break;
-      case K_UINT: this.big = new BigUint64Array(cap); this.u32 = new Uint32Array(this.big.buffer); break;
-      case K_BOOL: this.u8 = new Uint8Array(cap); break;
-      default: this.strs = new Array<string>(cap).fill(''); break;
+      case K_FLOAT:
+        this.f64 = new Float64Array(cap);
+        break;
+      case K_INT:
+        this.big = new BigInt64Array(cap);
+        this.u32 = new Uint32Array(this.big.buffer);
+        break;
+      case K_UINT:
+        this.big = new BigUint64Array(cap);
+        this.u32 = new Uint32Array(this.big.buffer);
+        break;
+      case K_BOOL:
+        this.u8 = new Uint8Array(cap);
+        break;
+      default:
+        this.strs = new Array<string>(cap).fill('');
+        break;
     }
   }
 
@@ -61,10 +73,19 @@ export class ColumnBuilder {
     const { f64, big, u8, strs } = this;
     this.alloc(cap);
     switch (this.kind) {
-      case K_FLOAT: this.f64.set(f64); break;
-      case K_INT: case K_UINT: (this.big as BigInt64Array).set(big as BigInt64Array); break;
-      case K_BOOL: this.u8.set(u8); break;
-      default: for (let r = 0; r < strs.length; r++) this.strs[r] = strs[r]!; break;
+      case K_FLOAT:
+        this.f64.set(f64);
+        break;
+      case K_INT:
+      case K_UINT:
+        (this.big as BigInt64Array).set(big as BigInt64Array);
+        break;
+      case K_BOOL:
+        this.u8.set(u8);
+        break;
+      default:
+        for (let r = 0; r < strs.length; r++) this.strs[r] = strs[r]!;
+        break;
     }
     if (this.nulls) {
       const n = new Uint8Array(cap);
@@ -90,10 +111,20 @@ export class ColumnBuilder {
   finish(rows: number, cap: number): FieldColumn {
     let data: FieldColumn['data'];
     switch (this.kind) {
-      case K_FLOAT: data = this.f64.subarray(0, rows); break;
-      case K_INT: case K_UINT: data = this.big!.subarray(0, rows); break;
-      case K_BOOL: data = this.u8.subarray(0, rows); break;
-      default: data = this.strs; data.length = rows; break;
+      case K_FLOAT:
+        data = this.f64.subarray(0, rows);
+        break;
+      case K_INT:
+      case K_UINT:
+        data = this.big!.subarray(0, rows);
+        break;
+      case K_BOOL:
+        data = this.u8.subarray(0, rows);
+        break;
+      default:
+        data = this.strs;
+        data.length = rows;
+        break;
     }
     assert(cap >= rows, 'column capacity below row count');
     return {
@@ -122,14 +153,23 @@ export class MeasurementBuilder {
   layout = new Int32Array(16);
   readonly series: Series[] = [];
 
-  constructor(readonly name: string, readonly firstLine: number) {}
+  constructor(
+    readonly name: string,
+    readonly firstLine: number,
+  ) {}
 
   /** Makes room for at least `wanted` rows (at least double, at most 64 times the present room). */
   grow(wanted: number): void {
     const cap = Math.min(Math.max(wanted, this.cap * 2), this.cap * 64);
-    const ts = new Float64Array(cap); ts.set(this.ts); this.ts = ts;
-    const lines = new Int32Array(cap); lines.set(this.lines); this.lines = lines;
-    const so = new Int32Array(cap); so.set(this.seriesOf); this.seriesOf = so;
+    const ts = new Float64Array(cap);
+    ts.set(this.ts);
+    this.ts = ts;
+    const lines = new Int32Array(cap);
+    lines.set(this.lines);
+    this.lines = lines;
+    const so = new Int32Array(cap);
+    so.set(this.seriesOf);
+    this.seriesOf = so;
     for (const c of this.cols) c.grow(cap);
     this.cap = cap;
   }

@@ -18,7 +18,10 @@ import { parseLineProtocol, type LinePrecision } from './parse.js';
 import type { ParseJob, ParseReply } from './parse-worker.js';
 import type { SeriesCache } from './series-cache.js';
 
-interface Pending { resolve: (b: ParsedBatch) => void; reject: (e: Error) => void }
+interface Pending {
+  resolve: (b: ParsedBatch) => void;
+  reject: (e: Error) => void;
+}
 
 class ParseWorker {
   readonly worker: Worker;
@@ -27,15 +30,23 @@ class ParseWorker {
   constructor(onExit: (w: ParseWorker) => void) {
     // A small young generation: the worker's garbage is short-lived and its arrays are transferred
     // out, so this keeps the worker's resident memory down (~10 MiB less in the peer bench) at little GC cost.
-    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: Limits.lineProtocolWorkerYoungGenMb } });
+    this.worker = new Worker(new URL('./parse-worker.js', import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: Limits.lineProtocolWorkerYoungGenMb },
+    });
     this.worker.unref(); // only jobs in flight keep the process alive (ref'd in submit)
     this.worker.on('message', (r: ParseReply) => {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
       if (this.pending.size === 0) this.worker.unref();
-      if (r.ok) { p.resolve(r.batch); return; }
-      if (r.errorName === null) { p.reject(new Error(r.message)); return; }
+      if (r.ok) {
+        p.resolve(r.batch);
+        return;
+      }
+      if (r.errorName === null) {
+        p.reject(new Error(r.message));
+        return;
+      }
       const e = new BasaltError(r.errorName as ErrorName, undefined, r.data);
       e.message = r.message;
       p.reject(e);
@@ -44,7 +55,8 @@ class ParseWorker {
       if (this.dead) return;
       this.dead = true;
       onExit(this);
-      for (const p of this.pending.values()) p.reject(new BasaltError('INTERNAL', `the line-protocol parse worker ${why}; retry the request`));
+      for (const p of this.pending.values())
+        p.reject(new BasaltError('INTERNAL', `the line-protocol parse worker ${why}; retry the request`));
       this.pending.clear();
     };
     this.worker.on('error', (e) => fail(`failed (${e.message})`));
@@ -59,14 +71,22 @@ let rr = 0;
 /** Workers to run: BASALT_LP_WORKERS, else one when the machine has two or more cores. */
 function workerCount(): number {
   const env = process.env['BASALT_LP_WORKERS'];
-  if (env !== undefined && env !== '') { const n = Number(env); return Number.isInteger(n) && n >= 0 ? Math.min(n, 8) : 0; }
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    return Number.isInteger(n) && n >= 0 ? Math.min(n, 8) : 0;
+  }
   return availableParallelism() >= 2 ? 1 : 0;
 }
 
 function pick(): ParseWorker | null {
   const n = workerCount();
   if (n === 0) return null;
-  while (workers.length < n) workers.push(new ParseWorker((w) => { workers = workers.filter((x) => x !== w); }));
+  while (workers.length < n)
+    workers.push(
+      new ParseWorker((w) => {
+        workers = workers.filter((x) => x !== w);
+      }),
+    );
   // The worker with the fewest jobs in flight (round robin among equals).
   let best: ParseWorker | null = null;
   for (let k = 0; k < workers.length; k++) {
@@ -93,7 +113,13 @@ export function parseLineProtocolAsync(req: ParseRequest): Promise<ParsedBatch> 
   const w = req.body.length >= Limits.lineProtocolWorkerMinBodyBytes ? pick() : null;
   if (w === null) {
     try {
-      return Promise.resolve(parseLineProtocol(req.body, req.precision, { tsPrecision: req.tsPrecision, nowMs: req.nowMs, seriesCache: req.seriesCache }));
+      return Promise.resolve(
+        parseLineProtocol(req.body, req.precision, {
+          tsPrecision: req.tsPrecision,
+          nowMs: req.nowMs,
+          seriesCache: req.seriesCache,
+        }),
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -101,7 +127,14 @@ export function parseLineProtocolAsync(req: ParseRequest): Promise<ParsedBatch> 
   const id = nextId++;
   // A copy the worker owns (the caller keeps its body; a Buffer may be a view of a shared pool).
   const body = new Uint8Array(req.body);
-  const job: ParseJob = { id, db: req.db, body, precision: req.precision, tsPrecision: req.tsPrecision, nowMs: req.nowMs };
+  const job: ParseJob = {
+    id,
+    db: req.db,
+    body,
+    precision: req.precision,
+    tsPrecision: req.tsPrecision,
+    nowMs: req.nowMs,
+  };
   return new Promise<ParsedBatch>((resolve, reject) => {
     w.pending.set(id, { resolve, reject });
     w.worker.ref();

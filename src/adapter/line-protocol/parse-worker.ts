@@ -21,7 +21,13 @@ export interface ParseJob {
 
 export type ParseReply =
   | { readonly id: number; readonly ok: true; readonly batch: ParsedBatch }
-  | { readonly id: number; readonly ok: false; readonly errorName: string | null; readonly message: string; readonly data?: Record<string, unknown> };
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly errorName: string | null;
+      readonly message: string;
+      readonly data?: Record<string, unknown>;
+    };
 
 const caches = new Map<string, SeriesCache>();
 
@@ -38,10 +44,17 @@ function cacheOf(db: string): SeriesCache {
 /** The distinct ArrayBuffers under a batch's typed arrays (each may be listed once only). */
 export function transferList(batch: ParsedBatch): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  const add = (a: unknown): void => { if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer) out.add(a.buffer); };
+  const add = (a: unknown): void => {
+    if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  };
   for (const m of batch.measurements) {
-    add(m.ts); add(m.lineOfRow); add(m.seriesOfRow);
-    for (const f of m.fields) { add(f.data); add(f.nulls); }
+    add(m.ts);
+    add(m.lineOfRow);
+    add(m.seriesOfRow);
+    for (const f of m.fields) {
+      add(f.data);
+      add(f.nulls);
+    }
   }
   return [...out];
 }
@@ -50,7 +63,11 @@ parentPort?.on('message', (job: ParseJob) => {
   let reply: ParseReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const batch = parseLineProtocol(job.body, job.precision, { tsPrecision: job.tsPrecision, nowMs: job.nowMs, seriesCache: cacheOf(job.db) });
+    const batch = parseLineProtocol(job.body, job.precision, {
+      tsPrecision: job.tsPrecision,
+      nowMs: job.nowMs,
+      seriesCache: cacheOf(job.db),
+    });
     reply = { id: job.id, ok: true, batch };
     transfer = transferList(batch);
   } catch (e) {

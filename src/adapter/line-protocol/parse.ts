@@ -18,7 +18,14 @@ import { BSL, COMMA, DQ, EQ, EscapeSet, SP, unescapeSpan } from './escape.js';
 import { SeriesTable } from './series-table.js';
 import type { DecodedSeries, SeriesCache } from './series-cache.js';
 import {
-  K_BOOL, K_FLOAT, K_INT, K_STRING, K_UINT, KIND_OF, MeasurementBuilder, type ColumnBuilder,
+  K_BOOL,
+  K_FLOAT,
+  K_INT,
+  K_STRING,
+  K_UINT,
+  KIND_OF,
+  MeasurementBuilder,
+  type ColumnBuilder,
 } from './measurement-builder.js';
 import { FIELD_KIND_TEXT } from './batch.js';
 
@@ -69,13 +76,18 @@ function stopTable(bytes: number[]): Uint8Array {
   return t;
 }
 
-
 /** Parses a line-protocol request body. Throws SML_INVALID_DATA naming the first bad line. */
 export function parseLineProtocol(body: Uint8Array, precision: LinePrecision, options: ParseOptions = {}): ParsedBatch {
   if (!(precision in PRECISION_DIGITS)) {
     throw new BasaltError('SML_INVALID_PRECISION', `precision '${String(precision)}' is not one of ns, us, ms, s`);
   }
-  return new LineParser(body, precision, options.tsPrecision ?? 'ms', options.nowMs ?? Date.now(), options.seriesCache ?? null).run();
+  return new LineParser(
+    body,
+    precision,
+    options.tsPrecision ?? 'ms',
+    options.nowMs ?? Date.now(),
+    options.seriesCache ?? null,
+  ).run();
 }
 
 class LineParser {
@@ -112,7 +124,10 @@ class LineParser {
   private vBytes = 0;
 
   constructor(
-    private readonly body: Uint8Array, precision: LinePrecision, tsPrecision: Precision, nowMs: number,
+    private readonly body: Uint8Array,
+    precision: LinePrecision,
+    tsPrecision: Precision,
+    nowMs: number,
     private readonly seriesCache: SeriesCache | null,
   ) {
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -149,9 +164,18 @@ class LineParser {
       let i = this.i;
       let c = body[i]!;
       while ((c === SP || c === TAB) && ++i < n) c = body[i]!;
-      if (i >= n) { this.i = i; break; }
-      if (c === LF) { this.i = i + 1; continue; }
-      if (c === CR && (i + 1 >= n || body[i + 1] === LF)) { this.i = i + 2; continue; }
+      if (i >= n) {
+        this.i = i;
+        break;
+      }
+      if (c === LF) {
+        this.i = i + 1;
+        continue;
+      }
+      if (c === CR && (i + 1 >= n || body[i + 1] === LF)) {
+        this.i = i + 2;
+        continue;
+      }
       if (c === HASH) {
         while (i < n && body[i] !== LF) i++;
         this.i = i + 1;
@@ -175,12 +199,18 @@ class LineParser {
       if (series < 0) {
         for (;;) {
           while (i < n && SERIES_KEY_STOP[body[i]!] === 0) i++;
-          if (i < n && body[i] === BSL && i + 1 < n && body[i + 1] !== LF && body[i + 1] !== CR) { i += 2; continue; }
+          if (i < n && body[i] === BSL && i + 1 < n && body[i + 1] !== LF && body[i + 1] !== CR) {
+            i += 2;
+            continue;
+          }
           break;
         }
         if (i >= n || body[i] !== SP) {
           this.i = i;
-          this.fail('the line has no fields; write measurement[,tag=value...] field=value[,field=value...] [timestamp]', keyStart);
+          this.fail(
+            'the line has no fields; write measurement[,tag=value...] field=value[,field=value...] [timestamp]',
+            keyStart,
+          );
         }
         series = this.findSeries(keyStart, i);
         prevKeyStart = keyStart;
@@ -224,29 +254,52 @@ class LineParser {
         } else {
           for (;;) {
             while (i < n && FIELD_KEY_STOP[body[i]!] === 0) i++;
-            if (i + 1 < n && body[i] === BSL) { i += 2; continue; }
+            if (i + 1 < n && body[i] === BSL) {
+              i += 2;
+              continue;
+            }
             break;
           }
           c = i < n ? body[i]! : 0;
-          if (i === ks) { this.i = i; this.fail('a field has an empty key; write key=value', keyStart); }
+          if (i === ks) {
+            this.i = i;
+            this.fail('a field has an empty key; write key=value', keyStart);
+          }
           if (i >= n || c !== EQ) {
             this.i = i;
-            this.fail(`field '${this.text(ks, i)}' has no value; write key=value (escape spaces, commas and '=' in keys with a backslash)`, keyStart);
+            this.fail(
+              `field '${this.text(ks, i)}' has no value; write key=value (escape spaces, commas and '=' in keys with a backslash)`,
+              keyStart,
+            );
           }
           const ke = i;
           const rawText = this.buf.toString('latin1', ks, ke);
           const found = m.colByRaw.get(rawText);
           this.i = i + 1;
           i = this.parseValue(keyStart, ks, ke);
-          const colIdx = found ?? m.addColumn(this.name(ks, ke, EscapeSet.Key, keyStart, 'field key'), body.slice(ks, ke), rawText, this.vKind, this.pointLine);
+          const colIdx =
+            found ??
+            m.addColumn(
+              this.name(ks, ke, EscapeSet.Key, keyStart, 'field key'),
+              body.slice(ks, ke),
+              rawText,
+              this.vKind,
+              this.pointLine,
+            );
           col = m.cols[colIdx]!;
           m.setLayout(pos, colIdx);
         }
         if (col.kind !== this.vKind) this.conflict(m, col, keyStart);
-        if (col.lastRow !== row) { col.lastRow = row; distinct++; }
+        if (col.lastRow !== row) {
+          col.lastRow = row;
+          distinct++;
+        }
         this.store(col, row);
         pos++;
-        if (i < n && body[i] === COMMA) { i++; continue; }
+        if (i < n && body[i] === COMMA) {
+          i++;
+          continue;
+        }
         break;
       }
       if (distinct !== m.cols.length) m.fillMissing(row);
@@ -258,7 +311,10 @@ class LineParser {
         ts = this.defaultTs;
         if (!Number.isSafeInteger(ts)) {
           this.i = i;
-          this.fail(`the line has no timestamp and the server time does not fit a database of precision ${this.tsPrecision} (at most 2^53 ticks)`, keyStart);
+          this.fail(
+            `the line has no timestamp and the server time does not fit a database of precision ${this.tsPrecision} (at most 2^53 ticks)`,
+            keyStart,
+          );
         }
       } else {
         this.i = i;
@@ -272,7 +328,10 @@ class LineParser {
         else if (c === LF) i++;
         else {
           this.i = i;
-          this.fail(`unexpected '${this.valueText(i)}' after the fields; the timestamp is one integer (separate fields with commas, not spaces; escape spaces in keys)`, keyStart);
+          this.fail(
+            `unexpected '${this.valueText(i)}' after the fields; the timestamp is one integer (separate fields with commas, not spaces; escape spaces in keys)`,
+            keyStart,
+          );
         }
       }
       m.ts[row] = ts;
@@ -323,9 +382,11 @@ class LineParser {
       i++;
     }
     if (i > end) i = end;
-    if (i === start) this.fail('the measurement name is empty; a line starts with the measurement, e.g. cpu,host=a usage=1', start);
+    if (i === start)
+      this.fail('the measurement name is empty; a line starts with the measurement, e.g. cpu,host=a usage=1', start);
     const measurementRaw = this.buf.toString('latin1', start, i);
-    const measurement = this.measurements.get(measurementRaw)?.name ?? this.name(start, i, EscapeSet.Measurement, start, 'measurement');
+    const measurement =
+      this.measurements.get(measurementRaw)?.name ?? this.name(start, i, EscapeSet.Measurement, start, 'measurement');
     const tags: Array<[string, string]> = [];
     let tbname: string | null = null;
     while (i < end) {
@@ -335,14 +396,25 @@ class LineParser {
         if (body[i] === BSL) i++;
         i++;
       }
-      if (i >= end || body[i] !== EQ) this.fail(`tag '${this.text(ks, Math.min(i, end))}' has no '='; write tag=value (escape spaces, commas and '=' with a backslash)`, start);
+      if (i >= end || body[i] !== EQ)
+        this.fail(
+          `tag '${this.text(ks, Math.min(i, end))}' has no '='; write tag=value (escape spaces, commas and '=' with a backslash)`,
+          start,
+        );
       const ke = i;
       if (ke === ks) this.fail('a tag has an empty key; write tag=value', start);
       i++;
       const vs = i;
       while (i < end && body[i] !== COMMA) {
-        if (body[i] === BSL) { i += 2; continue; }
-        if (body[i] === EQ) this.fail(`tag value '${this.text(vs, Math.min(i + 1, end))}' contains an unescaped '='; escape it as \\=`, start);
+        if (body[i] === BSL) {
+          i += 2;
+          continue;
+        }
+        if (body[i] === EQ)
+          this.fail(
+            `tag value '${this.text(vs, Math.min(i + 1, end))}' contains an unescaped '='; escape it as \\=`,
+            start,
+          );
         i++;
       }
       if (i > end) i = end;
@@ -389,8 +461,15 @@ class LineParser {
       else if (w === 'false' || w === 'False' || w === 'FALSE') v = 0;
     }
     if (v < 0) {
-      this.badValue(lineStart, ks, ke, vs,
-        len === 0 ? 'it is missing' : `'${this.text(vs, Math.min(i, vs + 32))}' is not a number, boolean or quoted string (quote strings with double quotes)`);
+      this.badValue(
+        lineStart,
+        ks,
+        ke,
+        vs,
+        len === 0
+          ? 'it is missing'
+          : `'${this.text(vs, Math.min(i, vs + 32))}' is not a number, boolean or quoted string (quote strings with double quotes)`,
+      );
     }
     this.vKind = K_BOOL;
     this.vNum = v;
@@ -402,17 +481,29 @@ class LineParser {
     const n = this.n;
     let i = start;
     let neg = false;
-    if (body[i] === MINUS) { neg = true; i++; }
+    if (body[i] === MINUS) {
+      neg = true;
+      i++;
+    }
     let mant = 0;
     let digits = 0;
     let frac = 0;
     let isInt = true;
     let c = i < n ? body[i]! : 0;
-    while (c >= D0 && c <= D9) { mant = mant * 10 + (c - D0); digits++; c = ++i < n ? body[i]! : 0; }
+    while (c >= D0 && c <= D9) {
+      mant = mant * 10 + (c - D0);
+      digits++;
+      c = ++i < n ? body[i]! : 0;
+    }
     if (c === DOT) {
       isInt = false;
       c = ++i < n ? body[i]! : 0;
-      while (c >= D0 && c <= D9) { mant = mant * 10 + (c - D0); digits++; frac++; c = ++i < n ? body[i]! : 0; }
+      while (c >= D0 && c <= D9) {
+        mant = mant * 10 + (c - D0);
+        digits++;
+        frac++;
+        c = ++i < n ? body[i]! : 0;
+      }
     }
     if (digits === 0) this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' is not a number`);
     let exp = 0;
@@ -420,18 +511,39 @@ class LineParser {
       isInt = false;
       c = ++i < n ? body[i]! : 0;
       let expNeg = false;
-      if (c === MINUS || c === PLUS) { expNeg = c === MINUS; c = ++i < n ? body[i]! : 0; }
+      if (c === MINUS || c === PLUS) {
+        expNeg = c === MINUS;
+        c = ++i < n ? body[i]! : 0;
+      }
       let ed = 0;
-      while (c >= D0 && c <= D9) { if (exp < 100000) exp = exp * 10 + (c - D0); ed++; c = ++i < n ? body[i]! : 0; }
-      if (ed === 0) this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' has an exponent without digits`);
+      while (c >= D0 && c <= D9) {
+        if (exp < 100000) exp = exp * 10 + (c - D0);
+        ed++;
+        c = ++i < n ? body[i]! : 0;
+      }
+      if (ed === 0)
+        this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' has an exponent without digits`);
       if (expNeg) exp = -exp;
     }
     if (c === LOWER_I || c === LOWER_U) {
       const unsigned = c === LOWER_U;
       if (!isInt) {
-        this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' is not an integer; ${unsigned ? 'u' : 'i'} values have no decimal point or exponent`);
+        this.badValue(
+          lineStart,
+          ks,
+          ke,
+          start,
+          `'${this.valueText(start)}' is not an integer; ${unsigned ? 'u' : 'i'} values have no decimal point or exponent`,
+        );
       }
-      if (unsigned && neg) this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' is negative; unsigned (u) values are 0 or more, use i for signed integers`);
+      if (unsigned && neg)
+        this.badValue(
+          lineStart,
+          ks,
+          ke,
+          start,
+          `'${this.valueText(start)}' is negative; unsigned (u) values are 0 or more, use i for signed integers`,
+        );
       this.vKind = unsigned ? K_UINT : K_INT;
       if (digits <= 15) {
         this.vIsBig = false;
@@ -439,7 +551,13 @@ class LineParser {
       } else {
         const v = BigInt(this.buf.toString('latin1', start, i));
         if (unsigned ? v > UINT64_MAX : v < INT64_MIN || v > INT64_MAX) {
-          this.badValue(lineStart, ks, ke, start, `${v} is out of range for ${unsigned ? 'an unsigned 64-bit' : 'a signed 64-bit'} integer`);
+          this.badValue(
+            lineStart,
+            ks,
+            ke,
+            start,
+            `${v} is out of range for ${unsigned ? 'an unsigned 64-bit' : 'a signed 64-bit'} integer`,
+          );
         }
         this.vIsBig = true;
         this.vBig = v;
@@ -453,12 +571,19 @@ class LineParser {
       let v: number;
       if (digits <= 15 && e >= -22 && e <= 22) v = e < 0 ? mant / POW10[-e]! : mant * POW10[e]!;
       else v = Number(this.buf.toString('latin1', neg ? start + 1 : start, i));
-      if (!Number.isFinite(v)) this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' is beyond the range of a 64-bit float`);
+      if (!Number.isFinite(v))
+        this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' is beyond the range of a 64-bit float`);
       this.vNum = neg ? -v : v;
     }
     c = i < n ? body[i]! : LF;
     if (c !== COMMA && c !== SP && c !== LF && c !== CR && c !== TAB) {
-      this.badValue(lineStart, ks, ke, start, `'${this.valueText(start)}' is not a number (integers end in i or u, floats are like 1.5 or 2e-3)`);
+      this.badValue(
+        lineStart,
+        ks,
+        ke,
+        start,
+        `'${this.valueText(start)}' is not a number (integers end in i or u, floats are like 1.5 or 2e-3)`,
+      );
     }
     return i;
   }
@@ -473,7 +598,11 @@ class LineParser {
       if (i >= n) this.badValue(lineStart, ks, ke, start, 'the string has no closing double quote');
       const c = body[i]!;
       if (c === DQ) break;
-      if (c === BSL) { esc = true; i += 2; continue; }
+      if (c === BSL) {
+        esc = true;
+        i += 2;
+        continue;
+      }
       if (c === LF) newlines++;
       i++;
     }
@@ -492,19 +621,30 @@ class LineParser {
     i++;
     const c = i < n ? body[i]! : LF;
     if (c !== COMMA && c !== SP && c !== LF && c !== CR && c !== TAB) {
-      this.badValue(lineStart, ks, ke, start, 'unexpected text after the closing quote; escape double quotes inside strings as \\"');
+      this.badValue(
+        lineStart,
+        ks,
+        ke,
+        start,
+        'unexpected text after the closing quote; escape double quotes inside strings as \\"',
+      );
     }
     return i;
   }
 
   private store(col: ColumnBuilder, row: number): void {
     switch (col.kind) {
-      case K_FLOAT: col.f64[row] = this.vNum; break;
-      case K_INT: case K_UINT:
+      case K_FLOAT:
+        col.f64[row] = this.vNum;
+        break;
+      case K_INT:
+      case K_UINT:
         if (this.vIsBig) col.big![row] = this.vBig;
         else col.setSafeInt(row, this.vNum);
         break;
-      case K_BOOL: col.u8[row] = this.vNum; break;
+      case K_BOOL:
+        col.u8[row] = this.vNum;
+        break;
       default:
         col.strs[row] = this.vStr;
         if (this.vBytes > col.maxBytes) col.maxBytes = this.vBytes;
@@ -523,14 +663,20 @@ class LineParser {
     const ds = i;
     let acc = 0;
     let c0 = i < n ? body[i]! : 0;
-    while (c0 >= D0 && c0 <= D9) { acc = acc * 10 + (c0 - D0); c0 = ++i < n ? body[i]! : 0; }
+    while (c0 >= D0 && c0 <= D9) {
+      acc = acc * 10 + (c0 - D0);
+      c0 = ++i < n ? body[i]! : 0;
+    }
     const digits = i - ds;
     const c = i < n ? body[i]! : LF;
     if (digits === 0 || (c !== SP && c !== TAB && c !== LF && c !== CR)) {
       let e = i;
       while (e < n && body[e] !== SP && body[e] !== LF && body[e] !== CR) e++;
       this.i = start;
-      this.fail(`timestamp '${this.text(start, Math.min(e, start + 32))}' is not an integer; write it in ${this.precision === 's' ? 'seconds' : this.precision} since 1970 or leave it out for the server time`, lineStart);
+      this.fail(
+        `timestamp '${this.text(start, Math.min(e, start + 32))}' is not an integer; write it in ${this.precision === 's' ? 'seconds' : this.precision} since 1970 or leave it out for the server time`,
+        lineStart,
+      );
     }
     let v: number;
     if (this.dropDigits === 0 && digits <= 15) {
@@ -545,7 +691,10 @@ class LineParser {
     if (neg) v = -v;
     if (!Number.isSafeInteger(v)) {
       this.i = start;
-      this.fail(`timestamp ${this.text(start, i)} (precision ${this.precision}) is out of range for a database of precision ${this.tsPrecision}`, lineStart);
+      this.fail(
+        `timestamp ${this.text(start, i)} (precision ${this.precision}) is out of range for a database of precision ${this.tsPrecision}`,
+        lineStart,
+      );
     }
     this.i = i;
     return v === 0 ? 0 : v;
@@ -598,6 +747,8 @@ class LineParser {
   }
 
   private fail(what: string, lineStart: number): never {
-    throw new BasaltError('SML_INVALID_DATA', `line ${this.pointLine}: ${what} (\`${this.snippet(lineStart)}\`)`, { line: this.pointLine });
+    throw new BasaltError('SML_INVALID_DATA', `line ${this.pointLine}: ${what} (\`${this.snippet(lineStart)}\`)`, {
+      line: this.pointLine,
+    });
   }
 }

@@ -24,7 +24,13 @@ export interface TargetSession {
  * benchmarks pass directly.
  */
 export interface LineProtocolTarget {
-  execute(sql: string, session: TargetSession): Promise<{ readonly columns: ReadonlyArray<{ readonly name: string }>; readonly blocks: AsyncIterable<ColumnBlock> }>;
+  execute(
+    sql: string,
+    session: TargetSession,
+  ): Promise<{
+    readonly columns: ReadonlyArray<{ readonly name: string }>;
+    readonly blocks: AsyncIterable<ColumnBlock>;
+  }>;
   insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
 }
 
@@ -80,7 +86,11 @@ const TYPE_BY_NAME = new Map<string, DataType>(
   (Object.entries(TYPE_NAMES) as Array<[string, string]>).map(([id, n]) => [n, Number(id) as DataType]),
 );
 
-async function rows(target: LineProtocolTarget, sql: string, db: string | null): Promise<{ names: string[]; rows: unknown[][] }> {
+async function rows(
+  target: LineProtocolTarget,
+  sql: string,
+  db: string | null,
+): Promise<{ names: string[]; rows: unknown[][] }> {
   const r = await target.execute(sql, ROOT(db));
   const out: unknown[][] = [];
   for await (const b of r.blocks) {
@@ -133,11 +143,17 @@ async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbS
   // finds `power`.
   const row = dbs.rows.find((r) => r[nameIdx] === db) ?? dbs.rows.find((r) => r[nameIdx] === db.toLowerCase());
   if (!row) {
-    throw new BasaltError('DB_NOT_EXIST', `database '${db}' does not exist; create it first: create database ${db} precision 'ms' (or 'us'/'ns')`);
+    throw new BasaltError(
+      'DB_NOT_EXIST',
+      `database '${db}' does not exist; create it first: create database ${db} precision 'ms' (or 'us'/'ns')`,
+    );
   }
   const precision = String(row[precIdx]) as Precision;
   // keep is `keep0,keep1,keep2`; data older than the last one is refused.
-  const keepText = String(row[dbs.names.indexOf('keep')] ?? '').split(',').pop() ?? '';
+  const keepText =
+    String(row[dbs.names.indexOf('keep')] ?? '')
+      .split(',')
+      .pop() ?? '';
   let keepMs = Infinity;
   try {
     if (keepText !== '') keepMs = parseDurationMs(keepText);
@@ -150,7 +166,12 @@ async function loadDbSchema(target: LineProtocolTarget, db: string): Promise<DbS
 }
 
 /** Schema of super table `name` (cached), or null when it does not exist. */
-export async function stableSchema(target: LineProtocolTarget, db: DbSchema, name: string, reload = false): Promise<StableSchema | null> {
+export async function stableSchema(
+  target: LineProtocolTarget,
+  db: DbSchema,
+  name: string,
+  reload = false,
+): Promise<StableSchema | null> {
   if (!reload) {
     const hit = db.stables.get(name);
     if (hit !== undefined) return hit;
@@ -174,13 +195,17 @@ export async function stableSchema(target: LineProtocolTarget, db: DbSchema, nam
   const tags: ColumnSchema[] = [];
   for (const row of r.rows) {
     const type = TYPE_BY_NAME.get(String(row[1]));
-    if (type === undefined) throw new BasaltError('INTERNAL', `describe ${db.name}.${name}: unknown type '${String(row[1])}'`);
+    if (type === undefined)
+      throw new BasaltError('INTERNAL', `describe ${db.name}.${name}: unknown type '${String(row[1])}'`);
     const c: ColumnSchema = { name: String(row[0]), type, bytes: Number(row[2] ?? TYPE_BYTES[type]) };
     (row[3] === 'TAG' ? tags : columns).push(c);
   }
   if (tags.length === 0) {
     // A normal table of that name: not something line protocol can write as a super table.
-    throw new BasaltError('SML_INVALID_DATA', `'${db.name}.${name}' is a normal table, not a super table; line protocol writes measurements as super tables — rename the measurement or drop the table`);
+    throw new BasaltError(
+      'SML_INVALID_DATA',
+      `'${db.name}.${name}' is a normal table, not a super table; line protocol writes measurements as super tables — rename the measurement or drop the table`,
+    );
   }
   const s: StableSchema = { name, columns, tags };
   db.stables.set(name, s);

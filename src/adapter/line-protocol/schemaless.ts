@@ -12,7 +12,14 @@
 // value in an INT column, a float in a FLOAT column), range-checked row by row later.
 import { BasaltError } from '../../common/errors.js';
 import { Limits } from '../../common/limits.js';
-import { DataType, TYPE_BYTES, TYPE_NAMES, isIntegerType, isStringType, type ColumnSchema } from '../../common/types.js';
+import {
+  DataType,
+  TYPE_BYTES,
+  TYPE_NAMES,
+  isIntegerType,
+  isStringType,
+  type ColumnSchema,
+} from '../../common/types.js';
 import { FIELD_KIND_TEXT, type FieldColumn, type FieldKind, type MeasurementData } from './batch.js';
 import { quoteName, type StableSchema } from './schema-cache.js';
 
@@ -44,27 +51,44 @@ export function varcharBytesFor(bytes: number, min: number): number {
 
 function typeForKind(kind: FieldKind): DataType {
   switch (kind) {
-    case 'float': return DataType.DOUBLE;
-    case 'int': return DataType.BIGINT;
-    case 'uint': return DataType.UBIGINT;
-    case 'bool': return DataType.BOOL;
-    case 'string': return DataType.VARCHAR;
+    case 'float':
+      return DataType.DOUBLE;
+    case 'int':
+      return DataType.BIGINT;
+    case 'uint':
+      return DataType.UBIGINT;
+    case 'bool':
+      return DataType.BOOL;
+    case 'string':
+      return DataType.VARCHAR;
   }
 }
 
 /** Whether values of `kind` can be stored in a column of `type` (ranges are checked per row). */
 export function fits(kind: FieldKind, type: DataType): boolean {
   switch (kind) {
-    case 'float': return type === DataType.DOUBLE || type === DataType.FLOAT;
-    case 'int': case 'uint': return isIntegerType(type);
-    case 'bool': return type === DataType.BOOL;
-    case 'string': return isStringType(type);
+    case 'float':
+      return type === DataType.DOUBLE || type === DataType.FLOAT;
+    case 'int':
+    case 'uint':
+      return isIntegerType(type);
+    case 'bool':
+      return type === DataType.BOOL;
+    case 'string':
+      return isStringType(type);
   }
 }
 
 function columnFor(f: FieldColumn): ColumnSchema {
   const type = typeForKind(f.kind);
-  return { name: f.name, type, bytes: type === DataType.VARCHAR ? varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes) : TYPE_BYTES[type] };
+  return {
+    name: f.name,
+    type,
+    bytes:
+      type === DataType.VARCHAR
+        ? varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes)
+        : TYPE_BYTES[type],
+  };
 }
 
 function typeText(c: ColumnSchema): string {
@@ -73,11 +97,17 @@ function typeText(c: ColumnSchema): string {
 
 function checkName(name: string, what: string, line: number, maxBytes: number): void {
   if (name.includes('`')) {
-    throw new BasaltError('SML_INVALID_DATA', `line ${line}: ${what} '${name}' contains a backtick, which Basalt names cannot hold; rename it`);
+    throw new BasaltError(
+      'SML_INVALID_DATA',
+      `line ${line}: ${what} '${name}' contains a backtick, which Basalt names cannot hold; rename it`,
+    );
   }
   const n = Buffer.byteLength(name, 'utf8');
   if (n > maxBytes) {
-    throw new BasaltError('SML_INVALID_DATA', `line ${line}: ${what} '${name.slice(0, 40)}...' is ${n} bytes; at most ${maxBytes}`);
+    throw new BasaltError(
+      'SML_INVALID_DATA',
+      `line ${line}: ${what} '${name.slice(0, 40)}...' is ${n} bytes; at most ${maxBytes}`,
+    );
   }
 }
 
@@ -90,7 +120,10 @@ function tagStats(m: MeasurementData): Map<string, { bytes: number; line: number
       const bytes = Buffer.byteLength(s.tagValues[k]!, 'utf8');
       const cur = out.get(key);
       if (!cur) out.set(key, { bytes, line: s.firstLine });
-      else if (bytes > cur.bytes) { cur.bytes = bytes; cur.line = s.firstLine; }
+      else if (bytes > cur.bytes) {
+        cur.bytes = bytes;
+        cur.line = s.firstLine;
+      }
     }
   }
   return out;
@@ -100,11 +133,15 @@ function tagStats(m: MeasurementData): Map<string, { bytes: number; line: number
 export function planMeasurement(dbName: string, m: MeasurementData, cur: StableSchema | null): MeasurementPlan {
   checkName(m.name, 'measurement', m.firstLine, Limits.maxTableNameBytes);
   const tags = tagStats(m);
-  for (const [key, st] of tags) checkName(key, `tag key of measurement '${m.name}'`, st.line, Limits.maxColumnNameBytes);
+  for (const [key, st] of tags)
+    checkName(key, `tag key of measurement '${m.name}'`, st.line, Limits.maxColumnNameBytes);
   for (const f of m.fields) {
     checkName(f.name, `field key of measurement '${m.name}'`, f.firstLine, Limits.maxColumnNameBytes);
     if (tags.has(f.name)) {
-      throw new BasaltError('SML_INVALID_DATA', `line ${f.firstLine}: measurement '${m.name}' has '${f.name}' both as a tag and as a field; a name is one or the other`);
+      throw new BasaltError(
+        'SML_INVALID_DATA',
+        `line ${f.firstLine}: measurement '${m.name}' has '${f.name}' both as a tag and as a field; a name is one or the other`,
+      );
     }
   }
   const table = `${quoteName(dbName)}.${quoteName(m.name)}`;
@@ -113,30 +150,58 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
   let tagCols: ColumnSchema[];
   if (cur === null) {
     for (const f of m.fields) {
-      if (f.name === TS_COLUMN) throw new BasaltError('SML_INVALID_DATA', `line ${f.firstLine}: field '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the field`);
+      if (f.name === TS_COLUMN)
+        throw new BasaltError(
+          'SML_INVALID_DATA',
+          `line ${f.firstLine}: field '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the field`,
+        );
     }
     columns = [{ name: TS_COLUMN, type: DataType.TIMESTAMP, bytes: 8 }, ...m.fields.map(columnFor)];
-    tagCols = [...tags].map(([name, st]) => ({ name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) }));
+    tagCols = [...tags].map(([name, st]) => ({
+      name,
+      type: DataType.VARCHAR,
+      bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes),
+    }));
     if (tagCols.length === 0) tagCols.push({ name: NULL_TAG, type: DataType.VARCHAR, bytes: 16 });
-    if (tagCols.some((t) => t.name === TS_COLUMN)) throw new BasaltError('SML_INVALID_DATA', `line ${m.firstLine}: tag '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the tag`);
+    if (tagCols.some((t) => t.name === TS_COLUMN))
+      throw new BasaltError(
+        'SML_INVALID_DATA',
+        `line ${m.firstLine}: tag '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the tag`,
+      );
     if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
-      throw new BasaltError('TOO_MANY_COLUMNS', `line ${m.firstLine}: measurement '${m.name}' has ${columns.length - 1} fields and ${tagCols.length} tags; at most ${Limits.maxColumns - 1} and ${Limits.maxTags}`);
+      throw new BasaltError(
+        'TOO_MANY_COLUMNS',
+        `line ${m.firstLine}: measurement '${m.name}' has ${columns.length - 1} fields and ${tagCols.length} tags; at most ${Limits.maxColumns - 1} and ${Limits.maxTags}`,
+      );
     }
     const defs = (cs: ColumnSchema[]): string => cs.map((c) => `${quoteName(c.name)} ${typeText(c)}`).join(', ');
-    ddl.push({ sql: `create stable if not exists ${table} (${defs(columns)}) tags (${defs(tagCols)})`, why: `line ${m.firstLine}: creating super table '${dbName}.${m.name}' for measurement '${m.name}'` });
+    ddl.push({
+      sql: `create stable if not exists ${table} (${defs(columns)}) tags (${defs(tagCols)})`,
+      why: `line ${m.firstLine}: creating super table '${dbName}.${m.name}' for measurement '${m.name}'`,
+    });
   } else {
     columns = [...cur.columns];
     tagCols = [...cur.tags];
     for (const f of m.fields) {
       const idx = columns.findIndex((c) => c.name === f.name);
-      if (idx === 0) throw new BasaltError('SML_INVALID_DATA', `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is the name of the timestamp column; rename the field`);
+      if (idx === 0)
+        throw new BasaltError(
+          'SML_INVALID_DATA',
+          `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is the name of the timestamp column; rename the field`,
+        );
       if (tagCols.some((t) => t.name === f.name)) {
-        throw new BasaltError('SML_INVALID_DATA', `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is a tag of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`);
+        throw new BasaltError(
+          'SML_INVALID_DATA',
+          `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is a tag of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`,
+        );
       }
       if (idx < 0) {
         const c = columnFor(f);
         columns.push(c);
-        ddl.push({ sql: `alter stable ${table} add column ${quoteName(c.name)} ${typeText(c)}`, why: `line ${f.firstLine}: adding column '${c.name}' ${typeText(c)} to '${dbName}.${m.name}' for a new field` });
+        ddl.push({
+          sql: `alter stable ${table} add column ${quoteName(c.name)} ${typeText(c)}`,
+          why: `line ${f.firstLine}: adding column '${c.name}' ${typeText(c)} to '${dbName}.${m.name}' for a new field`,
+        });
         continue;
       }
       const col = columns[idx]!;
@@ -151,29 +216,48 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       if (isStringType(col.type) && f.maxBytes > col.bytes) {
         const c = { ...col, bytes: varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes) };
         columns[idx] = c;
-        ddl.push({ sql: `alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`, why: `line ${f.firstLine}: widening column '${c.name}' of '${dbName}.${m.name}' from ${typeText(col)} to ${typeText(c)} for a ${f.maxBytes}-byte value` });
+        ddl.push({
+          sql: `alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`,
+          why: `line ${f.firstLine}: widening column '${c.name}' of '${dbName}.${m.name}' from ${typeText(col)} to ${typeText(c)} for a ${f.maxBytes}-byte value`,
+        });
       }
     }
     for (const [name, st] of tags) {
       const idx = tagCols.findIndex((t) => t.name === name);
       if (columns.some((c) => c.name === name)) {
-        throw new BasaltError('SML_INVALID_DATA', `line ${st.line}: tag '${name}' of measurement '${m.name}' is a column of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`);
+        throw new BasaltError(
+          'SML_INVALID_DATA',
+          `line ${st.line}: tag '${name}' of measurement '${m.name}' is a column of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`,
+        );
       }
       if (idx < 0) {
-        const t = { name, type: DataType.VARCHAR, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) };
+        const t = {
+          name,
+          type: DataType.VARCHAR,
+          bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes),
+        };
         tagCols.push(t);
-        ddl.push({ sql: `alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`, why: `line ${st.line}: adding tag '${t.name}' ${typeText(t)} to '${dbName}.${m.name}' for a new tag key` });
+        ddl.push({
+          sql: `alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`,
+          why: `line ${st.line}: adding tag '${t.name}' ${typeText(t)} to '${dbName}.${m.name}' for a new tag key`,
+        });
         continue;
       }
       const tag = tagCols[idx]!;
       if (isStringType(tag.type) && st.bytes > tag.bytes) {
         const t = { ...tag, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) };
         tagCols[idx] = t;
-        ddl.push({ sql: `alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`, why: `line ${st.line}: widening tag '${t.name}' of '${dbName}.${m.name}' from ${typeText(tag)} to ${typeText(t)} for a ${st.bytes}-byte value` });
+        ddl.push({
+          sql: `alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`,
+          why: `line ${st.line}: widening tag '${t.name}' of '${dbName}.${m.name}' from ${typeText(tag)} to ${typeText(t)} for a ${st.bytes}-byte value`,
+        });
       }
     }
     if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
-      throw new BasaltError('TOO_MANY_COLUMNS', `line ${m.firstLine}: super table '${dbName}.${m.name}' would have ${columns.length} columns and ${tagCols.length} tags; at most ${Limits.maxColumns} and ${Limits.maxTags}`);
+      throw new BasaltError(
+        'TOO_MANY_COLUMNS',
+        `line ${m.firstLine}: super table '${dbName}.${m.name}' would have ${columns.length} columns and ${tagCols.length} tags; at most ${Limits.maxColumns} and ${Limits.maxTags}`,
+      );
     }
   }
   const fieldOfColumn = new Int32Array(columns.length).fill(-1);

@@ -26,7 +26,10 @@ export class SeriesCache {
   private decoded: DecodedSeries[] = [];
   private count = 0;
 
-  constructor(private readonly maxEntries = 200_000, private readonly maxArenaBytes = 32 * 1024 * 1024) {
+  constructor(
+    private readonly maxEntries = 200_000,
+    private readonly maxArenaBytes = 32 * 1024 * 1024,
+  ) {
     assert(maxEntries >= 1 && maxArenaBytes >= 1024, 'series cache limits too small');
     this.arena = new Uint8Array(64 * 1024);
     this.slots = new Int32Array(1024);
@@ -71,7 +74,11 @@ export class SeriesCache {
     this.arena.set(body.subarray(start, start + len), this.arenaUsed);
     const id = this.count++;
     if (id === this.starts.length) {
-      const grow = (x: Int32Array): Int32Array<ArrayBuffer> => { const y = new Int32Array(x.length * 2); y.set(x); return y; };
+      const grow = (x: Int32Array): Int32Array<ArrayBuffer> => {
+        const y = new Int32Array(x.length * 2);
+        y.set(x);
+        return y;
+      };
       this.starts = grow(this.starts);
       this.lens = grow(this.lens);
       this.hashes = grow(this.hashes);

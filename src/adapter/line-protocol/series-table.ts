@@ -15,7 +15,10 @@ export class SeriesTable {
   /** Series registered so far; ids are 0 .. count-1 in order of first appearance. */
   count = 0;
 
-  constructor(private readonly body: Uint8Array, private readonly view: DataView) {}
+  constructor(
+    private readonly body: Uint8Array,
+    private readonly view: DataView,
+  ) {}
 
   hash(start: number, len: number): number {
     const view = this.view;
@@ -72,7 +75,11 @@ export class SeriesTable {
 
   private growEntries(): void {
     const n = this.starts.length * 2;
-    const grow = (a: Int32Array): Int32Array<ArrayBuffer> => { const b = new Int32Array(n); b.set(a); return b; };
+    const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
     this.starts = grow(this.starts);
     this.lens = grow(this.lens);
     this.hashes = grow(this.hashes);

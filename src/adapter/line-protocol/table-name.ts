@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { Limits } from '../../common/limits.js';
 import type { Series } from './batch.js';
 
-
 export function seriesCanonicalKey(measurement: string, s: Series): string {
   let k = measurement;
   for (let i = 0; i < s.tagKeys.length; i++) k += ',' + s.tagKeys[i]! + '=' + s.tagValues[i]!;

@@ -12,7 +12,12 @@ import { msToTicks, ticksToRfc3339 } from '../../common/time.js';
 import type { ColumnSchema } from '../../common/types.js';
 import type { MeasurementData } from './batch.js';
 import {
-  dbSchema, dropDbSchema, stableSchema, type DbSchema, type LineProtocolTarget, type StableSchema,
+  dbSchema,
+  dropDbSchema,
+  stableSchema,
+  type DbSchema,
+  type LineProtocolTarget,
+  type StableSchema,
 } from './schema-cache.js';
 import { planMeasurement, type MeasurementPlan } from './schemaless.js';
 
@@ -32,7 +37,11 @@ class StaleCacheSuspect extends Error {
 
 /** Writes a line-protocol body into database `db`. Throws BasaltError naming the line on bad input. */
 export async function writeLineProtocol(
-  target: LineProtocolTarget, db: string, body: Uint8Array, precision: LinePrecision, nowMs: number,
+  target: LineProtocolTarget,
+  db: string,
+  body: Uint8Array,
+  precision: LinePrecision,
+  nowMs: number,
 ): Promise<WriteSummary> {
   for (let attempt = 0; ; attempt++) {
     const { schema } = await dbSchema(target, db);
@@ -52,15 +61,28 @@ export async function writeLineProtocol(
 }
 
 async function writeOnce(
-  target: LineProtocolTarget, schema: DbSchema, body: Uint8Array, precision: LinePrecision, nowMs: number, retried: boolean,
+  target: LineProtocolTarget,
+  schema: DbSchema,
+  body: Uint8Array,
+  precision: LinePrecision,
+  nowMs: number,
+  retried: boolean,
 ): Promise<WriteSummary> {
   // Large bodies are parsed on a worker thread (parse-pool.ts), small ones inline.
-  const parsed = await parseLineProtocolAsync({ db: schema.name, body, precision, tsPrecision: schema.precision, nowMs, seriesCache: schema.seriesCache });
+  const parsed = await parseLineProtocolAsync({
+    db: schema.name,
+    body,
+    precision,
+    tsPrecision: schema.precision,
+    nowMs,
+    seriesCache: schema.seriesCache,
+  });
   if (parsed.points === 0) return { points: 0, tables: 0 };
   checkKeep(schema, parsed.measurements, nowMs);
   const plan = async (reload: boolean): Promise<MeasurementPlan[]> => {
     const plans: MeasurementPlan[] = [];
-    for (const m of parsed.measurements) plans.push(planMeasurement(schema.name, m, await stableSchema(target, schema, m.name, reload)));
+    for (const m of parsed.measurements)
+      plans.push(planMeasurement(schema.name, m, await stableSchema(target, schema, m.name, reload)));
     return plans;
   };
   const build = (plans: readonly MeasurementPlan[]): BulkTable[] => {
@@ -115,24 +137,32 @@ async function writeOnce(
       }
       if (!drifted) return insert(tables);
       if (round === Limits.lineProtocolMaxSchemaRounds) {
-        throw new BasaltError('TRANS_CONFLICT', `the super tables of '${schema.name}' kept changing while this request was adding columns (${Limits.lineProtocolMaxSchemaRounds} attempts); retry the request`);
+        throw new BasaltError(
+          'TRANS_CONFLICT',
+          `the super tables of '${schema.name}' kept changing while this request was adding columns (${Limits.lineProtocolMaxSchemaRounds} attempts); retry the request`,
+        );
       }
     }
   });
 }
 
-
 function sameSchema(a: StableSchema, b: StableSchema): boolean {
   const same = (x: readonly ColumnSchema[], y: readonly ColumnSchema[]): boolean =>
-    x.length === y.length && x.every((c, i) => c.name === y[i]!.name && c.type === y[i]!.type && c.bytes === y[i]!.bytes);
+    x.length === y.length &&
+    x.every((c, i) => c.name === y[i]!.name && c.type === y[i]!.type && c.bytes === y[i]!.bytes);
   return same(a.columns, b.columns) && same(a.tags, b.tags);
 }
 
 /** Errors that are about the data, not about what we believed of the schema. */
 function userError(e: unknown): boolean {
   if (!isBasaltError(e)) return false;
-  return e.errorName === 'INVALID_TIMESTAMP' || e.errorName === 'VALUE_TOO_LONG' || e.errorName === 'MEMTABLE_FULL' ||
-    e.errorName === 'QUEUE_FULL' || e.httpStatus >= 500;
+  return (
+    e.errorName === 'INVALID_TIMESTAMP' ||
+    e.errorName === 'VALUE_TOO_LONG' ||
+    e.errorName === 'MEMTABLE_FULL' ||
+    e.errorName === 'QUEUE_FULL' ||
+    e.httpStatus >= 500
+  );
 }
 
 /** Refuses rows older than the database's keep, naming the first such line. */
@@ -162,11 +192,21 @@ function serialized<T>(schema: DbSchema, fn: () => Promise<T>): Promise<T> {
 /** `precision=` of an InfluxDB write: ns (default), us, ms, s; InfluxDB 1.x's n and u too. */
 export function parsePrecision(p: string | null | undefined): LinePrecision {
   switch (p ?? '') {
-    case '': case 'ns': case 'n': return 'ns';
-    case 'us': case 'u': return 'us';
-    case 'ms': return 'ms';
-    case 's': return 's';
+    case '':
+    case 'ns':
+    case 'n':
+      return 'ns';
+    case 'us':
+    case 'u':
+      return 'us';
+    case 'ms':
+      return 'ms';
+    case 's':
+      return 's';
     default:
-      throw new BasaltError('SML_INVALID_PRECISION', `precision '${p}' is not supported; use precision=ns (default), us, ms or s`);
+      throw new BasaltError(
+        'SML_INVALID_PRECISION',
+        `precision '${p}' is not supported; use precision=ns (default), us, ms or s`,
+      );
   }
 }

@@ -28,53 +28,103 @@ export interface AnalyzedSelect {
 
 export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedSelect {
   if (stmt.from === null) return { plan: planConst(stmt, ctx), vgroups: new Map() };
-  if (stmt.from.kind !== 'table') throw new BasaltError('NOT_SUPPORTED', `subqueries in FROM ${at(stmt.from.pos)} are not supported yet`);
-  if (stmt.distinct && (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) || stmt.window !== null || stmt.groupBy.length > 0)) {
-    throw new BasaltError('NOT_SUPPORTED', `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`);
+  if (stmt.from.kind !== 'table')
+    throw new BasaltError('NOT_SUPPORTED', `subqueries in FROM ${at(stmt.from.pos)} are not supported yet`);
+  if (
+    stmt.distinct &&
+    (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) ||
+      stmt.window !== null ||
+      stmt.groupBy.length > 0)
+  ) {
+    throw new BasaltError(
+      'NOT_SUPPORTED',
+      `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`,
+    );
   }
   const db = ctx.getDb(stmt.from.table.db ?? ctx.session.db);
   const tname = stmt.from.table.name;
   const { info, vgroup: home } = findTable(db, tname);
   const scope = new TableScope(tname, info.columns, info.tags, stmt.from.alias);
   const env: TranslateEnv = {
-    precision: db.precision, nowTicks: msToTicks(ctx.nowMs(), db.precision), database: db.name,
-    serverVersion: ctx.serverVersion, table: scope, out: null,
+    precision: db.precision,
+    nowTicks: msToTicks(ctx.nowMs(), db.precision),
+    database: db.name,
+    serverVersion: ctx.serverVersion,
+    table: scope,
+    out: null,
   };
   const where = stmt.where === null ? null : translate(stmt.where, env);
-  if (where !== null && where.t !== DataType.BOOL) throw new BasaltError('WRONG_VALUE_TYPE', `WHERE ${at(stmt.where!.pos)} must be a condition`);
+  if (where !== null && where.t !== DataType.BOOL)
+    throw new BasaltError('WRONG_VALUE_TYPE', `WHERE ${at(stmt.where!.pos)} must be a condition`);
   const { range, tableConds, rowConds, tagLookup, tbnames } = splitWhere(where, scope);
 
   // select distinct a, b: one group per distinct (a, b).
   const groupExprs = [...stmt.partitionBy, ...stmt.groupBy, ...(stmt.distinct ? stmt.items.map((i) => i.expr) : [])];
-  const aggMode = stmt.distinct || stmt.window !== null || stmt.groupBy.length > 0 || stmt.items.some((i) => containsAggregate(i.expr)) ||
-    stmt.having !== null || stmt.orderBy.some((o) => containsAggregate(o.expr));
+  const aggMode =
+    stmt.distinct ||
+    stmt.window !== null ||
+    stmt.groupBy.length > 0 ||
+    stmt.items.some((i) => containsAggregate(i.expr)) ||
+    stmt.having !== null ||
+    stmt.orderBy.some((o) => containsAggregate(o.expr));
   const { limit, offset } = limitOf(stmt.limit);
   const sl = limitOf(stmt.slimit);
 
   let plan: Omit<SelectPlan, 'subplans'>;
-  let project: Expr[] = [], keys: Expr[] = [], aggs: AggSpec[] = [], window: WindowSpec | null = null;
+  let project: Expr[] = [],
+    keys: Expr[] = [],
+    aggs: AggSpec[] = [],
+    window: WindowSpec | null = null;
   let segments: SegmentSpec | null = null;
   let rowLimit = Infinity;
   let perTable: SubPlan['perTable'] = null;
-  if (aggMode) ({ plan, keys, aggs, window, segments } = planAggregate(stmt, info, env, groupExprs, range, limit, offset, sl));
+  if (aggMode)
+    ({ plan, keys, aggs, window, segments } = planAggregate(stmt, info, env, groupExprs, range, limit, offset, sl));
   else ({ plan, project, rowLimit, perTable } = planRows(stmt, info, scope, env, range, limit, offset, sl));
 
   // Subplans: one per vgroup holding tables to read.
-  const filter = andOf(rowConds), tableFilter = andOf(tableConds);
+  const filter = andOf(rowConds),
+    tableFilter = andOf(tableConds);
   const tr: TimeRange = { from: range.from, to: range.to };
   const emptyRange = tr.from > tr.to;
-  const targets = info.kind === 'super'
-    ? superTableTargets(db, tname, tagLookup, tbnames)
-    : [{ vgroup: home, tables: { k: 'names', names: [tname], stable: null } as const }];
+  const targets =
+    info.kind === 'super'
+      ? superTableTargets(db, tname, tagLookup, tbnames)
+      : [{ vgroup: home, tables: { k: 'names', names: [tname], stable: null } as const }];
   const keysPerTable = keys.every(isPerTable);
-  const useBlockStats = aggMode && filter === null && keysPerTable && segments === null &&
+  const useBlockStats =
+    aggMode &&
+    filter === null &&
+    keysPerTable &&
+    segments === null &&
     aggs.every((a) => STATS_FUNCTIONS.has(a.fn) && (a.arg === null || a.arg.k === 'slot'));
-  const useLastRowCache = aggMode && filter === null && keysPerTable && window === null && segments === null && aggs.length > 0 &&
+  const useLastRowCache =
+    aggMode &&
+    filter === null &&
+    keysPerTable &&
+    window === null &&
+    segments === null &&
+    aggs.length > 0 &&
     aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');
-  const subplans: SubPlan[] = targets.filter(() => !emptyRange).map((t) => ({
-    vgId: t.vgroup.vgId, tables: t.tables, range: tr, scanColumns: [...scope.scanColumns], tableFilter, filter,
-    mode: aggMode ? 'agg' : 'rows', project, rowLimit, perTable, keys, window, segments, aggs, useBlockStats, useLastRowCache,
-  }));
+  const subplans: SubPlan[] = targets
+    .filter(() => !emptyRange)
+    .map((t) => ({
+      vgId: t.vgroup.vgId,
+      tables: t.tables,
+      range: tr,
+      scanColumns: [...scope.scanColumns],
+      tableFilter,
+      filter,
+      mode: aggMode ? 'agg' : 'rows',
+      project,
+      rowLimit,
+      perTable,
+      keys,
+      window,
+      segments,
+      aggs,
+      useBlockStats,
+      useLastRowCache,
+    }));
   return { plan: { ...plan, subplans }, vgroups: new Map(targets.map((t) => [t.vgroup.vgId, t.vgroup])) };
 }
-

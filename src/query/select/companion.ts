@@ -15,7 +15,10 @@ const GROW_MIN = 16;
 const numbersCache = new WeakMap<ColumnVector, Float64Array>();
 function numbersOf(v: ColumnVector): Float64Array {
   let f = numbersCache.get(v);
-  if (f === undefined) { f = toF64(v); numbersCache.set(v, f); }
+  if (f === undefined) {
+    f = toF64(v);
+    numbersCache.set(v, f);
+  }
   return f;
 }
 
@@ -39,8 +42,10 @@ export class PickingSelector implements Accumulator {
   private ensure(g: number): void {
     if (g < this.groups) return;
     this.groups = g + 1;
-    grow(this.best, this.groups, null); grow(this.value, this.groups, null);
-    grow(this.pickBatch, this.groups, null); grow(this.pickRow, this.groups, -1);
+    grow(this.best, this.groups, null);
+    grow(this.value, this.groups, null);
+    grow(this.pickBatch, this.groups, null);
+    grow(this.pickRow, this.groups, -1);
   }
 
   /** True when candidate key k beats the group's best (ties keep the earlier row). */
@@ -48,22 +53,33 @@ export class PickingSelector implements Accumulator {
     const b = this.best[g]!;
     if (b === null) return true;
     switch (this.spec.fn) {
-      case 'max': case 'last': case 'last_row': return k > b;
-      case 'min': case 'first': return k < b;
-      default: throw new BasaltError('INTERNAL', `${this.spec.fn} is not a selector`);
+      case 'max':
+      case 'last':
+      case 'last_row':
+        return k > b;
+      case 'min':
+      case 'first':
+        return k < b;
+      default:
+        throw new BasaltError('INTERNAL', `${this.spec.fn} is not a selector`);
     }
   }
 
   addRange(g: number, v: ColumnVector | null, ts: Float64Array, from: number, to: number): void {
     this.ensure(g);
-    const vec = v!, nl = vec.nulls, fn = this.spec.fn;
-    const keys: ArrayLike<number | bigint> | null = fn === 'max' || fn === 'min'
-      ? (isBigIntType(vec.type) ? vec.data as BigInt64Array : numbersOf(vec)) : null;
+    const vec = v!,
+      nl = vec.nulls,
+      fn = this.spec.fn;
+    const keys: ArrayLike<number | bigint> | null =
+      fn === 'max' || fn === 'min' ? (isBigIntType(vec.type) ? (vec.data as BigInt64Array) : numbersOf(vec)) : null;
     for (let i = from; i < to; i++) {
       if (fn !== 'last_row' && nl !== null && nl[i] === 1) continue;
       const k = keys === null ? ts[i]! : keys[i]!;
       if (this.better(g, k)) {
-        this.best[g] = k; this.value[g] = valueAt(vec, i); this.pickBatch[g] = ts; this.pickRow[g] = i;
+        this.best[g] = k;
+        this.value[g] = valueAt(vec, i);
+        this.pickBatch[g] = ts;
+        this.pickRow[g] = i;
       }
     }
   }
@@ -72,28 +88,44 @@ export class PickingSelector implements Accumulator {
     for (let i = 0; i < n; i++) this.addRange(gids[i]!, v, ts, i, i + 1);
   }
 
-  addStats(): void { throw new BasaltError('INTERNAL', 'a selector with companions cannot use block statistics'); }
-  addPoint(): void { throw new BasaltError('INTERNAL', 'a selector with companions cannot use the last-row cache'); }
+  addStats(): void {
+    throw new BasaltError('INTERNAL', 'a selector with companions cannot use block statistics');
+  }
+  addPoint(): void {
+    throw new BasaltError('INTERNAL', 'a selector with companions cannot use the last-row cache');
+  }
 
   mergeFrom(g: number, other: Accumulator, og: number): void {
     const o = other as PickingSelector;
     this.ensure(g);
     this.tookOther = false;
     const k = og < o.groups ? o.best[og]! : null;
-    if (k !== null && this.better(g, k)) { this.best[g] = k; this.value[g] = o.value[og]!; this.tookOther = true; }
+    if (k !== null && this.better(g, k)) {
+      this.best[g] = k;
+      this.value[g] = o.value[og]!;
+      this.tookOther = true;
+    }
   }
 
-  result(g: number): ScalarValue { return g < this.groups ? this.value[g]! : null; }
+  result(g: number): ScalarValue {
+    return g < this.groups ? this.value[g]! : null;
+  }
 }
 
 /** The value of another expression at the row its selector picked. */
 export class Companion implements Accumulator {
   private value: ScalarValue[] = [];
   private groups = 0;
-  constructor(readonly spec: AggSpec, private readonly selector: PickingSelector) {}
+  constructor(
+    readonly spec: AggSpec,
+    private readonly selector: PickingSelector,
+  ) {}
 
   private ensure(g: number): void {
-    if (g >= this.groups) { this.groups = g + 1; grow(this.value, this.groups, null); }
+    if (g >= this.groups) {
+      this.groups = g + 1;
+      grow(this.value, this.groups, null);
+    }
   }
 
   addRange(g: number, v: ColumnVector | null, ts: Float64Array, from: number, to: number): void {
@@ -106,8 +138,12 @@ export class Companion implements Accumulator {
     for (let i = 0; i < n; i++) this.addRange(gids[i]!, v, ts, i, i + 1);
   }
 
-  addStats(): void { throw new BasaltError('INTERNAL', 'companion columns cannot use block statistics'); }
-  addPoint(): void { throw new BasaltError('INTERNAL', 'companion columns cannot use the last-row cache'); }
+  addStats(): void {
+    throw new BasaltError('INTERNAL', 'companion columns cannot use block statistics');
+  }
+  addPoint(): void {
+    throw new BasaltError('INTERNAL', 'companion columns cannot use the last-row cache');
+  }
 
   mergeFrom(g: number, other: Accumulator, og: number): void {
     this.ensure(g);
@@ -115,5 +151,7 @@ export class Companion implements Accumulator {
     if (this.selector.tookOther) this.value[g] = (other as Companion).result(og);
   }
 
-  result(g: number): ScalarValue { return g < this.groups ? this.value[g]! : null; }
+  result(g: number): ScalarValue {
+    return g < this.groups ? this.value[g]! : null;
+  }
 }

@@ -27,53 +27,77 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
       if (c === undefined) throw new BasaltError('INTERNAL', `expression refers to missing slot ${e.slot}`);
       return c;
     }
-    case 'const': return constVector(e.t, e.value, n);
-    case 'tag': return constVector(e.t, b.tagValues[e.tag] ?? null, n);
-    case 'tbname': return constVector(e.t, b.tbname, n);
-    case 'arith': return arith(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
+    case 'const':
+      return constVector(e.t, e.value, n);
+    case 'tag':
+      return constVector(e.t, b.tagValues[e.tag] ?? null, n);
+    case 'tbname':
+      return constVector(e.t, b.tbname, n);
+    case 'arith':
+      return arith(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
     case 'neg': {
-      const v = evalExpr(e.e, b), f = toF64(v), out = new Float64Array(n);
+      const v = evalExpr(e.e, b),
+        f = toF64(v),
+        out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = -f[i]!;
       return { type: DataType.DOUBLE, data: out, nulls: v.nulls };
     }
-    case 'cmp': return compare(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
-    case 'and': case 'or': {
+    case 'cmp':
+      return compare(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
+    case 'and':
+    case 'or': {
       let acc = evalExpr(e.args[0]!, b);
       for (let i = 1; i < e.args.length; i++) acc = logic(e.k, acc, evalExpr(e.args[i]!, b));
       return acc;
     }
     case 'not': {
-      const v = evalExpr(e.e, b), d = v.data as Uint8Array, out = new Uint8Array(n);
+      const v = evalExpr(e.e, b),
+        d = v.data as Uint8Array,
+        out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
       return { type: DataType.BOOL, data: out, nulls: v.nulls };
     }
     case 'isnull': {
-      const v = evalExpr(e.e, b), out = new Uint8Array(n);
+      const v = evalExpr(e.e, b),
+        out = new Uint8Array(n);
       const want = e.not ? 0 : 1;
       if (v.nulls === null) out.fill(1 - want);
       else for (let i = 0; i < n; i++) out[i] = v.nulls[i] === want ? 1 : 0;
       return { type: DataType.BOOL, data: out, nulls: null };
     }
-    case 'in': return inList(evalExpr(e.e, b), e.list, e.not);
+    case 'in':
+      return inList(evalExpr(e.e, b), e.list, e.not);
     case 'between': {
       const v = evalExpr(e.e, b);
       const r = logic('and', compare('>=', v, evalExpr(e.lo, b)), compare('<=', v, evalExpr(e.hi, b)));
       if (!e.not) return r;
-      const d = r.data as Uint8Array, out = new Uint8Array(n);
+      const d = r.data as Uint8Array,
+        out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
       return { type: DataType.BOOL, data: out, nulls: r.nulls };
     }
-    case 'like': case 'regex': {
-      const v = evalExpr(e.e, b), s = toStrings(v), out = new Uint8Array(n);
+    case 'like':
+    case 'regex': {
+      const v = evalExpr(e.e, b),
+        s = toStrings(v),
+        out = new Uint8Array(n);
       const re = e.k === 'like' ? likeToRegExp(e.pattern) : regexOf(e.pattern);
       const hit = e.not ? 0 : 1;
       for (let i = 0; i < n; i++) out[i] = re.test(s[i]!) ? hit : 1 - hit;
       return { type: DataType.BOOL, data: out, nulls: v.nulls };
     }
-    case 'cast': return castVector(evalExpr(e.e, b), e.t);
-    case 'fn': return evalScalarFn(e, e.args.map((a) => evalExpr(a, b)), n);
-    case 'case': return evalCase(e, b);
-    default: return unreachable(e, 'expression kind');
+    case 'cast':
+      return castVector(evalExpr(e.e, b), e.t);
+    case 'fn':
+      return evalScalarFn(
+        e,
+        e.args.map((a) => evalExpr(a, b)),
+        n,
+      );
+    case 'case':
+      return evalCase(e, b);
+    default:
+      return unreachable(e, 'expression kind');
   }
 }
 
@@ -84,15 +108,21 @@ function evalCase(e: Extract<Expr, { k: 'case' }>, b: Batch): ColumnVector {
   const nulls = new Uint8Array(n).fill(1);
   const done = new Uint8Array(n);
   const take = (v: ColumnVector, pick: (i: number) => boolean): void => {
-    const c = castVector(v, e.t), d = c.data as unknown as ArrayLike<unknown>;
+    const c = castVector(v, e.t),
+      d = c.data as unknown as ArrayLike<unknown>;
     for (let i = 0; i < n; i++) {
       if (done[i] === 1 || !pick(i)) continue;
       done[i] = 1;
-      if (c.nulls === null || c.nulls[i] === 0) { data[i] = d[i]; nulls[i] = 0; }
+      if (c.nulls === null || c.nulls[i] === 0) {
+        data[i] = d[i];
+        nulls[i] = 0;
+      }
     }
   };
   for (const w of e.whens) {
-    const cond = evalExpr(w.when, b), cd = cond.data as Uint8Array, cn = cond.nulls;
+    const cond = evalExpr(w.when, b),
+      cd = cond.data as Uint8Array,
+      cn = cond.nulls;
     take(evalExpr(w.then, b), (i) => cd[i] === 1 && (cn === null || cn[i] === 0));
   }
   if (e.else !== null) take(evalExpr(e.else, b), () => true);
@@ -114,57 +144,94 @@ function regexOf(pattern: string): RegExp {
 
 /** Arithmetic is done in doubles (TDengine's rule); x / 0 and x % 0 are null. */
 function arith(op: string, l: ColumnVector, r: ColumnVector): ColumnVector {
-  const a = toF64(l), c = toF64(r), n = a.length, out = new Float64Array(n);
+  const a = toF64(l),
+    c = toF64(r),
+    n = a.length,
+    out = new Float64Array(n);
   let nulls = orNulls(l.nulls, r.nulls);
   switch (op) {
-    case '+': for (let i = 0; i < n; i++) out[i] = a[i]! + c[i]!; break;
-    case '-': for (let i = 0; i < n; i++) out[i] = a[i]! - c[i]!; break;
-    case '*': for (let i = 0; i < n; i++) out[i] = a[i]! * c[i]!; break;
-    case '/': case '%': {
+    case '+':
+      for (let i = 0; i < n; i++) out[i] = a[i]! + c[i]!;
+      break;
+    case '-':
+      for (let i = 0; i < n; i++) out[i] = a[i]! - c[i]!;
+      break;
+    case '*':
+      for (let i = 0; i < n; i++) out[i] = a[i]! * c[i]!;
+      break;
+    case '/':
+    case '%': {
       let zero: Uint8Array | null = null;
       for (let i = 0; i < n; i++) {
         const d = c[i]!;
-        if (d === 0) { zero ??= nulls === null ? new Uint8Array(n) : nulls.slice(); zero[i] = 1; continue; }
+        if (d === 0) {
+          zero ??= nulls === null ? new Uint8Array(n) : nulls.slice();
+          zero[i] = 1;
+          continue;
+        }
         out[i] = op === '/' ? a[i]! / d : a[i]! % d;
       }
       if (zero !== null) nulls = zero;
       break;
     }
-    default: throw new BasaltError('INTERNAL', `unknown arithmetic operator ${op}`);
+    default:
+      throw new BasaltError('INTERNAL', `unknown arithmetic operator ${op}`);
   }
   return { type: DataType.DOUBLE, data: out, nulls };
 }
 
 function cmpResult(op: CmpOp, c: number): number {
   switch (op) {
-    case '=': return c === 0 ? 1 : 0;
-    case '<>': return c !== 0 ? 1 : 0;
-    case '<': return c < 0 ? 1 : 0;
-    case '<=': return c <= 0 ? 1 : 0;
-    case '>': return c > 0 ? 1 : 0;
-    case '>=': return c >= 0 ? 1 : 0;
+    case '=':
+      return c === 0 ? 1 : 0;
+    case '<>':
+      return c !== 0 ? 1 : 0;
+    case '<':
+      return c < 0 ? 1 : 0;
+    case '<=':
+      return c <= 0 ? 1 : 0;
+    case '>':
+      return c > 0 ? 1 : 0;
+    case '>=':
+      return c >= 0 ? 1 : 0;
   }
 }
 
 function compare(op: CmpOp, l: ColumnVector, r: ColumnVector): ColumnVector {
-  const n = l.data.length, out = new Uint8Array(n);
+  const n = l.data.length,
+    out = new Uint8Array(n);
   const nulls = orNulls(l.nulls, r.nulls);
   if (isStringType(l.type) && isStringType(r.type)) {
-    const a = l.data as string[], c = r.data as string[];
+    const a = l.data as string[],
+      c = r.data as string[];
     for (let i = 0; i < n; i++) out[i] = cmpResult(op, a[i]! < c[i]! ? -1 : a[i]! > c[i]! ? 1 : 0);
   } else if (isBigIntType(l.type) && isBigIntType(r.type)) {
     // Signed and unsigned 64-bit arrays compare by value as bigints: exact over both ranges.
-    const a = l.data as BigArray, c = r.data as BigArray;
+    const a = l.data as BigArray,
+      c = r.data as BigArray;
     for (let i = 0; i < n; i++) out[i] = cmpResult(op, a[i]! < c[i]! ? -1 : a[i]! > c[i]! ? 1 : 0);
   } else {
-    const a = toF64(l), c = toF64(r);
+    const a = toF64(l),
+      c = toF64(r);
     switch (op) {
-      case '=': for (let i = 0; i < n; i++) out[i] = a[i] === c[i] ? 1 : 0; break;
-      case '<>': for (let i = 0; i < n; i++) out[i] = a[i] !== c[i] ? 1 : 0; break;
-      case '<': for (let i = 0; i < n; i++) out[i] = a[i]! < c[i]! ? 1 : 0; break;
-      case '<=': for (let i = 0; i < n; i++) out[i] = a[i]! <= c[i]! ? 1 : 0; break;
-      case '>': for (let i = 0; i < n; i++) out[i] = a[i]! > c[i]! ? 1 : 0; break;
-      case '>=': for (let i = 0; i < n; i++) out[i] = a[i]! >= c[i]! ? 1 : 0; break;
+      case '=':
+        for (let i = 0; i < n; i++) out[i] = a[i] === c[i] ? 1 : 0;
+        break;
+      case '<>':
+        for (let i = 0; i < n; i++) out[i] = a[i] !== c[i] ? 1 : 0;
+        break;
+      case '<':
+        for (let i = 0; i < n; i++) out[i] = a[i]! < c[i]! ? 1 : 0;
+        break;
+      case '<=':
+        for (let i = 0; i < n; i++) out[i] = a[i]! <= c[i]! ? 1 : 0;
+        break;
+      case '>':
+        for (let i = 0; i < n; i++) out[i] = a[i]! > c[i]! ? 1 : 0;
+        break;
+      case '>=':
+        for (let i = 0; i < n; i++) out[i] = a[i]! >= c[i]! ? 1 : 0;
+        break;
     }
   }
   return { type: DataType.BOOL, data: out, nulls };
@@ -172,8 +239,12 @@ function compare(op: CmpOp, l: ColumnVector, r: ColumnVector): ColumnVector {
 
 /** Three-valued AND / OR: false AND null = false, true OR null = true, otherwise null wins. */
 function logic(k: 'and' | 'or', l: ColumnVector, r: ColumnVector): ColumnVector {
-  const a = l.data as Uint8Array, c = r.data as Uint8Array, n = a.length, out = new Uint8Array(n);
-  const ln = l.nulls, rn = r.nulls;
+  const a = l.data as Uint8Array,
+    c = r.data as Uint8Array,
+    n = a.length,
+    out = new Uint8Array(n);
+  const ln = l.nulls,
+    rn = r.nulls;
   if (ln === null && rn === null) {
     if (k === 'and') for (let i = 0; i < n; i++) out[i] = a[i]! & c[i]!;
     else for (let i = 0; i < n; i++) out[i] = a[i]! | c[i]!;
@@ -181,8 +252,10 @@ function logic(k: 'and' | 'or', l: ColumnVector, r: ColumnVector): ColumnVector 
   }
   const nulls = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const an = ln !== null && ln[i] === 1, cn = rn !== null && rn[i] === 1;
-    const av = a[i]!, cv = c[i]!;
+    const an = ln !== null && ln[i] === 1,
+      cn = rn !== null && rn[i] === 1;
+    const av = a[i]!,
+      cv = c[i]!;
     if (k === 'and') {
       if ((!an && av === 0) || (!cn && cv === 0)) out[i] = 0;
       else if (an || cn) nulls[i] = 1;
@@ -197,13 +270,17 @@ function logic(k: 'and' | 'or', l: ColumnVector, r: ColumnVector): ColumnVector 
 }
 
 function inList(v: ColumnVector, list: readonly ScalarValue[], not: boolean): ColumnVector {
-  const n = v.data.length, out = new Uint8Array(n), hit = not ? 0 : 1;
+  const n = v.data.length,
+    out = new Uint8Array(n),
+    hit = not ? 0 : 1;
   const nonNull = list.filter((x) => x !== null);
   if (isStringType(v.type)) {
-    const set = new Set(nonNull.map(String)), s = v.data as string[];
+    const set = new Set(nonNull.map(String)),
+      s = v.data as string[];
     for (let i = 0; i < n; i++) out[i] = set.has(s[i]!) ? hit : 1 - hit;
   } else {
-    const set = new Set(nonNull.map((x) => typeof x === 'boolean' ? (x ? 1 : 0) : Number(x))), f = toF64(v);
+    const set = new Set(nonNull.map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : Number(x)))),
+      f = toF64(v);
     for (let i = 0; i < n; i++) out[i] = set.has(f[i]!) ? hit : 1 - hit;
   }
   // x NOT IN (.., null) is never true (SQL); x IN (.., null) is true or null.

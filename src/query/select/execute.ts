@@ -52,11 +52,16 @@ function* chunk(cols: readonly ColumnVector[], numRows: number, visible: number)
 }
 
 /** Sorts (if ordered) and applies offset/limit to whole columns. */
-function orderAndLimit(plan: SelectPlan, cols: ColumnVector[], numRows: number): { cols: ColumnVector[]; numRows: number } {
+function orderAndLimit(
+  plan: SelectPlan,
+  cols: ColumnVector[],
+  numRows: number,
+): { cols: ColumnVector[]; numRows: number } {
   // Aggregate rows already come in partition order; without a limit there is nothing to do per partition.
   const perPartitionNoop = plan.mode !== 'rows' && plan.limit === Infinity && plan.offset === 0;
   if (plan.partitionCols.length > 0 && !perPartitionNoop) return limitPerPartition(plan, cols, numRows);
-  const from = Math.min(plan.offset, numRows), to = Math.min(numRows, from + plan.limit);
+  const from = Math.min(plan.offset, numRows),
+    to = Math.min(numRows, from + plan.limit);
   if (plan.order.length > 0) {
     const perm = sortPermutation(cols, plan.order, numRows);
     return { cols: gatherRows(cols, perm, from, to), numRows: to - from };
@@ -71,7 +76,11 @@ function orderAndLimit(plan: SelectPlan, cols: ColumnVector[], numRows: number):
  * the rows come grouped by partition (stable, so each keeps its time order); with order by
  * the order is global and each partition keeps its first rows in that order.
  */
-function limitPerPartition(plan: SelectPlan, cols: ColumnVector[], numRows: number): { cols: ColumnVector[]; numRows: number } {
+function limitPerPartition(
+  plan: SelectPlan,
+  cols: ColumnVector[],
+  numRows: number,
+): { cols: ColumnVector[]; numRows: number } {
   const byPartition: OrderSpec[] = plan.partitionCols.map((col) => ({ col, desc: false, nullsFirst: true }));
   const perm = sortPermutation(cols, plan.order.length > 0 ? plan.order : byPartition, numRows);
   const keep = new Int32Array(numRows);
@@ -81,9 +90,13 @@ function limitPerPartition(plan: SelectPlan, cols: ColumnVector[], numRows: numb
   let kept = 0;
   for (let r = 0; r < numRows; r++) {
     const row = perm[r]!;
-    const key = single !== null ? valueAt(single, row) : keyString(plan.partitionCols.map((c) => valueAt(cols[c]!, row)));
+    const key =
+      single !== null ? valueAt(single, row) : keyString(plan.partitionCols.map((c) => valueAt(cols[c]!, row)));
     let p = seen.get(key);
-    if (p === undefined) { p = { ordinal: seen.size, rows: 0 }; seen.set(key, p); }
+    if (p === undefined) {
+      p = { ordinal: seen.size, rows: 0 };
+      seen.set(key, p);
+    }
     const partOk = plan.mode !== 'rows' || (p.ordinal >= plan.soffset && p.ordinal < plan.soffset + plan.slimit);
     if (partOk && p.rows >= plan.offset && p.rows < plan.offset + plan.limit) keep[kept++] = row;
     p.rows++;
@@ -97,13 +110,19 @@ function filterBatch(cond: ColumnVector, cols: ColumnVector[]): { cols: ColumnVe
 }
 
 /** Aggregate and FROM-less queries: computed whole (their input must be read whole anyway). */
-export async function executeAggregate(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): Promise<ColumnBlock[]> {
+export async function executeAggregate(
+  plan: SelectPlan,
+  vgroups: ReadonlyMap<number, VgroupHandle>,
+  before?: BeforeRead,
+): Promise<ColumnBlock[]> {
   let batch: Batch;
   if (plan.mode === 'const') {
     batch = { numRows: 1, cols: [], tagValues: [], tbname: '' };
   } else {
     // Remote vgroups work in parallel; local ones run in turn on this thread.
-    const partials = await Promise.all(plan.subplans.map((sp) => aggPartial(plan, sp, handleOf(vgroups, sp.vgId), before)));
+    const partials = await Promise.all(
+      plan.subplans.map((sp) => aggPartial(plan, sp, handleOf(vgroups, sp.vgId), before)),
+    );
     // No vgroup to ask (e.g. an empty time range): an empty partial still yields count 0 etc.
     if (partials.length === 0) partials.push({ groups: new GroupTable(), accs: createAccumulators(plan.aggs) });
     batch = buildMergeBatch(plan, partials);
@@ -112,7 +131,8 @@ export async function executeAggregate(plan: SelectPlan, vgroups: ReadonlyMap<nu
   let numRows = batch.numRows;
   if (plan.having !== null) {
     const r = filterBatch(evalExpr(plan.having, batch), cols);
-    cols = r.cols; numRows = r.numRows;
+    cols = r.cols;
+    numRows = r.numRows;
   }
   const r = orderAndLimit(plan, cols, numRows);
   return [...chunk(r.cols, r.numRows, plan.visible)];
@@ -121,7 +141,8 @@ export async function executeAggregate(plan: SelectPlan, vgroups: ReadonlyMap<nu
 /** 'asc' / 'desc' when a one-table rows query is ordered by the timestamp alone: scan order already. */
 export function timestampOrderOfOneTable(plan: SelectPlan): 'asc' | 'desc' | null {
   const sp = plan.subplans[0];
-  if (plan.subplans.length !== 1 || sp === undefined || plan.order.length !== 1 || plan.partitionCols.length > 0) return null;
+  if (plan.subplans.length !== 1 || sp === undefined || plan.order.length !== 1 || plan.partitionCols.length > 0)
+    return null;
   if (sp.tables.k !== 'names' || sp.tables.names.length !== 1) return null;
   const e = sp.project[plan.order[0]!.col];
   if (e === undefined || e.k !== 'slot' || e.slot !== 0) return null;
@@ -129,13 +150,21 @@ export function timestampOrderOfOneTable(plan: SelectPlan): 'asc' | 'desc' | nul
 }
 
 /** One table ordered by ts ascending: streamed in scan order, stopping at offset + limit. */
-export function streamTimestampAscending(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
+export function streamTimestampAscending(
+  plan: SelectPlan,
+  vgroups: ReadonlyMap<number, VgroupHandle>,
+  before?: BeforeRead,
+): AsyncGenerator<ColumnBlock> {
   const sp = plan.subplans[0]!;
   return streamRows({ ...plan, subplans: [{ ...sp, rowLimit: plan.offset + plan.limit }] }, vgroups, before);
 }
 
 /** One table ordered by ts descending: only the last offset + limit rows are kept while scanning. */
-export async function lastRowsDescending(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): Promise<ColumnBlock[]> {
+export async function lastRowsDescending(
+  plan: SelectPlan,
+  vgroups: ReadonlyMap<number, VgroupHandle>,
+  before?: BeforeRead,
+): Promise<ColumnBlock[]> {
   const sp = plan.subplans[0]!;
   const need = plan.offset + plan.limit;
   const kept: ColumnBlock[] = [];
@@ -145,7 +174,10 @@ export async function lastRowsDescending(plan: SelectPlan, vgroups: ReadonlyMap<
     held += b.numRows;
     while (kept.length > 1 && held - kept[0]!.numRows >= need) held -= kept.shift()!.numRows;
     if (held > Limits.maxQueryMaterializedRows) {
-      throw new BasaltError('NOT_SUPPORTED', `order by ts desc over more than ${Limits.maxQueryMaterializedRows} rows; add a limit or narrow the time range`);
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        `order by ts desc over more than ${Limits.maxQueryMaterializedRows} rows; add a limit or narrow the time range`,
+      );
     }
   }
   const cols = concatColumns(kept, sp.project.length, plan);
@@ -156,19 +188,28 @@ export async function lastRowsDescending(plan: SelectPlan, vgroups: ReadonlyMap<
 }
 
 /** Rows queries with order by: collected, sorted, limited. */
-export async function executeSortedRows(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): Promise<ColumnBlock[]> {
+export async function executeSortedRows(
+  plan: SelectPlan,
+  vgroups: ReadonlyMap<number, VgroupHandle>,
+  before?: BeforeRead,
+): Promise<ColumnBlock[]> {
   const blocks: ColumnBlock[] = [];
   let held = 0;
   for (const sp of plan.subplans) {
     for (const b of await rowsOf(sp, handleOf(vgroups, sp.vgId), before)) {
       held += b.numRows;
       if (held > Limits.maxQueryMaterializedRows) {
-        throw new BasaltError('NOT_SUPPORTED', `order by / partition by over more than ${Limits.maxQueryMaterializedRows} rows; narrow the time range or filter more in WHERE, or drop order by to stream the rows`);
+        throw new BasaltError(
+          'NOT_SUPPORTED',
+          `order by / partition by over more than ${Limits.maxQueryMaterializedRows} rows; narrow the time range or filter more in WHERE, or drop order by to stream the rows`,
+        );
       }
       blocks.push(b);
     }
   }
-  const width = plan.subplans[0]?.project.length ?? Math.max(plan.columns.length, ...plan.order.map((o) => o.col + 1), ...plan.partitionCols.map((c) => c + 1));
+  const width =
+    plan.subplans[0]?.project.length ??
+    Math.max(plan.columns.length, ...plan.order.map((o) => o.col + 1), ...plan.partitionCols.map((c) => c + 1));
   const cols = concatColumns(blocks, width, plan);
   const numRows = blocks.reduce((s, b) => s + b.numRows, 0);
   const r = orderAndLimit(plan, cols, numRows);
@@ -194,24 +235,42 @@ function concatVectors(type: ColumnVector['type'], parts: ColumnVector[], total:
   if (parts.length > 0 && Array.isArray(parts[0]!.data)) {
     const data: string[] = [];
     let at = 0;
-    for (const p of parts) { for (const s of p.data as string[]) data.push(s); if (nulls && p.nulls) nulls.set(p.nulls, at); at += p.data.length; }
+    for (const p of parts) {
+      for (const s of p.data as string[]) data.push(s);
+      if (nulls && p.nulls) nulls.set(p.nulls, at);
+      at += p.data.length;
+    }
     return { type, data, nulls };
   }
   const ctor = parts.length > 0 ? (parts[0]!.data.constructor as new (n: number) => Float64Array) : Float64Array;
   const data = new ctor(total);
   let at = 0;
-  for (const p of parts) { data.set(p.data as Float64Array, at); if (nulls && p.nulls) nulls.set(p.nulls, at); at += p.data.length; }
+  for (const p of parts) {
+    data.set(p.data as Float64Array, at);
+    if (nulls && p.nulls) nulls.set(p.nulls, at);
+    at += p.data.length;
+  }
   return { type, data, nulls };
 }
 
 /** Rows queries without order by: streamed block by block with offset/limit, stopping early. */
-export async function* streamRows(plan: SelectPlan, vgroups: ReadonlyMap<number, VgroupHandle>, before?: BeforeRead): AsyncGenerator<ColumnBlock> {
-  let skip = plan.offset, left = plan.limit;
+export async function* streamRows(
+  plan: SelectPlan,
+  vgroups: ReadonlyMap<number, VgroupHandle>,
+  before?: BeforeRead,
+): AsyncGenerator<ColumnBlock> {
+  let skip = plan.offset,
+    left = plan.limit;
   if (left <= 0) return;
   for (const sp of plan.subplans) {
     for (const b of await rowsOf(sp, handleOf(vgroups, sp.vgId), before)) {
-      let from = 0, to = b.numRows;
-      if (skip > 0) { const s = Math.min(skip, to); skip -= s; from = s; }
+      let from = 0,
+        to = b.numRows;
+      if (skip > 0) {
+        const s = Math.min(skip, to);
+        skip -= s;
+        from = s;
+      }
       if (from >= to) continue;
       to = Math.min(to, from + left);
       left -= to - from;

@@ -14,10 +14,14 @@ export function keyString(vals: readonly ScalarValue[]): string {
 export function keyPart(v: ScalarValue): string {
   if (v === null) return '\u0000n';
   switch (typeof v) {
-    case 'string': return '\u0000s' + v.length + ':' + v;
-    case 'bigint': return '\u0000i' + v.toString();
-    case 'boolean': return v ? '\u0000t' : '\u0000f';
-    default: return Number.isInteger(v) ? '\u0000i' + v : '\u0000d' + v;
+    case 'string':
+      return '\u0000s' + v.length + ':' + v;
+    case 'bigint':
+      return '\u0000i' + v.toString();
+    case 'boolean':
+      return v ? '\u0000t' : '\u0000f';
+    default:
+      return Number.isInteger(v) ? '\u0000i' + v : '\u0000d' + v;
   }
 }
 
@@ -27,7 +31,9 @@ export class GroupTable {
   readonly wstart: number[] = [];
   private readonly map = new Map<string, number>();
 
-  get size(): number { return this.keys.length; }
+  get size(): number {
+    return this.keys.length;
+  }
 
   /** The group's id; `keyVals` may be a function so per-row callers build the array only for a new group. */
   id(keyStr: string, keyVals: readonly ScalarValue[] | (() => ScalarValue[]), wstart: number): number {
@@ -36,7 +42,10 @@ export class GroupTable {
     if (g === undefined) {
       g = this.keys.length;
       if (g >= Limits.maxQueryMaterializedRows) {
-        throw new BasaltError('NOT_SUPPORTED', `the query produces more than ${Limits.maxQueryMaterializedRows} groups/windows; use a longer interval, fewer group by keys or a narrower time range`);
+        throw new BasaltError(
+          'NOT_SUPPORTED',
+          `the query produces more than ${Limits.maxQueryMaterializedRows} groups/windows; use a longer interval, fewer group by keys or a narrower time range`,
+        );
       }
       this.map.set(k, g);
       this.keys.push(typeof keyVals === 'function' ? keyVals() : keyVals.slice());

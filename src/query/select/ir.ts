@@ -10,7 +10,10 @@ export type ArithOp = '+' | '-' | '*' | '/' | '%';
 export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 
 /** Every node carries its result type and, for strings, a byte length for column_meta. */
-interface Typed { readonly t: DataType; readonly bytes: number }
+interface Typed {
+  readonly t: DataType;
+  readonly bytes: number;
+}
 
 export type Expr =
   /** A column of the batch being evaluated (scan slot, or a merge-stage column). */
@@ -32,15 +35,38 @@ export type Expr =
   | (Typed & { readonly k: 'cast'; readonly e: Expr })
   | (Typed & { readonly k: 'fn'; readonly name: ScalarFn; readonly args: readonly Expr[] })
   /** Searched CASE (the simple form is rewritten to `operand = value` conditions). */
-  | (Typed & { readonly k: 'case'; readonly whens: ReadonlyArray<{ readonly when: Expr; readonly then: Expr }>; readonly else: Expr | null });
+  | (Typed & {
+      readonly k: 'case';
+      readonly whens: ReadonlyArray<{ readonly when: Expr; readonly then: Expr }>;
+      readonly else: Expr | null;
+    });
 
 export type ScalarFn =
-  | 'abs' | 'ceil' | 'floor' | 'round' | 'concat' | 'length' | 'lower' | 'upper'
-  | 'timetruncate' | 'to_iso8601';
+  | 'abs'
+  | 'ceil'
+  | 'floor'
+  | 'round'
+  | 'concat'
+  | 'length'
+  | 'lower'
+  | 'upper'
+  | 'timetruncate'
+  | 'to_iso8601';
 
 export type AggFn =
-  | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'last_row'
-  | 'spread' | 'stddev' | 'percentile' | 'apercentile' | 'twa'
+  | 'count'
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'first'
+  | 'last'
+  | 'last_row'
+  | 'spread'
+  | 'stddev'
+  | 'percentile'
+  | 'apercentile'
+  | 'twa'
   /** A plain column next to a single selector (`select max(v), ts`): its value at the selected row. */
   | 'companion';
 
@@ -86,7 +112,12 @@ export type TableSelector =
   /** `stable` set: only those of the names that are child tables of it (tbname = ... on a super table). */
   | { readonly k: 'names'; readonly names: readonly string[]; readonly stable: string | null }
   | { readonly k: 'children'; readonly stable: string }
-  | { readonly k: 'tagIndex'; readonly stable: string; readonly tagName: string; readonly values: readonly ScalarValue[] };
+  | {
+      readonly k: 'tagIndex';
+      readonly stable: string;
+      readonly tagName: string;
+      readonly values: readonly ScalarValue[];
+    };
 
 export interface SubPlan {
   readonly vgId: number;

@@ -15,7 +15,6 @@ import { compareValues } from './sort.js';
 import { VectorBuilder } from './vec.js';
 import { firstWindowContaining, nextWindowStart, windowEnd, windowStartOf, windowsBetween } from './window.js';
 
-
 export function mergePartials(plan: SelectPlan, partials: readonly AggPartial[]): AggPartial {
   if (partials.length === 1) return partials[0]!;
   const groups = new GroupTable();
@@ -30,7 +29,11 @@ export function mergePartials(plan: SelectPlan, partials: readonly AggPartial[])
   return { groups, accs };
 }
 
-interface Row { keys: ScalarValue[]; ws: number; vals: ScalarValue[] }
+interface Row {
+  keys: ScalarValue[];
+  ws: number;
+  vals: ScalarValue[];
+}
 
 function compareRows(a: Row, b: Row): number {
   for (let i = 0; i < a.keys.length; i++) {
@@ -60,21 +63,36 @@ export function buildMergeBatch(plan: SelectPlan, partials: readonly AggPartial[
   const w = plan.window;
   const builders = plan.layout.map((it) => {
     switch (it.k) {
-      case 'key': return new VectorBuilder(plan.keys[it.idx]!.t, rows.length);
-      case 'agg': return new VectorBuilder(plan.aggs[it.idx]!.t, rows.length);
-      case 'wduration': return new VectorBuilder(DataType.BIGINT, rows.length);
-      default: return new VectorBuilder(DataType.TIMESTAMP, rows.length);
+      case 'key':
+        return new VectorBuilder(plan.keys[it.idx]!.t, rows.length);
+      case 'agg':
+        return new VectorBuilder(plan.aggs[it.idx]!.t, rows.length);
+      case 'wduration':
+        return new VectorBuilder(DataType.BIGINT, rows.length);
+      default:
+        return new VectorBuilder(DataType.TIMESTAMP, rows.length);
     }
   });
   for (const r of rows) {
     for (let c = 0; c < plan.layout.length; c++) {
-      const it = plan.layout[c]!, b = builders[c]!;
+      const it = plan.layout[c]!,
+        b = builders[c]!;
       switch (it.k) {
-        case 'key': b.push(r.keys[it.idx] ?? null); break;
-        case 'agg': b.push(r.vals[it.idx] ?? null); break;
-        case 'wstart': b.push(Number.isNaN(r.ws) ? null : r.ws); break;
-        case 'wend': b.push(Number.isNaN(r.ws) || w === null ? null : windowEnd(r.ws, w)); break;
-        case 'wduration': b.push(Number.isNaN(r.ws) || w === null ? null : BigInt(windowEnd(r.ws, w) - r.ws)); break;
+        case 'key':
+          b.push(r.keys[it.idx] ?? null);
+          break;
+        case 'agg':
+          b.push(r.vals[it.idx] ?? null);
+          break;
+        case 'wstart':
+          b.push(Number.isNaN(r.ws) ? null : r.ws);
+          break;
+        case 'wend':
+          b.push(Number.isNaN(r.ws) || w === null ? null : windowEnd(r.ws, w));
+          break;
+        case 'wduration':
+          b.push(Number.isNaN(r.ws) || w === null ? null : BigInt(windowEnd(r.ws, w) - r.ws));
+          break;
       }
     }
   }
@@ -82,15 +100,21 @@ export function buildMergeBatch(plan: SelectPlan, partials: readonly AggPartial[
 }
 
 function partitionKey(plan: SelectPlan, r: Row): string {
-  return keyString(r.keys.slice(0, Math.max(plan.partitionKeys, plan.window === null ? r.keys.length : plan.partitionKeys)));
+  return keyString(
+    r.keys.slice(0, Math.max(plan.partitionKeys, plan.window === null ? r.keys.length : plan.partitionKeys)),
+  );
 }
 
 function limitPartitions(plan: SelectPlan, rows: Row[]): Row[] {
   const out: Row[] = [];
-  let part = -1, prev: string | null = null;
+  let part = -1,
+    prev: string | null = null;
   for (const r of rows) {
     const k = partitionKey(plan, r);
-    if (k !== prev) { part++; prev = k; }
+    if (k !== prev) {
+      part++;
+      prev = k;
+    }
     if (part >= plan.soffset && part < plan.soffset + plan.slimit) out.push(r);
   }
   return out;
@@ -98,7 +122,8 @@ function limitPartitions(plan: SelectPlan, rows: Row[]): Row[] {
 
 /** Adds the missing windows of each partition between the query range's first and last window. */
 function fillWindows(plan: SelectPlan, rows: Row[]): Row[] {
-  const w = plan.window!, fill = plan.fill!;
+  const w = plan.window!,
+    fill = plan.fill!;
   if (rows.length === 0 && !(Number.isFinite(plan.rangeFrom) && Number.isFinite(plan.rangeTo))) return rows;
   let lo = Number.isFinite(plan.rangeFrom) ? firstWindowContaining(plan.rangeFrom, w) : Infinity;
   let hi = Number.isFinite(plan.rangeTo) ? windowStartOf(plan.rangeTo, w) : -Infinity;
@@ -109,20 +134,29 @@ function fillWindows(plan: SelectPlan, rows: Row[]): Row[] {
   const nAgg = plan.aggs.length;
   const flush = (part: Row[], keys: ScalarValue[]): void => {
     if (out.length + perPartition > Limits.maxFillRows) {
-      throw new BasaltError('INVALID_FILL', `fill would produce more than ${Limits.maxFillRows} rows; narrow the time range in WHERE or use a longer interval`);
+      throw new BasaltError(
+        'INVALID_FILL',
+        `fill would produce more than ${Limits.maxFillRows} rows; narrow the time range in WHERE or use a longer interval`,
+      );
     }
     let j = 0;
     const filled: Row[] = [];
     for (let ws = lo; ws <= hi; ws = nextWindowStart(ws, w)) {
       while (j < part.length && part[j]!.ws < ws) j++;
-      if (j < part.length && part[j]!.ws === ws) { filled.push(part[j]!); continue; }
+      if (j < part.length && part[j]!.ws === ws) {
+        filled.push(part[j]!);
+        continue;
+      }
       filled.push({ keys, ws, vals: new Array<ScalarValue>(nAgg).fill(null) });
     }
     applyFill(plan, fill.mode, fill.values, filled, part);
     for (const r of filled) out.push(r);
   };
   if (perPartition > Limits.maxFillRows) {
-    throw new BasaltError('INVALID_FILL', `fill would produce ${perPartition} windows; narrow the time range in WHERE or use a longer interval`);
+    throw new BasaltError(
+      'INVALID_FILL',
+      `fill would produce ${perPartition} windows; narrow the time range in WHERE or use a longer interval`,
+    );
   }
   let start = 0;
   for (let i = 1; i <= rows.length; i++) {
@@ -142,21 +176,40 @@ function applyFill(plan: SelectPlan, mode: string, values: readonly ScalarValue[
     const numeric = isNumericType(plan.aggs[a]!.t);
     let prevIdx = -1;
     const nextReal = new Int32Array(filled.length).fill(-1);
-    for (let i = filled.length - 1, nx = -1; i >= 0; i--) { nextReal[i] = nx; if (isReal.has(filled[i]!)) nx = i; }
+    for (let i = filled.length - 1, nx = -1; i >= 0; i--) {
+      nextReal[i] = nx;
+      if (isReal.has(filled[i]!)) nx = i;
+    }
     for (let i = 0; i < filled.length; i++) {
       const r = filled[i]!;
-      if (isReal.has(r)) { prevIdx = i; continue; }
+      if (isReal.has(r)) {
+        prevIdx = i;
+        continue;
+      }
       switch (mode) {
-        case 'null': r.vals[a] = null; break;
-        case 'value': r.vals[a] = values[a] ?? values[values.length - 1] ?? null; break;
-        case 'prev': r.vals[a] = prevIdx >= 0 ? filled[prevIdx]!.vals[a]! : null; break;
-        case 'next': r.vals[a] = nextReal[i]! >= 0 ? filled[nextReal[i]!]!.vals[a]! : null; break;
+        case 'null':
+          r.vals[a] = null;
+          break;
+        case 'value':
+          r.vals[a] = values[a] ?? values[values.length - 1] ?? null;
+          break;
+        case 'prev':
+          r.vals[a] = prevIdx >= 0 ? filled[prevIdx]!.vals[a]! : null;
+          break;
+        case 'next':
+          r.vals[a] = nextReal[i]! >= 0 ? filled[nextReal[i]!]!.vals[a]! : null;
+          break;
         case 'linear': {
           const n = nextReal[i]!;
-          const pv = prevIdx >= 0 ? filled[prevIdx]!.vals[a]! : null, nv = n >= 0 ? filled[n]!.vals[a]! : null;
-          if (!numeric || pv === null || nv === null) { r.vals[a] = null; break; }
-          const p = filled[prevIdx]!, q = filled[n]!;
-          r.vals[a] = Number(pv) + (Number(nv) - Number(pv)) * (r.ws - p.ws) / (q.ws - p.ws);
+          const pv = prevIdx >= 0 ? filled[prevIdx]!.vals[a]! : null,
+            nv = n >= 0 ? filled[n]!.vals[a]! : null;
+          if (!numeric || pv === null || nv === null) {
+            r.vals[a] = null;
+            break;
+          }
+          const p = filled[prevIdx]!,
+            q = filled[n]!;
+          r.vals[a] = Number(pv) + ((Number(nv) - Number(pv)) * (r.ws - p.ws)) / (q.ws - p.ws);
           break;
         }
       }

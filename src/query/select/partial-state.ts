@@ -33,7 +33,12 @@ export function importPartial(state: PartialState, aggs: readonly AggSpec[]): Ag
     assert(id === g, `partial state repeats group ${g}`);
   });
   const accs = createAccumulators(aggs);
-  assert(accs.length === state.accs.length, `partial state has ${state.accs.length} aggregates, the plan ${accs.length}`);
-  accs.forEach((a, i) => { Object.assign(a, state.accs[i]); });
+  assert(
+    accs.length === state.accs.length,
+    `partial state has ${state.accs.length} aggregates, the plan ${accs.length}`,
+  );
+  accs.forEach((a, i) => {
+    Object.assign(a, state.accs[i]);
+  });
   return { groups, accs };
 }

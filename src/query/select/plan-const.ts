@@ -10,19 +10,44 @@ import { at, containsAggregate, translate, type TranslateEnv } from './translate
 
 export function planConst(stmt: A.SelectStmt, ctx: SelectContext): SelectPlan {
   const env: TranslateEnv = {
-    precision: 'ms', nowTicks: ctx.nowMs(), database: ctx.session.db, serverVersion: ctx.serverVersion, table: null, out: null,
+    precision: 'ms',
+    nowTicks: ctx.nowMs(),
+    database: ctx.session.db,
+    serverVersion: ctx.serverVersion,
+    table: null,
+    out: null,
   };
   const outs = stmt.items.map((item) => {
-    if (containsAggregate(item.expr)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate ${at(item.pos)} needs a FROM table`);
+    if (containsAggregate(item.expr))
+      throw new BasaltError('ILLEGAL_USE_AGG', `aggregate ${at(item.pos)} needs a FROM table`);
     return { name: item.alias ?? item.text, e: translate(item.expr, env, item.text) };
   });
   const output = outs.map((o) => o.e);
   const { limit, offset } = limitOf(stmt.limit);
   const where = stmt.where === null ? true : evalConstant(translate(stmt.where, env));
   return {
-    precision: 'ms', columns: outs.map((o) => resultColumn(o.name, o.e)), mode: 'const', subplans: [], keys: [], partitionKeys: 0,
-    layout: [], aggs: [], window: null, segments: null, fill: null, rangeFrom: -Infinity, rangeTo: Infinity, singleRow: true,
+    precision: 'ms',
+    columns: outs.map((o) => resultColumn(o.name, o.e)),
+    mode: 'const',
+    subplans: [],
+    keys: [],
+    partitionKeys: 0,
+    layout: [],
+    aggs: [],
+    window: null,
+    segments: null,
+    fill: null,
+    rangeFrom: -Infinity,
+    rangeTo: Infinity,
+    singleRow: true,
     having: where === true ? null : { k: 'const', value: false, t: DataType.BOOL, bytes: 1 },
-    output, order: [], partitionCols: [], visible: outs.length, limit, offset, slimit: Infinity, soffset: 0,
+    output,
+    order: [],
+    partitionCols: [],
+    visible: outs.length,
+    limit,
+    offset,
+    slimit: Infinity,
+    soffset: 0,
   };
 }

@@ -24,25 +24,44 @@ const FLIP: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=
 /** Narrows `range` by a conjunct on the timestamp; true when the conjunct is fully captured. */
 function captureTimeBound(c: Expr, range: { from: number; to: number }): boolean {
   const isTs = (e: Expr): boolean => e.k === 'slot' && e.slot === 0;
-  const num = (e: Expr): number | null => e.k === 'const' && e.value !== null && typeof e.value !== 'string' && typeof e.value !== 'boolean' ? Number(e.value) : null;
+  const num = (e: Expr): number | null =>
+    e.k === 'const' && e.value !== null && typeof e.value !== 'string' && typeof e.value !== 'boolean'
+      ? Number(e.value)
+      : null;
   if (c.k === 'between' && !c.not && isTs(c.e)) {
-    const lo = num(c.lo), hi = num(c.hi);
+    const lo = num(c.lo),
+      hi = num(c.hi);
     if (lo === null || hi === null) return false;
-    range.from = Math.max(range.from, Math.ceil(lo)); range.to = Math.min(range.to, Math.floor(hi));
+    range.from = Math.max(range.from, Math.ceil(lo));
+    range.to = Math.min(range.to, Math.floor(hi));
     return true;
   }
   if (c.k !== 'cmp' || c.op === '<>') return false;
-  let op: string = c.op, v: number | null;
+  let op: string = c.op,
+    v: number | null;
   if (isTs(c.l)) v = num(c.r);
-  else if (isTs(c.r)) { v = num(c.l); op = FLIP[op]!; }
-  else return false;
+  else if (isTs(c.r)) {
+    v = num(c.l);
+    op = FLIP[op]!;
+  } else return false;
   if (v === null || Number.isNaN(v)) return false;
   switch (op) {
-    case '>': range.from = Math.max(range.from, Math.floor(v) + 1); break;
-    case '>=': range.from = Math.max(range.from, Math.ceil(v)); break;
-    case '<': range.to = Math.min(range.to, Math.ceil(v) - 1); break;
-    case '<=': range.to = Math.min(range.to, Math.floor(v)); break;
-    case '=': range.from = Math.max(range.from, Math.ceil(v)); range.to = Math.min(range.to, Math.floor(v)); break;
+    case '>':
+      range.from = Math.max(range.from, Math.floor(v) + 1);
+      break;
+    case '>=':
+      range.from = Math.max(range.from, Math.ceil(v));
+      break;
+    case '<':
+      range.to = Math.min(range.to, Math.ceil(v) - 1);
+      break;
+    case '<=':
+      range.to = Math.min(range.to, Math.floor(v));
+      break;
+    case '=':
+      range.from = Math.max(range.from, Math.ceil(v));
+      range.to = Math.min(range.to, Math.floor(v));
+      break;
   }
   return true;
 }
@@ -53,7 +72,8 @@ function tagLookupOf(c: Expr, scope: TableScope): TagLookup | null {
   const exact = (t: DataType): boolean => t !== DataType.FLOAT && t !== DataType.DOUBLE;
   if (c.k === 'cmp' && c.op === '=') {
     const [t, v] = c.l.k === 'tag' ? [c.l, c.r] : [c.r, c.l];
-    if (t.k === 'tag' && exact(t.t) && v.k === 'const' && v.value !== null) return { tagName: scope.tags[t.tag]!.name, values: [tagValueFor(t.t, v.value)] };
+    if (t.k === 'tag' && exact(t.t) && v.k === 'const' && v.value !== null)
+      return { tagName: scope.tags[t.tag]!.name, values: [tagValueFor(t.t, v.value)] };
   }
   if (c.k === 'in' && !c.not && c.e.k === 'tag' && exact(c.e.t) && c.list.every((x) => x !== null)) {
     const tt = c.e.t;
@@ -75,10 +95,10 @@ function tbnamesOf(c: Expr): string[] | null {
     const [t, v] = c.l.k === 'tbname' ? [c.l, c.r] : [c.r, c.l];
     if (t.k === 'tbname' && v.k === 'const' && typeof v.value === 'string') return [v.value];
   }
-  if (c.k === 'in' && !c.not && c.e.k === 'tbname' && c.list.every((x) => typeof x === 'string')) return c.list as string[];
+  if (c.k === 'in' && !c.not && c.e.k === 'tbname' && c.list.every((x) => typeof x === 'string'))
+    return c.list as string[];
   return null;
 }
-
 
 export interface SplitWhere {
   /** Inclusive bounds in ticks; from > to means no row can match. */
@@ -91,10 +111,15 @@ export interface SplitWhere {
 
 export function splitWhere(where: Expr | null, scope: TableScope): SplitWhere {
   const range = { from: -Infinity, to: Infinity };
-  const tableConds: Expr[] = [], rowConds: Expr[] = [];
-  let tagLookup: TagLookup | null = null, tbnames: string[] | null = null;
+  const tableConds: Expr[] = [],
+    rowConds: Expr[] = [];
+  let tagLookup: TagLookup | null = null,
+    tbnames: string[] | null = null;
   for (const c of conjuncts(where)) {
-    if (c.k === 'const') { if (c.value !== true) range.from = Infinity; continue; }
+    if (c.k === 'const') {
+      if (c.value !== true) range.from = Infinity;
+      continue;
+    }
     if (captureTimeBound(c, range)) continue;
     if (isPerTable(c)) {
       tableConds.push(c);

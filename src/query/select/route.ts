@@ -23,7 +23,10 @@ export function findTable(db: DbHandle, name: string): { info: TableInfo; vgroup
     const info = vg.store.getTable(name);
     if (info !== undefined) return { info, vgroup: vg };
   }
-  throw new BasaltError('TABLE_NOT_EXIST', `table '${db.name}.${name}' does not exist; check the name or create it first`);
+  throw new BasaltError(
+    'TABLE_NOT_EXIST',
+    `table '${db.name}.${name}' does not exist; check the name or create it first`,
+  );
 }
 
 export interface TagLookup {
@@ -32,22 +35,30 @@ export interface TagLookup {
 }
 
 /** Per vgroup, which tables of a super table to read: named ones (tbname = / in), tag index hits, or all. */
-export function superTableTargets(db: DbHandle, stable: string, tagLookup: TagLookup | null,
-  tbnames: readonly string[] | null): Array<{ vgroup: VgroupHandle; tables: TableSelector }> {
+export function superTableTargets(
+  db: DbHandle,
+  stable: string,
+  tagLookup: TagLookup | null,
+  tbnames: readonly string[] | null,
+): Array<{ vgroup: VgroupHandle; tables: TableSelector }> {
   if (tbnames !== null) {
     const byVg = new Map<VgroupHandle, string[]>();
     for (const n of tbnames) {
       const vg = vgroupOfTable(db, n);
       let l = byVg.get(vg);
-      if (l === undefined) { l = []; byVg.set(vg, l); }
+      if (l === undefined) {
+        l = [];
+        byVg.set(vg, l);
+      }
       if (!l.includes(n)) l.push(n);
     }
     return [...byVg].map(([vgroup, names]) => ({ vgroup, tables: { k: 'names', names, stable } }));
   }
   return db.vgroups.map((vgroup) => ({
     vgroup,
-    tables: tagLookup !== null
-      ? { k: 'tagIndex', stable, tagName: tagLookup.tagName, values: tagLookup.values }
-      : { k: 'children', stable },
+    tables:
+      tagLookup !== null
+        ? { k: 'tagIndex', stable, tagName: tagLookup.tagName, values: tagLookup.values }
+        : { k: 'children', stable },
   }));
 }

@@ -6,13 +6,30 @@ import { DataType, isIntegerType, isNumericType, isStringType } from '../../comm
 import type * as A from '../../sql/ast.js';
 import type { AggFn, AggSpec, Expr, ScalarFn } from './ir.js';
 import {
-  AGG_FUNCTIONS, at, coerceForTimestamp, containsAggregate, durationTicks, fold, isConst, isLiteralish, konst, translate,
+  AGG_FUNCTIONS,
+  at,
+  coerceForTimestamp,
+  containsAggregate,
+  durationTicks,
+  fold,
+  isConst,
+  isLiteralish,
+  konst,
+  translate,
   type TranslateEnv,
 } from './translate.js';
 
 const SCALAR_ARGS: Record<ScalarFn, [number, number]> = {
-  abs: [1, 1], ceil: [1, 1], floor: [1, 1], round: [1, 1], concat: [2, 8], length: [1, 1],
-  lower: [1, 1], upper: [1, 1], timetruncate: [2, 3], to_iso8601: [1, 2],
+  abs: [1, 1],
+  ceil: [1, 1],
+  floor: [1, 1],
+  round: [1, 1],
+  concat: [2, 8],
+  length: [1, 1],
+  lower: [1, 1],
+  upper: [1, 1],
+  timetruncate: [2, 3],
+  to_iso8601: [1, 2],
 };
 
 /** A function call: scalar functions here, aggregates through the output hooks. */
@@ -20,55 +37,109 @@ export function translateCall(e: A.FunctionCall, env: TranslateEnv, text: string
   const name = e.name;
   if (AGG_FUNCTIONS.has(name)) {
     if (env.out === null) {
-      throw new BasaltError('ILLEGAL_USE_AGG', `aggregate function ${name}() ${at(e.pos)} is not allowed here (where, group by, partition by, or inside another aggregate)`);
+      throw new BasaltError(
+        'ILLEGAL_USE_AGG',
+        `aggregate function ${name}() ${at(e.pos)} is not allowed here (where, group by, partition by, or inside another aggregate)`,
+      );
     }
     return env.out.aggregate(aggSpec(e, env), e.pos);
   }
   switch (name) {
-    case 'now': return konst(env.nowTicks, DataType.TIMESTAMP);
-    case 'today': { const day = msToTicks(86_400_000, env.precision); return konst(env.nowTicks - (env.nowTicks % day), DataType.TIMESTAMP); }
-    case 'server_version': case 'client_version': return konst(env.serverVersion, DataType.VARCHAR, env.serverVersion.length);
-    case 'database': return konst(env.database, DataType.VARCHAR, 64);
-    case 'char_length': return translateCall({ ...e, name: 'length' }, env, text);
+    case 'now':
+      return konst(env.nowTicks, DataType.TIMESTAMP);
+    case 'today': {
+      const day = msToTicks(86_400_000, env.precision);
+      return konst(env.nowTicks - (env.nowTicks % day), DataType.TIMESTAMP);
+    }
+    case 'server_version':
+    case 'client_version':
+      return konst(env.serverVersion, DataType.VARCHAR, env.serverVersion.length);
+    case 'database':
+      return konst(env.database, DataType.VARCHAR, 64);
+    case 'char_length':
+      return translateCall({ ...e, name: 'length' }, env, text);
   }
   if (!(name in SCALAR_ARGS)) throw new BasaltError('INVALID_FUNCTION', `unknown function ${name}() ${at(e.pos)}`);
   const fn = name as ScalarFn;
   const [min, max] = SCALAR_ARGS[fn];
   if (e.args.length < min || e.args.length > max) {
-    throw new BasaltError('INVALID_FUNCTION_PARA', `${fn}() ${at(e.pos)} takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${e.args.length}`);
+    throw new BasaltError(
+      'INVALID_FUNCTION_PARA',
+      `${fn}() ${at(e.pos)} takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${e.args.length}`,
+    );
   }
   const args = e.args.map((a) => translate(a, env));
   const a0 = args[0]!;
   const needNumeric = (): void => {
-    if (!isNumericType(a0.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[0]!.pos)} needs a numeric argument`);
+    if (!isNumericType(a0.t))
+      throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[0]!.pos)} needs a numeric argument`);
   };
   const needString = (x: Expr, p: A.Pos): void => {
-    if (!isStringType(x.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(p)} needs a VARCHAR or NCHAR argument`);
+    if (!isStringType(x.t))
+      throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(p)} needs a VARCHAR or NCHAR argument`);
   };
   let out: Expr;
   switch (fn) {
-    case 'abs': case 'ceil': case 'floor': case 'round':
+    case 'abs':
+    case 'ceil':
+    case 'floor':
+    case 'round':
       needNumeric();
       out = { k: 'fn', name: fn, args, t: a0.t === DataType.BOOL ? DataType.BIGINT : a0.t, bytes: a0.bytes };
       break;
-    case 'length': needString(a0, e.args[0]!.pos); out = { k: 'fn', name: fn, args, t: DataType.BIGINT, bytes: 8 }; break;
-    case 'lower': case 'upper': needString(a0, e.args[0]!.pos); out = { k: 'fn', name: fn, args, t: a0.t, bytes: a0.bytes }; break;
+    case 'length':
+      needString(a0, e.args[0]!.pos);
+      out = { k: 'fn', name: fn, args, t: DataType.BIGINT, bytes: 8 };
+      break;
+    case 'lower':
+    case 'upper':
+      needString(a0, e.args[0]!.pos);
+      out = { k: 'fn', name: fn, args, t: a0.t, bytes: a0.bytes };
+      break;
     case 'concat': {
-      args.forEach((a, i) => { needString(a, e.args[i]!.pos); });
+      args.forEach((a, i) => {
+        needString(a, e.args[i]!.pos);
+      });
       const nchar = args.some((a) => a.t === DataType.NCHAR);
-      out = { k: 'fn', name: fn, args, t: nchar ? DataType.NCHAR : DataType.VARCHAR, bytes: args.reduce((s, a) => s + a.bytes, 0) };
+      out = {
+        k: 'fn',
+        name: fn,
+        args,
+        t: nchar ? DataType.NCHAR : DataType.VARCHAR,
+        bytes: args.reduce((s, a) => s + a.bytes, 0),
+      };
       break;
     }
     case 'timetruncate': {
       const unit = e.args[1]!;
-      if (unit.kind !== 'duration') throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `timetruncate() ${at(unit.pos)} needs a time unit like 1h as its second argument`);
-      const ts = a0.t === DataType.TIMESTAMP ? a0 : coerceForTimestamp({ ...a0, t: DataType.TIMESTAMP }, a0, env, e.args[0]!.pos);
-      out = { k: 'fn', name: fn, args: [ts, konst(durationTicks(unit, env.precision), DataType.DOUBLE)], t: DataType.TIMESTAMP, bytes: 8 };
+      if (unit.kind !== 'duration')
+        throw new BasaltError(
+          'INVALID_FUNCTION_PARA_TYPE',
+          `timetruncate() ${at(unit.pos)} needs a time unit like 1h as its second argument`,
+        );
+      const ts =
+        a0.t === DataType.TIMESTAMP
+          ? a0
+          : coerceForTimestamp({ ...a0, t: DataType.TIMESTAMP }, a0, env, e.args[0]!.pos);
+      out = {
+        k: 'fn',
+        name: fn,
+        args: [ts, konst(durationTicks(unit, env.precision), DataType.DOUBLE)],
+        t: DataType.TIMESTAMP,
+        bytes: 8,
+      };
       break;
     }
     case 'to_iso8601': {
-      if (a0.t !== DataType.TIMESTAMP && !isIntegerType(a0.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `to_iso8601() ${at(e.args[0]!.pos)} needs a timestamp`);
-      out = { k: 'fn', name: fn, args: [a0, konst(env.precision, DataType.VARCHAR, 2)], t: DataType.VARCHAR, bytes: 64 };
+      if (a0.t !== DataType.TIMESTAMP && !isIntegerType(a0.t))
+        throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `to_iso8601() ${at(e.args[0]!.pos)} needs a timestamp`);
+      out = {
+        k: 'fn',
+        name: fn,
+        args: [a0, konst(env.precision, DataType.VARCHAR, 2)],
+        t: DataType.VARCHAR,
+        bytes: 64,
+      };
       break;
     }
   }
@@ -81,43 +152,86 @@ function aggSpec(e: A.FunctionCall, env: TranslateEnv): AggSpec {
   const rowEnv: TranslateEnv = { ...env, out: null };
   const nArgs = fn === 'percentile' || fn === 'apercentile' ? [2, 3] : [1, 1];
   if (e.args.length < nArgs[0]! || e.args.length > nArgs[1]!) {
-    throw new BasaltError('INVALID_FUNCTION_PARA', `${fn}() ${at(e.pos)} takes ${nArgs[0]} argument(s), got ${e.args.length}`);
+    throw new BasaltError(
+      'INVALID_FUNCTION_PARA',
+      `${fn}() ${at(e.pos)} takes ${nArgs[0]} argument(s), got ${e.args.length}`,
+    );
   }
   const a = e.args[0]!;
   if (a.kind === 'star' || (fn === 'count' && isLiteralish(a) && a.kind !== 'null')) {
-    if (fn !== 'count') throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}(*) ${at(e.pos)} is only allowed as a whole select item`);
+    if (fn !== 'count')
+      throw new BasaltError(
+        'INVALID_FUNCTION_PARA_TYPE',
+        `${fn}(*) ${at(e.pos)} is only allowed as a whole select item`,
+      );
     return { fn, arg: null, param: 0, t: DataType.BIGINT, bytes: 8 };
   }
-  for (const x of e.args) if (containsAggregate(x)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate inside ${fn}() ${at(x.pos)}`);
+  for (const x of e.args)
+    if (containsAggregate(x)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate inside ${fn}() ${at(x.pos)}`);
   const arg = translate(a, rowEnv);
   const numeric = (): void => {
-    if (!isNumericType(arg.t)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(a.pos)} needs a numeric column or expression, not ${DataType[arg.t]}`);
+    if (!isNumericType(arg.t))
+      throw new BasaltError(
+        'INVALID_FUNCTION_PARA_TYPE',
+        `${fn}() ${at(a.pos)} needs a numeric column or expression, not ${DataType[arg.t]}`,
+      );
   };
   let param = 0;
-  let t: DataType = arg.t, bytes = arg.bytes;
+  let t: DataType = arg.t,
+    bytes = arg.bytes;
   switch (fn) {
-    case 'count': t = DataType.BIGINT; bytes = 8; break;
+    case 'count':
+      t = DataType.BIGINT;
+      bytes = 8;
+      break;
     case 'sum':
       numeric();
-      t = arg.t === DataType.FLOAT || arg.t === DataType.DOUBLE ? DataType.DOUBLE
-        : arg.t === DataType.UTINYINT || arg.t === DataType.USMALLINT || arg.t === DataType.UINT || arg.t === DataType.UBIGINT ? DataType.UBIGINT : DataType.BIGINT;
-      bytes = 8; break;
-    case 'avg': case 'stddev': case 'twa': numeric(); t = DataType.DOUBLE; bytes = 8; break;
+      t =
+        arg.t === DataType.FLOAT || arg.t === DataType.DOUBLE
+          ? DataType.DOUBLE
+          : arg.t === DataType.UTINYINT ||
+              arg.t === DataType.USMALLINT ||
+              arg.t === DataType.UINT ||
+              arg.t === DataType.UBIGINT
+            ? DataType.UBIGINT
+            : DataType.BIGINT;
+      bytes = 8;
+      break;
+    case 'avg':
+    case 'stddev':
+    case 'twa':
+      numeric();
+      t = DataType.DOUBLE;
+      bytes = 8;
+      break;
     case 'spread':
       if (!isNumericType(arg.t) && arg.t !== DataType.TIMESTAMP) numeric();
-      t = DataType.DOUBLE; bytes = 8; break;
-    case 'min': case 'max':
+      t = DataType.DOUBLE;
+      bytes = 8;
+      break;
+    case 'min':
+    case 'max':
       if (!isNumericType(arg.t) && arg.t !== DataType.TIMESTAMP) numeric();
       break;
-    case 'percentile': case 'apercentile': {
+    case 'percentile':
+    case 'apercentile': {
       numeric();
       const p = translate(e.args[1]!, rowEnv);
       if (!isConst(p) || p.value === null || !(Number(p.value) >= 0 && Number(p.value) <= 100)) {
-        throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[1]!.pos)} needs a constant percent between 0 and 100`);
+        throw new BasaltError(
+          'INVALID_FUNCTION_PARA_TYPE',
+          `${fn}() ${at(e.args[1]!.pos)} needs a constant percent between 0 and 100`,
+        );
       }
-      param = Number(p.value); t = DataType.DOUBLE; bytes = 8; break;
+      param = Number(p.value);
+      t = DataType.DOUBLE;
+      bytes = 8;
+      break;
     }
-    case 'first': case 'last': case 'last_row': break;
+    case 'first':
+    case 'last':
+    case 'last_row':
+      break;
   }
   return { fn, arg, param, t, bytes };
 }

@@ -4,7 +4,15 @@
 // column or function and its position in the SQL text.
 import { BasaltError } from '../../common/errors.js';
 import { Limits } from '../../common/limits.js';
-import { DataType, TYPE_BYTES, isIntegerType, isNumericType, isStringType, type ColumnSchema, type Precision } from '../../common/types.js';
+import {
+  DataType,
+  TYPE_BYTES,
+  isIntegerType,
+  isNumericType,
+  isStringType,
+  type ColumnSchema,
+  type Precision,
+} from '../../common/types.js';
 import { parseDurationMs, msToTicks } from '../../common/time.js';
 import type * as A from '../../sql/ast.js';
 import { parseTimestampString } from '../timestamp-parse.js';
@@ -13,9 +21,20 @@ import type { AggFn, AggSpec, CmpOp, Expr, ScalarValue } from './ir.js';
 import { translateCall } from './translate-functions.js';
 
 export const AGG_FUNCTIONS: ReadonlySet<string> = new Set<AggFn>([
-  'count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'last_row', 'spread', 'stddev', 'percentile', 'apercentile', 'twa',
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'first',
+  'last',
+  'last_row',
+  'spread',
+  'stddev',
+  'percentile',
+  'apercentile',
+  'twa',
 ]);
-
 
 export function at(pos: A.Pos): string {
   return `at line ${pos.line}, column ${pos.column}`;
@@ -33,7 +52,10 @@ export class TableScope {
   ) {}
   slotOf(colIndex: number): number {
     let s = this.scanColumns.indexOf(colIndex);
-    if (s < 0) { s = this.scanColumns.length; this.scanColumns.push(colIndex); }
+    if (s < 0) {
+      s = this.scanColumns.length;
+      this.scanColumns.push(colIndex);
+    }
     return s;
   }
 }
@@ -68,7 +90,10 @@ export function durationTicks(d: A.DurationLiteral, precision: Precision): numbe
   const ms = parseDurationMs(d.text);
   const ticks = msToTicks(ms, precision);
   if (!Number.isInteger(ticks) || ticks < 0) {
-    throw new BasaltError('INVALID_INTERVAL', `duration '${d.text}' ${at(d.pos)} must be a whole number of ticks of the database precision '${precision}'`);
+    throw new BasaltError(
+      'INVALID_INTERVAL',
+      `duration '${d.text}' ${at(d.pos)} must be a whole number of ticks of the database precision '${precision}'`,
+    );
   }
   return ticks;
 }
@@ -85,14 +110,35 @@ export function fold(e: Expr): Expr {
 
 function hasRowOrTableRefs(e: Expr): boolean {
   switch (e.k) {
-    case 'slot': case 'tag': case 'tbname': return true;
-    case 'const': return false;
-    case 'arith': case 'cmp': return hasRowOrTableRefs(e.l) || hasRowOrTableRefs(e.r);
-    case 'neg': case 'not': case 'isnull': case 'in': case 'like': case 'regex': case 'cast': return hasRowOrTableRefs(e.e);
-    case 'between': return hasRowOrTableRefs(e.e) || hasRowOrTableRefs(e.lo) || hasRowOrTableRefs(e.hi);
-    case 'and': case 'or': return e.args.some(hasRowOrTableRefs);
-    case 'fn': return e.args.some(hasRowOrTableRefs);
-    case 'case': return e.whens.some((w) => hasRowOrTableRefs(w.when) || hasRowOrTableRefs(w.then)) || (e.else !== null && hasRowOrTableRefs(e.else));
+    case 'slot':
+    case 'tag':
+    case 'tbname':
+      return true;
+    case 'const':
+      return false;
+    case 'arith':
+    case 'cmp':
+      return hasRowOrTableRefs(e.l) || hasRowOrTableRefs(e.r);
+    case 'neg':
+    case 'not':
+    case 'isnull':
+    case 'in':
+    case 'like':
+    case 'regex':
+    case 'cast':
+      return hasRowOrTableRefs(e.e);
+    case 'between':
+      return hasRowOrTableRefs(e.e) || hasRowOrTableRefs(e.lo) || hasRowOrTableRefs(e.hi);
+    case 'and':
+    case 'or':
+      return e.args.some(hasRowOrTableRefs);
+    case 'fn':
+      return e.args.some(hasRowOrTableRefs);
+    case 'case':
+      return (
+        e.whens.some((w) => hasRowOrTableRefs(w.when) || hasRowOrTableRefs(w.then)) ||
+        (e.else !== null && hasRowOrTableRefs(e.else))
+      );
   }
 }
 
@@ -101,7 +147,10 @@ export function coerceForTimestamp(other: Expr, e: Expr, env: TranslateEnv, pos:
   if (other.t !== DataType.TIMESTAMP || !isConst(e) || typeof e.value !== 'string') return e;
   const ticks = parseTimestampString(e.value, env.precision);
   if (ticks === null) {
-    throw new BasaltError('WRONG_VALUE_TYPE', `'${e.value}' ${at(pos)} is not a timestamp; write it like '2024-01-01 00:00:00.000'`);
+    throw new BasaltError(
+      'WRONG_VALUE_TYPE',
+      `'${e.value}' ${at(pos)} is not a timestamp; write it like '2024-01-01 00:00:00.000'`,
+    );
   }
   return konst(ticks, DataType.TIMESTAMP);
 }
@@ -113,17 +162,30 @@ function asBool(e: Expr): Expr {
 
 export function containsAggregate(e: A.Expr): boolean {
   switch (e.kind) {
-    case 'function': return AGG_FUNCTIONS.has(e.name) || e.args.some(containsAggregate);
-    case 'binary': return containsAggregate(e.left) || containsAggregate(e.right);
-    case 'unary': return containsAggregate(e.operand);
-    case 'in': return containsAggregate(e.expr) || e.list.some(containsAggregate);
-    case 'between': return containsAggregate(e.expr) || containsAggregate(e.low) || containsAggregate(e.high);
-    case 'like': return containsAggregate(e.expr);
-    case 'isNull': return containsAggregate(e.expr);
-    case 'cast': return containsAggregate(e.expr);
-    case 'case': return (e.operand !== null && containsAggregate(e.operand)) || e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
-      (e.else !== null && containsAggregate(e.else));
-    default: return false;
+    case 'function':
+      return AGG_FUNCTIONS.has(e.name) || e.args.some(containsAggregate);
+    case 'binary':
+      return containsAggregate(e.left) || containsAggregate(e.right);
+    case 'unary':
+      return containsAggregate(e.operand);
+    case 'in':
+      return containsAggregate(e.expr) || e.list.some(containsAggregate);
+    case 'between':
+      return containsAggregate(e.expr) || containsAggregate(e.low) || containsAggregate(e.high);
+    case 'like':
+      return containsAggregate(e.expr);
+    case 'isNull':
+      return containsAggregate(e.expr);
+    case 'cast':
+      return containsAggregate(e.expr);
+    case 'case':
+      return (
+        (e.operand !== null && containsAggregate(e.operand)) ||
+        e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
+        (e.else !== null && containsAggregate(e.else))
+      );
+    default:
+      return false;
   }
 }
 
@@ -135,20 +197,31 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
     return env.out.nonAggregate(rowExpr, text, e.pos);
   }
   switch (e.kind) {
-    case 'column': return column(e, env);
-    case 'star': throw new BasaltError('SYNTAX_ERROR', `'*' ${at(e.pos)} is only allowed as a whole select item or in count(*)`);
+    case 'column':
+      return column(e, env);
+    case 'star':
+      throw new BasaltError('SYNTAX_ERROR', `'*' ${at(e.pos)} is only allowed as a whole select item or in count(*)`);
     case 'integer': {
-      if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n) throw new BasaltError('WRONG_VALUE_TYPE', `integer ${e.text} ${at(e.pos)} is out of the 64-bit range`);
+      if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n)
+        throw new BasaltError('WRONG_VALUE_TYPE', `integer ${e.text} ${at(e.pos)} is out of the 64-bit range`);
       return e.value >= 2n ** 63n ? konst(e.value, DataType.UBIGINT) : konst(e.value, DataType.BIGINT);
     }
-    case 'float': return konst(e.value, DataType.DOUBLE);
-    case 'string': return konst(e.value, DataType.VARCHAR, Math.max(1, Buffer.byteLength(e.value)));
-    case 'bool': return konst(e.value, DataType.BOOL);
-    case 'null': return konst(null, DataType.VARCHAR, 1);
-    case 'now': return konst(env.nowTicks, DataType.TIMESTAMP);
-    case 'duration': return konst(BigInt(durationTicks(e, env.precision)), DataType.BIGINT);
-    case 'pseudo': return pseudo(e, env);
-    case 'binary': return binary(e, env);
+    case 'float':
+      return konst(e.value, DataType.DOUBLE);
+    case 'string':
+      return konst(e.value, DataType.VARCHAR, Math.max(1, Buffer.byteLength(e.value)));
+    case 'bool':
+      return konst(e.value, DataType.BOOL);
+    case 'null':
+      return konst(null, DataType.VARCHAR, 1);
+    case 'now':
+      return konst(env.nowTicks, DataType.TIMESTAMP);
+    case 'duration':
+      return konst(BigInt(durationTicks(e, env.precision)), DataType.BIGINT);
+    case 'pseudo':
+      return pseudo(e, env);
+    case 'binary':
+      return binary(e, env);
     case 'unary': {
       const x = translate(e.operand, env);
       if (e.op === '+') return x;
@@ -174,23 +247,43 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
       return fold({ k: 'between', e: x, lo, hi, not: e.not, t: DataType.BOOL, bytes: 1 });
     }
     case 'like': {
-      const x = translate(e.expr, env), p = translate(e.pattern, env);
-      if (!isConst(p) || typeof p.value !== 'string') throw new BasaltError('WRONG_VALUE_TYPE', `the pattern of ${e.op} ${at(e.pattern.pos)} must be a string constant`);
+      const x = translate(e.expr, env),
+        p = translate(e.pattern, env);
+      if (!isConst(p) || typeof p.value !== 'string')
+        throw new BasaltError(
+          'WRONG_VALUE_TYPE',
+          `the pattern of ${e.op} ${at(e.pattern.pos)} must be a string constant`,
+        );
       if (e.op === 'like') return fold({ k: 'like', e: x, pattern: p.value, not: e.not, t: DataType.BOOL, bytes: 1 });
-      try { new RegExp(p.value, 'u'); } catch {
-        throw new BasaltError('WRONG_VALUE_TYPE', `'${p.value}' ${at(e.pattern.pos)} is not a valid regular expression`);
+      try {
+        new RegExp(p.value, 'u');
+      } catch {
+        throw new BasaltError(
+          'WRONG_VALUE_TYPE',
+          `'${p.value}' ${at(e.pattern.pos)} is not a valid regular expression`,
+        );
       }
-      return fold({ k: 'regex', e: x, pattern: p.value, not: (e.op === 'nmatch') !== e.not, t: DataType.BOOL, bytes: 1 });
+      return fold({
+        k: 'regex',
+        e: x,
+        pattern: p.value,
+        not: (e.op === 'nmatch') !== e.not,
+        t: DataType.BOOL,
+        bytes: 1,
+      });
     }
-    case 'isNull': return fold({ k: 'isnull', e: translate(e.expr, env), not: e.not, t: DataType.BOOL, bytes: 1 });
+    case 'isNull':
+      return fold({ k: 'isnull', e: translate(e.expr, env), not: e.not, t: DataType.BOOL, bytes: 1 });
     case 'cast': {
       const x = translate(e.expr, env);
       const t = e.type.type;
       const bytes = e.type.length ?? (TYPE_BYTES[t] || Limits.defaultStringExprBytes);
       return fold({ k: 'cast', e: x, t, bytes });
     }
-    case 'function': return translateCall(e, env, text);
-    case 'case': return caseExpr(e, env);
+    case 'function':
+      return translateCall(e, env, text);
+    case 'case':
+      return caseExpr(e, env);
   }
 }
 
@@ -206,26 +299,44 @@ function caseExpr(e: A.CaseExpr, env: TranslateEnv): Expr {
     return { when: asBool(cond), then: translate(w.then, env) };
   });
   const els = e.else === null ? null : translate(e.else, env);
-  const branches = [...whens.map((w) => w.then), ...(els === null ? [] : [els])].filter((b) => !(isConst(b) && b.value === null));
+  const branches = [...whens.map((w) => w.then), ...(els === null ? [] : [els])].filter(
+    (b) => !(isConst(b) && b.value === null),
+  );
   let t: DataType = branches[0]?.t ?? DataType.VARCHAR;
   if (branches.some((b) => b.t !== t)) {
     if (branches.every((b) => isNumericType(b.t))) t = DataType.DOUBLE;
     else if (branches.every((b) => isStringType(b.t))) t = DataType.VARCHAR;
-    else throw new BasaltError('WRONG_VALUE_TYPE', `the branches of case ${at(e.pos)} mix strings and numbers; cast them to one type`);
+    else
+      throw new BasaltError(
+        'WRONG_VALUE_TYPE',
+        `the branches of case ${at(e.pos)} mix strings and numbers; cast them to one type`,
+      );
   }
   const bytes = branches.reduce((m, b) => Math.max(m, b.bytes), TYPE_BYTES[t] || 1);
   return fold({ k: 'case', whens, else: els, t, bytes });
 }
 
 export function isLiteralish(e: A.Expr): boolean {
-  return e.kind === 'integer' || e.kind === 'float' || e.kind === 'string' || e.kind === 'bool' || e.kind === 'null' || e.kind === 'now' || e.kind === 'duration';
+  return (
+    e.kind === 'integer' ||
+    e.kind === 'float' ||
+    e.kind === 'string' ||
+    e.kind === 'bool' ||
+    e.kind === 'null' ||
+    e.kind === 'now' ||
+    e.kind === 'duration'
+  );
 }
 
 function column(e: A.ColumnRef, env: TranslateEnv): Expr {
   const t = env.table;
-  if (t === null) throw new BasaltError('INVALID_COLUMN', `column '${e.name}' ${at(e.pos)}: a select without FROM has no columns`);
+  if (t === null)
+    throw new BasaltError('INVALID_COLUMN', `column '${e.name}' ${at(e.pos)}: a select without FROM has no columns`);
   if (e.table !== null && e.table !== t.tableName && e.table !== t.alias) {
-    throw new BasaltError('INVALID_COLUMN', `'${e.table}.${e.name}' ${at(e.pos)}: the query reads table '${t.tableName}'`);
+    throw new BasaltError(
+      'INVALID_COLUMN',
+      `'${e.table}.${e.name}' ${at(e.pos)}: the query reads table '${t.tableName}'`,
+    );
   }
   const ci = t.columns.findIndex((c) => c.name === e.name);
   if (ci >= 0) {
@@ -241,15 +352,30 @@ function pseudo(e: A.PseudoColumn, env: TranslateEnv): Expr {
   switch (e.name) {
     case 'tbname':
       if (env.table === null) throw new BasaltError('INVALID_COLUMN', `tbname ${at(e.pos)} needs a FROM table`);
-      if (env.out !== null) return env.out.nonAggregate({ k: 'tbname', t: DataType.VARCHAR, bytes: Limits.maxTableNameBytes }, 'tbname', e.pos);
+      if (env.out !== null)
+        return env.out.nonAggregate(
+          { k: 'tbname', t: DataType.VARCHAR, bytes: Limits.maxTableNameBytes },
+          'tbname',
+          e.pos,
+        );
       return { k: 'tbname', t: DataType.VARCHAR, bytes: Limits.maxTableNameBytes };
-    case '_rowts': case '_c0': case '_irowts': {
+    case '_rowts':
+    case '_c0':
+    case '_irowts': {
       if (env.table === null) throw new BasaltError('INVALID_COLUMN', `${e.name} ${at(e.pos)} needs a FROM table`);
       const ts: Expr = { k: 'slot', slot: 0, t: DataType.TIMESTAMP, bytes: 8 };
       return env.out !== null ? env.out.nonAggregate(ts, e.name, e.pos) : ts;
     }
-    case '_wstart': case '_wend': case '_wduration': case '_qstart': case '_qend':
-      if (env.out === null) throw new BasaltError('INVALID_COLUMN', `${e.name} ${at(e.pos)} is only valid in the select list of a window query`);
+    case '_wstart':
+    case '_wend':
+    case '_wduration':
+    case '_qstart':
+    case '_qend':
+      if (env.out === null)
+        throw new BasaltError(
+          'INVALID_COLUMN',
+          `${e.name} ${at(e.pos)} is only valid in the select list of a window query`,
+        );
       return env.out.pseudo(e.name, e.pos);
   }
 }
@@ -258,23 +384,36 @@ const ARITH: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%']);
 
 function binary(e: A.BinaryExpr, env: TranslateEnv): Expr {
   if (e.op === 'and' || e.op === 'or') {
-    const l = asBool(translate(e.left, env)), r = asBool(translate(e.right, env));
+    const l = asBool(translate(e.left, env)),
+      r = asBool(translate(e.right, env));
     const args: Expr[] = [];
-    for (const x of [l, r]) if (x.k === e.op) args.push(...x.args); else args.push(x);
+    for (const x of [l, r])
+      if (x.k === e.op) args.push(...x.args);
+      else args.push(x);
     return fold({ k: e.op, args, t: DataType.BOOL, bytes: 1 });
   }
-  if (e.op === '&' || e.op === '|') throw new BasaltError('NOT_SUPPORTED', `bit operator ${e.op} ${at(e.opPos)} is not supported`);
-  let l = translate(e.left, env), r = translate(e.right, env);
+  if (e.op === '&' || e.op === '|')
+    throw new BasaltError('NOT_SUPPORTED', `bit operator ${e.op} ${at(e.opPos)} is not supported`);
+  let l = translate(e.left, env),
+    r = translate(e.right, env);
   if (ARITH.has(e.op)) {
-    for (const [x, p] of [[l, e.left.pos], [r, e.right.pos]] as const) {
-      if (isStringType(x.t) && !isConst(x)) throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `operator ${e.op} ${at(p)} needs numbers, got a string column`);
+    for (const [x, p] of [
+      [l, e.left.pos],
+      [r, e.right.pos],
+    ] as const) {
+      if (isStringType(x.t) && !isConst(x))
+        throw new BasaltError(
+          'INVALID_FUNCTION_PARA_TYPE',
+          `operator ${e.op} ${at(p)} needs numbers, got a string column`,
+        );
     }
-    const tsResult = (e.op === '+' || e.op === '-') &&
-      ((l.t === DataType.TIMESTAMP && isIntegerType(r.t)) || (r.t === DataType.TIMESTAMP && isIntegerType(l.t) && e.op === '+'));
+    const tsResult =
+      (e.op === '+' || e.op === '-') &&
+      ((l.t === DataType.TIMESTAMP && isIntegerType(r.t)) ||
+        (r.t === DataType.TIMESTAMP && isIntegerType(l.t) && e.op === '+'));
     return fold({ k: 'arith', op: e.op as '+', l, r, t: tsResult ? DataType.TIMESTAMP : DataType.DOUBLE, bytes: 8 });
   }
   r = coerceForTimestamp(l, r, env, e.right.pos);
   l = coerceForTimestamp(r, l, env, e.left.pos);
   return fold({ k: 'cmp', op: e.op as CmpOp, l, r, t: DataType.BOOL, bytes: 1 });
 }
-

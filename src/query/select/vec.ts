@@ -11,7 +11,10 @@ export function toF64(v: ColumnVector): Float64Array {
   const out = new Float64Array(n);
   if (Array.isArray(v.data)) {
     const d = v.data;
-    for (let i = 0; i < n; i++) { const x = Number(d[i]); out[i] = Number.isFinite(x) ? x : 0; }
+    for (let i = 0; i < n; i++) {
+      const x = Number(d[i]);
+      out[i] = Number.isFinite(x) ? x : 0;
+    }
   } else if (isBigIntType(v.type)) {
     const d = v.data as BigArray;
     for (let i = 0; i < n; i++) out[i] = Number(d[i]);
@@ -25,8 +28,13 @@ export function toStrings(v: ColumnVector): string[] {
   if (Array.isArray(v.data)) return v.data;
   const n = v.data.length;
   const out = new Array<string>(n);
-  if (v.type === DataType.BOOL) { const d = v.data as Uint8Array; for (let i = 0; i < n; i++) out[i] = d[i] ? 'true' : 'false'; }
-  else { const d = v.data as ArrayLike<number | bigint>; for (let i = 0; i < n; i++) out[i] = String(d[i]); }
+  if (v.type === DataType.BOOL) {
+    const d = v.data as Uint8Array;
+    for (let i = 0; i < n; i++) out[i] = d[i] ? 'true' : 'false';
+  } else {
+    const d = v.data as ArrayLike<number | bigint>;
+    for (let i = 0; i < n; i++) out[i] = String(d[i]);
+  }
   return out;
 }
 
@@ -52,16 +60,27 @@ export function constVector(type: DataType, value: ScalarValue, rows: number): C
 /** Rows where mask[i] === 1, copied into fresh vectors. */
 export function selectVector(v: ColumnVector, idx: Int32Array, count: number): ColumnVector {
   const data = allocData(v.type, count);
-  if (Array.isArray(data)) { const s = v.data as string[]; for (let i = 0; i < count; i++) data[i] = s[idx[i]!]!; }
-  else { const s = v.data as ArrayLike<number | bigint>; const d = data as unknown as { [i: number]: number | bigint }; for (let i = 0; i < count; i++) d[i] = s[idx[i]!]!; }
+  if (Array.isArray(data)) {
+    const s = v.data as string[];
+    for (let i = 0; i < count; i++) data[i] = s[idx[i]!]!;
+  } else {
+    const s = v.data as ArrayLike<number | bigint>;
+    const d = data as unknown as { [i: number]: number | bigint };
+    for (let i = 0; i < count; i++) d[i] = s[idx[i]!]!;
+  }
   let nulls: Uint8Array | null = null;
-  if (v.nulls !== null) { nulls = new Uint8Array(count); for (let i = 0; i < count; i++) nulls[i] = v.nulls[idx[i]!]!; }
+  if (v.nulls !== null) {
+    nulls = new Uint8Array(count);
+    for (let i = 0; i < count; i++) nulls[i] = v.nulls[idx[i]!]!;
+  }
   return { type: v.type, data, nulls };
 }
 
 /** Indexes of rows where a BOOL vector is true and not null. */
 export function trueRows(v: ColumnVector): { idx: Int32Array; count: number } {
-  const d = v.data as Uint8Array, nl = v.nulls, n = d.length;
+  const d = v.data as Uint8Array,
+    nl = v.nulls,
+    n = d.length;
   const idx = new Int32Array(n);
   let c = 0;
   for (let i = 0; i < n; i++) if (d[i] === 1 && (nl === null || nl[i] === 0)) idx[c++] = i;
@@ -84,14 +103,24 @@ export class VectorBuilder {
   private nulls: Uint8Array;
   private n = 0;
   private anyNull = false;
-  constructor(readonly type: DataType, capacity = 16) {
+  constructor(
+    readonly type: DataType,
+    capacity = 16,
+  ) {
     this.data = allocData(type, Math.max(1, capacity));
     this.nulls = new Uint8Array(Math.max(1, capacity));
   }
-  get length(): number { return this.n; }
+  get length(): number {
+    return this.n;
+  }
   push(value: ScalarValue): void {
     if (this.n === this.data.length) this.grow();
-    if (value === null) { this.nulls[this.n] = 1; this.anyNull = true; this.n++; return; }
+    if (value === null) {
+      this.nulls[this.n] = 1;
+      this.anyNull = true;
+      this.n++;
+      return;
+    }
     const v = coerceValue(this.type, value);
     const d = this.data as unknown as { [i: number]: unknown };
     d[this.n++] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
@@ -99,10 +128,14 @@ export class VectorBuilder {
   private grow(): void {
     const cap = this.data.length * 2;
     const next = allocData(this.type, cap);
-    if (Array.isArray(next)) { const s = this.data as string[]; for (let i = 0; i < this.n; i++) next[i] = s[i]!; }
-    else (next as NumberArray | BigArray).set(this.data as never);
+    if (Array.isArray(next)) {
+      const s = this.data as string[];
+      for (let i = 0; i < this.n; i++) next[i] = s[i]!;
+    } else (next as NumberArray | BigArray).set(this.data as never);
     this.data = next;
-    const nn = new Uint8Array(cap); nn.set(this.nulls); this.nulls = nn;
+    const nn = new Uint8Array(cap);
+    nn.set(this.nulls);
+    this.nulls = nn;
   }
   finish(): ColumnVector {
     const data = Array.isArray(this.data) ? this.data.slice(0, this.n) : (this.data as NumberArray).slice(0, this.n);

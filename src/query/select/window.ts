@@ -55,10 +55,12 @@ export function firstWindowContaining(ts: number, w: WindowSpec): number {
 
 /** First index in sorted ts[from, to) with ts[i] >= x. */
 export function lowerBound(ts: Float64Array, x: number, from: number, to: number): number {
-  let lo = from, hi = to;
+  let lo = from,
+    hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < x) lo = mid + 1; else hi = mid;
+    if (ts[mid]! < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }

@@ -27,7 +27,11 @@ export class BitWriter {
   }
 
   flush(): void {
-    if (this.nacc > 0) { this.out.u8(this.acc & 0xff); this.acc = 0; this.nacc = 0; }
+    if (this.nacc > 0) {
+      this.out.u8(this.acc & 0xff);
+      this.acc = 0;
+      this.nacc = 0;
+    }
   }
 }
 
@@ -35,7 +39,13 @@ export class BitReader {
   private acc = 0;
   private nacc = 0;
   private pos: number;
-  constructor(private readonly buf: Uint8Array, start: number, private readonly end: number) { this.pos = start; }
+  constructor(
+    private readonly buf: Uint8Array,
+    start: number,
+    private readonly end: number,
+  ) {
+    this.pos = start;
+  }
 
   read(w: number): number {
     if (w > 24) {
@@ -54,7 +64,9 @@ export class BitReader {
   }
 
   /** Position after the last byte consumed. */
-  bytePos(): number { return this.pos; }
+  bytePos(): number {
+    return this.pos;
+  }
 }
 
 /** Bits needed for an unsigned integer v <= 2^53. */
@@ -72,7 +84,10 @@ export function packInto(out: ByteWriter, values: ArrayLike<number>, n: number, 
 }
 
 export function unpackFrom(r: ByteReader, out: Float64Array, n: number, base: number, w: number): void {
-  if (w === 0) { out.fill(base, 0, n); return; }
+  if (w === 0) {
+    out.fill(base, 0, n);
+    return;
+  }
   const bytes = Math.ceil((n * w) / 8);
   r.need(bytes);
   const br = new BitReader(r.buf, r.pos, r.pos + bytes);

@@ -20,7 +20,14 @@ const SAFE = 2n ** 51n;
 
 /** Encodes rows [start, end) of a column. */
 /** Encodes rows [start, end) of a column; the values section goes through lz4 when that saves a tenth. */
-export function encodeColumn(out: ByteWriter, type: DataType, data: ColumnData, nulls: Uint8Array | null, start: number, end: number): void {
+export function encodeColumn(
+  out: ByteWriter,
+  type: DataType,
+  data: ColumnData,
+  nulls: Uint8Array | null,
+  start: number,
+  end: number,
+): void {
   const flagsPos = out.pos;
   encodeColumnPlain(out, type, data, nulls, start, end);
   if (isStringType(type)) return; // strings choose lz4 themselves
@@ -30,15 +37,29 @@ export function encodeColumn(out: ByteWriter, type: DataType, data: ColumnData, 
   const z = compressSync(Buffer.from(out.buf.buffer, out.buf.byteOffset + valuesPos, rawBytes));
   if ((z.length + 8) * 10 > rawBytes * 9) return;
   out.pos = valuesPos;
-  out.u32(rawBytes); out.u32(z.length); out.bytes(z);
+  out.u32(rawBytes);
+  out.u32(z.length);
+  out.bytes(z);
   out.buf[flagsPos]! |= 2;
 }
 
-function encodeColumnPlain(out: ByteWriter, type: DataType, data: ColumnData, nulls: Uint8Array | null, start: number, end: number): void {
+function encodeColumnPlain(
+  out: ByteWriter,
+  type: DataType,
+  data: ColumnData,
+  nulls: Uint8Array | null,
+  start: number,
+  end: number,
+): void {
   const n = end - start;
   let m = n;
   let hasNull = false;
-  if (nulls) for (let i = start; i < end; i++) if (nulls[i] === 1) { hasNull = true; m--; }
+  if (nulls)
+    for (let i = start; i < end; i++)
+      if (nulls[i] === 1) {
+        hasNull = true;
+        m--;
+      }
   out.u8(hasNull ? 1 : 0);
   // idx[k] = source row of the k-th non-null value (only built when there are nulls).
   let idx: Int32Array | null = null;
@@ -67,10 +88,18 @@ function encodeColumnPlain(out: ByteWriter, type: DataType, data: ColumnData, nu
       return;
     }
     case DataType.FLOAT:
-      encodeFloats(out, pick(data as Float32Array, (k) => new Float32Array(k)), true);
+      encodeFloats(
+        out,
+        pick(data as Float32Array, (k) => new Float32Array(k)),
+        true,
+      );
       return;
     case DataType.DOUBLE:
-      encodeFloats(out, pick(data as Float64Array, (k) => new Float64Array(k)), false);
+      encodeFloats(
+        out,
+        pick(data as Float64Array, (k) => new Float64Array(k)),
+        false,
+      );
       return;
     case DataType.BIGINT:
     case DataType.UBIGINT: {
@@ -79,10 +108,17 @@ function encodeColumnPlain(out: ByteWriter, type: DataType, data: ColumnData, nu
       let fits = true;
       for (let k = 0; k < m; k++) {
         const b = arr[idx ? idx[k]! : start + k]!;
-        if (b > SAFE || b < -SAFE) { fits = false; break; }
+        if (b > SAFE || b < -SAFE) {
+          fits = false;
+          break;
+        }
         vals[k] = Number(b);
       }
-      if (fits) { out.u8(0); encodeIntSeq(out, vals, m); return; }
+      if (fits) {
+        out.u8(0);
+        encodeIntSeq(out, vals, m);
+        return;
+      }
       out.u8(1);
       const raw = new BigInt64Array(m);
       for (let k = 0; k < m; k++) raw[k] = BigInt.asIntN(64, arr[idx ? idx[k]! : start + k]!);
@@ -120,14 +156,24 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
   if (flags & 1) {
     const bm = r.bytes((n + 7) >> 3);
     nulls = new Uint8Array(n);
-    for (let i = 0; i < n; i++) if ((bm[i >> 3]! >> (i & 7)) & 1) { nulls[i] = 1; m--; }
+    for (let i = 0; i < n; i++)
+      if ((bm[i >> 3]! >> (i & 7)) & 1) {
+        nulls[i] = 1;
+        m--;
+      }
   }
   const outer = r;
   if (flags & 2) {
-    const rawBytes = outer.u32(), zBytes = outer.u32();
+    const rawBytes = outer.u32(),
+      zBytes = outer.u32();
     let raw: Uint8Array;
-    try { raw = uncompressSync(outer.bytes(zBytes)); } catch { throw corrupt('lz4 column values do not decompress'); }
-    if (raw.length !== rawBytes) throw corrupt(`lz4 column values decompressed to ${raw.length} bytes, expected ${rawBytes}`);
+    try {
+      raw = uncompressSync(outer.bytes(zBytes));
+    } catch {
+      throw corrupt('lz4 column values do not decompress');
+    }
+    if (raw.length !== rawBytes)
+      throw corrupt(`lz4 column values decompressed to ${raw.length} bytes, expected ${rawBytes}`);
     r = new ByteReader(raw);
   }
   let vals: ColumnData;
@@ -139,8 +185,12 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
       vals = v;
       break;
     }
-    case DataType.FLOAT: vals = decodeFloats(r, m, true); break;
-    case DataType.DOUBLE: vals = decodeFloats(r, m, false); break;
+    case DataType.FLOAT:
+      vals = decodeFloats(r, m, true);
+      break;
+    case DataType.DOUBLE:
+      vals = decodeFloats(r, m, false);
+      break;
     case DataType.BIGINT:
     case DataType.UBIGINT: {
       const mode = r.u8();
@@ -155,11 +205,17 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
       break;
     }
     case DataType.VARCHAR:
-    case DataType.NCHAR: vals = decodeStrings(r, m); break;
+    case DataType.NCHAR:
+      vals = decodeStrings(r, m);
+      break;
     default: {
       const f = decodeIntSeq(r, m);
       if (type === DataType.TIMESTAMP) vals = f;
-      else { const a = allocData(type, m) as NumberArray; a.set(f); vals = a; }
+      else {
+        const a = allocData(type, m) as NumberArray;
+        a.set(f);
+        vals = a;
+      }
     }
   }
   if (flags & 2 && r.pos !== r.end) throw corrupt(`${r.end - r.pos} bytes left over in lz4 column values`);
@@ -168,10 +224,12 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
   const full = allocData(type, n);
   let k = 0;
   if (isStringType(type)) {
-    const src = vals as string[], dst = full as string[];
+    const src = vals as string[],
+      dst = full as string[];
     for (let i = 0; i < n; i++) if (nulls[i] !== 1) dst[i] = src[k++]!;
   } else {
-    const src = vals as NumberArray, dst = full as NumberArray;
+    const src = vals as NumberArray,
+      dst = full as NumberArray;
     for (let i = 0; i < n; i++) if (nulls[i] !== 1) dst[i] = src[k++]!;
   }
   return { type, data: full, nulls };

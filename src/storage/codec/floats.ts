@@ -39,7 +39,11 @@ export function findDecimalExponent(values: Float32Array | Float64Array, isFloat
   }
   for (; e <= maxE; e++) {
     let ok = true;
-    for (let i = 0; i < n; i++) if (!decimalWorks(values[i]!, e, isFloat)) { ok = false; break; }
+    for (let i = 0; i < n; i++)
+      if (!decimalWorks(values[i]!, e, isFloat)) {
+        ok = false;
+        break;
+      }
     if (ok) return e;
   }
   return -1;
@@ -52,7 +56,8 @@ export function encodeFloats(out: ByteWriter, values: Float32Array | Float64Arra
     const p = POW10[e]!;
     const ints = new Float64Array(n);
     for (let i = 0; i < n; i++) ints[i] = Math.round(values[i]! * p);
-    out.u8(0); out.u8(e);
+    out.u8(0);
+    out.u8(e);
     encodeIntSeq(out, ints, n);
     return;
   }
@@ -96,30 +101,54 @@ function encodeXor(out: ByteWriter, values: Float32Array | Float64Array, isFloat
     for (let i = 0; i < n; i++) {
       const x = (u[i]! ^ prev) >>> 0;
       prev = u[i]!;
-      if (x === 0) { bw.write(0, 1); continue; }
-      const lz = Math.clz32(x), tz = 31 - Math.clz32(x & -x);
+      if (x === 0) {
+        bw.write(0, 1);
+        continue;
+      }
+      const lz = Math.clz32(x),
+        tz = 31 - Math.clz32(x & -x);
       const len = 32 - lz - tz;
-      bw.write(1, 1); bw.write(lz, 5); bw.write(len - 1, 5);
+      bw.write(1, 1);
+      bw.write(lz, 5);
+      bw.write(len - 1, 5);
       bw.write(x >>> tz, len);
     }
   } else {
     const u = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-    let plo = 0, phi = 0;
+    let plo = 0,
+      phi = 0;
     for (let i = 0; i < n; i++) {
-      const lo = (u[2 * i]! ^ plo) >>> 0, hi = (u[2 * i + 1]! ^ phi) >>> 0;
-      plo = u[2 * i]!; phi = u[2 * i + 1]!;
-      if (lo === 0 && hi === 0) { bw.write(0, 1); continue; }
+      const lo = (u[2 * i]! ^ plo) >>> 0,
+        hi = (u[2 * i + 1]! ^ phi) >>> 0;
+      plo = u[2 * i]!;
+      phi = u[2 * i + 1]!;
+      if (lo === 0 && hi === 0) {
+        bw.write(0, 1);
+        continue;
+      }
       const lz = hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
       const tz = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + 31 - Math.clz32(hi & -hi);
       const len = 64 - lz - tz;
-      bw.write(1, 1); bw.write(lz, 6); bw.write(len - 1, 6);
+      bw.write(1, 1);
+      bw.write(lz, 6);
+      bw.write(len - 1, 6);
       // Shift the 64-bit value right by tz, then write low 32 bits and the rest.
       let slo: number, shi: number;
-      if (tz >= 32) { slo = hi >>> (tz - 32); shi = 0; }
-      else if (tz === 0) { slo = lo; shi = hi; }
-      else { slo = ((lo >>> tz) | (hi << (32 - tz))) >>> 0; shi = hi >>> tz; }
+      if (tz >= 32) {
+        slo = hi >>> (tz - 32);
+        shi = 0;
+      } else if (tz === 0) {
+        slo = lo;
+        shi = hi;
+      } else {
+        slo = ((lo >>> tz) | (hi << (32 - tz))) >>> 0;
+        shi = hi >>> tz;
+      }
       if (len <= 32) bw.write(slo, len);
-      else { bw.write(slo, 32); bw.write(shi, len - 32); }
+      else {
+        bw.write(slo, 32);
+        bw.write(shi, len - 32);
+      }
     }
   }
   bw.flush();
@@ -133,7 +162,8 @@ function decodeXor(r: ByteReader, out: Float32Array | Float64Array, isFloat: boo
     let prev = 0;
     for (let i = 0; i < n; i++) {
       if (br.read(1) === 1) {
-        const lz = br.read(5), len = br.read(5) + 1;
+        const lz = br.read(5),
+          len = br.read(5) + 1;
         const tz = 32 - lz - len;
         if (tz < 0) throw corrupt('XOR float window out of range');
         prev = (prev ^ ((br.read(len) << tz) >>> 0)) >>> 0;
@@ -142,21 +172,32 @@ function decodeXor(r: ByteReader, out: Float32Array | Float64Array, isFloat: boo
     }
   } else {
     const u = new Uint32Array(out.buffer);
-    let plo = 0, phi = 0;
+    let plo = 0,
+      phi = 0;
     for (let i = 0; i < n; i++) {
       if (br.read(1) === 1) {
-        const lz = br.read(6), len = br.read(6) + 1;
+        const lz = br.read(6),
+          len = br.read(6) + 1;
         const tz = 64 - lz - len;
         if (tz < 0) throw corrupt('XOR double window out of range');
         const slo = br.read(Math.min(len, 32));
         const shi = len > 32 ? br.read(len - 32) : 0;
         let xlo: number, xhi: number;
-        if (tz >= 32) { xlo = 0; xhi = (slo << (tz - 32)) >>> 0; }
-        else if (tz === 0) { xlo = slo; xhi = shi; }
-        else { xlo = (slo << tz) >>> 0; xhi = ((shi << tz) | (slo >>> (32 - tz))) >>> 0; }
-        plo = (plo ^ xlo) >>> 0; phi = (phi ^ xhi) >>> 0;
+        if (tz >= 32) {
+          xlo = 0;
+          xhi = (slo << (tz - 32)) >>> 0;
+        } else if (tz === 0) {
+          xlo = slo;
+          xhi = shi;
+        } else {
+          xlo = (slo << tz) >>> 0;
+          xhi = ((shi << tz) | (slo >>> (32 - tz))) >>> 0;
+        }
+        plo = (plo ^ xlo) >>> 0;
+        phi = (phi ^ xhi) >>> 0;
       }
-      u[2 * i] = plo; u[2 * i + 1] = phi;
+      u[2 * i] = plo;
+      u[2 * i + 1] = phi;
     }
   }
   r.pos = br.bytePos();

@@ -13,8 +13,12 @@ import { ByteReader, ByteWriter, corrupt } from './bytes.js';
 /** Transformed values beyond this are not exact after zigzag; such sequences go raw. */
 const SAFE = 2 ** 51;
 
-function zz(d: number): number { return d >= 0 ? 2 * d : -2 * d - 1; }
-function unzz(z: number): number { return z % 2 === 0 ? z / 2 : -(z + 1) / 2; }
+function zz(d: number): number {
+  return d >= 0 ? 2 * d : -2 * d - 1;
+}
+function unzz(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
 
 /** The group size k (R^k <= 2^53) with the fewest bits per value, if it beats plain packing. */
 function bestRadix(r: number): { k: number; w: number } | null {
@@ -25,18 +29,32 @@ function bestRadix(r: number): { k: number; w: number } | null {
   for (let k = 2; p * r <= 2 ** 53; k++) {
     p *= r;
     const w = bitWidth(p - 1);
-    if (w / k < bestPer - 1e-9) { bestPer = w / k; best = { k, w }; }
+    if (w / k < bestPer - 1e-9) {
+      bestPer = w / k;
+      best = { k, w };
+    }
   }
   return best;
 }
 
 /** Writes values[0, n). */
 export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, forceOrder = -1): void {
-  if (n === 0) { out.u8(0); out.f64(0); out.u8(0); return; }
+  if (n === 0) {
+    out.u8(0);
+    out.f64(0);
+    out.u8(0);
+    return;
+  }
   // Width per order, computed in one pass.
-  let min0 = Infinity, max0 = -Infinity, min1 = Infinity, max1 = -Infinity, min2 = Infinity, max2 = -Infinity;
+  let min0 = Infinity,
+    max0 = -Infinity,
+    min1 = Infinity,
+    max1 = -Infinity,
+    min2 = Infinity,
+    max2 = -Infinity;
   let ok = true;
-  let prev = values[0]!, prevD = 0;
+  let prev = values[0]!,
+    prevD = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     if (!(Math.abs(v) <= SAFE)) ok = false;
@@ -78,14 +96,22 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
     const radix = bestRadix(max0 - min0 + 1);
     // Worth its header only when it saves at least 3 % of the bits.
     if (radix && radix.w * Math.ceil(n / radix.k) + 80 < w0 * n * 0.97) {
-      out.u8(3); out.f64(min0); out.f64(max0 - min0 + 1); out.u8(radix.k); out.u8(radix.w);
+      out.u8(3);
+      out.f64(min0);
+      out.f64(max0 - min0 + 1);
+      out.u8(radix.k);
+      out.u8(radix.w);
       out.ensure(Math.ceil((Math.ceil(n / radix.k) * radix.w) / 8) + 8);
       const bw = new BitWriter(out);
       const r = max0 - min0 + 1;
       for (let i = 0; i < n; i += radix.k) {
-        let v = 0, mul = 1;
+        let v = 0,
+          mul = 1;
         const e = Math.min(n, i + radix.k);
-        for (let j = i; j < e; j++) { v += (values[j]! - min0) * mul; mul *= r; }
+        for (let j = i; j < e; j++) {
+          v += (values[j]! - min0) * mul;
+          mul *= r;
+        }
         bw.write(v, radix.w);
       }
       bw.flush();
@@ -94,7 +120,8 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
   }
   out.u8(order);
   if (order === 0) {
-    out.f64(min0); out.u8(w0);
+    out.f64(min0);
+    out.u8(w0);
     packInto(out, values, n, min0, w0);
     return;
   }
@@ -102,11 +129,16 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
   const t = new Float64Array(m);
   if (order === 1) {
     for (let i = 1; i < n; i++) t[i - 1] = zz(values[i]! - values[i - 1]!);
-    out.f64(values[0]!); out.f64(min1); out.u8(w1);
+    out.f64(values[0]!);
+    out.f64(min1);
+    out.u8(w1);
     packInto(out, t, m, min1, w1);
   } else {
     for (let i = 2; i < n; i++) t[i - 2] = zz(values[i]! - 2 * values[i - 1]! + values[i - 2]!);
-    out.f64(values[0]!); out.f64(values[1]!); out.f64(min2); out.u8(w2);
+    out.f64(values[0]!);
+    out.f64(values[1]!);
+    out.f64(min2);
+    out.u8(w2);
     packInto(out, t, m, min2, w2);
   }
 }
@@ -119,31 +151,45 @@ export function decodeIntSeq(r: ByteReader, n: number): Float64Array {
     for (let i = 0; i < n; i++) out[i] = r.f64();
     return out;
   }
-  if (n === 0) { r.f64(); r.u8(); return out; }
+  if (n === 0) {
+    r.f64();
+    r.u8();
+    return out;
+  }
   if (order === 3) {
-    const base = r.f64(), radix = r.f64(), k = r.u8(), w = r.u8();
-    if (!(radix >= 2 && k >= 2 && w <= 53 && radix ** k <= 2 ** 53)) throw corrupt(`mixed-radix group R=${radix} k=${k} w=${w} is impossible`);
+    const base = r.f64(),
+      radix = r.f64(),
+      k = r.u8(),
+      w = r.u8();
+    if (!(radix >= 2 && k >= 2 && w <= 53 && radix ** k <= 2 ** 53))
+      throw corrupt(`mixed-radix group R=${radix} k=${k} w=${w} is impossible`);
     const bytes = Math.ceil((Math.ceil(n / k) * w) / 8);
     r.need(bytes);
     const br = new BitReader(r.buf, r.pos, r.pos + bytes);
     for (let i = 0; i < n; i += k) {
       let v = br.read(w);
       const e = Math.min(n, i + k);
-      for (let j = i; j < e; j++) { const x = v % radix; out[j] = x + base; v = (v - x) / radix; }
+      for (let j = i; j < e; j++) {
+        const x = v % radix;
+        out[j] = x + base;
+        v = (v - x) / radix;
+      }
     }
     r.pos += bytes;
     return out;
   }
   if (order > 2 || (order > 0 && order > n - 1)) throw corrupt(`integer sequence has unknown order ${order}`);
   if (order === 0) {
-    const base = r.f64(); const w = r.u8();
+    const base = r.f64();
+    const w = r.u8();
     if (w > 53) throw corrupt(`bit width ${w} > 53`);
     unpackFrom(r, out, n, base, w);
     return out;
   }
   const first = r.f64();
   const second = order === 2 ? r.f64() : 0;
-  const base = r.f64(); const w = r.u8();
+  const base = r.f64();
+  const w = r.u8();
   if (w > 53) throw corrupt(`bit width ${w} > 53`);
   const m = n - order;
   const t = new Float64Array(m);

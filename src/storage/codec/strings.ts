@@ -15,7 +15,10 @@ function writeList(out: ByteWriter, strs: readonly string[]): void {
   const bufs = strs.map((s) => Buffer.from(s, 'utf8'));
   const lens = new Float64Array(bufs.length);
   let total = 0;
-  for (let i = 0; i < bufs.length; i++) { lens[i] = bufs[i]!.length; total += bufs[i]!.length; }
+  for (let i = 0; i < bufs.length; i++) {
+    lens[i] = bufs[i]!.length;
+    total += bufs[i]!.length;
+  }
   encodeIntSeq(out, lens, lens.length);
   out.ensure(total);
   for (const b of bufs) out.bytes(b);
@@ -27,7 +30,9 @@ function readList(r: ByteReader, n: number): string[] {
   for (let i = 0; i < n; i++) {
     const len = lens[i]!;
     if (!(len >= 0)) throw corrupt(`negative string length ${len}`);
-    try { out[i] = utf8.decode(r.bytes(len)); } catch (e) {
+    try {
+      out[i] = utf8.decode(r.bytes(len));
+    } catch (e) {
       if (e instanceof TypeError) throw corrupt(`invalid UTF-8 in string ${i}`);
       throw e;
     }
@@ -38,7 +43,11 @@ function readList(r: ByteReader, n: number): string[] {
 export function encodeStrings(out: ByteWriter, vals: readonly string[]): void {
   const n = vals.length;
   const dict = new Map<string, number>();
-  for (const s of vals) if (!dict.has(s)) { dict.set(s, dict.size); if (dict.size * 2 > n) break; }
+  for (const s of vals)
+    if (!dict.has(s)) {
+      dict.set(s, dict.size);
+      if (dict.size * 2 > n) break;
+    }
   const useDict = n > 0 && dict.size * 2 <= n;
   const body = new ByteWriter(256);
   if (useDict) {
@@ -52,7 +61,10 @@ export function encodeStrings(out: ByteWriter, vals: readonly string[]): void {
   if (raw.length >= LZ4_MIN_BYTES) {
     const z = compressSync(Buffer.from(raw.buffer, raw.byteOffset, raw.length));
     if (z.length * 10 <= raw.length * 9) {
-      out.u8((useDict ? 1 : 0) | 2); out.u32(raw.length); out.u32(z.length); out.bytes(z);
+      out.u8((useDict ? 1 : 0) | 2);
+      out.u32(raw.length);
+      out.u32(z.length);
+      out.bytes(z);
       return;
     }
   }
@@ -68,7 +80,11 @@ export function decodeStrings(r: ByteReader, n: number): string[] {
     const rawLen = r.u32();
     const zLen = r.u32();
     let raw: Uint8Array;
-    try { raw = uncompressSync(r.bytes(zLen)); } catch { throw corrupt('lz4 data does not decompress'); }
+    try {
+      raw = uncompressSync(r.bytes(zLen));
+    } catch {
+      throw corrupt('lz4 data does not decompress');
+    }
     if (raw.length !== rawLen) throw corrupt(`lz4 data decompressed to ${raw.length} bytes, expected ${rawLen}`);
     body = new ByteReader(raw);
   }
