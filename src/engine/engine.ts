@@ -1,4 +1,5 @@
-// The statement engine of a single dnode: parses each statement, then runs DDL against the
+// The statement engine of a dnode: runs each statement — parsed by the dnode's gateway and
+// handed over (executeStatement), or parsed here for SQL text (execute) — DDL against the
 // catalog and vnodes, inserts against the vnodes, show commands against both, and hands
 // SELECT to the select path. Statement handlers live in ddl-*.ts, insert.ts, show-*.ts.
 import { mkdirSync } from 'node:fs';
