@@ -5,12 +5,22 @@
 // unknown databases, stale schema caches, concurrent schema changes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { handleInfluxWrite, type InfluxWriteResponse } from '../../src/adapter/line-protocol/index.js';
+import {
+  handleInfluxWrite,
+  type InfluxWriteResponse,
+  type LineProtocolTarget,
+} from '../../src/adapter/line-protocol/index.js';
 import { NOW_MS, openTestEngine, runSql, type Cell, type TestEngine } from '../sql/harness.js';
 
 let te: TestEngine;
+/** The writer's statements run as root on the engine itself (one target: its schema cache is kept). */
+let target: LineProtocolTarget;
 before(async () => {
   te = await openTestEngine();
+  target = {
+    execute: (sql, db) => te.engine.execute(sql, { user: 'root', db }),
+    insertColumnar: (db, tables) => te.engine.insertColumnar(db, tables),
+  };
 });
 after(async () => {
   await te.close();
@@ -29,7 +39,7 @@ function write(
   precision: string | null = 's',
   nowMs = NOW_MS,
 ): Promise<InfluxWriteResponse> {
-  return handleInfluxWrite(te.engine, { db, precision, body: Buffer.from(text, 'utf8'), nowMs });
+  return handleInfluxWrite(target, { db, precision, body: Buffer.from(text, 'utf8'), nowMs });
 }
 
 async function ok(db: string, text: string, precision: string | null = 's', nowMs = NOW_MS): Promise<void> {

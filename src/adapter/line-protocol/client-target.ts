@@ -15,7 +15,7 @@ export function lineProtocolTarget(conn: Conn): LineProtocolTarget {
   if (!t) {
     t = {
       // Stateless statements: the session's database is the default for this one only.
-      execute: (sql, session) => conn.queryStream(sql, { db: session.db }),
+      execute: (sql, db) => conn.queryStream(sql, { db }),
       insertColumnar: (db, tables) => conn.insertColumnar(db, tables),
     };
     targets.set(conn, t);

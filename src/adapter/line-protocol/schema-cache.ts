@@ -12,21 +12,16 @@ import { DataType, TYPE_BYTES, TYPE_NAMES, type ColumnSchema, type Precision } f
 import type { BulkTable } from '../../client/index.js';
 import { SeriesCache } from './series-cache.js';
 
-/** A statement's session as the writer gives it: the default database for that statement. */
-export interface TargetSession {
-  readonly user: string;
-  readonly db: string | null;
-}
-
 /**
- * The two calls the writer needs. A client connection has them (lineProtocolTarget: the
- * connection's own user runs them); so does the statement engine, which tests and
- * benchmarks pass directly.
+ * The two calls the writer needs, run as the user the target was opened for: a client
+ * connection (lineProtocolTarget: the connection's authenticated user), or in tests and
+ * benchmarks a statement engine with a session of their choosing.
  */
 export interface LineProtocolTarget {
+  /** Runs one statement with `db` as its default database (for this statement only). */
   execute(
     sql: string,
-    session: TargetSession,
+    db: string | null,
   ): Promise<{
     readonly columns: ReadonlyArray<{ readonly name: string }>;
     readonly blocks: AsyncIterable<ColumnBlock>;
@@ -75,8 +70,6 @@ export class DbSchema {
   }
 }
 
-const ROOT = (db: string | null): TargetSession => ({ user: 'root', db });
-
 /** Backtick-quoted identifier; names with a backtick cannot be written in Basalt SQL. */
 export function quoteName(name: string): string {
   return '`' + name + '`';
@@ -91,7 +84,7 @@ async function rows(
   sql: string,
   db: string | null,
 ): Promise<{ names: string[]; rows: unknown[][] }> {
-  const r = await target.execute(sql, ROOT(db));
+  const r = await target.execute(sql, db);
   const out: unknown[][] = [];
   for await (const b of r.blocks) {
     for (let i = 0; i < b.numRows; i++) out.push(b.columns.map((c) => valueAt(c, i)));

@@ -125,7 +125,7 @@ async function writeOnce(
         if (p.ddl.length === 0) continue;
         for (const change of p.ddl) {
           try {
-            await target.execute(change.sql, { user: 'root', db: schema.name });
+            await target.execute(change.sql, schema.name);
           } catch (e) {
             schema.stables.delete(p.schema.name); // described afresh next time
             const err = toBasaltError(e);
