@@ -2,6 +2,9 @@
 // Sets the checkout up when needed, with no dependency of its own: `npm ci` when
 // node_modules does not match package-lock.json, then an incremental `tsc` build.
 // `npm start` and `npm test` call it first, so a fresh clone needs only Node.js >= 20.
+// Dependencies install without their install scripts: the only package that has one is
+// better-sqlite3 (the SQLite oracle of the differential test), whose C build takes about three
+// minutes here; `--with-test-deps` (npm test) builds it once, and `npm start` never waits for it.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +20,9 @@ function fail(message) {
   process.exit(1);
 }
 
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const withTestDeps = process.argv.includes('--with-test-deps');
+
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 20) fail(`Node.js ${process.versions.node} is too old; install Node.js 20 or newer.`);
 if (!existsSync(lockPath)) fail('package-lock.json is missing; restore it from git (git checkout package-lock.json).');
@@ -24,14 +30,29 @@ if (!existsSync(lockPath)) fail('package-lock.json is missing; restore it from g
 const lockHash = createHash('sha256').update(readFileSync(lockPath)).digest('hex');
 const installed = existsSync(stampPath) ? readFileSync(stampPath, 'utf8').trim() : '';
 if (installed !== lockHash) {
-  process.stderr.write('basalt setup: installing dependencies (npm ci)...\n');
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  process.stderr.write('basalt setup: installing dependencies (npm ci --ignore-scripts)...\n');
+  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) fail(`npm ci failed (exit ${r.status}); see the output above.`);
   writeFileSync(stampPath, lockHash + '\n');
 }
 
+const sqliteBinary = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+if (withTestDeps && !existsSync(sqliteBinary)) {
+  process.stderr.write(
+    'basalt setup: building better-sqlite3 for the SQLite differential test (C, about 3 minutes; once per install)...\n',
+  );
+  const t0 = Date.now();
+  const r = spawnSync(npm, ['rebuild', 'better-sqlite3', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(sqliteBinary))
+    fail(
+      `building better-sqlite3 failed (exit ${r.status}); it needs a C++ compiler, make and python3 (apt-get install build-essential python3)`,
+    );
+  process.stderr.write(`basalt setup: better-sqlite3 built in ${((Date.now() - t0) / 1000).toFixed(0)}s\n`);
+}
+
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+if (!existsSync(join(root, 'dist', '.tsbuildinfo')))
+  process.stderr.write('basalt setup: building (tsc, the first build takes about 15 s)...\n');
 const t0 = Date.now();
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) fail('the TypeScript build failed; see the errors above.');
