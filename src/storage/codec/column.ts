@@ -18,7 +18,6 @@ const LZ4_MIN_BYTES = 256;
 
 const SAFE = 2n ** 51n;
 
-/** Encodes rows [start, end) of a column. */
 /** Encodes rows [start, end) of a column; the values section goes through lz4 when that saves a tenth. */
 export function encodeColumn(
   out: ByteWriter,
@@ -29,7 +28,8 @@ export function encodeColumn(
   end: number,
 ): void {
   const flagsPos = out.pos;
-  encodeColumnPlain(out, type, data, nulls, start, end);
+  const idx = encodeNulls(out, nulls, start, end);
+  encodeValues(out, type, data, idx, start, end);
   if (isStringType(type)) return; // strings choose lz4 themselves
   const valuesPos = flagsPos + 1 + (out.buf[flagsPos]! & 1 ? (end - start + 7) >> 3 : 0);
   const rawBytes = out.pos - valuesPos;
@@ -41,18 +41,6 @@ export function encodeColumn(
   out.u32(z.length);
   out.bytes(z);
   out.buf[flagsPos]! |= 2;
-}
-
-function encodeColumnPlain(
-  out: ByteWriter,
-  type: DataType,
-  data: ColumnData,
-  nulls: Uint8Array | null,
-  start: number,
-  end: number,
-): void {
-  const idx = encodeNulls(out, nulls, start, end);
-  encodeValues(out, type, data, idx, start, end);
 }
 
 /**
