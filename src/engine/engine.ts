@@ -58,7 +58,7 @@ function deleteNotSupported(): never {
 
 // Flat dispatch: after the remote meta refresh, each case maps one statement kind to its
 // handler under the statement lock (`ex` exclusive for DDL, `sh` shared for reads and inserts)
-// or to the mnode-leader refusal; the handlers live in ddl-*.ts, insert.ts and show-*.ts.
+// or to the mnode-leader refusal; the handlers live in ddl-*.ts, insert.ts, select-bridge.ts, show-*.ts.
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: flat dispatch switch over 42 statement kinds, each case one handler call under the statement lock; split, the kind-to-handler table would be scattered over several functions
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
   // Vgroups hosted on other dnodes: refresh their table meta first (src/vnode/remote-vnode.ts).
