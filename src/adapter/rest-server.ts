@@ -73,6 +73,17 @@ export function matchSqlPath(pathname: string): { db: string | null } | null {
   return { db };
 }
 
+/** `GET /-/ping` (or HEAD): 200 with `{"code":0,"desc":"ok"}`, no credentials needed. */
+function ping(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    req.resume();
+    sendError(res, 405, new BasaltError('INVALID_PARA', 'use GET /-/ping'), { Allow: 'GET' });
+    return;
+  }
+  req.resume();
+  send(res, 200, '{"code":0,"desc":"ok"}');
+}
+
 export class RestServer {
   private server: Server | null = null;
   private readonly pool = new Map<string, Promise<AdapterConnection>>();
@@ -143,13 +154,7 @@ export class RestServer {
     const pathname = url.pathname;
 
     if (pathname === '/-/ping') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        req.resume();
-        sendError(res, 405, new BasaltError('INVALID_PARA', 'use GET /-/ping'), { Allow: 'GET' });
-        return;
-      }
-      req.resume();
-      send(res, 200, '{"code":0,"desc":"ok"}');
+      ping(req, res);
       return;
     }
     const login = /^\/rest\/login\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
@@ -172,6 +177,11 @@ export class RestServer {
       );
       return;
     }
+    await this.sqlRequest(req, res, url, route.db);
+  }
+
+  /** `POST /rest/sql[/<db>]`: credentials, then the body (SQL text in UTF-8), run with `db` from the path. */
+  private async sqlRequest(req: IncomingMessage, res: ServerResponse, url: URL, db: string | null): Promise<void> {
     if (req.method !== 'POST') {
       req.resume();
       sendError(
@@ -179,7 +189,7 @@ export class RestServer {
         405,
         new BasaltError(
           'INVALID_PARA',
-          `${req.method ?? '?'} is not allowed on ${pathname}; send the SQL as a POST body`,
+          `${req.method ?? '?'} is not allowed on ${url.pathname}; send the SQL as a POST body`,
         ),
         { Allow: 'POST' },
       );
@@ -221,7 +231,7 @@ export class RestServer {
       );
       return;
     }
-    await this.runSql(res, auth, sql, route.db, rowWithMeta);
+    await this.runSql(res, auth, sql, db, rowWithMeta);
   }
 
   /**

@@ -227,28 +227,56 @@ function defaultTimezone(): string {
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
-  const values: Partial<Record<ConfigKey, string | number>> = {};
-  const sources: Partial<Record<ConfigKey, ConfigSource>> = {};
+  const layers: ConfigLayers = { values: {}, sources: {} };
   const warnings: string[] = [];
   let file: string | null = null;
 
   if (opts.configPath !== undefined && opts.configPath !== '') {
     file = resolveConfigFile(opts.configPath, cwd);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new BasaltError(
-        'CONFIG_BAD_VALUE',
-        `cannot read ${file} (${(e as Error).message}); check the path and its permissions`,
-      );
-    }
-    for (const e of parseConfigText(text, file)) {
-      values[e.key] = parseValue(e.key, e.value, `in ${file} line ${e.line}`);
-      sources[e.key] = 'file';
-    }
+    readFileLayer(layers, file);
   }
+  readEnvLayer(layers, env, warnings);
+  readFlagLayer(layers, opts.flags ?? {});
 
+  const config = withDefaults(layers, cwd, env);
+  if (config.httpPort === config.serverPort) {
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `httpPort ${config.httpPort} equals serverPort; give them different ports (httpPort defaults to serverPort + 11)`,
+    );
+  }
+  return { config, sources: layers.sources as Record<ConfigKey, ConfigSource>, file, warnings };
+}
+
+/** Values set so far and where each came from; a later layer (file, env, flags) overrides an earlier one. */
+interface ConfigLayers {
+  readonly values: Partial<Record<ConfigKey, string | number>>;
+  readonly sources: Partial<Record<ConfigKey, ConfigSource>>;
+}
+
+/** The cfg file (`-c`). */
+function readFileLayer(layers: ConfigLayers, file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `cannot read ${file} (${(e as Error).message}); check the path and its permissions`,
+    );
+  }
+  for (const e of parseConfigText(text, file)) {
+    layers.values[e.key] = parseValue(e.key, e.value, `in ${file} line ${e.line}`);
+    layers.sources[e.key] = 'file';
+  }
+}
+
+/** BASALT_* environment variables; an unknown one is a warning. */
+function readEnvLayer(
+  layers: ConfigLayers,
+  env: Readonly<Record<string, string | undefined>>,
+  warnings: string[],
+): void {
   for (const [name, raw] of Object.entries(env)) {
     const keyName = envNameToKey(name);
     if (keyName === null || raw === undefined) continue;
@@ -258,11 +286,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
       warnings.push(`environment variable ${name} is not a Basalt setting and was ignored`);
       continue;
     }
-    values[key] = parseValue(key, raw, `from environment variable ${name}`);
-    sources[key] = 'env';
+    layers.values[key] = parseValue(key, raw, `from environment variable ${name}`);
+    layers.sources[key] = 'env';
   }
+}
 
-  for (const [name, raw] of Object.entries(opts.flags ?? {})) {
+/** Command-line overrides; an unknown key is an error. */
+function readFlagLayer(layers: ConfigLayers, flags: NonNullable<LoadConfigOptions['flags']>): void {
+  for (const [name, raw] of Object.entries(flags)) {
     if (raw === undefined) continue;
     const key = lookupKey(name);
     if (key === undefined)
@@ -270,10 +301,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
         'CONFIG_UNKNOWN_KEY',
         `'${name}' given on the command line is not a Basalt setting${suggest(name)}`,
       );
-    values[key] = parseValue(key, String(raw), 'on the command line');
-    sources[key] = 'flag';
+    layers.values[key] = parseValue(key, String(raw), 'on the command line');
+    layers.sources[key] = 'flag';
   }
+}
 
+/** The configuration: each setting from the layers or its default (whose source becomes 'default'). */
+function withDefaults(
+  layers: ConfigLayers,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): BasaltConfig {
+  const { values, sources } = layers;
   const get = <T extends string | number>(k: ConfigKey, dflt: () => T): T => {
     if (values[k] !== undefined) return values[k] as T;
     sources[k] = 'default';
@@ -285,7 +324,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     cwd,
     get('dataDir', () => 'data'),
   );
-  const config: BasaltConfig = {
+  return {
     fqdn,
     serverPort,
     firstEp: get('firstEp', () => `${fqdn}:${serverPort}`) || `${fqdn}:${serverPort}`,
@@ -307,13 +346,6 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     maxHttpBodyBytes: get('maxHttpBodyBytes', () => Limits.maxHttpBodyBytes),
     listenHost: get('listenHost', () => '0.0.0.0'),
   };
-  if (config.httpPort === config.serverPort) {
-    throw new BasaltError(
-      'CONFIG_BAD_VALUE',
-      `httpPort ${config.httpPort} equals serverPort; give them different ports (httpPort defaults to serverPort + 11)`,
-    );
-  }
-  return { config, sources: sources as Record<ConfigKey, ConfigSource>, file, warnings };
 }
 
 /** The effective configuration as `show variables` rows. */

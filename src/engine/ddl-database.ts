@@ -1,14 +1,16 @@
-// create / alter / drop / use database. The catalog commits first (the desired state), then
-// the vnodes follow; on start the engine reconciles vnodes with the catalog, so a crash
-// between the two never leaves a database half made.
+// create / alter / drop / use database, and flush / compact of its vnodes. The catalog commits
+// first (the desired state), then the vnodes follow; on start the engine reconciles vnodes
+// with the catalog, so a crash between the two never leaves a database half made.
 import { BasaltError } from '../common/errors.js';
 import type { DbOptions } from '../common/db-options.js';
 import type {
   AlterDatabaseStmt,
+  CompactDatabaseStmt,
   CreateDatabaseStmt,
   DbOption,
   DropDatabaseStmt,
   DurationValue,
+  FlushDatabaseStmt,
   UseDatabaseStmt,
 } from '../sql/ast.js';
 import type { StatementResult } from './engine-api.js';
@@ -141,4 +143,14 @@ export async function alterDatabase(core: EngineCore, s: AlterDatabaseStmt): Pro
 export function useDatabase(core: EngineCore, s: UseDatabaseStmt): StatementResult {
   core.db(s.name);
   return execResult('Use', 0, s.name);
+}
+
+export async function flushDatabase(core: EngineCore, s: FlushDatabaseStmt): Promise<StatementResult> {
+  for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).flush();
+  return execResult('Flush');
+}
+
+export async function compactDatabase(core: EngineCore, s: CompactDatabaseStmt): Promise<StatementResult> {
+  for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).compact();
+  return execResult('Compact');
 }

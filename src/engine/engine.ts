@@ -13,8 +13,16 @@ import type { VnodeStore } from '../storage/api.js';
 import { parseOne, splitStatements, useStatement, type Statement } from '../sql/index.js';
 import { vgIdOfDir } from '../vnode/replicated-open.js';
 import { VnodeSet, type OpenStore } from '../vnode/vnode-set.js';
-import { alterDatabase, createDatabase, dropDatabase, useDatabase } from './ddl-database.js';
+import {
+  alterDatabase,
+  compactDatabase,
+  createDatabase,
+  dropDatabase,
+  flushDatabase,
+  useDatabase,
+} from './ddl-database.js';
 import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
+import { alterUser, createUser, dropUser } from './ddl-user.js';
 import type {
   BulkTable,
   CreateEngine,
@@ -44,16 +52,15 @@ function onMnodeLeader(what: string): never {
   );
 }
 
-/** User management is for super users; anyone may change their own password. */
-function requireSuper(core: EngineCore, session: Session, what: string): void {
-  const u = core.catalog.state.users.find((x) => x.name === session.user);
-  if (!u?.superUser)
-    throw new BasaltError(
-      'AUTH_FAILURE',
-      `user '${session.user}' may not ${what}; connect as a super user such as root`,
-    );
+/** DELETE parses but does not run yet. */
+function deleteNotSupported(): never {
+  throw new BasaltError('NOT_SUPPORTED', "'delete' is not supported yet; drop the table or let keep expire old data");
 }
 
+// Flat dispatch: after the remote meta refresh, each case maps one statement kind to its
+// handler under the statement lock (`ex` exclusive for DDL, `sh` shared for reads and inserts)
+// or to the mnode-leader refusal; the handlers live in ddl-*.ts, insert.ts, select-bridge.ts, show-*.ts.
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: flat dispatch switch over 42 statement kinds, each case one handler call under the statement lock; split, the kind-to-handler table would be scattered over several functions
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
   // Vgroups hosted on other dnodes: refresh their table meta first (src/vnode/remote-vnode.ts).
   if (s.kind !== 'dropDatabase' && s.kind !== 'createDatabase') {
@@ -72,15 +79,9 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
       if (s.name === 'information_schema' || s.name === 'performance_schema') return execResult('Use', 0, s.name);
       return sh(() => useDatabase(core, s));
     case 'flushDatabase':
-      return ex(async () => {
-        for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).flush();
-        return execResult('Flush');
-      });
+      return ex(() => flushDatabase(core, s));
     case 'compactDatabase':
-      return ex(async () => {
-        for (const vg of core.db(s.name).vgroups) await core.store(vg.vgId).compact();
-        return execResult('Compact');
-      });
+      return ex(() => compactDatabase(core, s));
     case 'createStable':
       return ex(() => createStable(core, s, session));
     case 'createTable':
@@ -98,10 +99,7 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
     case 'insert':
       return sh(() => insert(core, s, session));
     case 'delete':
-      throw new BasaltError(
-        'NOT_SUPPORTED',
-        "'delete' is not supported yet; drop the table or let keep expire old data",
-      );
+      return deleteNotSupported();
     case 'select':
       return sh(() => select(core, s, session));
     case 'showDatabases':
@@ -134,23 +132,11 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
     case 'showUsers':
       return sh(() => showUsers(core));
     case 'createUser':
-      return ex(async () => {
-        requireSuper(core, session, 'create user');
-        core.catalog.commit(core.catalog.planCreateUser(s.user, s.password, core.nowMs()));
-        return execResult('Create');
-      });
+      return ex(() => createUser(core, s, session));
     case 'alterUser':
-      return ex(async () => {
-        if (s.user !== session.user) requireSuper(core, session, `change the password of '${s.user}'`);
-        core.catalog.commit(core.catalog.planSetPassword(s.user, s.password, core.nowMs()));
-        return execResult('Alter');
-      });
+      return ex(() => alterUser(core, s, session));
     case 'dropUser':
-      return ex(async () => {
-        requireSuper(core, session, 'drop user');
-        core.catalog.commit(core.catalog.planDropUser(s.user));
-        return execResult('Drop');
-      });
+      return ex(() => dropUser(core, s, session));
     case 'createDnode':
       return onMnodeLeader('create dnode');
     case 'dropDnode':

@@ -148,27 +148,9 @@ export function newClusterId(): string {
 export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
   switch (o.op) {
     case 'init':
-      if (s.clusterId !== '') return s; // replayed bootstrap entry
-      return {
-        ...s,
-        clusterId: o.clusterId,
-        createdAtMs: o.createdAtMs,
-        nextDnodeId: 2,
-        dnodes: [{ id: 1, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: true }],
-        mnodes: [{ dnodeId: 1, createdAtMs: o.createdAtMs }],
-      };
-    case 'createDnode': {
-      // Plans are made on the leader's applied state, so these never trigger; if one did,
-      // every replica resolves it the same way instead of stopping the group: an endpoint
-      // already present is kept, and an id never goes below the high-water mark.
-      if (s.dnodes.some((d) => d.endpoint === o.endpoint)) return s;
-      const id = Math.max(o.id, s.nextDnodeId);
-      return {
-        ...s,
-        nextDnodeId: id + 1,
-        dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }],
-      };
-    }
+      return applyInit(s, o);
+    case 'createDnode':
+      return applyCreateDnode(s, o);
     case 'dropDnode':
       return {
         ...s,
@@ -185,37 +167,10 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       return { ...s, mnodes: s.mnodes.filter((m) => m.dnodeId !== o.dnodeId) };
     case 'placeDb':
       return { ...s, dbPlacement: { ...s.dbPlacement, [o.name]: { dnodeId: o.dnodeId, vgroups: o.vgroups } } };
-    case 'placeReplicatedDb': {
-      // Planned on the leader's applied state; a duplicate (a retried proposal) is ignored
-      // the same way on every replica.
-      if (s.dbPlacement[o.name] || s.replicatedDbs[o.name]) return s;
-      const top = Math.max(s.nextVgId - 1, ...o.vgroups.map((v) => v.vgId));
-      const placed: ReplicatedDbPlacement = o.options
-        ? { replica: o.replica, options: o.options, vgroups: o.vgroups }
-        : { replica: o.replica, vgroups: o.vgroups };
-      return { ...s, nextVgId: top + 1, replicatedDbs: { ...s.replicatedDbs, [o.name]: placed } };
-    }
-    case 'startMoves': {
-      let out: ClusterState = s;
-      let id = s.nextMoveId;
-      const added: VgroupMove[] = [];
-      for (const m of o.moves) {
-        // A vgroup moves once at a time: a second plan for it waits for the first to finish.
-        if (
-          out.moves.some((x) => x.vgId === m.vgId) ||
-          added.some((x) => x.vgId === m.vgId) ||
-          !out.replicatedDbs[m.db]
-        )
-          continue;
-        added.push({ ...m, id: id++ });
-        out = setVgroupDnodes(out, m.db, m.vgId, [...new Set([...m.from, ...m.to])]);
-      }
-      const dropping =
-        o.dropDnode !== undefined && !out.dropping.includes(o.dropDnode)
-          ? [...out.dropping, o.dropDnode]
-          : out.dropping;
-      return { ...out, moves: [...out.moves, ...added], nextMoveId: id, dropping };
-    }
+    case 'placeReplicatedDb':
+      return applyPlaceReplicatedDb(s, o);
+    case 'startMoves':
+      return applyStartMoves(s, o);
     case 'finishMove':
     case 'cancelMove': {
       const m = s.moves.find((x) => x.id === o.id);
@@ -223,14 +178,72 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
       const rest = { ...s, moves: s.moves.filter((x) => x.id !== o.id) };
       return setVgroupDnodes(rest, m.db, m.vgId, o.op === 'finishMove' ? m.to : m.from);
     }
-    case 'unplaceDb': {
-      const p = { ...s.dbPlacement };
-      delete p[o.name];
-      const r = { ...s.replicatedDbs };
-      delete r[o.name];
-      return { ...s, dbPlacement: p, replicatedDbs: r, moves: s.moves.filter((m) => m.db !== o.name) };
-    }
+    case 'unplaceDb':
+      return applyUnplaceDb(s, o);
   }
+}
+
+/** The ClusterOp of one kind. */
+type ClusterOpOf<K extends ClusterOp['op']> = Extract<ClusterOp, { readonly op: K }>;
+
+function applyInit(s: ClusterState, o: ClusterOpOf<'init'>): ClusterState {
+  if (s.clusterId !== '') return s; // replayed bootstrap entry
+  return {
+    ...s,
+    clusterId: o.clusterId,
+    createdAtMs: o.createdAtMs,
+    nextDnodeId: 2,
+    dnodes: [{ id: 1, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: true }],
+    mnodes: [{ dnodeId: 1, createdAtMs: o.createdAtMs }],
+  };
+}
+
+function applyCreateDnode(s: ClusterState, o: ClusterOpOf<'createDnode'>): ClusterState {
+  // Plans are made on the leader's applied state, so these never trigger; if one did,
+  // every replica resolves it the same way instead of stopping the group: an endpoint
+  // already present is kept, and an id never goes below the high-water mark.
+  if (s.dnodes.some((d) => d.endpoint === o.endpoint)) return s;
+  const id = Math.max(o.id, s.nextDnodeId);
+  return {
+    ...s,
+    nextDnodeId: id + 1,
+    dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }],
+  };
+}
+
+function applyPlaceReplicatedDb(s: ClusterState, o: ClusterOpOf<'placeReplicatedDb'>): ClusterState {
+  // Planned on the leader's applied state; a duplicate (a retried proposal) is ignored
+  // the same way on every replica.
+  if (s.dbPlacement[o.name] || s.replicatedDbs[o.name]) return s;
+  const top = Math.max(s.nextVgId - 1, ...o.vgroups.map((v) => v.vgId));
+  const placed: ReplicatedDbPlacement = o.options
+    ? { replica: o.replica, options: o.options, vgroups: o.vgroups }
+    : { replica: o.replica, vgroups: o.vgroups };
+  return { ...s, nextVgId: top + 1, replicatedDbs: { ...s.replicatedDbs, [o.name]: placed } };
+}
+
+function applyStartMoves(s: ClusterState, o: ClusterOpOf<'startMoves'>): ClusterState {
+  let out: ClusterState = s;
+  let id = s.nextMoveId;
+  const added: VgroupMove[] = [];
+  for (const m of o.moves) {
+    // A vgroup moves once at a time: a second plan for it waits for the first to finish.
+    if (out.moves.some((x) => x.vgId === m.vgId) || added.some((x) => x.vgId === m.vgId) || !out.replicatedDbs[m.db])
+      continue;
+    added.push({ ...m, id: id++ });
+    out = setVgroupDnodes(out, m.db, m.vgId, [...new Set([...m.from, ...m.to])]);
+  }
+  const dropping =
+    o.dropDnode !== undefined && !out.dropping.includes(o.dropDnode) ? [...out.dropping, o.dropDnode] : out.dropping;
+  return { ...out, moves: [...out.moves, ...added], nextMoveId: id, dropping };
+}
+
+function applyUnplaceDb(s: ClusterState, o: ClusterOpOf<'unplaceDb'>): ClusterState {
+  const p = { ...s.dbPlacement };
+  delete p[o.name];
+  const r = { ...s.replicatedDbs };
+  delete r[o.name];
+  return { ...s, dbPlacement: p, replicatedDbs: r, moves: s.moves.filter((m) => m.db !== o.name) };
 }
 
 export function dnodeById(s: ClusterState, id: number): DnodeRecord | undefined {

@@ -6,7 +6,7 @@
 import { RepeatGate } from '../common/repeat-gate.js';
 import { toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { dnodeByEndpoint, dnodeById, mnodeEndpoints } from './cluster-state.js';
+import { dnodeByEndpoint, dnodeById, mnodeEndpoints, type ClusterState, type DnodeRecord } from './cluster-state.js';
 import {
   asMap,
   ClusterMsg,
@@ -14,11 +14,15 @@ import {
   type EpEntry,
   type HelloReply,
   type HelloRequest,
+  type PlacementEntry,
   type StatusReply,
   type StatusReport,
 } from './cluster-messages.js';
 import type { LeaderHost } from './leader-host.js';
 import { Liveness, type LivenessView } from './liveness.js';
+
+/** The hosted mnode replica while it leads and has caught up. */
+type ServingMnode = NonNullable<LeaderHost['mnode']>;
 
 export class MnodeLeader {
   readonly liveness: Liveness;
@@ -35,7 +39,7 @@ export class MnodeLeader {
   }
 
   /** The hosted mnode replica, when it leads and has caught up. */
-  private serving(): NonNullable<LeaderHost['mnode']> | null {
+  private serving(): ServingMnode | null {
     const m = this.host.mnode;
     return m && m.serving ? m : null;
   }
@@ -102,6 +106,19 @@ export class MnodeLeader {
     if (!m) return null;
     const s = m.state;
     const now = Date.now();
+    const rec = this.reporter(req, s, now);
+    if ('kind' in rec) return rec;
+    const mismatch = this.configMismatch(req, rec.id, now);
+    if (mismatch) return mismatch;
+    this.markSeen(m, req, rec, now);
+    return this.okReply(m, s, rec.id);
+  }
+
+  /**
+   * The record of the dnode that sent `req`, or the reply refusing it: a dnode of another
+   * cluster, an unknown or dropped id, an id reported from another endpoint, or a dnode never created.
+   */
+  private reporter(req: StatusReport, s: ClusterState, now: number): DnodeRecord | StatusReply {
     const self = this.host.endpoint;
     const byEp = dnodeByEndpoint(s, req.endpoint);
     if (req.clusterId !== '' && req.clusterId !== s.clusterId) {
@@ -117,32 +134,8 @@ export class MnodeLeader {
         message: `this dnode belongs to cluster ${req.clusterId}, not to cluster ${s.clusterId} of mnode ${self}; two clusters never merge. To move it, stop it, wipe its dataDir and start it with firstEp ${self}`,
       };
     }
-    let rec = byEp;
-    if (req.dnodeId > 0) {
-      rec = dnodeById(s, req.dnodeId);
-      if (!rec) {
-        if (req.dnodeId < s.nextDnodeId) {
-          this.log(req.endpoint, 'warn', 'a dropped dnode reported; told it so', {
-            dnodeId: req.dnodeId,
-            endpoint: req.endpoint,
-          });
-          return { kind: 'dropped', message: `removed with 'drop dnode ${req.dnodeId}'` };
-        }
-        return {
-          kind: 'refused',
-          code: 0x80000331,
-          message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}`,
-        };
-      }
-      if (rec.endpoint !== req.endpoint) {
-        this.liveness.refuse(rec.id, 'dnodeId not match', now);
-        return {
-          kind: 'refused',
-          code: 0x80000331,
-          message: `dnode ${rec.id} is registered as ${rec.endpoint}, but reports endpoint ${req.endpoint}; restore its fqdn/serverPort`,
-        };
-      }
-    } else if (!rec) {
+    if (req.dnodeId > 0) return this.reporterById(req, s, now);
+    if (!byEp) {
       this.log(req.endpoint, 'info', 'a dnode asked to join but was not created; ignoring it', {
         endpoint: req.endpoint,
         fix: `create dnode "${req.endpoint}"`,
@@ -153,12 +146,45 @@ export class MnodeLeader {
         message: `dnode ${req.endpoint} is not created in cluster ${s.clusterId}; run create dnode "${req.endpoint}" on the cluster`,
       };
     }
+    return byEp;
+  }
+
+  /** A report that names its dnode id: that dnode's record if it exists and has the reporting endpoint. */
+  private reporterById(req: StatusReport, s: ClusterState, now: number): DnodeRecord | StatusReply {
+    const rec = dnodeById(s, req.dnodeId);
+    if (!rec) {
+      if (req.dnodeId < s.nextDnodeId) {
+        this.log(req.endpoint, 'warn', 'a dropped dnode reported; told it so', {
+          dnodeId: req.dnodeId,
+          endpoint: req.endpoint,
+        });
+        return { kind: 'dropped', message: `removed with 'drop dnode ${req.dnodeId}'` };
+      }
+      return {
+        kind: 'refused',
+        code: 0x80000331,
+        message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}`,
+      };
+    }
+    if (rec.endpoint !== req.endpoint) {
+      this.liveness.refuse(rec.id, 'dnodeId not match', now);
+      return {
+        kind: 'refused',
+        code: 0x80000331,
+        message: `dnode ${rec.id} is registered as ${rec.endpoint}, but reports endpoint ${req.endpoint}; restore its fqdn/serverPort`,
+      };
+    }
+    return rec;
+  }
+
+  /** The reply refusing dnode `id` when a setting that must match the cluster's differs; null when all match. */
+  private configMismatch(req: StatusReport, id: number, now: number): StatusReply | null {
     const mine = this.host.matchedConfig();
     for (const k of MATCHED_KEYS) {
       if (req.cfg[k] !== mine[k]) {
-        this.liveness.refuse(rec.id, `${k} not match`, now);
+        this.liveness.refuse(id, `${k} not match`, now);
         this.log(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', {
-          dnodeId: rec.id,
+          dnodeId: id,
           key: k,
           its: req.cfg[k],
           cluster: mine[k],
@@ -170,6 +196,11 @@ export class MnodeLeader {
         };
       }
     }
+    return null;
+  }
+
+  /** An accepted report: the dnode is seen now (logged when it becomes ready), and joins if it had not yet. */
+  private markSeen(m: ServingMnode, req: StatusReport, rec: DnodeRecord, now: number): void {
     const before = this.liveness.get(rec.id);
     const wasReady = before ? this.liveness.view(rec.id, now).status === 'ready' : false;
     this.liveness.seen(rec.id, now, req.rebootTimeMs, req.supportVnodes);
@@ -186,35 +217,20 @@ export class MnodeLeader {
           }),
       );
     }
+  }
+
+  /** The reply accepting dnode `dnodeId`: the cluster's endpoints and where every database lives, as of `s`. */
+  private okReply(m: ServingMnode, s: ClusterState, dnodeId: number): StatusReply {
     return {
       kind: 'ok',
-      dnodeId: rec.id,
+      dnodeId,
       clusterId: s.clusterId,
       dnodeEps: s.dnodes.map((d): EpEntry => ({ id: d.id, ep: d.endpoint })),
       mnodeEps: mnodeEndpoints(s),
-      leaderEp: self,
+      leaderEp: this.host.endpoint,
       offline: this.offlineDnodes(),
       placementIndex: m.commitIndex,
-      placement: [
-        ...Object.entries(s.dbPlacement).map(([db, p]) => ({
-          db,
-          dnodeId: p.dnodeId,
-          ep: dnodeById(s, p.dnodeId)?.endpoint ?? '',
-        })),
-        // A replicated database: any dnode with a replica can run its statements (followers
-        // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
-        ...Object.entries(s.replicatedDbs).map(([db, p]) => {
-          const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
-          return {
-            db,
-            dnodeId: hosts[0]!,
-            ep: dnodeById(s, hosts[0]!)?.endpoint ?? '',
-            hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
-            vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
-            ...(p.options ? { options: p.options } : {}),
-          };
-        }),
-      ],
+      placement: placementOf(s),
     };
   }
 
@@ -261,4 +277,28 @@ export class MnodeLeader {
       this.probing.delete(id);
     }
   }
+}
+
+/** Where each database lives, for status replies. */
+function placementOf(s: ClusterState): PlacementEntry[] {
+  return [
+    ...Object.entries(s.dbPlacement).map(([db, p]) => ({
+      db,
+      dnodeId: p.dnodeId,
+      ep: dnodeById(s, p.dnodeId)?.endpoint ?? '',
+    })),
+    // A replicated database: any dnode with a replica can run its statements (followers
+    // forward mutations to each vgroup's leader); gateways elsewhere pick one of them.
+    ...Object.entries(s.replicatedDbs).map(([db, p]) => {
+      const hosts = [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].sort((a, b) => a - b);
+      return {
+        db,
+        dnodeId: hosts[0]!,
+        ep: dnodeById(s, hosts[0]!)?.endpoint ?? '',
+        hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
+        vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
+        ...(p.options ? { options: p.options } : {}),
+      };
+    }),
+  ];
 }

@@ -9,7 +9,7 @@ import { DataFileWriter } from './data-file.js';
 import type { BlockRef, FileView } from './file-view.js';
 import { fsyncDir } from './fsutil.js';
 import type { Manifest, ManifestFile } from './manifest.js';
-import type { Meta } from './meta.js';
+import type { ColDef, Meta } from './meta.js';
 import { scanTable, type ReadContext } from './read-path.js';
 
 export interface CompactionResult {
@@ -36,6 +36,27 @@ export async function compactFileSets(
   dataDir: string,
   opts: VnodeOptions,
 ): Promise<CompactionResult | null> {
+  let seq = manifest.nextFileSeq;
+  const removed: string[] = [];
+  const added: ManifestFile[] = [];
+  for (const [fid, files] of [...filesByFid(manifest).entries()].sort((a, b) => a[0] - b[0])) {
+    const names = new Set(files.map((f) => f.name));
+    const perTable = blocksPerTable(view, files, names);
+    if (!needsCompaction(files, perTable, meta, opts.minRows)) continue;
+    const name = `f${fid}-${seq}.dat`;
+    const fileSeq = seq++;
+    const bytes = await rewriteFileSet(`${dataDir}/${name}`, perTable, meta, opts);
+    if (bytes >= 0) added.push({ name, fid, seq: fileSeq, bytes });
+    removed.push(...names);
+  }
+  if (removed.length === 0) return null;
+  fsyncDir(dataDir);
+  const gone = new Set(removed);
+  return { files: [...manifest.files.filter((f) => !gone.has(f.name)), ...added], removed, added, nextFileSeq: seq };
+}
+
+/** The manifest's files, per fid. */
+function filesByFid(manifest: Manifest): Map<number, ManifestFile[]> {
   const byFid = new Map<number, ManifestFile[]>();
   for (const f of manifest.files) {
     let l = byFid.get(f.fid);
@@ -45,82 +66,108 @@ export async function compactFileSets(
     }
     l.push(f);
   }
-  let seq = manifest.nextFileSeq;
-  const removed: string[] = [];
-  const added: ManifestFile[] = [];
-  for (const [fid, files] of [...byFid.entries()].sort((a, b) => a[0] - b[0])) {
-    const names = new Set(files.map((f) => f.name));
-    // Blocks of this fid, per table (the view keeps them in time order).
-    const perTable = new Map<number, BlockRef[]>();
-    for (const f of files)
-      for (const b of view.files.get(f.name)!.reader.blocks) if (!perTable.has(b.uid)) perTable.set(b.uid, []);
-    for (const uid of perTable.keys())
-      perTable.set(
-        uid,
-        view.blocksOf(uid).filter((r) => names.has(r.file.name)),
-      );
-    let dirty = files.length > 1;
-    for (const [uid, refs] of perTable) {
-      if (dirty) break;
-      const t = meta.getByUid(uid);
-      if (!t) {
-        dirty = true;
-        break;
-      }
-      const live = new Set(meta.columnsOf(t).map((c) => c.colId));
-      if (!tableIsClean(refs, live, opts.minRows)) dirty = true;
-    }
-    if (!dirty) continue;
-    const name = `f${fid}-${seq}.dat`;
-    const w = new DataFileWriter(`${dataDir}/${name}`);
-    const fileSeq = seq++;
-    try {
-      for (const uid of [...perTable.keys()].sort((a, b) => a - b)) {
-        const t = meta.getByUid(uid);
-        if (!t) continue; // dropped table: its blocks go away
-        const refs = perTable.get(uid)!;
-        const schema = meta.columnsOf(t);
-        const live = new Set(schema.map((c) => c.colId));
-        if (tableIsClean(refs, live, opts.minRows)) {
-          for (const r of refs) w.copyBlock(r.file.reader, r.b);
-          continue;
-        }
-        // Merge through the read path restricted to this fid's blocks.
-        const sub = new SubView(refs);
-        const ctx: ReadContext = {
-          meta,
-          mem: new Map(),
-          imm: null,
-          files: sub as unknown as FileView,
-          maxRows: opts.maxRows,
-        };
-        const colIds = schema.map((c) => c.colId);
-        const all = concatBlocks([
-          ...scanTable(
-            ctx,
-            t.name,
-            { from: -Infinity, to: Infinity },
-            schema.map((_, i) => i),
-          ),
-        ]);
-        for (let a = 0; a < all.numRows; a += opts.maxRows)
-          w.addBlock(uid, colIds, all.columns, a, Math.min(all.numRows, a + opts.maxRows));
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      let bytes = -1;
-      if (w.blockCount() > 0) bytes = w.finish();
-      else w.abort();
-      if (bytes >= 0) added.push({ name, fid, seq: fileSeq, bytes });
-      removed.push(...names);
-    } catch (e) {
-      w.abort();
-      throw e;
-    }
+  return byFid;
+}
+
+/** Blocks of one fid (its files `files`, named `names`), per table (the view keeps them in time order). */
+function blocksPerTable(
+  view: FileView,
+  files: readonly ManifestFile[],
+  names: ReadonlySet<string>,
+): Map<number, BlockRef[]> {
+  const perTable = new Map<number, BlockRef[]>();
+  for (const f of files)
+    for (const b of view.files.get(f.name)!.reader.blocks) if (!perTable.has(b.uid)) perTable.set(b.uid, []);
+  for (const uid of perTable.keys())
+    perTable.set(
+      uid,
+      view.blocksOf(uid).filter((r) => names.has(r.file.name)),
+    );
+  return perTable;
+}
+
+/** Whether a fid is worth rewriting: several files, a dropped table, or a table that is not clean. */
+function needsCompaction(
+  files: readonly ManifestFile[],
+  perTable: ReadonlyMap<number, readonly BlockRef[]>,
+  meta: Meta,
+  minRows: number,
+): boolean {
+  if (files.length > 1) return true;
+  for (const [uid, refs] of perTable) {
+    const t = meta.getByUid(uid);
+    if (!t) return true;
+    const live = new Set(meta.columnsOf(t).map((c) => c.colId));
+    if (!tableIsClean(refs, live, minRows)) return true;
   }
-  if (removed.length === 0) return null;
-  fsyncDir(dataDir);
-  const gone = new Set(removed);
-  return { files: [...manifest.files.filter((f) => !gone.has(f.name)), ...added], removed, added, nextFileSeq: seq };
+  return false;
+}
+
+/**
+ * Writes the live tables of one fid into the data file `path`, in uid order: clean tables as
+ * copied blocks, the others merged and re-cut. Returns the file's bytes, or -1 when no block
+ * was left (the file is not kept).
+ */
+async function rewriteFileSet(
+  path: string,
+  perTable: ReadonlyMap<number, readonly BlockRef[]>,
+  meta: Meta,
+  opts: VnodeOptions,
+): Promise<number> {
+  const w = new DataFileWriter(path);
+  try {
+    for (const uid of [...perTable.keys()].sort((a, b) => a - b)) {
+      const t = meta.getByUid(uid);
+      if (!t) continue; // dropped table: its blocks go away
+      const refs = perTable.get(uid)!;
+      const schema = meta.columnsOf(t);
+      const live = new Set(schema.map((c) => c.colId));
+      if (tableIsClean(refs, live, opts.minRows)) {
+        for (const r of refs) w.copyBlock(r.file.reader, r.b);
+        continue;
+      }
+      mergeTable(w, uid, t.name, schema, refs, meta, opts.maxRows);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    let bytes = -1;
+    if (w.blockCount() > 0) bytes = w.finish();
+    else w.abort();
+    return bytes;
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+}
+
+/** Merges one table's blocks through the read path restricted to them, re-cut into blocks of maxRows. */
+function mergeTable(
+  w: DataFileWriter,
+  uid: number,
+  table: string,
+  schema: readonly ColDef[],
+  refs: readonly BlockRef[],
+  meta: Meta,
+  maxRows: number,
+): void {
+  const sub = new SubView(refs);
+  const ctx: ReadContext = {
+    meta,
+    mem: new Map(),
+    imm: null,
+    files: sub as unknown as FileView,
+    maxRows,
+  };
+  const colIds = schema.map((c) => c.colId);
+  const all = concatBlocks([
+    ...scanTable(
+      ctx,
+      table,
+      { from: -Infinity, to: Infinity },
+      schema.map((_, i) => i),
+    ),
+  ]);
+  for (let a = 0; a < all.numRows; a += maxRows)
+    w.addBlock(uid, colIds, all.columns, a, Math.min(all.numRows, a + maxRows));
 }
 
 /** One block holding the rows of several (same-schema) blocks, so they can be re-cut evenly. */

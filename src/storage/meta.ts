@@ -37,6 +37,9 @@ export type MetaOp =
   | { op: 'addTag'; stable: string; tag: ColumnSchema }
   | { op: 'setTag'; table: string; tag: string; value: TagValue };
 
+/** The MetaOp of one kind. */
+type MetaOpOf<K extends MetaOp['op']> = Extract<MetaOp, { op: K }>;
+
 export interface MetaSnapshot {
   nextUid: number;
   tables: TableEntry[];
@@ -144,53 +147,19 @@ export class Meta {
   /** Throws the BasaltError the op would cause, changing nothing. */
   check(op: MetaOp): void {
     switch (op.op) {
-      case 'createSuper': {
-        if (this.tables.has(op.def.name)) throw exists(this.tables.get(op.def.name)!, op.def.name);
-        checkName(op.def.name, Limits.maxTableNameBytes, 'table');
-        checkColumns(op.def.columns, op.def.tags);
-        if (op.def.tags.length === 0)
-          throw new BasaltError('INVALID_PARA', `super table '${op.def.name}' needs at least one tag`);
-        if (op.def.tags.length > Limits.maxTags)
-          throw new BasaltError(
-            'TOO_MANY_COLUMNS',
-            `super table '${op.def.name}' has ${op.def.tags.length} tags; at most ${Limits.maxTags}`,
-          );
-        return;
-      }
+      case 'createSuper':
+        return this.checkCreateSuper(op.def);
       case 'createNormal':
-        if (this.tables.has(op.def.name)) throw exists(this.tables.get(op.def.name)!, op.def.name);
-        checkName(op.def.name, Limits.maxTableNameBytes, 'table');
+        this.checkNewTableName(op.def.name);
         checkColumns(op.def.columns, []);
         return;
-      case 'createChild': {
-        if (this.tables.has(op.def.name)) throw exists(this.tables.get(op.def.name)!, op.def.name);
-        checkName(op.def.name, Limits.maxTableNameBytes, 'table');
-        const s = this.superOf(op.def.stable);
-        if (op.def.tagValues.length !== s.tags.length) {
-          throw new BasaltError(
-            'INVALID_PARA',
-            `child table '${op.def.name}' gives ${op.def.tagValues.length} tag values; super table '${s.name}' has ${s.tags.length} tags`,
-          );
-        }
-        s.tags.forEach((t, i) => {
-          checkTagValue(t, op.def.tagValues[i]!);
-        });
-        return;
-      }
+      case 'createChild':
+        return this.checkCreateChild(op.def);
       case 'drop':
         if (!this.tables.has(op.name)) throw new BasaltError('TABLE_NOT_EXIST', `table '${op.name}' does not exist`);
         return;
-      case 'addColumn': {
-        const t = this.schemaTable(op.table);
-        if (t.columns.some((c) => c.name === op.column.name) || t.tags.some((c) => c.name === op.column.name)) {
-          throw new BasaltError(
-            'COLUMN_ALREADY_EXISTS',
-            `table '${op.table}' already has a column or tag '${op.column.name}'`,
-          );
-        }
-        checkColumns([...t.columns, op.column], t.tags);
-        return;
-      }
+      case 'addColumn':
+        return this.checkAddColumn(op);
       case 'dropColumn': {
         const t = this.schemaTable(op.table);
         const i = t.columns.findIndex((c) => c.name === op.column);
@@ -198,43 +167,87 @@ export class Meta {
         if (i === 0) throw new BasaltError('INVALID_PARA', `the timestamp column '${op.column}' cannot be dropped`);
         return;
       }
-      case 'modifyColumn': {
-        const t = this.schemaTable(op.table);
-        const c = t.columns.find((x) => x.name === op.column) ?? t.tags.find((x) => x.name === op.column);
-        if (!c) throw new BasaltError('COLUMN_NOT_EXIST', `table '${op.table}' has no column '${op.column}'`);
-        if (!isStringType(c.type))
-          throw new BasaltError(
-            'INVALID_PARA',
-            `only VARCHAR/NCHAR lengths can be modified; '${op.column}' is not one`,
-          );
-        if (op.bytes <= c.bytes)
-          throw new BasaltError('INVALID_PARA', `'${op.column}' is ${c.bytes} long; a modify may only widen it`);
-        return;
-      }
-      case 'addTag': {
-        const s = this.superOf(op.stable);
-        if (s.columns.some((c) => c.name === op.tag.name) || s.tags.some((c) => c.name === op.tag.name)) {
-          throw new BasaltError(
-            'TAG_ALREADY_EXISTS',
-            `super table '${op.stable}' already has a column or tag '${op.tag.name}'`,
-          );
-        }
-        if (s.tags.length + 1 > Limits.maxTags)
-          throw new BasaltError('TOO_MANY_COLUMNS', `at most ${Limits.maxTags} tags`);
-        checkColumns(s.columns, [...s.tags, op.tag]);
-        return;
-      }
-      case 'setTag': {
-        const t = this.tables.get(op.table);
-        if (!t || t.kind !== 'child')
-          throw new BasaltError('TABLE_NOT_EXIST', `child table '${op.table}' does not exist`);
-        const s = this.superOf(t.stable!);
-        const tag = s.tags.find((x) => x.name === op.tag);
-        if (!tag) throw new BasaltError('TAG_NOT_EXIST', `super table '${s.name}' has no tag '${op.tag}'`);
-        checkTagValue(tag, op.value);
-        return;
-      }
+      case 'modifyColumn':
+        return this.checkModifyColumn(op);
+      case 'addTag':
+        return this.checkAddTag(op);
+      case 'setTag':
+        return this.checkSetTag(op);
     }
+  }
+
+  /** A new table's name: not taken, and a valid table name. */
+  private checkNewTableName(name: string): void {
+    if (this.tables.has(name)) throw exists(this.tables.get(name)!, name);
+    checkName(name, Limits.maxTableNameBytes, 'table');
+  }
+
+  private checkCreateSuper(def: SuperTableDef): void {
+    this.checkNewTableName(def.name);
+    checkColumns(def.columns, def.tags);
+    if (def.tags.length === 0)
+      throw new BasaltError('INVALID_PARA', `super table '${def.name}' needs at least one tag`);
+    if (def.tags.length > Limits.maxTags)
+      throw new BasaltError(
+        'TOO_MANY_COLUMNS',
+        `super table '${def.name}' has ${def.tags.length} tags; at most ${Limits.maxTags}`,
+      );
+  }
+
+  private checkCreateChild(def: ChildTableDef): void {
+    this.checkNewTableName(def.name);
+    const s = this.superOf(def.stable);
+    if (def.tagValues.length !== s.tags.length) {
+      throw new BasaltError(
+        'INVALID_PARA',
+        `child table '${def.name}' gives ${def.tagValues.length} tag values; super table '${s.name}' has ${s.tags.length} tags`,
+      );
+    }
+    s.tags.forEach((t, i) => {
+      checkTagValue(t, def.tagValues[i]!);
+    });
+  }
+
+  private checkAddColumn(op: MetaOpOf<'addColumn'>): void {
+    const t = this.schemaTable(op.table);
+    if (t.columns.some((c) => c.name === op.column.name) || t.tags.some((c) => c.name === op.column.name)) {
+      throw new BasaltError(
+        'COLUMN_ALREADY_EXISTS',
+        `table '${op.table}' already has a column or tag '${op.column.name}'`,
+      );
+    }
+    checkColumns([...t.columns, op.column], t.tags);
+  }
+
+  private checkModifyColumn(op: MetaOpOf<'modifyColumn'>): void {
+    const t = this.schemaTable(op.table);
+    const c = t.columns.find((x) => x.name === op.column) ?? t.tags.find((x) => x.name === op.column);
+    if (!c) throw new BasaltError('COLUMN_NOT_EXIST', `table '${op.table}' has no column '${op.column}'`);
+    if (!isStringType(c.type))
+      throw new BasaltError('INVALID_PARA', `only VARCHAR/NCHAR lengths can be modified; '${op.column}' is not one`);
+    if (op.bytes <= c.bytes)
+      throw new BasaltError('INVALID_PARA', `'${op.column}' is ${c.bytes} long; a modify may only widen it`);
+  }
+
+  private checkAddTag(op: MetaOpOf<'addTag'>): void {
+    const s = this.superOf(op.stable);
+    if (s.columns.some((c) => c.name === op.tag.name) || s.tags.some((c) => c.name === op.tag.name)) {
+      throw new BasaltError(
+        'TAG_ALREADY_EXISTS',
+        `super table '${op.stable}' already has a column or tag '${op.tag.name}'`,
+      );
+    }
+    if (s.tags.length + 1 > Limits.maxTags) throw new BasaltError('TOO_MANY_COLUMNS', `at most ${Limits.maxTags} tags`);
+    checkColumns(s.columns, [...s.tags, op.tag]);
+  }
+
+  private checkSetTag(op: MetaOpOf<'setTag'>): void {
+    const t = this.tables.get(op.table);
+    if (!t || t.kind !== 'child') throw new BasaltError('TABLE_NOT_EXIST', `child table '${op.table}' does not exist`);
+    const s = this.superOf(t.stable!);
+    const tag = s.tags.find((x) => x.name === op.tag);
+    if (!tag) throw new BasaltError('TAG_NOT_EXIST', `super table '${s.name}' has no tag '${op.tag}'`);
+    checkTagValue(tag, op.value);
   }
 
   /** Applies a checked op. Returns uids whose data must be forgotten (dropped tables). */

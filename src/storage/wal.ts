@@ -141,48 +141,24 @@ export class Wal {
     }
     const stage = Buffer.allocUnsafe(stageBytes);
     const parts: Uint8Array[] = [];
-    let partStart = 0;
-    let p = 0;
-    let fileOff = 0;
-    let expect = this.lastIndex() + 1;
     const offs: number[] = new Array(entries.length);
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]!;
-      assert(e.index === expect, `WAL append index ${e.index}, expected ${expect}`);
-      assert(
-        e.prefix === undefined || (Number.isInteger(e.prefix) && e.prefix >= 0 && e.prefix <= 0xff),
-        `WAL entry ${e.index} prefix ${e.prefix} is not a byte`,
-      );
-      expect++;
-      offs[k] = fileOff;
-      const head = p;
-      const b = p + HEADER_BYTES;
-      stage.writeUInt32LE(e.index % TWO32, b);
-      stage.writeUInt32LE(Math.floor(e.index / TWO32), b + 4);
-      stage.writeUInt32LE(e.term % TWO32, b + 8);
-      stage.writeUInt32LE(Math.floor(e.term / TWO32), b + 12);
-      p = b + BODY_PREFIX_BYTES;
-      if (e.prefix !== undefined) stage[p++] = e.prefix;
-      let bodyCrc: number;
-      if (e.data.length < Limits.walInlinePayloadBytes) {
-        stage.set(e.data, p);
-        p += e.data.length;
-        bodyCrc = crc32c(stage, b, p);
-      } else {
-        // The body CRC continues from the staged part over the caller's bytes: the same value
-        // as over a contiguous copy, so the file is byte-identical to one written that way.
-        bodyCrc = crc32c(e.data, 0, e.data.length, crc32c(stage, b, p));
-        parts.push(stage.subarray(partStart, p), e.data);
-        partStart = p;
-      }
-      const bodyLen = BODY_PREFIX_BYTES + (e.prefix === undefined ? 0 : 1) + e.data.length;
-      stage.writeUInt32LE(bodyLen, head);
-      stage.writeUInt32LE(bodyCrc, head + 4);
-      stage.writeUInt32LE(crc32c(stage, head, head + 8), head + 8);
-      fileOff += HEADER_BYTES + bodyLen;
+    stageEntries(entries, this.lastIndex() + 1, stage, parts, offs, total);
+    const seg = this.writeStaged(parts, total);
+    for (let i = 0; i < entries.length; i++) {
+      seg.offsets.push(seg.sizeBytes + offs[i]!);
+      seg.terms.push(entries[i]!.term);
     }
-    if (partStart < p) parts.push(stage.subarray(partStart, p));
-    assert(fileOff === total && p === stageBytes, 'WAL append staged every byte once');
+    seg.sizeBytes += total;
+    // Without (enough) preallocation the write itself grew the file.
+    if (this.allocatedBytes < seg.sizeBytes) this.allocatedBytes = seg.sizeBytes;
+    this.writtenSeq++;
+  }
+
+  /**
+   * Writes the staged parts of one append (`total` bytes) at the end of the active segment,
+   * rotating first when they would take it past segmentBytes; returns that segment.
+   */
+  private writeStaged(parts: readonly Uint8Array[], total: number): Segment {
     if (this.active().sizeBytes > 0 && this.active().sizeBytes + total > this.options.segmentBytes) this.rotate();
     const seg = this.active();
     // Only an append that alone exceeds segmentBytes makes a segment larger (it gets one of its own).
@@ -209,14 +185,7 @@ export class Wal {
       );
       throw this.failed;
     }
-    for (let i = 0; i < entries.length; i++) {
-      seg.offsets.push(seg.sizeBytes + offs[i]!);
-      seg.terms.push(entries[i]!.term);
-    }
-    seg.sizeBytes += total;
-    // Without (enough) preallocation the write itself grew the file.
-    if (this.allocatedBytes < seg.sizeBytes) this.allocatedBytes = seg.sizeBytes;
-    this.writtenSeq++;
+    return seg;
   }
 
   /**
@@ -518,6 +487,62 @@ export class Wal {
       throw fsyncFailed(seg.file, e);
     }
   }
+}
+
+/**
+ * Stages one append: writes each entry's header and body prefix (and a small payload) into
+ * `stage`; `parts` gets the stage slices and big payloads in file order, offs[k] the offset of
+ * entry k within the append. Indexes must continue from `firstIndex`; `total` is the append's size.
+ */
+function stageEntries(
+  entries: readonly WalEntry[],
+  firstIndex: number,
+  stage: Buffer,
+  parts: Uint8Array[],
+  offs: number[],
+  total: number,
+): void {
+  let partStart = 0;
+  let p = 0;
+  let fileOff = 0;
+  let expect = firstIndex;
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k]!;
+    assert(e.index === expect, `WAL append index ${e.index}, expected ${expect}`);
+    assert(
+      e.prefix === undefined || (Number.isInteger(e.prefix) && e.prefix >= 0 && e.prefix <= 0xff),
+      `WAL entry ${e.index} prefix ${e.prefix} is not a byte`,
+    );
+    expect++;
+    offs[k] = fileOff;
+    const head = p;
+    const b = p + HEADER_BYTES;
+    stage.writeUInt32LE(e.index % TWO32, b);
+    stage.writeUInt32LE(Math.floor(e.index / TWO32), b + 4);
+    stage.writeUInt32LE(e.term % TWO32, b + 8);
+    stage.writeUInt32LE(Math.floor(e.term / TWO32), b + 12);
+    p = b + BODY_PREFIX_BYTES;
+    if (e.prefix !== undefined) stage[p++] = e.prefix;
+    let bodyCrc: number;
+    if (e.data.length < Limits.walInlinePayloadBytes) {
+      stage.set(e.data, p);
+      p += e.data.length;
+      bodyCrc = crc32c(stage, b, p);
+    } else {
+      // The body CRC continues from the staged part over the caller's bytes: the same value
+      // as over a contiguous copy, so the file is byte-identical to one written that way.
+      bodyCrc = crc32c(e.data, 0, e.data.length, crc32c(stage, b, p));
+      parts.push(stage.subarray(partStart, p), e.data);
+      partStart = p;
+    }
+    const bodyLen = BODY_PREFIX_BYTES + (e.prefix === undefined ? 0 : 1) + e.data.length;
+    stage.writeUInt32LE(bodyLen, head);
+    stage.writeUInt32LE(bodyCrc, head + 4);
+    stage.writeUInt32LE(crc32c(stage, head, head + 8), head + 8);
+    fileOff += HEADER_BYTES + bodyLen;
+  }
+  if (partStart < p) parts.push(stage.subarray(partStart, p));
+  assert(fileOff === total && p === stage.length, 'WAL append staged every byte once');
 }
 
 /**

@@ -476,6 +476,12 @@ class LineParser {
     return i;
   }
 
+  // Runs for every numeric field value: the digit scan keeps sign, mantissa, digit and fraction
+  // counts, exponent and position in locals, and the integer (i/u) and float endings read them
+  // all, so helpers would take them as 6-8 arguments per value (or go through fields). Same
+  // budget as run() above (~1.5 ns per byte); measure with `npm run bench:line-protocol`
+  // (bench/line-protocol.bench.ts) before and after if it is ever split.
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: per-field-value hot path of the line-protocol parser (bench/line-protocol.bench.ts); the digit scan's state lives in locals that the integer and float endings both read
   private parseNumber(lineStart: number, ks: number, ke: number, start: number): number {
     const body = this.body;
     const n = this.n;

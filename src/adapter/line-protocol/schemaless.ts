@@ -131,6 +131,34 @@ function tagStats(m: MeasurementData): Map<string, { bytes: number; line: number
 
 /** The schema and DDL one measurement needs against the super table as it is (`cur`, null if missing). */
 export function planMeasurement(dbName: string, m: MeasurementData, cur: StableSchema | null): MeasurementPlan {
+  const ctx: PlanContext = {
+    dbName,
+    m,
+    tags: checkedTagStats(m),
+    table: `${quoteName(dbName)}.${quoteName(m.name)}`,
+    ddl: [],
+  };
+  const schema = cur === null ? planNewStable(ctx) : planExistingStable(ctx, cur);
+  const fieldOfColumn = new Int32Array(schema.columns.length).fill(-1);
+  m.fields.forEach((f, fi) => {
+    const idx = schema.columns.findIndex((c) => c.name === f.name);
+    fieldOfColumn[idx] = fi;
+  });
+  return { m, schema, ddl: ctx.ddl, fieldOfColumn };
+}
+
+/** What planning one measurement shares: its tag statistics, the quoted super table name, the DDL so far. */
+interface PlanContext {
+  readonly dbName: string;
+  readonly m: MeasurementData;
+  readonly tags: ReadonlyMap<string, { bytes: number; line: number }>;
+  /** `db`.`measurement`, quoted for DDL. */
+  readonly table: string;
+  readonly ddl: SchemaChange[];
+}
+
+/** tagStats of `m`, once its measurement, tag and field names are checked (no name both a tag and a field). */
+function checkedTagStats(m: MeasurementData): Map<string, { bytes: number; line: number }> {
   checkName(m.name, 'measurement', m.firstLine, Limits.maxTableNameBytes);
   const tags = tagStats(m);
   for (const [key, st] of tags)
@@ -144,126 +172,138 @@ export function planMeasurement(dbName: string, m: MeasurementData, cur: StableS
       );
     }
   }
-  const table = `${quoteName(dbName)}.${quoteName(m.name)}`;
-  const ddl: SchemaChange[] = [];
-  let columns: ColumnSchema[];
-  let tagCols: ColumnSchema[];
-  if (cur === null) {
-    for (const f of m.fields) {
-      if (f.name === TS_COLUMN)
-        throw new BasaltError(
-          'SML_INVALID_DATA',
-          `line ${f.firstLine}: field '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the field`,
-        );
-    }
-    columns = [{ name: TS_COLUMN, type: DataType.TIMESTAMP, bytes: 8 }, ...m.fields.map(columnFor)];
-    tagCols = [...tags].map(([name, st]) => ({
-      name,
-      type: DataType.VARCHAR,
-      bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes),
-    }));
-    if (tagCols.length === 0) tagCols.push({ name: NULL_TAG, type: DataType.VARCHAR, bytes: 16 });
-    if (tagCols.some((t) => t.name === TS_COLUMN))
+  return tags;
+}
+
+/** No super table yet: one `create stable` with a column per field and a tag per tag key. */
+function planNewStable(ctx: PlanContext): StableSchema {
+  const { dbName, m } = ctx;
+  for (const f of m.fields) {
+    if (f.name === TS_COLUMN)
       throw new BasaltError(
         'SML_INVALID_DATA',
-        `line ${m.firstLine}: tag '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the tag`,
+        `line ${f.firstLine}: field '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the field`,
       );
-    if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
+  }
+  const columns: ColumnSchema[] = [{ name: TS_COLUMN, type: DataType.TIMESTAMP, bytes: 8 }, ...m.fields.map(columnFor)];
+  const tagCols: ColumnSchema[] = [...ctx.tags].map(([name, st]) => ({
+    name,
+    type: DataType.VARCHAR,
+    bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes),
+  }));
+  if (tagCols.length === 0) tagCols.push({ name: NULL_TAG, type: DataType.VARCHAR, bytes: 16 });
+  if (tagCols.some((t) => t.name === TS_COLUMN))
+    throw new BasaltError(
+      'SML_INVALID_DATA',
+      `line ${m.firstLine}: tag '${TS_COLUMN}' of measurement '${m.name}' is the name of the timestamp column; rename the tag`,
+    );
+  if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
+    throw new BasaltError(
+      'TOO_MANY_COLUMNS',
+      `line ${m.firstLine}: measurement '${m.name}' has ${columns.length - 1} fields and ${tagCols.length} tags; at most ${Limits.maxColumns - 1} and ${Limits.maxTags}`,
+    );
+  }
+  const defs = (cs: ColumnSchema[]): string => cs.map((c) => `${quoteName(c.name)} ${typeText(c)}`).join(', ');
+  ctx.ddl.push({
+    sql: `create stable if not exists ${ctx.table} (${defs(columns)}) tags (${defs(tagCols)})`,
+    why: `line ${m.firstLine}: creating super table '${dbName}.${m.name}' for measurement '${m.name}'`,
+  });
+  return { name: m.name, columns, tags: tagCols };
+}
+
+/** The super table exists: add or widen columns for the fields and tags for the tag keys. */
+function planExistingStable(ctx: PlanContext, cur: StableSchema): StableSchema {
+  const { dbName, m } = ctx;
+  const columns = [...cur.columns];
+  const tagCols = [...cur.tags];
+  planFields(ctx, columns, tagCols);
+  planTags(ctx, columns, tagCols);
+  if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
+    throw new BasaltError(
+      'TOO_MANY_COLUMNS',
+      `line ${m.firstLine}: super table '${dbName}.${m.name}' would have ${columns.length} columns and ${tagCols.length} tags; at most ${Limits.maxColumns} and ${Limits.maxTags}`,
+    );
+  }
+  return { name: m.name, columns, tags: tagCols };
+}
+
+/** Each field against the existing columns: a new column, a widened VARCHAR, or a type conflict. */
+function planFields(ctx: PlanContext, columns: ColumnSchema[], tagCols: readonly ColumnSchema[]): void {
+  const { dbName, m, table, ddl } = ctx;
+  for (const f of m.fields) {
+    const idx = columns.findIndex((c) => c.name === f.name);
+    if (idx === 0)
       throw new BasaltError(
-        'TOO_MANY_COLUMNS',
-        `line ${m.firstLine}: measurement '${m.name}' has ${columns.length - 1} fields and ${tagCols.length} tags; at most ${Limits.maxColumns - 1} and ${Limits.maxTags}`,
+        'SML_INVALID_DATA',
+        `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is the name of the timestamp column; rename the field`,
       );
-    }
-    const defs = (cs: ColumnSchema[]): string => cs.map((c) => `${quoteName(c.name)} ${typeText(c)}`).join(', ');
-    ddl.push({
-      sql: `create stable if not exists ${table} (${defs(columns)}) tags (${defs(tagCols)})`,
-      why: `line ${m.firstLine}: creating super table '${dbName}.${m.name}' for measurement '${m.name}'`,
-    });
-  } else {
-    columns = [...cur.columns];
-    tagCols = [...cur.tags];
-    for (const f of m.fields) {
-      const idx = columns.findIndex((c) => c.name === f.name);
-      if (idx === 0)
-        throw new BasaltError(
-          'SML_INVALID_DATA',
-          `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is the name of the timestamp column; rename the field`,
-        );
-      if (tagCols.some((t) => t.name === f.name)) {
-        throw new BasaltError(
-          'SML_INVALID_DATA',
-          `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is a tag of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`,
-        );
-      }
-      if (idx < 0) {
-        const c = columnFor(f);
-        columns.push(c);
-        ddl.push({
-          sql: `alter stable ${table} add column ${quoteName(c.name)} ${typeText(c)}`,
-          why: `line ${f.firstLine}: adding column '${c.name}' ${typeText(c)} to '${dbName}.${m.name}' for a new field`,
-        });
-        continue;
-      }
-      const col = columns[idx]!;
-      if (!fits(f.kind, col.type)) {
-        throw new BasaltError(
-          'SML_NOT_SAME_TYPE',
-          `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is ${FIELD_KIND_TEXT[f.kind]}, but column '${col.name}' of '${dbName}.${m.name}' is ${typeText(col)}; ` +
-            `write it as the column's type or use another field name`,
-          { line: f.firstLine, field: f.name, measurement: m.name },
-        );
-      }
-      if (isStringType(col.type) && f.maxBytes > col.bytes) {
-        const c = { ...col, bytes: varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes) };
-        columns[idx] = c;
-        ddl.push({
-          sql: `alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`,
-          why: `line ${f.firstLine}: widening column '${c.name}' of '${dbName}.${m.name}' from ${typeText(col)} to ${typeText(c)} for a ${f.maxBytes}-byte value`,
-        });
-      }
-    }
-    for (const [name, st] of tags) {
-      const idx = tagCols.findIndex((t) => t.name === name);
-      if (columns.some((c) => c.name === name)) {
-        throw new BasaltError(
-          'SML_INVALID_DATA',
-          `line ${st.line}: tag '${name}' of measurement '${m.name}' is a column of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`,
-        );
-      }
-      if (idx < 0) {
-        const t = {
-          name,
-          type: DataType.VARCHAR,
-          bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes),
-        };
-        tagCols.push(t);
-        ddl.push({
-          sql: `alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`,
-          why: `line ${st.line}: adding tag '${t.name}' ${typeText(t)} to '${dbName}.${m.name}' for a new tag key`,
-        });
-        continue;
-      }
-      const tag = tagCols[idx]!;
-      if (isStringType(tag.type) && st.bytes > tag.bytes) {
-        const t = { ...tag, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) };
-        tagCols[idx] = t;
-        ddl.push({
-          sql: `alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`,
-          why: `line ${st.line}: widening tag '${t.name}' of '${dbName}.${m.name}' from ${typeText(tag)} to ${typeText(t)} for a ${st.bytes}-byte value`,
-        });
-      }
-    }
-    if (columns.length > Limits.maxColumns || tagCols.length > Limits.maxTags) {
+    if (tagCols.some((t) => t.name === f.name)) {
       throw new BasaltError(
-        'TOO_MANY_COLUMNS',
-        `line ${m.firstLine}: super table '${dbName}.${m.name}' would have ${columns.length} columns and ${tagCols.length} tags; at most ${Limits.maxColumns} and ${Limits.maxTags}`,
+        'SML_INVALID_DATA',
+        `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is a tag of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`,
       );
+    }
+    if (idx < 0) {
+      const c = columnFor(f);
+      columns.push(c);
+      ddl.push({
+        sql: `alter stable ${table} add column ${quoteName(c.name)} ${typeText(c)}`,
+        why: `line ${f.firstLine}: adding column '${c.name}' ${typeText(c)} to '${dbName}.${m.name}' for a new field`,
+      });
+      continue;
+    }
+    const col = columns[idx]!;
+    if (!fits(f.kind, col.type)) {
+      throw new BasaltError(
+        'SML_NOT_SAME_TYPE',
+        `line ${f.firstLine}: field '${f.name}' of measurement '${m.name}' is ${FIELD_KIND_TEXT[f.kind]}, but column '${col.name}' of '${dbName}.${m.name}' is ${typeText(col)}; ` +
+          `write it as the column's type or use another field name`,
+        { line: f.firstLine, field: f.name, measurement: m.name },
+      );
+    }
+    if (isStringType(col.type) && f.maxBytes > col.bytes) {
+      const c = { ...col, bytes: varcharBytesFor(f.maxBytes, Limits.lineProtocolMinFieldVarcharBytes) };
+      columns[idx] = c;
+      ddl.push({
+        sql: `alter stable ${table} modify column ${quoteName(c.name)} ${typeText(c)}`,
+        why: `line ${f.firstLine}: widening column '${c.name}' of '${dbName}.${m.name}' from ${typeText(col)} to ${typeText(c)} for a ${f.maxBytes}-byte value`,
+      });
     }
   }
-  const fieldOfColumn = new Int32Array(columns.length).fill(-1);
-  m.fields.forEach((f, fi) => {
-    const idx = columns.findIndex((c) => c.name === f.name);
-    fieldOfColumn[idx] = fi;
-  });
-  return { m, schema: { name: m.name, columns, tags: tagCols }, ddl, fieldOfColumn };
+}
+
+/** Each tag key against the existing tags: a new tag, a widened one, or a clash with a column. */
+function planTags(ctx: PlanContext, columns: readonly ColumnSchema[], tagCols: ColumnSchema[]): void {
+  const { dbName, m, table, ddl } = ctx;
+  for (const [name, st] of ctx.tags) {
+    const idx = tagCols.findIndex((t) => t.name === name);
+    if (columns.some((c) => c.name === name)) {
+      throw new BasaltError(
+        'SML_INVALID_DATA',
+        `line ${st.line}: tag '${name}' of measurement '${m.name}' is a column of super table '${dbName}.${m.name}'; a name is a tag or a field, not both`,
+      );
+    }
+    if (idx < 0) {
+      const t = {
+        name,
+        type: DataType.VARCHAR,
+        bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes),
+      };
+      tagCols.push(t);
+      ddl.push({
+        sql: `alter stable ${table} add tag ${quoteName(t.name)} ${typeText(t)}`,
+        why: `line ${st.line}: adding tag '${t.name}' ${typeText(t)} to '${dbName}.${m.name}' for a new tag key`,
+      });
+      continue;
+    }
+    const tag = tagCols[idx]!;
+    if (isStringType(tag.type) && st.bytes > tag.bytes) {
+      const t = { ...tag, bytes: varcharBytesFor(st.bytes, Limits.lineProtocolMinTagVarcharBytes) };
+      tagCols[idx] = t;
+      ddl.push({
+        sql: `alter stable ${table} modify tag ${quoteName(t.name)} ${typeText(t)}`,
+        why: `line ${st.line}: widening tag '${t.name}' of '${dbName}.${m.name}' from ${typeText(tag)} to ${typeText(t)} for a ${st.bytes}-byte value`,
+      });
+    }
+  }
 }

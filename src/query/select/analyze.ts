@@ -5,7 +5,7 @@ import { BasaltError } from '../../common/errors.js';
 import { DataType } from '../../common/types.js';
 import { msToTicks } from '../../common/time.js';
 import type * as A from '../../sql/ast.js';
-import type { SelectContext, VgroupHandle } from '../select-api.js';
+import type { DbHandle, SelectContext, VgroupHandle } from '../select-api.js';
 import type { TimeRange } from '../../storage/api.js';
 import { STATS_FUNCTIONS } from './aggregates.js';
 import { isPerTable } from './exec-subplan.js';
@@ -30,29 +30,12 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
   if (stmt.from === null) return { plan: planConst(stmt, ctx), vgroups: new Map() };
   if (stmt.from.kind !== 'table')
     throw new BasaltError('NOT_SUPPORTED', `subqueries in FROM ${at(stmt.from.pos)} are not supported yet`);
-  if (
-    stmt.distinct &&
-    (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) ||
-      stmt.window !== null ||
-      stmt.groupBy.length > 0)
-  ) {
-    throw new BasaltError(
-      'NOT_SUPPORTED',
-      `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`,
-    );
-  }
+  checkDistinct(stmt);
   const db = ctx.getDb(stmt.from.table.db ?? ctx.session.db);
   const tname = stmt.from.table.name;
   const { info, vgroup: home } = findTable(db, tname);
   const scope = new TableScope(tname, info.columns, info.tags, stmt.from.alias);
-  const env: TranslateEnv = {
-    precision: db.precision,
-    nowTicks: msToTicks(ctx.nowMs(), db.precision),
-    database: db.name,
-    serverVersion: ctx.serverVersion,
-    table: scope,
-    out: null,
-  };
+  const env = translateEnv(db, ctx, scope);
   const where = stmt.where === null ? null : translate(stmt.where, env);
   if (where !== null && where.t !== DataType.BOOL)
     throw new BasaltError('WRONG_VALUE_TYPE', `WHERE ${at(stmt.where!.pos)} must be a condition`);
@@ -60,13 +43,7 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
 
   // select distinct a, b: one group per distinct (a, b).
   const groupExprs = [...stmt.partitionBy, ...stmt.groupBy, ...(stmt.distinct ? stmt.items.map((i) => i.expr) : [])];
-  const aggMode =
-    stmt.distinct ||
-    stmt.window !== null ||
-    stmt.groupBy.length > 0 ||
-    stmt.items.some((i) => containsAggregate(i.expr)) ||
-    stmt.having !== null ||
-    stmt.orderBy.some((o) => containsAggregate(o.expr));
+  const aggMode = isAggregateQuery(stmt);
   const { limit, offset } = limitOf(stmt.limit);
   const sl = limitOf(stmt.slimit);
 
@@ -92,20 +69,9 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
       ? superTableTargets(db, tname, tagLookup, tbnames)
       : [{ vgroup: home, tables: { k: 'names', names: [tname], stable: null } as const }];
   const keysPerTable = keys.every(isPerTable);
-  const useBlockStats =
-    aggMode &&
-    filter === null &&
-    keysPerTable &&
-    segments === null &&
-    aggs.every((a) => STATS_FUNCTIONS.has(a.fn) && (a.arg === null || a.arg.k === 'slot'));
+  const useBlockStats = aggMode && filter === null && keysPerTable && segments === null && blockStatsAnswer(aggs);
   const useLastRowCache =
-    aggMode &&
-    filter === null &&
-    keysPerTable &&
-    window === null &&
-    segments === null &&
-    aggs.length > 0 &&
-    aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');
+    aggMode && filter === null && keysPerTable && window === null && segments === null && lastRowCacheAnswers(aggs);
   const subplans: SubPlan[] = targets
     .filter(() => !emptyRange)
     .map((t) => ({
@@ -127,4 +93,53 @@ export function analyzeSelect(stmt: A.SelectStmt, ctx: SelectContext): AnalyzedS
       useLastRowCache,
     }));
   return { plan: { ...plan, subplans }, vgroups: new Map(targets.map((t) => [t.vgroup.vgId, t.vgroup])) };
+}
+
+/** select distinct goes over plain expressions only. */
+function checkDistinct(stmt: A.SelectStmt): void {
+  if (
+    stmt.distinct &&
+    (stmt.items.some((i) => i.expr.kind === 'star' || containsAggregate(i.expr)) ||
+      stmt.window !== null ||
+      stmt.groupBy.length > 0)
+  ) {
+    throw new BasaltError(
+      'NOT_SUPPORTED',
+      `select distinct ${at(stmt.pos)} is supported over plain expressions only (no *, aggregates, windows or group by)`,
+    );
+  }
+}
+
+/** Expressions over the table `scope` of database `db`, outside any aggregate. */
+function translateEnv(db: DbHandle, ctx: SelectContext, scope: TableScope): TranslateEnv {
+  return {
+    precision: db.precision,
+    nowTicks: msToTicks(ctx.nowMs(), db.precision),
+    database: db.name,
+    serverVersion: ctx.serverVersion,
+    table: scope,
+    out: null,
+  };
+}
+
+/** Whether the query aggregates (distinct, window, group by, aggregates, having). */
+function isAggregateQuery(stmt: A.SelectStmt): boolean {
+  return (
+    stmt.distinct ||
+    stmt.window !== null ||
+    stmt.groupBy.length > 0 ||
+    stmt.items.some((i) => containsAggregate(i.expr)) ||
+    stmt.having !== null ||
+    stmt.orderBy.some((o) => containsAggregate(o.expr))
+  );
+}
+
+/** Whether block statistics can answer every aggregate (each over a plain column or count(*)). */
+function blockStatsAnswer(aggs: readonly AggSpec[]): boolean {
+  return aggs.every((a) => STATS_FUNCTIONS.has(a.fn) && (a.arg === null || a.arg.k === 'slot'));
+}
+
+/** Whether the last-row cache can answer every aggregate (at least one, each last_row of a column). */
+function lastRowCacheAnswers(aggs: readonly AggSpec[]): boolean {
+  return aggs.length > 0 && aggs.every((a) => a.fn === 'last_row' && a.arg !== null && a.arg.k === 'slot');
 }

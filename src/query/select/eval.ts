@@ -35,13 +35,8 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
       return constVector(e.t, b.tbname, n);
     case 'arith':
       return arith(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
-    case 'neg': {
-      const v = evalExpr(e.e, b),
-        f = toF64(v),
-        out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = -f[i]!;
-      return { type: DataType.DOUBLE, data: out, nulls: v.nulls };
-    }
+    case 'neg':
+      return negate(evalExpr(e.e, b), n);
     case 'cmp':
       return compare(e.op, evalExpr(e.l, b), evalExpr(e.r, b));
     case 'and':
@@ -50,42 +45,20 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
       for (let i = 1; i < e.args.length; i++) acc = logic(e.k, acc, evalExpr(e.args[i]!, b));
       return acc;
     }
-    case 'not': {
-      const v = evalExpr(e.e, b),
-        d = v.data as Uint8Array,
-        out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
-      return { type: DataType.BOOL, data: out, nulls: v.nulls };
-    }
-    case 'isnull': {
-      const v = evalExpr(e.e, b),
-        out = new Uint8Array(n);
-      const want = e.not ? 0 : 1;
-      if (v.nulls === null) out.fill(1 - want);
-      else for (let i = 0; i < n; i++) out[i] = v.nulls[i] === want ? 1 : 0;
-      return { type: DataType.BOOL, data: out, nulls: null };
-    }
+    case 'not':
+      return not(evalExpr(e.e, b), n);
+    case 'isnull':
+      return isNull(evalExpr(e.e, b), e.not, n);
     case 'in':
       return inList(evalExpr(e.e, b), e.list, e.not);
     case 'between': {
       const v = evalExpr(e.e, b);
       const r = logic('and', compare('>=', v, evalExpr(e.lo, b)), compare('<=', v, evalExpr(e.hi, b)));
-      if (!e.not) return r;
-      const d = r.data as Uint8Array,
-        out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
-      return { type: DataType.BOOL, data: out, nulls: r.nulls };
+      return e.not ? not(r, n) : r;
     }
     case 'like':
-    case 'regex': {
-      const v = evalExpr(e.e, b),
-        s = toStrings(v),
-        out = new Uint8Array(n);
-      const re = e.k === 'like' ? likeToRegExp(e.pattern) : regexOf(e.pattern);
-      const hit = e.not ? 0 : 1;
-      for (let i = 0; i < n; i++) out[i] = re.test(s[i]!) ? hit : 1 - hit;
-      return { type: DataType.BOOL, data: out, nulls: v.nulls };
-    }
+    case 'regex':
+      return matches(evalExpr(e.e, b), e.k === 'like' ? likeToRegExp(e.pattern) : regexOf(e.pattern), e.not, n);
     case 'cast':
       return castVector(evalExpr(e.e, b), e.t);
     case 'fn':
@@ -99,6 +72,40 @@ export function evalExpr(e: Expr, b: Batch): ColumnVector {
     default:
       return unreachable(e, 'expression kind');
   }
+}
+
+/** -v as DOUBLE; null rows stay null. */
+function negate(v: ColumnVector, n: number): ColumnVector {
+  const f = toF64(v),
+    out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = -f[i]!;
+  return { type: DataType.DOUBLE, data: out, nulls: v.nulls };
+}
+
+/** NOT of a BOOL vector; null rows stay null. */
+function not(v: ColumnVector, n: number): ColumnVector {
+  const d = v.data as Uint8Array,
+    out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = d[i] ? 0 : 1;
+  return { type: DataType.BOOL, data: out, nulls: v.nulls };
+}
+
+/** IS [NOT] NULL: never null itself. */
+function isNull(v: ColumnVector, negated: boolean, n: number): ColumnVector {
+  const out = new Uint8Array(n);
+  const want = negated ? 0 : 1;
+  if (v.nulls === null) out.fill(1 - want);
+  else for (let i = 0; i < n; i++) out[i] = v.nulls[i] === want ? 1 : 0;
+  return { type: DataType.BOOL, data: out, nulls: null };
+}
+
+/** [NOT] LIKE / MATCH: whether each string matches `re`; null rows stay null. */
+function matches(v: ColumnVector, re: RegExp, negated: boolean, n: number): ColumnVector {
+  const s = toStrings(v),
+    out = new Uint8Array(n);
+  const hit = negated ? 0 : 1;
+  for (let i = 0; i < n; i++) out[i] = re.test(s[i]!) ? hit : 1 - hit;
+  return { type: DataType.BOOL, data: out, nulls: v.nulls };
 }
 
 /** CASE: rows take the THEN of their first true WHEN, else ELSE, else null. */

@@ -59,6 +59,12 @@ export function translateCall(e: A.FunctionCall, env: TranslateEnv, text: string
     case 'char_length':
       return translateCall({ ...e, name: 'length' }, env, text);
   }
+  return scalarCall(e, env);
+}
+
+/** A scalar function call: argument count checked, arguments translated, the call folded when constant. */
+function scalarCall(e: A.FunctionCall, env: TranslateEnv): Expr {
+  const name = e.name;
   if (!(name in SCALAR_ARGS)) throw new BasaltError('INVALID_FUNCTION', `unknown function ${name}() ${at(e.pos)}`);
   const fn = name as ScalarFn;
   const [min, max] = SCALAR_ARGS[fn];
@@ -69,81 +75,77 @@ export function translateCall(e: A.FunctionCall, env: TranslateEnv, text: string
     );
   }
   const args = e.args.map((a) => translate(a, env));
+  return fold(scalarExpr(fn, e, args, env));
+}
+
+/** The call of scalar function `fn` over its translated arguments, argument types checked. */
+function scalarExpr(fn: ScalarFn, e: A.FunctionCall, args: Expr[], env: TranslateEnv): Expr {
   const a0 = args[0]!;
-  const needNumeric = (): void => {
-    if (!isNumericType(a0.t))
-      throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[0]!.pos)} needs a numeric argument`);
-  };
-  const needString = (x: Expr, p: A.Pos): void => {
-    if (!isStringType(x.t))
-      throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(p)} needs a VARCHAR or NCHAR argument`);
-  };
-  let out: Expr;
   switch (fn) {
     case 'abs':
     case 'ceil':
     case 'floor':
     case 'round':
-      needNumeric();
-      out = { k: 'fn', name: fn, args, t: a0.t === DataType.BOOL ? DataType.BIGINT : a0.t, bytes: a0.bytes };
-      break;
+      if (!isNumericType(a0.t))
+        throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(e.args[0]!.pos)} needs a numeric argument`);
+      return { k: 'fn', name: fn, args, t: a0.t === DataType.BOOL ? DataType.BIGINT : a0.t, bytes: a0.bytes };
     case 'length':
-      needString(a0, e.args[0]!.pos);
-      out = { k: 'fn', name: fn, args, t: DataType.BIGINT, bytes: 8 };
-      break;
+      needString(fn, a0, e.args[0]!.pos);
+      return { k: 'fn', name: fn, args, t: DataType.BIGINT, bytes: 8 };
     case 'lower':
     case 'upper':
-      needString(a0, e.args[0]!.pos);
-      out = { k: 'fn', name: fn, args, t: a0.t, bytes: a0.bytes };
-      break;
+      needString(fn, a0, e.args[0]!.pos);
+      return { k: 'fn', name: fn, args, t: a0.t, bytes: a0.bytes };
     case 'concat': {
       args.forEach((a, i) => {
-        needString(a, e.args[i]!.pos);
+        needString(fn, a, e.args[i]!.pos);
       });
       const nchar = args.some((a) => a.t === DataType.NCHAR);
-      out = {
+      return {
         k: 'fn',
         name: fn,
         args,
         t: nchar ? DataType.NCHAR : DataType.VARCHAR,
         bytes: args.reduce((s, a) => s + a.bytes, 0),
       };
-      break;
     }
-    case 'timetruncate': {
-      const unit = e.args[1]!;
-      if (unit.kind !== 'duration')
-        throw new BasaltError(
-          'INVALID_FUNCTION_PARA_TYPE',
-          `timetruncate() ${at(unit.pos)} needs a time unit like 1h as its second argument`,
-        );
-      const ts =
-        a0.t === DataType.TIMESTAMP
-          ? a0
-          : coerceForTimestamp({ ...a0, t: DataType.TIMESTAMP }, a0, env, e.args[0]!.pos);
-      out = {
-        k: 'fn',
-        name: fn,
-        args: [ts, konst(durationTicks(unit, env.precision), DataType.DOUBLE)],
-        t: DataType.TIMESTAMP,
-        bytes: 8,
-      };
-      break;
-    }
-    case 'to_iso8601': {
+    case 'timetruncate':
+      return timetruncate(e, a0, env);
+    case 'to_iso8601':
       if (a0.t !== DataType.TIMESTAMP && !isIntegerType(a0.t))
         throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `to_iso8601() ${at(e.args[0]!.pos)} needs a timestamp`);
-      out = {
+      return {
         k: 'fn',
         name: fn,
         args: [a0, konst(env.precision, DataType.VARCHAR, 2)],
         t: DataType.VARCHAR,
         bytes: 64,
       };
-      break;
-    }
   }
-  return fold(out);
+}
+
+function needString(fn: ScalarFn, x: Expr, p: A.Pos): void {
+  if (!isStringType(x.t))
+    throw new BasaltError('INVALID_FUNCTION_PARA_TYPE', `${fn}() ${at(p)} needs a VARCHAR or NCHAR argument`);
+}
+
+/** timetruncate(ts, unit): the unit must be a duration literal; a string first argument is read as a timestamp. */
+function timetruncate(e: A.FunctionCall, a0: Expr, env: TranslateEnv): Expr {
+  const unit = e.args[1]!;
+  if (unit.kind !== 'duration')
+    throw new BasaltError(
+      'INVALID_FUNCTION_PARA_TYPE',
+      `timetruncate() ${at(unit.pos)} needs a time unit like 1h as its second argument`,
+    );
+  const ts =
+    a0.t === DataType.TIMESTAMP ? a0 : coerceForTimestamp({ ...a0, t: DataType.TIMESTAMP }, a0, env, e.args[0]!.pos);
+  return {
+    k: 'fn',
+    name: 'timetruncate',
+    args: [ts, konst(durationTicks(unit, env.precision), DataType.DOUBLE)],
+    t: DataType.TIMESTAMP,
+    bytes: 8,
+  };
 }
 
 /** The AggSpec of an aggregate call; arguments are row-level expressions over scan slots. */
@@ -168,70 +170,65 @@ function aggSpec(e: A.FunctionCall, env: TranslateEnv): AggSpec {
   }
   for (const x of e.args)
     if (containsAggregate(x)) throw new BasaltError('ILLEGAL_USE_AGG', `aggregate inside ${fn}() ${at(x.pos)}`);
-  const arg = translate(a, rowEnv);
+  return typedAggSpec(fn, e, translate(a, rowEnv), rowEnv);
+}
+
+/** The AggSpec of aggregate `fn` over its translated argument `arg`: argument type checked, result type set. */
+function typedAggSpec(fn: AggFn, e: A.FunctionCall, arg: Expr, rowEnv: TranslateEnv): AggSpec {
   const numeric = (): void => {
     if (!isNumericType(arg.t))
       throw new BasaltError(
         'INVALID_FUNCTION_PARA_TYPE',
-        `${fn}() ${at(a.pos)} needs a numeric column or expression, not ${DataType[arg.t]}`,
+        `${fn}() ${at(e.args[0]!.pos)} needs a numeric column or expression, not ${DataType[arg.t]}`,
       );
   };
-  let param = 0;
-  let t: DataType = arg.t,
-    bytes = arg.bytes;
   switch (fn) {
     case 'count':
-      t = DataType.BIGINT;
-      bytes = 8;
-      break;
+      return { fn, arg, param: 0, t: DataType.BIGINT, bytes: 8 };
     case 'sum':
       numeric();
-      t =
-        arg.t === DataType.FLOAT || arg.t === DataType.DOUBLE
-          ? DataType.DOUBLE
-          : arg.t === DataType.UTINYINT ||
-              arg.t === DataType.USMALLINT ||
-              arg.t === DataType.UINT ||
-              arg.t === DataType.UBIGINT
-            ? DataType.UBIGINT
-            : DataType.BIGINT;
-      bytes = 8;
-      break;
+      return { fn, arg, param: 0, t: sumType(arg.t), bytes: 8 };
     case 'avg':
     case 'stddev':
     case 'twa':
       numeric();
-      t = DataType.DOUBLE;
-      bytes = 8;
-      break;
+      return { fn, arg, param: 0, t: DataType.DOUBLE, bytes: 8 };
     case 'spread':
       if (!isNumericType(arg.t) && arg.t !== DataType.TIMESTAMP) numeric();
-      t = DataType.DOUBLE;
-      bytes = 8;
-      break;
+      return { fn, arg, param: 0, t: DataType.DOUBLE, bytes: 8 };
     case 'min':
     case 'max':
       if (!isNumericType(arg.t) && arg.t !== DataType.TIMESTAMP) numeric();
-      break;
+      return { fn, arg, param: 0, t: arg.t, bytes: arg.bytes };
     case 'percentile':
-    case 'apercentile': {
+    case 'apercentile':
       numeric();
-      const p = translate(e.args[1]!, rowEnv);
-      if (!isConst(p) || p.value === null || !(Number(p.value) >= 0 && Number(p.value) <= 100)) {
-        throw new BasaltError(
-          'INVALID_FUNCTION_PARA_TYPE',
-          `${fn}() ${at(e.args[1]!.pos)} needs a constant percent between 0 and 100`,
-        );
-      }
-      param = Number(p.value);
-      t = DataType.DOUBLE;
-      bytes = 8;
-      break;
-    }
+      return { fn, arg, param: percent(fn, e.args[1]!, rowEnv), t: DataType.DOUBLE, bytes: 8 };
     case 'first':
     case 'last':
     case 'last_row':
-      break;
+    case 'companion': // not callable from SQL (not in AGG_FUNCTIONS)
+      return { fn, arg, param: 0, t: arg.t, bytes: arg.bytes };
   }
-  return { fn, arg, param, t, bytes };
+}
+
+/** sum(): DOUBLE over floats, BIGINT UNSIGNED over unsigned integers, else BIGINT. */
+function sumType(t: DataType): DataType {
+  return t === DataType.FLOAT || t === DataType.DOUBLE
+    ? DataType.DOUBLE
+    : t === DataType.UTINYINT || t === DataType.USMALLINT || t === DataType.UINT || t === DataType.UBIGINT
+      ? DataType.UBIGINT
+      : DataType.BIGINT;
+}
+
+/** The percent argument of percentile() / apercentile(): a constant from 0 to 100. */
+function percent(fn: AggFn, p: A.Expr, rowEnv: TranslateEnv): number {
+  const v = translate(p, rowEnv);
+  if (!isConst(v) || v.value === null || !(Number(v.value) >= 0 && Number(v.value) <= 100)) {
+    throw new BasaltError(
+      'INVALID_FUNCTION_PARA_TYPE',
+      `${fn}() ${at(p.pos)} needs a constant percent between 0 and 100`,
+    );
+  }
+  return Number(v.value);
 }

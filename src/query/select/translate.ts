@@ -201,11 +201,8 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
       return column(e, env);
     case 'star':
       throw new BasaltError('SYNTAX_ERROR', `'*' ${at(e.pos)} is only allowed as a whole select item or in count(*)`);
-    case 'integer': {
-      if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n)
-        throw new BasaltError('WRONG_VALUE_TYPE', `integer ${e.text} ${at(e.pos)} is out of the 64-bit range`);
-      return e.value >= 2n ** 63n ? konst(e.value, DataType.UBIGINT) : konst(e.value, DataType.BIGINT);
-    }
+    case 'integer':
+      return integer(e);
     case 'float':
       return konst(e.value, DataType.DOUBLE);
     case 'string':
@@ -222,56 +219,18 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
       return pseudo(e, env);
     case 'binary':
       return binary(e, env);
-    case 'unary': {
-      const x = translate(e.operand, env);
-      if (e.op === '+') return x;
-      if (e.op === '-') {
-        if (isConst(x) && typeof x.value === 'bigint') return konst(-x.value, DataType.BIGINT);
-        return fold({ k: 'neg', e: x, t: DataType.DOUBLE, bytes: 8 });
-      }
-      return fold({ k: 'not', e: asBool(x), t: DataType.BOOL, bytes: 1 });
-    }
-    case 'in': {
-      const x = translate(e.expr, env);
-      const list = e.list.map((it) => {
-        const v = coerceForTimestamp(x, translate(it, { ...env, out: null }), env, it.pos);
-        if (!isConst(v)) throw new BasaltError('WRONG_VALUE_TYPE', `IN list items must be constants ${at(it.pos)}`);
-        return v.value;
-      });
-      return fold({ k: 'in', e: x, list, not: e.not, t: DataType.BOOL, bytes: 1 });
-    }
+    case 'unary':
+      return unary(e, env);
+    case 'in':
+      return inList(e, env);
     case 'between': {
       const x = translate(e.expr, env);
       const lo = coerceForTimestamp(x, translate(e.low, env), env, e.low.pos);
       const hi = coerceForTimestamp(x, translate(e.high, env), env, e.high.pos);
       return fold({ k: 'between', e: x, lo, hi, not: e.not, t: DataType.BOOL, bytes: 1 });
     }
-    case 'like': {
-      const x = translate(e.expr, env),
-        p = translate(e.pattern, env);
-      if (!isConst(p) || typeof p.value !== 'string')
-        throw new BasaltError(
-          'WRONG_VALUE_TYPE',
-          `the pattern of ${e.op} ${at(e.pattern.pos)} must be a string constant`,
-        );
-      if (e.op === 'like') return fold({ k: 'like', e: x, pattern: p.value, not: e.not, t: DataType.BOOL, bytes: 1 });
-      try {
-        new RegExp(p.value, 'u');
-      } catch {
-        throw new BasaltError(
-          'WRONG_VALUE_TYPE',
-          `'${p.value}' ${at(e.pattern.pos)} is not a valid regular expression`,
-        );
-      }
-      return fold({
-        k: 'regex',
-        e: x,
-        pattern: p.value,
-        not: (e.op === 'nmatch') !== e.not,
-        t: DataType.BOOL,
-        bytes: 1,
-      });
-    }
+    case 'like':
+      return like(e, env);
     case 'isNull':
       return fold({ k: 'isnull', e: translate(e.expr, env), not: e.not, t: DataType.BOOL, bytes: 1 });
     case 'cast': {
@@ -285,6 +244,57 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
     case 'case':
       return caseExpr(e, env);
   }
+}
+
+/** An integer literal: BIGINT, or BIGINT UNSIGNED from 2^63 on. */
+function integer(e: A.IntegerLiteral): Expr {
+  if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n)
+    throw new BasaltError('WRONG_VALUE_TYPE', `integer ${e.text} ${at(e.pos)} is out of the 64-bit range`);
+  return e.value >= 2n ** 63n ? konst(e.value, DataType.UBIGINT) : konst(e.value, DataType.BIGINT);
+}
+
+/** Unary +, - (a BIGINT constant stays BIGINT; anything else becomes DOUBLE) and NOT. */
+function unary(e: A.UnaryExpr, env: TranslateEnv): Expr {
+  const x = translate(e.operand, env);
+  if (e.op === '+') return x;
+  if (e.op === '-') {
+    if (isConst(x) && typeof x.value === 'bigint') return konst(-x.value, DataType.BIGINT);
+    return fold({ k: 'neg', e: x, t: DataType.DOUBLE, bytes: 8 });
+  }
+  return fold({ k: 'not', e: asBool(x), t: DataType.BOOL, bytes: 1 });
+}
+
+/** [NOT] IN (list): the list items must be constants. */
+function inList(e: A.InExpr, env: TranslateEnv): Expr {
+  const x = translate(e.expr, env);
+  const list = e.list.map((it) => {
+    const v = coerceForTimestamp(x, translate(it, { ...env, out: null }), env, it.pos);
+    if (!isConst(v)) throw new BasaltError('WRONG_VALUE_TYPE', `IN list items must be constants ${at(it.pos)}`);
+    return v.value;
+  });
+  return fold({ k: 'in', e: x, list, not: e.not, t: DataType.BOOL, bytes: 1 });
+}
+
+/** [NOT] LIKE, MATCH, NMATCH: the pattern must be a string constant (a valid regular expression for MATCH). */
+function like(e: A.LikeExpr, env: TranslateEnv): Expr {
+  const x = translate(e.expr, env),
+    p = translate(e.pattern, env);
+  if (!isConst(p) || typeof p.value !== 'string')
+    throw new BasaltError('WRONG_VALUE_TYPE', `the pattern of ${e.op} ${at(e.pattern.pos)} must be a string constant`);
+  if (e.op === 'like') return fold({ k: 'like', e: x, pattern: p.value, not: e.not, t: DataType.BOOL, bytes: 1 });
+  try {
+    new RegExp(p.value, 'u');
+  } catch {
+    throw new BasaltError('WRONG_VALUE_TYPE', `'${p.value}' ${at(e.pattern.pos)} is not a valid regular expression`);
+  }
+  return fold({
+    k: 'regex',
+    e: x,
+    pattern: p.value,
+    not: (e.op === 'nmatch') !== e.not,
+    t: DataType.BOOL,
+    bytes: 1,
+  });
 }
 
 /** CASE: the result type is the common type of the THEN/ELSE branches (numbers widen to DOUBLE). */

@@ -18,7 +18,6 @@ const LZ4_MIN_BYTES = 256;
 
 const SAFE = 2n ** 51n;
 
-/** Encodes rows [start, end) of a column. */
 /** Encodes rows [start, end) of a column; the values section goes through lz4 when that saves a tenth. */
 export function encodeColumn(
   out: ByteWriter,
@@ -29,7 +28,8 @@ export function encodeColumn(
   end: number,
 ): void {
   const flagsPos = out.pos;
-  encodeColumnPlain(out, type, data, nulls, start, end);
+  const idx = encodeNulls(out, nulls, start, end);
+  encodeValues(out, type, data, idx, start, end);
   if (isStringType(type)) return; // strings choose lz4 themselves
   const valuesPos = flagsPos + 1 + (out.buf[flagsPos]! & 1 ? (end - start + 7) >> 3 : 0);
   const rawBytes = out.pos - valuesPos;
@@ -43,14 +43,11 @@ export function encodeColumn(
   out.buf[flagsPos]! |= 2;
 }
 
-function encodeColumnPlain(
-  out: ByteWriter,
-  type: DataType,
-  data: ColumnData,
-  nulls: Uint8Array | null,
-  start: number,
-  end: number,
-): void {
+/**
+ * Writes the flags byte and, when rows [start, end) hold a null, the null bitmap. Returns
+ * idx (idx[k] = source row of the k-th non-null value), or null when there are no nulls.
+ */
+function encodeNulls(out: ByteWriter, nulls: Uint8Array | null, start: number, end: number): Int32Array | null {
   const n = end - start;
   let m = n;
   let hasNull = false;
@@ -61,27 +58,46 @@ function encodeColumnPlain(
         m--;
       }
   out.u8(hasNull ? 1 : 0);
-  // idx[k] = source row of the k-th non-null value (only built when there are nulls).
-  let idx: Int32Array | null = null;
-  if (hasNull) {
-    const bm = new Uint8Array((n + 7) >> 3);
-    idx = new Int32Array(m);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (nulls![start + i] === 1) bm[i >> 3]! |= 1 << (i & 7);
-      else idx[k++] = start + i;
-    }
-    out.bytes(bm);
+  if (!hasNull) return null;
+  const bm = new Uint8Array((n + 7) >> 3);
+  const idx = new Int32Array(m);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (nulls![start + i] === 1) bm[i >> 3]! |= 1 << (i & 7);
+    else idx[k++] = start + i;
   }
-  const pick = <T extends NumberArray>(arr: T, make: (k: number) => T): T => {
-    if (!idx) return arr.subarray(start, end) as T;
-    const r = make(m);
-    for (let k = 0; k < m; k++) r[k] = arr[idx[k]!]!;
-    return r;
-  };
+  out.bytes(bm);
+  return idx;
+}
+
+/** The non-null values of rows [start, end): a view when there are no nulls, else a copy. */
+function pick<T extends NumberArray>(
+  arr: T,
+  make: (k: number) => T,
+  idx: Int32Array | null,
+  start: number,
+  end: number,
+): T {
+  if (!idx) return arr.subarray(start, end) as T;
+  const m = idx.length;
+  const r = make(m);
+  for (let k = 0; k < m; k++) r[k] = arr[idx[k]!]!;
+  return r;
+}
+
+/** Writes the non-null values of rows [start, end) (idx from encodeNulls), encoded for their type. */
+function encodeValues(
+  out: ByteWriter,
+  type: DataType,
+  data: ColumnData,
+  idx: Int32Array | null,
+  start: number,
+  end: number,
+): void {
+  const m = idx ? idx.length : end - start;
   switch (type) {
     case DataType.BOOL: {
-      const v = pick(data as Uint8Array, (k) => new Uint8Array(k));
+      const v = pick(data as Uint8Array, (k) => new Uint8Array(k), idx, start, end);
       const bm = new Uint8Array((m + 7) >> 3);
       for (let i = 0; i < m; i++) if (v[i]) bm[i >> 3]! |= 1 << (i & 7);
       out.bytes(bm);
@@ -90,41 +106,21 @@ function encodeColumnPlain(
     case DataType.FLOAT:
       encodeFloats(
         out,
-        pick(data as Float32Array, (k) => new Float32Array(k)),
+        pick(data as Float32Array, (k) => new Float32Array(k), idx, start, end),
         true,
       );
       return;
     case DataType.DOUBLE:
       encodeFloats(
         out,
-        pick(data as Float64Array, (k) => new Float64Array(k)),
+        pick(data as Float64Array, (k) => new Float64Array(k), idx, start, end),
         false,
       );
       return;
     case DataType.BIGINT:
-    case DataType.UBIGINT: {
-      const arr = data as BigInt64Array | BigUint64Array;
-      const vals = new Float64Array(m);
-      let fits = true;
-      for (let k = 0; k < m; k++) {
-        const b = arr[idx ? idx[k]! : start + k]!;
-        if (b > SAFE || b < -SAFE) {
-          fits = false;
-          break;
-        }
-        vals[k] = Number(b);
-      }
-      if (fits) {
-        out.u8(0);
-        encodeIntSeq(out, vals, m);
-        return;
-      }
-      out.u8(1);
-      const raw = new BigInt64Array(m);
-      for (let k = 0; k < m; k++) raw[k] = BigInt.asIntN(64, arr[idx ? idx[k]! : start + k]!);
-      out.bytes(new Uint8Array(raw.buffer));
+    case DataType.UBIGINT:
+      encodeBigInts(out, data as BigInt64Array | BigUint64Array, idx, start, m);
       return;
-    }
     case DataType.VARCHAR:
     case DataType.NCHAR: {
       const arr = data as string[];
@@ -147,14 +143,42 @@ function encodeColumnPlain(
   }
 }
 
+/** (U)BIGINT: u8 0 + integer sequence when every value fits 2^51, else u8 1 + raw 8-byte values. */
+function encodeBigInts(
+  out: ByteWriter,
+  arr: BigInt64Array | BigUint64Array,
+  idx: Int32Array | null,
+  start: number,
+  m: number,
+): void {
+  const vals = new Float64Array(m);
+  let fits = true;
+  for (let k = 0; k < m; k++) {
+    const b = arr[idx ? idx[k]! : start + k]!;
+    if (b > SAFE || b < -SAFE) {
+      fits = false;
+      break;
+    }
+    vals[k] = Number(b);
+  }
+  if (fits) {
+    out.u8(0);
+    encodeIntSeq(out, vals, m);
+    return;
+  }
+  out.u8(1);
+  const raw = new BigInt64Array(m);
+  for (let k = 0; k < m; k++) raw[k] = BigInt.asIntN(64, arr[idx ? idx[k]! : start + k]!);
+  out.bytes(new Uint8Array(raw.buffer));
+}
+
 export function decodeColumn(reader: ByteReader, type: DataType, n: number): ColumnVector {
-  let r = reader;
-  const flags = r.u8();
+  const flags = reader.u8();
   if (flags > 3) throw corrupt(`column flags ${flags} unknown`);
   let nulls: Uint8Array | null = null;
   let m = n;
   if (flags & 1) {
-    const bm = r.bytes((n + 7) >> 3);
+    const bm = reader.bytes((n + 7) >> 3);
     nulls = new Uint8Array(n);
     for (let i = 0; i < n; i++)
       if ((bm[i >> 3]! >> (i & 7)) & 1) {
@@ -162,35 +186,41 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
         m--;
       }
   }
-  const outer = r;
-  if (flags & 2) {
-    const rawBytes = outer.u32(),
-      zBytes = outer.u32();
-    let raw: Uint8Array;
-    try {
-      raw = uncompressSync(outer.bytes(zBytes));
-    } catch {
-      throw corrupt('lz4 column values do not decompress');
-    }
-    if (raw.length !== rawBytes)
-      throw corrupt(`lz4 column values decompressed to ${raw.length} bytes, expected ${rawBytes}`);
-    r = new ByteReader(raw);
+  const r = flags & 2 ? uncompressValues(reader) : reader;
+  const vals = decodeValues(r, type, m);
+  if (flags & 2 && r.pos !== r.end) throw corrupt(`${r.end - r.pos} bytes left over in lz4 column values`);
+  if (!nulls) return { type, data: vals, nulls: null };
+  return { type, data: spreadOverRows(type, vals, nulls, n), nulls };
+}
+
+/** Reads `u32 rawBytes | u32 lz4Bytes | lz4(values)`; a reader over the decompressed values. */
+function uncompressValues(outer: ByteReader): ByteReader {
+  const rawBytes = outer.u32(),
+    zBytes = outer.u32();
+  let raw: Uint8Array;
+  try {
+    raw = uncompressSync(outer.bytes(zBytes));
+  } catch {
+    throw corrupt('lz4 column values do not decompress');
   }
-  let vals: ColumnData;
+  if (raw.length !== rawBytes)
+    throw corrupt(`lz4 column values decompressed to ${raw.length} bytes, expected ${rawBytes}`);
+  return new ByteReader(raw);
+}
+
+/** Reads m non-null values of `type`. */
+function decodeValues(r: ByteReader, type: DataType, m: number): ColumnData {
   switch (type) {
     case DataType.BOOL: {
       const bm = r.bytes((m + 7) >> 3);
       const v = new Uint8Array(m);
       for (let i = 0; i < m; i++) v[i] = (bm[i >> 3]! >> (i & 7)) & 1;
-      vals = v;
-      break;
+      return v;
     }
     case DataType.FLOAT:
-      vals = decodeFloats(r, m, true);
-      break;
+      return decodeFloats(r, m, true);
     case DataType.DOUBLE:
-      vals = decodeFloats(r, m, false);
-      break;
+      return decodeFloats(r, m, false);
     case DataType.BIGINT:
     case DataType.UBIGINT: {
       const mode = r.u8();
@@ -201,26 +231,23 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
       } else if (mode === 1) {
         new Uint8Array(out.buffer).set(r.bytes(8 * m));
       } else throw corrupt(`bigint mode ${mode} unknown`);
-      vals = out;
-      break;
+      return out;
     }
     case DataType.VARCHAR:
     case DataType.NCHAR:
-      vals = decodeStrings(r, m);
-      break;
+      return decodeStrings(r, m);
     default: {
       const f = decodeIntSeq(r, m);
-      if (type === DataType.TIMESTAMP) vals = f;
-      else {
-        const a = allocData(type, m) as NumberArray;
-        a.set(f);
-        vals = a;
-      }
+      if (type === DataType.TIMESTAMP) return f;
+      const a = allocData(type, m) as NumberArray;
+      a.set(f);
+      return a;
     }
   }
-  if (flags & 2 && r.pos !== r.end) throw corrupt(`${r.end - r.pos} bytes left over in lz4 column values`);
-  if (!nulls) return { type, data: vals, nulls: null };
-  // Spread the non-null values back over their rows; null rows get 0 / ''.
+}
+
+/** Spreads the non-null values back over their n rows; null rows get 0 / ''. */
+function spreadOverRows(type: DataType, vals: ColumnData, nulls: Uint8Array, n: number): ColumnData {
   const full = allocData(type, n);
   let k = 0;
   if (isStringType(type)) {
@@ -232,5 +259,5 @@ export function decodeColumn(reader: ByteReader, type: DataType, n: number): Col
       dst = full as NumberArray;
     for (let i = 0; i < n; i++) if (nulls[i] !== 1) dst[i] = src[k++]!;
   }
-  return { type, data: full, nulls };
+  return full;
 }

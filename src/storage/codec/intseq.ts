@@ -75,9 +75,7 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
     prev = v;
   }
   if (!ok) {
-    out.u8(255);
-    out.ensure(8 * n);
-    for (let i = 0; i < n; i++) out.f64(values[i]!);
+    encodeRaw(out, values, n);
     return;
   }
   const w0 = bitWidth(max0 - min0);
@@ -96,25 +94,7 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
     const radix = bestRadix(max0 - min0 + 1);
     // Worth its header only when it saves at least 3 % of the bits.
     if (radix && radix.w * Math.ceil(n / radix.k) + 80 < w0 * n * 0.97) {
-      out.u8(3);
-      out.f64(min0);
-      out.f64(max0 - min0 + 1);
-      out.u8(radix.k);
-      out.u8(radix.w);
-      out.ensure(Math.ceil((Math.ceil(n / radix.k) * radix.w) / 8) + 8);
-      const bw = new BitWriter(out);
-      const r = max0 - min0 + 1;
-      for (let i = 0; i < n; i += radix.k) {
-        let v = 0,
-          mul = 1;
-        const e = Math.min(n, i + radix.k);
-        for (let j = i; j < e; j++) {
-          v += (values[j]! - min0) * mul;
-          mul *= r;
-        }
-        bw.write(v, radix.w);
-      }
-      bw.flush();
+      encodeMixedRadix(out, values, n, min0, max0 - min0 + 1, radix.k, radix.w);
       return;
     }
   }
@@ -125,22 +105,68 @@ export function encodeIntSeq(out: ByteWriter, values: Float64Array, n: number, f
     packInto(out, values, n, min0, w0);
     return;
   }
-  const m = n - order;
-  const t = new Float64Array(m);
-  if (order === 1) {
-    for (let i = 1; i < n; i++) t[i - 1] = zz(values[i]! - values[i - 1]!);
-    out.f64(values[0]!);
-    out.f64(min1);
-    out.u8(w1);
-    packInto(out, t, m, min1, w1);
-  } else {
-    for (let i = 2; i < n; i++) t[i - 2] = zz(values[i]! - 2 * values[i - 1]! + values[i - 2]!);
-    out.f64(values[0]!);
-    out.f64(values[1]!);
-    out.f64(min2);
-    out.u8(w2);
-    packInto(out, t, m, min2, w2);
+  if (order === 1) encodeOrder1(out, values, n, min1, w1);
+  else encodeOrder2(out, values, n, min2, w2);
+}
+
+/** Order 255: the n values as raw f64 (some value is beyond ±2^51, or not a number). */
+function encodeRaw(out: ByteWriter, values: Float64Array, n: number): void {
+  out.u8(255);
+  out.ensure(8 * n);
+  for (let i = 0; i < n; i++) out.f64(values[i]!);
+}
+
+/** Order 3: groups of k values, each x0 + r·x1 + r²·x2 … over base `min`, packed in w bits. */
+function encodeMixedRadix(
+  out: ByteWriter,
+  values: Float64Array,
+  n: number,
+  min: number,
+  r: number,
+  k: number,
+  w: number,
+): void {
+  out.u8(3);
+  out.f64(min);
+  out.f64(r);
+  out.u8(k);
+  out.u8(w);
+  out.ensure(Math.ceil((Math.ceil(n / k) * w) / 8) + 8);
+  const bw = new BitWriter(out);
+  for (let i = 0; i < n; i += k) {
+    let v = 0,
+      mul = 1;
+    const e = Math.min(n, i + k);
+    for (let j = i; j < e; j++) {
+      v += (values[j]! - min) * mul;
+      mul *= r;
+    }
+    bw.write(v, w);
   }
+  bw.flush();
+}
+
+/** Order 1 (after its order byte): the first value, then the zigzag deltas packed over `min` in w bits. */
+function encodeOrder1(out: ByteWriter, values: Float64Array, n: number, min: number, w: number): void {
+  const m = n - 1;
+  const t = new Float64Array(m);
+  for (let i = 1; i < n; i++) t[i - 1] = zz(values[i]! - values[i - 1]!);
+  out.f64(values[0]!);
+  out.f64(min);
+  out.u8(w);
+  packInto(out, t, m, min, w);
+}
+
+/** Order 2 (after its order byte): the first two values, then the zigzag delta-of-deltas packed over `min` in w bits. */
+function encodeOrder2(out: ByteWriter, values: Float64Array, n: number, min: number, w: number): void {
+  const m = n - 2;
+  const t = new Float64Array(m);
+  for (let i = 2; i < n; i++) t[i - 2] = zz(values[i]! - 2 * values[i - 1]! + values[i - 2]!);
+  out.f64(values[0]!);
+  out.f64(values[1]!);
+  out.f64(min);
+  out.u8(w);
+  packInto(out, t, m, min, w);
 }
 
 export function decodeIntSeq(r: ByteReader, n: number): Float64Array {
