@@ -178,25 +178,25 @@ export class MnodeLeader {
   }
 
   /** The reply refusing dnode `id` when a setting that must match the cluster's differs; null when all match. */
+  /**
+   * Refuses a dnode whose cluster-wide settings differ from this one's, naming every key that
+   * differs at once (one restart fixes them all) — the note reads like TDengine's
+   * (`timezone not match`), with the keys comma-separated when several differ.
+   */
   private configMismatch(req: StatusReport, id: number, now: number): StatusReply | null {
     const mine = this.host.matchedConfig();
-    for (const k of MATCHED_KEYS) {
-      if (req.cfg[k] !== mine[k]) {
-        this.liveness.refuse(id, `${k} not match`, now);
-        this.log(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', {
-          dnodeId: id,
-          key: k,
-          its: req.cfg[k],
-          cluster: mine[k],
-        });
-        return {
-          kind: 'refused',
-          code: 0x80000335,
-          message: `${k} is '${req.cfg[k]}' on this dnode but '${mine[k]}' in the cluster; set ${k} ${mine[k]} in its basalt.cfg and restart it`,
-        };
-      }
-    }
-    return null;
+    const keys = MATCHED_KEYS.filter((k) => req.cfg[k] !== mine[k]);
+    if (keys.length === 0) return null;
+    this.liveness.refuse(id, `${keys.join(', ')} not match`, now);
+    this.log(req.endpoint, 'warn', 'refused a dnode whose config differs from the cluster', {
+      dnodeId: id,
+      keys: keys.join(','),
+      its: keys.map((k) => req.cfg[k]).join(','),
+      cluster: keys.map((k) => mine[k]).join(','),
+    });
+    const each = keys.map((k) => `${k} is '${req.cfg[k]}' on this dnode but '${mine[k]}' in the cluster`).join('; ');
+    const fix = keys.map((k) => `${k} ${mine[k]}`).join(', ');
+    return { kind: 'refused', code: 0x80000335, message: `${each}; set ${fix} in its basalt.cfg and restart it` };
   }
 
   /** An accepted report: the dnode is seen now (logged when it becomes ready), and joins if it had not yet. */

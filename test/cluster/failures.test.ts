@@ -107,6 +107,31 @@ test('a config mismatch keeps the dnode offline with note "timezone not match"',
   assert.equal((await dnodes(first)).get(2)!.note, 'timezone not match');
 });
 
+test("every mismatching config key is named at once, on the cluster and in the joining dnode's log", {
+  timeout: 40_000,
+}, async () => {
+  const base = await freeBasePort(2);
+  const first = base;
+  await cluster.start('mm1', first);
+  const j = await cluster.start('mm2', base + 100, {
+    firstEp: `localhost:${first}`,
+    set: ['timezone=Asia/Shanghai', 'locale=C'],
+  });
+  await sql(first, `create dnode "localhost:${base + 100}"`);
+  const d = await waitFor('note naming both keys', 10_000, async () => {
+    const r = await dnodes(first);
+    return r.get(2)?.note === 'timezone, locale not match' ? r : undefined;
+  });
+  assert.equal(d.get(2)!.status, 'offline');
+  await waitFor('the joining dnode logs both keys and one fix', 5_000, async () =>
+    /timezone is 'Asia\/Shanghai' on this dnode but 'UTC' in the cluster; locale is 'C' on this dnode but '[^']+' in the cluster; set timezone UTC, locale [^ ]+ in its basalt.cfg/.test(
+      j.log(),
+    )
+      ? true
+      : undefined,
+  );
+});
+
 test('a dropped dnode exits non-zero, logs how to wipe its dataDir, and refuses to start again', {
   timeout: 40_000,
 }, async () => {
