@@ -85,13 +85,25 @@ const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
 export const CONFIG_KEYS = Object.keys(SPECS) as ConfigKey[];
 const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCase(), k]));
 
-/** `BASALT_FIRST_EP` → `firstEp` (strip the prefix, lowercase, `_x` → `X`), as taosd does for TAOS_*. */
+/** Environment prefixes read, weakest first: TDengine's own names (so seed files work unchanged), then Basalt's. */
+const ENV_PREFIXES = ['TAOS_', 'BASALT_'] as const;
+
+/**
+ * `BASALT_FIRST_EP` or TDengine's `TAOS_FIRST_EP` → `firstEp` (strip the prefix, lowercase,
+ * `_x` → `X`), as taosd does for TAOS_*; null for any other variable.
+ */
 export function envNameToKey(name: string): string | null {
-  if (!name.startsWith('BASALT_')) return null;
+  const prefix = ENV_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix === undefined) return null;
   return name
-    .slice(7)
+    .slice(prefix.length)
     .toLowerCase()
     .replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** `firstEp` → `BASALT_FIRST_EP`. */
+export function keyToEnvName(key: string): string {
+  return `BASALT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
 export function lookupKey(name: string): ConfigKey | undefined {
@@ -99,6 +111,12 @@ export function lookupKey(name: string): ConfigKey | undefined {
 }
 
 function suggest(name: string): string {
+  const best = closestKey(name);
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
+/** The setting whose name is within 3 edits of `name`, if any. */
+function closestKey(name: string): ConfigKey | undefined {
   const n = name.toLowerCase();
   let best: ConfigKey | undefined;
   let bestD = 4;
@@ -109,7 +127,7 @@ function suggest(name: string): string {
       best = k;
     }
   }
-  return best ? ` (did you mean '${best}'?)` : '';
+  return best;
 }
 
 function editDistance(a: string, b: string): number {
@@ -184,6 +202,7 @@ export function parseConfigText(text: string, fileName: string): RawEntry[] {
     if (line === '') continue;
     const m = /^(\S+)(?:\s+(.*))?$/.exec(line)!;
     const name = m[1]!;
+    equalsFormHint(name, m[2], fileName, i + 1);
     const key = lookupKey(name);
     if (key === undefined) {
       throw new BasaltError(
@@ -200,6 +219,23 @@ export function parseConfigText(text: string, fileName: string): RawEntry[] {
     out.push({ key, value: m[2], line: i + 1 });
   }
   return out;
+}
+
+/**
+ * `firstEp=host:6030` or `firstEp = host:6030`: taos.cfg separates a setting from its value
+ * with white space only; say so instead of "not a Basalt setting".
+ */
+function equalsFormHint(name: string, rest: string | undefined, fileName: string, line: number): void {
+  const eq = name.indexOf('=');
+  const [k, v] = eq > 0 ? [name.slice(0, eq), `${name.slice(eq + 1)} ${rest ?? ''}`] : [name, rest ?? ''];
+  if (eq <= 0 && !/^=/.test(v.trim())) return;
+  const key = lookupKey(k);
+  if (key === undefined) return;
+  const value = v.trim().replace(/^=\s*/, '');
+  throw new BasaltError(
+    'CONFIG_BAD_VALUE',
+    `${fileName} line ${line} sets ${key} with '=': taos.cfg separates a setting from its value with spaces; write '${key} ${value}'`,
+  );
 }
 
 /** Resolves `-c`: a file, or a directory holding basalt.cfg. */
@@ -271,24 +307,36 @@ function readFileLayer(layers: ConfigLayers, file: string): void {
   }
 }
 
-/** BASALT_* environment variables; an unknown one is a warning. */
+/**
+ * TAOS_* (TDengine's names, as seed 001's manifests set them) then BASALT_* environment
+ * variables: BASALT_* wins where both set a key. An unknown one is a warning naming the
+ * closest setting: environments carry unrelated variables, so it is not fatal.
+ */
 function readEnvLayer(
   layers: ConfigLayers,
   env: Readonly<Record<string, string | undefined>>,
   warnings: string[],
 ): void {
-  for (const [name, raw] of Object.entries(env)) {
-    const keyName = envNameToKey(name);
-    if (keyName === null || raw === undefined) continue;
-    const key = lookupKey(keyName);
-    if (key === undefined) {
-      // Environments carry unrelated variables; an unknown one is noted, not fatal.
-      warnings.push(`environment variable ${name} is not a Basalt setting and was ignored`);
-      continue;
+  for (const prefix of ENV_PREFIXES) {
+    for (const [name, raw] of Object.entries(env)) {
+      if (!name.startsWith(prefix) || raw === undefined) continue;
+      const keyName = envNameToKey(name)!;
+      const key = lookupKey(keyName);
+      if (key === undefined) {
+        warnings.push(unknownEnvWarning(name, keyName, prefix));
+        continue;
+      }
+      layers.values[key] = parseValue(key, raw, `from environment variable ${name}`);
+      layers.sources[key] = 'env';
     }
-    layers.values[key] = parseValue(key, raw, `from environment variable ${name}`);
-    layers.sources[key] = 'env';
   }
+}
+
+function unknownEnvWarning(name: string, keyName: string, prefix: (typeof ENV_PREFIXES)[number]): string {
+  const near = closestKey(keyName);
+  const hint = near === undefined ? '' : ` (did you mean ${keyToEnvName(near)}, setting '${near}'?)`;
+  const what = prefix === 'TAOS_' ? 'is a TDengine setting Basalt does not have' : 'is not a Basalt setting';
+  return `environment variable ${name} ${what} and was ignored${hint}`;
 }
 
 /** Command-line overrides; an unknown key is an error. */

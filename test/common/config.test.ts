@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envNameToKey, loadConfig, parseConfigText } from '../../src/common/config.js';
+import { envNameToKey, keyToEnvName, loadConfig, parseConfigText } from '../../src/common/config.js';
 import type { BasaltError } from '../../src/common/errors.js';
 
 function withDir(fn: (dir: string) => void): void {
@@ -20,6 +20,58 @@ test('env names map like taosd: BASALT_FIRST_EP → firstEp', () => {
   assert.equal(envNameToKey('BASALT_SERVER_PORT'), 'serverPort');
   assert.equal(envNameToKey('BASALT_TTL_CHANGE_ON_WRITE'), 'ttlChangeOnWrite');
   assert.equal(envNameToKey('HOME'), null);
+});
+
+test("TDengine's TAOS_* variables set the same keys as BASALT_*; BASALT_* wins where both are set", () => {
+  assert.equal(envNameToKey('TAOS_FIRST_EP'), 'firstEp');
+  assert.equal(keyToEnvName('ttlChangeOnWrite'), 'BASALT_TTL_CHANGE_ON_WRITE');
+  // Seed 001's StatefulSet sets these three.
+  const seed = loadConfig({
+    env: { TAOS_FIRST_EP: 'td-0.taosd:6030', TAOS_FQDN: 'td-1.taosd', TAOS_SERVER_PORT: '6030' },
+  });
+  assert.equal(seed.config.firstEp, 'td-0.taosd:6030');
+  assert.equal(seed.config.fqdn, 'td-1.taosd');
+  assert.equal(seed.config.serverPort, 6030);
+  assert.equal(seed.sources.fqdn, 'env');
+  assert.deepEqual(seed.warnings, []);
+  const both = loadConfig({
+    env: { BASALT_SERVER_PORT: '6230', TAOS_SERVER_PORT: '6130' },
+    flags: { fqdn: 'localhost' },
+  });
+  assert.equal(both.config.serverPort, 6230);
+});
+
+test('an unknown BASALT_* or TAOS_* variable is a warning naming the closest setting', () => {
+  const r = loadConfig({
+    env: { BASALT_FIRST_EPP: 'a:6030', TAOS_MONITOR_FQDN: 'keeper', TAOS_SERVERPORT_X: '1' },
+    flags: { fqdn: 'localhost' },
+  });
+  const w = r.warnings.join('\n');
+  assert.match(
+    w,
+    /BASALT_FIRST_EPP is not a Basalt setting and was ignored \(did you mean BASALT_FIRST_EP, setting 'firstEp'\?\)/,
+  );
+  assert.match(w, /TAOS_MONITOR_FQDN is a TDengine setting Basalt does not have and was ignored/);
+  assert.equal(r.config.firstEp, 'localhost:6030', 'the misspelt variable set nothing');
+});
+
+test("'key=value' and 'key = value' in a config file get the fix, not 'unknown setting'", () => {
+  for (const line of ['firstEp=td1:6030', 'firstEp = td1:6030', 'firstEp =td1:6030']) {
+    assert.throws(
+      () => parseConfigText(`fqdn td2\n${line}\n`, '/etc/basalt/basalt.cfg'),
+      (e: BasaltError) => {
+        assert.equal(e.errorName, 'CONFIG_BAD_VALUE');
+        assert.match(e.message, /\/etc\/basalt\/basalt\.cfg line 2 sets firstEp with '=': .* write 'firstEp td1:6030'/);
+        return true;
+      },
+      line,
+    );
+  }
+  // A value that merely contains '=' is still a value.
+  assert.deepEqual(
+    parseConfigText('dataDir /srv/a=b\n', 'f').map((e) => [e.key, e.value]),
+    [['dataDir', '/srv/a=b']],
+  );
 });
 
 test('defaults: ports derive from serverPort, firstEp from fqdn', () => {
