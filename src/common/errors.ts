@@ -25,6 +25,8 @@ export const Errors = {
   BAD_FRAME: def(0x80000017, 'Malformed message', 400),
   NOT_READY: def(0x80000018, 'Service not ready', 503),
   SHUTTING_DOWN: def(0x8000001a, 'Service is shutting down', 503),
+  /** An HTTP peer where the RPC protocol was expected, or the reverse: a port mix-up. */
+  WRONG_PORT: def(0x8000001b, 'Wrong port', 400),
   OUT_OF_SERVICE: def(0x80000020, 'some vnode/qnode/mnode(s) out of service', 503),
   VERSION_MISMATCH: def(0x8000011e, 'Version not match', 400),
   QUEUE_FULL: def(0x80000106, 'Too many requests in flight', 503),

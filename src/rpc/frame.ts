@@ -224,6 +224,33 @@ export type DecodeEvent =
   | { kind: 'bad'; flags: number; msgType: number; requestId: number; error: BasaltError }
   | { kind: 'fatal'; error: BasaltError };
 
+/** What the first four bytes of an HTTP message are: a response, or a request's method. */
+const HTTP_RESPONSE = 'HTTP';
+const HTTP_METHODS = ['GET ', 'POST', 'PUT ', 'HEAD', 'DELE', 'OPTI', 'PATC'];
+
+/**
+ * A port mix-up, told apart from a corrupt frame by the first four bytes (read as a length
+ * they are ~1.3 G, "Message too large"): an RPC peer that answered in HTTP is a REST port
+ * named as firstEp or a client's port; an HTTP request on the RPC port came from curl or a
+ * REST client pointed at serverPort.
+ */
+export function httpPortMixUp(first4: Uint8Array): BasaltError | null {
+  const text = String.fromCharCode(...first4.subarray(0, 4));
+  if (text === HTTP_RESPONSE) {
+    return new BasaltError(
+      'WRONG_PORT',
+      "the peer answered in HTTP: that is a dnode's REST port (httpPort, 6041 by default), not its serverPort; firstEp, secondEp and clients (-P) take serverPort (6030 by default)",
+    );
+  }
+  if (HTTP_METHODS.includes(text)) {
+    return new BasaltError(
+      'WRONG_PORT',
+      'an HTTP request reached the RPC port (serverPort); send REST requests to httpPort (serverPort + 11 unless set, 6041 by default)',
+    );
+  }
+  return null;
+}
+
 export class FrameDecoder {
   private lenBuf = Buffer.alloc(4);
   private lenHave = 0;
@@ -251,6 +278,12 @@ export class FrameDecoder {
         if (this.lenHave < 4) break;
         const frameBytes = this.lenBuf.readUInt32LE(0);
         this.lenHave = 0;
+        const http = httpPortMixUp(this.lenBuf);
+        if (http !== null) {
+          this.failed = true;
+          out.push({ kind: 'fatal', error: http });
+          break;
+        }
         if (frameBytes + 4 > this.maxFrameBytes) {
           this.failed = true;
           out.push({

@@ -250,7 +250,18 @@ export class RpcServer {
   private onDecoded(conn: ConnState, ev: DecodeEvent): boolean {
     if (ev.kind === 'frame') this.dispatch(conn, ev.frame);
     else if (ev.kind === 'bad') this.sendError(conn, ev.msgType, ev.requestId, ev.error);
-    else {
+    else if (ev.error.errorName === 'WRONG_PORT') {
+      // An HTTP client (curl) reads an HTTP answer; an RPC error frame would read as garbage.
+      const body = `${ev.error.message}\n`;
+      conn.socket.write(
+        Buffer.from(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        ),
+      );
+      conn.socket.end();
+      conn.socket.pause();
+      return false;
+    } else {
       this.opts.log?.('warn', `rpc: closing connection ${conn.remote}: ${ev.error.message}`);
       this.sendError(conn, 0, 0, ev.error);
       conn.socket.end();

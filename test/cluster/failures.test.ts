@@ -31,6 +31,23 @@ test('wrong firstEp: the dnode names the endpoint it cannot reach and keeps retr
   assert.match(e.message, /has not joined a cluster yet; run create dnode "localhost:\d+"/);
 });
 
+test('firstEp naming the REST port: the joiner says it is an HTTP port and which port to use', {
+  timeout: 30_000,
+}, async () => {
+  const base = await freeBasePort(2);
+  await cluster.start('rest-first', base);
+  // httpPort defaults to serverPort + 11 (6041 for 6030).
+  const j = await cluster.start('rest-joiner', base + 100, { firstEp: `localhost:${base + 11}` });
+  await waitFor('a log line naming the HTTP port and serverPort', 10_000, async () =>
+    new RegExp(
+      `cannot join the cluster.*localhost:${base + 11} \\(Wrong port: the peer answered in HTTP: that is a dnode's REST port \\(httpPort, 6041 by default\\), not its serverPort; firstEp, secondEp and clients \\(-P\\) take serverPort`,
+    ).test(j.log())
+      ? true
+      : undefined,
+  );
+  assert.doesNotMatch(j.log(), /Message too large/);
+});
+
 test('secondEp and redirects: any joined dnode can be the entry point of the next one', {
   timeout: 30_000,
 }, async () => {

@@ -82,6 +82,32 @@ test('an oversized length is refused before its body is buffered', () => {
   assert.deepEqual(d.push(encodeFrame(0, 7, 1, {}, [], 4096)), []);
 });
 
+test('HTTP where a frame was expected is a port mix-up, named as such (not "Message too large")', () => {
+  const cases: Array<[string, RegExp]> = [
+    [
+      'HTTP/1.1 400 Bad Request\r\n\r\n',
+      /answered in HTTP: that is a dnode's REST port \(httpPort, 6041 by default\), not its serverPort/,
+    ],
+    [
+      'POST /rest/sql HTTP/1.1\r\n',
+      /an HTTP request reached the RPC port \(serverPort\); send REST requests to httpPort/,
+    ],
+    ['GET / HTTP/1.1\r\n', /an HTTP request reached the RPC port/],
+  ];
+  for (const [text, re] of cases) {
+    const d = new FrameDecoder(Limits.maxFrameBytes);
+    // Byte by byte, as a slow peer would send it.
+    const evs = [...Buffer.from(text)].flatMap((b) => d.push(Buffer.from([b])));
+    assert.equal(evs.length, 1, text);
+    const ev = evs[0] as { kind: string; error: BasaltError };
+    assert.equal(ev.kind, 'fatal');
+    assert.equal(ev.error.errorName, 'WRONG_PORT');
+    assert.match(ev.error.message, re);
+  }
+  // A real frame whose length bytes spell nothing like HTTP still decodes.
+  assert.equal(new FrameDecoder(4096).push(encodeFrame(0, 7, 1, {}, [], 4096))[0]!.kind, 'frame');
+});
+
 test('encoding refuses a frame above the limit with FRAME_TOO_LARGE', () => {
   assert.throws(
     () => encodeFrame(0, 2, 1, { sql: 'x'.repeat(5000) }, [], 4096),

@@ -5,6 +5,8 @@ import { FrameDecoder, type Frame } from '../../src/rpc/frame.js';
 
 export interface RawResult {
   readonly frames: Frame[];
+  /** Every byte the server sent (an HTTP answer is text, not frames). */
+  readonly raw: Buffer;
   /** True when the server closed the connection. */
   readonly closed: boolean;
 }
@@ -18,6 +20,7 @@ export function rawExchange(
 ): Promise<RawResult> {
   return new Promise((resolve, reject) => {
     const frames: Frame[] = [];
+    const received: Buffer[] = [];
     const dec = new FrameDecoder(64 * 1024 * 1024);
     const s = connect({ host: '127.0.0.1', port });
     let closed = false;
@@ -27,11 +30,12 @@ export function rawExchange(
       settled = true;
       clearTimeout(timer);
       s.destroy();
-      resolve({ frames, closed });
+      resolve({ frames, closed, raw: Buffer.concat(received) });
     };
     const timer = setTimeout(finish, timeoutMs);
     s.on('connect', () => s.write(bytes));
     s.on('data', (c: Buffer) => {
+      received.push(c);
       for (const ev of dec.push(c)) if (ev.kind === 'frame') frames.push(ev.frame);
       if (frames.length >= expectFrames) finish();
     });
