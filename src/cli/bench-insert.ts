@@ -29,7 +29,7 @@ export async function setupDatabase(conn: Connection, plan: InsertPlan, out: Ben
     { db: null, timeoutMs: Limits.benchDdlTimeoutMs },
   );
   out.line(
-    `database ${plan.db} ready (replica ${plan.replica}${vg}); super table ${plan.stable}; ${plan.tables} child tables ${plan.tablePrefix}0..${plan.tablePrefix}${plan.tables - 1}, ${plan.rowsPerTable} rows each, ${plan.rowsPerRequest} rows per request, ${plan.workers} worker(s), -I ${plan.iface}`,
+    `database ${plan.db} ready (replica ${plan.replica}${vg}); super table ${plan.stable}; ${plan.tables} child tables ${plan.tablePrefix}0..${plan.tablePrefix}${plan.tables - 1}, ${plan.rowsPerTable} rows each, ${plan.rowsPerRequest} rows per request, ${plan.workers} worker(s), -I ${plan.iface}${plan.ifaceNote ?? ''}`,
   );
 }
 

@@ -28,6 +28,8 @@ export interface InsertPlan extends Endpoint {
   readonly rowsPerRequest: number;
   readonly workers: number;
   readonly iface: InsertInterface;
+  /** Printed after the interface when taosBenchmark's name for it was given (-I stmt → native). */
+  readonly ifaceNote?: string;
   /** First timestamp in ms and the step between rows of a table (taosBenchmark: 1500000000000, 1). */
   readonly startTsMs: number;
   readonly stepMs: number;
@@ -100,6 +102,15 @@ export function parseInterface(text: string | undefined): InsertInterface {
   if (t === 'rest') return 'rest';
   if (t === 'line' || t === 'sml' || t === 'sml-rest' || t === 'influx') return 'line';
   throw new BasaltError('INVALID_PARA', `-I '${text}' is not an interface; use -I native, -I rest or -I line`);
+}
+
+/** What runs when -I names one of taosBenchmark's interfaces ('' when it names ours). */
+export function interfaceNote(text: string | undefined): string {
+  const t = (text ?? '').toLowerCase();
+  if (t === 'stmt') return " (taosBenchmark's -I stmt, parameter binding, runs as Basalt's native columnar insert)";
+  if (t === 'taosc') return " (taosBenchmark's -I taosc runs as Basalt's native columnar insert)";
+  if (t === 'sml' || t === 'sml-rest' || t === 'influx') return ` (-I ${t} runs as InfluxDB line protocol over REST)`;
+  return '';
 }
 
 /** Database and table names go into SQL text unquoted: keep them to plain identifiers. */

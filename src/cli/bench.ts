@@ -8,7 +8,7 @@ import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { loadBenchConfig, type BenchConfig } from './bench-config.js';
 import { runInsert, type BenchOutput } from './bench-insert.js';
-import { BENCH_DEFAULTS, checkName, intFlag, parseInterface, type InsertPlan } from './bench-options.js';
+import { BENCH_DEFAULTS, checkName, interfaceNote, intFlag, parseInterface, type InsertPlan } from './bench-options.js';
 import { runQueries } from './bench-query.js';
 
 export interface BenchFlags {
@@ -51,6 +51,7 @@ export function planFromFlags(f: BenchFlags): InsertPlan {
     rowsPerRequest: intFlag(f.recordsPerRequest, '-r', BENCH_DEFAULTS.rowsPerRequest, 1, Limits.benchMaxRowsPerRequest),
     workers: intFlag(f.threads, '-T', BENCH_DEFAULTS.workers, 1, Limits.benchMaxWorkers),
     iface: parseInterface(f.interface),
+    ifaceNote: interfaceNote(f.interface),
     startTsMs: BENCH_DEFAULTS.startTsMs,
     stepMs: BENCH_DEFAULTS.stepMs,
     aggregateQueries: f.aggregate === true,

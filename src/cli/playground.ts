@@ -27,6 +27,9 @@ interface Member {
   exited: boolean;
 }
 
+/** Vnodes each playground dnode may host. */
+const PLAYGROUND_SUPPORT_VNODES = 32;
+
 function startMember(id: number, port: number, dir: string, firstEp: string): Promise<Member> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
@@ -45,6 +48,10 @@ function startMember(id: number, port: number, dir: string, firstEp: string): Pr
       '127.0.0.1',
       '--first-ep',
       firstEp,
+      // Room for demo and the README's examples (create database test replica 3 vgroups 8):
+      // the default, 2 × cores + 5, is 9 on a 2-core machine.
+      '--set',
+      `supportVnodes=${PLAYGROUND_SUPPORT_VNODES}`,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

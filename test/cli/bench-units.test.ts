@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loadBenchConfig } from '../../src/cli/bench-config.js';
 import { allocRows, centiText, metersBlock, MetersWalk } from '../../src/cli/bench-data.js';
 import { workerRange } from '../../src/cli/bench-insert.js';
-import { intFlag, parseInterface } from '../../src/cli/bench-options.js';
+import { interfaceNote, intFlag, parseInterface } from '../../src/cli/bench-options.js';
 import { insertSummaryLines, Latencies, Progress, queryDelayLine, queryTotalLine } from '../../src/cli/bench-stats.js';
 import { planFromFlags } from '../../src/cli/bench.js';
 import { tempDir } from '../rpc/harness.js';
@@ -110,6 +110,11 @@ test('flags: taosBenchmark defaults; bad values name the flag', () => {
   assert.throws(() => intFlag('0', '-T', 8, 1, 1024), /-T '0' is not an integer in 1\.\.1024/);
   assert.throws(() => intFlag('1e3', '-n', 8, 1, 10), /-n/);
   assert.throws(() => parseInterface('stmt2'), /use -I native, -I rest or -I line/);
+  // A mapped taosBenchmark name says what runs instead; Basalt's own names need no note.
+  assert.match(interfaceNote('stmt'), /-I stmt, parameter binding, runs as Basalt's native columnar insert/);
+  assert.match(interfaceNote('SML'), /-I sml runs as InfluxDB line protocol/);
+  assert.equal(interfaceNote('native'), '');
+  assert.equal(interfaceNote(undefined), '');
   assert.equal(parseInterface('taosc'), 'native');
   assert.equal(parseInterface('sml'), 'line');
   assert.throws(() => planFromFlags({ database: 'drop table' }), /-d 'drop table'/);
