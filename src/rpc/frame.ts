@@ -278,20 +278,17 @@ export class FrameDecoder {
         if (this.lenHave < 4) break;
         const frameBytes = this.lenBuf.readUInt32LE(0);
         this.lenHave = 0;
-        const http = httpPortMixUp(this.lenBuf);
-        if (http !== null) {
-          this.failed = true;
-          out.push({ kind: 'fatal', error: http });
-          break;
-        }
         if (frameBytes + 4 > this.maxFrameBytes) {
           this.failed = true;
+          // Only a length that would be refused anyway is read as text: a valid frame never is.
           out.push({
             kind: 'fatal',
-            error: new BasaltError(
-              'FRAME_TOO_LARGE',
-              `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${this.maxFrameBytes}; send less per request or raise maxFrameBytes`,
-            ),
+            error:
+              httpPortMixUp(this.lenBuf) ??
+              new BasaltError(
+                'FRAME_TOO_LARGE',
+                `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${this.maxFrameBytes}; send less per request or raise maxFrameBytes`,
+              ),
           });
           break;
         }
