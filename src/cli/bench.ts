@@ -10,6 +10,7 @@ import { loadBenchConfig, type BenchConfig } from './bench-config.js';
 import { runInsert, type BenchOutput } from './bench-insert.js';
 import { BENCH_DEFAULTS, checkName, interfaceNote, intFlag, parseInterface, type InsertPlan } from './bench-options.js';
 import { runQueries } from './bench-query.js';
+import { resolveEndpoint } from './endpoint.js';
 
 export interface BenchFlags {
   host?: string;
@@ -32,10 +33,15 @@ export interface BenchFlags {
 }
 
 /** The insert plan from command-line flags (taosBenchmark's defaults where absent). */
-export function planFromFlags(f: BenchFlags): InsertPlan {
-  const port = intFlag(f.port, '-P', BENCH_DEFAULTS.port, 1, 65535);
+export function planFromFlags(
+  f: BenchFlags,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): InsertPlan {
+  // Like the shell (cli/endpoint.ts): -h/-P, else firstEp/serverPort of BASALT_*/TAOS_*, else 127.0.0.1:6030.
+  const configured = resolveEndpoint({}, env);
+  const port = f.port !== undefined ? intFlag(f.port, '-P', BENCH_DEFAULTS.port, 1, 65535) : configured.port;
   return {
-    host: f.host ?? BENCH_DEFAULTS.host,
+    host: f.host ?? configured.host,
     port,
     httpPort: intFlag(f.restPort, '--rest-port', port + 11, 1, 65535),
     user: f.user ?? BENCH_DEFAULTS.user,
@@ -118,7 +124,7 @@ export function registerBench(program: Command): void {
       'taosBenchmark for Basalt: insert the meters data set (or run a -f query file) and print the SUCC lines',
     )
     .helpOption('--help', 'display help for bench')
-    .option('-h, --host <host>', 'dnode host', BENCH_DEFAULTS.host)
+    .option('-h, --host <host>', 'dnode host (default: firstEp of BASALT_*/TAOS_* config, else 127.0.0.1)')
     .option('-P, --port <port>', 'dnode serverPort (RPC); REST and line protocol use port + 11 unless --rest-port')
     .option('--rest-port <port>', 'REST port for -I rest and -I line')
     .option('-u, --user <user>', 'user name', BENCH_DEFAULTS.user)

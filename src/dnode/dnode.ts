@@ -124,7 +124,7 @@ export class Dnode {
         executeMany: (sql, s) => this.routed().executeMany(sql, s),
         executeStatement: (stmt, s, text) => this.routed().executeStatement(stmt, s, text),
         useDatabase: (name, s) => this.routed().useDatabase(name, s),
-        insertColumnar: (db, t) => this.ready().insertColumnar(db, t),
+        insertColumnar: (db, t) => this.routed().insertColumnar(db, t),
         vgroupMap: (db) => this.ready().vgroupMap(db),
         authenticate: (u, p) => this.ready().authenticate(u, p),
         close: async () => undefined,
@@ -135,7 +135,7 @@ export class Dnode {
       maxFrameBytes: config.maxFrameBytes,
       log: (level, m) => logger.log(level, m),
       cluster: async (f) => {
-        if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control);
+        if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control, f.payload);
         if (!this.cluster) return null;
         if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f);
         if (f.msgType === ClusterMsg.VNODE_PROPOSE) return this.cluster.vgroupService.propose(f.control, f.payload);

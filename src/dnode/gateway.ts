@@ -11,7 +11,12 @@ import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { BulkTable, Engine, LocalEngine, ResultColumn, Session, StatementResult } from '../engine/engine-api.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
-import type { WireColumn } from '../rpc/messages.js';
+import {
+  parseInsertColumnar,
+  type InsertColumnarRequest,
+  type InsertColumnarResponse,
+  type WireColumn,
+} from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
   parseOne,
@@ -130,7 +135,7 @@ export class Gateway {
       executeMany: (sql, session) => this.executeMany(sql, session),
       executeStatement: (stmt, session, text) => this.route(stmt, text, session),
       useDatabase: (name, session) => this.useDatabase(name, session),
-      insertColumnar: (db: string, tables: readonly BulkTable[]) => this.local.insertColumnar(db, tables),
+      insertColumnar: (db: string, tables: readonly BulkTable[]) => this.insertColumnar(db, tables),
       vgroupMap: (db: string) => this.local.vgroupMap(db),
       authenticate: (u, p) => this.local.authenticate(u, p),
       close: () => this.local.close(),
@@ -170,13 +175,7 @@ export class Gateway {
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     if (s.kind === 'showVnodes' && this.node.identity.dnodeId > 0) return this.showVnodes(s.dnodeId, session);
     const db = statementDb(s, session);
-    const self = this.node.identity.dnodeId;
-    const remote = (): string[] | null => {
-      const p = db === null ? undefined : this.node.placement.find((x) => x.db === db);
-      if (!p) return null;
-      if (p.hosts) return p.hosts.some((h) => h.id === self) ? null : p.hosts.map((h) => h.ep).filter((e) => e !== '');
-      return p.dnodeId !== self && p.ep !== '' ? [p.ep] : null;
-    };
+    const remote = (): string[] | null => this.hostsElsewhere(db);
     const eps = remote();
     if (eps !== null)
       return this.forwardToAny(eps, { sql, db: session.db, user: session.user, target: 'data', hops: 0 });
@@ -215,6 +214,62 @@ export class Gateway {
       if (placed()) return db;
       throw e;
     }
+  }
+
+  /**
+   * The endpoints of the dnodes that hold database `db` when this one holds none of it (as
+   * the last status reply placed it), else null: run it here.
+   */
+  private hostsElsewhere(db: string | null): string[] | null {
+    const self = this.node.identity.dnodeId;
+    const p = db === null ? undefined : this.node.placement.find((x) => x.db === db);
+    if (!p) return null;
+    if (p.hosts) return p.hosts.some((h) => h.id === self) ? null : p.hosts.map((h) => h.ep).filter((e) => e !== '');
+    return p.dnodeId !== self && p.ep !== '' ? [p.ep] : null;
+  }
+
+  /**
+   * Columnar bulk rows (INSERT_COLUMNAR, line protocol): into the local engine, or forwarded
+   * whole to the dnode that holds the database (a replica-1 database placed elsewhere), after
+   * one placement refresh when this dnode has not heard of a database created a moment ago.
+   */
+  async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
+    const forward = (eps: readonly string[]): Promise<number> => this.forwardInsert(eps, db, tables);
+    const eps = this.hostsElsewhere(db);
+    if (eps !== null) return forward(eps);
+    try {
+      return await this.local.insertColumnar(db, tables);
+    } catch (e) {
+      if (!(e instanceof BasaltError) || e.errorName !== 'DB_NOT_EXIST' || this.node.identity.dnodeId === 0) throw e;
+      await this.node.statusRound(true);
+      const again = this.hostsElsewhere(db);
+      if (again === null) throw e;
+      return forward(again);
+    }
+  }
+
+  private async forwardInsert(eps: readonly string[], db: string, tables: readonly BulkTable[]): Promise<number> {
+    const insert: InsertColumnarRequest = {
+      db,
+      tables: tables.map((t) => ({
+        table: t.table,
+        using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null,
+      })),
+    };
+    const payload = encodeBlocks(tables.map((t) => t.block));
+    let last: unknown = null;
+    for (const ep of eps) {
+      try {
+        const req: ForwardRequest = { sql: '', db, user: '', target: 'insert', hops: 0, insert };
+        const r = await this.node.peers.request(ep, ClusterMsg.FORWARD, req, payload, Limits.rpcTimeoutMs);
+        return Number(asMap<InsertColumnarResponse>(r.control, 'FORWARD insert reply').affectedRows);
+      } catch (e) {
+        const be = toBasaltError(e);
+        if (be.errorName !== 'CONNECTION_FAILED') throw be;
+        last = be;
+      }
+    }
+    throw last ?? new BasaltError('NO_LEADER', `no dnode holding database '${db}' has a known endpoint; retry`);
   }
 
   /** Forwards to the first of `eps` that answers (a replicated database's replica dnodes). */
@@ -428,13 +483,27 @@ export class Gateway {
     return { ...first, blocks: iterate(blocks) };
   }
 
+  /** Rows another dnode's gateway forwarded here, checked as INSERT_COLUMNAR is. */
+  private async insertForwarded(insert: unknown, payload: Uint8Array): Promise<RpcReply> {
+    const req = parseInsertColumnar(insert);
+    // The frame's buffer is this request's alone and the rows are copied on before the reply.
+    const blocks = decodeBlocks(payload, req.tables.length, { alias: true });
+    const n = await this.local.insertColumnar(
+      req.db,
+      req.tables.map((t, i) => ({ table: t.table, ...(t.using ? { using: t.using } : {}), block: blocks[i]! })),
+    );
+    const body: InsertColumnarResponse = { affectedRows: n };
+    return { control: body };
+  }
+
   /** FORWARD from another dnode. */
-  async handleForward(control: unknown): Promise<RpcReply> {
+  async handleForward(control: unknown, payload: Uint8Array): Promise<RpcReply> {
     const req = asMap<ForwardRequest>(control, 'FORWARD');
     if (typeof req.sql !== 'string' || typeof req.user !== 'string')
       throw new BasaltError('BAD_FRAME', 'FORWARD needs sql and user');
     const session: Session = { user: req.user, db: typeof req.db === 'string' ? req.db : null };
     if (req.target === 'data') return toReply(await this.local.execute(req.sql, session));
+    if (req.target === 'insert') return this.insertForwarded(req.insert, payload);
     if (req.target === 'host') {
       if (!req.host || typeof req.host.name !== 'string' || !Array.isArray(req.host.vgroups))
         throw new BasaltError('BAD_FRAME', 'FORWARD host needs name and vgroups');

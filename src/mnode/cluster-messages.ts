@@ -81,10 +81,13 @@ export interface ForwardRequest {
    * 'mnode': run on the mnode leader (cluster statements); 'data': run on this dnode's engine;
    * 'host': the leader tells this dnode to record a replicated database and open its replicas;
    * 'unhost': the leader undoes that (a placement that failed): `db` names the database;
-   * 'vnodes': this dnode's rows of `show vnodes` (a gateway gathering every dnode's).
+   * 'vnodes': this dnode's rows of `show vnodes` (a gateway gathering every dnode's);
+   * 'insert': columnar rows for a database this dnode holds (`insert`: an INSERT_COLUMNAR
+   * request; the payload carries its blocks).
    */
-  target: 'mnode' | 'data' | 'host' | 'unhost' | 'vnodes';
+  target: 'mnode' | 'data' | 'host' | 'unhost' | 'vnodes' | 'insert';
   host?: HostDatabase;
+  insert?: unknown;
   /** Hops so far; a forward loop stops at Limits.maxMnodeLeaderHops. */
   hops: number;
 }

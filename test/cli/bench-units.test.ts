@@ -95,7 +95,7 @@ test('summary lines use taosBenchmark wording exactly', () => {
 });
 
 test('flags: taosBenchmark defaults; bad values name the flag', () => {
-  const p = planFromFlags({});
+  const p = planFromFlags({}, {});
   assert.equal(p.tables, 10_000);
   assert.equal(p.rowsPerTable, 10_000);
   assert.equal(p.rowsPerRequest, 30_000);
@@ -107,6 +107,10 @@ test('flags: taosBenchmark defaults; bad values name the flag', () => {
   assert.equal(p.outputFile, './output.txt');
   assert.equal(p.yes, false);
   assert.equal(planFromFlags({ port: '7030' }).httpPort, 7041);
+  // Without -h/-P the dnode comes from the environment's config, as for basalt sql.
+  const fromEnv = planFromFlags({}, { BASALT_FIRST_EP: 'td1:6130' });
+  assert.deepEqual([fromEnv.host, fromEnv.port, fromEnv.httpPort], ['td1', 6130, 6141]);
+  assert.equal(planFromFlags({ host: 'h', port: '7030' }, { BASALT_FIRST_EP: 'td1:6130' }).host, 'h');
   assert.throws(() => intFlag('0', '-T', 8, 1, 1024), /-T '0' is not an integer in 1\.\.1024/);
   assert.throws(() => intFlag('1e3', '-n', 8, 1, 10), /-n/);
   assert.throws(() => parseInterface('stmt2'), /use -I native, -I rest or -I line/);

@@ -132,3 +132,25 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
     probe.close();
   }
 });
+
+test('a columnar insert through a dnode without a replica-1 database is forwarded to the dnode holding it', {
+  timeout: 90_000,
+}, async () => {
+  const ports = await startThreeMnodeCluster(cluster, ['f1', 'f2', 'f3']);
+  // Replica-1 databases go whole to the dnode with the fewest vnodes: fa fills one, fb lands on another.
+  await sql(ports[0], 'create database fa vgroups 4');
+  await sql(ports[0], 'create database fb vgroups 2');
+  const holder = Number((await sql(ports[0], 'show fb.vgroups'))[0]![3]);
+  const other = [1, 2, 3].find((id) => id !== holder)!;
+  await sql(ports[holder - 1]!, 'create stable fb.meters (ts timestamp, v int) tags (g int)');
+  // Without client routing every table goes to the connected dnode, which holds no vnode of fb.
+  const c = await connect({ port: ports[other - 1]!, routeWrites: false });
+  try {
+    assert.equal(await c.insertColumnar('fb', tables(0)), TABLES * ROWS);
+  } finally {
+    c.close();
+  }
+  for (const p of ports) {
+    assert.equal(Number((await sql(p, 'select count(*) from fb.meters'))[0]![0]), TABLES * ROWS, `count through ${p}`);
+  }
+});
