@@ -36,11 +36,24 @@ const stdio: ShellOutput = {
   },
 };
 
-/** Prints `<code>: <text>` (+ detail) like `taos --check`; returns the exit code of taos-check. */
-export async function runCheck(host: string, port: number, io: ShellOutput = stdio): Promise<number> {
+/**
+ * What a check's exit code answers: 'alive' (taos-check's, for liveness and startup probes:
+ * the process is up, even while starting, joining or degraded) or 'ready' (readiness: a
+ * cluster member the mnode leader currently accepts, `2: service ok`).
+ */
+export type CheckMode = 'alive' | 'ready';
+
+/** Prints `<code>: <text>` (+ detail) like `taos --check`; returns the exit code for `mode`. */
+export async function runCheck(
+  host: string,
+  port: number,
+  io: ShellOutput = stdio,
+  mode: CheckMode = 'alive',
+): Promise<number> {
   const s = await checkServer({ host, port });
   io.out(`${s.code}: ${s.text}\n`);
   if (s.detail) io.out(`${s.detail}\n`);
+  if (mode === 'ready') return s.code === 2 ? 0 : 1;
   // Like taos-check: starting (1) and degraded (3) still count as alive; 0 and 4 do not.
   return s.code === 0 || s.code === 4 ? 1 : 0;
 }
@@ -278,15 +291,23 @@ export function registerCheck(program: Command): void {
     .option('-h, --host <host>', 'dnode host (default: firstEp of -c/BASALT_* config, else 127.0.0.1)')
     .option('-P, --port <port>', 'dnode serverPort (default: from -c/BASALT_* config, else 6030)')
     .option('-c, --config <path>', 'basalt.cfg (or its directory) to take firstEp/serverPort from')
-    .action(async (flags: { host?: string; port?: string; config?: string }) => {
+    .option(
+      '--mode <mode>',
+      'alive: exit 0 while the process is up (liveness, startup probes); ready: exit 0 only for 2: service ok (readiness)',
+      'alive',
+    )
+    .action(async (flags: { host?: string; port?: string; config?: string; mode: string }) => {
       let ep: Endpoint;
       try {
+        if (flags.mode !== 'alive' && flags.mode !== 'ready') {
+          throw new Error(`--mode '${flags.mode}' is not a mode; use --mode alive or --mode ready`);
+        }
         ep = resolveEndpoint(flags);
       } catch (e) {
         process.stderr.write(`basalt check: ${(e as Error).message}\n`);
         process.exitCode = 2;
         return;
       }
-      process.exitCode = await runCheck(ep.host, ep.port);
+      process.exitCode = await runCheck(ep.host, ep.port, stdio, flags.mode);
     });
 }

@@ -527,8 +527,12 @@ export class ClusterNode implements LeaderHost {
       });
   }
 
+  /** When the mnode leader last accepted this dnode's status (0: never since start). */
+  lastAcceptedMs = 0;
+
   private accept(r: Extract<StatusReply, { kind: 'ok' }>): void {
     this.gate.reset();
+    this.lastAcceptedMs = Date.now();
     this.leaderEp = r.leaderEp;
     this.placement = r.placement;
     const index = r.placementIndex ?? 0;

@@ -230,9 +230,40 @@ export class Dnode {
     return this.phase === 'running';
   }
 
+  /**
+   * What `basalt check` (taos --check) reports. Service ok (2) means a member the mnode leader
+   * accepted within the offline interval: a dnode still waiting to be created answers 1
+   * (network ok: the process is up) with what it waits for, and a member that lost the leader
+   * answers 3 (degraded), so a readiness probe can tell them apart.
+   */
   status(): StatusResponse {
-    const code = this.phase === 'running' ? 2 : this.phase === 'starting' ? 1 : this.phase === 'stopping' ? 4 : 0;
-    return { code, text: STATUS_TEXT[code], detail: this.phase === 'starting' ? 'opening the engine' : '' };
+    const reply = (code: 0 | 1 | 2 | 3 | 4, detail: string): StatusResponse => ({
+      code,
+      text: STATUS_TEXT[code],
+      detail,
+    });
+    if (this.phase === 'starting') return reply(1, 'opening the engine');
+    if (this.phase === 'stopping') return reply(4, '');
+    if (this.phase !== 'running') return reply(0, '');
+    const c = this.cluster;
+    if (c === null) return reply(2, '');
+    const { config } = this.opts;
+    if (c.identity.dnodeId === 0) {
+      return reply(
+        1,
+        `not a cluster member yet: waiting to be created; run create dnode "${c.endpoint}" on the cluster at firstEp ${config.firstEp}`,
+      );
+    }
+    const offlineAfterMs = Limits.dnodeOfflineIntervals * config.statusInterval * 1000;
+    const silentMs = Date.now() - c.lastAcceptedMs;
+    if (c.lastAcceptedMs === 0 || silentMs > offlineAfterMs) {
+      const since = c.lastAcceptedMs === 0 ? 'since it started' : `for ${Math.round(silentMs / 1000)} s`;
+      return reply(
+        3,
+        `dnode ${c.identity.dnodeId} has had no status accepted by the mnode leader ${since}; see its log`,
+      );
+    }
+    return reply(2, '');
   }
 
   /** Effective configuration with run-time changes (`show dnode N variables`). */

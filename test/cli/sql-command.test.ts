@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFakeServer, freePort, type FakeServer } from '../rpc/harness.js';
+import { startFakeServer, startTestServer, freePort, type FakeServer } from '../rpc/harness.js';
 import { runBasalt } from './run-basalt.js';
 
 let srv: FakeServer;
@@ -92,6 +92,31 @@ test('-k and basalt check print the status code line and exit accordingly', asyn
   const d = await runBasalt(['check', '-P', String(dead)]);
   assert.match(d.stdout, /^0: unavailable\n/);
   assert.equal(d.code, 1);
+  const ready = await runBasalt(['check', '--mode', 'ready', ...P()]);
+  assert.equal(ready.stdout, '2: service ok\n');
+  assert.equal(ready.code, 0);
+  const badMode = await runBasalt(['check', '--mode', 'started', ...P()]);
+  assert.equal(badMode.code, 2);
+  assert.match(badMode.stderr, /--mode 'started' is not a mode; use --mode alive or --mode ready/);
+});
+
+test('a dnode that has not joined a cluster is alive but not ready, and says what it waits for', async () => {
+  // firstEp names a dnode that is not there: this one waits to be created and never founds a cluster.
+  const joiner = await startTestServer({ firstEp: `localhost:${await freePort()}` });
+  try {
+    const port = ['-P', String(joiner.rpcPort)];
+    const alive = await runBasalt(['check', ...port]);
+    assert.match(
+      alive.stdout,
+      /^1: network ok\nnot a cluster member yet: waiting to be created; run create dnode "localhost:\d+" on the cluster at firstEp localhost:\d+\n$/,
+    );
+    assert.equal(alive.code, 0, 'alive: the process is up');
+    const ready = await runBasalt(['check', '--mode', 'ready', ...port]);
+    assert.match(ready.stdout, /^1: network ok\n/);
+    assert.equal(ready.code, 1, 'not ready: not a member');
+  } finally {
+    await joiner.stop();
+  }
 });
 
 test('interactive mode reads statements across lines from stdin and quits', async () => {

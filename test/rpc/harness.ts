@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/common/config.js';
 import { startServer, type RunningServer } from '../../src/cli/start.js';
+import { checkServer } from '../../src/client/index.js';
 import { createFakeEngine, type FakeEngine } from './fake-engine.js';
 
 export function freePort(): Promise<number> {
@@ -52,6 +53,8 @@ export async function startTestServer(extra: Record<string, string> = {}, engine
     },
   });
   const server = await startServer(loaded, '0.0.0-test', engine ? { createEngine: async () => engine } : undefined);
+  // A founding dnode is "service ok" once its own mnode leader accepted its first status.
+  if (extra['firstEp'] === undefined) await waitServiceOk(loaded.config.serverPort);
   return {
     server,
     rpcPort,
@@ -63,6 +66,22 @@ export async function startTestServer(extra: Record<string, string> = {}, engine
     },
   };
 }
+
+async function waitServiceOk(port: number): Promise<void> {
+  const deadline = Date.now() + SERVICE_OK_WAIT_MS;
+  for (;;) {
+    const s = await checkServer({ port });
+    if (s.code === 2) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the test dnode on ${port} is not service ok after ${SERVICE_OK_WAIT_MS} ms: ${s.code} ${s.detail}`,
+      );
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How long a founding test dnode may take to elect its mnode and accept its own status. */
+const SERVICE_OK_WAIT_MS = 15_000;
 
 export async function startFakeServer(extra: Record<string, string> = {}): Promise<FakeServer> {
   const engine = createFakeEngine();
