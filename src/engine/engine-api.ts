@@ -20,6 +20,8 @@ export interface BulkTable {
 }
 
 export interface Engine {
+  /** Checks a user's password (`root`/`taosdata` until `alter user root pass '...'`). */
+  authenticate(user: string, password: string): boolean;
   /** Runs exactly one statement (a trailing ';' is allowed). Errors are BasaltError with codes. */
   execute(sql: string, session: Session): Promise<StatementResult>;
   /** Runs statements separated by ';' in order, stopping at the first error. */
@@ -136,11 +138,6 @@ export interface EngineOptions {
    * as the catalog has them); absent on a single-node server.
    */
   readonly openRemote?: (db: string, vgId: number, options: VnodeOptions, dnodeIds: readonly number[]) => RemoteStore;
-}
-
-export interface Engine {
-  /** Checks a user's password (`root`/`taosdata` until `alter user root pass '...'`). */
-  authenticate(user: string, password: string): boolean;
 }
 
 /** Implemented by src/engine/engine.ts as `export const createEngine: CreateEngine`. */
