@@ -19,6 +19,7 @@ import {
 } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
+  databasesNamed,
   parseOne,
   splitStatements,
   useStatement,
@@ -39,36 +40,7 @@ import type { ClusterNode } from './cluster-node.js';
 import { ClusterStatements } from '../mnode/cluster-statements.js';
 import { fromClusterResult, toClusterRequest } from './cluster-request.js';
 
-const DB_NAME_KINDS = new Set<string>([
-  'useDatabase',
-  'alterDatabase',
-  'flushDatabase',
-  'compactDatabase',
-  'showCreateDatabase',
-]);
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The database a statement is about: `db.table` anywhere in it, a database name, or the session's. */
-export function statementDb(s: Statement, session: Session): string | null {
-  if (DB_NAME_KINDS.has(s.kind)) return (s as unknown as { name: string }).name;
-  let found: string | null = null;
-  const walk = (v: unknown, depth: number): void => {
-    if (found !== null || depth > 12 || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1);
-      return;
-    }
-    const o = v as Record<string, unknown>;
-    if (typeof o['db'] === 'string') {
-      found = o['db'];
-      return;
-    }
-    for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
-  };
-  walk(s, 0);
-  return found ?? session.db;
-}
 
 async function* iterate(blocks: readonly ColumnBlock[]): AsyncIterable<ColumnBlock> {
   for (const b of blocks) yield b;
@@ -174,7 +146,8 @@ export class Gateway {
     if (toClusterRequest(s) !== null) return this.toLeader(s, sql, session, 0);
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     if (s.kind === 'showVnodes' && this.node.identity.dnodeId > 0) return this.showVnodes(s.dnodeId, session);
-    const db = statementDb(s, session);
+    // The database it is about: the one it names first, else the session's.
+    const db = databasesNamed(s)[0] ?? session.db;
     const remote = (): string[] | null => this.hostsElsewhere(db);
     const eps = remote();
     if (eps !== null)

@@ -9,6 +9,7 @@ import type { DbOptions } from '../common/db-options.js';
 import { vgroupIndexForTable } from '../common/routing.js';
 import { VnodeSet } from '../vnode/vnode-set.js';
 import type { EngineOptions, RemoteStore, ReplicatedStore, Session } from './engine-api.js';
+import { databasesNamed, type Statement } from '../sql/index.js';
 import type { DbHandle, RemoteSubplans } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
 
@@ -30,6 +31,13 @@ export function vnodeOptionsOf(o: DbOptions): VnodeOptions {
     maxRows: o.maxRows,
     minRows: o.minRows,
   };
+}
+
+/** The databases a statement touches: the session's and every one it names (sql/statement-dbs.ts). */
+export function touchedDbs(s: Statement, session: Session): Set<string> {
+  const out = new Set(databasesNamed(s));
+  if (session.db !== null) out.add(session.db);
+  return out;
 }
 
 export class EngineCore {

@@ -32,10 +32,9 @@ import type {
   Session,
   StatementResult,
 } from './engine-api.js';
-import { EngineCore } from './engine-core.js';
+import { EngineCore, touchedDbs } from './engine-core.js';
 import { insert, insertColumnar } from './insert.js';
 import { reconcile } from './reconcile.js';
-import { statementDbs } from './statement-dbs.js';
 import { execResult } from './result-rows.js';
 import { select } from './select-bridge.js';
 import { showDatabases, showUsers, showVariables, showVgroups, showVnodes } from './show-cluster.js';
@@ -64,7 +63,7 @@ function deleteNotSupported(): never {
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
   // Vgroups hosted on other dnodes: refresh their table meta first (src/vnode/remote-vnode.ts).
   if (s.kind !== 'dropDatabase' && s.kind !== 'createDatabase') {
-    for (const name of statementDbs(s, session)) await core.prepare(name);
+    for (const name of touchedDbs(s, session)) await core.prepare(name);
   }
   const ex = <T>(fn: () => Promise<T>): Promise<T> => core.lock.exclusive(fn);
   const sh = <T>(fn: () => Promise<T> | T): Promise<T> => core.lock.shared(async () => fn());

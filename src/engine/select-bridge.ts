@@ -4,12 +4,11 @@
 import { DataType } from '../common/types.js';
 import type { SelectStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
-import type { EngineCore } from './engine-core.js';
+import { type EngineCore, touchedDbs } from './engine-core.js';
 import { col, queryResult, varcharCol, type Cell } from './result-rows.js';
 import type { ResultColumn } from './engine-api.js';
 import type { SelectContext } from '../query/select-api.js';
 import { runSelect } from '../query/select/index.js';
-import { statementDbs } from './statement-dbs.js';
 
 /** Answers `select server_version(), database(), now() ...` without FROM, or null if it can't. */
 function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): StatementResult | null {
@@ -54,7 +53,7 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
 export async function select(core: EngineCore, s: SelectStmt, session: Session): Promise<StatementResult> {
   const facts = sessionFacts(core, s, session);
   if (facts) return facts;
-  for (const name of statementDbs(s, session)) await core.readBarrier(name);
+  for (const name of touchedDbs(s, session)) await core.readBarrier(name);
   const ctx: SelectContext = {
     beforeRead: (vgId) => core.readBarrierOf(vgId),
     session,

@@ -2,3 +2,4 @@
 export type * from './ast.js';
 export { parse, parseOne, parserCalls, useStatement } from './parser.js';
 export { splitStatements } from './split.js';
+export { databasesNamed } from './statement-dbs.js';
