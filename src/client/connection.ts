@@ -5,20 +5,19 @@
 import { assert } from '../common/assert.js';
 import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
-import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
+import { decodeBlocks } from '../rpc/blocks.js';
 import { RpcClient, type RawRequest } from '../rpc/client.js';
+import { type ColumnarTable, encodeInsertColumnar } from '../rpc/insert-columnar.js';
 import {
   MsgType,
   type ConnectRequest,
   type ConnectResponse,
   type FetchResponse,
-  type InsertColumnarRequest,
   type InsertColumnarResponse,
   type QueryRequest,
   type QueryResponse,
   type StatusResponse,
   type VgroupMapResponse,
-  type WireTagValue,
 } from '../rpc/messages.js';
 import { WriteRouter } from './write-router.js';
 import { makeColumn, ResultSet, type ResultHead } from './result-set.js';
@@ -72,13 +71,8 @@ export interface StreamingResult extends ResultHead {
   close(): Promise<void>;
 }
 
-export interface BulkTable {
-  readonly table: string;
-  /** Create the child table from this super table and tags if it does not exist. */
-  readonly using?: { readonly stable: string; readonly tags: readonly WireTagValue[] };
-  /** Every column of the table, in schema order, timestamp first. */
-  readonly block: ColumnBlock;
-}
+/** One table of a bulk write: the rows of every column, in schema order, timestamp first. */
+export type BulkTable = ColumnarTable;
 
 /** Errors of a routed write after which the rows are sent through the home dnode instead. */
 const ROUTE_FALLBACK = new Set(['CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY']);
@@ -282,15 +276,8 @@ export class Connection {
   /** insertColumnar through this connection's dnode only. */
   private async insertHere(db: string, tables: readonly BulkTable[], timeoutMs?: number): Promise<number> {
     this.checkOpen();
-    const req: InsertColumnarRequest = {
-      db,
-      tables: tables.map((t) => ({
-        table: t.table,
-        using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null,
-      })),
-    };
-    const payload = encodeBlocks(tables.map((t) => t.block));
-    const r = await this.withFailover((rpc) => rpc.request(MsgType.INSERT_COLUMNAR, req, payload, timeoutMs));
+    const { control, payload } = encodeInsertColumnar(db, tables);
+    const r = await this.withFailover((rpc) => rpc.request(MsgType.INSERT_COLUMNAR, control, payload, timeoutMs));
     return Number(asObj<InsertColumnarResponse>(r.control, 'INSERT_COLUMNAR').affectedRows);
   }
 

@@ -11,12 +11,8 @@ import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { BulkTable, Engine, LocalEngine, ResultColumn, Session, StatementResult } from '../engine/engine-api.js';
 import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
-import {
-  parseInsertColumnar,
-  type InsertColumnarRequest,
-  type InsertColumnarResponse,
-  type WireColumn,
-} from '../rpc/messages.js';
+import { decodeInsertColumnar, encodeInsertColumnar } from '../rpc/insert-columnar.js';
+import type { InsertColumnarResponse, WireColumn } from '../rpc/messages.js';
 import type { RpcReply } from '../rpc/server.js';
 import {
   databasesNamed,
@@ -221,41 +217,27 @@ export class Gateway {
     }
   }
 
-  private async forwardInsert(eps: readonly string[], db: string, tables: readonly BulkTable[]): Promise<number> {
-    const insert: InsertColumnarRequest = {
-      db,
-      tables: tables.map((t) => ({
-        table: t.table,
-        using: t.using ? { stable: t.using.stable, tags: [...t.using.tags] } : null,
-      })),
-    };
-    const payload = encodeBlocks(tables.map((t) => t.block));
-    let last: unknown = null;
-    for (const ep of eps) {
-      try {
-        const req: ForwardRequest = { sql: '', db, user: '', target: 'insert', hops: 0, insert };
-        const r = await this.node.peers.request(ep, ClusterMsg.FORWARD, req, payload, Limits.rpcTimeoutMs);
-        return Number(asMap<InsertColumnarResponse>(r.control, 'FORWARD insert reply').affectedRows);
-      } catch (e) {
-        const be = toBasaltError(e);
-        if (be.errorName !== 'CONNECTION_FAILED') throw be;
-        last = be;
-      }
-    }
-    throw last ?? new BasaltError('NO_LEADER', `no dnode holding database '${db}' has a known endpoint; retry`);
+  private forwardInsert(eps: readonly string[], db: string, tables: readonly BulkTable[]): Promise<number> {
+    const { control: insert, payload } = encodeInsertColumnar(db, tables);
+    const req: ForwardRequest = { sql: '', db, user: '', target: 'insert', hops: 0, insert };
+    return this.firstAnswering(eps, `database '${db}'`, async (ep) => {
+      const r = await this.node.peers.request(ep, ClusterMsg.FORWARD, req, payload, Limits.rpcTimeoutMs);
+      return Number(asMap<InsertColumnarResponse>(r.control, 'FORWARD insert reply').affectedRows);
+    });
   }
 
   /** Forwards to the first of `eps` that answers (a replicated database's replica dnodes). */
-  private async forwardToAny(eps: readonly string[], req: ForwardRequest): Promise<StatementResult> {
-    if (eps.length === 0)
-      throw new BasaltError(
-        'NO_LEADER',
-        `no dnode hosting database of '${req.sql.slice(0, 60)}' has a known endpoint; retry`,
-      );
+  private forwardToAny(eps: readonly string[], req: ForwardRequest): Promise<StatementResult> {
+    return this.firstAnswering(eps, `database of '${req.sql.slice(0, 60)}'`, (ep) => this.forward(ep, req));
+  }
+
+  /** `send` to each of `eps` in turn until one answers; only an unreachable dnode moves on. */
+  private async firstAnswering<T>(eps: readonly string[], what: string, send: (ep: string) => Promise<T>): Promise<T> {
+    if (eps.length === 0) throw new BasaltError('NO_LEADER', `no dnode hosting ${what} has a known endpoint; retry`);
     let last: unknown = null;
     for (const ep of eps) {
       try {
-        return await this.forward(ep, req);
+        return await send(ep);
       } catch (e) {
         const be = toBasaltError(e);
         if (be.errorName !== 'CONNECTION_FAILED') throw be;
@@ -456,16 +438,10 @@ export class Gateway {
     return { ...first, blocks: iterate(blocks) };
   }
 
-  /** Rows another dnode's gateway forwarded here, checked as INSERT_COLUMNAR is. */
+  /** Rows another dnode's gateway forwarded here, decoded and checked as INSERT_COLUMNAR is. */
   private async insertForwarded(insert: unknown, payload: Uint8Array): Promise<RpcReply> {
-    const req = parseInsertColumnar(insert);
-    // The frame's buffer is this request's alone and the rows are copied on before the reply.
-    const blocks = decodeBlocks(payload, req.tables.length, { alias: true });
-    const n = await this.local.insertColumnar(
-      req.db,
-      req.tables.map((t, i) => ({ table: t.table, ...(t.using ? { using: t.using } : {}), block: blocks[i]! })),
-    );
-    const body: InsertColumnarResponse = { affectedRows: n };
+    const req = decodeInsertColumnar(insert, payload);
+    const body: InsertColumnarResponse = { affectedRows: await this.local.insertColumnar(req.db, req.tables) };
     return { control: body };
   }
 

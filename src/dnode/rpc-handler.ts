@@ -9,13 +9,12 @@ import { encodedBlockBytes } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { Engine, Session, StatementResult } from '../engine/engine-api.js';
-import { decodeBlocks, encodeBlocks } from '../rpc/blocks.js';
+import { encodeBlocks } from '../rpc/blocks.js';
 import type { Frame } from '../rpc/frame.js';
 import {
   MsgType,
   parseConnect,
   parseCursor,
-  parseInsertColumnar,
   parseQuery,
   parseVgroupMap,
   type ConnectResponse,
@@ -26,6 +25,7 @@ import {
   type VgroupMapResponse,
   type WireColumn,
 } from '../rpc/messages.js';
+import { decodeInsertColumnar } from '../rpc/insert-columnar.js';
 import type { RpcHandler, RpcReply, RpcServerConnection } from '../rpc/server.js';
 
 interface Cursor {
@@ -309,31 +309,8 @@ function handleCloseCursor(ctx: HandlerCtx, conn: RpcServerConnection, control: 
 
 async function handleInsertColumnar(ctx: HandlerCtx, conn: RpcServerConnection, frame: Frame): Promise<RpcReply> {
   authed(ctx, conn);
-  const req = parseInsertColumnar(frame.control);
-  // The frame's buffer is this request's alone and the rows are copied on (memtable, WAL
-  // entry or forwarded payload) before the reply: the blocks may alias it.
-  const blocks = decodeBlocks(frame.payload, req.tables.length, { alias: true });
-  for (let i = 0; i < blocks.length; i++) {
-    const b = blocks[i]!;
-    if (b.columns.length === 0)
-      throw new BasaltError(
-        'INVALID_PARA',
-        `bulk block for table '${req.tables[i]!.table}' has no columns; send the timestamp column and the others in schema order`,
-      );
-    if (b.numRows > Limits.maxRowsPerSubmit)
-      throw new BasaltError(
-        'INVALID_PARA',
-        `bulk block for table '${req.tables[i]!.table}' has ${b.numRows} rows, more than ${Limits.maxRowsPerSubmit}; split it`,
-      );
-  }
-  const n = await ctx.engine.insertColumnar(
-    req.db,
-    req.tables.map((t, i) => ({
-      table: t.table,
-      ...(t.using ? { using: { stable: t.using.stable, tags: t.using.tags } } : {}),
-      block: blocks[i]!,
-    })),
-  );
+  const req = decodeInsertColumnar(frame.control, frame.payload);
+  const n = await ctx.engine.insertColumnar(req.db, req.tables);
   const body: InsertColumnarResponse = { affectedRows: n };
   return { control: body };
 }
