@@ -5,7 +5,7 @@
 // prints the endpoints and statements that work as printed, and stops them all on Ctrl-C.
 // Re-running on the same --dir restarts the same cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -13,6 +13,7 @@ import { connect, type Connection } from '../client/index.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { SERVER_NODE_FLAGS } from './node-flags.js';
+import { newJoinToken } from '../rpc/peer-auth.js';
 import { cliCommand } from './start.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
@@ -30,7 +31,20 @@ interface Member {
 /** Vnodes each playground dnode may host. */
 const PLAYGROUND_SUPPORT_VNODES = 32;
 
-function startMember(id: number, port: number, dir: string, firstEp: string): Promise<Member> {
+/**
+ * The playground's join token, kept beside its dnodes so a restart reuses it: every member
+ * starts with it, dnode 1 adopts it as the cluster's token and the others join with it.
+ */
+function playgroundJoinTokenFile(dir: string): string {
+  const file = join(dir, 'join-token');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${newJoinToken()}\n`, { mode: 0o600 });
+  }
+  return file;
+}
+
+function startMember(id: number, port: number, dir: string, firstEp: string, tokenFile: string): Promise<Member> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     process.execPath,
@@ -48,6 +62,8 @@ function startMember(id: number, port: number, dir: string, firstEp: string): Pr
       '127.0.0.1',
       '--first-ep',
       firstEp,
+      '--join-token-file',
+      tokenFile,
       // Room for demo and the README's examples (create database test replica 3 vgroups 8):
       // the default, 2 × cores + 5, is 9 on a 2-core machine.
       '--set',
@@ -194,9 +210,10 @@ function playgroundPlan(flags: { nodes: string; dir: string; port: string }): Pl
 /** Starts every dnode; `members` gets those that started, so they are stopped even when another failed. */
 async function startMembers(plan: PlaygroundPlan, members: Member[]): Promise<void> {
   const firstEp = `localhost:${plan.base}`;
+  const tokenFile = playgroundJoinTokenFile(plan.dir);
   const started = await Promise.allSettled(
     Array.from({ length: plan.n }, (_v, k) =>
-      startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp),
+      startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp, tokenFile),
     ),
   );
   for (const r of started) if (r.status === 'fulfilled') members.push(r.value);

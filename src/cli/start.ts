@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { RestServer } from '../adapter/rest-server.js';
-import { loadConfig, type BasaltConfig, type LoadedConfig } from '../common/config.js';
+import { loadConfig, SECRET_KEYS, type BasaltConfig, type LoadedConfig } from '../common/config.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { ensureWritableDir } from '../dnode/data-dir.js';
 import { Dnode, listenError } from '../dnode/dnode.js';
@@ -26,6 +26,7 @@ export interface StartFlags {
   firstEp?: string;
   secondEp?: string;
   listenHost?: string;
+  joinTokenFile?: string;
   set?: string[];
   dumpConfig?: boolean;
 }
@@ -49,6 +50,7 @@ export function flagOverrides(flags: StartFlags): Record<string, string | undefi
     firstEp: flags.firstEp,
     secondEp: flags.secondEp,
     listenHost: flags.listenHost,
+    joinTokenFile: flags.joinTokenFile,
   };
   for (const kv of flags.set ?? []) {
     const i = kv.indexOf('=');
@@ -190,6 +192,10 @@ export function registerStart(program: Command, version: string): void {
     .option('--first-ep <ep>', 'first endpoint of the cluster')
     .option('--second-ep <ep>', 'endpoint tried when firstEp is unreachable')
     .option('--listen-host <addr>', 'address to bind (default 0.0.0.0)')
+    .option(
+      '--join-token-file <file>',
+      "a new dnode's join token (create dnode prints one; dnode 1 keeps one in dataDir/dnode/join-token)",
+    )
     .option('--set <key=value...>', 'any other setting, e.g. --set statusInterval=2')
     .option('-C, --dump-config', 'print the effective configuration and where each value came from, then exit')
     .action(async (flags: StartFlags) => {
@@ -239,7 +245,10 @@ export function dumpConfig(loaded: LoadedConfig): string {
   const keys = Object.keys(loaded.config) as Array<keyof BasaltConfig>;
   const w = Math.max(...keys.map((k) => k.length));
   let out = `# effective configuration (file: ${loaded.file ?? 'none'})\n`;
-  for (const k of keys) out += `${k.padEnd(w)}  ${String(loaded.config[k]).padEnd(28)}  # ${loaded.sources[k]}\n`;
+  for (const k of keys) {
+    const v = SECRET_KEYS.has(k) && loaded.config[k] !== '' ? '******' : String(loaded.config[k]);
+    out += `${k.padEnd(w)}  ${v.padEnd(28)}  # ${loaded.sources[k]}\n`;
+  }
   for (const wmsg of loaded.warnings) out += `# warning: ${wmsg}\n`;
   return out;
 }

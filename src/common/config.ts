@@ -28,6 +28,13 @@ export interface BasaltConfig {
   maxHttpBodyBytes: number;
   /** Address the RPC and HTTP ports bind to (0.0.0.0: every interface). */
   listenHost: string;
+  /**
+   * A join token: a new dnode presents it to receive the cluster secret; on the founding
+   * dnode it becomes the cluster's multi-use token. '' when none.
+   */
+  joinToken: string;
+  /** A file holding the join token (a mounted Kubernetes Secret); read at each join attempt. */
+  joinTokenFile: string;
 }
 
 export type ConfigKey = keyof BasaltConfig;
@@ -80,7 +87,15 @@ const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
   maxFrameBytes: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, help: 'largest RPC frame in bytes' },
   maxHttpBodyBytes: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, help: 'largest REST request body in bytes' },
   listenHost: { kind: 'string', help: 'address to bind, e.g. 0.0.0.0 (all interfaces) or 127.0.0.1' },
+  joinToken: {
+    kind: 'string',
+    help: "join token from 'create dnode' (or dnode 1's dataDir/dnode/join-token); on a founding dnode: the cluster's token",
+  },
+  joinTokenFile: { kind: 'path', help: 'file holding the join token (e.g. a mounted Secret)' },
 };
+
+/** Settings whose values are secrets: shown masked. */
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['joinToken']);
 
 export const CONFIG_KEYS = Object.keys(SPECS) as ConfigKey[];
 const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCase(), k]));
@@ -393,10 +408,16 @@ function withDefaults(
     maxFrameBytes: get('maxFrameBytes', () => Limits.maxFrameBytes),
     maxHttpBodyBytes: get('maxHttpBodyBytes', () => Limits.maxHttpBodyBytes),
     listenHost: get('listenHost', () => '0.0.0.0'),
+    joinToken: get('joinToken', () => ''),
+    joinTokenFile: ((f: string) => (f === '' ? '' : resolve(cwd, f)))(get('joinTokenFile', () => '')),
   };
 }
 
 /** The effective configuration as `show variables` rows. */
 export function configVariables(cfg: BasaltConfig): Array<{ name: string; value: string; scope: string }> {
-  return CONFIG_KEYS.map((k) => ({ name: k, value: String(cfg[k]), scope: 'server' }));
+  return CONFIG_KEYS.map((k) => ({
+    name: k,
+    value: SECRET_KEYS.has(k) && cfg[k] !== '' ? '******' : String(cfg[k]),
+    scope: 'server',
+  }));
 }

@@ -28,12 +28,42 @@ import {
   type DnodeCfgRequest,
   type HelloReply,
   type HelloRequest,
+  type JoinReply,
+  type JoinRequest,
   type MnodeCtlRequest,
   type PlacementEntry,
   type StatusReply,
   type StatusReport,
 } from '../mnode/cluster-messages.js';
-import { blankIdentity, readIdentity, writeIdentity, type DnodeIdentity } from './data-dir.js';
+import {
+  blankIdentity,
+  readIdentity,
+  readSecrets,
+  writeIdentity,
+  writeJoinTokenFile,
+  writeSecrets,
+  JOIN_TOKEN_FILE,
+  type DnodeIdentity,
+  type DnodeSecrets,
+} from './data-dir.js';
+import {
+  bytesField,
+  joinProof,
+  joinTokenId,
+  joinTokenProblem,
+  newJoinToken,
+  newNonce,
+  newSecret,
+  NONCE_BYTES,
+  openJoinSecrets,
+  peerHandshake,
+  statusProof,
+  type PeerCredentials,
+} from '../rpc/peer-auth.js';
+import { MsgType } from '../rpc/messages.js';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { JoinTokenRecord } from '../mnode/cluster-state.js';
 import { MnodeLeader } from '../mnode/leader.js';
 import type { LeaderHost } from '../mnode/leader-host.js';
 import { RepeatGate } from '../common/repeat-gate.js';
@@ -76,14 +106,20 @@ export class ClusterNode implements LeaderHost {
   private statusInFlight: Promise<void> | null = null;
   private closed = false;
   private readonly gate = new RepeatGate();
+  /** The cluster secret and this dnode's own; null until it has joined. */
+  private secrets: DnodeSecrets | null;
+  /** Random per process: the leader tells two processes claiming one dnode apart by it. */
+  readonly bootId = randomBytes(8).toString('hex');
 
   private constructor(
     readonly opts: ClusterNodeOptions,
     identity: DnodeIdentity,
+    secrets: DnodeSecrets | null,
   ) {
     this.identity = identity;
+    this.secrets = secrets;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
-    this.peers = new PeerPool(opts.config.maxFrameBytes);
+    this.peers = new PeerPool(opts.config.maxFrameBytes, () => this.credentials());
     this.vgroupLink = new VgroupLinkClient({
       peers: this.peers,
       selfId: () => this.identity.dnodeId,
@@ -105,8 +141,24 @@ export class ClusterNode implements LeaderHost {
   selfId(): number {
     return this.identity.dnodeId;
   }
-  clusterIdentity(): { clusterId: string; createdAtMs: number } {
-    return { clusterId: this.identity.clusterId, createdAtMs: this.identity.createdAtMs };
+  clusterIdentity(): { clusterId: string; createdAtMs: number; dnodeSecret?: string; joinToken?: JoinTokenRecord } {
+    const out = { clusterId: this.identity.clusterId, createdAtMs: this.identity.createdAtMs };
+    const file = join(this.opts.config.dataDir, 'dnode', JOIN_TOKEN_FILE);
+    if (!this.secrets || !existsSync(file)) return out;
+    const token = readFileSync(file, 'utf8').trim();
+    return {
+      ...out,
+      dnodeSecret: this.secrets.dnodeSecret.toString('hex'),
+      joinToken: { id: joinTokenId(token), token, endpoint: null, expiresAtMs: 0, createdAtMs: out.createdAtMs },
+    };
+  }
+  clusterSecret(): Buffer | null {
+    return this.secrets?.clusterSecret ?? null;
+  }
+  /** What this dnode proves itself with to peers; null before it has joined. */
+  credentials(): PeerCredentials | null {
+    const s = this.secrets;
+    return s && this.identity.dnodeId > 0 ? { dnodeId: this.identity.dnodeId, clusterSecret: s.clusterSecret } : null;
   }
   get startedAtMs(): number {
     return this.opts.startedAtMs;
@@ -139,6 +191,7 @@ export class ClusterNode implements LeaderHost {
     const { config, logger } = opts;
     const endpoint = `${config.fqdn}:${config.serverPort}`;
     let identity = readIdentity(config.dataDir);
+    let secrets = readSecrets(config.dataDir);
     if (identity?.dropped) {
       throw new BasaltError(
         'DNODE_DROPPED',
@@ -160,10 +213,22 @@ export class ClusterNode implements LeaderHost {
           mnodeEps: [endpoint],
           dnodeEps: [{ id: 1, ep: endpoint }],
         };
+        // The secrets before the identity: a crash in between leaves a dataDir that founds again.
+        secrets = { clusterSecret: newSecret(), dnodeSecret: newSecret() };
+        writeSecrets(config.dataDir, secrets);
+        const given = configuredJoinToken(config) ?? '';
+        const problem = given === '' ? null : joinTokenProblem(given);
+        if (problem)
+          throw new BasaltError(
+            'CONFIG_BAD_VALUE',
+            `joinToken is unusable: ${problem}; use at least 16 printable characters`,
+          );
+        const tokenFile = writeJoinTokenFile(config.dataDir, given === '' ? newJoinToken() : given);
         writeIdentity(config.dataDir, identity);
         logger.info('founding a new cluster: this dnode is dnode 1 and hosts mnode 1', {
           clusterId: identity.clusterId,
           endpoint,
+          joinToken: given === '' ? `new dnodes join with the token in ${tokenFile}` : 'the joinToken given',
         });
       } else {
         identity = blankIdentity(endpoint);
@@ -175,7 +240,12 @@ export class ClusterNode implements LeaderHost {
         });
       }
     }
-    const node = new ClusterNode(opts, identity);
+    if (identity.dnodeId > 0 && secrets === null)
+      throw new BasaltError(
+        'FILE_CORRUPTED',
+        `dataDir ${config.dataDir} belongs to dnode ${identity.dnodeId} but its keys (dnode/cluster.key, dnode/dnode.key) are missing; restore them from a backup of this dnode, or drop the dnode on the cluster, wipe dataDir and join again`,
+      );
+    const node = new ClusterNode(opts, identity, identity.dnodeId > 0 ? secrets : null);
     for (const e of identity.dnodeEps) node.peerEps.set(e.id, e.ep);
     const hosted = existsSync(node.mnodeDir);
     const founding =
@@ -236,7 +306,16 @@ export class ClusterNode implements LeaderHost {
       }
       if (g.pass(key, Date.now())) this.log.log(level, `raft: ${m}`);
     };
-    this.transport = new RaftTransport({ nodeId: id, maxFrameBytes: this.opts.config.maxFrameBytes, log });
+    this.transport = new RaftTransport({
+      nodeId: id,
+      maxFrameBytes: this.opts.config.maxFrameBytes,
+      log,
+      handshake: async (request, ep) => {
+        const creds = this.credentials();
+        if (!creds) throw new BasaltError('NOT_READY', 'this dnode has no cluster secret yet');
+        await peerHandshake(request, creds, ep, { challenge: MsgType.PEER_CHALLENGE, auth: MsgType.PEER_AUTH });
+      },
+    });
     this.runtime = new ReplicaRuntime({ nodeId: id, transport: this.transport, log });
     for (const [peer, ep] of this.peerEps) this.setPeer(peer, ep);
     return this.runtime;
@@ -390,7 +469,11 @@ export class ClusterNode implements LeaderHost {
 
   private report(): StatusReport {
     const c = this.opts.config;
+    const sec = this.secrets;
+    const id = this.identity;
     return {
+      bootId: this.bootId,
+      ...(sec && id.dnodeId > 0 ? { proof: statusProof(sec.dnodeSecret, id.clusterId, id.dnodeId, this.bootId) } : {}),
       dnodeId: this.identity.dnodeId,
       clusterId: this.identity.clusterId,
       endpoint: this.endpoint,
@@ -437,7 +520,43 @@ export class ClusterNode implements LeaderHost {
     return this.statusInFlight;
   }
 
+  /** The join token: joinToken, else joinTokenFile, read at each attempt (a Secret mounted later works). */
+  private joinToken(): string | null {
+    return configuredJoinToken(this.opts.config);
+  }
+
+  /**
+   * Asks `ep` to admit this dnode with its join token (a challenge, then JOIN on the same
+   * connection). An `ok` answer's sealed secrets are opened and saved before it is returned.
+   */
+  private async joinVia(ep: string, token: string): Promise<StatusReply> {
+    const ch = await this.peers.request(ep, MsgType.PEER_CHALLENGE, {});
+    const ns = bytesField(ch.control, 'nonce', NONCE_BYTES, 'PEER_CHALLENGE reply');
+    const nc = newNonce();
+    const req: JoinRequest = {
+      tokenId: joinTokenId(token),
+      nonce: nc,
+      proof: joinProof(token, ns, nc, this.endpoint),
+      report: this.report(),
+    };
+    const reply = asMap<JoinReply>((await this.peers.request(ep, ClusterMsg.JOIN, req)).control, 'JOIN reply');
+    if (reply.kind !== 'ok') return reply;
+    const secrets = openJoinSecrets(token, ns, nc, reply.sealed);
+    writeSecrets(this.opts.config.dataDir, secrets);
+    this.secrets = secrets;
+    const { sealed: _sealed, ...ok } = reply;
+    return ok;
+  }
+
   private async sendStatus(): Promise<void> {
+    const joining = this.identity.dnodeId === 0;
+    const token = joining ? this.joinToken() : null;
+    if (joining && token === null) {
+      const msg = `it has no join token: set joinToken in basalt.cfg, BASALT_JOIN_TOKEN or joinTokenFile; create dnode "${this.endpoint}" on the cluster at firstEp ${this.opts.config.firstEp} prints one, and dnode 1 keeps a multi-use one in its dataDir/dnode/join-token`;
+      this.joinProblem = msg;
+      if (this.gate.pass(msg, Date.now())) this.log.warn(`this dnode cannot join the cluster: ${msg}`);
+      return;
+    }
     const queue = this.targets();
     const tried = new Set<string>();
     const failures: string[] = [];
@@ -447,13 +566,17 @@ export class ClusterNode implements LeaderHost {
       tried.add(ep);
       let reply: StatusReply;
       try {
-        reply =
-          ep === this.endpoint
-            ? this.handleStatus(this.report())
-            : asMap<StatusReply>(
-                (await this.peers.request(ep, ClusterMsg.STATUS_REPORT, this.report())).control,
-                'STATUS_REPORT reply',
-              );
+        if (token !== null) {
+          if (ep === this.endpoint) continue;
+          reply = await this.joinVia(ep, token);
+        } else
+          reply =
+            ep === this.endpoint
+              ? this.handleStatus(this.report())
+              : asMap<StatusReply>(
+                  (await this.peers.request(ep, ClusterMsg.STATUS_REPORT, this.report())).control,
+                  'STATUS_REPORT reply',
+                );
       } catch (e) {
         failures.push(`${ep} (${reachability(e)})`);
         continue;
@@ -472,6 +595,7 @@ export class ClusterNode implements LeaderHost {
         this.dropped(reply.message);
         return;
       }
+      if (joining) this.joinProblem = reply.code === 0x80000331 ? null : reply.message;
       if (this.gate.pass(`refused ${reply.message}`, Date.now())) {
         // Not created yet is the normal state of a new dnode before `create dnode`.
         if (this.identity.dnodeId === 0 && reply.code === 0x80000331)
@@ -527,6 +651,9 @@ export class ClusterNode implements LeaderHost {
       });
   }
 
+  /** Why this not-yet-joined dnode cannot join, beyond waiting to be created (no token, a refused token). */
+  joinProblem: string | null = null;
+
   /** When the mnode leader last accepted this dnode's status (0: never since start). */
   lastAcceptedMs = 0;
 
@@ -548,9 +675,11 @@ export class ClusterNode implements LeaderHost {
       JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps) ||
       JSON.stringify(id.dnodeEps) !== JSON.stringify(r.dnodeEps);
     if (!changed) return;
-    if (id.dnodeId === 0)
+    if (id.dnodeId === 0) {
       this.log.info('joined the cluster', { dnodeId: r.dnodeId, clusterId: r.clusterId, mnodes: r.mnodeEps.join(',') });
-    else if (JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps))
+      // Connections opened while joining carry no peer proof: open new ones with it.
+      queueMicrotask(() => this.peers.reset());
+    } else if (JSON.stringify(id.mnodeEps) !== JSON.stringify(r.mnodeEps))
       this.log.info('mnode endpoint set changed', { mnodes: r.mnodeEps.join(',') });
     this.identity = { ...id, dnodeId: r.dnodeId, clusterId: r.clusterId, mnodeEps: r.mnodeEps, dnodeEps: r.dnodeEps };
     for (const e of r.dnodeEps) if (this.peerEps.get(e.id) !== e.ep) this.setPeer(e.id, e.ep);
@@ -582,17 +711,38 @@ export class ClusterNode implements LeaderHost {
     };
   }
 
-  /** RAFT frames (src/replica transport) for the mnode group. */
-  handleRaft(frame: Frame): RpcReply {
-    if (!this.transport)
-      throw new BasaltError('NOT_READY', `dnode ${this.identity.dnodeId || '(not joined)'} hosts no mnode replica yet`);
-    return this.transport.handleFrame(frame);
+  /** A JOIN (src/mnode/leader.ts decides on the leader); any other dnode redirects. */
+  async handleJoin(control: unknown, serverNonce: Buffer, remote: string): Promise<JoinReply> {
+    const decided = await this.leader.handleJoin(asMap<JoinRequest>(control, 'JOIN'), serverNonce, remote);
+    if (decided !== null) return decided;
+    const m = this.mnode;
+    const leader = m && m.leaderId > 0 ? (this.epOf(m.leaderId) ?? null) : this.leaderEp;
+    return {
+      kind: 'redirect',
+      mnodeEps: this.identity.mnodeEps.slice(),
+      leaderEp: leader === this.endpoint ? null : leader,
+    };
   }
 
-  async handle(msgType: number, control: unknown): Promise<RpcReply | null> {
+  /** RAFT frames (src/replica transport) from authenticated dnode `peerId`. */
+  handleRaft(frame: Frame, peerId: number): RpcReply {
+    if (!this.transport)
+      throw new BasaltError('NOT_READY', `dnode ${this.identity.dnodeId || '(not joined)'} hosts no mnode replica yet`);
+    return this.transport.handleFrame(frame, peerId);
+  }
+
+  /** An intra-cluster message; `peerId`: the dnode its connection authenticated as (absent: this dnode). */
+  async handle(msgType: number, control: unknown, peerId?: number): Promise<RpcReply | null> {
     switch (msgType) {
-      case ClusterMsg.STATUS_REPORT:
-        return { control: this.handleStatus(asMap<StatusReport>(control, 'STATUS_REPORT')) };
+      case ClusterMsg.STATUS_REPORT: {
+        const req = asMap<StatusReport>(control, 'STATUS_REPORT');
+        if (peerId !== undefined && req.dnodeId !== peerId)
+          throw new BasaltError(
+            'AUTH_FAILURE',
+            `a status report for dnode ${String(req.dnodeId)} on the connection of dnode ${peerId}; a dnode reports only for itself`,
+          );
+        return { control: this.handleStatus(req) };
+      }
       case ClusterMsg.HELLO: {
         const h = asMap<HelloRequest>(control, 'HELLO');
         if (this.identity.clusterId !== '' && h.askerClusterId !== this.identity.clusterId) {
@@ -641,6 +791,18 @@ export class ClusterNode implements LeaderHost {
       default:
         return null;
     }
+  }
+}
+
+/** joinToken, else the contents of joinTokenFile; null when neither gives one. */
+function configuredJoinToken(c: BasaltConfig): string | null {
+  if (c.joinToken !== '') return c.joinToken;
+  if (c.joinTokenFile === '') return null;
+  try {
+    const t = readFileSync(c.joinTokenFile, 'utf8').trim();
+    return t === '' ? null : t;
+  } catch {
+    return null;
   }
 }
 

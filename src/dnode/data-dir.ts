@@ -115,3 +115,57 @@ export function blankIdentity(endpoint: string): DnodeIdentity {
     mnodeEps: [],
   };
 }
+
+/**
+ * This dnode's secrets (dataDir/dnode/*.key, mode 0600): the cluster secret every member
+ * holds (peer authentication) and its own secret (proves its identity to the mnode leader).
+ * Null before it joins.
+ */
+export interface DnodeSecrets {
+  readonly clusterSecret: Buffer;
+  readonly dnodeSecret: Buffer;
+}
+
+const CLUSTER_KEY = 'cluster.key';
+const DNODE_KEY = 'dnode.key';
+/** The founder's multi-use join token, for the operator to hand to new dnodes. */
+export const JOIN_TOKEN_FILE = 'join-token';
+
+function readKey(file: string): Buffer {
+  const hex = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new BasaltError(
+      'FILE_CORRUPTED',
+      `${file} does not hold a 64-hex-digit key; restore it from a backup of this dnode`,
+    );
+  return Buffer.from(hex, 'hex');
+}
+
+export function readSecrets(dataDir: string): DnodeSecrets | null {
+  const dir = join(dataDir, 'dnode');
+  const c = join(dir, CLUSTER_KEY);
+  const d = join(dir, DNODE_KEY);
+  if (!existsSync(c) || !existsSync(d)) return null;
+  return { clusterSecret: readKey(c), dnodeSecret: readKey(d) };
+}
+
+export function writeSecrets(dataDir: string, s: DnodeSecrets): void {
+  const dir = join(dataDir, 'dnode');
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(join(dir, CLUSTER_KEY), `${s.clusterSecret.toString('hex')}\n`, 0o600);
+    writeFileAtomicSync(join(dir, DNODE_KEY), `${s.dnodeSecret.toString('hex')}\n`, 0o600);
+  } catch (e) {
+    unwritable(dataDir, e);
+  }
+}
+
+export function writeJoinTokenFile(dataDir: string, token: string): string {
+  const file = join(dataDir, 'dnode', JOIN_TOKEN_FILE);
+  try {
+    writeFileAtomicSync(file, `${token}\n`, 0o600);
+  } catch (e) {
+    unwritable(dataDir, e);
+  }
+  return file;
+}

@@ -134,15 +134,23 @@ export class Dnode {
       status: () => this.status(),
       maxFrameBytes: config.maxFrameBytes,
       log: (level, m) => logger.log(level, m),
-      cluster: async (f) => {
+      peerAuth: {
+        credentials: () => this.cluster?.credentials() ?? null,
+        join: (control, ns, remote) => {
+          if (!this.cluster) throw new BasaltError('NOT_READY', 'this dnode is starting; retry');
+          return this.cluster.handleJoin(control, ns, remote);
+        },
+        preAuthTypes: [ClusterMsg.JOIN],
+      },
+      cluster: async (f, peerId) => {
         if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control, f.payload);
         if (!this.cluster) return null;
-        if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f);
+        if (f.msgType === MsgType.RAFT) return this.cluster.handleRaft(f, peerId);
         if (f.msgType === ClusterMsg.VNODE_PROPOSE) return this.cluster.vgroupService.propose(f.control, f.payload);
         if (f.msgType === ClusterMsg.VNODE_META) return this.cluster.vgroupService.meta(f.control);
         if (f.msgType === ClusterMsg.VNODE_CTL) return this.cluster.vgroupService.ctl(f.control);
         if (f.msgType === ClusterMsg.VNODE_SUBPLAN) return this.cluster.vgroupService.subplan(f.control, f.payload);
-        return this.cluster.handle(f.msgType, f.control);
+        return this.cluster.handle(f.msgType, f.control, peerId);
       },
     });
     this.rpc = new RpcServer({
@@ -251,7 +259,7 @@ export class Dnode {
     if (c.identity.dnodeId === 0) {
       return reply(
         1,
-        `not a cluster member yet: waiting to be created; run create dnode "${c.endpoint}" on the cluster at firstEp ${config.firstEp}`,
+        `not a cluster member yet: ${c.joinProblem ?? `waiting to be created; run create dnode "${c.endpoint}" on the cluster at firstEp ${config.firstEp}`}`,
       );
     }
     const offlineAfterMs = Limits.dnodeOfflineIntervals * config.statusInterval * 1000;

@@ -26,6 +26,17 @@ import {
   type WireColumn,
 } from '../rpc/messages.js';
 import { decodeInsertColumnar } from '../rpc/insert-columnar.js';
+import {
+  bytesField,
+  clientProof,
+  equalProof,
+  NONCE_BYTES,
+  newNonce,
+  serverProof,
+  type PeerCredentials,
+} from '../rpc/peer-auth.js';
+import { RepeatGate } from '../common/repeat-gate.js';
+import { asMap, CLUSTER_MSG_FIRST, clusterMsgName } from '../mnode/cluster-messages.js';
 import type { RpcHandler, RpcReply, RpcServerConnection } from '../rpc/server.js';
 
 interface Cursor {
@@ -52,12 +63,35 @@ export interface RpcHandlerOptions {
   /** `fqdn:serverPort` of this dnode (VGROUP_MAP tells clients which endpoint they reached). */
   readonly selfEndpoint: string;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
-  /** Intra-cluster messages (src/mnode/cluster-messages.ts); null: not one of them. */
-  readonly cluster?: (frame: Frame) => Promise<RpcReply | null>;
+  /**
+   * Intra-cluster messages (src/mnode/cluster-messages.ts) from an authenticated peer,
+   * dnode `peerId`; null: not one of them.
+   */
+  readonly cluster?: (frame: Frame, peerId: number) => Promise<RpcReply | null>;
+  /** Peer authentication and joining; absent, no connection becomes a peer. */
+  readonly peerAuth?: PeerAuthServer;
+}
+
+/** What the handler needs of the dnode to authenticate peers and serve JOIN. */
+export interface PeerAuthServer {
+  /** This dnode's id and the cluster secret; null before it has joined. */
+  credentials(): PeerCredentials | null;
+  /** Serves a JOIN (a new dnode with a join token) after the challenge `serverNonce`. */
+  join(control: unknown, serverNonce: Buffer, remote: string): Promise<unknown>;
+  /** The message types that need no authenticated peer (JOIN). */
+  readonly preAuthTypes: readonly number[];
+}
+
+/** A connection's peer handshake: the challenge it was given, and the dnode it proved to be. */
+interface PeerConn {
+  nonce: Buffer | null;
+  dnodeId: number;
 }
 
 export interface DnodeRpcHandler {
   readonly handle: RpcHandler;
+  /** Requests refused for want of peer authentication, by reason (since start). */
+  peerRefusals(): Record<string, number>;
   /** Closes idle cursors; returns how many. Called periodically by the dnode. */
   sweepIdleCursors(nowMs: number): number;
 }
@@ -70,6 +104,9 @@ interface HandlerCtx {
   readonly live: Set<ConnSession>;
   /** Bytes of result blocks per QUERY/FETCH response. */
   readonly frameBudget: number;
+  readonly peerConns: WeakMap<RpcServerConnection, PeerConn>;
+  readonly refusals: Map<string, number>;
+  readonly refusalGate: RepeatGate;
 }
 
 interface Filled {
@@ -84,9 +121,13 @@ export function createRpcHandler(opts: RpcHandlerOptions): DnodeRpcHandler {
     live: new Set<ConnSession>(),
     // The target, but always well inside the frame limit.
     frameBudget: Math.max(1024, Math.min(Limits.resultFrameTargetBytes, Math.floor(opts.maxFrameBytes / 2))),
+    peerConns: new WeakMap(),
+    refusals: new Map(),
+    refusalGate: new RepeatGate(),
   };
   return {
     handle: (conn, frame) => dispatch(ctx, conn, frame),
+    peerRefusals: () => Object.fromEntries(ctx.refusals),
     sweepIdleCursors: (nowMs) => sweepIdleCursors(ctx, nowMs),
   };
 }
@@ -109,9 +150,53 @@ async function dispatch(ctx: HandlerCtx, conn: RpcServerConnection, frame: Frame
       return handleInsertColumnar(ctx, conn, frame);
     case MsgType.VGROUP_MAP:
       return handleVgroupMap(ctx, conn, frame.control);
+    case MsgType.PEER_CHALLENGE:
+      return handlePeerChallenge(ctx, conn);
+    case MsgType.PEER_AUTH:
+      return handlePeerAuth(ctx, conn, frame.control);
     default:
-      return handleOther(ctx, frame);
+      return handleOther(ctx, conn, frame);
   }
+}
+
+/** Counts a refusal and logs it (at most once per interval per reason), then throws it. */
+function refuse(ctx: HandlerCtx, conn: RpcServerConnection, reason: string, message: string): never {
+  ctx.refusals.set(reason, (ctx.refusals.get(reason) ?? 0) + 1);
+  if (ctx.refusalGate.pass(reason, Date.now()))
+    ctx.opts.log('warn', `refused ${reason} from ${conn.remote} (${ctx.refusals.get(reason)} so far): ${message}`);
+  throw new BasaltError('AUTH_FAILURE', message);
+}
+
+function handlePeerChallenge(ctx: HandlerCtx, conn: RpcServerConnection): RpcReply {
+  if (!ctx.opts.peerAuth) refuse(ctx, conn, 'peer challenge', 'this server accepts no peers');
+  const nonce = newNonce();
+  ctx.peerConns.set(conn, { nonce, dnodeId: ctx.peerConns.get(conn)?.dnodeId ?? 0 });
+  return { control: { nonce } };
+}
+
+function handlePeerAuth(ctx: HandlerCtx, conn: RpcServerConnection, control: unknown): RpcReply {
+  const pc = ctx.peerConns.get(conn);
+  const ns = pc?.nonce;
+  if (!pc || !ns) refuse(ctx, conn, 'peer auth without challenge', 'send PEER_CHALLENGE before PEER_AUTH');
+  // A challenge answers one attempt: a second guess needs a new nonce.
+  pc.nonce = null;
+  const creds = ctx.opts.peerAuth?.credentials() ?? null;
+  if (creds === null)
+    refuse(ctx, conn, 'peer auth before join', 'this dnode has not joined a cluster yet, so it has no peers');
+  const o = asMap<{ dnodeId?: unknown; proof?: unknown }>(control, 'PEER_AUTH');
+  const dnodeId = o.dnodeId;
+  if (typeof dnodeId !== 'number' || !Number.isInteger(dnodeId) || dnodeId <= 0)
+    throw new BasaltError('BAD_FRAME', "PEER_AUTH field 'dnodeId' must be a positive integer");
+  const nc = bytesField(control, 'nonce', NONCE_BYTES, 'PEER_AUTH');
+  if (!equalProof(clientProof(creds.clusterSecret, ns, nc, dnodeId), o.proof))
+    refuse(
+      ctx,
+      conn,
+      'peer with a wrong cluster secret',
+      `the peer claiming dnode ${dnodeId} does not hold this cluster's secret (another cluster tried to add this dnode, or a process poses as a dnode); a dnode joins a cluster with a join token, which create dnode prints`,
+    );
+  pc.dnodeId = dnodeId;
+  return { control: { proof: serverProof(creds.clusterSecret, ns, nc, dnodeId) } };
 }
 
 /** Releases what an abandoned result still holds (scans, locks); its errors no longer matter. */
@@ -322,10 +407,27 @@ function handleVgroupMap(ctx: HandlerCtx, conn: RpcServerConnection, control: un
   return { control: body };
 }
 
-/** Intra-cluster messages, or a message type this server does not know. */
-async function handleOther(ctx: HandlerCtx, frame: Frame): Promise<RpcReply> {
-  const r = ctx.opts.cluster ? await ctx.opts.cluster(frame) : null;
-  if (r) return r;
+/** Intra-cluster messages (authenticated peers only, JOIN aside), or a type this server does not know. */
+async function handleOther(ctx: HandlerCtx, conn: RpcServerConnection, frame: Frame): Promise<RpcReply> {
+  const pa = ctx.opts.peerAuth;
+  const pc = ctx.peerConns.get(conn);
+  if (pa?.preAuthTypes.includes(frame.msgType)) {
+    const ns = pc?.nonce;
+    if (!pc || !ns) refuse(ctx, conn, 'join without challenge', 'send PEER_CHALLENGE before JOIN');
+    pc.nonce = null;
+    return { control: await pa.join(frame.control, ns, conn.remote) };
+  }
+  if (frame.msgType >= CLUSTER_MSG_FIRST || frame.msgType === MsgType.RAFT) {
+    if (!pc || pc.dnodeId === 0)
+      refuse(
+        ctx,
+        conn,
+        `unauthenticated ${frame.msgType === MsgType.RAFT ? 'RAFT' : clusterMsgName(frame.msgType)}`,
+        `message type ${frame.msgType} is for dnodes of this cluster only and this connection has not authenticated as one`,
+      );
+    const r = ctx.opts.cluster ? await ctx.opts.cluster(frame, pc.dnodeId) : null;
+    if (r) return r;
+  }
   throw new BasaltError('BAD_FRAME', `unknown message type ${frame.msgType}; the client may be newer than this server`);
 }
 

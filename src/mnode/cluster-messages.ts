@@ -1,6 +1,7 @@
 // Intra-cluster RPC messages (dnode ↔ dnode), on the same port and framing as the client
-// messages of src/rpc/messages.ts, numbered from 40 so the two sets never collide. They are
-// not authenticated: the cluster port is meant for a trusted network (as taosd's 6030).
+// messages of src/rpc/messages.ts, numbered from 40 so the two sets never collide. A dnode
+// reads them only on a connection that proved it holds the cluster secret (PEER_AUTH,
+// rpc/peer-auth.ts); JOIN alone needs no secret, only a join token's proof.
 import { BasaltError } from '../common/errors.js';
 import type { WireColumn } from '../rpc/messages.js';
 
@@ -24,7 +25,17 @@ export const ClusterMsg = {
   VNODE_SUBPLAN: 48,
   /** mnode leader → a dnode: host / stop hosting a replica of a vgroup, or update a vgroup's placement. */
   VNODE_CTL: 49,
+  /** A new dnode with a join token → the mnode leader: admit me, seal me the cluster secret. */
+  JOIN: 50,
 } as const;
+
+/** Every cluster message type is at least this (client message types are below). */
+export const CLUSTER_MSG_FIRST = 40;
+
+export function clusterMsgName(t: number): string {
+  for (const [k, v] of Object.entries(ClusterMsg)) if (v === t) return k;
+  return `type ${t}`;
+}
 
 /** The config keys that must be equal on every dnode (TDengine's cluster-cfg check). */
 export const MATCHED_KEYS = ['statusInterval', 'timezone', 'locale', 'charset', 'ttlChangeOnWrite', 'version'] as const;
@@ -37,7 +48,26 @@ export interface StatusReport {
   rebootTimeMs: number;
   supportVnodes: number;
   cfg: Record<MatchedKey, string>;
+  /** Random per process start: two processes reporting as one dnode differ here. */
+  bootId?: string;
+  /** rpc/peer-auth.ts statusProof with the dnode's own secret (absent before it has one). */
+  proof?: Uint8Array;
 }
+
+/** A new dnode asks to join (after PEER_CHALLENGE on the same connection). */
+export interface JoinRequest {
+  /** rpc/peer-auth.ts joinTokenId of the token it holds. */
+  tokenId: string;
+  nonce: Uint8Array;
+  /** joinProof(token, server nonce, nonce, report.endpoint). */
+  proof: Uint8Array;
+  report: StatusReport;
+}
+
+/** `ok` is a status `ok` plus the secrets sealed under the token (openJoinSecrets). */
+export type JoinReply =
+  | (Extract<StatusReply, { kind: 'ok' }> & { sealed: Uint8Array })
+  | Exclude<StatusReply, { kind: 'ok' }>;
 
 export interface EpEntry {
   id: number;

@@ -22,6 +22,23 @@ export interface DnodeRecord {
   readonly createdAtMs: number;
   /** True once the dnode has been admitted (its first status accepted). */
   readonly joined: boolean;
+  /** Hex of the dnode's own secret, issued when it joins: its status reports prove they hold it. */
+  readonly secret?: string;
+}
+
+/**
+ * A join token: a new dnode proves it holds one to receive the cluster secret. Bound to an
+ * endpoint (made by `create dnode`: good until that dnode joins) or not (the founder's, and
+ * `create join token`: good for any created dnode until it expires).
+ */
+export interface JoinTokenRecord {
+  /** rpc/peer-auth.ts joinTokenId(token): what a JOIN names it by. */
+  readonly id: string;
+  readonly token: string;
+  readonly endpoint: string | null;
+  /** 0: never expires. */
+  readonly expiresAtMs: number;
+  readonly createdAtMs: number;
 }
 
 export interface MnodeRecord {
@@ -91,11 +108,29 @@ export interface ClusterState {
   readonly nextMoveId: number;
   /** Dnodes being dropped: removed once no vnode is left on them. */
   readonly dropping: readonly number[];
+  /** Join tokens in force. */
+  readonly joinTokens: readonly JoinTokenRecord[];
 }
 
 export type ClusterOp =
-  | { readonly op: 'init'; readonly clusterId: string; readonly createdAtMs: number; readonly endpoint: string }
-  | { readonly op: 'createDnode'; readonly id: number; readonly endpoint: string; readonly createdAtMs: number }
+  | {
+      readonly op: 'init';
+      readonly clusterId: string;
+      readonly createdAtMs: number;
+      readonly endpoint: string;
+      /** The founder's own secret (hex) and its multi-use join token. */
+      readonly dnodeSecret?: string;
+      readonly joinToken?: JoinTokenRecord;
+    }
+  | {
+      readonly op: 'createDnode';
+      readonly id: number;
+      readonly endpoint: string;
+      readonly createdAtMs: number;
+      readonly joinToken?: JoinTokenRecord;
+    }
+  | { readonly op: 'addJoinToken'; readonly token: JoinTokenRecord }
+  | { readonly op: 'dnodeSecret'; readonly id: number; readonly secret: string }
   | { readonly op: 'dropDnode'; readonly id: number }
   | { readonly op: 'dnodeJoined'; readonly id: number }
   | { readonly op: 'addMnode'; readonly dnodeId: number; readonly createdAtMs: number }
@@ -125,6 +160,7 @@ export const EMPTY_CLUSTER_STATE: ClusterState = {
   moves: [],
   nextMoveId: 1,
   dropping: [],
+  joinTokens: [],
 };
 
 function setVgroupDnodes(s: ClusterState, db: string, vgId: number, dnodeIds: readonly number[]): ClusterState {
@@ -158,8 +194,19 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
         mnodes: s.mnodes.filter((m) => m.dnodeId !== o.id),
         dropping: s.dropping.filter((x) => x !== o.id),
       };
-    case 'dnodeJoined':
-      return { ...s, dnodes: s.dnodes.map((d) => (d.id === o.id ? { ...d, joined: true } : d)) };
+    case 'dnodeJoined': {
+      // A token made for this dnode has done its job.
+      const ep = dnodeById(s, o.id)?.endpoint;
+      return {
+        ...s,
+        dnodes: s.dnodes.map((d) => (d.id === o.id ? { ...d, joined: true } : d)),
+        joinTokens: s.joinTokens.filter((t) => t.endpoint === null || t.endpoint !== ep),
+      };
+    }
+    case 'addJoinToken':
+      return addToken(s, o.token);
+    case 'dnodeSecret':
+      return { ...s, dnodes: s.dnodes.map((d) => (d.id === o.id ? { ...d, secret: o.secret } : d)) };
     case 'addMnode':
       if (s.mnodes.some((m) => m.dnodeId === o.dnodeId)) return s;
       return { ...s, mnodes: [...s.mnodes, { dnodeId: o.dnodeId, createdAtMs: o.createdAtMs }] };
@@ -193,9 +240,32 @@ function applyInit(s: ClusterState, o: ClusterOpOf<'init'>): ClusterState {
     clusterId: o.clusterId,
     createdAtMs: o.createdAtMs,
     nextDnodeId: 2,
-    dnodes: [{ id: 1, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: true }],
+    dnodes: [
+      {
+        id: 1,
+        endpoint: o.endpoint,
+        createdAtMs: o.createdAtMs,
+        joined: true,
+        ...(o.dnodeSecret ? { secret: o.dnodeSecret } : {}),
+      },
+    ],
     mnodes: [{ dnodeId: 1, createdAtMs: o.createdAtMs }],
+    joinTokens: o.joinToken ? [o.joinToken] : [],
   };
+}
+
+/** At most this many tokens are kept: the oldest go first. */
+const MAX_JOIN_TOKENS = 64;
+
+/** Adds a token, dropping expired ones (as of its creation: the op carries the time). */
+function addToken(s: ClusterState, t: JoinTokenRecord): ClusterState {
+  const live = s.joinTokens.filter((x) => x.id !== t.id && (x.expiresAtMs === 0 || x.expiresAtMs > t.createdAtMs));
+  return { ...s, joinTokens: [...live, t].slice(-MAX_JOIN_TOKENS) };
+}
+
+/** The token with this id that is still in force at `nowMs`. */
+export function joinTokenById(s: ClusterState, id: string, nowMs: number): JoinTokenRecord | undefined {
+  return s.joinTokens.find((t) => t.id === id && (t.expiresAtMs === 0 || t.expiresAtMs > nowMs));
 }
 
 function applyCreateDnode(s: ClusterState, o: ClusterOpOf<'createDnode'>): ClusterState {
@@ -204,11 +274,12 @@ function applyCreateDnode(s: ClusterState, o: ClusterOpOf<'createDnode'>): Clust
   // already present is kept, and an id never goes below the high-water mark.
   if (s.dnodes.some((d) => d.endpoint === o.endpoint)) return s;
   const id = Math.max(o.id, s.nextDnodeId);
-  return {
+  const out = {
     ...s,
     nextDnodeId: id + 1,
     dnodes: [...s.dnodes, { id, endpoint: o.endpoint, createdAtMs: o.createdAtMs, joined: false }],
   };
+  return o.joinToken ? addToken(out, o.joinToken) : out;
 }
 
 function applyPlaceReplicatedDb(s: ClusterState, o: ClusterOpOf<'placeReplicatedDb'>): ClusterState {
@@ -288,6 +359,9 @@ export function planCreateDnode(s: ClusterState, rawEp: string, nowMs: number): 
     );
   return { op: 'createDnode', id: s.nextDnodeId, endpoint, createdAtMs: nowMs };
 }
+
+/** How long the join token `create dnode` prints stays good (unless the dnode joins first). */
+export const DNODE_JOIN_TOKEN_TTL_MS = 24 * 3600 * 1000;
 
 export function requireDnode(s: ClusterState, id: number): DnodeRecord {
   const d = dnodeById(s, id);

@@ -12,6 +12,7 @@ import {
   type ClusterOp,
   normalizeEndpoint,
   planCreateDnode,
+  DNODE_JOIN_TOKEN_TTL_MS,
   planReplicatedPlacement,
   requireDnode,
   vnodesOn,
@@ -43,6 +44,7 @@ import {
   type UnhostOnDnode,
 } from './leader-host.js';
 import { Reconciler } from './reconciler.js';
+import { joinTokenId, newJoinToken } from '../rpc/peer-auth.js';
 import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from './rebalance.js';
 
 const T = DataType;
@@ -136,13 +138,25 @@ export class ClusterStatements {
 
   private async createDnode(ep: string): Promise<ClusterResult> {
     const m = this.leader();
-    const op = planCreateDnode(m.state, ep, Date.now());
+    const now = Date.now();
+    const planned = planCreateDnode(m.state, ep, now);
+    assert(planned.op === 'createDnode', 'planCreateDnode plans a createDnode op');
+    // The new dnode needs a token to receive the cluster secret: one made for it alone.
+    const token = newJoinToken();
+    const expiresAtMs = now + DNODE_JOIN_TOKEN_TTL_MS;
+    const op: ClusterOp = {
+      ...planned,
+      joinToken: { id: joinTokenId(token), token, endpoint: planned.endpoint, expiresAtMs, createdAtMs: now },
+    };
     await m.propose(op);
-    this.host.log.info('dnode created; it joins when it reports', {
-      endpoint: normalizeEndpoint(ep),
-      dnodeId: op.op === 'createDnode' ? op.id : 0,
+    this.host.log.info('dnode created; it joins when it starts with the join token and reports', {
+      endpoint: planned.endpoint,
+      dnodeId: planned.id,
     });
-    return finished('Create');
+    return rowsResult(
+      [varcharCol('endpoint', 272), varcharCol('join_token', 64), col('expire_time', DataType.TIMESTAMP)],
+      [[planned.endpoint, token, expiresAtMs]],
+    );
   }
 
   private async dropDnode(

@@ -2,6 +2,7 @@
 // dnode that hosts it, and the typed requests and results of cluster statements. The dnode
 // (src/dnode/cluster-node.ts, src/dnode/gateway.ts) implements the host and turns parsed
 // statements into requests; mnode/ never imports dnode/, engine/ or sql/.
+import type { JoinTokenRecord } from './cluster-state.js';
 import type { DbOptions } from '../common/db-options.js';
 import { DataType, TYPE_BYTES } from '../common/types.js';
 import type { RpcResponse } from '../rpc/client.js';
@@ -41,7 +42,15 @@ export interface LeaderHost {
   /** This dnode's id (0 until it joined). */
   selfId(): number;
   /** The cluster id and creation time this dnode was started with (its identity). */
-  clusterIdentity(): { readonly clusterId: string; readonly createdAtMs: number };
+  /** The founder's: also its own secret (hex) and the cluster's multi-use join token, for the init op. */
+  clusterIdentity(): {
+    readonly clusterId: string;
+    readonly createdAtMs: number;
+    readonly dnodeSecret?: string;
+    readonly joinToken?: JoinTokenRecord;
+  };
+  /** The cluster secret a joining dnode receives; null if this dnode has none. */
+  clusterSecret(): Buffer | null;
   /** `fqdn:serverPort`. */
   readonly endpoint: string;
   readonly startedAtMs: number;

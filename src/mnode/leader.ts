@@ -6,7 +6,24 @@
 import { RepeatGate } from '../common/repeat-gate.js';
 import { toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { dnodeByEndpoint, dnodeById, mnodeEndpoints, type ClusterState, type DnodeRecord } from './cluster-state.js';
+import {
+  dnodeByEndpoint,
+  dnodeById,
+  joinTokenById,
+  mnodeEndpoints,
+  type ClusterState,
+  type DnodeRecord,
+} from './cluster-state.js';
+import { assert } from '../common/assert.js';
+import {
+  bytesField,
+  equalProof,
+  joinProof,
+  newSecret,
+  NONCE_BYTES,
+  sealJoinSecrets,
+  statusProof,
+} from '../rpc/peer-auth.js';
 import {
   asMap,
   ClusterMsg,
@@ -14,6 +31,8 @@ import {
   type EpEntry,
   type HelloReply,
   type HelloRequest,
+  type JoinReply,
+  type JoinRequest,
   type PlacementEntry,
   type StatusReply,
   type StatusReport,
@@ -33,7 +52,7 @@ export class MnodeLeader {
 
   constructor(
     private readonly host: LeaderHost,
-    offlineAfterMs: () => number,
+    private readonly offlineAfterMs: () => number,
   ) {
     this.liveness = new Liveness(offlineAfterMs);
   }
@@ -92,7 +111,14 @@ export class MnodeLeader {
     if (!m || !m.isLeader || m.state.clusterId !== '' || this.initProposed) return;
     this.initProposed = true;
     const id = this.host.clusterIdentity();
-    m.propose({ op: 'init', clusterId: id.clusterId, createdAtMs: id.createdAtMs, endpoint: this.host.endpoint })
+    m.propose({
+      op: 'init',
+      clusterId: id.clusterId,
+      createdAtMs: id.createdAtMs,
+      endpoint: this.host.endpoint,
+      ...(id.dnodeSecret ? { dnodeSecret: id.dnodeSecret } : {}),
+      ...(id.joinToken ? { joinToken: id.joinToken } : {}),
+    })
       .then(() => this.host.log.info('cluster initialised', { clusterId: id.clusterId }))
       .catch((e: unknown) => {
         this.initProposed = false;
@@ -112,6 +138,63 @@ export class MnodeLeader {
     if (mismatch) return mismatch;
     this.markSeen(m, req, rec, now);
     return this.okReply(m, s, rec.id);
+  }
+
+  /**
+   * Decides on a JOIN: the dnode proves it holds a join token in force (for its endpoint, or
+   * a cluster-wide one), was created and has not joined yet; it then receives the cluster
+   * secret and its own new secret, sealed under the token. Null when not a serving leader.
+   */
+  async handleJoin(req: JoinRequest, serverNonce: Buffer, remote: string): Promise<JoinReply | null> {
+    const m = this.serving();
+    if (!m) return null;
+    const now = Date.now();
+    const report = asMap<StatusReport>(req.report, 'JOIN report');
+    const ep = typeof report.endpoint === 'string' ? report.endpoint.slice(0, 300) : '';
+    const nc = bytesField(req, 'nonce', NONCE_BYTES, 'JOIN');
+    const refused = (why: string, message: string, code = 0x80000357): JoinReply => {
+      this.log(`join ${ep} ${why}`, 'warn', `refused a dnode's join: ${why}`, { endpoint: ep, from: remote });
+      return { kind: 'refused', code, message };
+    };
+    const s = m.state;
+    const token = typeof req.tokenId === 'string' ? joinTokenById(s, req.tokenId, now) : undefined;
+    if (!token || !equalProof(joinProof(token.token, serverNonce, nc, ep), req.proof))
+      return refused(
+        'unknown or expired join token',
+        `the join token is not one of this cluster's tokens in force (mistyped, expired, used by a dnode that joined, or from another cluster); get a new one: create dnode "${ep}" on the cluster prints one`,
+      );
+    if (token.endpoint !== null && token.endpoint !== ep)
+      return refused(
+        'token made for another dnode',
+        `this join token was made for dnode ${token.endpoint}, not ${ep}; run create dnode "${ep}" for a token of its own`,
+      );
+    const rec = dnodeByEndpoint(s, ep);
+    if (!rec)
+      return refused(
+        'not created',
+        `dnode ${ep} is not created in this cluster; run create dnode "${ep}" on the cluster`,
+        0x80000331,
+      );
+    if (rec.joined)
+      return refused(
+        `a second process claims the endpoint of dnode ${rec.id}`,
+        `dnode ${rec.id} (${ep}) has already joined; a second process with its endpoint and an empty dataDir is refused. If dnode ${rec.id}'s dataDir was lost for good: drop dnode ${rec.id} force, then create dnode "${ep}" and start this one with the new token`,
+        0x80000331,
+      );
+    const mismatch = this.configMismatch(report, rec.id, now);
+    if (mismatch) return mismatch;
+    const clusterSecret = this.host.clusterSecret();
+    if (!clusterSecret) return refused('leader without a secret', 'the mnode leader holds no cluster secret; retry');
+    const dnodeSecret = newSecret();
+    await m.propose({ op: 'dnodeSecret', id: rec.id, secret: dnodeSecret.toString('hex') });
+    this.host.log.info('a dnode proved its join token; it joins at its first status', {
+      dnodeId: rec.id,
+      endpoint: ep,
+      from: remote,
+    });
+    const ok = this.okReply(m, m.state, rec.id);
+    assert(ok.kind === 'ok', 'okReply answers ok');
+    return { ...ok, sealed: sealJoinSecrets(token.token, serverNonce, nc, { clusterSecret, dnodeSecret }) };
   }
 
   /**
@@ -166,6 +249,24 @@ export class MnodeLeader {
         message: `dnode ${req.dnodeId} does not exist in cluster ${s.clusterId}`,
       };
     }
+    if (rec.secret !== undefined) {
+      const proofOk =
+        typeof req.bootId === 'string' &&
+        equalProof(statusProof(Buffer.from(rec.secret, 'hex'), s.clusterId, rec.id, req.bootId), req.proof);
+      if (!proofOk) {
+        this.log(`proof ${rec.id}`, 'warn', 'refused a status that did not prove its dnode identity', {
+          dnodeId: rec.id,
+          endpoint: req.endpoint,
+        });
+        return {
+          kind: 'refused',
+          code: 0x80000357,
+          message: `this process reports as dnode ${rec.id} but does not hold dnode ${rec.id}'s key (dataDir/dnode/dnode.key): it is not that dnode; restore that dnode's dataDir, or drop dnode ${rec.id} and join anew`,
+        };
+      }
+      const dup = this.duplicateBoot(rec.id, req, now);
+      if (dup) return dup;
+    }
     if (rec.endpoint !== req.endpoint) {
       this.liveness.refuse(rec.id, 'dnodeId not match', now);
       return {
@@ -177,13 +278,65 @@ export class MnodeLeader {
     return rec;
   }
 
+  /** The process last accepted as each dnode, and processes found to be copies of one. */
+  private readonly boots = new Map<number, { bootId: string; rebootTimeMs: number; lastMs: number; prev?: string }>();
+  private readonly bannedBoots = new Set<string>();
+
+  /**
+   * Refuses a second live process reporting as dnode `id` (a copy of its dataDir): a new
+   * boot is a restart when the previous one has gone quiet or the new one started after its
+   * last report; if the previous boot reports again afterwards, both are running, and the
+   * one that started later is the copy.
+   */
+  private duplicateBoot(id: number, req: StatusReport, now: number): StatusReply | null {
+    const bootId = String(req.bootId);
+    const cur = this.boots.get(id);
+    const refuse = (): StatusReply => {
+      this.log(`dup ${id}`, 'warn', 'refused a second process reporting as the same dnode', {
+        dnodeId: id,
+        endpoint: req.endpoint,
+        fix: 'stop the copy; a dataDir must run in one process',
+      });
+      return {
+        kind: 'refused',
+        code: 0x80000331,
+        message: `dnode ${id} is already running as another process (started ${new Date(cur?.rebootTimeMs ?? 0).toISOString()}); this process is a copy of its dataDir and is refused: stop it, and never run one dataDir twice`,
+      };
+    };
+    if (this.bannedBoots.has(bootId)) return refuse();
+    if (!cur || cur.bootId === bootId) {
+      this.boots.set(id, {
+        bootId,
+        rebootTimeMs: req.rebootTimeMs,
+        lastMs: now,
+        ...(cur?.prev ? { prev: cur.prev } : {}),
+      });
+      return null;
+    }
+    if (cur.prev === bootId) {
+      // The boot we took for replaced is alive: the later-started one is the copy.
+      const copyIsCur = cur.rebootTimeMs >= req.rebootTimeMs;
+      if (this.bannedBoots.size > 1024) this.bannedBoots.clear();
+      this.bannedBoots.add(copyIsCur ? cur.bootId : bootId);
+      if (!copyIsCur) return refuse();
+      this.boots.set(id, { bootId, rebootTimeMs: req.rebootTimeMs, lastMs: now });
+      return null;
+    }
+    const quiet = now - cur.lastMs > this.offlineAfterMs();
+    if (quiet || req.rebootTimeMs > cur.lastMs) {
+      this.boots.set(id, { bootId, rebootTimeMs: req.rebootTimeMs, lastMs: now, prev: cur.bootId });
+      return null;
+    }
+    return refuse();
+  }
+
   /** The reply refusing dnode `id` when a setting that must match the cluster's differs; null when all match. */
   /**
    * Refuses a dnode whose cluster-wide settings differ from this one's, naming every key that
    * differs at once (one restart fixes them all) — the note reads like TDengine's
    * (`timezone not match`), with the keys comma-separated when several differ.
    */
-  private configMismatch(req: StatusReport, id: number, now: number): StatusReply | null {
+  private configMismatch(req: StatusReport, id: number, now: number): Extract<StatusReply, { kind: 'refused' }> | null {
     const mine = this.host.matchedConfig();
     const keys = MATCHED_KEYS.filter((k) => req.cfg[k] !== mine[k]);
     if (keys.length === 0) return null;
@@ -271,8 +424,17 @@ export class MnodeLeader {
           itsCluster: r.clusterId,
         });
       }
-    } catch {
-      /* not running yet: stays 'status not received' */
+    } catch (e) {
+      // The handshake fails both ways against a dnode holding another cluster's secret.
+      const m = toBasaltError(e).message;
+      if (/does not hold this cluster's secret|did not prove it holds this cluster's secret/.test(m)) {
+        this.liveness.refuse(id, 'clusterId not match', Date.now());
+        this.log(ep, 'warn', 'a created dnode belongs to another cluster and cannot join', {
+          dnodeId: id,
+          endpoint: ep,
+        });
+      }
+      /* otherwise not running or not joined yet: stays 'status not received' */
     } finally {
       this.probing.delete(id);
     }

@@ -12,6 +12,8 @@ import { assert } from '../common/assert.js';
 import { Limits } from '../common/limits.js';
 import { encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
+import type { HandshakeRequest } from '../rpc/peer-auth.js';
+import { socketRequester } from '../rpc/socket-handshake.js';
 
 export interface PeerOptions {
   readonly maxQueuedFrames: number;
@@ -20,6 +22,11 @@ export interface PeerOptions {
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
   readonly maxFrameBytes: number;
+  /**
+   * Proves who we are before the first Raft frame (rpc/peer-auth.ts), over request/response
+   * frames on the fresh connection; a rejection closes it and counts as a failed connect.
+   */
+  readonly handshake?: (request: HandshakeRequest, endpoint: string) => Promise<void>;
 }
 
 export interface PeerStats {
@@ -110,17 +117,22 @@ export class Peer {
     );
     timer.unref();
     s.once('connect', () => {
-      clearTimeout(timer);
-      this.connecting = false;
-      this.backoffMs = this.opts.backoffMinMs;
-      // Keepalive notices a peer host that vanished without closing the connection.
-      s.setKeepAlive(true, Limits.raftPeerKeepAliveMs);
-      s.cork();
-      for (const q of this.queue.splice(0)) {
-        writeFrameParts(s, q.parts);
-        this.stats.framesSent++;
+      const hs = this.opts.handshake;
+      if (!hs) {
+        this.up(s, timer);
+        return;
       }
-      s.uncork();
+      const r = socketRequester(s, this.endpoint, this.opts.connectTimeoutMs);
+      hs(r.request, this.endpoint).then(
+        () => {
+          r.detach();
+          if (this.socket === s && !s.destroyed) this.up(s, timer);
+        },
+        (e: Error) => {
+          r.detach();
+          s.destroy(e);
+        },
+      );
     });
     // The peer answers one-way frames only when it cannot read them (an error frame before
     // it closes the connection); the close that follows is what matters.
@@ -129,7 +141,7 @@ export class Peer {
       clearTimeout(timer);
       if (this.connecting) {
         this.stats.connectFailures++;
-        if (this.backoffMs >= this.opts.backoffMaxMs)
+        if (this.backoffMs >= this.opts.backoffMaxMs || e.name === 'BasaltError')
           this.log('warn', `raft peer ${this.id} (${this.endpoint}) unreachable: ${e.message}`);
       }
     });
@@ -147,6 +159,21 @@ export class Peer {
       this.dropQueue();
       this.onDown();
     });
+  }
+
+  /** The connection is ready for Raft frames: send what queued while it opened. */
+  private up(s: Socket, timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.connecting = false;
+    this.backoffMs = this.opts.backoffMinMs;
+    // Keepalive notices a peer host that vanished without closing the connection.
+    s.setKeepAlive(true, Limits.raftPeerKeepAliveMs);
+    s.cork();
+    for (const q of this.queue.splice(0)) {
+      writeFrameParts(s, q.parts);
+      this.stats.framesSent++;
+    }
+    s.uncork();
   }
 
   private dropQueue(): void {

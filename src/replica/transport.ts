@@ -24,6 +24,8 @@ export interface RaftTransportOptions {
   readonly backoffMaxMs?: number;
   readonly maxFrameBytes?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** Run on each new connection before its first frame (peer authentication, see peer.ts). */
+  readonly handshake?: PeerOptions['handshake'];
 }
 
 export interface TransportSink {
@@ -52,6 +54,7 @@ export class RaftTransport {
       backoffMinMs: opts.backoffMinMs ?? Limits.raftPeerBackoffMinMs,
       backoffMaxMs: opts.backoffMaxMs ?? Limits.raftPeerBackoffMaxMs,
       maxFrameBytes: opts.maxFrameBytes ?? Limits.maxFrameBytes,
+      ...(opts.handshake ? { handshake: opts.handshake } : {}),
     };
     this.frameTargetBytes = Math.min(
       opts.frameTargetBytes ?? Limits.raftFrameTargetBytes,
@@ -108,13 +111,16 @@ export class RaftTransport {
     }
   }
 
-  /** The RPC handler part for frames of type RAFT. */
-  handleFrame(frame: Frame): RpcReply {
-    return this.handleControl(frame.control, frame.payload);
+  /**
+   * The RPC handler part for frames of type RAFT. `fromPeer`: the node the connection
+   * authenticated as; an envelope claiming another sender is refused.
+   */
+  handleFrame(frame: Frame, fromPeer?: NodeId): RpcReply {
+    return this.handleControl(frame.control, frame.payload, fromPeer);
   }
 
   /** The same for a dispatcher that hands over the decoded control part and the frame payload. */
-  handleControl(control: unknown, payload: Uint8Array): RpcReply {
+  handleControl(control: unknown, payload: Uint8Array, fromPeer?: NodeId): RpcReply {
     if (this.closed) throw new BasaltError('SHUTTING_DOWN', `raft on node ${this.opts.nodeId} is stopping`);
     let env: NodeEnvelope;
     try {
@@ -128,6 +134,13 @@ export class RaftTransport {
       throw new BasaltError(
         'BAD_FRAME',
         `RAFT envelope for node ${env.to} reached node ${this.opts.nodeId}; check the peer endpoints`,
+      );
+    }
+    if (fromPeer !== undefined && env.from !== fromPeer) {
+      this.stats.badFrames++;
+      throw new BasaltError(
+        'AUTH_FAILURE',
+        `RAFT envelope from node ${env.from} arrived on the connection of node ${fromPeer}; a node speaks only for itself`,
       );
     }
     this.stats.framesReceived++;

@@ -26,6 +26,10 @@ export const MsgType = {
   PING: 7,
   /** A database's vgroups with hash ranges and leader endpoints (the client routes bulk writes). */
   VGROUP_MAP: 8,
+  /** A dnode asks for a fresh nonce before PEER_AUTH or JOIN (no authentication needed; rpc/peer-auth.ts). */
+  PEER_CHALLENGE: 9,
+  /** A dnode proves it holds the cluster secret; the connection then carries cluster messages. */
+  PEER_AUTH: 10,
   /** Raft traffic between dnodes: one envelope of messages for many groups (src/replica/wire.ts). */
   RAFT: 20,
 } as const;

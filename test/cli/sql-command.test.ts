@@ -102,8 +102,17 @@ test('-k and basalt check print the status code line and exit accordingly', asyn
 
 test('a dnode that has not joined a cluster is alive but not ready, and says what it waits for', async () => {
   // firstEp names a dnode that is not there: this one waits to be created and never founds a cluster.
-  const joiner = await startTestServer({ firstEp: `localhost:${await freePort()}` });
+  const joiner = await startTestServer({
+    firstEp: `localhost:${await freePort()}`,
+    joinToken: 'a-token-from-create-dnode',
+  });
+  const tokenless = await startTestServer({ firstEp: `localhost:${await freePort()}` });
   try {
+    const noToken = await runBasalt(['check', '-P', String(tokenless.rpcPort)]);
+    assert.match(
+      noToken.stdout,
+      /^1: network ok\nnot a cluster member yet: it has no join token: set joinToken in basalt.cfg, BASALT_JOIN_TOKEN or joinTokenFile; create dnode "localhost:\d+" on the cluster at firstEp localhost:\d+ prints one/,
+    );
     const port = ['-P', String(joiner.rpcPort)];
     const alive = await runBasalt(['check', ...port]);
     assert.match(
@@ -116,6 +125,7 @@ test('a dnode that has not joined a cluster is alive but not ready, and says wha
     assert.equal(ready.code, 1, 'not ready: not a member');
   } finally {
     await joiner.stop();
+    await tokenless.stop();
   }
 });
 

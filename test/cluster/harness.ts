@@ -87,9 +87,27 @@ export interface StartOptions {
   /** Run the process through this prefix (e.g. ['ip', 'netns', 'exec', 'ns1']). */
   readonly prefix?: readonly string[];
   readonly dataDir?: string;
+  /**
+   * The join token given to a dnode started with firstEp: by default the one dnode 1 of this
+   * harness keeps in its dataDir (the dnode whose port firstEp names, else the first one that
+   * founded); null: none (a dnode that must not be able to join).
+   */
+  readonly joinToken?: string | null;
 }
 
 export class TestCluster {
+  /** The multi-use join token a founding dnode of this harness wrote (see StartOptions.joinToken). */
+  founderToken(firstEp?: string): string | null {
+    const port = firstEp ? Number(firstEp.split(':').pop()) : Number.NaN;
+    const procs = [...this.procs.values()];
+    const ordered = [...procs.filter((p) => p.port === port), ...procs.filter((p) => p.port !== port)];
+    for (const p of ordered) {
+      const f = join(p.dataDir, 'dnode', 'join-token');
+      if (existsSync(f)) return readFileSync(f, 'utf8').trim();
+    }
+    return null;
+  }
+
   readonly dir = mkdtempSync(join(tmpdir(), 'basalt-cluster-'));
   readonly procs = new Map<string, DnodeProc>();
 
@@ -110,7 +128,11 @@ export class TestCluster {
       'statusInterval=1',
       ...(o.set ?? []).flatMap((s) => ['--set', s]),
     ];
-    if (o.firstEp) args.push('--first-ep', o.firstEp);
+    if (o.firstEp) {
+      args.push('--first-ep', o.firstEp);
+      const token = o.joinToken === undefined ? this.founderToken(o.firstEp) : o.joinToken;
+      if (token !== null) args.push('--set', `joinToken=${token}`);
+    }
     // As bin/basalt runs a dnode; BASALT_TEST_NODE_FLAGS replaces the flags (experiments:
     // NODE_OPTIONS refuses most V8 flags).
     const given = process.env['BASALT_TEST_NODE_FLAGS'];
