@@ -107,6 +107,8 @@ export const Errors = {
   VNODES_EXHAUSTED: def(0x800003b7, 'Vnodes exhausted'),
   DNODE_OFFLINE: def(0x80000408, 'Dnode is offline'),
   DNODE_DROPPED: def(0x80000409, 'Dnode has been dropped from the cluster'),
+  /** A second process runs with a joined dnode's identity (a copy of its dataDir). */
+  DNODE_CONFLICT: def(0x8000040a, 'Another process already runs as this dnode'),
   TRANS_CONFLICT: def(0x800003d3, 'Conflict transaction not completed'),
   VGROUP_NOT_EXIST: def(0x80000480, 'Vgroup does not exist'),
   NOT_MNODE_LEADER: def(0x80000406, 'Mnode is not leader', 503),

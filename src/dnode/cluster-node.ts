@@ -12,7 +12,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BasaltConfig } from '../common/config.js';
-import { BasaltError, toBasaltError } from '../common/errors.js';
+import { BasaltError, Errors, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { dnodeById, newClusterId, type ClusterState } from '../mnode/cluster-state.js';
 import { Mnode } from '../mnode/mnode.js';
@@ -596,6 +596,12 @@ export class ClusterNode implements LeaderHost {
         return;
       }
       if (joining) this.joinProblem = reply.code === 0x80000331 ? null : reply.message;
+      if (reply.code === Errors.DNODE_CONFLICT.code) {
+        // A copy of a running dnode's dataDir must not go on (its replicas would vote as that dnode).
+        this.log.fileOnly('error', reply.message);
+        this.opts.onDropped(reply.message);
+        return;
+      }
       if (this.gate.pass(`refused ${reply.message}`, Date.now())) {
         // Not created yet is the normal state of a new dnode before `create dnode`.
         if (this.identity.dnodeId === 0 && reply.code === 0x80000331)

@@ -4,7 +4,7 @@
 // that never reported). Runs on the dnode that hosts the leading mnode replica; any other
 // dnode answers status reports with a redirect (src/dnode/cluster-node.ts).
 import { RepeatGate } from '../common/repeat-gate.js';
-import { toBasaltError } from '../common/errors.js';
+import { Errors, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import {
   dnodeByEndpoint,
@@ -299,7 +299,7 @@ export class MnodeLeader {
       });
       return {
         kind: 'refused',
-        code: 0x80000331,
+        code: Errors.DNODE_CONFLICT.code,
         message: `dnode ${id} is already running as another process (started ${new Date(cur?.rebootTimeMs ?? 0).toISOString()}); this process is a copy of its dataDir and is refused: stop it, and never run one dataDir twice`,
       };
     };

@@ -10,7 +10,7 @@ import { RpcClient } from '../../src/rpc/client.js';
 import { MsgType, type VgroupMapResponse } from '../../src/rpc/messages.js';
 import { ClusterMsg } from '../../src/mnode/cluster-messages.js';
 import { vgroupIndexForTable } from '../../src/common/routing.js';
-import { sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles, dnodes } from './harness.js';
+import { sql, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles, dnodes, peerClient } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -119,7 +119,7 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
   // Dropping the database releases dnode 1's replicas: it no longer answers for them (a
   // closed replica kept in its index would also keep its memtable and log cache in memory).
   await sql(ports[0], 'drop database rt');
-  const probe = new RpcClient({ host: '127.0.0.1', port: ports[0] });
+  const probe = peerClient(ports[0], cluster.procs.get('r2')!.dataDir, 2);
   await probe.connect();
   try {
     const vgId = map.vgroups[0]!.vgId;

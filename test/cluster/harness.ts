@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { connect, type Value } from '../../src/client/index.js';
 import { BASALT_BIN, REPO_ROOT } from '../cli/run-basalt.js';
+import { RpcClient } from '../../src/rpc/client.js';
+import { MsgType } from '../../src/rpc/messages.js';
+import { peerHandshake } from '../../src/rpc/peer-auth.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -306,4 +309,26 @@ export async function startThreeMnodeCluster(
   await sql(ports[0], 'create mnode on dnode 2');
   await sql(ports[0], 'create mnode on dnode 3');
   return ports;
+}
+
+/**
+ * An RPC client that authenticates as dnode `asDnode` with the cluster secret read from
+ * `dataDir` (a test speaking for a member, e.g. to probe a replica with VNODE_META).
+ */
+export function peerClient(port: number, dataDir: string, asDnode: number): RpcClient {
+  const clusterSecret = Buffer.from(readFileSync(join(dataDir, 'dnode', 'cluster.key'), 'utf8').trim(), 'hex');
+  return new RpcClient({
+    host: '127.0.0.1',
+    port,
+    onConnect: (raw) =>
+      peerHandshake(
+        async (t, c) => (await raw(t, c)).control,
+        { dnodeId: asDnode, clusterSecret },
+        `127.0.0.1:${port}`,
+        {
+          challenge: MsgType.PEER_CHALLENGE,
+          auth: MsgType.PEER_AUTH,
+        },
+      ),
+  });
 }
