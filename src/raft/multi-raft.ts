@@ -82,9 +82,24 @@ export class MultiRaft {
   /** Delivers an envelope from a peer to the groups it addresses (unknown groups are skipped). */
   receive(env: NodeEnvelope): void {
     assert(env.to === this.nodeId, `envelope for node ${env.to} delivered to ${this.nodeId}`);
-    for (const b of env.heartbeats) this.groups.get(b.group)?.step(expandBeat('MsgHeartbeat', env, b));
-    for (const b of env.heartbeatResps) this.groups.get(b.group)?.step(expandBeat('MsgHeartbeatResp', env, b));
-    for (const { group, msg } of env.messages) this.groups.get(group)?.step(msg);
+    for (const b of env.heartbeats) this.member(b.group, env.from)?.step(expandBeat('MsgHeartbeat', env, b));
+    for (const b of env.heartbeatResps) this.member(b.group, env.from)?.step(expandBeat('MsgHeartbeatResp', env, b));
+    for (const { group, msg } of env.messages) if (msg.from === env.from) this.member(group, env.from)?.step(msg);
+  }
+
+  /** Messages dropped because their sender is not a member of the group (since start). */
+  droppedFromNonMembers = 0;
+
+  /**
+   * The group, when `from` is a member of its current configuration: a node outside it (a
+   * removed replica, a stray or hostile sender) must not move its term or its votes.
+   */
+  private member(group: GroupId, from: NodeId): RawNode | undefined {
+    const g = this.groups.get(group);
+    if (g === undefined) return undefined;
+    if (g.raft.acceptsFrom(from)) return g;
+    this.droppedFromNonMembers++;
+    return undefined;
   }
 
   /** Sends every group's owed commit index (RaftConfig.lazyCommitBroadcast); true if any was owed. */

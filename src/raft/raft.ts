@@ -98,6 +98,16 @@ export class Raft {
     return { voters: this.voters.slice(), learners: this.learners.slice() };
   }
 
+  /**
+   * Whether a message from `id` may be stepped: a voter or learner of the current
+   * configuration. A replica with no configuration yet (an empty learner waiting for its
+   * first append or snapshot) cannot tell, and takes any.
+   */
+  acceptsFrom(id: NodeId): boolean {
+    if (this.voters.length === 0 && this.learners.length === 0) return true;
+    return this.voters.includes(id) || this.learners.includes(id);
+  }
+
   isVoter(id: NodeId): boolean {
     return this.voters.includes(id);
   }
