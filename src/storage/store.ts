@@ -206,7 +206,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     this.diskGuard.check();
     // A flush waiting for disk space holds the frozen rows: the memtable may not grow past
     // its budget meanwhile, or memory would take what the disk cannot.
-    if (this.flushDiskFull && this.memBytes >= this.options.bufferBytes) throw this.flushDiskFull.err;
+    this.checkFlushBacklog();
     const atMs = Date.now();
     const index = this.log(encodeWritePayload(batch, atMs));
     this.applyWriteBatch(batch, atMs);
@@ -529,6 +529,14 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     this.imm = null;
     this.fatal = e;
     return e;
+  }
+
+  /**
+   * Throws DISK_FULL while a flush waits for disk space and the memtable has reached its
+   * budget: memory must not take what the disk cannot (a Raft vnode asks before proposing).
+   */
+  checkFlushBacklog(): void {
+    if (this.flushDiskFull && this.memBytes >= this.options.bufferBytes) throw this.flushDiskFull.err;
   }
 
   private armFlushRetry(): void {

@@ -333,9 +333,13 @@ export class Wal {
   /** Drops every entry and restarts the log so that the next index is `nextIndex` (snapshot install). */
   reset(nextIndex: number): void {
     this.checkUsable();
-    this.closeLater(this.fd);
-    for (const s of this.segments) fs.unlinkSync(s.file);
-    this.segments.length = 0;
+    // A reset that a full disk stopped before the new segment existed is finished by the
+    // next call (the Raft runtime persists the same snapshot again).
+    if (this.segments.length > 0) {
+      this.closeLater(this.fd);
+      for (const s of this.segments) fs.unlinkSync(s.file);
+      this.segments.length = 0;
+    }
     this.createSegment(nextIndex);
   }
 

@@ -204,6 +204,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeWritePayload(batch, Date.now()));
     this.checkLeader();
     this.diskGuard.check();
+    this.sm.store.checkFlushBacklog();
     await this.sm.belowBudget();
     const atMs = Date.now();
     const payload = encodeWritePayload(batch, atMs);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { connect, type Connection } from '../../src/client/index.js';
 import { freePort, tempDir } from '../rpc/harness.js';
 import { spawnBasalt, stopChild } from '../cli/run-basalt.js';
@@ -53,24 +53,43 @@ function insertSql(batch: number): string {
   return `insert into df.t values ${values.join(' ')}`;
 }
 
+/** One line when writes are refused (not one per write), one when they resume. */
+function checkLog(t: TestContext, log: string): void {
+  t.diagnostic(
+    log
+      .split('\n')
+      .filter((l) => /writes re/.test(l))
+      .join(' | '),
+  );
+  const refusedLines = log.split('\n').filter((l) => /writes refused/.test(l));
+  assert.equal(refusedLines.length, 1, `one 'writes refused' line, not one per write:\n${refusedLines.join('\n')}`);
+  assert.match(log, /writes resume/);
+}
+
+/** Inserts batches until the dnode refuses one (bounded): the rows acknowledged and the refusal. */
+async function insertUntilRefused(
+  c: Connection,
+): Promise<{ acked: number; refusal: (Error & { errorName?: string }) | undefined }> {
+  let acked = 0;
+  for (let b = 0; b < MAX_INSERTS; b++) {
+    try {
+      await c.query(insertSql(b));
+      acked += ROWS_PER_INSERT;
+    } catch (e) {
+      return { acked, refusal: e as Error & { errorName?: string } };
+    }
+  }
+  return { acked, refusal: undefined };
+}
+
 async function count(c: Connection): Promise<number> {
   return Number((await c.query('select count(*) from df.t')).value(0, 0));
 }
 
-test('disk full: DISK_FULL naming the volume, no acknowledged row lost, writes resume without a restart', async (t) => {
-  const tmp = tempDir('diskfull');
-  const vol = join(tmp.dir, 'vol');
-  mkdirSync(vol);
-  const why = mountTmpfs(vol);
-  if (why) {
-    t.skip(`disk-full test skipped: ${why}`);
-    tmp.remove();
-    return;
-  }
-  const dataDir = join(vol, 'data');
-  const logDir = join(tmp.dir, 'log');
-  const [rpcPort, httpPort] = [await freePort(), await freePort()];
-  const args = [
+/** `basalt start` on 127.0.0.1 with the data dir on the volume and the log beside it. */
+async function startArgs(dataDir: string, logDir: string, rpcPort: number): Promise<string[]> {
+  const httpPort = await freePort();
+  return [
     'start',
     '--data-dir',
     dataDir,
@@ -85,6 +104,22 @@ test('disk full: DISK_FULL naming the volume, no acknowledged row lost, writes r
     '--fqdn',
     'localhost',
   ];
+}
+
+test('disk full: DISK_FULL naming the volume, no acknowledged row lost, writes resume without a restart', async (t) => {
+  const tmp = tempDir('diskfull');
+  const vol = join(tmp.dir, 'vol');
+  mkdirSync(vol);
+  const why = mountTmpfs(vol);
+  if (why) {
+    t.skip(`disk-full test skipped: ${why}`);
+    tmp.remove();
+    return;
+  }
+  const dataDir = join(vol, 'data');
+  const logDir = join(tmp.dir, 'log');
+  const rpcPort = await freePort();
+  const args = await startArgs(dataDir, logDir, rpcPort);
   let server = await spawnBasalt(args, /ready;/);
   const ballast = join(vol, 'ballast');
   let c: Connection | undefined;
@@ -94,17 +129,7 @@ test('disk full: DISK_FULL naming the volume, no acknowledged row lost, writes r
     await c.query('create table df.t (ts timestamp, b int, s binary(64))');
     writeBallast(ballast, vol, HEADROOM_BYTES);
 
-    let acked = 0;
-    let refusal: (Error & { errorName?: string; code?: number }) | undefined;
-    for (let b = 0; b < MAX_INSERTS; b++) {
-      try {
-        await c.query(insertSql(b));
-        acked += ROWS_PER_INSERT;
-      } catch (e) {
-        refusal = e as Error & { errorName?: string };
-        break;
-      }
-    }
+    const { acked, refusal } = await insertUntilRefused(c);
     assert.ok(refusal, `no refusal after ${MAX_INSERTS} inserts (${acked} rows) on a ${VOLUME_MB} MB volume`);
     t.diagnostic(`refused after ${acked} rows: ${refusal.message}`);
     assert.equal(refusal.errorName, 'DISK_FULL', refusal.message);
@@ -130,16 +155,7 @@ test('disk full: DISK_FULL naming the volume, no acknowledged row lost, writes r
     c.close();
     c = undefined;
 
-    const log = readFileSync(join(logDir, 'basalt.log'), 'utf8');
-    t.diagnostic(
-      log
-        .split('\n')
-        .filter((l) => /writes re/.test(l))
-        .join(' | '),
-    );
-    const refusedLines = log.split('\n').filter((l) => /writes refused/.test(l));
-    assert.equal(refusedLines.length, 1, `one 'writes refused' line, not one per write:\n${refusedLines.join('\n')}`);
-    assert.match(log, /writes resume/);
+    checkLog(t, readFileSync(join(logDir, 'basalt.log'), 'utf8'));
 
     assert.equal(await stopChild(server.child, 'SIGTERM'), 0, server.stderr());
     server = await spawnBasalt(args, /ready;/);
