@@ -50,6 +50,11 @@ export const Errors = {
   WAL_COMPACTED: def(0x80001003, 'WAL entries already compacted', 500),
   FILE_CORRUPTED: def(0x80000207, 'Data file corrupted', 500),
   FSYNC_FAILED: def(0x80000208, 'fsync failed', 500),
+  /**
+   * TDengine's TSDB_CODE_NO_ENOUGH_DISKSPACE: the vnode refuses writes while its volume is
+   * below the free-space reserve (or the disk said ENOSPC); they resume once space is back.
+   */
+  DISK_FULL: def(0x80000014, 'No enough disk space', 507),
   TABLE_ALREADY_EXISTS: def(0x80002617, 'Table already exists'),
   TABLE_NOT_EXIST: def(0x80002603, 'Table does not exist'),
   STB_ALREADY_EXISTS: def(0x80000360, 'STable already exists'),

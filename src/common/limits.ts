@@ -187,6 +187,20 @@ export const Limits = {
   maxRaftMembers: 1024,
 
   // --- storage (src/storage) ---
+  /**
+   * Free bytes a data volume keeps for what must not fail (memtable flushes, compaction, the
+   * Raft log's accepted entries, snapshots): below it new writes are refused with DISK_FULL.
+   * Capped at diskReserveFraction of the volume so a small volume stays usable. TDengine
+   * keeps minimalDataDirGB (2 GB) free the same way.
+   */
+  diskReserveBytes: 256 << 20,
+  diskReserveFraction: 0.05,
+  /** Free space is re-read at most this often while it is well above the reserve. */
+  diskSpaceCheckMs: 200,
+  /** Above reserve + this many free bytes a write may use the cached free-space figure. */
+  diskSpaceRecheckMarginBytes: 1 << 30,
+  /** A flush, snapshot or Raft log write that met a full disk is tried again after this long. */
+  diskFullRetryMs: 500,
   /** A WAL segment is closed and a new one started once it holds this many bytes (Raft logs and vnode stores). */
   walSegmentBytes: 64 << 20,
   /** Bytes the active WAL segment is extended with zeros at a time, ahead of the appends. */

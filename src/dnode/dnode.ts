@@ -208,6 +208,7 @@ export class Dnode {
           endpointOf: (id) => cluster.epOf(id),
         },
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
+        log: (level, m) => logger.log(level, m),
         openReplicated: (vgId, dir, vo, founders) => cluster.openVnodeReplica(vgId, dir, vo, founders),
         openRemote: (db, vgId, vo, dnodeIds) => cluster.openRemoteVnode(db, vgId, vo, dnodeIds),
       });

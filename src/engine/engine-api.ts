@@ -122,6 +122,8 @@ export interface EngineOptions {
   readonly dnode: LocalDnodeInfo;
   /** Clock for `now` (tests may pin it). */
   readonly nowMs?: () => number;
+  /** The dnode's log, for what the local vnodes report themselves (a full disk and its end). */
+  readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   /**
    * Opens one replica of a replicated vgroup (a vgroup whose catalog record names its
    * replica dnodes) on the dnode's Raft runtime; absent on a single-node server, where such

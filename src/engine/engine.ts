@@ -175,7 +175,10 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
   const catalog = Catalog.open(join(options.dataDir, 'mnode'), nowMs);
   // Keyed by the store object, so a vnode closed and dropped from the VnodeSet is not kept.
   const replicas = new WeakMap<VnodeStore, ReplicatedStore>();
-  const openStore = storeOpener(options, catalog, internals.openStore ?? openVnodeStore, replicas);
+  const log = options.log;
+  // The store's lines name its directory already.
+  const openLocal: OpenStore = (dir, vo) => openVnodeStore(dir, vo, log ? { log } : {});
+  const openStore = storeOpener(options, catalog, internals.openStore ?? openLocal, replicas);
   const core = new EngineCore(options, catalog, new VnodeSet(options.dataDir, openStore), replicas);
   await reconcile(core);
   let closed = false;

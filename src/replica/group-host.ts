@@ -232,10 +232,12 @@ export class RaftGroupHost {
   persist(rd: Ready): void {
     // The runtime syncs a round before it persists the next one.
     assert(!this.syncPending, `group ${this.group}: a Ready persisted before the previous one was synced`);
-    this.syncPending = rd.mustSync;
+    // Set after the writes: a write refused by a full disk is persisted again (the runtime
+    // retries the same Ready), and each step is idempotent for the same Ready.
     if (rd.snapshot) this.store.applySnapshot(rd.snapshot);
     this.store.append(rd.entries);
     if (rd.hardState) this.store.setHardState(rd.hardState);
+    this.syncPending = rd.mustSync;
   }
 
   /**

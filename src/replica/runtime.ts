@@ -12,7 +12,8 @@ import { randomInt } from 'node:crypto';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { Prng, type LogStore, type NodeId, type RaftConfig } from '../raft/index.js';
+import { Prng, type LogStore, type NodeId, type RaftConfig, type Ready } from '../raft/index.js';
+import { isDiskFull } from '../storage/disk-space.js';
 import { MultiRaft, type GroupId, type NodeEnvelope } from '../raft/multi-raft.js';
 import { RaftGroupHost, type GroupHostLimits, type GroupStatus } from './group-host.js';
 import type { StateMachine } from './state-machine.js';
@@ -76,6 +77,8 @@ export class ReplicaRuntime implements TransportSink {
   private loopDone: Promise<void> = Promise.resolve();
   private closed = false;
   private failure: BasaltError | undefined;
+  /** A write met a full disk and no write has succeeded since (logged once). */
+  private diskFull = false;
   readonly stats = { rounds: 0, syncs: 0, badEnvelopes: 0 };
   private readonly leaderSendsBeforeSync: boolean;
   private readonly lazyCommitBroadcast: boolean;
@@ -302,7 +305,7 @@ export class ReplicaRuntime implements TransportSink {
     for (const [gid, r] of rd.groups) {
       const h = this.hosts.get(gid);
       if (!h) continue;
-      h.persist(r);
+      if (!this.tryPersist(h, r)) await this.persistWhenSpace(h, r);
       if (r.mustSync) syncs.push(h.sync());
     }
     this.stats.syncs += syncs.length;
@@ -327,10 +330,56 @@ export class ReplicaRuntime implements TransportSink {
       const h = this.hosts.get(gid);
       if (!h) continue;
       h.afterAdvance(r);
-      await h.maybeSnapshot();
+      try {
+        await h.maybeSnapshot();
+      } catch (e) {
+        // Snapshots are housekeeping: on a full disk the next round tries again.
+        if (!isDiskFull(e)) throw e;
+        this.noteDiskFull(`group ${gid}: snapshot postponed`, e);
+      }
     }
     // Under steady load on other groups the loop may not go idle for a while.
     this.armCommitFlush();
+  }
+
+  /** Persists a group's Ready; false when the disk was full (nothing of the failed write remains). */
+  private tryPersist(h: RaftGroupHost, r: Ready): boolean {
+    try {
+      h.persist(r);
+      if (this.diskFull) {
+        this.diskFull = false;
+        this.log('info', `raft on node ${this.nodeId}: disk space is back, the log takes entries again`);
+      }
+      return true;
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.noteDiskFull(`group ${h.group}: log write waits for disk space`, e);
+      return false;
+    }
+  }
+
+  /**
+   * A Ready Raft produced must be persisted before anything of it is sent or applied, and it
+   * cannot be taken back: so the loop waits, trying again, until the disk has room (or the
+   * runtime closes). New writes are refused before they reach Raft (the vnodes' disk guard),
+   * so this is the rare race of a volume filled from outside.
+   */
+  private async persistWhenSpace(h: RaftGroupHost, r: Ready): Promise<void> {
+    for (;;) {
+      await new Promise<void>((resolve) => setTimeout(resolve, Limits.diskFullRetryMs));
+      if (this.closed) throw new BasaltError('SHUTTING_DOWN', `raft on node ${this.nodeId} is stopping`);
+      if (this.tryPersist(h, r)) return;
+    }
+  }
+
+  /** Logs a full disk once until it is over (not per retry). */
+  private noteDiskFull(what: string, e: unknown): void {
+    if (this.diskFull) return;
+    this.diskFull = true;
+    this.log(
+      'error',
+      `raft on node ${this.nodeId}: ${what}, retrying every ${Limits.diskFullRetryMs} ms: ${(e as Error).message}`,
+    );
   }
 
   private fail(e: unknown): void {

@@ -14,7 +14,8 @@ import { ByteReader, ByteWriter } from './codec/bytes.js';
 import { decodeColumn, encodeColumn } from './codec/column.js';
 import type { ChunkCache } from './chunk-cache.js';
 import { crc32c } from './crc32c.js';
-import { fsyncFailed } from './fsutil.js';
+import { asDiskFull } from './disk-space.js';
+import { dirOf, fsyncFailed, writeAll } from './fsutil.js';
 import { computeStats, type ColStats } from './stats.js';
 
 const MAGIC = Buffer.from('BASALTD1', 'latin1');
@@ -46,7 +47,11 @@ export class DataFileWriter {
   private readonly scratch = new ByteWriter(1 << 16);
 
   constructor(readonly path: string) {
-    this.fd = fs.openSync(path, 'w');
+    try {
+      this.fd = fs.openSync(path, 'w');
+    } catch (e) {
+      throw asDiskFull(e, dirOf(path), path);
+    }
     this.buf.bytes(MAGIC);
   }
 
@@ -95,8 +100,12 @@ export class DataFileWriter {
 
   private drain(): void {
     const b = this.buf.finish();
-    let w = 0;
-    while (w < b.length) w += fs.writeSync(this.fd, b, w, b.length - w, this.fileOffset + w);
+    try {
+      writeAll(this.fd, b, this.fileOffset);
+    } catch (e) {
+      // The caller aborts the file (abort() removes it), so the space comes back for a retry.
+      throw asDiskFull(e, dirOf(this.path), this.path);
+    }
     this.fileOffset += b.length;
     this.buf.pos = 0;
   }

@@ -1,7 +1,9 @@
 // Small file-system helpers with the crash-consistency rules in one place: a file that must
 // survive a crash is fsynced, and so is the directory that names it.
 import * as fs from 'node:fs';
+import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { asDiskFull } from './disk-space.js';
 
 export function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
@@ -22,22 +24,43 @@ export function fsyncFailed(what: string, e: unknown): BasaltError {
   );
 }
 
-/** Replaces `file` atomically: write temp, fsync, rename, fsync dir. */
+/**
+ * Replaces `file` atomically: write temp, fsync, rename, fsync dir. A failed write (a full
+ * disk: DISK_FULL) leaves `file` as it was and removes the temp file, so a retry has the room.
+ */
 export function writeFileAtomic(file: string, data: Uint8Array): void {
   const tmp = file + '.tmp';
-  const fd = fs.openSync(tmp, 'w');
+  let fd: number;
   try {
-    fs.writeSync(fd, data);
+    fd = fs.openSync(tmp, 'w');
+  } catch (e) {
+    throw asDiskFull(e, dirOf(file), tmp);
+  }
+  try {
+    writeAll(fd, data, 0);
     try {
       fs.fsyncSync(fd);
     } catch (e) {
       throw fsyncFailed(tmp, e);
     }
-  } finally {
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw asDiskFull(e, dirOf(file), tmp);
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, file);
   fsyncDir(dirOf(file));
+}
+
+/** Writes all of `data` at `position`: a short write near a full disk is continued (and then fails with ENOSPC). */
+export function writeAll(fd: number, data: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < data.length) {
+    const n = fs.writeSync(fd, data, done, data.length - done, position + done);
+    assert(n > 0, `write of ${data.length - done} bytes wrote ${n}`);
+    done += n;
+  }
 }
 
 export function dirOf(file: string): string {

@@ -10,7 +10,8 @@ import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { crc32c } from './crc32c.js';
-import { fsyncDir, fsyncFailed } from './fsutil.js';
+import { asDiskFull } from './disk-space.js';
+import { fsyncDir, fsyncFailed, writeAll } from './fsutil.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { Wal } from './wal.js';
 
@@ -111,11 +112,16 @@ export async function installSnapshot(
         if (off !== (written.get(name) ?? 0))
           throw bad(`file ${name} chunk at offset ${off}, expected ${written.get(name) ?? 0}`);
         let fd = fds.get(name);
-        if (fd === undefined) {
-          fd = fs.openSync(`${dataDir}/${name}`, 'w');
-          fds.set(name, fd);
+        try {
+          if (fd === undefined) {
+            fd = fs.openSync(`${dataDir}/${name}`, 'w');
+            fds.set(name, fd);
+          }
+          writeAll(fd, data, off);
+        } catch (e) {
+          // The caller removes the half-installed directory; a full disk says so by its code.
+          throw asDiskFull(e, dir, `${dataDir}/${name}`);
         }
-        fs.writeSync(fd, data, 0, data.length, off);
         written.set(name, off + data.length);
       } else if (kind === KIND_END) {
         if (body.readUInt32LE(0) !== count)

@@ -25,6 +25,7 @@ import type {
 } from './api.js';
 import { DataFileWriter } from './data-file.js';
 import { FileView } from './file-view.js';
+import { DiskSpaceGuard, diskFullError, isDiskFull, type DiskLogFn } from './disk-space.js';
 import { dirBytes, fsyncDir } from './fsutil.js';
 import { assertManifestSuccessor, readManifest, writeManifest, type Manifest } from './manifest.js';
 import { Meta, type ColDef, type MetaOp, type TableEntry } from './meta.js';
@@ -45,6 +46,8 @@ import { snapshotStream } from './snapshot.js';
  */
 export interface StoreMode {
   readonly externalLog?: boolean;
+  /** Where the store reports a full disk (once) and its end (once). */
+  readonly log?: DiskLogFn;
 }
 
 interface CheckedRows {
@@ -68,6 +71,16 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   private manifest: Manifest;
   private lock: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | null = null;
+  /**
+   * The frozen memtable's WAL index and meta, kept with `imm` while a flush that met a full
+   * disk waits to be tried again (the rows stay readable in `imm` and logged in the WAL).
+   */
+  private immIndex = 0;
+  private immMeta: Manifest['meta'] | null = null;
+  /** The last flush met a full disk: when, and what it said (flushes fail fast until a retry is due). */
+  private flushDiskFull: { atMs: number; err: BasaltError } | null = null;
+  private flushRetryTimer: NodeJS.Timeout | null = null;
+  private readonly diskGuard: DiskSpaceGuard;
   private fatal: unknown = null;
   private fsyncTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -84,6 +97,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     this.manifest = manifest;
     this.files = new FileView(`${dir}/data`, Limits.decodedChunkCacheBytes);
     this.durationTicks = msToTicks(options.durationMs, options.precision);
+    this.diskGuard = new DiskSpaceGuard(dir, mode.log);
   }
 
   static async open(dir: string, options: VnodeOptions, mode: StoreMode = {}): Promise<LocalVnodeStore> {
@@ -173,6 +187,8 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   protected override async metaOp(op: MetaOp): Promise<void> {
     this.checkUsable();
     this.checkOwnLog();
+    // A drop is let through on a full disk: it is how an operator makes room.
+    if (op.op !== 'drop') this.diskGuard.check();
     this.meta.check(op);
     this.applyLogged(this.log(encodeMetaPayload(op)), null, op);
     await this.durable();
@@ -187,6 +203,10 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     while (this.flushing && this.memBytes >= this.options.bufferBytes) await this.flushing;
     this.checkUsable();
     this.checkWrite(batch);
+    this.diskGuard.check();
+    // A flush waiting for disk space holds the frozen rows: the memtable may not grow past
+    // its budget meanwhile, or memory would take what the disk cannot.
+    this.checkFlushBacklog();
     const atMs = Date.now();
     const index = this.log(encodeWritePayload(batch, atMs));
     this.applyWriteBatch(batch, atMs);
@@ -225,7 +245,13 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
 
   private log(payload: Uint8Array): number {
     const index = this.wal.lastIndex() + 1;
-    this.wal.append([{ index, term: 0, data: payload }]);
+    try {
+      this.wal.append([{ index, term: 0, data: payload }]);
+    } catch (e) {
+      // The WAL cut the failed append back: nothing was logged or applied.
+      if (isDiskFull(e)) this.diskGuard.noteFull(e);
+      throw e;
+    }
     return index;
   }
 
@@ -373,11 +399,13 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   }
 
   private maybeFlush(): void {
-    if (this.memBytes < this.options.bufferBytes || this.flushing) return;
+    if (this.flushing || this.flushRetryTimer || this.closed || this.fatal) return;
+    if (this.memBytes < this.options.bufferBytes && !this.flushDiskFull) return;
     const f = this.exclusive(() => this.flushNow());
     this.flushing = f
       .catch((e: unknown) => {
-        this.fatal = e;
+        // A full disk is retried by flushNow's timer; anything else stops the store.
+        if (!isDiskFull(e)) this.fatal = e;
       })
       .finally(() => {
         this.flushing = null;
@@ -393,13 +421,26 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
   }
 
   private async flushNow(): Promise<void> {
+    if (this.flushDiskFull) {
+      // Fail fast between retries: each attempt writes (and removes) the whole file set.
+      if (Date.now() - this.flushDiskFull.atMs < Limits.diskFullRetryMs) throw this.flushDiskFull.err;
+      await this.writeImm();
+    }
     if (this.mem.size === 0 && this.appliedIdx === this.manifest.flushedIndex) return;
-    const imm = this.mem;
-    this.imm = imm;
+    this.imm = this.mem;
     this.mem = new Map();
     this.memBytes = 0;
-    const flushIndex = this.appliedIdx;
-    const metaSnap = this.meta.snapshot();
+    this.immIndex = this.appliedIdx;
+    this.immMeta = this.meta.snapshot();
+    await this.writeImm();
+  }
+
+  /** Writes the frozen memtable `imm` as data files and a new manifest, then drops it. */
+  private async writeImm(): Promise<void> {
+    const imm = this.imm;
+    const metaSnap = this.immMeta;
+    assert(imm !== null && metaSnap !== null, 'a frozen memtable to write');
+    const flushIndex = this.immIndex;
     const writers = new Map<number, { w: DataFileWriter; name: string; seq: number }>();
     let seq = this.manifest.nextFileSeq;
     const dataDir = `${this.dir}/data`;
@@ -451,14 +492,60 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
       this.manifest = next;
       this.files.add(added);
     } catch (e) {
+      // abort() removes the files this attempt wrote, so a retry finds their space again.
       for (const wr of writers.values()) wr.w.abort();
-      // The frozen rows are only in the WAL now: stop, so that a reopen replays them.
-      this.fatal = e;
-      throw e;
-    } finally {
-      this.imm = null;
+      throw this.flushFailed(e);
     }
-    if (!this.mode.externalLog) this.wal.compactBefore(flushIndex + 1);
+    this.imm = null;
+    this.immMeta = null;
+    if (this.flushDiskFull) {
+      this.flushDiskFull = null;
+      this.mode.log?.('info', `vnode store ${this.dir}: flush succeeded again, the disk has room`);
+    }
+    if (this.mode.externalLog) return;
+    try {
+      this.wal.compactBefore(flushIndex + 1);
+    } catch (e) {
+      // The flush is done; the covered segments go with the next one.
+      if (!isDiskFull(e)) throw e;
+    }
+  }
+
+  /** What a failed flush throws: DISK_FULL keeps `imm` for a retry; anything else stops the store. */
+  private flushFailed(e: unknown): unknown {
+    if (isDiskFull(e)) {
+      // The frozen rows stay in `imm` (readable, and in the WAL): tried again shortly.
+      const err = e instanceof BasaltError ? e : diskFullError(this.dir, String(e));
+      if (!this.flushDiskFull)
+        this.mode.log?.(
+          'error',
+          `vnode store ${this.dir}: flush postponed, retrying every ${Limits.diskFullRetryMs} ms: ${err.message}`,
+        );
+      this.flushDiskFull = { atMs: Date.now(), err };
+      this.armFlushRetry();
+      return err;
+    }
+    // The frozen rows are only in the WAL now: stop, so that a reopen replays them.
+    this.imm = null;
+    this.fatal = e;
+    return e;
+  }
+
+  /**
+   * Throws DISK_FULL while a flush waits for disk space and the memtable has reached its
+   * budget: memory must not take what the disk cannot (a Raft vnode asks before proposing).
+   */
+  checkFlushBacklog(): void {
+    if (this.flushDiskFull && this.memBytes >= this.options.bufferBytes) throw this.flushDiskFull.err;
+  }
+
+  private armFlushRetry(): void {
+    if (this.flushRetryTimer || this.closed) return;
+    this.flushRetryTimer = setTimeout(() => {
+      this.flushRetryTimer = null;
+      this.maybeFlush();
+    }, Limits.diskFullRetryMs);
+    this.flushRetryTimer.unref();
   }
 
   async compact(): Promise<void> {
@@ -543,6 +630,7 @@ export class LocalVnodeStore extends MetaMutations implements VnodeStore {
     await this.lock;
     this.closed = true;
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    if (this.flushRetryTimer) clearTimeout(this.flushRetryTimer);
     await this.wal.close();
     this.files.closeAll();
   }

@@ -23,6 +23,7 @@ import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import { crc32c } from './crc32c.js';
+import { asDiskFull, diskFullError, isDiskFull } from './disk-space.js';
 import { fsyncDir, fsyncFailed } from './fsutil.js';
 
 export interface WalEntry {
@@ -178,6 +179,22 @@ export class Wal {
         this.preallocate(seg.sizeBytes + total);
       writeAllAt(this.fd, parts, total, seg.sizeBytes);
     } catch (e) {
+      // Out of space: cut what part of the append reached the file (the index never named it)
+      // so the log ends at its last entry again and the next append, once there is room,
+      // goes where this one would have. The entries were not written: nobody acknowledged them.
+      if (isDiskFull(e)) {
+        try {
+          fs.ftruncateSync(this.fd, seg.sizeBytes);
+          this.allocatedBytes = seg.sizeBytes;
+        } catch (cut) {
+          this.failed = new BasaltError(
+            'WAL_CORRUPT',
+            `write to ${seg.file} failed (${(e as Error).message}) and cutting it back to ${seg.sizeBytes} bytes failed too (${(cut as Error).message}); reopen the vnode to recover`,
+          );
+          throw this.failed;
+        }
+        throw diskFullError(this.dir, `appending to ${seg.file}: ${(e as Error).message}`);
+      }
       // A half-written append leaves the file and our index disagreeing: refuse further use.
       this.failed = new BasaltError(
         'WAL_CORRUPT',
@@ -316,9 +333,13 @@ export class Wal {
   /** Drops every entry and restarts the log so that the next index is `nextIndex` (snapshot install). */
   reset(nextIndex: number): void {
     this.checkUsable();
-    this.closeLater(this.fd);
-    for (const s of this.segments) fs.unlinkSync(s.file);
-    this.segments.length = 0;
+    // A reset that a full disk stopped before the new segment existed is finished by the
+    // next call (the Raft runtime persists the same snapshot again).
+    if (this.segments.length > 0) {
+      this.closeLater(this.fd);
+      for (const s of this.segments) fs.unlinkSync(s.file);
+      this.segments.length = 0;
+    }
     this.createSegment(nextIndex);
   }
 
@@ -378,16 +399,31 @@ export class Wal {
     } catch (e) {
       throw fsyncFailed(old.file, e);
     }
-    this.closeLater(this.fd);
     this.syncedSeq = this.writtenSeq;
+    // The old segment stays active (its fd open) until the new one exists: a full disk may
+    // refuse the new file, and the log must still be usable when space is back.
+    const oldFd = this.fd;
     this.createSegment(old.firstIndex + old.offsets.length);
+    this.closeLater(oldFd);
   }
 
   private createSegment(firstIndex: number): void {
     const file = `${this.dir}/${segName(firstIndex)}`;
-    this.fd = fs.openSync(file, 'w+');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'w+');
+    } catch (e) {
+      throw asDiskFull(e, this.dir, file);
+    }
+    try {
+      fsyncDir(this.dir);
+    } catch (e) {
+      fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      throw e;
+    }
+    this.fd = fd;
     this.allocatedBytes = 0;
-    fsyncDir(this.dir);
     this.segments.push({ firstIndex, file, offsets: [], terms: [], sizeBytes: 0 });
   }
 

@@ -27,12 +27,14 @@ import type {
   WriteBatch,
 } from '../storage/api.js';
 import {
+  decodePayload,
   encodeMetaPayload,
   encodeWritePayload,
   MetaMutations,
   rememberDecoded,
   type MetaOp,
 } from '../storage/index.js';
+import { DiskSpaceGuard } from '../storage/disk-space.js';
 import type { MetaSnapshot } from '../storage/meta.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
@@ -113,6 +115,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   private readonly inflight = new Set<(e: BasaltError) => void>();
   private closed = false;
   private wasLeader = false;
+  /**
+   * Refuses new mutations while this replica's volume is below its free-space reserve: an
+   * entry refused here was never logged, so the client's DISK_FULL means "not written".
+   */
+  private readonly diskGuard: DiskSpaceGuard;
 
   private constructor(
     private readonly cfg: ReplicatedVnodeConfig,
@@ -120,6 +127,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     private readonly group: RaftGroupHost,
   ) {
     super();
+    this.diskGuard = new DiskSpaceGuard(cfg.dir, cfg.log);
   }
 
   static async open(cfg: ReplicatedVnodeConfig): Promise<ReplicatedVnode> {
@@ -195,6 +203,8 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   async write(batch: WriteBatch): Promise<void> {
     if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeWritePayload(batch, Date.now()));
     this.checkLeader();
+    this.diskGuard.check();
+    this.sm.store.checkFlushBacklog();
     await this.sm.belowBudget();
     const atMs = Date.now();
     const payload = encodeWritePayload(batch, atMs);
@@ -206,6 +216,8 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   protected override async metaOp(op: MetaOp): Promise<void> {
     if (this.cfg.forward && !this.isLeader()) return this.forwardToLeader(encodeMetaPayload(op));
     this.checkLeader();
+    // A drop is let through on a full disk: it is how an operator makes room.
+    if (op.op !== 'drop') this.diskGuard.check();
     // Refuse what the leader's state already refuses without spending a log entry; the
     // apply re-checks (another DDL may be ahead of this one in the log).
     this.sm.store.meta.check(op);
@@ -215,6 +227,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
   /** A mutation payload another replica forwarded (see cfg.forward): proposed here, leader only. */
   async proposeForwarded(payload: Uint8Array): Promise<void> {
     this.checkLeader();
+    if (!isDropPayload(payload)) this.diskGuard.check();
     await this.sm.belowBudget();
     await this.propose(payload);
   }
@@ -232,6 +245,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     for (let attempt = 0; attempt < Limits.vnodeForwardMaxAttempts && Date.now() < deadline; attempt++) {
       this.checkOpen();
       if (this.isLeader()) {
+        if (!isDropPayload(payload)) this.diskGuard.check();
         await this.sm.belowBudget();
         await this.propose(payload);
         return;
@@ -545,4 +559,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (this.cfg.followerReads || this.isLeader()) return;
     this.checkLeader();
   }
+}
+
+/** A logged drop (payload kind 1 = meta op): let through on a full disk, as in metaOp. */
+function isDropPayload(payload: Uint8Array): boolean {
+  if (payload[0] !== 1) return false;
+  const p = decodePayload(payload);
+  return p.kind === 'meta' && p.op.op === 'drop';
 }

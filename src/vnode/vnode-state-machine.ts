@@ -20,6 +20,7 @@ import type { LogFn } from '../replica/runtime.js';
 import type { StateMachine } from '../replica/state-machine.js';
 import type { VnodeOptions } from '../storage/api.js';
 import { installSnapshot, openVnodeStore, type LocalVnodeStore } from '../storage/index.js';
+import { isDiskFull } from '../storage/disk-space.js';
 import { fsyncDir } from '../storage/fsutil.js';
 import { manifestPath } from '../storage/manifest.js';
 import { packSnapshotImage, unpackSnapshotImage } from './snapshot-image.js';
@@ -66,7 +67,7 @@ export class VnodeStateMachine implements StateMachine {
   static async open(dir: string, options: VnodeOptions, log: LogFn): Promise<VnodeStateMachine> {
     fs.mkdirSync(dir, { recursive: true });
     repairStoreDirs(dir);
-    const store = await openVnodeStore(storeDirOf(dir), options, { externalLog: true });
+    const store = await openVnodeStore(storeDirOf(dir), options, { externalLog: true, log });
     return new VnodeStateMachine(dir, options, store, log);
   }
 
@@ -116,7 +117,7 @@ export class VnodeStateMachine implements StateMachine {
     fs.renameSync(incoming, store);
     fsyncDir(this.dir);
     fs.rmSync(old, { recursive: true, force: true });
-    this.current = await openVnodeStore(store, this.options, { externalLog: true });
+    this.current = await openVnodeStore(store, this.options, { externalLog: true, log: this.log });
     this.log(
       'info',
       `vnode ${this.dir}: installed snapshot at Raft index ${snap.meta.index} (store index ${info.index})`,
@@ -147,7 +148,10 @@ export class VnodeStateMachine implements StateMachine {
     const s = this.current;
     this.flushing = s
       .flush()
-      .catch((e: unknown) => this.log('error', `vnode ${this.dir}: flush failed: ${(e as Error).message}`))
+      .catch((e: unknown) => {
+        // The store logs a full disk itself (once) and retries the flush when space is back.
+        if (!isDiskFull(e)) this.log('error', `vnode ${this.dir}: flush failed: ${(e as Error).message}`);
+      })
       .finally(() => {
         this.flushing = null;
       });
