@@ -28,6 +28,8 @@ export interface BasaltConfig {
   maxHttpBodyBytes: number;
   /** Address the RPC and HTTP ports bind to (0.0.0.0: every interface). */
   listenHost: string;
+  /** A file whose first line is root's password at cluster init ('' : BASALT_ROOT_PASSWORD or taosdata). */
+  rootPasswordFile: string;
 }
 
 export type ConfigKey = keyof BasaltConfig;
@@ -80,6 +82,7 @@ const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
   maxFrameBytes: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, help: 'largest RPC frame in bytes' },
   maxHttpBodyBytes: { kind: 'int', min: 1024, max: 1024 * 1024 * 1024, help: 'largest REST request body in bytes' },
   listenHost: { kind: 'string', help: 'address to bind, e.g. 0.0.0.0 (all interfaces) or 127.0.0.1' },
+  rootPasswordFile: { kind: 'path', help: "file whose first line is root's password when the cluster is created" },
 };
 
 export const CONFIG_KEYS = Object.keys(SPECS) as ConfigKey[];
@@ -87,6 +90,8 @@ const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCas
 
 /** Environment prefixes read, weakest first: TDengine's own names (so seed files work unchanged), then Basalt's. */
 const ENV_PREFIXES = ['TAOS_', 'BASALT_'] as const;
+/** BASALT_* variables that are read where they are used, not settings (root's initial password). */
+const NOT_SETTINGS = new Set(['BASALT_ROOT_PASSWORD']);
 
 /**
  * `BASALT_FIRST_EP` or TDengine's `TAOS_FIRST_EP` → `firstEp` (strip the prefix, lowercase,
@@ -319,7 +324,7 @@ function readEnvLayer(
 ): void {
   for (const prefix of ENV_PREFIXES) {
     for (const [name, raw] of Object.entries(env)) {
-      if (!name.startsWith(prefix) || raw === undefined) continue;
+      if (!name.startsWith(prefix) || raw === undefined || NOT_SETTINGS.has(name)) continue;
       const keyName = envNameToKey(name)!;
       const key = lookupKey(keyName);
       if (key === undefined) {
@@ -393,6 +398,7 @@ function withDefaults(
     maxFrameBytes: get('maxFrameBytes', () => Limits.maxFrameBytes),
     maxHttpBodyBytes: get('maxHttpBodyBytes', () => Limits.maxHttpBodyBytes),
     listenHost: get('listenHost', () => '0.0.0.0'),
+    rootPasswordFile: get('rootPasswordFile', () => ''),
   };
 }
 

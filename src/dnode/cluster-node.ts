@@ -42,6 +42,7 @@ import { RemoteVnode } from '../vnode/remote-vnode.js';
 import type { Logger } from './logger.js';
 import { splitEndpoint } from '../common/endpoint.js';
 import { PeerPool } from './peer-pool.js';
+import { rootPasswordFrom, UserCache } from './user-cache.js';
 
 export interface ClusterNodeOptions {
   readonly config: BasaltConfig;
@@ -76,6 +77,8 @@ export class ClusterNode implements LeaderHost {
   private statusInFlight: Promise<void> | null = null;
   private closed = false;
   private readonly gate = new RepeatGate();
+  /** The cluster's users and grants as this dnode knows them (logins and privilege checks). */
+  readonly users: UserCache;
 
   private constructor(
     readonly opts: ClusterNodeOptions,
@@ -84,6 +87,9 @@ export class ClusterNode implements LeaderHost {
     this.identity = identity;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
     this.peers = new PeerPool(opts.config.maxFrameBytes);
+    this.users = UserCache.inDataDir(opts.config.dataDir, (u) =>
+      opts.logger.info('users updated', { version: u.version, users: u.users.length }),
+    );
     this.vgroupLink = new VgroupLinkClient({
       peers: this.peers,
       selfId: () => this.identity.dnodeId,
@@ -119,6 +125,9 @@ export class ClusterNode implements LeaderHost {
   }
   get vgroups(): VgroupLinkClient {
     return this.vgroupLink;
+  }
+  rootPassword(): string {
+    return rootPasswordFrom(this.opts.config, process.env);
   }
   matchedConfig(): Record<string, string> {
     return this.report().cfg;
@@ -378,6 +387,8 @@ export class ClusterNode implements LeaderHost {
   }
 
   private onMnodeApplied(s: ClusterState): void {
+    // A dnode hosting an mnode replica sees user changes as they apply, before any status reply.
+    this.users.update(s.users);
     for (const d of s.dnodes) if (this.peerEps.get(d.id) !== d.endpoint) this.setPeer(d.id, d.endpoint);
   }
 
@@ -404,6 +415,7 @@ export class ClusterNode implements LeaderHost {
         ttlChangeOnWrite: String(c.ttlChangeOnWrite),
         version: this.opts.version,
       },
+      usersVersion: this.users.version,
     };
   }
 
@@ -541,6 +553,7 @@ export class ClusterNode implements LeaderHost {
       this.followPlacement(r.placement);
     }
     this.offlineFromLeader = r.offline ?? [];
+    this.users.update(r.users);
     const id = this.identity;
     const changed =
       id.dnodeId !== r.dnodeId ||

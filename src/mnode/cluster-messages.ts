@@ -3,6 +3,7 @@
 // not authenticated: the cluster port is meant for a trusted network (as taosd's 6030).
 import { BasaltError } from '../common/errors.js';
 import type { WireColumn } from '../rpc/messages.js';
+import type { UsersState } from './users.js';
 
 export const ClusterMsg = {
   /** dnode → mnode leader every statusInterval; also how a new dnode joins. */
@@ -37,6 +38,8 @@ export interface StatusReport {
   rebootTimeMs: number;
   supportVnodes: number;
   cfg: Record<MatchedKey, string>;
+  /** The users version this dnode caches (src/dnode/user-cache.ts); absent from older dnodes. */
+  usersVersion?: number;
 }
 
 export interface EpEntry {
@@ -68,6 +71,8 @@ export type StatusReply =
       offline?: number[];
       /** The mnode commit index the placement is as of. */
       placementIndex?: number;
+      /** Users and grants, when newer than the reporter's `usersVersion`. */
+      users?: UsersState;
     }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }

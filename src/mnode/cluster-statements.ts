@@ -44,6 +44,7 @@ import {
 } from './leader-host.js';
 import { Reconciler } from './reconciler.js';
 import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from './rebalance.js';
+import { runUserRequest } from './users.js';
 
 const T = DataType;
 
@@ -129,6 +130,17 @@ export class ClusterStatements {
         return this.exclusive(() => this.createDatabase(s, runOnDnode));
       case 'dropDatabase':
         return this.exclusive(() => this.dropDatabase(s, runOnDnode));
+      case 'showUsers':
+      case 'showUserPrivileges':
+      case 'createUser':
+      case 'alterUser':
+      case 'dropUser':
+      case 'grant':
+      case 'revoke':
+        return this.exclusive(() => {
+          const m = this.leader();
+          return runUserRequest({ users: () => m.state.users, propose: (op) => m.propose(op) }, s, Date.now());
+        });
     }
   }
 
