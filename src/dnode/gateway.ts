@@ -114,10 +114,20 @@ export class Gateway {
         this.insertColumnar(db, tables, user),
       vgroupMap: (db: string) => this.local.vgroupMap(db),
       // The cluster's users, never the local engine's catalog: one source of truth per dnode.
-      login: (u, p) => this.node.users.login(u, p, USERS_WAIT_MS),
+      login: (u, p) => this.login(u, p),
       checkLogin: (l) => this.node.users.checkLogin(l),
       close: () => this.local.close(),
     };
+  }
+
+  /** A dnode that has not joined knows no users: it says what to do instead of waiting. */
+  private login(user: string, password: string): ReturnType<Engine['login']> {
+    if (this.node.identity.dnodeId === 0 && this.node.users.version === 0)
+      throw new BasaltError(
+        'NOT_READY',
+        `this dnode (${this.node.endpoint}) has not joined a cluster yet; run create dnode "${this.node.endpoint}" on the cluster at firstEp ${this.node.config.firstEp}, then log in with the cluster's users`,
+      );
+    return this.node.users.login(user, password, USERS_WAIT_MS);
   }
 
   async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {

@@ -136,11 +136,14 @@ export class ClusterStatements {
       case 'alterUser':
       case 'dropUser':
       case 'grant':
-      case 'revoke':
-        return this.exclusive(() => {
+      case 'revoke': {
+        const run = (): Promise<ClusterResult> => {
           const m = this.leader();
           return runUserRequest({ users: () => m.state.users, propose: (op) => m.propose(op) }, s, Date.now());
-        });
+        };
+        // Shows read the applied state; changes queue behind each other like every other change.
+        return s.kind === 'showUsers' || s.kind === 'showUserPrivileges' ? run() : this.exclusive(run);
+      }
     }
   }
 

@@ -72,6 +72,10 @@ after(async () => {
 });
 
 test('a user and a root password change made on dnode 1 hold on dnodes 2 and 3 within one status interval', async () => {
+  // While root has the default password, `basalt start` says so.
+  await waitFor('the default-password warning', 5_000, async () =>
+    /warning: root still has the default password/.test(cluster.procs.get('d1')!.stderr()) ? true : undefined,
+  );
   // Before: root/taosdata works everywhere (the cluster's default root), alice is unknown.
   for (const p of ports) assert.equal(await loginCode(p, 'root', 'taosdata'), 0);
   assert.equal(await loginCode(ports[2], 'alice', 'alice-pw-1'), AUTH_FAILURE);
@@ -179,4 +183,17 @@ test('a statement forwarded to the dnode that holds the database is checked ther
       (e: { code: number }) => e.code >>> 0 === PERMISSION_DENIED,
     );
   }
+});
+
+test("BASALT_ROOT_PASSWORD sets root's password when a cluster is created; no default-password warning then", async () => {
+  const base = await freeBasePort(1);
+  const p = base + 300;
+  await cluster.start('solo', p, { env: { BASALT_ROOT_PASSWORD: 'Init-root-pw-9' } });
+  await waitFor('root with the configured password', 5_000, async () =>
+    (await loginCode(p, 'root', 'Init-root-pw-9')) === 0 ? true : undefined,
+  );
+  assert.equal(await loginCode(p, 'root', 'taosdata'), AUTH_FAILURE);
+  await sleep(1500);
+  assert.doesNotMatch(cluster.procs.get('solo')!.stderr(), /default password/);
+  await cluster.kill('solo');
 });
