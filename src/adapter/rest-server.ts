@@ -304,7 +304,8 @@ export class RestServer {
       res.end();
       return;
     }
-    if (r.status === 502) this.dropConnection(auth.user, auth.password);
+    // 401: the session ended (user dropped or disabled, password changed); the next request logs in afresh.
+    if (r.status === 502 || r.status === 401) this.dropConnection(auth.user, auth.password);
     send(res, r.status, r.body ?? '{}');
   }
 

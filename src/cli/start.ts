@@ -232,6 +232,7 @@ export function registerStart(program: Command, version: string): void {
       process.stdout.write(
         `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
+      void warnWhileRootIsDefault(server);
       stopOnSignals(server, (code) => {
         process.stdout.write('basalt: stopped\n');
         process.exit(code);
@@ -251,4 +252,23 @@ export function dumpConfig(loaded: LoadedConfig): string {
   }
   for (const wmsg of loaded.warnings) out += `# warning: ${wmsg}\n`;
   return out;
+}
+
+/**
+ * Says so on stderr (and in the log) while root's password is TDengine's well-known default,
+ * once the dnode has the cluster's users (a joining dnode gets them when it is admitted).
+ */
+async function warnWhileRootIsDefault(server: RunningServer): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const d = await server.dnode.rootHasDefaultPassword().catch(() => null);
+    if (d === false) return;
+    if (d === true) {
+      const msg =
+        "root still has the default password 'taosdata': anyone who can reach this cluster can log in as root; change it with: alter user root pass '<new password>' (new clusters: set BASALT_ROOT_PASSWORD or rootPasswordFile before the first start)";
+      process.stderr.write(`basalt start: warning: ${msg}\n`);
+      server.logger.warn(msg);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000).unref());
+  }
 }

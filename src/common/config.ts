@@ -35,6 +35,8 @@ export interface BasaltConfig {
   joinToken: string;
   /** A file holding the join token (a mounted Kubernetes Secret); read at each join attempt. */
   joinTokenFile: string;
+  /** A file whose first line is root's password at cluster init ('' : BASALT_ROOT_PASSWORD or taosdata). */
+  rootPasswordFile: string;
 }
 
 export type ConfigKey = keyof BasaltConfig;
@@ -92,6 +94,7 @@ const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
     help: "join token from 'create dnode' (or dnode 1's dataDir/dnode/join-token); on a founding dnode: the cluster's token",
   },
   joinTokenFile: { kind: 'path', help: 'file holding the join token (e.g. a mounted Secret)' },
+  rootPasswordFile: { kind: 'path', help: "file whose first line is root's password when the cluster is created" },
 };
 
 /** Settings whose values are secrets: shown masked. */
@@ -102,6 +105,8 @@ const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCas
 
 /** Environment prefixes read, weakest first: TDengine's own names (so seed files work unchanged), then Basalt's. */
 const ENV_PREFIXES = ['TAOS_', 'BASALT_'] as const;
+/** BASALT_* variables that are read where they are used, not settings (root's initial password). */
+const NOT_SETTINGS = new Set(['BASALT_ROOT_PASSWORD']);
 
 /**
  * `BASALT_FIRST_EP` or TDengine's `TAOS_FIRST_EP` → `firstEp` (strip the prefix, lowercase,
@@ -334,7 +339,7 @@ function readEnvLayer(
 ): void {
   for (const prefix of ENV_PREFIXES) {
     for (const [name, raw] of Object.entries(env)) {
-      if (!name.startsWith(prefix) || raw === undefined) continue;
+      if (!name.startsWith(prefix) || raw === undefined || NOT_SETTINGS.has(name)) continue;
       const keyName = envNameToKey(name)!;
       const key = lookupKey(keyName);
       if (key === undefined) {
@@ -410,6 +415,7 @@ function withDefaults(
     listenHost: get('listenHost', () => '0.0.0.0'),
     joinToken: get('joinToken', () => ''),
     joinTokenFile: ((f: string) => (f === '' ? '' : resolve(cwd, f)))(get('joinTokenFile', () => '')),
+    rootPasswordFile: get('rootPasswordFile', () => ''),
   };
 }
 

@@ -41,6 +41,13 @@ export const Errors = {
   // --- auth (0x8000_035x) ---
   AUTH_FAILURE: def(0x80000357, 'Authentication failure', 401),
   INVALID_PASS: def(0x80000358, 'Invalid password format', 400),
+  // Users and grants are cluster state (src/mnode/users.ts); TDengine's codes for the same conditions.
+  USER_ALREADY_EXISTS: def(0x80000350, 'User already exists'),
+  USER_NOT_EXIST: def(0x80000351, 'Invalid user'),
+  INVALID_USER_FORMAT: def(0x80000352, 'Invalid user format'),
+  INVALID_ALTER_OPER: def(0x80000356, 'Invalid alter operation'),
+  /** An authenticated user without the privilege a statement needs (src/engine/privileges.ts). */
+  PERMISSION_DENIED: def(0x80002644, 'Permission denied or target object not exist', 403),
 
   // --- storage: WAL (0x8000_10xx), files (0x8000_02xx), timestamps, memtable and snapshots
   // (0x8000_06xx); table, column and value checks reuse TDengine's codes for the same

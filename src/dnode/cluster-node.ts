@@ -72,6 +72,7 @@ import { RemoteVnode } from '../vnode/remote-vnode.js';
 import type { Logger } from './logger.js';
 import { splitEndpoint } from '../common/endpoint.js';
 import { PeerPool } from './peer-pool.js';
+import { rootPasswordFrom, UserCache } from './user-cache.js';
 
 export interface ClusterNodeOptions {
   readonly config: BasaltConfig;
@@ -110,6 +111,8 @@ export class ClusterNode implements LeaderHost {
   private secrets: DnodeSecrets | null;
   /** Random per process: the leader tells two processes claiming one dnode apart by it. */
   readonly bootId = randomBytes(8).toString('hex');
+  /** The cluster's users and grants as this dnode knows them (logins and privilege checks). */
+  readonly users: UserCache;
 
   private constructor(
     readonly opts: ClusterNodeOptions,
@@ -120,6 +123,9 @@ export class ClusterNode implements LeaderHost {
     this.secrets = secrets;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
     this.peers = new PeerPool(opts.config.maxFrameBytes, () => this.credentials());
+    this.users = UserCache.inDataDir(opts.config.dataDir, (u) =>
+      opts.logger.info('users updated', { version: u.version, users: u.users.length }),
+    );
     this.vgroupLink = new VgroupLinkClient({
       peers: this.peers,
       selfId: () => this.identity.dnodeId,
@@ -171,6 +177,9 @@ export class ClusterNode implements LeaderHost {
   }
   get vgroups(): VgroupLinkClient {
     return this.vgroupLink;
+  }
+  rootPassword(): string {
+    return rootPasswordFrom(this.opts.config, process.env);
   }
   matchedConfig(): Record<string, string> {
     return this.report().cfg;
@@ -457,6 +466,8 @@ export class ClusterNode implements LeaderHost {
   }
 
   private onMnodeApplied(s: ClusterState): void {
+    // A dnode hosting an mnode replica sees user changes as they apply, before any status reply.
+    this.users.update(s.users);
     for (const d of s.dnodes) if (this.peerEps.get(d.id) !== d.endpoint) this.setPeer(d.id, d.endpoint);
   }
 
@@ -487,6 +498,7 @@ export class ClusterNode implements LeaderHost {
         ttlChangeOnWrite: String(c.ttlChangeOnWrite),
         version: this.opts.version,
       },
+      usersVersion: this.users.version,
     };
   }
 
@@ -674,6 +686,7 @@ export class ClusterNode implements LeaderHost {
       this.followPlacement(r.placement);
     }
     this.offlineFromLeader = r.offline ?? [];
+    this.users.update(r.users);
     const id = this.identity;
     const changed =
       id.dnodeId !== r.dnodeId ||

@@ -39,6 +39,18 @@ export function toClusterRequest(s: Statement): ClusterRequest | null {
       };
     case 'dropDatabase':
       return { kind: s.kind, name: s.name, ifExists: s.ifExists };
+    case 'showUsers':
+    case 'showUserPrivileges':
+      return { kind: s.kind };
+    case 'createUser':
+      return { kind: s.kind, user: s.user, password: s.password, sysinfo: s.sysinfo };
+    case 'alterUser':
+      return { kind: s.kind, user: s.user, password: s.password, enable: s.enable, sysinfo: s.sysinfo };
+    case 'dropUser':
+      return { kind: s.kind, user: s.user };
+    case 'grant':
+    case 'revoke':
+      return { kind: s.kind, privilege: s.privilege, db: s.db, table: s.table, user: s.user };
     default:
       return null;
   }

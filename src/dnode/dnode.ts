@@ -13,6 +13,7 @@ import type { PlacementEntry } from '../mnode/cluster-messages.js';
 import { MsgType, STATUS_TEXT, type StatusResponse } from '../rpc/messages.js';
 import { RpcServer } from '../rpc/server.js';
 import { ClusterNode } from './cluster-node.js';
+import { DEFAULT_ROOT_PASSWORD } from '../mnode/users.js';
 import { ClusterMsg } from '../mnode/cluster-messages.js';
 import { ensureWritableDir, type DnodeIdentity } from './data-dir.js';
 import { Gateway } from './gateway.js';
@@ -124,9 +125,10 @@ export class Dnode {
         executeMany: (sql, s) => this.routed().executeMany(sql, s),
         executeStatement: (stmt, s, text) => this.routed().executeStatement(stmt, s, text),
         useDatabase: (name, s) => this.routed().useDatabase(name, s),
-        insertColumnar: (db, t) => this.routed().insertColumnar(db, t),
+        insertColumnar: (db, t, user) => this.routed().insertColumnar(db, t, user),
         vgroupMap: (db) => this.ready().vgroupMap(db),
-        authenticate: (u, p) => this.ready().authenticate(u, p),
+        login: (u, p) => this.routed().login(u, p),
+        checkLogin: (l) => this.routed().checkLogin(l),
         close: async () => undefined,
       },
       serverVersion: opts.serverVersion,
@@ -209,6 +211,8 @@ export class Dnode {
         },
         ...(opts.nowMs ? { nowMs: opts.nowMs } : {}),
         log: (level, m) => logger.log(level, m),
+        // Privileges are checked against the cluster's users, never the engine's own catalog.
+        access: cluster.users,
         openReplicated: (vgId, dir, vo, founders) => cluster.openVnodeReplica(vgId, dir, vo, founders),
         openRemote: (db, vgId, vo, dnodeIds) => cluster.openRemoteVnode(db, vgId, vo, dnodeIds),
       });
@@ -229,6 +233,16 @@ export class Dnode {
     d.sweepTimer.unref();
     logger.info('dnode started', { endpoint, dnodeId: identity.dnodeId, version: opts.serverVersion });
     return d;
+  }
+
+  /**
+   * True while root's password is the well-known default (`basalt start` warns), false when
+   * changed, null while this dnode has not received the cluster's users yet.
+   */
+  async rootHasDefaultPassword(): Promise<boolean | null> {
+    const users = this.cluster?.users;
+    if (!users || users.version === 0) return null;
+    return users.rootHasDefaultPassword(DEFAULT_ROOT_PASSWORD);
   }
 
   get rpcPort(): number {

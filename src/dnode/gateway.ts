@@ -35,6 +35,13 @@ import {
 import type { ClusterNode } from './cluster-node.js';
 import { ClusterStatements } from '../mnode/cluster-statements.js';
 import { fromClusterResult, toClusterRequest } from './cluster-request.js';
+import { authorizeStatement } from '../engine/privileges.js';
+
+/** How long a login waits for a dnode that has not heard the cluster's users yet (just started). */
+const USERS_WAIT_MS = 5_000;
+
+/** Statements that change users or grants: the gateway's dnode takes the new users at once. */
+const USER_CHANGES = new Set<Statement['kind']>(['createUser', 'alterUser', 'dropUser', 'grant', 'revoke']);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -103,11 +110,24 @@ export class Gateway {
       executeMany: (sql, session) => this.executeMany(sql, session),
       executeStatement: (stmt, session, text) => this.route(stmt, text, session),
       useDatabase: (name, session) => this.useDatabase(name, session),
-      insertColumnar: (db: string, tables: readonly BulkTable[]) => this.insertColumnar(db, tables),
+      insertColumnar: (db: string, tables: readonly BulkTable[], user?: string) =>
+        this.insertColumnar(db, tables, user),
       vgroupMap: (db: string) => this.local.vgroupMap(db),
-      authenticate: (u, p) => this.local.authenticate(u, p),
+      // The cluster's users, never the local engine's catalog: one source of truth per dnode.
+      login: (u, p) => this.login(u, p),
+      checkLogin: (l) => this.node.users.checkLogin(l),
       close: () => this.local.close(),
     };
+  }
+
+  /** A dnode that has not joined knows no users: it says what to do instead of waiting. */
+  private login(user: string, password: string): ReturnType<Engine['login']> {
+    if (this.node.identity.dnodeId === 0 && this.node.users.version === 0)
+      throw new BasaltError(
+        'NOT_READY',
+        `this dnode (${this.node.endpoint}) has not joined a cluster yet; run create dnode "${this.node.endpoint}" on the cluster at firstEp ${this.node.config.firstEp}, then log in with the cluster's users`,
+      );
+    return this.node.users.login(user, password, USERS_WAIT_MS);
   }
 
   async *executeMany(sql: string, session: Session): AsyncIterable<StatementResult> {
@@ -139,7 +159,13 @@ export class Gateway {
    * `sql`, parsed there once), the rest to the local engine.
    */
   private async route(s: Statement, sql: string, session: Session): Promise<StatementResult> {
-    if (toClusterRequest(s) !== null) return this.toLeader(s, sql, session, 0);
+    if (toClusterRequest(s) !== null) {
+      // Cluster statements never reach an engine: the engine's privilege check runs here.
+      authorizeStatement(this.node.users, session, s);
+      const r = await this.toLeader(s, sql, session, 0);
+      if (USER_CHANGES.has(s.kind)) await this.node.statusRound(true);
+      return r;
+    }
     if (s.kind === 'showDatabases') return this.showDatabases(sql, session);
     if (s.kind === 'showVnodes' && this.node.identity.dnodeId > 0) return this.showVnodes(s.dnodeId, session);
     // The database it is about: the one it names first, else the session's.
@@ -174,7 +200,10 @@ export class Gateway {
   private async useDatabase(name: string, session: Session): Promise<string> {
     const db = (useStatement(name) as UseDatabaseStmt).name;
     const placed = (): boolean => this.node.placement.some((p) => p.db === db);
-    if (placed()) return db;
+    if (placed()) {
+      authorizeStatement(this.node.users, session, useStatement(db));
+      return db;
+    }
     try {
       return await this.local.useDatabase(db, session);
     } catch (e) {
@@ -202,12 +231,14 @@ export class Gateway {
    * whole to the dnode that holds the database (a replica-1 database placed elsewhere), after
    * one placement refresh when this dnode has not heard of a database created a moment ago.
    */
-  async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
-    const forward = (eps: readonly string[]): Promise<number> => this.forwardInsert(eps, db, tables);
+  async insertColumnar(db: string, tables: readonly BulkTable[], user?: string): Promise<number> {
+    if (user === undefined || user === '')
+      throw new BasaltError('AUTH_FAILURE', 'a bulk insert on a dnode must name the user it runs as');
+    const forward = (eps: readonly string[]): Promise<number> => this.forwardInsert(eps, db, tables, user);
     const eps = this.hostsElsewhere(db);
     if (eps !== null) return forward(eps);
     try {
-      return await this.local.insertColumnar(db, tables);
+      return await this.local.insertColumnar(db, tables, user);
     } catch (e) {
       if (!(e instanceof BasaltError) || e.errorName !== 'DB_NOT_EXIST' || this.node.identity.dnodeId === 0) throw e;
       await this.node.statusRound(true);
@@ -217,9 +248,15 @@ export class Gateway {
     }
   }
 
-  private forwardInsert(eps: readonly string[], db: string, tables: readonly BulkTable[]): Promise<number> {
+  private forwardInsert(
+    eps: readonly string[],
+    db: string,
+    tables: readonly BulkTable[],
+    user: string,
+  ): Promise<number> {
     const { control: insert, payload } = encodeInsertColumnar(db, tables);
-    const req: ForwardRequest = { sql: '', db, user: '', target: 'insert', hops: 0, insert };
+    // The receiving dnode checks the user's write privilege itself.
+    const req: ForwardRequest = { sql: '', db, user, target: 'insert', hops: 0, insert };
     return this.firstAnswering(eps, `database '${db}'`, async (ep) => {
       const r = await this.node.peers.request(ep, ClusterMsg.FORWARD, req, payload, Limits.rpcTimeoutMs);
       return Number(asMap<InsertColumnarResponse>(r.control, 'FORWARD insert reply').affectedRows);
@@ -439,9 +476,12 @@ export class Gateway {
   }
 
   /** Rows another dnode's gateway forwarded here, decoded and checked as INSERT_COLUMNAR is. */
-  private async insertForwarded(insert: unknown, payload: Uint8Array): Promise<RpcReply> {
+  private async insertForwarded(insert: unknown, payload: Uint8Array, user: string): Promise<RpcReply> {
+    if (user === '') throw new BasaltError('BAD_FRAME', 'FORWARD insert needs the user the rows are written as');
     const req = decodeInsertColumnar(insert, payload);
-    const body: InsertColumnarResponse = { affectedRows: await this.local.insertColumnar(req.db, req.tables) };
+    const body: InsertColumnarResponse = {
+      affectedRows: await this.local.insertColumnar(req.db, req.tables, user),
+    };
     return { control: body };
   }
 
@@ -452,7 +492,7 @@ export class Gateway {
       throw new BasaltError('BAD_FRAME', 'FORWARD needs sql and user');
     const session: Session = { user: req.user, db: typeof req.db === 'string' ? req.db : null };
     if (req.target === 'data') return toReply(await this.local.execute(req.sql, session));
-    if (req.target === 'insert') return this.insertForwarded(req.insert, payload);
+    if (req.target === 'insert') return this.insertForwarded(req.insert, payload, req.user);
     if (req.target === 'host') {
       if (!req.host || typeof req.host.name !== 'string' || !Array.isArray(req.host.vgroups))
         throw new BasaltError('BAD_FRAME', 'FORWARD host needs name and vgroups');
@@ -476,6 +516,8 @@ export class Gateway {
     const s = parseOne(req.sql);
     if (toClusterRequest(s) === null)
       throw new BasaltError('BAD_FRAME', `statement ${s.kind} is not a cluster statement`);
+    // The user it runs as is checked here too, against this dnode's copy of the users.
+    authorizeStatement(this.node.users, session, s);
     return toReply(await this.runCluster(s, req.sql, req.user));
   }
 }

@@ -8,7 +8,7 @@ import { assert } from '../common/assert.js';
 import { encodedBlockBytes } from '../common/block-codec.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import type { Engine, Session, StatementResult } from '../engine/engine-api.js';
+import type { Engine, Login, Session, StatementResult } from '../engine/engine-api.js';
 import { encodeBlocks } from '../rpc/blocks.js';
 import type { Frame } from '../rpc/frame.js';
 import {
@@ -49,7 +49,8 @@ interface Cursor {
 
 interface ConnSession {
   user: string;
-  password: string;
+  /** The verified login; each request compares its generation (no password is kept). */
+  login: Login;
   session: Session;
   cursors: Map<number, Cursor>;
   nextCursorId: number;
@@ -222,27 +223,27 @@ function authed(ctx: HandlerCtx, conn: RpcServerConnection): ConnSession {
       'AUTH_FAILURE',
       'the connection is not authenticated; send CONNECT with user and password first',
     );
-  // Re-checked per request so `alter user ... pass` takes effect on open connections too.
-  if (!ctx.engine.authenticate(cs.user, cs.password)) {
-    throw new BasaltError(
-      'AUTH_FAILURE',
-      `the password of user '${cs.user}' has changed; reconnect with the new password`,
-    );
-  }
+  // Per request, so a dropped or disabled user or a changed password ends open sessions too;
+  // a generation comparison, never the (deliberately slow) password check.
+  ctx.engine.checkLogin(cs.login);
   return cs;
 }
 
 async function handleConnect(ctx: HandlerCtx, conn: RpcServerConnection, control: unknown): Promise<RpcReply> {
   const req = parseConnect(control);
-  if (!ctx.engine.authenticate(req.user, req.password)) {
-    ctx.opts.log('warn', `authentication failed for user '${req.user}' from ${conn.remote}`);
-    throw new BasaltError('AUTH_FAILURE', `wrong user name or password for '${req.user}'`);
+  let login: Login;
+  try {
+    login = await ctx.engine.login(req.user, req.password);
+  } catch (e) {
+    if (e instanceof BasaltError && e.errorName === 'AUTH_FAILURE')
+      ctx.opts.log('warn', `authentication failed for user '${req.user}' from ${conn.remote}: ${e.message}`);
+    throw e;
   }
   const prev = conn.state as ConnSession | undefined;
   if (prev) closeAllCursors(prev);
   const cs: ConnSession = {
     user: req.user,
-    password: req.password,
+    login,
     session: { user: req.user, db: null },
     cursors: new Map(),
     nextCursorId: 1,
@@ -393,9 +394,9 @@ function handleCloseCursor(ctx: HandlerCtx, conn: RpcServerConnection, control: 
 }
 
 async function handleInsertColumnar(ctx: HandlerCtx, conn: RpcServerConnection, frame: Frame): Promise<RpcReply> {
-  authed(ctx, conn);
+  const cs = authed(ctx, conn);
   const req = decodeInsertColumnar(frame.control, frame.payload);
-  const n = await ctx.engine.insertColumnar(req.db, req.tables);
+  const n = await ctx.engine.insertColumnar(req.db, req.tables, cs.user);
   const body: InsertColumnarResponse = { affectedRows: n };
   return { control: body };
 }

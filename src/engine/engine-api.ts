@@ -8,6 +8,7 @@ import type { TagValue, VnodeOptions, VnodeStore, VnodeTables } from '../storage
 import type { Session, StatementResult } from '../query/select-api.js';
 import type { Statement } from '../sql/index.js';
 import type { PartialState, SubPlan } from '../query/select/index.js';
+import type { AccessControl } from './privileges.js';
 
 export type { ResultColumn, Session, StatementResult } from '../query/select-api.js';
 
@@ -19,9 +20,23 @@ export interface BulkTable {
   readonly block: ColumnBlock;
 }
 
+/**
+ * A verified login: the user and its credential generation then (src/mnode/users.ts
+ * `authVersion`). Requests compare generations only; the slow password check runs once.
+ */
+export interface Login {
+  readonly user: string;
+  readonly generation: number;
+}
+
 export interface Engine {
-  /** Checks a user's password (`root`/`taosdata` until `alter user root pass '...'`). */
-  authenticate(user: string, password: string): boolean;
+  /** Verifies a user's password; AUTH_FAILURE naming why (wrong password, disabled user). */
+  login(user: string, password: string): Promise<Login>;
+  /**
+   * Per request: AUTH_FAILURE naming why when the session has ended (the user was dropped or
+   * disabled, or its password changed since `login`).
+   */
+  checkLogin(login: Login): void;
   /** Runs exactly one statement (a trailing ';' is allowed). Errors are BasaltError with codes. */
   execute(sql: string, session: Session): Promise<StatementResult>;
   /** Runs statements separated by ';' in order, stopping at the first error. */
@@ -36,8 +51,11 @@ export interface Engine {
    * keeps it, or DB_NOT_EXIST.
    */
   useDatabase(name: string, session: Session): Promise<string>;
-  /** The columnar bulk path: no SQL text. Returns rows written. */
-  insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number>;
+  /**
+   * The columnar bulk path: no SQL text. Returns rows written. `user` needs write on `db`
+   * (src/engine/privileges.ts); only an engine used alone (tests) may omit it.
+   */
+  insertColumnar(db: string, tables: readonly BulkTable[], user?: string): Promise<number>;
   /**
    * The database's vgroups (sorted by hash range) with the endpoint of each one's leader as
    * this dnode knows it (null while unknown), so a client can send each table's rows there.
@@ -48,6 +66,8 @@ export interface Engine {
 
 /** The engine a dnode hosts: the front-end calls, plus the mnode's placement orders. */
 export interface LocalEngine extends Engine {
+  /** Checks a password against this engine's own catalog (an engine used alone; a dnode's users are the cluster's). */
+  authenticate(user: string, password: string): boolean;
   /**
    * Records a database the mnode placed with replica > 1 and opens this dnode's replicas of
    * its vgroups (`vgroups`: only the ones this dnode hosts are opened). Repeating it with
@@ -124,6 +144,11 @@ export interface EngineOptions {
   readonly nowMs?: () => number;
   /** The dnode's log, for what the local vnodes report themselves (a full disk and its end). */
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /**
+   * Users and grants every statement is checked against: a dnode's cache of the cluster's
+   * users. Absent for an engine used alone, which uses its own catalog's users.
+   */
+  readonly access?: AccessControl;
   /**
    * Opens one replica of a replicated vgroup (a vgroup whose catalog record names its
    * replica dnodes) on the dnode's Raft runtime; absent on a single-node server, where such

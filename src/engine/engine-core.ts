@@ -12,6 +12,8 @@ import type { EngineOptions, RemoteStore, ReplicatedStore, Session } from './eng
 import { databasesNamed, type Statement } from '../sql/index.js';
 import type { DbHandle, RemoteSubplans } from '../query/select-api.js';
 import { RwLock } from './rw-lock.js';
+import { catalogAccess } from './ddl-user.js';
+import type { AccessControl } from './privileges.js';
 
 export interface TableLoc {
   readonly db: DbRecord;
@@ -42,6 +44,10 @@ export function touchedDbs(s: Statement, session: Session): Set<string> {
 
 export class EngineCore {
   readonly lock = new RwLock();
+  /** Where users and grants come from: the dnode's cluster users, else this engine's catalog. */
+  get access(): AccessControl {
+    return this.options.access ?? catalogAccess(this.catalog);
+  }
   /** Single-dnode server: replica and placement checks see one dnode. */
   readonly dnodeCount = 1;
   /** Views of replicated vgroups with no replica here (their replicas are on other dnodes). */

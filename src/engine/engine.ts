@@ -23,11 +23,13 @@ import {
 } from './ddl-database.js';
 import { alterTable, createChildTables, createStable, createTable, dropStable, dropTables } from './ddl-table.js';
 import { alterUser, createUser, dropUser } from './ddl-user.js';
+import { authorizeInsert, authorizeStatement } from './privileges.js';
 import type {
   BulkTable,
   CreateEngine,
   EngineOptions,
   LocalEngine,
+  Login,
   ReplicatedStore,
   Session,
   StatementResult,
@@ -61,6 +63,8 @@ function deleteNotSupported(): never {
 // or to the mnode-leader refusal; the handlers live in ddl-*.ts, insert.ts, select-bridge.ts, show-*.ts.
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: flat dispatch switch over 42 statement kinds, each case one handler call under the statement lock; split, the kind-to-handler table would be scattered over several functions
 async function run(core: EngineCore, s: Statement, session: Session): Promise<StatementResult> {
+  // Every statement this engine runs, from any interface or another dnode, passes here.
+  authorizeStatement(core.access, session, s);
   // Vgroups hosted on other dnodes: refresh their table meta first (src/vnode/remote-vnode.ts).
   if (s.kind !== 'dropDatabase' && s.kind !== 'createDatabase') {
     for (const name of touchedDbs(s, session)) await core.prepare(name);
@@ -131,11 +135,16 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
     case 'showUsers':
       return sh(() => showUsers(core));
     case 'createUser':
-      return ex(() => createUser(core, s, session));
+      return ex(() => createUser(core, s));
     case 'alterUser':
       return ex(() => alterUser(core, s, session));
     case 'dropUser':
-      return ex(() => dropUser(core, s, session));
+      return ex(() => dropUser(core, s));
+    case 'showUserPrivileges':
+      return onMnodeLeader('show user privileges');
+    case 'grant':
+    case 'revoke':
+      return onMnodeLeader(s.kind);
     case 'createDnode':
       return onMnodeLeader('create dnode');
     case 'dropDnode':
@@ -207,8 +216,11 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
       checkLength(sql);
       yield* runMany(core, sql, session);
     },
-    async insertColumnar(db: string, tables: readonly BulkTable[]): Promise<number> {
+    async insertColumnar(db: string, tables: readonly BulkTable[], user?: string): Promise<number> {
       alive();
+      // Only an engine used alone (tests) may leave the user out: a dnode always says who writes.
+      assert(user !== undefined || options.access === undefined, 'a dnode names the user of a bulk insert');
+      if (user !== undefined) authorizeInsert(core.access, user, db, tables);
       await core.prepare(db);
       return core.lock.shared(() => insertColumnar(core, db, tables));
     },
@@ -230,6 +242,18 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     authenticate(user: string, password: string): boolean {
       return core.catalog.checkPassword(user, password);
     },
+    async login(user: string, password: string): Promise<Login> {
+      if (!core.catalog.checkPassword(user, password))
+        throw new BasaltError('AUTH_FAILURE', `wrong user name or password for '${user}'`);
+      return { user, generation: catalogGeneration(core, user) };
+    },
+    checkLogin(login: Login): void {
+      if (catalogGeneration(core, login.user) !== login.generation)
+        throw new BasaltError(
+          'AUTH_FAILURE',
+          `the password of user '${login.user}' changed or the user was dropped; reconnect with the new password`,
+        );
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -237,6 +261,12 @@ export async function createEngineWith(options: EngineOptions, internals: Engine
     },
   };
   return engine;
+}
+
+/** A catalog user's credential generation: its salt changes with every password set; -1 when gone. */
+function catalogGeneration(core: EngineCore, user: string): number {
+  const u = core.catalog.state.users.find((x) => x.name === user);
+  return u ? Number.parseInt(u.salt.slice(0, 12), 16) : -1;
 }
 
 /**

@@ -4,6 +4,7 @@
 // rpc/peer-auth.ts); JOIN alone needs no secret, only a join token's proof.
 import { BasaltError } from '../common/errors.js';
 import type { WireColumn } from '../rpc/messages.js';
+import type { UsersState } from './users.js';
 
 export const ClusterMsg = {
   /** dnode → mnode leader every statusInterval; also how a new dnode joins. */
@@ -52,6 +53,8 @@ export interface StatusReport {
   bootId?: string;
   /** rpc/peer-auth.ts statusProof with the dnode's own secret (absent before it has one). */
   proof?: Uint8Array;
+  /** The users version this dnode caches (src/dnode/user-cache.ts); absent from older dnodes. */
+  usersVersion?: number;
 }
 
 /** A new dnode asks to join (after PEER_CHALLENGE on the same connection). */
@@ -98,6 +101,8 @@ export type StatusReply =
       offline?: number[];
       /** The mnode commit index the placement is as of. */
       placementIndex?: number;
+      /** Users and grants, when newer than the reporter's `usersVersion`. */
+      users?: UsersState;
     }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }

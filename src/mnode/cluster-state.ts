@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
+import { applyUserOp, EMPTY_USERS, type UserOp, type UsersState } from './users.js';
 
 /**
  * First vgId the mnode hands out. Replica-1 databases still take vgIds from their dnode's
@@ -110,6 +111,8 @@ export interface ClusterState {
   readonly dropping: readonly number[];
   /** Join tokens in force. */
   readonly joinTokens: readonly JoinTokenRecord[];
+  /** Users and grants (src/mnode/users.ts), cached by every dnode by their version. */
+  readonly users: UsersState;
 }
 
 export type ClusterOp =
@@ -146,7 +149,8 @@ export type ClusterOp =
   | { readonly op: 'startMoves'; readonly moves: readonly Omit<VgroupMove, 'id'>[]; readonly dropDnode?: number }
   | { readonly op: 'finishMove'; readonly id: number }
   | { readonly op: 'cancelMove'; readonly id: number }
-  | { readonly op: 'unplaceDb'; readonly name: string };
+  | { readonly op: 'unplaceDb'; readonly name: string }
+  | UserOp;
 
 export const EMPTY_CLUSTER_STATE: ClusterState = {
   clusterId: '',
@@ -161,6 +165,7 @@ export const EMPTY_CLUSTER_STATE: ClusterState = {
   nextMoveId: 1,
   dropping: [],
   joinTokens: [],
+  users: EMPTY_USERS,
 };
 
 function setVgroupDnodes(s: ClusterState, db: string, vgId: number, dnodeIds: readonly number[]): ClusterState {
@@ -227,6 +232,13 @@ export function applyClusterOp(s: ClusterState, o: ClusterOp): ClusterState {
     }
     case 'unplaceDb':
       return applyUnplaceDb(s, o);
+    case 'usersInit':
+    case 'createUser':
+    case 'alterUser':
+    case 'dropUser':
+    case 'grant':
+    case 'revoke':
+      return { ...s, users: applyUserOp(s.users, o) };
   }
 }
 

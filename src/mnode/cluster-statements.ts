@@ -46,6 +46,7 @@ import {
 import { Reconciler } from './reconciler.js';
 import { joinTokenId, newJoinToken } from '../rpc/peer-auth.js';
 import { planBalance, planDrain, planLeaders, planRedistribute, type PlannedMove } from './rebalance.js';
+import { runUserRequest } from './users.js';
 
 const T = DataType;
 
@@ -131,6 +132,20 @@ export class ClusterStatements {
         return this.exclusive(() => this.createDatabase(s, runOnDnode));
       case 'dropDatabase':
         return this.exclusive(() => this.dropDatabase(s, runOnDnode));
+      case 'showUsers':
+      case 'showUserPrivileges':
+      case 'createUser':
+      case 'alterUser':
+      case 'dropUser':
+      case 'grant':
+      case 'revoke': {
+        const run = (): Promise<ClusterResult> => {
+          const m = this.leader();
+          return runUserRequest({ users: () => m.state.users, propose: (op) => m.propose(op) }, s, Date.now());
+        };
+        // Shows read the applied state; changes queue behind each other like every other change.
+        return s.kind === 'showUsers' || s.kind === 'showUserPrivileges' ? run() : this.exclusive(run);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import { DataType, TYPE_BYTES } from '../common/types.js';
 import type { RpcResponse } from '../rpc/client.js';
 import type { DnodeCfgReply, DnodeCfgRequest, HostDatabase, VnodeCtl, VnodeCtlReply } from './cluster-messages.js';
 import type { Mnode } from './mnode.js';
+import type { UserRequest } from './users.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -67,6 +68,8 @@ export interface LeaderHost {
   localDnodeCfg(req: DnodeCfgRequest): Promise<DnodeCfgReply>;
   /** `fqdn:serverPort` of dnode `id`, if known. */
   epOf(id: number): string | undefined;
+  /** root's password for a cluster's first users (BASALT_ROOT_PASSWORD, rootPasswordFile, else taosdata). */
+  rootPassword?(): string;
 }
 
 /** Has dnode `dnodeId` record a replicated database and open its replicas (FORWARD host). */
@@ -112,7 +115,8 @@ export type ClusterRequest =
       /** The options given, checked only once the database is known not to exist. */
       readonly options: () => Partial<DbOptions>;
     }
-  | { readonly kind: 'dropDatabase'; readonly name: string; readonly ifExists: boolean };
+  | { readonly kind: 'dropDatabase'; readonly name: string; readonly ifExists: boolean }
+  | UserRequest;
 
 export type Cell = number | bigint | string | boolean | null;
 

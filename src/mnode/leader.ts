@@ -39,6 +39,7 @@ import {
 } from './cluster-messages.js';
 import type { LeaderHost } from './leader-host.js';
 import { Liveness, type LivenessView } from './liveness.js';
+import { DEFAULT_ROOT_PASSWORD, planUsersInit } from './users.js';
 
 /** The hosted mnode replica while it leads and has caught up. */
 type ServingMnode = NonNullable<LeaderHost['mnode']>;
@@ -49,6 +50,7 @@ export class MnodeLeader {
   private readonly probing = new Set<number>();
   private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
   private initProposed = false;
+  private usersInitProposed = false;
 
   constructor(
     private readonly host: LeaderHost,
@@ -108,6 +110,7 @@ export class MnodeLeader {
 
   private maybeInit(): void {
     const m = this.host.mnode;
+    if (m?.isLeader && m.state.clusterId !== '') this.maybeInitUsers();
     if (!m || !m.isLeader || m.state.clusterId !== '' || this.initProposed) return;
     this.initProposed = true;
     const id = this.host.clusterIdentity();
@@ -119,10 +122,35 @@ export class MnodeLeader {
       ...(id.dnodeSecret ? { dnodeSecret: id.dnodeSecret } : {}),
       ...(id.joinToken ? { joinToken: id.joinToken } : {}),
     })
-      .then(() => this.host.log.info('cluster initialised', { clusterId: id.clusterId }))
+      .then(() => {
+        this.host.log.info('cluster initialised', { clusterId: id.clusterId });
+        this.maybeInitUsers();
+      })
       .catch((e: unknown) => {
         this.initProposed = false;
         this.host.log.warn('cluster init not committed yet', { error: toBasaltError(e).message });
+      });
+  }
+
+  /**
+   * A cluster without users (new, or created before users were cluster state) gets root, with
+   * the password this dnode was given for it; until then no one can log in anywhere.
+   */
+  private maybeInitUsers(): void {
+    const m = this.host.mnode;
+    if (!m || !m.isLeader || m.state.users.version !== 0 || this.usersInitProposed) return;
+    this.usersInitProposed = true;
+    const password = this.host.rootPassword?.() ?? DEFAULT_ROOT_PASSWORD;
+    planUsersInit(password, Date.now())
+      .then((op) => m.propose(op))
+      .then(() =>
+        this.host.log.info('users initialised', {
+          root: password === DEFAULT_ROOT_PASSWORD ? 'default password' : 'password as configured',
+        }),
+      )
+      .catch((e: unknown) => {
+        this.usersInitProposed = false;
+        this.host.log.warn('users init not committed yet', { error: toBasaltError(e).message });
       });
   }
 
@@ -137,7 +165,7 @@ export class MnodeLeader {
     const mismatch = this.configMismatch(req, rec.id, now);
     if (mismatch) return mismatch;
     this.markSeen(m, req, rec, now);
-    return this.okReply(m, s, rec.id);
+    return this.okReply(m, s, rec.id, req.usersVersion);
   }
 
   /**
@@ -373,8 +401,11 @@ export class MnodeLeader {
   }
 
   /** The reply accepting dnode `dnodeId`: the cluster's endpoints and where every database lives, as of `s`. */
-  private okReply(m: ServingMnode, s: ClusterState, dnodeId: number): StatusReply {
+  private okReply(m: ServingMnode, s: ClusterState, dnodeId: number, usersVersion?: number): StatusReply {
+    // Users travel only when the reporter's copy is older (a change reaches it within one status interval).
+    const users = typeof usersVersion === 'number' && usersVersion >= s.users.version ? {} : { users: s.users };
     return {
+      ...users,
       kind: 'ok',
       dnodeId,
       clusterId: s.clusterId,

@@ -718,18 +718,35 @@ export interface AlterDnodeStmt {
   readonly pos: Pos;
 }
 
-/** `create user u pass 'p'`. */
+/** `create user u pass 'p' [sysinfo 0|1]` (sysinfo defaults to 1). */
 export interface CreateUserStmt {
   readonly kind: 'createUser';
   readonly user: string;
   readonly password: string;
+  readonly sysinfo: 0 | 1;
   readonly pos: Pos;
 }
-/** `alter user u pass 'p'`. */
+/** `alter user u pass 'p' | enable 0|1 | sysinfo 0|1`: exactly one of the three is set. */
 export interface AlterUserStmt {
   readonly kind: 'alterUser';
   readonly user: string;
-  readonly password: string;
+  readonly password: string | null;
+  readonly enable: 0 | 1 | null;
+  readonly sysinfo: 0 | 1 | null;
+  readonly pos: Pos;
+}
+/** `show user privileges`. */
+export interface ShowUserPrivilegesStmt {
+  readonly kind: 'showUserPrivileges';
+  readonly pos: Pos;
+}
+/** `grant read|write|all on db.*|db.table to u`, `revoke … from u`; `table` is '*' for every table. */
+export interface GrantStmt {
+  readonly kind: 'grant' | 'revoke';
+  readonly privilege: 'read' | 'write' | 'all';
+  readonly db: string;
+  readonly table: string;
+  readonly user: string;
   readonly pos: Pos;
 }
 export interface DropUserStmt {
@@ -780,7 +797,9 @@ export type Statement =
   | AlterDnodeStmt
   | CreateUserStmt
   | AlterUserStmt
-  | DropUserStmt;
+  | DropUserStmt
+  | ShowUserPrivilegesStmt
+  | GrantStmt;
 
 export type StatementKind = Statement['kind'];
 

@@ -114,17 +114,52 @@ function configWord(c: Cursor, what: string): string {
   return c.fail(what);
 }
 
-/** `create user u pass 'p'`, `alter user u pass 'p'`, `drop user u`; cursor after USER. */
+/**
+ * `create user u pass 'p' [sysinfo 0|1]`, `alter user u pass 'p' | enable 0|1 | sysinfo 0|1`,
+ * `drop user u`; cursor after USER.
+ */
 export function parseUser(c: Cursor, start: Token): Statement {
   const pos = c.pos(start);
   const user = c.name('a user name');
   if (start.value === 'drop') return { kind: 'dropUser', user, pos };
-  c.expectKw('pass', "PASS and a quoted password, e.g. PASS 'secret'");
-  const password = c.string("a quoted password, e.g. PASS 'secret'");
   if (start.value === 'create') {
-    // TDengine's optional `sysinfo 0|1` is accepted and ignored (one privilege level here).
-    if (c.acceptKw('sysinfo')) c.integer('0 or 1 after SYSINFO');
-    return { kind: 'createUser', user, password, pos };
+    c.expectKw('pass', "PASS and a quoted password, e.g. PASS 'secret'");
+    const password = c.string("a quoted password, e.g. PASS 'secret'");
+    const sysinfo = c.acceptKw('sysinfo') ? zeroOrOne(c, 'SYSINFO') : 1;
+    return { kind: 'createUser', user, password, sysinfo, pos };
   }
-  return { kind: 'alterUser', user, password, pos };
+  if (c.acceptKw('pass')) {
+    const password = c.string("a quoted password, e.g. PASS 'secret'");
+    return { kind: 'alterUser', user, password, enable: null, sysinfo: null, pos };
+  }
+  if (c.acceptKw('enable'))
+    return { kind: 'alterUser', user, password: null, enable: zeroOrOne(c, 'ENABLE'), sysinfo: null, pos };
+  if (c.acceptKw('sysinfo'))
+    return { kind: 'alterUser', user, password: null, enable: null, sysinfo: zeroOrOne(c, 'SYSINFO'), pos };
+  return c.fail("PASS 'password', ENABLE 0|1 or SYSINFO 0|1");
+}
+
+function zeroOrOne(c: Cursor, after: string): 0 | 1 {
+  const t = c.peek();
+  const n = c.integer(`0 or 1 after ${after}`);
+  if (n !== 0 && n !== 1) c.fail(`0 or 1 after ${after}`, t);
+  return n as 0 | 1;
+}
+
+/** `grant read|write|all [privileges] on db.*|db.table to u`, `revoke … from u`; cursor after GRANT/REVOKE. */
+export function parseGrant(c: Cursor, start: Token): Statement {
+  const pos = c.pos(start);
+  const kind = start.value === 'grant' ? 'grant' : 'revoke';
+  const t = c.peek();
+  const word = t.kind === 'ident' ? t.value : '';
+  if (word !== 'read' && word !== 'write' && word !== 'all') return c.fail('ALL, READ or WRITE');
+  c.next();
+  if (word === 'all') c.acceptKw('privileges');
+  c.expectKw('on', 'ON db.* or ON db.table');
+  const db = c.name('a database name');
+  c.expectOp('.', "'.' and * or a table name, e.g. power.*");
+  const table = c.acceptOp('*') ? '*' : c.name('* or a table name');
+  c.expectKw(kind === 'grant' ? 'to' : 'from', kind === 'grant' ? 'TO user' : 'FROM user');
+  const user = c.name('a user name');
+  return { kind, privilege: word, db, table, user, pos };
 }

@@ -9,6 +9,7 @@ import {
   parseAlterDnode,
   parseCreateDnode,
   parseDropDnode,
+  parseGrant,
   parseMnode,
   parseRedistribute,
   parseUser,
@@ -28,7 +29,7 @@ import { parseShow } from './show.js';
 import { parseAlterTable, parseCreateTable, parseDescribe, parseDropTable } from './table.js';
 
 const STATEMENT_START =
-  'a statement (SELECT, INSERT, CREATE, DROP, ALTER, USE, SHOW, DESCRIBE, DELETE, BALANCE, REDISTRIBUTE)';
+  'a statement (SELECT, INSERT, CREATE, DROP, ALTER, USE, SHOW, DESCRIBE, DELETE, BALANCE, REDISTRIBUTE, GRANT, REVOKE)';
 
 let parseCalls = 0;
 
@@ -105,6 +106,9 @@ function parseStatement(c: Cursor): Statement {
       return parseBalance(c, c.next());
     case 'redistribute':
       return parseRedistribute(c, c.next());
+    case 'grant':
+    case 'revoke':
+      return parseGrant(c, c.next());
     case 'flush':
     case 'compact':
       return parseFlushOrCompact(c, c.next());

@@ -6,7 +6,7 @@ import type { Token } from './lexer.js';
 import { parseTableName } from './names.js';
 
 const SHOW_WHAT =
-  'DATABASES, TABLES, STABLES, CREATE, DNODES, MNODES, VGROUPS, VNODES, CLUSTER, VARIABLES, DNODE n VARIABLES, TRANSACTIONS or USERS';
+  'DATABASES, TABLES, STABLES, CREATE, DNODES, MNODES, VGROUPS, VNODES, CLUSTER, VARIABLES, DNODE n VARIABLES, TRANSACTIONS, USERS or USER PRIVILEGES';
 
 /** Cursor after SHOW. */
 export function parseShow(c: Cursor, start: Token): Statement {
@@ -67,6 +67,9 @@ export function parseShow(c: Cursor, start: Token): Statement {
       return { kind: 'showTransactions', pos };
     case 'users':
       return { kind: 'showUsers', pos };
+    case 'user':
+      c.expectKw('privileges', 'PRIVILEGES after USER');
+      return { kind: 'showUserPrivileges', pos };
     default:
       return c.fail(SHOW_WHAT, t);
   }

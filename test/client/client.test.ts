@@ -143,7 +143,11 @@ test('wrong password is AUTH_FAILURE; a password change locks out open connectio
     const c3 = await connect({ port: srv.rpcPort, password: 'n3w' });
     await c3.query("alter user root pass 'taosdata'");
     c3.close();
-    assert.equal((await c.query('select big 1')).numRows, 1);
+    // A session ended by a password change stays ended, even when the password changes back.
+    await assert.rejects(c.query('select big 1'), (e: BasaltError) => e.code === 0x80000357);
+    const c4 = await connect({ port: srv.rpcPort });
+    assert.equal((await c4.query('select big 1')).numRows, 1);
+    c4.close();
   } finally {
     c.close();
     admin.close();

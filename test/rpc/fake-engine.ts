@@ -82,6 +82,12 @@ export interface FakeEngine extends LocalEngine {
   closed: boolean;
 }
 
+function generationOf(p: string): number {
+  let h = 0;
+  for (const ch of p) h = (h * 31 + ch.charCodeAt(0)) | 0;
+  return h;
+}
+
 export function createFakeEngine(): FakeEngine {
   let password = 'taosdata';
   let inserted = 0n;
@@ -90,7 +96,18 @@ export function createFakeEngine(): FakeEngine {
     bulk: [],
     abandoned: 0,
     closed: false,
+    // The generation is the password itself (hashed): a session lives while root's password is
+    // the one it logged in with, so changing it back revives it (what the client test checks).
+    async login(u, p) {
+      if (u !== 'root' || p !== password)
+        throw new BasaltError('AUTH_FAILURE', `wrong user name or password for '${u}'`);
+      return { user: u, generation: generationOf(p) };
+    },
     authenticate: (u, p) => u === 'root' && p === password,
+    checkLogin(l) {
+      if (generationOf(password) !== l.generation)
+        throw new BasaltError('AUTH_FAILURE', `the password of user '${l.user}' changed; reconnect`);
+    },
     async execute(sqlText: string, session: Session): Promise<StatementResult> {
       const sql = sqlText
         .replace(/--[^\n]*\n?/g, '')

@@ -142,9 +142,9 @@ test('only super users manage users; anyone may change their own password', asyn
   await runCases(t, te, [{ sql: "create user plain pass 'p1'" }]);
   te.session = { user: 'plain', db: null };
   await runCases(t, te, [
-    { sql: "create user other pass 'x'", error: 'AUTH_FAILURE', errorText: 'plain' },
-    { sql: "alter user root pass 'hijack'", error: 'AUTH_FAILURE', errorText: 'root' },
-    { sql: 'drop user plain', error: 'AUTH_FAILURE' },
+    { sql: "create user other pass 'x'", error: 'PERMISSION_DENIED', errorText: 'plain' },
+    { sql: "alter user root pass 'hijack'", error: 'PERMISSION_DENIED', errorText: 'root' },
+    { sql: 'drop user plain', error: 'PERMISSION_DENIED' },
     { sql: "alter user plain pass 'p2'" },
   ]);
   assert.equal(te.engine.authenticate('plain', 'p2'), true);

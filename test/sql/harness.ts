@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { valueAt } from '../../src/common/block.js';
 import { Errors, isBasaltError, type ErrorName } from '../../src/common/errors.js';
-import type { Engine, Session, StatementResult } from '../../src/engine/engine-api.js';
+import type { LocalEngine, Session, StatementResult } from '../../src/engine/engine-api.js';
 import { createEngineWith } from '../../src/engine/engine.js';
 import type { OpenStore } from '../../src/vnode/vnode-set.js';
 import { MemoryStore } from '../query/memory-store.js';
@@ -34,7 +34,7 @@ export interface SqlCase {
 }
 
 export interface TestEngine {
-  readonly engine: Engine;
+  readonly engine: LocalEngine;
   readonly dir: string;
   session: Session;
   reopen(): Promise<void>;
@@ -56,7 +56,7 @@ function defaultStore(): OpenStore | undefined {
 export async function openTestEngine(opts: { openStore?: OpenStore; dir?: string } = {}): Promise<TestEngine> {
   const openStore = opts.openStore ?? defaultStore();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'basalt-sql-'));
-  const make = (): Promise<Engine> =>
+  const make = (): Promise<LocalEngine> =>
     createEngineWith(
       {
         dataDir: dir,
@@ -81,7 +81,7 @@ export async function openTestEngine(opts: { openStore?: OpenStore; dir?: string
     session: { user: 'root', db: null },
     async reopen() {
       await te.engine.close();
-      (te as { engine: Engine }).engine = await make();
+      (te as { engine: LocalEngine }).engine = await make();
     },
     async close() {
       await te.engine.close();
