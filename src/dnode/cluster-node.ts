@@ -42,6 +42,7 @@ import { RemoteVnode } from '../vnode/remote-vnode.js';
 import type { Logger } from './logger.js';
 import { splitEndpoint } from '../common/endpoint.js';
 import { PeerPool } from './peer-pool.js';
+import { peerTransportSecurity } from './peer-tls.js';
 
 export interface ClusterNodeOptions {
   readonly config: BasaltConfig;
@@ -76,6 +77,7 @@ export class ClusterNode implements LeaderHost {
   private statusInFlight: Promise<void> | null = null;
   private closed = false;
   private readonly gate = new RepeatGate();
+  private readonly peerSecurity: ReturnType<typeof peerTransportSecurity>;
 
   private constructor(
     readonly opts: ClusterNodeOptions,
@@ -83,7 +85,8 @@ export class ClusterNode implements LeaderHost {
   ) {
     this.identity = identity;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
-    this.peers = new PeerPool(opts.config.maxFrameBytes);
+    this.peerSecurity = peerTransportSecurity(opts.config, () => this.identity, this.endpoint);
+    this.peers = new PeerPool(opts.config.maxFrameBytes, this.peerSecurity.pool);
     this.vgroupLink = new VgroupLinkClient({
       peers: this.peers,
       selfId: () => this.identity.dnodeId,
@@ -236,7 +239,12 @@ export class ClusterNode implements LeaderHost {
       }
       if (g.pass(key, Date.now())) this.log.log(level, `raft: ${m}`);
     };
-    this.transport = new RaftTransport({ nodeId: id, maxFrameBytes: this.opts.config.maxFrameBytes, log });
+    this.transport = new RaftTransport({
+      nodeId: id,
+      maxFrameBytes: this.opts.config.maxFrameBytes,
+      log,
+      ...this.peerSecurity.raft,
+    });
     this.runtime = new ReplicaRuntime({ nodeId: id, transport: this.transport, log });
     for (const [peer, ep] of this.peerEps) this.setPeer(peer, ep);
     return this.runtime;

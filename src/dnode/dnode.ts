@@ -6,7 +6,7 @@
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { BasaltConfig } from '../common/config.js';
-import { configVariables } from '../common/config.js';
+import { configVariables, readTlsFiles } from '../common/config.js';
 import type { CreateEngine, Engine, LocalEngine } from '../engine/engine-api.js';
 import type { DbOptions } from '../common/db-options.js';
 import type { PlacementEntry } from '../mnode/cluster-messages.js';
@@ -145,11 +145,17 @@ export class Dnode {
         return this.cluster.handle(f.msgType, f.control);
       },
     });
+    const tls = readTlsFiles(config);
+    const peerMessages = new Set<number>([MsgType.RAFT, ...Object.values(ClusterMsg)]);
     this.rpc = new RpcServer({
       host: config.listenHost,
       port: config.serverPort,
       handler: handler.handle,
       maxFrameBytes: config.maxFrameBytes,
+      maxConnectionsPerSourceIp: config.maxConnectionsPerSourceIp,
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}) } } : {}),
+      // Status probes (basalt check, Kubernetes) stay plain; peers too unless peerTls.
+      plainAllowed: (t) => t === MsgType.STATUS || t === MsgType.PING || (config.peerTls === 0 && peerMessages.has(t)),
       log: (level, m) => logger.log(level, m),
     });
     this.handler = handler;
@@ -224,6 +230,11 @@ export class Dnode {
 
   get rpcPort(): number {
     return this.rpc.port;
+  }
+
+  /** The RPC server's refusals and closes by reason (pre-login limits, TLS mismatches). */
+  rpcStats(): ReturnType<RpcServer['stats']> {
+    return this.rpc.stats();
   }
 
   get running(): boolean {

@@ -26,6 +26,7 @@ import {
   type WireColumn,
 } from '../rpc/messages.js';
 import { decodeInsertColumnar } from '../rpc/insert-columnar.js';
+import { ClusterMsg } from '../mnode/cluster-messages.js';
 import type { RpcHandler, RpcReply, RpcServerConnection } from '../rpc/server.js';
 
 interface Cursor {
@@ -110,6 +111,10 @@ async function dispatch(ctx: HandlerCtx, conn: RpcServerConnection, frame: Frame
     case MsgType.VGROUP_MAP:
       return handleVgroupMap(ctx, conn, frame.control);
     default:
+      // Until peers prove the cluster secret (issue #13, peer authentication), a cluster
+      // message is a peer's login, as trusted as it was before the pre-login limits; marked
+      // before the handler runs, so the peer's next frame in the same read may be large.
+      if (ctx.opts.cluster && isPeerMessage(frame.msgType)) conn.markAuthenticated();
       return handleOther(ctx, frame);
   }
 }
@@ -173,6 +178,7 @@ async function handleConnect(ctx: HandlerCtx, conn: RpcServerConnection, control
     cs.session.db = await ctx.engine.useDatabase(req.db, cs.session);
   }
   conn.state = cs;
+  conn.markAuthenticated();
   if (prev) {
     ctx.live.delete(prev);
     ctx.live.add(cs);
@@ -323,6 +329,11 @@ function handleVgroupMap(ctx: HandlerCtx, conn: RpcServerConnection, control: un
 }
 
 /** Intra-cluster messages, or a message type this server does not know. */
+const PEER_MESSAGES = new Set<number>([MsgType.RAFT, ...Object.values(ClusterMsg)]);
+function isPeerMessage(msgType: number): boolean {
+  return PEER_MESSAGES.has(msgType);
+}
+
 async function handleOther(ctx: HandlerCtx, frame: Frame): Promise<RpcReply> {
   const r = ctx.opts.cluster ? await ctx.opts.cluster(frame) : null;
   if (r) return r;

@@ -7,10 +7,11 @@
 // buffered without bound. A failed connection backs off (doubling, capped) before retrying.
 // A frame goes out as its head plus the entry buffers themselves (frame.ts encodeFrameParts),
 // written in one corked batch: the entry data is never copied on the send side.
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { assert } from '../common/assert.js';
 import { Limits } from '../common/limits.js';
-import { encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
+import { encodeFrame, encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
 import { MsgType } from '../rpc/messages.js';
 
 export interface PeerOptions {
@@ -20,6 +21,13 @@ export interface PeerOptions {
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
   readonly maxFrameBytes: number;
+  /** Connect over TLS, verifying the peer's certificate against `ca` (peerTls). */
+  readonly tls?: { readonly ca?: string | Buffer };
+  /**
+   * A one-way frame written first on every new connection, before any Raft frame: the
+   * receiving dnode reads large frames only from a connection that has logged in.
+   */
+  readonly greeting?: () => { readonly msgType: number; readonly control: unknown } | null;
 }
 
 export interface PeerStats {
@@ -101,7 +109,15 @@ export class Peer {
 
   private open(): void {
     this.connecting = true;
-    const s = netConnect({ host: this.host, port: this.port });
+    const tls = this.opts.tls;
+    const s = tls
+      ? tlsConnect({
+          host: this.host,
+          port: this.port,
+          ...(tls.ca ? { ca: tls.ca } : {}),
+          ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+        })
+      : netConnect({ host: this.host, port: this.port });
     this.socket = s;
     s.setNoDelay(true);
     const timer = setTimeout(
@@ -109,13 +125,15 @@ export class Peer {
       this.opts.connectTimeoutMs,
     );
     timer.unref();
-    s.once('connect', () => {
+    s.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       this.connecting = false;
       this.backoffMs = this.opts.backoffMinMs;
       // Keepalive notices a peer host that vanished without closing the connection.
       s.setKeepAlive(true, Limits.raftPeerKeepAliveMs);
       s.cork();
+      const hello = this.opts.greeting?.();
+      if (hello) s.write(encodeFrame(FLAG_ONEWAY, hello.msgType, 0, hello.control, [], this.opts.maxFrameBytes));
       for (const q of this.queue.splice(0)) {
         writeFrameParts(s, q.parts);
         this.stats.framesSent++;

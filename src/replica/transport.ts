@@ -23,6 +23,9 @@ export interface RaftTransportOptions {
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
   readonly maxFrameBytes?: number;
+  /** TLS to peers (peerTls) and the one-way frame each new connection starts with: see PeerOptions. */
+  readonly tls?: PeerOptions['tls'];
+  readonly greeting?: PeerOptions['greeting'];
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -52,6 +55,8 @@ export class RaftTransport {
       backoffMinMs: opts.backoffMinMs ?? Limits.raftPeerBackoffMinMs,
       backoffMaxMs: opts.backoffMaxMs ?? Limits.raftPeerBackoffMaxMs,
       maxFrameBytes: opts.maxFrameBytes ?? Limits.maxFrameBytes,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.greeting ? { greeting: opts.greeting } : {}),
     };
     this.frameTargetBytes = Math.min(
       opts.frameTargetBytes ?? Limits.raftFrameTargetBytes,
