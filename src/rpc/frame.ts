@@ -266,8 +266,11 @@ export function looksLikeTlsHello(head: Uint8Array): boolean | null {
   return head[4] !== FRAME_MAGIC;
 }
 
-/** Frames up to this size get their whole buffer at once; larger ones grow with the bytes that arrive. */
-const DECODER_PREALLOC_BYTES = 1024 * 1024;
+/**
+ * Frames up to this size get their whole buffer at once; larger ones are kept as the chunks
+ * that arrived, so a sender that announces a large frame and stalls holds only what it sent.
+ */
+const DECODER_PREALLOC_BYTES = 64 * 1024;
 
 export class FrameDecoder {
   private lenBuf = Buffer.alloc(4);
@@ -310,7 +313,11 @@ export class FrameDecoder {
     this.lenHave = 0;
   }
 
-  /** Feeds bytes; returns the events they complete. After a 'fatal' event nothing more is parsed. */
+  /**
+   * Feeds bytes; returns the events they complete. After a 'fatal' event nothing more is
+   * parsed. Part of a large frame may be kept by reference: `chunk` must not change afterwards
+   * (socket chunks never do).
+   */
   push(chunk: Uint8Array): DecodeEvent[] {
     const out: DecodeEvent[] = [];
     this.pushEach(chunk, (ev) => {
@@ -386,7 +393,7 @@ export class FrameDecoder {
       );
       const take = Math.min(this.bodyLen - this.bodyHave, chunk.length - p);
       if (this.body !== null) this.body.set(chunk.subarray(p, p + take), this.bodyHave);
-      else this.parts.push(Buffer.from(chunk.subarray(p, p + take)));
+      else this.parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + p, take));
       this.bodyHave += take;
       p += take;
       if (this.bodyHave === this.bodyLen) {
