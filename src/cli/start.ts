@@ -231,7 +231,7 @@ export function registerStart(program: Command, version: string): void {
       const id = server.dnode.identity?.dnodeId ?? 0;
       const who = id > 0 ? `dnode ${id}` : `new dnode, joining through firstEp ${c.firstEp},`;
       process.stdout.write(
-        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
+        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}${c.sslCert !== '' ? ' (HTTPS; RPC over TLS)' : ''}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
       stopOnSignals(server, (code) => {
         process.stdout.write('basalt: stopped\n');
