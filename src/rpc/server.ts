@@ -211,6 +211,8 @@ interface ConnState extends RpcServerConnection {
   partialSinceMs: number;
   /** Plain TCP on a server that serves TLS: only plainAllowed's message types. */
   plain: boolean;
+  /** Reading stopped because the peer does not read our replies: its frame cannot complete meanwhile. */
+  writePaused: boolean;
   closing: boolean;
 }
 
@@ -366,7 +368,7 @@ export class RpcServer {
       head = null;
       if (!hello) {
         conn.plain = this.tlsContext !== null;
-        raw.on('drain', () => raw.resume());
+        raw.on('drain', () => this.resumeReading(conn));
         this.feed(conn, first);
         return;
       }
@@ -398,12 +400,19 @@ export class RpcServer {
       secured = true;
     });
     t.on('data', (chunk: Buffer) => this.feed(conn, chunk));
-    t.on('drain', () => t.resume());
+    t.on('drain', () => this.resumeReading(conn));
     t.on('error', (e: Error) => {
       if (!secured && !conn.closing)
         this.count('tlsHandshakeFailed', `${conn.remote}: TLS handshake failed (${e.message})`);
     });
     t.on('close', () => this.connClosed(conn));
+  }
+
+  private resumeReading(conn: ConnState): void {
+    conn.writePaused = false;
+    // The frame-read clock restarts: the wait was ours, not the sender's.
+    if (conn.partialSinceMs !== 0) conn.partialSinceMs = Date.now();
+    conn.socket.resume();
   }
 
   /** Bytes of a connection's stream (after the TLS layer, if any) into its decoder. */
@@ -429,7 +438,7 @@ export class RpcServer {
       );
     }
     for (const c of this.conns) {
-      if (c.partialSinceMs === 0 || nowMs - c.partialSinceMs < this.frameReadTimeoutMs) continue;
+      if (c.partialSinceMs === 0 || c.writePaused || nowMs - c.partialSinceMs < this.frameReadTimeoutMs) continue;
       this.closeConn(
         c,
         'frameReadTimeout',
@@ -550,6 +559,7 @@ export class RpcServer {
       decoder: null,
       partialSinceMs: 0,
       plain: false,
+      writePaused: false,
       closing: false,
       onClose(fn) {
         this.closeHooks.push(fn);
@@ -757,6 +767,9 @@ export class RpcServer {
 
   private write(conn: ConnState, buf: Buffer): void {
     if (conn.closing || conn.socket.destroyed || !conn.socket.writable) return;
-    if (!conn.socket.write(buf)) conn.socket.pause();
+    if (!conn.socket.write(buf)) {
+      conn.writePaused = true;
+      conn.socket.pause();
+    }
   }
 }
