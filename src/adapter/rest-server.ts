@@ -8,10 +8,13 @@
 // credentials, 413 for an oversized body, 404/405 for unknown routes, 502/503 when the
 // dnode cannot be reached.
 //
+// With `tls` (sslCert/sslKey) the same routes are served over HTTPS only.
+//
 // When the dnode runs in this process (`basalt start`), the adapter's RPC connection is an
 // in-process link rather than loopback TCP (connection.ts).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -28,6 +31,8 @@ export interface RestServerOptions {
   readonly rpcPort: number;
   readonly maxBodyBytes?: number;
   readonly requestTimeoutMs?: number;
+  /** Serve HTTPS with this PEM certificate and key. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -73,6 +78,22 @@ export function matchSqlPath(pathname: string): { db: string | null } | null {
   return { db };
 }
 
+/**
+ * Resolves on the response's next 'drain' or its 'close', whichever comes first, and removes
+ * both listeners then: a long stream waits many times, and listeners left behind pile up.
+ */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** `GET /-/ping` (or HEAD): 200 with `{"code":0,"desc":"ok"}`, no credentials needed. */
 function ping(req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -100,12 +121,16 @@ export class RestServer {
   /** Listens; rejects with the raw listen error for the caller to name the setting. */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((req, res) => {
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
         this.handle(req, res).catch((e: unknown) => {
           this.opts.log?.('error', `rest: unexpected failure: ${(e as Error).stack ?? String(e)}`);
           sendError(res, 500, toBasaltError(e));
         });
-      });
+      };
+      const tls = this.opts.tls;
+      const server: Server = tls
+        ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest)
+        : createServer(onRequest);
       server.maxConnections = Limits.maxHttpConnections;
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host, () => {
@@ -161,6 +186,26 @@ export class RestServer {
     if (login) {
       req.resume();
       await this.login(res, login[1]!, login[2]!);
+      return;
+    }
+    if (/^\/rest\/login\/?$/.test(pathname)) {
+      req.resume();
+      // The same token, with the password in the Authorization header rather than the URL
+      // (URLs end up in proxy and shell history logs).
+      const basic = parseBasicAuth(req.headers.authorization);
+      if (!basic) {
+        sendError(
+          res,
+          401,
+          new BasaltError(
+            'AUTH_FAILURE',
+            'send the credentials as Basic auth: curl -u root:taosdata http://host:6041/rest/login',
+          ),
+          { 'WWW-Authenticate': 'Basic realm="basalt"' },
+        );
+        return;
+      }
+      await this.loginAs(res, basic.user, basic.password);
       return;
     }
     if (pathname === '/influxdb/v1/write') {
@@ -430,6 +475,11 @@ export class RestServer {
       );
       return;
     }
+    await this.loginAs(res, user, password);
+  }
+
+  /** Checks the credentials (a pooled connection) and answers with a Taosd token for them. */
+  private async loginAs(res: ServerResponse, user: string, password: string): Promise<void> {
     try {
       await this.connection(user, password);
     } catch (e) {
@@ -505,11 +555,7 @@ export class RestServer {
         streaming = true;
         res.writeHead(200, { 'Content-Type': JSON_TYPE });
       }
-      if (!res.write(chunk))
-        await new Promise<void>((r) => {
-          res.once('drain', r);
-          res.once('close', r);
-        });
+      if (!res.write(chunk)) await drainedOrClosed(res);
     };
     try {
       for await (const b of stream.blocks) {

@@ -3,9 +3,11 @@
 // (serverPort 6030, 6130, 6230 …, each with its REST port serverPort + 11), joins them
 // (`create dnode` for each after the first), creates mnodes on the first three dnodes,
 // prints the endpoints and statements that work as printed, and stops them all on Ctrl-C.
-// Re-running on the same --dir restarts the same cluster.
+// Re-running on the same --dir restarts the same cluster. With --tls it first makes a
+// self-signed CA and a localhost certificate in <dir>/tls (openssl), runs every dnode with
+// sslCert/sslKey/sslCa and peerTls 1, and prints the commands with --tls --ca / --cacert.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -15,6 +17,7 @@ import { Limits } from '../common/limits.js';
 import { SERVER_NODE_FLAGS } from './node-flags.js';
 import { newJoinToken } from '../rpc/peer-auth.js';
 import { cliCommand } from './start.js';
+import { generateCerts, type GeneratedCerts } from './tls-certs.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'basalt');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +47,23 @@ function playgroundJoinTokenFile(dir: string): string {
   return file;
 }
 
-function startMember(id: number, port: number, dir: string, firstEp: string, tokenFile: string): Promise<Member> {
+/** `--set` flags that make a dnode serve TLS (and speak it to its peers) with the playground's certificates. */
+function tlsSettings(tls: GeneratedCerts | null): string[] {
+  if (tls === null) return [];
+  return [`sslCert=${tls.cert}`, `sslKey=${tls.key}`, `sslCa=${tls.caCert}`, 'peerTls=1'].flatMap((kv) => [
+    '--set',
+    kv,
+  ]);
+}
+
+function startMember(
+  id: number,
+  port: number,
+  dir: string,
+  firstEp: string,
+  tokenFile: string,
+  tls: GeneratedCerts | null,
+): Promise<Member> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     process.execPath,
@@ -68,6 +87,7 @@ function startMember(id: number, port: number, dir: string, firstEp: string, tok
       // the default, 2 × cores + 5, is 9 on a 2-core machine.
       '--set',
       `supportVnodes=${PLAYGROUND_SUPPORT_VNODES}`,
+      ...tlsSettings(tls),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -158,7 +178,8 @@ export function registerPlayground(program: Command, version: string): void {
     .option('--nodes <n>', 'number of dnodes (1-9)', '3')
     .option('--dir <dir>', "directory for the dnodes' data and logs", 'playground')
     .option('--port <port>', 'serverPort of the first dnode; the others add 100 each', '6030')
-    .action(async (flags: { nodes: string; dir: string; port: string }) => {
+    .option('--tls', 'serve RPC and REST over TLS (also between dnodes) with a self-signed CA made in <dir>/tls')
+    .action(async (flags: { nodes: string; dir: string; port: string; tls?: boolean }) => {
       const t0 = Date.now();
       const plan = playgroundPlan(flags);
       if (plan === null) {
@@ -169,7 +190,11 @@ export function registerPlayground(program: Command, version: string): void {
       let conn: Connection | null = null;
       try {
         await startMembers(plan, members);
-        conn = await connect({ host: '127.0.0.1', port: plan.base });
+        conn = await connect({
+          host: '127.0.0.1',
+          port: plan.base,
+          ...(plan.tls ? { tls: { ca: readFileSync(plan.tls.caCert) } } : {}),
+        });
         await formCluster(conn, plan, members);
         process.stdout.write(await readyText(conn, plan, members, version, t0));
       } catch (e) {
@@ -190,10 +215,12 @@ interface PlaygroundPlan {
   /** serverPort of the first dnode; dnode k (from 0) listens on base + 100 k. */
   readonly base: number;
   readonly dir: string;
+  /** --tls: the generated CA and certificate. */
+  readonly tls: GeneratedCerts | null;
 }
 
 /** The validated flags, or null after printing what is wrong with them. */
-function playgroundPlan(flags: { nodes: string; dir: string; port: string }): PlaygroundPlan | null {
+function playgroundPlan(flags: { nodes: string; dir: string; port: string; tls?: boolean }): PlaygroundPlan | null {
   const n = Number(flags.nodes);
   const base = Number(flags.port);
   if (!Number.isInteger(n) || n < 1 || n > 9) {
@@ -204,7 +231,17 @@ function playgroundPlan(flags: { nodes: string; dir: string; port: string }): Pl
     process.stderr.write(`basalt playground: --port '${flags.port}' leaves no room for ${n} dnodes\n`);
     return null;
   }
-  return { n, base, dir: resolve(flags.dir) };
+  const dir = resolve(flags.dir);
+  let tls: GeneratedCerts | null = null;
+  if (flags.tls) {
+    try {
+      tls = generateCerts(join(dir, 'tls'));
+    } catch (e) {
+      process.stderr.write(`basalt playground: --tls: ${toBasaltError(e).message}\n`);
+      return null;
+    }
+  }
+  return { n, base, dir, tls };
 }
 
 /** Starts every dnode; `members` gets those that started, so they are stopped even when another failed. */
@@ -213,7 +250,7 @@ async function startMembers(plan: PlaygroundPlan, members: Member[]): Promise<vo
   const tokenFile = playgroundJoinTokenFile(plan.dir);
   const started = await Promise.allSettled(
     Array.from({ length: plan.n }, (_v, k) =>
-      startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp, tokenFile),
+      startMember(k + 1, plan.base + 100 * k, join(plan.dir, `dnode${k + 1}`), firstEp, tokenFile, plan.tls),
     ),
   );
   for (const r of started) if (r.status === 'fulfilled') members.push(r.value);
@@ -263,24 +300,31 @@ async function readyText(
   const mnodes = (await c.query('show mnodes')).rows();
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   const cli = cliCommand();
+  // With --tls every command needs the CA; `sql` stands for the shell with it.
+  const sql = plan.tls ? `sql --tls --ca ${plan.tls.caCert}` : 'sql';
+  const rest = plan.tls ? `https://127.0.0.1:${base + 11}` : `http://127.0.0.1:${base + 11}`;
+  const curl = plan.tls ? `curl --cacert ${plan.tls.caCert}` : 'curl';
   let text = `Basalt ${version} playground: ${n} dnode(s), ${mnodes.length} mnode(s), ready in ${secs} s. Data and logs in ${plan.dir}\n\n`;
   for (const r of rows) {
     const pid = members.find((m) => `localhost:${m.port}` === r[1])?.child.pid ?? '?';
     const mn = mnodes.find((x) => x[0] === r[0]);
     text += `  dnode ${String(r[0])}  ${String(r[1]).padEnd(16)} ${String(r[4])}  pid ${pid}${mn ? `  mnode ${String(mn[2])}` : ''}\n`;
   }
-  text += `  REST: http://127.0.0.1:${base + 11}/rest/sql\n\n`;
+  text += `  REST: ${rest}/rest/sql\n`;
+  if (plan.tls) text += `  TLS: CA ${plan.tls.caCert}, certificate ${plan.tls.cert} (localhost, 127.0.0.1)\n`;
+  text += '\n';
   text += `Try, from another terminal:\n`;
-  text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show dnodes"\n`;
-  text += `  ${cli} sql -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
-  text += `  curl -u root:taosdata -d "show cluster" 127.0.0.1:${base + 11}/rest/sql\n`;
-  text += `  ${cli} sql -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
-  if (hasDemo(plan)) text += `  ${cli} sql -h 127.0.0.1 -P ${base} -s "show demo.vgroups; select * from demo.meters"\n`;
+  text += `  ${cli} ${sql} -h 127.0.0.1 -P ${base} -s "show dnodes"\n`;
+  text += `  ${cli} ${sql} -h 127.0.0.1 -P ${base + 100 * Math.min(1, n - 1)} -s "show mnodes"\n`;
+  text += `  ${curl} -u root:taosdata -d "show cluster" ${rest}/rest/sql\n`;
+  text += `  ${cli} ${sql} -h 127.0.0.1 -P ${base}     (then: create database power; use power; create table t (ts timestamp, v int); insert into t values (now, 1); select * from t;)\n`;
+  if (hasDemo(plan))
+    text += `  ${cli} ${sql} -h 127.0.0.1 -P ${base} -s "show demo.vgroups; select * from demo.meters"\n`;
   const leader = mnodes.find((x) => x[2] === 'leader');
   const lm = members.find((m) => leader !== undefined && m.id === leader[0]);
   const other = members.find((m) => m !== lm);
   if (n >= 3 && lm && other)
-    text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} sql -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
+    text += `Fail-over: kill -9 ${lm.child.pid ?? ''}   (dnode ${lm.id}, the mnode leader), then: ${cli} ${sql} -h 127.0.0.1 -P ${other.port} -s "show mnodes; insert into demo.d1001 values (now, 9.9, 220, 0.3); select count(*) from demo.meters"\n`;
   text += `\nPress Ctrl-C to stop all dnodes.\n`;
   return text;
 }

@@ -25,6 +25,20 @@ interface SqlFlags {
   database?: string;
   check?: boolean;
   timezone?: string;
+  tls?: boolean;
+  ca?: string;
+}
+
+/** `--tls [--ca file]` as the client's tls option; a CA file that cannot be read is an error line. */
+function tlsFromFlags(flags: SqlFlags): { tls?: true | { ca: Buffer } } {
+  if (flags.ca !== undefined) {
+    try {
+      return { tls: { ca: readFileSync(flags.ca) } };
+    } catch (e) {
+      throw new Error(`cannot read --ca ${flags.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  return flags.tls ? { tls: true } : {};
 }
 
 const stdio: ShellOutput = {
@@ -49,8 +63,9 @@ export async function runCheck(
   port: number,
   io: ShellOutput = stdio,
   mode: CheckMode = 'alive',
+  tls: { tls?: true | { ca: Buffer } } = {},
 ): Promise<number> {
-  const s = await checkServer({ host, port });
+  const s = await checkServer({ host, port, ...tls });
   io.out(`${s.code}: ${s.text}\n`);
   if (s.detail) io.out(`${s.detail}\n`);
   if (mode === 'ready') return s.code === 2 ? 0 : 1;
@@ -209,14 +224,16 @@ async function interactive(conn: Connection, version: string): Promise<number> {
 export async function sqlMain(flags: SqlFlags, version: string): Promise<number> {
   if (flags.timezone) process.env['TZ'] = flags.timezone;
   let ep: Endpoint;
+  let tls: { tls?: true | { ca: Buffer } };
   try {
     ep = resolveEndpoint(flags);
+    tls = tlsFromFlags(flags);
   } catch (e) {
     process.stderr.write(`basalt sql: ${(e as Error).message}\n`);
     return 2;
   }
   const { host, port } = ep;
-  if (flags.check) return runCheck(host, port);
+  if (flags.check) return runCheck(host, port, stdio, 'alive', tls);
   let password = typeof flags.password === 'string' ? flags.password : 'taosdata';
   if (flags.password === true) password = await readHidden('Enter password: ');
   let script: string | null = null;
@@ -241,6 +258,7 @@ export async function sqlMain(flags: SqlFlags, version: string): Promise<number>
       database: flags.database ?? null,
       timeoutMs: Limits.restRequestTimeoutMs,
       ...(ep.fallbacks ? { fallbacks: ep.fallbacks } : {}),
+      ...tls,
     });
   } catch (e) {
     const err = toBasaltError(e);
@@ -278,6 +296,8 @@ export function registerSql(program: Command, version: string): void {
     .option('-d, --database <db>', 'current database after connecting')
     .option('-k, --check', 'print the server status (2: service ok ...) and exit')
     .option('-z, --timezone <tz>', 'time zone for printed timestamps (e.g. UTC)')
+    .option('--tls', 'connect over TLS (the dnode has sslCert set); verifies with the system CAs unless --ca')
+    .option('--ca <file>', 'PEM CA certificate that signed the dnode certificate (implies --tls)')
     .action(async (flags: SqlFlags) => {
       process.exitCode = await sqlMain(flags, version);
     });

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { RestServer } from '../adapter/rest-server.js';
-import { loadConfig, SECRET_KEYS, type BasaltConfig, type LoadedConfig } from '../common/config.js';
+import { loadConfig, readTlsFiles, SECRET_KEYS, type BasaltConfig, type LoadedConfig } from '../common/config.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { ensureWritableDir } from '../dnode/data-dir.js';
 import { Dnode, listenError } from '../dnode/dnode.js';
@@ -37,6 +37,12 @@ export interface RunningServer {
   readonly rest: RestServer;
   readonly logger: Logger;
   stop(): Promise<void>;
+}
+
+/** The REST adapter's HTTPS key material (the dnode read and checked the same files already). */
+function tlsOf(config: BasaltConfig): { tls?: { cert: Buffer; key: Buffer } } {
+  const f = readTlsFiles(config);
+  return f ? { tls: { cert: f.cert, key: f.key } } : {};
 }
 
 /** Collects the flag overrides (`--server-port 7030`, `--set key=value`) by config key. */
@@ -122,6 +128,7 @@ export async function startServer(
     rpcHost,
     rpcPort: dnode.rpcPort,
     maxBodyBytes: config.maxHttpBodyBytes,
+    ...tlsOf(config),
     log: (level, m) => fileLogger.log(level, m),
   });
   try {
@@ -230,7 +237,7 @@ export function registerStart(program: Command, version: string): void {
       const id = server.dnode.identity?.dnodeId ?? 0;
       const who = id > 0 ? `dnode ${id}` : `new dnode, joining through firstEp ${c.firstEp},`;
       process.stdout.write(
-        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
+        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}${c.sslCert !== '' ? ' (HTTPS; RPC over TLS)' : ''}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
       void warnWhileRootIsDefault(server);
       stopOnSignals(server, (code) => {

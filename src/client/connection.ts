@@ -6,7 +6,7 @@ import { assert } from '../common/assert.js';
 import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
 import { decodeBlocks } from '../rpc/blocks.js';
-import { RpcClient, type RawRequest } from '../rpc/client.js';
+import { RpcClient, type RawRequest, type RpcClientTls } from '../rpc/client.js';
 import { type ColumnarTable, encodeInsertColumnar } from '../rpc/insert-columnar.js';
 import {
   MsgType,
@@ -53,6 +53,17 @@ export interface ConnectOptions {
    * listens on host:port (the REST adapter embedded in `basalt start`); TCP otherwise.
    */
   readonly inProcess?: boolean;
+  /**
+   * TLS to a dnode with sslCert set: true verifies against the system's CAs, `{ ca }` against
+   * the given CA (PEM), e.g. the one `basalt playground --tls` writes.
+   */
+  readonly tls?: boolean | RpcClientTls;
+}
+
+/** The RpcClient's TLS option for ConnectOptions.tls (none when off). */
+function tlsOption(tls: boolean | RpcClientTls | undefined): { tls?: RpcClientTls } {
+  if (tls === undefined || tls === false) return {};
+  return { tls: tls === true ? {} : tls };
 }
 
 export interface QueryOptions {
@@ -118,6 +129,7 @@ export class Connection {
                 ...(opts.password !== undefined ? { password: opts.password } : {}),
                 ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
                 ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+                ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
               }),
             close: (c) => c.close(),
           });
@@ -135,6 +147,7 @@ export class Connection {
         ...(opts.timeoutMs !== undefined ? { requestTimeoutMs: opts.timeoutMs } : {}),
         ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
         ...(opts.inProcess === true ? { inProcess: true } : {}),
+        ...tlsOption(opts.tls),
         onConnect: async (raw: RawRequest) => {
           const req: ConnectRequest = {
             user: opts.user ?? 'root',
@@ -404,11 +417,17 @@ export function connect(opts: ConnectOptions = {}): Promise<Connection> {
  * Asks a dnode for its status without logging in (`basalt sql -k`, `basalt check`).
  * An unreachable server is `0: unavailable`, not an exception.
  */
-export async function checkServer(opts: { host?: string; port?: number; timeoutMs?: number }): Promise<StatusResponse> {
+export async function checkServer(opts: {
+  host?: string;
+  port?: number;
+  timeoutMs?: number;
+  tls?: boolean | RpcClientTls;
+}): Promise<StatusResponse> {
   const timeoutMs = opts.timeoutMs ?? 3000;
   const rpc = new RpcClient({
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 6030,
+    ...tlsOption(opts.tls),
     connectTimeoutMs: timeoutMs,
     requestTimeoutMs: timeoutMs,
   });

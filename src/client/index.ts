@@ -4,3 +4,4 @@ export type { ConnectOptions, QueryOptions, StreamingResult, BulkTable } from '.
 export { ResultSet } from './result-set.js';
 export type { ResultColumn, ResultHead, Value } from './result-set.js';
 export type { StatusResponse, WireTagValue as TagValue } from '../rpc/messages.js';
+export type { RpcClientTls as TlsOptions } from '../rpc/client.js';

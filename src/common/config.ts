@@ -37,6 +37,16 @@ export interface BasaltConfig {
   joinTokenFile: string;
   /** A file whose first line is root's password at cluster init ('' : BASALT_ROOT_PASSWORD or taosdata). */
   rootPasswordFile: string;
+  /** PEM certificate (chain) of this dnode: with sslKey, serverPort and httpPort serve TLS; '' = plain. */
+  sslCert: string;
+  /** PEM private key of sslCert. */
+  sslKey: string;
+  /** PEM CA certificate(s) peers verify each other with (peerTls); '' = none. */
+  sslCa: string;
+  /** 1: dnodes connect to each other over TLS, verified against sslCa; 0: plain. */
+  peerTls: number;
+  /** Open RPC connections one source address may hold. */
+  maxConnectionsPerSourceIp: number;
 }
 
 export type ConfigKey = keyof BasaltConfig;
@@ -95,6 +105,24 @@ const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
   },
   joinTokenFile: { kind: 'path', help: 'file holding the join token (e.g. a mounted Secret)' },
   rootPasswordFile: { kind: 'path', help: "file whose first line is root's password when the cluster is created" },
+  sslCert: {
+    kind: 'path',
+    help: 'PEM certificate file; with sslKey, serverPort and httpPort serve TLS (clients connect with --tls)',
+  },
+  sslKey: { kind: 'path', help: 'PEM private key file of sslCert' },
+  sslCa: { kind: 'path', help: 'PEM CA certificate file peers are verified against (with peerTls 1)' },
+  peerTls: {
+    kind: 'int',
+    min: 0,
+    max: 1,
+    help: '1 for TLS between dnodes (needs sslCert, sslKey and sslCa), 0 for plain',
+  },
+  maxConnectionsPerSourceIp: {
+    kind: 'int',
+    min: 1,
+    max: 1_000_000,
+    help: 'most open RPC connections from one source address',
+  },
 };
 
 /** Settings whose values are secrets: shown masked. */
@@ -416,6 +444,73 @@ function withDefaults(
     joinToken: get('joinToken', () => ''),
     joinTokenFile: ((f: string) => (f === '' ? '' : resolve(cwd, f)))(get('joinTokenFile', () => '')),
     rootPasswordFile: get('rootPasswordFile', () => ''),
+    sslCert: optionalPath(
+      cwd,
+      get('sslCert', () => ''),
+    ),
+    sslKey: optionalPath(
+      cwd,
+      get('sslKey', () => ''),
+    ),
+    sslCa: optionalPath(
+      cwd,
+      get('sslCa', () => ''),
+    ),
+    peerTls: get('peerTls', () => 0),
+    maxConnectionsPerSourceIp: get('maxConnectionsPerSourceIp', () => Limits.maxConnectionsPerSourceIp),
+  };
+}
+
+function optionalPath(cwd: string, p: string): string {
+  return p === '' ? '' : resolve(cwd, p);
+}
+
+/** The TLS files of a configuration, read (PEM bytes). */
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: Buffer | null;
+}
+
+/**
+ * Reads sslCert, sslKey and sslCa; null when TLS is off (no sslCert). A missing or unreadable
+ * file, or one key without the other, is a config error naming the key and the file, at
+ * start-up rather than at the first connection.
+ */
+export function readTlsFiles(cfg: Pick<BasaltConfig, 'sslCert' | 'sslKey' | 'sslCa' | 'peerTls'>): TlsFiles | null {
+  if (cfg.sslCert === '' && cfg.sslKey === '') {
+    if (cfg.peerTls === 1)
+      throw new BasaltError('CONFIG_BAD_VALUE', 'peerTls 1 needs sslCert, sslKey and sslCa; set them or peerTls 0');
+    return null;
+  }
+  if (cfg.sslCert === '' || cfg.sslKey === '') {
+    const missing = cfg.sslCert === '' ? 'sslCert' : 'sslKey';
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `${missing} is not set but ${missing === 'sslCert' ? 'sslKey' : 'sslCert'} is; TLS needs both (PEM files), or neither for plain connections`,
+    );
+  }
+  if (cfg.peerTls === 1 && cfg.sslCa === '')
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      'peerTls 1 needs sslCa (the CA that signed every dnode certificate); set sslCa or peerTls 0',
+    );
+  const read = (key: 'sslCert' | 'sslKey' | 'sslCa', file: string): Buffer => {
+    try {
+      const b = readFileSync(file);
+      if (!b.includes('-----BEGIN')) throw new Error('not a PEM file');
+      return b;
+    } catch (e) {
+      throw new BasaltError(
+        'CONFIG_BAD_VALUE',
+        `${key} ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set ${key} to a readable PEM file`,
+      );
+    }
+  };
+  return {
+    cert: read('sslCert', cfg.sslCert),
+    key: read('sslKey', cfg.sslKey),
+    ca: cfg.sslCa === '' ? null : read('sslCa', cfg.sslCa),
   };
 }
 

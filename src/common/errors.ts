@@ -31,6 +31,14 @@ export const Errors = {
   VERSION_MISMATCH: def(0x8000011e, 'Version not match', 400),
   QUEUE_FULL: def(0x80000106, 'Too many requests in flight', 503),
 
+  // --- transport security (0x8000_003x) ---
+  /** A TLS client reached a plain port, or a plain client a port that requires TLS. */
+  TLS_MISMATCH: def(0x8000003a, 'TLS mismatch', 400),
+  /** The TLS handshake failed: an untrusted or mismatched certificate. */
+  TLS_HANDSHAKE_FAILED: def(0x8000003b, 'TLS handshake failed', 502),
+  /** A connection refused or closed by a pre-login limit (login timeout, frame size, per-address cap). */
+  CONNECTION_LIMIT: def(0x8000003c, 'Connection refused by a limit', 503),
+
   // --- config / process (0x8000_01xx) ---
   CONFIG_UNKNOWN_KEY: def(0x80000120, 'Unknown config key'),
   CONFIG_BAD_VALUE: def(0x80000121, 'Invalid config value'),

@@ -141,6 +141,24 @@ export const Limits = {
   rpcServerDrainMs: 5_000,
   /** Idle time before TCP keepalive probes a client connection (frees the cursors of vanished peers). */
   rpcKeepAliveIdleMs: 30_000,
+  /**
+   * A connection that has not logged in (CONNECT, or a peer dnode's authentication) within this
+   * long is closed, so idle sockets cannot hold the server's connection slots.
+   */
+  loginTimeoutMs: 5_000,
+  /** Largest frame read before login: a CONNECT fits many times over; a 60 MB body is never buffered. */
+  preAuthMaxFrameBytes: 64 * 1024,
+  /** A frame whose first byte arrived must be complete within this long (slow senders hold memory). */
+  frameReadTimeoutMs: 30_000,
+  /** Open RPC connections from one source address, logged in or not (cfg: maxConnectionsPerSourceIp). */
+  maxConnectionsPerSourceIp: 4096,
+  /**
+   * Connections not yet logged in, over all sources; when full, the oldest of them is closed for
+   * a new one, and the rest of maxRpcConnections stays for logged-in clients and peers.
+   */
+  maxPreAuthConnections: 1024,
+  /** A reason an RPC connection was refused or closed is logged at most once per this interval. */
+  rpcCloseLogIntervalMs: 10_000,
 
   // --- raft core (src/raft); RaftConfig fields default to these ---
   /** Messages the core queues between two Ready batches; more means the driver stopped draining (asserted). */

@@ -73,6 +73,7 @@ import type { Logger } from './logger.js';
 import { splitEndpoint } from '../common/endpoint.js';
 import { PeerPool } from './peer-pool.js';
 import { rootPasswordFrom, UserCache } from './user-cache.js';
+import { peerTransportSecurity } from './peer-tls.js';
 
 export interface ClusterNodeOptions {
   readonly config: BasaltConfig;
@@ -113,6 +114,7 @@ export class ClusterNode implements LeaderHost {
   readonly bootId = randomBytes(8).toString('hex');
   /** The cluster's users and grants as this dnode knows them (logins and privilege checks). */
   readonly users: UserCache;
+  private readonly peerSecurity: ReturnType<typeof peerTransportSecurity>;
 
   private constructor(
     readonly opts: ClusterNodeOptions,
@@ -122,7 +124,8 @@ export class ClusterNode implements LeaderHost {
     this.identity = identity;
     this.secrets = secrets;
     this.endpoint = `${opts.config.fqdn}:${opts.config.serverPort}`;
-    this.peers = new PeerPool(opts.config.maxFrameBytes, () => this.credentials());
+    this.peerSecurity = peerTransportSecurity(opts.config);
+    this.peers = new PeerPool(opts.config.maxFrameBytes, () => this.credentials(), this.peerSecurity.pool);
     this.users = UserCache.inDataDir(opts.config.dataDir, (u) =>
       opts.logger.info('users updated', { version: u.version, users: u.users.length }),
     );
@@ -324,6 +327,7 @@ export class ClusterNode implements LeaderHost {
         if (!creds) throw new BasaltError('NOT_READY', 'this dnode has no cluster secret yet');
         await peerHandshake(request, creds, ep, { challenge: MsgType.PEER_CHALLENGE, auth: MsgType.PEER_AUTH });
       },
+      ...this.peerSecurity.raft,
     });
     this.runtime = new ReplicaRuntime({ nodeId: id, transport: this.transport, log });
     for (const [peer, ep] of this.peerEps) this.setPeer(peer, ep);

@@ -6,7 +6,7 @@
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { BasaltConfig } from '../common/config.js';
-import { configVariables } from '../common/config.js';
+import { configVariables, readTlsFiles } from '../common/config.js';
 import type { CreateEngine, Engine, LocalEngine } from '../engine/engine-api.js';
 import type { DbOptions } from '../common/db-options.js';
 import type { PlacementEntry } from '../mnode/cluster-messages.js';
@@ -155,11 +155,22 @@ export class Dnode {
         return this.cluster.handle(f.msgType, f.control, peerId);
       },
     });
+    const tls = readTlsFiles(config);
+    const peerMessages = new Set<number>([
+      MsgType.RAFT,
+      MsgType.PEER_CHALLENGE,
+      MsgType.PEER_AUTH,
+      ...Object.values(ClusterMsg),
+    ]);
     this.rpc = new RpcServer({
       host: config.listenHost,
       port: config.serverPort,
       handler: handler.handle,
       maxFrameBytes: config.maxFrameBytes,
+      maxConnectionsPerSourceIp: config.maxConnectionsPerSourceIp,
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}) } } : {}),
+      // Status probes (basalt check, Kubernetes) stay plain; peers too unless peerTls.
+      plainAllowed: (t) => t === MsgType.STATUS || t === MsgType.PING || (config.peerTls === 0 && peerMessages.has(t)),
       log: (level, m) => logger.log(level, m),
     });
     this.handler = handler;
@@ -247,6 +258,11 @@ export class Dnode {
 
   get rpcPort(): number {
     return this.rpc.port;
+  }
+
+  /** The RPC server's refusals and closes by reason (pre-login limits, TLS mismatches). */
+  rpcStats(): ReturnType<RpcServer['stats']> {
+    return this.rpc.stats();
   }
 
   get running(): boolean {

@@ -6,9 +6,14 @@
 import { splitEndpoint } from '../common/endpoint.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import { RpcClient, type RpcResponse } from '../rpc/client.js';
+import { RpcClient, type RpcClientTls, type RpcResponse } from '../rpc/client.js';
 import { MsgType } from '../rpc/messages.js';
 import { peerHandshake, type PeerCredentials } from '../rpc/peer-auth.js';
+
+export interface PeerPoolOptions {
+  /** Connect over TLS (peerTls). */
+  readonly tls?: RpcClientTls;
+}
 
 export class PeerPool {
   private readonly clients = new Map<string, RpcClient>();
@@ -17,6 +22,7 @@ export class PeerPool {
   constructor(
     private readonly maxFrameBytes: number,
     private readonly credentials: () => PeerCredentials | null = () => null,
+    private readonly opts: PeerPoolOptions = {},
   ) {}
 
   request(
@@ -44,6 +50,7 @@ export class PeerPool {
             auth: MsgType.PEER_AUTH,
           });
         },
+        ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       });
       this.clients.set(ep, c);
     }

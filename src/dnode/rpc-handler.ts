@@ -197,6 +197,8 @@ function handlePeerAuth(ctx: HandlerCtx, conn: RpcServerConnection, control: unk
       `the peer claiming dnode ${dnodeId} does not hold this cluster's secret (another cluster tried to add this dnode, or a process poses as a dnode); a dnode joins a cluster with a join token, which create dnode prints`,
     );
   pc.dnodeId = dnodeId;
+  // A proven peer sends large frames (Raft entries, forwarded inserts): lift the pre-login limits.
+  conn.markAuthenticated();
   return { control: { proof: serverProof(creds.clusterSecret, ns, nc, dnodeId) } };
 }
 
@@ -259,6 +261,7 @@ async function handleConnect(ctx: HandlerCtx, conn: RpcServerConnection, control
     cs.session.db = await ctx.engine.useDatabase(req.db, cs.session);
   }
   conn.state = cs;
+  conn.markAuthenticated();
   if (prev) {
     ctx.live.delete(prev);
     ctx.live.add(cs);

@@ -7,7 +7,8 @@
 // buffered without bound. A failed connection backs off (doubling, capped) before retrying.
 // A frame goes out as its head plus the entry buffers themselves (frame.ts encodeFrameParts),
 // written in one corked batch: the entry data is never copied on the send side.
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { assert } from '../common/assert.js';
 import { Limits } from '../common/limits.js';
 import { encodeFrameParts, FLAG_ONEWAY, writeFrameParts } from '../rpc/frame.js';
@@ -27,6 +28,8 @@ export interface PeerOptions {
    * frames on the fresh connection; a rejection closes it and counts as a failed connect.
    */
   readonly handshake?: (request: HandshakeRequest, endpoint: string) => Promise<void>;
+  /** Connect over TLS, verifying the peer's certificate against `ca` (peerTls). */
+  readonly tls?: { readonly ca?: string | Buffer };
 }
 
 export interface PeerStats {
@@ -108,7 +111,15 @@ export class Peer {
 
   private open(): void {
     this.connecting = true;
-    const s = netConnect({ host: this.host, port: this.port });
+    const tls = this.opts.tls;
+    const s = tls
+      ? tlsConnect({
+          host: this.host,
+          port: this.port,
+          ...(tls.ca ? { ca: tls.ca } : {}),
+          ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+        })
+      : netConnect({ host: this.host, port: this.port });
     this.socket = s;
     s.setNoDelay(true);
     const timer = setTimeout(
@@ -116,7 +127,7 @@ export class Peer {
       this.opts.connectTimeoutMs,
     );
     timer.unref();
-    s.once('connect', () => {
+    s.once(tls ? 'secureConnect' : 'connect', () => {
       const hs = this.opts.handshake;
       if (!hs) {
         this.up(s, timer);

@@ -23,6 +23,8 @@ export interface RaftTransportOptions {
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
   readonly maxFrameBytes?: number;
+  /** TLS to peers (peerTls) and the one-way frame each new connection starts with: see PeerOptions. */
+  readonly tls?: PeerOptions['tls'];
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   /** Run on each new connection before its first frame (peer authentication, see peer.ts). */
   readonly handshake?: PeerOptions['handshake'];
@@ -55,6 +57,7 @@ export class RaftTransport {
       backoffMaxMs: opts.backoffMaxMs ?? Limits.raftPeerBackoffMaxMs,
       maxFrameBytes: opts.maxFrameBytes ?? Limits.maxFrameBytes,
       ...(opts.handshake ? { handshake: opts.handshake } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     };
     this.frameTargetBytes = Math.min(
       opts.frameTargetBytes ?? Limits.raftFrameTargetBytes,

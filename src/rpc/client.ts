@@ -7,7 +7,8 @@
 // Over TCP a large request payload is written by reference after the frame head (frame.ts
 // encodeFrameParts), not copied into one frame buffer: a caller must not change the payload
 // buffers it passed until the request settles.
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
@@ -49,8 +50,41 @@ export interface RpcClientOptions {
    * same handler; TCP when there is none). For a component embedded beside its dnode.
    */
   readonly inProcess?: boolean;
+  /** Connect over TLS (the dnode has sslCert set); never over the in-process link. */
+  readonly tls?: RpcClientTls;
   /** Runs after every (re)connect, before queued requests; may send requests via `raw`. */
   readonly onConnect?: (raw: RawRequest) => Promise<void>;
+}
+
+export interface RpcClientTls {
+  /** PEM CA certificate(s) the server's certificate must chain to; default: the system's CAs. */
+  readonly ca?: string | Buffer;
+  /** Name the certificate must carry (default: host, when it is a name rather than an address). */
+  readonly servername?: string;
+  /** false accepts any certificate (testing only: the connection is then open to interception). */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/**
+ * A failed TLS connect as the user should read it: a plain server (it answered our
+ * ClientHello with an alert or non-TLS bytes) or a certificate problem.
+ */
+export function tlsConnectError(e: Error, endpoint: string): BasaltError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const text = `${code} ${e.message}`;
+  if (
+    /WRONG_VERSION_NUMBER|ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|ECONNRESET|PACKET_LENGTH_TOO_LONG|socket disconnected/i.test(
+      text,
+    )
+  )
+    return new BasaltError(
+      'TLS_MISMATCH',
+      `${endpoint} does not serve TLS (the dnode has no sslCert set); connect without --tls, or set sslCert and sslKey on the dnode`,
+    );
+  return new BasaltError(
+    'TLS_HANDSHAKE_FAILED',
+    `${endpoint}: ${e.message}${code ? ` (${code})` : ''}; pass the CA that signed the dnode's sslCert (--ca <file>) and connect by a name or address the certificate holds`,
+  );
 }
 
 interface Pending {
@@ -158,7 +192,7 @@ export class RpcClient {
   }
 
   private async open(): Promise<void> {
-    const link = (this.opts.inProcess ? this.openInProcess() : null) ?? (await this.openTcp());
+    const link = (this.opts.inProcess && !this.opts.tls ? this.openInProcess() : null) ?? (await this.openTcp());
     this.socket = link;
     if (this.opts.onConnect) {
       try {
@@ -201,7 +235,21 @@ export class RpcClient {
 
   private async openTcp(): Promise<Link> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: this.opts.host, port: this.opts.port });
+      const tls = this.opts.tls;
+      const s = tls
+        ? tlsConnect({
+            host: this.opts.host,
+            port: this.opts.port,
+            ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+            // SNI takes names only; an address is checked against the certificate's IP entries.
+            ...(tls.servername !== undefined
+              ? { servername: tls.servername }
+              : isIP(this.opts.host) === 0
+                ? { servername: this.opts.host }
+                : {}),
+            rejectUnauthorized: tls.rejectUnauthorized ?? true,
+          })
+        : netConnect({ host: this.opts.host, port: this.opts.port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(
@@ -211,13 +259,21 @@ export class RpcClient {
           ),
         );
       }, this.connectTimeoutMs);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.off('error', onErr);
         resolve(s);
       });
+      let tcpUp = false;
+      s.once('connect', () => {
+        tcpUp = true;
+      });
       const onErr = (e: Error): void => {
         clearTimeout(timer);
+        if (tls && tcpUp) {
+          reject(tlsConnectError(e, this.endpoint));
+          return;
+        }
         reject(
           new BasaltError(
             'CONNECTION_FAILED',

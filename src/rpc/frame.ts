@@ -251,24 +251,103 @@ export function httpPortMixUp(first4: Uint8Array): BasaltError | null {
   return null;
 }
 
+/**
+ * Whether the first bytes of a connection are a TLS record carrying a handshake (a
+ * ClientHello): 0x16, version major 3, then (byte 5) handshake type 1. A Basalt frame can
+ * begin 0x16 0x03 (a length whose low bytes are those), but its byte 4 is the magic 0xBA.
+ * Null while fewer than 5 bytes are known and they could still be either.
+ */
+export function looksLikeTlsHello(head: Uint8Array): boolean | null {
+  if (head.length === 0) return null;
+  if (head[0] !== 0x16) return false;
+  if (head.length < 2) return null;
+  if (head[1] !== 0x03) return false;
+  if (head.length < 5) return null;
+  return head[4] !== FRAME_MAGIC;
+}
+
+/**
+ * Frames up to this size get their whole buffer at once; larger ones are kept as the chunks
+ * that arrived, so a sender that announces a large frame and stalls holds only what it sent.
+ */
+const DECODER_PREALLOC_BYTES = 64 * 1024;
+
 export class FrameDecoder {
   private lenBuf = Buffer.alloc(4);
   private lenHave = 0;
+  /** Bytes the current frame's length field announced; -1 between frames. */
+  private bodyLen = -1;
   private body: Buffer | null = null;
+  /** A large frame's bytes so far, as received: memory follows what the sender really sent. */
+  private parts: Buffer[] = [];
   private bodyHave = 0;
   private failed = false;
+  private stopped = false;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private maxFrameBytes: number,
+    /** How the FRAME_TOO_LARGE message names the limit and what the sender can do about it. */
+    private tooLarge = { limit: 'maxFrameBytes', fix: 'send less per request or raise maxFrameBytes' },
+  ) {}
 
-  /** Feeds bytes; returns the events they complete. After a 'fatal' event nothing more is parsed. */
+  /** A new limit for frames whose length field has not been read yet (after login it grows). */
+  setMaxFrameBytes(
+    maxFrameBytes: number,
+    tooLarge = { limit: 'maxFrameBytes', fix: 'send less per request or raise maxFrameBytes' },
+  ): void {
+    this.maxFrameBytes = maxFrameBytes;
+    this.tooLarge = tooLarge;
+  }
+
+  get limitBytes(): number {
+    return this.maxFrameBytes;
+  }
+
+  /** Drops a partly received frame's bytes (the connection closed); nothing more is parsed. */
+  release(): void {
+    this.failed = true;
+    this.body = null;
+    this.parts = [];
+    this.bodyLen = -1;
+    this.bodyHave = 0;
+    this.lenHave = 0;
+  }
+
+  /**
+   * Feeds bytes; returns the events they complete. After a 'fatal' event nothing more is
+   * parsed. Part of a large frame may be kept by reference: `chunk` must not change afterwards
+   * (socket chunks never do).
+   */
   push(chunk: Uint8Array): DecodeEvent[] {
     const out: DecodeEvent[] = [];
+    this.pushEach(chunk, (ev) => {
+      out.push(ev);
+      return true;
+    });
+    return out;
+  }
+
+  /**
+   * Feeds bytes, handing each event to `onEvent` as soon as it is complete, before the next
+   * frame's length is checked: a login handled there raises the limit for the frame after it
+   * in the same chunk. `onEvent` returns false to stop (the rest of the chunk is dropped).
+   * Returns how many events were handed out.
+   */
+  pushEach(chunk: Uint8Array, onEvent: (ev: DecodeEvent) => boolean): number {
+    let events = 0;
+    const out = {
+      push: (ev: DecodeEvent): void => {
+        events++;
+        if (!onEvent(ev)) this.stopped = true;
+      },
+    };
+    this.stopped = false;
     let p = 0;
-    while (p < chunk.length && !this.failed) {
-      if (this.body === null) {
+    while (p < chunk.length && !this.failed && !this.stopped) {
+      if (this.bodyLen < 0) {
         // Between frames only the length field is being assembled.
         assert(
-          this.lenHave < 4 && this.bodyHave === 0,
+          this.lenHave < 4 && this.bodyHave === 0 && this.body === null && this.parts.length === 0,
           'frame decoder between frames holds body bytes or a whole length field',
         );
         const take = Math.min(4 - this.lenHave, chunk.length - p);
@@ -287,7 +366,7 @@ export class FrameDecoder {
               httpPortMixUp(this.lenBuf) ??
               new BasaltError(
                 'FRAME_TOO_LARGE',
-                `frame of ${frameBytes + 4} bytes exceeds maxFrameBytes ${this.maxFrameBytes}; send less per request or raise maxFrameBytes`,
+                `frame of ${frameBytes + 4} bytes exceeds ${this.tooLarge.limit} ${this.maxFrameBytes}; ${this.tooLarge.fix}`,
               ),
           });
           break;
@@ -303,35 +382,38 @@ export class FrameDecoder {
           });
           break;
         }
-        this.body = Buffer.allocUnsafe(frameBytes);
+        this.bodyLen = frameBytes;
         this.bodyHave = 0;
+        if (frameBytes <= DECODER_PREALLOC_BYTES) this.body = Buffer.allocUnsafe(frameBytes);
       }
       // A partial frame: its length field is consumed and its body is filling up.
       assert(
-        this.lenHave === 0 && this.bodyHave < this.body.length,
+        this.lenHave === 0 && this.bodyHave < this.bodyLen,
         'frame decoder inside a frame holds length bytes or a complete body',
       );
-      const take = Math.min(this.body.length - this.bodyHave, chunk.length - p);
-      this.body.set(chunk.subarray(p, p + take), this.bodyHave);
+      const take = Math.min(this.bodyLen - this.bodyHave, chunk.length - p);
+      if (this.body !== null) this.body.set(chunk.subarray(p, p + take), this.bodyHave);
+      else this.parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + p, take));
       this.bodyHave += take;
       p += take;
-      if (this.bodyHave === this.body.length) {
-        const ev = parseFrameBody(this.body);
+      if (this.bodyHave === this.bodyLen) {
+        const whole = this.body ?? Buffer.concat(this.parts, this.bodyLen);
         this.body = null;
+        this.parts = [];
+        this.bodyLen = -1;
         this.bodyHave = 0;
+        const ev = parseFrameBody(whole);
+        if (ev.kind === 'fatal') this.failed = true;
         out.push(ev);
-        if (ev.kind === 'fatal') {
-          this.failed = true;
-          break;
-        }
+        if (this.failed) break;
       }
     }
-    return out;
+    return events;
   }
 
-  /** Bytes of a partly received frame (for diagnostics and tests). */
+  /** Bytes of a partly received frame (for diagnostics, read deadlines and tests). */
   get pendingBytes(): number {
-    return this.body === null ? this.lenHave : 4 + this.bodyHave;
+    return this.bodyLen < 0 ? this.lenHave : 4 + this.bodyHave;
   }
 }
 

@@ -31,6 +31,8 @@ async function withServer(
     handler,
     maxInFlightPerConnection: opts.maxInFlight ?? 16,
     maxFrameBytes: opts.maxFrameBytes ?? 1 << 20,
+    // Framing is the subject here; the pre-login limits have test/security/preauth.test.ts.
+    preAuthMaxFrameBytes: opts.maxFrameBytes ?? 1 << 20,
     log: (_l, m) => logs.push(m),
   });
   const port = await srv.listen();

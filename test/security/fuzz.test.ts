@@ -33,30 +33,75 @@ function rng(seed: number): () => number {
 
 const TYPES = [...Object.values(MsgType), ...Object.values(ClusterMsg), 0, 11, 19, 21, 39, 51, 65535];
 const KEYS = [
-  'sql', 'db', 'user', 'password', 'target', 'hops', 'vgId', 'action', 'key', 'value', 'dnodeId',
-  'clusterId', 'nonce', 'proof', 'tokenId', 'report', 'tables', 'cursorId', 'stateless', 'peers',
-  'endpoint', 'askerClusterId', 'insert', 'host', 'kind', 'stable', 'using', 'tags',
+  'sql',
+  'db',
+  'user',
+  'password',
+  'target',
+  'hops',
+  'vgId',
+  'action',
+  'key',
+  'value',
+  'dnodeId',
+  'clusterId',
+  'nonce',
+  'proof',
+  'tokenId',
+  'report',
+  'tables',
+  'cursorId',
+  'stateless',
+  'peers',
+  'endpoint',
+  'askerClusterId',
+  'insert',
+  'host',
+  'kind',
+  'stable',
+  'using',
+  'tags',
 ];
 const SQLS = [
-  "alter user root pass 'owned'", 'drop database fz', "create user evil pass 'evil'", 'create dnode "evil:6030"',
-  'select * from fz.t', 'show dnodes', 'drop mnode on dnode 2', "alter dnode 1 'debugFlag' '143'",
+  "alter user root pass 'owned'",
+  'drop database fz',
+  "create user evil pass 'evil'",
+  'create dnode "evil:6030"',
+  'select * from fz.t',
+  'show dnodes',
+  'drop mnode on dnode 2',
+  "alter dnode 1 'debugFlag' '143'",
 ];
 
 function value(r: () => number, depth: number): unknown {
   const k = Math.floor(r() * 12);
   switch (k) {
-    case 0: return null;
-    case 1: return Math.floor(r() * 2 ** 32) - 2 ** 31;
-    case 2: return r() * 1e6;
-    case 3: return r() < 0.5;
-    case 4: return SQLS[Math.floor(r() * SQLS.length)];
-    case 5: return 'x'.repeat(Math.floor(r() * 300));
-    case 6: return new Uint8Array(Math.floor(r() * 64)).map(() => Math.floor(r() * 256));
-    case 7: return BigInt(Math.floor(r() * 2 ** 53)) * (r() < 0.5 ? -1n : 1n);
-    case 8: return depth > 3 ? 1 : Array.from({ length: Math.floor(r() * 5) }, () => value(r, depth + 1));
-    case 9: return depth > 3 ? 'deep' : map(r, depth + 1);
-    case 10: return ['mnode', 'data', 'host', 'unhost', 'vnodes', 'insert', 'start', 'stop', 'get', 'set'][Math.floor(r() * 10)];
-    default: return Math.floor(r() * 5);
+    case 0:
+      return null;
+    case 1:
+      return Math.floor(r() * 2 ** 32) - 2 ** 31;
+    case 2:
+      return r() * 1e6;
+    case 3:
+      return r() < 0.5;
+    case 4:
+      return SQLS[Math.floor(r() * SQLS.length)];
+    case 5:
+      return 'x'.repeat(Math.floor(r() * 300));
+    case 6:
+      return new Uint8Array(Math.floor(r() * 64)).map(() => Math.floor(r() * 256));
+    case 7:
+      return BigInt(Math.floor(r() * 2 ** 53)) * (r() < 0.5 ? -1n : 1n);
+    case 8:
+      return depth > 3 ? 1 : Array.from({ length: Math.floor(r() * 5) }, () => value(r, depth + 1));
+    case 9:
+      return depth > 3 ? 'deep' : map(r, depth + 1);
+    case 10:
+      return ['mnode', 'data', 'host', 'unhost', 'vnodes', 'insert', 'start', 'stop', 'get', 'set'][
+        Math.floor(r() * 10)
+      ];
+    default:
+      return Math.floor(r() * 5);
   }
 }
 
@@ -77,14 +122,20 @@ function frame(r: () => number, id: number): Buffer {
   if (r() < 0.3) {
     // Mutate after the length field (a broken length just ends the connection: also covered).
     const start = r() < 0.05 ? 0 : 4;
-    for (let i = 0, n = 1 + Math.floor(r() * 4); i < n; i++) f[start + Math.floor(r() * (f.length - start))] = Math.floor(r() * 256);
+    for (let i = 0, n = 1 + Math.floor(r() * 4); i < n; i++)
+      f[start + Math.floor(r() * (f.length - start))] = Math.floor(r() * 256);
   }
   if (r() < 0.02) return Buffer.concat([f, Buffer.from(encode(map(r, 0)))]);
   return f;
 }
 
 /** Writes `count` frames to `port` over connections it reopens when the server closes them. */
-async function fuzz(port: number, count: number, seed: number, login: boolean): Promise<{ sent: number; reconnects: number }> {
+async function fuzz(
+  port: number,
+  count: number,
+  seed: number,
+  login: boolean,
+): Promise<{ sent: number; reconnects: number }> {
   const r = rng(seed);
   let sent = 0;
   let reconnects = 0;
@@ -106,7 +157,16 @@ async function fuzz(port: number, count: number, seed: number, login: boolean): 
       }
       s = sock;
       if (login)
-        s.write(encodeFrame(0, MsgType.CONNECT, 1, { user: 'fuzzer', password: 'fuzzer1', db: null, clientVersion: 'fuzz' }, [], 1 << 20));
+        s.write(
+          encodeFrame(
+            0,
+            MsgType.CONNECT,
+            1,
+            { user: 'fuzzer', password: 'fuzzer1', db: null, clientVersion: 'fuzz' },
+            [],
+            1 << 20,
+          ),
+        );
     }
     // A batch, then let the server answer (and close, if it must).
     const batch: Buffer[] = [];
@@ -202,7 +262,10 @@ test(`fuzz: ${FRAMES} random and mutated frames against 3 dnodes under a checked
   // Nothing that needs authentication changed.
   assert.deepEqual(await sql(ports[0], 'show users'), before.users);
   assert.deepEqual((await sql(ports[1], 'show databases')).map((x) => x[0]).sort(), before.dbs);
-  assert.deepEqual((await sql(ports[2], 'show dnodes')).map((x) => [x[0], x[1]]), before.dnodes);
+  assert.deepEqual(
+    (await sql(ports[2], 'show dnodes')).map((x) => [x[0], x[1]]),
+    before.dnodes,
+  );
   assert.equal((await mnodes(ports[0])).size, 3);
   const keeper = await connect({ host: '127.0.0.1', port: ports[2], user: 'keeper', password: 'keeper1' });
   keeper.close();
