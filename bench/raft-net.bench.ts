@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RpcClient } from '../src/rpc/client.js';
+import { standaloneClient } from '../src/replica/standalone.js';
 import type { GroupStatus } from '../src/replica/group-host.js';
 import { BENCH_PUT, BENCH_STATUS } from './raft-net-proto.js';
 
@@ -201,7 +202,7 @@ async function closedLoop(
 
 async function basaltLoad(concurrency: number, tag: string, seconds = SECONDS): Promise<LoadResult> {
   const leader = await findLeader(10_000);
-  const client = new RpcClient({ host: '127.0.0.1', port: leader.port, maxInFlight: concurrency + 8 });
+  const client = standaloneClient({ host: '127.0.0.1', port: leader.port, maxInFlight: concurrency + 8 });
   const r = await closedLoop(concurrency, seconds, async (w, i) => {
     try {
       await client.request(BENCH_PUT, {}, [entry(tag, w, i)], 5000);
@@ -452,7 +453,7 @@ async function main(): Promise<void> {
       port,
       dir: join(work, `basalt${id}`),
       proc: undefined,
-      client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 5000 }),
+      client: standaloneClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 5000 }),
     });
   }
   for (const r of replicas.values()) await startReplica(r);

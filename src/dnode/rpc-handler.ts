@@ -26,17 +26,9 @@ import {
   type WireColumn,
 } from '../rpc/messages.js';
 import { decodeInsertColumnar } from '../rpc/insert-columnar.js';
-import {
-  bytesField,
-  clientProof,
-  equalProof,
-  NONCE_BYTES,
-  newNonce,
-  serverProof,
-  type PeerCredentials,
-} from '../rpc/peer-auth.js';
+import { newNonce, verifyPeerAuth, type PeerCredentials } from '../rpc/peer-auth.js';
 import { RepeatGate } from '../common/repeat-gate.js';
-import { asMap, CLUSTER_MSG_FIRST, clusterMsgName } from '../mnode/cluster-messages.js';
+import { CLUSTER_MSG_FIRST, clusterMsgName } from '../mnode/cluster-messages.js';
 import type { RpcHandler, RpcReply, RpcServerConnection } from '../rpc/server.js';
 
 interface Cursor {
@@ -184,22 +176,19 @@ function handlePeerAuth(ctx: HandlerCtx, conn: RpcServerConnection, control: unk
   const creds = ctx.opts.peerAuth?.credentials() ?? null;
   if (creds === null)
     refuse(ctx, conn, 'peer auth before join', 'this dnode has not joined a cluster yet, so it has no peers');
-  const o = asMap<{ dnodeId?: unknown; proof?: unknown }>(control, 'PEER_AUTH');
-  const dnodeId = o.dnodeId;
-  if (typeof dnodeId !== 'number' || !Number.isInteger(dnodeId) || dnodeId <= 0)
-    throw new BasaltError('BAD_FRAME', "PEER_AUTH field 'dnodeId' must be a positive integer");
-  const nc = bytesField(control, 'nonce', NONCE_BYTES, 'PEER_AUTH');
-  if (!equalProof(clientProof(creds.clusterSecret, ns, nc, dnodeId), o.proof))
-    refuse(
-      ctx,
-      conn,
-      'peer with a wrong cluster secret',
-      `the peer claiming dnode ${dnodeId} does not hold this cluster's secret (another cluster tried to add this dnode, or a process poses as a dnode); a dnode joins a cluster with a join token, which create dnode prints`,
-    );
+  let proven: ReturnType<typeof verifyPeerAuth>;
+  try {
+    proven = verifyPeerAuth(creds.clusterSecret, ns, control);
+  } catch (e) {
+    if (e instanceof BasaltError && e.errorName === 'AUTH_FAILURE')
+      refuse(ctx, conn, 'peer with a wrong cluster secret', e.message);
+    throw e;
+  }
+  const dnodeId = proven.dnodeId;
   pc.dnodeId = dnodeId;
   // A proven peer sends large frames (Raft entries, forwarded inserts): lift the pre-login limits.
   conn.markAuthenticated();
-  return { control: { proof: serverProof(creds.clusterSecret, ns, nc, dnodeId) } };
+  return { control: proven.reply };
 }
 
 /** Releases what an abandoned result still holds (scans, locks); its errors no longer matter. */

@@ -174,3 +174,25 @@ export async function peerHandshake(
       `the dnode at ${endpoint} did not prove it holds this cluster's secret: it is not a member of this cluster (another cluster, or a process posing as a dnode); check that endpoint`,
     );
 }
+
+/**
+ * Checks a PEER_AUTH against the challenge `ns` this server gave: the dnode id it proves and
+ * the proof to answer with. Throws AUTH_FAILURE when the proof is not made with `secret`.
+ */
+export function verifyPeerAuth(
+  secret: Buffer,
+  ns: Buffer,
+  control: unknown,
+): { dnodeId: number; reply: { proof: Buffer } } {
+  const o = control !== null && typeof control === 'object' ? (control as Record<string, unknown>) : {};
+  const dnodeId = o['dnodeId'];
+  if (typeof dnodeId !== 'number' || !Number.isInteger(dnodeId) || dnodeId <= 0)
+    throw new BasaltError('BAD_FRAME', "PEER_AUTH field 'dnodeId' must be a positive integer");
+  const nc = bytesField(control, 'nonce', NONCE_BYTES, 'PEER_AUTH');
+  if (!equalProof(clientProof(secret, ns, nc, dnodeId), o['proof']))
+    throw new BasaltError(
+      'AUTH_FAILURE',
+      `the peer claiming dnode ${dnodeId} does not hold this cluster's secret (another cluster tried to add this dnode, or a process poses as a dnode); a dnode joins a cluster with a join token, which create dnode prints`,
+    );
+  return { dnodeId, reply: { proof: serverProof(secret, ns, nc, dnodeId) } };
+}

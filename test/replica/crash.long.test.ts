@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RpcClient } from '../../src/rpc/client.js';
+import { standaloneClient } from '../../src/replica/standalone.js';
 import { freePort } from '../rpc/harness.js';
 import { sigkillLoop, waitConverged } from '../support/sigkill-loop.js';
 import type { GroupStatus } from '../../src/replica/group-host.js';
@@ -39,7 +40,7 @@ test(`replicas SIGKILLed ${KILLS} times under load lose no acknowledged write`, 
       port,
       dir: join(tmp.dir, `n${id}`),
       proc: undefined,
-      client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }),
+      client: standaloneClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }),
     });
   }
   const peers = replicas.map((r) => `${r.id}=${r.port}`).join(',');

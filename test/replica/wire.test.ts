@@ -18,7 +18,9 @@ import {
   type Frame,
 } from '../../src/rpc/frame.js';
 import { MsgType } from '../../src/rpc/messages.js';
-import { RpcClient } from '../../src/rpc/client.js';
+import { STANDALONE_TEST_SECRET, standaloneClient } from '../../src/replica/standalone.js';
+import { peerHandshake } from '../../src/rpc/peer-auth.js';
+import { socketRequester } from '../../src/rpc/socket-handshake.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/replica/wire.js';
 import { TestCluster } from './harness.js';
 
@@ -254,13 +256,15 @@ test('a live group keeps committing while a bad peer sends garbage', { timeout: 
     const w = encodeEnvelope(sample(9, leader.id));
     const base = w.control;
     const payload = concat(w.payload);
-    const client = new RpcClient({ host: '127.0.0.1', port: leader.port });
+    // Authenticated as node 9, the sender the sample envelopes name.
+    const client = standaloneClient({ host: '127.0.0.1', port: leader.port }, 9);
     let badReplies = 0;
     for (let i = 0; i < 300; i++) {
       try {
         await client.request(MsgType.RAFT, mutate(base, prng), [payload], 2000);
       } catch (e) {
-        if (e instanceof BasaltError && e.errorName === 'BAD_FRAME') badReplies++;
+        // A mutated sender id is refused as a node speaking for another.
+        if (e instanceof BasaltError && (e.errorName === 'BAD_FRAME' || e.errorName === 'AUTH_FAILURE')) badReplies++;
         else throw e;
       }
     }
@@ -285,7 +289,15 @@ test('a live group keeps committing while a bad peer sends garbage', { timeout: 
     const before = leader.node!.transport.stats.badFrames;
     const answer = await new Promise<number>((resolve) => {
       let got = 0;
-      const s = connect({ host: '127.0.0.1', port: leader.port }, () => {
+      const s = connect({ host: '127.0.0.1', port: leader.port }, async () => {
+        const ep = `127.0.0.1:${leader.port}`;
+        const r = socketRequester(s, ep, 2_000);
+        await peerHandshake(r.request, { dnodeId: 9, clusterSecret: STANDALONE_TEST_SECRET }, ep, {
+          challenge: MsgType.PEER_CHALLENGE,
+          auth: MsgType.PEER_AUTH,
+        });
+        r.detach();
+        got = 0; // the handshake's own replies
         for (let i = 0; i < 50; i++)
           s.write(encodeFrame(FLAG_ONEWAY, MsgType.RAFT, 0, mutate(base, prng), [payload], 1 << 20));
         setTimeout(() => {

@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BasaltError } from '../../src/common/errors.js';
 import { RpcClient } from '../../src/rpc/client.js';
+import { standaloneClient } from '../../src/replica/standalone.js';
 import { freePort } from '../rpc/harness.js';
 import { sigkillLoop, waitConverged } from '../support/sigkill-loop.js';
 import type { VnodeStatus } from '../../src/vnode/replicated-vnode.js';
@@ -45,7 +46,7 @@ test(`replicated vnode processes SIGKILLed ${KILLS} times mid-write: every ackno
       port,
       dir: join(tmp, `n${id}`),
       proc: undefined,
-      client: new RpcClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }),
+      client: standaloneClient({ host: '127.0.0.1', port, connectTimeoutMs: 300, requestTimeoutMs: 3000 }),
     });
   }
   const peers = replicas.map((r) => `${r.id}=${r.port}`).join(',');
