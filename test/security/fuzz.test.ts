@@ -125,7 +125,7 @@ function frame(r: () => number, id: number): Buffer {
     for (let i = 0, n = 1 + Math.floor(r() * 4); i < n; i++)
       f[start + Math.floor(r() * (f.length - start))] = Math.floor(r() * 256);
   }
-  if (r() < 0.02) return Buffer.concat([f, Buffer.from(encode(map(r, 0)))]);
+  if (r() < 0.02) return Buffer.concat([f, Buffer.from(encode(map(r, 0), { useBigInt64: true }))]);
   return f;
 }
 
