@@ -30,6 +30,12 @@ export const Limits = {
   rpcTimeoutMs: 10_000,
   /** Parser recursion (parentheses, nested calls, subqueries, NOT/minus chains) before SYNTAX_ERROR. */
   maxSqlNestingDepth: 128,
+  /**
+   * Items of one IN list. Parsing, planning and hashing a list take about a microsecond per
+   * item on the event loop all clients share: 65,536 items hold it for tens of milliseconds,
+   * where a 15 MB list held it for seconds (issue #13).
+   */
+  maxSqlInListItems: 65_536,
   /** Depth of one expression tree (long `a or b or ...` chains included), so evaluators can recurse. */
   maxSqlExprDepth: 1000,
   /** Vgroups per database. */
