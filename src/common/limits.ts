@@ -291,6 +291,13 @@ export const Limits = {
   /** Pause after a round over a vgroup's replicas found no leader (none redirected). */
   vgroupRoundPauseMs: 150,
 
+  /** `<logDir>/audit.log` is renamed to audit.log.1 (the one old file kept) before it grows past this. */
+  auditLogFileBytes: 64 * 1024 * 1024,
+  /** Audit records a dnode keeps in memory for `show audit`. */
+  auditMemoryRecords: 1000,
+  /** Characters of a statement's text an audit record keeps. */
+  auditStatementMaxChars: 4096,
+
   // --- mnode (src/mnode) ---
   /** The mnode group snapshots the cluster state after this many applied entries, keeping its log short. */
   mnodeSnapshotEveryEntries: 1000,
