@@ -20,6 +20,7 @@ import { Gateway } from './gateway.js';
 import { levelFromDebugFlag } from './logger.js';
 import type { Logger } from './logger.js';
 import { createRpcHandler } from './rpc-handler.js';
+import { AuditLog } from './audit.js';
 
 export interface DnodeOptions {
   readonly config: BasaltConfig;
@@ -116,8 +117,15 @@ export class Dnode {
     return this.cluster?.identity ?? null;
   }
 
+  private readonly audit: AuditLog;
+
   private constructor(private readonly opts: DnodeOptions) {
     const { config, logger } = opts;
+    this.audit = new AuditLog(
+      config.logDir,
+      () => this.cluster?.identity.dnodeId ?? 0,
+      (m) => logger.warn(m),
+    );
     const handler = createRpcHandler({
       engine: {
         // Until the engine is open only STATUS/PING answer; everything else is NOT_READY.
@@ -136,6 +144,14 @@ export class Dnode {
       status: () => this.status(),
       maxFrameBytes: config.maxFrameBytes,
       log: (level, m) => logger.log(level, m),
+      onAuthFailure: (user, source, e) =>
+        this.audit.record({
+          user,
+          source,
+          operation: 'login',
+          statement: '',
+          result: `0x${(e.code >>> 0).toString(16)} ${e.message}`,
+        }),
       peerAuth: {
         credentials: () => this.cluster?.credentials() ?? null,
         join: (control, ns, remote) => {
@@ -232,7 +248,7 @@ export class Dnode {
       await d.rpc.close(0);
       throw e;
     }
-    d.gateway = new Gateway(cluster, d.engine);
+    d.gateway = new Gateway(cluster, d.engine, d.audit);
     const engine = d.engine;
     cluster.placementHook = placementFollower(engine, () => cluster.identity.dnodeId, logger);
     d.phase = 'running';

@@ -36,6 +36,9 @@ import type { ClusterNode } from './cluster-node.js';
 import { ClusterStatements } from '../mnode/cluster-statements.js';
 import { fromClusterResult, toClusterRequest } from './cluster-request.js';
 import { authorizeStatement } from '../engine/privileges.js';
+import { queryResult } from '../engine/result-rows.js';
+import { DataType } from '../common/types.js';
+import { AuditLog, isAudited } from './audit.js';
 
 /** How long a login waits for a dnode that has not heard the cluster's users yet (just started). */
 const USERS_WAIT_MS = 5_000;
@@ -94,6 +97,7 @@ export class Gateway {
   constructor(
     private readonly node: ClusterNode,
     private readonly local: LocalEngine,
+    readonly audit: AuditLog = new AuditLog(null, () => node.identity.dnodeId),
   ) {
     this.statements = new ClusterStatements(
       node,
@@ -108,7 +112,7 @@ export class Gateway {
     return {
       execute: (sql, session) => this.execute(sql, session),
       executeMany: (sql, session) => this.executeMany(sql, session),
-      executeStatement: (stmt, session, text) => this.route(stmt, text, session),
+      executeStatement: (stmt, session, text) => this.audited(stmt, text, session),
       useDatabase: (name, session) => this.useDatabase(name, session),
       insertColumnar: (db: string, tables: readonly BulkTable[], user?: string) =>
         this.insertColumnar(db, tables, user),
@@ -150,7 +154,50 @@ export class Gateway {
     } catch {
       return this.local.execute(sql, session);
     }
-    return this.route(s, sql, session);
+    return this.audited(s, sql, session);
+  }
+
+  /**
+   * A statement from a client (not one forwarded by another dnode: the dnode the client sent
+   * it to writes its audit record, once), routed, with its outcome in the audit log.
+   */
+  private async audited(s: Statement, sql: string, session: Session): Promise<StatementResult> {
+    if (s.kind === 'showAudit') {
+      authorizeStatement(this.node.users, session, s);
+      return this.showAudit();
+    }
+    if (!isAudited(s.kind)) return this.route(s, sql, session);
+    const record = (result: string): void =>
+      this.audit.record({
+        user: session.user,
+        source: session.source ?? 'internal',
+        operation: s.kind,
+        statement: sql,
+        result,
+      });
+    try {
+      const r = await this.route(s, sql, session);
+      record('ok');
+      return r;
+    } catch (e) {
+      const err = toBasaltError(e);
+      record(`0x${(err.code >>> 0).toString(16)} ${err.message}`);
+      throw e;
+    }
+  }
+
+  private showAudit(): StatementResult {
+    const text = (name: string, bytes: number): ResultColumn => ({ name, type: DataType.VARCHAR, bytes });
+    const columns: ResultColumn[] = [
+      text('ts', 32),
+      text('user', Limits.rpcMaxNameChars),
+      text('source', 64),
+      text('operation', 32),
+      text('statement', Limits.auditStatementMaxChars),
+      text('result', Limits.rpcErrorMessageMaxChars),
+    ];
+    const rows = this.audit.recent().map((r) => [r.ts, r.user, r.source, r.operation, r.statement, r.result]);
+    return queryResult(columns, rows);
   }
 
   /**

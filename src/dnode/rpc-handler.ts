@@ -56,6 +56,8 @@ export interface RpcHandlerOptions {
   /** `fqdn:serverPort` of this dnode (VGROUP_MAP tells clients which endpoint they reached). */
   readonly selfEndpoint: string;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** A failed login, for the audit log (src/dnode/audit.ts). */
+  readonly onAuthFailure?: (user: string, source: string, error: BasaltError) => void;
   /**
    * Intra-cluster messages (src/mnode/cluster-messages.ts) from an authenticated peer,
    * dnode `peerId`; null: not one of them.
@@ -226,8 +228,10 @@ async function handleConnect(ctx: HandlerCtx, conn: RpcServerConnection, control
   try {
     login = await ctx.engine.login(req.user, req.password);
   } catch (e) {
-    if (e instanceof BasaltError && e.errorName === 'AUTH_FAILURE')
+    if (e instanceof BasaltError && e.errorName === 'AUTH_FAILURE') {
       ctx.opts.log('warn', `authentication failed for user '${req.user}' from ${conn.remote}: ${e.message}`);
+      ctx.opts.onAuthFailure?.(req.user, conn.remote, e);
+    }
     throw e;
   }
   const prev = conn.state as ConnSession | undefined;
@@ -235,7 +239,7 @@ async function handleConnect(ctx: HandlerCtx, conn: RpcServerConnection, control
   const cs: ConnSession = {
     user: req.user,
     login,
-    session: { user: req.user, db: null },
+    session: { user: req.user, db: null, source: conn.remote },
     cursors: new Map(),
     nextCursorId: 1,
   };
@@ -306,7 +310,7 @@ async function fill(c: Cursor, frameBudget: number): Promise<Filled> {
 async function handleQuery(ctx: HandlerCtx, conn: RpcServerConnection, control: unknown): Promise<RpcReply> {
   const cs = authed(ctx, conn);
   const req = parseQuery(control, Limits.maxSqlBytes);
-  const session: Session = req.stateless ? { user: cs.user, db: req.db } : cs.session;
+  const session: Session = req.stateless ? { user: cs.user, db: req.db, source: conn.remote } : cs.session;
   const res: StatementResult = await ctx.engine.execute(req.sql, session);
   if (res.useDb !== undefined && !req.stateless) cs.session.db = res.useDb;
   const head = queryHead(res);

@@ -142,6 +142,8 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
       return ex(() => dropUser(core, s));
     case 'showUserPrivileges':
       return onMnodeLeader('show user privileges');
+    case 'showAudit':
+      throw new BasaltError('NOT_SUPPORTED', 'show audit is answered by a dnode (its audit log); connect to one');
     case 'grant':
     case 'revoke':
       return onMnodeLeader(s.kind);

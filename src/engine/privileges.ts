@@ -95,6 +95,7 @@ function needOf(s: Statement, session: Session): Need {
     case 'compactDatabase':
     case 'createUser':
     case 'dropUser':
+    case 'showAudit':
     case 'grant':
     case 'revoke':
     case 'createDnode':

@@ -68,6 +68,8 @@ export interface Session {
   user: string;
   /** Current database (`use db`, `-d db`, REST `/rest/sql/<db>`), or null. */
   db: string | null;
+  /** Where the client is (`address:port`), for the audit log; absent: `internal`. */
+  source?: string;
 }
 
 export interface ResultColumn {

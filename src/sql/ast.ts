@@ -651,6 +651,11 @@ export interface ShowUsersStmt {
   readonly kind: 'showUsers';
   readonly pos: Pos;
 }
+/** `show audit`: the newest audit records of the dnode it runs on (super users only). */
+export interface ShowAuditStmt {
+  readonly kind: 'showAudit';
+  readonly pos: Pos;
+}
 
 // ---------------------------------------------------------------------------------------
 // Cluster and users
@@ -787,6 +792,7 @@ export type Statement =
   | ShowDnodeVariablesStmt
   | ShowTransactionsStmt
   | ShowUsersStmt
+  | ShowAuditStmt
   | CreateDnodeStmt
   | DropDnodeStmt
   | CreateMnodeStmt

@@ -3,6 +3,7 @@
 //   < | < & < + - < * / % < unary - + < primary.
 // Each tree's depth is tracked so long chains cannot produce a tree an evaluator would
 // overflow its stack on; recursion itself is guarded by Cursor.enter().
+import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { BinaryOp, ComparisonOp, DurationLiteral, DurationUnit, Expr, FunctionCall } from './ast.js';
 import type { Cursor } from './cursor.js';
@@ -110,10 +111,12 @@ function parsePredicate(c: Cursor): Expr {
     if (w.value === 'in') {
       c.expectOp('(', "'(' to start the IN list");
       const list: Expr[] = [];
-      do list.push(parseExpr(c));
-      while (c.acceptOp(','));
+      do {
+        if (list.length === Limits.maxSqlInListItems) tooManyInItems(c, w);
+        list.push(inItem(c));
+      } while (c.acceptOp(','));
       c.expectOp(')', "',' or ')' to close the IN list");
-      left = built(c, { kind: 'in', expr: left, list, not, pos: left.pos }, [left, ...list], w);
+      left = built(c, { kind: 'in', expr: left, list, not, pos: left.pos }, [left, deepest(list)], w);
     } else if (w.value === 'between') {
       const low = parseBitOr(c);
       c.expectKw('and', 'AND in BETWEEN ... AND ...');
@@ -125,6 +128,56 @@ function parsePredicate(c: Cursor): Expr {
       left = built(c, { kind: 'like', op, expr: left, pattern, not, pos: left.pos }, [left, pattern], w);
     }
   }
+}
+
+/**
+ * One IN list item. A plain literal followed by ',' or ')' is read directly: lists of millions
+ * of literals are the common huge statement, and the full precedence descent per item cost
+ * ten calls each (issue #13 finding 5).
+ */
+function inItem(c: Cursor): Expr {
+  const t = c.peek();
+  if (t.kind === 'integer' || t.kind === 'float' || t.kind === 'string') {
+    const n = c.peek(1);
+    if (n.kind === 'op' && (n.value === ',' || n.value === ')')) {
+      c.next();
+      const pos = c.pos(t);
+      if (t.kind === 'integer') return { kind: 'integer', value: BigInt(t.value), text: t.text, pos };
+      if (t.kind === 'float') return { kind: 'float', value: Number(t.value), text: t.text, pos };
+      return { kind: 'string', value: t.value, pos };
+    }
+  }
+  return parseExpr(c);
+}
+
+/**
+ * The parse, the plan and the lookup set of an IN list run on the event loop every client
+ * shares, at about a microsecond per item: the list is capped so one statement holds the loop
+ * for tens of milliseconds, not seconds. Stops at the first item past the cap, so refusing a
+ * 15 MB list costs no more than the cap.
+ */
+function tooManyInItems(c: Cursor, w: Token): never {
+  const p = c.lines.pos(w.offset);
+  throw new BasaltError(
+    'STATEMENT_TOO_LONG',
+    `IN list at line ${p.line}, column ${p.column} has more than ${Limits.maxSqlInListItems} items (the limit maxSqlInListItems); ` +
+      'split it over several statements, or select a range (between, >=, <) or by tag instead',
+    { offset: w.offset, line: p.line, column: p.column, limit: Limits.maxSqlInListItems },
+  );
+}
+
+/** The item of `list` with the greatest depth (literals are 1), standing for all of them in `built`. */
+function deepest(list: readonly Expr[]): Expr {
+  let best = list[0]!;
+  let d = depthOf(best);
+  for (let i = 1; i < list.length; i++) {
+    const di = depthOf(list[i]!);
+    if (di > d) {
+      d = di;
+      best = list[i]!;
+    }
+  }
+  return best;
 }
 
 function isPredicateWord(t: Token): boolean {

@@ -6,7 +6,7 @@ import type { Token } from './lexer.js';
 import { parseTableName } from './names.js';
 
 const SHOW_WHAT =
-  'DATABASES, TABLES, STABLES, CREATE, DNODES, MNODES, VGROUPS, VNODES, CLUSTER, VARIABLES, DNODE n VARIABLES, TRANSACTIONS, USERS or USER PRIVILEGES';
+  'DATABASES, TABLES, STABLES, CREATE, DNODES, MNODES, VGROUPS, VNODES, CLUSTER, VARIABLES, DNODE n VARIABLES, TRANSACTIONS, USERS, USER PRIVILEGES or AUDIT';
 
 /** Cursor after SHOW. */
 export function parseShow(c: Cursor, start: Token): Statement {
@@ -67,6 +67,8 @@ export function parseShow(c: Cursor, start: Token): Statement {
       return { kind: 'showTransactions', pos };
     case 'users':
       return { kind: 'showUsers', pos };
+    case 'audit':
+      return { kind: 'showAudit', pos };
     case 'user':
       c.expectKw('privileges', 'PRIVILEGES after USER');
       return { kind: 'showUserPrivileges', pos };

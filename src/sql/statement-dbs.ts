@@ -21,9 +21,13 @@ const NAMES_A_DB = new Set<Statement['kind']>([
  */
 const MAX_WALK_DEPTH = 8 * Limits.maxSqlNestingDepth;
 
+// Leaves of an expression tree: they never name a database, and an IN list or VALUES clause
+// can hold millions of them.
+const LITERAL_KINDS = new Set(['integer', 'float', 'string', 'bool', 'null', 'now', 'duration']);
+
 export function databasesNamed(s: Statement): string[] {
-  const out: string[] = [];
-  if (NAMES_A_DB.has(s.kind)) out.push((s as unknown as { name: string }).name);
+  const out = new Set<string>();
+  if (NAMES_A_DB.has(s.kind)) out.add((s as unknown as { name: string }).name);
   const walk = (v: unknown, depth: number): void => {
     if (depth > MAX_WALK_DEPTH || v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
@@ -31,9 +35,10 @@ export function databasesNamed(s: Statement): string[] {
       return;
     }
     const o = v as Record<string, unknown>;
-    if (typeof o['db'] === 'string' && !out.includes(o['db'])) out.push(o['db']);
+    if (typeof o['kind'] === 'string' && LITERAL_KINDS.has(o['kind'])) return;
+    if (typeof o['db'] === 'string') out.add(o['db']);
     for (const k of Object.keys(o)) if (k !== 'pos') walk(o[k], depth + 1);
   };
   walk(s, 0);
-  return out;
+  return [...out];
 }

@@ -276,23 +276,64 @@ function logic(k: 'and' | 'or', l: ColumnVector, r: ColumnVector): ColumnVector 
   return { type: DataType.BOOL, data: out, nulls };
 }
 
+/** An IN list's values as hash sets, built on first use and kept for the list's lifetime. */
+interface InLookup {
+  strings: Set<string> | null;
+  numbers: Set<number> | null;
+  readonly hasNull: boolean;
+}
+
+// Keyed by the IR's list array: an expression is evaluated once per block (per table, per
+// 4096 rows), and rebuilding a 2-million-item set per block made one big IN statement cost
+// blocks × items and stall the event loop for everyone (issue #13 finding 5).
+const inLookups = new WeakMap<readonly ScalarValue[], InLookup>();
+
+function inLookupOf(list: readonly ScalarValue[]): InLookup {
+  let l = inLookups.get(list);
+  if (l === undefined) {
+    let hasNull = false;
+    for (const x of list) if (x === null) hasNull = true;
+    l = { strings: null, numbers: null, hasNull };
+    inLookups.set(list, l);
+  }
+  return l;
+}
+
+function inStrings(list: readonly ScalarValue[], l: InLookup): Set<string> {
+  if (l.strings === null) {
+    const set = new Set<string>();
+    for (const x of list) if (x !== null) set.add(String(x));
+    l.strings = set;
+  }
+  return l.strings;
+}
+
+function inNumbers(list: readonly ScalarValue[], l: InLookup): Set<number> {
+  if (l.numbers === null) {
+    const set = new Set<number>();
+    for (const x of list) if (x !== null) set.add(typeof x === 'boolean' ? (x ? 1 : 0) : Number(x));
+    l.numbers = set;
+  }
+  return l.numbers;
+}
+
 function inList(v: ColumnVector, list: readonly ScalarValue[], not: boolean): ColumnVector {
   const n = v.data.length,
     out = new Uint8Array(n),
     hit = not ? 0 : 1;
-  const nonNull = list.filter((x) => x !== null);
+  const lookup = inLookupOf(list);
   if (isStringType(v.type)) {
-    const set = new Set(nonNull.map(String)),
+    const set = inStrings(list, lookup),
       s = v.data as string[];
     for (let i = 0; i < n; i++) out[i] = set.has(s[i]!) ? hit : 1 - hit;
   } else {
-    const set = new Set(nonNull.map((x) => (typeof x === 'boolean' ? (x ? 1 : 0) : Number(x)))),
+    const set = inNumbers(list, lookup),
       f = toF64(v);
     for (let i = 0; i < n; i++) out[i] = set.has(f[i]!) ? hit : 1 - hit;
   }
   // x NOT IN (.., null) is never true (SQL); x IN (.., null) is true or null.
   let nulls = v.nulls;
-  if (nonNull.length !== list.length) {
+  if (lookup.hasNull) {
     nulls = nulls === null ? new Uint8Array(n) : nulls.slice();
     for (let i = 0; i < n; i++) if (out[i] === (not ? 1 : 0)) nulls[i] = 1;
   }

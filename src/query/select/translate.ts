@@ -248,10 +248,14 @@ export function translate(e: A.Expr, env: TranslateEnv, text = ''): Expr {
 
 /** An integer literal: BIGINT, or BIGINT UNSIGNED from 2^63 on. */
 function integer(e: A.IntegerLiteral): Expr {
-  if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n)
+  if (e.value < MIN_BIGINT || e.value >= UBIGINT_END)
     throw new BasaltError('WRONG_VALUE_TYPE', `integer ${e.text} ${at(e.pos)} is out of the 64-bit range`);
-  return e.value >= 2n ** 63n ? konst(e.value, DataType.UBIGINT) : konst(e.value, DataType.BIGINT);
+  return e.value >= BIGINT_END ? konst(e.value, DataType.UBIGINT) : konst(e.value, DataType.BIGINT);
 }
+
+const MIN_BIGINT = -(2n ** 63n);
+const BIGINT_END = 2n ** 63n;
+const UBIGINT_END = 2n ** 64n;
 
 /** Unary +, - (a BIGINT constant stays BIGINT; anything else becomes DOUBLE) and NOT. */
 function unary(e: A.UnaryExpr, env: TranslateEnv): Expr {
@@ -267,8 +271,10 @@ function unary(e: A.UnaryExpr, env: TranslateEnv): Expr {
 /** [NOT] IN (list): the list items must be constants. */
 function inList(e: A.InExpr, env: TranslateEnv): Expr {
   const x = translate(e.expr, env);
+  // One environment for all items: a list can hold millions of them.
+  const itemEnv = env.out === null ? env : { ...env, out: null };
   const list = e.list.map((it) => {
-    const v = coerceForTimestamp(x, translate(it, { ...env, out: null }), env, it.pos);
+    const v = coerceForTimestamp(x, translate(it, itemEnv), env, it.pos);
     if (!isConst(v)) throw new BasaltError('WRONG_VALUE_TYPE', `IN list items must be constants ${at(it.pos)}`);
     return v.value;
   });
