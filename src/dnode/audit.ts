@@ -40,6 +40,7 @@ const AUDITED = new Set<Statement['kind']>([
   'grant',
   'revoke',
   'createDnode',
+  'createJoinToken',
   'dropDnode',
   'alterDnode',
   'createMnode',

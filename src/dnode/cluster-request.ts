@@ -19,6 +19,8 @@ export function toClusterRequest(s: Statement): ClusterRequest | null {
       return { kind: s.kind, dnodeId: s.dnodeId, like: s.like };
     case 'createDnode':
       return { kind: s.kind, endpoint: s.endpoint };
+    case 'createJoinToken':
+      return { kind: s.kind, expireMs: s.expireMs };
     case 'dropDnode':
       return { kind: s.kind, dnodeId: s.dnodeId, endpoint: s.endpoint, force: s.force, unsafe: s.unsafe };
     case 'alterDnode':

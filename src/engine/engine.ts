@@ -149,6 +149,8 @@ async function run(core: EngineCore, s: Statement, session: Session): Promise<St
       return onMnodeLeader(s.kind);
     case 'createDnode':
       return onMnodeLeader('create dnode');
+    case 'createJoinToken':
+      return onMnodeLeader('create join token');
     case 'dropDnode':
       return onMnodeLeader('drop dnode');
     case 'createMnode':

@@ -99,6 +99,7 @@ function needOf(s: Statement, session: Session): Need {
     case 'grant':
     case 'revoke':
     case 'createDnode':
+    case 'createJoinToken':
     case 'dropDnode':
     case 'alterDnode':
     case 'createMnode':

@@ -112,6 +112,8 @@ export class ClusterStatements {
         return this.showDnodeVariables(s.dnodeId, s.like);
       case 'createDnode':
         return this.exclusive(() => this.createDnode(s.endpoint));
+      case 'createJoinToken':
+        return this.exclusive(() => this.createJoinToken(s.expireMs));
       case 'dropDnode':
         return this.exclusive(() => this.dropDnode(s.dnodeId, s.endpoint, s.force, s.unsafe));
       case 'balanceVgroup':
@@ -171,6 +173,25 @@ export class ClusterStatements {
     return rowsResult(
       [varcharCol('endpoint', 272), varcharCol('join_token', 64), col('expire_time', DataType.TIMESTAMP)],
       [[planned.endpoint, token, expiresAtMs]],
+    );
+  }
+
+  /** A multi-use token for new dnodes (Kubernetes mounts one as a Secret); each still needs create dnode. */
+  private async createJoinToken(expireMs: number): Promise<ClusterResult> {
+    const m = this.leader();
+    const now = Date.now();
+    const token = newJoinToken();
+    const expiresAtMs = expireMs === 0 ? 0 : now + expireMs;
+    await m.propose({
+      op: 'addJoinToken',
+      token: { id: joinTokenId(token), token, endpoint: null, expiresAtMs, createdAtMs: now },
+    });
+    this.host.log.info('join token created', {
+      expires: expiresAtMs === 0 ? 'never' : new Date(expiresAtMs).toISOString(),
+    });
+    return rowsResult(
+      [varcharCol('join_token', 64), col('expire_time', DataType.TIMESTAMP)],
+      [[token, expiresAtMs === 0 ? null : expiresAtMs]],
     );
   }
 

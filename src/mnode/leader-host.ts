@@ -90,6 +90,8 @@ export type ClusterRequest =
   | { readonly kind: 'showTransactions' }
   | { readonly kind: 'showDnodeVariables'; readonly dnodeId: number; readonly like: string | null }
   | { readonly kind: 'createDnode'; readonly endpoint: string }
+  /** A multi-use join token good for `expireMs` (0: never). */
+  | { readonly kind: 'createJoinToken'; readonly expireMs: number }
   | {
       readonly kind: 'dropDnode';
       readonly dnodeId: number | null;

@@ -671,6 +671,13 @@ export interface CreateDnodeStmt {
   readonly pos: Pos;
 }
 
+/** `create join token [expire 7d]`: a multi-use join token; `expireMs` 0 never expires. */
+export interface CreateJoinTokenStmt {
+  readonly kind: 'createJoinToken';
+  readonly expireMs: number;
+  readonly pos: Pos;
+}
+
 /** `drop dnode N [force] [unsafe]` or `drop dnode "fqdn:port" ...`: exactly one of dnodeId/endpoint is set. */
 export interface DropDnodeStmt {
   readonly kind: 'dropDnode';
@@ -761,6 +768,7 @@ export interface DropUserStmt {
 }
 
 export type Statement =
+  | CreateJoinTokenStmt
   | CreateDatabaseStmt
   | AlterDatabaseStmt
   | DropDatabaseStmt

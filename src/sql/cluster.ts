@@ -28,6 +28,35 @@ export function parseCreateDnode(c: Cursor, start: Token): Statement {
   return { kind: 'createDnode', endpoint, pos };
 }
 
+/** Default lifetime of `create join token` without EXPIRE. */
+export const JOIN_TOKEN_DEFAULT_EXPIRE_MS = 24 * 3600 * 1000;
+const EXPIRE_UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `create join token [expire 7d | expire 3600 | expire 0]`; cursor after JOIN. A bare number is seconds; 0 never expires. */
+export function parseCreateJoinToken(c: Cursor, start: Token): Statement {
+  const pos = c.pos(start);
+  if (!c.acceptKw('token')) return c.fail('TOKEN after CREATE JOIN');
+  let expireMs = JOIN_TOKEN_DEFAULT_EXPIRE_MS;
+  if (c.acceptKw('expire')) {
+    const t = c.peek();
+    const unitMs = t.kind === 'duration' ? EXPIRE_UNIT_MS[t.unit ?? ''] : undefined;
+    if (unitMs !== undefined) {
+      c.next();
+      expireMs = Number(t.value) * unitMs;
+    } else if (t.kind === 'integer') {
+      c.next();
+      expireMs = Number(t.value) * 1000;
+    } else return c.fail('a lifetime after EXPIRE, such as 7d, 12h, 30m, 3600 (seconds) or 0 (never)');
+  }
+  return { kind: 'createJoinToken', expireMs, pos };
+}
+
 /** Joins tokens written without whitespace between them, e.g. `h1` `.` `example` `.` `com`. */
 function adjacentRun(c: Cursor): string {
   const first = c.next();

@@ -8,6 +8,7 @@ import {
   parseBalance,
   parseAlterDnode,
   parseCreateDnode,
+  parseCreateJoinToken,
   parseDropDnode,
   parseGrant,
   parseMnode,
@@ -123,7 +124,8 @@ function parseCreate(c: Cursor, start: Token): Statement {
   if (c.acceptKw('dnode')) return parseCreateDnode(c, start);
   if (c.acceptKw('mnode')) return parseMnode(c, start);
   if (c.acceptKw('user')) return parseUser(c, start);
-  return c.fail('DATABASE, TABLE, STABLE, DNODE, MNODE or USER after CREATE');
+  if (c.acceptKw('join')) return parseCreateJoinToken(c, start);
+  return c.fail('DATABASE, TABLE, STABLE, DNODE, MNODE, USER or JOIN TOKEN after CREATE');
 }
 
 function parseDrop(c: Cursor, start: Token): Statement {

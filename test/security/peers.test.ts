@@ -13,6 +13,7 @@ import { encodeFrame, FLAG_ONEWAY } from '../../src/rpc/frame.js';
 import { RpcClient } from '../../src/rpc/client.js';
 import { MsgType } from '../../src/rpc/messages.js';
 import { encodeEnvelope } from '../../src/replica/wire.js';
+import { connect } from '../../src/client/index.js';
 import {
   dnodes,
   mnodes,
@@ -247,6 +248,72 @@ test("a second process with a joined dnode's endpoint, or a copy of its dataDir,
   assert.equal(p4.child.exitCode, null);
   assert.deepEqual(await sql(ports[2], 'select count(*) from sec.t'), [[1n]]);
   assert.ok(readFileSync(join(p3.dataDir, 'dnode', 'dnode.key'), 'utf8').length > 0);
+});
+
+test('create join token: a multi-use token with a lifetime, super users only; an expired one is refused', {
+  timeout: 60_000,
+}, async () => {
+  const first = `localhost:${ports[0]}`;
+  const rows = await sql(ports[0], 'create join token expire 1h');
+  const token = String(rows[0]![0]);
+  assert.match(token, /^bjt1\.[0-9a-f]{48}$/);
+  const expires = Number(rows[0]![1]);
+  assert.ok(Math.abs(expires - (Date.now() + 3_600_000)) < 60_000, `expires in an hour: ${expires}`);
+  await sql(ports[0], "create user opsbob pass 'opsbob1'");
+  await sleep(1_500);
+  const c = await connect({ host: '127.0.0.1', port: ports[0], user: 'opsbob', password: 'opsbob1' });
+  try {
+    await assert.rejects(c.query('create join token'), /opsbob.*create join token|Permission denied/);
+  } finally {
+    c.close();
+  }
+  // The new token admits a created dnode.
+  const p5 = ports[0] + 900;
+  const d5 = await cluster.start('p5', p5, { firstEp: first, joinToken: token });
+  await sql(ports[0], `create dnode "localhost:${p5}"`);
+  await waitFor('dnode at p5 joined', 10_000, async () =>
+    /INFO {2}joined the cluster/.test(d5.log()) ? true : undefined,
+  );
+  // A token whose lifetime is over admits nobody.
+  const short = String((await sql(ports[0], 'create join token expire 1s'))[0]![0]);
+  await sleep(1_500);
+  const p6 = ports[0] + 1000;
+  const d6 = await cluster.start('p6', p6, { firstEp: first, joinToken: short });
+  await sql(ports[0], `create dnode "localhost:${p6}"`);
+  await waitFor('the expired token refused', 8_000, async () =>
+    /the join token is not one of this cluster's tokens in force/.test(d6.log()) ? true : undefined,
+  );
+  await cluster.kill('p6');
+  await sql(ports[0], `drop dnode "localhost:${p6}" force`);
+});
+
+test('a dnode of another cluster is not added; a dropped dnode exits and is refused after', {
+  timeout: 60_000,
+}, async () => {
+  // Another cluster's founder, created here by mistake: the peer handshake fails both ways.
+  const otherPort = ports[0] + 1100;
+  const other = await cluster.start('other-cluster', otherPort);
+  await sql(ports[0], `create dnode "localhost:${otherPort}"`);
+  const note = await waitFor("note 'clusterId not match'", 15_000, async () => {
+    const row = [...(await dnodes(ports[0])).values()].find((x) => x.endpoint === `localhost:${otherPort}`);
+    return row?.note === 'clusterId not match' ? row : undefined;
+  });
+  assert.equal(note.status, 'offline');
+  await waitFor('the other cluster logs the refused peer', 5_000, async () =>
+    /refused peer with a wrong cluster secret/.test(other.log()) ? true : undefined,
+  );
+  assert.equal((await sql(otherPort, 'show dnodes')).length, 1, 'the other cluster is unchanged');
+  await sql(ports[0], `drop dnode "localhost:${otherPort}" force`);
+  // dnode 5 (p5) is dropped: told so at its next status, it exits 1 and will not start again.
+  const p5 = cluster.procs.get('p5')!;
+  const id5 = [...(await dnodes(ports[0])).entries()].find(([, x]) => x.endpoint === `localhost:${p5.port}`)![0];
+  await sql(ports[0], `drop dnode ${id5}`);
+  const exit = await Promise.race([p5.exited, sleep(15_000).then(() => null)]);
+  assert.equal(exit?.code, 1, 'the dropped dnode exits 1');
+  assert.match(p5.stderr(), /was dropped from cluster/);
+  const again = await cluster.start('p5-again', p5.port, { dataDir: p5.dataDir, noWait: true });
+  const r = await Promise.race([again.exited, sleep(15_000).then(() => null)]);
+  assert.equal(r?.code, 1, 'a dropped dataDir refuses to start');
 });
 
 test('a statement on a member still works after all of it', { timeout: 30_000 }, async () => {

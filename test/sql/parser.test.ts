@@ -879,7 +879,7 @@ const errors: ErrCase[] = [
   { sql: 'create table t (ts timestamp, select int)', msg: ['SELECT is a keyword', 'backticks'] },
   { sql: 'create table d1 using st', msg: 'TAGS' },
   { sql: 'create table d1 using st tags', msg: "'(' and the tag values" },
-  { sql: 'create widget x', msg: 'DATABASE, TABLE, STABLE, DNODE, MNODE or USER after CREATE' },
+  { sql: 'create widget x', msg: 'DATABASE, TABLE, STABLE, DNODE, MNODE, USER or JOIN TOKEN after CREATE' },
   { sql: 'drop t', msg: 'after DROP' },
   { sql: 'alter table t add x int', msg: 'COLUMN or TAG after ADD' },
   { sql: 'alter table t set column x = 1', msg: 'TAG after SET' },
