@@ -75,19 +75,43 @@ class RestWriter implements BatchWriter {
     this.path = `/rest/sql/${plan.db}`;
   }
 
+  /**
+   * One request's rows as INSERT statements of at most Limits.maxSqlBytes each (as
+   * taosBenchmark sizes its SQL to the server's statement limit), sent one after another.
+   */
   async write(parts: readonly BatchPart[], rows: number, buf: RowBuffers): Promise<void> {
     const { stable, tablePrefix } = this.plan;
-    const out: string[] = ['insert into'];
     const { ts, currentCenti, voltage, phaseMilli } = buf;
+    // Room for one more table clause and row below the limit.
+    const budget = Limits.maxSqlBytes - 1024;
+    let out: string[] = ['insert into'];
+    let bytes = out[0]!.length;
+    let inStatement = 0;
+    let acked = 0;
     for (const p of parts) {
-      out.push(
-        ` ${tablePrefix}${p.table} using ${stable} tags (${groupIdOf(p.table)},'${locationOf(p.table)}') values `,
-      );
+      const head = ` ${tablePrefix}${p.table} using ${stable} tags (${groupIdOf(p.table)},'${locationOf(p.table)}') values `;
+      out.push(head);
+      bytes += head.length;
       for (let i = p.offset, end = p.offset + p.n; i < end; i++) {
-        out.push(`(${ts[i]!},${centiText(currentCenti[i]!)},${voltage[i]!},${tenThousandthsText(phaseMilli[i]!)})`);
+        const row = `(${ts[i]!},${centiText(currentCenti[i]!)},${voltage[i]!},${tenThousandthsText(phaseMilli[i]!)})`;
+        out.push(row);
+        bytes += row.length;
+        inStatement++;
+        if (bytes > budget && i + 1 < end) {
+          acked += await this.post(out.join(''), inStatement);
+          out = ['insert into', head];
+          bytes = out[0]!.length + head.length;
+          inStatement = 0;
+        }
       }
     }
-    const r = await this.http.post(this.path, out.join(''), this.headers);
+    if (inStatement > 0) acked += await this.post(out.join(''), inStatement);
+    if (acked !== rows) throw new BasaltError('INTERNAL', `REST acknowledged ${acked} of ${rows} rows`);
+  }
+
+  /** One INSERT statement; returns the rows the server acknowledged (checked against `rows`). */
+  private async post(sql: string, rows: number): Promise<number> {
+    const r = await this.http.post(this.path, sql, this.headers);
     let j: { code?: number; desc?: string; rows?: number; data?: unknown[][] };
     try {
       j = JSON.parse(r.text) as typeof j;
@@ -104,6 +128,7 @@ class RestWriter implements BatchWriter {
       );
     const affected = Number(j.data?.[0]?.[0]);
     if (affected !== rows) throw new BasaltError('INTERNAL', `REST acknowledged ${affected} of ${rows} rows`);
+    return affected;
   }
 
   close(): void {

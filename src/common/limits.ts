@@ -3,8 +3,13 @@
 export const Limits = {
   /** Largest RPC frame accepted or sent (cfg: maxFrameBytes). */
   maxFrameBytes: 64 * 1024 * 1024,
-  /** Largest SQL statement text (TDengine's maxSQLLength is 1 MB; ours is larger for bulk inserts). */
-  maxSqlBytes: 16 * 1024 * 1024,
+  /**
+   * Largest SQL statement text, as TDengine 3's 1 MB. A statement is parsed in one go on the
+   * event loop (about 0.25 s for 1 MB of INSERT values on this machine's kind, 4 s for 16 MB),
+   * so this bounds how long one statement can hold up every other client; bulk loads go
+   * through INSERT_COLUMNAR or line protocol, which have no text to parse.
+   */
+  maxSqlBytes: 1024 * 1024,
   /** Largest HTTP request body for REST and line protocol (cfg: maxHttpBodyBytes). */
   maxHttpBodyBytes: 64 * 1024 * 1024,
   /** Rows in one submit block for one table. */
@@ -167,6 +172,8 @@ export const Limits = {
    * a new one, and the rest of maxRpcConnections stays for logged-in clients and peers.
    */
   maxPreAuthConnections: 1024,
+  /** The leader's "users changed" nudge to a dnode; a dnode that misses it learns at its next status. */
+  usersNudgeTimeoutMs: 2_000,
   /** A reason an RPC connection was refused or closed is logged at most once per this interval. */
   rpcCloseLogIntervalMs: 10_000,
 

@@ -766,6 +766,12 @@ export class ClusterNode implements LeaderHost {
           );
         return { control: this.handleStatus(req) };
       }
+      case ClusterMsg.USERS_CHANGED: {
+        const v = asMap<{ version?: unknown }>(control, 'USERS_CHANGED').version;
+        // A status round now fetches them (the reply carries users newer than ours).
+        if (typeof v === 'number' && v > this.users.version) void this.statusRound(true);
+        return { control: {} };
+      }
       case ClusterMsg.HELLO: {
         const h = asMap<HelloRequest>(control, 'HELLO');
         if (this.identity.clusterId !== '' && h.askerClusterId !== this.identity.clusterId) {

@@ -309,7 +309,8 @@ async function fill(c: Cursor, frameBudget: number): Promise<Filled> {
 
 async function handleQuery(ctx: HandlerCtx, conn: RpcServerConnection, control: unknown): Promise<RpcReply> {
   const cs = authed(ctx, conn);
-  const req = parseQuery(control, Limits.maxSqlBytes);
+  // The frame bounds the text; the statement limit is the gateway's, with STATEMENT_TOO_LONG.
+  const req = parseQuery(control, ctx.opts.maxFrameBytes);
   const session: Session = req.stateless ? { user: cs.user, db: req.db, source: conn.remote } : cs.session;
   const res: StatementResult = await ctx.engine.execute(req.sql, session);
   if (res.useDb !== undefined && !req.stateless) cs.session.db = res.useDb;

@@ -28,6 +28,8 @@ export const ClusterMsg = {
   VNODE_CTL: 49,
   /** A new dnode with a join token → the mnode leader: admit me, seal me the cluster secret. */
   JOIN: 50,
+  /** Mnode leader → a dnode: users or grants changed (version); ask for them now, not at the next status. */
+  USERS_CHANGED: 51,
 } as const;
 
 /** Every cluster message type is at least this (client message types are below). */

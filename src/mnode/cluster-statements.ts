@@ -146,8 +146,29 @@ export class ClusterStatements {
           return runUserRequest({ users: () => m.state.users, propose: (op) => m.propose(op) }, s, Date.now());
         };
         // Shows read the applied state; changes queue behind each other like every other change.
-        return s.kind === 'showUsers' || s.kind === 'showUserPrivileges' ? run() : this.exclusive(run);
+        if (s.kind === 'showUsers' || s.kind === 'showUserPrivileges') return run();
+        return this.exclusive(run).then((r) => {
+          this.nudgeUsers();
+          return r;
+        });
       }
+    }
+  }
+
+  /**
+   * Tells every other dnode that users or grants changed, so a dropped user or an old password
+   * stops working there now rather than at its next status (at most statusInterval later).
+   * Best effort: a dnode that misses it catches up at its next status.
+   */
+  private nudgeUsers(): void {
+    const m = this.host.mnode;
+    if (!m) return;
+    const version = m.state.users.version;
+    for (const d of m.state.dnodes) {
+      if (d.id === this.host.selfId() || !d.joined) continue;
+      void this.host.peers
+        .request(d.endpoint, ClusterMsg.USERS_CHANGED, { version }, [], Limits.usersNudgeTimeoutMs)
+        .catch(() => undefined);
     }
   }
 

@@ -1,10 +1,10 @@
 // Issue #13 finding 5, replayed against a real process: a 15 MB `IN (…)` list stalled the
-// event loop for everyone (a concurrent `select 1` took 35 s). Now an IN list costs time
-// linear in its length (parsed without the full expression descent per item, hashed once per
-// statement, not once per block) and is capped at Limits.maxSqlInListItems: the 15 MB list is
-// refused at once with STATEMENT_TOO_LONG naming the limit, a list at the cap returns the
-// right rows, and during both `select server_version()` on another connection answers within
-// a second.
+// event loop for everyone (a concurrent `select 1` took 35 s). Now a statement is at most
+// Limits.maxSqlBytes (1 MB, as TDengine 3) and an IN list costs time linear in its length and
+// is capped at Limits.maxSqlInListItems: the 15 MB statement and an over-long list are refused
+// at once with STATEMENT_TOO_LONG naming the limit, a list at the cap returns the right rows,
+// the largest INSERT lands whole, and meanwhile `select server_version()` on another
+// connection answers within a second.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect, type Connection } from '../../src/client/index.js';
@@ -91,9 +91,9 @@ async function withConcurrentQueries(
   }
 }
 
-test('a 15 MB IN list is refused at once with the limit named, and does not stall another connection', async () => {
+test('a 15 MB statement is refused at once with the size limit named, and does not stall another connection', async () => {
   const { text, items } = inStatement({ bytes: 15 * 1024 * 1024 });
-  assert.ok(text.length > 15 * 1024 * 1024 && text.length < Limits.maxSqlBytes);
+  assert.ok(text.length > Limits.maxSqlBytes);
   const r = await withConcurrentQueries(text);
   process.stdout.write(
     `# ${(text.length / 1024 / 1024).toFixed(1)} MB statement, ${items} IN items: answered ${r.code.toString(16)} in ${r.ms.toFixed(0)} ms; ` +
@@ -101,7 +101,27 @@ test('a 15 MB IN list is refused at once with the limit named, and does not stal
   );
   assert.equal(r.code, STATEMENT_TOO_LONG);
   assert.ok(r.slowestMs < CONCURRENT_MAX_MS, `a concurrent query waited ${r.slowestMs.toFixed(0)} ms`);
-  // The message names the limit and what to do.
+  const c = await login();
+  try {
+    await assert.rejects(c.query(text), (e: Error) => {
+      assert.match(e.message, new RegExp(`longer than ${Limits.maxSqlBytes} bytes; split it`));
+      return true;
+    });
+  } finally {
+    c.close();
+  }
+});
+
+test('an IN list over its cap inside a 1 MB statement is refused at once, naming maxSqlInListItems', async () => {
+  const { text, items } = inStatement({ bytes: Limits.maxSqlBytes - 4096 });
+  assert.ok(items > Limits.maxSqlInListItems);
+  const r = await withConcurrentQueries(text);
+  process.stdout.write(
+    `# ${(text.length / 1024).toFixed(0)} KB statement, ${items} IN items: answered ${r.code.toString(16)} in ${r.ms.toFixed(0)} ms; ` +
+      `${r.count} concurrent select server_version(), slowest ${r.slowestMs.toFixed(0)} ms\n`,
+  );
+  assert.equal(r.code, STATEMENT_TOO_LONG);
+  assert.ok(r.slowestMs < CONCURRENT_MAX_MS, `a concurrent query waited ${r.slowestMs.toFixed(0)} ms`);
   const c = await login();
   try {
     await assert.rejects(c.query(text), (e: Error) => {
@@ -111,6 +131,38 @@ test('a 15 MB IN list is refused at once with the limit named, and does not stal
       );
       return true;
     });
+  } finally {
+    c.close();
+  }
+});
+
+test('a 1 MB INSERT, the largest statement, lands whole without stalling another connection', async () => {
+  const rows: string[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < Limits.maxSqlBytes - 4096; i++) {
+    const r = `(${1_800_000_000_000 + i},${i})`;
+    rows.push(r);
+    bytes += r.length + 1;
+  }
+  const text = `insert into huge.big using huge.t values ${rows.join(' ')}`.replace(' using huge.t', '');
+  await (async () => {
+    const c = await login();
+    try {
+      await c.query('create table if not exists huge.big (ts timestamp, v int)');
+    } finally {
+      c.close();
+    }
+  })();
+  const r = await withConcurrentQueries(text);
+  process.stdout.write(
+    `# ${(text.length / 1024).toFixed(0)} KB INSERT of ${rows.length} rows: answered in ${r.ms.toFixed(0)} ms; ` +
+      `${r.count} concurrent select server_version(), slowest ${r.slowestMs.toFixed(0)} ms\n`,
+  );
+  assert.equal(r.code, 0);
+  assert.ok(r.slowestMs < CONCURRENT_MAX_MS, `a concurrent query waited ${r.slowestMs.toFixed(0)} ms`);
+  const c = await login();
+  try {
+    assert.equal(Number((await c.query('select count(*) from huge.big')).rows()[0]![0]), rows.length);
   } finally {
     c.close();
   }
