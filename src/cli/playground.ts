@@ -106,7 +106,8 @@ function startMember(
     );
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/ready;/.test(out)) {
+      // Listening is enough: the playground creates the dnodes, then waits for them to be ready.
+      if (/listening;/.test(out)) {
         clearTimeout(timer);
         res(m);
       }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { RestServer } from '../adapter/rest-server.js';
 import { loadConfig, readTlsFiles, SECRET_KEYS, type BasaltConfig, type LoadedConfig } from '../common/config.js';
+import { Limits } from '../common/limits.js';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { ensureWritableDir } from '../dnode/data-dir.js';
 import { Dnode, listenError } from '../dnode/dnode.js';
@@ -237,8 +238,9 @@ export function registerStart(program: Command, version: string): void {
       const id = server.dnode.identity?.dnodeId ?? 0;
       const who = id > 0 ? `dnode ${id}` : `new dnode, joining through firstEp ${c.firstEp},`;
       process.stdout.write(
-        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) ready; REST on port ${server.rest.port}${c.sslCert !== '' ? ' (HTTPS; RPC over TLS)' : ''}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
+        `basalt ${version}: ${who} (${c.fqdn}:${c.serverPort}) listening; REST on port ${server.rest.port}${c.sslCert !== '' ? ' (HTTPS; RPC over TLS)' : ''}; dataDir ${c.dataDir}; log ${server.logger.file ?? '-'}\n`,
       );
+      reportReadiness(server);
       void warnWhileRootIsDefault(server);
       stopOnSignals(server, (code) => {
         process.stdout.write('basalt: stopped\n');
@@ -247,6 +249,40 @@ export function registerStart(program: Command, version: string): void {
       if (earlySignal !== null) process.emit(earlySignal, earlySignal);
     });
 }
+
+/**
+ * Says `ready` on the console only once the dnode is a ready member (what `basalt check --mode
+ * ready` answers 2 for), and meanwhile what it waits for; later changes (lost the mnode leader,
+ * ready again) get a line each. Polled, because readiness is a verdict of the mnode leader.
+ */
+function reportReadiness(server: RunningServer): void {
+  const c = server.config;
+  let last = '';
+  let lastCode = -1;
+  let waitingSinceMs = Date.now();
+  const timer = setInterval(() => {
+    const s = server.dnode.status();
+    const id = server.dnode.identity?.dnodeId ?? 0;
+    const who = `${id > 0 ? `dnode ${id}` : 'new dnode'} (${c.fqdn}:${c.serverPort})`;
+    if (s.code === 2 && lastCode !== 2) {
+      const cluster = server.dnode.identity?.clusterId ?? '';
+      process.stdout.write(`basalt: ${who} ready; member of cluster ${cluster}\n`);
+      last = '';
+    } else if (s.code !== 2 && s.code !== 4) {
+      const line = `${STATUS_WORDS[s.code] ?? 'waiting'}: ${s.detail || s.text}`;
+      // A new reason at once; the same one again at most every readinessRepeatMs.
+      if (line !== last || Date.now() - waitingSinceMs >= Limits.readinessRepeatMs) {
+        process.stdout.write(`basalt: ${who} not ready yet, ${line}\n`);
+        last = line;
+        waitingSinceMs = Date.now();
+      }
+    }
+    lastCode = s.code;
+  }, Limits.readinessPollMs);
+  timer.unref();
+}
+
+const STATUS_WORDS: Readonly<Record<number, string>> = { 0: 'unavailable', 1: 'waiting', 3: 'degraded' };
 
 /** `-C`: one line per key, value and source, like `taosd -C`. */
 export function dumpConfig(loaded: LoadedConfig): string {

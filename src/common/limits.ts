@@ -174,6 +174,10 @@ export const Limits = {
   maxPreAuthConnections: 1024,
   /** The leader's "users changed" nudge to a dnode; a dnode that misses it learns at its next status. */
   usersNudgeTimeoutMs: 2_000,
+  /** `basalt start` checks whether its dnode became (or stopped being) a ready member this often. */
+  readinessPollMs: 200,
+  /** ...and repeats what it still waits for at most this often. */
+  readinessRepeatMs: 30_000,
   /** A reason an RPC connection was refused or closed is logged at most once per this interval. */
   rpcCloseLogIntervalMs: 10_000,
 

@@ -177,7 +177,8 @@ export class TestCluster {
     this.procs.set(name, p);
     if (o.noWait) return p;
     const deadline = Date.now() + 15_000;
-    while (!/ready;/.test(out)) {
+    // Listening, not ready: a new dnode is a ready member only after create dnode.
+    while (!/listening;/.test(out)) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`${name} exited (${child.exitCode}) before ready: ${err}`);
       if (Date.now() > deadline) throw new Error(`${name} not ready within 15 s: ${out} ${err}`);

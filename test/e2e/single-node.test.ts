@@ -55,7 +55,12 @@ test('single dnode end to end: shell, REST, client library, SIGTERM, restart', a
   let server = await spawnBasalt(startArgs, /ready;/);
   try {
     assert.ok(existsSync(join(dataDir, 'dnode', 'dnode.json')), 'dataDir created on first start');
-    assert.match(server.stdout(), new RegExp(`dnode 1 \\(localhost:${rpcPort}\\) ready; REST on port ${httpPort}`));
+    // Listening first; ready once its own mnode leads and has accepted it.
+    assert.match(server.stdout(), new RegExp(`dnode 1 \\(localhost:${rpcPort}\\) listening; REST on port ${httpPort}`));
+    assert.match(
+      server.stdout(),
+      new RegExp(`basalt: dnode 1 \\(localhost:${rpcPort}\\) ready; member of cluster \\d+`),
+    );
     const P = ['-P', String(rpcPort)];
 
     // --- the shell: the issue's statements verbatim ---
