@@ -463,6 +463,9 @@ export class ClusterNode implements LeaderHost {
       this.leaderEp = this.endpoint;
       this.log.info('this dnode is now the mnode leader', { dnodeId: this.identity.dnodeId });
       this.leader.onBecameLeader();
+      // A dnode whose connections closed before this one led (the old leader, killed) is
+      // offline now, not after the grace of a status timeout.
+      for (const id of this.lostPeers) this.leader.connectionLost(id);
     } else if (m.leaderId > 0) {
       const ep = this.epOf(m.leaderId);
       if (ep) this.leaderEp = ep;
@@ -732,6 +735,32 @@ export class ClusterNode implements LeaderHost {
       mnodeEps: this.identity.mnodeEps.slice(),
       leaderEp: leader === this.endpoint ? null : leader,
     };
+  }
+
+  /** Open connections each peer dnode proved itself on, and the peers that have none left. */
+  private readonly peerConns = new Map<number, number>();
+  private readonly lostPeers = new Set<number>();
+
+  /** Peer dnode `id` proved itself on a connection. */
+  peerConnectionOpened(id: number): void {
+    this.peerConns.set(id, (this.peerConns.get(id) ?? 0) + 1);
+    this.lostPeers.delete(id);
+  }
+
+  /**
+   * A connection peer dnode `id` had proven itself on closed; with none left (its process died,
+   * its host or the network went away) the leader shows it offline until it reports again.
+   */
+  peerConnectionLost(id: number): void {
+    const n = (this.peerConns.get(id) ?? 1) - 1;
+    if (n > 0) {
+      this.peerConns.set(id, n);
+      return;
+    }
+    this.peerConns.delete(id);
+    if (this.lostPeers.size > 4096) this.lostPeers.clear();
+    this.lostPeers.add(id);
+    this.leader.connectionLost(id);
   }
 
   /** A JOIN (src/mnode/leader.ts decides on the leader); any other dnode redirects. */

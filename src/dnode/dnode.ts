@@ -159,6 +159,8 @@ export class Dnode {
           return this.cluster.handleJoin(control, ns, remote);
         },
         preAuthTypes: [ClusterMsg.JOIN],
+        peerOpened: (id) => this.cluster?.peerConnectionOpened(id),
+        peerClosed: (id) => this.cluster?.peerConnectionLost(id),
       },
       cluster: async (f, peerId) => {
         if (f.msgType === ClusterMsg.FORWARD) return this.routedGateway().handleForward(f.control, f.payload);

@@ -75,6 +75,9 @@ export interface PeerAuthServer {
   join(control: unknown, serverNonce: Buffer, remote: string): Promise<unknown>;
   /** The message types that need no authenticated peer (JOIN). */
   readonly preAuthTypes: readonly number[];
+  /** Dnode `dnodeId` proved itself on a connection; `peerClosed` follows when it closes. */
+  peerOpened?(dnodeId: number): void;
+  peerClosed?(dnodeId: number): void;
 }
 
 /** A connection's peer handshake: the challenge it was given, and the dnode it proved to be. */
@@ -187,6 +190,10 @@ function handlePeerAuth(ctx: HandlerCtx, conn: RpcServerConnection, control: unk
     throw e;
   }
   const dnodeId = proven.dnodeId;
+  if (pc.dnodeId === 0) {
+    ctx.opts.peerAuth?.peerOpened?.(dnodeId);
+    conn.onClose(() => ctx.opts.peerAuth?.peerClosed?.(dnodeId));
+  }
   pc.dnodeId = dnodeId;
   // A proven peer sends large frames (Raft entries, forwarded inserts): lift the pre-login limits.
   conn.markAuthenticated();

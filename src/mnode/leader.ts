@@ -418,6 +418,16 @@ export class MnodeLeader {
     };
   }
 
+  /** A connection dnode `id` had proven itself on closed: show it offline until it reports again. */
+  connectionLost(id: number): void {
+    const m = this.host.mnode;
+    if (!m || !m.isLeader || id === this.host.selfId()) return;
+    const was = this.liveness.get(id) ? this.liveness.view(id, Date.now()).status : 'offline';
+    this.liveness.connectionLost(id, Date.now());
+    if (was === 'ready')
+      this.log(`lost ${id}`, 'info', 'lost the connection to a dnode; offline until it reports again', { dnodeId: id });
+  }
+
   /** Leader housekeeping each status round: log offline transitions, probe never-heard dnodes. */
   tick(): void {
     const m = this.host.mnode;

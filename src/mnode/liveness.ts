@@ -11,6 +11,8 @@ export interface DnodeLiveness {
   /** Refusal note ('timezone not match', 'clusterId not match', ...) and when it was set. */
   refusal: string;
   refusalAtMs: number;
+  /** When a connection it had proven itself on closed (0: never); offline until it reports again. */
+  lostAtMs: number;
   /** When the status last changed between ready and offline. */
   statusSinceMs: number;
   lastStatus: 'ready' | 'offline';
@@ -36,6 +38,7 @@ export class Liveness {
         everSeen: false,
         refusal: '',
         refusalAtMs: 0,
+        lostAtMs: 0,
         statusSinceMs: nowMs,
         lastStatus: 'offline',
       };
@@ -76,6 +79,16 @@ export class Liveness {
     e.lastSeenMs = 0;
   }
 
+  /**
+   * A connection the dnode had authenticated on closed (its process died, its host or the
+   * network went away): offline now, not after the status timeout; its next status makes it
+   * ready again.
+   */
+  connectionLost(id: number, nowMs: number): void {
+    const e = this.byId.get(id);
+    if (e?.everSeen) e.lostAtMs = nowMs;
+  }
+
   forget(id: number): void {
     this.byId.delete(id);
   }
@@ -85,6 +98,7 @@ export class Liveness {
     let v: LivenessView;
     if (!e) v = { status: 'offline', note: 'status not received' };
     else if (e.refusal !== '') v = { status: 'offline', note: e.refusal };
+    else if (e.lostAtMs > 0 && e.lostAtMs >= e.lastSeenMs) v = { status: 'offline', note: 'connection lost' };
     else if (e.lastSeenMs > 0 && nowMs - e.lastSeenMs <= this.offlineAfterMs()) v = { status: 'ready', note: '' };
     else v = { status: 'offline', note: e.everSeen ? 'status msg timeout' : 'status not received' };
     if (e && e.lastStatus !== v.status) {

@@ -24,3 +24,18 @@ test('a new leader gives joined dnodes one timeout of grace, then calls them off
   assert.equal(l.view(4, 15_001).note, 'status not received');
   assert.equal(l.get(3)!.statusSinceMs, 15_001);
 });
+
+test('a lost connection is offline at once with note "connection lost", until the next status', () => {
+  const l = new Liveness(() => 5_000);
+  l.connectionLost(2, 500); // never heard: nothing to lose
+  assert.equal(l.view(2, 600).note, 'status not received');
+  l.seen(2, 1_000, 900, 16);
+  l.connectionLost(2, 1_200);
+  assert.deepEqual(l.view(2, 1_300), { status: 'offline', note: 'connection lost' });
+  l.seen(2, 2_000, 900, 16);
+  assert.deepEqual(l.view(2, 2_000), { status: 'ready', note: '' });
+  // A new leader's grace does not hide a connection already lost.
+  l.grace([2], 3_000);
+  l.connectionLost(2, 3_000);
+  assert.equal(l.view(2, 3_100).note, 'connection lost');
+});

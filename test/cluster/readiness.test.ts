@@ -4,7 +4,7 @@
 // that loses the mnode leader says it is degraded.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freeBasePort, sleep, sql, TestCluster, waitFor } from './harness.js';
+import { dnodes, freeBasePort, mnodes, sleep, sql, startThreeMnodeCluster, TestCluster, waitFor } from './harness.js';
 import { runBasalt } from '../cli/run-basalt.js';
 
 const cluster = new TestCluster();
@@ -51,5 +51,58 @@ test('basalt start says ready only once the dnode is a ready member, and meanwhi
     )
       ? true
       : undefined,
+  );
+});
+
+test('a killed dnode is offline at once (connection lost), also the old mnode leader on the new leader', {
+  timeout: 90_000,
+}, async () => {
+  const ports = await startThreeMnodeCluster(cluster, ['lost1', 'lost2', 'lost3']);
+  await waitFor('three mnodes, one leader', 15_000, async () => {
+    const m = await mnodes(ports[0]);
+    return m.size === 3 && [...m.values()].filter((r) => r === 'leader').length === 1 ? true : undefined;
+  });
+  // A dnode that is not the leader: offline with 'connection lost' well before the 5 s status timeout.
+  const t0 = Date.now();
+  await cluster.kill('lost3');
+  const row = await waitFor(
+    'dnode 3 offline',
+    5_000,
+    async () => {
+      const d = (await dnodes(ports[0])).get(3);
+      return d?.status === 'offline' ? d : undefined;
+    },
+    50,
+  );
+  const lostMs = Date.now() - t0;
+  process.stdout.write(`# dnode 3 shown offline ${lostMs} ms after SIGKILL (note '${row.note}')\n`);
+  assert.equal(row.note, 'connection lost');
+  assert.ok(lostMs < 2_500, `offline after ${lostMs} ms`);
+  // dnode 3 back (its dataDir), then the mnode leader's dnode is killed: the new leader shows it
+  // offline at once, not 'follower' for a status timeout.
+  const d3 = cluster.procs.get('lost3')!;
+  await cluster.start('lost3', ports[2], { dataDir: d3.dataDir });
+  await waitFor('dnode 3 ready again', 15_000, async () =>
+    (await dnodes(ports[0])).get(3)?.status === 'ready' ? true : undefined,
+  );
+  await waitFor('three live mnodes', 15_000, async () => {
+    const m = await mnodes(ports[0]);
+    return [...m.values()].filter((r) => r === 'leader' || r === 'follower').length === 3 ? true : undefined;
+  });
+  const leader = [...(await mnodes(ports[0])).entries()].find(([, r]) => r === 'leader')![0];
+  const survivor = ports[leader === 1 ? 1 : 0];
+  const t1 = Date.now();
+  await cluster.kill(`lost${leader}`);
+  await waitFor(
+    'a new leader that shows the old one offline',
+    10_000,
+    async () => {
+      const m = await mnodes(survivor);
+      return m.get(leader) === 'offline' && [...m.values()].includes('leader') ? true : undefined;
+    },
+    100,
+  );
+  process.stdout.write(
+    `# the killed mnode leader (dnode ${leader}) shown offline on the new leader ${Date.now() - t1} ms after SIGKILL\n`,
   );
 });
