@@ -1,6 +1,6 @@
 // Test helpers: free ports, temp dirs, and an in-process server (dnode + REST) around the
 // fake engine, all on 127.0.0.1.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,16 +9,39 @@ import { startServer, type RunningServer } from '../../src/cli/start.js';
 import { checkServer } from '../../src/client/index.js';
 import { createFakeEngine, type FakeEngine } from './fake-engine.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function listenOn(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => {
       const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
+      const got = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A free port below the kernel's ephemeral range when it leaves room: a port from the
+ * ephemeral range (listen on 0) can be taken a moment later as the local port of any outgoing
+ * connection, which a process restarted on the same port then meets as EADDRINUSE.
+ */
+export async function freePort(): Promise<number> {
+  let lo = 0;
+  try {
+    lo = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    /* not Linux */
+  }
+  if (lo >= 12_000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const got = await listenOn(10_000 + Math.floor(Math.random() * (lo - 10_100)));
+      if (got !== null) return got;
+    }
+  }
+  const any = await listenOn(0);
+  if (any === null) throw new Error('no free port');
+  return any;
 }
 
 export function tempDir(prefix: string): { dir: string; remove(): void } {
