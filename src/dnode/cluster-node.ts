@@ -724,10 +724,8 @@ export class ClusterNode implements LeaderHost {
 
   // ---------------------------------------------------------------- intra-cluster messages
 
-  /** A status report: the leader decides (src/mnode/leader.ts); any other dnode redirects. */
-  handleStatus(req: StatusReport): StatusReply {
-    const decided = this.leader.handleStatus(req);
-    if (decided !== null) return decided;
+  /** Where a status report or a JOIN sent to a dnode that does not lead should go instead. */
+  private redirect(): Extract<StatusReply, { kind: 'redirect' }> {
     const m = this.mnode;
     const leader = m && m.leaderId > 0 ? (this.epOf(m.leaderId) ?? null) : this.leaderEp;
     return {
@@ -735,6 +733,13 @@ export class ClusterNode implements LeaderHost {
       mnodeEps: this.identity.mnodeEps.slice(),
       leaderEp: leader === this.endpoint ? null : leader,
     };
+  }
+
+  /** A status report: the leader decides (src/mnode/leader.ts); any other dnode redirects. */
+  handleStatus(req: StatusReport): StatusReply {
+    const decided = this.leader.handleStatus(req);
+    if (decided !== null) return decided;
+    return this.redirect();
   }
 
   /** Open connections each peer dnode proved itself on, and the peers that have none left. */
@@ -767,13 +772,7 @@ export class ClusterNode implements LeaderHost {
   async handleJoin(control: unknown, serverNonce: Buffer, remote: string): Promise<JoinReply> {
     const decided = await this.leader.handleJoin(asMap<JoinRequest>(control, 'JOIN'), serverNonce, remote);
     if (decided !== null) return decided;
-    const m = this.mnode;
-    const leader = m && m.leaderId > 0 ? (this.epOf(m.leaderId) ?? null) : this.leaderEp;
-    return {
-      kind: 'redirect',
-      mnodeEps: this.identity.mnodeEps.slice(),
-      leaderEp: leader === this.endpoint ? null : leader,
-    };
+    return this.redirect();
   }
 
   /** RAFT frames (src/replica transport) from authenticated dnode `peerId`. */

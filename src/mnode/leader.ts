@@ -4,7 +4,7 @@
 // that never reported). Runs on the dnode that hosts the leading mnode replica; any other
 // dnode answers status reports with a redirect (src/dnode/cluster-node.ts).
 import { RepeatGate } from '../common/repeat-gate.js';
-import { Errors, toBasaltError } from '../common/errors.js';
+import { BasaltError, Errors, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import {
   dnodeByEndpoint,
@@ -209,6 +209,8 @@ export class MnodeLeader {
         `dnode ${rec.id} (${ep}) has already joined; a second process with its endpoint and an empty dataDir is refused. If dnode ${rec.id}'s dataDir was lost for good: drop dnode ${rec.id} force, then create dnode "${ep}" and start this one with the new token`,
         0x80000331,
       );
+    if (report.cfg === null || typeof report.cfg !== 'object')
+      throw new BasaltError('BAD_FRAME', "JOIN field 'report.cfg' must be a map of the dnode's cluster settings");
     const mismatch = this.configMismatch(report, rec.id, now);
     if (mismatch) return mismatch;
     const clusterSecret = this.host.clusterSecret();

@@ -13,21 +13,11 @@ import { DataType } from '../../src/common/types.js';
 import { encodeFrame, FLAG_ERROR, FrameDecoder, type Frame } from '../../src/rpc/frame.js';
 import { MsgType } from '../../src/rpc/messages.js';
 import { freePort, tempDir } from '../rpc/harness.js';
+import { mulberry32 } from '../../src/common/random.js';
 import { runBasalt, spawnBasalt, stopChild } from '../cli/run-basalt.js';
 
 const SEED = Number(process.env['BASALT_FUZZ_SEED'] ?? 20261123);
 const MAX_FRAME = 1 << 20;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SQL_SEEDS = [
   'select * from bi.t where ts > 0',
@@ -122,7 +112,7 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean>
 }
 
 test(`random and truncated frames and random REST bodies leave the server up and the data intact (seed ${SEED})`, async (t) => {
-  const r = rng(SEED);
+  const r = mulberry32(SEED);
   const tmp = tempDir('fuzz');
   const [rpcPort, httpPort] = [await freePort(), await freePort()];
   const server = await spawnBasalt(

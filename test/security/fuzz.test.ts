@@ -11,6 +11,7 @@ import { ClusterMsg } from '../../src/mnode/cluster-messages.js';
 import { encodeFrame } from '../../src/rpc/frame.js';
 import { MsgType } from '../../src/rpc/messages.js';
 import { connect } from '../../src/client/index.js';
+import { mulberry32 } from '../../src/common/random.js';
 import { mnodes, sleep, sql, startThreeMnodeCluster, TestCluster } from '../cluster/harness.js';
 
 const cluster = new TestCluster();
@@ -18,18 +19,6 @@ after(() => cluster.cleanup());
 
 const FRAMES = Number(process.env['FUZZ_FRAMES'] ?? 100_000);
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TYPES = [...Object.values(MsgType), ...Object.values(ClusterMsg), 0, 11, 19, 21, 39, 51, 65535];
 const KEYS = [
@@ -136,7 +125,7 @@ async function fuzz(
   seed: number,
   login: boolean,
 ): Promise<{ sent: number; reconnects: number }> {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   let sent = 0;
   let reconnects = 0;
   let s: Socket | null = null;
