@@ -338,8 +338,12 @@ export const Limits = {
   mnodeMoveTickMs: 250,
   /** A vgroup leadership transfer during a move is given this long before the step is retried. */
   mnodeLeaderTransferTimeoutMs: 5_000,
-  /** A statement that starts moves (balance, redistribute, drop dnode) returns when they are done or after this long (they go on). */
-  clusterStatementWaitMs: 5_000,
+  /**
+   * A statement that starts moves (balance, redistribute, drop dnode) returns when they are done
+   * or after this long (they go on; under the clients' 10 s request timeout); drop dnode first
+   * waits as long for moves through its dnode.
+   */
+  clusterStatementWaitMs: 8_000,
   /** A probe of a created-but-silent dnode waits this long for its HELLO answer. */
   dnodeProbeTimeoutMs: 2_000,
 

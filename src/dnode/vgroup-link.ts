@@ -23,6 +23,8 @@ const SUBPLAN_TIMEOUT_MS = Limits.rpcTimeoutMs;
 /** Errors after which another replica (or the same one later) may succeed. */
 const RETRY = new Set([
   'NOT_LEADER',
+  // The leader is handing over (a move removes it, or balance vgroup leader): ask again.
+  'PROPOSAL_DROPPED',
   'NO_QUORUM',
   'NO_LEADER',
   'CONNECTION_FAILED',
@@ -207,7 +209,7 @@ export class VgroupLinkClient implements VgroupLink {
         : `vgroup ${vgId} of db ${db} has no leader`;
     const error = new BasaltError(
       'NO_LEADER',
-      `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); a vgroup of replica 3 needs 2 of its dnodes running: start the stopped ones ('show dnodes')`,
+      `${head} (could not ${what} it in ${Date.now() - startMs} ms, ${attempts} attempts; ${detail}); ${hosts.length === 1 ? `a vgroup of replica 1 needs its dnode ${hosts[0]} running` : `a vgroup of replica ${hosts.length} needs ${Math.floor(hosts.length / 2) + 1} of its dnodes running`}: start the stopped ones ('show dnodes')`,
       { vgId },
     );
     this.down.set(vgId, { untilMs: Date.now() + Limits.vgroupDownHoldMs, error });

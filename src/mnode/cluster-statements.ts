@@ -131,7 +131,7 @@ export class ClusterStatements {
       case 'alterDnode':
         return this.alterDnode(s.dnodeId, s.key, s.value);
       case 'createDatabase':
-        return this.exclusive(() => this.createDatabase(s, runOnDnode));
+        return this.exclusive(() => this.createDatabase(s));
       case 'dropDatabase':
         return this.exclusive(() => this.dropDatabase(s, runOnDnode));
       case 'showUsers':
@@ -239,27 +239,39 @@ export class ClusterStatements {
         `dnode ${rec.id} is offline, so its vnodes cannot be copied from it; start it and retry, or if it is gone for good run 'drop dnode ${rec.id} force' (its replicas are rebuilt from the other replicas)`,
       );
     }
-    // Replica-1 databases live whole on one dnode and are not moved (yet): their data is only there.
-    const single = Object.entries(s.dbPlacement)
+    // Databases whose only copy of some data is on this dnode: replica-1 databases placed
+    // whole on one dnode by an older Basalt (never moved), and, when the dnode is dead,
+    // vgroups whose only replica it holds (a live one is copied away like any other).
+    const legacy = Object.entries(s.dbPlacement)
       .filter(([, p]) => p.dnodeId === rec.id)
       .map(([n]) => n);
-    if (single.length > 0) {
-      if (!force)
-        throw new BasaltError(
-          'NOT_SUPPORTED',
-          `dnode ${rec.id} holds replica-1 database(s) ${single.join(', ')}, whose only copy cannot be moved yet; drop them first, or use replica 3 databases`,
-        );
+    const stranded = alive
+      ? []
+      : Object.entries(s.replicatedDbs)
+          .filter(([, p]) => p.vgroups.some((v) => v.dnodeIds.length === 1 && v.dnodeIds[0] === rec.id))
+          .map(([n]) => n);
+    if (legacy.length > 0 && !force)
+      throw new BasaltError(
+        'NOT_SUPPORTED',
+        `dnode ${rec.id} holds replica-1 database(s) ${legacy.join(', ')} created by an older Basalt, placed whole on it and not movable; drop them first (or copy their data into a new database)`,
+      );
+    const lost = [...legacy, ...stranded];
+    if (lost.length > 0) {
       if (!unsafe)
         throw new BasaltError(
           'INVALID_PARA',
-          `dnode ${rec.id} holds the only copy of replica-1 database(s) ${single.join(', ')}: 'drop dnode ${rec.id} force' would lose them; add 'unsafe' to drop them with it`,
+          `dnode ${rec.id} is offline and holds the only copy of data of replica-1 database(s) ${lost.join(', ')}: start it so 'drop dnode ${rec.id}' can move them; if it is gone for good, 'drop dnode ${rec.id} force unsafe' drops those databases with it`,
         );
-      for (const name of single) await m.propose({ op: 'unplaceDb', name });
-      this.host.log.warn('drop dnode force unsafe: replica-1 databases dropped with their dnode', {
+      for (const name of lost) await this.dropLostDb(m, name, rec.id);
+      this.host.log.warn('drop dnode force unsafe: databases with their only copy on the dnode dropped with it', {
         dnodeId: rec.id,
-        dbs: single.join(','),
+        dbs: lost.join(','),
       });
     }
+    // Moves still running through this dnode (a balance vgroup just before) finish first.
+    const through = (x: { from: readonly number[]; to: readonly number[] }): boolean =>
+      x.from.includes(rec.id) || x.to.includes(rec.id);
+    await this.waitFor(m, () => !m.state.moves.some(through));
     const ready = this.readyDnodes().filter((d) => d.id !== rec.id);
     const moves = planDrain(m.state, rec.id, ready, Date.now());
     if (moves.length === 0 && vnodesOn(m.state, rec.id) === 0) {
@@ -278,6 +290,22 @@ export class ClusterStatements {
     });
     await this.waitFor(m, () => !m.state.dnodes.some((d) => d.id === rec.id));
     return finished('Drop');
+  }
+
+  /** Drops a database whose only copy of some data was on dead dnode `lostOn`: its other dnodes let go of it. */
+  private async dropLostDb(m: Mnode, name: string, lostOn: number): Promise<void> {
+    const p = m.state.replicatedDbs[name];
+    const others = p ? [...new Set(p.vgroups.flatMap((v) => v.dnodeIds))].filter((id) => id !== lostOn) : [];
+    for (const id of others) {
+      await this.unhostOnDnode(id, name).catch((e: unknown) =>
+        this.host.log.warn('drop dnode force unsafe: a dnode did not drop its part of a lost database', {
+          db: name,
+          dnodeId: id,
+          error: (e as Error).message,
+        }),
+      );
+    }
+    await m.propose({ op: 'unplaceDb', name });
   }
 
   /** Ready dnodes with their vnode capacity (placement and moves only go to these). */
@@ -560,12 +588,9 @@ export class ClusterStatements {
     return finished('Alter');
   }
 
-  // ---- databases (replica 1: placed whole on the least-loaded ready dnode; replica 3: per vgroup)
+  // ---- databases (every replica placed per vgroup)
 
-  private async createDatabase(
-    req: Extract<ClusterRequest, { kind: 'createDatabase' }>,
-    runOnDnode: RunOnDnode,
-  ): Promise<ClusterResult> {
+  private async createDatabase(req: Extract<ClusterRequest, { kind: 'createDatabase' }>): Promise<ClusterResult> {
     const { name, ifNotExists } = req;
     const m = this.leader();
     const s = m.state;
@@ -573,38 +598,21 @@ export class ClusterStatements {
       if (ifNotExists) return finished('Create');
       throw new BasaltError('DB_ALREADY_EXISTS', `database '${name}' already exists; use 'if not exists' to ignore`);
     }
-    const given = req.options();
-    const vgroups = given.vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
-    const replica = given.replica ?? DEFAULT_DB_OPTIONS.replica;
-    if (replica > 1) {
-      // Each vgroup on `replica` distinct ready dnodes; every placed dnode hosts its replicas
-      // as ReplicatedVnodes (src/vnode/REPLICATED.md).
-      const ready = s.dnodes
-        .filter((d) => this.status(d.id).status === 'ready')
-        .map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
-      // Per vgroup: a dnode reaches the vgroups it does not host through RemoteVnodes.
-      const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'per-vgroup');
-      return this.createReplicatedDb(m, name, given, op.op === 'placeReplicatedDb' ? { ...op, options: given } : op);
-    }
-    const candidates = s.dnodes
-      .filter((d) => this.status(d.id).status === 'ready' && this.supportVnodes(d.id) - vnodesOn(s, d.id) >= vgroups)
-      .sort((a, b) => vnodesOn(s, a.id) - vnodesOn(s, b.id) || a.id - b.id);
-    const host = candidates[0];
-    if (!host) {
-      throw new BasaltError(
-        'OUT_OF_DNODES',
-        `no ready dnode has ${vgroups} free vnode(s) for database '${name}'; start or add dnodes, raise supportVnodes, or use fewer vgroups`,
-      );
-    }
-    await m.propose({ op: 'placeDb', name, dnodeId: host.id, vgroups });
-    try {
-      await runOnDnode(host.id);
-      this.host.log.info('database created', { db: name, dnodeId: host.id, vgroups });
-      return finished('Create');
-    } catch (e) {
-      await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
-      throw e;
-    }
+    const asked = req.options();
+    const vgroups = asked.vgroups ?? DEFAULT_DB_OPTIONS.vgroups;
+    const replica = asked.replica ?? DEFAULT_DB_OPTIONS.replica;
+    // Explicit, so a dnode that hosts a vgroup mid-move (listed with old and new replicas) knows it.
+    const given = { ...asked, replica };
+    // Each vgroup on `replica` distinct ready dnodes, replica 1 too: a Raft group of one voter,
+    // which balance vgroup, redistribute vgroup and drop dnode move like any other (the new
+    // replica joins as a learner, catches up, is promoted, then the old one leaves). Every
+    // placed dnode hosts its replicas as ReplicatedVnodes (src/vnode/REPLICATED.md) and
+    // reaches the vgroups it does not host through RemoteVnodes.
+    const ready = s.dnodes
+      .filter((d) => this.status(d.id).status === 'ready')
+      .map((d) => ({ id: d.id, supportVnodes: this.supportVnodes(d.id) }));
+    const op = planReplicatedPlacement(s, name, replica, vgroups, ready, 'per-vgroup');
+    return this.createReplicatedDb(m, name, given, op.op === 'placeReplicatedDb' ? { ...op, options: given } : op);
   }
 
   /**
@@ -643,20 +651,23 @@ export class ClusterStatements {
       await m.propose({ op: 'unplaceDb', name }).catch(() => undefined);
       throw e;
     }
-    // The statement returns once every vgroup has a leader (a read barrier through it).
+    // The statement returns once every vgroup has a leader (a read barrier through it). A
+    // vgroup of one replica elected itself while its dnode opened it (leadFirst).
     for (const v of op.vgroups) this.host.vgroups.note(v.vgId, name, v.dnodeIds);
     const leaderless: number[] = [];
     await Promise.all(
-      op.vgroups.map((v) =>
-        this.host.vgroups.meta(v.vgId, null).catch((e: unknown) => {
-          leaderless.push(v.vgId);
-          this.host.log.warn('create database: a vgroup has no leader yet', {
-            db: name,
-            vgId: v.vgId,
-            error: (e as Error).message,
-          });
-        }),
-      ),
+      op.vgroups
+        .filter((v) => v.dnodeIds.length > 1)
+        .map((v) =>
+          this.host.vgroups.meta(v.vgId, null).catch((e: unknown) => {
+            leaderless.push(v.vgId);
+            this.host.log.warn('create database: a vgroup has no leader yet', {
+              db: name,
+              vgId: v.vgId,
+              error: (e as Error).message,
+            });
+          }),
+        ),
     );
     if (leaderless.length > 0) {
       throw new BasaltError(

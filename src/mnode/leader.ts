@@ -502,7 +502,7 @@ function placementOf(s: ClusterState): PlacementEntry[] {
         ep: dnodeById(s, hosts[0]!)?.endpoint ?? '',
         hosts: hosts.map((id) => ({ id, ep: dnodeById(s, id)?.endpoint ?? '' })),
         vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds] })),
-        ...(p.options ? { options: p.options } : {}),
+        options: { ...(p.options ?? {}), replica: p.replica },
       };
     }),
   ];

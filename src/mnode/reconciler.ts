@@ -34,7 +34,8 @@ export function hostMessage(s: ClusterState, db: string, index: number): HostDat
   if (!p) return null;
   return {
     name: db,
-    options: p.options ?? {},
+    // The replica is explicit: during a move the vgroup lists old and new dnodes, one more than it.
+    options: { ...(p.options ?? {}), replica: p.replica },
     vgroups: p.vgroups.map((v) => ({ vgId: v.vgId, dnodeIds: [...v.dnodeIds], moved: true })),
     index,
   };

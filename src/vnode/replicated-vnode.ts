@@ -38,9 +38,15 @@ import { DiskSpaceGuard } from '../storage/disk-space.js';
 import type { MetaSnapshot } from '../storage/meta.js';
 import { raftDirOf, VnodeStateMachine } from './vnode-state-machine.js';
 
+function isSoleVoter(st: GroupStatus, self: NodeId): boolean {
+  return st.voters.length === 1 && st.voters[0] === self && st.learners.length === 0;
+}
+
 /** Errors after which the leader may have moved or come up: ask again. */
 const FORWARD_RETRY = new Set([
   'NOT_LEADER',
+  // Leadership is being handed over (a move removes this replica, or balance vgroup leader).
+  'PROPOSAL_DROPPED',
   'NO_QUORUM',
   'NO_LEADER',
   'CONNECTION_FAILED',
@@ -162,6 +168,11 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
         onConfChange: () => v.cfg.onStatusChange?.(v.status()),
       };
       if (fresh && cfg.leadFirst && cfg.founders?.includes(group.nodeId)) group.campaign();
+      else if (!fresh && isSoleVoter(group.status(), group.nodeId)) {
+        // A replica-1 vgroup reopened: nobody else can win, so it need not wait out an
+        // election timeout before it takes writes again.
+        group.campaign();
+      }
       return v;
     } catch (e) {
       await logStore?.close().catch(() => undefined);
@@ -210,7 +221,17 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     const payload = encodeWritePayload(batch, atMs);
     // Applied here (as leader) from the batch we hold, not from a second parse of the bytes.
     rememberDecoded(payload, { kind: 'write', batch, atMs });
-    await this.propose(payload);
+    await this.proposeOrFollow(payload);
+  }
+
+  /** Proposes as leader; if leadership is being handed over meanwhile, follows it (with cfg.forward). */
+  private async proposeOrFollow(payload: Uint8Array): Promise<void> {
+    try {
+      await this.propose(payload);
+    } catch (e) {
+      if (!this.cfg.forward || !(e instanceof BasaltError) || e.errorName !== 'PROPOSAL_DROPPED') throw e;
+      await this.forwardToLeader(payload);
+    }
   }
 
   protected override async metaOp(op: MetaOp): Promise<void> {
@@ -221,7 +242,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     // Refuse what the leader's state already refuses without spending a log entry; the
     // apply re-checks (another DDL may be ahead of this one in the log).
     this.sm.store.meta.check(op);
-    await this.propose(encodeMetaPayload(op));
+    await this.proposeOrFollow(encodeMetaPayload(op));
   }
 
   /** A mutation payload another replica forwarded (see cfg.forward): proposed here, leader only. */
@@ -247,8 +268,15 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
       if (this.isLeader()) {
         if (!isDropPayload(payload)) this.diskGuard.check();
         await this.sm.belowBudget();
-        await this.propose(payload);
-        return;
+        try {
+          await this.propose(payload);
+          return;
+        } catch (e) {
+          if (!(e instanceof BasaltError) || !FORWARD_RETRY.has(e.errorName)) throw e;
+          last = e;
+        }
+        await new Promise((r) => setTimeout(r, Limits.vnodeForwardPauseMs));
+        continue;
       }
       const lead = this.group.node.raft.lead;
       if (lead !== 0 && lead !== this.nodeId) {

@@ -179,11 +179,14 @@ export function createFakeEngine(): FakeEngine {
     executeStatement(_stmt: Statement, session: Session, text: string): Promise<StatementResult> {
       return eng.execute(text, session);
     },
-    // It hosts no replicated database (the RPC and REST tests run one dnode).
+    // A database the mnode placed (every create database in a cluster) is recorded by name
+    // only: the RPC and REST tests run one dnode and need no vgroups behind it.
     async hostPlacedDatabase(name: string): Promise<void> {
-      throw new BasaltError('NOT_SUPPORTED', `the fake engine cannot host replicated database '${name}'`);
+      eng.databases.add(name);
     },
-    async dropPlacedDatabase(): Promise<void> {},
+    async dropPlacedDatabase(name: string): Promise<void> {
+      eng.databases.delete(name);
+    },
     placedDatabases: () => [],
     async useDatabase(name: string): Promise<string> {
       if (!eng.databases.has(name))
