@@ -346,6 +346,10 @@ export const Limits = {
   clusterStatementWaitMs: 8_000,
   /** A probe of a created-but-silent dnode waits this long for its HELLO answer. */
   dnodeProbeTimeoutMs: 2_000,
+  /** A Raft peer connection reopened because the peer seems not to hear us: at most this often per peer. */
+  raftPeerResetMinMs: 1_000,
+  /** The mnode leader retries reaching a dnode it could not reach at its endpoint at most this often. */
+  dnodeReachRecheckMs: 1_000,
 
   // --- client (src/client) ---
   /** How long a client trusts a database's vgroup map before fetching it again. */

@@ -9,6 +9,7 @@
 //     then on instead of firstEp.
 //   - A dnode whose id no longer exists is told `dropped`: it records that in dnode.json,
 //     logs how to wipe its dataDir, and exits; later starts refuse.
+import { reachability } from '../rpc/reachability.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BasaltConfig } from '../common/config.js';
@@ -679,6 +680,12 @@ export class ClusterNode implements LeaderHost {
   /** Why this not-yet-joined dnode cannot join, beyond waiting to be created (no token, a refused token). */
   joinProblem: string | null = null;
 
+  /**
+   * Why the mnode leader, which accepted this dnode's status, does not show it ready: it is
+   * checking, or failed, to connect back to this dnode's endpoint (null: it reached it).
+   */
+  reachProblem: string | null = null;
+
   /** When the mnode leader last accepted this dnode's status (0: never since start). */
   lastAcceptedMs = 0;
 
@@ -693,6 +700,12 @@ export class ClusterNode implements LeaderHost {
       this.followPlacement(r.placement);
     }
     this.offlineFromLeader = r.offline ?? [];
+    const reach = r.reach ?? null;
+    if (reach !== null && !reach.startsWith('checking') && reach !== this.reachProblem)
+      this.log.warn(`the mnode leader cannot reach this dnode: ${reach}`);
+    else if (reach === null && this.reachProblem !== null && !this.reachProblem.startsWith('checking'))
+      this.log.info('the mnode leader reaches this dnode now');
+    this.reachProblem = reach;
     this.users.update(r.users);
     const id = this.identity;
     const changed =
@@ -861,15 +874,4 @@ function configuredJoinToken(c: BasaltConfig): string | null {
   } catch {
     return null;
   }
-}
-
-/** A short reason an endpoint could not be reached, for the retry log line. */
-export function reachability(e: unknown): string {
-  const m = toBasaltError(e).message;
-  const code = /\((E[A-Z]+)\)/.exec(m)?.[1];
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name does not resolve';
-  if (code === 'ECONNREFUSED') return 'connection refused: nothing listens there';
-  if (code) return code;
-  if (/within \d+ ms/.test(m)) return 'no answer (timeout)';
-  return m;
 }

@@ -105,6 +105,11 @@ export type StatusReply =
       placementIndex?: number;
       /** Users and grants, when newer than the reporter's `usersVersion`. */
       users?: UsersState;
+      /**
+       * Why the dnode is not ready although its status was accepted: the leader is checking
+       * that it reaches the dnode at its endpoint, or could not (the note `show dnodes` shows).
+       */
+      reach?: string;
     }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }

@@ -39,6 +39,7 @@ import {
 } from './cluster-messages.js';
 import type { LeaderHost } from './leader-host.js';
 import { Liveness, type LivenessView } from './liveness.js';
+import { unreachableNote } from '../rpc/reachability.js';
 import { DEFAULT_ROOT_PASSWORD, planUsersInit } from './users.js';
 
 /** The hosted mnode replica while it leads and has caught up. */
@@ -48,6 +49,13 @@ export class MnodeLeader {
   readonly liveness: Liveness;
   private readonly gates = new Map<string, RepeatGate>();
   private readonly probing = new Set<number>();
+  /**
+   * Per dnode, whether this leader reached it at its endpoint, for which process (bootId): a
+   * dnode is ready only once the leader has connected back to it, so a dnode whose fqdn does
+   * not resolve from the cluster, or whose port the others cannot reach, is not shown ready.
+   */
+  private readonly reach = new Map<number, { bootId: string; ok: boolean; note: string; atMs: number }>();
+  private readonly reachProbing = new Set<number>();
   private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
   private initProposed = false;
   private usersInitProposed = false;
@@ -164,8 +172,62 @@ export class MnodeLeader {
     if ('kind' in rec) return rec;
     const mismatch = this.configMismatch(req, rec.id, now);
     if (mismatch) return mismatch;
+    this.checkReach(rec, req, now);
     this.markSeen(m, req, rec, now);
-    return this.okReply(m, s, rec.id, req.usersVersion);
+    const reply = this.okReply(m, s, rec.id, req.usersVersion);
+    const note = this.liveness.get(rec.id)?.reach ?? '';
+    return note !== '' && reply.kind === 'ok' ? { ...reply, reach: note } : reply;
+  }
+
+  /**
+   * Starts a connection back to a reporting dnode at its endpoint when this leader has not
+   * reached that process yet (or failed to, at most once per status interval). A dnode that
+   * was ready stays ready while a new leader checks it; one that was not (new, restarted)
+   * waits for the check, which on loopback takes about a millisecond.
+   */
+  private checkReach(rec: DnodeRecord, req: StatusReport, now: number): void {
+    if (rec.id === this.host.selfId()) return;
+    const bootId = typeof req.bootId === 'string' ? req.bootId : String(req.rebootTimeMs);
+    const cur = this.reach.get(rec.id);
+    if (cur && cur.bootId === bootId && (cur.ok || now - cur.atMs < Limits.dnodeReachRecheckMs)) return;
+    if (this.reachProbing.has(rec.id)) return;
+    if (!cur || cur.bootId !== bootId) {
+      const wasReady = this.liveness.get(rec.id) ? this.liveness.view(rec.id, now).status === 'ready' : false;
+      this.reach.set(rec.id, { bootId, ok: false, note: '', atMs: now });
+      if (!wasReady)
+        this.liveness.setReach(rec.id, `checking that dnode ${this.host.selfId()} reaches ${rec.endpoint}`, now);
+    }
+    void this.probeReach(rec.id, rec.endpoint, bootId);
+  }
+
+  private async probeReach(id: number, ep: string, bootId: string): Promise<void> {
+    this.reachProbing.add(id);
+    const self = this.host.selfId();
+    try {
+      const req: HelloRequest = { askerClusterId: this.host.mnode?.state.clusterId ?? '', askerEp: this.host.endpoint };
+      await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], Limits.dnodeProbeTimeoutMs);
+      const r = this.reach.get(id);
+      if (r?.bootId !== bootId) return;
+      const was = this.liveness.view(id, Date.now()).status;
+      this.reach.set(id, { bootId, ok: true, note: '', atMs: Date.now() });
+      this.liveness.setReach(id, '', Date.now());
+      if (r.note !== '') this.host.log.info('reached the dnode at its endpoint again', { dnodeId: id, endpoint: ep });
+      if (was !== 'ready' && this.liveness.view(id, Date.now()).status === 'ready')
+        this.host.log.info('dnode is ready', { dnodeId: id, endpoint: ep });
+    } catch (e) {
+      const r = this.reach.get(id);
+      if (r?.bootId !== bootId) return;
+      const note = unreachableNote(ep, self, e);
+      this.reach.set(id, { bootId, ok: false, note, atMs: Date.now() });
+      this.liveness.setReach(id, note, Date.now());
+      this.log(`reach ${id}`, 'warn', 'cannot reach a dnode at its endpoint; it stays offline until fixed', {
+        dnodeId: id,
+        endpoint: ep,
+        note,
+      });
+    } finally {
+      this.reachProbing.delete(id);
+    }
   }
 
   /**
@@ -224,7 +286,9 @@ export class MnodeLeader {
     });
     const ok = this.okReply(m, m.state, rec.id);
     assert(ok.kind === 'ok', 'okReply answers ok');
-    return { ...ok, sealed: sealJoinSecrets(token.token, serverNonce, nc, { clusterSecret, dnodeSecret }) };
+    // Not ready yet: its first status starts the check that this leader reaches it.
+    const reach = `checking that dnode ${this.host.selfId()} reaches ${ep}`;
+    return { ...ok, reach, sealed: sealJoinSecrets(token.token, serverNonce, nc, { clusterSecret, dnodeSecret }) };
   }
 
   /**
@@ -387,7 +451,7 @@ export class MnodeLeader {
     const before = this.liveness.get(rec.id);
     const wasReady = before ? this.liveness.view(rec.id, now).status === 'ready' : false;
     this.liveness.seen(rec.id, now, req.rebootTimeMs, req.supportVnodes);
-    if (!wasReady && rec.id !== this.host.selfId())
+    if (!wasReady && rec.id !== this.host.selfId() && this.liveness.view(rec.id, now).status === 'ready')
       this.host.log.info('dnode is ready', { dnodeId: rec.id, endpoint: rec.endpoint });
     if (!rec.joined) {
       const id = rec.id;

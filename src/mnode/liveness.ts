@@ -13,6 +13,11 @@ export interface DnodeLiveness {
   refusalAtMs: number;
   /** When a connection it had proven itself on closed (0: never); offline until it reports again. */
   lostAtMs: number;
+  /**
+   * Non-empty while the mnode leader has not reached the dnode at its endpoint (checking, or
+   * why it failed: `fqdn 'x' does not resolve from dnode 1; ...`): offline with that note.
+   */
+  reach: string;
   /** When the status last changed between ready and offline. */
   statusSinceMs: number;
   lastStatus: 'ready' | 'offline';
@@ -39,6 +44,7 @@ export class Liveness {
         refusal: '',
         refusalAtMs: 0,
         lostAtMs: 0,
+        reach: '',
         statusSinceMs: nowMs,
         lastStatus: 'offline',
       };
@@ -89,6 +95,11 @@ export class Liveness {
     if (e?.everSeen) e.lostAtMs = nowMs;
   }
 
+  /** The leader's reachability verdict on the dnode's endpoint ('' once reached). */
+  setReach(id: number, note: string, nowMs: number): void {
+    this.entry(id, nowMs).reach = note;
+  }
+
   forget(id: number): void {
     this.byId.delete(id);
   }
@@ -98,6 +109,7 @@ export class Liveness {
     let v: LivenessView;
     if (!e) v = { status: 'offline', note: 'status not received' };
     else if (e.refusal !== '') v = { status: 'offline', note: e.refusal };
+    else if (e.reach !== '' && e.lastSeenMs > 0) v = { status: 'offline', note: e.reach };
     else if (e.lostAtMs > 0 && e.lostAtMs >= e.lastSeenMs) v = { status: 'offline', note: 'connection lost' };
     else if (e.lastSeenMs > 0 && nowMs - e.lastSeenMs <= this.offlineAfterMs()) v = { status: 'ready', note: '' };
     else v = { status: 'offline', note: e.everSeen ? 'status msg timeout' : 'status not received' };

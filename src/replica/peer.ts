@@ -97,6 +97,13 @@ export class Peer {
     if (!this.connecting) this.open();
   }
 
+  /** Drops an open connection (the next frame reconnects at once); false if none was up. */
+  reset(): boolean {
+    if (!this.socket || this.connecting) return false;
+    this.socket.destroy();
+    return true;
+  }
+
   close(): void {
     this.closed = true;
     this.dropQueue();

@@ -198,6 +198,7 @@ export class ReplicaRuntime implements TransportSink {
 
   deliver(env: NodeEnvelope): void {
     if (this.closed || this.failure) return;
+    this.noticeDeafPeer(env);
     try {
       this.mr.receive(env);
     } catch (e) {
@@ -207,6 +208,26 @@ export class ReplicaRuntime implements TransportSink {
       this.log('error', `raft: envelope from node ${env.from} refused: ${(e as Error).message}`);
     }
     this.kick();
+  }
+
+  private readonly peerResetAtMs = new Map<NodeId, number>();
+
+  /**
+   * A node asks for pre-votes in a group this node leads: it does not hear our heartbeats
+   * although we hear it. That is what an outbound connection looks like after a network
+   * cut heals while TCP still waits out its retransmission backoff (seconds): reopen it
+   * instead of waiting (at most once per Limits.raftPeerResetMinMs per peer).
+   */
+  private noticeDeafPeer(env: NodeEnvelope): void {
+    const deaf = env.messages.some(
+      ({ group, msg }) => msg.type === 'MsgPreVote' && this.hosts.get(group)?.node.raft.role === 'leader',
+    );
+    if (!deaf) return;
+    const now = Date.now();
+    if (now - (this.peerResetAtMs.get(env.from) ?? 0) < Limits.raftPeerResetMinMs) return;
+    this.peerResetAtMs.set(env.from, now);
+    if (this.transport.resetPeer(env.from))
+      this.log('info', `raft: node ${env.from} campaigns in a group this node leads; reopening the connection to it`);
   }
 
   undelivered(env: NodeEnvelope): void {

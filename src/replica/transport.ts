@@ -85,6 +85,11 @@ export class RaftTransport {
     this.peers.set(id, new Peer(id, host, port, this.peerOpts, this.log, () => this.sink?.peerDown(id)));
   }
 
+  /** Closes the connection to node `id` so the next frame opens a new one; false if none was up. */
+  resetPeer(id: NodeId): boolean {
+    return this.peers.get(id)?.reset() ?? false;
+  }
+
   removePeer(id: NodeId): void {
     this.peers.get(id)?.close();
     this.peers.delete(id);

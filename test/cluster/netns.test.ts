@@ -56,12 +56,19 @@ function cleanupNet(): void {
   }
 }
 
-function setupNet(): void {
+/** The hosts file of each namespace: every dnode's name unless `hide` leaves one out there. */
+function hostsText(hide: { from: string; name: string } | null, ns: string): string {
+  const lines = NODES.filter((n) => !(hide && hide.from === ns && hide.name === n.fqdn)).map(
+    (n) => `${n.ip} ${n.fqdn}`,
+  );
+  return `${lines.join('\n')}\n127.0.0.1 localhost\n`;
+}
+
+function setupNet(hide: { from: string; name: string } | null = null): void {
   cleanupNet();
   ip('netns', 'add', BR_NS);
   ip('-n', BR_NS, 'link', 'add', 'br0', 'type', 'bridge');
   ip('-n', BR_NS, 'link', 'set', 'br0', 'up');
-  const hosts = NODES.map((n) => `${n.ip} ${n.fqdn}`).join('\n') + '\n127.0.0.1 localhost\n';
   for (const n of NODES) {
     ip('netns', 'add', n.ns);
     ip('-n', n.ns, 'link', 'set', 'lo', 'up');
@@ -71,7 +78,7 @@ function setupNet(): void {
     ip('-n', BR_NS, 'link', 'set', n.vethBr, 'master', 'br0');
     ip('-n', BR_NS, 'link', 'set', n.vethBr, 'up');
     mkdirSync(`/etc/netns/${n.ns}`, { recursive: true });
-    writeFileSync(`/etc/netns/${n.ns}/hosts`, hosts);
+    writeFileSync(`/etc/netns/${n.ns}/hosts`, hostsText(hide, n.ns));
   }
 }
 
@@ -270,4 +277,63 @@ test('netns: 3 dnodes on port 6030 in 3 namespaces; a cut-off namespace goes off
     500,
   );
   await sleep(10);
+});
+
+// Issue 15, finding 3 across namespaces: dnode 2's name is missing from dnode 1's hosts file
+// (it resolves everywhere else, so dnode 2 itself reaches the cluster), and dnode 3 listens
+// only on its loopback: each is shown offline with the cause and the fix, and prints the same
+// on its console, until the cause is fixed — then it is ready without another create dnode.
+test('netns: a name the mnode leader cannot resolve and a port it cannot reach are shown, then fixed', {
+  timeout: 120_000,
+  skip: skip ?? false,
+}, async () => {
+  await cluster.cleanup();
+  const [n1, n2, n3] = NODES as [(typeof NODES)[0], (typeof NODES)[0], (typeof NODES)[0]];
+  setupNet({ from: n1.ns, name: n2.fqdn });
+  const firstEp = `${n1.fqdn}:6030`;
+  const opts = (n: typeof n1, listenHost: string, join: boolean) => ({
+    prefix: ['ip', 'netns', 'exec', n.ns],
+    fqdn: n.fqdn,
+    listenHost,
+    ...(join ? { firstEp } : {}),
+  });
+  await cluster.start('q1', 6030, opts(n1, '0.0.0.0', false));
+  await waitFor('dnode 1 ready', 8_000, async () =>
+    (await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined,
+  );
+  const j2 = await cluster.start('q2', 6030, opts(n2, '0.0.0.0', true));
+  const j3 = await cluster.start('q3', 6030, opts(n3, '127.0.0.1', true));
+  await nsql(n1.ns, n1.fqdn, `create dnode "${n2.fqdn}:6030"`);
+  await nsql(n1.ns, n1.fqdn, `create dnode "${n3.fqdn}:6030"`);
+  const resolveNote = `fqdn '${n2.fqdn}' does not resolve from dnode 1: make it resolve on every dnode`;
+  const portNote = `port 6030 of ${n3.fqdn} unreachable from dnode 1 (connection refused)`;
+  const d = await waitFor('both offline with their notes', 15_000, async () => {
+    const r = await dnodeRows(n1.ns, n1.fqdn);
+    return r.get(2)?.note.startsWith(resolveNote) && r.get(3)?.note.startsWith(portNote) ? r : undefined;
+  });
+  assert.equal(d.get(2)!.status, 'offline');
+  assert.equal(d.get(3)!.status, 'offline');
+  console.log(`# dnode 2: ${d.get(2)!.note}`);
+  console.log(`# dnode 3: ${d.get(3)!.note}`);
+  await waitFor('each joiner prints its cause', 10_000, async () =>
+    j2.stdout().includes(`the cluster cannot reach this dnode yet: ${resolveNote}`) &&
+    j3.stdout().includes(`the cluster cannot reach this dnode yet: ${portNote}`)
+      ? true
+      : undefined,
+  );
+
+  // Fix both: dnode 1 learns dnode 2's name; dnode 3 listens on its address.
+  writeFileSync(`/etc/netns/${n1.ns}/hosts`, hostsText(null, n1.ns));
+  await cluster.kill('q3', 'SIGTERM');
+  const j3b = await cluster.start('q3b', 6030, { ...opts(n3, '0.0.0.0', true), dataDir: j3.dataDir });
+  await waitFor('three ready dnodes', 20_000, async () => {
+    const r = await dnodeRows(n1.ns, n1.fqdn);
+    return r.size === 3 && [...r.values()].every((x) => x.status === 'ready') ? true : undefined;
+  });
+  await waitFor('dnodes 2 and 3 say ready', 10_000, async () =>
+    /basalt: dnode 2 \([^)]+\) ready; member of cluster/.test(j2.stdout()) &&
+    /basalt: dnode 3 \([^)]+\) ready; member of cluster/.test(j3b.stdout())
+      ? true
+      : undefined,
+  );
 });
