@@ -9,7 +9,7 @@
 //     then on instead of firstEp.
 //   - A dnode whose id no longer exists is told `dropped`: it records that in dnode.json,
 //     logs how to wipe its dataDir, and exits; later starts refuse.
-import { reachability } from '../rpc/reachability.js';
+import { reachability, unreachableNote } from '../rpc/reachability.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BasaltConfig } from '../common/config.js';
@@ -33,6 +33,8 @@ import {
   type JoinRequest,
   type MnodeCtlRequest,
   type PlacementEntry,
+  type ReachReply,
+  type ReachRequest,
   type StatusReply,
   type StatusReport,
 } from '../mnode/cluster-messages.js';
@@ -616,6 +618,7 @@ export class ClusterNode implements LeaderHost {
         return;
       }
       if (joining) this.joinProblem = reply.code === 0x80000331 ? null : reply.message;
+      else this.refusedBecause = reply.message;
       if (reply.code === Errors.DNODE_CONFLICT.code) {
         // A copy of a running dnode's dataDir must not go on (its replicas would vote as that dnode).
         this.log.fileOnly('error', reply.message);
@@ -677,6 +680,9 @@ export class ClusterNode implements LeaderHost {
       });
   }
 
+  /** Why the mnode leader last refused this member's status (a setting changed at a restart); null once accepted. */
+  refusedBecause: string | null = null;
+
   /** Why this not-yet-joined dnode cannot join, beyond waiting to be created (no token, a refused token). */
   joinProblem: string | null = null;
 
@@ -691,6 +697,7 @@ export class ClusterNode implements LeaderHost {
 
   private accept(r: Extract<StatusReply, { kind: 'ok' }>): void {
     this.gate.reset();
+    this.refusedBecause = null;
     this.lastAcceptedMs = Date.now();
     this.leaderEp = r.leaderEp;
     this.placement = r.placement;
@@ -788,6 +795,25 @@ export class ClusterNode implements LeaderHost {
     return this.redirect();
   }
 
+  /**
+   * REACH from the mnode leader: does a dnode of this cluster answer here at its endpoint?
+   * Only endpoints of the cluster's dnodes (as this dnode last heard them) are tried.
+   */
+  private async reach(r: ReachRequest): Promise<ReachReply> {
+    const ep = typeof r.ep === 'string' ? r.ep : '';
+    if (!this.identity.dnodeEps.some((e) => e.ep === ep)) {
+      // Not heard of yet (the leader's newest create dnode): nothing to say either way.
+      return { ok: true };
+    }
+    try {
+      const hello: HelloRequest = { askerClusterId: this.identity.clusterId, askerEp: this.endpoint };
+      await this.peers.request(ep, ClusterMsg.HELLO, hello, [], Limits.dnodeProbeTimeoutMs);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, note: unreachableNote(ep, this.identity.dnodeId, e) };
+    }
+  }
+
   /** RAFT frames (src/replica transport) from authenticated dnode `peerId`. */
   handleRaft(frame: Frame, peerId: number): RpcReply {
     if (!this.transport)
@@ -813,6 +839,8 @@ export class ClusterNode implements LeaderHost {
         if (typeof v === 'number' && v > this.users.version) void this.statusRound(true);
         return { control: {} };
       }
+      case ClusterMsg.REACH:
+        return { control: await this.reach(asMap<ReachRequest>(control, 'REACH')) };
       case ClusterMsg.HELLO: {
         const h = asMap<HelloRequest>(control, 'HELLO');
         if (this.identity.clusterId !== '' && h.askerClusterId !== this.identity.clusterId) {

@@ -314,6 +314,8 @@ export class Dnode {
     if (c.reachProblem !== null) return reply(1, `the cluster cannot reach this dnode yet: ${c.reachProblem}`);
     const offlineAfterMs = Limits.dnodeOfflineIntervals * config.statusInterval * 1000;
     const silentMs = Date.now() - c.lastAcceptedMs;
+    if (c.refusedBecause !== null && (c.lastAcceptedMs === 0 || silentMs > offlineAfterMs))
+      return reply(3, `dnode ${c.identity.dnodeId} is refused by the mnode leader: ${c.refusedBecause}`);
     if (c.lastAcceptedMs === 0 || silentMs > offlineAfterMs) {
       const since = c.lastAcceptedMs === 0 ? 'since it started' : `for ${Math.round(silentMs / 1000)} s`;
       return reply(

@@ -30,7 +30,21 @@ export const ClusterMsg = {
   JOIN: 50,
   /** Mnode leader → a dnode: users or grants changed (version); ask for them now, not at the next status. */
   USERS_CHANGED: 51,
+  /**
+   * Mnode leader → a ready dnode: connect to this dnode endpoint ({ ep }) and say whether it
+   * answers (ReachReply), so a new dnode is ready only once another dnode than the leader reaches it.
+   */
+  REACH: 52,
 } as const;
+
+export interface ReachRequest {
+  ep: string;
+}
+/** `note` (when not ok): why, in the words `show dnodes` shows (rpc/reachability.ts unreachableNote). */
+export interface ReachReply {
+  ok: boolean;
+  note?: string;
+}
 
 /** Every cluster message type is at least this (client message types are below). */
 export const CLUSTER_MSG_FIRST = 40;

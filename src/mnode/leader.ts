@@ -31,6 +31,8 @@ import {
   type EpEntry,
   type HelloReply,
   type HelloRequest,
+  type ReachReply,
+  type ReachRequest,
   type JoinReply,
   type JoinRequest,
   type PlacementEntry,
@@ -206,6 +208,8 @@ export class MnodeLeader {
     try {
       const req: HelloRequest = { askerClusterId: this.host.mnode?.state.clusterId ?? '', askerEp: this.host.endpoint };
       await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], Limits.dnodeProbeTimeoutMs);
+      const other = await this.reachFromOther(id, ep);
+      if (other !== null) throw new ReachRefused(other);
       const r = this.reach.get(id);
       if (r?.bootId !== bootId) return;
       const was = this.liveness.view(id, Date.now()).status;
@@ -217,7 +221,7 @@ export class MnodeLeader {
     } catch (e) {
       const r = this.reach.get(id);
       if (r?.bootId !== bootId) return;
-      const note = unreachableNote(ep, self, e);
+      const note = e instanceof ReachRefused ? e.message : unreachableNote(ep, self, e);
       this.reach.set(id, { bootId, ok: false, note, atMs: Date.now() });
       this.liveness.setReach(id, note, Date.now());
       this.log(`reach ${id}`, 'warn', 'cannot reach a dnode at its endpoint; it stays offline until fixed', {
@@ -227,6 +231,34 @@ export class MnodeLeader {
       });
     } finally {
       this.reachProbing.delete(id);
+    }
+  }
+
+  /**
+   * Asks one other ready dnode (the lowest id other than this one and dnode `id`) whether it
+   * reaches `ep` too: the note when it does not; null when it does, or when no other dnode is
+   * ready or it did not answer (a third dnode's trouble must not hold this one back).
+   */
+  private async reachFromOther(id: number, ep: string): Promise<string | null> {
+    const m = this.host.mnode;
+    if (!m) return null;
+    const self = this.host.selfId();
+    const now = Date.now();
+    const other = m.state.dnodes.find(
+      (d) =>
+        d.id !== self && d.id !== id && this.liveness.get(d.id) && this.liveness.view(d.id, now).status === 'ready',
+    );
+    if (!other) return null;
+    try {
+      const req: ReachRequest = { ep };
+      const r = asMap<ReachReply>(
+        (await this.host.peers.request(other.endpoint, ClusterMsg.REACH, req, [], Limits.dnodeProbeTimeoutMs * 2))
+          .control,
+        'REACH reply',
+      );
+      return r.ok === false && typeof r.note === 'string' ? r.note.slice(0, 512) : null;
+    } catch {
+      return null;
     }
   }
 
@@ -571,3 +603,6 @@ function placementOf(s: ClusterState): PlacementEntry[] {
     }),
   ];
 }
+
+/** Another dnode than the leader could not reach a dnode; the message is its note. */
+class ReachRefused extends Error {}

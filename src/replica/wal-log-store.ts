@@ -53,6 +53,12 @@ export class WalLogStore implements DurableLogStore {
   /** Newest hard state whose only change is the commit index, not yet written. */
   private pendingCommit: HardState | undefined;
   private commitWrittenAtMs = 0;
+  /**
+   * When it answers true, sync() leaves the WAL to the page cache (the hard state is still
+   * fsynced when term or vote change): a replica-1 database at wal_level 1 promises what the
+   * plain storage WAL does at that level, no fsync per write. Set by the vnode that owns it.
+   */
+  walFsyncOptional: () => boolean = () => false;
 
   private constructor(
     readonly dir: string,
@@ -248,7 +254,7 @@ export class WalLogStore implements DurableLogStore {
   async sync(): Promise<void> {
     this.checkOpen();
     const waits: Promise<void>[] = [];
-    if (this.wal.hasUnsynced()) waits.push(this.wal.sync());
+    if (this.wal.hasUnsynced() && !this.walFsyncOptional()) waits.push(this.wal.sync());
     if (this.hs.needsSync()) waits.push(this.hs.sync());
     await Promise.all(waits);
   }

@@ -163,6 +163,13 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
         ...(cfg.raft ? { raft: cfg.raft } : {}),
       });
       const v = new ReplicatedVnode(cfg, sm, group);
+      // wal_level 1 means no fsync per write (TDengine's meaning); with one voter and no
+      // learner that is this replica's own promise, as for a plain vnode. Any other
+      // membership fsyncs, since Raft counts on what a voter acknowledged.
+      if (cfg.options.walLevel === 1) {
+        const store = logStore;
+        store.walFsyncOptional = () => isSoleVoter(group.status(), group.nodeId);
+      }
       sm.hooks = {
         onLeaderChange: (leader, role) => v.leaderChanged(leader, role),
         onConfChange: () => v.cfg.onStatusChange?.(v.status()),
@@ -352,6 +359,13 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     if (opts.stale) return;
     if (!opts.allowFollower) this.checkLeader();
     else if (this.group.node.raft.lead === 0) throw this.noLeader();
+    // The only voter, leading, with its whole log committed and applied: no other replica
+    // can hold a newer write, so local state is linearizable without a ReadIndex round
+    // (replica 1). Right after an election the commit index lags the log until the new
+    // term's first entry commits; until then the ReadIndex path waits for it.
+    const st = this.group.status();
+    if (st.role === 'leader' && isSoleVoter(st, this.nodeId) && st.commit >= st.lastIndex && st.applied >= st.commit)
+      return;
     try {
       await this.group.readIndex();
     } catch (e) {

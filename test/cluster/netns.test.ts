@@ -337,3 +337,47 @@ test('netns: a name the mnode leader cannot resolve and a port it cannot reach a
       : undefined,
   );
 });
+
+// The mnode leader reaches a new dnode, but another dnode cannot (its name is missing from
+// dnode 2's hosts file): not ready either, with that dnode named in the note.
+test('netns: a new dnode another dnode cannot resolve is not ready, and says so', {
+  timeout: 120_000,
+  skip: skip ?? false,
+}, async () => {
+  await cluster.cleanup();
+  const [n1, n2, n3] = NODES as [(typeof NODES)[0], (typeof NODES)[0], (typeof NODES)[0]];
+  // n3 joins second (dnode 2) and cannot resolve n2, which joins third (dnode 3).
+  setupNet({ from: n3.ns, name: n2.fqdn });
+  const firstEp = `${n1.fqdn}:6030`;
+  const opts = (n: typeof n1, join: boolean) => ({
+    prefix: ['ip', 'netns', 'exec', n.ns],
+    fqdn: n.fqdn,
+    listenHost: '0.0.0.0',
+    ...(join ? { firstEp } : {}),
+  });
+  await cluster.start('o1', 6030, opts(n1, false));
+  await waitFor('dnode 1 ready', 8_000, async () =>
+    (await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined,
+  );
+  await cluster.start('o3', 6030, opts(n3, true));
+  await nsql(n1.ns, n1.fqdn, `create dnode "${n3.fqdn}:6030"`);
+  await waitFor('dnode 2 ready', 15_000, async () =>
+    (await dnodeRows(n1.ns, n1.fqdn)).get(2)?.status === 'ready' ? true : undefined,
+  );
+  const j = await cluster.start('o2', 6030, opts(n2, true));
+  await nsql(n1.ns, n1.fqdn, `create dnode "${n2.fqdn}:6030"`);
+  const note = `fqdn '${n2.fqdn}' does not resolve from dnode 2: make it resolve on every dnode`;
+  const d = await waitFor('dnode 3 offline with dnode 2 named', 15_000, async () => {
+    const r = await dnodeRows(n1.ns, n1.fqdn);
+    return r.get(3)?.note.startsWith(note) ? r : undefined;
+  });
+  assert.equal(d.get(3)!.status, 'offline');
+  console.log(`# dnode 3: ${d.get(3)!.note}`);
+  await waitFor('the joiner prints it', 10_000, async () =>
+    j.stdout().includes(`the cluster cannot reach this dnode yet: ${note}`) ? true : undefined,
+  );
+  writeFileSync(`/etc/netns/${n3.ns}/hosts`, hostsText(null, n3.ns));
+  await waitFor('dnode 3 ready once dnode 2 resolves it', 15_000, async () =>
+    (await dnodeRows(n1.ns, n1.fqdn)).get(3)?.status === 'ready' ? true : undefined,
+  );
+});

@@ -83,4 +83,22 @@ test('an fqdn that does not resolve from the cluster, and a port nothing listens
     /basalt: dnode 3 \(127\.0\.0\.3:\d+\) ready; member of cluster/.test(again.stdout()) ? true : undefined,
   );
   assert.equal((await dnodes(base)).get(2)?.status, 'offline', 'dnode 2 still cannot be reached');
+
+  // A member restarted with a setting the cluster does not share says why on its console.
+  await cluster.kill('r3b', 'SIGTERM');
+  const changed = await cluster.start('r3c', p3, {
+    firstEp: `localhost:${base}`,
+    fqdn: '127.0.0.3',
+    listenHost: '127.0.0.3',
+    dataDir: j3.dataDir,
+    set: ['statusInterval=2'],
+  });
+  await waitFor('the refused member prints why', 15_000, async () =>
+    /dnode 3 \(127\.0\.0\.3:\d+\) not ready yet, degraded: dnode 3 is refused by the mnode leader: statusInterval is '2' on this dnode but '1' in the cluster; set statusInterval 1 in its basalt\.cfg and restart it/.test(
+      changed.stdout(),
+    )
+      ? true
+      : undefined,
+  );
+  assert.equal((await dnodes(base)).get(3)?.note, 'statusInterval not match');
 });
