@@ -788,14 +788,16 @@ export class Raft {
   // ---------------------------------------------------------------- reads
 
   private leaderReadIndex(m: Message): void {
-    if (this.voters.length === 1 && this.voters[0] === this.id) {
-      this.respondRead(m, this.log.committed);
-      return;
-    }
     if (this.log.term(this.log.committed) !== this.term) {
-      // Our commit index may lag the true one until an entry of our term commits.
+      // Our commit index may lag the true one until an entry of our term commits. A sole
+      // voter too: after a restart its commit index is the lazily written one, older than
+      // writes it acknowledged before (a read served at it would miss them).
       if (this.readsAwaitingCommit.length >= this.cfg.maxPendingReads) this.refuseRead(m);
       else this.readsAwaitingCommit.push(m);
+      return;
+    }
+    if (this.voters.length === 1 && this.voters[0] === this.id) {
+      this.respondRead(m, this.log.committed);
       return;
     }
     if (this.cfg.readOnly === 'lease' && this.leaseValid()) {

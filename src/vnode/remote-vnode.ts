@@ -51,6 +51,7 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
   private statusValue: RemoteGroupStatus = { leader: 0, voters: [], learners: [] };
   private counts = { rows: 0, tables: 0 };
   private syncing: Promise<void> | null = null;
+  private nextSync: Promise<void> | null = null;
   private everSynced = false;
   /** Why the last sync failed (its reads then fail the same way), or null. */
   private syncError: Error | null = null;
@@ -80,11 +81,22 @@ export class RemoteVnode extends MetaMutations implements VnodeTables {
 
   /**
    * Brings the meta cache up to date with the vgroup (linearizable: the replica answers
-   * after a read barrier). Concurrent callers share one round trip.
+   * after a read barrier). Concurrent callers share one round trip; callers arriving while
+   * one is on the wire share the next.
    */
   sync(): Promise<void> {
     this.checkOpen();
-    if (this.syncing) return this.syncing;
+    // A sync already on the wire may have been answered before a write the caller saw
+    // complete: callers arriving meanwhile share the next one instead.
+    if (this.syncing) {
+      this.nextSync ??= this.syncing
+        .catch(() => undefined)
+        .then(() => {
+          this.nextSync = null;
+          return this.sync();
+        });
+      return this.nextSync;
+    }
     this.syncing = (async () => {
       let r: RemoteMetaReply;
       try {
