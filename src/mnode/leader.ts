@@ -183,7 +183,7 @@ export class MnodeLeader {
 
   /**
    * Starts a connection back to a reporting dnode at its endpoint when this leader has not
-   * reached that process yet (or failed to, at most once per status interval). A dnode that
+   * reached that process yet (or failed to, at most once per dnodeReachRecheckMs). A dnode that
    * was ready stays ready while a new leader checks it; one that was not (new, restarted)
    * waits for the check, which on loopback takes about a millisecond.
    */
