@@ -35,6 +35,7 @@ import {
   type PlacementEntry,
   type ReachReply,
   type ReachRequest,
+  type ReachState,
   type StatusReply,
   type StatusReport,
 } from '../mnode/cluster-messages.js';
@@ -690,7 +691,7 @@ export class ClusterNode implements LeaderHost {
    * Why the mnode leader, which accepted this dnode's status, does not show it ready: it is
    * checking, or failed, to connect back to this dnode's endpoint (null: it reached it).
    */
-  reachProblem: string | null = null;
+  reachProblem: ReachState | null = null;
 
   /** When the mnode leader last accepted this dnode's status (0: never since start). */
   lastAcceptedMs = 0;
@@ -708,9 +709,9 @@ export class ClusterNode implements LeaderHost {
     }
     this.offlineFromLeader = r.offline ?? [];
     const reach = r.reach ?? null;
-    if (reach !== null && !reach.startsWith('checking') && reach !== this.reachProblem)
-      this.log.warn(`the mnode leader cannot reach this dnode: ${reach}`);
-    else if (reach === null && this.reachProblem !== null && !this.reachProblem.startsWith('checking'))
+    if (reach !== null && !reach.checking && reach.note !== this.reachProblem?.note)
+      this.log.warn(`the mnode leader cannot reach this dnode: ${reach.note}`);
+    else if (reach === null && this.reachProblem !== null && !this.reachProblem.checking)
       this.log.info('the mnode leader reaches this dnode now');
     this.reachProblem = reach;
     this.users.update(r.users);
@@ -796,16 +797,12 @@ export class ClusterNode implements LeaderHost {
   }
 
   /**
-   * REACH from the mnode leader: does a dnode of this cluster answer here at its endpoint?
-   * Only endpoints of the cluster's dnodes (as this dnode last heard them) are tried.
+   * Does a dnode answer at `ep`, from here? The mnode leader asks itself (LeaderHost) and one
+   * other dnode (REACH, from an authenticated peer only; the endpoint must be well formed).
    */
-  private async reach(r: ReachRequest): Promise<ReachReply> {
-    const ep = typeof r.ep === 'string' ? r.ep : '';
-    if (!this.identity.dnodeEps.some((e) => e.ep === ep)) {
-      // Not heard of yet (the leader's newest create dnode): nothing to say either way.
-      return { ok: true };
-    }
+  async reach(ep: string): Promise<ReachReply> {
     try {
+      splitEndpoint(ep);
       const hello: HelloRequest = { askerClusterId: this.identity.clusterId, askerEp: this.endpoint };
       await this.peers.request(ep, ClusterMsg.HELLO, hello, [], Limits.dnodeProbeTimeoutMs);
       return { ok: true };
@@ -839,8 +836,11 @@ export class ClusterNode implements LeaderHost {
         if (typeof v === 'number' && v > this.users.version) void this.statusRound(true);
         return { control: {} };
       }
-      case ClusterMsg.REACH:
-        return { control: await this.reach(asMap<ReachRequest>(control, 'REACH')) };
+      case ClusterMsg.REACH: {
+        const ep = asMap<ReachRequest>(control, 'REACH').ep;
+        if (typeof ep !== 'string') throw new BasaltError('BAD_FRAME', "REACH field 'ep' must be an fqdn:port string");
+        return { control: await this.reach(ep) };
+      }
       case ClusterMsg.HELLO: {
         const h = asMap<HelloRequest>(control, 'HELLO');
         if (this.identity.clusterId !== '' && h.askerClusterId !== this.identity.clusterId) {

@@ -311,7 +311,7 @@ export class Dnode {
         `not a cluster member yet: ${c.joinProblem ?? `waiting to be created; run create dnode "${c.endpoint}" on the cluster at firstEp ${config.firstEp}`}`,
       );
     }
-    if (c.reachProblem !== null) return reply(1, `the cluster cannot reach this dnode yet: ${c.reachProblem}`);
+    if (c.reachProblem !== null) return reply(1, `the cluster cannot reach this dnode yet: ${c.reachProblem.note}`);
     const offlineAfterMs = Limits.dnodeOfflineIntervals * config.statusInterval * 1000;
     const silentMs = Date.now() - c.lastAcceptedMs;
     if (c.refusedBecause !== null && (c.lastAcceptedMs === 0 || silentMs > offlineAfterMs))

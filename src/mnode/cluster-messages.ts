@@ -37,6 +37,15 @@ export const ClusterMsg = {
   REACH: 52,
 } as const;
 
+/**
+ * The leader is checking that it (and one other dnode) reaches the dnode at its endpoint, or
+ * could not: `note` is what `show dnodes` shows, with the cause and the fix.
+ */
+export interface ReachState {
+  checking: boolean;
+  note: string;
+}
+
 export interface ReachRequest {
   ep: string;
 }
@@ -119,11 +128,8 @@ export type StatusReply =
       placementIndex?: number;
       /** Users and grants, when newer than the reporter's `usersVersion`. */
       users?: UsersState;
-      /**
-       * Why the dnode is not ready although its status was accepted: the leader is checking
-       * that it reaches the dnode at its endpoint, or could not (the note `show dnodes` shows).
-       */
-      reach?: string;
+      /** Present while the dnode is not ready although its status was accepted (see ReachState). */
+      reach?: ReachState;
     }
   | { kind: 'redirect'; mnodeEps: string[]; leaderEp: string | null }
   | { kind: 'refused'; code: number; message: string }

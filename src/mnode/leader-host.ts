@@ -6,7 +6,14 @@ import type { JoinTokenRecord } from './cluster-state.js';
 import type { DbOptions } from '../common/db-options.js';
 import { DataType, TYPE_BYTES } from '../common/types.js';
 import type { RpcResponse } from '../rpc/client.js';
-import type { DnodeCfgReply, DnodeCfgRequest, HostDatabase, VnodeCtl, VnodeCtlReply } from './cluster-messages.js';
+import type {
+  DnodeCfgReply,
+  DnodeCfgRequest,
+  HostDatabase,
+  ReachReply,
+  VnodeCtl,
+  VnodeCtlReply,
+} from './cluster-messages.js';
 import type { Mnode } from './mnode.js';
 import type { UserRequest } from './users.js';
 
@@ -66,6 +73,8 @@ export interface LeaderHost {
   matchedConfig(): Record<string, string>;
   /** DNODE_CFG answered by this dnode itself (get or set a run-time key). */
   localDnodeCfg(req: DnodeCfgRequest): Promise<DnodeCfgReply>;
+  /** Connects to a dnode endpoint (HELLO over an authenticated peer connection): whether it answers, else why. */
+  reach(ep: string): Promise<ReachReply>;
   /** `fqdn:serverPort` of dnode `id`, if known. */
   epOf(id: number): string | undefined;
   /** root's password for a cluster's first users (BASALT_ROOT_PASSWORD, rootPasswordFile, else taosdata). */

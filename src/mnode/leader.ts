@@ -33,6 +33,7 @@ import {
   type HelloRequest,
   type ReachReply,
   type ReachRequest,
+  type ReachState,
   type JoinReply,
   type JoinRequest,
   type PlacementEntry,
@@ -41,7 +42,6 @@ import {
 } from './cluster-messages.js';
 import type { LeaderHost } from './leader-host.js';
 import { Liveness, type LivenessView } from './liveness.js';
-import { unreachableNote } from '../rpc/reachability.js';
 import { DEFAULT_ROOT_PASSWORD, planUsersInit } from './users.js';
 
 /** The hosted mnode replica while it leads and has caught up. */
@@ -56,7 +56,7 @@ export class MnodeLeader {
    * dnode is ready only once the leader has connected back to it, so a dnode whose fqdn does
    * not resolve from the cluster, or whose port the others cannot reach, is not shown ready.
    */
-  private readonly reach = new Map<number, { bootId: string; ok: boolean; note: string; atMs: number }>();
+  private readonly reach = new Map<number, { bootId: string; state: 'checking' | 'ok' | 'failed'; atMs: number }>();
   private readonly reachProbing = new Set<number>();
   private readonly loggedStatus = new Map<number, 'ready' | 'offline'>();
   private initProposed = false;
@@ -178,7 +178,8 @@ export class MnodeLeader {
     this.markSeen(m, req, rec, now);
     const reply = this.okReply(m, s, rec.id, req.usersVersion);
     const note = this.liveness.get(rec.id)?.reach ?? '';
-    return note !== '' && reply.kind === 'ok' ? { ...reply, reach: note } : reply;
+    if (note === '' || reply.kind !== 'ok') return reply;
+    return { ...reply, reach: { checking: this.reach.get(rec.id)?.state !== 'failed', note } };
   }
 
   /**
@@ -191,44 +192,39 @@ export class MnodeLeader {
     if (rec.id === this.host.selfId()) return;
     const bootId = typeof req.bootId === 'string' ? req.bootId : String(req.rebootTimeMs);
     const cur = this.reach.get(rec.id);
-    if (cur && cur.bootId === bootId && (cur.ok || now - cur.atMs < Limits.dnodeReachRecheckMs)) return;
+    if (cur && cur.bootId === bootId && (cur.state !== 'failed' || now - cur.atMs < Limits.dnodeReachRecheckMs)) return;
     if (this.reachProbing.has(rec.id)) return;
     if (!cur || cur.bootId !== bootId) {
       const wasReady = this.liveness.get(rec.id) ? this.liveness.view(rec.id, now).status === 'ready' : false;
-      this.reach.set(rec.id, { bootId, ok: false, note: '', atMs: now });
-      if (!wasReady)
-        this.liveness.setReach(rec.id, `checking that dnode ${this.host.selfId()} reaches ${rec.endpoint}`, now);
+      this.reach.set(rec.id, { bootId, state: 'checking', atMs: now });
+      if (!wasReady) this.liveness.setReach(rec.id, checkingNote(this.host.selfId(), rec.endpoint), now);
     }
     void this.probeReach(rec.id, rec.endpoint, bootId);
   }
 
   private async probeReach(id: number, ep: string, bootId: string): Promise<void> {
     this.reachProbing.add(id);
-    const self = this.host.selfId();
     try {
-      const req: HelloRequest = { askerClusterId: this.host.mnode?.state.clusterId ?? '', askerEp: this.host.endpoint };
-      await this.host.peers.request(ep, ClusterMsg.HELLO, req, [], Limits.dnodeProbeTimeoutMs);
-      const other = await this.reachFromOther(id, ep);
-      if (other !== null) throw new ReachRefused(other);
-      const r = this.reach.get(id);
-      if (r?.bootId !== bootId) return;
-      const was = this.liveness.view(id, Date.now()).status;
-      this.reach.set(id, { bootId, ok: true, note: '', atMs: Date.now() });
-      this.liveness.setReach(id, '', Date.now());
-      if (r.note !== '') this.host.log.info('reached the dnode at its endpoint again', { dnodeId: id, endpoint: ep });
-      if (was !== 'ready' && this.liveness.view(id, Date.now()).status === 'ready')
+      const own = await this.host.reach(ep);
+      const note = own.ok ? await this.reachFromOther(id, ep) : (own.note ?? `${ep} did not answer`);
+      const prev = this.reach.get(id);
+      if (prev?.bootId !== bootId) return;
+      const now = Date.now();
+      const was = this.liveness.view(id, now).status;
+      this.reach.set(id, { bootId, state: note === null ? 'ok' : 'failed', atMs: now });
+      this.liveness.setReach(id, note ?? '', now);
+      if (note !== null) {
+        this.log(`reach ${id}`, 'warn', 'cannot reach a dnode at its endpoint; it stays offline until fixed', {
+          dnodeId: id,
+          endpoint: ep,
+          note,
+        });
+        return;
+      }
+      if (prev.state === 'failed')
+        this.host.log.info('reached the dnode at its endpoint again', { dnodeId: id, endpoint: ep });
+      if (was !== 'ready' && this.liveness.view(id, now).status === 'ready')
         this.host.log.info('dnode is ready', { dnodeId: id, endpoint: ep });
-    } catch (e) {
-      const r = this.reach.get(id);
-      if (r?.bootId !== bootId) return;
-      const note = e instanceof ReachRefused ? e.message : unreachableNote(ep, self, e);
-      this.reach.set(id, { bootId, ok: false, note, atMs: Date.now() });
-      this.liveness.setReach(id, note, Date.now());
-      this.log(`reach ${id}`, 'warn', 'cannot reach a dnode at its endpoint; it stays offline until fixed', {
-        dnodeId: id,
-        endpoint: ep,
-        note,
-      });
     } finally {
       this.reachProbing.delete(id);
     }
@@ -319,7 +315,7 @@ export class MnodeLeader {
     const ok = this.okReply(m, m.state, rec.id);
     assert(ok.kind === 'ok', 'okReply answers ok');
     // Not ready yet: its first status starts the check that this leader reaches it.
-    const reach = `checking that dnode ${this.host.selfId()} reaches ${ep}`;
+    const reach: ReachState = { checking: true, note: checkingNote(this.host.selfId(), ep) };
     return { ...ok, reach, sealed: sealJoinSecrets(token.token, serverNonce, nc, { clusterSecret, dnodeSecret }) };
   }
 
@@ -604,5 +600,6 @@ function placementOf(s: ClusterState): PlacementEntry[] {
   ];
 }
 
-/** Another dnode than the leader could not reach a dnode; the message is its note. */
-class ReachRefused extends Error {}
+function checkingNote(leader: number, ep: string): string {
+  return `checking that dnode ${leader} reaches ${ep}`;
+}

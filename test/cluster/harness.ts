@@ -254,6 +254,16 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
 }
 
+/** Waits (60 s at most) until `show transactions` is empty: every vgroup move has finished. */
+export async function movesSettled(port: number, what: string): Promise<void> {
+  await waitFor(
+    what,
+    60_000,
+    async () => ((await sql(port, 'show transactions')).length === 0 ? true : undefined),
+    250,
+  );
+}
+
 /** `show dnodes` rows keyed by id: { endpoint, status, note }. */
 export async function dnodes(
   port: number,

@@ -6,7 +6,16 @@
 // while a dnode is down is dropped on that dnode when it returns.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnodes, sql, sqlError, TestCluster, waitFor, startThreeMnodeCluster, vgroupRoles } from './harness.js';
+import {
+  dnodes,
+  sql,
+  sqlError,
+  TestCluster,
+  waitFor,
+  startThreeMnodeCluster,
+  vgroupRoles,
+  movesSettled,
+} from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -17,15 +26,6 @@ const T0 = 1_700_000_000_000;
 
 async function count(port: number): Promise<number> {
   return Number((await sql(port, 'select count(*) from test.meters'))[0]![0]);
-}
-
-async function settled(port: number, what: string): Promise<void> {
-  await waitFor(
-    what,
-    60_000,
-    async () => ((await sql(port, 'show transactions')).length === 0 ? true : undefined),
-    250,
-  );
 }
 
 test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vnodes back', {
@@ -51,7 +51,7 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
   const ports = [...ports3, p4];
 
   await sql(ports[3]!, 'balance vgroup');
-  await settled(ports[0]!, 'balance vgroup finished');
+  await movesSettled(ports[0]!, 'balance vgroup finished');
   const d = await dnodes(ports[0]!);
   assert.deepEqual(
     [...d.values()].map((x) => x.vnodes),
@@ -114,7 +114,7 @@ test('balance vgroup onto a new dnode, balance leaders, drop dnode moves its vno
     (await dnodes(ports[0]!)).get(5)?.status === 'ready' ? true : undefined,
   );
   await sql(ports[0]!, 'balance vgroup');
-  await settled(ports[0]!, 'balance onto dnode 5 finished');
+  await movesSettled(ports[0]!, 'balance onto dnode 5 finished');
   assert.equal((await dnodes(ports[0]!)).get(5)!.vnodes, 3);
   await cluster.kill('m5', 'SIGKILL');
   await waitFor(

@@ -103,6 +103,16 @@ async function dnodeRows(
   );
 }
 
+/** Start options of a dnode in namespace `n` (its name as fqdn), joining through dnode 1 when `join`. */
+function inNamespace(n: (typeof NODES)[0], listenHost: string, join: boolean) {
+  return {
+    prefix: ['ip', 'netns', 'exec', n.ns],
+    fqdn: n.fqdn,
+    listenHost,
+    ...(join ? { firstEp: `${NODES[0]!.fqdn}:6030` } : {}),
+  };
+}
+
 const cluster = new TestCluster();
 after(async () => {
   await cluster.cleanup();
@@ -290,13 +300,7 @@ test('netns: a name the mnode leader cannot resolve and a port it cannot reach a
   await cluster.cleanup();
   const [n1, n2, n3] = NODES as [(typeof NODES)[0], (typeof NODES)[0], (typeof NODES)[0]];
   setupNet({ from: n1.ns, name: n2.fqdn });
-  const firstEp = `${n1.fqdn}:6030`;
-  const opts = (n: typeof n1, listenHost: string, join: boolean) => ({
-    prefix: ['ip', 'netns', 'exec', n.ns],
-    fqdn: n.fqdn,
-    listenHost,
-    ...(join ? { firstEp } : {}),
-  });
+  const opts = (n: typeof n1, listenHost: string, join: boolean) => inNamespace(n, listenHost, join);
   await cluster.start('q1', 6030, opts(n1, '0.0.0.0', false));
   await waitFor('dnode 1 ready', 8_000, async () =>
     (await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined,
@@ -348,13 +352,7 @@ test('netns: a new dnode another dnode cannot resolve is not ready, and says so'
   const [n1, n2, n3] = NODES as [(typeof NODES)[0], (typeof NODES)[0], (typeof NODES)[0]];
   // n3 joins second (dnode 2) and cannot resolve n2, which joins third (dnode 3).
   setupNet({ from: n3.ns, name: n2.fqdn });
-  const firstEp = `${n1.fqdn}:6030`;
-  const opts = (n: typeof n1, join: boolean) => ({
-    prefix: ['ip', 'netns', 'exec', n.ns],
-    fqdn: n.fqdn,
-    listenHost: '0.0.0.0',
-    ...(join ? { firstEp } : {}),
-  });
+  const opts = (n: typeof n1, join: boolean) => inNamespace(n, '0.0.0.0', join);
   await cluster.start('o1', 6030, opts(n1, false));
   await waitFor('dnode 1 ready', 8_000, async () =>
     (await dnodeRows(n1.ns, n1.fqdn)).get(1)?.status === 'ready' ? true : undefined,

@@ -6,7 +6,7 @@
 // log, is promoted, and the old replica leaves; the writer's longest pause is printed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnodes, freeBasePort, sql, sqlError, TestCluster, waitFor } from './harness.js';
+import { dnodes, freeBasePort, sql, sqlError, TestCluster, waitFor, movesSettled } from './harness.js';
 
 const cluster = new TestCluster();
 after(() => cluster.cleanup());
@@ -21,15 +21,6 @@ async function count(port: number): Promise<number> {
 
 async function vnodeSplit(port: number): Promise<number[]> {
   return [...(await dnodes(port)).values()].map((d) => d.vnodes);
-}
-
-async function settled(port: number, what: string): Promise<void> {
-  await waitFor(
-    what,
-    60_000,
-    async () => ((await sql(port, 'show transactions')).length === 0 ? true : undefined),
-    250,
-  );
 }
 
 /** Inserts one row at a time into r1.w0..w19 (spread over the vgroups) until stopped; the longest time one insert took, and the errors. */
@@ -91,7 +82,7 @@ test('seed 002: replica-1 vgroups move 10:0 → 5:5 → 10:0 with exact counts',
   // balance vgroup with a writer running: nothing lost, the pause printed.
   const writer = startWriter(p2);
   await sql(p1, 'balance vgroup');
-  await settled(p1, 'balance vgroup finished');
+  await movesSettled(p1, 'balance vgroup finished');
   const w = await writer.stop();
   console.log(
     `# balance vgroup under writes: ${w.rows} single-row inserts, longest ${w.maxMs} ms, ${w.errors.length} errors ${w.errors.join(' | ')}`,
@@ -111,7 +102,7 @@ test('seed 002: replica-1 vgroups move 10:0 → 5:5 → 10:0 with exact counts',
   const onTwo = (await sql(p1, 'show r1.vgroups')).filter((r) => Number(r[3]) === 2).map((r) => Number(r[0]));
   assert.equal(onTwo.length, 5);
   await sql(p1, `redistribute vgroup ${onTwo[0]} dnode 1`);
-  await settled(p1, 'redistribute finished');
+  await movesSettled(p1, 'redistribute finished');
   assert.deepEqual(await vnodeSplit(p1), [6, 4], '6:4 after redistribute');
   assert.match(
     (await sqlError(p1, `redistribute vgroup ${onTwo[1]} dnode 1 dnode 2`)).message,

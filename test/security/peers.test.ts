@@ -100,8 +100,12 @@ test('unauthenticated cluster frames are refused with AUTH_FAILURE, counted, and
     ClusterMsg.VNODE_META,
     ClusterMsg.VNODE_SUBPLAN,
     ClusterMsg.VNODE_CTL,
+    ClusterMsg.USERS_CHANGED,
   ])
     assert.equal((await rawRequest(ports[2], t, { vgId: 1 })).code, AUTH_FAILURE, `cluster message ${t}`);
+  // REACH would make a dnode connect where it is told: only for authenticated peers.
+  const reach = await rawRequest(ports[1], ClusterMsg.REACH, { ep: `localhost:${ports[2]}` });
+  assert.equal(reach.code, AUTH_FAILURE);
   // A PEER_AUTH with a made-up proof is refused too.
   const c = new RpcClient({ host: '127.0.0.1', port: ports[0], requestTimeoutMs: 5_000 });
   try {
