@@ -184,16 +184,25 @@ export const Limits = {
   // --- raft core (src/raft); RaftConfig fields default to these ---
   /** Messages the core queues between two Ready batches; more means the driver stopped draining (asserted). */
   maxRaftQueuedMessages: 1_000_000,
-  /** Ticks without a leader before a follower campaigns (drawn from [n, 2n)): 10 ticks = 1 s at raftTickMs 100. */
-  raftElectionTicks: 10,
+  /**
+   * Ticks without a leader before a follower campaigns (drawn from [n, 2n)): 5 ticks = 0.5-1 s
+   * at raftTickMs 100, so writes resume about 0.7 s after a leader dies, freezes or is cut
+   * off (issue 20's target: 1 s median). Shorter would turn a leader's brief stall (a GC, a
+   * busy event loop) into elections; the dnode warns of stalls from Limits.stallWarnMs.
+   */
+  raftElectionTicks: 5,
   /** Ticks between leader heartbeats; < raftElectionTicks. */
   raftHeartbeatTicks: 1,
   /** Largest total entry bytes in one MsgApp. */
   raftMaxAppendBytes: 1 << 20,
   /** MsgApp messages in flight to one follower before the leader waits for acks. */
   raftMaxInflightAppends: 256,
-  /** Entry bytes in flight to one follower before the leader waits for acks. */
-  raftMaxInflightBytes: 32 << 20,
+  /**
+   * Entry bytes in flight to one follower before the leader waits for acks. Also what one
+   * round may encode and send to a follower catching up after a freeze or partition: at 32 MB
+   * per group that took the leader's event loop 0.5 s, long enough to cost leaderships.
+   */
+  raftMaxInflightBytes: 4 << 20,
   /** Entry bytes not yet committed that a leader accepts before dropping proposals. */
   raftMaxUncommittedBytes: 64 << 20,
   /** Largest committed-entry bytes handed out in one Ready (at least one entry always). */
@@ -305,6 +314,10 @@ export const Limits = {
   unfilledAllocMinBytes: 1024,
 
   // --- dnode (src/dnode) ---
+  /** How often the stall watch looks at the clock (src/dnode/stall-watch.ts). */
+  stallCheckMs: 100,
+  /** A dnode that did not run its timers for this long logs a warning (half of the shortest election timeout). */
+  stallWarnMs: 250,
   /** A replicated database recorded here but absent from the mnode's placement this long is dropped here. */
   orphanDbAgeMs: 10_000,
   /** A database dropped here is not recreated from a status reply for this long (a reply sent before the drop). */

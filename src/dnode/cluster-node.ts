@@ -374,6 +374,8 @@ export class ClusterNode implements LeaderHost {
         await this.peers.request(ep, ClusterMsg.VNODE_PROPOSE, { vgId }, [payload], Limits.clusterRpcTimeoutMs);
       },
       leaderEndpoint: (n) => (n === self ? this.endpoint : this.epOf(n)),
+      // As the mnode's role changes are logged (TDengine logs "become leader" per vgroup).
+      onRoleChange: (role, leader, term) => this.log.info('vgroup role changed', { vgId, role, leader, term }),
       log: (level, m) => {
         if (level === 'info') this.log.debug(`vnode ${vgId}: ${m}`);
         else this.log.log(level, `vnode ${vgId}: ${m}`);

@@ -3,6 +3,7 @@
 // probes see "network ok" while the engine opens), opens the engine, puts the cluster
 // gateway in front of it, then starts reporting status to the mnode leader. stop() answers
 // what is in flight, refuses new work, and closes the engine so a restart finds everything.
+import { watchStalls, type StallWatch } from './stall-watch.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
 import type { BasaltConfig } from '../common/config.js';
@@ -107,6 +108,7 @@ export class Dnode {
   private phase: Phase = 'starting';
   private engine: LocalEngine | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private stalls: StallWatch | null = null;
   private readonly rpc: RpcServer;
   private cluster: ClusterNode | null = null;
   private gateway: Gateway | null = null;
@@ -260,6 +262,7 @@ export class Dnode {
       if (n > 0) logger.info('closed idle result cursors', { count: n });
     }, 10_000);
     d.sweepTimer.unref();
+    d.stalls = watchStalls(logger);
     logger.info('dnode started', { endpoint, dnodeId: identity.dnodeId, version: opts.serverVersion });
     return d;
   }
@@ -371,6 +374,7 @@ export class Dnode {
     if (this.phase === 'stopping' || this.phase === 'stopped') return;
     this.phase = 'stopping';
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.stalls?.stop();
     this.opts.logger.info('dnode stopping');
     await this.cluster?.close();
     await this.rpc.close();

@@ -5,7 +5,17 @@
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
-import type { ConfChange, Entry, LogStore, NodeId, RawNode, Ready, StateRole } from '../raft/index.js';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  LogStore,
+  NodeId,
+  RawNode,
+  Ready,
+  Snapshot,
+  StateRole,
+} from '../raft/index.js';
 import type { GroupId } from '../raft/multi-raft.js';
 import type { StateMachine } from './state-machine.js';
 
@@ -62,6 +72,16 @@ interface QueuedProposal extends Waiter<ProposeResult> {
   readonly data: Uint8Array;
 }
 
+interface SnapshotJob {
+  readonly step: 'image' | 'file';
+  done: boolean;
+  /** Snapshots installed from the leader when the job started (one since makes it moot). */
+  readonly restores: number;
+  image?: { readonly index: number; readonly data: Uint8Array };
+  snap?: Snapshot;
+  error?: unknown;
+}
+
 export interface GroupHostDeps {
   readonly kick: () => void;
   readonly leaderEndpoint: (id: NodeId) => string | undefined;
@@ -75,6 +95,12 @@ export class RaftGroupHost {
   private readonly transfers: { to: NodeId; w: Waiter<void> }[] = [];
   private readSeq = 0;
   private settleAfterAdvance: { e: Entry; result: unknown }[] = [];
+  /** The snapshot being taken off the Raft loop (StateMachine.snapshotConcurrent), if any. */
+  private snapJob: SnapshotJob | null = null;
+  /** Index of the last membership change in effect (applied, or installed with a snapshot). */
+  private lastConfIndex = 0;
+  /** Snapshots installed from the leader so far. */
+  private restores = 0;
   private closedError: BasaltError | undefined;
   /** Term and vote as last made durable (what a restart would find). */
   private durable: { term: number; vote: NodeId };
@@ -88,6 +114,8 @@ export class RaftGroupHost {
     readonly node: RawNode,
     readonly store: LogStore & {
       sync?: () => Promise<void>;
+      prepareSnapshot?: (index: number, conf: ConfState, data: Uint8Array) => Promise<Snapshot>;
+      adoptSnapshot?: (snap: Snapshot) => boolean;
       close?: () => Promise<void>;
       persistCommit?: (commit: number) => Promise<void>;
     },
@@ -272,8 +300,10 @@ export class RaftGroupHost {
   /** Step 3: restore a received snapshot, then apply committed entries in order. */
   async apply(rd: Ready): Promise<void> {
     if (rd.snapshot) {
+      this.restores++;
       await this.sm.restore(rd.snapshot);
       const s = rd.snapshot.meta.index;
+      this.lastConfIndex = Math.max(this.lastConfIndex, s);
       assert(
         s > this.appliedThrough,
         `group ${this.group}: snapshot at ${s} does not move past applied ${this.appliedThrough}`,
@@ -330,7 +360,10 @@ export class RaftGroupHost {
     const settle = this.settleAfterAdvance;
     this.settleAfterAdvance = [];
     for (const { e, result } of settle) {
-      if (e.type === 'conf') this.sm.onConfChange?.(this.node.raft.confState(), e.index);
+      if (e.type === 'conf') {
+        this.lastConfIndex = e.index;
+        this.sm.onConfChange?.(this.node.raft.confState(), e.index);
+      }
       const p = this.pending.get(e.index);
       if (!p) continue;
       this.pending.delete(e.index);
@@ -376,6 +409,10 @@ export class RaftGroupHost {
   async maybeSnapshot(): Promise<void> {
     const every = this.limits.snapshotEveryEntries;
     if (every <= 0) return;
+    if (this.sm.snapshotConcurrent && this.store.prepareSnapshot && this.store.adoptSnapshot) {
+      this.snapshotStep(every);
+      return;
+    }
     const applied = this.node.raft.log.applied;
     const snapIndex = this.store.snapshot().meta.index;
     if (applied - snapIndex < every) return;
@@ -383,6 +420,71 @@ export class RaftGroupHost {
     this.store.createSnapshot(applied, this.node.raft.confState(), data);
     const compactTo = applied - this.limits.keepEntriesAfterSnapshot;
     if (compactTo > 0) this.store.compact(compactTo);
+  }
+
+  /**
+   * A snapshot taken off the Raft loop, in three steps, each started or finished by a round
+   * (between rounds the group's membership and log are consistent): the state machine builds
+   * its image while entries go on being applied; a round checks that no membership change
+   * lies past the image's index, fixes term and membership, and starts writing the file; a
+   * later round adopts the file (a rename) and compacts the log. A snapshot installed from the
+   * leader meanwhile makes the job moot.
+   */
+  private snapshotStep(every: number): void {
+    const store = this.store;
+    const job = this.snapJob;
+    if (job === null) {
+      if (this.node.raft.log.applied - store.snapshot().meta.index < every) return;
+      const j: SnapshotJob = { step: 'image', done: false, restores: this.restores };
+      this.snapJob = j;
+      this.runJob(j, async () => {
+        j.image = await this.sm.snapshotConcurrent!();
+      });
+      return;
+    }
+    if (!job.done) return;
+    const moot = job.restores !== this.restores || this.closedError !== undefined;
+    if (job.error !== undefined) {
+      this.snapJob = null;
+      if (moot) return;
+      throw job.error;
+    }
+    if (job.step === 'image') {
+      const img = job.image!;
+      if (moot || img.index <= store.snapshot().meta.index || this.lastConfIndex > img.index) {
+        // Nothing newer to keep, or a membership change applied after the image's index: the
+        // membership at that index is no longer at hand. The next round starts over.
+        this.snapJob = null;
+        return;
+      }
+      const conf = this.node.raft.confState();
+      const j: SnapshotJob = { step: 'file', done: false, restores: job.restores };
+      this.snapJob = j;
+      this.runJob(j, async () => {
+        j.snap = await store.prepareSnapshot!(img.index, conf, img.data);
+      });
+      return;
+    }
+    this.snapJob = null;
+    const snap = job.snap!;
+    if (!moot && store.adoptSnapshot!(snap)) {
+      const compactTo = snap.meta.index - this.limits.keepEntriesAfterSnapshot;
+      if (compactTo > 0) store.compact(compactTo);
+    }
+  }
+
+  private runJob(j: SnapshotJob, work: () => Promise<void>): void {
+    work().then(
+      () => {
+        j.done = true;
+        this.deps.kick();
+      },
+      (e: unknown) => {
+        j.error = e;
+        j.done = true;
+        this.deps.kick();
+      },
+    );
   }
 
   /** Fails waiters whose deadline passed. */

@@ -308,7 +308,9 @@ export class ReplicaRuntime implements TransportSink {
   }
 
   private async round(): Promise<void> {
+    const t0 = performance.now();
     const rd = this.mr.ready(Limits.raftApplyBytesPerRound);
+    const tReady = performance.now();
     this.stats.rounds++;
     const early = new Set<GroupId>();
     if (this.leaderSendsBeforeSync) {
@@ -322,6 +324,7 @@ export class ReplicaRuntime implements TransportSink {
       this.transport.send(now);
       later = rest;
     }
+    const tEarly = performance.now();
     const syncs: Promise<void>[] = [];
     for (const [gid, r] of rd.groups) {
       const h = this.hosts.get(gid);
@@ -330,7 +333,9 @@ export class ReplicaRuntime implements TransportSink {
       if (r.mustSync) syncs.push(h.sync());
     }
     this.stats.syncs += syncs.length;
+    const tPersist = performance.now();
     await Promise.all(syncs);
+    const tSync = performance.now();
     // Nothing below leaves before the entries and hard state it depends on are durable.
     for (const gid of rd.groups.keys()) {
       const h = this.hosts.get(gid);
@@ -346,11 +351,14 @@ export class ReplicaRuntime implements TransportSink {
       if (confIndex > 0) await this.hosts.get(gid)?.store.persistCommit?.(confIndex);
     }
     for (const [gid, r] of rd.groups) await this.hosts.get(gid)?.apply(r);
+    const tApply = performance.now();
     this.mr.advance(rd);
+    let snapshotMs = 0;
     for (const [gid, r] of rd.groups) {
       const h = this.hosts.get(gid);
       if (!h) continue;
       h.afterAdvance(r);
+      const ts = performance.now();
       try {
         await h.maybeSnapshot();
       } catch (e) {
@@ -358,7 +366,16 @@ export class ReplicaRuntime implements TransportSink {
         if (!isDiskFull(e)) throw e;
         this.noteDiskFull(`group ${gid}: snapshot postponed`, e);
       }
+      snapshotMs += performance.now() - ts;
     }
+    const tEnd = performance.now();
+    // No group of this node sends or answers anything while a round runs: a round as long as
+    // an election timeout costs leaderships. Say where the time went.
+    if (tEnd - t0 >= Limits.stallWarnMs)
+      this.log(
+        'warn',
+        `raft on node ${this.nodeId}: one round took ${Math.round(tEnd - t0)} ms (ready ${Math.round(tReady - t0)}, send ${Math.round(tEarly - tReady)}, persist ${Math.round(tPersist - tEarly)}, fsync ${Math.round(tSync - tPersist)}, apply ${Math.round(tApply - tSync)}, snapshots ${Math.round(snapshotMs)} ms; ${rd.groups.size} groups): heartbeats waited meanwhile`,
+      );
     // Under steady load on other groups the loop may not go idle for a while.
     this.armCommitFlush();
   }

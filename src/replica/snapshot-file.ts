@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import { BasaltError } from '../common/errors.js';
 import type { Snapshot } from '../raft/index.js';
 import { crc32c } from '../storage/crc32c.js';
-import { writeFileAtomic } from '../storage/fsutil.js';
+import * as path from 'node:path';
+import { fsyncDir, writeFileAtomic } from '../storage/fsutil.js';
 
 const MAGIC = 0x31504e53;
 const HEADER_BYTES = 20;
@@ -16,7 +17,7 @@ const EMPTY_SNAPSHOT: Snapshot = {
   data: new Uint8Array(0),
 };
 
-export function writeSnapshotFile(file: string, snap: Snapshot): void {
+function encodeSnapshot(snap: Snapshot): Buffer {
   const meta = Buffer.from(JSON.stringify(snap.meta));
   const buf = Buffer.allocUnsafe(HEADER_BYTES + meta.length + snap.data.length);
   buf.writeUInt32LE(MAGIC, 0);
@@ -25,7 +26,38 @@ export function writeSnapshotFile(file: string, snap: Snapshot): void {
   meta.copy(buf, HEADER_BYTES);
   buf.set(snap.data, HEADER_BYTES + meta.length);
   buf.writeUInt32LE(crc32c(buf, HEADER_BYTES, buf.length), 8);
-  writeFileAtomic(file, buf);
+  return buf;
+}
+
+export function writeSnapshotFile(file: string, snap: Snapshot): void {
+  writeFileAtomic(file, encodeSnapshot(snap));
+}
+
+/**
+ * Writes `snap` to `temp` and fsyncs it without blocking the event loop (a vnode image can be
+ * tens of MB); adoptSnapshotFile() then makes it the snapshot with a rename.
+ */
+export async function prepareSnapshotFile(temp: string, snap: Snapshot): Promise<void> {
+  const buf = encodeSnapshot(snap);
+  const fh = await fs.promises.open(temp, 'w');
+  try {
+    for (let off = 0; off < buf.length; ) {
+      const { bytesWritten } = await fh.write(buf, off, Math.min(buf.length - off, 8 << 20), off);
+      off += bytesWritten;
+    }
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await fs.promises.rm(temp, { force: true });
+    throw e;
+  }
+  await fh.close();
+}
+
+/** Replaces `file` by a prepared `temp` atomically (rename, then fsync of the directory). */
+export function adoptSnapshotFile(temp: string, file: string): void {
+  fs.renameSync(temp, file);
+  fsyncDir(path.dirname(file));
 }
 
 /** The snapshot in `file`, or EMPTY_SNAPSHOT when there is none yet. */

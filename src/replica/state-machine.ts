@@ -18,6 +18,12 @@ export interface StateMachine {
   apply(entries: readonly Entry[]): readonly unknown[] | void | Promise<readonly unknown[] | void>;
   /** An image of the state at the last applied index, for a lagging or new replica. */
   snapshot(): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Optional: an image built while the runtime goes on applying entries (so a large state does
+   * not hold every group's heartbeats), with the log index it holds exactly: every entry up to
+   * `index` and none after. Without it the runtime calls snapshot() between two rounds.
+   */
+  snapshotConcurrent?(): Promise<{ readonly index: number; readonly data: Uint8Array }>;
   /** Replaces the whole state by a snapshot's image (its meta.index becomes the applied index). */
   restore(snap: Snapshot): void | Promise<void>;
   /** Membership took effect at `index` (after the entry applied). */

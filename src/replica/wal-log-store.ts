@@ -9,6 +9,7 @@
 // fsync. The runtime awaits sync() before it sends the messages of the same Ready.
 // Recent entries stay in a byte-bounded memory cache, so replication and apply rarely read
 // the disk.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assert } from '../common/assert.js';
 import { BasaltError } from '../common/errors.js';
@@ -25,7 +26,7 @@ import {
 import { Wal, type WalEntry } from '../storage/wal.js';
 import { EntryCache } from './entry-cache.js';
 import { HardStateFile } from './hard-state-file.js';
-import { readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+import { adoptSnapshotFile, prepareSnapshotFile, readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
 
 export interface WalLogStoreOptions {
   /** WAL segment size; a new segment starts beyond it. Default Limits.walSegmentBytes. */
@@ -91,6 +92,8 @@ export class WalLogStore implements DurableLogStore {
     const wal = Wal.open(path.join(dir, 'wal'), { segmentBytes: opts.segmentBytes ?? Limits.walSegmentBytes });
     const hs = HardStateFile.open(path.join(dir, 'hardstate'));
     const snap = readSnapshotFile(path.join(dir, 'snapshot'));
+    // A snapshot being written off the Raft loop when the process stopped: never adopted.
+    fs.rmSync(path.join(dir, 'snapshot.building'), { force: true });
     return new WalLogStore(dir, wal, hs, snap, opts.maxCachedBytes ?? Limits.maxRaftLogCacheBytes);
   }
 
@@ -226,6 +229,35 @@ export class WalLogStore implements DurableLogStore {
     this.cache.clear();
     this.offsetIndex = snap.meta.index;
     this.offsetTerm = snap.meta.term;
+  }
+
+  /**
+   * The first half of createSnapshot, off the Raft loop: writes the snapshot at `index` (an
+   * entry still in the log) to a side file. adoptSnapshot() makes it the group's snapshot.
+   */
+  async prepareSnapshot(index: number, conf: ConfState, data: Uint8Array): Promise<Snapshot> {
+    this.checkOpen();
+    const term = this.term(index);
+    assert(term !== undefined, `prepareSnapshot at ${index} outside the log`);
+    const snap: Snapshot = { meta: { index, term, conf }, data };
+    await prepareSnapshotFile(path.join(this.dir, 'snapshot.building'), snap);
+    return snap;
+  }
+
+  /**
+   * Makes a prepared snapshot the group's (a rename), unless one as new arrived meanwhile (a
+   * snapshot installed from the leader): then the side file is dropped. True when adopted.
+   */
+  adoptSnapshot(snap: Snapshot): boolean {
+    this.checkOpen();
+    const temp = path.join(this.dir, 'snapshot.building');
+    if (snap.meta.index <= this.snap.meta.index) {
+      fs.rmSync(temp, { force: true });
+      return false;
+    }
+    adoptSnapshotFile(temp, path.join(this.dir, 'snapshot'));
+    this.snap = snap;
+    return true;
   }
 
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): void {

@@ -94,6 +94,8 @@ export interface ReplicatedVnodeConfig {
    * leader changes, bounded) and returns once its own state has caught up with the write.
    */
   readonly forward?: (leader: NodeId, payload: Uint8Array) => Promise<void>;
+  /** Every Raft role or leader change of this replica (the dnode logs them: operators read failovers there). */
+  readonly onRoleChange?: (role: StateRole, leader: NodeId, term: number) => void;
   /** Role, leader or membership changed (for the dnode's status report to the mnode). */
   readonly onStatusChange?: (s: VnodeStatus) => void;
   /** The replica closed (dropped, moved away, dnode stopping): whoever indexes it lets go. */
@@ -171,7 +173,7 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
         store.walFsyncOptional = () => isSoleVoter(group.status(), group.nodeId);
       }
       sm.hooks = {
-        onLeaderChange: (leader, role) => v.leaderChanged(leader, role),
+        onLeaderChange: (leader, role, term) => v.leaderChanged(leader, role, term),
         onConfChange: () => v.cfg.onStatusChange?.(v.status()),
       };
       if (fresh && cfg.leadFirst && cfg.founders?.includes(group.nodeId)) group.campaign();
@@ -531,7 +533,8 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     rmSync(this.cfg.dir, { recursive: true, force: true });
   }
 
-  private leaderChanged(leader: NodeId, role: StateRole): void {
+  private leaderChanged(leader: NodeId, role: StateRole, term: number): void {
+    this.cfg.onRoleChange?.(role, leader, term);
     if (this.wasLeader && role !== 'leader') {
       // The group host keeps these until their deadline; fail them now (a deposed leader
       // usually means a lost quorum or a partition), saying the outcome is unknown.

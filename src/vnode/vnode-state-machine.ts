@@ -12,6 +12,7 @@
 // rename store.incoming → store, delete store.old. repairStoreDirs() finishes or undoes a
 // swap a crash interrupted; the Raft snapshot file stays the source of truth either way
 // (a store behind the Raft snapshot is restored from it again at open).
+import { assert } from '../common/assert.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BasaltError } from '../common/errors.js';
@@ -101,6 +102,26 @@ export class VnodeStateMachine implements StateMachine {
     // store.snapshot() flushes first, so the image holds everything applied so far; the
     // runtime does not apply while this runs (it awaits us in its loop).
     return packSnapshotImage(this.current.snapshot());
+  }
+
+  /**
+   * The store's snapshot while entries go on being applied: it freezes the memtable, flushes
+   * it and streams the files of that moment (maintenance waits meanwhile), so the image holds
+   * exactly the entries up to the flushed index.
+   */
+  async snapshotConcurrent(): Promise<{ index: number; data: Uint8Array }> {
+    const store = this.current;
+    let index = -1;
+    async function* tap(chunks: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+      for await (const c of chunks) {
+        // The first chunk comes after the flush: the manifest is fixed until the stream ends.
+        if (index < 0) index = store.flushedIndex();
+        yield c;
+      }
+    }
+    const data = await packSnapshotImage(tap(store.snapshot()));
+    assert(index >= 0, `vnode ${this.dir}: a snapshot stream without chunks`);
+    return { index, data };
   }
 
   async restore(snap: Snapshot): Promise<void> {

@@ -6,7 +6,9 @@
 // the next dnode; it retries the same rows (same timestamps and values: idempotent) a bounded
 // number of times after a failed connect, and after an unknown outcome only if retryUnknown.
 // Per row it records acknowledged / failed (never reached a dnode) / unknown (sent, no
-// acknowledgement).
+// acknowledgement). Every acknowledgement's time goes to a shared AckLog (the availability
+// measure: the longest stretch without one, per fault). Clients sharing a Spread move to the
+// dnode with the fewest of them, so a fault on one dnode never holds every client at once.
 import { connect, type Connection } from '../../src/client/index.js';
 import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
@@ -25,6 +27,38 @@ export interface Target {
   readonly port: number;
 }
 
+/** Times (performance.now(), ascending) at which any client of a kind got an acknowledgement. */
+export class AckLog {
+  readonly at: number[] = [];
+  add(): void {
+    this.at.push(performance.now());
+  }
+}
+
+/** How many clients of a kind use each target; a client that moves goes to the emptiest other one. */
+export class Spread {
+  readonly load: number[];
+  constructor(targets: number) {
+    this.load = new Array<number>(targets).fill(0);
+  }
+  join(k: number): number {
+    this.load[k]!++;
+    return k;
+  }
+  /** Leaves `from` for the least used other target (ties: the next in order after `from`). */
+  move(from: number): number {
+    const n = this.load.length;
+    let best = (from + 1) % n;
+    for (let i = 2; i < n; i++) {
+      const k = (from + i) % n;
+      if (this.load[k]! < this.load[best]!) best = k;
+    }
+    this.load[from]!--;
+    this.load[best]!++;
+    return best;
+  }
+}
+
 export interface ClientOptions {
   readonly id: number;
   readonly tables: number;
@@ -41,6 +75,8 @@ export interface ClientOptions {
    * record them as unknown and go on with new rows (also through the next dnode).
    */
   readonly retryUnknown: boolean;
+  readonly acks: AckLog;
+  readonly spread: Spread;
 }
 
 export function tableOf(client: number, seq: number, tables: number): string {
@@ -76,7 +112,12 @@ export class ChaosClient {
   private conn: Connection | null = null;
 
   constructor(readonly o: ClientOptions) {
-    this.target = o.first % o.targets.length;
+    this.target = o.spread.join(o.first % o.targets.length);
+  }
+
+  private moveOn(): void {
+    this.target = this.o.spread.move(this.target);
+    this.switches++;
   }
 
   private note(e: unknown): void {
@@ -140,8 +181,7 @@ export class ChaosClient {
     }
     for (let attempt = 0; attempt < this.o.attempts; attempt++) {
       if (attempt > 0) {
-        this.target = (this.target + 1) % this.o.targets.length;
-        this.switches++;
+        this.moveOn();
         await sleep(150);
       }
       const t = this.o.targets[this.target]!;
@@ -163,6 +203,7 @@ export class ChaosClient {
       try {
         await this.send(seq);
         this.mark(seq, RowState.ACKED);
+        this.o.acks.add();
         this.acked += ROWS_PER_REQUEST;
         return;
       } catch (e) {
@@ -170,8 +211,7 @@ export class ChaosClient {
         this.mark(seq, RowState.UNKNOWN);
         this.drop();
         if (!this.o.retryUnknown) {
-          this.target = (this.target + 1) % this.o.targets.length;
-          this.switches++;
+          this.moveOn();
           await sleep(150);
           return;
         }
@@ -203,5 +243,76 @@ export class ChaosClient {
       else if (x === RowState.FAILED) failed++;
     }
     return { acked, unknown, failed };
+  }
+}
+
+export interface ReaderOptions {
+  readonly id: number;
+  readonly targets: readonly Target[];
+  readonly first: number;
+  /** Tables it reads, one per request, in turn (`select count(*) from chaos.<table>`). */
+  readonly tables: readonly string[];
+  readonly requestTimeoutMs: number;
+  readonly acks: AckLog;
+  readonly spread: Spread;
+}
+
+/**
+ * A reader: one count(*) of one table per request (one vgroup), through its dnode; after an
+ * error it drops the connection and moves to another dnode. Its answers go to the AckLog.
+ */
+export class ChaosReader {
+  stop = false;
+  readonly errors = new Map<string, number>();
+  requests = 0;
+  answered = 0;
+  private target: number;
+  private conn: Connection | null = null;
+
+  constructor(readonly o: ReaderOptions) {
+    this.target = o.spread.join(o.first % o.targets.length);
+  }
+
+  async run(deadline: number): Promise<void> {
+    const { requestTimeoutMs } = this.o;
+    try {
+      for (let i = 0; !this.stop && Date.now() < deadline; i++) {
+        const table = this.o.tables[i % this.o.tables.length]!;
+        this.requests++;
+        try {
+          if (!this.conn) {
+            const t = this.o.targets[this.target]!;
+            this.conn = await withTimeout(
+              connect({ host: t.host, port: t.port, timeoutMs: requestTimeoutMs }),
+              requestTimeoutMs + 2_000,
+              'connect',
+            );
+          }
+          const r = await withTimeout(
+            this.conn.query(`select count(*) from chaos.${table}`, { timeoutMs: requestTimeoutMs }),
+            requestTimeoutMs + 2_000,
+            'select',
+          );
+          const n = Number(r.rows()[0]?.[0]);
+          if (!Number.isInteger(n) || n < 0)
+            throw new Error(`count(*) of ${table} answered ${String(r.rows()[0]?.[0])}`);
+          this.o.acks.add();
+          this.answered++;
+        } catch (e) {
+          const n = errName(e);
+          this.errors.set(n, (this.errors.get(n) ?? 0) + 1);
+          try {
+            this.conn?.close();
+          } catch {
+            /* closed */
+          }
+          this.conn = null;
+          this.target = this.o.spread.move(this.target);
+          await sleep(150);
+        }
+      }
+    } finally {
+      this.conn?.close();
+    }
   }
 }

@@ -6,15 +6,21 @@
 //   - every acknowledged row is present exactly once with its value (lost must be 0);
 //     unacknowledged rows that are present are allowed and counted;
 //   - after a clean stop, every replica of every vgroup (opened offline from its directory)
-//     holds the same rows: equal count and checksum.
+//     holds the same rows: equal count and checksum;
+//   - availability (issue 20): per fault, the longest stretch of the fault and its recovery
+//     without any acknowledged write (and, from the readers, without any answered read); per
+//     fault kind the median, p90 and max of those stretches are printed as a table and must
+//     stay within CHAOS_GAP_P90_MS (2000) at p90 and CHAOS_GAP_MAX_MS (3000) at max.
 // CHAOS_MINUTES (default 2; `npm run test:chaos` sets 10), CHAOS_SEED replays a nemesis
-// schedule, CHAOS_NET=loopback forces the loopback mode, CHAOS_CLIENTS (default 5).
+// schedule, CHAOS_NET=loopback forces the loopback mode, CHAOS_CLIENTS (default 5) writers,
+// CHAOS_READERS (default 2), CHAOS_FAULTS (a comma list of kill, stop, partition: only these).
 import { Limits } from '../../src/common/limits.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../../src/common/random.js';
 import { ChaosCluster, netnsUnavailable, type ChaosNode, type NetMode } from './chaos-net.js';
-import { ChaosClient, RowState, tableOf } from './chaos-clients.js';
+import { AckLog, ChaosClient, ChaosReader, RowState, Spread, tableOf } from './chaos-clients.js';
+import { gapTable, longestGap, overBound, summarize, type FaultRecord } from './chaos-gaps.js';
 import { digestAll } from './chaos-replicas.js';
 import { sleep, sql } from './harness.js';
 
@@ -24,6 +30,9 @@ const SEED =
     ? Number(process.env['CHAOS_SEED']) >>> 0
     : (Date.now() ^ (process.pid << 8)) >>> 0;
 const CLIENTS = Math.max(4, Number(process.env['CHAOS_CLIENTS'] ?? '5'));
+const READERS = Math.max(1, Number(process.env['CHAOS_READERS'] ?? '2'));
+const GAP_P90_MS = Number(process.env['CHAOS_GAP_P90_MS'] ?? '2000');
+const GAP_MAX_MS = Number(process.env['CHAOS_GAP_MAX_MS'] ?? '3000');
 const TABLES_PER_CLIENT = 3;
 const VGROUPS = 4;
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -74,6 +83,13 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
     say(
       `# chaos: partitions skipped: ${why} (they need root and a working 'ip netns'; iptables on loopback cannot cut a dnode's outgoing connections)`,
     );
+  // CHAOS_FAULTS=stop (or kill,partition ...) narrows the nemesis to some kinds, to study them.
+  const only = process.env['CHAOS_FAULTS']?.split(',').filter((x) => x !== '');
+  if (only?.length) kinds.splice(0, kinds.length, ...kinds.filter((k) => only.includes(k)));
+  assert.ok(
+    kinds.length > 0,
+    `CHAOS_FAULTS='${process.env['CHAOS_FAULTS']}' leaves no fault kind this mode can inject`,
+  );
 
   await cc.start();
   const [n0] = cc.nodes as [ChaosNode, ChaosNode, ChaosNode];
@@ -89,6 +105,10 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   );
 
   const targets = cc.nodes.map((n) => ({ host: n.host, port: n.port }));
+  const writeAcks = new AckLog();
+  const readAcks = new AckLog();
+  const writeSpread = new Spread(targets.length);
+  const readSpread = new Spread(targets.length);
   const clients = Array.from(
     { length: CLIENTS },
     (_, i) =>
@@ -102,18 +122,36 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
         attempts: ATTEMPTS,
         retryUnknown: i % 4 < 2,
+        acks: writeAcks,
+        spread: writeSpread,
+      }),
+  );
+  const tables: string[] = [];
+  for (let i = 0; i < CLIENTS; i++) for (let k = 0; k < TABLES_PER_CLIENT; k++) tables.push(`t${i}_${k}`);
+  const readers = Array.from(
+    { length: READERS },
+    (_, i) =>
+      new ChaosReader({
+        id: i,
+        targets,
+        first: i + 1,
+        tables: tables.slice(i).concat(tables.slice(0, i)),
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+        acks: readAcks,
+        spread: readSpread,
       }),
   );
   const runMs = MINUTES * 60_000;
   const tStart = Date.now();
   const hardEnd = tStart + runMs + 60_000;
-  const running = clients.map((c) => c.run(hardEnd));
+  const running = [...clients.map((c) => c.run(hardEnd)), ...readers.map((r) => r.run(hardEnd))];
 
   // ------------------------------------------------------------ nemesis
   const rnd = mulberry32(SEED);
   const between = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo));
   const injected: Record<FaultKind, number> = { kill: 0, stop: 0, partition: 0 };
   const notReadyAfterFault: string[] = [];
+  const records: FaultRecord[] = [];
   const at = (): string => `${((Date.now() - tStart) / 1000).toFixed(1)}s`;
   let faults = 0;
   try {
@@ -124,7 +162,8 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
       const node = cc.nodes[Math.floor(rnd() * 3)]!;
       const holdMs = between(2_000, 6_000);
       const acked0 = clients.reduce((s, c) => s + c.acked, 0);
-      say(`# ${at()} fault ${++faults}: ${kind} dnode ${node.dnodeId} for ${holdMs} ms`);
+      const from = performance.now();
+      say(`# ${at()} fault ${++faults}: ${kind} dnode ${node.dnodeId} for ${holdMs} ms (${new Date().toISOString()})`);
       try {
         if (kind === 'kill') {
           await cc.kill(node);
@@ -151,14 +190,26 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
         notReadyAfterFault.push(`fault ${faults} (${kind} dnode ${node.dnodeId}): ${(e as Error).message}`);
         say(`# ${at()} not all dnodes ready 30 s after healing fault ${faults}: ${(e as Error).message}`);
       }
+      const to = performance.now();
+      const rec: FaultRecord = {
+        n: faults,
+        kind,
+        dnodeId: node.dnodeId,
+        holdMs,
+        rows: clients.reduce((s, c) => s + c.acked, 0) - acked0,
+        write: longestGap(writeAcks.at, from, to),
+        read: longestGap(readAcks.at, from, to),
+      };
+      records.push(rec);
       say(
-        `# ${at()} healed; ${clients.reduce((s, c) => s + c.acked, 0) - acked0} rows acknowledged during fault ${faults} and its recovery`,
+        `# ${at()} healed; ${rec.rows} rows acknowledged during fault ${faults} and its recovery (${((to - from) / 1000).toFixed(1)} s); longest gap without an acknowledged write ${rec.write.ms.toFixed(0)} ms from +${rec.write.fromMs.toFixed(0)} ms, without an answered read ${rec.read.ms.toFixed(0)} ms from +${rec.read.fromMs.toFixed(0)} ms`,
       );
     }
     const left = runMs - (Date.now() - tStart);
     if (left > 0) await sleep(left);
   } finally {
     for (const c of clients) c.stop = true;
+    for (const r of readers) r.stop = true;
     await cc.healAll();
   }
   await Promise.all(running);
@@ -172,6 +223,24 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
       `#   client ${c.o.id} (${c.o.columnar ? 'columnar' : 'sql'}, ${c.o.retryUnknown ? 'retries' : 'no retry after'} unknown outcomes): ${c.requests} requests, ${k.acked} rows acked, ${k.unknown} unknown, ${k.failed} failed, ${c.switches} dnode switches; errors ${JSON.stringify(Object.fromEntries(c.errors))}`,
     );
   }
+  for (const r of readers)
+    say(
+      `#   reader ${r.o.id}: ${r.requests} requests, ${r.answered} answered; errors ${JSON.stringify(Object.fromEntries(r.errors))}`,
+    );
+  const gapSummary = summarize(records, kinds);
+  say('# availability per fault kind: the longest stretch of each fault and its recovery without an acknowledgement');
+  for (const line of gapTable(gapSummary)) say(`# ${line}`);
+  const overGap = overBound(gapSummary, GAP_P90_MS, GAP_MAX_MS);
+  const worst = [...records].sort((a, b) => Math.max(b.write.ms, b.read.ms) - Math.max(a.write.ms, a.read.ms));
+  say(
+    `# longest gaps: ${worst
+      .slice(0, 5)
+      .map(
+        (r) =>
+          `fault ${r.n} (${r.kind} dnode ${r.dnodeId}, ${r.holdMs} ms): write ${r.write.ms.toFixed(0)} ms at +${r.write.fromMs.toFixed(0)}, read ${r.read.ms.toFixed(0)} ms at +${r.read.fromMs.toFixed(0)}`,
+      )
+      .join('; ')}`,
+  );
 
   // ------------------------------------------------------------ check the rows
   await cc.waitAllReady(60_000);
@@ -282,6 +351,9 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
       `replicas_equal=${mismatched.length === 0 ? 'yes' : `NO (${mismatched.join(', ')})`} vgroups=${digests.size} rows_in_vgroups=${vgRows} total_s=${((Date.now() - t00) / 1000).toFixed(0)}`,
   );
   if (notReadyAfterFault.length) say(`# availability: ${notReadyAfterFault.join('; ')}`);
+  say(
+    `CHAOS GAPS ${gapSummary.map((g) => `${g.kind}: write ${g.write.median.toFixed(0)}/${g.write.p90.toFixed(0)}/${g.write.max.toFixed(0)} ms read ${g.read.median.toFixed(0)}/${g.read.p90.toFixed(0)}/${g.read.max.toFixed(0)} ms`).join('; ')} (median/p90/max)`,
+  );
 
   assert.equal(lost.length, 0, `acknowledged rows lost: ${lost.slice(0, 20).join(' ')}`);
   assert.equal(anomalies.length, 0, `anomalies: ${anomalies.slice(0, 10).join('; ')}`);
@@ -293,4 +365,10 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   assert.equal(digests.size, VGROUPS, `${VGROUPS} vgroups on disk`);
   assert.deepEqual(mismatched, [], 'every replica of every vgroup holds the same rows');
   assert.equal(vgRows, present, 'the vgroups hold exactly the rows the cluster returns');
+  assert.ok(faults > 0, 'the nemesis injected faults');
+  assert.deepEqual(
+    overGap,
+    [],
+    `writes and reads resume within ${GAP_P90_MS} ms at p90 and ${GAP_MAX_MS} ms at max of every fault kind`,
+  );
 });

@@ -2,6 +2,7 @@
 // config validation, the log store contract, flow control limits, the persistence contract
 // in Ready, membership-change guards, and election time with the default timers.
 // Method: small synchronous clusters (MiniCluster) with exact assertions.
+import { Limits } from '../../src/common/limits.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BasaltError } from '../../src/common/errors.js';
@@ -26,7 +27,7 @@ test('config: lease reads without CheckQuorum and bad timers are refused', () =>
   assert.throws(() => raftConfig({ id: 1, electionTicks: 1, heartbeatTicks: 1 }), /electionTicks/);
   assert.throws(() => raftConfig({ id: 0 }), /positive/);
   const d = raftConfig({ id: 1 });
-  assert.equal(d.electionTicks, 10);
+  assert.equal(d.electionTicks, Limits.raftElectionTicks);
   assert.equal(d.heartbeatTicks, 1);
   assert.ok(d.preVote && d.checkQuorum);
   assert.doesNotThrow(() => raftConfig({ id: 1, readOnly: 'lease', checkQuorum: true }));

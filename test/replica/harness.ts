@@ -69,7 +69,11 @@ export class TestCluster {
   readonly members = new Map<NodeId, TestMember>();
   private readonly tmp = tempDir('replica');
 
-  constructor(private readonly groupOpts: Omit<RaftGroupOptions, 'group' | 'store' | 'stateMachine'> = {}) {}
+  constructor(
+    private readonly groupOpts: Omit<RaftGroupOptions, 'group' | 'store' | 'stateMachine'> = {},
+    /** Each member's state machine (a fresh one per start and restart). */
+    private readonly newSm: () => RecordingStateMachine = () => new RecordingStateMachine(),
+  ) {}
 
   async start(ids: readonly NodeId[], voters: readonly NodeId[] = ids): Promise<void> {
     for (const id of ids)
@@ -79,7 +83,7 @@ export class TestCluster {
         port: 0,
         node: undefined,
         group: undefined,
-        sm: new RecordingStateMachine(),
+        sm: this.newSm(),
       });
     for (const id of ids) await this.open(id, voters, false);
     this.wirePeers();
@@ -89,7 +93,7 @@ export class TestCluster {
   /** Restarts a stopped member on its old port and data directory, with a fresh in-memory state machine. */
   async restart(id: NodeId, voters: readonly NodeId[]): Promise<void> {
     const m = this.members.get(id)!;
-    m.sm = new RecordingStateMachine();
+    m.sm = this.newSm();
     await this.open(id, voters, true);
     this.wirePeers();
     await this.openGroup(id, voters);
@@ -103,7 +107,7 @@ export class TestCluster {
       port: 0,
       node: undefined,
       group: undefined,
-      sm: new RecordingStateMachine(),
+      sm: this.newSm(),
     });
     await this.open(id, [], false);
     this.wirePeers();

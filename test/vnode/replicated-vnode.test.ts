@@ -146,6 +146,8 @@ test('a learner catches up by snapshot after compaction, is promoted, and can le
   await createSchema(l.vnode);
   await writeBatches(c, 0, 60, ROWS_PER_TABLE, 4);
   await c.waitApplied(l.vnode.status().commit);
+  // Snapshots are imaged off the Raft loop and adopted by a later round (heartbeats run some).
+  for (let i = 0; i < 100 && l.vnode.status().snapshotIndex === 0; i++) await new Promise((r) => setTimeout(r, 50));
   const st = l.vnode.status();
   assert.ok(st.snapshotIndex > 0 && st.firstIndex > 2, `leader compacted its log: ${JSON.stringify(st)}`);
 
