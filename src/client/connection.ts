@@ -2,6 +2,7 @@
 // block, and bulk-insert columnar data without SQL text. One TCP connection multiplexes
 // many requests; after a drop the next call reconnects and re-authenticates with the
 // current database.
+import { Limits } from '../common/limits.js';
 import { assert } from '../common/assert.js';
 import type { ColumnBlock } from '../common/block.js';
 import { BasaltError } from '../common/errors.js';
@@ -86,7 +87,7 @@ export interface StreamingResult extends ResultHead {
 export type BulkTable = ColumnarTable;
 
 /** Errors of a routed write after which the rows are sent through the home dnode instead. */
-const ROUTE_FALLBACK = new Set(['CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY']);
+const ROUTE_FALLBACK = new Set(['CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
 
 function asObj<T>(control: unknown, what: string): T {
   if (control === null || typeof control !== 'object') throw new BasaltError('BAD_FRAME', `${what} reply is not a map`);
@@ -269,17 +270,20 @@ export class Connection {
           stats.homeTables += g.items.length;
           return this.insertHere(db, g.items, timeoutMs);
         }
+        const totalMs = timeoutMs ?? this.opts.timeoutMs ?? Limits.rpcTimeoutMs;
+        const startMs = Date.now();
         try {
           const conn = await router.connection(g.endpoint);
-          const n = await conn.insertHere(db, g.items, timeoutMs);
+          const n = await conn.insertHere(db, g.items, Math.min(Limits.clientRoutedAttemptMs, Math.ceil(totalMs / 2)));
           stats.routedTables += g.items.length;
           return n;
         } catch (e) {
-          // Unreachable, or not serving (stopping, starting): the home dnode forwards these rows.
+          // Unreachable, not serving (stopping, starting), or silent (frozen, cut off): the home
+          // dnode forwards these rows to whichever replica leads now.
           if (!(e instanceof BasaltError) || !ROUTE_FALLBACK.has(e.errorName)) throw e;
           router.unreachable(db, g.endpoint);
           stats.fallbackTables += g.items.length;
-          return this.insertHere(db, g.items, timeoutMs);
+          return this.insertHere(db, g.items, Math.max(1, totalMs - (Date.now() - startMs)));
         }
       }),
     );

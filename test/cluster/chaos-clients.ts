@@ -108,7 +108,7 @@ export class ChaosClient {
   requests = 0;
   acked = 0;
   switches = 0;
-  private target: number;
+  target: number;
   private conn: Connection | null = null;
 
   constructor(readonly o: ClientOptions) {

@@ -52,6 +52,8 @@ export interface FaultRecord {
   readonly rows: number;
   readonly write: Gap;
   readonly read: Gap;
+  /** Per writer: the dnode it talked to when the fault began, and rows acknowledged in the window. */
+  readonly writers: string;
 }
 
 export interface KindSummary {

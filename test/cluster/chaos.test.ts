@@ -162,6 +162,8 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
       const node = cc.nodes[Math.floor(rnd() * 3)]!;
       const holdMs = between(2_000, 6_000);
       const acked0 = clients.reduce((s, c) => s + c.acked, 0);
+      const perClient0 = clients.map((c) => c.acked);
+      const on0 = clients.map((c) => cc.nodes[c.target]!.dnodeId);
       const from = performance.now();
       say(`# ${at()} fault ${++faults}: ${kind} dnode ${node.dnodeId} for ${holdMs} ms (${new Date().toISOString()})`);
       try {
@@ -199,6 +201,7 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
         rows: clients.reduce((s, c) => s + c.acked, 0) - acked0,
         write: longestGap(writeAcks.at, from, to),
         read: longestGap(readAcks.at, from, to),
+        writers: clients.map((c, i) => `c${i}@d${on0[i]}:${c.acked - perClient0[i]!}`).join(' '),
       };
       records.push(rec);
       say(
@@ -237,7 +240,7 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
       .slice(0, 5)
       .map(
         (r) =>
-          `fault ${r.n} (${r.kind} dnode ${r.dnodeId}, ${r.holdMs} ms): write ${r.write.ms.toFixed(0)} ms at +${r.write.fromMs.toFixed(0)}, read ${r.read.ms.toFixed(0)} ms at +${r.read.fromMs.toFixed(0)}`,
+          `fault ${r.n} (${r.kind} dnode ${r.dnodeId}, ${r.holdMs} ms): write ${r.write.ms.toFixed(0)} ms at +${r.write.fromMs.toFixed(0)}, read ${r.read.ms.toFixed(0)} ms at +${r.read.fromMs.toFixed(0)}; writers (dnode at the fault: rows acked) ${r.writers}`,
       )
       .join('; ')}`,
   );
