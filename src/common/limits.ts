@@ -105,12 +105,13 @@ export const Limits = {
   maxRaftLogCacheBytes: 32 * 1024 * 1024,
   /**
    * Committed entry bytes one Raft round applies across all groups of a dnode: a learner
-   * catching up must not hold every other group's heartbeats behind its apply. The cost is per
-   * entry as much as per byte: 4 MB of small entries (20,000 chaos-test writes) took 0.4-0.6 s
-   * to read and apply on a 2-core machine, as long as the shortest election timeout; 1 MB
-   * bounds a round to about 0.1 s (a bulk write's 1 MB entry still applies one per round).
+   * catching up must not hold every other group's heartbeats behind its apply. 16 MB of small
+   * entries took 0.4-0.6 s to read and apply on a 2-core machine (a replica back from a
+   * freeze), as long as the shortest election timeout. 1 MB was too little: a leader's apply
+   * fell behind its commits under the chaos suite's load (committed entries piled up in memory,
+   * 4 GB, and reads and forwarded writes waited for apply); 4 MB keeps up.
    */
-  raftApplyBytesPerRound: 1 << 20,
+  raftApplyBytesPerRound: 4 << 20,
   /** The Raft loop gives timers and sockets a turn after running this long without one. */
   raftLoopYieldMs: 10,
   /** Per vnode: reusable memory for the decoded columns of the entry being applied. */

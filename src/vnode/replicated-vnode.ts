@@ -270,7 +270,8 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
    * holds the write (ReadIndex from the follower), so the caller's next read sees it.
    */
   private async forwardToLeader(payload: Uint8Array): Promise<void> {
-    const deadline = Date.now() + Limits.vnodeForwardDeadlineMs;
+    const startMs = Date.now();
+    const deadline = startMs + Limits.vnodeForwardDeadlineMs;
     let last: unknown = null;
     for (let attempt = 0; attempt < Limits.vnodeForwardMaxAttempts && Date.now() < deadline; attempt++) {
       this.checkOpen();
@@ -300,7 +301,15 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
       }
       await new Promise((r) => setTimeout(r, Limits.vnodeForwardPauseMs));
     }
-    if (last instanceof BasaltError) throw last;
+    if (last instanceof BasaltError) {
+      // The caller's error names the vgroup and the wait, whatever the last attempt said.
+      const msg = last.message.includes(`vgroup ${this.cfg.vgId}`) ? last.message : `vgroup ${this.cfg.vgId}: ${last.message}`;
+      throw new BasaltError(
+        last.errorName,
+        `${msg} (node ${this.nodeId} forwarded this write (or DDL) for ${Date.now() - startMs} ms without a leader applying it; it may still be applied)`,
+        last.data,
+      );
+    }
     throw this.noLeader();
   }
 

@@ -152,6 +152,7 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   const injected: Record<FaultKind, number> = { kill: 0, stop: 0, partition: 0 };
   const notReadyAfterFault: string[] = [];
   const records: FaultRecord[] = [];
+  const died: string[] = [];
   const at = (): string => `${((Date.now() - tStart) / 1000).toFixed(1)}s`;
   let faults = 0;
   try {
@@ -185,6 +186,14 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
         cc.unpartition(node);
         cc.cont(node);
         if (!cc.alive(node)) await cc.restart(node);
+      }
+      // A dnode that died on its own (not the one just killed) is a defect: say why, go on.
+      for (const n of cc.nodes) {
+        if (cc.alive(n)) continue;
+        const why = n.proc.stderr().trim().split('\n').slice(-8).join(' | ');
+        died.push(`dnode ${n.dnodeId} after fault ${faults}: ${n.proc.child.exitCode ?? n.proc.child.signalCode}: ${why}`);
+        say(`# ${at()} dnode ${n.dnodeId} DIED on its own (exit ${n.proc.child.exitCode ?? n.proc.child.signalCode}): ${why}`);
+        await cc.restart(n);
       }
       try {
         await cc.waitAllReady(30_000);
@@ -369,6 +378,7 @@ test(`chaos: replica 3, ${MINUTES} min, seeded nemesis (kill / stop / partition)
   assert.deepEqual(mismatched, [], 'every replica of every vgroup holds the same rows');
   assert.equal(vgRows, present, 'the vgroups hold exactly the rows the cluster returns');
   assert.ok(faults > 0, 'the nemesis injected faults');
+  assert.deepEqual(died, [], 'no dnode died on its own');
   assert.deepEqual(
     overGap,
     [],

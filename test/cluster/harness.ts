@@ -3,7 +3,7 @@
 // polls with bounded loops, and kills every process it started (cleanup() in `after`, and
 // an exit hook in case the test runner dies first).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,13 @@ export class TestCluster {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
       child.on('exit', (code, signal) => {
         live.delete(child);
+        // What it printed stays beside its data (kept with BASALT_KEEP_LOGS=1): a dnode that
+        // died on its own says why only on stderr.
+        try {
+          writeFileSync(join(dataDir, `exit-${name}.txt`), `code ${code} signal ${signal}\n--- stderr\n${err}\n--- stdout\n${out.slice(-20_000)}`);
+        } catch {
+          /* the directory is gone */
+        }
         res({ code, signal });
       }),
     );
