@@ -303,7 +303,9 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     }
     if (last instanceof BasaltError) {
       // The caller's error names the vgroup and the wait, whatever the last attempt said.
-      const msg = last.message.includes(`vgroup ${this.cfg.vgId}`) ? last.message : `vgroup ${this.cfg.vgId}: ${last.message}`;
+      const msg = last.message.includes(`vgroup ${this.cfg.vgId}`)
+        ? last.message
+        : `vgroup ${this.cfg.vgId}: ${last.message}`;
       throw new BasaltError(
         last.errorName,
         `${msg} (node ${this.nodeId} forwarded this write (or DDL) for ${Date.now() - startMs} ms without a leader applying it; it may still be applied)`,

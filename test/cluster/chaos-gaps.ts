@@ -98,8 +98,8 @@ export function gapTable(sum: readonly KindSummary[]): string[] {
   ];
 }
 
-/** What breaks the bound (p90 and max of the longest gaps, per kind, writes and reads); empty when none. */
-export function overBound(sum: readonly KindSummary[], p90Ms: number, maxMs: number): string[] {
+/** What breaks the bounds (median, p90 and max of the longest gaps, per kind, writes and reads); empty when none. */
+export function overBound(sum: readonly KindSummary[], medianMs: number, p90Ms: number, maxMs: number): string[] {
   const bad: string[] = [];
   for (const k of sum) {
     if (k.faults === 0) continue;
@@ -107,6 +107,7 @@ export function overBound(sum: readonly KindSummary[], p90Ms: number, maxMs: num
       ['write', k.write],
       ['read', k.read],
     ] as const) {
+      if (d.median > medianMs) bad.push(`${k.kind}: ${what} gap median ${s(d.median)} s > ${s(medianMs)} s`);
       if (d.p90 > p90Ms) bad.push(`${k.kind}: ${what} gap p90 ${s(d.p90)} s > ${s(p90Ms)} s`);
       if (d.max > maxMs) bad.push(`${k.kind}: ${what} gap max ${s(d.max)} s > ${s(maxMs)} s`);
     }

@@ -163,7 +163,10 @@ export class TestCluster {
         // What it printed stays beside its data (kept with BASALT_KEEP_LOGS=1): a dnode that
         // died on its own says why only on stderr.
         try {
-          writeFileSync(join(dataDir, `exit-${name}.txt`), `code ${code} signal ${signal}\n--- stderr\n${err}\n--- stdout\n${out.slice(-20_000)}`);
+          writeFileSync(
+            join(dataDir, `exit-${name}.txt`),
+            `code ${code} signal ${signal}\n--- stderr\n${err}\n--- stdout\n${out.slice(-20_000)}`,
+          );
         } catch {
           /* the directory is gone */
         }
