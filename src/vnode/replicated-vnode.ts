@@ -230,15 +230,24 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     const payload = encodeWritePayload(batch, atMs);
     // Applied here (as leader) from the batch we hold, not from a second parse of the bytes.
     rememberDecoded(payload, { kind: 'write', batch, atMs });
-    await this.proposeOrFollow(payload);
+    // Rows are idempotent, so a write whose leader lost leadership in flight to a known new
+    // leader (an election after a stall: it may or may not commit) is sent on to it, not failed.
+    await this.proposeOrFollow(payload, true);
   }
 
-  /** Proposes as leader; if leadership is being handed over meanwhile, follows it (with cfg.forward). */
-  private async proposeOrFollow(payload: Uint8Array): Promise<void> {
+  /**
+   * Proposes as leader; if leadership is being handed over meanwhile, follows it (with
+   * cfg.forward). With `idempotent`, also when leadership was lost with the proposal in flight.
+   */
+  private async proposeOrFollow(payload: Uint8Array, idempotent = false): Promise<void> {
     try {
       await this.propose(payload);
     } catch (e) {
-      if (!this.cfg.forward || !(e instanceof BasaltError) || e.errorName !== 'PROPOSAL_DROPPED') throw e;
+      if (!this.cfg.forward || !(e instanceof BasaltError)) throw e;
+      // NOT_LEADER names the new leader; NO_QUORUM (no leader known: the quorum may be gone)
+      // still fails fast.
+      const follow = e.errorName === 'PROPOSAL_DROPPED' || (idempotent && e.errorName === 'NOT_LEADER');
+      if (!follow) throw e;
       await this.forwardToLeader(payload);
     }
   }
