@@ -7,7 +7,8 @@ import { BasaltError } from '../common/errors.js';
 import type { Snapshot } from '../raft/index.js';
 import { crc32c } from '../storage/crc32c.js';
 import * as path from 'node:path';
-import { fsyncDir, writeFileAtomic } from '../storage/fsutil.js';
+import { asDiskFull } from '../storage/disk-space.js';
+import { fsyncDir, fsyncFailed, writeFileAtomic } from '../storage/fsutil.js';
 
 const MAGIC = 0x31504e53;
 const HEADER_BYTES = 20;
@@ -39,17 +40,28 @@ export function writeSnapshotFile(file: string, snap: Snapshot): void {
  */
 export async function prepareSnapshotFile(temp: string, snap: Snapshot): Promise<void> {
   const buf = encodeSnapshot(snap);
-  const fh = await fs.promises.open(temp, 'w');
+  // The same error shapes as writeFileAtomic: ENOSPC becomes DISK_FULL (the runtime postpones
+  // the snapshot), a failed fsync names the file.
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(temp, 'w');
+  } catch (e) {
+    throw asDiskFull(e, path.dirname(temp), temp);
+  }
   try {
     for (let off = 0; off < buf.length; ) {
       const { bytesWritten } = await fh.write(buf, off, Math.min(buf.length - off, 8 << 20), off);
       off += bytesWritten;
     }
-    await fh.sync();
+    try {
+      await fh.sync();
+    } catch (e) {
+      throw fsyncFailed(temp, e);
+    }
   } catch (e) {
     await fh.close().catch(() => undefined);
     await fs.promises.rm(temp, { force: true });
-    throw e;
+    throw asDiskFull(e, path.dirname(temp), temp);
   }
   await fh.close();
 }
