@@ -80,6 +80,13 @@ export class Progress {
   snapChunkInFlight = false;
   /** Heard from within the current election timeout (CheckQuorum). */
   recentActive = false;
+  /**
+   * The leader's tick when it last sent this follower a MsgApp or MsgSnap. A heartbeat
+   * response proves a lost send only if its heartbeat left after that send (same connection,
+   * in order): older ones are a backlog, e.g. a follower answering every heartbeat it missed
+   * while frozen, and each must not release another full-size append.
+   */
+  lastSendTick = -1;
   readonly inflights: Inflights;
 
   constructor(

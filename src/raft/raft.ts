@@ -652,11 +652,19 @@ export class Raft {
 
   private handleHeartbeatResp(m: Message, pr: Progress): void {
     pr.recentActive = true;
-    pr.probeSent = false;
     if (m.tick > (this.lastAckTick.get(m.from) ?? -1)) this.lastAckTick.set(m.from, m.tick);
-    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
-    if (pr.state === 'snapshot') pr.snapChunkInFlight = false;
-    if (pr.match < this.log.lastIndex() || pr.state === 'snapshot') this.sendAppend(m.from);
+    // Only a heartbeat sent after our last append or snapshot chunk shows that one was lost
+    // (the follower answers in order). A follower back from a freeze answers every heartbeat
+    // it missed at once: releasing a probe or an in-flight slot for each re-sent the same
+    // megabyte dozens of times per group and stalled the leader's loop for seconds.
+    const fresh = m.tick > pr.lastSendTick;
+    if (fresh) {
+      pr.probeSent = false;
+      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
+      if (pr.state === 'snapshot') pr.snapChunkInFlight = false;
+    }
+    if (pr.match < this.log.lastIndex() || pr.state === 'snapshot')
+      this.maybeSendAppend(m.from, fresh || pr.state === 'probe');
     if (m.context !== '') this.ackRead(Number(m.context), m.from);
   }
 
@@ -763,6 +771,7 @@ export class Raft {
     );
     this.commitOwed.delete(to);
     pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
+    pr.lastSendTick = this.tickCount;
     return true;
   }
 
@@ -783,6 +792,7 @@ export class Raft {
       }),
     );
     pr.snapChunkInFlight = true;
+    pr.lastSendTick = this.tickCount;
   }
 
   // ---------------------------------------------------------------- reads

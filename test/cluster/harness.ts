@@ -3,7 +3,7 @@
 // polls with bounded loops, and kills every process it started (cleanup() in `after`, and
 // an exit hook in case the test runner dies first).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,8 +151,18 @@ export class TestCluster {
     live.add(child);
     let out = '';
     let err = '';
+    // BASALT_KEEP_LOGS=1 keeps all it printed too (--trace-gc and the like go to stdout).
+    const keepOut = process.env['BASALT_KEEP_LOGS'] === '1' ? join(dataDir, `stdout-${name}.log`) : null;
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
+      if (out.length > 1_000_000) out = out.slice(-200_000);
+      if (keepOut !== null) {
+        try {
+          appendFileSync(keepOut, d);
+        } catch {
+          /* before the dnode made its data directory */
+        }
+      }
     });
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();

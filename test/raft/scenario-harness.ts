@@ -34,6 +34,9 @@ export class ScenarioHarness {
   private readonly nodes = new Map<NodeId, HarnessNode>();
   private queue: Message[] = [];
   private readonly cut = new Set<string>();
+  /** Frozen nodes (SIGSTOP): they do not tick, and messages to them wait in `held`. */
+  private readonly frozen = new Set<NodeId>();
+  private held: Message[] = [];
   private settings: NodeSettings = {
     preVote: true,
     checkQuorum: true,
@@ -101,6 +104,15 @@ export class ScenarioHarness {
         return this.cmdCut(args[0]!);
       case 'heal':
         this.cut.clear();
+        return;
+      case 'freeze':
+        this.frozen.add(ids[0]!);
+        return;
+      case 'thaw':
+        // A thawed process reads everything that waited in its socket at once.
+        this.frozen.delete(ids[0]!);
+        this.queue = [...this.held.filter((m) => m.to === ids[0]), ...this.queue];
+        this.held = this.held.filter((m) => m.to !== ids[0]);
         return;
       case 'crash':
         this.node(ids[0]!).raw = undefined;
@@ -205,7 +217,7 @@ export class ScenarioHarness {
   private cmdTick(ids: number[], times: number): void {
     const targets = ids.length > 0 ? ids : [...this.nodes.keys()];
     for (let k = 0; k < times; k++) {
-      for (const id of targets) this.node(id).raw?.tick();
+      for (const id of targets) if (!this.frozen.has(id)) this.node(id).raw?.tick();
     }
   }
 
@@ -288,6 +300,11 @@ export class ScenarioHarness {
     const batch = this.queue;
     this.queue = [];
     for (const m of batch) {
+      if (this.frozen.has(m.to)) {
+        this.out.push(`HELD ${formatMessage(m)}`);
+        this.held.push(m);
+        continue;
+      }
       const to = this.nodes.get(m.to);
       const dropped = this.cut.has(`${m.from}->${m.to}`) || !to?.raw;
       this.out.push(`${dropped ? 'DROP ' : ''}${formatMessage(m)}`);
