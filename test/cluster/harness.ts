@@ -149,40 +149,8 @@ export class TestCluster {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);
-    let out = '';
-    let err = '';
-    // BASALT_KEEP_LOGS=1 keeps all it printed too (--trace-gc and the like go to stdout).
-    const keepOut = process.env['BASALT_KEEP_LOGS'] === '1' ? join(dataDir, `stdout-${name}.log`) : null;
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.length > 1_000_000) out = out.slice(-200_000);
-      if (keepOut !== null) {
-        try {
-          appendFileSync(keepOut, d);
-        } catch {
-          /* before the dnode made its data directory */
-        }
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-      child.on('exit', (code, signal) => {
-        live.delete(child);
-        // What it printed stays beside its data (kept with BASALT_KEEP_LOGS=1): a dnode that
-        // died on its own says why only on stderr.
-        try {
-          writeFileSync(
-            join(dataDir, `exit-${name}.txt`),
-            `code ${code} signal ${signal}\n--- stderr\n${err}\n--- stdout\n${out.slice(-20_000)}`,
-          );
-        } catch {
-          /* the directory is gone */
-        }
-        res({ code, signal });
-      }),
-    );
+    const printed = capture(child, dataDir, name);
+    const exited = printed.exited;
     const logFile = join(dataDir, 'log', 'basalt.log');
     const p: DnodeProc = {
       name,
@@ -190,18 +158,19 @@ export class TestCluster {
       dataDir,
       child,
       exited,
-      stdout: () => out,
-      stderr: () => err,
+      stdout: printed.stdout,
+      stderr: printed.stderr,
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     };
     this.procs.set(name, p);
     if (o.noWait) return p;
     const deadline = Date.now() + 15_000;
     // Listening, not ready: a new dnode is a ready member only after create dnode.
-    while (!/listening;/.test(out)) {
+    while (!/listening;/.test(printed.stdout())) {
       if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${name} exited (${child.exitCode}) before ready: ${err}`);
-      if (Date.now() > deadline) throw new Error(`${name} not ready within 15 s: ${out} ${err}`);
+        throw new Error(`${name} exited (${child.exitCode}) before ready: ${printed.stderr()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${name} not ready within 15 s: ${printed.stdout()} ${printed.stderr()}`);
       await sleep(50);
     }
     return p;
@@ -362,4 +331,52 @@ export function peerClient(port: number, dataDir: string, asDnode: number): RpcC
         },
       ),
   });
+}
+
+/**
+ * What a dnode prints, and its exit: kept beside its data when it exits (a dnode that died on
+ * its own says why only on stderr); with BASALT_KEEP_LOGS=1 all of stdout too (--trace-gc and
+ * the like print there).
+ */
+function capture(
+  child: ChildProcess,
+  dataDir: string,
+  name: string,
+): {
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
+  let out = '';
+  let err = '';
+  const keepOut = process.env['BASALT_KEEP_LOGS'] === '1' ? join(dataDir, `stdout-${name}.log`) : null;
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 1_000_000) out = out.slice(-200_000);
+    if (keepOut !== null) {
+      try {
+        appendFileSync(keepOut, d);
+      } catch {
+        /* before the dnode made its data directory */
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      try {
+        writeFileSync(
+          join(dataDir, `exit-${name}.txt`),
+          `code ${code} signal ${signal}\n--- stderr\n${err}\n--- stdout\n${out.slice(-20_000)}`,
+        );
+      } catch {
+        /* the directory is gone */
+      }
+      res({ code, signal });
+    }),
+  );
+  return { stdout: () => out, stderr: () => err, exited };
 }
