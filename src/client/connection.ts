@@ -87,7 +87,7 @@ export interface StreamingResult extends ResultHead {
 export type BulkTable = ColumnarTable;
 
 /** Errors of a routed write after which the rows are sent through the home dnode instead. */
-const ROUTE_FALLBACK = new Set(['CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT']);
+const ROUTE_FALLBACK = new Set(['CONNECTION_FAILED', 'SHUTTING_DOWN', 'NOT_READY', 'TIMEOUT', 'NOT_LEADER']);
 
 function asObj<T>(control: unknown, what: string): T {
   if (control === null || typeof control !== 'object') throw new BasaltError('BAD_FRAME', `${what} reply is not a map`);
@@ -274,12 +274,19 @@ export class Connection {
         const startMs = Date.now();
         try {
           const conn = await router.connection(g.endpoint);
-          const n = await conn.insertHere(db, g.items, Math.min(Limits.clientRoutedAttemptMs, Math.ceil(totalMs / 2)));
+          const attemptMs = Math.min(Limits.clientRoutedAttemptMs, Math.ceil(totalMs / 2));
+          const n = await router.unlessMoved(
+            db,
+            g.endpoint,
+            g.items,
+            (t) => t.table,
+            conn.insertHere(db, g.items, attemptMs),
+          );
           stats.routedTables += g.items.length;
           return n;
         } catch (e) {
-          // Unreachable, not serving (stopping, starting), or silent (frozen, cut off): the home
-          // dnode forwards these rows to whichever replica leads now.
+          // Unreachable, not serving (stopping, starting), silent (frozen, cut off) or no longer
+          // the leader: the home dnode forwards these rows to whichever replica leads now.
           if (!(e instanceof BasaltError) || !ROUTE_FALLBACK.has(e.errorName)) throw e;
           router.unreachable(db, g.endpoint);
           stats.fallbackTables += g.items.length;

@@ -13,6 +13,8 @@ import { Limits } from '../common/limits.js';
 import type { VgroupRoute } from '../rpc/messages.js';
 import { vgroupIndexForTable } from '../common/routing.js';
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export interface RoutedTarget<T> {
   /** Endpoint (`host:port`) the items go to, or null for the home connection. */
   readonly endpoint: string | null;
@@ -89,6 +91,63 @@ export class WriteRouter<C> {
       if (this.conns.get(endpoint) === c) this.conns.delete(endpoint);
     });
     return c;
+  }
+
+  /**
+   * `attempt`, a routed send of `items` to `endpoint`; but once a fresh map from the home
+   * dnode says none of their vgroups is led by `endpoint` any more while `attempt` is still
+   * unanswered (a frozen or cut-off leader answers nothing; its successor is elected in
+   * 0.5-1 s), a NOT_LEADER error, so the caller sends them through home at once instead of
+   * waiting out the attempt. The abandoned send may still land: rows are idempotent.
+   */
+  async unlessMoved<T, R>(
+    db: string,
+    endpoint: string,
+    items: readonly T[],
+    nameOf: (t: T) => string,
+    attempt: Promise<R>,
+  ): Promise<R> {
+    const watch = { done: false };
+    try {
+      const first = await Promise.race([
+        attempt.then((r) => ({ r, moved: false })),
+        this.leaderMoved(db, endpoint, items, nameOf, watch).then(() => ({ r: undefined, moved: true })),
+      ]);
+      if (!first.moved) return first.r as R;
+      attempt.catch(() => undefined);
+      throw new BasaltError(
+        'NOT_LEADER',
+        `${endpoint} did not answer within ${Limits.clientLeaderCheckMs} ms and no longer leads the vgroups of these tables`,
+      );
+    } finally {
+      watch.done = true;
+    }
+  }
+
+  /** Resolves once a fresh map names other leaders for all of `items`; pending otherwise (bounded in rounds). */
+  private async leaderMoved<T>(
+    db: string,
+    endpoint: string,
+    items: readonly T[],
+    nameOf: (t: T) => string,
+    watch: { done: boolean },
+  ): Promise<void> {
+    await sleep(Limits.clientLeaderCheckMs);
+    const rounds = Math.ceil(Limits.rpcTimeoutMs / (Limits.clientLeaderCheckMs / 2)) + 1;
+    for (let k = 0; k < rounds && !watch.done; k++) {
+      try {
+        const m = await this.deps.fetchMap(db);
+        const routes = validRoutes(m.vgroups);
+        if (routes.length > 0) {
+          this.maps.set(db, { fetchedAtMs: Date.now(), self: m.self, vgroups: routes });
+          if (items.every((t) => routes[vgroupIndexForTable(routes, nameOf(t))]!.leader !== endpoint)) return;
+        }
+      } catch {
+        /* the home dnode did not answer: ask again */
+      }
+      if (!watch.done) await sleep(Limits.clientLeaderCheckMs / 2);
+    }
+    return new Promise<void>(() => undefined);
   }
 
   /** A routed send to `endpoint` failed at the connection level: use home for a while. */

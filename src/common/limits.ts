@@ -340,6 +340,15 @@ export const Limits = {
   vgroupMaxAttempts: 120,
   /** Pause after a round over a vgroup's replicas found no leader (none redirected). */
   vgroupRoundPauseMs: 150,
+  /**
+   * A write or control request to a vgroup's leader unanswered this long: the other replicas
+   * are asked who leads, every half of this, and once one names another dnode (a new leader
+   * elected past a frozen or cut-off one, 0.5-1 s) the request goes there instead of waiting
+   * out clusterRpcTimeoutMs (3 s). Answers of a slow but still leading dnode keep the wait.
+   */
+  vgroupLeaderCheckMs: 600,
+  /** One "who leads" question to a replica (VNODE_CTL status). */
+  vgroupLeaderAskMs: 400,
 
   /** `<logDir>/audit.log` is renamed to audit.log.1 (the one old file kept) before it grows past this. */
   auditLogFileBytes: 64 * 1024 * 1024,
@@ -380,6 +389,12 @@ export const Limits = {
    * elected within about a second. Rows are idempotent, so the resend is safe.
    */
   clientRoutedAttemptMs: 2_000,
+  /**
+   * A routed bulk write unanswered this long: the client asks its home dnode for the vgroup
+   * map again (every half of this) and sends the rows through home once the map names other
+   * leaders for them, instead of waiting out clientRoutedAttemptMs.
+   */
+  clientLeaderCheckMs: 700,
   /** Databases whose vgroup maps one client caches. */
   clientMaxCachedVgroupMaps: 64,
   /** Dnodes one client keeps a routed connection to (besides its home connection). */

@@ -97,7 +97,12 @@ export class VgroupLinkClient implements VgroupLink {
       false,
       Limits.vgroupMetaDeadlineMs,
     );
-    return deserialize(r.payload) as RemoteMetaReply;
+    const reply = deserialize(r.payload) as RemoteMetaReply;
+    // The replica's view of the leader: reads and writes start there, and a freeze of it is
+    // noticed by asking the others (unlessLeaderMoved) instead of waiting out the attempt.
+    const lead = reply.status?.leader ?? 0;
+    if (lead > 0 && this.hostsOf(vgId).includes(lead)) this.leaderHint.set(vgId, lead);
+    return reply;
   }
 
   async subplan(vgId: number, kind: 'agg' | 'rows', plan: unknown): Promise<unknown> {
@@ -125,6 +130,73 @@ export class VgroupLinkClient implements VgroupLink {
       true,
     );
     return deserialize(r.payload) as VnodeCtlReply;
+  }
+
+  /**
+   * `req` to dnode `target`, the vgroup's presumed leader; but once another replica names a
+   * different leader while `req` is still unanswered, a NOT_LEADER naming it, so the caller
+   * goes there at once (a frozen or cut-off leader answers nothing until the attempt's
+   * timeout). The abandoned request may still complete at the old leader: rows are
+   * idempotent, and the caller already retries elsewhere after a TIMEOUT.
+   */
+  private async unlessLeaderMoved(
+    vgId: number,
+    target: number,
+    req: Promise<{ payload: Uint8Array }>,
+  ): Promise<{ payload: Uint8Array }> {
+    if (this.hostsOf(vgId).length < 2) return req;
+    const watch = { done: false };
+    const moved = this.watchLeader(vgId, target, watch);
+    try {
+      const first = await Promise.race([req.then((r) => ({ r, lead: 0 })), moved.then((lead) => ({ r: null, lead }))]);
+      if (first.r !== null) return first.r;
+      req.catch(() => undefined);
+      throw new BasaltError(
+        'NOT_LEADER',
+        `dnode ${target} did not answer for vgroup ${vgId} within ${Limits.vgroupLeaderCheckMs} ms and dnode ${first.lead} leads it now`,
+        { leader: first.lead, vgId },
+      );
+    } finally {
+      watch.done = true;
+    }
+  }
+
+  /**
+   * Resolves with the leader another replica names, once it is not `target`; stays pending
+   * while they name `target` or nobody (until `watch.done`, bounded in rounds either way).
+   */
+  private async watchLeader(vgId: number, target: number, watch: { done: boolean }): Promise<number> {
+    await sleep(Limits.vgroupLeaderCheckMs);
+    const rounds = Math.ceil(Limits.vgroupRequestDeadlineMs / (Limits.vgroupLeaderCheckMs / 2)) + 1;
+    for (let k = 0; k < rounds && !watch.done; k++) {
+      for (const other of this.hostsOf(vgId)) {
+        if (watch.done) break;
+        if (other === target) continue;
+        const lead = await this.askLeader(vgId, other);
+        if (lead > 0 && lead !== target && this.hostsOf(vgId).includes(lead)) return lead;
+      }
+      await sleep(Limits.vgroupLeaderCheckMs / 2);
+    }
+    return new Promise<number>(() => undefined);
+  }
+
+  /** The leader dnode `other` knows of for the vgroup (itself when it leads), 0 if none or no answer. */
+  private async askLeader(vgId: number, other: number): Promise<number> {
+    const ep = this.env.epOf(other);
+    if (!ep) return 0;
+    try {
+      const r = await this.env.peers.request(
+        ep,
+        ClusterMsg.VNODE_CTL,
+        { action: 'status', vgId },
+        [],
+        Limits.vgroupLeaderAskMs,
+      );
+      return (deserialize(r.payload) as VnodeCtlReply).leader;
+    } catch (e) {
+      const be = toBasaltError(e);
+      return be.errorName === 'NOT_LEADER' ? Number((be.data as { leader?: unknown } | undefined)?.leader ?? 0) : 0;
+    }
   }
 
   /** Replicas to try, in order: the hinted leader, then online ones, then the rest. */
@@ -166,13 +238,11 @@ export class VgroupLinkClient implements VgroupLink {
         }
         attempts++;
         try {
-          const r = await this.env.peers.request(
-            ep,
-            msgType,
-            control,
-            payload,
-            Math.max(200, Math.min(timeoutMs, deadline - Date.now())),
-          );
+          const attemptMs = Math.max(200, Math.min(timeoutMs, deadline - Date.now()));
+          const req = this.env.peers.request(ep, msgType, control, payload, attemptMs);
+          // Reads may go to any replica, but they too start at the presumed leader: watch it.
+          const r =
+            needLeader || this.leaderHint.get(vgId) === id ? await this.unlessLeaderMoved(vgId, id, req) : await req;
           if (needLeader) this.leaderHint.set(vgId, id);
           this.down.delete(vgId);
           return r;

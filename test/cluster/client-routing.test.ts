@@ -3,6 +3,7 @@
 // and when a routed dnode is killed the rows go through the connected dnode instead.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Limits } from '../../src/common/limits.js';
 import { connect, type BulkTable } from '../../src/client/index.js';
 import { allocVector } from '../../src/common/block.js';
 import { DataType } from '../../src/common/types.js';
@@ -82,9 +83,32 @@ test('bulk writes go to each vgroup leader; a killed routed dnode falls back to 
     );
     for (const p of ports) assert.equal(await count(p), TABLES * ROWS, `exact count through port ${p}`);
 
-    // Kill a dnode that leads a vgroup and is not the connected one: its rows go through dnode 1.
     const victim = [...leaders].find((id) => id !== 1)!;
     const k = ports.indexOf(Number(eps.get(victim)!.split(':')[1]));
+
+    // Freeze (SIGSTOP) a dnode that leads a vgroup: it answers nothing and keeps its
+    // connections. Once dnode 1's map names the new leader the client sends those rows
+    // through dnode 1, without waiting out the routed attempt (issue 20).
+    const frozen = cluster.procs.get(['r1', 'r2', 'r3'][k]!)!.child;
+    const resentBefore = c.writeRouting.fallbackTables;
+    frozen.kill('SIGSTOP');
+    let frozenMs = 0;
+    try {
+      const t0 = Date.now();
+      assert.equal(await c.insertColumnar('rt', tables(ROWS), 8_000), TABLES * ROWS);
+      frozenMs = Date.now() - t0;
+    } finally {
+      frozen.kill('SIGCONT');
+    }
+    process.stdout.write(`# bulk write while routed leader dnode ${victim} is frozen: ${frozenMs} ms\n`);
+    assert.ok(c.writeRouting.fallbackTables > resentBefore, "the frozen leader's rows went through dnode 1");
+    assert.ok(
+      frozenMs < Limits.clientRoutedAttemptMs,
+      `resent once the map named a new leader (${frozenMs} ms), not after the ${Limits.clientRoutedAttemptMs} ms attempt`,
+    );
+    assert.equal(await count(ports[0]), 2 * TABLES * ROWS);
+
+    // Kill a dnode that leads a vgroup and is not the connected one: its rows go through dnode 1.
     await cluster.kill(['r1', 'r2', 'r3'][k]!, 'SIGKILL');
     const t0 = Date.now();
     let written = 0;
