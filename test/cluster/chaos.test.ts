@@ -10,7 +10,7 @@
 //   - availability (issue 20): per fault, the longest stretch of the fault and its recovery
 //     without any acknowledged write (and, from the readers, without any answered read); per
 //     fault kind the median, p90 and max of those stretches are printed as a table and must
-//     stay within the bounds below (in the 10-minute run: median 1 s, p90 2 s, max 3 s).
+//     stay within the bounds below (p90 2 s, max 3 s; median 1 s in the 10-minute run).
 // CHAOS_MINUTES (default 2; `npm run test:chaos` sets 10), CHAOS_SEED replays a nemesis
 // schedule, CHAOS_NET=loopback forces the loopback mode, CHAOS_CLIENTS (default 5) writers,
 // CHAOS_READERS (default 2), CHAOS_FAULTS (a comma list of kill, stop, partition: only these).
@@ -31,16 +31,15 @@ const SEED =
     : (Date.now() ^ (process.pid << 8)) >>> 0;
 const CLIENTS = Math.max(4, Number(process.env['CHAOS_CLIENTS'] ?? '5'));
 const READERS = Math.max(1, Number(process.env['CHAOS_READERS'] ?? '2'));
-// The 10-minute suite holds issue 20's bound (p90 2 s, max 3 s per fault kind). The 2-minute
-// run inside `npm test` has about five faults per kind, so its p90 is its max, and one freeze
-// in ~70 still costs 3-5 s after the dnode comes back (design note 9): it holds the median
-// (2 s: inside `npm test` other suites share the two cores; 1 s in the long run) and catches a
-// cluster that stops for the whole fault (10 s), so that `npm test` stays reliable;
-// CHAOS_GAP_*_MS override either.
+// Issue 20's bound: per fault kind, the longest stretch without an acknowledged write (and
+// without an answered read) at most 2 s at p90 and 3 s at max, 1 s at the median. The
+// 2-minute run inside `npm test` (about four faults per kind, so its p90 is nearly its max)
+// holds the same p90 and max; its median may be 1.5 s, since there another suite shares the
+// two cores. CHAOS_GAP_*_MS override them.
 const LONG = MINUTES >= 10;
-const GAP_MEDIAN_MS = Number(process.env['CHAOS_GAP_MEDIAN_MS'] ?? (LONG ? '1000' : '2000'));
-const GAP_P90_MS = Number(process.env['CHAOS_GAP_P90_MS'] ?? (LONG ? '2000' : '10000'));
-const GAP_MAX_MS = Number(process.env['CHAOS_GAP_MAX_MS'] ?? (LONG ? '3000' : '10000'));
+const GAP_MEDIAN_MS = Number(process.env['CHAOS_GAP_MEDIAN_MS'] ?? (LONG ? '1000' : '1500'));
+const GAP_P90_MS = Number(process.env['CHAOS_GAP_P90_MS'] ?? '2000');
+const GAP_MAX_MS = Number(process.env['CHAOS_GAP_MAX_MS'] ?? '3000');
 const TABLES_PER_CLIENT = 3;
 const VGROUPS = 4;
 const REQUEST_TIMEOUT_MS = 5_000;
