@@ -18,7 +18,18 @@ import { createServer as createHttpsServer } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { BasaltError, toBasaltError } from '../common/errors.js';
 import { Limits } from '../common/limits.js';
+import { valueAt } from '../common/block.js';
 import { connectAdapter, type AdapterConnection } from './connection.js';
+import {
+  bucketDb,
+  emptyResultBody,
+  healthBody,
+  INFLUX_COMPAT_VERSION,
+  parseInfluxStatement,
+  parseTokenAuth,
+  queryErrorBody,
+  showDatabasesBody,
+} from './influx-compat.js';
 import { handleInfluxWrite, lineProtocolTarget } from './line-protocol/index.js';
 import { affectedRowsBody, blockRowsJson, queryHead, queryTail, restErrorBody } from './rest-json.js';
 
@@ -103,6 +114,25 @@ function ping(req: IncomingMessage, res: ServerResponse): void {
   }
   req.resume();
   send(res, 200, '{"code":0,"desc":"ok"}');
+}
+
+/**
+ * InfluxDB's `GET|HEAD /ping` (204 with the version header its 1.x clients read) and
+ * `GET /health` (its 2.x clients' readiness); no credentials, as in InfluxDB.
+ */
+function influxProbe(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+  req.resume();
+  const headers = { 'X-Influxdb-Version': INFLUX_COMPAT_VERSION, 'X-Influxdb-Build': 'OSS' };
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendError(res, 405, new BasaltError('INVALID_PARA', `use GET ${pathname}`), { Allow: 'GET, HEAD', ...headers });
+    return;
+  }
+  if (pathname === '/ping') {
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  send(res, 200, healthBody(INFLUX_COMPAT_VERSION), headers);
 }
 
 export class RestServer {
@@ -208,8 +238,20 @@ export class RestServer {
       await this.loginAs(res, basic.user, basic.password);
       return;
     }
-    if (pathname === '/influxdb/v1/write') {
-      await this.influxWrite(req, res, url.searchParams);
+    if (pathname === '/influxdb/v1/write' || pathname === '/write') {
+      await this.influxWrite(req, res, url.searchParams, 'v1');
+      return;
+    }
+    if (pathname === '/api/v2/write') {
+      await this.influxWrite(req, res, url.searchParams, 'v2');
+      return;
+    }
+    if (pathname === '/ping' || pathname === '/health') {
+      influxProbe(req, res, pathname);
+      return;
+    }
+    if (pathname === '/query' || pathname === '/influxdb/v1/query') {
+      await this.influxQuery(req, res, url.searchParams);
       return;
     }
     const route = matchSqlPath(pathname);
@@ -279,27 +321,39 @@ export class RestServer {
     await this.runSql(res, auth, sql, db, rowWithMeta);
   }
 
+  /** Basic, Taosd token, InfluxDB's `Token user:password`, or the `u`/`p` parameters (1.x clients). */
+  private influxCredentials(req: IncomingMessage, params: URLSearchParams): { user: string; password: string } | null {
+    const u = params.get('u');
+    return (
+      this.credentials(req.headers.authorization) ??
+      parseTokenAuth(req.headers.authorization) ??
+      (u !== null ? { user: u, password: params.get('p') ?? '' } : null)
+    );
+  }
+
   /**
-   * `POST /influxdb/v1/write?db=…&precision=…`: Basic auth or `u`/`p` parameters (InfluxDB 1.x
-   * clients send those), then the line-protocol handler over this credential's pooled connection.
+   * `POST /influxdb/v1/write` or `/write` (`db`, `precision`), and `POST /api/v2/write`
+   * (`bucket` = database, `precision`; `org` is accepted and ignored): credentials, then the
+   * line-protocol handler over this credential's pooled connection.
    */
-  private async influxWrite(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+  private async influxWrite(
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: URLSearchParams,
+    api: 'v1' | 'v2',
+  ): Promise<void> {
+    const path = api === 'v1' ? '/influxdb/v1/write' : '/api/v2/write';
     if (req.method !== 'POST') {
       req.resume();
       sendError(
         res,
         405,
-        new BasaltError(
-          'INVALID_PARA',
-          `${req.method ?? '?'} is not allowed on /influxdb/v1/write; POST the lines as the body`,
-        ),
+        new BasaltError('INVALID_PARA', `${req.method ?? '?'} is not allowed on ${path}; POST the lines as the body`),
         { Allow: 'POST' },
       );
       return;
     }
-    const u = params.get('u');
-    const auth =
-      this.credentials(req.headers.authorization) ?? (u !== null ? { user: u, password: params.get('p') ?? '' } : null);
+    const auth = this.influxCredentials(req, params);
     const unauthorized = (e: BasaltError): void =>
       sendError(res, 401, e, { 'WWW-Authenticate': 'Basic realm="basalt"' });
     if (!auth) {
@@ -307,8 +361,18 @@ export class RestServer {
       unauthorized(
         new BasaltError(
           'AUTH_FAILURE',
-          'missing credentials; use Basic auth (curl -u root:taosdata) or the u and p query parameters',
+          'missing credentials; use Basic auth (curl -u root:taosdata), Authorization: Token root:taosdata, or the u and p query parameters',
         ),
+      );
+      return;
+    }
+    const db = api === 'v1' ? params.get('db') : bucketDb(params.get('bucket'));
+    if (api === 'v2' && db === null) {
+      req.resume();
+      sendError(
+        res,
+        400,
+        new BasaltError('DB_NOT_SPECIFIED', 'the bucket query parameter is missing; write to /api/v2/write?bucket=DB'),
       );
       return;
     }
@@ -340,7 +404,7 @@ export class RestServer {
       }
     }
     const r = await handleInfluxWrite(lineProtocolTarget(conn), {
-      db: params.get('db'),
+      db,
       precision: params.get('precision'),
       body,
     });
@@ -352,6 +416,69 @@ export class RestServer {
     // 401: the session ended (user dropped or disabled, password changed); the next request logs in afresh.
     if (r.status === 502 || r.status === 401) this.dropConnection(auth.user, auth.password);
     send(res, r.status, r.body ?? '{}');
+  }
+
+  /**
+   * InfluxDB 1.x `/query` (GET or POST, `q` in the URL or a form body): SHOW DATABASES and
+   * CREATE DATABASE, run as SQL with the caller's privileges; anything else is refused with a
+   * message naming /rest/sql.
+   */
+  private async influxQuery(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      req.resume();
+      send(res, 405, queryErrorBody(`${req.method ?? '?'} is not allowed on /query; use GET or POST`), {
+        Allow: 'GET, POST',
+      });
+      return;
+    }
+    const auth = this.influxCredentials(req, params);
+    if (!auth) {
+      req.resume();
+      send(
+        res,
+        401,
+        queryErrorBody('missing credentials; use Basic auth, Authorization: Token user:password, or u and p'),
+        {
+          'WWW-Authenticate': 'Basic realm="basalt"',
+        },
+      );
+      return;
+    }
+    let q = params.get('q');
+    if (q === null && req.method === 'POST') {
+      const body = await this.readBody(req, res);
+      if (body === null) return;
+      q = new URLSearchParams(body.toString('utf8')).get('q');
+    } else req.resume();
+    let conn: AdapterConnection;
+    try {
+      conn = await this.connection(auth.user, auth.password);
+    } catch (e) {
+      const err = toBasaltError(e);
+      send(res, err.errorName === 'AUTH_FAILURE' ? 401 : 503, queryErrorBody(err.message));
+      return;
+    }
+    try {
+      const st = parseInfluxStatement(q);
+      if (st.kind === 'createDatabase') {
+        const r = await conn.queryStream(`create database if not exists ${st.name}`, { timeoutMs: this.timeoutMs });
+        await r.close();
+        send(res, 200, emptyResultBody());
+        return;
+      }
+      const r = await conn.queryStream('show databases', { timeoutMs: this.timeoutMs });
+      const names: string[] = [];
+      for await (const b of r.blocks) for (let i = 0; i < b.numRows; i++) names.push(String(valueAt(b.columns[0]!, i)));
+      send(res, 200, showDatabasesBody(names.filter((n) => n !== 'information_schema' && n !== 'performance_schema')));
+    } catch (e) {
+      const err = toBasaltError(e);
+      if (err.errorName === 'CONNECTION_FAILED') this.dropConnection(auth.user, auth.password);
+      send(
+        res,
+        err.errorName === 'AUTH_FAILURE' ? 401 : err.httpStatus >= 500 ? err.httpStatus : 400,
+        queryErrorBody(err.message),
+      );
+    }
   }
 
   /** Reads the body up to the limit; answers 413 and returns null when it is larger. */
