@@ -1,6 +1,7 @@
 // SELECT goes to the select path (src/query/select/). FROM-less selects of session and
 // server facts (server_version(), database(), now()...) are answered here directly, since
 // they touch no vgroup.
+import { TDENGINE_COMPAT_VERSION } from '../common/compat.js';
 import { DataType } from '../common/types.js';
 import type { SelectStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
@@ -28,6 +29,9 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
     switch (e.name) {
       case 'server_version':
       case 'client_version':
+        v = TDENGINE_COMPAT_VERSION;
+        break;
+      case 'basalt_version':
         v = core.options.serverVersion;
         break;
       case 'database':

@@ -181,7 +181,8 @@ describe('scalar functions', () => {
   });
   test('FROM-less selects', async () => {
     await expectRows("select 1 + 1, 'a', 2 * 3.5", [[2, 'a', 7]]);
-    await expectRows('select server_version(), database()', [['0.1.0', 'sdb']]);
+    await expectRows('select server_version(), database()', [['3.3.6.0', 'sdb']]);
+    await expectRows('select basalt_version()', [['0.1.0']]);
     const r = await fx.query('select now()');
     assert.deepEqual(r.rows, [[T0]]);
     assert.equal(r.columns[0]!.type, DataType.TIMESTAMP);

@@ -86,8 +86,14 @@ const cases: SqlCase[] = [
     rows: [['root', 1, 1, 1, NOW_MS]],
   },
   { sql: 'show transactions', error: 'NOT_SUPPORTED', errorText: 'mnode leader' },
-  { sql: 'select server_version()', columns: ['server_version()'], rows: [['0.1.0']] },
-  { sql: 'select server_version() as v, database()', columns: ['v', 'database()'], rows: [['0.1.0', null]] },
+  // TDengine's tools read server_version() and want a 3.x; Basalt's own is basalt_version().
+  { sql: 'select server_version()', columns: ['server_version()'], rows: [['3.3.6.0']] },
+  { sql: 'select server_version() as v, database()', columns: ['v', 'database()'], rows: [['3.3.6.0', null]] },
+  {
+    sql: 'select basalt_version(), client_version()',
+    columns: ['basalt_version()', 'client_version()'],
+    rows: [['0.1.0', '3.3.6.0']],
+  },
   { sql: 'select now()', rows: [[NOW_MS]] },
   { sql: 'select server_status()', rows: [[1]] },
   { sql: 'select current_user()', rows: [['root']] },

@@ -1,5 +1,6 @@
 // Function calls in expressions: scalar functions (argument counts and types checked,
 // constant arguments folded) and aggregates (their AggSpec, handed to the output hooks).
+import { TDENGINE_COMPAT_VERSION } from '../../common/compat.js';
 import { BasaltError } from '../../common/errors.js';
 import { msToTicks } from '../../common/time.js';
 import { DataType, isIntegerType, isNumericType, isStringType } from '../../common/types.js';
@@ -53,6 +54,8 @@ export function translateCall(e: A.FunctionCall, env: TranslateEnv, text: string
     }
     case 'server_version':
     case 'client_version':
+      return konst(TDENGINE_COMPAT_VERSION, DataType.VARCHAR, TDENGINE_COMPAT_VERSION.length);
+    case 'basalt_version':
       return konst(env.serverVersion, DataType.VARCHAR, env.serverVersion.length);
     case 'database':
       return konst(env.database, DataType.VARCHAR, 64);
