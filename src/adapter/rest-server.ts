@@ -31,7 +31,15 @@ import {
   showDatabasesBody,
 } from './influx-compat.js';
 import { handleInfluxWrite, lineProtocolTarget } from './line-protocol/index.js';
-import { affectedRowsBody, blockRowsJson, queryHead, queryTail, restErrorBody } from './rest-json.js';
+import {
+  affectedRowsBody,
+  blockRowsJson,
+  queryHead,
+  queryTail,
+  restErrorBody,
+  type TimestampStyle,
+  zoneOffsetMinutes,
+} from './rest-json.js';
 
 export interface RestServerOptions {
   /** Address and port to listen on. */
@@ -74,19 +82,23 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   return { user: text.slice(0, i), password: text.slice(i + 1) };
 }
 
-/** `/rest/sql`, `/rest/sql/`, `/rest/sql/<db>`, `/rest/sql/<db>/` → { db }; null otherwise. */
-export function matchSqlPath(pathname: string): { db: string | null } | null {
-  const m = /^\/rest\/sql(?:\/([^/]*))?\/?$/.exec(pathname);
+/**
+ * `/rest/sql`, `/rest/sql/`, `/rest/sql/<db>`, `/rest/sql/<db>/` → { db }; null otherwise. The
+ * same under `/rest/sqlt` (timestamps as integers) and `/rest/sqlutc` (RFC 3339 in UTC, which
+ * /rest/sql writes too), the TDengine 2.x paths some tools still call.
+ */
+export function matchSqlPath(pathname: string): { db: string | null; epoch: boolean } | null {
+  const m = /^\/rest\/sql(t|utc)?(?:\/([^/]*))?\/?$/.exec(pathname);
   if (!m) return null;
   let db: string | null = null;
-  if (m[1] !== undefined && m[1] !== '') {
+  if (m[2] !== undefined && m[2] !== '') {
     try {
-      db = decodeURIComponent(m[1]);
+      db = decodeURIComponent(m[2]);
     } catch {
       return null;
     }
   }
-  return { db };
+  return { db, epoch: m[1] === 't' };
 }
 
 /**
@@ -264,11 +276,17 @@ export class RestServer {
       );
       return;
     }
-    await this.sqlRequest(req, res, url, route.db);
+    await this.sqlRequest(req, res, url, route.db, route.epoch);
   }
 
   /** `POST /rest/sql[/<db>]`: credentials, then the body (SQL text in UTF-8), run with `db` from the path. */
-  private async sqlRequest(req: IncomingMessage, res: ServerResponse, url: URL, db: string | null): Promise<void> {
+  private async sqlRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    db: string | null,
+    epoch: boolean,
+  ): Promise<void> {
     if (req.method !== 'POST') {
       req.resume();
       sendError(
@@ -297,6 +315,24 @@ export class RestServer {
       return;
     }
     const rowWithMeta = url.search !== '' && url.searchParams.get('row_with_meta') === 'true';
+    const tz = url.search !== '' ? url.searchParams.get('tz') : null;
+    if (tz !== null && !epoch) {
+      try {
+        zoneOffsetMinutes(tz);
+      } catch {
+        req.resume();
+        sendError(
+          res,
+          400,
+          new BasaltError(
+            'INVALID_PARA',
+            `tz '${tz.slice(0, 64)}' is not an IANA time zone name; use one such as Asia/Shanghai, Europe/Berlin or UTC`,
+          ),
+        );
+        return;
+      }
+    }
+    const style: TimestampStyle = epoch ? { kind: 'epoch' } : { kind: 'rfc3339', tz: tz === '' ? null : tz };
     const body = await this.readBody(req, res);
     if (body === null) return;
     let sql: string;
@@ -318,7 +354,7 @@ export class RestServer {
       );
       return;
     }
-    await this.runSql(res, auth, sql, db, rowWithMeta);
+    await this.runSql(res, auth, sql, db, rowWithMeta, style);
   }
 
   /** Basic, Taosd token, InfluxDB's `Token user:password`, or the `u`/`p` parameters (1.x clients). */
@@ -627,6 +663,7 @@ export class RestServer {
     sql: string,
     db: string | null,
     rowWithMeta: boolean,
+    style: TimestampStyle,
   ): Promise<void> {
     let conn: AdapterConnection;
     try {
@@ -661,13 +698,14 @@ export class RestServer {
       send(res, 200, affectedRowsBody(stream.affectedRows));
       return;
     }
-    await this.streamRows(res, stream, rowWithMeta);
+    await this.streamRows(res, stream, rowWithMeta, style);
   }
 
   private async streamRows(
     res: ServerResponse,
     stream: Awaited<ReturnType<AdapterConnection['queryStream']>>,
     rowWithMeta: boolean,
+    style: TimestampStyle,
   ): Promise<void> {
     const names = rowWithMeta ? stream.columns.map((c) => c.name) : null;
     let held: string[] = [queryHead(stream.columns)];
@@ -690,7 +728,7 @@ export class RestServer {
           await stream.close();
           return;
         }
-        const part = blockRowsJson(b, stream.precision, rows === 0, names);
+        const part = blockRowsJson(b, stream.precision, rows === 0, names, style);
         rows += b.numRows;
         held.push(part);
         heldBytes += part.length;

@@ -161,10 +161,13 @@ test('curl, when installed, works unchanged', { skip: spawnSync('curl', ['--vers
 });
 
 test('helpers: route matching, Basic auth parsing, FLOAT/DOUBLE/BIGINT encoding', () => {
-  assert.deepEqual(matchSqlPath('/rest/sql'), { db: null });
-  assert.deepEqual(matchSqlPath('/rest/sql/'), { db: null });
-  assert.deepEqual(matchSqlPath('/rest/sql/power/'), { db: 'power' });
+  assert.deepEqual(matchSqlPath('/rest/sql'), { db: null, epoch: false });
+  assert.deepEqual(matchSqlPath('/rest/sql/'), { db: null, epoch: false });
+  assert.deepEqual(matchSqlPath('/rest/sql/power/'), { db: 'power', epoch: false });
+  assert.deepEqual(matchSqlPath('/rest/sqlt/power'), { db: 'power', epoch: true });
+  assert.deepEqual(matchSqlPath('/rest/sqlutc'), { db: null, epoch: false });
   assert.equal(matchSqlPath('/rest/sql/a/b'), null);
+  assert.equal(matchSqlPath('/rest/sqlx'), null);
   assert.deepEqual(parseBasicAuth('Basic cm9vdDp0YW9zZGF0YQ=='), { user: 'root', password: 'taosdata' });
   assert.equal(parseBasicAuth('Bearer x'), null);
   const f = allocVector(DataType.FLOAT, 1);
@@ -210,4 +213,33 @@ test('the cached timestamp formatter equals ticksToRfc3339 for every precision',
       assert.equal(f(t), ticksToRfc3339(t, p), `${p} ${t}`);
     }
   }
+});
+
+test('?tz= writes timestamps in that zone with its offset; /rest/sqlt as integers; a bad zone is 400', async () => {
+  const at = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const utc = await post('/rest/sql', 'select big 2');
+  assert.equal(utc.json.data[1]![0], at(BIG_BASE_TS + 1000));
+  const same = await post('/rest/sqlutc', 'select big 2');
+  assert.equal(same.json.data[1]![0], at(BIG_BASE_TS + 1000), '/rest/sqlutc is /rest/sql');
+  // Asia/Shanghai is UTC+8 all year: the same instant, 8 hours later on the clock.
+  const sh = await post('/rest/sql?tz=Asia/Shanghai', 'select big 2');
+  const local = new Date(BIG_BASE_TS + 1000 + 8 * 3_600_000).toISOString().slice(0, 19);
+  assert.equal(sh.json.data[1]![0], `${local}+08:00`);
+  assert.equal(Date.parse(String(sh.json.data[1]![0])), BIG_BASE_TS + 1000, 'the same instant');
+  const epoch = await post('/rest/sqlt', 'select big 2');
+  assert.equal(epoch.json.data[1]![0], BIG_BASE_TS + 1000);
+  const bad = await post('/rest/sql?tz=Mars/Olympus', 'select big 2');
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.desc, /tz 'Mars\/Olympus' is not an IANA time zone name/);
+});
+
+test('the zone formatter follows daylight saving time and keeps fractions', async () => {
+  const { makeTimestampFormatter } = await import('../../src/adapter/rest-json.js');
+  const berlin = makeTimestampFormatter('ms', 'Europe/Berlin');
+  assert.equal(berlin(Date.UTC(2024, 0, 15, 12, 0, 0, 250)), '2024-01-15T13:00:00.25+01:00');
+  assert.equal(berlin(Date.UTC(2024, 6, 15, 12, 0, 0)), '2024-07-15T14:00:00+02:00');
+  const ny = makeTimestampFormatter('us', 'America/New_York');
+  assert.equal(ny(Date.UTC(2024, 6, 15, 12, 0, 0) * 1000 + 5), '2024-07-15T08:00:00.000005-04:00');
+  const kolkata = makeTimestampFormatter('ms', 'Asia/Kolkata');
+  assert.equal(kolkata(Date.UTC(2024, 0, 1, 0, 0, 0)), '2024-01-01T05:30:00+05:30');
 });
