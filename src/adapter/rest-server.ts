@@ -31,6 +31,7 @@ import {
   showDatabasesBody,
 } from './influx-compat.js';
 import { handleInfluxWrite, lineProtocolTarget } from './line-protocol/index.js';
+import { openTsdbJsonToLines, openTsdbTelnetToLines } from './opentsdb.js';
 import {
   affectedRowsBody,
   blockRowsJson,
@@ -258,6 +259,19 @@ export class RestServer {
       await this.influxWrite(req, res, url.searchParams, 'v2');
       return;
     }
+    const tsdb = /^\/opentsdb\/v1\/put\/(json|telnet)\/([^/]+)\/?$/.exec(pathname);
+    if (tsdb) {
+      let db: string;
+      try {
+        db = decodeURIComponent(tsdb[2]!);
+      } catch {
+        req.resume();
+        sendError(res, 400, new BasaltError('INVALID_PARA', 'the database in the URL is not valid percent-encoding'));
+        return;
+      }
+      await this.influxWrite(req, res, url.searchParams, tsdb[1] === 'json' ? 'opentsdb-json' : 'opentsdb-telnet', db);
+      return;
+    }
     if (pathname === '/ping' || pathname === '/health') {
       influxProbe(req, res, pathname);
       return;
@@ -376,9 +390,15 @@ export class RestServer {
     req: IncomingMessage,
     res: ServerResponse,
     params: URLSearchParams,
-    api: 'v1' | 'v2',
+    api: 'v1' | 'v2' | 'opentsdb-json' | 'opentsdb-telnet',
+    pathDb: string | null = null,
   ): Promise<void> {
-    const path = api === 'v1' ? '/influxdb/v1/write' : '/api/v2/write';
+    const path =
+      api === 'v1'
+        ? '/influxdb/v1/write'
+        : api === 'v2'
+          ? '/api/v2/write'
+          : `/opentsdb/v1/put/${api === 'opentsdb-json' ? 'json' : 'telnet'}/<db>`;
     if (req.method !== 'POST') {
       req.resume();
       sendError(
@@ -402,7 +422,7 @@ export class RestServer {
       );
       return;
     }
-    const db = api === 'v1' ? params.get('db') : bucketDb(params.get('bucket'));
+    const db = api === 'v1' ? params.get('db') : api === 'v2' ? bucketDb(params.get('bucket')) : pathDb;
     if (api === 'v2' && db === null) {
       req.resume();
       sendError(
@@ -422,28 +442,21 @@ export class RestServer {
       else sendError(res, err.httpStatus >= 500 ? err.httpStatus : 503, err);
       return;
     }
-    let body = await this.readBody(req, res);
+    let body = await this.readInflatedBody(req, res);
     if (body === null) return;
-    if (/gzip/i.test(req.headers['content-encoding'] ?? '')) {
+    let precision = params.get('precision');
+    if (api === 'opentsdb-json' || api === 'opentsdb-telnet') {
       try {
-        body = gunzipSync(body, { maxOutputLength: this.maxBodyBytes });
-      } catch {
-        sendError(
-          res,
-          400,
-          new BasaltError(
-            'INVALID_PARA',
-            `the gzip body does not inflate within maxHttpBodyBytes ${this.maxBodyBytes}; send it uncompressed or in smaller requests`,
-          ),
-        );
+        const lines = api === 'opentsdb-json' ? openTsdbJsonToLines(body) : openTsdbTelnetToLines(body);
+        body = Buffer.from(lines.text);
+        precision = 'ms';
+      } catch (e) {
+        const err = toBasaltError(e);
+        send(res, 400, JSON.stringify({ code: (err.code >>> 0) & 0xffff, message: err.message }));
         return;
       }
     }
-    const r = await handleInfluxWrite(lineProtocolTarget(conn), {
-      db,
-      precision: params.get('precision'),
-      body,
-    });
+    const r = await handleInfluxWrite(lineProtocolTarget(conn), { db, precision, body });
     if (r.status === 204) {
       res.writeHead(204);
       res.end();
@@ -514,6 +527,25 @@ export class RestServer {
         err.errorName === 'AUTH_FAILURE' ? 401 : err.httpStatus >= 500 ? err.httpStatus : 400,
         queryErrorBody(err.message),
       );
+    }
+  }
+
+  /** readBody, then gunzip when the request says gzip; answers 400 and returns null when it does not inflate. */
+  private async readInflatedBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
+    const body = await this.readBody(req, res);
+    if (body === null || !/gzip/i.test(req.headers['content-encoding'] ?? '')) return body;
+    try {
+      return gunzipSync(body, { maxOutputLength: this.maxBodyBytes });
+    } catch {
+      sendError(
+        res,
+        400,
+        new BasaltError(
+          'INVALID_PARA',
+          `the gzip body does not inflate within maxHttpBodyBytes ${this.maxBodyBytes}; send it uncompressed or in smaller requests`,
+        ),
+      );
+      return null;
     }
   }
 
