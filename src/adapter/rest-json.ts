@@ -12,6 +12,7 @@
 //   DOUBLE     shortest round-trip decimal; NaN and ±Infinity (no JSON form) become null
 //   BOOL       true / false; VARCHAR/NCHAR JSON strings; NULL null
 import type { ColumnBlock, ColumnVector } from '../common/block.js';
+import { float32Decimal } from '../common/float32.js';
 import { ticksToRfc3339 } from '../common/time.js';
 import { DataType, TYPE_NAMES, type Precision } from '../common/types.js';
 
@@ -39,12 +40,7 @@ export function queryTail(rows: number): string {
 }
 
 function float32Text(v: number): string {
-  if (!Number.isFinite(v)) return 'null';
-  for (let p = 1; p <= 9; p++) {
-    const s = v.toPrecision(p);
-    if (Math.fround(Number(s)) === v) return String(Number(s));
-  }
-  return String(v);
+  return Number.isFinite(v) ? String(float32Decimal(v)) : 'null';
 }
 
 /**

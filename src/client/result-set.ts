@@ -2,8 +2,9 @@
 // plus conveniences for small results (rows(), value()). Values: numbers for 8-32-bit
 // integers, FLOAT/DOUBLE and TIMESTAMP (integer ticks in `precision`); bigint for
 // BIGINT/BIGINT UNSIGNED; boolean for BOOL; string for VARCHAR/NCHAR; null for NULL.
-import { valueAt, type ColumnBlock } from '../common/block.js';
-import { TYPE_NAMES, type DataType, type Precision } from '../common/types.js';
+import { valueAt, type ColumnBlock, type ColumnVector } from '../common/block.js';
+import { float32Decimal } from '../common/float32.js';
+import { DataType, TYPE_NAMES, type Precision } from '../common/types.js';
 
 export type Value = number | bigint | string | boolean | null;
 
@@ -65,7 +66,7 @@ export class ResultSet implements ResultHead {
   rows(): Value[][] {
     const out: Value[][] = [];
     for (const b of this.blocks) {
-      for (let r = 0; r < b.numRows; r++) out.push(b.columns.map((c) => valueAt(c, r)));
+      for (let r = 0; r < b.numRows; r++) out.push(b.columns.map((c) => cellValue(c, r)));
     }
     return out;
   }
@@ -75,7 +76,7 @@ export class ResultSet implements ResultHead {
     const ci = typeof column === 'number' ? column : this.columnIndex(column);
     let r = row;
     for (const b of this.blocks) {
-      if (r < b.numRows) return valueAt(b.columns[ci]!, r);
+      if (r < b.numRows) return cellValue(b.columns[ci]!, r);
       r -= b.numRows;
     }
     throw new RangeError(`row ${row} is beyond the ${this.numRows} rows of this result`);
@@ -89,4 +90,10 @@ export class ResultSet implements ResultHead {
       );
     return i;
   }
+}
+
+/** One cell as a user sees it: a FLOAT as the shortest decimal of its 32-bit value (10.3, not 10.300000190734863). */
+function cellValue(c: ColumnVector, row: number): Value {
+  const v = valueAt(c, row);
+  return c.type === DataType.FLOAT && typeof v === 'number' ? float32Decimal(v) : v;
 }
