@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { OpenTsdbTelnetServer } from '../adapter/opentsdb-telnet.js';
 import { RestServer } from '../adapter/rest-server.js';
 import { loadConfig, readTlsFiles, SECRET_KEYS, type BasaltConfig, type LoadedConfig } from '../common/config.js';
 import { Limits } from '../common/limits.js';
@@ -140,6 +141,15 @@ export async function startServer(
     throw listenError(e, config.httpPort, 'httpPort', config.listenHost);
   }
   fileLogger.info('rest listening', { host: config.listenHost, port: rest.port });
+  let telnet: OpenTsdbTelnetServer | null;
+  try {
+    telnet = await startTelnet(config, rpcHost, dnode.rpcPort, fileLogger);
+  } catch (e) {
+    await rest.close();
+    await dnode.stop();
+    await fileLogger.close();
+    throw e;
+  }
   const d = dnode;
   let stopping: Promise<void> | null = null;
   return {
@@ -149,6 +159,7 @@ export async function startServer(
     logger: fileLogger,
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await telnet?.close();
         await rest.close();
         await d.stop();
         await fileLogger.close();
@@ -313,5 +324,32 @@ async function warnWhileRootIsDefault(server: RunningServer): Promise<void> {
       return;
     }
     await new Promise((r) => setTimeout(r, 1000).unref());
+  }
+}
+
+/** The OpenTSDB telnet listener when opentsdbTelnetPort is set (null otherwise), listening. */
+async function startTelnet(
+  config: BasaltConfig,
+  rpcHost: string,
+  rpcPort: number,
+  fileLogger: Logger,
+): Promise<OpenTsdbTelnetServer | null> {
+  if (config.opentsdbTelnetPort === 0) return null;
+  const telnet = new OpenTsdbTelnetServer({
+    host: config.listenHost,
+    port: config.opentsdbTelnetPort,
+    rpcHost,
+    rpcPort,
+    db: config.opentsdbTelnetDb,
+    user: config.opentsdbTelnetUser,
+    password: config.opentsdbTelnetPassword,
+    log: (level, m) => fileLogger.log(level, m),
+  });
+  try {
+    const port = await telnet.listen();
+    fileLogger.info('opentsdb telnet listening', { host: config.listenHost, port, db: config.opentsdbTelnetDb });
+    return telnet;
+  } catch (e) {
+    throw listenError(e, config.opentsdbTelnetPort, 'opentsdbTelnetPort', config.listenHost);
   }
 }

@@ -47,6 +47,14 @@ export interface BasaltConfig {
   peerTls: number;
   /** Open RPC connections one source address may hold. */
   maxConnectionsPerSourceIp: number;
+  /** OpenTSDB telnet put listener's port; 0: off (the default). */
+  opentsdbTelnetPort: number;
+  /** Database the telnet listener writes into. */
+  opentsdbTelnetDb: string;
+  /** User the telnet listener writes as (the telnet protocol carries no credentials). */
+  opentsdbTelnetUser: string;
+  /** That user's password (shown masked). */
+  opentsdbTelnetPassword: string;
 }
 
 export type ConfigKey = keyof BasaltConfig;
@@ -123,10 +131,19 @@ const SPECS: Readonly<Record<ConfigKey, KeySpec>> = {
     max: 1_000_000,
     help: 'most open RPC connections from one source address',
   },
+  opentsdbTelnetPort: {
+    kind: 'int',
+    min: 0,
+    max: 65535,
+    help: 'port of the OpenTSDB telnet put listener; 0 (default) keeps it off',
+  },
+  opentsdbTelnetDb: { kind: 'string', help: 'database the OpenTSDB telnet listener writes into' },
+  opentsdbTelnetUser: { kind: 'string', help: 'user the OpenTSDB telnet listener writes as' },
+  opentsdbTelnetPassword: { kind: 'string', help: 'password of opentsdbTelnetUser' },
 };
 
 /** Settings whose values are secrets: shown masked. */
-export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['joinToken']);
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['joinToken', 'opentsdbTelnetPassword']);
 
 export const CONFIG_KEYS = Object.keys(SPECS) as ConfigKey[];
 const BY_LOWER = new Map<string, ConfigKey>(CONFIG_KEYS.map((k) => [k.toLowerCase(), k]));
@@ -329,6 +346,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
       `httpPort ${config.httpPort} equals serverPort; give them different ports (httpPort defaults to serverPort + 11)`,
     );
   }
+  if (config.opentsdbTelnetPort > 0 && (config.opentsdbTelnetDb === '' || config.opentsdbTelnetUser === '')) {
+    throw new BasaltError(
+      'CONFIG_BAD_VALUE',
+      `opentsdbTelnetPort ${config.opentsdbTelnetPort} needs opentsdbTelnetDb and opentsdbTelnetUser (and opentsdbTelnetPassword): the telnet protocol carries no credentials, so the listener writes into that database as that user`,
+    );
+  }
   return { config, sources: layers.sources as Record<ConfigKey, ConfigSource>, file, warnings };
 }
 
@@ -458,6 +481,10 @@ function withDefaults(
     ),
     peerTls: get('peerTls', () => 0),
     maxConnectionsPerSourceIp: get('maxConnectionsPerSourceIp', () => Limits.maxConnectionsPerSourceIp),
+    opentsdbTelnetPort: get('opentsdbTelnetPort', () => 0),
+    opentsdbTelnetDb: get('opentsdbTelnetDb', () => ''),
+    opentsdbTelnetUser: get('opentsdbTelnetUser', () => ''),
+    opentsdbTelnetPassword: get('opentsdbTelnetPassword', () => ''),
   };
 }
 

@@ -377,6 +377,16 @@ export const Limits = {
   /** The mnode leader retries reaching a dnode it could not reach at its endpoint at most this often. */
   dnodeReachRecheckMs: 1_000,
 
+  // --- OpenTSDB telnet listener (src/adapter/opentsdb-telnet.ts) ---
+  /** Open telnet connections; more wait in the listen backlog. */
+  opentsdbTelnetMaxConnections: 1024,
+  /** Lines of one connection written as one batch at most. */
+  opentsdbTelnetBatchLines: 5_000,
+  /** A batch smaller than that is written after this long. */
+  opentsdbTelnetFlushMs: 50,
+  /** A line longer than this closes the connection (a sender that is not speaking put lines). */
+  opentsdbTelnetMaxLineBytes: 64 * 1024,
+
   // --- client (src/client) ---
   /** How long a client trusts a database's vgroup map before fetching it again. */
   clientVgroupMapTtlMs: 5_000,
