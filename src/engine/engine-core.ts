@@ -220,26 +220,41 @@ export class EngineCore {
    * Before a query plans against a replicated database's local replicas: a best-effort
    * ReadIndex on all of them, so the table meta it plans with is current. It waits at most
    * Limits.planBarrierWaitMs: a vgroup without a leader must not hold up queries that do not read
-   * it; the vgroups a query does read pass readBarrierOf() before they are read.
+   * it; the vgroups a query does read pass readBarrierOf() before they are read. True when
+   * every barrier passed in time (the meta is current), false when one did not.
    */
-  async readBarrier(dbName: string): Promise<void> {
+  async readBarrier(dbName: string): Promise<boolean> {
     const d = this.catalog.getDb(dbName);
-    if (!d) return;
-    const pending: Promise<void>[] = [];
+    if (!d) return true;
+    const pending: Promise<boolean>[] = [];
     for (const vg of d.vgroups) {
       if (vg.dnodeIds === undefined || !this.vnodes.has(vg.vgId)) continue;
       const r = this.replicaOf(vg.vgId);
-      if (r !== undefined) pending.push(r.readBarrier({ allowFollower: true }));
+      if (r !== undefined)
+        pending.push(
+          r.readBarrier({ allowFollower: true }).then(
+            () => true,
+            () => false,
+          ),
+        );
     }
-    if (pending.length === 0) return;
+    if (pending.length === 0) return true;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(pending),
-      new Promise<void>((res) => {
-        timer = setTimeout(res, Limits.planBarrierWaitMs);
+    const passed = await Promise.race([
+      Promise.all(pending).then((all) => all.every((x) => x)),
+      new Promise<boolean>((res) => {
+        timer = setTimeout(() => res(false), Limits.planBarrierWaitMs);
       }),
     ]);
     clearTimeout(timer);
+    return passed;
+  }
+
+  /** Waits for every local replica of `dbName` to pass readBarrierOf (bounded; NO_QUORUM naming a leaderless vgroup). */
+  async readBarrierAll(dbName: string): Promise<void> {
+    const d = this.catalog.getDb(dbName);
+    if (!d) return;
+    for (const vg of d.vgroups) await this.readBarrierOf(vg.vgId);
   }
 
   /**

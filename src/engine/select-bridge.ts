@@ -2,6 +2,7 @@
 // server facts (server_version(), database(), now()...) are answered here directly, since
 // they touch no vgroup.
 import { TDENGINE_COMPAT_VERSION } from '../common/compat.js';
+import { BasaltError } from '../common/errors.js';
 import { DataType } from '../common/types.js';
 import type { SelectStmt } from '../sql/ast.js';
 import type { Session, StatementResult } from './engine-api.js';
@@ -57,7 +58,9 @@ function sessionFacts(core: EngineCore, s: SelectStmt, session: Session): Statem
 export async function select(core: EngineCore, s: SelectStmt, session: Session): Promise<StatementResult> {
   const facts = sessionFacts(core, s, session);
   if (facts) return facts;
-  for (const name of touchedDbs(s, session)) await core.readBarrier(name);
+  const dbs = touchedDbs(s, session);
+  let current = true;
+  for (const name of dbs) current = (await core.readBarrier(name)) && current;
   const ctx: SelectContext = {
     beforeRead: (vgId) => core.readBarrierOf(vgId),
     session,
@@ -65,5 +68,14 @@ export async function select(core: EngineCore, s: SelectStmt, session: Session):
     nowMs: () => core.nowMs(),
     serverVersion: core.options.serverVersion,
   };
-  return runSelect(s, ctx);
+  try {
+    return await runSelect(s, ctx);
+  } catch (e) {
+    // Planned against a local replica whose barrier had not passed (a vgroup still electing
+    // its leader after a restart has not applied its log yet): a table created before the
+    // restart looks missing. Wait for the replicas, then plan once more.
+    if (current || !(e instanceof BasaltError) || e.errorName !== 'TABLE_NOT_EXIST') throw e;
+    for (const name of dbs) await core.readBarrierAll(name);
+    return runSelect(s, ctx);
+  }
 }
