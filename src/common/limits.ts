@@ -292,6 +292,12 @@ export const Limits = {
   vnodeConfRetryPauseMs: 50,
   /** A follower forwarding a mutation to its leader gives up after this long in all... */
   vnodeForwardDeadlineMs: 8_000,
+  /**
+   * A leader that stepped down with a row write in flight (no quorum answered within the
+   * election timeout) waits this long for a next leader to send the write on to; with none,
+   * the write fails with NO_QUORUM (two election timeouts at most).
+   */
+  vnodeStepDownWaitMs: 2_000,
   /** ... or after this many attempts... */
   vnodeForwardMaxAttempts: 80,
   /** ... pausing this long between attempts while leadership moves. */

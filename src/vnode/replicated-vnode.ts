@@ -230,8 +230,8 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
     const payload = encodeWritePayload(batch, atMs);
     // Applied here (as leader) from the batch we hold, not from a second parse of the bytes.
     rememberDecoded(payload, { kind: 'write', batch, atMs });
-    // Rows are idempotent, so a write whose leader lost leadership in flight to a known new
-    // leader (an election after a stall: it may or may not commit) is sent on to it, not failed.
+    // Rows are idempotent, so a write whose leader lost leadership in flight (an election
+    // after a stall: it may or may not commit) is sent on to the next leader, not failed.
     await this.proposeOrFollow(payload, true);
   }
 
@@ -244,12 +244,26 @@ export class ReplicatedVnode extends MetaMutations implements VnodeStore {
       await this.propose(payload);
     } catch (e) {
       if (!this.cfg.forward || !(e instanceof BasaltError)) throw e;
-      // NOT_LEADER names the new leader; NO_QUORUM (no leader known: the quorum may be gone)
-      // still fails fast.
-      const follow = e.errorName === 'PROPOSAL_DROPPED' || (idempotent && e.errorName === 'NOT_LEADER');
+      // Rows follow a leadership lost in flight: NOT_LEADER names the new leader; NO_QUORUM is
+      // a leader that stepped down (CheckQuorum: a loaded follower stalled past the election
+      // timeout, seen in seed 001's bench), and the next election usually ends within a
+      // second: wait that long for one, else fail as before (the quorum may really be gone).
+      // A DDL still fails (a retry may say "exists").
+      let follow = e.errorName === 'PROPOSAL_DROPPED' || (idempotent && e.errorName === 'NOT_LEADER');
+      if (idempotent && e.errorName === 'NO_QUORUM') follow = await this.leaderWithin(Limits.vnodeStepDownWaitMs);
       if (!follow) throw e;
       await this.forwardToLeader(payload);
     }
+  }
+
+  /** True once some replica leads the group (this one or another), within `ms`. */
+  private async leaderWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.group.node.raft.lead === 0) {
+      if (this.closed || Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, Limits.vnodeForwardPauseMs));
+    }
+    return true;
   }
 
   protected override async metaOp(op: MetaOp): Promise<void> {
