@@ -139,28 +139,24 @@ export class OpenTsdbTelnetServer {
 
   /** Writes the good lines of `lines` as one batch; every bad line and a failed batch are answered. */
   private async write(lines: readonly string[], reply: (text: string) => void): Promise<void> {
-    const good: string[] = [];
-    for (const line of lines) {
-      try {
-        good.push(openTsdbTelnetToLines(Buffer.from(line)).text);
-      } catch (e) {
-        reply(`put: ${toBasaltError(e).message.replace(/point 1: /, '')}: ${line.slice(0, 200)}`);
-      }
-    }
-    if (good.length === 0) return;
+    // One conversion for the batch; a bad line is answered and skipped, the rest are written.
+    const good = openTsdbTelnetToLines(lines.join('\n'), (e, line) =>
+      reply(`put: ${e.message.replace(/point \d+: /, '')}: ${line.slice(0, 200)}`),
+    );
+    if (good.points === 0) return;
     let conn: AdapterConnection;
     try {
       conn = await this.connection();
     } catch (e) {
       const err = toBasaltError(e);
       this.opts.log?.('warn', `opentsdb telnet: cannot write as ${this.opts.user}: ${err.message}`);
-      reply(`put: ${good.length} points not written: ${err.message}`);
+      reply(`put: ${good.points} points not written: ${err.message}`);
       return;
     }
     const r = await handleInfluxWrite(lineProtocolTarget(conn), {
       db: this.opts.db,
       precision: 'ms',
-      body: Buffer.from(good.join('\n')),
+      body: Buffer.from(good.text),
     });
     if (r.status === 204) return;
     if (r.status >= 500 || r.status === 401) {
@@ -178,6 +174,6 @@ export class OpenTsdbTelnetServer {
     } catch {
       /* not JSON */
     }
-    reply(`put: ${good.length} points not written: ${message}`);
+    reply(`put: ${good.points} points not written: ${message}`);
   }
 }

@@ -84,25 +84,45 @@ export function openTsdbJsonToLines(body: Uint8Array): { text: string; points: n
   return { text: lines.join('\n'), points: lines.length };
 }
 
-/** OpenTSDB telnet put lines → line protocol at millisecond precision; throws naming the line. */
-export function openTsdbTelnetToLines(body: Uint8Array): { text: string; points: number } {
-  const src = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8').split(/\r?\n/);
+/**
+ * OpenTSDB telnet put lines → line protocol at millisecond precision. Without `onBad` the
+ * first bad line throws, naming it (the HTTP route writes all or nothing); with it each bad
+ * line is reported and skipped (the telnet listener, as OpenTSDB does).
+ */
+export function openTsdbTelnetToLines(
+  body: Uint8Array | string,
+  onBad?: (e: BasaltError, line: string) => void,
+): { text: string; points: number } {
+  const text =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const src = text.split(/\r?\n/);
   const lines: string[] = [];
   for (let i = 0; i < src.length; i++) {
-    const words = src[i]!.trim()
-      .split(/\s+/)
-      .filter((w) => w !== '');
-    if (words.length === 0) continue;
-    if (words[0] === 'put') words.shift();
-    const n = i + 1;
-    if (words.length < 3) bad(n, 'expected [put] <metric> <timestamp> <value> <tagk=tagv> ...');
-    const tags: [string, string][] = [];
-    for (const w of words.slice(3)) {
-      const eq = w.indexOf('=');
-      if (eq <= 0) bad(n, `tag '${w}' must be key=value`);
-      tags.push([w.slice(0, eq), w.slice(eq + 1)]);
+    try {
+      const l = telnetLine(i + 1, src[i]!);
+      if (l !== null) lines.push(l);
+    } catch (e) {
+      if (!onBad || !(e instanceof BasaltError)) throw e;
+      onBad(e, src[i]!);
     }
-    lines.push(line(n, words[0]!, timestampMs(n, words[1]), valueText(n, words[2]), tags));
   }
   return { text: lines.join('\n'), points: lines.length };
+}
+
+/** One telnet line as a line-protocol line; null for a blank one. */
+function telnetLine(n: number, raw: string): string | null {
+  const words = raw
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  if (words.length === 0) return null;
+  if (words[0] === 'put') words.shift();
+  if (words.length < 3) bad(n, 'expected [put] <metric> <timestamp> <value> <tagk=tagv> ...');
+  const tags: [string, string][] = [];
+  for (const w of words.slice(3)) {
+    const eq = w.indexOf('=');
+    if (eq <= 0) bad(n, `tag '${w}' must be key=value`);
+    tags.push([w.slice(0, eq), w.slice(eq + 1)]);
+  }
+  return line(n, words[0]!, timestampMs(n, words[1]), valueText(n, words[2]), tags);
 }
