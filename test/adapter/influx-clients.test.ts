@@ -8,10 +8,10 @@ import { after, before, test } from 'node:test';
 import { InfluxDB as InfluxV1 } from 'influx';
 import { InfluxDB as InfluxV2, Point } from '@influxdata/influxdb-client';
 import { startTestServer, type TestServer } from '../rpc/harness.js';
+import { restSql, type RestAnswer } from './rest-sql.js';
 
 let server: TestServer;
 let base: string;
-const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 const T0_MS = 1_704_067_200_000;
 
 before(async () => {
@@ -23,10 +23,7 @@ after(async () => {
   await server.stop();
 });
 
-async function sql(text: string): Promise<{ code: number; data: unknown[][]; desc?: string }> {
-  const r = await fetch(base + '/rest/sql', { method: 'POST', body: text, headers: { Authorization: ROOT } });
-  return (await r.json()) as { code: number; data: unknown[][]; desc?: string };
-}
+const sql = (text: string): Promise<RestAnswer> => restSql(base, text);
 
 test('the influx 1.x client: ping, create and list databases, write points, read them back with SQL', async () => {
   const client = new InfluxV1({

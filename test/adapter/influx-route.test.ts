@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../rpc/harness.js';
+import { ROOT, restSql, type RestAnswer } from './rest-sql.js';
 
 let server: TestServer;
 let base: string;
-const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 const T0 = 1704067200;
 
 before(async () => {
@@ -21,10 +21,7 @@ after(async () => {
   await server.stop();
 });
 
-async function sql(text: string): Promise<{ code: number; data: unknown[][]; desc?: string }> {
-  const r = await fetch(base + '/rest/sql', { method: 'POST', body: text, headers: { Authorization: ROOT } });
-  return (await r.json()) as { code: number; data: unknown[][] };
-}
+const sql = (text: string): Promise<RestAnswer> => restSql(base, text);
 
 async function write(
   query: string,

@@ -7,11 +7,11 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/common/config.js';
 import { freePort, startTestServer, type TestServer } from '../rpc/harness.js';
+import { restSql, type RestAnswer } from './rest-sql.js';
 
 let server: TestServer;
 let base: string;
 let telnetPort: number;
-const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 const T0 = 1_704_067_200;
 
 before(async () => {
@@ -30,10 +30,7 @@ after(async () => {
   await server.stop();
 });
 
-async function sql(text: string): Promise<{ code: number; data: unknown[][]; desc?: string }> {
-  const r = await fetch(base + '/rest/sql', { method: 'POST', body: text, headers: { Authorization: ROOT } });
-  return (await r.json()) as { code: number; data: unknown[][]; desc?: string };
-}
+const sql = (text: string): Promise<RestAnswer> => restSql(base, text);
 
 function open(): Promise<{ sock: Socket; said: () => string }> {
   return new Promise((resolve, reject) => {

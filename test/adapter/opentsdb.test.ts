@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openTsdbJsonToLines, openTsdbTelnetToLines } from '../../src/adapter/opentsdb.js';
 import { startTestServer, type TestServer } from '../rpc/harness.js';
+import { ROOT, restSql, type RestAnswer } from './rest-sql.js';
 
 let server: TestServer;
 let base: string;
-const ROOT = 'Basic ' + Buffer.from('root:taosdata').toString('base64');
 const T0 = 1_704_067_200; // seconds
 
 before(async () => {
@@ -22,10 +22,7 @@ after(async () => {
   await server.stop();
 });
 
-async function sql(text: string): Promise<{ code: number; data: unknown[][]; desc?: string }> {
-  const r = await fetch(base + '/rest/sql', { method: 'POST', body: text, headers: { Authorization: ROOT } });
-  return (await r.json()) as { code: number; data: unknown[][]; desc?: string };
-}
+const sql = (text: string): Promise<RestAnswer> => restSql(base, text);
 
 async function put(
   kind: 'json' | 'telnet',
